@@ -1,0 +1,40 @@
+"""systemd integration: readiness and watchdog notifications, without a dependency.
+
+The units under ``systemd/`` use ``Type=notify`` and ``WatchdogSec``; a service that stops
+sending ``WATCHDOG=1`` (a hung loop) is restarted by systemd. Outside systemd this does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+
+class Notifier:
+    def __init__(self) -> None:
+        self.address = os.environ.get("NOTIFY_SOCKET")
+        usec = os.environ.get("WATCHDOG_USEC")
+        # Ping at a third of the watchdog period; 5 s when there is no watchdog.
+        self.interval = int(usec) / 3_000_000 if usec and usec.isdigit() else 5.0
+
+    def _send(self, text: str) -> None:
+        if not self.address:
+            return
+        addr = self.address
+        if addr.startswith("@"):
+            addr = "\0" + addr[1:]
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            try:
+                s.connect(addr)
+                s.sendall(text.encode())
+            except OSError:
+                pass  # systemd gone: nothing to tell
+
+    def ready(self) -> None:
+        self._send("READY=1")
+
+    def watchdog(self) -> None:
+        self._send("WATCHDOG=1")
+
+    def stopping(self) -> None:
+        self._send("STOPPING=1")

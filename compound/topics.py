@@ -1,0 +1,125 @@
+"""The one topic scheme of the local bus, under ``compound/<site>/``.
+
+Each topic names the thing it is about in a fixed position so that a broker ACL can be written
+per client: a door adapter may publish only under ``door/<its door>/``, only the core may write
+``door/+/cmd`` and ``access/+/result``, every client reads replies only under
+``reply/<its client id>/``. The README has the same table.
+
+| topic                                  | who publishes         | retained | what                          |
+|----------------------------------------|-----------------------|----------|-------------------------------|
+| door/<door>/cmd                        | core                  | no       | unlock / lock command         |
+| door/<door>/ack                        | door adapter          | no       | a command was carried out     |
+| door/<door>/state                      | door adapter          | yes      | locked, unlocked, open, ...   |
+| door/<door>/event                      | door adapter          | no       | contact, exit button, alarms  |
+| access/<door>/request                  | reader, face service  | no       | a credential shown at a door  |
+| access/<door>/result                   | core                  | no       | grant or deny, with reason    |
+| intercom/<door>/call                   | door panel, bridge    | no       | a visitor dials a room        |
+| intercom/unit/<unit>/ring              | core                  | no       | indoor stations of that unit  |
+| intercom/station/<station>/reply       | indoor station        | no       | answer, reject, unlock        |
+| intercom/call/<call id>/state          | core                  | no       | ringing, answered, ...        |
+| face/<camera>/result                   | face service          | no       | who the camera sees           |
+| face/<camera>/frame                    | face service          | no       | JPEG preview for panels       |
+| device/<client>/availability           | every client          | yes      | online / offline (last will)  |
+| api/<method>                           | UIs, CLI              | no       | request to the core           |
+| reply/<client>/<method>                | core                  | no       | response (MQTT v5 style)      |
+| events/<type>                          | core                  | no       | logged events, for the UIs    |
+| notice                                 | core                  | yes      | notices for the door panels   |
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def valid_segment(value: str) -> bool:
+    """True when ``value`` can stand as one topic level (no wildcards, no separators)."""
+    return bool(_SEGMENT.match(value))
+
+
+@dataclass(frozen=True)
+class Topics:
+    site: str
+
+    def __post_init__(self) -> None:
+        if not valid_segment(self.site):
+            raise ValueError(f"site id {self.site!r} must be 1-64 letters, digits, '_', '.', '-'")
+
+    @property
+    def root(self) -> str:
+        return f"compound/{self.site}"
+
+    # doors
+    def door_cmd(self, door: str) -> str:
+        return f"{self.root}/door/{door}/cmd"
+
+    def door_ack(self, door: str) -> str:
+        return f"{self.root}/door/{door}/ack"
+
+    def door_state(self, door: str) -> str:
+        return f"{self.root}/door/{door}/state"
+
+    def door_event(self, door: str) -> str:
+        return f"{self.root}/door/{door}/event"
+
+    # access requests and results
+    def access_request(self, door: str) -> str:
+        return f"{self.root}/access/{door}/request"
+
+    def access_result(self, door: str) -> str:
+        return f"{self.root}/access/{door}/result"
+
+    # intercom signalling (media stays on the devices)
+    def intercom_call(self, door: str) -> str:
+        return f"{self.root}/intercom/{door}/call"
+
+    def intercom_ring(self, unit: str) -> str:
+        return f"{self.root}/intercom/unit/{unit}/ring"
+
+    def intercom_reply(self, station: str) -> str:
+        return f"{self.root}/intercom/station/{station}/reply"
+
+    def intercom_call_state(self, call_id: str) -> str:
+        return f"{self.root}/intercom/call/{call_id}/state"
+
+    # face service
+    def face_result(self, camera: str) -> str:
+        return f"{self.root}/face/{camera}/result"
+
+    def face_frame(self, camera: str) -> str:
+        return f"{self.root}/face/{camera}/frame"
+
+    # everyone
+    def availability(self, client: str) -> str:
+        return f"{self.root}/device/{client}/availability"
+
+    def api(self, method: str) -> str:
+        return f"{self.root}/api/{method}"
+
+    def reply(self, client: str, method: str) -> str:
+        return f"{self.root}/reply/{client}/{method}"
+
+    def events(self, type_: str) -> str:
+        return f"{self.root}/events/{type_}"
+
+    @property
+    def notice(self) -> str:
+        return f"{self.root}/notice"
+
+    # wildcards used by subscribers
+    def all(self, pattern: str) -> str:
+        return f"{self.root}/{pattern}"
+
+    def split(self, topic: str) -> list[str]:
+        """The levels after ``compound/<site>/``; empty when the topic is not ours."""
+        prefix = self.root + "/"
+        if not topic.startswith(prefix):
+            return []
+        return topic[len(prefix) :].split("/")
+
+
+def ha_discovery_topic(component: str, site: str, object_id: str) -> str:
+    """Home Assistant MQTT discovery config topic (retained)."""
+    return f"homeassistant/{component}/{site}_{object_id}/config"
