@@ -266,7 +266,10 @@ class Bus:
                     reply = ApiReply(False, error=f"internal error in {method}; see the core log")
             self._reply(reply_to, reply, corr)
 
-        self.subscribe(self.topics.api("+"), on_request)
+        # One subscription per method: several services (core, face service) answer on the
+        # same bus, each only for its own methods.
+        for method in methods:
+            self.subscribe(self.topics.api(method), on_request)
 
     def _reply(self, topic: str, reply: ApiReply, corr: bytes) -> None:
         # The correlation also goes in the body for brokers that do not carry v5 properties.
