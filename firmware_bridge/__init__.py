@@ -1,0 +1,1 @@
+"""Device adapters: door state machines, serial framing and links, MQTT devices, simulators."""

@@ -1,0 +1,83 @@
+"""Checks every door command before it may reach a relay; pure, clock-injected.
+
+A command passes only if it is a well-formed, non-retained ``DoorCommand`` for a door this bridge
+drives, carried on that door's own topic, signed with that door's key, not expired, not seen
+before, and newer (by ``seq``) than the last command accepted for that door. Every refusal is
+counted by reason so that an installer sees replays and forgeries in the bridge's status.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+
+from compound.clock import Clock
+from compound.messages import MAX_PAYLOAD, DoorCommand, MessageError
+
+KeyFor = Callable[[str], bytes]
+
+# A command issued further in the future than this is refused: the core and the bridge share
+# one box's clock, so more than a little skew means the command was made up.
+MAX_FUTURE_S = 2.0
+
+
+class Refused(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+class CommandGuard:
+    def __init__(
+        self, key_for: KeyFor, doors: set[str], clock: Clock, seen_limit: int = 10_000
+    ) -> None:
+        self.key_for = key_for
+        self.doors = doors
+        self.clock = clock
+        self.seen_limit = seen_limit
+        self.refused: Counter[str] = Counter()
+        self.accepted = 0
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._last_seq: dict[str, int] = {}
+
+    def check(self, topic_door: str, payload: bytes, retained: bool) -> DoorCommand:
+        """The command, if it may act; otherwise ``Refused`` (already counted)."""
+        try:
+            cmd = self._check(topic_door, payload, retained)
+        except Refused as e:
+            self.refused[e.reason] += 1
+            raise
+        self.accepted += 1
+        return cmd
+
+    def _check(self, topic_door: str, payload: bytes, retained: bool) -> DoorCommand:
+        if len(payload) > MAX_PAYLOAD:
+            raise Refused("oversized", f"{len(payload)} bytes")
+        if retained:
+            # A retained command would be delivered again at every reconnect.
+            raise Refused("retained")
+        try:
+            cmd = DoorCommand.decode(payload)
+        except MessageError as e:
+            raise Refused("malformed", str(e)) from None
+        if cmd.door_id != topic_door:
+            raise Refused("wrong_topic", f"{cmd.door_id} on {topic_door}")
+        if cmd.door_id not in self.doors:
+            raise Refused("unknown_door", cmd.door_id)
+        if not cmd.mac_ok(self.key_for(cmd.door_id)):
+            raise Refused("bad_mac", cmd.id)
+        now = self.clock.now()
+        if cmd.expires_at < now:
+            raise Refused("expired", f"{now - cmd.expires_at:.1f} s late")
+        if cmd.issued_at > now + MAX_FUTURE_S:
+            raise Refused("from_future", cmd.id)
+        if cmd.id in self._seen:
+            raise Refused("replayed", cmd.id)
+        if cmd.seq <= self._last_seq.get(cmd.door_id, -1):
+            raise Refused("out_of_order", f"seq {cmd.seq}")
+        # Only a command that passed every check is remembered.
+        self._seen[cmd.id] = None
+        if len(self._seen) > self.seen_limit:
+            self._seen.popitem(last=False)
+        self._last_seq[cmd.door_id] = cmd.seq
+        return cmd
