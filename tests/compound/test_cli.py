@@ -1,0 +1,225 @@
+"""The CLI: scriptable with --json, and every mistake is one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compound.broker import free_port
+from compound.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "c.db"
+    monkeypatch.setenv("COMPOUND_DB", str(path))
+    monkeypatch.delenv("COMPOUND_CONFIG", raising=False)
+    assert main(["init", "--site", "t1"]) == 0
+    return path
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
+    capsys.readouterr()
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_register_a_household_end_to_end(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["unit", "add", "3-2-1501"]) == 0
+    assert main(["door", "add", "b3-e2", "--serves", "3-2"]) == 0
+    out = run_json(
+        capsys,
+        "person",
+        "add",
+        "--name",
+        "张伟",
+        "--unit",
+        "3-2-1501",
+        "--role",
+        "owner",
+        "--id-number",
+        "110101199001011234",
+    )
+    assert isinstance(out, dict) and isinstance(out["id"], int)
+    pid = str(out["id"])
+    assert main(["card", "add", pid, "10001"]) == 0
+    pin = run_json(capsys, "pin", "set", pid)
+    assert isinstance(pin, dict) and len(str(pin["pin"])) == 6
+    people = run_json(capsys, "person", "list")
+    assert isinstance(people, list) and people[0]["name"] == "张伟"
+    assert people[0]["id_number"] == "110***********1234"  # masked when shown
+    shown = run_json(capsys, "person", "show", pid)
+    assert isinstance(shown, dict) and {c["kind"] for c in shown["credentials"]} == {"card", "pin"}
+    moved = run_json(capsys, "person", "move-out", pid)
+    assert isinstance(moved, dict) and moved["credentials_revoked"] == 2
+    events = [json.loads(line) for line in _lines(capsys, "events", "--json")]
+    assert events[-1]["type"] == "person.moved_out"
+    check = run_json(capsys, "log", "verify")
+    assert isinstance(check, dict) and check["ok"] is True
+
+
+def _lines(capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
+    capsys.readouterr()
+    assert main(list(argv)) == 0
+    return capsys.readouterr().out.strip().splitlines()
+
+
+def test_visitor_pass(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["unit", "add", "1-1-101"])
+    out = run_json(capsys, "pass", "issue", "--unit", "1-1-101", "--name", "快递", "--hours", "2")
+    assert isinstance(out, dict) and len(str(out["token"])) > 16
+    assert out["valid_until"] - out["valid_from"] == pytest.approx(7200)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["unit", "add", "3-2"], "malformed room number"),
+        (["person", "add", "--name", "A", "--unit", "9-9-909", "--role", "owner"], "unknown unit"),
+        (
+            [
+                "person",
+                "add",
+                "--name",
+                "A",
+                "--unit",
+                "1-1-101",
+                "--role",
+                "tenant",
+                "--lease-start",
+                "2027-01-02",
+                "--lease-end",
+                "2027-01-01",
+            ],
+            "before lease start",
+        ),
+        (
+            [
+                "person",
+                "add",
+                "--name",
+                "A",
+                "--unit",
+                "1-1-101",
+                "--role",
+                "tenant",
+                "--lease-end",
+                "2027-13-01",
+            ],
+            "malformed lease end",
+        ),
+        (["person", "show", "999"], "unknown person 999"),
+        (["card", "add", "1", "12ab"], "malformed card number"),
+        (["door", "add", "x", "--serves", "3-2-1-1"], "malformed door scope"),
+        (["alarm", "ack", "5", "--by", "li"], "unknown alarm 5"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    db: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    main(["unit", "add", "1-1-101"])
+    before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
+    after = sqlite3.connect(db).execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    assert after == before
+
+
+def test_duplicate_id_number(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["unit", "add", "1-1-101"])
+    args = [
+        "person",
+        "add",
+        "--name",
+        "A",
+        "--unit",
+        "1-1-101",
+        "--role",
+        "owner",
+        "--id-number",
+        "110101199001011234",
+    ]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(args) == 2
+    assert "already registered" in capsys.readouterr().err
+
+
+def test_missing_and_unreadable_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", str(tmp_path / "none.db"), "person", "list"]) == 1
+    assert "compound init" in capsys.readouterr().err
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"garbage" * 1000)
+    assert main(["--db", str(junk), "person", "list"]) == 1
+    assert "not a compound database" in capsys.readouterr().err
+
+
+def test_locked_database(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Another process holds the write lock: the CLI says so instead of hanging or crashing."""
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        capsys.readouterr()
+        assert main(["unit", "add", "1-1-102"]) == 1
+        assert "locked by another process" in capsys.readouterr().err
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[broker]\nport = 'high'\n")
+    assert main(["--config", str(cfg), "--db", str(tmp_path / "x.db"), "init"]) == 2
+    assert "broker.port must be a whole number" in capsys.readouterr().err
+
+
+def test_broker_unreachable_is_retried_visibly_then_reported(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[broker]\nport = {free_port()}\n")
+    monkeypatch.setenv("COMPOUND_BUS_TIMEOUT", "3")
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "door", "unlock", "gate", "--reason", "test"]) == 1
+    err = capsys.readouterr().err
+    assert "retrying" in err and "unreachable" in err and "Traceback" not in err
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    """A command nobody can discover is a command nobody uses correctly."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    missing = []
+    for name, p in sub.choices.items():  # type: ignore[union-attr]
+        assert p.description, f"compound {name} has no help text"
+        actions = [a for a in p._actions if a.dest == "action"]
+        names = [f"{name} {n}" for n in actions[0].choices] if actions else [name]  # type: ignore[union-attr]
+        missing += [n for n in names if f"compound {n}" not in readme]
+    assert not missing, f"commands missing from README.md: {missing}"
+
+
+def test_entry_point_exits_cleanly_on_bad_input(tmp_path: Path) -> None:
+    env = {**os.environ, "COMPOUND_DB": str(tmp_path / "c.db")}
+    r = subprocess.run(
+        [sys.executable, "-m", "compound.cli", "unit", "add", "bad"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert r.returncode == 1  # no database yet: told to run init
+    assert "compound init" in r.stderr and "Traceback" not in r.stderr

@@ -1,0 +1,178 @@
+"""The core on a real broker: a credential shown at a door becomes a logged, hash-chained event
+and a signed unlock command on the bus; bad requests open nothing."""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from compound import keys
+from compound.bus import ApiError, Bus, Message
+from compound.config import Config
+from compound.core import Core
+from compound.messages import AccessRequest, DoorCommand, encode, new_id
+from compound.store import Store
+from compound.topics import Topics
+
+pytestmark = pytest.mark.integration
+
+
+def seed(store: Store) -> int:
+    store.add_unit("3-2-1501")
+    store.add_door("b3-e2", "Building 3 entrance 2", ["3-2"])
+    store.add_door("b1-e1", "Building 1 entrance 1", ["1-1"])
+    pid = store.add_person("张伟", "3-2-1501", "owner")
+    store.add_card(pid, "10001")
+    return pid
+
+
+@pytest.fixture(params=["mosquitto", "embedded"])
+def broker(request: pytest.FixtureRequest) -> tuple[int, int]:
+    """(port, protocol) of a real Mosquitto (MQTT 5) or the embedded demo broker (3.1.1)."""
+    if request.param == "mosquitto":
+        return request.getfixturevalue("mosquitto").port, 5
+    return request.getfixturevalue("embedded_broker"), 4
+
+
+class Watcher:
+    def __init__(self, bus: Bus, pattern: str) -> None:
+        self.q: queue.Queue[Message] = queue.Queue()
+        bus.subscribe(pattern, self.q.put)
+
+    def get(self, timeout: float = 5.0) -> Message:
+        return self.q.get(timeout=timeout)
+
+    def empty_after(self, seconds: float) -> bool:
+        time.sleep(seconds)
+        return self.q.empty()
+
+
+@pytest.fixture
+def running(
+    live_store: Store, topics: Topics, broker: tuple[int, int], make_bus: Callable[..., Bus]
+) -> Iterator[tuple[Core, Bus]]:
+    port, protocol = broker
+    seed(live_store)
+    core_bus = make_bus(port, "core", protocol, start=False)
+    core = Core(live_store, core_bus, live_store.clock, Config())
+    core.start()
+    core_bus.start()
+    door_bus = make_bus(port, "door-b3", protocol)
+    yield core, door_bus
+    core.stop()
+
+
+def request(
+    kind: str = "card", value: str = "10001", door: str = "b3-e2", at: float | None = None
+) -> AccessRequest:
+    return AccessRequest(new_id(), door, kind, value, time.time() if at is None else at, "test")
+
+
+def test_card_at_door_logs_event_and_sends_signed_unlock(
+    running: tuple[Core, Bus], topics: Topics
+) -> None:
+    core, door = running
+    cmds = Watcher(door, topics.door_cmd("b3-e2"))
+    results = Watcher(door, topics.access_result("b3-e2"))
+    stream = Watcher(door, topics.events("access.granted"))
+    req = request()
+    door.publish(topics.access_request("b3-e2"), encode(req))
+
+    cmd_msg = cmds.get()
+    assert not cmd_msg.retain
+    cmd = DoorCommand.decode(cmd_msg.payload)
+    assert cmd.action == "unlock" and cmd.door_id == "b3-e2"
+    assert cmd.mac_ok(keys.door_command_key(core.store.master_key, "b3-e2"))
+    assert 0 < cmd.expires_at - cmd.issued_at <= 3.0
+    result = json.loads(results.get().payload)
+    assert result["granted"] is True and result["display_name"] == "张*"
+    streamed = json.loads(stream.get().payload)
+
+    ev = core.store.events(types=["access.granted"])[-1]
+    assert ev.data["request_id"] == req.id and ev.person_id == 1
+    assert streamed["seq"] == ev.seq
+    assert core.store.verify_log().ok
+    outbox = core.store.query("SELECT payload FROM outbox WHERE event_seq = ?", (ev.seq,))
+    assert json.loads(outbox[0]["payload"])["credential"] == "card"
+
+
+@pytest.mark.parametrize(
+    ("req", "reason"),
+    [
+        (lambda: request(value="99999"), "unknown credential"),
+        (lambda: request(door="b1-e1"), "door not serving this person"),
+        (lambda: request(at=time.time() - 3600), "expired"),
+    ],
+)
+def test_denied_requests_send_no_command(
+    running: tuple[Core, Bus], topics: Topics, req: Callable[[], AccessRequest], reason: str
+) -> None:
+    core, door = running
+    cmds = Watcher(door, topics.all("door/+/cmd"))
+    results = Watcher(door, topics.all("access/+/result"))
+    r = req()
+    door.publish(topics.access_request(r.door_id), encode(r))
+    result = json.loads(results.get().payload)
+    assert result["granted"] is False and result["reason"] == reason
+    assert cmds.empty_after(0.5)
+    assert core.store.events(types=["access.denied"])[-1].data["reason"] == reason
+
+
+def test_malformed_replayed_and_misrouted_requests_open_nothing(
+    running: tuple[Core, Bus], topics: Topics
+) -> None:
+    core, door = running
+    cmds = Watcher(door, topics.all("door/+/cmd"))
+    req = request()
+    door.publish(topics.access_request("b3-e2"), b"{not json")
+    door.publish(topics.access_request("b3-e2"), json.dumps({"id": "x", "kind": 5}))
+    door.publish(topics.access_request("b3-e2"), b"x" * 100_000)
+    # a request for b3-e2 sent on another door's topic
+    door.publish(topics.access_request("b1-e1"), encode(req))
+    time.sleep(0.3)
+    door.publish(topics.access_request("b3-e2"), encode(req))
+    assert cmds.get().payload  # the one good request opens once
+    door.publish(topics.access_request("b3-e2"), encode(req))  # replay
+    assert cmds.empty_after(0.5)
+    assert core.counters["access.malformed"] == 3
+    assert core.counters["access.wrong_topic"] == 1
+    assert core.counters["access.replayed"] == 1
+
+
+def test_api_request_response(running: tuple[Core, Bus]) -> None:
+    core, client = running
+    status: dict[str, Any] = client.request("status")
+    assert set(status["doors"]) == {"b1-e1", "b3-e2"}
+    with pytest.raises(ApiError, match="unknown door"):
+        client.request("door.unlock", {"door": "nope", "reason": "x"})
+    with pytest.raises(ApiError, match="say why"):
+        client.request("door.unlock", {"door": "b3-e2", "reason": " "})
+    people = client.request("person.list")
+    assert people[0]["name"] == "张伟"
+
+
+def test_remote_unlock_is_logged_with_who_and_why(
+    running: tuple[Core, Bus], topics: Topics
+) -> None:
+    core, client = running
+    cmds = Watcher(client, topics.door_cmd("b3-e2"))
+    r = client.request("door.unlock", {"door": "b3-e2", "reason": "delivery", "by": "guard"})
+    assert DoorCommand.decode(cmds.get().payload).id == r["command_id"]
+    ev = core.store.events(types=["door.remote_unlock"])[-1]
+    assert ev.data == {"by": "guard", "reason": "delivery"}
+
+
+def test_forced_door_event_raises_an_alarm(running: tuple[Core, Bus], topics: Topics) -> None:
+    core, door = running
+    alarms = Watcher(door, topics.events("alarm.raised"))
+    door.publish(
+        topics.door_event("b3-e2"), {"door_id": "b3-e2", "type": "forced_open", "at": time.time()}
+    )
+    body = json.loads(alarms.get().payload)
+    assert body["data"]["kind"] == "forced_open"
+    assert core.store.alarms(open_only=True)[0].door_id == "b3-e2"
