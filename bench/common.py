@@ -1,0 +1,38 @@
+"""Small helpers shared by the benchmarks: percentiles and writing the results files."""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (0-100) by nearest rank."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, round(p / 100 * (len(s) - 1))))
+    return s[k]
+
+
+def summary_ms(seconds: list[float]) -> dict[str, float]:
+    ms = [x * 1000 for x in seconds]
+    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 4),
+            "p99_ms": round(pct(ms, 99), 4), "max_ms": round(max(ms), 4)}
+
+
+def write(name: str, figures: dict[str, Any], markdown: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "python": platform.python_version(),
+            "machine": f"{platform.machine()}, 2 shared cores"}
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown.strip() + f"\n\n_Measured {meta['when']}, "
+                                        f"Python {meta['python']}, {meta['machine']}._\n")
+    print(markdown)
