@@ -17,10 +17,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import summary_ms, write  # noqa: E402
+from bench.common import row, summary_ms, write  # noqa: E402
 from compound.broker import EmbeddedBroker, Mosquitto, free_port  # noqa: E402
 from compound.bus import Bus, BusConfig  # noqa: E402
 from compound.clock import SystemClock  # noqa: E402
@@ -34,14 +35,19 @@ N_APPEND = 400
 N_ACCESS = 300
 
 
-def bench_append(tmp: Path) -> dict[str, object]:
+def bench_append(tmp: Path) -> dict[str, Any]:
     store = Store(tmp / "a.db", SystemClock(), tmp / "keys")
     data = {"kind": "card", "reason": "granted", "request_id": "x" * 32, "source": "bench"}
     chained = []
     for i in range(N_APPEND):
         t0 = time.perf_counter()
-        store.append_event("access.granted", door_id="b3-e2", person_id=1, data={**data, "i": i},
-                           uplink={"type": "passage", "door": "b3-e2"})
+        store.append_event(
+            "access.granted",
+            door_id="b3-e2",
+            person_id=1,
+            data={**data, "i": i},
+            uplink={"type": "passage", "door": "b3-e2"},
+        )
         chained.append(time.perf_counter() - t0)
     store.close()
     raw = sqlite3.connect(tmp / "b.db", isolation_level=None)
@@ -79,7 +85,7 @@ def echo_rtt(port: int, protocol: int, n: int) -> list[float]:
     return out
 
 
-def bench_access(tmp: Path, port: int) -> dict[str, object]:
+def bench_access(tmp: Path, port: int) -> dict[str, Any]:
     store = Store(tmp / "c.db", SystemClock(), tmp / "keys")
     store.add_unit("3-2-1501")
     store.add_door("b3-e2", "B3", ["3-2"])
@@ -107,8 +113,11 @@ def bench_access(tmp: Path, port: int) -> dict[str, object]:
     store.close()
     echo = echo_rtt(port, 5, N_ACCESS)
     a, e = summary_ms(rtts), summary_ms(echo)
-    return {"card_to_result": a, "echo_same_broker": e,
-            "ratio_p50": round(a["p50_ms"] / e["p50_ms"], 2)}
+    return {
+        "card_to_result": a,
+        "echo_same_broker": e,
+        "ratio_p50": round(a["p50_ms"] / e["p50_ms"], 2),
+    }
 
 
 def main() -> None:
@@ -131,15 +140,15 @@ def main() -> None:
 
 | what | n | p50 ms | p99 ms |
 |---|---|---|---|
-| append one hash-chained event + outbox row (FULL sync) | {append['chained']['n']} | {append['chained']['p50_ms']} | {append['chained']['p99_ms']} |
-| baseline: bare INSERT in its own transaction (FULL sync) | {append['bare_insert']['n']} | {append['bare_insert']['p50_ms']} | {append['bare_insert']['p99_ms']} |
-| card at door -> access result (Mosquitto) | {access['card_to_result']['n']} | {access['card_to_result']['p50_ms']} | {access['card_to_result']['p99_ms']} |
-| baseline: API echo round trip (Mosquitto) | {access['echo_same_broker']['n']} | {access['echo_same_broker']['p50_ms']} | {access['echo_same_broker']['p99_ms']} |
-| API echo round trip (embedded amqtt broker) | {embedded['n']} | {embedded['p50_ms']} | {embedded['p99_ms']} |
+{row("append one hash-chained event + outbox row (FULL sync)", append["chained"])}
+{row("baseline: bare INSERT in its own transaction (FULL sync)", append["bare_insert"])}
+{row("card at door -> access result (Mosquitto)", access["card_to_result"])}
+{row("baseline: API echo round trip (Mosquitto)", access["echo_same_broker"])}
+{row("API echo round trip (embedded amqtt broker)", embedded)}
 
-Ratios (median): chained append / bare insert = {append['ratio_p50']};
-card-to-result / echo = {access['ratio_p50']}. The access path adds
-{round(access['card_to_result']['p50_ms'] - access['echo_same_broker']['p50_ms'], 3)} ms (median) to
+Ratios (median): chained append / bare insert = {append["ratio_p50"]};
+card-to-result / echo = {access["ratio_p50"]}. The access path adds
+{round(access["card_to_result"]["p50_ms"] - access["echo_same_broker"]["p50_ms"], 3)} ms (median) to
 a bare round trip: credential lookup, the decision, the durable hash-chained append with its
 outbox row, and two publishes (result and unlock command). fsync cost depends on the disk; the
 figures above are from this machine's disk.

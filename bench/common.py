@@ -23,16 +23,31 @@ def pct(values: list[float], p: float) -> float:
 
 def summary_ms(seconds: list[float]) -> dict[str, float]:
     ms = [x * 1000 for x in seconds]
-    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 4),
-            "p99_ms": round(pct(ms, 99), 4), "max_ms": round(max(ms), 4)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(statistics.median(ms), 4),
+        "p99_ms": round(pct(ms, 99), 4),
+        "max_ms": round(max(ms), 4),
+    }
+
+
+def row(label: str, s: dict[str, float]) -> str:
+    """One markdown table row: label | n | p50 | p99."""
+    return f"| {label} | {s['n']} | {s['p50_ms']} | {s['p99_ms']} |"
 
 
 def write(name: str, figures: dict[str, Any], markdown: str) -> None:
     RESULTS.mkdir(exist_ok=True)
-    meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "python": platform.python_version(),
-            "machine": f"{platform.machine()}, 2 shared cores"}
+    meta = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, 2 shared cores",
+    }
     (RESULTS / f"{name}.json").write_text(
-        json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
-    (RESULTS / f"{name}.md").write_text(markdown.strip() + f"\n\n_Measured {meta['when']}, "
-                                        f"Python {meta['python']}, {meta['machine']}._\n")
+        json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n"
+    )
+    (RESULTS / f"{name}.md").write_text(
+        markdown.strip() + f"\n\n_Measured {meta['when']}, "
+        f"Python {meta['python']}, {meta['machine']}._\n"
+    )
     print(markdown)
