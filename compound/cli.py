@@ -342,13 +342,9 @@ def cmd_events(ctx: Context) -> int:
         print(json.dumps(_event_json(e), ensure_ascii=False) if ctx.json else format_event(e))
     if not a.follow:
         return 0
-    last = (
-        evs[-1].seq
-        if evs
-        else s.events(limit=1, newest_first=True)[0].seq
-        if s.events(limit=1)
-        else 0
-    )
+    # With no past match, every later event is new: start from the end of the log.
+    newest = s.events(limit=1, newest_first=True)
+    last = evs[-1].seq if evs else (newest[0].seq if newest else 0)
     stop = _stop_on_signal()
     while not stop.wait(0.3):
         for e in s.events(after=last, door_id=a.door, person_id=a.person, limit=500):
