@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -223,3 +225,28 @@ def test_entry_point_exits_cleanly_on_bad_input(tmp_path: Path) -> None:
     )
     assert r.returncode == 1  # no database yet: told to run init
     assert "compound init" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_events_follow_prints_new_events_as_they_are_logged(db: Path) -> None:
+    """The officer's terminal view: events written by another process appear within a second."""
+    from compound.clock import SystemClock
+    from compound.store import Store
+
+    env = {**os.environ, "COMPOUND_DB": str(db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "compound.cli", "events", "--follow", "--json", "--door", "gate"],
+        stdout=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        time.sleep(1.5)
+        writer = Store(db, SystemClock(), db.parent / "keys")
+        writer.append_event("door.opened", door_id="other")
+        writer.append_event("door.opened", door_id="gate", data={"n": 1})
+        writer.close()
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        event = json.loads(line)
+        assert event["door_id"] == "gate" and event["data"] == {"n": 1}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
