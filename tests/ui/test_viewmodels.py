@@ -1,0 +1,267 @@
+"""Viewmodels without a display: the behaviour of each screen, against an in-process gateway."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from compound.clock import ManualClock
+from compound.messages import AccessRequest, AccessResult, encode
+from compound.model import InvalidInput
+from ui.gateway import LocalGateway
+from ui.i18n import STRINGS, Strings
+from ui.viewmodels.door import MAX_PIN_TRIES, PIN_LOCK_S, DoorPanelVM, parse_face_box
+from ui.viewmodels.manager import ManagerVM, parse_csv
+from ui.viewmodels.officer import OfficerVM, hour_bins
+
+
+def answer_pins(gw: LocalGateway, good: str, name: str = "张*") -> None:
+    """Make the gateway answer the panel's PIN requests like the core would."""
+    original = gw.publish
+
+    def publish(topic: str, payload: Any) -> None:
+        original(topic, payload)
+        req = AccessRequest.decode(payload)
+        ok = req.value == good
+        res = AccessResult(
+            req.id,
+            req.door_id,
+            ok,
+            "granted" if ok else "unknown credential",
+            req.at,
+            person_id=1 if ok else None,
+            display_name=name if ok else None,
+        )
+        gw.deliver(f"access/{req.door_id}/result", encode(res))
+
+    gw.publish = publish  # type: ignore[method-assign]
+
+
+def type_keys(vm: DoorPanelVM, keys: str) -> None:
+    for k in keys:
+        vm.key(k)
+
+
+def test_every_string_has_both_languages() -> None:
+    """A missing translation would show a raw key or an empty label on a kiosk."""
+    for key, (zh, en) in STRINGS.items():
+        assert zh and en, key
+    t = Strings("zh")
+    assert t("door.welcome", name="张*") == "欢迎回家, 张*"
+    t.toggle()
+    assert t("door.welcome", name="张*") == "Welcome home, 张*"
+
+
+def test_pin_granted_welcomes_by_display_name(clock: ManualClock) -> None:
+    """The resident sees the masked name the core sent, and the PIN itself went to the core."""
+    gw = LocalGateway()
+    answer_pins(gw, "258369")
+    vm = DoorPanelVM(gw, Strings("zh"), clock, "b3-e2")
+    vm.set_mode("pin")
+    type_keys(vm, "258369")
+    assert vm.entry_display == "●●●●●●"
+    vm.ok()
+    assert vm.status_line == "欢迎回家, 张*"
+    topic, payload = gw.published[0]
+    assert topic == "access/b3-e2/request"
+    assert json.loads(payload)["kind"] == "pin"
+
+
+def test_pin_locks_after_five_wrong_tries_and_unlocks_after_the_period(
+    clock: ManualClock,
+) -> None:
+    """Guessing PINs must be slow: the keypad stops sending them for a while."""
+    gw = LocalGateway()
+    answer_pins(gw, "258369")
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    vm.set_mode("pin")
+    for i in range(MAX_PIN_TRIES):
+        type_keys(vm, "111111")
+        vm.ok()
+        if i < MAX_PIN_TRIES - 1:
+            assert f"{MAX_PIN_TRIES - 1 - i} tries left" in vm.status_line
+    assert vm.pin_locked_for() == int(PIN_LOCK_S)
+    sent = len(gw.published)
+    type_keys(vm, "258369")
+    vm.ok()
+    assert len(gw.published) == sent, "a PIN went out while locked"
+    assert "PIN locked" in vm.status_line
+    clock.advance(PIN_LOCK_S + 1)
+    type_keys(vm, "258369")
+    vm.ok()
+    assert vm.status_line == "Welcome home, 张*"
+
+
+def test_dial_follows_call_states_to_door_opened(clock: ManualClock) -> None:
+    """The visitor sees each step of the call, and only this call's states."""
+    gw = LocalGateway({"call.start": lambda p: {"call_id": "c1"}})
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    type_keys(vm, "3-2-1501")
+    vm.ok()
+    assert gw.requests[-1] == ("call.start", {"door": "b3-e2", "unit": "3-2-1501"})
+    assert vm.status_line == "Ringing 3-2-1501…"
+    gw.deliver("intercom/call/other/state", {"state": "busy"})
+    assert vm.status_line == "Ringing 3-2-1501…"
+    gw.deliver("intercom/call/c1/state", {"state": "answered"})
+    assert vm.status_line == "3-2-1501 answered"
+    gw.deliver("intercom/call/c1/state", {"state": "door_opened"})
+    assert vm.status_line == "Door opened, please come in"
+    assert vm.call_id is None
+
+
+def test_dial_refuses_a_malformed_room_and_reports_missing_intercom(clock: ManualClock) -> None:
+    """A typo gets the model's message; a box without the intercom says so instead of failing."""
+    gw = LocalGateway()
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    type_keys(vm, "1501")
+    vm.ok()
+    assert "building-entrance-room" in vm.status_line
+    assert gw.requests == []
+    type_keys(vm, "3-2-1501")
+    vm.ok()
+    assert "Not available" in vm.status_line
+    assert vm.call_state == ""
+
+
+def test_banner_tracks_bus_core_and_devices_and_keeps_state(clock: ManualClock) -> None:
+    """Offline parts are announced; the last known notices stay on screen meanwhile."""
+    gw = LocalGateway()
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    gw.deliver("notice", {"notices": [{"title": "停水", "body": "周三 9-12 点"}]}, retained=True)
+    assert vm.banner == ""
+    gw.deliver("device/bridge-1/availability", b"offline", retained=True)
+    assert vm.banner == "Device offline: bridge-1"
+    gw.deliver("device/cli-77/availability", b"offline", retained=True)
+    assert "cli-77" not in vm.banner
+    gw.deliver("device/core/availability", b"offline", retained=True)
+    assert vm.banner.startswith("Core offline")
+    gw.set_connected(False)
+    assert vm.banner.startswith("Bus disconnected")
+    assert vm.notices == [{"title": "停水", "body": "周三 9-12 点"}]
+    gw.set_connected(True)
+    gw.deliver("device/core/availability", b"online")
+    gw.deliver("device/bridge-1/availability", b"online")
+    assert vm.banner == ""
+
+
+def test_face_box_in_pixels_becomes_fractions() -> None:
+    """The face service reports pixels; the panel draws on whatever size the preview has."""
+    box = parse_face_box({"box": [60, 400, 300, 160], "width": 640, "height": 480, "person_id": 3})
+    assert box is not None and box.known
+    assert (box.x, box.y, box.w, box.h) == pytest.approx((0.25, 0.125, 0.375, 0.5))
+    assert parse_face_box({"box": "nonsense"}) is None
+
+
+def test_hour_bins_put_entries_in_the_right_hour() -> None:
+    """The chart's last bar is the current hour; older than 24 h is left out."""
+    now = 1_000_000 * 3600 + 1800.0
+    bins = hour_bins([now, now - 10, now - 3600, now - 23 * 3600, now - 25 * 3600], now)
+    assert bins[-1] == 2 and bins[-2] == 1 and bins[0] == 1 and sum(bins) == 4
+
+
+def test_officer_shows_forced_until_acknowledged(clock: ManualClock) -> None:
+    """A forced door stands out on the grid until the alarm is acknowledged."""
+    alarms = [
+        {
+            "id": 7,
+            "raised_at": 1.0,
+            "kind": "forced_open",
+            "severity": "high",
+            "door_id": "gate",
+            "message": "gate: door forced open",
+        }
+    ]
+
+    def ack(p: dict[str, Any]) -> dict[str, Any]:
+        if p["id"] != 7:
+            raise InvalidInput("no such alarm")
+        alarms.clear()
+        return {"id": 7}
+
+    gw = LocalGateway(
+        {
+            "door.list": lambda p: [{"id": "gate", "name": "Main gate", "state": "locked"}],
+            "alarm.list": lambda p: list(alarms),
+            "alarm.ack": ack,
+        }
+    )
+    vm = OfficerVM(gw, Strings("en"), clock)
+    vm.load()
+    assert vm.doors["gate"].shown_state == "forced"
+    assert vm.lists["elderly"] is None, "a missing community service shows as not available"
+    vm.acknowledge(7)
+    assert vm.alarms == [] and vm.doors["gate"].shown_state == "locked"
+    gw.deliver("door/gate/state", {"state": "offline"}, retained=True)
+    assert vm.doors["gate"].shown_state == "offline"
+
+
+def test_officer_counts_live_entries(clock: ManualClock) -> None:
+    """Each granted passage streamed by the core lands in the live list and the chart."""
+    gw = LocalGateway({"person.list": lambda p: [{"id": 1, "name": "张伟"}]})
+    vm = OfficerVM(gw, Strings("en"), clock)
+    vm.load()
+    gw.deliver(
+        "events/access.granted",
+        {
+            "seq": 1,
+            "at": clock.now(),
+            "type": "access.granted",
+            "door_id": "gate",
+            "person_id": 1,
+            "data": {"kind": "card"},
+        },
+    )
+    assert vm.hourly[-1] == 1
+    assert "张伟" in vm.passage_line(vm.passages[-1])
+
+
+def test_csv_parse_reports_bad_header_and_lines() -> None:
+    """An import file with a wrong header changes nothing and says which columns are needed."""
+    rows, errors = parse_csv("nom,unit\nx,1-1-101\n")
+    assert rows == [] and "name" in errors[0][1]
+    rows, errors = parse_csv("name,unit,role\n张三,1-1-101,owner\n李四,1-1-102,owner,extra\n\n")
+    assert [r["name"] for r in rows] == ["张三"] and errors == [
+        (3, "more fields than the header has")
+    ]
+
+
+def test_csv_import_reports_each_failing_row(clock: ManualClock) -> None:
+    """Good rows are registered, bad ones listed with their line and the core's message."""
+    people: list[dict[str, Any]] = []
+
+    def person_add(p: dict[str, Any]) -> dict[str, Any]:
+        if p["role"] not in ("owner", "tenant", "family"):
+            raise InvalidInput(f"unknown role {p['role']!r}")
+        people.append(p)
+        return {"id": len(people)}
+
+    gw = LocalGateway(
+        {
+            "unit.add": lambda p: {"created": True},
+            "person.add": person_add,
+            "card.add": lambda p: {"id": 1},
+            "person.list": lambda p: people,
+        }
+    )
+    vm = ManagerVM(gw, Strings("en"))
+    vm.import_csv(
+        "name,unit,role,card\n张三,1-1-101,owner,5001\n李四,1-1-102,boss,\n王五,1-1-103,tenant,\n"
+    )
+    assert vm.job is not None and vm.job.finished and vm.job.progress == 1.0
+    assert [p["name"] for p in people] == ["张三", "王五"]
+    assert vm.job.errors == [(3, "unknown role 'boss'")]
+    assert ("card.add", {"person": 1, "number": "5001"}) in gw.requests
+
+
+def test_enrolment_needs_consent_first(clock: ManualClock) -> None:
+    """No face leaves the console for the face service before consent is recorded."""
+    gw = LocalGateway({"face.enroll": lambda p: {"ok": True}})
+    vm = ManagerVM(gw, Strings("en"))
+    vm.capture(b"\xff\xd8jpeg")
+    vm.enrol("1")
+    assert gw.requests == [] and "consent" in vm.note
+    vm.set_consent(True)
+    vm.enrol("1")
+    assert gw.requests[-1][0] == "face.enroll" and vm.note == "Face enrolled"

@@ -1,0 +1,233 @@
+"""How the UI reaches the core: only over the bus, behind a small interface.
+
+``MqttGateway`` runs every request on a worker thread (a request waits for the core's answer,
+which must never freeze a touchscreen) and hands results and live messages back through a
+``dispatch`` function; the Kivy app passes one built on ``Clock.schedule_once`` so callbacks
+run on the UI thread. ``LocalGateway`` serves the same interface in-process for fast tests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from compound.bus import ApiError, Bus, BusConfig, BusError, Message, topic_matches
+from compound.model import InvalidInput
+from compound.topics import Topics
+
+log = logging.getLogger(__name__)
+
+Dispatch = Callable[[Callable[[], None]], None]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to one request: ``result`` when ``ok``, otherwise a message for a person."""
+
+    ok: bool
+    result: Any = None
+    error: str = ""
+
+    @property
+    def unavailable(self) -> bool:
+        """The core does not offer this method (yet): the screen says so instead of failing."""
+        return not self.ok and self.error.startswith("unknown method")
+
+
+@dataclass(frozen=True)
+class Live:
+    """One message from the bus: the topic levels after ``compound/<site>/`` and the body."""
+
+    levels: list[str]
+    payload: bytes
+    retained: bool = False
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.payload)
+        except ValueError:
+            return None
+
+
+ReplyCallback = Callable[[Reply], None]
+LiveCallback = Callable[[Live], None]
+
+
+class Gateway(Protocol):
+    def request(
+        self, method: str, params: dict[str, Any], callback: ReplyCallback | None = None
+    ) -> None: ...
+
+    def subscribe(self, pattern: str, callback: LiveCallback) -> None:
+        """``pattern`` is relative to the site root, e.g. ``door/+/state`` or ``events/#``."""
+
+    def publish(self, relative_topic: str, payload: dict[str, Any] | bytes) -> None: ...
+
+    @property
+    def connected(self) -> bool: ...
+
+    def on_connection(self, callback: Callable[[bool], None]) -> None: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def immediate(fn: Callable[[], None]) -> None:
+    fn()
+
+
+class MqttGateway:
+    """The production gateway on ``compound.bus.Bus``."""
+
+    def __init__(
+        self,
+        bus_config: BusConfig,
+        topics: Topics,
+        client_id: str,
+        dispatch: Dispatch = immediate,
+        timeout: float = 5.0,
+    ) -> None:
+        self.topics = topics
+        self.bus = Bus(bus_config, topics, client_id)
+        self.dispatch = dispatch
+        self.timeout = timeout
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ui-bus")
+        self._conn_callbacks: list[Callable[[bool], None]] = []
+        self.bus.on_connect_hooks.append(lambda: self._tell_connection(True))
+        self.bus.on_disconnect_hooks.append(lambda: self._tell_connection(False))
+        self._starting = threading.Event()
+
+    @property
+    def connected(self) -> bool:
+        return self.bus.connected
+
+    def on_connection(self, callback: Callable[[bool], None]) -> None:
+        self._conn_callbacks.append(callback)
+
+    def _tell_connection(self, up: bool) -> None:
+        for cb in list(self._conn_callbacks):
+            self.dispatch(lambda cb=cb: cb(up))  # type: ignore[misc]
+
+    def start(self) -> None:
+        # Connecting may take seconds when the broker is away; the UI keeps drawing meanwhile
+        # and shows the offline banner until the connection comes up.
+        def connect() -> None:
+            try:
+                self.bus.start(timeout=30.0)
+            except BusError as e:
+                log.error("%s", e)
+                self._tell_connection(False)
+
+        self._pool.submit(connect)
+
+    def stop(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.bus.stop()
+
+    def request(
+        self, method: str, params: dict[str, Any], callback: ReplyCallback | None = None
+    ) -> None:
+        def work() -> None:
+            try:
+                if not self.bus.wait_connected(self.timeout):
+                    reply = Reply(False, error="the core is not reachable now; try again")
+                else:
+                    reply = Reply(True, self.bus.request(method, params, timeout=self.timeout))
+            except ApiError as e:
+                reply = Reply(False, error=str(e))
+            except BusError as e:
+                reply = Reply(False, error=str(e))
+            if callback is not None:
+                self.dispatch(lambda: callback(reply))
+
+        self._pool.submit(work)
+
+    def subscribe(self, pattern: str, callback: LiveCallback) -> None:
+        prefix = self.topics.root + "/"
+
+        def handler(msg: Message) -> None:
+            live = Live(msg.topic[len(prefix) :].split("/"), msg.payload, msg.retain)
+            self.dispatch(lambda: callback(live))
+
+        self.bus.subscribe(self.topics.all(pattern), handler)
+
+    def publish(self, relative_topic: str, payload: dict[str, Any] | bytes) -> None:
+        self.bus.publish(self.topics.all(relative_topic), payload, qos=1)
+
+
+class LocalGateway:
+    """In-process stand-in: API methods are plain functions, publishes go to local subscribers.
+
+    For viewmodel tests; it refuses exactly like the core does (``InvalidInput`` → error reply,
+    missing method → "unknown method").
+    """
+
+    def __init__(self, api: dict[str, Callable[[dict[str, Any]], Any]] | None = None) -> None:
+        self.api = dict(api or {})
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.published: list[tuple[str, Any]] = []
+        self._subs: list[tuple[str, LiveCallback]] = []
+        self._conn: list[Callable[[bool], None]] = []
+        self._connected = True
+        self.held: list[Callable[[], None]] = []
+        self.hold_replies = False  # keep replies back, to test what a screen shows meanwhile
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    def set_connected(self, up: bool) -> None:
+        self._connected = up
+        for cb in list(self._conn):
+            cb(up)
+
+    def on_connection(self, callback: Callable[[bool], None]) -> None:
+        self._conn.append(callback)
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def request(
+        self, method: str, params: dict[str, Any], callback: ReplyCallback | None = None
+    ) -> None:
+        self.requests.append((method, params))
+        fn = self.api.get(method)
+        if fn is None:
+            reply = Reply(False, error=f"unknown method {method!r}")
+        else:
+            try:
+                reply = Reply(True, fn(params))
+            except InvalidInput as e:
+                reply = Reply(False, error=str(e))
+        if callback is not None:
+            if self.hold_replies:
+                self.held.append(lambda: callback(reply))
+            else:
+                callback(reply)
+
+    def release(self) -> None:
+        held, self.held = self.held, []
+        for fn in held:
+            fn()
+
+    def subscribe(self, pattern: str, callback: LiveCallback) -> None:
+        self._subs.append((pattern, callback))
+
+    def publish(self, relative_topic: str, payload: dict[str, Any] | bytes) -> None:
+        self.published.append((relative_topic, payload))
+
+    def deliver(self, relative_topic: str, payload: Any, retained: bool = False) -> None:
+        """A message arriving from the bus."""
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        for pattern, cb in list(self._subs):
+            if topic_matches(pattern, relative_topic):
+                cb(Live(relative_topic.split("/"), body, retained))

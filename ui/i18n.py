@@ -1,0 +1,153 @@
+"""The string table: every text a screen shows, in Chinese and English, switchable at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGS = ("zh", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # shared
+    "lang.switch": ("English", "中文"),
+    "banner.bus": (
+        "与本机总线断开，显示最后已知状态",
+        "Bus disconnected, showing last known state",
+    ),
+    "banner.core": ("核心服务离线，显示最后已知状态", "Core offline, showing last known state"),
+    "banner.device": ("设备离线: {devices}", "Device offline: {devices}"),
+    "unavailable": ("此功能暂不可用", "Not available on this box yet"),
+    "working": ("处理中…", "Working…"),
+    "done": ("完成", "Done"),
+    "error": ("错误: {message}", "Error: {message}"),
+    # door panel
+    "door.title": ("{door}", "{door}"),
+    "door.look": ("请看摄像头，或拨打房号", "Look at the camera, or dial a room"),
+    "door.welcome": ("欢迎回家, {name}", "Welcome home, {name}"),
+    "door.welcome_anon": ("欢迎回家", "Welcome home"),
+    "door.unknown": (
+        "未识别，请使用门卡、密码或呼叫",
+        "Not recognised, please use card, PIN or call",
+    ),
+    "door.denied": ("无法通行: {reason}", "Access refused: {reason}"),
+    "door.mode_dial": ("拨打房号", "Dial room"),
+    "door.mode_pin": ("输入密码", "Enter PIN"),
+    "door.call": ("呼叫", "Call"),
+    "door.hangup": ("挂断", "Hang up"),
+    "door.ok": ("确认", "OK"),
+    "door.clear": ("清除", "Clear"),
+    "door.emergency": ("紧急呼叫", "Emergency"),
+    "door.dial_hint": ("楼号-单元-房号, 如 3-2-1501", "Building-entrance-room, e.g. 3-2-1501"),
+    "door.pin_hint": ("请输入开门密码", "Enter your door PIN"),
+    "door.pin_wrong": ("密码错误，还可尝试 {left} 次", "Wrong PIN, {left} tries left"),
+    "door.pin_locked": (
+        "密码输入已锁定，{seconds} 秒后再试",
+        "PIN locked, try again in {seconds} s",
+    ),
+    "door.emergency_sent": ("已呼叫社区民警", "Calling the community officer"),
+    "door.notices": ("物业通知", "Notices"),
+    "door.no_notices": ("暂无通知", "No notices"),
+    "door.camera": ("摄像头", "Camera"),
+    "door.no_camera": ("等待摄像头画面", "Waiting for the camera"),
+    "call.dialing": ("正在呼叫 {unit}…", "Calling {unit}…"),
+    "call.ringing": ("{unit} 振铃中…", "Ringing {unit}…"),
+    "call.answered": ("{unit} 已接听", "{unit} answered"),
+    "call.door_opened": ("门已打开，请进", "Door opened, please come in"),
+    "call.rejected": ("对方拒绝了呼叫", "The call was declined"),
+    "call.no_answer": ("无人接听", "No answer"),
+    "call.busy": ("对方忙", "Busy"),
+    "call.ended": ("通话结束", "Call ended"),
+    "call.failed": ("呼叫失败: {message}", "Call failed: {message}"),
+    # officer wall
+    "officer.title": ("社区警务室 · {site}", "Community police room · {site}"),
+    "officer.doors": ("门禁状态", "Doors"),
+    "officer.passages": ("实时通行", "Live passages"),
+    "officer.alarms": ("报警队列", "Alarms"),
+    "officer.no_alarms": ("无未处理报警", "No open alarms"),
+    "officer.ack": ("确认", "Acknowledge"),
+    "officer.chart": ("24 小时每小时进入人次", "Entries per hour, last 24 h"),
+    "officer.elderly": ("独居老人未出现", "Elderly not seen"),
+    "officer.visits": ("出租房待走访", "Rental visits due"),
+    "officer.strangers": ("反复出现的陌生人", "Strangers seen repeatedly"),
+    "officer.search": ("人员通行查询", "Passage search"),
+    "officer.search_hint": ("姓名或人员编号", "Name or person id"),
+    "officer.search_go": ("查询", "Search"),
+    "officer.none": ("无", "None"),
+    "state.locked": ("已锁", "locked"),
+    "state.unlocked": ("已开锁", "unlocked"),
+    "state.open": ("开启", "open"),
+    "state.held_open": ("长时间未关", "held open"),
+    "state.forced": ("被强行打开", "forced"),
+    "state.offline": ("离线", "offline"),
+    "state.unknown": ("未知", "unknown"),
+    "passage.granted": ("通过", "in"),
+    "passage.denied": ("拒绝", "refused"),
+    # manager console
+    "manager.title": ("物业管理 · {site}", "Property management · {site}"),
+    "manager.tab_people": ("住户登记", "Register"),
+    "manager.tab_creds": ("凭证", "Credentials"),
+    "manager.tab_face": ("人脸录入", "Face"),
+    "manager.tab_import": ("批量导入", "Import"),
+    "manager.tab_notice": ("通知", "Notices"),
+    "manager.name": ("姓名", "Name"),
+    "manager.unit": ("房号", "Unit"),
+    "manager.role": ("身份", "Role"),
+    "manager.id_number": ("证件号", "ID number"),
+    "manager.phone": ("电话", "Phone"),
+    "manager.lease_start": ("租期开始", "Lease start"),
+    "manager.lease_end": ("租期结束", "Lease end"),
+    "manager.rental_class": ("出租户分类", "Rental class"),
+    "manager.tenant_layer": ("租户分层", "Tenant layer"),
+    "manager.register": ("登记", "Register"),
+    "manager.registered": ("已登记 {name} (编号 {id})", "Registered {name} (id {id})"),
+    "manager.person_id": ("人员编号", "Person id"),
+    "manager.card": ("卡号", "Card number"),
+    "manager.pin": ("密码", "PIN"),
+    "manager.issue_card": ("发卡", "Issue card"),
+    "manager.set_pin": ("设置密码", "Set PIN"),
+    "manager.issue_pass": ("访客通行码", "Visitor pass"),
+    "manager.pass_hours": ("有效小时", "Hours valid"),
+    "manager.move_out": ("迁出 (删除人脸)", "Move out (deletes face)"),
+    "manager.moved_out": ("已迁出，人脸数据已删除", "Moved out; face data deleted"),
+    "manager.card_done": ("已发卡", "Card issued"),
+    "manager.pin_done": ("密码已设置", "PIN set"),
+    "manager.pass_done": ("通行码有效至 {until}", "Pass valid until {until}"),
+    "manager.consent": ("本人已同意采集人脸 (知情同意)", "Resident consents to face capture"),
+    "manager.consent_needed": ("请先确认本人同意", "Record the resident's consent first"),
+    "manager.capture": ("拍照", "Capture"),
+    "manager.enrol": ("录入人脸", "Enrol face"),
+    "manager.enrolled": ("人脸已录入", "Face enrolled"),
+    "manager.quality": ("画面质量: {text}", "Quality: {text}"),
+    "manager.csv_path": ("CSV 文件路径", "CSV file path"),
+    "manager.import": ("导入", "Import"),
+    "manager.import_progress": (
+        "已处理 {done}/{total}，失败 {failed}",
+        "{done}/{total} done, {failed} failed",
+    ),
+    "manager.row_error": ("第 {row} 行: {message}", "Row {row}: {message}"),
+    "manager.notice_title": ("标题", "Title"),
+    "manager.notice_body": ("内容", "Text"),
+    "manager.post": ("发布", "Post"),
+    "manager.posted": ("通知已发布", "Notice posted"),
+}
+
+
+class Strings:
+    """The current language and lookups in it; screens re-read their texts when it changes."""
+
+    def __init__(self, lang: str = "zh") -> None:
+        if lang not in LANGS:
+            raise ValueError(f"language must be one of {', '.join(LANGS)}")
+        self.lang = lang
+        self.listeners: list[Callable[[], None]] = []
+
+    def toggle(self) -> None:
+        self.lang = "en" if self.lang == "zh" else "zh"
+        for fn in list(self.listeners):
+            fn()
+
+    def __call__(self, key: str, **kw: object) -> str:
+        pair = STRINGS.get(key)
+        if pair is None:
+            return key
+        text = pair[LANGS.index(self.lang)]
+        return text.format(**kw) if kw else text

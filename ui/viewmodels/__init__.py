@@ -1,0 +1,1 @@
+"""Plain-Python state behind each screen: no Kivy here, so they are tested without a display."""

@@ -1,0 +1,328 @@
+"""The door panel: dial a room, enter a PIN, see who the camera recognised, call for help.
+
+The panel is a reader like any other: a PIN goes to the core as an access request on
+``access/<door>/request`` and the core's ``access/<door>/result`` says what happened. Wrong PINs
+are counted here too, so that after ``MAX_PIN_TRIES`` the keypad refuses PINs for a while
+without asking the core; the core's own decision stays the authority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from compound.clock import Clock
+from compound.messages import AccessRequest, AccessResult, MessageError, encode, new_id
+from compound.model import InvalidInput, UnitAddress
+from ui.gateway import Gateway, Live, Reply
+from ui.i18n import Strings
+from ui.viewmodels.base import Availability, Observable
+
+MAX_PIN_TRIES = 5
+PIN_LOCK_S = 120.0
+RESULT_SHOW_S = 6.0
+FINAL_CALL_STATES = ("door_opened", "rejected", "no_answer", "busy", "ended")
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    """Where the face is, as fractions of the frame (0..1, origin top-left)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    known: bool
+
+
+def parse_face_box(body: Any) -> FaceBox | None:
+    if not isinstance(body, dict):
+        return None
+    box = body.get("box")
+    fw, fh = body.get("width"), body.get("height")
+    try:
+        if isinstance(box, dict):
+            top, right, bottom, left = (
+                float(box["top"]),
+                float(box["right"]),
+                float(box["bottom"]),
+                float(box["left"]),
+            )
+        elif isinstance(box, list | tuple) and len(box) == 4:
+            top, right, bottom, left = (float(v) for v in box)
+        else:
+            return None
+        if fw and fh:  # pixels → fractions
+            top, bottom, left, right = top / fh, bottom / fh, left / fw, right / fw
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    known = body.get("person_id") is not None
+    return FaceBox(left, top, max(0.0, right - left), max(0.0, bottom - top), known)
+
+
+class DoorPanelVM(Observable):
+    def __init__(
+        self,
+        gateway: Gateway,
+        strings: Strings,
+        clock: Clock,
+        door: str,
+        camera: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.gw = gateway
+        self.t = strings
+        self.clock = clock
+        self.door = door
+        self.camera = camera or door
+        self.door_name = door
+        self.availability = Availability(gateway, strings)
+        self.availability.listeners.append(self.changed)
+        self.mode = "dial"  # or "pin"
+        self.entry = ""
+        self.message = ""  # last outcome, cleared after RESULT_SHOW_S
+        self.message_kind = "info"  # info, ok, bad
+        self.message_at = 0.0
+        self.call_id: str | None = None
+        self.call_unit = ""
+        self.call_state = ""
+        self.pin_failures = 0
+        self.locked_until = 0.0
+        self._pending_pin: str | None = None
+        self.notices: list[dict[str, str]] = []
+        self.frame: bytes | None = None
+        self.face: FaceBox | None = None
+        self.face_at = 0.0
+        gateway.subscribe(f"access/{door}/result", self._on_result)
+        gateway.subscribe(f"face/{self.camera}/frame", self._on_frame)
+        gateway.subscribe(f"face/{self.camera}/result", self._on_face)
+        gateway.subscribe("notice", self._on_notice)
+        gateway.subscribe("intercom/call/+/state", self._on_call_state)
+
+    def load(self) -> None:
+        self.gw.request("door.list", {}, self._on_doors)
+        self.gw.request("notice.list", {"active": True}, self._on_notice_list)
+
+    # -- display ---------------------------------------------------------------------------
+
+    @property
+    def banner(self) -> str:
+        return self.availability.banner
+
+    @property
+    def status_line(self) -> str:
+        """The big line under the camera."""
+        now = self.clock.now()
+        if self.call_state:
+            return self.t(f"call.{self.call_state}", unit=self.call_unit)
+        if self.message and now - self.message_at < RESULT_SHOW_S:
+            return self.message
+        return self.t("door.look")
+
+    @property
+    def entry_display(self) -> str:
+        if self.mode == "pin":
+            return "●" * len(self.entry)
+        return self.entry
+
+    @property
+    def hint(self) -> str:
+        if self.mode == "pin":
+            left = self.pin_locked_for()
+            if left > 0:
+                return self.t("door.pin_locked", seconds=left)
+            return self.t("door.pin_hint")
+        return self.t("door.dial_hint")
+
+    def pin_locked_for(self) -> int:
+        return max(0, int(self.locked_until - self.clock.now() + 0.999))
+
+    def tick(self) -> None:
+        """Called once a second by the screen: expiring messages and the lock countdown."""
+        self.changed()
+
+    def _say(self, text: str, kind: str = "info") -> None:
+        self.message, self.message_kind, self.message_at = text, kind, self.clock.now()
+        self.changed()
+
+    # -- keypad ----------------------------------------------------------------------------
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in ("dial", "pin"):
+            raise ValueError(mode)
+        self.mode, self.entry = mode, ""
+        self.changed()
+
+    def key(self, k: str) -> None:
+        if k == "C":
+            self.entry = ""
+        elif k == "<":
+            self.entry = self.entry[:-1]
+        elif k == "-" and self.mode == "dial":
+            if self.entry and not self.entry.endswith("-") and self.entry.count("-") < 2:
+                self.entry += "-"
+        elif k.isdigit() and len(self.entry) < 16:
+            self.entry += k
+        self.changed()
+
+    def ok(self) -> None:
+        if self.mode == "pin":
+            self.submit_pin()
+        else:
+            self.dial()
+
+    # -- PIN -------------------------------------------------------------------------------
+
+    def submit_pin(self) -> None:
+        if self.pin_locked_for() > 0:
+            self._say(self.t("door.pin_locked", seconds=self.pin_locked_for()), "bad")
+            self.entry = ""
+            return
+        pin = self.entry
+        self.entry = ""
+        if not pin:
+            self.changed()
+            return
+        req = AccessRequest(new_id(), self.door, "pin", pin, self.clock.now(), source="panel")
+        self._pending_pin = req.id
+        self._say(self.t("working"))
+        self.gw.publish(f"access/{self.door}/request", encode(req))
+
+    def _on_result(self, live: Live) -> None:
+        try:
+            res = AccessResult.decode(live.payload)
+        except MessageError:
+            return
+        mine = res.request_id == self._pending_pin
+        if res.granted:
+            if mine:
+                self.pin_failures = 0
+                self._pending_pin = None
+            name = res.display_name
+            text = self.t("door.welcome", name=name) if name else self.t("door.welcome_anon")
+            self._say(text, "ok")
+            return
+        if mine:
+            self._pending_pin = None
+            self.pin_failures += 1
+            if self.pin_failures >= MAX_PIN_TRIES:
+                self.locked_until = self.clock.now() + PIN_LOCK_S
+                self.pin_failures = 0
+                self._say(self.t("door.pin_locked", seconds=self.pin_locked_for()), "bad")
+            else:
+                left = MAX_PIN_TRIES - self.pin_failures
+                self._say(self.t("door.pin_wrong", left=left), "bad")
+        elif res.reason == "unknown credential":
+            self._say(self.t("door.unknown"), "bad")
+        else:
+            self._say(self.t("door.denied", reason=res.reason), "bad")
+
+    # -- intercom --------------------------------------------------------------------------
+
+    def dial(self) -> None:
+        try:
+            unit = UnitAddress.parse(self.entry)
+        except (InvalidInput, ValueError) as e:
+            self.entry = ""
+            self._say(str(e), "bad")
+            return
+        self.entry = ""
+        self.call_unit = str(unit)
+        self.call_id = None
+        self.call_state = "dialing"
+        self.changed()
+        self.gw.request("call.start", {"door": self.door, "unit": str(unit)}, self._on_call_started)
+
+    def _on_call_started(self, reply: Reply) -> None:
+        if reply.ok and isinstance(reply.result, dict) and reply.result.get("call_id"):
+            self.call_id = str(reply.result["call_id"])
+            if self.call_state == "dialing":
+                self.call_state = "ringing"
+            self.changed()
+            return
+        self.call_state = ""
+        text = self.t("unavailable") if reply.unavailable else reply.error
+        self._say(self.t("call.failed", message=text), "bad")
+
+    def _on_call_state(self, live: Live) -> None:
+        if len(live.levels) != 4 or live.levels[2] != self.call_id:
+            return
+        body = live.json()
+        state = (
+            body.get("state") if isinstance(body, dict) else live.payload.decode(errors="ignore")
+        )
+        if state not in ("ringing", "answered", *FINAL_CALL_STATES):
+            return
+        self.call_state = str(state)
+        if state in FINAL_CALL_STATES:
+            kind = "ok" if state == "door_opened" else "bad"
+            self._say(self.t(f"call.{state}", unit=self.call_unit), kind)
+            self.call_state = ""
+            self.call_id = None
+        self.changed()
+
+    def hangup(self) -> None:
+        if self.call_id:
+            self.gw.request("call.hangup", {"call_id": self.call_id})
+        self.call_state, self.call_id = "", None
+        self._say(self.t("call.ended"))
+
+    def emergency(self) -> None:
+        def done(reply: Reply) -> None:
+            if reply.ok:
+                self._say(self.t("door.emergency_sent"), "ok")
+            else:
+                text = self.t("unavailable") if reply.unavailable else reply.error
+                self._say(self.t("call.failed", message=text), "bad")
+
+        self.gw.request("emergency.call", {"door": self.door}, done)
+
+    # -- camera ----------------------------------------------------------------------------
+
+    def _on_frame(self, live: Live) -> None:
+        if live.payload[:2] == b"\xff\xd8":  # JPEG only
+            self.frame = live.payload
+            self.changed()
+
+    def _on_face(self, live: Live) -> None:
+        self.face = parse_face_box(live.json())
+        self.face_at = self.clock.now()
+        self.changed()
+
+    # -- notices and doors -----------------------------------------------------------------
+
+    def _on_doors(self, reply: Reply) -> None:
+        if reply.ok:
+            for d in reply.result or []:
+                if d.get("id") == self.door:
+                    self.door_name = str(d.get("name") or self.door)
+            self.changed()
+
+    def _on_notice_list(self, reply: Reply) -> None:
+        if reply.ok:
+            self.notices = parse_notices(reply.result)
+            self.changed()
+
+    def _on_notice(self, live: Live) -> None:
+        self.notices = parse_notices(live.json())
+        self.changed()
+
+
+def parse_notices(body: Any) -> list[dict[str, str]]:
+    """Notices as [{title, body}], from a list, a {notices: [...]} object or a single notice."""
+    if isinstance(body, dict) and isinstance(body.get("notices"), list):
+        body = body["notices"]
+    if isinstance(body, dict):
+        body = [body]
+    if not isinstance(body, list):
+        return []
+    out = []
+    for n in body[:20]:
+        if isinstance(n, dict) and (n.get("title") or n.get("body") or n.get("text")):
+            out.append(
+                {
+                    "title": str(n.get("title") or ""),
+                    "body": str(n.get("body") or n.get("text") or ""),
+                }
+            )
+    return out

@@ -1,0 +1,382 @@
+"""The manager console: register people, issue credentials, enrol faces, import, post notices."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ui.gateway import Gateway, Reply
+from ui.i18n import Strings
+from ui.viewmodels.base import Availability, Observable
+
+ROLES = ("owner", "family", "tenant", "visitor")
+RENTAL_CLASSES = ("", "重点户", "一般户", "放心户")
+TENANT_LAYERS = ("", "重点层", "关注层", "稳定层")
+CSV_FIELDS = (
+    "name",
+    "unit",
+    "role",
+    "lease_start",
+    "lease_end",
+    "id_number",
+    "phone",
+    "card",
+    "pin",
+)
+
+
+@dataclass
+class ImportJob:
+    rows: list[dict[str, str]]
+    done: int = 0
+    failed: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (CSV line, message)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+    @property
+    def progress(self) -> float:
+        return 1.0 if not self.rows else self.done / self.total
+
+
+def parse_csv(text: str) -> tuple[list[dict[str, str]], list[tuple[int, str]]]:
+    """Rows to import, and the lines that cannot be read at all (with the CSV line number)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [f for f in ("name", "unit", "role") if f not in header]
+    if missing:
+        return [], [(1, f"the header needs the columns {', '.join(missing)}")]
+    unknown = [h for h in header if h not in CSV_FIELDS]
+    if unknown:
+        return [], [(1, f"unknown columns {', '.join(unknown)}; known: {', '.join(CSV_FIELDS)}")]
+    rows, errors = [], []
+    for i, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if None in raw:
+            errors.append((i, "more fields than the header has"))
+            continue
+        if not any(row.values()):
+            continue
+        row["_line"] = str(i)
+        rows.append(row)
+    return rows, errors
+
+
+class ManagerVM(Observable):
+    def __init__(self, gateway: Gateway, strings: Strings) -> None:
+        super().__init__()
+        self.gw = gateway
+        self.t = strings
+        self.site = ""
+        self.availability = Availability(gateway, strings)
+        self.availability.listeners.append(self.changed)
+        self.note = ""  # the outcome of the last action, shown at the bottom
+        self.note_ok = True
+        self.last_person_id: int | None = None
+        self.pass_token = ""
+        self.pass_until = 0.0
+        self.job: ImportJob | None = None
+        self.consent = False
+        self.captured: list[bytes] = []  # JPEG frames captured for enrolment
+        self.quality = ""
+        self.quality_ok = False
+        self.face_available: bool | None = None
+        self.people: list[dict[str, Any]] = []
+
+    def load(self) -> None:
+        self.gw.request("status", {}, self._on_status)
+        self.refresh_people()
+
+    def refresh_people(self) -> None:
+        self.gw.request("person.list", {}, self._on_people)
+
+    def _on_status(self, reply: Reply) -> None:
+        if reply.ok:
+            self.site = str(reply.result.get("site") or "")
+            self.changed()
+
+    def _on_people(self, reply: Reply) -> None:
+        if reply.ok:
+            self.people = list(reply.result)
+            self.changed()
+
+    @property
+    def banner(self) -> str:
+        return self.availability.banner
+
+    def _tell(self, text: str, ok: bool = True) -> None:
+        self.note, self.note_ok = text, ok
+        self.changed()
+
+    def _fail(self, reply: Reply) -> None:
+        self._tell(self.t("unavailable") if reply.unavailable else reply.error, False)
+
+    # -- registration ----------------------------------------------------------------------
+
+    def register(self, form: dict[str, str], done: Callable[[int], None] | None = None) -> None:
+        """Unit (created when new), person, then rental class and tenant layer when given."""
+        name, unit = form.get("name", "").strip(), form.get("unit", "").strip()
+        if not name or not unit:
+            self._tell(
+                self.t("error", message=self.t("manager.name") + " / " + self.t("manager.unit")),
+                False,
+            )
+            return
+        params = {k: v.strip() for k, v in form.items() if isinstance(v, str) and v.strip()}
+        self._tell(self.t("working"))
+
+        def person_added(reply: Reply) -> None:
+            if not reply.ok:
+                self._fail(reply)
+                return
+            pid = int(reply.result["id"])
+            self.last_person_id = pid
+            self._tell(self.t("manager.registered", name=name, id=pid))
+            if params.get("rental_class"):
+                self.gw.request(
+                    "household.set_class",
+                    {"unit": unit, "class": params["rental_class"]},
+                    self._extra,
+                )
+            if params.get("tenant_layer"):
+                self.gw.request(
+                    "tenant.set_layer",
+                    {"person": pid, "layer": params["tenant_layer"]},
+                    self._extra,
+                )
+            self.refresh_people()
+            if done is not None:
+                done(pid)
+
+        def unit_added(reply: Reply) -> None:
+            if not reply.ok:
+                self._fail(reply)
+                return
+            person: dict[str, Any] = {
+                k: params[k]
+                for k in ("name", "unit", "role", "id_number", "phone", "lease_start", "lease_end")
+                if k in params
+            }
+            self.gw.request("person.add", person, person_added)
+
+        self.gw.request("unit.add", {"unit": unit}, unit_added)
+
+    def _extra(self, reply: Reply) -> None:
+        # Classification is an addition to a registration that already succeeded.
+        if not reply.ok:
+            self._tell(
+                self.note + " · " + (self.t("unavailable") if reply.unavailable else reply.error),
+                False,
+            )
+
+    # -- credentials -----------------------------------------------------------------------
+
+    def _person(self, text: str) -> int | None:
+        try:
+            return int(text.strip())
+        except ValueError:
+            self._tell(self.t("error", message=self.t("manager.person_id")), False)
+            return None
+
+    def issue_card(self, person: str, number: str) -> None:
+        pid = self._person(person)
+        if pid is not None:
+            self.gw.request(
+                "card.add",
+                {"person": pid, "number": number.strip()},
+                lambda r: self._tell(self.t("manager.card_done")) if r.ok else self._fail(r),
+            )
+
+    def set_pin(self, person: str, pin: str) -> None:
+        pid = self._person(person)
+        if pid is not None:
+            self.gw.request(
+                "pin.set",
+                {"person": pid, "pin": pin.strip()},
+                lambda r: self._tell(self.t("manager.pin_done")) if r.ok else self._fail(r),
+            )
+
+    def issue_pass(self, person: str, hours: str) -> None:
+        pid = self._person(person)
+        if pid is None:
+            return
+        try:
+            h = float(hours or "4")
+        except ValueError:
+            self._tell(self.t("error", message=self.t("manager.pass_hours")), False)
+            return
+
+        def done(reply: Reply) -> None:
+            if not reply.ok:
+                self._fail(reply)
+                return
+            self.pass_token = str(reply.result["token"])
+            self.pass_until = float(reply.result.get("valid_until") or 0)
+            until = time.strftime("%m-%d %H:%M", time.localtime(self.pass_until))
+            self._tell(self.t("manager.pass_done", until=until))
+
+        self.gw.request("pass.issue", {"person": pid, "hours": h}, done)
+
+    def move_out(self, person: str) -> None:
+        pid = self._person(person)
+        if pid is None:
+            return
+
+        def done(reply: Reply) -> None:
+            if not reply.ok:
+                self._fail(reply)
+                return
+            self._tell(self.t("manager.moved_out"))
+            self.refresh_people()
+
+        self.gw.request("person.move_out", {"id": pid, "by": "manager console"}, done)
+
+    # -- face enrolment --------------------------------------------------------------------
+
+    def set_consent(self, given: bool) -> None:
+        self.consent = given
+        self.changed()
+
+    def check_quality(self, jpeg: bytes) -> None:
+        """Live feedback on one preview frame; the face service judges it."""
+
+        def done(reply: Reply) -> None:
+            if reply.unavailable:
+                self.face_available = False
+                self.quality, self.quality_ok = self.t("unavailable"), False
+            elif reply.ok and isinstance(reply.result, dict):
+                self.face_available = True
+                self.quality_ok = bool(reply.result.get("ok"))
+                self.quality = str(
+                    reply.result.get("message")
+                    or reply.result.get("reason")
+                    or ("OK" if self.quality_ok else "?")
+                )
+            else:
+                self.quality, self.quality_ok = reply.error, False
+            self.changed()
+
+        self.gw.request("face.quality", {"image": base64.b64encode(jpeg).decode()}, done)
+
+    def capture(self, jpeg: bytes) -> None:
+        self.captured = (self.captured + [jpeg])[-5:]
+        self.changed()
+
+    def enrol(self, person: str, consent_by: str = "manager console") -> None:
+        if not self.consent:
+            self._tell(self.t("manager.consent_needed"), False)
+            return
+        pid = self._person(person)
+        if pid is None or not self.captured:
+            if pid is not None:
+                self._tell(self.t("error", message=self.t("manager.capture")), False)
+            return
+        images = [base64.b64encode(j).decode() for j in self.captured]
+
+        def done(reply: Reply) -> None:
+            if not reply.ok:
+                self._fail(reply)
+                return
+            self.captured = []
+            self.consent = False
+            self._tell(self.t("manager.enrolled"))
+
+        self.gw.request(
+            "face.enroll", {"person_id": pid, "images": images, "consent_by": consent_by}, done
+        )
+
+    # -- CSV import ------------------------------------------------------------------------
+
+    def import_csv(self, text: str) -> None:
+        rows, errors = parse_csv(text)
+        self.job = ImportJob(rows, errors=list(errors))
+        self.job.failed = len(errors)
+        self.changed()
+        self._import_next()
+
+    def _import_next(self) -> None:
+        job = self.job
+        if job is None:
+            return
+        if job.finished:
+            self._tell(
+                self.t(
+                    "manager.import_progress", done=job.done, total=job.total, failed=job.failed
+                ),
+                job.failed == 0,
+            )
+            self.refresh_people()
+            return
+        row = job.rows[job.done]
+        line = int(row["_line"])
+
+        def row_failed(message: str) -> None:
+            job.errors.append((line, message))
+            job.failed += 1
+            step()
+
+        def step() -> None:
+            job.done += 1
+            self.changed()
+            self._import_next()
+
+        def credentials(pid: int) -> None:
+            todo = []
+            if row.get("card"):
+                todo.append(("card.add", {"person": pid, "number": row["card"]}))
+            if row.get("pin"):
+                todo.append(("pin.set", {"person": pid, "pin": row["pin"]}))
+
+            def next_cred(reply: Reply | None = None) -> None:
+                if reply is not None and not reply.ok:
+                    row_failed(reply.error)
+                    return
+                if not todo:
+                    step()
+                    return
+                method, params = todo.pop(0)
+                self.gw.request(method, params, next_cred)
+
+            next_cred()
+
+        def person_added(reply: Reply) -> None:
+            if reply.ok:
+                credentials(int(reply.result["id"]))
+            else:
+                row_failed(reply.error)
+
+        def unit_added(reply: Reply) -> None:
+            if not reply.ok:
+                row_failed(reply.error)
+                return
+            person = {
+                k: row[k]
+                for k in ("name", "unit", "role", "id_number", "phone", "lease_start", "lease_end")
+                if row.get(k)
+            }
+            self.gw.request("person.add", person, person_added)
+
+        self.gw.request("unit.add", {"unit": row.get("unit", "")}, unit_added)
+
+    # -- notices ---------------------------------------------------------------------------
+
+    def post_notice(self, title: str, body: str, hours: float = 72) -> None:
+        if not title.strip():
+            self._tell(self.t("error", message=self.t("manager.notice_title")), False)
+            return
+        self.gw.request(
+            "notice.post",
+            {"title": title.strip(), "body": body.strip(), "hours": hours, "by": "manager"},
+            lambda r: self._tell(self.t("manager.posted")) if r.ok else self._fail(r),
+        )

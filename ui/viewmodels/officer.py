@@ -1,0 +1,262 @@
+"""The officer's wall display: door states, live passages, alarms, entries per hour, lists."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from compound.clock import Clock
+from ui.gateway import Gateway, Live, Reply
+from ui.i18n import Strings
+from ui.viewmodels.base import Availability, Observable
+
+DOOR_STATES = ("locked", "unlocked", "open", "held_open", "forced", "offline", "unknown")
+PASSAGE_TYPES = ("access.granted", "access.denied")
+HOURS = 24
+
+
+@dataclass
+class DoorTile:
+    id: str
+    name: str
+    state: str = "unknown"
+    alarm: str = ""  # forced / held open raised by an alarm, shown until acknowledged
+
+    @property
+    def building(self) -> str:
+        """Group key for the grid: "b3" from "b3-e2", the whole id otherwise."""
+        return self.id.split("-", 1)[0]
+
+    @property
+    def shown_state(self) -> str:
+        if self.state == "offline":
+            return "offline"
+        if self.alarm in ("forced_open", "forced"):
+            return "forced"
+        if self.alarm == "held_open" and self.state != "locked":
+            return "held_open"
+        return self.state if self.state in DOOR_STATES else "unknown"
+
+
+def hour_bins(times: list[float], now: float, hours: int = HOURS) -> list[int]:
+    """Counts per hour for the last ``hours`` hours; the last bin is the current hour."""
+    bins = [0] * hours
+    top = int(now // 3600)
+    for t in times:
+        i = hours - 1 - (top - int(t // 3600))
+        if 0 <= i < hours:
+            bins[i] += 1
+    return bins
+
+
+class OfficerVM(Observable):
+    def __init__(self, gateway: Gateway, strings: Strings, clock: Clock) -> None:
+        super().__init__()
+        self.gw = gateway
+        self.t = strings
+        self.clock = clock
+        self.site = ""
+        self.availability = Availability(gateway, strings)
+        self.availability.listeners.append(self.changed)
+        self.doors: dict[str, DoorTile] = {}
+        self.passages: deque[dict[str, Any]] = deque(maxlen=40)
+        self.alarms: list[dict[str, Any]] = []
+        self.entry_times: list[float] = []
+        self.hourly: list[int] = [0] * HOURS
+        self.lists: dict[str, list[str] | None] = {"elderly": [], "visits": [], "strangers": []}
+        self.search_result: list[str] = []
+        self.search_note = ""
+        self.ack_note = ""
+        self._people: dict[int, str] = {}
+        gateway.subscribe("door/+/state", self._on_door_state)
+        gateway.subscribe("events/#", self._on_event)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self.gw.request("status", {}, self._on_status)
+        self.gw.request("door.list", {}, self._on_doors)
+        self.gw.request("person.list", {"all": True}, self._on_people)
+        self.refresh_alarms()
+        self.gw.request(
+            "events.recent",
+            {"types": list(PASSAGE_TYPES), "newest_first": True, "limit": 1000},
+            self._on_recent,
+        )
+        self.gw.request("stats.hourly", {"hours": HOURS}, self._on_hourly)
+        for key, method in (
+            ("elderly", "elderly.unseen"),
+            ("visits", "visit.due"),
+            ("strangers", "strangers.repeat"),
+        ):
+            self.gw.request(method, {}, functools.partial(self._on_list, key))
+
+    def refresh_alarms(self) -> None:
+        self.gw.request("alarm.list", {"open": True}, self._on_alarms)
+
+    def _on_status(self, reply: Reply) -> None:
+        if reply.ok:
+            self.site = str(reply.result.get("site") or "")
+            self.changed()
+
+    def _on_doors(self, reply: Reply) -> None:
+        if not reply.ok:
+            return
+        for d in reply.result:
+            tile = self.doors.get(d["id"]) or DoorTile(d["id"], d.get("name") or d["id"])
+            tile.name = d.get("name") or d["id"]
+            if tile.state == "unknown":
+                tile.state = d.get("state") or "unknown"
+            self.doors[d["id"]] = tile
+        self.changed()
+
+    def _on_people(self, reply: Reply) -> None:
+        if reply.ok:
+            self._people = {int(p["id"]): str(p["name"]) for p in reply.result}
+            self.changed()
+
+    def _on_alarms(self, reply: Reply) -> None:
+        if not reply.ok:
+            return
+        self.alarms = sorted(reply.result, key=lambda a: -float(a.get("raised_at") or 0))
+        for tile in self.doors.values():
+            tile.alarm = ""
+        for a in self.alarms:
+            hit = self.doors.get(str(a.get("door_id") or ""))
+            if hit is not None and not hit.alarm:
+                hit.alarm = str(a.get("kind") or "")
+        self.changed()
+
+    def _on_recent(self, reply: Reply) -> None:
+        if not reply.ok:
+            return
+        for e in reversed(reply.result[:40]):
+            self.passages.append(e)
+        if not self.entry_times:
+            self.entry_times = [
+                float(e["at"]) for e in reply.result if e.get("type") == "access.granted"
+            ]
+            self.hourly = hour_bins(self.entry_times, self.clock.now())
+        self.changed()
+
+    def _on_hourly(self, reply: Reply) -> None:
+        # The community service counts over the whole log; without it the wall counts what
+        # events.recent returned (the last thousand passages).
+        if reply.ok and isinstance(reply.result, list) and len(reply.result) == HOURS:
+            self.hourly = [
+                int(v if not isinstance(v, dict) else v.get("entries", 0)) for v in reply.result
+            ]
+            self.changed()
+
+    def _on_list(self, key: str, reply: Reply) -> None:
+        if reply.unavailable:
+            self.lists[key] = None
+        elif reply.ok and isinstance(reply.result, list):
+            self.lists[key] = [describe_row(r) for r in reply.result]
+        self.changed()
+
+    # -- live ------------------------------------------------------------------------------
+
+    def _on_door_state(self, live: Live) -> None:
+        if len(live.levels) != 3:
+            return
+        door = live.levels[1]
+        body = live.json()
+        state = body.get("state") if isinstance(body, dict) else None
+        if not isinstance(state, str):
+            return
+        tile = self.doors.setdefault(door, DoorTile(door, door))
+        tile.state = state
+        self.changed()
+
+    def _on_event(self, live: Live) -> None:
+        e = live.json()
+        if not isinstance(e, dict):
+            return
+        type_ = str(e.get("type") or "")
+        if type_ in PASSAGE_TYPES:
+            self.passages.append(e)
+            if type_ == "access.granted":
+                self.entry_times.append(float(e.get("at") or self.clock.now()))
+                self.hourly = hour_bins(self.entry_times[-5000:], self.clock.now())
+            self.changed()
+        elif type_.startswith("alarm."):
+            self.refresh_alarms()
+        elif type_.startswith("person."):
+            self.gw.request("person.list", {"all": True}, self._on_people)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def acknowledge(self, alarm_id: int, by: str = "officer") -> None:
+        def done(reply: Reply) -> None:
+            self.ack_note = "" if reply.ok else self.t("error", message=reply.error)
+            self.refresh_alarms()
+
+        self.gw.request("alarm.ack", {"id": alarm_id, "by": by, "note": "wall display"}, done)
+
+    def search(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        if text.isdigit():
+            pid: int | None = int(text)
+        else:
+            pid = next((i for i, n in self._people.items() if text in n), None)
+        if pid is None:
+            self.search_result, self.search_note = [], self.t("officer.none")
+            self.changed()
+            return
+
+        def done(reply: Reply) -> None:
+            if not reply.ok:
+                self.search_result, self.search_note = [], self.t("error", message=reply.error)
+            else:
+                rows = reply.result if isinstance(reply.result, list) else []
+                self.search_result = [self.passage_line(e) for e in rows]
+                self.search_note = f"{self._people.get(pid, pid)}: {len(rows)}"
+            self.changed()
+
+        self.gw.request(
+            "events.recent",
+            {"person": pid, "types": list(PASSAGE_TYPES), "newest_first": True, "limit": 50},
+            done,
+        )
+
+    # -- formatting ------------------------------------------------------------------------
+
+    def person_name(self, pid: Any) -> str:
+        if pid is None:
+            return "?"
+        return self._people.get(int(pid), f"#{pid}")
+
+    def passage_line(self, e: dict[str, Any]) -> str:
+        at = time.strftime("%H:%M:%S", time.localtime(float(e.get("at") or 0)))
+        ok = e.get("type") == "access.granted"
+        verdict = self.t("passage.granted" if ok else "passage.denied")
+        data = e.get("data") or {}
+        who = self.person_name(e.get("person_id")) if e.get("person_id") is not None else "—"
+        door = self.doors.get(str(e.get("door_id")))
+        where = door.name if door else str(e.get("door_id") or "")
+        return f"{at}  {verdict}  {who}  {where}  {data.get('kind', '')}"
+
+    def alarm_line(self, a: dict[str, Any]) -> str:
+        at = time.strftime("%H:%M:%S", time.localtime(float(a.get("raised_at") or 0)))
+        return f"{at}  [{a.get('severity', '')}]  {a.get('message', '')}"
+
+    @property
+    def banner(self) -> str:
+        return self.availability.banner
+
+
+def describe_row(row: Any) -> str:
+    """One line for a list row from the community service, whatever fields it carries."""
+    if not isinstance(row, dict):
+        return str(row)
+    parts = []
+    for key in ("name", "unit", "address", "person", "days", "due", "count", "last_seen"):
+        if row.get(key) not in (None, ""):
+            parts.append(f"{row[key]}")
+    return "  ".join(parts) or str(row)
