@@ -69,11 +69,179 @@ class CoreConfig:
 
 
 @dataclass(frozen=True)
+class BoardWiring:
+    """One Modbus RTU relay/input board on an RS-485 line."""
+
+    name: str = "board1"
+    port: str = "/dev/ttyUSB0"  # a device path or a pyserial URL
+    baud: int = bounded(9600, choices=(2400, 4800, 9600, 19200, 38400, 57600, 115200))
+    unit: int = bounded(1, 1, 247)  # Modbus device address
+    inputs: int = bounded(8, 1, 32)  # discrete inputs read on every poll
+    fire_input: int = bounded(-1, -1, 31)  # input wired to the fire panel; -1: none
+
+
+@dataclass(frozen=True)
+class DoorWiring:
+    """Which relay and inputs of which board belong to a door; -1 means not wired."""
+
+    id: str = ""
+    board: str = "board1"
+    relay: int = bounded(0, 0, 31)
+    contact: int = bounded(-1, -1, 31)
+    exit: int = bounded(-1, -1, 31)
+    tamper: int = bounded(-1, -1, 31)
+    lock: str = bounded("strike", choices=("strike", "maglock"))
+    egress: bool = True
+    open_time_s: float = bounded(5.0, 1.0, 600.0)
+    held_open_s: float = bounded(60.0, 2.0, 3600.0)
+
+
+@dataclass(frozen=True)
+class McuWiring:
+    """An entrance's intercom/reader microcontroller on its own serial line."""
+
+    name: str = "mcu1"
+    port: str = "/dev/ttyUSB1"
+    baud: int = bounded(115200, choices=(9600, 19200, 38400, 57600, 115200))
+    door: str = ""  # the door whose reader, keypad and call button it carries
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    client_id: str = "bridge"
+    poll_interval_s: float = bounded(0.05, 0.01, 1.0)
+    mcu_heartbeat_timeout_s: float = bounded(5.0, 1.0, 60.0)
+    boards: list[BoardWiring] = field(default_factory=list)
+    doors: list[DoorWiring] = field(default_factory=list)
+    mcus: list[McuWiring] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IntercomConfig:
+    ring_timeout_s: float = bounded(45.0, 30.0, 60.0)
+    forward_to_desk: bool = True  # busy or unanswered calls ring the property desk
+    desk: str = "desk"  # station group of the property desk
+    officer: str = "officer"  # station group that the emergency button calls
+
+
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True)
+class CountRuleConfig:
+    """A warning line: more than ``threshold`` events of ``event_type`` within ``window_s``."""
+
+    name: str = "count"
+    event_type: str = "access.denied"
+    threshold: int = bounded(20, 1, 1_000_000)
+    window_s: float = bounded(600.0, 1.0, 31 * 86400.0)
+    severity: str = bounded("medium", choices=SEVERITIES)
+    # count each door separately instead of the whole site
+    per_door: bool = False
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    # elderly person living alone not seen at any door for this many hours
+    elderly_unseen_h: float = bounded(48.0, 24.0, 72.0)
+    elderly_severity: str = bounded("high", choices=SEVERITIES)
+    # GB 50396 wants an alarm after at most 5 consecutive failures at one door
+    failed_attempts: int = bounded(5, 2, 5)
+    failed_window_s: float = bounded(300.0, 10.0, 86400.0)
+    failed_severity: str = bounded("medium", choices=SEVERITIES)
+    # suspected group rental: distinct entrants > occupants * factor and > occupants + min_extra
+    group_rental_factor: float = bounded(2.0, 1.0, 20.0)
+    group_rental_min_extra: int = bounded(3, 1, 100)
+    group_rental_days: float = bounded(7.0, 1.0, 31.0)
+    group_rental_severity: str = bounded("medium", choices=SEVERITIES)
+    # an unknown face seen this many times within this many days
+    unknown_face_count: int = bounded(3, 2, 100)
+    unknown_face_days: float = bounded(7.0, 1.0, 30.0)
+    # sightings of one track closer together than this are one visit
+    unknown_face_gap_s: float = bounded(600.0, 0.0, 86400.0)
+    unknown_face_severity: str = bounded("medium", choices=SEVERITIES)
+    # intrusion and perimeter zones from the alarm inputs
+    zone_severity: str = bounded("critical", choices=SEVERITIES)
+    # how often the "not seen" and lease-end checks run
+    tick_s: float = bounded(60.0, 1.0, 3600.0)
+    count_rules: list[CountRuleConfig] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UplinkConfig:
+    """The city / police platform's broker; the outbox drains there over TLS."""
+
+    host: str = "127.0.0.1"
+    port: int = bounded(8883, 1, 65535)
+    protocol: int = bounded(5, choices=(4, 5))
+    tls_ca: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    username: str | None = None
+    password_file: str | None = None
+    # records go to <topic_prefix>/<site>/<kind>
+    topic_prefix: str = "city"
+    # records published but not yet acknowledged (PUBACK) at any time
+    window: int = bounded(32, 1, 100)
+    # sent rows older than this are pruned; unsent rows are never pruned
+    keep_sent_days: float = bounded(30.0, 5.0, 3650.0)
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    # broker files written by `compound devices`; the Mosquitto drop-in reads them
+    acl_file: str = "/etc/mosquitto/compound/acl"
+    password_file: str = "/etc/mosquitto/compound/passwd"
+    broker_pid_file: str = "/run/mosquitto/mosquitto.pid"
+    # PIN and face attempts: failures before a lockout, and the first lockout (it doubles)
+    max_failures: int = bounded(5, 2, 50)
+    lockout_s: float = bounded(30.0, 1.0, 3600.0)
+    max_lockout_s: float = bounded(900.0, 1.0, 86400.0)
+    # failures at one door within the window before the door refuses PINs and faces for a while
+    door_max_failures: int = bounded(20, 3, 1000)
+    door_window_s: float = bounded(60.0, 5.0, 3600.0)
+
+
+@dataclass(frozen=True)
+class FaceConfig:
+    """The face service: one camera at one door (see docs/face.md for the thresholds)."""
+
+    # "/dev/video0", "0", "rtsp://...", or "replay:FOLDER" (photos played as a camera)
+    source: str = ""
+    camera: str = "cam1"
+    door: str = ""
+    # largest accepted descriptor distance; dlib's 0.6 is a 1:1 tolerance, too loose for 1:N
+    threshold: float = bounded(0.45, 0.2, 0.6)
+    # the best person must be this much nearer than any other person
+    margin: float = bounded(0.08, 0.0, 0.3)
+    # consecutive frames that must name the same person
+    agree_frames: int = bounded(3, 1, 30)
+    # frames wider than this are shrunk for detection; each upsample finds faces half as large
+    detect_width: int = bounded(320, 160, 1920)
+    upsample: int = bounded(1, 0, 2)
+    fps: float = bounded(8.0, 0.5, 30.0)
+    preview_fps: float = bounded(3.0, 0.0, 15.0)
+    liveness: bool = True
+    liveness_window_s: float = bounded(6.0, 2.0, 30.0)
+    # after a request for one person, wait this long before asking again for them
+    cooldown_s: float = bounded(5.0, 1.0, 60.0)
+    # keep enrolment photos on disk (off: only the encrypted templates are kept)
+    keep_photos: bool = False
+    photo_dir: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     broker: BrokerConfig = field(default_factory=BrokerConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     core: CoreConfig = field(default_factory=CoreConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    uplink: UplinkConfig = field(default_factory=UplinkConfig)
+    bridge: BridgeConfig = field(default_factory=BridgeConfig)
+    intercom: IntercomConfig = field(default_factory=IntercomConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    face: FaceConfig = field(default_factory=FaceConfig)
     source: str = "(defaults)"
 
     def replace(self, **sections: Any) -> Config:

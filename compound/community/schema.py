@@ -1,0 +1,60 @@
+"""Schema of the community features (migrations 40-59)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from compound.migrations import migration, run_script
+
+
+@migration(40, "community: household classes, tenant layers, visits, notices, alarm rules")
+def _community(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- 重点户 / 一般户 / 放心户
+        CREATE TABLE household_classes (
+            household_id INTEGER PRIMARY KEY REFERENCES households(id),
+            class TEXT NOT NULL CHECK (class IN ('focus','general','trusted')),
+            set_at REAL NOT NULL,
+            set_by TEXT NOT NULL
+        );
+        -- 重点层 / 关注层 / 稳定层, and what the floating-population register asks besides
+        CREATE TABLE tenant_profiles (
+            person_id INTEGER PRIMARY KEY REFERENCES people(id),
+            layer TEXT NOT NULL CHECK (layer IN ('focus','watch','stable')),
+            origin TEXT,
+            registered_at REAL NOT NULL,
+            set_by TEXT NOT NULL
+        );
+        CREATE TABLE visits (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER REFERENCES people(id),
+            household_id INTEGER REFERENCES households(id),
+            at REAL NOT NULL,
+            by TEXT NOT NULL,
+            notes TEXT NOT NULL DEFAULT '',
+            CHECK (person_id IS NOT NULL OR household_id IS NOT NULL)
+        );
+        CREATE INDEX visits_person ON visits(person_id, at);
+        CREATE INDEX visits_household ON visits(household_id, at);
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            text TEXT NOT NULL,
+            valid_from REAL NOT NULL,
+            valid_until REAL NOT NULL,
+            posted_by TEXT NOT NULL,
+            posted_at REAL NOT NULL,
+            withdrawn_at REAL,
+            CHECK (valid_until > valid_from)
+        );
+        -- Which configured rule raised an alarm, and about whom or what: one open alarm per
+        -- rule and subject, so a condition that persists does not raise a storm.
+        ALTER TABLE alarms ADD COLUMN rule TEXT;
+        ALTER TABLE alarms ADD COLUMN subject TEXT;
+        CREATE INDEX alarms_rule ON alarms(rule, subject, raised_at);
+        -- A record the uplink refused to send (it carried biometric data) is withheld, and the
+        -- platform receives a tombstone in its place so that its sequence has no gap.
+        ALTER TABLE outbox ADD COLUMN withheld TEXT;
+        """,
+    )
