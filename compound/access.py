@@ -28,6 +28,7 @@ class Reason(StrEnum):
     OUTSIDE_SCHEDULE = "outside schedule"
     DOOR_NOT_SERVING = "door not serving this person"
     LOCKDOWN = "lockdown"
+    RATE_LIMITED = "too many failed attempts"
 
 
 @dataclass(frozen=True)

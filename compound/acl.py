@@ -1,0 +1,195 @@
+"""Who may speak on the bus: roles, the Mosquitto ACL they produce, and password hashes.
+
+Pure: plain values in, file text out. ``compound.devices`` keeps the devices in the database and
+writes the files; Mosquitto enforces them. Every client has its own user name; the ACL is written
+per user with literal topics (no ``pattern`` lines), because a client chooses its own client id
+and a rule keyed on ``%c`` would let it pick someone else's.
+
+The site is part of every topic (``compound/<site>/...``), so the file is written for one site.
+A role names what a device is; its options (doors, unit, camera) name what it is about.
+
+| role    | publishes                                         | subscribes                       |
+|---------|---------------------------------------------------|----------------------------------|
+| core    | everything under compound/<site>/, HA discovery   | everything under compound/<site>/|
+| console | api/#                                             | events/#, replies, door states   |
+| panel   | api/<panel methods>, intercom/<door>/call         | own replies, access/<door>/result|
+|         |                                                   | face/<camera>/frame, notice      |
+| bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
+|         | intercom/<door>/call                              |                                  |
+| relay   | door/<door>/state|event|ack                       | door/<door>/cmd                  |
+| face    | access/+/request, face/+/result|frame, replies    | api/<face methods>               |
+| station | intercom/station/<name>/reply                     | intercom/unit/<unit>/ring        |
+
+Every role except the station may also publish its own ``device/<name>/availability`` (the
+last will of our bus clients); the station is a third-party device that needs nothing but its
+reply topic.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from compound.model import InvalidInput, UnitAddress
+from compound.topics import Topics, valid_segment
+
+ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station")
+
+# API methods a door panel may call. The core and its extensions serve many more (people,
+# alarms, door.unlock); a panel stands in a public hallway and gets only these.
+PANEL_METHODS = (
+    "status",
+    "door.list",
+    "intercom.dial",
+    "intercom.hangup",
+    "intercom.directory",
+    "pass.check",
+    "notice.current",
+)
+# API methods the face service answers (enrolment runs on the box, through the core's API).
+FACE_METHODS = ("face.enrol", "face.delete", "face.status", "face.capture")
+
+PBKDF2_ITERATIONS = 1000  # the password is 32 random characters; iterations add little to it
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    role: str
+    doors: tuple[str, ...] = ()
+    unit: str | None = None
+    cameras: tuple[str, ...] = ()
+    methods: tuple[str, ...] = field(default=())  # extra API methods beyond the role's own
+
+    def __post_init__(self) -> None:
+        check_device(self)
+
+
+def check_device(d: Device) -> None:
+    """Refuse a device whose role lacks what it needs, with a message the installer can act on."""
+    if not valid_segment(d.name):
+        raise InvalidInput(f"device name {d.name!r}: use 1-64 letters, digits, '_', '.', '-'")
+    if d.role not in ROLES:
+        raise InvalidInput(f"unknown role {d.role!r}; roles: {', '.join(ROLES)}")
+    for door in d.doors:
+        if not valid_segment(door):
+            raise InvalidInput(f"door id {door!r} is not a valid id")
+    for cam in d.cameras:
+        if not valid_segment(cam):
+            raise InvalidInput(f"camera id {cam!r} is not a valid id")
+    for m in d.methods:
+        if not valid_segment(m):
+            raise InvalidInput(f"API method {m!r} is not a valid name")
+    if d.role in ("panel", "bridge", "relay") and not d.doors:
+        raise InvalidInput(f"a {d.role} needs the doors it serves (--door ID, repeatable)")
+    if d.role == "panel" and len(d.doors) != 1:
+        raise InvalidInput("a door panel stands at exactly one door (--door ID)")
+    if d.role == "station":
+        if d.unit is None:
+            raise InvalidInput("an indoor station needs its unit (--unit 3-2-1501)")
+        UnitAddress.parse(d.unit)
+    elif d.unit is not None:
+        raise InvalidInput("--unit is only for indoor stations")
+    if d.cameras and d.role != "panel":
+        raise InvalidInput("--camera is only for door panels")
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: str  # "read", "write" or "readwrite"
+    topic: str
+
+
+def rules_for(d: Device, topics: Topics) -> list[Rule]:
+    t = topics
+    own = [Rule("write", t.availability(d.name))]
+    if d.role == "core":
+        return [Rule("readwrite", t.all("#")), Rule("write", "homeassistant/#")]
+    if d.role == "console":
+        return own + [
+            Rule("write", t.api("#")),
+            Rule("read", t.all("reply/#")),
+            Rule("read", t.all("events/#")),
+            Rule("read", t.door_state("+")),
+            Rule("read", t.access_result("+")),
+            Rule("read", t.intercom_call_state("+")),
+            Rule("read", t.availability("+")),
+            Rule("read", t.notice),
+        ]
+    if d.role == "panel":
+        door = d.doors[0]
+        rules = own + [Rule("write", t.api(m)) for m in (*PANEL_METHODS, *d.methods)]
+        rules += [
+            Rule("write", t.intercom_call(door)),
+            Rule("read", t.reply(d.name, "#")),
+            Rule("read", t.access_result(door)),
+            Rule("read", t.notice),
+            Rule("read", t.intercom_call_state("+")),
+        ]
+        rules += [Rule("read", t.face_frame(c)) for c in d.cameras]
+        return rules
+    if d.role in ("bridge", "relay"):
+        rules = list(own)
+        for door in d.doors:
+            rules += [
+                Rule("read", t.door_cmd(door)),
+                Rule("write", t.door_state(door)),
+                Rule("write", t.door_event(door)),
+                Rule("write", t.door_ack(door)),
+            ]
+            if d.role == "bridge":
+                rules += [
+                    Rule("write", t.access_request(door)),
+                    Rule("write", t.intercom_call(door)),
+                ]
+        return rules
+    if d.role == "face":
+        return own + [
+            Rule("write", t.access_request("+")),
+            Rule("write", t.face_result("+")),
+            Rule("write", t.face_frame("+")),
+            # It answers its own API methods; the reply topic is the asker's.
+            Rule("write", t.reply("+", "#")),
+            Rule("read", t.reply(d.name, "#")),
+            *(Rule("read", t.api(m)) for m in (*FACE_METHODS, *d.methods)),
+        ]
+    # station
+    assert d.unit is not None  # checked in check_device  # noqa: S101
+    return [
+        Rule("write", t.intercom_reply(d.name)),
+        Rule("read", t.intercom_ring(d.unit)),
+    ]
+
+
+def render_acl(devices: list[Device], topics: Topics) -> str:
+    """The whole ACL file. Users not listed (and anonymous clients) get nothing at all."""
+    lines = [
+        "# Written by `compound devices`; edits here are overwritten.",
+        f"# Site {topics.site}: {len(devices)} device(s). A user not listed may do nothing.",
+        "",
+    ]
+    for d in sorted(devices, key=lambda d: d.name):
+        lines.append(f"# role {d.role}" + (f", doors {','.join(d.doors)}" if d.doors else ""))
+        lines.append(f"user {d.name}")
+        lines += [f"topic {r.access} {r.topic}" for r in rules_for(d, topics)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(24)  # 32 characters, 192 bits
+
+
+def mosquitto_hash(
+    password: str, salt: bytes | None = None, iterations: int = PBKDF2_ITERATIONS
+) -> str:
+    """The ``$7$`` PBKDF2-SHA512 form that Mosquitto 2 reads from its password file."""
+    salt = salt if salt is not None else secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, 64)
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def render_passwords(hashes: dict[str, str]) -> str:
+    return "".join(f"{name}:{h}\n" for name, h in sorted(hashes.items()))

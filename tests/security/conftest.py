@@ -1,0 +1,131 @@
+"""A real Mosquitto running the shipped drop-in config, with devices issued by the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from compound import cli
+from compound.broker import Mosquitto, free_port
+from compound.bus import Bus, BusConfig
+from compound.topics import Topics
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "systemd" / "mosquitto" / "compound.conf"
+SITE = "sec"
+
+# name, role options for `compound devices add`
+DEVICES = {
+    "core": ["--role", "core"],
+    "watch": ["--role", "core"],
+    "console1": ["--role", "console"],
+    "panel1": ["--role", "panel", "--door", "d1", "--camera", "c1"],
+    "bridge1": ["--role", "bridge", "--door", "d1", "--door", "d2"],
+    "relay3": ["--role", "relay", "--door", "d3"],
+    "face1": ["--role", "face"],
+    "st1": ["--role", "station", "--unit", "3-2-1501"],
+}
+
+
+@dataclass
+class SecuredBroker:
+    broker: Mosquitto
+    dir: Path
+    config: Path
+    db: Path
+    tls_port: int
+    passwords: dict[str, str] = field(default_factory=dict)
+    door_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    topics: Topics = field(default_factory=lambda: Topics(SITE))
+
+    def cli(self, *args: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = cli.main(["--config", str(self.config), "--db", str(self.db), *args])
+        return rc, out.getvalue(), err.getvalue()
+
+    def bus(
+        self,
+        name: str,
+        *,
+        password: str | None = None,
+        tls: bool = False,
+        client_id: str | None = None,
+    ) -> Bus:
+        cfg = BusConfig(
+            port=self.tls_port if tls else self.broker.port,
+            username=name,
+            password=self.passwords.get(name) if password is None else password,
+            tls_ca=str(self.dir / "tls" / "ca.crt") if tls else None,
+        )
+        return Bus(cfg, self.topics, client_id or name)
+
+
+def make_tls(tls: Path) -> None:
+    tls.mkdir()
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(tls / "server.key"), "-out", str(tls / "server.crt")],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    shutil.copy(tls / "server.crt", tls / "ca.crt")
+    for p in tls.iterdir():
+        p.chmod(0o644)
+
+
+def shipped_config(work: Path, port: int, tls_port: int) -> str:
+    """The shipped drop-in with only its port numbers and file locations changed."""
+    text = SHIPPED.read_text()
+    replaced = {
+        "listener 1883 127.0.0.1": f"listener {port} 127.0.0.1",
+        "listener 8883": f"listener {tls_port} 127.0.0.1",
+        "/etc/mosquitto/compound/": f"{work}/",
+    }
+    for old, new in replaced.items():
+        assert old in text, f"shipped config no longer has {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture(scope="module")
+def secured() -> Iterator[SecuredBroker]:
+    if shutil.which("openssl") is None:
+        pytest.fail("openssl is needed to make the TLS listener's test certificate")
+    # Mosquitto drops to its own user and rereads the files as that user on SIGHUP, so the
+    # directory must be traversable (pytest's tmp dirs are 0700).
+    work = Path(tempfile.mkdtemp(prefix="compound-sec-"))
+    work.chmod(0o755)
+    make_tls(work / "tls")
+    port, tls_port = free_port(), free_port()
+    db = work / "compound.db"
+    config = work / "compound.toml"
+    config.write_text(
+        f'[site]\nid = "{SITE}"\n[broker]\nport = {port}\n'
+        f'[store]\npath = "{db}"\nkey_dir = "{work / "keys"}"\n'
+        f'[security]\nacl_file = "{work / "acl"}"\npassword_file = "{work / "passwd"}"\n'
+        f'broker_pid_file = "{work / "mosquitto.pid"}"\n'
+    )
+    broker = Mosquitto(port=port, extra_config=shipped_config(work, port, tls_port), workdir=work)
+    sb = SecuredBroker(broker, work, config, db, tls_port)
+    assert sb.cli("init", "--site", SITE)[0] == 0
+    for name, opts in DEVICES.items():
+        rc, out, err = sb.cli("devices", "add", name, *opts, "--json", "--by", "test")
+        assert rc == 0, err
+        issued = json.loads(out)
+        sb.passwords[name] = issued["password"]
+        sb.door_keys[name] = issued.get("door_keys", {})
+    broker.start()
+    (work / "mosquitto.pid").write_text(f"{broker.proc.pid}\n")  # type: ignore[union-attr]
+    yield sb
+    broker.cleanup()
+    shutil.rmtree(work, ignore_errors=True)
