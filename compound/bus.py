@@ -67,6 +67,19 @@ class BusConfig:
     keepalive: int = 15
 
 
+class Delivery:
+    """One tracked publish: ``done()`` once the broker acknowledged it."""
+
+    def __init__(self, info: mqtt.MQTTMessageInfo) -> None:
+        self._info = info
+
+    def done(self) -> bool:
+        try:
+            return bool(self._info.is_published())
+        except (RuntimeError, ValueError):  # refused by the client (queue full, no connection)
+            return False
+
+
 @dataclass
 class _Pending:
     event: threading.Event = field(default_factory=threading.Event)
@@ -190,6 +203,15 @@ class Bus:
             if correlation:
                 props.CorrelationData = correlation
         self._client.publish(topic, payload, qos=qos, retain=retain, properties=props)
+
+    def publish_tracked(
+        self, topic: str, payload: bytes | dict[str, Any], *, qos: int = 1
+    ) -> Delivery:
+        """Publish and return a handle that tells when the broker acknowledged it (PUBACK at
+        QoS 1): the uplink marks a record sent only then."""
+        if isinstance(payload, dict):
+            payload = canonical(payload)
+        return Delivery(self._client.publish(topic, payload, qos=qos))
 
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
         with self._lock:

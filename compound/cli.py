@@ -31,7 +31,7 @@ from compound.store import Store, StoreError
 from compound.topics import Topics
 
 # Modules that add subcommands of their own: each has ``register(sub, common)``.
-COMMAND_MODULES: list[str] = ["compound.devices"]
+COMMAND_MODULES: list[str] = ["compound.devices", "compound.face.commands", "ui.cli"]
 
 
 class Context:

@@ -224,6 +224,9 @@ DOOR_EVENT_TYPES = (
     "tamper",
     "fire_release",
     "fire_cleared",
+    # alarm-input zones of the perimeter and intrusion detectors (110 区域报警)
+    "intrusion",
+    "perimeter",
     "offline",
     "online",
 )

@@ -45,6 +45,7 @@ from compound.model import (
     UnitAddress,
     parse_date,
 )
+from compound.people_api import mask_id_number
 
 GENESIS = "0" * 64
 
@@ -219,7 +220,11 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?)",
                 (str(addr), addr.building, addr.entrance, addr.room, occupants),
             )
-            self.append_event("unit.added", data={"unit": str(addr)})
+            self.append_event(
+                "unit.added",
+                data={"unit": str(addr)},
+                uplink={"type": "house", "op": "added", "unit": str(addr), "occupants": occupants},
+            )
             return {"id": cur.lastrowid, "address": str(addr), "created": True}
 
     def unit_id(self, address: UnitAddress) -> int:
@@ -311,7 +316,21 @@ class Store:
             if pid is None:  # pragma: no cover - sqlite always sets it
                 raise StoreError("insert returned no row id")
             self.append_event(
-                "person.added", person_id=pid, data={"unit": str(addr), "role": str(role)}
+                "person.added",
+                person_id=pid,
+                data={"unit": str(addr), "role": str(role)},
+                # the person record for the city platform: ID number masked, no name or face
+                uplink={
+                    "type": "person",
+                    "op": "added",
+                    "person_ref": pid,
+                    "unit": str(addr),
+                    "role": str(role),
+                    "id_type": id_type,
+                    "id_number": mask_id_number(id_number),
+                    "lease_start": start.isoformat() if start else None,
+                    "lease_end": end.isoformat() if end else None,
+                },
             )
             return int(pid)
 
@@ -358,6 +377,7 @@ class Store:
                 "person.moved_out",
                 person_id=person_id,
                 data={"by": by, "credentials_revoked": n},
+                uplink={"type": "person", "op": "moved_out", "person_ref": person_id, "at": now},
             )
 
     # -- credentials -----------------------------------------------------------------------

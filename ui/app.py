@@ -1,0 +1,131 @@
+"""The Kivy application: one role per process, talking to the core through a gateway."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.uix.widget import Widget
+
+from compound.clock import Clock as CompoundClock
+from compound.clock import SystemClock
+from ui.gateway import Gateway
+from ui.i18n import Strings
+
+log = logging.getLogger(__name__)
+
+
+def ui_dispatch(fn: Callable[[], None]) -> None:
+    """Run ``fn`` on the UI thread at the next frame (safe to call from any thread)."""
+    Clock.schedule_once(lambda dt: fn(), 0)
+
+
+def save_png(widget: Widget, path: str) -> None:
+    """The widget as drawn, into a PNG (the window's own screenshot renames the file)."""
+    from pathlib import Path
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    widget.export_to_png(path)
+
+
+@dataclass
+class Built:
+    root: Widget
+    vm: Any
+    loaded: Callable[[], bool]
+
+
+def build_role(
+    role: str,
+    gateway: Gateway,
+    strings: Strings,
+    clock: CompoundClock,
+    door: str = "gate",
+    screen: str | None = None,
+) -> Built:
+    """The root widget and viewmodel of one role; imports only that role's screen."""
+    if role == "door":
+        from ui.screens.door import DoorScreen
+        from ui.viewmodels.door import DoorPanelVM
+
+        dvm = DoorPanelVM(gateway, strings, clock, door)
+        if screen == "pin":
+            dvm.set_mode("pin")
+        return Built(DoorScreen(dvm), dvm, lambda: dvm.door_name != door)
+    if role == "officer":
+        from ui.screens.officer import OfficerScreen
+        from ui.viewmodels.officer import OfficerVM
+
+        ovm = OfficerVM(gateway, strings, clock)
+        return Built(OfficerScreen(ovm), ovm, lambda: bool(ovm.doors) and bool(ovm.site))
+    if role == "manager":
+        from ui.screens.manager import ManagerScreen
+        from ui.viewmodels.manager import ManagerVM
+
+        mvm = ManagerVM(gateway, strings)
+        return Built(ManagerScreen(mvm, tab=screen, camera=door), mvm, lambda: bool(mvm.site))
+    raise ValueError(f"unknown role {role!r}")
+
+
+class CompoundApp(App):  # type: ignore[misc]
+    def __init__(
+        self,
+        role: str,
+        gateway: Gateway,
+        strings: Strings,
+        door: str = "gate",
+        screen: str | None = None,
+        screenshot: str | None = None,
+        clock: CompoundClock | None = None,
+        settle_s: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.role = role
+        self.gateway = gateway
+        self.strings = strings
+        self.door = door
+        self.screen = screen
+        self.screenshot = screenshot
+        self.clock = clock or SystemClock()
+        self.settle_s = settle_s
+        self.built: Built | None = None
+        self.title = {
+            "door": "门口机 Door panel",
+            "officer": "警务大屏 Officer wall",
+            "manager": "物业管理 Manager console",
+        }[role]
+
+    def build(self) -> Widget:
+        self.built = build_role(
+            self.role, self.gateway, self.strings, self.clock, self.door, self.screen
+        )
+        return self.built.root
+
+    def on_start(self) -> None:
+        self.gateway.start()
+        assert self.built is not None
+        self.built.vm.load()
+        if self.screenshot:
+            self._waited = 0.0
+            Clock.schedule_interval(self._maybe_shoot, 0.25)
+
+    def _maybe_shoot(self, dt: float) -> bool:
+        assert self.built is not None
+        self._waited += dt
+        if not self.built.loaded() and self._waited < 15:
+            return True
+        # Let the last answers and the layout settle before taking the picture.
+        Clock.schedule_once(lambda _dt: self._shoot(), self.settle_s)
+        return False
+
+    def _shoot(self) -> None:
+        assert self.screenshot is not None and self.built is not None
+        save_png(self.built.root, self.screenshot)
+        self.stop()
+
+    def on_stop(self) -> None:
+        self.gateway.stop()

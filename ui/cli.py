@@ -1,0 +1,85 @@
+"""``compound ui``: run one touchscreen role, or render one of its screens to a PNG and exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TYPE_CHECKING, Any
+
+from compound.model import InvalidInput
+
+if TYPE_CHECKING:
+    from compound.cli import Context
+
+ROLES = ("door", "officer", "manager")
+SCREENS = {
+    "door": ("main", "pin"),
+    "officer": ("wall",),
+    "manager": ("register", "credentials", "face", "import", "notices"),
+}
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    help_ = "run a touchscreen: door panel, officer wall display or manager console"
+    sp = sub.add_parser("ui", help=help_, description=help_, parents=[common])
+    sp.add_argument("--role", required=True, choices=ROLES)
+    sp.add_argument(
+        "--screen",
+        help="which screen to open (door: main, pin; manager: register, "
+        "credentials, face, import, notices)",
+    )
+    sp.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        help="render the screen with the demo compound into PATH (PNG) and exit",
+    )
+    sp.add_argument(
+        "--door",
+        default=None,
+        help="door id (door panel) or camera id (manager's enrolment camera)",
+    )
+    sp.add_argument("--lang", choices=("zh", "en"), default="zh")
+    sp.add_argument("--fullscreen", action="store_true", help="kiosk mode")
+    sp.set_defaults(fn=cmd_ui)
+
+
+def cmd_ui(ctx: Context) -> int:
+    a = ctx.args
+    if a.screen and a.screen not in SCREENS[a.role]:
+        raise InvalidInput(
+            f"role {a.role} has no screen {a.screen!r}; choose {', '.join(SCREENS[a.role])}"
+        )
+    if a.screenshot and not a.screenshot.lower().endswith(".png"):
+        raise InvalidInput("--screenshot must name a .png file")
+    door = a.door or ("enrol" if a.role == "manager" else "b3-e2")
+
+    from ui import kivy_env
+    from ui.kivy_env import ROLE_SIZES
+
+    kivy_env.prepare(*ROLE_SIZES[a.role], fullscreen=a.fullscreen)
+
+    from compound.cli import bus_config
+    from ui.app import CompoundApp, ui_dispatch
+    from ui.gateway import MqttGateway
+    from ui.i18n import Strings
+
+    site = None
+    try:
+        if a.screenshot:
+            from ui.demo_site import DemoSite
+
+            site = DemoSite(traffic=True).start()
+            bcfg, topics = site.bus_config, site.topics
+        else:
+            bcfg, topics = bus_config(ctx.config), ctx.topics()
+        gw = MqttGateway(bcfg, topics, f"ui-{a.role}-{os.getpid()}", dispatch=ui_dispatch)
+        app = CompoundApp(
+            a.role, gw, Strings(a.lang), door=door, screen=a.screen, screenshot=a.screenshot
+        )
+        app.run()
+    finally:
+        if site is not None:
+            site.stop()
+    if a.screenshot:
+        ctx.out({"screenshot": a.screenshot}, f"saved {a.screenshot}")
+    return 0

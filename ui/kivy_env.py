@@ -1,0 +1,42 @@
+"""Kivy start-up: settings that must be made before the first Kivy import, and the CJK font.
+
+Kivy's default font (Roboto) has no Chinese glyphs: every Chinese character drew as a box. The
+WenQuanYi Micro Hei font from Debian's ``fonts-wqy-microhei`` is registered under Kivy's default
+font name, so every Label, Button and TextInput draws Chinese without naming a font.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from compound.model import InvalidInput
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+ROLE_SIZES = {"door": (1024, 600), "officer": (1920, 1080), "manager": (1280, 800)}
+
+
+def prepare(width: int, height: int, fullscreen: bool = False) -> None:
+    """Settle the window before Kivy opens it. Call before importing any kivy module."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    font = Path(os.environ.get("COMPOUND_UI_FONT", str(CJK_FONT)))
+    if not font.exists():
+        raise InvalidInput(
+            f"the Chinese font {font} is missing; install it with "
+            "`apt-get install fonts-wqy-microhei` (./dev setup does) or set COMPOUND_UI_FONT"
+        )
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
+    Config.set("graphics", "resizable", "0")
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    # The kiosk has a touchscreen; the mouse provider stays for development and for Xvfb.
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("kivy", "exit_on_escape", "0")
+    from kivy.core.text import DEFAULT_FONT, LabelBase
+
+    LabelBase.register(DEFAULT_FONT, str(font), str(font), str(font), str(font))
