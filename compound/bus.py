@@ -28,7 +28,14 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from compound.messages import ApiReply, MessageError, canonical, decode_object, new_id
+from compound.messages import (
+    MAX_PAYLOAD,
+    ApiReply,
+    MessageError,
+    canonical,
+    decode_object,
+    new_id,
+)
 from compound.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -256,14 +263,16 @@ class Bus:
         self,
         methods: dict[str, Callable[[dict[str, Any]], Any]],
         refusals: tuple[type[Exception], ...] = (),
+        max_payload: int = MAX_PAYLOAD,
     ) -> None:
         """Answer ``api/<method>`` requests. Exceptions of the ``refusals`` types become error
-        replies with their message; anything else is logged and answered as an internal error."""
+        replies with their message; anything else is logged and answered as an internal error.
+        ``max_payload`` raises the size limit for methods that take photos."""
 
         def on_request(msg: Message) -> None:
             method = msg.topic.rsplit("/", 1)[-1]
             try:
-                body = decode_object(msg.payload)
+                body = decode_object(msg.payload, max_payload)
             except MessageError as e:
                 log.warning("bad api request on %s: %s", msg.topic, e)
                 return

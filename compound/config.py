@@ -225,9 +225,6 @@ class FaceConfig:
     liveness_window_s: float = bounded(6.0, 2.0, 30.0)
     # after a request for one person, wait this long before asking again for them
     cooldown_s: float = bounded(5.0, 1.0, 60.0)
-    # keep enrolment photos on disk (off: only the encrypted templates are kept)
-    keep_photos: bool = False
-    photo_dir: str = ""
 
 
 @dataclass(frozen=True)

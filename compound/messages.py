@@ -34,11 +34,11 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def decode_object(payload: bytes | bytearray | str) -> dict[str, Any]:
+def decode_object(payload: bytes | bytearray | str, limit: int = MAX_PAYLOAD) -> dict[str, Any]:
     if isinstance(payload, str):
         payload = payload.encode()
-    if len(payload) > MAX_PAYLOAD:
-        raise MessageError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    if len(payload) > limit:
+        raise MessageError(f"payload of {len(payload)} bytes exceeds {limit}")
     try:
         obj = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:

@@ -56,6 +56,7 @@ def _load_feature_schemas() -> None:
 
 # Modules that register migrations of their own, besides compound.schema.
 FEATURE_SCHEMAS: list[str] = [
+    "compound.face.schema",
     "compound.devices_schema",
     "compound.community.schema",
 ]

@@ -46,6 +46,7 @@ from compound.model import (
     parse_date,
 )
 from compound.people_api import mask_id_number
+from compound.people_api import mask_id_number
 
 GENESIS = "0" * 64
 
@@ -107,6 +108,8 @@ class Store:
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             self.conn.execute("PRAGMA synchronous = FULL")
             self.conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows (face templates above all) are overwritten in the file, not unlinked.
+            self.conn.execute("PRAGMA secure_delete = ON")
             migrations.apply(self.conn)
         except sqlite3.OperationalError as e:
             raise StoreError(_explain(self.path, e)) from None
@@ -430,6 +433,11 @@ class Store:
                 data={"kind": str(kind), "credential_id": cid, **(event_data or {})},
             )
             return int(cid)
+
+    def add_face_credential(self, person_id: int) -> int:
+        """The credential row that lets a person's enrolled face open doors (no lookup value:
+        the face service names the person it recognised)."""
+        return self._add_credential(person_id, CredentialKind.FACE, None, label="face")
 
     def add_card(self, person_id: int, number: str) -> int:
         number = number.strip()
