@@ -88,12 +88,21 @@ class DoorMachine:
 
     # -- inputs ----------------------------------------------------------------------------
 
-    def link(self, up: bool, now: float) -> Outputs:
-        """The board answered again (up) or stopped answering (down)."""
+    def link(self, up: bool, now: float, door_open: bool = False) -> Outputs:
+        """The board answered again (up) or stopped answering (down).
+
+        On the way up, ``door_open`` is the contact as read now: a door found open after a
+        restart is not reported as forced, since nobody knows how it came to be open.
+        """
         out = Outputs()
         if up == self.online:
             return out
         self.online = up
+        if up:
+            self.door_open = door_open
+            self.opened_at = now if door_open else None
+            self.forced = False
+            self.held_alarm = False
         if not up:
             # The coil keeps whatever it had; forget any pulse so that nothing opens on return.
             self.released = self.fire and self.setup.egress
