@@ -87,6 +87,8 @@ class Core:
         self._last_seq = 0
         self.extensions: list[Any] = []
         self.access_hooks: list[Callable[[AccessRequest, Decision, Event], None]] = []
+        # Asked before a request is answered; a gate returning a reason denies it unread.
+        self.access_gates: list[Callable[[AccessRequest, float], Reason | None]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -151,6 +153,9 @@ class Core:
         stale = abs(now - req.at) > self.config.core.request_max_age_s
         facts = self.store.facts(req.door_id, req.kind, req.value)
         decision = decide(facts, now, self.store.tz)
+        refusal = next((r for g in list(self.access_gates) if (r := g(req, now))), None)
+        if refusal is not None:
+            decision = Decision(False, refusal, req.door_id)
         if stale and decision.granted:
             decision = Decision(
                 False, Reason.EXPIRED, req.door_id, decision.person_id, decision.credential_id

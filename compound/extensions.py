@@ -23,6 +23,7 @@ class Extension(Protocol):
 # "module:factory" for each extension; the factory takes the core.
 EXTENSIONS: list[str] = [
     "compound.people_api:PeopleApi",
+    "compound.security_ext:SecurityExtension",
     "compound.community.api:CommunityApi",
 ]
 
