@@ -124,8 +124,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{done}/{total} done, {failed} failed",
     ),
     "manager.row_error": ("第 {row} 行: {message}", "Row {row}: {message}"),
-    "manager.notice_title": ("标题", "Title"),
-    "manager.notice_body": ("内容", "Text"),
+    "manager.notice_body": ("通知内容", "Notice text"),
+    "manager.notice_until": ("有效至 (YYYY-MM-DD)", "Until (YYYY-MM-DD)"),
     "manager.post": ("发布", "Post"),
     "manager.posted": ("通知已发布", "Notice posted"),
 }

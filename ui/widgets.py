@@ -4,6 +4,7 @@ the hourly chart and QR textures."""
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from ui.viewmodels.door import FaceBox
+
+log = logging.getLogger(__name__)
 
 MIN_TOUCH = 56  # px; comfortably above the 48 px finger minimum
 
@@ -59,8 +62,8 @@ class CameraView(Widget):
             try:
                 self._texture = CoreImage(io.BytesIO(jpeg), ext="jpg").texture
                 self.has_frame = True
-            except Exception:  # noqa: BLE001 - a corrupt frame keeps the previous one
-                pass
+            except Exception:  # a corrupt frame keeps the previous one
+                log.debug("undecodable preview frame", exc_info=True)
         self._box = box
         self._redraw()
 

@@ -129,7 +129,7 @@ def test_banner_tracks_bus_core_and_devices_and_keeps_state(clock: ManualClock) 
     """Offline parts are announced; the last known notices stay on screen meanwhile."""
     gw = LocalGateway()
     vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
-    gw.deliver("notice", {"notices": [{"title": "停水", "body": "周三 9-12 点"}]}, retained=True)
+    gw.deliver("notice", {"notices": [{"id": 1, "text": "周三 9-12 点停水"}]}, retained=True)
     assert vm.banner == ""
     gw.deliver("device/bridge-1/availability", b"offline", retained=True)
     assert vm.banner == "Device offline: bridge-1"
@@ -139,7 +139,7 @@ def test_banner_tracks_bus_core_and_devices_and_keeps_state(clock: ManualClock) 
     assert vm.banner.startswith("Core offline")
     gw.set_connected(False)
     assert vm.banner.startswith("Bus disconnected")
-    assert vm.notices == [{"title": "停水", "body": "周三 9-12 点"}]
+    assert vm.notices == [{"text": "周三 9-12 点停水"}]
     gw.set_connected(True)
     gw.deliver("device/core/availability", b"online")
     gw.deliver("device/bridge-1/availability", b"online")

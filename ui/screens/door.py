@@ -76,9 +76,7 @@ class DoorScreen(BoxLayout):
         )
         self.emergency_text = t("door.emergency")
         self.notices_title = t("door.notices")
-        self.notices_text = "\n".join(f"{n['title']}  {n['body']}" for n in vm.notices[:3]) or t(
-            "door.no_notices"
-        )
+        self.notices_text = "\n".join(n["text"] for n in vm.notices[:3]) or t("door.no_notices")
         self.no_camera_text = t("door.no_camera")
         face = vm.face if vm.clock.now() - vm.face_at < 2.0 else None
         frame, vm.frame = vm.frame, None  # decode each frame once

@@ -309,7 +309,7 @@ class DoorPanelVM(Observable):
 
 
 def parse_notices(body: Any) -> list[dict[str, str]]:
-    """Notices as [{title, body}], from a list, a {notices: [...]} object or a single notice."""
+    """Notices as [{text}], from the retained {notices: [...]} or a notice.list answer."""
     if isinstance(body, dict) and isinstance(body.get("notices"), list):
         body = body["notices"]
     if isinstance(body, dict):
@@ -318,11 +318,6 @@ def parse_notices(body: Any) -> list[dict[str, str]]:
         return []
     out = []
     for n in body[:20]:
-        if isinstance(n, dict) and (n.get("title") or n.get("body") or n.get("text")):
-            out.append(
-                {
-                    "title": str(n.get("title") or ""),
-                    "body": str(n.get("body") or n.get("text") or ""),
-                }
-            )
+        if isinstance(n, dict) and n.get("text"):
+            out.append({"text": str(n["text"])})
     return out

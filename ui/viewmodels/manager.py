@@ -15,8 +15,9 @@ from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
 
 ROLES = ("owner", "family", "tenant", "visitor")
-RENTAL_CLASSES = ("", "重点户", "一般户", "放心户")
-TENANT_LAYERS = ("", "重点层", "关注层", "稳定层")
+# The core's codes, and the words the police use for them (以房管人).
+RENTAL_CLASSES = {"focus": "重点户", "general": "一般户", "trusted": "放心户"}
+TENANT_LAYERS = {"focus": "重点层", "watch": "关注层", "stable": "稳定层"}
 CSV_FIELDS = (
     "name",
     "unit",
@@ -146,13 +147,13 @@ class ManagerVM(Observable):
             if params.get("rental_class"):
                 self.gw.request(
                     "household.set_class",
-                    {"unit": unit, "class": params["rental_class"]},
+                    {"household": unit, "class": params["rental_class"], "by": "manager console"},
                     self._extra,
                 )
             if params.get("tenant_layer"):
                 self.gw.request(
                     "tenant.set_layer",
-                    {"person": pid, "layer": params["tenant_layer"]},
+                    {"person": pid, "layer": params["tenant_layer"], "by": "manager console"},
                     self._extra,
                 )
             self.refresh_people()
@@ -371,12 +372,13 @@ class ManagerVM(Observable):
 
     # -- notices ---------------------------------------------------------------------------
 
-    def post_notice(self, title: str, body: str, hours: float = 72) -> None:
-        if not title.strip():
-            self._tell(self.t("error", message=self.t("manager.notice_title")), False)
+    def post_notice(self, text: str, until: str) -> None:
+        """A notice for the door panels until the given day (YYYY-MM-DD)."""
+        if not text.strip():
+            self._tell(self.t("error", message=self.t("manager.notice_body")), False)
             return
         self.gw.request(
             "notice.post",
-            {"title": title.strip(), "body": body.strip(), "hours": hours, "by": "manager"},
+            {"text": text.strip(), "valid_until": until.strip(), "by": "manager console"},
             lambda r: self._tell(self.t("manager.posted")) if r.ok else self._fail(r),
         )

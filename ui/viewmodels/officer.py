@@ -198,32 +198,42 @@ class OfficerVM(Observable):
         self.gw.request("alarm.ack", {"id": alarm_id, "by": by, "note": "wall display"}, done)
 
     def search(self, text: str) -> None:
+        """A person's passages: by id when digits, otherwise by (part of) the name."""
         text = text.strip()
         if not text:
             return
-        if text.isdigit():
-            pid: int | None = int(text)
-        else:
-            pid = next((i for i, n in self._people.items() if text in n), None)
-        if pid is None:
-            self.search_result, self.search_note = [], self.t("officer.none")
-            self.changed()
-            return
+        params: dict[str, Any] = {"person": int(text)} if text.isdigit() else {"name": text}
 
         def done(reply: Reply) -> None:
-            if not reply.ok:
+            if reply.unavailable:
+                self.search_result, self.search_note = [], self.t("unavailable")
+            elif not reply.ok:
                 self.search_result, self.search_note = [], self.t("error", message=reply.error)
             else:
-                rows = reply.result if isinstance(reply.result, list) else []
-                self.search_result = [self.passage_line(e) for e in rows]
-                self.search_note = f"{self._people.get(pid, pid)}: {len(rows)}"
+                lines, names = [], []
+                for person in (reply.result or {}).get("people", []):
+                    names.append(f"{person.get('name')} {person.get('unit', '')}")
+                    for ps in person.get("passages", []):
+                        lines.append(
+                            self.passage_line(
+                                {
+                                    "at": ps.get("at"),
+                                    "type": "access.granted"
+                                    if ps.get("granted")
+                                    else "access.denied",
+                                    "person_id": person.get("id"),
+                                    "door_id": ps.get("door"),
+                                    "data": {"kind": ps.get("credential") or ""},
+                                }
+                            )
+                        )
+                self.search_result = lines[:60]
+                self.search_note = (
+                    (", ".join(names) + f": {len(lines)}") if names else (self.t("officer.none"))
+                )
             self.changed()
 
-        self.gw.request(
-            "events.recent",
-            {"person": pid, "types": list(PASSAGE_TYPES), "newest_first": True, "limit": 50},
-            done,
-        )
+        self.gw.request("passages.search", params, done)
 
     # -- formatting ------------------------------------------------------------------------
 
@@ -252,11 +262,14 @@ class OfficerVM(Observable):
 
 
 def describe_row(row: Any) -> str:
-    """One line for a list row from the community service, whatever fields it carries."""
+    """One line for a list row from the community service."""
     if not isinstance(row, dict):
         return str(row)
-    parts = []
-    for key in ("name", "unit", "address", "person", "days", "due", "count", "last_seen"):
-        if row.get(key) not in (None, ""):
-            parts.append(f"{row[key]}")
+    parts = [str(row[k]) for k in ("name", "unit", "track") if row.get(k) not in (None, "")]
+    if row.get("hours_unseen") is not None:
+        parts.append(f"{float(row['hours_unseen']) / 24:.1f} d")
+    if row.get("days_overdue") is not None:
+        parts.append(f"+{row['days_overdue']} d")
+    if row.get("sightings") is not None:
+        parts.append(f"×{row['sightings']} / {row.get('days', '?')} d")
     return "  ".join(parts) or str(row)

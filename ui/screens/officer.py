@@ -1,0 +1,155 @@
+"""The officer's wall display (1920×1080)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import ListProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from ui.viewmodels.officer import OfficerVM
+from ui.widgets import HourChart
+
+Builder.load_file(str(Path(__file__).with_name("officer.kv")))
+
+STATE_COLOURS = {
+    "locked": (0.16, 0.45, 0.30, 1),
+    "unlocked": (0.20, 0.42, 0.70, 1),
+    "open": (0.20, 0.42, 0.70, 1),
+    "held_open": (0.80, 0.55, 0.10, 1),
+    "forced": (0.80, 0.15, 0.15, 1),
+    "offline": (0.35, 0.35, 0.38, 1),
+    "unknown": (0.26, 0.28, 0.32, 1),
+}
+MAX_ALARM_ROWS = 8
+
+
+class DoorTileView(BoxLayout):
+    name = StringProperty("")
+    state_text = StringProperty("")
+    colour = ListProperty([0.3, 0.3, 0.3, 1])
+
+
+class AlarmRow(BoxLayout):
+    text = StringProperty("")
+    severity = StringProperty("")
+    ack_text = StringProperty("")
+    alarm_id = 0
+    on_ack_cb: Callable[[int], None] | None = None
+
+    def on_ack(self) -> None:
+        if self.on_ack_cb is not None:
+            self.on_ack_cb(self.alarm_id)
+
+
+class OfficerScreen(BoxLayout):
+    vm = ObjectProperty(None)
+    title_text = StringProperty("")
+    time_text = StringProperty("")
+    lang_text = StringProperty("")
+    banner_text = StringProperty("")
+    doors_title = StringProperty("")
+    alarms_title = StringProperty("")
+    ack_note = StringProperty("")
+    chart_title = StringProperty("")
+    passages_title = StringProperty("")
+    passages_text = StringProperty("")
+    elderly_title = StringProperty("")
+    elderly_text = StringProperty("")
+    visits_title = StringProperty("")
+    visits_text = StringProperty("")
+    strangers_title = StringProperty("")
+    strangers_text = StringProperty("")
+    search_hint = StringProperty("")
+    search_go = StringProperty("")
+    search_title = StringProperty("")
+    search_text = StringProperty("")
+
+    def __init__(self, vm: OfficerVM, **kw: object) -> None:
+        super().__init__(vm=vm, **kw)
+        self.chart = HourChart()
+        self._trigger = Clock.create_trigger(lambda dt: self.refresh(), 0.05)
+        vm.listeners.append(self._trigger)
+        vm.t.listeners.append(self._trigger)
+        self._tick = Clock.schedule_interval(lambda dt: self._clock(), 1.0)
+        Clock.schedule_once(lambda dt: self._place_chart(), 0)
+        self.refresh()
+
+    def _place_chart(self) -> None:
+        # The chart lives inside the chart panel, under its title.
+        panel = next(w for w in self.walk() if getattr(w, "title", None) == self.chart_title)
+        panel.remove_widget(panel.children[0])
+        panel.add_widget(self.chart)
+
+    def _clock(self) -> None:
+        self.time_text = time.strftime("%Y-%m-%d %H:%M:%S")
+
+    def refresh(self) -> None:
+        vm, t = self.vm, self.vm.t
+        self._clock()
+        self.title_text = t("officer.title", site=vm.site)
+        self.lang_text = t("lang.switch")
+        self.banner_text = vm.banner
+        self.doors_title = t("officer.doors")
+        self.alarms_title = f"{t('officer.alarms')} ({len(vm.alarms)})"
+        self.ack_note = vm.ack_note
+        self.chart_title = t("officer.chart")
+        self.passages_title = t("officer.passages")
+        self.passages_text = "\n".join(vm.passage_line(e) for e in reversed(vm.passages)) or t(
+            "officer.none"
+        )
+        for key, attr in (("elderly", "elderly"), ("visits", "visits"), ("strangers", "strangers")):
+            rows = vm.lists[key]
+            setattr(self, f"{attr}_title", t(f"officer.{key}"))
+            text = t("unavailable") if rows is None else ("\n".join(rows[:8]) or t("officer.none"))
+            setattr(self, f"{attr}_text", text)
+        self.search_hint = t("officer.search_hint")
+        self.search_go = t("officer.search_go")
+        self.search_title = t("officer.search") + (f" · {vm.search_note}" if vm.search_note else "")
+        self.search_text = "\n".join(vm.search_result[:14])
+        self._doors()
+        self._alarms()
+        now = vm.clock.now()
+        self.chart.labels = [
+            time.strftime("%H", time.localtime(now - (23 - i) * 3600)) for i in range(24)
+        ]
+        self.chart.values = list(vm.hourly)
+
+    def _doors(self) -> None:
+        grid = self.ids.doors
+        tiles = sorted(self.vm.doors.values(), key=lambda d: (d.building, d.id))
+        while len(grid.children) < len(tiles):
+            grid.add_widget(DoorTileView())
+        while len(grid.children) > len(tiles):
+            grid.remove_widget(grid.children[0])
+        for view, tile in zip(reversed(grid.children), tiles, strict=True):
+            state = tile.shown_state
+            view.name = tile.name
+            view.state_text = self.vm.t(f"state.{state}")
+            view.colour = list(STATE_COLOURS.get(state, STATE_COLOURS["unknown"]))
+
+    def _alarms(self) -> None:
+        box = self.ids.alarms
+        box.clear_widgets()
+        if not self.vm.alarms:
+            from kivy.uix.label import Label
+
+            box.add_widget(Label(text=self.vm.t("officer.no_alarms"), font_size="18sp"))
+            return
+        for a in self.vm.alarms[:MAX_ALARM_ROWS]:
+            row = AlarmRow(
+                text=self.vm.alarm_line(a),
+                severity=str(a.get("severity") or ""),
+                ack_text=self.vm.t("officer.ack"),
+            )
+            row.alarm_id = int(a["id"])
+            row.on_ack_cb = self.vm.acknowledge
+            box.add_widget(row)
+        box.add_widget(BoxLayout())  # pushes the rows to the top
+
+    def stop(self) -> None:
+        self._tick.cancel()
