@@ -25,6 +25,7 @@ EXTENSIONS: list[str] = [
     "compound.people_api:PeopleApi",
     "compound.security_ext:SecurityExtension",
     "compound.community.api:CommunityApi",
+    "compound.intercom:Intercom",
 ]
 
 

@@ -59,6 +59,7 @@ FEATURE_SCHEMAS: list[str] = [
     "compound.face.schema",
     "compound.devices_schema",
     "compound.community.schema",
+    "compound.intercom_schema",
 ]
 
 
