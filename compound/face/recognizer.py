@@ -73,6 +73,5 @@ class DlibRecognizer:
 def _shrink(rgb: np.ndarray, scale: float) -> np.ndarray:
     # dlib's own resize keeps this module free of a second image library.
     h, w = rgb.shape[:2]
-    out = np.zeros((max(1, int(h * scale)), max(1, int(w * scale)), 3), dtype=np.uint8)
-    dlib.resize_image(np.ascontiguousarray(rgb), out)
-    return out
+    rows, cols = max(1, int(h * scale)), max(1, int(w * scale))
+    return np.asarray(dlib.resize_image(np.ascontiguousarray(rgb), rows, cols))
