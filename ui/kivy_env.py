@@ -20,7 +20,8 @@ ROLE_SIZES = {"door": (1024, 600), "officer": (1920, 1080), "manager": (1280, 80
 def prepare(width: int, height: int, fullscreen: bool = False) -> None:
     """Settle the window before Kivy opens it. Call before importing any kivy module."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
-    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    if not os.environ.get("COMPOUND_UI_VERBOSE"):
+        os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     font = Path(os.environ.get("COMPOUND_UI_FONT", str(CJK_FONT)))
     if not font.exists():

@@ -1,0 +1,178 @@
+"""The manager console (1280×800)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.boxlayout import BoxLayout
+
+from ui.gateway import Live
+from ui.qr import qr_texture
+from ui.viewmodels.manager import RENTAL_CLASSES, TENANT_LAYERS, ManagerVM
+
+Builder.load_file(str(Path(__file__).with_name("manager.kv")))
+
+TABS = ("register", "credentials", "face", "import", "notices")
+LABELS = {
+    "l_name": "manager.name",
+    "l_unit": "manager.unit",
+    "l_role": "manager.role",
+    "l_id_number": "manager.id_number",
+    "l_register": "manager.register",
+    "l_person": "manager.person_id",
+    "l_card": "manager.card",
+    "l_pin": "manager.pin",
+    "l_hours": "manager.pass_hours",
+    "l_issue_card": "manager.issue_card",
+    "l_set_pin": "manager.set_pin",
+    "l_issue_pass": "manager.issue_pass",
+    "l_move_out": "manager.move_out",
+    "l_consent": "manager.consent",
+    "l_capture": "manager.capture",
+    "l_enrol": "manager.enrol",
+    "l_csv": "manager.csv_path",
+    "l_import": "manager.import",
+    "l_notice": "manager.notice_body",
+    "l_until": "manager.notice_until",
+    "l_post": "manager.post",
+}
+
+
+class ManagerScreen(BoxLayout):
+    vm = ObjectProperty(None)
+    tab = StringProperty("register")
+    tab_texts = ListProperty([""] * 5)
+    title_text = StringProperty("")
+    lang_text = StringProperty("")
+    banner_text = StringProperty("")
+    note_text = StringProperty("")
+    note_ok = BooleanProperty(True)
+    l_lease = StringProperty("")
+    l_class = StringProperty("")
+    class_values = ListProperty([])
+    layer_values = ListProperty([])
+    people_title = StringProperty("")
+    people_text = StringProperty("")
+    quality_text = StringProperty("")
+    quality_ok = BooleanProperty(False)
+    consent = BooleanProperty(False)
+    captured_text = StringProperty("")
+    progress = NumericProperty(0.0)
+    progress_text = StringProperty("")
+    errors_title = StringProperty("")
+    errors_text = StringProperty("")
+    # One text property per translated label (Kivy collects properties at class creation).
+    for _label in LABELS:
+        locals()[_label] = StringProperty("")
+    del _label
+
+    def __init__(
+        self, vm: ManagerVM, tab: str | None = None, camera: str = "enrol", **kw: Any
+    ) -> None:
+        super().__init__(vm=vm, **kw)
+        self.bind(tab=lambda _w, value: setattr(self.ids.pages, "current", value))
+        self.tab = tab or "register"
+        self.ids.pages.current = self.tab
+        self._frame: bytes | None = None
+        self._shown_token = ""
+        self._trigger = Clock.create_trigger(lambda dt: self.refresh(), 0)
+        vm.listeners.append(self._trigger)
+        vm.t.listeners.append(self._trigger)
+        vm.gw.subscribe(f"face/{camera}/frame", self._on_frame)
+        self._quality = Clock.schedule_interval(lambda dt: self._check_quality(), 1.0)
+        self.refresh()
+
+    def _on_frame(self, live: Live) -> None:
+        if live.payload[:2] == b"\xff\xd8":
+            self._frame = live.payload
+            if self.tab == "face":
+                self.ids.face_camera.show(live.payload, None)
+
+    def _check_quality(self) -> None:
+        # Live feedback about once a second while the enrolment page is open.
+        if self.tab == "face" and self._frame is not None and self.vm.face_available is not False:
+            self.vm.check_quality(self._frame)
+
+    def capture(self) -> None:
+        if self._frame is not None:
+            self.vm.capture(self._frame)
+
+    def register(self) -> None:
+        ids = self.ids
+        form = {
+            "name": ids.f_name.text,
+            "unit": ids.f_unit.text,
+            "role": ids.f_role.text,
+            "id_number": ids.f_id_number.text,
+            "lease_start": ids.f_lease_start.text,
+            "lease_end": ids.f_lease_end.text,
+            "rental_class": _code(ids.f_class.text),
+            "tenant_layer": _code(ids.f_layer.text),
+        }
+        self.vm.register(form)
+
+    def import_csv(self, path: str) -> None:
+        try:
+            text = Path(path.strip()).expanduser().read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            self.vm._tell(self.vm.t("error", message=f"{path}: {e}"), False)
+            return
+        self.vm.import_csv(text)
+
+    def refresh(self) -> None:
+        vm, t = self.vm, self.vm.t
+        for attr, key in LABELS.items():
+            setattr(self, attr, t(key))
+        self.tab_texts = [
+            t(f"manager.tab_{k}") for k in ("people", "creds", "face", "import", "notice")
+        ]
+        self.title_text = t("manager.title", site=vm.site)
+        self.lang_text = t("lang.switch")
+        self.banner_text = vm.banner
+        self.note_text = vm.note
+        self.note_ok = vm.note_ok
+        self.l_lease = f"{t('manager.lease_start')} / {t('manager.lease_end')}"
+        self.l_class = f"{t('manager.rental_class')} / {t('manager.tenant_layer')}"
+        self.class_values = ["-"] + [f"{c} {w}" for c, w in RENTAL_CLASSES.items()]
+        self.layer_values = ["-"] + [f"{c} {w}" for c, w in TENANT_LAYERS.items()]
+        self.people_title = f"{t('manager.tab_people')} ({len(vm.people)})"
+        self.people_text = "\n".join(
+            f"#{p['id']}  {p['name']}  {p['unit']}  {p['role']}" for p in vm.people[-18:]
+        )
+        self.quality_text = t("manager.quality", text=vm.quality) if vm.quality else ""
+        self.quality_ok = vm.quality_ok
+        self.consent = vm.consent
+        self.ids.consent.active = vm.consent
+        self.captured_text = f" ({len(vm.captured)})" if vm.captured else ""
+        job = vm.job
+        self.progress = job.progress if job else 0.0
+        self.progress_text = (
+            t("manager.import_progress", done=job.done, total=job.total, failed=job.failed)
+            if job
+            else ""
+        )
+        self.errors_title = t("manager.tab_import")
+        self.errors_text = "\n".join(
+            t("manager.row_error", row=r, message=m) for r, m in (job.errors if job else [])[:20]
+        )
+        if vm.pass_token and vm.pass_token != self._shown_token:
+            self._shown_token = vm.pass_token
+            self.ids.qr.texture = qr_texture(vm.pass_token)
+
+    def stop(self) -> None:
+        self._quality.cancel()
+
+
+def _code(choice: str) -> str:
+    """ "focus 重点户" → "focus"; "-" → ""."""
+    return "" if choice.strip() in ("", "-") else choice.split()[0]
