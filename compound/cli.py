@@ -31,7 +31,12 @@ from compound.store import Store, StoreError
 from compound.topics import Topics
 
 # Modules that add subcommands of their own: each has ``register(sub, common)``.
-COMMAND_MODULES: list[str] = ["compound.devices", "compound.face.commands", "ui.cli"]
+COMMAND_MODULES: list[str] = [
+    "compound.devices",
+    "compound.face.commands",
+    "ui.cli",
+    "firmware_bridge.cli",
+]
 
 
 class Context:

@@ -7,6 +7,7 @@ side is written here by hand, independently of pymodbus, so the two check each o
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import select
@@ -15,6 +16,7 @@ import time
 import tty
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from firmware_bridge import mcu_protocol as mp
 
@@ -221,3 +223,37 @@ class VirtualIntercomMCU(PtyPeer):
                 self.send_frame(mp.Frame(mp.HEARTBEAT, self._count.to_bytes(2, "big")))
             except OSError:
                 pass
+
+
+class VirtualIndoorStation:
+    """An MQTT indoor station: rings for its unit, answers after a moment, then opens the door."""
+
+    def __init__(
+        self, bus: Any, station: str, unit: str, answer_after: float = 1.0, unlock: bool = True
+    ) -> None:
+        self.bus = bus
+        self.station = station
+        self.unit = unit
+        self.answer_after = answer_after
+        self.unlock = unlock
+        self.rings: list[dict[str, Any]] = []
+
+    def start(self) -> None:
+        self.bus.subscribe(self.bus.topics.intercom_ring(self.unit), self._on_ring)
+
+    def _on_ring(self, msg: Any) -> None:
+        try:
+            ring = json.loads(msg.payload)
+            call_id = str(ring["call_id"])
+        except (ValueError, KeyError, TypeError):
+            return
+        self.rings.append(ring)
+        threading.Thread(target=self._respond, args=(call_id,), daemon=True).start()
+
+    def _respond(self, call_id: str) -> None:
+        topic = self.bus.topics.intercom_reply(self.station)
+        time.sleep(self.answer_after)
+        self.bus.publish(topic, {"call_id": call_id, "action": "answer"})
+        time.sleep(self.answer_after)
+        action = "unlock" if self.unlock else "reject"
+        self.bus.publish(topic, {"call_id": call_id, "action": action})

@@ -1,0 +1,99 @@
+"""``compound bridge`` (the door hardware service) and ``compound simulate`` (hardware peers)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from compound import keys
+from compound.bus import eprint
+from compound.model import InvalidInput
+
+if TYPE_CHECKING:
+    from compound.cli import Context
+
+
+def cmd_bridge(ctx: Context) -> int:
+    from compound.cli import _stop_on_signal
+    from firmware_bridge.bridge import Bridge
+
+    cfg = ctx.config
+    if not cfg.bridge.doors:
+        raise InvalidInput("no doors in [bridge] of the config; see docs/serial-protocol.md")
+    key_dir = Path(cfg.store.key_dir) if cfg.store.key_dir else Path(ctx.db_path).parent / "keys"
+    master = keys.load_or_create(key_dir / "master.key")
+    bus = ctx.bus(cfg.bridge.client_id)
+    try:
+        bridge = Bridge(
+            cfg.bridge, bus, ctx.clock, lambda door: keys.door_command_key(master, door)
+        )
+    except ValueError as e:
+        raise InvalidInput(str(e)) from None
+    bridge.start()
+    bus.start(timeout=30, announce=eprint)
+    eprint(f"bridge running: {len(bridge.doors)} doors, {len(bridge.boards)} boards")
+    stop = _stop_on_signal()
+    try:
+        stop.wait()
+    finally:
+        bridge.stop()
+        bus.stop()
+    return 0
+
+
+def cmd_simulate(ctx: Context) -> int:
+    from compound.cli import _stop_on_signal
+    from firmware_bridge.simulators import (
+        VirtualIndoorStation,
+        VirtualIntercomMCU,
+        VirtualRelayBoard,
+    )
+
+    args = ctx.args
+    board = VirtualRelayBoard(unit=args.unit, channels=args.channels)
+    mcu = VirtualIntercomMCU()
+    board.start()
+    mcu.start()
+    bus = None
+    stations: list[dict[str, Any]] = []
+    if args.station:
+        bus = ctx.bus("simulated-stations")
+        for spec in args.station:
+            station, _, unit = spec.partition("=")
+            if not station or not unit:
+                raise InvalidInput(f"--station {spec!r}: write STATION=UNIT, e.g. st1=3-2-1501")
+            VirtualIndoorStation(bus, station, unit).start()
+            stations.append({"station": station, "unit": unit})
+        bus.start(timeout=30, announce=eprint)
+    ctx.out(
+        {"board": board.port, "unit": args.unit, "mcu": mcu.port, "stations": stations},
+        f"relay board (Modbus unit {args.unit}) on {board.port}\nintercom MCU on {mcu.port}"
+        + "".join(f"\nindoor station {s['station']} for {s['unit']}" for s in stations),
+    )
+    stop = _stop_on_signal()
+    try:
+        stop.wait()
+    finally:
+        if bus is not None:
+            bus.stop()
+        board.stop()
+        mcu.stop()
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    sp = sub.add_parser(
+        "bridge", help="run the door hardware bridge", parents=[common],
+        description="Drive the relay boards and entrance MCUs of [bridge] in the config.",
+    )  # fmt: skip
+    sp.set_defaults(fn=cmd_bridge)
+    sp = sub.add_parser(
+        "simulate", help="simulated relay board, intercom MCU and indoor stations",
+        parents=[common],
+        description="Byte-level hardware peers on pseudo-terminals, for trying the bridge.",
+    )  # fmt: skip
+    sp.add_argument("--unit", type=int, default=1, help="Modbus unit id of the board")
+    sp.add_argument("--channels", type=int, default=16, help="relays and inputs on the board")
+    sp.add_argument("--station", action="append", help="STATION=UNIT, an MQTT indoor station")
+    sp.set_defaults(fn=cmd_simulate)
