@@ -83,7 +83,8 @@ def cmd_ui(ctx: Context) -> int:
     if a.screenshot:
         if not os.path.exists(a.screenshot):
             raise InvalidInput(
-                f"the {a.role} screen could not be drawn; run with COMPOUND_UI_VERBOSE=1 for Kivy's log"
+                f"the {a.role} screen could not be drawn; "
+                "run with COMPOUND_UI_VERBOSE=1 for Kivy's log"
             )
         ctx.out({"screenshot": a.screenshot}, f"saved {a.screenshot}")
     return 0

@@ -1,0 +1,148 @@
+"""A real Kivy window under Xvfb, the real core on a real Mosquitto, and touches that press
+widgets where they are drawn."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compound.broker import Mosquitto
+from compound.bus import Bus, BusConfig
+from compound.clock import SystemClock
+from compound.config import Config
+from compound.core import Core
+from compound.demo import DATA, seed_compound
+from compound.store import Store
+from compound.topics import Topics
+
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def kivy_window() -> Any:
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("no X display: run under xvfb-run (./dev test does)")
+    from ui import kivy_env
+
+    kivy_env.prepare(1920, 1080)
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    EventLoop.ensure_window()
+    return Window
+
+
+class Site:
+    """The seeded demo compound with its core, on the given broker."""
+
+    def __init__(self, tmp: Path, port: int) -> None:
+        self.seed = json.loads((DATA / "demo_compound.json").read_text(encoding="utf-8"))
+        self.topics = Topics(self.seed["site"]["id"])
+        self.bus_config = BusConfig(port=port)
+        self.store = Store(tmp / "c.db", SystemClock(), tmp / "keys")
+        seed_compound(self.store, self.seed)
+        self.core_bus = Bus(self.bus_config, self.topics, "core")
+        self.core = Core(self.store, self.core_bus, SystemClock(), Config())
+        self.core.start()
+        self.core_bus.start()
+        self.buses: list[Bus] = [self.core_bus]
+
+    def bus(self, client_id: str) -> Bus:
+        b = Bus(self.bus_config, self.topics, client_id)
+        b.start()
+        self.buses.append(b)
+        return b
+
+    def close(self) -> None:
+        self.core.stop()
+        for b in reversed(self.buses):
+            b.stop()
+        self.store.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[Site]:
+    s = Site(tmp_path, mosquitto.port)
+    yield s
+    s.close()
+
+
+class Driver:
+    """Mounts one role's root widget in the window and pumps Kivy's loop between touches."""
+
+    def __init__(self, window: Any) -> None:
+        self.window = window
+        self.root: Any = None
+
+    def mount(self, root: Any, size: tuple[int, int]) -> None:
+        self.window.size = size
+        self.root = root
+        self.window.add_widget(root)
+        self.pump(0.3)
+
+    def pump(self, seconds: float = 0.1) -> None:
+        from kivy.base import EventLoop
+
+        end = time.monotonic() + seconds
+        while True:
+            EventLoop.idle()
+            if time.monotonic() >= end:
+                return
+            time.sleep(0.01)
+
+    def until(self, cond: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.pump(0.05)
+            if cond():
+                return
+        raise AssertionError(f"timed out waiting for {what or cond}")
+
+    def tap(self, widget: Any) -> None:
+        """A finger press and release in the middle of the widget, through the window."""
+        from kivy.tests.common import UnitTestTouch
+
+        assert widget.width >= 48 and widget.height >= 48, f"{widget} too small for a finger"
+        x, y = widget.to_window(widget.center_x, widget.center_y)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.pump(0.05)
+        touch.touch_up()
+        self.pump(0.05)
+
+    def shot(self, name: str) -> Path:
+        from ui.app import save_png
+
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / name
+        save_png(self.root, str(path))
+        return path
+
+    def unmount(self) -> None:
+        if self.root is not None:
+            if hasattr(self.root, "stop"):
+                self.root.stop()
+            self.window.remove_widget(self.root)
+            self.root = None
+
+
+@pytest.fixture
+def driver(kivy_window: Any) -> Iterator[Driver]:
+    d = Driver(kivy_window)
+    yield d
+    d.unmount()
+
+
+def not_blank(path: Path) -> None:
+    """The PNG holds a real picture: many distinct colours, not one flat fill."""
+    from PIL import Image
+
+    img = Image.open(path).convert("RGB")
+    colours = img.getcolors(maxcolors=1_000_000) or []
+    assert img.size[0] > 500 and len(colours) > 50, f"{path} looks blank"

@@ -1,0 +1,109 @@
+"""Each role in a real Kivy window under Xvfb, driven by touches, against the real core on a
+real Mosquitto."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from compound.clock import SystemClock
+from compound.messages import DoorEvent, encode
+from tests.ui.conftest import Driver, Site, not_blank
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+
+def gateway(site: Site, role: str) -> Any:
+    from ui.app import ui_dispatch
+    from ui.gateway import MqttGateway
+
+    gw = MqttGateway(site.bus_config, site.topics, f"ui-{role}-test", dispatch=ui_dispatch)
+    gw.start()
+    return gw
+
+
+def test_officer_sees_forced_door_and_acknowledges_it_by_touch(site: Site, driver: Driver) -> None:
+    """The officer's core job: a forced door shows up on the wall and is acknowledged there."""
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    gw = gateway(site, "officer")
+    try:
+        built = build_role("officer", gw, Strings("en"), SystemClock())
+        driver.mount(built.root, (1920, 1080))
+        built.vm.load()
+        driver.until(lambda: "b2-e1" in built.vm.doors, what="doors loaded")
+        dev = site.bus("test-door")
+        dev.publish(
+            site.topics.door_event("b2-e1"),
+            encode(DoorEvent("b2-e1", "forced_open", SystemClock().now())),
+        )
+        alarms = built.root.ids.alarms
+        driver.until(
+            lambda: any(hasattr(r, "alarm_id") for r in alarms.children),
+            what="alarm row on the wall",
+        )
+        tile = next(v for v in built.root.ids.doors.children if "Building 2" in v.name)
+        assert tile.state_text == "forced"
+        not_blank(driver.shot("officer_alarm.png"))
+        row = next(r for r in alarms.children if hasattr(r, "alarm_id"))
+        ack_button = row.children[0]
+        driver.tap(ack_button)
+        driver.until(lambda: not site.store.alarms(open_only=True), what="alarm acknowledged")
+        driver.until(
+            lambda: not any(hasattr(r, "alarm_id") for r in alarms.children), what="alarm row gone"
+        )
+        assert site.store.alarms()[0].acknowledged_by == "officer"
+        assert tile.state_text != "forced"
+        not_blank(driver.shot("officer_acked.png"))
+    finally:
+        gw.stop()
+
+
+def test_door_panel_pin_by_touch_welcomes_resident_and_locks_after_wrong_tries(
+    site: Site, driver: Driver
+) -> None:
+    """A resident types a PIN on the keypad; the core grants it; wrong PINs lock the keypad."""
+    from ui.app import build_role
+    from ui.i18n import Strings
+    from ui.viewmodels.door import MAX_PIN_TRIES
+
+    gw = gateway(site, "door")
+    try:
+        built = build_role("door", gw, Strings("zh"), SystemClock(), door="b3-e2")
+        root = built.root
+        driver.mount(root, (1024, 600))
+        built.vm.load()
+        driver.until(lambda: built.vm.door_name != "b3-e2", what="door name")
+        keys = {b.text: b for b in root.ids.keypad.children}
+        driver.tap(root.ids.mode_pin)
+        assert built.vm.mode == "pin"
+        for d in "258369":
+            driver.tap(keys[d])
+        assert root.entry_text == "●●●●●●"
+        driver.tap(root.ids.ok)
+        driver.until(lambda: root.status_text == "欢迎回家, 张*", what="welcome")
+        not_blank(driver.shot("door_welcome.png"))
+        granted = site.store.events(types=["access.granted"])
+        assert granted and granted[-1].data["kind"] == "pin"
+        for _ in range(MAX_PIN_TRIES):
+            for d in "111111":
+                driver.tap(keys[d])
+            driver.tap(root.ids.ok)
+            driver.until(lambda: "密码" in root.status_text, what="PIN answer")
+            driver.pump(0.2)
+        driver.until(lambda: built.vm.pin_locked_for() > 0, what="PIN lock")
+        denied = len(site.store.events(types=["access.denied"]))
+        for d in "258369":
+            driver.tap(keys[d])
+        driver.tap(root.ids.ok)
+        driver.pump(0.5)
+        assert "锁定" in root.status_text
+        assert len(site.store.events(types=["access.denied"])) == denied
+        assert len(site.store.events(types=["access.granted"])) == len(granted)
+        driver.tap(root.ids.lang)
+        assert root.ids.emergency.text == "Emergency"
+        not_blank(driver.shot("door_locked.png"))
+    finally:
+        gw.stop()
