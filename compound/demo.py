@@ -58,6 +58,7 @@ class DemoEnv:
 # in until the hardware bridge with its byte-level simulators takes over.
 DEMO_PARTS: list[str] = [
     "firmware_bridge.demo:HardwareDemo",
+    "ui.demo_part:Windows",
 ]
 
 

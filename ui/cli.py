@@ -40,6 +40,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     sp.add_argument("--lang", choices=("zh", "en"), default="zh")
     sp.add_argument("--fullscreen", action="store_true", help="kiosk mode")
+    sp.add_argument("--broker-port", type=int, help="broker port (overrides the config)")
+    sp.add_argument(
+        "--broker-protocol",
+        type=int,
+        choices=(4, 5),
+        help="MQTT protocol: 5, or 4 for the embedded demo broker",
+    )
+    sp.add_argument("--site", help="site id on the bus (overrides the config)")
     sp.set_defaults(fn=cmd_ui)
 
 
@@ -71,7 +79,20 @@ def cmd_ui(ctx: Context) -> int:
             site = DemoSite(traffic=True).start()
             bcfg, topics = site.bus_config, site.topics
         else:
+            from dataclasses import replace
+
+            from compound.topics import Topics
+
             bcfg, topics = bus_config(ctx.config), ctx.topics()
+            if a.broker_port:
+                bcfg = replace(bcfg, port=a.broker_port)
+            if a.broker_protocol:
+                bcfg = replace(bcfg, protocol=a.broker_protocol)
+            if a.site:
+                try:
+                    topics = Topics(a.site)
+                except ValueError as e:
+                    raise InvalidInput(str(e)) from None
         gw = MqttGateway(bcfg, topics, f"ui-{a.role}-{os.getpid()}", dispatch=ui_dispatch)
         app = CompoundApp(
             a.role, gw, Strings(a.lang), door=door, screen=a.screen, screenshot=a.screenshot
