@@ -154,7 +154,8 @@ def kill_core(work: Path, kills: int, burst: int = 150) -> dict[str, Any]:
 
 
 def restart_broker(work: Path, restarts: int, per_gap: int = 100) -> dict[str, Any]:
-    broker = Mosquitto().start()
+    (work / "mosq").mkdir()
+    broker = Mosquitto(workdir=work / "mosq").start()
     port = broker.port
     cfg = prepare(work, port)
     core = start_core(cfg, work / "core.log")
@@ -183,7 +184,8 @@ def restart_broker(work: Path, restarts: int, per_gap: int = 100) -> dict[str, A
             broker.kill()
             time.sleep(0.3)
             down_at = time.monotonic()
-            broker = Mosquitto(port=port, workdir=broker.dir).start()
+            broker.stop()
+            broker = Mosquitto(port=port, workdir=work / "mosq").start()
             obs.online.clear()
             if not obs.online.wait(30):
                 raise RuntimeError("core did not come back after a broker restart")
