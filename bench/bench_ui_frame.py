@@ -100,6 +100,7 @@ def main() -> int:
         "target_p99_ms": 33,
         "met": under["p99_ms"] <= 33,
     }
+    verdict = "met" if figures["met"] else "NOT met"
     md = f"""# Door panel frame time
 
 Real Kivy window (1024×600, Xvfb), camera preview at 15 JPEG frames/s with face box.
@@ -110,7 +111,7 @@ Load: one process computing dlib face encodings on real photos without pause.
 {row("recognition idle (baseline)", base)}
 {row("recognition at full speed", under)}
 
-p99 ratio loaded/idle: **{ratio}**; target p99 ≤ 33 ms: **{"met" if figures["met"] else "NOT met"}**.
+p99 ratio loaded/idle: **{ratio}**; target p99 ≤ 33 ms: **{verdict}**.
 """
     write("ui_frame", figures, md)
     print(json.dumps(figures))
