@@ -32,6 +32,7 @@ from compound.topics import Topics
 
 # Modules that add subcommands of their own: each has ``register(sub, common)``.
 COMMAND_MODULES: list[str] = [
+    "compound.community.cli",
     "compound.devices",
     "compound.face.commands",
     "ui.cli",

@@ -66,7 +66,8 @@ def get_num(obj: dict[str, Any], key: str, *, optional: bool = False) -> Any:
     # bool is an int in Python; a JSON true is not a number here.
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise MessageError(f"field {key!r} must be a finite number")
-    return float(value)
+    # Kept as sent (int or float): converting would change the canonical bytes a MAC covers.
+    return value
 
 
 def get_int(obj: dict[str, Any], key: str, *, optional: bool = False) -> Any:

@@ -108,3 +108,9 @@ def test_command_round_trip(door: str, issued: float, ttl: float, seq: int) -> N
     cmd = command(door_id=door, issued_at=issued, expires_at=issued + ttl, seq=seq).signed(KEY)
     back = DoorCommand.decode(encode(cmd))
     assert back == cmd and back.mac_ok(KEY)
+
+
+def test_whole_number_fields_keep_their_mac() -> None:
+    """A signer that writes 60 rather than 60.0 must still produce a command that verifies."""
+    cmd = command(issued_at=100, expires_at=103, duration_s=60).signed(KEY)
+    assert DoorCommand.decode(encode(cmd)).mac_ok(KEY)
