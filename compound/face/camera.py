@@ -126,21 +126,30 @@ class ReplaySource:
         self._repeat = max(1, repeat)
         self._loop = loop
         self._frames: list[np.ndarray] = []
+        self._root: Path | None = None
         self._i = 0
         self._seq = 0
 
     @classmethod
     def from_path(cls, path: str | Path, now: Callable[[], float], **kw: object) -> ReplaySource:
-        p = Path(path)
-        if p.is_dir():
-            files = sorted(f for f in p.iterdir() if f.suffix.lower() in PHOTO_SUFFIXES)
-        else:
-            files = [p]
-        return cls(files, now, name=f"replay:{p}", **kw)  # type: ignore[arg-type]
+        """A photo or a folder, looked at each time the source is opened (it may appear later,
+        as a camera that is plugged in)."""
+        src = cls([], now, name=f"replay:{path}", **kw)  # type: ignore[arg-type]
+        src._root = Path(path)
+        return src
+
+    def _files(self) -> list[Path]:
+        if self._root is None:
+            return self._paths
+        if self._root.is_dir():
+            return sorted(f for f in self._root.iterdir() if f.suffix.lower() in PHOTO_SUFFIXES)
+        if self._root.exists():
+            return [self._root]
+        raise CameraError(f"{self.name}: {self._root} not found")
 
     def open(self) -> None:
         frames = []
-        for p in self._paths:
+        for p in self._files():
             try:
                 data = p.read_bytes()
             except OSError as e:

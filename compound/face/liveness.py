@@ -40,7 +40,7 @@ def ear(landmarks: np.ndarray) -> float:
 class LivenessRules:
     window_s: float = 6.0  # how long a blink is looked for
     closed_ratio: float = 0.75  # closed: EAR below this fraction of the open-eye level
-    reopen_ratio: float = 0.90  # open again: back above this fraction
+    reopen_ratio: float = 0.85  # open again: back above this fraction
     min_open_ear: float = 0.15  # below this the eyes are not seen well enough to judge
     # Mean landmark movement between frames, as a fraction of the distance between the eyes.
     min_motion: float = 0.002
