@@ -57,6 +57,7 @@ class DemoEnv:
 # "module:factory" for each part; the factory takes the DemoEnv. The simulated door below stands
 # in until the hardware bridge with its byte-level simulators takes over.
 DEMO_PARTS: list[str] = [
+    "compound.face.demo:FaceDemo",
     "firmware_bridge.demo:HardwareDemo",
     "ui.demo_part:Windows",
 ]
