@@ -169,8 +169,8 @@ def test_uplink_survives_an_upstream_outage_during_a_burst(
         platform.stop()
 
     st = consumer.sites[site]
-    assert status(store)["unsent"] == 0
-    assert consumer.gaps(site) == []
+    assert status(store)["unsent"] == 0, (status(store), sender.stats)
+    assert consumer.gaps(site) == [], (consumer.gaps(site)[:10], sender.stats)
     seqs = [r["seq"] for r in st.records]
     want = [r["seq"] for r in store.query("SELECT seq FROM outbox ORDER BY seq")]
     assert seqs == want, "every record exactly once, in order"
