@@ -46,13 +46,14 @@ def build_role(
     clock: CompoundClock,
     door: str = "gate",
     screen: str | None = None,
+    camera: str | None = None,
 ) -> Built:
     """The root widget and viewmodel of one role; imports only that role's screen."""
     if role == "door":
         from ui.screens.door import DoorScreen
         from ui.viewmodels.door import DoorPanelVM
 
-        dvm = DoorPanelVM(gateway, strings, clock, door)
+        dvm = DoorPanelVM(gateway, strings, clock, door, camera)
         if screen == "pin":
             dvm.set_mode("pin")
         return Built(DoorScreen(dvm), dvm, lambda: dvm.door_name != door)
@@ -82,6 +83,7 @@ class CompoundApp(App):
         screenshot: str | None = None,
         clock: CompoundClock | None = None,
         settle_s: float = 1.0,
+        camera: str | None = None,
     ) -> None:
         super().__init__()
         self.role = role
@@ -89,6 +91,7 @@ class CompoundApp(App):
         self.strings = strings
         self.door = door
         self.screen = screen
+        self.camera = camera
         self.screenshot = screenshot
         self.clock = clock or SystemClock()
         self.settle_s = settle_s
@@ -101,7 +104,7 @@ class CompoundApp(App):
 
     def build(self) -> Widget:
         self.built = build_role(
-            self.role, self.gateway, self.strings, self.clock, self.door, self.screen
+            self.role, self.gateway, self.strings, self.clock, self.door, self.screen, self.camera
         )
         return self.built.root
 

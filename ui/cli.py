@@ -38,6 +38,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         default=None,
         help="door id (door panel) or camera id (manager's enrolment camera)",
     )
+    sp.add_argument(
+        "--camera", default=None, help="camera whose preview the door panel shows (default: door)"
+    )
     sp.add_argument("--lang", choices=("zh", "en"), default="zh")
     sp.add_argument("--fullscreen", action="store_true", help="kiosk mode")
     sp.add_argument("--broker-port", type=int, help="broker port (overrides the config)")
@@ -76,7 +79,7 @@ def cmd_ui(ctx: Context) -> int:
         if a.screenshot:
             from ui.demo_site import DemoSite
 
-            site = DemoSite(traffic=True).start()
+            site = DemoSite(traffic=True, camera=a.camera or door).start()
             bcfg, topics = site.bus_config, site.topics
         else:
             from dataclasses import replace
@@ -95,7 +98,13 @@ def cmd_ui(ctx: Context) -> int:
                     raise InvalidInput(str(e)) from None
         gw = MqttGateway(bcfg, topics, f"ui-{a.role}-{os.getpid()}", dispatch=ui_dispatch)
         app = CompoundApp(
-            a.role, gw, Strings(a.lang), door=door, screen=a.screen, screenshot=a.screenshot
+            a.role,
+            gw,
+            Strings(a.lang),
+            door=door,
+            screen=a.screen,
+            screenshot=a.screenshot,
+            camera=a.camera,
         )
         app.run()
     finally:

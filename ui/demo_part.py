@@ -22,6 +22,8 @@ class Windows:
             return
         b = self.env.bus_config
         for role in ROLES:
+            # The door panel stands at the gate, where the face demo's camera looks.
+            where = ["--door", "gate", "--camera", "gate-cam"] if role == "door" else []
             cmd = [
                 sys.executable,
                 "-m",
@@ -35,6 +37,7 @@ class Windows:
                 str(b.protocol),
                 "--site",
                 self.env.topics.site,
+                *where,
             ]
             self.procs.append(subprocess.Popen(cmd))
         self.env.say("touchscreens: door panel, officer wall and manager console opened")

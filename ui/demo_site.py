@@ -1,10 +1,13 @@
 """The demo compound in one process, for screenshots and the benchmark: a broker, the seeded
-store, the core, and a little real traffic (cards at the doors, a forced door, a notice)."""
+store, the core, and a little real traffic (cards at the doors, a forced door, a notice, and a
+camera preview of a real photo with the face box dlib found in it)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -18,10 +21,17 @@ from compound.messages import AccessRequest, DoorEvent, encode, new_id
 from compound.store import Store
 from compound.topics import Topics
 
+log = logging.getLogger(__name__)
+FACES = Path(__file__).resolve().parents[2] / "shared" / "faces" / "johns"
+PREVIEW_PERIOD_S = 0.25
+
 
 class DemoSite:
-    def __init__(self, traffic: bool = True) -> None:
+    def __init__(self, traffic: bool = True, camera: str | None = None) -> None:
         self.traffic = traffic
+        self.camera = camera  # the camera whose preview is played, when photos are at hand
+        self._stop = threading.Event()
+        self._feeder: threading.Thread | None = None
         self.seed = json.loads((DATA / "demo_compound.json").read_text(encoding="utf-8"))
         self.topics = Topics(self.seed["site"]["id"])
         self.workdir = Path(tempfile.mkdtemp(prefix="compound-ui-"))
@@ -52,6 +62,8 @@ class DemoSite:
         core_bus.start()
         if self.traffic:
             self._traffic(clock)
+        if self.camera and FACES.is_dir():
+            self._start_preview(self.camera)
         return self
 
     def bus(self, client_id: str) -> Bus:
@@ -76,9 +88,51 @@ class DemoSite:
         ev = DoorEvent(doors[2], "forced_open", clock.now(), {})
         dev.publish(self.topics.door_event(doors[2]), encode(ev))
         dev.publish(self.topics.door_state(doors[2]), {"state": "forced"}, retain=True)
+        core = self.bus("demo-notices")
+        until = time.strftime("%Y-%m-%d", time.localtime(clock.now() + 7 * 86400))
+        try:
+            core.request(
+                "notice.post",
+                {
+                    "text": "本周六 9:00-12:00 3 号楼停水检修 / Water off in building 3, Sat 9-12",
+                    "by": "物业 Property office",
+                    "valid_until": until,
+                },
+                timeout=5.0,
+            )
+        except Exception as e:  # noqa: BLE001 - the picture is still useful without a notice
+            log.warning("demo notice not posted: %s", e)
         time.sleep(0.5)
 
+    def _start_preview(self, camera: str) -> None:
+        """A preview frame as the face service sends it: a photo with the box dlib finds."""
+        from compound.face import images
+        from compound.face.recognizer import DlibRecognizer
+
+        photo = sorted((FACES / "John_Simm").glob("*.jpg"))[0]
+        rgb = images.decode(photo.read_bytes(), what=str(photo))
+        boxes = DlibRecognizer().detect(rgb)
+        frame = images.jpeg(rgb, boxes)
+        result = {
+            "camera": camera,
+            "status": "not recognised",
+            "faces": [{"box": b.as_dict(), "person_id": None} for b in boxes],
+        }
+        bus = self.bus("demo-camera")
+        topics = self.topics
+
+        def feed() -> None:
+            while not self._stop.wait(PREVIEW_PERIOD_S):
+                bus.publish(topics.face_frame(camera), frame, qos=0)
+                bus.publish(topics.face_result(camera), {**result, "at": time.time()}, qos=0)
+
+        self._feeder = threading.Thread(target=feed, name="demo-camera", daemon=True)
+        self._feeder.start()
+
     def stop(self) -> None:
+        self._stop.set()
+        if self._feeder is not None:
+            self._feeder.join(2)
         if self.core is not None:
             self.core.stop()
         for b in reversed(self._buses):

@@ -28,6 +28,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "未识别，请使用门卡、密码或呼叫",
         "Not recognised, please use card, PIN or call",
     ),
+    "door.blink": ("请看摄像头并眨眨眼", "Look at the camera and blink"),
     "door.denied": ("无法通行: {reason}", "Access refused: {reason}"),
     "door.mode_dial": ("拨打房号", "Dial room"),
     "door.mode_pin": ("输入密码", "Enter PIN"),

@@ -12,7 +12,13 @@ from compound.messages import AccessRequest, AccessResult, encode
 from compound.model import InvalidInput
 from ui.gateway import LocalGateway
 from ui.i18n import STRINGS, Strings
-from ui.viewmodels.door import MAX_PIN_TRIES, PIN_LOCK_S, DoorPanelVM, parse_face_box
+from ui.viewmodels.door import (
+    MAX_PIN_TRIES,
+    PIN_LOCK_S,
+    RESULT_SHOW_S,
+    DoorPanelVM,
+    parse_face_box,
+)
 from ui.viewmodels.manager import ManagerVM, parse_csv
 from ui.viewmodels.officer import OfficerVM, hour_bins
 
@@ -265,3 +271,46 @@ def test_enrolment_needs_consent_first(clock: ManualClock) -> None:
     vm.set_consent(True)
     vm.enrol("1")
     assert gw.requests[-1][0] == "face.enroll" and vm.note == "Face enrolled"
+
+
+def test_language_switch_rerenders_the_last_message(clock: ManualClock) -> None:
+    """A visitor who switches to English after a wrong PIN must read the answer in English,
+    not keep the Chinese text until the next event."""
+    gw = LocalGateway()
+    answer_pins(gw, "258369")
+    t = Strings("zh")
+    vm = DoorPanelVM(gw, t, clock, "b3-e2")
+    vm.set_mode("pin")
+    type_keys(vm, "111111")
+    vm.ok()
+    assert vm.status_line == "密码错误，还可尝试 4 次"
+    t.toggle()
+    assert vm.status_line == "Wrong PIN, 4 tries left"
+    type_keys(vm, "258369")
+    vm.ok()
+    assert vm.status_line == "Welcome home, 张*"
+    t.toggle()
+    assert vm.status_line == "欢迎回家, 张*"
+
+
+def test_face_service_verdict_is_shown_but_not_over_a_welcome(clock: ManualClock) -> None:
+    """The face service's "not recognised" tells a stranger what to do; it must not replace the
+    welcome a resident has just been given."""
+    gw = LocalGateway()
+    answer_pins(gw, "258369")
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    result = {
+        "status": "not recognised",
+        "faces": [{"box": {"top": 10, "right": 90, "bottom": 90, "left": 10}, "person_id": None}],
+    }
+    gw.deliver("face/b3-e2/result", result)
+    assert vm.status_line == "Not recognised, please use card, PIN or call"
+    assert vm.face is None  # pixel box without the frame size: it is drawn in the JPEG
+    vm.set_mode("pin")
+    type_keys(vm, "258369")
+    vm.ok()
+    gw.deliver("face/b3-e2/result", result)
+    assert vm.status_line == "Welcome home, 张*"
+    clock.advance(RESULT_SHOW_S)
+    gw.deliver("face/b3-e2/result", result)
+    assert vm.status_line == "Not recognised, please use card, PIN or call"

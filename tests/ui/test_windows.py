@@ -103,7 +103,9 @@ def test_door_panel_pin_by_touch_welcomes_resident_and_locks_after_wrong_tries(
         assert len(site.store.events(types=["access.denied"])) == denied
         assert len(site.store.events(types=["access.granted"])) == len(granted)
         driver.tap(root.ids.lang)
+        driver.pump(0.1)
         assert root.ids.emergency.text == "Emergency"
+        assert "PIN locked" in root.status_text  # the last message, re-rendered in English
         not_blank(driver.shot("door_locked.png"))
     finally:
         gw.stop()

@@ -8,6 +8,7 @@ without asking the core; the core's own decision stays the authority.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ MAX_PIN_TRIES = 5
 PIN_LOCK_S = 120.0
 RESULT_SHOW_S = 6.0
 FINAL_CALL_STATES = ("door_opened", "rejected", "no_answer", "busy", "ended")
+# What the face service's status on ``face/<camera>/result`` makes the panel say.
+FACE_STATUS = {"not recognised": "door.unknown", "look at the camera and blink": "door.blink"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ def parse_face_box(body: Any) -> FaceBox | None:
     if not isinstance(body, dict):
         return None
     box = body.get("box")
+    faces = body.get("faces")
+    if box is None and isinstance(faces, list) and faces and isinstance(faces[0], dict):
+        box = faces[0].get("box")
+        body = {**body, "person_id": faces[0].get("person_id")}
     fw, fh = body.get("width"), body.get("height")
     try:
         if isinstance(box, dict):
@@ -54,6 +61,10 @@ def parse_face_box(body: Any) -> FaceBox | None:
             return None
         if fw and fh:  # pixels → fractions
             top, bottom, left, right = top / fh, bottom / fh, left / fw, right / fw
+        elif max(top, right, bottom, left) > 1.0:
+            # Pixels without the frame size (the face service draws this box into its preview
+            # JPEG itself): nothing to place over the picture.
+            return None
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     known = body.get("person_id") is not None
@@ -80,7 +91,9 @@ class DoorPanelVM(Observable):
         self.availability.listeners.append(self.changed)
         self.mode = "dial"  # or "pin"
         self.entry = ""
-        self.message = ""  # last outcome, cleared after RESULT_SHOW_S
+        # The last outcome, kept as a way to render it rather than as text, so that a language
+        # switch re-renders it; cleared after RESULT_SHOW_S.
+        self._message: Callable[[], str] | None = None
         self.message_kind = "info"  # info, ok, bad
         self.message_at = 0.0
         self.call_id: str | None = None
@@ -141,8 +154,15 @@ class DoorPanelVM(Observable):
         """Called once a second by the screen: expiring messages and the lock countdown."""
         self.changed()
 
-    def _say(self, text: str, kind: str = "info") -> None:
-        self.message, self.message_kind, self.message_at = text, kind, self.clock.now()
+    @property
+    def message(self) -> str:
+        return self._message() if self._message is not None else ""
+
+    def _say(self, text: Callable[[], str] | str, kind: str = "info") -> None:
+        """Show an outcome: a function rendering it in the current language, or a text that
+        came from elsewhere (the core's own refusal) and is shown as it is."""
+        self._message = text if callable(text) else (lambda: text)
+        self.message_kind, self.message_at = kind, self.clock.now()
         self.changed()
 
     # -- keypad ----------------------------------------------------------------------------
@@ -175,7 +195,7 @@ class DoorPanelVM(Observable):
 
     def submit_pin(self) -> None:
         if self.pin_locked_for() > 0:
-            self._say(self.t("door.pin_locked", seconds=self.pin_locked_for()), "bad")
+            self._say(lambda: self.t("door.pin_locked", seconds=self.pin_locked_for()), "bad")
             self.entry = ""
             return
         pin = self.entry
@@ -185,7 +205,7 @@ class DoorPanelVM(Observable):
             return
         req = AccessRequest(new_id(), self.door, "pin", pin, self.clock.now(), source="panel")
         self._pending_pin = req.id
-        self._say(self.t("working"))
+        self._say(lambda: self.t("working"))
         self.gw.publish(f"access/{self.door}/request", encode(req))
 
     def _on_result(self, live: Live) -> None:
@@ -199,8 +219,10 @@ class DoorPanelVM(Observable):
                 self.pin_failures = 0
                 self._pending_pin = None
             name = res.display_name
-            text = self.t("door.welcome", name=name) if name else self.t("door.welcome_anon")
-            self._say(text, "ok")
+            self._say(
+                lambda: self.t("door.welcome", name=name) if name else self.t("door.welcome_anon"),
+                "ok",
+            )
             return
         if mine:
             self._pending_pin = None
@@ -208,14 +230,14 @@ class DoorPanelVM(Observable):
             if self.pin_failures >= MAX_PIN_TRIES:
                 self.locked_until = self.clock.now() + PIN_LOCK_S
                 self.pin_failures = 0
-                self._say(self.t("door.pin_locked", seconds=self.pin_locked_for()), "bad")
+                self._say(lambda: self.t("door.pin_locked", seconds=self.pin_locked_for()), "bad")
             else:
                 left = MAX_PIN_TRIES - self.pin_failures
-                self._say(self.t("door.pin_wrong", left=left), "bad")
+                self._say(lambda: self.t("door.pin_wrong", left=left), "bad")
         elif res.reason == "unknown credential":
-            self._say(self.t("door.unknown"), "bad")
+            self._say(lambda: self.t("door.unknown"), "bad")
         else:
-            self._say(self.t("door.denied", reason=res.reason), "bad")
+            self._say(lambda: self.t("door.denied", reason=res.reason), "bad")
 
     # -- intercom --------------------------------------------------------------------------
 
@@ -241,8 +263,7 @@ class DoorPanelVM(Observable):
             self.changed()
             return
         self.call_state = ""
-        text = self.t("unavailable") if reply.unavailable else reply.error
-        self._say(self.t("call.failed", message=text), "bad")
+        self._say(self._failed(reply), "bad")
 
     def _on_call_state(self, live: Live) -> None:
         if len(live.levels) != 4 or live.levels[2] != self.call_id:
@@ -256,24 +277,31 @@ class DoorPanelVM(Observable):
         self.call_state = str(state)
         if state in FINAL_CALL_STATES:
             kind = "ok" if state == "door_opened" else "bad"
-            self._say(self.t(f"call.{state}", unit=self.call_unit), kind)
+            unit = self.call_unit
+            self._say(lambda: self.t(f"call.{state}", unit=unit), kind)
             self.call_state = ""
             self.call_id = None
         self.changed()
+
+    def _failed(self, reply: Reply) -> Callable[[], str]:
+        def render() -> str:
+            text = self.t("unavailable") if reply.unavailable else reply.error
+            return self.t("call.failed", message=text)
+
+        return render
 
     def hangup(self) -> None:
         if self.call_id:
             self.gw.request("call.hangup", {"call_id": self.call_id})
         self.call_state, self.call_id = "", None
-        self._say(self.t("call.ended"))
+        self._say(lambda: self.t("call.ended"))
 
     def emergency(self) -> None:
         def done(reply: Reply) -> None:
             if reply.ok:
-                self._say(self.t("door.emergency_sent"), "ok")
+                self._say(lambda: self.t("door.emergency_sent"), "ok")
             else:
-                text = self.t("unavailable") if reply.unavailable else reply.error
-                self._say(self.t("call.failed", message=text), "bad")
+                self._say(self._failed(reply), "bad")
 
         self.gw.request("emergency.call", {"door": self.door}, done)
 
@@ -285,9 +313,17 @@ class DoorPanelVM(Observable):
             self.changed()
 
     def _on_face(self, live: Live) -> None:
-        self.face = parse_face_box(live.json())
+        body = live.json()
+        self.face = parse_face_box(body)
         self.face_at = self.clock.now()
-        self.changed()
+        key = FACE_STATUS.get(str(body.get("status"))) if isinstance(body, dict) else None
+        # The face service's verdict is shown unless a welcome or a call is on screen: a
+        # resident who was just let in is not told "not recognised" a moment later.
+        showing_ok = self.message_kind == "ok" and self.clock.now() - self.message_at < 3.0
+        if key is not None and not self.call_state and not showing_ok:
+            self._say(lambda: self.t(key), "bad" if key == "door.unknown" else "info")
+        else:
+            self.changed()
 
     # -- notices and doors -----------------------------------------------------------------
 
