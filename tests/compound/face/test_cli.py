@@ -1,0 +1,98 @@
+"""`compound face enroll / identify / delete` as a manager scripts them, with real dlib."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from compound.cli import main
+from tests.compound.face.conftest import ENROL_PHOTOS, STRANGER
+
+pytestmark = pytest.mark.integration
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, object, str]:
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, (json.loads(out) if out.strip().startswith(("[", "{")) else out), err
+
+
+def test_enroll_identify_delete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], johns: dict[str, list[Path]]
+) -> None:
+    """The scriptable path end to end: refused without a second credential, enrolled with
+    consent, identified on a held-out photo, a stranger is null, deleted, then null again."""
+    db = str(tmp_path / "c.db")
+    assert main(["--db", db, "init"]) == 0
+    assert main(["--db", db, "unit", "add", "3-2-1501"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "person",
+                "add",
+                "--name",
+                "Shimkus",
+                "--unit",
+                "3-2-1501",
+                "--role",
+                "owner",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    photos = [str(p) for p in johns["John_Shimkus"][:ENROL_PHOTOS]]
+
+    rc, _, err = _run(capsys, "--db", db, "face", "enroll", "1", *photos, "--consent-by", "Li")
+    assert rc == 2 and "no card, PIN or pass" in err
+    assert main(["--db", db, "card", "add", "1", "10001"]) == 0
+    capsys.readouterr()
+
+    rc, _, err = _run(capsys, "--db", db, "face", "enroll", "1", *photos, "--json")
+    assert rc == 2 and "consent" in err
+
+    rc, r, _ = _run(
+        capsys,
+        "--db",
+        db,
+        "face",
+        "enroll",
+        "1",
+        *photos,
+        str(tmp_path / "nope.jpg"),
+        "--consent-by",
+        "Manager Li",
+        "--json",
+    )
+    assert rc == 0 and isinstance(r, dict)
+    assert r["accepted"] >= 4 and r["images"][0]["reason"].startswith("cannot read")
+
+    held_out = str(johns["John_Shimkus"][-1])
+    rc, found, _ = _run(capsys, "--db", db, "face", "identify", held_out, "--json")
+    assert rc == 0 and isinstance(found, list) and len(found) == 1
+    assert found[0]["match"]["person_id"] == 1 and found[0]["match"]["name"] == "Shimkus"
+    assert set(found[0]["box"]) == {"top", "right", "bottom", "left"}
+
+    rc, found, _ = _run(capsys, "--db", db, "face", "identify", str(johns[STRANGER][0]), "--json")
+    assert rc == 0 and found == [{"box": found[0]["box"], "match": None}]  # type: ignore[index]
+
+    rc, r, _ = _run(capsys, "--db", db, "face", "delete", "1", "--json")
+    assert rc == 0 and r == {"person_id": 1, "deleted": r["deleted"]} and r["deleted"] >= 4  # type: ignore[index]
+    rc, found, _ = _run(capsys, "--db", db, "face", "identify", held_out, "--json")
+    assert found[0]["match"] is None  # type: ignore[index]
+
+
+def test_bad_files_get_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A non-image or a missing file is a user mistake: exit 2, one line, no traceback."""
+    db = str(tmp_path / "c.db")
+    main(["--db", db, "init"])
+    capsys.readouterr()
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    for target in (str(text), str(tmp_path / "missing.jpg")):
+        rc, _, err = _run(capsys, "--db", db, "face", "identify", target)
+        assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
