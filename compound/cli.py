@@ -386,28 +386,6 @@ def cmd_log_verify(ctx: Context) -> int:
     return 0 if r.ok else 3
 
 
-def cmd_alarm_list(ctx: Context) -> int:
-    alarms = [asdict(x) for x in ctx.store.alarms(open_only=ctx.args.open)]
-    ctx.out(
-        alarms,
-        lambda: (
-            "\n".join(
-                f"{a['id']:>5} {iso(a['raised_at'])} {a['severity']:<6} {a['message']}"
-                + ("" if a["acknowledged_at"] is None else f" (ack {a['acknowledged_by']})")
-                for a in alarms
-            )
-            or "no alarms"
-        ),
-    )
-    return 0
-
-
-def cmd_alarm_ack(ctx: Context) -> int:
-    a = ctx.store.acknowledge_alarm(ctx.args.alarm, ctx.args.by, ctx.args.note or "")
-    ctx.out(asdict(a), f"alarm {a.id} acknowledged by {a.acknowledged_by}")
-    return 0
-
-
 def cmd_lockdown(ctx: Context) -> int:
     on = ctx.args.state == "on"
     ctx.store.set_lockdown(on, ctx.args.by or os.environ.get("USER", "operator"))
@@ -566,14 +544,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = group("log", "the hash-chained event log")
     add(g, "verify", cmd_log_verify, "check the hash chain; report the first broken link")
-
-    g = group("alarm", "alarms")
-    sp = add(g, "list", cmd_alarm_list, "list alarms")
-    sp.add_argument("--open", action="store_true", help="only unacknowledged")
-    sp = add(g, "ack", cmd_alarm_ack, "acknowledge an alarm")
-    sp.add_argument("alarm", type=int)
-    sp.add_argument("--by", required=True)
-    sp.add_argument("--note")
 
     sp = add(sub, "lockdown", cmd_lockdown, "lockdown: no credential opens a door")
     sp.add_argument("state", choices=["on", "off"])

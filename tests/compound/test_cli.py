@@ -121,7 +121,7 @@ def test_visitor_pass(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (["person", "show", "999"], "unknown person 999"),
         (["card", "add", "1", "12ab"], "malformed card number"),
         (["door", "add", "x", "--serves", "3-2-1-1"], "malformed door scope"),
-        (["alarm", "ack", "5", "--by", "li"], "unknown alarm 5"),
+        (["alert", "ack", "5", "--by", "li"], "unknown alarm 5"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
