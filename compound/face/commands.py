@@ -163,7 +163,8 @@ def cmd_run(ctx: Context) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    g = sub.add_parser("face", help="face recognition: enrol, identify, delete, run the service")
+    text = "face recognition: enrol, identify, delete, run the service"
+    g = sub.add_parser("face", help=text, description=text)
     face = g.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def add(name: str, fn: Any, help_: str) -> argparse.ArgumentParser:
