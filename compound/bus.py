@@ -363,7 +363,10 @@ class Bus:
         with self._lock:
             handlers = list(self._handlers)
         for topic_filter, handler, _ in handlers:
-            if mqtt.topic_matches_sub(topic_filter, m.topic):
+            # Most filters (one per API method) have no wildcard: a string compare is enough,
+            # and paho's matcher costs microseconds a filter on every message.
+            exact = "+" not in topic_filter and "#" not in topic_filter
+            if topic_filter == m.topic if exact else mqtt.topic_matches_sub(topic_filter, m.topic):
                 try:
                     handler(msg)
                 except Exception:

@@ -10,7 +10,9 @@ button and the fire input release the door, and nothing releases it on boot or r
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,12 +42,25 @@ class _Door:
 
 
 @dataclass
+class _CoilJob:
+    """A coil to drive, and what to publish once the board confirmed (or refused) it."""
+
+    door: _Door
+    on: bool
+    events: list[tuple[str, dict[str, Any]]]
+    ack: Callable[[], None] | None = None
+
+
+@dataclass
 class _Board:
     wiring: BoardWiring
     io: RelayBoard
     doors: list[_Door]
     up: bool = False
     last: list[bool] = field(default_factory=list)
+    # Only the board's own thread touches its serial line: coil writes queue here and go out
+    # before the next poll, so a command never waits behind a polling interval.
+    jobs: queue.SimpleQueue[_CoilJob | None] = field(default_factory=queue.SimpleQueue)
 
 
 class Bridge:
@@ -118,6 +133,8 @@ class Bridge:
 
     def stop(self) -> None:
         self._stop.set()
+        for board in self.boards.values():
+            board.jobs.put(None)  # wake the board thread
         for t in self._threads:
             t.join(3)
         for board in self.boards.values():
@@ -153,13 +170,16 @@ class Bridge:
                 out = m.unlock(now, cmd.duration_s, cmd.reason)
             else:
                 out = m.lock(now, cmd.reason)
-            done = self._apply(door, out)
-        if done:
-            self.bus.publish(
-                self.topics.door_ack(cmd.door_id),
-                {"command_id": cmd.id, "at": self.clock.now(), "state": m.state},
-            )
-            self.counters["command.done"] += 1
+            self._apply(door, out, ack=partial(self._ack, door, cmd.id))
+
+    def _ack(self, door: _Door, command_id: str) -> None:
+        """The command was carried out (the board confirmed the coil): tell the core first,
+        before the door events, which the core logs to disk one by one."""
+        self.bus.publish(
+            self.topics.door_ack(door.wiring.id),
+            {"command_id": command_id, "at": self.clock.now(), "state": door.machine.state},
+        )
+        self.counters["command.done"] += 1
 
     def on_lockdown(self, msg: Message) -> None:
         try:
@@ -174,21 +194,40 @@ class Bridge:
 
     # -- applying what a state machine decided ---------------------------------------------
 
-    def _apply(self, door: _Door, out: Outputs) -> bool:
-        """Drive the coil, publish events and state; False if the board did not take it."""
-        ok = True
-        if out.relay is not None:
-            try:
-                door.board.write_coil(door.wiring.relay, out.relay)
-                self.counters["coil_writes"] += 1
-            except BoardDown as e:
-                log.warning("%s", e)
-                ok = False
-                self._board_down(self.boards[door.wiring.board])
-        for type_, data in out.events:
+    def _apply(self, door: _Door, out: Outputs, ack: Callable[[], None] | None = None) -> None:
+        """Carry out what a state machine decided.
+
+        Without a coil change, events and state go out now (and the ack, if any). With one,
+        the write is queued to the board's thread, which sends it at once and publishes the
+        ack, events and state after the board answered; no caller waits on the serial line,
+        so the bus thread and the other boards keep going while one board is slow or gone.
+        """
+        if out.relay is None:
+            if ack is not None:
+                ack()
+            self._publish_outputs(door, out.events)
+            return
+        self.boards[door.wiring.board].jobs.put(_CoilJob(door, out.relay, out.events, ack))
+
+    def _publish_outputs(self, door: _Door, events: list[tuple[str, dict[str, Any]]]) -> None:
+        for type_, data in events:
             self._publish_event(door, type_, data)
-        self._publish_state(door)
-        return ok
+        with self.lock:
+            self._publish_state(door)
+
+    def _run_job(self, board: _Board, job: _CoilJob) -> None:
+        """On the board's thread: write the coil; ack only what the board confirmed."""
+        try:
+            job.door.board.write_coil(job.door.wiring.relay, job.on)
+            self.counters["coil_writes"] += 1
+            if job.ack is not None:
+                job.ack()
+        except BoardDown as e:
+            self.counters["coil_write_failures"] += 1
+            log.warning("%s", e)
+            with self.lock:
+                self._board_down(board)
+        self._publish_outputs(job.door, job.events)
 
     def _publish_event(self, door: _Door, type_: str, data: dict[str, Any]) -> None:
         ev = DoorEvent(door.wiring.id, type_, self.clock.now(), data)
@@ -261,7 +300,19 @@ class Bridge:
     # -- board polling ---------------------------------------------------------------------
 
     def _board_loop(self, board: _Board) -> None:
+        """The board's own thread: queued coil writes first, inputs polled when due."""
+        next_poll = 0.0
         while not self._stop.is_set():
+            wait = next_poll - time.monotonic()
+            try:
+                job = board.jobs.get(timeout=wait) if wait > 0 else board.jobs.get_nowait()
+            except queue.Empty:
+                job = None
+            if job is not None:
+                self._run_job(board, job)
+                continue
+            if self._stop.is_set() or time.monotonic() < next_poll:
+                continue
             try:
                 inputs = board.io.read_inputs()
             except BoardDown as e:
@@ -270,11 +321,11 @@ class Bridge:
                     if board.up:
                         log.warning("%s", e)
                     self._board_down(board)
-                self._stop.wait(min(board.io.backoff, 1.0))
+                next_poll = time.monotonic() + min(board.io.backoff, 1.0)
                 continue
             with self.lock:
                 self._board_inputs(board, inputs)
-            self._stop.wait(self.config.poll_interval_s)
+            next_poll = time.monotonic() + self.config.poll_interval_s
 
     def _board_down(self, board: _Board) -> None:
         if not board.up:

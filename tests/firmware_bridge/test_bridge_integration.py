@@ -133,8 +133,10 @@ def test_board_stops_answering_then_returns(rig: Rig) -> None:
         lambda: [m for m in rig.messages("door/d1/state") if b'"offline"' in m.payload]
     )
     assert states
-    avail = rig.messages("device/b1/availability")
-    assert avail[-1].payload == b"offline"
+    wait_for(
+        lambda: rig.messages("device/b1/availability")[-1].payload == b"offline",
+        what="board reported offline",
+    )
     history = len(rig.board.history)
     rig.mcu.card(10001)  # granted by the core, but the door is offline
     wait_for(lambda: rig.core.counters["access.granted"] >= 1)
