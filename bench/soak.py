@@ -454,36 +454,73 @@ def board_vanishes(work: Path, cycles: int = 20, gone_s: float = 1.0) -> dict[st
         broker.cleanup()
 
 
+def table(title: str, figures: dict[str, Any]) -> list[str]:
+    return [
+        f"## {title}",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        *(f"| {key} | {v} |" for key, v in figures.items()),
+        "",
+    ]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=200)
-    ap.add_argument("--restarts", type=int, default=20)
+    ap.add_argument("--restarts", type=int, default=30)
+    ap.add_argument("--per-gap", type=int, default=100, help="unlock requests between restarts")
+    ap.add_argument("--fire", type=int, default=50, help="fire activations with the core dead")
+    ap.add_argument("--vanish", type=int, default=30, help="times the Modbus board vanishes")
+    ap.add_argument("--outage-hours", type=float, default=120)
     args = ap.parse_args()
     import tempfile
 
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        t0 = time.monotonic()
-        k = kill_core(Path(a), args.kills)
-        r = restart_broker(Path(b), args.restarts)
-        elapsed = time.monotonic() - t0
-    figures = {"core_sigkill": k, "broker_restarts": r, "seconds": round(elapsed)}
+    from bench import bench_uplink
+
+    parts: dict[str, dict[str, Any]] = {}
+    seconds: dict[str, float] = {}
+    steps = (
+        ("core_sigkill", lambda w: kill_core(w, args.kills)),
+        ("broker_restarts", lambda w: restart_broker(w, args.restarts, args.per_gap)),
+        ("life_safety_core_dead", lambda w: life_safety(w, args.fire)),
+        ("board_vanishes", lambda w: board_vanishes(w, args.vanish)),
+        ("uplink_outage", lambda w: bench_uplink.outage(w, args.outage_hours)),
+    )
+    t0 = time.monotonic()
+    for name, step in steps:
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.monotonic()
+            parts[name] = step(Path(tmp))
+            seconds[name] = round(time.monotonic() - t)
+            print(name, json.dumps(parts[name]), flush=True)
+    elapsed = time.monotonic() - t0
+    k, r = parts["core_sigkill"], parts["broker_restarts"]
+    f, v, u = parts["life_safety_core_dead"], parts["board_vanishes"], parts["uplink_outage"]
+    figures = {**parts, "seconds": {**seconds, "total": round(elapsed)}}
     md = [
         "# Fault soak",
         "",
-        "## SIGKILL of the core in the middle of request bursts",
+        *table("SIGKILL of the core in the middle of request bursts", k),
+        *table("Mosquitto killed and restarted during unlock events", r),
+        "The reconnect time counts from the broker's restart to the core's retained `online`",
+        "availability reaching an observer (paho reconnect back-off 1-5 s).",
         "",
-        "| figure | value |",
-        "|---|---|",
-        *(f"| {key} | {v} |" for key, v in k.items()),
+        *table("Fire input and exit button with the core SIGKILLed", f),
+        "Release time: from the fire panel input rising on the simulated Modbus board to the last",
+        "egress door's coil reaching its released level, read from the board's own coil history",
+        "(Modbus RTU at 9600 baud, production poll interval 50 ms).",
         "",
-        "## Mosquitto killed and restarted during unlock events",
+        *table("Modbus board port vanishing and returning", v),
+        "Detection: from the pty closing (port symlink removed) to the bridge marking the board",
+        "down. Reopen: from the board's return at a new pty to every door driven locked.",
         "",
-        "| figure | value |",
-        "|---|---|",
-        *(f"| {key} | {v} |" for key, v in r.items()),
+        *table("Upstream link down, then drained", {**u["traffic"], **u["drain"]}),
+        f"Database growth {u['fill']['db_bytes_per_hour']:,} bytes per hour of traffic,"
+        f" {u['fill']['db_mb_at_end']} MB at the end; drain / same-run baseline"
+        f" {u['drain_vs_baseline']} (see bench/results/uplink.md).",
         "",
-        f"Total {elapsed:.0f} s. The reconnect time counts from the broker's restart to the core's",
-        "retained `online` availability reaching an observer (paho reconnect back-off 1-5 s).",
+        f"Total {elapsed:.0f} s ({', '.join(f'{n} {s:.0f} s' for n, s in seconds.items())}).",
     ]
     write("soak", figures, "\n".join(md))
     bad = (
@@ -492,6 +529,10 @@ def main() -> int:
         or r["events_lost"]
         or r["events_logged_twice"]
         or r["unintended_releases"]
+        or f["fire_releases_over_1s"]
+        or f["non_egress_releases"]
+        or v["unlocks_on_reconnect"]
+        or not bench_uplink.ok(u)
     )
     return 1 if bad else 0
 
