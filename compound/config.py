@@ -191,7 +191,7 @@ class UplinkConfig:
 class SecurityConfig:
     # broker files written by `compound devices`; the Mosquitto drop-in reads them
     acl_file: str = "/etc/mosquitto/compound/acl"
-    password_file: str = "/etc/mosquitto/compound/passwd"
+    password_file: str = "/etc/mosquitto/compound/passwd"  # noqa: S105 - a path
     broker_pid_file: str = "/run/mosquitto/mosquitto.pid"
     # PIN and face attempts: failures before a lockout, and the first lockout (it doubles)
     max_failures: int = bounded(5, 2, 50)

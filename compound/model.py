@@ -113,6 +113,15 @@ class Scope:
         return "-".join(parts)
 
 
+def mask_id_number(number: str | None) -> str | None:
+    """Shown on screens and sent upstream: first 3 and last 4 characters only."""
+    if not number:
+        return number
+    if len(number) <= 7:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
 def parse_date(text: str, what: str = "date") -> date:
     try:
         return date.fromisoformat(text.strip())

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from compound.model import InvalidInput, Person, UnitAddress
+from compound.model import InvalidInput, Person, UnitAddress, mask_id_number
 
 if TYPE_CHECKING:
     from compound.core import Core
-
-
-def mask_id_number(number: str | None) -> str | None:
-    """Shown on screens and sent upstream: first 3 and last 4 characters only."""
-    if not number:
-        return number
-    if len(number) <= 7:
-        return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
 def person_dict(p: Person, *, masked: bool = True) -> dict[str, Any]:

@@ -43,10 +43,9 @@ from compound.model import (
     Scope,
     TimeWindow,
     UnitAddress,
+    mask_id_number,
     parse_date,
 )
-from compound.people_api import mask_id_number
-from compound.people_api import mask_id_number
 
 GENESIS = "0" * 64
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from compound.model import InvalidInput, UnitAddress
-from compound.people_api import mask_id_number
+from compound.model import InvalidInput, UnitAddress, mask_id_number
 from compound.store import Store
 
 HOUSEHOLD_CLASSES = ("focus", "general", "trusted")

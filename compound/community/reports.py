@@ -11,8 +11,7 @@ from typing import Any
 
 from compound.clock import iso
 from compound.community import rental
-from compound.model import InvalidInput
-from compound.people_api import mask_id_number
+from compound.model import InvalidInput, mask_id_number
 from compound.store import Store
 
 
