@@ -11,9 +11,11 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 | role    | publishes                                         | subscribes                       |
 |---------|---------------------------------------------------|----------------------------------|
 | core    | everything under compound/<site>/, HA discovery   | everything under compound/<site>/|
-| console | api/#                                             | events/#, replies, door states   |
-| panel   | api/<panel methods>, intercom/<door>/call         | own replies, access/<door>/result|
-|         |                                                   | face/<camera>/frame, notice      |
+| console | api/#                                             | events/#, replies, door states,  |
+|         |                                                   | face/+/frame                     |
+| panel   | api/<panel methods>, intercom/<door>/call,        | own replies, access/<door>/result|
+|         | access/<door>/request (PIN)                       | face/<camera>/frame|result,      |
+|         |                                                   | notice, call states, availability|
 | bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
 |         | intercom/<door>/call                              |                                  |
 | relay   | door/<door>/state|event|ack                       | door/<door>/cmd                  |
@@ -37,19 +39,19 @@ from compound.topics import Topics, valid_segment
 
 ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station")
 
-# API methods a door panel may call. The core and its extensions serve many more (people,
-# alarms, door.unlock); a panel stands in a public hallway and gets only these.
+# API methods a door panel calls (ui/viewmodels/door.py): the door list, active notices, and the
+# intercom (dial a flat, hang up, the emergency button). The core and its extensions serve many
+# more (people, alarms, door.unlock); a panel stands in a public hallway and gets only these.
 PANEL_METHODS = (
-    "status",
     "door.list",
-    "intercom.dial",
-    "intercom.hangup",
-    "intercom.directory",
-    "pass.check",
-    "notice.current",
+    "notice.list",
+    "call.start",
+    "call.hangup",
+    "emergency.call",
 )
-# API methods the face service answers (enrolment runs on the box, through the core's API).
-FACE_METHODS = ("face.enrol", "face.delete", "face.status", "face.capture")
+# API methods the face service serves (compound/face/service.py); the manager console calls
+# them for enrolment. The face service itself calls no API method.
+FACE_METHODS = ("face.enroll", "face.quality", "face.delete")
 
 PBKDF2_ITERATIONS = 1000  # the password is 32 random characters; iterations add little to it
 
@@ -117,21 +119,29 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.intercom_call_state("+")),
             Rule("read", t.availability("+")),
             Rule("read", t.notice),
+            # the enrolment screen previews the camera it enrols from
+            Rule("read", t.face_frame("+")),
         ]
     if d.role == "panel":
         door = d.doors[0]
         rules = own + [Rule("write", t.api(m)) for m in (*PANEL_METHODS, *d.methods)]
         rules += [
             Rule("write", t.intercom_call(door)),
+            # PINs typed on the panel go to the core as access requests for its own door.
+            Rule("write", t.access_request(door)),
             Rule("read", t.reply(d.name, "#")),
             Rule("read", t.access_result(door)),
             Rule("read", t.notice),
             Rule("read", t.intercom_call_state("+")),
+            Rule("read", t.availability("+")),
         ]
-        rules += [Rule("read", t.face_frame(c)) for c in d.cameras]
+        # The panel shows its camera's preview and the face service's verdict; without
+        # --camera it watches the camera named after its door, as the panel itself does.
+        for c in d.cameras or (door,):
+            rules += [Rule("read", t.face_frame(c)), Rule("read", t.face_result(c))]
         return rules
     if d.role in ("bridge", "relay"):
-        rules = list(own)
+        rules = [*own, Rule("read", t.site_lockdown)]
         for door in d.doors:
             rules += [
                 Rule("read", t.door_cmd(door)),
