@@ -115,6 +115,14 @@ class Core:
         for ext in self.extensions:
             ext.start()
         self.bus.serve(self.api, refusals=(InvalidInput,))
+        # Retained lockdown state, again on every (re)connect: a broker may restart empty.
+        self.bus.on_connect_hooks.append(self.publish_lockdown)
+        if self.bus.connected:
+            self.publish_lockdown()
+
+    def publish_lockdown(self) -> None:
+        on = self.store.lockdown()
+        self.bus.publish(self.topics.site_lockdown, {"on": on, "at": self.clock.now()}, retain=True)
 
     def stop(self) -> None:
         for ext in reversed(self.extensions):
@@ -371,6 +379,7 @@ class Core:
         if not isinstance(on, bool):
             raise InvalidInput("lockdown needs on: true or false")
         self.store.set_lockdown(on, str(params.get("by", "operator")))
+        self.publish_lockdown()
         return {"lockdown": on}
 
 

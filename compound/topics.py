@@ -24,6 +24,7 @@ per client: a door adapter may publish only under ``door/<its door>/``, only the
 | reply/<client>/<method>                | core                  | no       | response (MQTT v5 style)      |
 | events/<type>                          | core                  | no       | logged events, for the UIs    |
 | notice                                 | core                  | yes      | notices for the door panels   |
+| site/lockdown                          | core                  | yes      | lockdown on/off, for devices  |
 """
 
 from __future__ import annotations
@@ -107,6 +108,11 @@ class Topics:
     @property
     def notice(self) -> str:
         return f"{self.root}/notice"
+
+    @property
+    def site_lockdown(self) -> str:
+        """Retained: a device that (re)starts learns at once whether the site is locked down."""
+        return f"{self.root}/site/lockdown"
 
     # wildcards used by subscribers
     def all(self, pattern: str) -> str:

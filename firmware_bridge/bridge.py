@@ -94,6 +94,7 @@ class Bridge:
         self.guard = CommandGuard(key_for, set(self.doors), clock)
         self.mcus = [_Mcu(self, m) for m in config.mcus]
         self._fire: dict[str, bool] = {}
+        self.lockdown = False
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -120,7 +121,8 @@ class Bridge:
     def start(self) -> None:
         """Subscribe and start the device loops; the bus may be started before or after."""
         self.bus.subscribe(self.topics.all("door/+/cmd"), self.on_command)
-        self.bus.subscribe(self.topics.events("site.lockdown"), self.on_lockdown)
+        # Retained: a bridge started during a lockdown learns it on subscribing.
+        self.bus.subscribe(self.topics.site_lockdown, self.on_lockdown)
         self.bus.on_connect_hooks.append(self.publish_all)
         self.bus.serve({"bridge.status": lambda p: self.status()})
         for board in self.boards.values():
@@ -182,11 +184,18 @@ class Bridge:
         self.counters["command.done"] += 1
 
     def on_lockdown(self, msg: Message) -> None:
+        """The core's retained site state: ``{"on": true|false, "at": ...}``."""
+        if not msg.payload:
+            return  # the retained state was cleared; keep what we know
         try:
-            data = decode_object(msg.payload).get("data", {})
+            on = decode_object(msg.payload).get("on")
         except MessageError:
+            on = None
+        if not isinstance(on, bool):
+            self.counters["lockdown.malformed"] += 1
+            log.warning("unreadable lockdown state on %s", msg.topic)
             return
-        on = bool(data.get("on")) if isinstance(data, dict) else False
+        self.lockdown = on
         now = self.clock.now()
         with self.lock:
             for door in self.doors.values():
@@ -387,6 +396,7 @@ class Bridge:
             return {
                 "doors": {d: x.machine.snapshot() for d, x in self.doors.items()},
                 "boards": {n: b.up for n, b in self.boards.items()},
+                "lockdown": self.lockdown,
                 "mcus": {m.wiring.name: m.alive for m in self.mcus},
                 "counters": dict(self.counters),
                 "refused": dict(self.guard.refused),

@@ -178,3 +178,41 @@ def test_broker_restart_mid_command(rig: Rig) -> None:
     assert not any(c.on and c.channel == 0 for c in rig.board.history)
     rig.mcu.card(10001)
     wait_for(lambda: rig.board.coils[0] is True, what="grant after restart")
+
+
+def test_restarted_bridge_still_knows_lockdown(rig: Rig) -> None:
+    """Lockdown is retained site state: a bridge restarted during a lockdown refuses a valid,
+    signed unlock from its first moment, without waiting for the next lockdown change."""
+    from compound import keys
+    from firmware_bridge.bridge import Bridge
+    from tests.firmware_bridge.conftest import bridge_config
+
+    console = rig.bus("console")
+    console.request("lockdown.set", {"on": True, "by": "officer"})
+    wait_for(lambda: rig.bridge.status()["lockdown"], what="lockdown reached the bridge")
+    rig.bridge.stop()
+    rig.bridge_bus.stop()
+    master = rig.store.master_key
+    bus = rig.bus("bridge")  # the same client id, as after a service restart
+    bridge = Bridge(
+        bridge_config(rig.board, rig.mcu, held_open_s=2.0, open_time_s=3.0),
+        bus,
+        rig.core.clock,
+        lambda door: keys.door_command_key(master, door),
+    )
+    bridge.start()
+    try:
+        wait_for(lambda: bridge.status()["doors"]["d1"]["state"] == "locked", what="online")
+        assert bridge.status()["lockdown"] is True
+        assert bridge.status()["doors"]["d1"]["lockdown"] is True
+        history = len(rig.board.history)
+        rig.core.send_command("d1", "unlock", "signed, but the site is locked down")
+        wait_for(lambda: bridge.counters["command.refused_lockdown"] >= 1, what="refusal")
+        assert not any(c.on and c.channel == 0 for c in rig.board.history[history:])
+        # Lifting the lockdown reaches the restarted bridge too.
+        console.request("lockdown.set", {"on": False, "by": "officer"})
+        wait_for(lambda: not bridge.status()["lockdown"], what="lockdown lifted")
+        rig.core.send_command("d1", "unlock", "after lockdown", 3.0)
+        wait_for(lambda: rig.board.coils[0] is True, what="unlock after lockdown")
+    finally:
+        bridge.stop()
