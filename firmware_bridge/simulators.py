@@ -42,25 +42,47 @@ class PtyPeer:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._open_pty()
+
+    def _open_pty(self) -> None:
         self.master, self.slave = os.openpty()
         tty.setraw(self.master)
         tty.setraw(self.slave)
         self.port = os.ttyname(self.slave)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self.lock = threading.Lock()
+        self._unplugged = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(2)
+        self._close_pty()
+
+    def _close_pty(self) -> None:
+        self._unplugged.set()
+        if self._thread.is_alive():
+            self._thread.join(2)
         for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        # Never close these numbers again: the system may hand them to another file.
+        self.master = self.slave = -1
+
+    def unplug(self) -> None:
+        """The device vanishes, as when its USB adapter is pulled: both pty ends close, so the
+        bridge's open port fails, and the device node is gone until ``plug``."""
+        self._close_pty()
+
+    def plug(self) -> None:
+        """The device comes back on a new pty (``port`` changes; point a link at it)."""
+        self._open_pty()
+        self._thread.start()
 
     def send(self, data: bytes) -> None:
         with self.lock:
@@ -70,7 +92,7 @@ class PtyPeer:
         raise NotImplementedError
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        while not self._stop.is_set() and not self._unplugged.is_set():
             try:
                 ready, _, _ = select.select([self.master], [], [], 0.05)
                 if ready:
@@ -112,6 +134,12 @@ class VirtualRelayBoard(PtyPeer):
 
     def set_input(self, channel: int, value: bool) -> None:
         self.inputs[channel] = value
+
+    def plug(self) -> None:
+        """Powered up again: every coil starts off, as on a real board after power loss."""
+        self.coils = [False] * len(self.coils)
+        self._buf.clear()
+        super().plug()
 
     def on_bytes(self, data: bytes) -> None:
         self._buf.extend(data)

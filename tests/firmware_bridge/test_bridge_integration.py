@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from compound.bus import Message
 from compound.messages import DoorCommand, encode
 from tests.firmware_bridge.conftest import CONTACT, EXIT, FIRE, TAMPER, Rig, wait_for
 
@@ -214,5 +217,60 @@ def test_restarted_bridge_still_knows_lockdown(rig: Rig) -> None:
         wait_for(lambda: not bridge.status()["lockdown"], what="lockdown lifted")
         rig.core.send_command("d1", "unlock", "after lockdown", 3.0)
         wait_for(lambda: rig.board.coils[0] is True, what="unlock after lockdown")
+    finally:
+        bridge.stop()
+
+
+def test_board_that_vanishes_and_returns(rig: Rig, tmp_path: Path) -> None:
+    """A pulled USB-RS485 adapter: the port node disappears and the open port fails. The bridge
+    must notice, report the board and its doors offline (retained, so a console that connects
+    later sees it), retry with growing delays, and on return drive every door to its secure
+    state: nothing unlocks on reconnect, not even a grant given while the board was away."""
+    from compound import keys
+    from firmware_bridge.bridge import Bridge
+    from tests.firmware_bridge.conftest import bridge_config
+
+    rig.bridge.stop()
+    rig.bridge_bus.stop()
+    link = tmp_path / "ttyUSB-board"  # like a /dev/serial/by-id/ link, which comes and goes
+    link.symlink_to(rig.board.port)
+    cfg = bridge_config(rig.board, rig.mcu, held_open_s=2.0, open_time_s=3.0)
+    cfg = replace(cfg, boards=[replace(cfg.boards[0], port=str(link))])
+    master = rig.store.master_key
+    bridge = Bridge(
+        cfg, rig.bus("bridge"), rig.core.clock, lambda d: keys.door_command_key(master, d)
+    )
+    bridge.start()
+    try:
+        wait_for(lambda: bridge.status()["doors"]["d1"]["state"] == "locked", what="online")
+        rig.board.unplug()
+        link.unlink()
+        wait_for(lambda: not bridge.boards["b1"].up, what="vanished board detected")
+        assert bridge.status()["doors"]["d1"]["state"] == "offline"
+        # A console connecting now still reads offline: the availability is retained.
+        late = rig.bus("late-console")
+        got: list[Message] = []
+        late.subscribe(rig.topics.availability("b1"), got.append)
+        wait_for(lambda: got, what="retained availability")
+        assert got[-1].retain and got[-1].payload == b"offline"
+        # Reopening is retried with a growing delay, not in a tight loop.
+        wait_for(lambda: bridge.boards["b1"].io.backoff >= 0.8, what="backoff grows")
+        failures = bridge.counters["board.b1.failures"]
+        assert 2 <= failures <= 10
+        rig.mcu.card(10001)  # granted by the core while the board is away
+        wait_for(lambda: rig.core.counters["access.granted"] >= 1, what="grant")
+        history = len(rig.board.history)
+        rig.board.plug()  # back on a new pty, every coil off after the power loss
+        link.symlink_to(rig.board.port)
+        wait_for(lambda: bridge.boards["b1"].up, timeout=10, what="board reopened")
+        wait_for(lambda: bridge.status()["doors"]["d1"]["state"] == "locked", what="d1 locked")
+        # The maglock door is locked by powering its coil; the strike stays unpowered.
+        wait_for(lambda: rig.board.coils[1] is True, what="maglock re-energised")
+        assert rig.board.coils[0] is False
+        assert not any(c.on and c.channel == 0 for c in rig.board.history[history:])
+        wait_for(
+            lambda: rig.messages("device/b1/availability")[-1].payload == b"online",
+            what="reported online",
+        )
     finally:
         bridge.stop()
