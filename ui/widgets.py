@@ -3,12 +3,13 @@ the hourly chart and QR textures."""
 
 from __future__ import annotations
 
-import io
 import logging
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kivy.core.image import Image as CoreImage
+from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Line, Rectangle
 from kivy.graphics.texture import Texture
@@ -19,6 +20,7 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from compound.model import InvalidInput
 from ui.viewmodels.door import FaceBox
 
 log = logging.getLogger(__name__)
@@ -46,25 +48,65 @@ class Panel(BoxLayout):
 
 
 class CameraView(Widget):
-    """The latest JPEG preview frame with the face box over it."""
+    """The latest JPEG preview frame with the face box over it.
+
+    JPEGs are decoded on a worker thread; the UI thread only uploads the pixels into a texture
+    it keeps (the same size every frame, so no new GL texture per frame). While one frame is
+    decoding, newer frames replace each other and only the newest is decoded next: a slow
+    moment shows a fresher picture instead of a backlog.
+    """
 
     placeholder = StringProperty("")
     has_frame = BooleanProperty(False)
+    _decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ui-jpeg")
 
     def __init__(self, **kw: object) -> None:
         super().__init__(**kw)
         self._texture: Texture | None = None
         self._box: FaceBox | None = None
+        self._lock = threading.Lock()
+        self._next: bytes | None = None
+        self._busy = False
         self.bind(pos=self._redraw, size=self._redraw)
 
     def show(self, jpeg: bytes | None, box: FaceBox | None) -> None:
         if jpeg is not None:
+            with self._lock:
+                self._next = jpeg
+                start = not self._busy
+                self._busy = True
+            if start:
+                self._decoder.submit(self._decode_loop)
+        if box != self._box:
+            self._box = box
+            self._redraw()
+
+    def _decode_loop(self) -> None:
+        from compound.face import images  # Pillow, off the UI thread
+
+        while True:
+            with self._lock:
+                jpeg, self._next = self._next, None
+                if jpeg is None:
+                    self._busy = False
+                    return
             try:
-                self._texture = CoreImage(io.BytesIO(jpeg), ext="jpg").texture
-                self.has_frame = True
-            except Exception:  # a corrupt frame keeps the previous one
-                log.debug("undecodable preview frame", exc_info=True)
-        self._box = box
+                rgb = images.decode(jpeg, what="preview frame")
+            except InvalidInput:  # a corrupt frame keeps the previous one
+                log.debug("undecodable preview frame")
+                continue
+            h, w = rgb.shape[:2]
+            data = rgb.tobytes()
+            Clock.schedule_once(lambda _dt, w=w, h=h, data=data: self._upload(w, h, data), 0)
+
+    def _upload(self, w: int, h: int, rgb: bytes) -> None:
+        tex = self._texture
+        if tex is None or tuple(tex.size) != (w, h):
+            tex = Texture.create(size=(w, h), colorfmt="rgb")
+            tex.flip_vertical()
+            self._texture = tex
+        tex.blit_buffer(rgb, colorfmt="rgb", bufferfmt="ubyte")
+        self.has_frame = True
         self._redraw()
 
     @property
