@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,31 @@ log = logging.getLogger(__name__)
 def ui_dispatch(fn: Callable[[], None]) -> None:
     """Run ``fn`` on the UI thread at the next frame (safe to call from any thread)."""
     Clock.schedule_once(lambda dt: fn(), 0)
+
+
+_qr_pool: ThreadPoolExecutor | None = None
+
+
+def background_qr_scan(jpeg: bytes, done: Callable[[str | None], None]) -> None:
+    """Look for a QR code in a preview frame on a worker thread; ``done`` runs on the UI thread.
+
+    OpenCV is imported here, lazily, through the camera module (the one module that imports
+    it), so a panel without a camera never loads it."""
+    global _qr_pool
+    if _qr_pool is None:
+        _qr_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ui-qr")
+
+    def work() -> None:
+        text: str | None = None
+        try:
+            from compound.face.camera import decode_qr
+
+            text = decode_qr(jpeg)
+        except Exception:  # noqa: BLE001 - a frame that cannot be read is no pass
+            log.debug("QR scan failed", exc_info=True)
+        ui_dispatch(lambda: done(text))
+
+    _qr_pool.submit(work)
 
 
 def save_png(widget: Widget, path: str) -> None:
@@ -53,7 +79,7 @@ def build_role(
         from ui.screens.door import DoorScreen
         from ui.viewmodels.door import DoorPanelVM
 
-        dvm = DoorPanelVM(gateway, strings, clock, door, camera)
+        dvm = DoorPanelVM(gateway, strings, clock, door, camera, qr_scan=background_qr_scan)
         if screen == "pin":
             dvm.set_mode("pin")
         return Built(DoorScreen(dvm), dvm, lambda: dvm.door_name != door)

@@ -9,6 +9,7 @@ demo and the tests). A source yields RGB frames with their capture time, or rais
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -185,3 +186,27 @@ def open_source(spec: str, now: Callable[[], float], **kw: object) -> Source:
     if spec.startswith("replay:"):
         return ReplaySource.from_path(spec[len("replay:") :], now, loop=True)
     return CaptureSource(spec, now)
+
+
+_qr = threading.local()  # QRCodeDetector is not thread-safe: one per thread
+
+
+def decode_qr(jpeg_or_frame: bytes | np.ndarray) -> str | None:
+    """The text of a QR code in a JPEG (a preview frame) or an RGB frame; None when there is
+    none or it cannot be read. Visitor passes are shown to the door camera this way."""
+    if isinstance(jpeg_or_frame, bytes | bytearray):
+        buf = np.frombuffer(jpeg_or_frame, dtype=np.uint8)
+        gray = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE) if buf.size else None
+    else:
+        frame = jpeg_or_frame
+        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
+    if gray is None or gray.size == 0:
+        return None
+    detector = getattr(_qr, "detector", None)
+    if detector is None:
+        detector = _qr.detector = cv2.QRCodeDetector()
+    try:
+        text, _points, _ = detector.detectAndDecode(gray)
+    except cv2.error:
+        return None
+    return text or None

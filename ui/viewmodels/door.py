@@ -23,6 +23,12 @@ MAX_PIN_TRIES = 5
 PIN_LOCK_S = 120.0
 RESULT_SHOW_S = 6.0
 FINAL_CALL_STATES = ("door_opened", "rejected", "no_answer", "busy", "ended")
+QR_SCAN_S = 0.5  # preview frames are looked at for a QR code at most this often
+QR_REPEAT_S = 10.0  # a pass held up to the camera is sent once, not on every frame
+PASS_MAX_LEN = 128  # what an access request carries
+# Reads a QR code from a JPEG preview frame and calls back with its text (or None); the app
+# runs it on a worker thread and calls back on the UI thread.
+QrScan = Callable[[bytes, Callable[[str | None], None]], None]
 # What the face service's status on ``face/<camera>/result`` makes the panel say.
 FACE_STATUS = {"not recognised": "door.unknown", "look at the camera and blink": "door.blink"}
 
@@ -79,6 +85,7 @@ class DoorPanelVM(Observable):
         clock: Clock,
         door: str,
         camera: str | None = None,
+        qr_scan: QrScan | None = None,
     ) -> None:
         super().__init__()
         self.gw = gateway
@@ -102,6 +109,11 @@ class DoorPanelVM(Observable):
         self.pin_failures = 0
         self.locked_until = 0.0
         self._pending_pin: str | None = None
+        self.qr_scan = qr_scan
+        self._qr_busy = False
+        self._qr_at = float("-inf")
+        self._last_pass = ("", float("-inf"))
+        self._pending_pass: str | None = None
         self.notices: list[dict[str, str]] = []
         self.frame: bytes | None = None
         self.face: FaceBox | None = None
@@ -213,6 +225,19 @@ class DoorPanelVM(Observable):
             res = AccessResult.decode(live.payload)
         except MessageError:
             return
+        if res.request_id == self._pending_pass:
+            self._pending_pass = None
+            if res.granted:
+                name = res.display_name
+                self._say(
+                    lambda: (
+                        self.t("door.pass_ok", name=name) if name else self.t("door.pass_ok_anon")
+                    ),
+                    "ok",
+                )
+            else:
+                self._say(lambda: self.t("door.pass_bad", reason=res.reason), "bad")
+            return
         mine = res.request_id == self._pending_pin
         if res.granted:
             if mine:
@@ -310,7 +335,30 @@ class DoorPanelVM(Observable):
     def _on_frame(self, live: Live) -> None:
         if live.payload[:2] == b"\xff\xd8":  # JPEG only
             self.frame = live.payload
+            now = self.clock.now()
+            if self.qr_scan is not None and not self._qr_busy and now - self._qr_at >= QR_SCAN_S:
+                self._qr_at, self._qr_busy = now, True
+                self.qr_scan(live.payload, self._on_qr)
             self.changed()
+
+    def _on_qr(self, text: str | None) -> None:
+        """A visitor pass held up to the camera: its token goes to the core as a "pass"."""
+        self._qr_busy = False
+        if not text:
+            return
+        now = self.clock.now()
+        last, at = self._last_pass
+        if text == last and now - at < QR_REPEAT_S:
+            return
+        self._last_pass = (text, now)
+        if len(text) > PASS_MAX_LEN or not text.isprintable():
+            # Some other QR code (a web address on a leaflet): the core would drop it unread.
+            self._say(lambda: self.t("door.pass_bad", reason=self.t("door.not_a_pass")), "bad")
+            return
+        req = AccessRequest(new_id(), self.door, "pass", text, now, source="panel-qr")
+        self._pending_pass = req.id
+        self._say(lambda: self.t("door.pass_checking"))
+        self.gw.publish(f"access/{self.door}/request", encode(req))
 
     def _on_face(self, live: Live) -> None:
         body = live.json()
