@@ -109,3 +109,43 @@ def test_door_panel_pin_by_touch_welcomes_resident_and_locks_after_wrong_tries(
         not_blank(driver.shot("door_locked.png"))
     finally:
         gw.stop()
+
+
+def test_door_panel_dials_a_room_by_touch_and_the_indoor_station_opens(
+    site: Site, driver: Driver
+) -> None:
+    """A visitor dials 3-2-1501 on the keypad; the flat's indoor station (the MQTT simulator)
+    rings, answers and unlocks; the panel says the door opened, and the core unlocked this door
+    and no other."""
+    from firmware_bridge.simulators import VirtualIndoorStation
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    site.core_bus.request("station.add", {"station": "in-1501", "unit": "3-2-1501"})
+    station = VirtualIndoorStation(site.bus("test-station"), "in-1501", "3-2-1501", 0.3)
+    station.start()
+    commands: list[str] = []
+    watch = site.bus("test-doors")
+    watch.subscribe(
+        site.topics.all("door/+/cmd"), lambda m: commands.append(m.topic.split("/")[-2])
+    )
+    gw = gateway(site, "door")
+    try:
+        built = build_role("door", gw, Strings("en"), SystemClock(), door="b3-e2")
+        root = built.root
+        driver.mount(root, (1024, 600))
+        built.vm.load()
+        driver.until(lambda: built.vm.door_name != "b3-e2", what="door name")
+        keys = {b.text: b for b in root.ids.keypad.children}
+        for k in "3-2-1501":
+            driver.tap(keys[k])
+        assert root.entry_text == "3-2-1501"
+        driver.tap(root.ids.ok)
+        driver.until(lambda: "Ringing" in root.status_text, what="ringing")
+        driver.until(lambda: root.status_text == "Door opened, please come in", what="opened")
+        not_blank(driver.shot("door_opened.png"))
+        assert station.rings and station.rings[0].get("call_id")
+        driver.pump(0.3)
+        assert commands and set(commands) == {"b3-e2"}
+    finally:
+        gw.stop()
