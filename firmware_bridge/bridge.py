@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from compound.bus import Bus, Message
 from compound.clock import Clock
@@ -33,11 +33,19 @@ from firmware_bridge.serial_port import LineDown, SerialLine
 log = logging.getLogger(__name__)
 
 
+class CoilDriver(Protocol):
+    """What drives a door's relay: a Modbus board, or an entrance MCU's own relay."""
+
+    def write_coil(self, channel: int, on: bool) -> None: ...  # raises BoardDown
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class _Door:
     wiring: DoorWiring
     machine: DoorMachine
-    board: RelayBoard
+    board: CoilDriver
     published: dict[str, Any] = field(default_factory=dict)
 
 
@@ -54,8 +62,9 @@ class _CoilJob:
 @dataclass
 class _Board:
     wiring: BoardWiring
-    io: RelayBoard
+    io: CoilDriver
     doors: list[_Door]
+    polled: bool = True  # a Modbus board; False for an MCU, whose inputs arrive as frames
     up: bool = False
     last: list[bool] = field(default_factory=list)
     # Only the board's own thread touches its serial line: coil writes queue here and go out
@@ -82,32 +91,49 @@ class Bridge:
         self.boards: dict[str, _Board] = {}
         self.doors: dict[str, _Door] = {}
         self._check_wiring()
+        self.relay_boards: dict[str, RelayBoard] = {}
         for bw in config.boards:
             io = RelayBoard(bw.name, bw.port, bw.baud, bw.unit, bw.inputs)
+            self.relay_boards[bw.name] = io
             self.boards[bw.name] = _Board(bw, io, [])
+        self.mcus = [_Mcu(self, m) for m in config.mcus]
+        for mcu in self.mcus:
+            if any(d.board == mcu.wiring.name for d in config.doors):
+                # Its relay output drives a door: a coil driver with its own thread, no polling.
+                mw = mcu.wiring
+                wiring = BoardWiring(mw.name, mw.port, mw.baud, 1, 1, -1)
+                mcu.board = self.boards[mw.name] = _Board(wiring, mcu, [], polled=False)
         for dw in config.doors:
             board = self.boards[dw.board]
             setup = DoorSetup(dw.id, dw.lock, dw.egress, dw.open_time_s, dw.held_open_s)
-            door = _Door(dw, DoorMachine(setup), board.io)
+            door = _Door(dw, DoorMachine(setup), board.io)  # board or MCU, both CoilDrivers
             board.doors.append(door)
             self.doors[dw.id] = door
         self.guard = CommandGuard(key_for, set(self.doors), clock)
-        self.mcus = [_Mcu(self, m) for m in config.mcus]
         self._fire: dict[str, bool] = {}
         self.lockdown = False
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def _check_wiring(self) -> None:
-        names = [b.name for b in self.config.boards]
+        mcu_names = [m.name for m in self.config.mcus]
+        names = [b.name for b in self.config.boards] + mcu_names
         if len(set(names)) != len(names):
-            raise ValueError("bridge.boards: two boards share a name")
+            raise ValueError("bridge: two boards or MCUs share a name")
         seen: set[tuple[str, int]] = set()
         for d in self.config.doors:
             if not d.id:
                 raise ValueError("bridge.doors: a door without an id")
             if d.board not in names:
-                raise ValueError(f"bridge.doors: door {d.id} names unknown board {d.board!r}")
+                raise ValueError(
+                    f"bridge.doors: door {d.id} names unknown board or MCU {d.board!r}"
+                )
+            if d.board in mcu_names and (d.exit >= 0 or d.tamper >= 0):
+                raise ValueError(
+                    f"bridge.doors: door {d.id} is driven by MCU {d.board}, which reports "
+                    "only its door contact; wire exit button and tamper to a Modbus board "
+                    "and set exit = -1, tamper = -1 here"
+                )
             if (d.board, d.relay) in seen:
                 raise ValueError(f"bridge.doors: relay {d.relay} of {d.board} used twice")
             seen.add((d.board, d.relay))
@@ -139,8 +165,8 @@ class Bridge:
             board.jobs.put(None)  # wake the board thread
         for t in self._threads:
             t.join(3)
-        for board in self.boards.values():
-            board.io.close()
+        for io in self.relay_boards.values():
+            io.close()
         for mcu in self.mcus:
             mcu.line.close()
 
@@ -227,7 +253,7 @@ class Bridge:
     def _run_job(self, board: _Board, job: _CoilJob) -> None:
         """On the board's thread: write the coil; ack only what the board confirmed."""
         try:
-            job.door.board.write_coil(job.door.wiring.relay, job.on)
+            board.io.write_coil(job.door.wiring.relay, job.on)
             self.counters["coil_writes"] += 1
             if job.ack is not None:
                 job.ack()
@@ -310,9 +336,9 @@ class Bridge:
 
     def _board_loop(self, board: _Board) -> None:
         """The board's own thread: queued coil writes first, inputs polled when due."""
-        next_poll = 0.0
+        next_poll = 0.0 if board.polled else float("inf")
         while not self._stop.is_set():
-            wait = next_poll - time.monotonic()
+            wait = min(next_poll - time.monotonic(), 0.5)
             try:
                 job = board.jobs.get(timeout=wait) if wait > 0 else board.jobs.get_nowait()
             except queue.Empty:
@@ -322,19 +348,40 @@ class Bridge:
                 continue
             if self._stop.is_set() or time.monotonic() < next_poll:
                 continue
+            io = self.relay_boards[board.wiring.name]
             try:
-                inputs = board.io.read_inputs()
+                inputs = io.read_inputs()
             except BoardDown as e:
                 self.counters[f"board.{board.wiring.name}.failures"] += 1
                 with self.lock:
                     if board.up:
                         log.warning("%s", e)
                     self._board_down(board)
-                next_poll = time.monotonic() + min(board.io.backoff, 1.0)
+                next_poll = time.monotonic() + min(io.backoff, 1.0)
                 continue
             with self.lock:
                 self._board_inputs(board, inputs)
             next_poll = time.monotonic() + self.config.poll_interval_s
+
+    def mcu_link(self, board: _Board, alive: bool, contact: bool) -> None:
+        """An MCU that drives doors came alive or went silent: its doors follow."""
+        with self.lock:
+            if not alive:
+                self._board_down(board)
+                return
+            if board.up:
+                return
+            board.up = True
+            now = self.clock.now()
+            for door in board.doors:
+                door.machine.fire = any(self._fire.values())
+                self._apply(door, door.machine.link(True, now, contact))
+
+    def mcu_contact(self, door_id: str, is_open: bool) -> None:
+        door = self.doors[door_id]
+        with self.lock:
+            if door.machine.online:
+                self._apply(door, door.machine.contact(is_open, self.clock.now()))
 
     def _board_down(self, board: _Board) -> None:
         if not board.up:
@@ -405,7 +452,15 @@ class Bridge:
 
 
 class _Mcu:
-    """One entrance MCU: frames in, access requests and calls out; heartbeat watchdog."""
+    """One entrance MCU: frames in, access requests and calls out; heartbeat watchdog.
+
+    When a door names the MCU as its board, the MCU's relay output drives that door and its
+    CONTACT frames are the door contact: ``write_coil`` sends a RELAY frame and returns once
+    the MCU's RELAY_ACK reports the new state (``BoardDown`` otherwise), and the door goes
+    offline with the MCU's heartbeat and is driven to its secure state when it returns.
+    """
+
+    ACK_TIMEOUT_S = 0.25
 
     def __init__(self, bridge: Bridge, wiring: McuWiring) -> None:
         self.bridge = bridge
@@ -414,6 +469,29 @@ class _Mcu:
         self.reader = mp.FrameReader()
         self.alive = False
         self.last_heard = 0.0
+        self.board: _Board | None = None  # set when its relay drives a door
+        self.contact_open = False
+        self._acks: dict[int, bool] = {}
+        self._ack_ready = threading.Condition()
+
+    def write_coil(self, channel: int, on: bool) -> None:
+        """On the MCU's job thread (never its reader thread, which delivers the ack)."""
+        with self._ack_ready:
+            self._acks.pop(channel, None)
+        try:
+            self.line.write(mp.encode(mp.Frame(mp.RELAY, bytes([channel, int(on)]))))
+        except LineDown as e:
+            raise BoardDown(f"mcu {self.wiring.name}: {e}") from None
+        with self._ack_ready:
+            heard = self._ack_ready.wait_for(lambda: channel in self._acks, self.ACK_TIMEOUT_S)
+            state = self._acks.pop(channel, None)
+        if not heard:
+            raise BoardDown(f"mcu {self.wiring.name}: no answer to relay {channel}")
+        if state is not on:
+            raise BoardDown(f"mcu {self.wiring.name}: relay {channel} did not switch")
+
+    def close(self) -> None:
+        self.line.close()
 
     def run(self) -> None:
         b = self.bridge
@@ -442,6 +520,11 @@ class _Mcu:
     def _set_alive(self, alive: bool) -> None:
         if alive != self.alive:
             self.alive = alive
+            if self.board is not None:
+                # Doors on this MCU follow it; offline publishes the availability too.
+                self.bridge.mcu_link(self.board, alive, self.contact_open)
+                if not alive:
+                    return
             self.bridge._publish_availability(self.wiring.name, alive)
 
     def handle(self, frame: mp.Frame) -> None:
@@ -459,6 +542,19 @@ class _Mcu:
                 else:
                     body["emergency"] = True
                 b.bus.publish(b.topics.intercom_call(door), body)
+            elif frame.type == mp.RELAY_ACK:
+                if len(frame.payload) != 2 or frame.payload[1] > 1:
+                    raise ValueError("relay ack needs 2 bytes: channel, 0 or 1")
+                with self._ack_ready:
+                    self._acks[frame.payload[0]] = bool(frame.payload[1])
+                    self._ack_ready.notify_all()
+            elif frame.type == mp.CONTACT:
+                if len(frame.payload) != 1 or frame.payload[0] > 1:
+                    raise ValueError("contact needs 1 byte: 0 closed, 1 open")
+                self.contact_open = bool(frame.payload[0])
+                if self.board is not None and door in b.doors:
+                    if b.doors[door].wiring.board == self.wiring.name:
+                        b.mcu_contact(door, self.contact_open)
             b.counters[f"mcu.{frame.name}"] += 1
         except ValueError as e:  # WiegandError is a ValueError too
             b.counters[f"mcu.bad_{frame.name}"] += 1

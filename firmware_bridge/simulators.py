@@ -213,6 +213,8 @@ class VirtualIntercomMCU(PtyPeer):
         super().__init__(name)
         self.reader = mp.FrameReader()
         self.received: list[mp.Frame] = []
+        self.relays: dict[int, bool] = {}  # its own relay outputs, for a door it drives
+        self.relay_history: list[CoilChange] = []
         self.heartbeat_s = heartbeat_s
         self.powered = True
         self._hb = threading.Thread(target=self._beat, name=f"{name}-hb", daemon=True)
@@ -226,7 +228,11 @@ class VirtualIntercomMCU(PtyPeer):
         for frame in self.reader.feed(data):
             self.received.append(frame)
             if frame.type == mp.RELAY and len(frame.payload) == 2 and self.powered:
-                self.send_frame(mp.Frame(mp.RELAY_ACK, frame.payload))
+                channel, on = frame.payload[0], bool(frame.payload[1])
+                if self.relays.get(channel, False) != on:
+                    self.relay_history.append(CoilChange(time.monotonic(), channel, on))
+                self.relays[channel] = on
+                self.send_frame(mp.Frame(mp.RELAY_ACK, bytes([channel, int(on)])))
 
     def send_frame(self, frame: mp.Frame) -> None:
         if self.powered:
@@ -243,6 +249,10 @@ class VirtualIntercomMCU(PtyPeer):
 
     def emergency(self) -> None:
         self.send_frame(mp.Frame(mp.EMERGENCY))
+
+    def contact(self, is_open: bool) -> None:
+        """The door contact wired to the MCU changed."""
+        self.send_frame(mp.Frame(mp.CONTACT, bytes([int(is_open)])))
 
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_s):

@@ -254,7 +254,7 @@ def test_board_that_vanishes_and_returns(rig: Rig, tmp_path: Path) -> None:
         wait_for(lambda: got, what="retained availability")
         assert got[-1].retain and got[-1].payload == b"offline"
         # Reopening is retried with a growing delay, not in a tight loop.
-        wait_for(lambda: bridge.boards["b1"].io.backoff >= 0.8, what="backoff grows")
+        wait_for(lambda: bridge.relay_boards["b1"].backoff >= 0.8, what="backoff grows")
         failures = bridge.counters["board.b1.failures"]
         assert 2 <= failures <= 10
         rig.mcu.card(10001)  # granted by the core while the board is away
@@ -274,3 +274,67 @@ def test_board_that_vanishes_and_returns(rig: Rig, tmp_path: Path) -> None:
         )
     finally:
         bridge.stop()
+
+
+def test_door_driven_by_entrance_mcu(rig: Rig) -> None:
+    """A door whose lock hangs on the entrance MCU's own relay and whose contact the MCU
+    reports: a card grant switches it through RELAY/RELAY_ACK frames and is acknowledged,
+    closing relocks, opening without a grant is forced, the fire input on the Modbus board
+    releases it, and when the MCU falls silent the door goes offline and nothing unlocks on
+    its return, not even a grant given meanwhile."""
+    from compound import keys
+    from compound.config import DoorWiring, McuWiring
+    from firmware_bridge.bridge import Bridge
+    from firmware_bridge.simulators import VirtualIntercomMCU
+    from tests.firmware_bridge.conftest import bridge_config
+
+    rig.store.add_door("d3", "Entrance three", ["3-2"])
+    rig.bridge.stop()
+    rig.bridge_bus.stop()
+    mcu3 = VirtualIntercomMCU(name="sim-mcu3", heartbeat_s=0.3)
+    mcu3.start()
+    cfg = bridge_config(rig.board, rig.mcu, held_open_s=2.0, open_time_s=3.0)
+    cfg = replace(
+        cfg,
+        doors=[*cfg.doors, DoorWiring("d3", "m3", 0, 0, -1, -1, open_time_s=3.0)],
+        mcus=[*cfg.mcus, McuWiring("m3", mcu3.port, 115200, "d3")],
+    )
+    master = rig.store.master_key
+    bridge = Bridge(
+        cfg, rig.bus("bridge"), rig.core.clock, lambda d: keys.door_command_key(master, d)
+    )
+    bridge.start()
+
+    def state() -> str:
+        return str(bridge.status()["doors"]["d3"]["state"])
+
+    try:
+        wait_for(lambda: state() == "locked", what="MCU door online and locked")
+        assert mcu3.relays == {0: False}  # driven to the secure state on first contact
+        mcu3.card(10001)
+        wait_for(lambda: mcu3.relays[0] is True, what="relay on through the MCU")
+        ack = wait_for(lambda: rig.messages("door/d3/ack"), what="ack")
+        assert json.loads(ack[-1].payload)["state"] == "unlocked"
+        mcu3.contact(True)
+        wait_for(lambda: "opened" in rig.events("d3"), what="opened")
+        mcu3.contact(False)
+        wait_for(lambda: mcu3.relays[0] is False, what="relock on close")
+        mcu3.contact(True)  # nobody was let in
+        wait_for(lambda: "forced_open" in rig.events("d3"), what="forced")
+        mcu3.contact(False)
+        rig.board.set_input(FIRE, True)  # the fire panel on the Modbus board
+        wait_for(lambda: mcu3.relays[0] is True, timeout=1.0, what="fire release")
+        rig.board.set_input(FIRE, False)
+        wait_for(lambda: mcu3.relays[0] is False, what="fire cleared")
+        mcu3.powered = False  # no heartbeats, no acks
+        wait_for(lambda: state() == "offline", timeout=4, what="MCU door offline")
+        history = len(mcu3.relay_history)
+        rig.core.send_command("d3", "unlock", "granted while the MCU is silent", 3.0)
+        wait_for(lambda: bridge.counters["command.refused_offline"] >= 1, what="refused")
+        mcu3.powered = True
+        wait_for(lambda: state() == "locked", timeout=4, what="MCU door back, locked")
+        assert not any(c.on for c in mcu3.relay_history[history:])
+        assert bridge.status()["mcus"]["m3"] is True
+    finally:
+        bridge.stop()
+        mcu3.stop()
