@@ -95,38 +95,35 @@ class Context:
 
 
 def bus_config(cfg: Config) -> BusConfig:
-    b = cfg.broker
+    """Settings for the local broker."""
+    return connection_config(cfg.broker, "broker")
+
+
+def connection_config(section: Any, name: str) -> BusConfig:
+    """A ``BusConfig`` from a config section with broker fields (``[broker]``, ``[uplink]``);
+    the password is read from its file here so that a missing file is a config error."""
     password = None
-    if b.password_file:
+    if section.password_file:
         try:
-            password = Path(b.password_file).read_text().strip()
+            password = Path(section.password_file).read_text().strip()
         except OSError as e:
-            raise ConfigError(f"broker.password_file {b.password_file}: {e.strerror}") from None
+            raise ConfigError(
+                f"{name}.password_file {section.password_file}: {e.strerror}"
+            ) from None
     return BusConfig(
-        host=b.host,
-        port=b.port,
-        username=b.username,
+        host=section.host,
+        port=section.port,
+        username=section.username,
         password=password,
-        protocol=b.protocol,
-        tls_ca=b.tls_ca,
-        tls_cert=b.tls_cert,
-        tls_key=b.tls_key,
+        protocol=section.protocol,
+        tls_ca=section.tls_ca,
+        tls_cert=section.tls_cert,
+        tls_key=section.tls_key,
     )
 
 
 def format_event(e: Event | dict[str, Any]) -> str:
-    d: dict[str, Any] = (
-        e
-        if isinstance(e, dict)
-        else {
-            "seq": e.seq,
-            "at": e.at,
-            "type": e.type,
-            "door_id": e.door_id,
-            "person_id": e.person_id,
-            "data": e.data,
-        }
-    )
+    d: dict[str, Any] = e if isinstance(e, dict) else e.as_dict()
     local = datetime.fromtimestamp(d["at"]).strftime("%H:%M:%S")
     parts = [f"#{d['seq']:<6} {local} {d['type']:<22}"]
     if d.get("door_id"):
@@ -363,16 +360,7 @@ def cmd_events(ctx: Context) -> int:
 
 
 def _event_json(e: Event) -> dict[str, Any]:
-    return {
-        "seq": e.seq,
-        "at": e.at,
-        "time": iso(e.at),
-        "type": e.type,
-        "door_id": e.door_id,
-        "person_id": e.person_id,
-        "data": e.data,
-        "hash": e.hash,
-    }
+    return {**e.as_dict(), "time": iso(e.at), "hash": e.hash}
 
 
 def cmd_log_verify(ctx: Context) -> int:

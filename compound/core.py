@@ -303,14 +303,7 @@ class Core:
     # -- event stream ----------------------------------------------------------------------
 
     def _stream_event(self, event: Event) -> None:
-        body = {
-            "seq": event.seq,
-            "at": event.at,
-            "type": event.type,
-            "door_id": event.door_id,
-            "person_id": event.person_id,
-            "data": event.data,
-        }
+        body = event.as_dict()
         self.bus.publish(self.topics.events(event.type), body, qos=1)
 
     # -- API -------------------------------------------------------------------------------
@@ -358,7 +351,7 @@ class Core:
             limit=min(int(params.get("limit", 100)), 1000),
             newest_first=bool(params.get("newest_first", False)),
         )
-        return [event_dict(e) for e in evs]
+        return [e.as_dict() for e in evs]
 
     def api_alarm_list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         return [asdict(a) for a in self.store.alarms(open_only=bool(params.get("open", False)))]
@@ -381,14 +374,3 @@ class Core:
         self.store.set_lockdown(on, str(params.get("by", "operator")))
         self.publish_lockdown()
         return {"lockdown": on}
-
-
-def event_dict(e: Event) -> dict[str, Any]:
-    return {
-        "seq": e.seq,
-        "at": e.at,
-        "type": e.type,
-        "door_id": e.door_id,
-        "person_id": e.person_id,
-        "data": e.data,
-    }

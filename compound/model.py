@@ -229,6 +229,17 @@ class Event:
     prev_hash: str = ""
     hash: str = ""
 
+    def as_dict(self) -> dict[str, object]:
+        """The form streamed to the UIs and returned by the API (no hashes)."""
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "type": self.type,
+            "door_id": self.door_id,
+            "person_id": self.person_id,
+            "data": self.data,
+        }
+
 
 @dataclass(frozen=True)
 class Alarm:

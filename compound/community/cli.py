@@ -286,26 +286,9 @@ def cmd_report_daily(ctx: Context) -> int:
 
 
 def uplink_bus_config(ctx: Context) -> Any:
-    from compound.bus import BusConfig
-    from compound.config import ConfigError
+    from compound.cli import connection_config
 
-    u = ctx.config.uplink
-    password = None
-    if u.password_file:
-        try:
-            password = Path(u.password_file).read_text().strip()
-        except OSError as e:
-            raise ConfigError(f"uplink.password_file {u.password_file}: {e.strerror}") from None
-    return BusConfig(
-        host=u.host,
-        port=u.port,
-        username=u.username,
-        password=password,
-        protocol=u.protocol,
-        tls_ca=u.tls_ca,
-        tls_cert=u.tls_cert,
-        tls_key=u.tls_key,
-    )
+    return connection_config(ctx.config.uplink, "uplink")
 
 
 def cmd_uplink_run(ctx: Context) -> int:
