@@ -239,7 +239,8 @@ class Config:
     intercom: IntercomConfig = field(default_factory=IntercomConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     face: FaceConfig = field(default_factory=FaceConfig)
-    source: str = "(defaults)"
+    # where the config came from; not a key of the file
+    source: str = field(default="(defaults)", metadata={"internal": True})
 
     def replace(self, **sections: Any) -> Config:
         return dataclasses.replace(self, **sections)
@@ -287,7 +288,7 @@ def load_section(cls: type, raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table ([{where.split(': ')[-1]}])")
     hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise ConfigError(

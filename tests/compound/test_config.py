@@ -46,3 +46,11 @@ def test_bad_config_is_refused_with_a_useful_message(
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load(tmp_path / "nope.toml")
+
+
+def test_a_section_may_have_a_key_named_source(tmp_path: Path) -> None:
+    """Only the top level's own bookkeeping field is hidden from the file, not same-named keys."""
+    cfg = load(write(tmp_path, '[face]\nsource = "replay:/srv/photos"\n'))
+    assert cfg.face.source == "replay:/srv/photos"
+    with pytest.raises(ConfigError, match="unknown key 'source'"):
+        load(write(tmp_path, 'source = "x"\n'))
