@@ -262,6 +262,8 @@ class Bridge:
             log.warning("%s", e)
             with self.lock:
                 self._board_down(board)
+            # The relay did not move: keep what was observed, drop what claims it did.
+            job.events = [ev for ev in job.events if ev[0] not in ("unlocked", "locked")]
         self._publish_outputs(job.door, job.events)
 
     def _publish_event(self, door: _Door, type_: str, data: dict[str, Any]) -> None:
