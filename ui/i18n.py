@@ -121,7 +121,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manager.consent_needed": ("请先确认本人同意", "Record the resident's consent first"),
     "manager.capture": ("拍照", "Capture"),
     "manager.enrol": ("录入人脸", "Enrol face"),
-    "manager.enrolled": ("人脸已录入", "Face enrolled"),
+    "manager.enrolled": (
+        "人脸已录入: {accepted}/{total} 张照片合格",
+        "Face enrolled: {accepted} of {total} photos accepted",
+    ),
+    "manager.not_enrolled": (
+        "没有合格的照片，未录入: {reason}",
+        "No photo was usable, nothing enrolled: {reason}",
+    ),
     "manager.quality": ("画面质量: {text}", "Quality: {text}"),
     "manager.csv_path": ("CSV 文件路径", "CSV file path"),
     "manager.import": ("导入", "Import"),

@@ -42,6 +42,7 @@ class Site:
     """The seeded demo compound with its core, on the given broker."""
 
     def __init__(self, tmp: Path, port: int) -> None:
+        self.tmp = tmp
         self.seed = json.loads((DATA / "demo_compound.json").read_text(encoding="utf-8"))
         self.topics = Topics(self.seed["site"]["id"])
         self.bus_config = BusConfig(port=port)
@@ -64,6 +65,16 @@ class Site:
         for b in reversed(self.buses):
             b.stop()
         self.store.close()
+
+
+def gateway(site: Site, role: str) -> Any:
+    """The UI's MQTT gateway on the site's broker, answers handed to the Kivy thread."""
+    from ui.app import ui_dispatch
+    from ui.gateway import MqttGateway
+
+    gw = MqttGateway(site.bus_config, site.topics, f"ui-{role}-test", dispatch=ui_dispatch)
+    gw.start()
+    return gw
 
 
 @pytest.fixture
@@ -115,6 +126,16 @@ class Driver:
         self.pump(0.05)
         touch.touch_up()
         self.pump(0.05)
+
+    def type(self, field: Any, text: str) -> None:
+        """Focus a text field with a tap and type into it, as a keyboard would (the field's
+        input filter applies)."""
+        self.tap(field)
+        field.select_all()
+        field.delete_selection()
+        field.insert_text(text)
+        self.pump(0.05)
+        field.focus = False
 
     def shot(self, name: str) -> Path:
         from ui.app import save_png

@@ -42,7 +42,7 @@ def answer_pins(gw: LocalGateway, good: str, name: str = "张*") -> None:
         )
         gw.deliver(f"access/{req.door_id}/result", encode(res))
 
-    gw.publish = publish  # type: ignore[method-assign]
+    gw.publish = publish  # type: ignore[method-assign,assignment]
 
 
 def type_keys(vm: DoorPanelVM, keys: str) -> None:
@@ -262,15 +262,25 @@ def test_csv_import_reports_each_failing_row(clock: ManualClock) -> None:
 
 
 def test_enrolment_needs_consent_first(clock: ManualClock) -> None:
-    """No face leaves the console for the face service before consent is recorded."""
-    gw = LocalGateway({"face.enroll": lambda p: {"ok": True}})
+    """No face leaves the console for the face service before consent is recorded, and the
+    console says how many photos the service kept: "enrolled" never shows when none was."""
+    replies = [
+        {"accepted": 0, "images": [{"accepted": False, "reason": "no face found"}]},
+        {"accepted": 1, "images": [{"accepted": True, "reason": "ok"}]},
+    ]
+    gw = LocalGateway({"face.enroll": lambda p: replies.pop(0)})
     vm = ManagerVM(gw, Strings("en"))
     vm.capture(b"\xff\xd8jpeg")
     vm.enrol("1")
     assert gw.requests == [] and "consent" in vm.note
     vm.set_consent(True)
     vm.enrol("1")
-    assert gw.requests[-1][0] == "face.enroll" and vm.note == "Face enrolled"
+    assert gw.requests[-1][0] == "face.enroll"
+    assert vm.note == "No photo was usable, nothing enrolled: no face found" and not vm.note_ok
+    assert vm.captured and vm.consent  # kept, so the manager can capture a better photo
+    vm.enrol("1")
+    assert vm.note == "Face enrolled: 1 of 1 photos accepted" and vm.note_ok
+    assert vm.captured == [] and not vm.consent
 
 
 def test_language_switch_rerenders_the_last_message(clock: ManualClock) -> None:

@@ -3,24 +3,13 @@ real Mosquitto."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from compound.clock import SystemClock
 from compound.messages import DoorEvent, encode
-from tests.ui.conftest import Driver, Site, not_blank
+from tests.ui.conftest import Driver, Site, gateway, not_blank
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
-
-
-def gateway(site: Site, role: str) -> Any:
-    from ui.app import ui_dispatch
-    from ui.gateway import MqttGateway
-
-    gw = MqttGateway(site.bus_config, site.topics, f"ui-{role}-test", dispatch=ui_dispatch)
-    gw.start()
-    return gw
 
 
 def test_officer_sees_forced_door_and_acknowledges_it_by_touch(site: Site, driver: Driver) -> None:

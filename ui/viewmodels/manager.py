@@ -289,9 +289,16 @@ class ManagerVM(Observable):
             if not reply.ok:
                 self._fail(reply)
                 return
+            r = reply.result if isinstance(reply.result, dict) else {}
+            accepted, shots = int(r.get("accepted") or 0), list(r.get("images") or [])
+            if accepted == 0:
+                # Nothing was stored: keep the photos' reasons in front of the manager.
+                reasons = {str(i.get("reason")) for i in shots if not i.get("accepted")}
+                self._tell(self.t("manager.not_enrolled", reason="; ".join(sorted(reasons))), False)
+                return
             self.captured = []
             self.consent = False
-            self._tell(self.t("manager.enrolled"))
+            self._tell(self.t("manager.enrolled", accepted=accepted, total=len(shots)))
 
         self.gw.request(
             "face.enroll", {"person_id": pid, "images": images, "consent_by": consent_by}, done

@@ -1,0 +1,207 @@
+"""The manager console in a real Kivy window under Xvfb, driven by touches, against the real
+core and the real face service (dlib) on a real Mosquitto."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compound.bus import Message
+from compound.clock import SystemClock
+from compound.config import FaceConfig
+from compound.face.camera import Frame, ReplaySource
+from compound.store import Store
+from tests.conftest import FACES
+from tests.ui.conftest import Driver, Site, gateway, not_blank
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration, pytest.mark.slow]
+
+RESIDENT = "John_Savage"
+OTHER = "John_Simm"
+CAMERA = "enrol"
+
+
+class CameraStand:
+    """The console's enrolment camera: real photos played as frames, and the photo held in
+    front of it can be changed (the resident steps away, someone else steps up)."""
+
+    name = "camera stand"
+
+    def __init__(self, photos: list[Path]) -> None:
+        self._lock = threading.Lock()
+        self._replay = self._open(photos)
+
+    @staticmethod
+    def _open(photos: list[Path]) -> ReplaySource:
+        src = ReplaySource(photos, SystemClock().now, loop=True)
+        src.open()
+        return src
+
+    def hold_up(self, photos: list[Path]) -> None:
+        replay = self._open(photos)
+        with self._lock:
+            self._replay = replay
+
+    def open(self) -> None:
+        pass
+
+    def read(self) -> Frame | None:
+        with self._lock:
+            return self._replay.read()
+
+    def close(self) -> None:
+        pass
+
+
+def _photos(name: str) -> list[Path]:
+    if not FACES.exists():
+        pytest.skip(f"test photos missing at {FACES}")
+    return sorted((FACES / name).glob("*.jpg"))
+
+
+def _results(site: Site) -> queue.Queue[dict[str, Any]]:
+    q: queue.Queue[dict[str, Any]] = queue.Queue()
+
+    def put(m: Message) -> None:
+        q.put(json.loads(m.payload))
+
+    site.bus("test-face-results").subscribe(site.topics.face_result(CAMERA), put)
+    return q
+
+
+def _verdicts(q: queue.Queue[dict[str, Any]], n: int, timeout: float) -> list[int | None]:
+    """The person ids the face service names in the next ``n`` results that show a face."""
+    out: list[int | None] = []
+    end = time.monotonic() + timeout
+    while len(out) < n:
+        r = q.get(timeout=max(0.01, end - time.monotonic()))
+        if r.get("faces"):
+            out.append(r["faces"][0]["person_id"])
+    return out
+
+
+def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_them(
+    site: Site, driver: Driver
+) -> None:
+    """The whole enrolment path a property manager uses: register the resident, give them a
+    card (a face is never the only credential), see the live quality verdict, be refused
+    without consent, record consent, capture four camera frames, enrol. The real face service
+    must then name that resident from a photo it never saw, and must not name another man."""
+    from compound.face.recognizer import DlibRecognizer
+    from compound.face.service import FaceService
+    from compound.face.templates import FaceStore
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    resident = _photos(RESIDENT)
+    enrol_photos, held_out = resident[:4], resident[-1]
+    stand = CameraStand(enrol_photos[:1])
+    face_store = Store(site.store.path, SystemClock(), site.tmp / "keys")
+    face_bus = site.bus("face-enrol")
+    service = FaceService(
+        face_store,
+        face_bus,
+        SystemClock(),
+        FaceConfig(camera=CAMERA, door="gate", fps=10.0, preview_fps=8.0),
+        stand,
+        DlibRecognizer(),
+    )
+    service.start()
+    results = _results(site)
+    gw = gateway(site, "manager")
+    try:
+        built = build_role("manager", gw, Strings("en"), SystemClock(), door=CAMERA)
+        root, vm = built.root, built.vm
+        driver.mount(root, (1280, 800))
+        vm.load()
+        driver.until(lambda: bool(vm.site), what="console loaded")
+
+        # Register the resident and issue a card, by touch.
+        driver.type(root.ids.f_name, "John Savage")
+        driver.type(root.ids.f_unit, "1-1-202")
+        driver.tap(root.ids.register)
+        driver.until(lambda: vm.last_person_id is not None, what="registered")
+        pid = vm.last_person_id
+        assert pid is not None and site.store.person(pid).name == "John Savage"
+        driver.tap(root.ids.tab_credentials)
+        driver.type(root.ids.c_person, str(pid))
+        driver.type(root.ids.c_card, "30001")
+        driver.tap(root.ids.issue_card)
+        driver.until(lambda: root.note_text == "Card issued", what="card issued")
+
+        # The enrolment page: live preview and the face service's quality verdict.
+        driver.tap(root.ids.tab_face)
+        driver.type(root.ids.e_person, str(pid))
+        driver.until(lambda: root.ids.face_camera.has_frame, what="camera preview")
+        driver.until(lambda: root.quality_ok, timeout=8, what="quality verdict OK")
+        assert root.quality_text.startswith("Quality: ")
+
+        # Four frames captured, the resident turning a little between them (one photo each).
+        for n, photo in enumerate(enrol_photos, start=1):
+            stand.hold_up([photo])
+            driver.until(
+                lambda: root._frame is not None and root._frame not in vm.captured,
+                what="a new camera frame",
+            )
+            driver.tap(root.ids.capture)
+            assert len(vm.captured) == n
+        assert len(set(vm.captured)) == 4 and root.ids.capture.text.endswith("(4)")
+
+        # Without consent nothing leaves the console and nothing is stored.
+        driver.tap(root.ids.enrol)
+        assert root.note_text == "Record the resident's consent first" and not root.note_ok
+        driver.pump(0.3)
+        assert FaceStore(site.store).count(pid) == 0
+        assert FaceStore(site.store).consent(pid) is None
+
+        driver.tap(root.ids.consent)
+        assert vm.consent
+        driver.tap(root.ids.enrol)
+        driver.until(lambda: root.note_text.startswith("Face enrolled"), timeout=15, what="enrol")
+        enrolled = FaceStore(site.store).count(pid)
+        assert enrolled >= 3, root.note_text
+        assert root.note_text == f"Face enrolled: {enrolled} of 4 photos accepted"
+        assert FaceStore(site.store).consent(pid) is not None
+        assert vm.captured == [] and not root.ids.consent.active
+        shot = driver.shot("manager_enrolled.png")
+        not_blank(shot)
+
+        # Identify: a photo of the resident the service never saw, then another man.
+        stand.hold_up([held_out])
+        time.sleep(0.3)  # frames already in flight still show the enrolment photos
+        _drain(results)
+        driver.until(lambda: _drain_for(results, pid), timeout=10, what="held-out photo recognised")
+        assert _verdicts(results, 3, timeout=5) == [pid] * 3
+        stand.hold_up(_photos(OTHER)[:3])
+        time.sleep(0.3)  # frames already in flight still show the resident
+        _drain(results)
+        assert _verdicts(results, 6, timeout=8) == [None] * 6
+    finally:
+        gw.stop()
+        service.stop()
+        face_store.close()
+
+
+def _drain(q: queue.Queue[dict[str, Any]]) -> None:
+    while True:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            return
+
+
+def _drain_for(q: queue.Queue[dict[str, Any]], pid: int) -> bool:
+    """True once a result naming ``pid`` arrives (the gallery reloads every couple of seconds)."""
+    while True:
+        try:
+            r = q.get_nowait()
+        except queue.Empty:
+            return False
+        if any(f.get("person_id") == pid for f in r.get("faces") or []):
+            return True
