@@ -376,7 +376,9 @@ def cmd_log_verify(ctx: Context) -> int:
 
 def cmd_lockdown(ctx: Context) -> int:
     on = ctx.args.state == "on"
-    ctx.store.set_lockdown(on, ctx.args.by or os.environ.get("USER", "operator"))
+    # Through the core, like every door action: it logs the change and publishes the retained
+    # lockdown state that the door adapters follow.
+    ctx.api("lockdown.set", {"on": on, "by": ctx.args.by or os.environ.get("USER", "operator")})
     ctx.out({"lockdown": on}, f"lockdown {'on: only remote unlocks open doors' if on else 'off'}")
     return 0
 

@@ -7,12 +7,14 @@ import json
 import queue
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from compound import keys
 from compound.bus import ApiError, Bus, Message
+from compound.cli import main
 from compound.config import Config
 from compound.core import Core
 from compound.messages import AccessRequest, DoorCommand, encode, new_id
@@ -176,3 +178,20 @@ def test_forced_door_event_raises_an_alarm(running: tuple[Core, Bus], topics: To
     body = json.loads(alarms.get().payload)
     assert body["data"]["kind"] == "forced_open"
     assert core.store.alarms(open_only=True)[0].door_id == "b3-e2"
+
+
+def test_cli_lockdown_goes_through_the_core_and_is_retained(
+    running: tuple[Core, Bus], topics: Topics, broker: tuple[int, int], tmp_path: Path
+) -> None:
+    """Door adapters follow the retained lockdown state, so the CLI must not bypass the core."""
+    core, client = running
+    port, protocol = broker
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[site]\nid = "test"\n[broker]\nport = {port}\nprotocol = {protocol}\n')
+    assert main(["--config", str(cfg), "--db", str(core.store.path), "lockdown", "on"]) == 0
+    assert core.store.lockdown()
+    late = Watcher(client, topics.site_lockdown)  # subscribes after the fact: retained state
+    assert json.loads(late.get().payload)["on"] is True
+    results = Watcher(client, topics.access_result("b3-e2"))
+    client.publish(topics.access_request("b3-e2"), encode(request()))
+    assert json.loads(results.get().payload)["reason"] == "lockdown"
