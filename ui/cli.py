@@ -65,9 +65,9 @@ def cmd_ui(ctx: Context) -> int:
     door = a.door or ("enrol" if a.role == "manager" else "b3-e2")
 
     from ui import kivy_env
-    from ui.kivy_env import ROLE_SIZES
+    from ui.kivy_env import ROLE_MAXFPS, ROLE_SIZES
 
-    kivy_env.prepare(*ROLE_SIZES[a.role], fullscreen=a.fullscreen)
+    kivy_env.prepare(*ROLE_SIZES[a.role], fullscreen=a.fullscreen, maxfps=ROLE_MAXFPS[a.role])
 
     from compound.cli import bus_config
     from ui.app import CompoundApp, ui_dispatch

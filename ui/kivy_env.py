@@ -15,10 +15,15 @@ from compound.model import InvalidInput
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 ROLE_SIZES = {"door": (1024, 600), "officer": (1920, 1080), "manager": (1280, 800)}
+ROLE_MAXFPS = {"door": 30, "officer": 60, "manager": 60}
 
 
-def prepare(width: int, height: int, fullscreen: bool = False) -> None:
-    """Settle the window before Kivy opens it. Call before importing any kivy module."""
+def prepare(width: int, height: int, fullscreen: bool = False, maxfps: int = 60) -> None:
+    """Settle the window before Kivy opens it. Call before importing any kivy module.
+
+    ``maxfps`` caps how often Kivy draws: the door panel uses 30, which is smooth for its
+    preview (a few camera frames a second) and halves the drawing work on a box without a GPU.
+    """
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     if not os.environ.get("COMPOUND_UI_VERBOSE"):
         os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
@@ -34,6 +39,7 @@ def prepare(width: int, height: int, fullscreen: bool = False) -> None:
     Config.set("graphics", "width", str(width))
     Config.set("graphics", "height", str(height))
     Config.set("graphics", "resizable", "0")
+    Config.set("graphics", "maxfps", str(maxfps))
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
     # The kiosk has a touchscreen; the mouse provider stays for development and for Xvfb.
     Config.set("input", "mouse", "mouse,disable_multitouch")

@@ -67,6 +67,15 @@ class CameraView(Widget):
         self._lock = threading.Lock()
         self._next: bytes | None = None
         self._busy = False
+        # The instructions are made once and updated in place: a new frame only changes the
+        # texture's pixels, the box only moves its line.
+        with self.canvas.after:
+            Color(0.05, 0.06, 0.08, 1)
+            self._bg = Rectangle()
+            self._img_colour = Color(1, 1, 1, 0)
+            self._img = Rectangle()
+            self._box_colour = Color(0, 0, 0, 0)
+            self._line = Line(width=2.5)
         self.bind(pos=self._redraw, size=self._redraw)
 
     def show(self, jpeg: bytes | None, box: FaceBox | None) -> None:
@@ -107,29 +116,33 @@ class CameraView(Widget):
             self._texture = tex
         tex.blit_buffer(rgb, colorfmt="rgb", bufferfmt="ubyte")
         self.has_frame = True
-        self._redraw()
+        if self._img.texture is not tex:
+            self._redraw()
+        else:
+            self.canvas.ask_update()  # same texture, new pixels: nothing else moves
 
     @property
     def texture(self) -> Texture | None:
         return self._texture
 
     def _redraw(self, *_: object) -> None:
-        self.canvas.after.clear()
-        with self.canvas.after:
-            Color(0.05, 0.06, 0.08, 1)
-            Rectangle(pos=self.pos, size=self.size)
-            if self._texture is None:
-                return
-            tw, th = self._texture.size
-            scale = min(self.width / tw, self.height / th)
-            w, h = tw * scale, th * scale
-            x, y = self.x + (self.width - w) / 2, self.y + (self.height - h) / 2
-            Color(1, 1, 1, 1)
-            Rectangle(texture=self._texture, pos=(x, y), size=(w, h))
-            b = self._box
-            if b is not None:
-                Color(*((0.2, 0.85, 0.4, 1) if b.known else (0.95, 0.6, 0.1, 1)))
-                Line(rectangle=(x + b.x * w, y + (1 - b.y - b.h) * h, b.w * w, b.h * h), width=2.5)
+        self._bg.pos, self._bg.size = self.pos, self.size
+        if self._texture is None:
+            return
+        tw, th = self._texture.size
+        scale = min(self.width / tw, self.height / th)
+        w, h = tw * scale, th * scale
+        x, y = self.x + (self.width - w) / 2, self.y + (self.height - h) / 2
+        if self._img.texture is not self._texture:
+            self._img.texture = self._texture
+        self._img_colour.a = 1
+        self._img.pos, self._img.size = (x, y), (w, h)
+        b = self._box
+        if b is None:
+            self._box_colour.a = 0
+            return
+        self._box_colour.rgba = (0.2, 0.85, 0.4, 1) if b.known else (0.95, 0.6, 0.1, 1)
+        self._line.rectangle = (x + b.x * w, y + (1 - b.y - b.h) * h, b.w * w, b.h * h)
 
 
 class HourChart(Widget):
