@@ -183,8 +183,15 @@ class UplinkConfig:
     topic_prefix: str = "city"
     # records published but not yet acknowledged (PUBACK) at any time
     window: int = bounded(32, 1, 100)
-    # sent rows older than this are pruned; unsent rows are never pruned
+    # confirmed rows older than this are pruned; unconfirmed rows are never pruned
     keep_sent_days: float = bounded(30.0, 5.0, 3650.0)
+    # a record is done only when the platform's cumulative acknowledgement covers it; false for
+    # a platform that does not acknowledge (the broker's PUBACK then counts as delivery)
+    require_platform_ack: bool = True
+    # sent records the platform has not confirmed within this are sent again, oldest first
+    confirm_timeout_s: float = bounded(10.0, 1.0, 600.0)
+    # at most this many records sent and not yet confirmed by the platform
+    max_unconfirmed: int = bounded(2000, 32, 100000)
 
 
 @dataclass(frozen=True)

@@ -304,7 +304,16 @@ def cmd_uplink_run(ctx: Context) -> int:
     store = ctx.store
     site = ctx.config.site.id
     bus = Bus(uplink_bus_config(ctx), ctx.topics(), f"uplink-{site}")
-    sender = uplink.UplinkSender(store, bus, site, u.topic_prefix, u.window)
+    sender = uplink.UplinkSender(
+        store,
+        bus,
+        site,
+        u.topic_prefix,
+        u.window,
+        require_platform_ack=u.require_platform_ack,
+        confirm_timeout_s=u.confirm_timeout_s,
+        max_unconfirmed=u.max_unconfirmed,
+    )
     stop = _stop_on_signal()
     eprint(f"uplink for site {site} to {u.host}:{u.port} ({uplink.topic(u.topic_prefix, site)})")
 
@@ -332,9 +341,10 @@ def cmd_uplink_status(ctx: Context) -> int:
     st = uplink.status(ctx.store)
     ctx.out(
         st,
-        f"{st['unsent']} records waiting ({st['unsent_bytes']} bytes), oldest "
-        f"{st['oldest_unsent_age_s'] / 3600:.1f} h; last sent #{st['last_sent_seq']}; "
-        f"{st['withheld']} withheld",
+        f"{st['waiting']} records waiting ({st['unsent_bytes']} bytes), oldest "
+        f"{st['oldest_unsent_age_s'] / 3600:.1f} h; {st['unconfirmed']} sent and not yet "
+        f"confirmed by the platform; {st['confirmed']} confirmed, last "
+        f"#{st['last_confirmed_seq']}; {st['withheld']} withheld",
     )
     return 0
 
@@ -442,4 +452,4 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     g = group("uplink", "store-and-forward to the city platform")
     add(g, "run", cmd_uplink_run, "run the uplink service (drains the outbox over TLS)")
-    add(g, "status", cmd_uplink_status, "records waiting, oldest age, last sent")
+    add(g, "status", cmd_uplink_status, "records waiting, unconfirmed and confirmed")

@@ -58,3 +58,20 @@ def _community(conn: sqlite3.Connection) -> None:
         ALTER TABLE outbox ADD COLUMN withheld TEXT;
         """,
     )
+
+
+@migration(41, "uplink: end-to-end confirmation by the platform")
+def _uplink_confirmed(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- sent_at is the broker's PUBACK (flow control only); confirmed_at is set when the
+        -- platform's cumulative acknowledgement covers the record. Only confirmed rows are done.
+        ALTER TABLE outbox ADD COLUMN confirmed_at REAL;
+        -- rows sent under the PUBACK-only contract before this column existed count as confirmed:
+        -- they cannot be checked any more, and sending years of history again would flood the
+        -- platform
+        UPDATE outbox SET confirmed_at = sent_at WHERE sent_at IS NOT NULL;
+        CREATE INDEX outbox_unconfirmed ON outbox(seq) WHERE confirmed_at IS NULL;
+        """,
+    )
