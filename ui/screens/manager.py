@@ -163,7 +163,8 @@ class ManagerScreen(BoxLayout):
         )
         self.errors_title = t("manager.tab_import")
         self.errors_text = "\n".join(
-            t("manager.row_error", row=r, message=m) for r, m in (job.errors if job else [])[:20]
+            t("manager.row_error", row=r, message=m)
+            for r, m in sorted(job.errors if job else [])[:20]
         )
         if vm.pass_token and vm.pass_token != self._shown_token:
             self._shown_token = vm.pass_token
