@@ -16,6 +16,7 @@ from compound.broker import Mosquitto, free_port
 from compound.bus import Bus, BusConfig, Message
 from compound.community.uplink import (
     PlatformConsumer,
+    PlatformLink,
     SiteStream,
     UplinkSender,
     Withheld,
@@ -106,79 +107,96 @@ def test_consumer_detects_gaps_and_duplicates() -> None:
     assert c.receive(b"{not json") == "invalid"
 
 
-@pytest.mark.integration
-@pytest.mark.slow
-def test_uplink_survives_an_upstream_outage_during_a_burst(
-    store: Store, upstream: Mosquitto, certs: dict[str, str]
-) -> None:
-    """Kill the city broker mid-burst, keep producing, bring it back: the platform gets every
-    record once, in order, and the captured traffic holds no template, photo or full ID."""
-    site = "site-a"
+def seed(store: Store) -> None:
     store.add_unit("1-1-101")
     store.add_person("张三", "1-1-101", "tenant", id_number=SECRET_ID, lease_end="2030-01-01")
     store.append_event(
         "face.enrolled", person_id=1, data={}, uplink={"type": "face", "template": TEMPLATE}
     )
 
+
+def passage(store: Store, n: int) -> None:
+    store.append_event(
+        "access.granted",
+        door_id="b1",
+        person_id=1,
+        data={"kind": "card"},
+        uplink={"type": "passage", "door": "b1", "credential": "card", "n": n},
+    )
+
+
+def all_confirmed(store: Store, consumer: PlatformConsumer, site: str, timeout: float) -> None:
+    n_rows = store.one("SELECT MAX(seq) - MIN(seq) + 1 AS n FROM outbox")
+    assert n_rows is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        st = status(store)
+        got = len(consumer.sites.get(site, SiteStream()).records)
+        if st["waiting"] == 0 and st["unconfirmed"] == 0 and got >= n_rows["n"]:
+            return
+        time.sleep(0.05)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_uplink_survives_an_upstream_outage_during_a_burst(
+    live_store: Store, upstream: Mosquitto, certs: dict[str, str]
+) -> None:
+    """SIGKILL the city broker mid-burst, without letting the platform catch up first, keep
+    producing, bring it back: whatever the dead broker had acknowledged and not forwarded is sent
+    again because the platform never confirmed it, so the platform gets every record once, in
+    order, and the captured traffic holds no template, photo or full ID."""
+    store = live_store
+    site = "site-a"
+    seed(store)
     first = store.one("SELECT MIN(seq) AS s FROM outbox")
     assert first is not None
     consumer = PlatformConsumer(start={site: first["s"]})
     captured: list[Message] = []
 
-    def on_capture(m: Message) -> None:
-        captured.append(m)
-        if m.topic.endswith("/outbox"):
-            consumer.receive(m.payload)
-
     tls = BusConfig(port=upstream.port, tls_ca=certs["ca"])
     platform = Bus(tls, Topics("city"), "platform")
-    platform.subscribe("#", on_capture)
+    platform.subscribe("#", captured.append)
+    link = PlatformLink(platform, consumer, prefix="city")
     platform.start(timeout=10)
+    link.start()
     edge = Bus(tls, Topics(site), "uplink-test")
+    sender = UplinkSender(
+        store,
+        edge,
+        site,
+        prefix="city",
+        window=16,
+        require_platform_ack=True,
+        confirm_timeout_s=1.0,
+    )
     edge.start(timeout=10)
-    sender = UplinkSender(store, edge, site, prefix="city", window=16)
     stop = threading.Event()
     thread = threading.Thread(target=sender.run, args=(stop,), kwargs={"idle_s": 0.02})
     thread.start()
     try:
         total = 1500
         for i in range(total):
-            store.append_event(
-                "access.granted",
-                door_id="b1",
-                person_id=1,
-                data={"kind": "card"},
-                uplink={"type": "passage", "door": "b1", "credential": "card", "n": i},
-            )
+            passage(store, i)
             if i == 500:
-                # A record the broker acknowledged but had not yet forwarded when it dies is lost
-                # at the broker, beyond the box's sight (the platform's gap list shows it). Let
-                # the platform catch up with what was acknowledged, then kill mid-burst.
-                caught_up = time.monotonic() + 5
-                while time.monotonic() < caught_up and (
-                    len(consumer.sites.get(site, SiteStream()).records) < sender.stats.acknowledged
-                ):
-                    time.sleep(0.005)
-                upstream.kill()
+                upstream.kill()  # SIGKILL, whatever is in flight or queued in it
+                at_kill = status(store)
             if i == 1000:
                 upstream.start()
             if i % 50 == 0:
                 time.sleep(0.01)  # a burst, not one transaction: give the sender a chance
-        n_rows = store.one("SELECT MAX(seq) - MIN(seq) + 1 AS n FROM outbox")
-        assert n_rows is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if status(store)["unsent"] == 0 and len(consumer.sites[site].records) >= n_rows["n"]:
-                break
-            time.sleep(0.1)
+        all_confirmed(store, consumer, site, timeout=30)
     finally:
         stop.set()
         thread.join(10)
+        link.stop()
         edge.stop()
         platform.stop()
 
     st = consumer.sites[site]
-    assert status(store)["unsent"] == 0, (status(store), sender.stats)
+    final = status(store)
+    assert final["waiting"] == 0 and final["unconfirmed"] == 0, (final, sender.stats)
+    assert at_kill["unconfirmed"] + at_kill["waiting"] > 0, "the kill came with records open"
     assert consumer.gaps(site) == [], (consumer.gaps(site)[:10], sender.stats)
     seqs = [r["seq"] for r in st.records]
     want = [r["seq"] for r in store.query("SELECT seq FROM outbox ORDER BY seq")]
@@ -187,6 +205,7 @@ def test_uplink_survives_an_upstream_outage_during_a_burst(
     passages = [r["record"]["n"] for r in st.records if r["kind"] == "access.granted"]
     assert passages == list(range(total))
     assert sender.stats.reconnects >= 1, "the broker really went away"
+    assert final["last_confirmed_seq"] == want[-1]
     # the person record went up with the ID number masked, the face record as a tombstone
     person = next(r for r in st.records if r["kind"] == "person.added")
     assert person["record"]["id_number"] == "110***********1234"
@@ -196,3 +215,80 @@ def test_uplink_survives_an_upstream_outage_during_a_burst(
     assert SECRET_ID.encode() not in wire
     assert TEMPLATE[:64].encode() not in wire
     assert b'"template"' not in wire and b"embedding" not in wire and b"photo" not in wire
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_record_the_broker_acknowledged_and_lost_in_a_crash_is_sent_again(
+    live_store: Store, tmp_path: Path, certs: dict[str, str]
+) -> None:
+    """The failure the broker's PUBACK cannot show: the city broker takes records (PUBACK) while
+    the platform is not reading, then dies by SIGKILL with them queued in memory. The box still
+    holds them as unconfirmed and sends them again once the broker is back, and the platform
+    ends with every record once, in order."""
+    store = live_store
+    site = "site-a"
+    work = tmp_path / "crash"
+    work.mkdir()
+    # one message at a time towards each subscriber, so the rest wait in the broker's memory
+    broker = tls_mosquitto(free_port(), certs, work)
+    broker.extra_config += "max_inflight_messages 1\nmax_queued_messages 10000\n"
+    broker.start()
+    first_seq = None
+    gate = threading.Event()
+    consumer = PlatformConsumer()
+    tls = BusConfig(port=broker.port, tls_ca=certs["ca"])
+    platform = Bus(tls, Topics("city"), "platform")
+    # the platform's reader stalls on the first record (a slow database, a long GC pause)
+    link = PlatformLink(platform, consumer, prefix="city", on_message=lambda m: gate.wait(20))
+    edge = Bus(tls, Topics(site), "uplink-crash")
+    sender = UplinkSender(
+        store,
+        edge,
+        site,
+        prefix="city",
+        window=16,
+        require_platform_ack=True,
+        confirm_timeout_s=1.0,
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=sender.run, args=(stop,), kwargs={"idle_s": 0.02})
+    try:
+        platform.start(timeout=10)
+        link.start()
+        edge.start(timeout=10)
+        total = 200
+        for i in range(total):
+            passage(store, i)
+        row = store.one("SELECT MIN(seq) AS s FROM outbox")
+        assert row is not None
+        first_seq = row["s"]
+        thread.start()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and status(store)["waiting"]:
+            time.sleep(0.02)
+        before = status(store)
+        assert before["waiting"] == 0, "the broker acknowledged every record"
+        assert before["confirmed"] == 0, "yet the platform confirmed none"
+        broker.kill()
+        gate.set()
+        time.sleep(0.2)
+        got_before_restart = len(consumer.sites.get(site, SiteStream()).records)
+        assert got_before_restart < total, "records were lost with the broker"
+        broker.start()
+        all_confirmed(store, consumer, site, timeout=20)
+    finally:
+        gate.set()
+        stop.set()
+        if thread.is_alive():
+            thread.join(10)
+        link.stop()
+        edge.stop()
+        platform.stop()
+        broker.stop()
+
+    final = status(store)
+    assert final["waiting"] == 0 and final["unconfirmed"] == 0, (final, sender.stats)
+    seqs = [r["seq"] for r in consumer.sites[site].records]
+    assert seqs == list(range(first_seq, first_seq + total)), "each once, in order"
+    assert sender.stats.resends >= total - got_before_restart, sender.stats
