@@ -497,7 +497,7 @@ class PlatformLink:
         consumer: PlatformConsumer,
         prefix: str = "city",
         ack_interval_s: float = 0.05,
-        on_message: Callable[[Message], None] | None = None,
+        on_message: Callable[[Message], object] | None = None,
     ) -> None:
         self.bus = bus
         self.consumer = consumer
