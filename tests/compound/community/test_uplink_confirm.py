@@ -5,12 +5,15 @@ alone, and what the platform does not confirm is sent again, oldest first, in or
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
 from compound.bus import Bus, Message
+from compound.cli import main
 from compound.clock import ManualClock
 from compound.community.uplink import (
     PlatformConsumer,
@@ -41,12 +44,14 @@ class StandInBus:
         self.connected = True
         self.connects = 1
         self.sent: list[dict[str, Any]] = []
+        self.deliveries: list[Done] = []
         self.handlers: dict[str, Callable[[Message], None]] = {}
         self.puback = True
 
     def publish_tracked(self, topic: str, payload: dict[str, Any], *, qos: int = 1) -> Done:
         self.sent.append(payload)
-        return Done(self.puback)
+        self.deliveries.append(Done(self.puback))
+        return self.deliveries[-1]
 
     def subscribe(self, topic_filter: str, handler: Callable[[Message], None]) -> None:
         self.handlers[topic_filter] = handler
@@ -234,3 +239,31 @@ def test_platform_acknowledges_cumulatively_and_again_after_a_duplicate() -> Non
 def test_sender_refuses_a_timeout_that_is_not_positive(store: Store, value: float) -> None:
     with pytest.raises(ValueError):
         sender(store, StandInBus(), confirm_timeout_s=value)
+
+
+def test_uplink_status_command_shows_waiting_unconfirmed_and_confirmed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the property office checks during an outage: how much waits for the broker, how
+    much the broker took and the platform has not confirmed, how much is done."""
+    db = tmp_path / "c.db"
+    store = Store(db, ManualClock(t=time.time()), tmp_path / "keys")
+    seqs = fill(store, 6)
+    bus = StandInBus()
+    s = sender(store, bus, max_unconfirmed=32)
+    bus.puback = False
+    s.pump()  # all six out, no PUBACK yet: still waiting
+    for d in bus.deliveries[:3]:
+        d.ok = True  # the broker took the first three
+    s.pump()
+    bus.ack(seqs[1])
+    s.pump()
+    store.close()
+    assert main(["--db", str(db), "uplink", "status", "--json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert (st["waiting"], st["unconfirmed"], st["confirmed"]) == (3, 1, 2), st
+    assert st["last_confirmed_seq"] == seqs[1] and st["oldest_unconfirmed_seq"] == seqs[2]
+    assert main(["--db", str(db), "uplink", "status"]) == 0
+    text = capsys.readouterr().out
+    assert "3 records waiting" in text and "1 sent and not yet confirmed" in text
+    assert "2 confirmed" in text
