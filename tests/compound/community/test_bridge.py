@@ -1,6 +1,6 @@
-"""Growing past one box: an edge Mosquitto carries city/<site>/# to a second, "city" Mosquitto
-over TLS using the bridge config we ship (only the ports and paths filled in), and nothing else
-from the local bus crosses."""
+"""Growing past one box: an edge Mosquitto carries city/<site>/outbox to a second, "city"
+Mosquitto over TLS using the bridge config we ship (only the ports and paths filled in), the
+platform's acknowledgement comes back, and nothing else from the local bus crosses."""
 
 from __future__ import annotations
 
@@ -58,6 +58,10 @@ def test_edge_bridges_site_records_to_the_city_broker(tmp_path: Path) -> None:
 
     city_bus = Bus(BusConfig(port=city_port, tls_ca=certs["ca"]), Topics("city"), "platform")
     edge_bus = Bus(BusConfig(port=edge_port), Topics("site-a"), "uplink")
+    acked = threading.Event()
+    edge_bus.subscribe(
+        "city/site-a/ack", lambda m: acked.set() if b'"upto":3' in m.payload else None
+    )
     try:
         city_bus.subscribe("city/#", on_city)
         city_bus.subscribe("compound/#", on_city)
@@ -75,6 +79,12 @@ def test_edge_bridges_site_records_to_the_city_broker(tmp_path: Path) -> None:
         # (the platform's own availability topic lives under compound/city/ on the city broker)
         leaked = [m.topic for m in got if m.topic.startswith("compound/site-a/")]
         assert leaked == [], "the local bus stays local"
+        # the platform's acknowledgement comes back to the box through the same bridge
+        for _ in range(100):
+            city_bus.publish("city/site-a/ack", b'{"site":"site-a","upto":3}', retain=True)
+            if acked.wait(0.1):
+                break
+        assert acked.is_set(), "the platform's acknowledgement reaches the box"
     finally:
         edge_bus.stop()
         city_bus.stop()
