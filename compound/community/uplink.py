@@ -325,6 +325,8 @@ class UplinkSender:
         for s in done:
             del self._inflight[s]
         self.stats.acknowledged += len(done)
+        if not self.require_platform_ack:
+            self.stats.confirmed += len(done)
 
     def _mark_withheld(self, seq: int, why: str) -> None:
         log.warning("outbox record %s withheld: %s", seq, why)
