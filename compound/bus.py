@@ -131,6 +131,12 @@ class Bus:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
+        self._sub_lock = threading.Lock()
+        self._suback: dict[int, threading.Event] = {}
+        self._acked: set[int] = set()
+        self._connect_mids: set[int] = set()
+        self._net_thread: int | None = None
         self._reply_prefix = topics.reply(client_id, "")
         self._started = False
 
@@ -145,8 +151,8 @@ class Bus:
         self._client.connect_async(
             self.config.host, self.config.port, keepalive=self.config.keepalive
         )
-        self._client.loop_start()
         self._started = True
+        self._client.loop_start()
         deadline = time.monotonic() + timeout
         next_note = time.monotonic() + 2.0
         while not self._connected.wait(0.1):
@@ -221,10 +227,25 @@ class Bus:
         return Delivery(self._client.publish(topic, payload, qos=qos))
 
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+        """Add a handler; when connected, return once the broker has confirmed the
+        subscription (a message published right after this call is not missed)."""
         with self._lock:
             self._handlers.append((topic_filter, handler, qos))
         if self._connected.is_set():
-            self._client.subscribe(topic_filter, qos=qos)
+            _, mid = self._client.subscribe(topic_filter, qos=qos)
+            if mid is not None and threading.get_ident() != self._net_thread:
+                self._wait_suback(mid, 5.0)
+
+    def _wait_suback(self, mid: int, timeout: float) -> None:
+        event = threading.Event()
+        with self._sub_lock:
+            if mid in self._acked:
+                self._acked.discard(mid)
+                return
+            self._suback[mid] = event
+        if not event.wait(timeout):
+            with self._sub_lock:
+                self._suback.pop(mid, None)
 
     # -- request / response ----------------------------------------------------------------
 
@@ -322,11 +343,35 @@ class Bus:
             log.error("broker refused %s: %s", self.client_id, rc)
             return
         self.connects += 1
-        client.subscribe(self._reply_prefix + "+", qos=1)
+        self._net_thread = threading.get_ident()
+        mids = [client.subscribe(self._reply_prefix + "+", qos=1)[1]]
         with self._lock:
             handlers = list(self._handlers)
         for topic_filter, _, qos in handlers:
-            client.subscribe(topic_filter, qos=qos)
+            mids.append(client.subscribe(topic_filter, qos=qos)[1])
+        # "Connected" waits for every SUBACK: a broker may handle a SUBSCRIBE and a following
+        # PUBLISH out of order (the embedded one does), and a request sent before the reply
+        # subscription is active would never hear its answer. SUBACKs arrive on this same
+        # thread, after this callback returns.
+        with self._sub_lock:
+            self._connect_mids = {m for m in mids if m is not None}
+            self._acked.clear()
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, rcs: Any, properties: Any = None
+    ) -> None:
+        with self._sub_lock:
+            event = self._suback.pop(mid, None)
+            if event is not None:
+                event.set()
+            elif mid not in self._connect_mids:
+                self._acked.add(mid)
+            self._connect_mids.discard(mid)
+            ready = not self._connect_mids and not self._connected.is_set() and self._started
+        if ready:
+            self._ready(client)
+
+    def _ready(self, client: mqtt.Client) -> None:
         client.publish(self.topics.availability(self.client_id), b"online", qos=1, retain=True)
         self._connected.set()
         for hook in list(self.on_connect_hooks):

@@ -64,18 +64,28 @@ class PeopleApi:
         pass
 
     def person_add(self, p: dict[str, Any]) -> dict[str, Any]:
-        pid = self.core.store.add_person(
-            str(p.get("name", "")),
-            str(p.get("unit", "")),
-            str(p.get("role", "")),
-            id_number=p.get("id_number") or None,
-            id_type=p.get("id_type") or None,
-            phone=p.get("phone") or None,
-            lease_start=p.get("lease_start") or None,
-            lease_end=p.get("lease_end") or None,
-            lives_alone=bool(p.get("lives_alone", False)),
-            birth_year=p.get("birth_year"),
-        )
+        """Register a person; with ``create_unit`` their unit too, and with ``card`` / ``pin``
+        their credentials. All of it in one transaction: a refused card leaves no person."""
+        s = self.core.store
+        with s.transaction():
+            if p.get("create_unit"):
+                s.add_unit(str(p.get("unit", "")))
+            pid = s.add_person(
+                str(p.get("name", "")),
+                str(p.get("unit", "")),
+                str(p.get("role", "")),
+                id_number=p.get("id_number") or None,
+                id_type=p.get("id_type") or None,
+                phone=p.get("phone") or None,
+                lease_start=p.get("lease_start") or None,
+                lease_end=p.get("lease_end") or None,
+                lives_alone=bool(p.get("lives_alone", False)),
+                birth_year=p.get("birth_year"),
+            )
+            if p.get("card"):
+                s.add_card(pid, str(p["card"]))
+            if p.get("pin"):
+                s.set_pin(pid, str(p["pin"]))
         return {"id": pid}
 
     def person_list(self, p: dict[str, Any]) -> list[dict[str, Any]]:

@@ -195,3 +195,17 @@ def test_cli_lockdown_goes_through_the_core_and_is_retained(
     results = Watcher(client, topics.access_result("b3-e2"))
     client.publish(topics.access_request("b3-e2"), encode(request()))
     assert json.loads(results.get().payload)["reason"] == "lockdown"
+
+
+def test_person_add_with_a_refused_card_leaves_nothing(running: tuple[Core, Bus]) -> None:
+    """The console's CSV import registers a row in one request: all of it or none of it."""
+    core, client = running
+    client.request("person.add", {"name": "甲", "unit": "3-2-1501", "role": "owner", "card": "777"})
+    people = len(core.store.people())
+    with pytest.raises(ApiError, match="already in use"):
+        client.request(
+            "person.add",
+            {"name": "乙", "unit": "3-2-1502", "role": "owner", "card": "777", "create_unit": True},
+        )
+    assert len(core.store.people()) == people
+    assert core.store.one("SELECT 1 AS x FROM units WHERE address = '3-2-1502'") is None

@@ -339,43 +339,30 @@ class ManagerVM(Observable):
             self.changed()
             self._import_next()
 
-        def credentials(pid: int) -> None:
-            todo = []
-            if row.get("card"):
-                todo.append(("card.add", {"person": pid, "number": row["card"]}))
-            if row.get("pin"):
-                todo.append(("pin.set", {"person": pid, "pin": row["pin"]}))
-
-            def next_cred(reply: Reply | None = None) -> None:
-                if reply is not None and not reply.ok:
-                    row_failed(reply.error)
-                    return
-                if not todo:
-                    step()
-                    return
-                method, params = todo.pop(0)
-                self.gw.request(method, params, next_cred)
-
-            next_cred()
-
-        def person_added(reply: Reply) -> None:
+        def added(reply: Reply) -> None:
             if reply.ok:
-                credentials(int(reply.result["id"]))
+                step()
             else:
                 row_failed(reply.error)
 
-        def unit_added(reply: Reply) -> None:
-            if not reply.ok:
-                row_failed(reply.error)
-                return
-            person = {
-                k: row[k]
-                for k in ("name", "unit", "role", "id_number", "phone", "lease_start", "lease_end")
-                if row.get(k)
-            }
-            self.gw.request("person.add", person, person_added)
-
-        self.gw.request("unit.add", {"unit": row.get("unit", "")}, unit_added)
+        # One request per row: the core registers the unit, the person and their card and PIN
+        # in one transaction, so a refused row leaves nothing behind.
+        person = {
+            k: row[k]
+            for k in (
+                "name",
+                "unit",
+                "role",
+                "id_number",
+                "phone",
+                "lease_start",
+                "lease_end",
+                "card",
+                "pin",
+            )
+            if row.get(k)
+        }
+        self.gw.request("person.add", {**person, "create_unit": True}, added)
 
     # -- notices ---------------------------------------------------------------------------
 
