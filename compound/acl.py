@@ -13,8 +13,8 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 | core    | everything under compound/<site>/, HA discovery   | everything under compound/<site>/|
 | console | api/#                                             | events/#, replies, door states,  |
 |         |                                                   | face/+/frame                     |
-| panel   | api/<panel methods>, intercom/<door>/call,        | own replies, access/<door>/result|
-|         | access/<door>/request (PIN)                       | face/<camera>/frame|result,      |
+| panel   | api/door.list|notice.list, intercom/<door>/call   | own replies, access/<door>/result|
+|         | (dial, hang up, emergency), access/<door>/request | face/<camera>/frame|result,      |
 |         |                                                   | notice, call states, availability|
 | bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
 |         | intercom/<door>/call                              |                                  |
@@ -39,16 +39,13 @@ from compound.topics import Topics, valid_segment
 
 ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station")
 
-# API methods a door panel calls (ui/viewmodels/door.py): the door list, active notices, and the
-# intercom (dial a flat, hang up, the emergency button). The core and its extensions serve many
-# more (people, alarms, door.unlock); a panel stands in a public hallway and gets only these.
-PANEL_METHODS = (
-    "door.list",
-    "notice.list",
-    "call.start",
-    "call.hangup",
-    "emergency.call",
-)
+# API methods a door panel calls (ui/viewmodels/door.py): the door list and active notices. The
+# core and its extensions serve many more (people, alarms, door.unlock); a panel stands in a
+# public hallway and gets only these. Its calls (dial, hang up, emergency) go on its own door's
+# intercom/<door>/call, not through call.start/call.hangup/emergency.call: the broker cannot
+# look inside API parameters, but it can hold a panel to one door's topic, and the core takes
+# the calling door from that topic.
+PANEL_METHODS = ("door.list", "notice.list")
 # API methods the face service serves (compound/face/service.py); the manager console calls
 # them for enrolment. The face service itself calls no API method.
 FACE_METHODS = ("face.enroll", "face.quality", "face.delete")

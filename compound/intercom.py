@@ -1,7 +1,13 @@
 """Intercom calls (a core extension): a visitor dials a room, the unit's indoor stations ring.
 
-Signalling only; the stations' own SIP/RTSP media stays on the devices. A call comes from a door
-panel or an entrance MCU (``intercom/<door>/call``) or through the bus API (``call.start``).
+Signalling only; the stations' own SIP/RTSP media stays on the devices. A door panel or an
+entrance MCU places, ends and raises emergency calls on its own door's ``intercom/<door>/call``
+(an ``IntercomCall``); the broker lets a device write only its own door's topic, and the door of
+a call is taken from that topic, never from the body, so a compromised panel can neither ring a
+flat as if from another door nor hang up another door's call. The call id is the caller's, so
+it listens on ``intercom/call/<id>/state`` before it dials; a refused dial ends there in a
+"failed" state with the reason. The bus API (``call.start``, ``call.hangup``,
+``emergency.call``) is for the officer's and managers' consoles, which the ACL trusts with it.
 The core rings every station registered for the unit (``intercom/unit/<unit>/ring``), listens
 for their replies (``intercom/station/<station>/reply``: answer, reject, unlock, hangup) and
 opens only the calling door, only for a station of that unit, only while the call is live.
@@ -20,7 +26,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compound.bus import Message
-from compound.messages import MessageError, decode_object, get_segment, get_str, new_id
+from compound.messages import (
+    IntercomCall,
+    MessageError,
+    decode_object,
+    get_segment,
+    get_str,
+    new_id,
+)
 from compound.model import InvalidInput, UnitAddress
 
 if TYPE_CHECKING:
@@ -31,6 +44,7 @@ log = logging.getLogger(__name__)
 LIVE = ("ringing", "answered")
 ACTIONS = ("answer", "reject", "unlock", "hangup")
 MAX_FRAME = 512 * 1024  # a preview JPEG; anything bigger is not kept
+REFUSED_IDS_KEPT = 4096  # ids of refused dials remembered, so that a replay is a duplicate
 
 
 @dataclass
@@ -55,6 +69,7 @@ class Intercom:
         self.core = core
         self.calls: dict[str, Call] = {}
         self.frames: dict[str, tuple[bytes, float]] = {}  # latest camera frame per door
+        self.refused_ids: dict[str, None] = {}  # insertion-ordered, bounded
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -134,20 +149,75 @@ class Intercom:
     # -- calls in --------------------------------------------------------------------------
 
     def on_call(self, msg: Message) -> None:
+        """A call signal from a door's panel or MCU; the door is the topic's, never the body's."""
+        parts = self.core.topics.split(msg.topic)
+        door = parts[1] if len(parts) == 3 else ""
         try:
-            body = decode_object(msg.payload)
-            door = get_segment(body, "door")
-            if msg.topic != self.core.topics.intercom_call(door) or msg.retain:
-                raise MessageError("call on the wrong topic or retained")
-            self.start_call(
-                door,
-                room=get_str(body, "room", max_len=5, optional=True),
-                unit=get_str(body, "unit", max_len=16, optional=True),
-                emergency=body.get("emergency") is True,
-            )
-        except (MessageError, InvalidInput) as e:
+            if msg.retain:
+                raise MessageError("retained call signal")
+            sig = IntercomCall.decode(msg.payload)
+        except MessageError as e:
             self.core.counters["intercom.bad_call"] += 1
             log.warning("call on %s refused: %s", msg.topic, e)
+            return
+        if sig.action == "hangup":
+            self.hangup_from(door, sig.call_id)
+            return
+        with self.lock:
+            if self.known_id(sig.call_id):
+                # A replay, or a caller reusing an id: the call it names (perhaps another
+                # door's) is left alone and nothing is said on its state topic.
+                self.core.counters["intercom.duplicate_call"] += 1
+                log.warning("call id %s from door %s already used", sig.call_id, door)
+                return
+            try:
+                self.start_call(
+                    door,
+                    room=sig.room,
+                    unit=sig.unit,
+                    emergency=sig.action == "emergency",
+                    call_id=sig.call_id,
+                )
+            except InvalidInput as e:
+                self.core.counters["intercom.dial_refused"] += 1
+                self._remember_refused(sig.call_id)
+                self._failed(sig.call_id, door, str(e))
+
+    def hangup_from(self, door: str, call_id: str) -> bool:
+        """A door ends a call; only a live call placed from that same door."""
+        with self.lock:
+            call = self.calls.get(call_id)
+            if call is None:
+                self.core.counters["intercom.hangup_not_live"] += 1
+                return False
+            if call.door != door:
+                self.core.counters["intercom.hangup_wrong_door"] += 1
+                log.warning("door %s tried to hang up call %s of door %s", door, call_id, call.door)
+                return False
+            self._end(call, "ended")
+            return True
+
+    def known_id(self, call_id: str) -> bool:
+        if call_id in self.calls or call_id in self.refused_ids:
+            return True
+        row = self.core.store.one("SELECT 1 FROM call_records WHERE id = ?", (call_id,))
+        return row is not None
+
+    def _remember_refused(self, call_id: str) -> None:
+        self.refused_ids[call_id] = None
+        while len(self.refused_ids) > REFUSED_IDS_KEPT:
+            del self.refused_ids[next(iter(self.refused_ids))]
+
+    def _failed(self, call_id: str, door: str, reason: str) -> None:
+        """A dial that never rang: the caller, listening on the call's state, is told why."""
+        body = {
+            "call_id": call_id,
+            "state": "failed",
+            "door": door,
+            "reason": reason,
+            "at": self.core.clock.now(),
+        }
+        self.core.bus.publish(self.core.topics.intercom_call_state(call_id), body)
 
     def api_start(self, p: dict[str, Any]) -> dict[str, Any]:
         call = self.start_call(
@@ -193,7 +263,13 @@ class Intercom:
         return str(addr)
 
     def start_call(
-        self, door: str, *, room: str | None = None, unit: str | None = None, emergency: bool
+        self,
+        door: str,
+        *,
+        room: str | None = None,
+        unit: str | None = None,
+        emergency: bool,
+        call_id: str | None = None,
     ) -> Call:
         if emergency:
             if self.core.store.door(door) is None:
@@ -203,7 +279,7 @@ class Intercom:
             group = self.resolve(door, room, unit)
         now = self.core.clock.now()
         with self.lock:
-            call = Call(new_id(), door, group, emergency, now, now + self.ring_timeout)
+            call = Call(call_id or new_id(), door, group, emergency, now, now + self.ring_timeout)
             frame = self.frames.get(door)
             if frame is not None:
                 call.snapshot, call.snapshot_at = frame

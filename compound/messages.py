@@ -212,6 +212,48 @@ class AccessResult:
         )
 
 
+# -- intercom call signalling ---------------------------------------------------------------
+
+CALL_ACTIONS = ("dial", "hangup", "emergency")
+
+
+@dataclass(frozen=True)
+class IntercomCall:
+    """What a door panel or entrance MCU says on ``intercom/<its door>/call``.
+
+    The door is not in the body: the core takes it from the topic, which the broker lets a
+    device write only for its own door. The caller picks the call id, so that it can listen on
+    the call's state topic before the core answers there. A dial names the unit in full
+    ("3-2-1501") or, from a building-entrance keypad, only the room ("1501").
+    """
+
+    action: str
+    call_id: str
+    at: float
+    unit: str | None = None
+    room: str | None = None
+
+    @classmethod
+    def decode(cls, payload: bytes | str) -> IntercomCall:
+        o = decode_object(payload)
+        unknown = set(o) - {"action", "call_id", "at", "unit", "room"}
+        if unknown:
+            raise MessageError(f"unknown field(s) {', '.join(sorted(unknown))}")
+        action = get_str(o, "action", max_len=16)
+        if action not in CALL_ACTIONS:
+            raise MessageError(f"unknown call action {action!r}")
+        unit = get_str(o, "unit", max_len=16, optional=True)
+        room = get_str(o, "room", max_len=5, optional=True)
+        if action == "dial":
+            if (unit is None) == (room is None):
+                raise MessageError("a dial names either 'unit' or 'room'")
+            if room is not None and not room.isdigit():
+                raise MessageError("field 'room' must be digits")
+        elif unit is not None or room is not None:
+            raise MessageError(f"a {action} names no unit or room")
+        return cls(action, get_segment(o, "call_id"), get_num(o, "at"), unit, room)
+
+
 # -- door events and state -------------------------------------------------------------------
 
 DOOR_EVENT_TYPES = (

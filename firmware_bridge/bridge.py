@@ -538,11 +538,14 @@ class _Mcu:
             elif frame.type == mp.KEYPAD:
                 self._request("pin", mp.parse_digits(frame.payload), now)
             elif frame.type in (mp.CALL, mp.EMERGENCY):
-                body: dict[str, Any] = {"id": new_id(), "door": door, "at": now}
+                # The door is the topic's (the core reads it from there); the room is resolved
+                # by the core against the entrance this door serves.
+                body: dict[str, Any] = {"call_id": new_id(), "at": now}
                 if frame.type == mp.CALL:
+                    body["action"] = "dial"
                     body["room"] = mp.parse_digits(frame.payload, max_len=5)
                 else:
-                    body["emergency"] = True
+                    body["action"] = "emergency"
                 b.bus.publish(b.topics.intercom_call(door), body)
             elif frame.type == mp.RELAY_ACK:
                 if len(frame.payload) != 2 or frame.payload[1] > 1:

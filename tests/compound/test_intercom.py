@@ -38,6 +38,7 @@ def setup(
     store.add_unit("3-2-1501")
     store.add_unit("3-2-1502")
     store.add_door("d1", "Entrance", ["3-2"])
+    store.add_door("d2", "Back door", ["3-2"])
     bus = Bus(BusConfig(port=mosquitto.port), topics, "core")
     core = Core(store, bus, clock, Config())
     core.start()
@@ -60,15 +61,23 @@ def states(seen: list[Message], call_id: str) -> list[str]:
     return [json.loads(m.payload)["state"] for m in seen if m.topic.endswith(f"{call_id}/state")]
 
 
-def test_dialled_call_answered_and_door_opened(setup: Any, topics: Topics) -> None:
+def signal(action: str, call_id: str, clock: ManualClock, **more: str) -> dict[str, Any]:
+    return {"action": action, "call_id": call_id, "at": clock.now(), **more}
+
+
+def test_dialled_call_answered_and_door_opened(
+    setup: Any, topics: Topics, clock: ManualClock
+) -> None:
     """Visitor dials 1501 at the door; the unit's station rings, answers, opens that door."""
     core, ic, watcher, seen = setup
     jpeg = b"\xff\xd8" + b"frame" * 10
     watcher.publish(topics.face_frame("d1"), jpeg)
     wait_for(lambda: "d1" in ic.frames)
-    watcher.publish(topics.intercom_call("d1"), {"id": "v1", "door": "d1", "room": "1501"})
+    watcher.publish(topics.intercom_call("d1"), signal("dial", "v1", clock, room="1501"))
     ring = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_ring("3-2-1501")])
     call_id = json.loads(ring[0].payload)["call_id"]
+    assert call_id == "v1"  # the caller's id: it listened on this call's state before dialling
+    assert json.loads(ring[0].payload)["door"] == "d1"
     assert json.loads(ring[0].payload)["stations"] == ["st-1501"]
     station = topics.intercom_reply("st-1501")
     watcher.publish(station, {"call_id": call_id, "action": "answer"})
@@ -117,9 +126,20 @@ def test_busy_unit_and_bad_input(setup: Any, topics: Topics) -> None:
     second = ic.start_call("d1", room="1501", emergency=False)
     assert first.state == "ringing" and second.forwarded_to == "desk"
     assert "busy" in wait_for(lambda: states(seen, second.id))
-    for payload in (b"{bad", b'{"door": 5}', b'{"door": "zz", "room": "1501"}', b"[]"):
+    bad = (
+        b"{bad",
+        b"[]",
+        b'{"action": "dial", "call_id": "x1", "at": 1, "room": "1501", "door": "d2"}',
+        b'{"action": "dial", "call_id": "x2", "at": 1}',  # names no unit
+        b'{"action": "dial", "call_id": "x/3", "at": 1, "room": "1501"}',
+        b'{"action": "open", "call_id": "x4", "at": 1}',
+        b'{"action": "hangup", "call_id": "x5", "at": 1, "unit": "3-2-1501"}',
+        b'{"action": "dial", "call_id": "x6", "at": "now", "room": "1501"}',
+    )
+    for payload in bad:
         watcher.publish(topics.intercom_call("d1"), payload)
-    wait_for(lambda: core.counters["intercom.bad_call"] >= 4)
+    wait_for(lambda: core.counters["intercom.bad_call"] >= len(bad))
+    assert core.counters["intercom.bad_call"] == len(bad)
     assert len(ic.calls) == 2
 
 
@@ -128,3 +148,62 @@ def test_emergency_calls_officer(setup: Any) -> None:
     core, ic, watcher, seen = setup
     res = ic.api_start({"door": "d1", "emergency": True})
     assert res["unit"] == "officer"
+
+
+def test_door_is_taken_from_the_topic_and_a_door_cannot_end_another_doors_call(
+    setup: Any, topics: Topics, clock: ManualClock
+) -> None:
+    """The broker holds each panel to its own door's call topic; the core must then trust only
+    the topic. A panel at d2 cannot hang up d1's call, nor take over its id by dialling with it;
+    its own call is its own door's, and it can end that one."""
+    core, ic, watcher, seen = setup
+    watcher.publish(topics.intercom_call("d1"), signal("dial", "c-d1", clock, unit="3-2-1501"))
+    wait_for(lambda: "ringing" in states(seen, "c-d1"))
+    assert ic.calls["c-d1"].door == "d1"
+    watcher.publish(topics.intercom_call("d2"), signal("hangup", "c-d1", clock))
+    watcher.publish(topics.intercom_call("d2"), signal("dial", "c-d1", clock, unit="3-2-1502"))
+    wait_for(lambda: core.counters["intercom.hangup_wrong_door"] == 1)
+    wait_for(lambda: core.counters["intercom.duplicate_call"] == 1)
+    assert ic.calls["c-d1"].door == "d1" and ic.calls["c-d1"].state == "ringing"
+    assert not [m for m in seen if m.topic == topics.intercom_ring("3-2-1502")]
+    assert states(seen, "c-d1") == ["ringing"]  # nothing was said on the victim's call
+    watcher.publish(topics.intercom_call("d2"), signal("dial", "c-d2", clock, unit="3-2-1502"))
+    ring = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_ring("3-2-1502")])
+    assert json.loads(ring[0].payload)["door"] == "d2"
+    watcher.publish(topics.intercom_call("d2"), signal("hangup", "c-d2", clock))
+    wait_for(lambda: states(seen, "c-d2")[-1:] == ["ended"])
+    rec = core.store.one("SELECT * FROM call_records WHERE id = ?", ("c-d2",))
+    assert rec["door_id"] == "d2" and rec["outcome"] == "ended"
+    assert "c-d1" in ic.calls
+    # An ended call's id stays used: a replay of the dial does not ring the flat again.
+    watcher.publish(topics.intercom_call("d2"), signal("dial", "c-d2", clock, unit="3-2-1502"))
+    wait_for(lambda: core.counters["intercom.duplicate_call"] == 2)
+    assert len([m for m in seen if m.topic == topics.intercom_ring("3-2-1502")]) == 1
+
+
+def test_refused_dial_is_told_on_the_call_state(
+    setup: Any, topics: Topics, clock: ManualClock
+) -> None:
+    """A panel has no API reply to read: a dial the core refuses ends on its own state topic
+    with a reason the visitor can act on, and rings nobody."""
+    core, ic, watcher, seen = setup
+    watcher.publish(topics.intercom_call("d1"), signal("dial", "f1", clock, unit="4-1-0101"))
+    msg = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_call_state("f1")])
+    body = json.loads(msg[0].payload)
+    assert body["state"] == "failed" and "cannot be called from door d1" in body["reason"]
+    assert core.counters["intercom.dial_refused"] == 1 and not ic.calls
+    assert not [m for m in seen if "/intercom/unit/" in m.topic]
+    watcher.publish(topics.intercom_call("nodoor"), signal("dial", "f2", clock, room="1501"))
+    msg = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_call_state("f2")])
+    assert "unknown door" in json.loads(msg[0].payload)["reason"]
+
+
+def test_emergency_signal_rings_the_officer_for_the_topics_door(
+    setup: Any, topics: Topics, clock: ManualClock
+) -> None:
+    """The emergency button on a panel reaches the officer, recorded against its own door."""
+    core, ic, watcher, seen = setup
+    watcher.publish(topics.intercom_call("d2"), signal("emergency", "e1", clock))
+    ring = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_ring("officer")])
+    body = json.loads(ring[0].payload)
+    assert body["call_id"] == "e1" and body["door"] == "d2" and body["emergency"] is True

@@ -22,6 +22,7 @@ from compound.messages import (
     ApiReply,
     DoorCommand,
     DoorEvent,
+    IntercomCall,
     MessageError,
 )
 from firmware_bridge import mcu_protocol as mp
@@ -35,7 +36,7 @@ NOW = 1_800_000_000.0
 # Totals over a run, read by bench/bench_fuzz.py.
 STATS: Counter[str] = Counter()
 
-DECODERS = (DoorCommand, AccessRequest, AccessResult, DoorEvent, ApiReply)
+DECODERS = (DoorCommand, AccessRequest, AccessResult, DoorEvent, ApiReply, IntercomCall)
 
 
 def decode_all(payload: bytes) -> int:
