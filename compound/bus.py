@@ -236,6 +236,13 @@ class Bus:
             if mid is not None and threading.get_ident() != self._net_thread:
                 self._wait_suback(mid, 5.0)
 
+    def unsubscribe(self, topic_filter: str) -> None:
+        """Drop every handler added for exactly this filter and tell the broker."""
+        with self._lock:
+            self._handlers = [h for h in self._handlers if h[0] != topic_filter]
+        if self._connected.is_set():
+            self._client.unsubscribe(topic_filter)
+
     def _wait_suback(self, mid: int, timeout: float) -> None:
         event = threading.Event()
         with self._sub_lock:

@@ -68,6 +68,20 @@ class Gateway(Protocol):
 
     def publish(self, relative_topic: str, payload: dict[str, Any] | bytes) -> None: ...
 
+    def subscribe_then_publish(
+        self,
+        pattern: str,
+        callback: LiveCallback,
+        relative_topic: str,
+        payload: dict[str, Any] | bytes,
+        done: Callable[[bool], None] | None = None,
+    ) -> None:
+        """Listen on ``pattern`` and, once the broker has confirmed that, publish; ``done``
+        says whether it went out (False: not connected, nothing sent, nothing subscribed).
+        For a signal whose answer may come at once, such as a call's first state."""
+
+    def unsubscribe(self, pattern: str) -> None: ...
+
     @property
     def connected(self) -> bool: ...
 
@@ -160,6 +174,30 @@ class MqttGateway:
     def publish(self, relative_topic: str, payload: dict[str, Any] | bytes) -> None:
         self.bus.publish(self.topics.all(relative_topic), payload, qos=1)
 
+    def subscribe_then_publish(
+        self,
+        pattern: str,
+        callback: LiveCallback,
+        relative_topic: str,
+        payload: dict[str, Any] | bytes,
+        done: Callable[[bool], None] | None = None,
+    ) -> None:
+        # On the worker thread: the subscription waits for the broker's SUBACK, which must not
+        # freeze the screen. A signal is not queued while disconnected: sent minutes later it
+        # would ring a flat long after the visitor left.
+        def work() -> None:
+            sent = self.bus.wait_connected(self.timeout)
+            if sent:
+                self.subscribe(pattern, callback)
+                self.publish(relative_topic, payload)
+            if done is not None:
+                self.dispatch(lambda: done(sent))
+
+        self._pool.submit(work)
+
+    def unsubscribe(self, pattern: str) -> None:
+        self.bus.unsubscribe(self.topics.all(pattern))
+
 
 class LocalGateway:
     """In-process stand-in: API methods are plain functions, publishes go to local subscribers.
@@ -224,6 +262,26 @@ class LocalGateway:
 
     def publish(self, relative_topic: str, payload: dict[str, Any] | bytes) -> None:
         self.published.append((relative_topic, payload))
+
+    def subscribe_then_publish(
+        self,
+        pattern: str,
+        callback: LiveCallback,
+        relative_topic: str,
+        payload: dict[str, Any] | bytes,
+        done: Callable[[bool], None] | None = None,
+    ) -> None:
+        if self._connected:
+            self.subscribe(pattern, callback)
+            self.publish(relative_topic, payload)
+        if done is not None:
+            done(self._connected)
+
+    def unsubscribe(self, pattern: str) -> None:
+        self._subs = [(p, cb) for p, cb in self._subs if p != pattern]
+
+    def subscribed(self, pattern: str) -> bool:
+        return any(p == pattern for p, _ in self._subs)
 
     def deliver(self, relative_topic: str, payload: Any, retained: bool = False) -> None:
         """A message arriving from the bus."""

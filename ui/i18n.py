@@ -63,6 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "call.busy": ("对方忙", "Busy"),
     "call.ended": ("通话结束", "Call ended"),
     "call.failed": ("呼叫失败: {message}", "Call failed: {message}"),
+    "call.no_core": ("主机无应答，请稍后再试", "The box did not answer; please try again"),
     # officer wall
     "officer.title": ("社区警务室 · {site}", "Community police room · {site}"),
     "officer.doors": ("门禁状态", "Doors"),

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from compound.clock import ManualClock
-from compound.messages import AccessRequest, AccessResult, encode
+from compound.messages import AccessRequest, AccessResult, canonical, encode
 from compound.model import InvalidInput
 from ui.gateway import LocalGateway
 from ui.i18n import STRINGS, Strings
 from ui.viewmodels.door import (
+    CALL_ANSWER_S,
     MAX_PIN_TRIES,
     PIN_LOCK_S,
     RESULT_SHOW_S,
@@ -100,35 +101,107 @@ def test_pin_locks_after_five_wrong_tries_and_unlocks_after_the_period(
     assert vm.status_line == "Welcome home, 张*"
 
 
-def test_dial_follows_call_states_to_door_opened(clock: ManualClock) -> None:
-    """The visitor sees each step of the call, and only this call's states."""
-    gw = LocalGateway({"call.start": lambda p: {"call_id": "c1"}})
+def dial_signals(gw: LocalGateway) -> list[dict[str, Any]]:
+    return [json.loads(canonical(p)) for t, p in gw.published if t == "intercom/b3-e2/call"]
+
+
+def test_dial_signals_on_own_door_topic_after_listening_and_follows_its_states(
+    clock: ManualClock,
+) -> None:
+    """The panel dials only on its own door's call topic (the one the broker lets it write),
+    listens on the call's state before the dial goes out, and shows only this call's states."""
+    gw = LocalGateway()
+    original = gw.publish
+    listening_at_publish: list[bool] = []
+
+    def publish(topic: str, payload: Any) -> None:
+        call_id = payload["call_id"]
+        listening_at_publish.append(gw.subscribed(f"intercom/call/{call_id}/state"))
+        original(topic, payload)
+
+    gw.publish = publish  # type: ignore[method-assign,assignment]
     vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
     type_keys(vm, "3-2-1501")
     vm.ok()
-    assert gw.requests[-1] == ("call.start", {"door": "b3-e2", "unit": "3-2-1501"})
+    assert gw.requests == []  # no call API: a panel may not use it
+    (sig,) = dial_signals(gw)
+    assert sig == {"action": "dial", "call_id": vm.call_id, "unit": "3-2-1501", "at": clock.now()}
+    assert "door" not in sig  # the core takes the door from the topic
+    assert listening_at_publish == [True]
+    call_id = str(vm.call_id)
+    assert vm.status_line == "Calling 3-2-1501…"
+    gw.deliver(f"intercom/call/{call_id}/state", {"state": "ringing"})
     assert vm.status_line == "Ringing 3-2-1501…"
     gw.deliver("intercom/call/other/state", {"state": "busy"})
     assert vm.status_line == "Ringing 3-2-1501…"
-    gw.deliver("intercom/call/c1/state", {"state": "answered"})
+    gw.deliver(f"intercom/call/{call_id}/state", {"state": "answered"})
     assert vm.status_line == "3-2-1501 answered"
-    gw.deliver("intercom/call/c1/state", {"state": "door_opened"})
+    gw.deliver(f"intercom/call/{call_id}/state", {"state": "door_opened"})
     assert vm.status_line == "Door opened, please come in"
     assert vm.call_id is None
+    assert not gw.subscribed(f"intercom/call/{call_id}/state")  # stops listening when done
 
 
-def test_dial_refuses_a_malformed_room_and_reports_missing_intercom(clock: ManualClock) -> None:
-    """A typo gets the model's message; a box without the intercom says so instead of failing."""
+def test_hangup_and_emergency_signal_on_own_door_topic(clock: ManualClock) -> None:
+    """Hanging up names the panel's own call; the emergency button is a signal on the same
+    topic, confirmed when the officer's station rings."""
+    gw = LocalGateway()
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    type_keys(vm, "3-2-1501")
+    vm.ok()
+    call_id = str(vm.call_id)
+    gw.deliver(f"intercom/call/{call_id}/state", {"state": "ringing"})
+    vm.hangup()
+    assert dial_signals(gw)[-1] == {"action": "hangup", "call_id": call_id, "at": clock.now()}
+    assert vm.status_line == "Call ended" and vm.call_id is None
+    vm.emergency()
+    sig = dial_signals(gw)[-1]
+    assert sig["action"] == "emergency" and set(sig) == {"action", "call_id", "at"}
+    gw.deliver(f"intercom/call/{sig['call_id']}/state", {"state": "ringing"})
+    assert vm.status_line == Strings("en")("door.emergency_sent") and vm.message_kind == "ok"
+    assert gw.requests == []
+
+
+def test_refused_dial_shows_the_cores_reason(clock: ManualClock) -> None:
+    """The core answers a refused dial on the call's state; the visitor reads why."""
+    gw = LocalGateway()
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    type_keys(vm, "4-1-0101")
+    vm.ok()
+    call_id = str(vm.call_id)
+    reason = "4-1-0101 cannot be called from door b3-e2"
+    gw.deliver(f"intercom/call/{call_id}/state", {"state": "failed", "reason": reason})
+    assert vm.status_line == f"Call failed: {reason}"
+    assert vm.call_id is None and vm.call_state == ""
+
+
+def test_dial_refuses_a_malformed_room_and_gives_up_on_a_silent_core(clock: ManualClock) -> None:
+    """A typo gets the model's message and sends nothing; a dial the core never answers is
+    given up (and hung up, in case it rang late) instead of "Calling…" forever; with the bus
+    down nothing is sent at all."""
     gw = LocalGateway()
     vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
     type_keys(vm, "1501")
     vm.ok()
     assert "building-entrance-room" in vm.status_line
-    assert gw.requests == []
+    assert gw.published == []
     type_keys(vm, "3-2-1501")
     vm.ok()
-    assert "Not available" in vm.status_line
-    assert vm.call_state == ""
+    call_id = str(vm.call_id)
+    clock.advance(CALL_ANSWER_S - 0.5)
+    vm.tick()
+    assert vm.call_state == "dialing"
+    clock.advance(1.0)
+    vm.tick()
+    assert vm.call_state == "" and "did not answer" in vm.status_line
+    assert dial_signals(gw)[-1]["action"] == "hangup"
+    assert dial_signals(gw)[-1]["call_id"] == call_id
+    gw.set_connected(False)
+    sent = len(gw.published)
+    type_keys(vm, "3-2-1501")
+    vm.ok()
+    assert len(gw.published) == sent
+    assert vm.call_state == "" and "did not answer" in vm.status_line
 
 
 def test_banner_tracks_bus_core_and_devices_and_keeps_state(clock: ManualClock) -> None:

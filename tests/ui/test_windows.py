@@ -105,7 +105,8 @@ def test_door_panel_dials_a_room_by_touch_and_the_indoor_station_opens(
 ) -> None:
     """A visitor dials 3-2-1501 on the keypad; the flat's indoor station (the MQTT simulator)
     rings, answers and unlocks; the panel says the door opened, and the core unlocked this door
-    and no other."""
+    and no other. The panel signalled only on its own door's call topic, never by the call API;
+    a flat this door does not serve gets the core's refusal on screen."""
     from firmware_bridge.simulators import VirtualIndoorStation
     from ui.app import build_role
     from ui.i18n import Strings
@@ -118,6 +119,10 @@ def test_door_panel_dials_a_room_by_touch_and_the_indoor_station_opens(
     watch.subscribe(
         site.topics.all("door/+/cmd"), lambda m: commands.append(m.topic.split("/")[-2])
     )
+    signals: list[str] = []
+    watch.subscribe(site.topics.all("intercom/+/call"), lambda m: signals.append(m.topic))
+    api_calls: list[str] = []
+    watch.subscribe(site.topics.all("api/#"), lambda m: api_calls.append(m.topic))
     gw = gateway(site, "door")
     try:
         built = build_role("door", gw, Strings("en"), SystemClock(), door="b3-e2")
@@ -136,5 +141,13 @@ def test_door_panel_dials_a_room_by_touch_and_the_indoor_station_opens(
         assert station.rings and station.rings[0].get("call_id")
         driver.pump(0.3)
         assert commands and set(commands) == {"b3-e2"}
+        assert signals == [site.topics.intercom_call("b3-e2")]
+        assert not [t for t in api_calls if "/api/call." in t or "/api/emergency" in t]
+        for k in "1-1-0101":
+            driver.tap(keys[k])
+        driver.tap(root.ids.ok)
+        driver.until(lambda: "Call failed" in root.status_text, what="refused dial")
+        assert "cannot be called from door b3-e2" in root.status_text
+        assert len(station.rings) == 1
     finally:
         gw.stop()

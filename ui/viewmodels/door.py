@@ -4,6 +4,11 @@ The panel is a reader like any other: a PIN goes to the core as an access reques
 ``access/<door>/request`` and the core's ``access/<door>/result`` says what happened. Wrong PINs
 are counted here too, so that after ``MAX_PIN_TRIES`` the keypad refuses PINs for a while
 without asking the core; the core's own decision stays the authority.
+
+Calls (dial, hang up, the emergency button) go on the panel's own ``intercom/<door>/call``, the
+only call topic the broker lets it write; the core takes the door from the topic. The panel
+picks the call id and listens on ``intercom/call/<id>/state`` before it dials, so the first
+state (ringing, or failed with the core's reason) cannot be missed.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from ui.viewmodels.base import Availability, Observable
 MAX_PIN_TRIES = 5
 PIN_LOCK_S = 120.0
 RESULT_SHOW_S = 6.0
-FINAL_CALL_STATES = ("door_opened", "rejected", "no_answer", "busy", "ended")
+FINAL_CALL_STATES = ("door_opened", "rejected", "no_answer", "busy", "ended", "failed")
+CALL_ANSWER_S = 5.0  # no first state from the core within this: the call is given up
 QR_SCAN_S = 0.5  # preview frames are looked at for a QR code at most this often
 QR_REPEAT_S = 10.0  # a pass held up to the camera is sent once, not on every frame
 PASS_MAX_LEN = 128  # what an access request carries
@@ -106,6 +112,10 @@ class DoorPanelVM(Observable):
         self.call_id: str | None = None
         self.call_unit = ""
         self.call_state = ""
+        self.call_deadline = 0.0  # while "dialing": when to give up waiting for the core
+        self.call_sent = False  # the dial of call_id went out
+        self.emergency_id: str | None = None
+        self.emergency_deadline = 0.0
         self.pin_failures = 0
         self.locked_until = 0.0
         self._pending_pin: str | None = None
@@ -122,7 +132,6 @@ class DoorPanelVM(Observable):
         gateway.subscribe(f"face/{self.camera}/frame", self._on_frame)
         gateway.subscribe(f"face/{self.camera}/result", self._on_face)
         gateway.subscribe("notice", self._on_notice)
-        gateway.subscribe("intercom/call/+/state", self._on_call_state)
 
     def load(self) -> None:
         self.gw.request("door.list", {}, self._on_doors)
@@ -163,7 +172,17 @@ class DoorPanelVM(Observable):
         return max(0, int(self.locked_until - self.clock.now() + 0.999))
 
     def tick(self) -> None:
-        """Called once a second by the screen: expiring messages and the lock countdown."""
+        """Called once a second by the screen: expiring messages, the lock countdown, and calls
+        the core never answered."""
+        now = self.clock.now()
+        if self.call_id and self.call_state == "dialing" and now >= self.call_deadline:
+            self._give_up(self.call_id)
+            self.call_id, self.call_state = None, ""
+            self._say(lambda: self.t("call.no_core"), "bad")
+        if self.emergency_id and now >= self.emergency_deadline:
+            self._give_up(self.emergency_id)
+            self.emergency_id = None
+            self._say(lambda: self.t("call.no_core"), "bad")
         self.changed()
 
     @property
@@ -266,6 +285,16 @@ class DoorPanelVM(Observable):
 
     # -- intercom --------------------------------------------------------------------------
 
+    def _call_topic(self) -> str:
+        return f"intercom/{self.door}/call"
+
+    @staticmethod
+    def _state_topic(call_id: str) -> str:
+        return f"intercom/call/{call_id}/state"
+
+    def _signal(self, action: str, call_id: str, **more: str) -> dict[str, Any]:
+        return {"action": action, "call_id": call_id, "at": self.clock.now(), **more}
+
     def dial(self) -> None:
         try:
             unit = UnitAddress.parse(self.entry)
@@ -273,62 +302,107 @@ class DoorPanelVM(Observable):
             self.entry = ""
             self._say(str(e), "bad")
             return
+        if self.call_id:
+            self.hangup()
         self.entry = ""
+        call_id = new_id()
         self.call_unit = str(unit)
-        self.call_id = None
+        self.call_id = call_id
         self.call_state = "dialing"
+        self.call_sent = False
+        self.call_deadline = self.clock.now() + CALL_ANSWER_S
         self.changed()
-        self.gw.request("call.start", {"door": self.door, "unit": str(unit)}, self._on_call_started)
+        self.gw.subscribe_then_publish(
+            self._state_topic(call_id),
+            self._on_call_state,
+            self._call_topic(),
+            self._signal("dial", call_id, unit=str(unit)),
+            lambda sent: self._on_dial_sent(call_id, sent),
+        )
 
-    def _on_call_started(self, reply: Reply) -> None:
-        if reply.ok and isinstance(reply.result, dict) and reply.result.get("call_id"):
-            self.call_id = str(reply.result["call_id"])
-            if self.call_state == "dialing":
-                self.call_state = "ringing"
-            self.changed()
+    def _on_dial_sent(self, call_id: str, sent: bool) -> None:
+        if call_id != self.call_id:
+            # Hung up before the dial went out: end it now that the core may have it.
+            if sent:
+                self._give_up(call_id)
             return
-        self.call_state = ""
-        self._say(self._failed(reply), "bad")
+        self.call_sent = sent
+        if not sent:
+            self.call_id, self.call_state = None, ""
+            self._say(lambda: self.t("call.no_core"), "bad")
+
+    def _give_up(self, call_id: str) -> None:
+        """Stop listening to a call and tell the core to end it, in case it did ring."""
+        self.gw.unsubscribe(self._state_topic(call_id))
+        self.gw.publish(self._call_topic(), self._signal("hangup", call_id))
 
     def _on_call_state(self, live: Live) -> None:
         if len(live.levels) != 4 or live.levels[2] != self.call_id:
             return
         body = live.json()
-        state = (
-            body.get("state") if isinstance(body, dict) else live.payload.decode(errors="ignore")
-        )
+        if not isinstance(body, dict):
+            return
+        state = body.get("state")
         if state not in ("ringing", "answered", *FINAL_CALL_STATES):
             return
         self.call_state = str(state)
         if state in FINAL_CALL_STATES:
-            kind = "ok" if state == "door_opened" else "bad"
-            unit = self.call_unit
-            self._say(lambda: self.t(f"call.{state}", unit=unit), kind)
-            self.call_state = ""
-            self.call_id = None
+            self.gw.unsubscribe(self._state_topic(live.levels[2]))
+            self.call_state, self.call_id = "", None
+            if state == "failed":
+                reason = str(body.get("reason") or "")
+                self._say(lambda: self.t("call.failed", message=reason), "bad")
+            else:
+                kind = "ok" if state == "door_opened" else "bad"
+                unit = self.call_unit
+                self._say(lambda: self.t(f"call.{state}", unit=unit), kind)
         self.changed()
 
-    def _failed(self, reply: Reply) -> Callable[[], str]:
-        def render() -> str:
-            text = self.t("unavailable") if reply.unavailable else reply.error
-            return self.t("call.failed", message=text)
-
-        return render
-
     def hangup(self) -> None:
-        if self.call_id:
-            self.gw.request("call.hangup", {"call_id": self.call_id})
+        if self.call_id and self.call_sent:
+            self._give_up(self.call_id)
+        elif self.call_id:
+            # Not yet sent: _on_dial_sent ends it once it is out, so the hangup cannot
+            # overtake the dial.
+            self.gw.unsubscribe(self._state_topic(self.call_id))
         self.call_state, self.call_id = "", None
         self._say(lambda: self.t("call.ended"))
 
     def emergency(self) -> None:
-        def done(reply: Reply) -> None:
-            if reply.ok:
-                self._say(lambda: self.t("door.emergency_sent"), "ok")
-            else:
-                self._say(self._failed(reply), "bad")
+        call_id = new_id()
+        self.emergency_id = call_id
+        self.emergency_deadline = self.clock.now() + CALL_ANSWER_S
+        self._say(lambda: self.t("working"))
+        self.gw.subscribe_then_publish(
+            self._state_topic(call_id),
+            self._on_emergency_state,
+            self._call_topic(),
+            self._signal("emergency", call_id),
+            lambda sent: self._on_emergency_sent(call_id, sent),
+        )
 
-        self.gw.request("emergency.call", {"door": self.door}, done)
+    def _on_emergency_sent(self, call_id: str, sent: bool) -> None:
+        if not sent and call_id == self.emergency_id:
+            self.emergency_id = None
+            self._say(lambda: self.t("call.no_core"), "bad")
+
+    def _on_emergency_state(self, live: Live) -> None:
+        if len(live.levels) != 4 or live.levels[2] != self.emergency_id:
+            return
+        body = live.json()
+        state = body.get("state") if isinstance(body, dict) else None
+        if state in ("ringing", "answered"):
+            self._say(lambda: self.t("door.emergency_sent"), "ok")
+        elif state == "failed" and isinstance(body, dict):
+            reason = str(body.get("reason") or "")
+            self._say(lambda: self.t("call.failed", message=reason), "bad")
+        elif state in FINAL_CALL_STATES:
+            self._say(lambda: self.t(f"call.{state}", unit=""), "bad")
+        else:
+            return
+        # Sent (or refused): the officer's station carries it on; the panel stops waiting.
+        self.gw.unsubscribe(self._state_topic(live.levels[2]))
+        self.emergency_id = None
 
     # -- camera ----------------------------------------------------------------------------
 
