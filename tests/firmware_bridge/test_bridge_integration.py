@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -338,3 +339,33 @@ def test_door_driven_by_entrance_mcu(rig: Rig) -> None:
     finally:
         bridge.stop()
         mcu3.stop()
+
+
+def test_entrance_mcu_dial_rings_the_flat_and_its_station_opens_this_door(rig: Rig) -> None:
+    """A room dialled on the entrance MCU's keypad reaches the core as a call signal on the
+    MCU's door's own call topic (the only one the bridge's ACL lets it write for that door);
+    the flat's station answers and the core opens that door's coil. The emergency button rings
+    the officer for the same door."""
+    from compound.intercom import Intercom
+    from firmware_bridge.simulators import VirtualIndoorStation
+
+    ic = next(e for e in rig.core.extensions if isinstance(e, Intercom))
+    ic.api_station_add({"station": "st-1501", "unit": "3-2-1501"})
+    station = VirtualIndoorStation(rig.bus("station"), "st-1501", "3-2-1501", 0.1)
+    station.start()
+    time.sleep(0.2)  # the station's subscription is confirmed
+    before = len(rig.board.history)
+    rig.mcu.dial("1501")
+    signal = wait_for(lambda: rig.messages("intercom/d1/call"), what="call signal")
+    body = json.loads(signal[0].payload)
+    assert body["action"] == "dial" and body["room"] == "1501" and "door" not in body
+    wait_for(lambda: station.rings, what="ring")
+    assert station.rings[0]["door"] == "d1" and station.rings[0]["call_id"] == body["call_id"]
+    change = wait_for(
+        lambda: [c for c in rig.board.history[before:] if c.channel == 0 and c.on], what="coil"
+    )
+    assert change
+    rig.mcu.emergency()
+    ring = wait_for(lambda: rig.messages("intercom/unit/officer/ring"), what="officer ring")
+    assert json.loads(ring[0].payload)["door"] == "d1"
+    assert rig.core.counters["intercom.bad_call"] == 0
