@@ -13,10 +13,10 @@ per client: a door adapter may publish only under ``door/<its door>/``, only the
 | door/<door>/event                      | door adapter          | no       | contact, exit button, alarms  |
 | access/<door>/request                  | reader, face service  | no       | a credential shown at a door  |
 | access/<door>/result                   | core                  | no       | grant or deny, with reason    |
-| intercom/<door>/call                   | door panel, bridge    | no       | a visitor dials a room        |
+| intercom/<door>/call                   | that door's panel/MCU | no       | dial, hang up, emergency      |
 | intercom/unit/<unit>/ring              | core                  | no       | indoor stations of that unit  |
 | intercom/station/<station>/reply       | indoor station        | no       | answer, reject, unlock        |
-| intercom/call/<call id>/state          | core                  | no       | ringing, answered, ...        |
+| intercom/call/<call id>/state          | core                  | no       | ringing, ..., failed (reason) |
 | face/<camera>/result                   | face service          | no       | who the camera sees           |
 | face/<camera>/frame                    | face service          | no       | JPEG preview for panels       |
 | device/<client>/availability           | every client          | yes      | online / offline (last will)  |
