@@ -46,6 +46,8 @@ ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station")
 # look inside API parameters, but it can hold a panel to one door's topic, and the core takes
 # the calling door from that topic.
 PANEL_METHODS = ("door.list", "notice.list")
+# Call methods that name the door in their parameters: for the consoles only, never a panel.
+CONSOLE_CALL_METHODS = ("call.start", "call.hangup", "emergency.call")
 # API methods the face service serves (compound/face/service.py); the manager console calls
 # them for enrolment. The face service itself calls no API method.
 FACE_METHODS = ("face.enroll", "face.quality", "face.delete")
@@ -85,6 +87,11 @@ def check_device(d: Device) -> None:
         raise InvalidInput(f"a {d.role} needs the doors it serves (--door ID, repeatable)")
     if d.role == "panel" and len(d.doors) != 1:
         raise InvalidInput("a door panel stands at exactly one door (--door ID)")
+    if d.role == "panel" and set(d.methods) & set(CONSOLE_CALL_METHODS):
+        raise InvalidInput(
+            "a door panel places calls on its own door's call topic; "
+            f"{', '.join(CONSOLE_CALL_METHODS)} are for consoles"
+        )
     if d.role == "station":
         if d.unit is None:
             raise InvalidInput("an indoor station needs its unit (--unit 3-2-1501)")
