@@ -235,7 +235,9 @@ def test_events_follow_prints_new_events_as_they_are_logged(db: Path) -> None:
     env = {**os.environ, "COMPOUND_DB": str(db)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "compound.cli", "events", "--follow", "--json", "--door", "gate"],
-        stdout=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         time.sleep(1.5)
