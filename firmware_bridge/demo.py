@@ -112,43 +112,34 @@ class HardwareDemo:
         self.mcu.card(10001)
         if not self._wait(1.0):
             return False
-        self._contact("b3-e2", True)
-        if not self._wait(1.0):
-            return False
-        self._contact("b3-e2", False)
-        return self._wait(1.0)
+        return self._open_for("b3-e2", 1.0)
 
     def _exit(self, b: VirtualRelayBoard) -> bool:
-        i = self.door_index["b1-e1"]
-        b.set_input(3 * i + 1, True)
-        if not self._wait(0.3):
-            return False
-        b.set_input(3 * i + 1, False)
-        self._contact("b1-e1", True)
-        if not self._wait(1.0):
-            return False
-        self._contact("b1-e1", False)
-        return self._wait(1.0)
+        return self._exit_and_walk(b, "b1-e1", open_for=1.0)
 
     def _held(self, b: VirtualRelayBoard) -> bool:
-        i = self.door_index["b2-e1"]
+        # Left open longer than the door's held-open time: the alarm follows.
+        return self._exit_and_walk(b, "b2-e1", open_for=5.0)
+
+    def _exit_and_walk(self, b: VirtualRelayBoard, door: str, open_for: float) -> bool:
+        """Someone presses the exit button, opens the door, and closes it ``open_for`` later."""
+        i = self.door_index[door]
         b.set_input(3 * i + 1, True)
         if not self._wait(0.3):
             return False
         b.set_input(3 * i + 1, False)
-        self._contact("b2-e1", True)
-        if not self._wait(5.0):
+        return self._open_for(door, open_for)
+
+    def _open_for(self, door: str, seconds: float) -> bool:
+        self._contact(door, True)
+        if not self._wait(seconds):
             return False
-        self._contact("b2-e1", False)
+        self._contact(door, False)
         return self._wait(1.0)
 
     def _forced(self, b: VirtualRelayBoard) -> bool:
         # Not the gate: the face demo keeps opening that one with residents' faces.
-        self._contact("b1-e1", True)
-        if not self._wait(1.0):
-            return False
-        self._contact("b1-e1", False)
-        return self._wait(1.0)
+        return self._open_for("b1-e1", 1.0)
 
     def _fire(self, b: VirtualRelayBoard) -> bool:
         b.set_input(FIRE_INPUT, True)
