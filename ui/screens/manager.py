@@ -18,7 +18,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from ui.gateway import Live
 from ui.qr import qr_texture
-from ui.viewmodels.manager import RENTAL_CLASSES, TENANT_LAYERS, ManagerVM
+from ui.viewmodels.manager import RENTAL_CLASSES, ROLES, TENANT_LAYERS, ManagerVM
 
 Builder.load_file(str(Path(__file__).with_name("manager.kv")))
 
@@ -61,6 +61,7 @@ class ManagerScreen(BoxLayout):
     l_class = StringProperty("")
     class_values = ListProperty([])
     layer_values = ListProperty([])
+    role_values = ListProperty([])
     people_title = StringProperty("")
     people_text = StringProperty("")
     quality_text = StringProperty("")
@@ -112,7 +113,7 @@ class ManagerScreen(BoxLayout):
         form = {
             "name": ids.f_name.text,
             "unit": ids.f_unit.text,
-            "role": ids.f_role.text,
+            "role": _code(ids.f_role.text),
             "id_number": ids.f_id_number.text,
             "lease_start": ids.f_lease_start.text,
             "lease_end": ids.f_lease_end.text,
@@ -145,9 +146,11 @@ class ManagerScreen(BoxLayout):
         self.l_class = f"{t('manager.rental_class')} / {t('manager.tenant_layer')}"
         self.class_values = ["-"] + [f"{c} {w}" for c, w in RENTAL_CLASSES.items()]
         self.layer_values = ["-"] + [f"{c} {w}" for c, w in TENANT_LAYERS.items()]
+        self.role_values = [f"{c} {w}" for c, w in ROLES.items()]
         self.people_title = f"{t('manager.tab_people')} ({len(vm.people)})"
         self.people_text = "\n".join(
-            f"#{p['id']}  {p['name']}  {p['unit']}  {p['role']}" for p in vm.people[-18:]
+            f"#{p['id']}  {p['name']}  {p['unit']}  {t('role.' + str(p['role']))}"
+            for p in vm.people[-18:]
         )
         self.quality_text = t("manager.quality", text=vm.quality) if vm.quality else ""
         self.quality_ok = vm.quality_ok

@@ -14,10 +14,10 @@ from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
 
-ROLES = ("owner", "family", "tenant", "visitor")
 # The core's codes, and the words the police use for them (以房管人).
 RENTAL_CLASSES = {"focus": "重点户", "general": "一般户", "trusted": "放心户"}
 TENANT_LAYERS = {"focus": "重点层", "watch": "关注层", "stable": "稳定层"}
+ROLES = {"owner": "业主", "family": "家庭成员", "tenant": "租户", "visitor": "访客"}
 CSV_FIELDS = (
     "name",
     "unit",
