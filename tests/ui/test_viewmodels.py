@@ -396,3 +396,21 @@ def test_face_service_verdict_is_shown_but_not_over_a_welcome(clock: ManualClock
     clock.advance(RESULT_SHOW_S)
     gw.deliver("face/b3-e2/result", result)
     assert vm.status_line == "Not recognised, please use card, PIN or call"
+
+
+def test_alarm_lines_name_the_kind_in_chinese_and_keep_the_detail(clock: ManualClock) -> None:
+    """The officer reads Chinese; the rule's own figures must still be on the line."""
+    strings = Strings("zh")
+    vm = OfficerVM(LocalGateway({}), strings, clock)
+    alarm = {
+        "raised_at": clock.now(),
+        "severity": "high",
+        "kind": "forced_open",
+        "message": "b2-e1: door forced open",
+    }
+    line = vm.alarm_line(alarm)
+    assert "[高]" in line and "强行开门" in line and "b2-e1: door forced open" in line
+    strings.toggle()
+    assert "[high]" in vm.alarm_line(alarm) and "强行开门" not in vm.alarm_line(alarm)
+    unknown = {**alarm, "kind": "something_new", "message": "detail"}
+    assert vm.alarm_line(unknown).endswith("detail")

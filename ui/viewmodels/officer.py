@@ -250,11 +250,17 @@ class OfficerVM(Observable):
         who = self.person_name(e.get("person_id")) if e.get("person_id") is not None else "—"
         door = self.doors.get(str(e.get("door_id")))
         where = door.name if door else str(e.get("door_id") or "")
-        return f"{at}  {verdict}  {who}  {where}  {data.get('kind', '')}"
+        kind = str(data.get("kind", ""))
+        return f"{at}  {verdict}  {who}  {where}  {self.t('cred.' + kind) if kind else ''}"
 
     def alarm_line(self, a: dict[str, Any]) -> str:
         at = time.strftime("%H:%M:%S", time.localtime(float(a.get("raised_at") or 0)))
-        return f"{at}  [{a.get('severity', '')}]  {a.get('message', '')}"
+        severity = self.t(f"severity.{a.get('severity', '')}")
+        # Known kinds are named in the screen's language; the core's own message (English,
+        # with the figures) stays as the detail, so nothing the rule said is lost.
+        kind = self.t(f"alarm.{a.get('kind', '')}")
+        label = "" if kind.startswith("alarm.") or self.t.lang != "zh" else f"{kind}  "
+        return f"{at}  [{severity}]  {label}{a.get('message', '')}"
 
     @property
     def banner(self) -> str:
