@@ -163,6 +163,14 @@ class Intercom:
         if sig.action == "hangup":
             self.hangup_from(door, sig.call_id)
             return
+        if abs(self.core.clock.now() - sig.at) > self.core.config.core.request_max_age_s:
+            # A dial held back and sent later (or a clock far off) would ring a flat long after
+            # the visitor left; refused like a stale access request.
+            self.core.counters["intercom.stale_call"] += 1
+            with self.lock:
+                self._remember_refused(sig.call_id)
+            self._failed(sig.call_id, door, "stale call signal: check the panel's clock")
+            return
         with self.lock:
             if self.known_id(sig.call_id):
                 # A replay, or a caller reusing an id: the call it names (perhaps another

@@ -207,3 +207,16 @@ def test_emergency_signal_rings_the_officer_for_the_topics_door(
     ring = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_ring("officer")])
     body = json.loads(ring[0].payload)
     assert body["call_id"] == "e1" and body["door"] == "d2" and body["emergency"] is True
+
+
+def test_stale_dial_rings_nobody(setup: Any, topics: Topics, clock: ManualClock) -> None:
+    """A dial held back and delivered a minute later must not ring a flat after the visitor
+    has gone; the panel is told why on the call's own state topic."""
+    core, ic, watcher, seen = setup
+    old = signal("dial", "late1", clock, unit="3-2-1501")
+    clock.advance(60)
+    watcher.publish(topics.intercom_call("d1"), old)
+    msg = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_call_state("late1")])
+    assert "stale" in json.loads(msg[0].payload)["reason"]
+    assert core.counters["intercom.stale_call"] == 1 and not ic.calls
+    assert not [m for m in seen if "/intercom/unit/" in m.topic]
