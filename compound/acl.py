@@ -15,7 +15,8 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |         |                                                   | face/+/frame                     |
 | panel   | api/door.list|notice.list, intercom/<door>/call   | own replies, access/<door>/result|
 |         | (dial, hang up, emergency), access/<door>/request | face/<camera>/frame|result,      |
-|         |                                                   | notice, call states, availability|
+|         |                                                   | notice, own door's call states,  |
+|         |                                                   | availability                     |
 | bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
 |         | intercom/<door>/call                              |                                  |
 | relay   | door/<door>/state|event|ack                       | door/<door>/cmd                  |
@@ -120,7 +121,7 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.all("events/#")),
             Rule("read", t.door_state("+")),
             Rule("read", t.access_result("+")),
-            Rule("read", t.intercom_call_state("+")),
+            Rule("read", t.intercom_call_state("+", "+")),
             Rule("read", t.availability("+")),
             Rule("read", t.notice),
             # the enrolment screen previews the camera it enrols from
@@ -136,7 +137,9 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.reply(d.name, "#")),
             Rule("read", t.access_result(door)),
             Rule("read", t.notice),
-            Rule("read", t.intercom_call_state("+")),
+            # Its own door's calls only: which flats are called from other doors is not its
+            # business, and the call id it listens on is its own choice.
+            Rule("read", t.intercom_call_state(door, "+")),
             Rule("read", t.availability("+")),
         ]
         # The panel shows its camera's preview and the face service's verdict; without

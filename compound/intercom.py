@@ -5,7 +5,7 @@ entrance MCU places, ends and raises emergency calls on its own door's ``interco
 (an ``IntercomCall``); the broker lets a device write only its own door's topic, and the door of
 a call is taken from that topic, never from the body, so a compromised panel can neither ring a
 flat as if from another door nor hang up another door's call. The call id is the caller's, so
-it listens on ``intercom/call/<id>/state`` before it dials; a refused dial ends there in a
+it listens on ``intercom/<door>/call/<id>/state`` before it dials; a refused dial ends there in a
 "failed" state with the reason. The bus API (``call.start``, ``call.hangup``,
 ``emergency.call``) is for the officer's and managers' consoles, which the ACL trusts with it.
 The core rings every station registered for the unit (``intercom/unit/<unit>/ring``), listens
@@ -225,7 +225,7 @@ class Intercom:
             "reason": reason,
             "at": self.core.clock.now(),
         }
-        self.core.bus.publish(self.core.topics.intercom_call_state(call_id), body)
+        self.core.bus.publish(self.core.topics.intercom_call_state(door, call_id), body)
 
     def api_start(self, p: dict[str, Any]) -> dict[str, Any]:
         call = self.start_call(
@@ -388,7 +388,7 @@ class Intercom:
             "stations": self.stations(call.group),
             # The station shows the visitor from the door camera's preview frames.
             "frame_topic": t.face_frame(call.door),
-            "state_topic": t.intercom_call_state(call.id),
+            "state_topic": t.intercom_call_state(call.door, call.id),
         }
         self.core.bus.publish(t.intercom_ring(call.group), body)
 
@@ -421,7 +421,7 @@ class Intercom:
             body["station"] = call.answered_by
         if call.forwarded_to:
             body["forwarded_to"] = call.forwarded_to
-        self.core.bus.publish(self.core.topics.intercom_call_state(call.id), body)
+        self.core.bus.publish(self.core.topics.intercom_call_state(call.door, call.id), body)
 
     def _end(self, call: Call, outcome: str) -> None:
         now = self.core.clock.now()

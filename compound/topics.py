@@ -16,7 +16,7 @@ per client: a door adapter may publish only under ``door/<its door>/``, only the
 | intercom/<door>/call                   | that door's panel/MCU | no       | dial, hang up, emergency      |
 | intercom/unit/<unit>/ring              | core                  | no       | indoor stations of that unit  |
 | intercom/station/<station>/reply       | indoor station        | no       | answer, reject, unlock        |
-| intercom/call/<call id>/state          | core                  | no       | ringing, ..., failed (reason) |
+| intercom/<door>/call/<call id>/state   | core                  | no       | ringing, ..., failed (reason) |
 | face/<camera>/result                   | face service          | no       | who the camera sees           |
 | face/<camera>/frame                    | face service          | no       | JPEG preview for panels       |
 | device/<client>/availability           | every client          | yes      | online / offline (last will)  |
@@ -82,8 +82,9 @@ class Topics:
     def intercom_reply(self, station: str) -> str:
         return f"{self.root}/intercom/station/{station}/reply"
 
-    def intercom_call_state(self, call_id: str) -> str:
-        return f"{self.root}/intercom/call/{call_id}/state"
+    def intercom_call_state(self, door: str, call_id: str) -> str:
+        """Under the calling door, so the ACL can let a panel read its own door's calls only."""
+        return f"{self.root}/intercom/{door}/call/{call_id}/state"
 
     # face service
     def face_result(self, camera: str) -> str:

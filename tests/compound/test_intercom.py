@@ -188,13 +188,15 @@ def test_refused_dial_is_told_on_the_call_state(
     with a reason the visitor can act on, and rings nobody."""
     core, ic, watcher, seen = setup
     watcher.publish(topics.intercom_call("d1"), signal("dial", "f1", clock, unit="4-1-0101"))
-    msg = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_call_state("f1")])
+    state_topic = topics.intercom_call_state("d1", "f1")  # under the calling door
+    msg = wait_for(lambda: [m for m in seen if m.topic == state_topic])
     body = json.loads(msg[0].payload)
     assert body["state"] == "failed" and "cannot be called from door d1" in body["reason"]
     assert core.counters["intercom.dial_refused"] == 1 and not ic.calls
     assert not [m for m in seen if "/intercom/unit/" in m.topic]
     watcher.publish(topics.intercom_call("nodoor"), signal("dial", "f2", clock, room="1501"))
-    msg = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_call_state("f2")])
+    state_topic = topics.intercom_call_state("nodoor", "f2")  # under the calling door
+    msg = wait_for(lambda: [m for m in seen if m.topic == state_topic])
     assert "unknown door" in json.loads(msg[0].payload)["reason"]
 
 
@@ -216,7 +218,8 @@ def test_stale_dial_rings_nobody(setup: Any, topics: Topics, clock: ManualClock)
     old = signal("dial", "late1", clock, unit="3-2-1501")
     clock.advance(60)
     watcher.publish(topics.intercom_call("d1"), old)
-    msg = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_call_state("late1")])
+    state_topic = topics.intercom_call_state("d1", "late1")  # under the calling door
+    msg = wait_for(lambda: [m for m in seen if m.topic == state_topic])
     assert "stale" in json.loads(msg[0].payload)["reason"]
     assert core.counters["intercom.stale_call"] == 1 and not ic.calls
     assert not [m for m in seen if "/intercom/unit/" in m.topic]

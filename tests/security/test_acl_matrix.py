@@ -62,7 +62,7 @@ PUBLISH = [
     ("panel1", "api/person.list", False),
     ("panel1", "intercom/d2/call", False),  # cannot ring a flat as if from another door
     ("panel1", "intercom/unit/3-2-1501/ring", False),
-    ("panel1", "intercom/call/k1/state", False),
+    ("panel1", "intercom/d1/call/k1/state", False),  # only the core says how a call goes
     ("panel1", "device/core/availability", False),
     ("bridge1", "door/d1/state", True),
     ("bridge1", "door/d2/event", True),
@@ -101,7 +101,10 @@ SUBSCRIBE = [
     ("panel1", "access/d1/result", "access/d1/result", True),
     ("panel1", "face/c1/frame", "face/c1/frame", True),
     ("panel1", "notice", "notice", True),
-    ("panel1", "intercom/call/+/state", "intercom/call/k1/state", True),
+    ("panel1", "intercom/d1/call/+/state", "intercom/d1/call/k1/state", True),
+    # Which flats are called from other doors is not a panel's business.
+    ("panel1", "intercom/d2/call/+/state", "intercom/d2/call/k2/state", False),
+    ("panel1", "intercom/+/call/+/state", "intercom/d2/call/k3/state", False),
     ("panel1", "face/c1/result", "face/c1/result", True),
     ("panel1", "device/+/availability", "device/core/availability", True),
     ("panel1", "face/c2/result", "face/c2/result", False),
@@ -132,6 +135,7 @@ SUBSCRIBE = [
     ("console1", "events/#", "events/access.granted", True),
     ("console1", "door/+/state", "door/d2/state", True),
     ("console1", "face/+/frame", "face/c1/frame", True),
+    ("console1", "intercom/+/call/+/state", "intercom/d2/call/k4/state", True),
     ("console1", "door/+/cmd", "door/d1/cmd", False),
     ("console1", "access/+/request", "access/d1/request", False),
 ]

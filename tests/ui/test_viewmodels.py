@@ -116,7 +116,7 @@ def test_dial_signals_on_own_door_topic_after_listening_and_follows_its_states(
 
     def publish(topic: str, payload: Any) -> None:
         call_id = payload["call_id"]
-        listening_at_publish.append(gw.subscribed(f"intercom/call/{call_id}/state"))
+        listening_at_publish.append(gw.subscribed(f"intercom/b3-e2/call/{call_id}/state"))
         original(topic, payload)
 
     gw.publish = publish  # type: ignore[method-assign,assignment]
@@ -130,16 +130,16 @@ def test_dial_signals_on_own_door_topic_after_listening_and_follows_its_states(
     assert listening_at_publish == [True]
     call_id = str(vm.call_id)
     assert vm.status_line == "Calling 3-2-1501…"
-    gw.deliver(f"intercom/call/{call_id}/state", {"state": "ringing"})
+    gw.deliver(f"intercom/b3-e2/call/{call_id}/state", {"state": "ringing"})
     assert vm.status_line == "Ringing 3-2-1501…"
-    gw.deliver("intercom/call/other/state", {"state": "busy"})
+    gw.deliver("intercom/b3-e2/call/other/state", {"state": "busy"})
     assert vm.status_line == "Ringing 3-2-1501…"
-    gw.deliver(f"intercom/call/{call_id}/state", {"state": "answered"})
+    gw.deliver(f"intercom/b3-e2/call/{call_id}/state", {"state": "answered"})
     assert vm.status_line == "3-2-1501 answered"
-    gw.deliver(f"intercom/call/{call_id}/state", {"state": "door_opened"})
+    gw.deliver(f"intercom/b3-e2/call/{call_id}/state", {"state": "door_opened"})
     assert vm.status_line == "Door opened, please come in"
     assert vm.call_id is None
-    assert not gw.subscribed(f"intercom/call/{call_id}/state")  # stops listening when done
+    assert not gw.subscribed(f"intercom/b3-e2/call/{call_id}/state")  # stops listening when done
 
 
 def test_hangup_and_emergency_signal_on_own_door_topic(clock: ManualClock) -> None:
@@ -150,14 +150,14 @@ def test_hangup_and_emergency_signal_on_own_door_topic(clock: ManualClock) -> No
     type_keys(vm, "3-2-1501")
     vm.ok()
     call_id = str(vm.call_id)
-    gw.deliver(f"intercom/call/{call_id}/state", {"state": "ringing"})
+    gw.deliver(f"intercom/b3-e2/call/{call_id}/state", {"state": "ringing"})
     vm.hangup()
     assert dial_signals(gw)[-1] == {"action": "hangup", "call_id": call_id, "at": clock.now()}
     assert vm.status_line == "Call ended" and vm.call_id is None
     vm.emergency()
     sig = dial_signals(gw)[-1]
     assert sig["action"] == "emergency" and set(sig) == {"action", "call_id", "at"}
-    gw.deliver(f"intercom/call/{sig['call_id']}/state", {"state": "ringing"})
+    gw.deliver(f"intercom/b3-e2/call/{sig['call_id']}/state", {"state": "ringing"})
     assert vm.status_line == Strings("en")("door.emergency_sent") and vm.message_kind == "ok"
     assert gw.requests == []
 
@@ -170,7 +170,7 @@ def test_refused_dial_shows_the_cores_reason(clock: ManualClock) -> None:
     vm.ok()
     call_id = str(vm.call_id)
     reason = "4-1-0101 cannot be called from door b3-e2"
-    gw.deliver(f"intercom/call/{call_id}/state", {"state": "failed", "reason": reason})
+    gw.deliver(f"intercom/b3-e2/call/{call_id}/state", {"state": "failed", "reason": reason})
     assert vm.status_line == f"Call failed: {reason}"
     assert vm.call_id is None and vm.call_state == ""
 

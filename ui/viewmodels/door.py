@@ -7,8 +7,8 @@ without asking the core; the core's own decision stays the authority.
 
 Calls (dial, hang up, the emergency button) go on the panel's own ``intercom/<door>/call``, the
 only call topic the broker lets it write; the core takes the door from the topic. The panel
-picks the call id and listens on ``intercom/call/<id>/state`` before it dials, so the first
-state (ringing, or failed with the core's reason) cannot be missed.
+picks the call id and listens on ``intercom/<door>/call/<id>/state`` before it dials, so the
+first state (ringing, or failed with the core's reason) cannot be missed.
 """
 
 from __future__ import annotations
@@ -288,9 +288,9 @@ class DoorPanelVM(Observable):
     def _call_topic(self) -> str:
         return f"intercom/{self.door}/call"
 
-    @staticmethod
-    def _state_topic(call_id: str) -> str:
-        return f"intercom/call/{call_id}/state"
+    def _state_topic(self, call_id: str) -> str:
+        # Under this panel's own door: the broker lets a panel read no other door's calls.
+        return f"intercom/{self.door}/call/{call_id}/state"
 
     def _signal(self, action: str, call_id: str, **more: str) -> dict[str, Any]:
         return {"action": action, "call_id": call_id, "at": self.clock.now(), **more}
@@ -337,7 +337,7 @@ class DoorPanelVM(Observable):
         self.gw.publish(self._call_topic(), self._signal("hangup", call_id))
 
     def _on_call_state(self, live: Live) -> None:
-        if len(live.levels) != 4 or live.levels[2] != self.call_id:
+        if len(live.levels) != 5 or live.levels[3] != self.call_id:
             return
         body = live.json()
         if not isinstance(body, dict):
@@ -347,7 +347,7 @@ class DoorPanelVM(Observable):
             return
         self.call_state = str(state)
         if state in FINAL_CALL_STATES:
-            self.gw.unsubscribe(self._state_topic(live.levels[2]))
+            self.gw.unsubscribe(self._state_topic(live.levels[3]))
             self.call_state, self.call_id = "", None
             if state == "failed":
                 reason = str(body.get("reason") or "")
@@ -387,7 +387,7 @@ class DoorPanelVM(Observable):
             self._say(lambda: self.t("call.no_core"), "bad")
 
     def _on_emergency_state(self, live: Live) -> None:
-        if len(live.levels) != 4 or live.levels[2] != self.emergency_id:
+        if len(live.levels) != 5 or live.levels[3] != self.emergency_id:
             return
         body = live.json()
         state = body.get("state") if isinstance(body, dict) else None
@@ -401,7 +401,7 @@ class DoorPanelVM(Observable):
         else:
             return
         # Sent (or refused): the officer's station carries it on; the panel stops waiting.
-        self.gw.unsubscribe(self._state_topic(live.levels[2]))
+        self.gw.unsubscribe(self._state_topic(live.levels[3]))
         self.emergency_id = None
 
     # -- camera ----------------------------------------------------------------------------
