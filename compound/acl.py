@@ -4,6 +4,8 @@ Pure: plain values in, file text out. ``compound.devices`` keeps the devices in 
 writes the files; Mosquitto enforces them. Every client has its own user name; the ACL is written
 per user with literal topics (no ``pattern`` lines), because a client chooses its own client id
 and a rule keyed on ``%c`` would let it pick someone else's.
+Replies come under the user name (``reply/<user>/<client id>/<method>``, see ``compound.bus``),
+so each user reads ``reply/<its name>/#`` and no other's.
 
 The site is part of every topic (``compound/<site>/...``), so the file is written for one site.
 A role names what a device is; its options (doors, unit, camera) name what it is about.
@@ -11,8 +13,8 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 | role    | publishes                                         | subscribes                       |
 |---------|---------------------------------------------------|----------------------------------|
 | core    | everything under compound/<site>/, HA discovery   | everything under compound/<site>/|
-| console | api/#                                             | events/#, replies, door states,  |
-|         |                                                   | face/+/frame                     |
+| console | api/#                                             | events/#, own replies, door      |
+|         |                                                   | states, call states, face/+/frame|
 | panel   | api/door.list|notice.list, intercom/<door>/call   | own replies, access/<door>/result|
 |         | (dial, hang up, emergency), access/<door>/request | face/<camera>/frame|result,      |
 |         |                                                   | notice, own door's call states,  |
@@ -117,7 +119,8 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
     if d.role == "console":
         return own + [
             Rule("write", t.api("#")),
-            Rule("read", t.all("reply/#")),
+            # Its own replies only: the bus puts the user name before the client id.
+            Rule("read", t.reply(d.name, "#")),
             Rule("read", t.all("events/#")),
             Rule("read", t.door_state("+")),
             Rule("read", t.access_result("+")),

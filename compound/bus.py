@@ -8,7 +8,10 @@ milliseconds instead of well under one.
 
 Request/response follows MQTT v5: the request carries a response topic and correlation data as
 properties. The embedded demo broker speaks MQTT 3.1.1 only, so the same two values also travel
-in the JSON body; a server answers to whichever it finds, properties first.
+in the JSON body; a server answers to whichever it finds, properties first. A bus with a broker
+user asks for its answer on ``reply/<user>/<client id>/<method>``, so the ACL can let each user
+read its own replies by name, whatever client id it picks; without a user (the demo's broker),
+on ``reply/<client id>/<method>``.
 """
 
 from __future__ import annotations
@@ -137,7 +140,10 @@ class Bus:
         self._acked: set[int] = set()
         self._connect_mids: set[int] = set()
         self._net_thread: int | None = None
-        self._reply_prefix = topics.reply(client_id, "")
+        # With a broker user, replies come under that user's name: the ACL grants each user
+        # reply/<its name>/# literally, whatever client id it picks (a CLI's is cli-<pid>).
+        replies_to = client_id if config.username is None else f"{config.username}/{client_id}"
+        self._reply_prefix = topics.reply(replies_to, "")
         self._started = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -261,7 +267,7 @@ class Bus:
     ) -> Any:
         """Ask the core; return its result or raise ``ApiError`` (its refusal) or ``BusError``."""
         corr = new_id()
-        reply_topic = self.topics.reply(self.client_id, method)
+        reply_topic = self._reply_prefix + method
         pending = _Pending()
         with self._lock:
             self._pending[corr] = pending

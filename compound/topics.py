@@ -2,8 +2,9 @@
 
 Each topic names the thing it is about in a fixed position so that a broker ACL can be written
 per client: a door adapter may publish only under ``door/<its door>/``, only the core may write
-``door/+/cmd`` and ``access/+/result``, every client reads replies only under
-``reply/<its client id>/``. The README has the same table.
+``door/+/cmd`` and ``access/+/result``, every broker user reads replies only under
+``reply/<its user name>/`` (``reply/<user>/<client id>/<method>``; a bus without a user name,
+as in the demo, uses ``reply/<client id>/<method>``). The README has the same table.
 
 | topic                                  | who publishes         | retained | what                          |
 |----------------------------------------|-----------------------|----------|-------------------------------|
@@ -21,7 +22,7 @@ per client: a door adapter may publish only under ``door/<its door>/``, only the
 | face/<camera>/frame                    | face service          | no       | JPEG preview for panels       |
 | device/<client>/availability           | every client          | yes      | online / offline (last will)  |
 | api/<method>                           | UIs, CLI              | no       | request to the core           |
-| reply/<client>/<method>                | core                  | no       | response (MQTT v5 style)      |
+| reply/<user>/<client>/<method>         | core, face service    | no       | response (MQTT v5 style)      |
 | events/<type>                          | core                  | no       | logged events, for the UIs    |
 | notice                                 | core                  | yes      | notices for the door panels   |
 | site/lockdown                          | core                  | yes      | lockdown on/off, for devices  |

@@ -28,6 +28,7 @@ DEVICES = {
     "core": ["--role", "core"],
     "watch": ["--role", "core"],
     "console1": ["--role", "console"],
+    "console2": ["--role", "console"],
     "panel1": ["--role", "panel", "--door", "d1", "--camera", "c1"],
     "bridge1": ["--role", "bridge", "--door", "d1", "--door", "d2"],
     "relay3": ["--role", "relay", "--door", "d3"],

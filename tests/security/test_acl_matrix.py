@@ -136,6 +136,12 @@ SUBSCRIBE = [
     ("console1", "door/+/state", "door/d2/state", True),
     ("console1", "face/+/frame", "face/c1/frame", True),
     ("console1", "intercom/+/call/+/state", "intercom/d2/call/k4/state", True),
+    # Replies are named by broker user, so one manager's console cannot read another's answers
+    # (people, PINs being reset, ...) whatever client id either picks.
+    ("console1", "reply/console1/#", "reply/console1/cli-42/person.list", True),
+    ("console1", "reply/console2/#", "reply/console2/cli-42/person.list", False),
+    ("console1", "reply/#", "reply/console2/cli-43/person.list", False),
+    ("console1", "reply/cli-42/#", "reply/cli-42/person.list", False),
     ("console1", "door/+/cmd", "door/d1/cmd", False),
     ("console1", "access/+/request", "access/d1/request", False),
 ]
@@ -251,6 +257,40 @@ def test_subscribe(
         assert arrived == allowed, f"{name} subscribed to {topic_filter}: arrived={arrived}"
     finally:
         bus.stop()
+
+
+def test_request_is_answered_under_the_askers_user_only(
+    secured: SecuredBroker, observer: tuple[Bus, Seen]
+) -> None:
+    """A console's request is answered on a reply topic under its own user name, which its ACL
+    lets it read, so requests work with the shipped ACL; another console subscribed to every
+    reply topic hears none of it."""
+    core, _ = observer
+    t = secured.topics
+    asked: list[dict[str, object]] = []
+
+    def probe(params: dict[str, object]) -> dict[str, str]:
+        asked.append(params)
+        return {"secret": "for console1"}
+
+    core.serve({"acl.probe": probe})
+    spy = Seen()
+    other = secured.bus("console2", client_id=f"console2-{new_id()[:8]}")
+    other.subscribe(t.all("reply/#"), spy)
+    other.subscribe(t.all("notice"), spy)
+    other.start(timeout=10)
+    asker = secured.bus("console1", client_id=f"cli-{new_id()[:8]}")
+    asker.start(timeout=10)
+    try:
+        assert asker.request("acl.probe", {"n": 1}, timeout=5) == {"secret": "for console1"}
+        assert asked == [{"n": 1}]
+        fence = f"fence-{new_id()}".encode()
+        core.publish(t.all("notice"), fence, qos=1)
+        assert spy.wait(fence), "fence never arrived: the test cannot judge"
+        assert spy.payloads == {fence}, "console2 read console1's reply"
+    finally:
+        asker.stop()
+        other.stop()
 
 
 def test_anonymous_and_wrong_password_refused(secured: SecuredBroker) -> None:
