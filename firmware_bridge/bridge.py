@@ -463,6 +463,7 @@ class _Mcu:
     """
 
     ACK_TIMEOUT_S = 0.25
+    ATTEMPTS_AFTER_SILENCE = 2
 
     def __init__(self, bridge: Bridge, wiring: McuWiring) -> None:
         self.bridge = bridge
@@ -477,16 +478,25 @@ class _Mcu:
         self._ack_ready = threading.Condition()
 
     def write_coil(self, channel: int, on: bool) -> None:
-        """On the MCU's job thread (never its reader thread, which delivers the ack)."""
-        with self._ack_ready:
-            self._acks.pop(channel, None)
-        try:
-            self.line.write(mp.encode(mp.Frame(mp.RELAY, bytes([channel, int(on)]))))
-        except LineDown as e:
-            raise BoardDown(f"mcu {self.wiring.name}: {e}") from None
-        with self._ack_ready:
-            heard = self._ack_ready.wait_for(lambda: channel in self._acks, self.ACK_TIMEOUT_S)
-            state = self._acks.pop(channel, None)
+        """On the MCU's job thread (never its reader thread, which delivers the ack).
+
+        A RELAY frame sets a state, so sending it again is harmless: one lost frame or ack on
+        a noisy line is retried before the door is declared offline."""
+        for attempt in range(1 + self.ATTEMPTS_AFTER_SILENCE):
+            with self._ack_ready:
+                self._acks.pop(channel, None)
+            try:
+                self.line.write(mp.encode(mp.Frame(mp.RELAY, bytes([channel, int(on)]))))
+            except LineDown as e:
+                raise BoardDown(f"mcu {self.wiring.name}: {e}") from None
+            with self._ack_ready:
+                heard = self._ack_ready.wait_for(lambda: channel in self._acks, self.ACK_TIMEOUT_S)
+                state = self._acks.pop(channel, None)
+            if heard:
+                break
+            log.warning(
+                "mcu %s: no answer to relay %d (attempt %d)", self.wiring.name, channel, attempt + 1
+            )
         if not heard:
             raise BoardDown(f"mcu {self.wiring.name}: no answer to relay {channel}")
         if state is not on:
