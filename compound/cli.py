@@ -189,17 +189,7 @@ def cmd_door_add(ctx: Context) -> int:
 def cmd_door_list(ctx: Context) -> int:
     doors = ctx.store.doors()
     ctx.out(
-        [
-            {
-                "id": d.id,
-                "name": d.name,
-                "serves": [str(s) for s in d.serves],
-                "lock_type": str(d.lock_type),
-                "egress": d.egress,
-                "open_time_s": d.open_time_s,
-            }
-            for d in doors
-        ],
+        [d.as_dict() for d in doors],
         "\n".join(
             f"{d.id:<16} {d.name:<24} serves {','.join(map(str, d.serves))} ({d.lock_type})"
             for d in doors
@@ -261,12 +251,9 @@ def cmd_person_list(ctx: Context) -> int:
 
 
 def cmd_person_show(ctx: Context) -> int:
-    from compound.people_api import person_dict
+    from compound.people_api import person_details
 
-    s = ctx.store
-    d = person_dict(s.person(ctx.args.person))
-    d["credentials"] = [{**asdict(c), "kind": str(c.kind)} for c in s.credentials(ctx.args.person)]
-    ctx.out(d)
+    ctx.out(person_details(ctx.store, ctx.args.person))
     return 0
 
 

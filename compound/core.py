@@ -322,15 +322,7 @@ class Core:
 
     def api_door_list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         return [
-            {
-                "id": d.id,
-                "name": d.name,
-                "serves": [str(s) for s in d.serves],
-                "lock_type": str(d.lock_type),
-                "egress": d.egress,
-                "open_time_s": d.open_time_s,
-                "state": self.door_states.get(d.id, {}).get("state", "unknown"),
-            }
+            {**d.as_dict(), "state": self.door_states.get(d.id, {}).get("state", "unknown")}
             for d in self.store.doors()
         ]
 

@@ -174,6 +174,17 @@ class Door:
     held_open_s: float = 60.0
     schedule_id: int | None = None  # hours when non-residents (visitors) may pass
 
+    def as_dict(self) -> dict[str, object]:
+        """The form listed by the CLI and the API."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "serves": [str(s) for s in self.serves],
+            "lock_type": str(self.lock_type),
+            "egress": self.egress,
+            "open_time_s": self.open_time_s,
+        }
+
     def serves_unit(self, unit: UnitAddress) -> bool:
         return any(s.covers(unit) for s in self.serves)
 

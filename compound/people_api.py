@@ -8,6 +8,7 @@ from compound.model import InvalidInput, Person, UnitAddress, mask_id_number
 
 if TYPE_CHECKING:
     from compound.core import Core
+    from compound.store import Store
 
 
 def person_dict(p: Person, *, masked: bool = True) -> dict[str, Any]:
@@ -25,6 +26,23 @@ def person_dict(p: Person, *, masked: bool = True) -> dict[str, Any]:
         "lives_alone": p.lives_alone,
         "birth_year": p.birth_year,
     }
+
+
+def person_details(store: Store, pid: int) -> dict[str, Any]:
+    """One person (ID number masked) with every credential they hold or held."""
+    d = person_dict(store.person(pid))
+    d["credentials"] = [
+        {
+            "id": c.id,
+            "kind": str(c.kind),
+            "label": c.label,
+            "valid_from": c.valid_from,
+            "valid_until": c.valid_until,
+            "revoked_at": c.revoked_at,
+        }
+        for c in store.credentials(pid)
+    ]
+    return d
 
 
 def _int(params: dict[str, Any], key: str) -> int:
@@ -94,19 +112,7 @@ class PeopleApi:
         return [person_dict(x) for x in people]
 
     def person_show(self, pid: int) -> dict[str, Any]:
-        s = self.core.store
-        d = person_dict(s.person(pid))
-        d["credentials"] = [
-            {
-                "id": c.id,
-                "kind": str(c.kind),
-                "label": c.label,
-                "valid_until": c.valid_until,
-                "revoked_at": c.revoked_at,
-            }
-            for c in s.credentials(pid)
-        ]
-        return d
+        return person_details(self.core.store, pid)
 
     def pass_issue(self, p: dict[str, Any]) -> dict[str, Any]:
         now = self.core.clock.now()
