@@ -232,6 +232,8 @@ class FaceConfig:
     liveness_window_s: float = bounded(6.0, 2.0, 30.0)
     # after a request for one person, wait this long before asking again for them
     cooldown_s: float = bounded(5.0, 1.0, 60.0)
+    # how long a stranger's face is remembered (in memory only) to count repeat visits; 0: never
+    stranger_memory_h: float = bounded(168.0, 0.0, 720.0)
 
 
 @dataclass(frozen=True)

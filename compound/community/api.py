@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 from compound.community import alerts, notices, rental, reports
 from compound.community.alerts import AlertEngine, Firing
 from compound.config import AlertsConfig
+from compound.messages import MessageError, decode_object, get_segment
 from compound.model import Alarm, Event, InvalidInput, parse_date
 from compound.store import Store
 
 if TYPE_CHECKING:
+    from compound.bus import Message
     from compound.core import Core
 
 log = logging.getLogger(__name__)
@@ -230,6 +232,7 @@ class CommunityApi:
                 "report.daily": self.report_daily,
             }
         )
+        self.core.bus.subscribe(self.core.topics.all("face/+/result"), self.on_face_result)
         self.publish_notices(force=True)
         self._thread = threading.Thread(target=self._run, name="community-tick", daemon=True)
         self._thread.start()
@@ -246,6 +249,26 @@ class CommunityApi:
             self.community.on_event(ev)
         except Exception:
             log.exception("alert rules failed on event %s", ev.seq)
+
+    def on_face_result(self, msg: Message) -> None:
+        """The face service names a stranger once per visit, by an anonymous id: logged as a
+        ``face.unknown`` event, which the unknown-face rule and the wall display count."""
+        try:
+            body = decode_object(msg.payload)
+            stranger = body.get("stranger")
+            if stranger is None:
+                return
+            track = get_segment(body, "stranger")
+            camera = get_segment(body, "camera")
+        except MessageError as e:
+            self.core.counters["face_result.malformed"] += 1
+            log.warning("malformed face result on %s: %s", msg.topic, e)
+            return
+        door = body.get("door")
+        door_id = door if isinstance(door, str) and self.core.store.door(door) else None
+        self.core.store.append_event(
+            "face.unknown", door_id=door_id, data={"track": track, "camera": camera}
+        )
 
     def _run(self) -> None:
         while not self._stop.wait(self.core.config.alerts.tick_s):

@@ -17,6 +17,7 @@ import numpy as np
 from compound.face.gallery import Gallery, MatchRules
 from compound.face.liveness import LivenessRules, LivenessWindow, Verdict
 from compound.face.model import Box, Recognizer
+from compound.face.strangers import Strangers
 from compound.messages import AccessRequest, new_id
 
 LOST_AFTER_S = 1.5  # a face gone this long is a new visit: agreement and liveness start over
@@ -44,6 +45,8 @@ class Outcome:
     live: Verdict | None = None
     request: AccessRequest | None = None
     track: str | None = None
+    # set once per visit, on the frame that decided this face belongs to no resident
+    stranger: str | None = None
 
     def as_dict(self, camera: str, door: str) -> dict[str, Any]:
         return {
@@ -55,6 +58,7 @@ class Outcome:
             "live": self.live.reason if self.live else None,
             "request_id": self.request.id if self.request else None,
             "track": self.track,
+            "stranger": self.stranger,
         }
 
 
@@ -65,6 +69,7 @@ class _Track:
     names: deque[int | None]
     liveness: LivenessWindow
     distances: dict[int, float] = field(default_factory=dict)
+    stranger: str | None = None
 
 
 class Pipeline:
@@ -80,6 +85,7 @@ class Pipeline:
         liveness: LivenessRules | None = None,
         check_liveness: bool = True,
         cooldown_s: float = 5.0,
+        strangers: Strangers | None = None,
     ) -> None:
         self.recognizer = recognizer
         self.gallery = gallery
@@ -90,6 +96,7 @@ class Pipeline:
         self.liveness_rules = liveness or LivenessRules()
         self.check_liveness = check_liveness
         self.cooldown_s = cooldown_s
+        self.strangers = strangers
         self._track: _Track | None = None
         self._granted_at: dict[int, float] = {}
 
@@ -127,7 +134,16 @@ class Pipeline:
             track.distances[name] = dist
         named = {n for n in track.names if n is not None}
         if name is None:
-            return Outcome(at, seen, "not recognised", track=track.id)
+            stranger = None
+            if (
+                self.strangers is not None
+                and track.stranger is None
+                and not named
+                and len(track.names) >= self.agree_frames
+            ):
+                # As many frames as a resident needs to be named, and nobody named: a stranger.
+                track.stranger = stranger = self.strangers.identify(subject.encoding, at)
+            return Outcome(at, seen, "not recognised", track=track.id, stranger=stranger)
         if len(named) > 1 or sum(1 for n in track.names if n == name) < self.agree_frames:
             return Outcome(at, seen, "recognising", track=track.id)
         verdict = track.liveness.verdict() if self.check_liveness else Verdict(True, "not checked")

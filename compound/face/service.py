@@ -28,6 +28,7 @@ from compound.face.gallery import Gallery, MatchRules
 from compound.face.liveness import LivenessRules
 from compound.face.model import Recognizer
 from compound.face.pipeline import Pipeline
+from compound.face.strangers import Strangers
 from compound.face.templates import FaceStore
 from compound.messages import encode
 from compound.model import InvalidInput
@@ -120,6 +121,11 @@ class FaceService:
             liveness=LivenessRules(window_s=c.liveness_window_s),
             check_liveness=c.liveness,
             cooldown_s=c.cooldown_s,
+            strangers=(
+                Strangers(c.threshold, c.stranger_memory_h * 3600)
+                if c.stranger_memory_h > 0
+                else None
+            ),
         )
         self._signature = self.faces.signature()
         self._thread = threading.Thread(target=self._run, name="face-camera", daemon=True)

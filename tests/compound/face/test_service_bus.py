@@ -110,6 +110,15 @@ def test_resident_opens_the_door_and_a_stranger_does_not(
     stranger.stop()
     assert _wait(requests, 0.5) is None
     assert stranger.counters["frames"] >= 8
+    # The stranger is named once for the visit, by an anonymous id the core logs for the
+    # unknown-face rule; no encoding, photo or name travels with it.
+    deadline = time.monotonic() + 5
+    while not live_store.events(types=["face.unknown"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    unknown = live_store.events(types=["face.unknown"])
+    assert len(unknown) == 1 and unknown[0].door_id == "b3-e2"
+    assert unknown[0].data["camera"] == "cam1" and unknown[0].data["track"].startswith("s")
+    assert set(unknown[0].data) == {"track", "camera"}
 
     clip = _blink_clip(recognizer, johns["John_Shimkus"][5:])
     svc = _service(live_store, make_bus, mosquitto.port, recognizer, clip, "face-b")
