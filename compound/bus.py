@@ -35,6 +35,7 @@ from compound.messages import (
     MAX_PAYLOAD,
     ApiReply,
     MessageError,
+    SeenIds,
     canonical,
     decode_object,
     new_id,
@@ -303,6 +304,8 @@ class Bus:
         replies with their message; anything else is logged and answered as an internal error.
         ``max_payload`` raises the size limit for methods that take photos."""
 
+        answered = SeenIds(10_000)
+
         def on_request(msg: Message) -> None:
             method = msg.topic.rsplit("/", 1)[-1]
             try:
@@ -314,6 +317,10 @@ class Bus:
             corr = msg.correlation or str(body.get("corr", "")).encode()
             if not isinstance(reply_to, str) or not reply_to:
                 log.warning("api request on %s without a reply topic", msg.topic)
+                return
+            # QoS 1 is at-least-once, and a broker delivers one copy per overlapping
+            # subscription: a request is carried out once, whatever number of copies arrive.
+            if not answered.add(f"{reply_to}|{corr.hex()}"):
                 return
             params = body.get("params", {})
             fn = methods.get(method)

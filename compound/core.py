@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -26,6 +26,7 @@ from compound.messages import (
     DoorCommand,
     DoorEvent,
     MessageError,
+    SeenIds,
     encode,
     new_id,
 )
@@ -53,23 +54,6 @@ def display_name(name: str) -> str:
     if name.isascii():
         return name.split()[-1] if " " in name else name
     return name[0] + "*" * (len(name) - 1)
-
-
-class SeenIds:
-    """Ids seen recently, so that a replayed message is recognised; bounded in size."""
-
-    def __init__(self, limit: int = 50_000) -> None:
-        self.limit = limit
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def add(self, id_: str) -> bool:
-        """Record ``id_``; False if it was already there."""
-        if id_ in self._ids:
-            return False
-        self._ids[id_] = None
-        if len(self._ids) > self.limit:
-            self._ids.popitem(last=False)
-        return True
 
 
 class Core:

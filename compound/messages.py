@@ -12,6 +12,7 @@ import hmac
 import json
 import math
 import uuid
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,6 +33,23 @@ def canonical(obj: object) -> bytes:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+class SeenIds:
+    """Ids seen recently, so that a replayed message is recognised; bounded in size."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def add(self, id_: str) -> bool:
+        """Record ``id_``; False if it was already there."""
+        if id_ in self._ids:
+            return False
+        self._ids[id_] = None
+        if len(self._ids) > self.limit:
+            self._ids.popitem(last=False)
+        return True
 
 
 def decode_object(payload: bytes | bytearray | str, limit: int = MAX_PAYLOAD) -> dict[str, Any]:

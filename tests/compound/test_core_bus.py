@@ -209,3 +209,23 @@ def test_person_add_with_a_refused_card_leaves_nothing(running: tuple[Core, Bus]
         )
     assert len(core.store.people()) == people
     assert core.store.one("SELECT 1 AS x FROM units WHERE address = '3-2-1502'") is None
+
+
+def test_a_request_delivered_twice_is_carried_out_once(
+    running: tuple[Core, Bus], topics: Topics
+) -> None:
+    """QoS 1 may deliver a request twice (a redelivery, or one copy per overlapping
+    subscription); registering a person twice would be a real error."""
+    core, client = running
+    before = len(core.store.people())
+    replies = Watcher(client, topics.reply("dup-client", "person.add"))
+    body = {
+        "params": {"name": "丙", "unit": "3-2-1501", "role": "family"},
+        "reply_to": topics.reply("dup-client", "person.add"),
+        "corr": "same-corr",
+    }
+    client.publish(topics.api("person.add"), body)
+    client.publish(topics.api("person.add"), body)
+    assert json.loads(replies.get().payload)["ok"] is True
+    assert replies.empty_after(0.5)
+    assert len(core.store.people()) == before + 1
