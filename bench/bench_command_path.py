@@ -34,17 +34,17 @@ from pymodbus.client import ModbusSerialClient
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import row, summary_ms, write  # noqa: E402
-from compound import keys  # noqa: E402
-from compound.broker import Mosquitto  # noqa: E402
-from compound.bus import Bus, BusConfig  # noqa: E402
-from compound.clock import SystemClock  # noqa: E402
+from compound.adapters import keys  # noqa: E402
+from compound.adapters.broker import Mosquitto  # noqa: E402
+from compound.adapters.mqtt import Bus, BusConfig  # noqa: E402
+from compound.app.wiring import build_core
 from compound.config import BoardWiring, BridgeConfig, Config, DoorWiring  # noqa: E402
-from compound.core import Core  # noqa: E402
-from compound.store import Store  # noqa: E402
-from compound.topics import Topics  # noqa: E402
+from compound.domain.clock import SystemClock  # noqa: E402
+from compound.protocol.topics import Topics  # noqa: E402
+from compound.store.db import Store  # noqa: E402
+from devkit.simulators import CoilChange, VirtualRelayBoard  # noqa: E402
 from firmware_bridge.bridge import Bridge  # noqa: E402
 from firmware_bridge.modbus_board import RelayBoard  # noqa: E402
-from firmware_bridge.simulators import CoilChange, VirtualRelayBoard  # noqa: E402
 
 N = 500
 
@@ -141,7 +141,7 @@ def bridge_path_processes(port: int, workdir: Path) -> dict[str, list[float]]:
     )
     bridge_proc.start()
     core_bus = Bus(BusConfig(port=port), topics, "core")
-    core = Core(store, core_bus, clock, Config())
+    core = build_core(store, core_bus, clock, Config())
     core.start()
     core_bus.start()
     acked = threading.Event()
@@ -198,7 +198,7 @@ def bridge_path(port: int, workdir: Path) -> dict[str, list[float]]:
     store.add_door("d1", "bench door", ["1-1"])
     cfg = BusConfig(port=port)
     core_bus = Bus(cfg, topics, "core")
-    core = Core(store, core_bus, clock, Config())
+    core = build_core(store, core_bus, clock, Config())
     core.start()
     core_bus.start()
     board = VirtualRelayBoard(unit=1)

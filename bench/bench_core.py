@@ -22,14 +22,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import row, summary_ms, write  # noqa: E402
-from compound.broker import EmbeddedBroker, Mosquitto, free_port  # noqa: E402
-from compound.bus import Bus, BusConfig  # noqa: E402
-from compound.clock import SystemClock  # noqa: E402
+from compound.adapters.broker import EmbeddedBroker, Mosquitto, free_port  # noqa: E402
+from compound.adapters.mqtt import Bus, BusConfig  # noqa: E402
+from compound.app.wiring import build_core
 from compound.config import Config  # noqa: E402
-from compound.core import Core  # noqa: E402
-from compound.messages import AccessRequest, encode, new_id  # noqa: E402
-from compound.store import Store  # noqa: E402
-from compound.topics import Topics  # noqa: E402
+from compound.domain.clock import SystemClock  # noqa: E402
+from compound.protocol.messages import AccessRequest, encode, new_id  # noqa: E402
+from compound.protocol.topics import Topics  # noqa: E402
+from compound.store.db import Store  # noqa: E402
 
 N_APPEND = 400
 N_ACCESS = 300
@@ -92,7 +92,7 @@ def bench_access(tmp: Path, port: int) -> dict[str, Any]:
     store.add_card(store.add_person("张伟", "3-2-1501", "owner"), "10001")
     topics = Topics("bench")
     core_bus = Bus(BusConfig(port=port), topics, "core")
-    core = Core(store, core_bus, SystemClock(), Config())
+    core = build_core(store, core_bus, SystemClock(), Config())
     core.start()
     core_bus.start()
     reader = Bus(BusConfig(port=port), topics, "reader")

@@ -21,13 +21,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compound.clock import ManualClock  # noqa: E402
-from compound.face import images  # noqa: E402
-from compound.face.gallery import Gallery, MatchRules  # noqa: E402
-from compound.face.pipeline import Pipeline  # noqa: E402
-from compound.face.recognizer import DetectSettings, DlibRecognizer, dlib, fr_api  # noqa: E402
+from compound.adapters import images  # noqa: E402
+from compound.adapters.recognizer import DetectSettings, DlibRecognizer, dlib, fr_api  # noqa: E402
+from compound.domain.clock import ManualClock  # noqa: E402
+from compound.domain.face.gallery import Gallery, MatchRules  # noqa: E402
+from compound.domain.face.pipeline import Pipeline  # noqa: E402
+from devkit.env import FACES  # noqa: E402
 
-FACES = ROOT.parent / "shared" / "faces" / "johns"
 OUT = ROOT / "bench" / "results"
 
 
@@ -140,9 +140,9 @@ def _rss_mb() -> float:
 
 def memory_child(folder: str) -> None:
     """In a fresh process, as the face service starts: models, then the 25,000 templates."""
-    from compound.face.recognizer import DlibRecognizer as R
-    from compound.face.templates import FaceStore
-    from compound.store import Store
+    from compound.adapters.recognizer import DlibRecognizer as R
+    from compound.store.db import Store
+    from compound.store.faces import FaceStore
 
     R()
     base = _rss_mb()
@@ -170,8 +170,8 @@ def bench_memory() -> dict[str, float]:
     encrypted templates through the store."""
     import subprocess
 
-    from compound.face.templates import FaceStore
-    from compound.store import Store
+    from compound.store.db import Store
+    from compound.store.faces import FaceStore
 
     d = Path(tempfile.mkdtemp())
     store = Store(d / "c.db", ManualClock(), d / "keys")

@@ -45,9 +45,9 @@ def child(frames_file: str) -> None:
     import importlib.metadata as md
 
     from bench import bench_face
-    from compound.face import images
-    from compound.face.gallery import Gallery
-    from compound.face.recognizer import DetectSettings, DlibRecognizer, dlib, fr_api
+    from compound.adapters import images
+    from compound.adapters.recognizer import DetectSettings, DlibRecognizer, dlib, fr_api
+    from compound.domain.face.gallery import Gallery
 
     dists = {d.metadata["Name"].lower() for d in md.distributions()}
     build = {

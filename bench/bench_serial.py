@@ -26,8 +26,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import summary_ms, write  # noqa: E402
+from devkit.simulators import VirtualRelayBoard  # noqa: E402
 from firmware_bridge.modbus_board import RelayBoard  # noqa: E402
-from firmware_bridge.simulators import VirtualRelayBoard  # noqa: E402
 
 N = 200
 FRAME = 8  # bytes of a write-single-coil request, and of its response

@@ -42,9 +42,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from devkit.env import FACES  # noqa: E402 - after the path is set
 from ui.kivy_env import ROLE_MAXFPS  # noqa: E402 - after the path is set; imports no Kivy
 
-FACES = ROOT.parent / "shared" / "faces" / "johns"
 PHASE_S = 8.0
 CAMERA, DOOR = "bench-cam", "b3-e2"
 PREVIEW_FPS = 15.0
@@ -91,8 +91,8 @@ class FrameMeter:
 
 def preview_frames() -> list[bytes]:
     """Preview JPEGs exactly as the face service makes them: 320 px wide, face box drawn."""
-    from compound.face import images
-    from compound.face.recognizer import DlibRecognizer
+    from compound.adapters import images
+    from compound.adapters.recognizer import DlibRecognizer
 
     rec = DlibRecognizer()
     out = []
@@ -142,7 +142,7 @@ preview_fps = {PREVIEW_FPS}
 """,
         encoding="utf-8",
     )
-    cmd = prefix + [sys.executable, "-m", "compound.cli", "--config", str(cfg), "face", "run"]
+    cmd = prefix + [sys.executable, "-m", "compound.app.cli", "--config", str(cfg), "face", "run"]
     cmd += ["--source", f"replay:{FACES / 'John_Simm'}"]
     log = open(workdir / "face.log", "wb")  # noqa: SIM115 - lives as long as the process
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
@@ -192,9 +192,9 @@ def main() -> int:
     from kivy.uix.widget import Widget
 
     from bench.common import row, summary_ms, write
-    from compound.clock import SystemClock
+    from compound.domain.clock import SystemClock
+    from devkit.demo_site import DemoSite
     from ui.app import ui_dispatch
-    from ui.demo_site import DemoSite
     from ui.gateway import MqttGateway
     from ui.i18n import Strings
     from ui.screens.door import DoorScreen

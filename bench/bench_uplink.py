@@ -36,10 +36,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import write  # noqa: E402
-from compound.broker import Mosquitto, free_port  # noqa: E402
-from compound.bus import Bus, BusConfig, Delivery, Message  # noqa: E402
-from compound.clock import ManualClock  # noqa: E402
-from compound.community.uplink import (  # noqa: E402
+from compound.adapters.broker import Mosquitto, free_port  # noqa: E402
+from compound.adapters.mqtt import Bus, BusConfig, Delivery, Message  # noqa: E402
+from compound.domain.clock import ManualClock  # noqa: E402
+from compound.protocol.topics import Topics  # noqa: E402
+from compound.services.uplink import (  # noqa: E402
     PlatformConsumer,
     PlatformLink,
     UplinkSender,
@@ -48,8 +49,7 @@ from compound.community.uplink import (  # noqa: E402
     guard,
     status,
 )
-from compound.store import Store  # noqa: E402
-from compound.topics import Topics  # noqa: E402
+from compound.store.db import Store  # noqa: E402
 
 SITE = "c001"
 ALARMS_PER_HOUR = 12

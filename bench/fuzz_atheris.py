@@ -44,7 +44,7 @@ def seeds(name: str) -> Path:
     """A small starting corpus of well-formed inputs, so that the fuzzer starts past the JSON
     and framing layers. No seed carries a valid signature: fuzz input must never hold one."""
     sys.path.insert(0, str(ROOT))
-    from compound.messages import (
+    from compound.protocol.messages import (
         AccessRequest,
         AccessResult,
         ApiReply,

@@ -30,21 +30,21 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import pct, write  # noqa: E402
-from compound import keys  # noqa: E402
-from compound.broker import Mosquitto  # noqa: E402
-from compound.bus import Bus, BusConfig, Message  # noqa: E402
-from compound.clock import SystemClock  # noqa: E402
+from compound.adapters import keys  # noqa: E402
+from compound.adapters.broker import Mosquitto  # noqa: E402
+from compound.adapters.mqtt import Bus, BusConfig, Message  # noqa: E402
 from compound.config import BoardWiring, BridgeConfig, DoorWiring  # noqa: E402
-from compound.messages import (  # noqa: E402
+from compound.domain.clock import SystemClock  # noqa: E402
+from compound.protocol.messages import (  # noqa: E402
     AccessRequest,
     DoorCommand,  # noqa: E402
     encode,
     new_id,
 )
-from compound.store import Store  # noqa: E402
-from compound.topics import Topics  # noqa: E402
+from compound.protocol.topics import Topics  # noqa: E402
+from compound.store.db import Store  # noqa: E402
+from devkit.simulators import VirtualRelayBoard  # noqa: E402
 from firmware_bridge.bridge import Bridge  # noqa: E402
-from firmware_bridge.simulators import VirtualRelayBoard  # noqa: E402
 
 SITE = "soak"
 
@@ -67,7 +67,7 @@ def prepare(work: Path, port: int) -> Path:
 
 def start_core(cfg: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "compound.cli", "--config", str(cfg), "core"],
+        [sys.executable, "-m", "compound.app.cli", "--config", str(cfg), "core"],
         stdout=subprocess.DEVNULL,
         stderr=open(log, "ab"),  # noqa: SIM115
     )
@@ -112,7 +112,7 @@ def verify(db: Path, cfg: Path) -> tuple[bool, bool, list[str]]:
     ]
     conn.close()
     r = subprocess.run(
-        [sys.executable, "-m", "compound.cli", "--config", str(cfg), "log", "verify", "--json"],
+        [sys.executable, "-m", "compound.app.cli", "--config", str(cfg), "log", "verify", "--json"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     chain = r.returncode == 0 and json.loads(r.stdout)["ok"] is True

@@ -19,11 +19,18 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
-from compound.bus import Bus, Message
-from compound.clock import Clock
+from compound.adapters.mqtt import Bus, Message
 from compound.config import BoardWiring, BridgeConfig, DoorWiring, McuWiring
-from compound.messages import AccessRequest, DoorEvent, MessageError, decode_object, encode, new_id
-from compound.topics import ha_discovery_topic
+from compound.domain.clock import Clock
+from compound.protocol.messages import (
+    AccessRequest,
+    DoorEvent,
+    MessageError,
+    decode_object,
+    encode,
+    new_id,
+)
+from compound.protocol.topics import ha_discovery_topic
 from firmware_bridge import mcu_protocol as mp
 from firmware_bridge.command_guard import CommandGuard, KeyFor, Refused
 from firmware_bridge.door_state import DoorMachine, DoorSetup, Outputs

@@ -6,16 +6,16 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compound import keys
-from compound.bus import eprint
-from compound.model import InvalidInput
+from compound.adapters import keys
+from compound.adapters.mqtt import eprint
+from compound.domain.model import InvalidInput
 
 if TYPE_CHECKING:
-    from compound.cli import Context
+    from compound.app.context import Context
 
 
 def cmd_bridge(ctx: Context) -> int:
-    from compound.cli import _stop_on_signal
+    from compound.app.context import stop_on_signal
     from firmware_bridge.bridge import Bridge
 
     cfg = ctx.config
@@ -31,9 +31,9 @@ def cmd_bridge(ctx: Context) -> int:
     except ValueError as e:
         raise InvalidInput(str(e)) from None
     bridge.start()
-    bus.start(timeout=30, announce=eprint)
+    bus.start(timeout=float("inf"), announce=eprint)
     eprint(f"bridge running: {len(bridge.doors)} doors, {len(bridge.boards)} boards")
-    stop = _stop_on_signal()
+    stop = stop_on_signal()
     try:
         stop.wait()
     finally:
@@ -43,8 +43,8 @@ def cmd_bridge(ctx: Context) -> int:
 
 
 def cmd_simulate(ctx: Context) -> int:
-    from compound.cli import _stop_on_signal
-    from firmware_bridge.simulators import (
+    from compound.app.context import stop_on_signal
+    from devkit.simulators import (
         VirtualIndoorStation,
         VirtualIntercomMCU,
         VirtualRelayBoard,
@@ -65,13 +65,13 @@ def cmd_simulate(ctx: Context) -> int:
                 raise InvalidInput(f"--station {spec!r}: write STATION=UNIT, e.g. st1=3-2-1501")
             VirtualIndoorStation(bus, station, unit).start()
             stations.append({"station": station, "unit": unit})
-        bus.start(timeout=30, announce=eprint)
+        bus.start(timeout=float("inf"), announce=eprint)
     ctx.out(
         {"board": board.port, "unit": args.unit, "mcu": mcu.port, "stations": stations},
         f"relay board (Modbus unit {args.unit}) on {board.port}\nintercom MCU on {mcu.port}"
         + "".join(f"\nindoor station {s['station']} for {s['unit']}" for s in stations),
     )
-    stop = _stop_on_signal()
+    stop = stop_on_signal()
     try:
         stop.wait()
     finally:

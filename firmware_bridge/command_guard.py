@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 
-from compound.clock import Clock
-from compound.messages import MAX_PAYLOAD, DoorCommand, MessageError
+from compound.domain.clock import Clock
+from compound.protocol.messages import MAX_PAYLOAD, DoorCommand, MessageError
 
 KeyFor = Callable[[str], bytes]
 

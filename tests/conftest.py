@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from compound.broker import EmbeddedBroker, Mosquitto, free_port
-from compound.bus import Bus, BusConfig
-from compound.clock import ManualClock, SystemClock
+from compound.adapters.broker import EmbeddedBroker, Mosquitto, free_port
+from compound.adapters.mqtt import Bus, BusConfig
 from compound.config import Config
-from compound.store import Store
-from compound.topics import Topics
+from compound.domain.clock import ManualClock, SystemClock
+from compound.protocol.topics import Topics
+from compound.store.db import Store
+from devkit.env import FACES
 
 ROOT = Path(__file__).resolve().parent.parent
-FACES = ROOT.parent / "shared" / "faces" / "johns"
 
 
 @pytest.fixture

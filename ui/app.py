@@ -12,8 +12,8 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.uix.widget import Widget
 
-from compound.clock import Clock as CompoundClock
-from compound.clock import SystemClock
+from compound.domain.clock import Clock as CompoundClock
+from compound.domain.clock import SystemClock
 from ui.gateway import Gateway
 from ui.i18n import Strings
 
@@ -40,7 +40,7 @@ def background_qr_scan(jpeg: bytes, done: Callable[[str | None], None]) -> None:
     def work() -> None:
         text: str | None = None
         try:
-            from compound.face.camera import decode_qr
+            from compound.adapters.camera import decode_qr
 
             text = decode_qr(jpeg)
         except Exception:  # noqa: BLE001 - a frame that cannot be read is no pass

@@ -6,10 +6,10 @@ import argparse
 import os
 from typing import TYPE_CHECKING, Any
 
-from compound.model import InvalidInput
+from compound.domain.model import InvalidInput
 
 if TYPE_CHECKING:
-    from compound.cli import Context
+    from compound.app.context import Context
 
 ROLES = ("door", "officer", "manager")
 SCREENS = {
@@ -69,7 +69,7 @@ def cmd_ui(ctx: Context) -> int:
 
     kivy_env.prepare(*ROLE_SIZES[a.role], fullscreen=a.fullscreen, maxfps=ROLE_MAXFPS[a.role])
 
-    from compound.cli import bus_config
+    from compound.app.context import bus_config
     from ui.app import CompoundApp, ui_dispatch
     from ui.gateway import MqttGateway
     from ui.i18n import Strings
@@ -77,14 +77,14 @@ def cmd_ui(ctx: Context) -> int:
     site = None
     try:
         if a.screenshot:
-            from ui.demo_site import DemoSite
+            from devkit.demo_site import DemoSite
 
             site = DemoSite(traffic=True, camera=a.camera or door).start()
             bcfg, topics = site.bus_config, site.topics
         else:
             from dataclasses import replace
 
-            from compound.topics import Topics
+            from compound.protocol.topics import Topics
 
             bcfg, topics = bus_config(ctx.config), ctx.topics()
             if a.broker_port:

@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from compound.bus import ApiError, Bus, BusConfig, BusError, Message, topic_matches
-from compound.model import InvalidInput
-from compound.topics import Topics
+from compound.adapters.mqtt import ApiError, Bus, BusConfig, BusError, Message, topic_matches
+from compound.domain.model import InvalidInput
+from compound.protocol.topics import Topics
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def immediate(fn: Callable[[], None]) -> None:
 
 
 class MqttGateway:
-    """The production gateway on ``compound.bus.Bus``."""
+    """The production gateway on ``compound.adapters.mqtt.Bus``."""
 
     def __init__(
         self,
@@ -133,7 +133,7 @@ class MqttGateway:
         # and shows the offline banner until the connection comes up.
         def connect() -> None:
             try:
-                self.bus.start(timeout=30.0)
+                self.bus.start(announce=log.warning)
             except BusError as e:
                 log.error("%s", e)
                 self._tell_connection(False)

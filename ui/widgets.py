@@ -20,7 +20,7 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from compound.model import InvalidInput
+from compound.domain.model import InvalidInput
 from ui.viewmodels.door import FaceBox
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class CameraView(Widget):
             self._redraw()
 
     def _decode_loop(self) -> None:
-        from compound.face import images  # Pillow, off the UI thread
+        from compound.adapters import images  # Pillow, off the UI thread
 
         while True:
             with self._lock:

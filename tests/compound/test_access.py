@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from compound.access import Facts, Reason, decide
-from compound.model import (
+from compound.domain.access import Facts, Reason, decide
+from compound.domain.model import (
     Credential,
     CredentialKind,
     Door,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from compound.acl import CONSOLE_CALL_METHODS, Device, rules_for
-from compound.model import InvalidInput
-from compound.topics import Topics
+from compound.domain.model import InvalidInput
+from compound.protocol.acl import CONSOLE_CALL_METHODS, Device, rules_for
+from compound.protocol.topics import Topics
 
 
 def writes(d: Device, topics: Topics) -> set[str]:

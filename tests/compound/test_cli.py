@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from compound.broker import free_port
-from compound.cli import build_parser, main
+from compound.adapters.broker import free_port
+from compound.app.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -217,7 +217,7 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
 def test_entry_point_exits_cleanly_on_bad_input(tmp_path: Path) -> None:
     env = {**os.environ, "COMPOUND_DB": str(tmp_path / "c.db")}
     r = subprocess.run(
-        [sys.executable, "-m", "compound.cli", "unit", "add", "bad"],
+        [sys.executable, "-m", "compound.app.cli", "unit", "add", "bad"],
         capture_output=True,
         text=True,
         env=env,
@@ -229,12 +229,21 @@ def test_entry_point_exits_cleanly_on_bad_input(tmp_path: Path) -> None:
 
 def test_events_follow_prints_new_events_as_they_are_logged(db: Path) -> None:
     """The officer's terminal view: events written by another process appear within a second."""
-    from compound.clock import SystemClock
-    from compound.store import Store
+    from compound.domain.clock import SystemClock
+    from compound.store.db import Store
 
     env = {**os.environ, "COMPOUND_DB": str(db)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "compound.cli", "events", "--follow", "--json", "--door", "gate"],
+        [
+            sys.executable,
+            "-m",
+            "compound.app.cli",
+            "events",
+            "--follow",
+            "--json",
+            "--door",
+            "gate",
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env=env,

@@ -12,14 +12,15 @@ from typing import Any
 
 import pytest
 
-from compound import keys
-from compound.bus import ApiError, Bus, Message
-from compound.cli import main
+from compound.adapters import keys
+from compound.adapters.mqtt import ApiError, Bus, Message
+from compound.app.cli import main
+from compound.app.wiring import build_core
 from compound.config import Config
-from compound.core import Core
-from compound.messages import AccessRequest, DoorCommand, encode, new_id
-from compound.store import Store
-from compound.topics import Topics
+from compound.protocol.messages import AccessRequest, DoorCommand, encode, new_id
+from compound.protocol.topics import Topics
+from compound.services.core import Core
+from compound.store.db import Store
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +62,7 @@ def running(
     port, protocol = broker
     seed(live_store)
     core_bus = make_bus(port, "core", protocol, start=False)
-    core = Core(live_store, core_bus, live_store.clock, Config())
+    core = build_core(live_store, core_bus, live_store.clock, Config())
     core.start()
     core_bus.start()
     door_bus = make_bus(port, "door-b3", protocol)

@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from compound.broker import Mosquitto
-from compound.bus import Bus, BusConfig, Message
-from compound.clock import SystemClock
-from compound.messages import AccessRequest, encode, new_id
-from compound.store import Store
-from compound.topics import Topics
+from compound.adapters.broker import Mosquitto
+from compound.adapters.mqtt import Bus, BusConfig, Message
+from compound.domain.clock import SystemClock
+from compound.protocol.messages import AccessRequest, encode, new_id
+from compound.protocol.topics import Topics
+from compound.store.db import Store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def start_core(cfg: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "compound.cli", "--config", str(cfg), "core"],
+        [sys.executable, "-m", "compound.app.cli", "--config", str(cfg), "core"],
         stdout=subprocess.DEVNULL,
         stderr=open(log, "ab"),  # noqa: SIM115
     )
@@ -89,7 +89,7 @@ def test_kill_core_mid_burst(tmp_path: Path, mosquitto: Mosquitto) -> None:
     conn.close()
     assert confirmed <= logged, f"{len(confirmed - logged)} confirmed events were lost"
     verify = subprocess.run(
-        [sys.executable, "-m", "compound.cli", "--db", str(db), "log", "verify", "--json"],
+        [sys.executable, "-m", "compound.app.cli", "--db", str(db), "log", "verify", "--json"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -23,8 +23,11 @@ def test_demo_shows_every_door_story_and_keeps_the_log_intact() -> None:
     env.pop("COMPOUND_CONFIG", None)
     env.pop("COMPOUND_DB", None)
     r = subprocess.run(
-        [sys.executable, "-m", "compound.cli", "demo", "--headless", "--seconds", "28"],
-        capture_output=True, text=True, timeout=180, env=env,
+        [sys.executable, "-m", "compound.app.cli", "demo", "--headless", "--seconds", "28"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
     )
     out = r.stdout + r.stderr
     assert r.returncode == 0, out[-3000:]

@@ -9,15 +9,17 @@ from typing import Any
 
 import pytest
 
-from compound.broker import Mosquitto
-from compound.bus import Bus, BusConfig, Message
-from compound.clock import ManualClock
+from compound.adapters import keys
+from compound.adapters.broker import Mosquitto
+from compound.adapters.mqtt import Bus, BusConfig, Message
+from compound.app.wiring import build_core
 from compound.config import Config
-from compound.core import Core
-from compound.intercom import Intercom
-from compound.messages import DoorCommand
-from compound.store import Store
-from compound.topics import Topics
+from compound.domain.clock import ManualClock
+from compound.protocol.messages import DoorCommand
+from compound.protocol.topics import Topics
+from compound.services.core import Core
+from compound.services.intercom import Intercom
+from compound.store.db import Store
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +42,7 @@ def setup(
     store.add_door("d1", "Entrance", ["3-2"])
     store.add_door("d2", "Back door", ["3-2"])
     bus = Bus(BusConfig(port=mosquitto.port), topics, "core")
-    core = Core(store, bus, clock, Config())
+    core = build_core(store, bus, clock, Config())
     core.start()
     bus.start(timeout=10)
     ic = next(e for e in core.extensions if isinstance(e, Intercom))
@@ -85,9 +87,7 @@ def test_dialled_call_answered_and_door_opened(
     watcher.publish(station, {"call_id": call_id, "action": "unlock"})
     cmd_msg = wait_for(lambda: [m for m in seen if m.topic == topics.door_cmd("d1")])
     cmd = DoorCommand.decode(cmd_msg[0].payload)
-    assert cmd.action == "unlock" and cmd.mac_ok(
-        __import__("compound.keys").keys.door_command_key(core.store.master_key, "d1")
-    )
+    assert cmd.action == "unlock" and cmd.mac_ok(keys.door_command_key(core.store.master_key, "d1"))
     wait_for(lambda: states(seen, call_id)[-2:] == ["door_opened", "ended"])
     rec = core.store.one("SELECT * FROM call_records WHERE id = ?", (call_id,))
     assert rec["outcome"] == "door_opened" and rec["answered_by"] == "st-1501"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compound.messages import (
+from compound.protocol.messages import (
     MAX_PAYLOAD,
     AccessRequest,
     ApiReply,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from compound.clock import ManualClock
-from compound.model import InvalidInput, UnitAddress
-from compound.store import Store, StoreError
+from compound.domain.clock import ManualClock
+from compound.domain.model import InvalidInput, UnitAddress
+from compound.store.db import Store, StoreError
 
 
 def test_pragmas_are_durable(store: Store) -> None:

@@ -9,16 +9,17 @@ from typing import Any
 
 import pytest
 
-from compound import keys
-from compound.broker import Mosquitto
-from compound.bus import Bus, BusConfig, Message
-from compound.clock import SystemClock
+from compound.adapters import keys
+from compound.adapters.broker import Mosquitto
+from compound.adapters.mqtt import Bus, BusConfig, Message
+from compound.app.wiring import build_core
 from compound.config import BoardWiring, BridgeConfig, Config, DoorWiring, McuWiring
-from compound.core import Core
-from compound.store import Store
-from compound.topics import Topics
+from compound.domain.clock import SystemClock
+from compound.protocol.topics import Topics
+from compound.services.core import Core
+from compound.store.db import Store
+from devkit.simulators import VirtualIntercomMCU, VirtualRelayBoard
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.simulators import VirtualIntercomMCU, VirtualRelayBoard
 
 # Board inputs: door contact 0, exit button 1, tamper 2, fire panel 7.
 CONTACT, EXIT, TAMPER, FIRE = 0, 1, 2, 7
@@ -89,7 +90,7 @@ def rig(mosquitto: Mosquitto, live_store: Store, topics: Topics) -> Iterator[Rig
     clock = SystemClock()
     cfg = BusConfig(port=mosquitto.port)
     core_bus = Bus(cfg, topics, "core")
-    core = Core(store, core_bus, clock, Config())
+    core = build_core(store, core_bus, clock, Config())
     core.start()
     core_bus.start(timeout=10)
     board = VirtualRelayBoard(unit=1)

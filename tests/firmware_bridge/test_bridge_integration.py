@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compound.bus import Message
-from compound.messages import DoorCommand, encode
+from compound.adapters.mqtt import Message
+from compound.protocol.messages import DoorCommand, encode
 from tests.firmware_bridge.conftest import CONTACT, EXIT, FIRE, TAMPER, Rig, wait_for
 
 pytestmark = pytest.mark.integration
@@ -42,7 +42,7 @@ def test_unknown_card_never_moves_a_relay(rig: Rig) -> None:
 
 def _command(rig: Rig, **kw: object) -> DoorCommand:
     master = rig.store.master_key
-    from compound import keys
+    from compound.adapters import keys
 
     now = rig.core.clock.now()
     base = {
@@ -187,7 +187,7 @@ def test_broker_restart_mid_command(rig: Rig) -> None:
 def test_restarted_bridge_still_knows_lockdown(rig: Rig) -> None:
     """Lockdown is retained site state: a bridge restarted during a lockdown refuses a valid,
     signed unlock from its first moment, without waiting for the next lockdown change."""
-    from compound import keys
+    from compound.adapters import keys
     from firmware_bridge.bridge import Bridge
     from tests.firmware_bridge.conftest import bridge_config
 
@@ -227,7 +227,7 @@ def test_board_that_vanishes_and_returns(rig: Rig, tmp_path: Path) -> None:
     must notice, report the board and its doors offline (retained, so a console that connects
     later sees it), retry with growing delays, and on return drive every door to its secure
     state: nothing unlocks on reconnect, not even a grant given while the board was away."""
-    from compound import keys
+    from compound.adapters import keys
     from firmware_bridge.bridge import Bridge
     from tests.firmware_bridge.conftest import bridge_config
 
@@ -283,10 +283,10 @@ def test_door_driven_by_entrance_mcu(rig: Rig) -> None:
     closing relocks, opening without a grant is forced, the fire input on the Modbus board
     releases it, and when the MCU falls silent the door goes offline and nothing unlocks on
     its return, not even a grant given meanwhile."""
-    from compound import keys
+    from compound.adapters import keys
     from compound.config import DoorWiring, McuWiring
+    from devkit.simulators import VirtualIntercomMCU
     from firmware_bridge.bridge import Bridge
-    from firmware_bridge.simulators import VirtualIntercomMCU
     from tests.firmware_bridge.conftest import bridge_config
 
     rig.store.add_door("d3", "Entrance three", ["3-2"])
@@ -346,8 +346,8 @@ def test_entrance_mcu_dial_rings_the_flat_and_its_station_opens_this_door(rig: R
     MCU's door's own call topic (the only one the bridge's ACL lets it write for that door);
     the flat's station answers and the core opens that door's coil. The emergency button rings
     the officer for the same door."""
-    from compound.intercom import Intercom
-    from firmware_bridge.simulators import VirtualIndoorStation
+    from compound.services.intercom import Intercom
+    from devkit.simulators import VirtualIndoorStation
 
     ic = next(e for e in rig.core.extensions if isinstance(e, Intercom))
     ic.api_station_add({"station": "st-1501", "unit": "3-2-1501"})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from compound import keys
-from compound.clock import ManualClock
-from compound.messages import DoorCommand, encode
+from compound.adapters import keys
+from compound.domain.clock import ManualClock
+from compound.protocol.messages import DoorCommand, encode
 from firmware_bridge.command_guard import CommandGuard, Refused
 
 MASTER = b"m" * 32

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compound.clock import ManualClock
+from compound.domain.clock import ManualClock
 from firmware_bridge.door_state import DoorMachine, DoorSetup, Outputs
 
 

@@ -7,7 +7,7 @@ import os
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from compound.messages import canonical
+from compound.protocol.messages import canonical
 
 # Cases per target: the CI default keeps the whole fuzz suite near a minute; the soak and the
 # bench raise it with FUZZ_EXAMPLES.

@@ -13,10 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 from compound import config as config_mod
-from compound import keys
-from compound.clock import ManualClock
+from compound.adapters import keys
 from compound.config import ConfigError
-from compound.messages import (
+from compound.domain.clock import ManualClock
+from compound.protocol.messages import (
     AccessRequest,
     AccessResult,
     ApiReply,

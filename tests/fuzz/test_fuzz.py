@@ -9,8 +9,8 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compound import keys
-from compound.messages import DoorCommand, encode
+from compound.adapters import keys
+from compound.protocol.messages import DoorCommand, encode
 from tests.fuzz import targets
 from tests.fuzz.strategies import FUZZ, json_values, payloads, shaped
 
@@ -60,7 +60,7 @@ def test_tampered_signed_commands_never_actuate(field: str, value: object, same_
             tampered["mac"] = cmd.signed(keys.door_command_key(targets.MASTER, "d2")).mac
         except TypeError:
             pass
-    from compound.messages import canonical
+    from compound.protocol.messages import canonical
 
     try:
         payload = canonical({k: v for k, v in tampered.items() if v is not None})
@@ -75,7 +75,7 @@ def test_tampered_signed_commands_never_actuate(field: str, value: object, same_
 @given(shaped)
 def test_command_shaped_objects(obj: dict[str, object]) -> None:
     """Objects with the right field names and wrong values are refused like any other."""
-    from compound.messages import canonical
+    from compound.protocol.messages import canonical
 
     try:
         payload = canonical(obj)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from compound import cli
-from compound.broker import Mosquitto, free_port
-from compound.bus import Bus, BusConfig
-from compound.topics import Topics
+from compound.adapters.broker import Mosquitto, free_port
+from compound.adapters.mqtt import Bus, BusConfig
+from compound.app import cli
+from compound.protocol.topics import Topics
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "systemd" / "mosquitto" / "compound.conf"

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from compound.bus import Bus, BusError, Message
-from compound.messages import new_id
+from compound.adapters.mqtt import Bus, BusError, Message
+from compound.protocol.messages import new_id
 from tests.security.conftest import SecuredBroker
 
 pytestmark = [pytest.mark.integration]

@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from compound.bus import Bus
+from compound.adapters.mqtt import Bus
+from compound.app.wiring import build_core
 from compound.config import Config
-from compound.core import Core
-from compound.messages import AccessRequest, new_id
-from compound.ratelimit import AttemptLimiter, Policy
-from compound.store import Store
+from compound.domain.ratelimit import AttemptLimiter, Policy
+from compound.protocol.messages import AccessRequest, new_id
+from compound.services.core import Core
+from compound.store.db import Store
 
 
 def fail(lim: AttemptLimiter, door: str, kind: str, value: str, now: float) -> bool:
@@ -102,7 +103,7 @@ def core(
     pid = live_store.add_person("张伟", "3-2-1501", "owner")
     live_store.set_pin(pid, "135790")
     bus = make_bus(mosquitto.port, "core", start=False)  # type: ignore[attr-defined]
-    c = Core(live_store, bus, live_store.clock, Config())
+    c = build_core(live_store, bus, live_store.clock, Config())
     c.start()
     bus.start()
     yield c, live_store

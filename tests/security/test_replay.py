@@ -8,12 +8,12 @@ from dataclasses import replace
 
 import pytest
 
-from compound import keys
-from compound.acl import Device
-from compound.clock import ManualClock
-from compound.devices import door_keys
-from compound.messages import DoorCommand, encode
-from compound.store import Store
+from compound.adapters import keys
+from compound.app.devices import door_keys
+from compound.domain.clock import ManualClock
+from compound.protocol.acl import Device
+from compound.protocol.messages import DoorCommand, encode
+from compound.store.db import Store
 from firmware_bridge.command_guard import CommandGuard, Refused
 
 MASTER = b"m" * 32

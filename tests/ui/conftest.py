@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from compound.broker import Mosquitto
-from compound.bus import Bus, BusConfig
-from compound.clock import SystemClock
+from compound.adapters.broker import Mosquitto
+from compound.adapters.mqtt import Bus, BusConfig
+from compound.app.wiring import build_core
 from compound.config import Config
-from compound.core import Core
-from compound.demo import DATA, seed_compound
-from compound.store import Store
-from compound.topics import Topics
+from compound.domain.clock import SystemClock
+from compound.protocol.topics import Topics
+from compound.store.db import Store
+from devkit.env import DATA, seed_compound
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
@@ -49,7 +49,7 @@ class Site:
         self.store = Store(tmp / "c.db", SystemClock(), tmp / "keys")
         seed_compound(self.store, self.seed)
         self.core_bus = Bus(self.bus_config, self.topics, "core")
-        self.core = Core(self.store, self.core_bus, SystemClock(), Config())
+        self.core = build_core(self.store, self.core_bus, SystemClock(), Config())
         self.core.start()
         self.core_bus.start()
         self.buses: list[Bus] = [self.core_bus]

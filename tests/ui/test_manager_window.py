@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from compound.bus import Message
-from compound.clock import SystemClock
+from compound.adapters.camera import Frame, ReplaySource
+from compound.adapters.mqtt import Message
 from compound.config import FaceConfig
-from compound.face.camera import Frame, ReplaySource
-from compound.store import Store
+from compound.domain.clock import SystemClock
+from compound.store.db import Store
 from tests.conftest import FACES
 from tests.ui.conftest import Driver, Site, gateway, not_blank
 
@@ -93,9 +93,9 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
     card (a face is never the only credential), see the live quality verdict, be refused
     without consent, record consent, capture four camera frames, enrol. The real face service
     must then name that resident from a photo it never saw, and must not name another man."""
-    from compound.face.recognizer import DlibRecognizer
-    from compound.face.service import FaceService
-    from compound.face.templates import FaceStore
+    from compound.adapters.recognizer import DlibRecognizer
+    from compound.services.face import FaceService
+    from compound.store.faces import FaceStore
     from ui.app import build_role
     from ui.i18n import Strings
 

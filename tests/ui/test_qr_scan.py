@@ -10,9 +10,9 @@ import numpy as np
 import qrcode
 from PIL import Image
 
-from compound.clock import ManualClock
-from compound.face.camera import decode_qr
-from compound.messages import AccessRequest, AccessResult, encode
+from compound.adapters.camera import decode_qr
+from compound.domain.clock import ManualClock
+from compound.protocol.messages import AccessRequest, AccessResult, encode
 from ui.gateway import LocalGateway
 from ui.i18n import Strings
 from ui.viewmodels.door import QR_REPEAT_S, QR_SCAN_S, DoorPanelVM

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from compound.clock import ManualClock
-from compound.messages import AccessRequest, AccessResult, canonical, encode
-from compound.model import InvalidInput
+from compound.domain.clock import ManualClock
+from compound.domain.model import InvalidInput
+from compound.protocol.messages import AccessRequest, AccessResult, canonical, encode
 from ui.gateway import LocalGateway
 from ui.i18n import STRINGS, Strings
 from ui.viewmodels.door import (
@@ -394,6 +394,26 @@ def test_face_service_verdict_is_shown_but_not_over_a_welcome(clock: ManualClock
     gw.deliver("face/b3-e2/result", result)
     assert vm.status_line == "Welcome home, 张*"
     clock.advance(RESULT_SHOW_S)
+    gw.deliver("face/b3-e2/result", result)
+    assert vm.status_line == "Not recognised, please use card, PIN or call"
+
+
+def test_face_service_verdict_does_not_cover_a_wrong_pin_or_a_lockout(clock: ManualClock) -> None:
+    """A resident typing a PIN must read how many tries are left, even while the camera keeps
+    saying it does not know the face in front of it."""
+    gw = LocalGateway()
+    answer_pins(gw, "258369")
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    result = {"status": "not recognised", "faces": []}
+    vm.set_mode("pin")
+    type_keys(vm, "111111")
+    vm.ok()
+    gw.deliver("face/b3-e2/result", result)
+    assert vm.status_line == "Wrong PIN, 4 tries left"
+    clock.advance(RESULT_SHOW_S - 0.5)
+    gw.deliver("face/b3-e2/result", result)
+    assert vm.status_line == "Wrong PIN, 4 tries left"
+    clock.advance(0.5)
     gw.deliver("face/b3-e2/result", result)
     assert vm.status_line == "Not recognised, please use card, PIN or call"
 

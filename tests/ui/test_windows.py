@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from compound.clock import SystemClock
-from compound.messages import DoorEvent, encode
+from compound.domain.clock import SystemClock
+from compound.protocol.messages import DoorEvent, encode
 from tests.ui.conftest import Driver, Site, gateway, not_blank
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -107,7 +107,7 @@ def test_door_panel_dials_a_room_by_touch_and_the_indoor_station_opens(
     rings, answers and unlocks; the panel says the door opened, and the core unlocked this door
     and no other. The panel signalled only on its own door's call topic, never by the call API;
     a flat this door does not serve gets the core's refusal on screen."""
-    from firmware_bridge.simulators import VirtualIndoorStation
+    from devkit.simulators import VirtualIndoorStation
     from ui.app import build_role
     from ui.i18n import Strings
 

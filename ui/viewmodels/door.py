@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from compound.clock import Clock
-from compound.messages import AccessRequest, AccessResult, MessageError, encode, new_id
-from compound.model import InvalidInput, UnitAddress
+from compound.domain.clock import Clock
+from compound.domain.model import InvalidInput, UnitAddress
+from compound.protocol.messages import AccessRequest, AccessResult, MessageError, encode, new_id
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
@@ -107,6 +107,7 @@ class DoorPanelVM(Observable):
         # The last outcome, kept as a way to render it rather than as text, so that a language
         # switch re-renders it; cleared after RESULT_SHOW_S.
         self._message: Callable[[], str] | None = None
+        self._from_camera = False  # the message on screen is the camera's verdict
         self.message_kind = "info"  # info, ok, bad
         self.message_at = 0.0
         self.call_id: str | None = None
@@ -193,6 +194,7 @@ class DoorPanelVM(Observable):
         """Show an outcome: a function rendering it in the current language, or a text that
         came from elsewhere (the core's own refusal) and is shown as it is."""
         self._message = text if callable(text) else (lambda: text)
+        self._from_camera = False
         self.message_kind, self.message_at = kind, self.clock.now()
         self.changed()
 
@@ -439,11 +441,16 @@ class DoorPanelVM(Observable):
         self.face = parse_face_box(body)
         self.face_at = self.clock.now()
         key = FACE_STATUS.get(str(body.get("status"))) if isinstance(body, dict) else None
-        # The face service's verdict is shown unless a welcome or a call is on screen: a
-        # resident who was just let in is not told "not recognised" a moment later.
-        showing_ok = self.message_kind == "ok" and self.clock.now() - self.message_at < 3.0
-        if key is not None and not self.call_state and not showing_ok:
+        # The camera's verdict never covers an outcome the person in front of the panel is
+        # reading (a welcome, "wrong PIN, 4 tries left", a lockout, "no answer"): it is shown
+        # only over nothing or over an earlier camera verdict.
+        now = self.clock.now()
+        busy = self._message is not None and not self._from_camera
+        if busy and now - self.message_at >= RESULT_SHOW_S:
+            busy = False
+        if key is not None and not self.call_state and not busy:
             self._say(lambda: self.t(key), "bad" if key == "door.unknown" else "info")
+            self._from_camera = True
         else:
             self.changed()
 

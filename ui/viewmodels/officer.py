@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from compound.clock import Clock
+from compound.domain.clock import Clock
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable

@@ -7,18 +7,18 @@ import dataclasses
 
 import pytest
 
-from compound.clock import ManualClock
-from compound.community.alerts import (
+from compound.config import AlertsConfig, ConfigError, CountRuleConfig, load_section
+from compound.domain.clock import ManualClock
+from compound.domain.model import Event
+from compound.services.alerts import (
     AlertEngine,
     CountAbove,
     FailedAttempts,
     UnknownFaceRepeats,
     group_rental_threshold,
 )
-from compound.community.api import Community
-from compound.config import AlertsConfig, ConfigError, CountRuleConfig, load_section
-from compound.model import Event
-from compound.store import Store
+from compound.services.community_api import Community
+from compound.store.db import Store
 
 
 def ev(type_: str, at: float, door: str | None = "b1", **data: object) -> Event:

@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from compound.broker import Mosquitto
-from compound.bus import ApiError, Bus, Message
+from compound.adapters.broker import Mosquitto
+from compound.adapters.mqtt import ApiError, Bus, Message
+from compound.app.wiring import build_core
 from compound.config import Config
-from compound.core import Core
-from compound.store import Store
-from compound.topics import Topics
+from compound.protocol.topics import Topics
+from compound.services.core import Core
+from compound.store.db import Store
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def core(live_store: Store, mosquitto: Mosquitto, make_bus: Callable[..., Bus]) 
     live_store.add_unit("3-2-1501", occupants=2)
     live_store.add_door("b3", "Building 3", ["3"])
     bus = make_bus(mosquitto.port, "core", start=False)
-    c = Core(live_store, bus, live_store.clock, Config())
+    c = build_core(live_store, bus, live_store.clock, Config())
     c.start()
     bus.start()
     yield c

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compound.broker import Mosquitto, free_port
-from compound.bus import Bus, BusConfig, Message
-from compound.topics import Topics
+from compound.adapters.broker import Mosquitto, free_port
+from compound.adapters.mqtt import Bus, BusConfig, Message
+from compound.protocol.topics import Topics
 from tests.compound.community.tls_certs import make_certs
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -1,4 +1,4 @@
-"""The officer's and property office's commands, end to end through ``compound.cli.main`` with
+"""The officer's and property office's commands, end to end through ``compound.app.cli.main`` with
 --json: list and acknowledge alerts, overdue visits, elderly not seen, the tenant register."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from compound.cli import main
-from compound.clock import ManualClock
-from compound.community import rental
-from compound.community.api import Community
+from compound.app.cli import main
 from compound.config import AlertsConfig
-from compound.store import Store
+from compound.domain.clock import ManualClock
+from compound.services import rental
+from compound.services.community_api import Community
+from compound.store.db import Store
 
 ID = "110101199001011234"
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from compound.broker import Mosquitto, free_port
-from compound.bus import Bus, BusConfig, Message
-from compound.community.uplink import (
+from compound.adapters.broker import Mosquitto, free_port
+from compound.adapters.mqtt import Bus, BusConfig, Message
+from compound.protocol.topics import Topics
+from compound.services.uplink import (
     PlatformConsumer,
     PlatformLink,
     SiteStream,
@@ -24,8 +25,7 @@ from compound.community.uplink import (
     guard,
     status,
 )
-from compound.store import Store
-from compound.topics import Topics
+from compound.store.db import Store
 from tests.compound.community.tls_certs import make_certs
 
 SECRET_ID = "110101199001011234"

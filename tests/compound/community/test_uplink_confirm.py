@@ -12,10 +12,11 @@ from typing import Any, cast
 
 import pytest
 
-from compound.bus import Bus, Message
-from compound.cli import main
-from compound.clock import ManualClock
-from compound.community.uplink import (
+from compound.adapters.mqtt import Bus, Message
+from compound.app.cli import main
+from compound.domain.clock import ManualClock
+from compound.protocol.messages import canonical
+from compound.services.uplink import (
     PlatformConsumer,
     UplinkSender,
     ack_message,
@@ -23,8 +24,7 @@ from compound.community.uplink import (
     parse_ack,
     status,
 )
-from compound.messages import canonical
-from compound.store import Store
+from compound.store.db import Store
 
 SITE = "site-a"
 

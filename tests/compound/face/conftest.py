@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compound.face.model import Box, FaceFound
-from compound.store import Store
+from compound.domain.face.model import Box, FaceFound
+from compound.store.db import Store
 from tests.conftest import FACES
 
 ENROLLED = ["John_Salley", "John_Savage", "John_Schneider", "John_Shimkus"]
@@ -23,7 +23,7 @@ class CachingRecognizer:
     """The real recogniser; results remembered by image content and boxes."""
 
     def __init__(self) -> None:
-        from compound.face.recognizer import DlibRecognizer
+        from compound.adapters.recognizer import DlibRecognizer
 
         self.real = DlibRecognizer()
         self._detect: dict[str, list[Box]] = {}
@@ -73,7 +73,7 @@ def enrolled(
     store: Store, recognizer: CachingRecognizer, johns: dict[str, list[Path]]
 ) -> Iterator[dict[str, int]]:
     """Four Johns enrolled with five photos each, in a compound with one door for them."""
-    from compound.face.enrol import Enroller
+    from compound.services.face_enrol import Enroller
 
     store.add_door("b3-e2", "Building 3", ["3-2"])
     enroller = Enroller(store, recognizer)

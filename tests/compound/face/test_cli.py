@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from compound.cli import main
+from compound.app.cli import main
 from tests.compound.face.conftest import ENROL_PHOTOS, STRANGER
 
 pytestmark = pytest.mark.integration

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compound.face.gallery import Gallery, MatchRules
-from compound.face.model import Match
+from compound.domain.face.gallery import Gallery, MatchRules
+from compound.domain.face.model import Match
 
 
 def _unit(rng: np.random.Generator, n: int) -> np.ndarray:

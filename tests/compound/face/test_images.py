@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from compound.face import images
-from compound.model import InvalidInput
+from compound.adapters import images
+from compound.domain.model import InvalidInput
 
 
 def _jpeg(w: int = 120, h: int = 90) -> bytes:
@@ -61,7 +61,7 @@ def test_non_images_and_corrupt_files(data: bytes, words: str) -> None:
 def test_truncated_jpeg_is_refused_even_after_face_recognition_is_imported() -> None:
     """face_recognition makes Pillow fill truncated images with grey; a half upload must still
     be refused, not enrolled as a grey half face."""
-    import compound.face.recognizer  # noqa: F401 - sets Pillow's global flag
+    import compound.adapters.recognizer  # noqa: F401 - sets Pillow's global flag
 
     data = _jpeg(400, 300)
     with pytest.raises(InvalidInput, match="damaged or truncated"):
@@ -70,7 +70,7 @@ def test_truncated_jpeg_is_refused_even_after_face_recognition_is_imported() -> 
 
 def test_preview_jpeg_draws_boxes_and_is_small() -> None:
     """The preview for door panels is a real JPEG, scaled down."""
-    from compound.face.model import Box
+    from compound.domain.face.model import Box
 
     rgb = np.zeros((480, 640, 3), dtype=np.uint8)
     data = images.jpeg(rgb, [Box(100, 300, 300, 100)], width=320)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compound.face.liveness import LivenessWindow, ear
+from compound.domain.face.liveness import LivenessWindow, ear
 
 
 def _face(open_: float, shift: float = 0.0) -> np.ndarray:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from compound.face.model import Box
-from compound.face.quality import check
+from compound.domain.face.model import Box
+from compound.domain.face.quality import check
 
 rng = np.random.default_rng(3)
 TEXTURE = rng.integers(60, 200, size=(200, 200, 3), dtype=np.uint8)

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from compound.face import images
-from compound.face.enrol import Enroller
-from compound.face.gallery import MatchRules
-from compound.face.pipeline import Pipeline
-from compound.face.templates import FaceStore
-from compound.model import InvalidInput
-from compound.store import Store
+from compound.adapters import images
+from compound.domain.face.gallery import MatchRules
+from compound.domain.face.pipeline import Pipeline
+from compound.domain.model import InvalidInput
+from compound.services.face_enrol import Enroller
+from compound.store.db import Store
+from compound.store.faces import FaceStore
 from tests.compound.face.conftest import ENROL_PHOTOS, STRANGER, CachingRecognizer, add_resident
 
 pytestmark = pytest.mark.integration
@@ -73,7 +73,7 @@ def test_still_photo_replayed_is_refused_but_a_moving_blinking_clip_opens(
     assert outs[-1].live is not None and outs[-1].live.reason == "perfectly still"
 
     # A clip: different photos of the same person, the one with the narrowest eyes in the middle.
-    from compound.face.liveness import ear
+    from compound.domain.face.liveness import ear
 
     frames = _clip(johns["John_Shimkus"][: ENROL_PHOTOS + 3])
     ears = [ear(recognizer.analyse(f)[0].landmarks) for f in frames]

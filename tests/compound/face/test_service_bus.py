@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from compound.bus import ApiError, Message
-from compound.clock import SystemClock
+from compound.adapters.camera import ReplaySource
+from compound.adapters.mqtt import ApiError, Message
+from compound.app.wiring import build_core
 from compound.config import Config, FaceConfig
-from compound.core import Core
-from compound.face.camera import ReplaySource
-from compound.face.liveness import ear
-from compound.face.service import FaceService
-from compound.store import Store
+from compound.domain.clock import SystemClock
+from compound.domain.face.liveness import ear
+from compound.services.core import Core
+from compound.services.face import FaceService
+from compound.store.db import Store
 from tests.compound.face.conftest import STRANGER, CachingRecognizer, add_resident
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -30,7 +31,7 @@ FACE_CFG = FaceConfig(camera="cam1", door="b3-e2", fps=30.0, preview_fps=10.0)
 
 def _blink_clip(recognizer: CachingRecognizer, paths: list[Path]) -> list[Path]:
     """Photos of one person ordered open-eyed first, the narrowest eyes in the middle."""
-    from compound.face import images
+    from compound.adapters import images
 
     ears = {p: ear(recognizer.analyse(images.decode(p.read_bytes()))[0].landmarks) for p in paths}
     order = sorted(paths, key=lambda p: -ears[p])
@@ -58,7 +59,7 @@ def _wait(q: queue.Queue[Message], timeout: float) -> Message | None:
 @pytest.fixture
 def core(live_store: Store, mosquitto: Any, make_bus: Any) -> Any:
     bus = make_bus(mosquitto.port, "core", start=False)
-    c = Core(live_store, bus, SystemClock(), Config())
+    c = build_core(live_store, bus, SystemClock(), Config())
     c.start()
     bus.start()
     yield c
@@ -91,7 +92,7 @@ def test_resident_opens_the_door_and_a_stranger_does_not(
     johns: dict[str, list[Path]],
 ) -> None:
     """Frame in, signed unlock out: the whole path through the bus and the core's decision."""
-    from compound.face.enrol import Enroller
+    from compound.services.face_enrol import Enroller
 
     live_store.add_door("b3-e2", "Building 3", ["3-2"])
     pid = add_resident(live_store, "Shimkus")

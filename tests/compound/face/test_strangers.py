@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compound.face.strangers import Strangers
+from compound.domain.face.strangers import Strangers
 
 
 def enc(seed: int) -> np.ndarray:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compound.face.templates import FaceStore, TemplateError
-from compound.model import InvalidInput
-from compound.store import Store
+from compound.domain.model import InvalidInput
+from compound.store.db import Store
+from compound.store.faces import FaceStore, TemplateError
 from tests.compound.face.conftest import add_resident
 
 
@@ -80,6 +80,15 @@ def test_move_out_deletes_templates_even_without_the_face_service(
     assert faces.count(pid) == 0
     assert faces.consent(pid) is None
     assert len(faces.gallery()) == 0
+    # ... and the deletion is in the audit log, written by the process that moved them out.
+    deleted = [e for e in store.events(person_id=pid, limit=50) if e.type == "face.deleted"]
+    assert len(deleted) == 1 and deleted[0].data == {"by": "move-out", "templates": 2}
+
+
+def test_move_out_without_a_face_writes_no_face_event(store: Store) -> None:
+    pid = add_resident(store, "Zhang")
+    store.move_out(pid)
+    assert "face.deleted" not in {e.type for e in store.events(person_id=pid, limit=50)}
 
 
 def test_delete_audit_and_uplink(store: Store) -> None:

@@ -1,0 +1,212 @@
+"""Camera sources: the one module that imports OpenCV.
+
+``open_source`` understands ``/dev/video0`` or ``0`` (V4L2), ``rtsp://...``/``http://...``
+(IP cameras) and ``replay:PATH`` (a photo, or a folder of photos played in name order; for the
+demo and the tests). A source yields RGB frames with their capture time, or raises
+``CameraError`` when the camera is gone; the face service reports that and opens it again.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from compound.adapters import images
+from compound.domain.model import InvalidInput
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+
+class CameraError(RuntimeError):
+    """The camera cannot be opened or stopped delivering frames; the message says which."""
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    rgb: np.ndarray
+    at: float  # capture time, seconds (the service's clock)
+    seq: int
+
+
+class Source(Protocol):
+    name: str
+
+    def open(self) -> None: ...
+
+    def read(self) -> Frame | None:
+        """The next frame; None when a finite source has ended; ``CameraError`` when lost."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class CaptureSource:
+    """A V4L2 device or a network stream through OpenCV."""
+
+    def __init__(
+        self,
+        spec: str,
+        now: Callable[[], float],
+        width: int = 640,
+        height: int = 480,
+        read_failures: int = 10,
+    ) -> None:
+        self.name = spec
+        self._spec: int | str = int(spec) if spec.isdigit() else spec
+        self._now = now
+        self._size = (width, height)
+        self._cap: cv2.VideoCapture | None = None
+        self._seq = 0
+        self._failures = 0
+        self._max_failures = read_failures
+
+    def open(self) -> None:
+        self.close()
+        if isinstance(self._spec, str) and self._spec.startswith("rtsp"):
+            # TCP keeps a lossy link from smearing frames; keep the wait on a dead camera short.
+            os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+        cap = cv2.VideoCapture(self._spec)
+        if not cap.isOpened():
+            cap.release()
+            raise CameraError(f"camera {self.name} cannot be opened")
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, self._size[0])
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self._size[1])
+        # Only the newest frame matters at a door; a queue of old frames is latency.
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        self._cap = cap
+        self._failures = 0
+
+    def read(self) -> Frame | None:
+        if self._cap is None:
+            raise CameraError(f"camera {self.name} is not open")
+        ok, bgr = self._cap.read()
+        if not ok or bgr is None:
+            self._failures += 1
+            if self._failures >= self._max_failures:
+                self.close()
+                raise CameraError(f"camera {self.name} stopped delivering frames")
+            time.sleep(0.05)
+            return self.read()
+        self._failures = 0
+        self._seq += 1
+        return Frame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self._now(), self._seq)
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class ReplaySource:
+    """Photos from disk played as a camera: one file, a list, or a folder in name order.
+
+    ``repeat`` shows each photo for that many frames (a held-up still photo is one photo
+    repeated); ``loop`` starts over at the end.
+    """
+
+    def __init__(
+        self,
+        paths: list[Path],
+        now: Callable[[], float],
+        *,
+        repeat: int = 1,
+        loop: bool = False,
+        name: str = "replay",
+    ) -> None:
+        self.name = name
+        self._now = now
+        self._paths = list(paths)
+        self._repeat = max(1, repeat)
+        self._loop = loop
+        self._frames: list[np.ndarray] = []
+        self._root: Path | None = None
+        self._i = 0
+        self._seq = 0
+
+    @classmethod
+    def from_path(cls, path: str | Path, now: Callable[[], float], **kw: object) -> ReplaySource:
+        """A photo or a folder, looked at each time the source is opened (it may appear later,
+        as a camera that is plugged in)."""
+        src = cls([], now, name=f"replay:{path}", **kw)  # type: ignore[arg-type]
+        src._root = Path(path)
+        return src
+
+    def _files(self) -> list[Path]:
+        if self._root is None:
+            return self._paths
+        if self._root.is_dir():
+            return sorted(f for f in self._root.iterdir() if f.suffix.lower() in PHOTO_SUFFIXES)
+        if self._root.exists():
+            return [self._root]
+        raise CameraError(f"{self.name}: {self._root} not found")
+
+    def open(self) -> None:
+        frames = []
+        for p in self._files():
+            try:
+                data = p.read_bytes()
+            except OSError as e:
+                raise CameraError(f"replay photo {p} cannot be read: {e.strerror}") from None
+            try:
+                frames.append(images.decode(data, what=str(p)))
+            except InvalidInput as e:
+                raise CameraError(f"replay photo unusable: {e}") from None
+        if not frames:
+            raise CameraError(f"{self.name}: no photos to replay")
+        self._frames = frames
+        self._i = 0
+
+    def read(self) -> Frame | None:
+        if not self._frames:
+            raise CameraError(f"{self.name} is not open")
+        total = len(self._frames) * self._repeat
+        if self._i >= total:
+            if not self._loop:
+                return None
+            self._i = 0
+        rgb = self._frames[self._i // self._repeat]
+        self._i += 1
+        self._seq += 1
+        return Frame(rgb, self._now(), self._seq)
+
+    def close(self) -> None:
+        self._frames = []
+
+
+def open_source(spec: str, now: Callable[[], float], **kw: object) -> Source:
+    """A source for a config or command-line value; ``replay:`` sources loop."""
+    if spec.startswith("replay:"):
+        return ReplaySource.from_path(spec[len("replay:") :], now, loop=True)
+    return CaptureSource(spec, now)
+
+
+_qr = threading.local()  # QRCodeDetector is not thread-safe: one per thread
+
+
+def decode_qr(jpeg_or_frame: bytes | np.ndarray) -> str | None:
+    """The text of a QR code in a JPEG (a preview frame) or an RGB frame; None when there is
+    none or it cannot be read. Visitor passes are shown to the door camera this way."""
+    if isinstance(jpeg_or_frame, bytes | bytearray):
+        buf = np.frombuffer(jpeg_or_frame, dtype=np.uint8)
+        gray = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE) if buf.size else None
+    else:
+        frame = jpeg_or_frame
+        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
+    if gray is None or gray.size == 0:
+        return None
+    detector = getattr(_qr, "detector", None)
+    if detector is None:
+        detector = _qr.detector = cv2.QRCodeDetector()
+    try:
+        text, _points, _ = detector.detectAndDecode(gray)
+    except cv2.error:
+        return None
+    return text or None

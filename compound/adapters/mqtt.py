@@ -1,0 +1,464 @@
+"""The local bus: the one module that imports paho-mqtt.
+
+paho-mqtt 2.x with VERSION2 callbacks; subscriptions are (re)made in ``on_connect`` so that they
+survive a broker restart; every client leaves a last will on its availability topic; commands
+and events go at QoS 1 and are never retained; TCP_NODELAY is set on the socket because with
+Nagle's algorithm and delayed acknowledgements a command and its acknowledgement take tens of
+milliseconds instead of well under one.
+
+Request/response follows MQTT v5: the request carries a response topic and correlation data as
+properties. The embedded demo broker speaks MQTT 3.1.1 only, so the same two values also travel
+in the JSON body; a server answers to whichever it finds, properties first. A bus with a broker
+user asks for its answer on ``reply/<user>/<client id>/<method>``, so the ACL can let each user
+read its own replies by name, whatever client id it picks; without a user (the demo's broker),
+on ``reply/<client id>/<method>``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import ssl
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from compound.protocol.messages import (
+    MAX_PAYLOAD,
+    ApiReply,
+    MessageError,
+    SeenIds,
+    canonical,
+    decode_object,
+    new_id,
+)
+from compound.protocol.topics import Topics
+
+log = logging.getLogger(__name__)
+
+
+class BusError(RuntimeError):
+    """The broker could not be reached, or a request got no answer."""
+
+
+class ApiError(RuntimeError):
+    """The core answered a request with an error meant for the person who asked."""
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    payload: bytes
+    retain: bool = False
+    response_topic: str | None = None
+    correlation: bytes | None = None
+
+
+Handler = Callable[[Message], None]
+
+
+@dataclass(frozen=True)
+class BusConfig:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: str | None = None
+    protocol: int = 5  # 5 for Mosquitto; 4 (3.1.1) for the embedded demo broker
+    tls_ca: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    keepalive: int = 15
+
+
+class Delivery:
+    """One tracked publish: ``done()`` once the broker acknowledged it."""
+
+    def __init__(self, info: mqtt.MQTTMessageInfo) -> None:
+        self._info = info
+
+    def done(self) -> bool:
+        try:
+            return bool(self._info.is_published())
+        except (RuntimeError, ValueError):  # refused by the client (queue full, no connection)
+            return False
+
+
+@dataclass
+class _Pending:
+    event: threading.Event = field(default_factory=threading.Event)
+    payload: bytes = b""
+
+
+class Bus:
+    """One client connection with handlers, request/response and an availability topic."""
+
+    def __init__(self, config: BusConfig, topics: Topics, client_id: str) -> None:
+        self.config = config
+        self.topics = topics
+        self.client_id = client_id
+        self._handlers: list[tuple[str, Handler, int]] = []
+        self._connected = threading.Event()
+        self._pending: dict[str, _Pending] = {}
+        self._lock = threading.Lock()
+        self.on_connect_hooks: list[Callable[[], None]] = []
+        self.on_disconnect_hooks: list[Callable[[], None]] = []
+        self.connects = 0
+        self.disconnects = 0
+        version = mqtt.MQTTv5 if config.protocol == 5 else mqtt.MQTTv311
+        self._client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=version,
+            clean_session=None if version == mqtt.MQTTv5 else True,
+        )
+        if config.username is not None:
+            self._client.username_pw_set(config.username, config.password)
+        if config.tls_ca is not None:
+            self._client.tls_set(
+                ca_certs=config.tls_ca,
+                certfile=config.tls_cert,
+                keyfile=config.tls_key,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        self._client.reconnect_delay_set(min_delay=1, max_delay=5)
+        self._client.max_inflight_messages_set(100)
+        self._client.will_set(topics.availability(client_id), b"offline", qos=1, retain=True)
+        self._client.on_socket_open = self._on_socket_open
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
+        self._sub_lock = threading.Lock()
+        self._suback: dict[int, threading.Event] = {}
+        self._acked: set[int] = set()
+        self._connect_mids: set[int] = set()
+        self._net_thread: int | None = None
+        # With a broker user, replies come under that user's name: the ACL grants each user
+        # reply/<its name>/# literally, whatever client id it picks (a CLI's is cli-<pid>).
+        replies_to = client_id if config.username is None else f"{config.username}/{client_id}"
+        self._reply_prefix = topics.reply(replies_to, "")
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(
+        self, timeout: float = float("inf"), announce: Callable[[str], None] | None = None
+    ) -> None:
+        """Connect and start the network thread; wait until connected or raise ``BusError``.
+
+        While the broker does not answer, ``announce`` is told every few seconds, so a person
+        watching a terminal sees what the box is waiting for.
+        """
+        self._client.connect_async(
+            self.config.host, self.config.port, keepalive=self.config.keepalive
+        )
+        self._started = True
+        self._client.loop_start()
+        deadline = time.monotonic() + timeout
+        next_note = time.monotonic() + 2.0
+        while not self._connected.wait(0.1):
+            now = time.monotonic()
+            if now >= deadline:
+                self.stop()
+                raise BusError(
+                    f"broker at {self.config.host}:{self.config.port} unreachable "
+                    f"after {timeout:.0f} s; is Mosquitto running? (compound demo starts one)"
+                )
+            if announce is not None and now >= next_note:
+                announce(
+                    f"broker at {self.config.host}:{self.config.port} not answering, retrying..."
+                )
+                next_note = now + 3.0
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        if self._connected.is_set():
+            info = self._client.publish(
+                self.topics.availability(self.client_id), b"offline", qos=1, retain=True
+            )
+            try:
+                info.wait_for_publish(1.0)
+            except (RuntimeError, ValueError):
+                pass
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._connected.clear()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    # -- publish / subscribe ---------------------------------------------------------------
+
+    def publish(
+        self,
+        topic: str,
+        payload: bytes | dict[str, Any] | str,
+        *,
+        qos: int = 1,
+        retain: bool = False,
+        response_topic: str | None = None,
+        correlation: bytes | None = None,
+    ) -> None:
+        if isinstance(payload, dict):
+            payload = canonical(payload)
+        elif isinstance(payload, str):
+            payload = payload.encode()
+        props = None
+        if self.config.protocol == 5 and (response_topic or correlation):
+            props = Properties(PacketTypes.PUBLISH)
+            if response_topic:
+                props.ResponseTopic = response_topic
+            if correlation:
+                props.CorrelationData = correlation
+        self._client.publish(topic, payload, qos=qos, retain=retain, properties=props)
+
+    def publish_tracked(
+        self, topic: str, payload: bytes | dict[str, Any], *, qos: int = 1
+    ) -> Delivery:
+        """Publish and return a handle that tells when the broker acknowledged it (PUBACK at
+        QoS 1): the uplink marks a record sent only then."""
+        if isinstance(payload, dict):
+            payload = canonical(payload)
+        return Delivery(self._client.publish(topic, payload, qos=qos))
+
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+        """Add a handler; when connected, return once the broker has confirmed the
+        subscription (a message published right after this call is not missed)."""
+        with self._lock:
+            self._handlers.append((topic_filter, handler, qos))
+        if self._connected.is_set():
+            _, mid = self._client.subscribe(topic_filter, qos=qos)
+            if mid is not None and threading.get_ident() != self._net_thread:
+                self._wait_suback(mid, 5.0)
+
+    def unsubscribe(self, topic_filter: str) -> None:
+        """Drop every handler added for exactly this filter and tell the broker."""
+        with self._lock:
+            self._handlers = [h for h in self._handlers if h[0] != topic_filter]
+        if self._connected.is_set():
+            self._client.unsubscribe(topic_filter)
+
+    def _wait_suback(self, mid: int, timeout: float) -> None:
+        event = threading.Event()
+        with self._sub_lock:
+            if mid in self._acked:
+                self._acked.discard(mid)
+                return
+            self._suback[mid] = event
+        if not event.wait(timeout):
+            with self._sub_lock:
+                self._suback.pop(mid, None)
+
+    # -- request / response ----------------------------------------------------------------
+
+    def request(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = 5.0
+    ) -> Any:
+        """Ask the core; return its result or raise ``ApiError`` (its refusal) or ``BusError``."""
+        corr = new_id()
+        reply_topic = self._reply_prefix + method
+        pending = _Pending()
+        with self._lock:
+            self._pending[corr] = pending
+        body = {"params": params or {}, "reply_to": reply_topic, "corr": corr}
+        try:
+            self.publish(
+                self.topics.api(method),
+                body,
+                qos=1,
+                response_topic=reply_topic,
+                correlation=corr.encode(),
+            )
+            if not pending.event.wait(timeout):
+                raise BusError(f"no answer from the core to {method!r} within {timeout:.0f} s")
+        finally:
+            with self._lock:
+                self._pending.pop(corr, None)
+        try:
+            reply = ApiReply.decode(pending.payload)
+        except MessageError as e:
+            raise BusError(f"unreadable answer to {method!r}: {e}") from None
+        if not reply.ok:
+            raise ApiError(reply.error or "refused")
+        return reply.result
+
+    def serve(
+        self,
+        methods: dict[str, Callable[[dict[str, Any]], Any]],
+        refusals: tuple[type[Exception], ...] = (),
+        max_payload: int = MAX_PAYLOAD,
+    ) -> None:
+        """Answer ``api/<method>`` requests. Exceptions of the ``refusals`` types become error
+        replies with their message; anything else is logged and answered as an internal error.
+        ``max_payload`` raises the size limit for methods that take photos."""
+
+        answered = SeenIds(10_000)
+
+        def on_request(msg: Message) -> None:
+            method = msg.topic.rsplit("/", 1)[-1]
+            try:
+                body = decode_object(msg.payload, max_payload)
+            except MessageError as e:
+                log.warning("bad api request on %s: %s", msg.topic, e)
+                return
+            reply_to = msg.response_topic or body.get("reply_to")
+            corr = msg.correlation or str(body.get("corr", "")).encode()
+            if not isinstance(reply_to, str) or not reply_to:
+                log.warning("api request on %s without a reply topic", msg.topic)
+                return
+            # QoS 1 is at-least-once, and a broker delivers one copy per overlapping
+            # subscription: a request is carried out once, whatever number of copies arrive.
+            if not answered.add(f"{reply_to}|{corr.hex()}"):
+                return
+            params = body.get("params", {})
+            fn = methods.get(method)
+            if fn is None:
+                reply = ApiReply(False, error=f"unknown method {method!r}")
+            elif not isinstance(params, dict):
+                reply = ApiReply(False, error="params must be an object")
+            else:
+                try:
+                    reply = ApiReply(True, fn(params))
+                except refusals as e:
+                    reply = ApiReply(False, error=str(e))
+                except Exception:
+                    log.exception("api method %s failed", method)
+                    reply = ApiReply(False, error=f"internal error in {method}; see the core log")
+            self._reply(reply_to, reply, corr)
+
+        # One subscription per method: several services (core, face service) answer on the
+        # same bus, each only for its own methods.
+        for method in methods:
+            self.subscribe(self.topics.api(method), on_request)
+
+    def _reply(self, topic: str, reply: ApiReply, corr: bytes) -> None:
+        # The correlation also goes in the body for brokers that do not carry v5 properties.
+        payload = reply.encode(corr.decode(errors="replace"))
+        self.publish(topic, payload, qos=1, correlation=corr, response_topic=None)
+
+    # -- paho callbacks (network thread) ---------------------------------------------------
+
+    def _on_socket_open(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):  # TLS-wrapped or non-TCP sockets
+            pass
+
+    def _on_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, properties: Any = None
+    ) -> None:
+        if rc.is_failure:
+            log.error("broker refused %s: %s", self.client_id, rc)
+            return
+        self.connects += 1
+        self._net_thread = threading.get_ident()
+        mids = [client.subscribe(self._reply_prefix + "+", qos=1)[1]]
+        with self._lock:
+            handlers = list(self._handlers)
+        for topic_filter, _, qos in handlers:
+            mids.append(client.subscribe(topic_filter, qos=qos)[1])
+        # "Connected" waits for every SUBACK: a broker may handle a SUBSCRIBE and a following
+        # PUBLISH out of order (the embedded one does), and a request sent before the reply
+        # subscription is active would never hear its answer. SUBACKs arrive on this same
+        # thread, after this callback returns.
+        with self._sub_lock:
+            self._connect_mids = {m for m in mids if m is not None}
+            self._acked.clear()
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, rcs: Any, properties: Any = None
+    ) -> None:
+        with self._sub_lock:
+            event = self._suback.pop(mid, None)
+            if event is not None:
+                event.set()
+            elif mid not in self._connect_mids:
+                self._acked.add(mid)
+            self._connect_mids.discard(mid)
+            ready = not self._connect_mids and not self._connected.is_set() and self._started
+        if ready:
+            self._ready(client)
+
+    def _ready(self, client: mqtt.Client) -> None:
+        client.publish(self.topics.availability(self.client_id), b"online", qos=1, retain=True)
+        self._connected.set()
+        for hook in list(self.on_connect_hooks):
+            try:
+                hook()
+            except Exception:
+                log.exception("on-connect hook failed")
+
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, properties: Any = None
+    ) -> None:
+        was = self._connected.is_set()
+        self._connected.clear()
+        if was:
+            self.disconnects += 1
+            for hook in list(self.on_disconnect_hooks):
+                try:
+                    hook()
+                except Exception:
+                    log.exception("on-disconnect hook failed")
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, m: mqtt.MQTTMessage) -> None:
+        props = getattr(m, "properties", None)
+        msg = Message(
+            topic=m.topic,
+            payload=bytes(m.payload),
+            retain=bool(m.retain),
+            response_topic=getattr(props, "ResponseTopic", None),
+            correlation=getattr(props, "CorrelationData", None),
+        )
+        if m.topic.startswith(self._reply_prefix):
+            self._deliver_reply(msg)
+            return
+        with self._lock:
+            handlers = list(self._handlers)
+        for topic_filter, handler, _ in handlers:
+            # Most filters (one per API method) have no wildcard: a string compare is enough,
+            # and paho's matcher costs microseconds a filter on every message.
+            exact = "+" not in topic_filter and "#" not in topic_filter
+            if topic_filter == m.topic if exact else mqtt.topic_matches_sub(topic_filter, m.topic):
+                try:
+                    handler(msg)
+                except Exception:
+                    # A handler bug must not take the network thread down with it.
+                    log.exception("handler for %s failed on %s", topic_filter, m.topic)
+
+    def _deliver_reply(self, msg: Message) -> None:
+        corr = msg.correlation.decode(errors="replace") if msg.correlation else None
+        if corr is None:
+            # Only the core writes reply topics (ACL), so a large body is read in full.
+            try:
+                body = json.loads(msg.payload)
+            except ValueError:
+                return
+            corr = str(body.get("corr", "")) if isinstance(body, dict) else ""
+        with self._lock:
+            pending = self._pending.get(corr)
+        if pending is not None:
+            pending.payload = msg.payload
+            pending.event.set()
+
+
+def topic_matches(topic_filter: str, topic: str) -> bool:
+    return bool(mqtt.topic_matches_sub(topic_filter, topic))
+
+
+def eprint(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)

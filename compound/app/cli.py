@@ -1,0 +1,83 @@
+"""The ``compound`` command: every service and every administrative task of the box.
+
+Scriptable: ``--json`` on every command that prints data; one clear line on stderr and a non-zero
+exit for any mistake (exit 2 for bad input, 1 when the box cannot do it now). Administrative
+commands write the database directly (``--db``); commands that act on doors go through the core
+over the bus, because only the core may command a door.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from compound.adapters.keys import KeyError_
+from compound.adapters.mqtt import ApiError, BusError, eprint
+from compound.app import admin_cli, community_cli, devices, face_cli
+from compound.app.context import Context
+from compound.config import ConfigError
+from compound.domain.model import InvalidInput
+from compound.store.db import StoreError
+from firmware_bridge import cli as bridge_cli
+from ui import cli as ui_cli
+
+# Every group of subcommands, in the order ``compound --help`` lists them; each adds its own
+# parsers with ``register(sub, common)``.
+COMMANDS: tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
+    admin_cli.register,
+    community_cli.register,
+    devices.register,
+    face_cli.register,
+    ui_cli.register,
+    bridge_cli.register,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    p = argparse.ArgumentParser(prog="compound", description="The compound edge appliance.")
+    p.add_argument("--db", help="database file (default: $COMPOUND_DB or the config's store.path)")
+    p.add_argument("--config", help="config file (TOML; default: $COMPOUND_CONFIG)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMANDS:
+        register(sub, common)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx: Context | None = None
+    try:
+        ctx = Context(args)
+        return int(args.fn(ctx))
+    except InvalidInput as e:
+        eprint(f"compound: {e}")
+        return 2
+    except ConfigError as e:
+        eprint(f"compound: config: {e}")
+        return 2
+    except (StoreError, KeyError_, BusError) as e:
+        eprint(f"compound: {e}")
+        return 1
+    except ApiError as e:
+        eprint(f"compound: refused: {e}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `compound events | head` closes the pipe; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,455 @@
+"""Commands for the community officer and the property office, and the uplink service.
+
+Registers: ``alert``, ``visit``, ``elderly``, ``tenant``, ``household``, ``notice``, ``report``
+and ``uplink``. Like the other administrative commands they work on the database directly, so
+they answer even when the core is not running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from compound.domain.clock import iso
+from compound.domain.model import InvalidInput, parse_date
+from compound.services import notices, rental, reports, uplink
+from compound.services.community_api import Community
+
+if TYPE_CHECKING:
+    from compound.app.context import Context
+
+
+def _who(ctx: Context) -> str:
+    return str(getattr(ctx.args, "by", None) or os.environ.get("USER", "operator"))
+
+
+# -- alerts --------------------------------------------------------------------------------
+
+
+def cmd_alert_list(ctx: Context) -> int:
+    sql = "SELECT * FROM alarms"
+    if ctx.args.open:
+        sql += " WHERE acknowledged_at IS NULL"
+    rows = ctx.store.query(sql + " ORDER BY id DESC LIMIT ?", (ctx.args.limit,))
+    ctx.out(
+        rows,
+        lambda: (
+            "\n".join(
+                f"{a['id']:>5} {iso(a['raised_at'])} {a['severity']:<8} {a['message']}"
+                + ("" if a["acknowledged_at"] is None else f"  (ack {a['acknowledged_by']})")
+                for a in rows
+            )
+            or "no alerts"
+        ),
+    )
+    return 0
+
+
+def cmd_alert_ack(ctx: Context) -> int:
+    a = ctx.store.acknowledge_alarm(ctx.args.alert, ctx.args.by, ctx.args.note or "")
+    ctx.out(asdict(a), f"alert {a.id} acknowledged by {a.acknowledged_by}")
+    return 0
+
+
+def cmd_alert_check(ctx: Context) -> int:
+    r = Community(ctx.store, ctx.config.alerts).tick()
+    ctx.out(r, f"{len(r['alarms'])} new alerts, {len(r['leases_ended'])} leases ended")
+    return 0
+
+
+# -- rental housing ------------------------------------------------------------------------
+
+
+def cmd_visit_due(ctx: Context) -> int:
+    now = ctx.clock.now()
+    due = [v.as_dict(now) for v in rental.visits_due(ctx.store, now, ctx.args.within)]
+    ctx.out(
+        due,
+        lambda: (
+            "\n".join(
+                f"{v['person_id']:>6} {v['name']:<10} {v['unit']:<10} {v['layer']:<7}"
+                f" {'OVERDUE ' + str(v['days_overdue']) + ' d' if v['overdue'] else 'due'}"
+                f" {iso(v['due_at'])[:10]}"
+                for v in due
+            )
+            or "no visits due"
+        ),
+    )
+    return 0
+
+
+def cmd_visit_add(ctx: Context) -> int:
+    a = ctx.args
+    r = rental.add_visit(
+        ctx.store, {"person": a.person, "household": a.household, "by": a.by, "notes": a.notes}
+    )
+    ctx.out(r, f"visit {r['id']} recorded")
+    return 0
+
+
+def cmd_elderly_unseen(ctx: Context) -> int:
+    rows = Community(ctx.store, ctx.config.alerts).elderly_unseen(ctx.args.hours)
+    ctx.out(
+        rows,
+        lambda: (
+            "\n".join(
+                f"{r['person_id']:>6} {r['name']:<10} {r['unit']:<10}"
+                f" not seen {r['hours_unseen']} h"
+                for r in rows
+            )
+            or "everyone has been seen"
+        ),
+    )
+    return 0
+
+
+def cmd_tenant_register(ctx: Context) -> int:
+    a = ctx.args
+    r = rental.register_tenant(
+        ctx.store,
+        {
+            "name": a.name,
+            "unit": a.unit,
+            "id_type": a.id_type,
+            "id_number": a.id_number,
+            "origin": a.origin,
+            "phone": a.phone,
+            "lease_start": a.lease_start,
+            "lease_end": a.lease_end,
+            "layer": a.layer,
+            "by": _who(ctx),
+        },
+    )
+    ctx.out(r, f"tenant {r['id']} registered ({r['layer']} layer)")
+    return 0
+
+
+def cmd_tenant_list(ctx: Context) -> int:
+    rows = rental.tenant_register(ctx.store, ctx.args.all)
+    ctx.out(
+        rows,
+        lambda: (
+            "\n".join(
+                f"{r['id']:>6} {r['name']:<10} {r['unit']:<10} {r['id_number'] or '':<20}"
+                f" {r['layer'] or '-':<7} lease to {r['lease_end'] or '-'}"
+                for r in rows
+            )
+            or "no tenants"
+        ),
+    )
+    return 0
+
+
+def cmd_tenant_layer(ctx: Context) -> int:
+    r = rental.set_tenant_layer(ctx.store, ctx.args.person, ctx.args.layer, _who(ctx))
+    ctx.out(r, f"person {r['person']} is now in the {r['layer']} layer")
+    return 0
+
+
+def cmd_tenant_guest(ctx: Context) -> int:
+    a = ctx.args
+    r = rental.register_guest(
+        ctx.store,
+        {
+            "name": a.name,
+            "unit": a.unit,
+            "id_type": a.id_type,
+            "id_number": a.id_number,
+            "phone": a.phone,
+            "hours": a.hours,
+            "by": _who(ctx),
+        },
+    )
+    ctx.out(r, f"guest {r['id']} registered until {iso(r['valid_until'])}; token {r['token']}")
+    return 0
+
+
+def cmd_household_class(ctx: Context) -> int:
+    r = rental.set_household_class(ctx.store, ctx.args.household, ctx.args.cls, _who(ctx))
+    ctx.out(r, f"household {r['household']} classed {r['class']}")
+    return 0
+
+
+# -- notices -------------------------------------------------------------------------------
+
+
+def cmd_notice_post(ctx: Context) -> int:
+    a = ctx.args
+    r = notices.post(
+        ctx.store,
+        {"text": a.text, "valid_from": a.start, "valid_until": a.until, "by": _who(ctx)},
+    )
+    ctx.out(r, f"notice {r['id']} posted until {iso(r['valid_until'])}")
+    return 0
+
+
+def cmd_notice_list(ctx: Context) -> int:
+    rows = notices.listing(ctx.store, ctx.clock.now(), ctx.args.active)
+    ctx.out(
+        rows,
+        lambda: (
+            "\n".join(
+                f"{r['id']:>4} {'*' if r['active'] else ' '}"
+                f" {iso(r['valid_until'])[:16]} {r['text']}"
+                for r in rows
+            )
+            or "no notices"
+        ),
+    )
+    return 0
+
+
+def cmd_notice_withdraw(ctx: Context) -> int:
+    r = notices.withdraw(ctx.store, ctx.args.notice, _who(ctx))
+    ctx.out(r, f"notice {r['id']} withdrawn")
+    return 0
+
+
+# -- reports -------------------------------------------------------------------------------
+
+
+def _period(ctx: Context) -> tuple[float, float]:
+    s = ctx.store
+    a = ctx.args
+    if a.date:
+        return reports.day_bounds(s, parse_date(a.date, "date"))
+    since = reports.day_bounds(s, parse_date(a.since, "since"))[0] if a.since else 0.0
+    until = reports.day_bounds(s, parse_date(a.until, "until"))[1] if a.until else 1e12
+    if until <= since:
+        raise InvalidInput("--until must not be before --since")
+    return since, until
+
+
+def _export(ctx: Context, rows: list[dict[str, Any]], what: str) -> int:
+    if ctx.args.csv:
+        path = Path(ctx.args.csv)
+        if not path.parent.is_dir():
+            raise InvalidInput(f"folder {path.parent} does not exist")
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_text(reports.to_csv(rows), encoding="utf-8-sig")  # BOM: Excel reads 中文
+        tmp.replace(path)
+        ctx.out({"rows": len(rows), "csv": str(path)}, f"{len(rows)} {what} written to {path}")
+    else:
+        ctx.out(rows, lambda: reports.to_csv(rows).rstrip("\n") or f"no {what}")
+    return 0
+
+
+def cmd_report_passages(ctx: Context) -> int:
+    return _export(ctx, reports.passages(ctx.store, *_period(ctx)), "passages")
+
+
+def cmd_report_alerts(ctx: Context) -> int:
+    return _export(ctx, reports.alerts(ctx.store, *_period(ctx)), "alerts")
+
+
+def cmd_report_tenants(ctx: Context) -> int:
+    return _export(ctx, reports.tenants(ctx.store), "tenants")
+
+
+def cmd_report_daily(ctx: Context) -> int:
+    s = ctx.store
+    day = (
+        parse_date(ctx.args.date, "date")
+        if ctx.args.date
+        else datetime.fromtimestamp(ctx.clock.now(), s.tz).date()
+    )
+    d = reports.daily(s, day)
+    if ctx.args.csv:
+        rows = [
+            {"building": b, "hour": h, "entries": n}
+            for b, hours in d["entries_per_building_hour"].items()
+            for h, n in enumerate(hours)
+        ]
+        return _export(ctx, rows, "rows")
+    ctx.out(
+        d,
+        lambda: (
+            f"{d['date']}: {d['entries_total']} entries, {d['denied_total']} refused; "
+            f"alerts raised {d['alerts_raised']}, acknowledged {d['alerts_acknowledged']}, "
+            f"open {d['alerts_open']}\n"
+            + "\n".join(
+                f"  building {b:<5} " + " ".join(f"{n:>3}" for n in hours)
+                for b, hours in d["entries_per_building_hour"].items()
+            )
+        ),
+    )
+    return 0
+
+
+# -- uplink --------------------------------------------------------------------------------
+
+
+def uplink_bus_config(ctx: Context) -> Any:
+    from compound.app.context import connection_config
+
+    return connection_config(ctx.config.uplink, "uplink")
+
+
+def cmd_uplink_run(ctx: Context) -> int:
+    from compound.adapters.mqtt import Bus, eprint
+    from compound.adapters.systemd import Notifier
+    from compound.app.context import stop_on_signal
+
+    u = ctx.config.uplink
+    if u.tls_ca is None and u.host not in ("127.0.0.1", "localhost", "::1"):
+        raise InvalidInput(
+            f"uplink to {u.host} without TLS: set uplink.tls_ca (and tls_cert / tls_key)"
+        )
+    store = ctx.store
+    site = ctx.config.site.id
+    bus = Bus(uplink_bus_config(ctx), ctx.topics(), f"uplink-{site}")
+    sender = uplink.UplinkSender(
+        store,
+        bus,
+        site,
+        u.topic_prefix,
+        u.window,
+        require_platform_ack=u.require_platform_ack,
+        confirm_timeout_s=u.confirm_timeout_s,
+        max_unconfirmed=u.max_unconfirmed,
+    )
+    stop = stop_on_signal()
+    eprint(f"uplink for site {site} to {u.host}:{u.port} ({uplink.topic(u.topic_prefix, site)})")
+
+    def drain() -> None:
+        # The service is up (and the outbox keeps filling) while the city broker is away.
+        bus.start(timeout=float("inf"), announce=eprint)
+        sender.run(stop)
+
+    thread = threading.Thread(target=drain, name="uplink", daemon=True)
+    thread.start()
+    notifier = Notifier()
+    notifier.ready()
+    next_prune = 0.0
+    while not stop.wait(notifier.interval):
+        notifier.watchdog()
+        if ctx.clock.monotonic() >= next_prune:
+            sender.prune(u.keep_sent_days * 86400)
+            next_prune = ctx.clock.monotonic() + 3600
+    thread.join(10)
+    bus.stop()
+    return 0
+
+
+def cmd_uplink_status(ctx: Context) -> int:
+    st = uplink.status(ctx.store)
+    ctx.out(
+        st,
+        f"{st['waiting']} records waiting ({st['unsent_bytes']} bytes), oldest "
+        f"{st['oldest_unsent_age_s'] / 3600:.1f} h; {st['unconfirmed']} sent and not yet "
+        f"confirmed by the platform; {st['confirmed']} confirmed, last "
+        f"#{st['last_confirmed_seq']}; {st['withheld']} withheld",
+    )
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    def group(name: str, help_: str) -> Any:
+        g = sub.add_parser(name, help=help_, description=help_)
+        return g.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def add(
+        parent: Any, name: str, fn: Callable[[Context], int], help_: str
+    ) -> argparse.ArgumentParser:
+        sp: argparse.ArgumentParser = parent.add_parser(
+            name, help=help_, description=help_, parents=[common]
+        )
+        sp.set_defaults(fn=fn)
+        return sp
+
+    g = group("alert", "alerts for the community officer (the alarms, with their rules)")
+    sp = add(g, "list", cmd_alert_list, "list alerts, newest first")
+    sp.add_argument("--open", action="store_true", help="only unacknowledged")
+    sp.add_argument("--limit", type=int, default=200)
+    sp = add(g, "ack", cmd_alert_ack, "acknowledge an alert (who, when, note)")
+    sp.add_argument("alert", type=int)
+    sp.add_argument("--by", required=True)
+    sp.add_argument("--note")
+    add(g, "check", cmd_alert_check, "run the periodic checks once (not seen, leases, 群租)")
+
+    g = group("visit", "visits to rental tenants (以房管人)")
+    sp = add(g, "due", cmd_visit_due, "tenants due or overdue for a visit")
+    sp.add_argument("--within", type=float, default=7.0, help="days ahead (default 7)")
+    sp = add(g, "add", cmd_visit_add, "record a visit to a tenant or a household")
+    sp.add_argument("--person", type=int)
+    sp.add_argument("--household", help="household id or unit address, e.g. 3-2-1501")
+    sp.add_argument("--by", required=True)
+    sp.add_argument("--notes", default="")
+
+    g = group("elderly", "elderly residents living alone (特殊人群看护)")
+    sp = add(g, "unseen", cmd_elderly_unseen, "not seen at any door for a while")
+    sp.add_argument("--hours", type=float, help="default: alerts.elderly_unseen_h (48)")
+
+    g = group("tenant", "tenants and short-stay guests (流动人口登记)")
+    sp = add(g, "register", cmd_tenant_register, "register a tenant with ID and lease")
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--unit", required=True)
+    sp.add_argument("--id-type", default="resident-id", choices=rental.ID_TYPES)
+    sp.add_argument("--id-number", required=True)
+    sp.add_argument("--origin", help="where the tenant comes from (户籍地)")
+    sp.add_argument("--phone")
+    sp.add_argument("--lease-start", help="YYYY-MM-DD")
+    sp.add_argument("--lease-end", required=True, help="YYYY-MM-DD")
+    sp.add_argument("--layer", choices=rental.LAYERS, help="default: from the household class")
+    sp.add_argument("--by")
+    sp = add(g, "list", cmd_tenant_list, "the tenant register (ID numbers masked)")
+    sp.add_argument("--all", action="store_true", help="include tenants who moved out")
+    sp = add(g, "layer", cmd_tenant_layer, "set a tenant's layer: focus, watch or stable")
+    sp.add_argument("person", type=int)
+    sp.add_argument("layer", choices=rental.LAYERS)
+    sp.add_argument("--by")
+    sp = add(g, "guest", cmd_tenant_guest, "a short-stay guest (民宿/网约房) with a timed pass")
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--unit", required=True)
+    sp.add_argument("--id-type")
+    sp.add_argument("--id-number")
+    sp.add_argument("--phone")
+    sp.add_argument("--hours", type=float, default=24.0)
+    sp.add_argument("--by")
+
+    g = group("household", "rental households")
+    sp = add(g, "class", cmd_household_class, "class a household: focus, general or trusted")
+    sp.add_argument("household", help="household id or unit address, e.g. 3-2-1501")
+    sp.add_argument("cls", metavar="class", choices=rental.HOUSEHOLD_CLASSES)
+    sp.add_argument("--by")
+
+    g = group("notice", "notices on the door panels")
+    sp = add(g, "post", cmd_notice_post, "post a notice")
+    sp.add_argument("text")
+    sp.add_argument("--from", dest="start", help="YYYY-MM-DD[THH:MM] (default now)")
+    sp.add_argument("--until", required=True, help="YYYY-MM-DD[THH:MM]")
+    sp.add_argument("--by")
+    sp = add(g, "list", cmd_notice_list, "list notices (* = showing now)")
+    sp.add_argument("--active", action="store_true")
+    sp = add(g, "withdraw", cmd_notice_withdraw, "take a notice down")
+    sp.add_argument("notice", type=int)
+    sp.add_argument("--by")
+
+    g = group("report", "reports and CSV exports for the property office and the police")
+    for name, fn, help_ in (
+        ("passages", cmd_report_passages, "passages (granted and refused)"),
+        ("alerts", cmd_report_alerts, "alerts raised, with acknowledgements"),
+    ):
+        sp = add(g, name, fn, help_)
+        sp.add_argument("--date", help="one day, YYYY-MM-DD")
+        sp.add_argument("--since", help="first day, YYYY-MM-DD")
+        sp.add_argument("--until", help="last day, YYYY-MM-DD")
+        sp.add_argument("--csv", help="write CSV to this file")
+    sp = add(g, "tenants", cmd_report_tenants, "the tenant register")
+    sp.add_argument("--csv", help="write CSV to this file")
+    sp = add(g, "daily", cmd_report_daily, "entries per building per hour, alerts of the day")
+    sp.add_argument("--date", help="YYYY-MM-DD (default today)")
+    sp.add_argument("--csv", help="write the entries table as CSV to this file")
+
+    g = group("uplink", "store-and-forward to the city platform")
+    add(g, "run", cmd_uplink_run, "run the uplink service (drains the outbox over TLS)")
+    add(g, "status", cmd_uplink_status, "records waiting, unconfirmed and confirmed")

@@ -1,0 +1,190 @@
+"""``compound face ...``: enrol, identify, delete, and run the face service."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from compound.adapters.mqtt import eprint
+from compound.domain.model import InvalidInput
+
+if TYPE_CHECKING:
+    from compound.adapters.recognizer import DlibRecognizer
+    from compound.app.context import Context
+
+STILL_DETECT_WIDTH = 800  # photos are not latency-bound: look harder for small faces
+
+
+def _recognizer(ctx: Context, still: bool) -> DlibRecognizer:
+    from compound.adapters.recognizer import DetectSettings, DlibRecognizer
+
+    c = ctx.config.face
+    width = max(c.detect_width, STILL_DETECT_WIDTH) if still else c.detect_width
+    return DlibRecognizer(DetectSettings(width, c.upsample))
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InvalidInput(f"{path} is a folder; give photo files") from None
+    except OSError as e:
+        raise InvalidInput(f"cannot read {path}: {e.strerror}") from None
+
+
+def cmd_enroll(ctx: Context) -> int:
+    from compound.services.face_enrol import Enroller
+
+    a = ctx.args
+    photos = []
+    unreadable = []
+    for p in a.images:
+        try:
+            photos.append((p, _read(p)))
+        except InvalidInput as e:
+            unreadable.append({"image": p, "accepted": False, "reason": str(e), "box": None})
+    store = ctx.store
+    by = a.consent_by or os.environ.get("USER", "manager")
+    if photos:
+        r = Enroller(store, _recognizer(ctx, still=True)).enroll(a.person, photos, a.consent_by, by)
+    else:
+        # Checks (person, other credential, consent) still apply, with nothing to analyse.
+        from compound.store.faces import FaceStore
+
+        r = {
+            "person_id": a.person,
+            "accepted": 0,
+            "rejected": 0,
+            "templates": FaceStore(store).count(a.person),
+            "images": [],
+        }
+    r["images"] = unreadable + r["images"]
+    r["rejected"] = len(r["images"]) - r["accepted"]
+
+    def text() -> str:
+        lines = [
+            f"{i['image']}: {'accepted' if i['accepted'] else 'rejected: ' + i['reason']}"
+            for i in r["images"]
+        ]
+        lines.append(f"person {a.person}: {r['accepted']} accepted, {r['templates']} templates")
+        return "\n".join(lines)
+
+    ctx.out(r, text)
+    if r["accepted"] == 0:
+        eprint("compound: no photo was accepted; nothing was stored")
+        return 2
+    return 0
+
+
+def cmd_identify(ctx: Context) -> int:
+    from compound.adapters import images
+    from compound.domain.face.gallery import MatchRules
+    from compound.services.face import door_gallery
+    from compound.store.faces import FaceStore
+
+    a = ctx.args
+    rgb = images.decode(_read(a.image), what=a.image)
+    store = ctx.store
+    faces = FaceStore(store)
+    gallery = door_gallery(store, faces, a.door) if a.door else faces.gallery()
+    rules = MatchRules(ctx.config.face.threshold, ctx.config.face.margin)
+    out: list[dict[str, Any]] = []
+    for f in _recognizer(ctx, still=True).analyse(rgb):
+        pid = rules.accept(m := gallery.search(f.encoding))
+        match = None
+        if pid is not None:
+            match = {
+                "person_id": pid,
+                "name": store.person(pid).name,
+                "distance": round(m.distance, 4),
+            }
+        out.append({"box": f.box.as_dict(), "match": match})
+
+    def text() -> str:
+        if not out:
+            return "no face found"
+        return "\n".join(
+            f"face at {o['box']}: "
+            + (
+                f"person {o['match']['person_id']} {o['match']['name']} "
+                f"(distance {o['match']['distance']})"
+                if o["match"]
+                else "not recognised"
+            )
+            for o in out
+        )
+
+    ctx.out(out, text)
+    return 0
+
+
+def cmd_delete(ctx: Context) -> int:
+    from compound.store.faces import FaceStore
+
+    by = ctx.args.by or os.environ.get("USER", "manager")
+    n = FaceStore(ctx.store).delete(ctx.args.person, by)
+    ctx.out(
+        {"person_id": ctx.args.person, "deleted": n},
+        f"face data of person {ctx.args.person} deleted ({n} templates)",
+    )
+    return 0
+
+
+def cmd_run(ctx: Context) -> int:
+    from compound.adapters.camera import open_source
+    from compound.adapters.systemd import Notifier
+    from compound.app.context import stop_on_signal
+    from compound.services.face import FaceService
+
+    a = ctx.args
+    cfg = dataclasses.replace(
+        ctx.config.face,
+        **{k: v for k, v in (("camera", a.camera), ("door", a.door), ("source", a.source)) if v},
+    )
+    source = open_source(cfg.source, ctx.clock.now) if cfg.source else None
+    if source is None:
+        eprint("compound: no camera (face.source or --source): serving enrolment only")
+    bus = ctx.bus(f"face-{cfg.camera}")
+    service = FaceService(ctx.store, bus, ctx.clock, cfg, source, _recognizer(ctx, still=False))
+    service.start()
+    bus.start(timeout=float("inf"), announce=eprint)
+    eprint(f"face service: camera {cfg.camera} ({cfg.source or 'none'}) at door {cfg.door or '-'}")
+    notifier = Notifier()
+    notifier.ready()
+    stop = stop_on_signal()
+    while not stop.wait(notifier.interval):
+        notifier.watchdog()
+    service.stop()
+    bus.stop()
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    text = "face recognition: enrol, identify, delete, run the service"
+    g = sub.add_parser("face", help=text, description=text)
+    face = g.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def add(name: str, fn: Any, help_: str) -> argparse.ArgumentParser:
+        sp: argparse.ArgumentParser = face.add_parser(
+            name, help=help_, description=help_, parents=[common]
+        )
+        sp.set_defaults(fn=fn)
+        return sp
+
+    sp = add("enroll", cmd_enroll, "enrol a person's face from photos (consent first)")
+    sp.add_argument("person", type=int, metavar="PERSON_ID")
+    sp.add_argument("images", nargs="+", metavar="IMAGE")
+    sp.add_argument("--consent-by", help="who took the resident's consent (recorded first)")
+    sp = add("identify", cmd_identify, "who is in this photo? one line per face")
+    sp.add_argument("image", metavar="IMAGE")
+    sp.add_argument("--door", help="only people this door serves")
+    sp = add("delete", cmd_delete, "delete a person's face data and withdraw the consent")
+    sp.add_argument("person", type=int, metavar="PERSON_ID")
+    sp.add_argument("--by")
+    sp = add("run", cmd_run, "run the face service for one camera")
+    sp.add_argument("--camera", help="camera id on the bus (default: face.camera)")
+    sp.add_argument("--door", help="door this camera watches (default: face.door)")
+    sp.add_argument("--source", help="/dev/video0, rtsp://..., or replay:FOLDER")

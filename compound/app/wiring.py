@@ -1,0 +1,29 @@
+"""The one place the core and its features are put together.
+
+The CLI (``compound core``), the demo, the tests and the benchmarks all build the core here, so a
+feature added to ``core_features`` is on everywhere at once, checked by mypy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compound.adapters.mqtt import Bus
+from compound.config import Config
+from compound.domain.clock import Clock
+from compound.services.community_api import CommunityApi
+from compound.services.core import Core
+from compound.services.extension import Extension
+from compound.services.intercom import Intercom
+from compound.services.people_api import PeopleApi
+from compound.services.security import SecurityExtension
+from compound.store.db import Store
+
+
+def core_features(core: Core) -> Sequence[Extension]:
+    """The core's features, in the order they start (and the reverse of the order they stop)."""
+    return (PeopleApi(core), SecurityExtension(core), CommunityApi(core), Intercom(core))
+
+
+def build_core(store: Store, bus: Bus, clock: Clock, config: Config) -> Core:
+    return Core(store, bus, clock, config, features=core_features)

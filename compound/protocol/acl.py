@@ -1,0 +1,216 @@
+"""Who may speak on the bus: roles, the Mosquitto ACL they produce, and password hashes.
+
+Pure: plain values in, file text out. ``compound.app.devices`` keeps the devices in the database and
+writes the files; Mosquitto enforces them. Every client has its own user name; the ACL is written
+per user with literal topics (no ``pattern`` lines), because a client chooses its own client id
+and a rule keyed on ``%c`` would let it pick someone else's.
+Replies come under the user name (``reply/<user>/<client id>/<method>``, see
+``compound.adapters.mqtt``),
+so each user reads ``reply/<its name>/#`` and no other's.
+
+The site is part of every topic (``compound/<site>/...``), so the file is written for one site.
+A role names what a device is; its options (doors, unit, camera) name what it is about.
+
+| role    | publishes                                         | subscribes                       |
+|---------|---------------------------------------------------|----------------------------------|
+| core    | everything under compound/<site>/, HA discovery   | everything under compound/<site>/|
+| console | api/#                                             | events/#, own replies, door      |
+|         |                                                   | states, call states, face/+/frame|
+| panel   | api/door.list|notice.list, intercom/<door>/call   | own replies, access/<door>/result|
+|         | (dial, hang up, emergency), access/<door>/request | face/<camera>/frame|result,      |
+|         |                                                   | notice, own door's call states,  |
+|         |                                                   | availability                     |
+| bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
+|         | intercom/<door>/call                              |                                  |
+| relay   | door/<door>/state|event|ack                       | door/<door>/cmd                  |
+| face    | access/+/request, face/+/result|frame, replies    | api/<face methods>               |
+| station | intercom/station/<name>/reply                     | intercom/unit/<unit>/ring        |
+
+Every role except the station may also publish its own ``device/<name>/availability`` (the
+last will of our bus clients); the station is a third-party device that needs nothing but its
+reply topic.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from compound.domain.model import InvalidInput, UnitAddress
+from compound.protocol.topics import Topics, valid_segment
+
+ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station")
+
+# API methods a door panel calls (ui/viewmodels/door.py): the door list and active notices. The
+# core and its extensions serve many more (people, alarms, door.unlock); a panel stands in a
+# public hallway and gets only these. Its calls (dial, hang up, emergency) go on its own door's
+# intercom/<door>/call, not through call.start/call.hangup/emergency.call: the broker cannot
+# look inside API parameters, but it can hold a panel to one door's topic, and the core takes
+# the calling door from that topic.
+PANEL_METHODS = ("door.list", "notice.list")
+# Call methods that name the door in their parameters: for the consoles only, never a panel.
+CONSOLE_CALL_METHODS = ("call.start", "call.hangup", "emergency.call")
+# API methods the face service serves (compound/face/service.py); the manager console calls
+# them for enrolment. The face service itself calls no API method.
+FACE_METHODS = ("face.enroll", "face.quality", "face.delete")
+
+PBKDF2_ITERATIONS = 1000  # the password is 32 random characters; iterations add little to it
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    role: str
+    doors: tuple[str, ...] = ()
+    unit: str | None = None
+    cameras: tuple[str, ...] = ()
+    methods: tuple[str, ...] = field(default=())  # extra API methods beyond the role's own
+
+    def __post_init__(self) -> None:
+        check_device(self)
+
+
+def check_device(d: Device) -> None:
+    """Refuse a device whose role lacks what it needs, with a message the installer can act on."""
+    if not valid_segment(d.name):
+        raise InvalidInput(f"device name {d.name!r}: use 1-64 letters, digits, '_', '.', '-'")
+    if d.role not in ROLES:
+        raise InvalidInput(f"unknown role {d.role!r}; roles: {', '.join(ROLES)}")
+    for door in d.doors:
+        if not valid_segment(door):
+            raise InvalidInput(f"door id {door!r} is not a valid id")
+    for cam in d.cameras:
+        if not valid_segment(cam):
+            raise InvalidInput(f"camera id {cam!r} is not a valid id")
+    for m in d.methods:
+        if not valid_segment(m):
+            raise InvalidInput(f"API method {m!r} is not a valid name")
+    if d.role in ("panel", "bridge", "relay") and not d.doors:
+        raise InvalidInput(f"a {d.role} needs the doors it serves (--door ID, repeatable)")
+    if d.role == "panel" and len(d.doors) != 1:
+        raise InvalidInput("a door panel stands at exactly one door (--door ID)")
+    if d.role == "panel" and set(d.methods) & set(CONSOLE_CALL_METHODS):
+        raise InvalidInput(
+            "a door panel places calls on its own door's call topic; "
+            f"{', '.join(CONSOLE_CALL_METHODS)} are for consoles"
+        )
+    if d.role == "station":
+        if d.unit is None:
+            raise InvalidInput("an indoor station needs its unit (--unit 3-2-1501)")
+        UnitAddress.parse(d.unit)
+    elif d.unit is not None:
+        raise InvalidInput("--unit is only for indoor stations")
+    if d.cameras and d.role != "panel":
+        raise InvalidInput("--camera is only for door panels")
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: str  # "read", "write" or "readwrite"
+    topic: str
+
+
+def rules_for(d: Device, topics: Topics) -> list[Rule]:
+    t = topics
+    own = [Rule("write", t.availability(d.name))]
+    if d.role == "core":
+        return [Rule("readwrite", t.all("#")), Rule("write", "homeassistant/#")]
+    if d.role == "console":
+        return own + [
+            Rule("write", t.api("#")),
+            # Its own replies only: the bus puts the user name before the client id.
+            Rule("read", t.reply(d.name, "#")),
+            Rule("read", t.all("events/#")),
+            Rule("read", t.door_state("+")),
+            Rule("read", t.access_result("+")),
+            Rule("read", t.intercom_call_state("+", "+")),
+            Rule("read", t.availability("+")),
+            Rule("read", t.notice),
+            # the enrolment screen previews the camera it enrols from
+            Rule("read", t.face_frame("+")),
+        ]
+    if d.role == "panel":
+        door = d.doors[0]
+        rules = own + [Rule("write", t.api(m)) for m in (*PANEL_METHODS, *d.methods)]
+        rules += [
+            Rule("write", t.intercom_call(door)),
+            # PINs typed on the panel go to the core as access requests for its own door.
+            Rule("write", t.access_request(door)),
+            Rule("read", t.reply(d.name, "#")),
+            Rule("read", t.access_result(door)),
+            Rule("read", t.notice),
+            # Its own door's calls only: which flats are called from other doors is not its
+            # business, and the call id it listens on is its own choice.
+            Rule("read", t.intercom_call_state(door, "+")),
+            Rule("read", t.availability("+")),
+        ]
+        # The panel shows its camera's preview and the face service's verdict; without
+        # --camera it watches the camera named after its door, as the panel itself does.
+        for c in d.cameras or (door,):
+            rules += [Rule("read", t.face_frame(c)), Rule("read", t.face_result(c))]
+        return rules
+    if d.role in ("bridge", "relay"):
+        rules = [*own, Rule("read", t.site_lockdown)]
+        for door in d.doors:
+            rules += [
+                Rule("read", t.door_cmd(door)),
+                Rule("write", t.door_state(door)),
+                Rule("write", t.door_event(door)),
+                Rule("write", t.door_ack(door)),
+            ]
+            if d.role == "bridge":
+                rules += [
+                    Rule("write", t.access_request(door)),
+                    Rule("write", t.intercom_call(door)),
+                ]
+        return rules
+    if d.role == "face":
+        return own + [
+            Rule("write", t.access_request("+")),
+            Rule("write", t.face_result("+")),
+            Rule("write", t.face_frame("+")),
+            # It answers its own API methods; the reply topic is the asker's.
+            Rule("write", t.reply("+", "#")),
+            Rule("read", t.reply(d.name, "#")),
+            *(Rule("read", t.api(m)) for m in (*FACE_METHODS, *d.methods)),
+        ]
+    # station
+    assert d.unit is not None  # checked in check_device  # noqa: S101
+    return [
+        Rule("write", t.intercom_reply(d.name)),
+        Rule("read", t.intercom_ring(d.unit)),
+    ]
+
+
+def render_acl(devices: list[Device], topics: Topics) -> str:
+    """The whole ACL file. Users not listed (and anonymous clients) get nothing at all."""
+    lines = [
+        "# Written by `compound devices`; edits here are overwritten.",
+        f"# Site {topics.site}: {len(devices)} device(s). A user not listed may do nothing.",
+        "",
+    ]
+    for d in sorted(devices, key=lambda d: d.name):
+        lines.append(f"# role {d.role}" + (f", doors {','.join(d.doors)}" if d.doors else ""))
+        lines.append(f"user {d.name}")
+        lines += [f"topic {r.access} {r.topic}" for r in rules_for(d, topics)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(24)  # 32 characters, 192 bits
+
+
+def mosquitto_hash(
+    password: str, salt: bytes | None = None, iterations: int = PBKDF2_ITERATIONS
+) -> str:
+    """The ``$7$`` PBKDF2-SHA512 form that Mosquitto 2 reads from its password file."""
+    salt = salt if salt is not None else secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, 64)
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def render_passwords(hashes: dict[str, str]) -> str:
+    return "".join(f"{name}:{h}\n" for name, h in sorted(hashes.items()))

@@ -1,0 +1,333 @@
+"""The community extension of the core: alert rules, rental housing, notices and reports on the
+bus API, and the periodic tick for the "not seen" rules, the lease-end sweep and the notices.
+
+The rules themselves are pure (``compound.services.alerts``); this module feeds them committed
+events and facts from the database and turns what fires into alarms in the hash-chained log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from compound.config import AlertsConfig
+from compound.domain.model import Alarm, Event, InvalidInput, parse_date
+from compound.protocol.messages import MessageError, decode_object, get_segment
+from compound.services import alerts, notices, rental, reports
+from compound.services.alerts import AlertEngine, Firing
+from compound.services.extension import Offers
+from compound.store.db import Store
+
+if TYPE_CHECKING:
+    from compound.adapters.mqtt import Message
+    from compound.services.core import Core
+
+log = logging.getLogger(__name__)
+
+# the group-rental query reads a week of passages; once every quarter hour is plenty
+GROUP_RENTAL_EVERY_S = 900.0
+
+
+class Community:
+    """Alerts and rental-housing logic over a store; usable without a bus (CLI, tests)."""
+
+    def __init__(self, store: Store, cfg: AlertsConfig) -> None:
+        self.store = store
+        self.cfg = cfg
+        self.engine = AlertEngine(cfg)
+        self._last_group_check = -1e18
+        self._tick_lock = threading.Lock()
+
+    # -- event rules -----------------------------------------------------------------------
+
+    def prime(self) -> int:
+        """Replay the recent log into the event rules without raising anything."""
+        since = self.store.clock.now() - self.engine.max_window_s
+        marks = ",".join("?" * len(self.engine.types))
+        rows = self.store.query(
+            f"SELECT seq FROM events WHERE type IN ({marks}) AND at > ?"  # noqa: S608 - marks only
+            " ORDER BY seq LIMIT 1",
+            (*sorted(self.engine.types), since),
+        )
+        if not rows:
+            return 0
+        n, after = 0, rows[0]["seq"] - 1
+        while True:
+            batch = self.store.events(after=after, types=sorted(self.engine.types), limit=5000)
+            if not batch:
+                return n
+            n += self.engine.prime(batch)
+            after = batch[-1].seq
+
+    def on_event(self, ev: Event) -> list[Alarm]:
+        return [a for f in self.engine.observe(ev) if (a := self.raise_firing(f)) is not None]
+
+    def raise_firing(self, f: Firing) -> Alarm | None:
+        """An alarm for ``f`` unless one for the same rule and subject is still open."""
+        with self.store.transaction() as c:
+            if c.execute(
+                "SELECT 1 FROM alarms WHERE rule = ? AND subject = ? AND acknowledged_at IS NULL",
+                (f.rule, f.subject),
+            ).fetchone():
+                return None
+            alarm = self.store.raise_alarm(
+                f.rule.split(":", 1)[0],
+                f.message,
+                severity=f.severity,
+                door_id=f.door_id,
+                person_id=f.person_id,
+                data={"rule": f.rule, "subject": f.subject, **f.data},
+            )
+            c.execute(
+                "UPDATE alarms SET rule = ?, subject = ? WHERE id = ?",
+                (f.rule, f.subject, alarm.id),
+            )
+            return alarm
+
+    # -- condition rules -------------------------------------------------------------------
+
+    def _last_raised(self, rule: str) -> dict[str, float]:
+        return {
+            r["subject"]: r["t"]
+            for r in self.store.query(
+                "SELECT subject, MAX(raised_at) AS t FROM alarms WHERE rule = ? GROUP BY subject",
+                (rule,),
+            )
+        }
+
+    def watched(self) -> list[alerts.Watched]:
+        rows = self.store.query(
+            "SELECT p.id, p.name, p.created_at, u.address,"
+            " (SELECT MAX(at) FROM events e WHERE e.person_id = p.id"
+            "   AND e.type = 'access.granted') AS last_seen"
+            " FROM people p JOIN households h ON h.id = p.household_id"
+            " JOIN units u ON u.id = h.unit_id"
+            " WHERE p.lives_alone = 1 AND p.moved_out_at IS NULL ORDER BY p.id"
+        )
+        return [
+            alerts.Watched(r["id"], r["name"], r["address"], r["created_at"], r["last_seen"])
+            for r in rows
+        ]
+
+    def elderly_unseen(self, hours: float | None = None) -> list[dict[str, Any]]:
+        h = self.cfg.elderly_unseen_h if hours is None else hours
+        if not 1 <= h <= 24 * 31:
+            raise InvalidInput("hours must be between 1 and 744")
+        now = self.store.clock.now()
+        return [
+            {
+                "person_id": w.person_id,
+                "name": w.name,
+                "unit": w.unit,
+                "last_seen": w.last_seen,
+                "hours_unseen": round((now - w.reference) / 3600, 1),
+            }
+            for w in self.watched()
+            if now - w.reference >= h * 3600
+        ]
+
+    def unit_entrants(self) -> list[alerts.UnitEntrants]:
+        since = self.store.clock.now() - self.cfg.group_rental_days * 86400
+        rows = self.store.query(
+            "SELECT u.address, u.registered_occupants AS reg,"
+            " (SELECT COUNT(*) FROM people p2 JOIN households h2 ON h2.id = p2.household_id"
+            "   WHERE h2.unit_id = u.id AND p2.moved_out_at IS NULL"
+            "   AND p2.role != 'visitor') AS residents,"
+            " COUNT(DISTINCT e.person_id) AS n"
+            " FROM events e JOIN people p ON p.id = e.person_id"
+            " JOIN households h ON h.id = p.household_id JOIN units u ON u.id = h.unit_id"
+            " WHERE e.type = 'access.granted' AND e.at > ? GROUP BY u.id",
+            (since,),
+        )
+        return [
+            alerts.UnitEntrants(
+                r["address"], r["reg"] if r["reg"] is not None else r["residents"], r["n"]
+            )
+            for r in rows
+        ]
+
+    def tick(self) -> dict[str, Any]:
+        """One pass of the periodic checks; returns what it did."""
+        with self._tick_lock:
+            now = self.store.clock.now()
+            c = self.cfg
+            raised: list[Alarm] = []
+            for f in alerts.elderly_unseen(
+                self.watched(),
+                now,
+                c.elderly_unseen_h,
+                c.elderly_severity,
+                self._last_raised("elderly_unseen"),
+            ):
+                if (a := self.raise_firing(f)) is not None:
+                    raised.append(a)
+            if now - self._last_group_check >= GROUP_RENTAL_EVERY_S:
+                self._last_group_check = now
+                for f in alerts.group_rental(
+                    self.unit_entrants(),
+                    now,
+                    c.group_rental_factor,
+                    c.group_rental_min_extra,
+                    c.group_rental_days * 86400,
+                    c.group_rental_severity,
+                    self._last_raised("group_rental"),
+                ):
+                    if (a := self.raise_firing(f)) is not None:
+                        raised.append(a)
+            leases = rental.sweep_leases(self.store, now)
+            return {"alarms": [a.id for a in raised], "leases_ended": leases}
+
+
+def _int(p: dict[str, Any], key: str) -> int:
+    try:
+        return int(p[key])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(f"{key} must be a number") from None
+
+
+class CommunityApi:
+    """Extension of the core: wires ``Community`` to the event hooks, the bus and a tick."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.community = Community(core.store, core.config.alerts)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._notice_key: tuple[Any, ...] | None = None
+
+    def offers(self) -> Offers:
+        s = self.core.store
+        cm = self.community
+        clock = self.core.clock
+        return Offers(
+            event_hooks=(self._on_event,),
+            api={
+                "visit.due": lambda p: [
+                    v.as_dict(clock.now())
+                    for v in rental.visits_due(s, clock.now(), float(p.get("within_days", 7)))
+                ],
+                "visit.add": lambda p: rental.add_visit(s, p),
+                "household.set_class": lambda p: rental.set_household_class(
+                    s, p.get("household"), str(p.get("class", "")), p.get("by", "manager")
+                ),
+                "tenant.set_layer": lambda p: rental.set_tenant_layer(
+                    s, _int(p, "person"), str(p.get("layer", "")), p.get("by", "manager")
+                ),
+                "tenant.register": lambda p: rental.register_tenant(s, {"by": "manager", **p}),
+                "tenant.list": lambda p: rental.tenant_register(s, bool(p.get("all", False))),
+                "guest.register": lambda p: rental.register_guest(s, {"by": "manager", **p}),
+                "elderly.unseen": lambda p: cm.elderly_unseen(
+                    float(p["hours"]) if p.get("hours") is not None else None
+                ),
+                "strangers.repeat": self.strangers,
+                "notice.post": self.notice_post,
+                "notice.list": lambda p: notices.listing(
+                    s, clock.now(), bool(p.get("active", False))
+                ),
+                "stats.hourly": lambda p: reports.hourly(s, clock.now(), int(p.get("hours", 24))),
+                "passages.search": lambda p: reports.passages_of(s, p),
+                "report.daily": self.report_daily,
+            },
+        )
+
+    def start(self) -> None:
+        self.community.prime()
+        self.core.bus.subscribe(self.core.topics.all("face/+/result"), self.on_face_result)
+        self.publish_notices(force=True)
+        self._thread = threading.Thread(target=self._run, name="community-tick", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _on_event(self, ev: Event) -> None:
+        try:
+            self.community.on_event(ev)
+        except Exception:
+            log.exception("alert rules failed on event %s", ev.seq)
+
+    def on_face_result(self, msg: Message) -> None:
+        """The face service names a stranger once per visit, by an anonymous id: logged as a
+        ``face.unknown`` event, which the unknown-face rule and the wall display count."""
+        try:
+            body = decode_object(msg.payload)
+            stranger = body.get("stranger")
+            if stranger is None:
+                return
+            track = get_segment(body, "stranger")
+            camera = get_segment(body, "camera")
+        except MessageError as e:
+            self.core.counters["face_result.malformed"] += 1
+            log.warning("malformed face result on %s: %s", msg.topic, e)
+            return
+        door = body.get("door")
+        door_id = door if isinstance(door, str) and self.core.store.door(door) else None
+        self.core.store.append_event(
+            "face.unknown", door_id=door_id, data={"track": track, "camera": camera}
+        )
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.core.config.alerts.tick_s):
+            try:
+                self.community.tick()
+                self.publish_notices()
+            except Exception:
+                log.exception("community tick failed")
+
+    # -- notices ---------------------------------------------------------------------------
+
+    def notice_post(self, p: dict[str, Any]) -> dict[str, Any]:
+        r = notices.post(self.core.store, p)
+        self.publish_notices(force=True)
+        return r
+
+    def publish_notices(self, force: bool = False) -> None:
+        payload = notices.panel_payload(self.core.store, self.core.clock.now())
+        key = tuple(n["id"] for n in payload["notices"])
+        if force or key != self._notice_key:
+            self._notice_key = key
+            self.core.bus.publish(self.core.topics.notice, payload, qos=1, retain=True)
+
+    # -- officer views ---------------------------------------------------------------------
+
+    def strangers(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        """Unknown faces seen on several days (or open unknown-face alarms)."""
+        s = self.core.store
+        days = float(p.get("days", self.core.config.alerts.unknown_face_days))
+        since = self.core.clock.now() - days * 86400
+        rows = s.query(
+            "SELECT json_extract(data, '$.track') AS track, COUNT(*) AS sightings,"
+            " MIN(at) AS first_seen, MAX(at) AS last_seen,"
+            " COUNT(DISTINCT date(at, 'unixepoch')) AS days"
+            " FROM events WHERE type = 'face.unknown' AND at > ? GROUP BY track"
+            " HAVING track IS NOT NULL AND sightings >= ? ORDER BY sightings DESC LIMIT 200",
+            (since, int(p.get("min", 2))),
+        )
+        open_ = {
+            a["subject"]: a["id"]
+            for a in s.query(
+                "SELECT id, subject FROM alarms WHERE rule = 'unknown_face'"
+                " AND acknowledged_at IS NULL"
+            )
+        }
+        for r in rows:
+            r["alarm"] = open_.get(r["track"])
+        return rows
+
+    def report_daily(self, p: dict[str, Any]) -> dict[str, Any]:
+        s = self.core.store
+        day = (
+            parse_date(str(p["date"]), "date")
+            if p.get("date")
+            else datetime.fromtimestamp(self.core.clock.now(), s.tz).date()
+        )
+        return reports.daily(s, day)
+
+
+def alarm_dict(a: Alarm) -> dict[str, Any]:
+    return asdict(a)

@@ -1,0 +1,379 @@
+"""The core service (``compound core``): decides, logs, commands.
+
+It answers access requests from the doors, sends signed unlock commands, turns door events into
+logged events and alarms, streams every logged event to the UIs, and serves the request/response
+API that the UIs and the CLI use. Features beyond the foundation (intercom, face enrolment,
+community safety, uplink) plug in as extensions: ``features`` builds them, and the core reads what
+each offers (``compound.services.extension``) when it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from compound.adapters import keys
+from compound.adapters.mqtt import Bus, Message
+from compound.config import Config
+from compound.domain.access import Decision, Reason, decide
+from compound.domain.clock import Clock
+from compound.domain.model import Event, InvalidInput
+from compound.protocol.messages import (
+    AccessRequest,
+    AccessResult,
+    DoorCommand,
+    DoorEvent,
+    MessageError,
+    SeenIds,
+    encode,
+    new_id,
+)
+from compound.services.extension import (
+    AccessGate,
+    AccessHook,
+    ApiMethod,
+    EventHook,
+    Extension,
+    Offers,
+)
+from compound.store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+# Door events that are alarms in themselves, with their severity.
+ALARM_EVENTS = {
+    "forced_open": ("high", "door forced open"),
+    "held_open": ("medium", "door held open"),
+    "tamper": ("high", "reader or lock tampered with"),
+    "fire_release": ("high", "fire alarm input: egress doors released"),
+}
+
+
+def display_name(name: str) -> str:
+    """What a door panel may show to whoever stands in front of it: the family name only."""
+    name = name.strip()
+    if not name:
+        return ""
+    if name.isascii():
+        return name.split()[-1] if " " in name else name
+    return name[0] + "*" * (len(name) - 1)
+
+
+class Core:
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        clock: Clock,
+        config: Config,
+        features: Callable[[Core], Sequence[Extension]] | None = None,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.clock = clock
+        self.config = config
+        self.topics = bus.topics
+        self.counters: Counter[str] = Counter()
+        self.api: dict[str, ApiMethod] = {}
+        self.door_states: dict[str, dict[str, Any]] = {}
+        self._seen_requests = SeenIds()
+        self._seq_lock = threading.Lock()
+        self._last_seq = 0
+        self._features = features
+        self.extensions: list[Extension] = []
+        self.access_hooks: list[AccessHook] = []
+        self.access_gates: list[AccessGate] = []
+        self._event_hooks: list[EventHook] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.api.update(
+            {
+                "status": self.api_status,
+                "door.list": self.api_door_list,
+                "door.unlock": self.api_door_unlock,
+                "events.recent": self.api_events,
+                "alarm.list": self.api_alarm_list,
+                "alarm.ack": self.api_alarm_ack,
+                "lockdown.set": self.api_lockdown,
+                "log.verify": lambda p: asdict(self.store.verify_log()),
+            }
+        )
+        self.store.event_hooks.append(self._stream_event)
+        self.bus.subscribe(self.topics.all("access/+/request"), self.on_access_request)
+        self.bus.subscribe(self.topics.all("door/+/event"), self.on_door_event)
+        self.bus.subscribe(self.topics.all("door/+/state"), self.on_door_state)
+        self.extensions = list(self._features(self)) if self._features is not None else []
+        for ext in self.extensions:
+            self._take(ext.offers())
+        for ext in self.extensions:
+            ext.start()
+        self.bus.serve(self.api, refusals=(InvalidInput,))
+        # Retained lockdown state, again on every (re)connect: a broker may restart empty.
+        self.bus.on_connect_hooks.append(self.publish_lockdown)
+        if self.bus.connected:
+            self.publish_lockdown()
+
+    def publish_lockdown(self) -> None:
+        on = self.store.lockdown()
+        self.bus.publish(self.topics.site_lockdown, {"on": on, "at": self.clock.now()}, retain=True)
+
+    def stop(self) -> None:
+        for ext in reversed(self.extensions):
+            try:
+                ext.stop()
+            except Exception:
+                log.exception("stopping %s failed", type(ext).__name__)
+        for hook in [self._stream_event, *self._event_hooks]:
+            if hook in self.store.event_hooks:
+                self.store.event_hooks.remove(hook)
+
+    def _take(self, offers: Offers) -> None:
+        clash = sorted(set(offers.api) & set(self.api))
+        if clash:
+            raise ValueError(f"API methods offered twice: {', '.join(clash)}")
+        self.api.update(offers.api)
+        self.access_gates.extend(offers.access_gates)
+        self.access_hooks.extend(offers.access_hooks)
+        self._event_hooks.extend(offers.event_hooks)
+        self.store.event_hooks.extend(offers.event_hooks)
+
+    # -- access ----------------------------------------------------------------------------
+
+    def on_access_request(self, msg: Message) -> None:
+        try:
+            req = AccessRequest.decode(msg.payload)
+        except MessageError as e:
+            self.counters["access.malformed"] += 1
+            log.warning("malformed access request on %s: %s", msg.topic, e)
+            return
+        if msg.topic != self.topics.access_request(req.door_id):
+            self.counters["access.wrong_topic"] += 1
+            log.warning("access request for %s arrived on %s", req.door_id, msg.topic)
+            return
+        if msg.retain:
+            # A retained request would be replayed to the core at every reconnect.
+            self.counters["access.retained"] += 1
+            return
+        if not self._seen_requests.add(req.id):
+            self.counters["access.replayed"] += 1
+            log.warning("replayed access request %s at %s", req.id, req.door_id)
+            return
+        self.handle_access(req)
+
+    def handle_access(self, req: AccessRequest) -> Decision:
+        now = self.clock.now()
+        stale = abs(now - req.at) > self.config.core.request_max_age_s
+        facts = self.store.facts(req.door_id, req.kind, req.value)
+        decision = decide(facts, now, self.store.tz)
+        refusal = next((r for g in list(self.access_gates) if (r := g(req, now))), None)
+        if refusal is not None:
+            decision = Decision(False, refusal, req.door_id)
+        if stale and decision.granted:
+            decision = Decision(
+                False, Reason.EXPIRED, req.door_id, decision.person_id, decision.credential_id
+            )
+        granted = decision.granted
+        data: dict[str, Any] = {
+            "kind": req.kind,
+            "reason": str(decision.reason),
+            "request_id": req.id,
+            "source": req.source,
+        }
+        if decision.credential_id is not None:
+            data["credential_id"] = decision.credential_id
+        if req.score is not None:
+            data["score"] = round(req.score, 4)
+        if stale:
+            data["stale"] = True
+        # The passage record for the city platform: time, door, credential type and an opaque
+        # person reference; never a template, a photo or an ID number.
+        uplink = (
+            {
+                "type": "passage",
+                "door": req.door_id,
+                "credential": req.kind,
+                "person_ref": decision.person_id,
+                "at": now,
+            }
+            if granted
+            else None
+        )
+        event = self.store.append_event(
+            "access.granted" if granted else "access.denied",
+            at=now,
+            door_id=req.door_id,
+            person_id=decision.person_id,
+            data=data,
+            uplink=uplink,
+        )
+        person = facts.person
+        result = AccessResult(
+            request_id=req.id,
+            door_id=req.door_id,
+            granted=granted,
+            reason=str(decision.reason),
+            at=now,
+            person_id=decision.person_id if granted else None,
+            display_name=display_name(person.name) if (granted and person) else None,
+        )
+        self.bus.publish(self.topics.access_result(req.door_id), encode(result))
+        if granted and facts.door is not None:
+            self.send_command(req.door_id, "unlock", f"{req.kind} access", facts.door.open_time_s)
+        self.counters["access.granted" if granted else "access.denied"] += 1
+        for hook in list(self.access_hooks):
+            try:
+                hook(req, decision, event)
+            except Exception:
+                log.exception("access hook failed")
+        return decision
+
+    # -- door commands ---------------------------------------------------------------------
+
+    def _next_seq(self) -> int:
+        # Microseconds since the epoch, forced to increase: survives a restart of the core
+        # without going backwards, so doors can refuse out-of-order commands.
+        with self._seq_lock:
+            self._last_seq = max(self._last_seq + 1, int(self.clock.now() * 1_000_000))
+            return self._last_seq
+
+    def send_command(
+        self, door_id: str, action: str, reason: str, duration_s: float | None = None
+    ) -> DoorCommand:
+        now = self.clock.now()
+        cmd = DoorCommand(
+            id=new_id(),
+            door_id=door_id,
+            action=action,
+            issued_at=now,
+            expires_at=now + self.config.core.command_ttl_s,
+            reason=reason[:200],
+            seq=self._next_seq(),
+            duration_s=duration_s,
+        ).signed(keys.door_command_key(self.store.master_key, door_id))
+        self.bus.publish(self.topics.door_cmd(door_id), encode(cmd), qos=1, retain=False)
+        self.counters[f"command.{action}"] += 1
+        return cmd
+
+    def unlock(self, door_id: str, reason: str, by: str) -> DoorCommand:
+        door = self.store.door(door_id)
+        if door is None:
+            raise InvalidInput(f"unknown door {door_id!r}; see `compound door list`")
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("say why the door is opened (--reason TEXT); it goes in the log")
+        self.store.append_event(
+            "door.remote_unlock", door_id=door_id, data={"by": by, "reason": reason}
+        )
+        return self.send_command(door_id, "unlock", f"remote: {reason}", door.open_time_s)
+
+    # -- door events -----------------------------------------------------------------------
+
+    def on_door_event(self, msg: Message) -> None:
+        try:
+            ev = DoorEvent.decode(msg.payload)
+        except MessageError as e:
+            self.counters["door_event.malformed"] += 1
+            log.warning("malformed door event on %s: %s", msg.topic, e)
+            return
+        if msg.topic != self.topics.door_event(ev.door_id) or self.store.door(ev.door_id) is None:
+            self.counters["door_event.unknown_door"] += 1
+            return
+        if ev.type in ALARM_EVENTS:
+            severity, text = ALARM_EVENTS[ev.type]
+            self.store.raise_alarm(
+                ev.type,
+                f"{ev.door_id}: {text}",
+                severity=severity,
+                door_id=ev.door_id,
+                at=self.clock.now(),
+                data=ev.data,
+            )
+        else:
+            self.store.append_event(f"door.{ev.type}", door_id=ev.door_id, data=ev.data)
+
+    def on_door_state(self, msg: Message) -> None:
+        parts = self.topics.split(msg.topic)
+        if len(parts) != 3:
+            return
+        try:
+            from compound.protocol.messages import decode_object
+
+            state = decode_object(msg.payload)
+        except MessageError:
+            self.counters["door_state.malformed"] += 1
+            return
+        self.door_states[parts[1]] = {**state, "received_at": self.clock.now()}
+
+    # -- event stream ----------------------------------------------------------------------
+
+    def _stream_event(self, event: Event) -> None:
+        body = event.as_dict()
+        self.bus.publish(self.topics.events(event.type), body, qos=1)
+
+    # -- API -------------------------------------------------------------------------------
+
+    def api_status(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "site": self.store.site_id,
+            "time": self.clock.now(),
+            "lockdown": self.store.lockdown(),
+            "doors": {
+                d.id: self.door_states.get(d.id, {"state": "unknown"}) for d in self.store.doors()
+            },
+            "open_alarms": len(self.store.alarms(open_only=True)),
+            "counters": dict(self.counters),
+        }
+
+    def api_door_list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {**d.as_dict(), "state": self.door_states.get(d.id, {}).get("state", "unknown")}
+            for d in self.store.doors()
+        ]
+
+    def api_door_unlock(self, params: dict[str, Any]) -> dict[str, Any]:
+        cmd = self.unlock(
+            str(params.get("door", "")),
+            str(params.get("reason", "")),
+            str(params.get("by", "operator")),
+        )
+        return {"command_id": cmd.id, "expires_at": cmd.expires_at}
+
+    def api_events(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        evs = self.store.events(
+            after=int(params.get("after", 0)),
+            door_id=params.get("door"),
+            person_id=params.get("person"),
+            types=params.get("types"),
+            limit=min(int(params.get("limit", 100)), 1000),
+            newest_first=bool(params.get("newest_first", False)),
+        )
+        return [e.as_dict() for e in evs]
+
+    def api_alarm_list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [asdict(a) for a in self.store.alarms(open_only=bool(params.get("open", False)))]
+
+    def api_alarm_ack(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            alarm_id = int(params["id"])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidInput("give the alarm id to acknowledge") from None
+        return asdict(
+            self.store.acknowledge_alarm(
+                alarm_id, str(params.get("by", "")), str(params.get("note", ""))
+            )
+        )
+
+    def api_lockdown(self, params: dict[str, Any]) -> dict[str, Any]:
+        on = params.get("on")
+        if not isinstance(on, bool):
+            raise InvalidInput("lockdown needs on: true or false")
+        self.store.set_lockdown(on, str(params.get("by", "operator")))
+        self.publish_lockdown()
+        return {"lockdown": on}

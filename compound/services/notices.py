@@ -1,0 +1,108 @@
+"""Notices from the property office to the door panels: text and a validity period.
+
+The active ones are published retained on the notice topic, so a door panel that starts or
+reconnects shows them at once; the extension republishes when the active set changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from compound.domain.model import InvalidInput
+from compound.store.db import Store
+
+MAX_TEXT = 500
+MAX_DAYS = 366
+
+
+def parse_time(value: Any, what: str, tz: Any) -> float:
+    """Epoch seconds, or an ISO date / date-time in the site's time zone."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = str(value or "").strip()
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"malformed {what} {text!r}: write YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt.timestamp()
+
+
+def post(store: Store, p: dict[str, Any]) -> dict[str, Any]:
+    text = str(p.get("text") or "").strip()
+    if not text or len(text) > MAX_TEXT:
+        raise InvalidInput(f"a notice needs a text of 1 to {MAX_TEXT} characters")
+    by = str(p.get("by") or "").strip()
+    if not by:
+        raise InvalidInput("say who posts the notice (by / --by NAME)")
+    now = store.clock.now()
+    start = (
+        now
+        if p.get("valid_from") in (None, "")
+        else parse_time(p["valid_from"], "valid_from", store.tz)
+    )
+    if p.get("valid_until") in (None, ""):
+        raise InvalidInput("a notice needs an end (valid_until / --until YYYY-MM-DD)")
+    end = parse_time(p["valid_until"], "valid_until", store.tz)
+    if end <= start:
+        raise InvalidInput("a notice must end after it starts")
+    if end <= now:
+        raise InvalidInput("that notice would already be over; check the end date")
+    if end - start > MAX_DAYS * 86400:
+        raise InvalidInput(f"a notice runs at most {MAX_DAYS} days")
+    with store.transaction() as c:
+        nid = c.execute(
+            "INSERT INTO notices (text, valid_from, valid_until, posted_by, posted_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (text, start, end, by[:100], now),
+        ).lastrowid
+        store.append_event(
+            "notice.posted",
+            data={"notice": nid, "by": by[:100], "valid_from": start, "valid_until": end},
+        )
+    return {"id": nid, "valid_from": start, "valid_until": end}
+
+
+def withdraw(store: Store, notice_id: int, by: str) -> dict[str, Any]:
+    if not by.strip():
+        raise InvalidInput("say who withdraws the notice (--by NAME)")
+    with store.transaction() as c:
+        n = c.execute(
+            "UPDATE notices SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
+            (store.clock.now(), notice_id),
+        ).rowcount
+        if n == 0:
+            raise InvalidInput(f"no current notice {notice_id}")
+        store.append_event("notice.withdrawn", data={"notice": notice_id, "by": by})
+    return {"id": notice_id, "withdrawn": True}
+
+
+def listing(store: Store, now: float, active_only: bool = False) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM notices"
+    args: tuple[Any, ...] = ()
+    if active_only:
+        sql += " WHERE withdrawn_at IS NULL AND valid_from <= ? AND valid_until > ?"
+        args = (now, now)
+    rows = store.query(sql + " ORDER BY valid_from DESC, id DESC LIMIT 500", args)
+    for r in rows:
+        r["active"] = r["withdrawn_at"] is None and r["valid_from"] <= now < r["valid_until"]
+    return rows
+
+
+def panel_payload(store: Store, now: float) -> dict[str, Any]:
+    """What the door panels show: the active notices, newest first."""
+    return {
+        "notices": [
+            {
+                "id": r["id"],
+                "text": r["text"],
+                "valid_from": r["valid_from"],
+                "valid_until": r["valid_until"],
+            }
+            for r in listing(store, now, active_only=True)
+        ]
+    }

@@ -1,0 +1,125 @@
+"""Bus API for registering units, people and credentials (used by the manager console)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from compound.domain.model import InvalidInput, Person, UnitAddress, mask_id_number
+from compound.services.extension import Offers
+
+if TYPE_CHECKING:
+    from compound.services.core import Core
+    from compound.store.db import Store
+
+
+def person_dict(p: Person, *, masked: bool = True) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "unit": str(p.unit),
+        "role": str(p.role),
+        "household_id": p.household_id,
+        "id_number": mask_id_number(p.id_number) if masked else p.id_number,
+        "phone": p.phone,
+        "lease_start": p.lease_start.isoformat() if p.lease_start else None,
+        "lease_end": p.lease_end.isoformat() if p.lease_end else None,
+        "moved_out_at": p.moved_out_at,
+        "lives_alone": p.lives_alone,
+        "birth_year": p.birth_year,
+    }
+
+
+def person_details(store: Store, pid: int) -> dict[str, Any]:
+    """One person (ID number masked) with every credential they hold or held."""
+    d = person_dict(store.person(pid))
+    d["credentials"] = [
+        {
+            "id": c.id,
+            "kind": str(c.kind),
+            "label": c.label,
+            "valid_from": c.valid_from,
+            "valid_until": c.valid_until,
+            "revoked_at": c.revoked_at,
+        }
+        for c in store.credentials(pid)
+    ]
+    return d
+
+
+def _int(params: dict[str, Any], key: str) -> int:
+    try:
+        return int(params[key])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(f"{key} must be a number") from None
+
+
+class PeopleApi:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def offers(self) -> Offers:
+        s = self.core.store
+        return Offers(
+            api={
+                "unit.add": lambda p: s.add_unit(str(p.get("unit", ""))),
+                "unit.list": lambda p: s.query(
+                    "SELECT * FROM units ORDER BY building, entrance, room"
+                ),
+                "person.add": self.person_add,
+                "person.list": self.person_list,
+                "person.show": lambda p: self.person_show(_int(p, "id")),
+                "person.move_out": lambda p: {
+                    "seq": s.move_out(_int(p, "id"), str(p.get("by", "manager"))).seq
+                },
+                "card.add": lambda p: {
+                    "id": s.add_card(_int(p, "person"), str(p.get("number", "")))
+                },
+                "pin.set": lambda p: {"id": s.set_pin(_int(p, "person"), str(p.get("pin", "")))},
+                "pass.issue": self.pass_issue,
+            }
+        )
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def person_add(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Register a person; with ``create_unit`` their unit too, and with ``card`` / ``pin``
+        their credentials. All of it in one transaction: a refused card leaves no person."""
+        s = self.core.store
+        with s.transaction():
+            if p.get("create_unit"):
+                s.add_unit(str(p.get("unit", "")))
+            pid = s.add_person(
+                str(p.get("name", "")),
+                str(p.get("unit", "")),
+                str(p.get("role", "")),
+                id_number=p.get("id_number") or None,
+                id_type=p.get("id_type") or None,
+                phone=p.get("phone") or None,
+                lease_start=p.get("lease_start") or None,
+                lease_end=p.get("lease_end") or None,
+                lives_alone=bool(p.get("lives_alone", False)),
+                birth_year=p.get("birth_year"),
+            )
+            if p.get("card"):
+                s.add_card(pid, str(p["card"]))
+            if p.get("pin"):
+                s.set_pin(pid, str(p["pin"]))
+        return {"id": pid}
+
+    def person_list(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        unit = UnitAddress.parse(p["unit"]) if p.get("unit") else None
+        people = self.core.store.people(unit, include_moved_out=bool(p.get("all", False)))
+        return [person_dict(x) for x in people]
+
+    def person_show(self, pid: int) -> dict[str, Any]:
+        return person_details(self.core.store, pid)
+
+    def pass_issue(self, p: dict[str, Any]) -> dict[str, Any]:
+        now = self.core.clock.now()
+        hours = float(p.get("hours", 4))
+        cid, token = self.core.store.issue_pass(_int(p, "person"), now, now + hours * 3600)
+        return {"id": cid, "token": token, "valid_until": now + hours * 3600}
