@@ -16,7 +16,7 @@ from typing import Any
 
 from compound.adapters.keys import KeyError_
 from compound.adapters.mqtt import ApiError, BusError, eprint
-from compound.app import admin_cli, community_cli, devices, face_cli
+from compound.app import admin_cli, community_cli, devices, face_cli, report_cli
 from compound.app.context import Context
 from compound.config import ConfigError
 from compound.domain.model import InvalidInput
@@ -29,6 +29,7 @@ from ui import cli as ui_cli
 COMMANDS: tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
     admin_cli.register,
     community_cli.register,
+    report_cli.register,
     devices.register,
     face_cli.register,
     ui_cli.register,

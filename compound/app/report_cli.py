@@ -1,0 +1,196 @@
+"""Commands for reports and the uplink: ``report`` (CSV exports for the property office and the
+police) and ``uplink`` (the store-and-forward service to the city platform and its status).
+
+Reports work on the database directly, so they answer even when the core is not running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from compound.domain.model import InvalidInput, parse_date
+from compound.services import reports, uplink
+
+if TYPE_CHECKING:
+    from compound.app.context import Context
+
+
+# -- reports -------------------------------------------------------------------------------
+
+
+def _period(ctx: Context) -> tuple[float, float]:
+    s = ctx.store
+    a = ctx.args
+    if a.date:
+        return reports.day_bounds(s, parse_date(a.date, "date"))
+    since = reports.day_bounds(s, parse_date(a.since, "since"))[0] if a.since else 0.0
+    until = reports.day_bounds(s, parse_date(a.until, "until"))[1] if a.until else 1e12
+    if until <= since:
+        raise InvalidInput("--until must not be before --since")
+    return since, until
+
+
+def _export(ctx: Context, rows: list[dict[str, Any]], what: str) -> int:
+    if ctx.args.csv:
+        path = Path(ctx.args.csv)
+        if not path.parent.is_dir():
+            raise InvalidInput(f"folder {path.parent} does not exist")
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_text(reports.to_csv(rows), encoding="utf-8-sig")  # BOM: Excel reads 中文
+        tmp.replace(path)
+        ctx.out({"rows": len(rows), "csv": str(path)}, f"{len(rows)} {what} written to {path}")
+    else:
+        ctx.out(rows, lambda: reports.to_csv(rows).rstrip("\n") or f"no {what}")
+    return 0
+
+
+def cmd_report_passages(ctx: Context) -> int:
+    return _export(ctx, reports.passages(ctx.store, *_period(ctx)), "passages")
+
+
+def cmd_report_alerts(ctx: Context) -> int:
+    return _export(ctx, reports.alerts(ctx.store, *_period(ctx)), "alerts")
+
+
+def cmd_report_tenants(ctx: Context) -> int:
+    return _export(ctx, reports.tenants(ctx.store), "tenants")
+
+
+def cmd_report_daily(ctx: Context) -> int:
+    s = ctx.store
+    day = (
+        parse_date(ctx.args.date, "date")
+        if ctx.args.date
+        else datetime.fromtimestamp(ctx.clock.now(), s.tz).date()
+    )
+    d = reports.daily(s, day)
+    if ctx.args.csv:
+        rows = [
+            {"building": b, "hour": h, "entries": n}
+            for b, hours in d["entries_per_building_hour"].items()
+            for h, n in enumerate(hours)
+        ]
+        return _export(ctx, rows, "rows")
+    ctx.out(
+        d,
+        lambda: (
+            f"{d['date']}: {d['entries_total']} entries, {d['denied_total']} refused; "
+            f"alerts raised {d['alerts_raised']}, acknowledged {d['alerts_acknowledged']}, "
+            f"open {d['alerts_open']}\n"
+            + "\n".join(
+                f"  building {b:<5} " + " ".join(f"{n:>3}" for n in hours)
+                for b, hours in d["entries_per_building_hour"].items()
+            )
+        ),
+    )
+    return 0
+
+
+# -- uplink --------------------------------------------------------------------------------
+
+
+def uplink_bus_config(ctx: Context) -> Any:
+    from compound.app.context import connection_config
+
+    return connection_config(ctx.config.uplink, "uplink")
+
+
+def cmd_uplink_run(ctx: Context) -> int:
+    from compound.adapters.mqtt import Bus, eprint
+    from compound.adapters.systemd import Notifier
+    from compound.app.context import stop_on_signal
+
+    u = ctx.config.uplink
+    if u.tls_ca is None and u.host not in ("127.0.0.1", "localhost", "::1"):
+        raise InvalidInput(
+            f"uplink to {u.host} without TLS: set uplink.tls_ca (and tls_cert / tls_key)"
+        )
+    store = ctx.store
+    site = ctx.config.site.id
+    bus = Bus(uplink_bus_config(ctx), ctx.topics(), f"uplink-{site}")
+    sender = uplink.UplinkSender(
+        store,
+        bus,
+        site,
+        u.topic_prefix,
+        u.window,
+        require_platform_ack=u.require_platform_ack,
+        confirm_timeout_s=u.confirm_timeout_s,
+        max_unconfirmed=u.max_unconfirmed,
+    )
+    stop = stop_on_signal()
+    eprint(f"uplink for site {site} to {u.host}:{u.port} ({uplink.topic(u.topic_prefix, site)})")
+
+    def drain() -> None:
+        # The service is up (and the outbox keeps filling) while the city broker is away.
+        bus.start(timeout=float("inf"), announce=eprint)
+        sender.run(stop)
+
+    thread = threading.Thread(target=drain, name="uplink", daemon=True)
+    thread.start()
+    notifier = Notifier()
+    notifier.ready()
+    next_prune = 0.0
+    while not stop.wait(notifier.interval):
+        notifier.watchdog()
+        if ctx.clock.monotonic() >= next_prune:
+            sender.prune(u.keep_sent_days * 86400)
+            next_prune = ctx.clock.monotonic() + 3600
+    thread.join(10)
+    bus.stop()
+    return 0
+
+
+def cmd_uplink_status(ctx: Context) -> int:
+    st = uplink.status(ctx.store)
+    ctx.out(
+        st,
+        f"{st['waiting']} records waiting ({st['unsent_bytes']} bytes), oldest "
+        f"{st['oldest_unsent_age_s'] / 3600:.1f} h; {st['unconfirmed']} sent and not yet "
+        f"confirmed by the platform; {st['confirmed']} confirmed, last "
+        f"#{st['last_confirmed_seq']}; {st['withheld']} withheld",
+    )
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    def group(name: str, help_: str) -> Any:
+        g = sub.add_parser(name, help=help_, description=help_)
+        return g.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def add(
+        parent: Any, name: str, fn: Callable[[Context], int], help_: str
+    ) -> argparse.ArgumentParser:
+        sp: argparse.ArgumentParser = parent.add_parser(
+            name, help=help_, description=help_, parents=[common]
+        )
+        sp.set_defaults(fn=fn)
+        return sp
+
+    g = group("report", "reports and CSV exports for the property office and the police")
+    for name, fn, help_ in (
+        ("passages", cmd_report_passages, "passages (granted and refused)"),
+        ("alerts", cmd_report_alerts, "alerts raised, with acknowledgements"),
+    ):
+        sp = add(g, name, fn, help_)
+        sp.add_argument("--date", help="one day, YYYY-MM-DD")
+        sp.add_argument("--since", help="first day, YYYY-MM-DD")
+        sp.add_argument("--until", help="last day, YYYY-MM-DD")
+        sp.add_argument("--csv", help="write CSV to this file")
+    sp = add(g, "tenants", cmd_report_tenants, "the tenant register")
+    sp.add_argument("--csv", help="write CSV to this file")
+    sp = add(g, "daily", cmd_report_daily, "entries per building per hour, alerts of the day")
+    sp.add_argument("--date", help="YYYY-MM-DD (default today)")
+    sp.add_argument("--csv", help="write the entries table as CSV to this file")
+
+    g = group("uplink", "store-and-forward to the city platform")
+    add(g, "run", cmd_uplink_run, "run the uplink service (drains the outbox over TLS)")
+    add(g, "status", cmd_uplink_status, "records waiting, unconfirmed and confirmed")
