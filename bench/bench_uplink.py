@@ -39,16 +39,10 @@ from bench.common import write  # noqa: E402
 from compound.adapters.broker import Mosquitto, free_port  # noqa: E402
 from compound.adapters.mqtt import Bus, BusConfig, Delivery, Message  # noqa: E402
 from compound.domain.clock import ManualClock  # noqa: E402
+from compound.domain.uplink_records import Withheld, envelope, guard  # noqa: E402
 from compound.protocol.topics import Topics  # noqa: E402
-from compound.services.uplink import (  # noqa: E402
-    PlatformConsumer,
-    PlatformLink,
-    UplinkSender,
-    Withheld,
-    envelope,
-    guard,
-    status,
-)
+from compound.services.uplink import UplinkSender, status  # noqa: E402
+from compound.services.uplink_platform import PlatformConsumer, PlatformLink  # noqa: E402
 from compound.store.db import Store  # noqa: E402
 
 SITE = "c001"

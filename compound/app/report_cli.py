@@ -124,7 +124,7 @@ def cmd_uplink_run(ctx: Context) -> int:
         max_unconfirmed=u.max_unconfirmed,
     )
     stop = stop_on_signal()
-    eprint(f"uplink for site {site} to {u.host}:{u.port} ({uplink.topic(u.topic_prefix, site)})")
+    eprint(f"uplink for site {site} to {u.host}:{u.port} ({sender.topic})")
 
     def drain() -> None:
         # The service is up (and the outbox keeps filling) while the city broker is away.

@@ -8,121 +8,30 @@ for flow control): a broker that dies before forwarding it loses it. A record is
 ``{"site": ..., "upto": N}`` ("I hold every record up to N"), covers it. Records sent but not
 confirmed within ``confirm_timeout_s``, and after every reconnect, are sent again from the oldest
 unconfirmed, in order; every record carries the site's sequence number and an idempotent id, and
-the platform (``PlatformConsumer``) drops duplicates and sees gaps. With
+the platform (``uplink_platform.PlatformConsumer``) drops duplicates and sees gaps. With
 ``require_platform_ack=False`` (a platform that does not acknowledge) the PUBACK counts as the
 confirmation, as before.
 
 Unconfirmed rows are never pruned, so an outage lasts as long as the disk allows (see
 docs/scaling.md for rows and bytes per hour). A record that carries anything biometric, or an
 unmasked ID number, is withheld: the platform receives a tombstone with the same sequence
-number instead, so its stream has no hole and nothing sensitive crosses the wire.
+number instead, so its stream has no hole and nothing sensitive crosses the wire. The records,
+that guard and the acknowledgement's format are pure values in ``compound.domain.uplink_records``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from compound.adapters.mqtt import Bus, Delivery, Message
+from compound.domain.uplink_records import ack_topic, envelope, parse_ack, topic
 from compound.store.db import Store
 
 log = logging.getLogger(__name__)
-
-# Key fragments that mark biometric or image data; a record with any of them never goes up.
-BIOMETRIC_KEYS = (
-    "template",
-    "embedding",
-    "encoding",
-    "descriptor",
-    "biometric",
-    "photo",
-    "image",
-    "jpeg",
-    "jpg",
-    "png",
-    "frame",
-    "snapshot",
-    "portrait",
-    "landmark",
-)
-# No legitimate record has a value this long; an encoded picture or template would.
-MAX_VALUE_CHARS = 512
-
-
-class Withheld(ValueError):
-    """The record must not leave the box; the message says why."""
-
-
-def guard(payload: Any, path: str = "") -> None:
-    """Refuse a payload carrying biometric data, images or an unmasked ID number."""
-    if isinstance(payload, dict):
-        for k, v in payload.items():
-            key = str(k).lower()
-            where = f"{path}.{k}" if path else str(k)
-            if any(b in key for b in BIOMETRIC_KEYS):
-                raise Withheld(f"biometric or image field {where!r}")
-            if key in ("id_number", "id_no") and v is not None and "*" not in str(v):
-                raise Withheld(f"unmasked ID number in {where!r}")
-            guard(v, where)
-    elif isinstance(payload, list):
-        for i, v in enumerate(payload):
-            guard(v, f"{path}[{i}]")
-    elif isinstance(payload, str | bytes) and len(payload) > MAX_VALUE_CHARS:
-        raise Withheld(f"value of {path!r} is {len(payload)} long (an image or template?)")
-
-
-def envelope(site: str, row: dict[str, Any]) -> dict[str, Any]:
-    """What goes on the wire for one outbox row."""
-    base = {
-        "site": site,
-        "seq": row["seq"],
-        # the same record always has the same id, so the platform can store it idempotently
-        "id": f"{site}:{row['event_seq']}",
-        "kind": row["kind"],
-        "at": row["created_at"],
-    }
-    if row.get("withheld"):
-        return {**base, "withheld": row["withheld"]}
-    try:
-        record = json.loads(row["payload"])
-        guard(record)
-    except (ValueError, Withheld) as e:
-        return {**base, "withheld": str(e)}
-    return {**base, "record": record}
-
-
-def topic(prefix: str, site: str) -> str:
-    """One topic per site, so that one broker connection keeps the site's records in order."""
-    return f"{prefix}/{site}/outbox"
-
-
-def ack_topic(prefix: str, site: str) -> str:
-    """Where the platform publishes the site's cumulative acknowledgement (QoS 1, retained)."""
-    return f"{prefix}/{site}/ack"
-
-
-def ack_message(site: str, upto: int) -> dict[str, Any]:
-    """The platform's acknowledgement: it holds every record of ``site`` up to ``upto``."""
-    return {"site": site, "upto": upto}
-
-
-def parse_ack(payload: bytes, site: str) -> int | None:
-    """The ``upto`` of an acknowledgement for ``site``, or None for anything else."""
-    try:
-        msg = json.loads(payload)
-    except ValueError:
-        return None
-    if not isinstance(msg, dict) or msg.get("site") != site:
-        return None
-    upto = msg.get("upto")
-    if isinstance(upto, bool) or not isinstance(upto, int) or upto < 0:
-        return None
-    return upto
 
 
 @dataclass
@@ -392,156 +301,3 @@ def status(store: Store) -> dict[str, Any]:
         "last_confirmed_seq": confirmed["seq"],
         "last_confirmed_at": confirmed["at"],
     }
-
-
-# -- the platform side -----------------------------------------------------------------------
-
-
-@dataclass
-class SiteStream:
-    """One site's records as the platform sees them: in order, without duplicates."""
-
-    next_seq: int | None = None
-    records: list[dict[str, Any]] = field(default_factory=list)
-    pending: dict[int, dict[str, Any]] = field(default_factory=dict)
-    ids: set[str] = field(default_factory=set)
-    duplicates: int = 0
-    highest: int = 0
-    # the last ``upto`` acknowledged, and whether the box should hear it again (a duplicate
-    # means the box missed an acknowledgement or resent after a timeout)
-    acked: int | None = None
-    ack_again: bool = False
-
-
-class PlatformConsumer:
-    """Reference consumer for the city platform: de-duplicates by sequence and id, releases
-    each site's records in sequence order, and reports gaps (sequence numbers it has not seen
-    below the highest one it has). Keep ``next_seq`` per site in durable storage in a real
-    platform; here it lives in memory."""
-
-    def __init__(
-        self,
-        start: dict[str, int] | None = None,
-        on_record: Callable[[dict[str, Any]], None] | None = None,
-    ) -> None:
-        self.sites: dict[str, SiteStream] = {}
-        self.invalid = 0
-        self._start = start or {}
-        self._on_record = on_record
-        self._lock = threading.Lock()
-
-    def receive(self, payload: bytes) -> str:
-        """Take one message; returns "new", "duplicate" or "invalid"."""
-        try:
-            env = json.loads(payload)
-            site, seq, id_ = str(env["site"]), int(env["seq"]), str(env["id"])
-        except (ValueError, KeyError, TypeError):
-            self.invalid += 1
-            return "invalid"
-        with self._lock:
-            st = self.sites.setdefault(site, SiteStream(next_seq=self._start.get(site)))
-            if st.next_seq is None:
-                st.next_seq = seq
-            if seq < st.next_seq or seq in st.pending or id_ in st.ids:
-                st.duplicates += 1
-                st.ack_again = True
-                return "duplicate"
-            st.pending[seq] = env
-            st.ids.add(id_)
-            st.highest = max(st.highest, seq)
-            while st.next_seq in st.pending:
-                rec = st.pending.pop(st.next_seq)
-                st.records.append(rec)
-                st.next_seq += 1
-                if self._on_record is not None:
-                    self._on_record(rec)
-            return "new"
-
-    def gaps(self, site: str) -> list[int]:
-        st = self.sites.get(site)
-        if st is None or st.next_seq is None:
-            return []
-        return [s for s in range(st.next_seq, st.highest) if s not in st.pending]
-
-    def acked_upto(self, site: str) -> int | None:
-        """The highest sequence number below which this platform holds every record of
-        ``site``: what its acknowledgement says."""
-        st = self.sites.get(site)
-        if st is None or st.next_seq is None:
-            return None
-        return st.next_seq - 1
-
-    def acks_due(self) -> list[tuple[str, int]]:
-        """The acknowledgements to publish now: one per site whose contiguous prefix grew, or
-        that sent a duplicate, since the last call. A real platform calls this only after the
-        records it covers are committed to durable storage."""
-        due = []
-        with self._lock:
-            for site, st in self.sites.items():
-                if st.next_seq is None:
-                    continue
-                upto = st.next_seq - 1
-                if upto != st.acked or st.ack_again:
-                    st.acked, st.ack_again = upto, False
-                    due.append((site, upto))
-        return due
-
-
-class PlatformLink:
-    """The platform's end on the upstream broker (reference): subscribes to every site's
-    outbox, feeds a ``PlatformConsumer`` and publishes each site's cumulative acknowledgement on
-    ``<prefix>/<site>/ack`` at QoS 1, retained (so a box that reconnects hears it at once),
-    at most every ``ack_interval_s``."""
-
-    def __init__(
-        self,
-        bus: Bus,
-        consumer: PlatformConsumer,
-        prefix: str = "city",
-        ack_interval_s: float = 0.05,
-        on_message: Callable[[Message], object] | None = None,
-    ) -> None:
-        self.bus = bus
-        self.consumer = consumer
-        self.prefix = prefix
-        self.ack_interval_s = ack_interval_s
-        self.acks_sent = 0
-        self._on_message = on_message
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        bus.subscribe(f"{prefix}/+/outbox", self._receive)
-
-    def _receive(self, msg: Message) -> None:
-        if self._on_message is not None:
-            self._on_message(msg)
-        self.consumer.receive(msg.payload)
-
-    def flush(self) -> int:
-        """Publish the acknowledgements that are due; returns how many."""
-        if not self.bus.connected:
-            return 0
-        n = 0
-        for site, upto in self.consumer.acks_due():
-            self.bus.publish(
-                ack_topic(self.prefix, site), ack_message(site, upto), qos=1, retain=True
-            )
-            n += 1
-        self.acks_sent += n
-        return n
-
-    def start(self) -> PlatformLink:
-        self._thread = threading.Thread(target=self._run, name="platform-acks", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.ack_interval_s):
-            try:
-                self.flush()
-            except Exception:
-                log.exception("platform acknowledgement failed")

@@ -14,17 +14,10 @@ import pytest
 
 from compound.adapters.broker import Mosquitto, free_port
 from compound.adapters.mqtt import Bus, BusConfig, Message
+from compound.domain.uplink_records import SiteStream, Withheld, envelope, guard
 from compound.protocol.topics import Topics
-from compound.services.uplink import (
-    PlatformConsumer,
-    PlatformLink,
-    SiteStream,
-    UplinkSender,
-    Withheld,
-    envelope,
-    guard,
-    status,
-)
+from compound.services.uplink import UplinkSender, status
+from compound.services.uplink_platform import PlatformConsumer, PlatformLink
 from compound.store.db import Store
 from tests.compound.community.tls_certs import make_certs
 

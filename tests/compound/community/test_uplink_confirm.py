@@ -15,15 +15,10 @@ import pytest
 from compound.adapters.mqtt import Bus, Message
 from compound.app.cli import main
 from compound.domain.clock import ManualClock
+from compound.domain.uplink_records import ack_message, ack_topic, parse_ack
 from compound.protocol.messages import canonical
-from compound.services.uplink import (
-    PlatformConsumer,
-    UplinkSender,
-    ack_message,
-    ack_topic,
-    parse_ack,
-    status,
-)
+from compound.services.uplink import UplinkSender, status
+from compound.services.uplink_platform import PlatformConsumer
 from compound.store.db import Store
 
 SITE = "site-a"
