@@ -31,6 +31,29 @@ class Reason(StrEnum):
     RATE_LIMITED = "too many failed attempts"
 
 
+# What a device may be told. For a card, a PIN or a face, every "this credential exists but
+# not here or not now" reason reads as unknown: a device that could tell them apart could find
+# valid cards and PINs, and which person ids exist. Visitor passes are 128-bit random tokens,
+# so a pass holder may be told the pass has expired or is not yet valid.
+_PUBLIC_REASONS = frozenset(
+    {
+        Reason.GRANTED,
+        Reason.UNKNOWN_DOOR,
+        Reason.UNKNOWN_CREDENTIAL,
+        Reason.LOCKDOWN,
+        Reason.RATE_LIMITED,
+        Reason.OUTSIDE_SCHEDULE,
+    }
+)
+_PUBLIC_FOR_PASSES = _PUBLIC_REASONS | {Reason.NOT_YET_VALID, Reason.EXPIRED, Reason.REVOKED}
+
+
+def public_reason(kind: str, reason: Reason) -> Reason:
+    """The reason a door device is told; the log keeps the real one."""
+    allowed = _PUBLIC_FOR_PASSES if kind == "pass" else _PUBLIC_REASONS
+    return reason if reason in allowed else Reason.UNKNOWN_CREDENTIAL
+
+
 @dataclass(frozen=True)
 class Decision:
     granted: bool

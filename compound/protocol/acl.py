@@ -168,7 +168,7 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
         return rules
     if d.role == "face":
         return own + [
-            Rule("write", t.access_request("+")),
+            Rule("write", t.face_access_request("+")),
             Rule("write", t.face_result("+")),
             Rule("write", t.face_frame("+")),
             # It answers its own API methods; the reply topic is the asker's.

@@ -12,7 +12,8 @@ as in the demo, uses ``reply/<client id>/<method>``). The README has the same ta
 | door/<door>/ack                        | door adapter          | no       | a command was carried out     |
 | door/<door>/state                      | door adapter          | yes      | locked, unlocked, open, ...   |
 | door/<door>/event                      | door adapter          | no       | contact, exit button, alarms  |
-| access/<door>/request                  | reader, face service  | no       | a credential shown at a door  |
+| access/<door>/request                  | reader, door panel    | no       | a card, PIN or pass shown     |
+| access/<door>/request/face             | face service only     | no       | a face matched at that door   |
 | access/<door>/result                   | core                  | no       | grant or deny, with reason    |
 | intercom/<door>/call                   | that door's panel/MCU | no       | dial, hang up, emergency      |
 | intercom/unit/<unit>/ring              | core                  | no       | indoor stations of that unit  |
@@ -69,6 +70,11 @@ class Topics:
     # access requests and results
     def access_request(self, door: str) -> str:
         return f"{self.root}/access/{door}/request"
+
+    def face_access_request(self, door: str) -> str:
+        # A topic of its own, which only the face service's broker user may write: a face match
+        # names a person, and nothing else on the bus can know one.
+        return f"{self.root}/access/{door}/request/face"
 
     def access_result(self, door: str) -> str:
         return f"{self.root}/access/{door}/result"

@@ -213,7 +213,7 @@ class FaceService:
         if out.request is not None:
             self.counters["requests"] += 1
             self.bus.publish(
-                self.bus.topics.access_request(out.request.door_id), encode(out.request)
+                self.bus.topics.face_access_request(out.request.door_id), encode(out.request)
             )
         if out.faces or out.request is not None:
             self.bus.publish(

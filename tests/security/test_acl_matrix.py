@@ -79,7 +79,10 @@ PUBLISH = [
     ("relay3", "access/d3/request", False),
     ("relay3", "door/d1/event", False),
     ("relay3", "door/d3/cmd", False),
-    ("face1", "access/d2/request", True),
+    ("face1", "access/d2/request/face", True),
+    ("face1", "access/d2/request", False),  # a face match travels only on its own topic
+    ("panel1", "access/d1/request/face", False),  # a panel cannot assert a face
+    ("bridge1", "access/d1/request/face", False),
     ("face1", "face/c1/frame", True),
     ("face1", "door/d1/cmd", False),
     ("face1", "access/d1/result", False),

@@ -102,20 +102,22 @@ def test_resident_opens_the_door_and_a_stranger_does_not(
     t = core.topics
     cmds = _collect(make_bus, mosquitto.port, t.door_cmd("b3-e2"))
     frames = _collect(make_bus, mosquitto.port, t.face_frame("cam1"))
-    requests = _collect(make_bus, mosquitto.port, t.access_request("b3-e2"))
+    requests = _collect(make_bus, mosquitto.port, t.face_access_request("b3-e2"))
 
     stranger = _service(
         live_store, make_bus, mosquitto.port, recognizer, johns[STRANGER][:8], "face-a"
     )
-    time.sleep(3)
-    stranger.stop()
-    assert _wait(requests, 0.5) is None
-    assert stranger.counters["frames"] >= 8
     # The stranger is named once for the visit, by an anonymous id the core logs for the
-    # unknown-face rule; no encoding, photo or name travels with it.
-    deadline = time.monotonic() + 5
-    while not live_store.events(types=["face.unknown"]) and time.monotonic() < deadline:
+    # unknown-face rule; no encoding, photo or name travels with it. The logged face.unknown is
+    # the fence: the service had looked at the stranger before it said so.
+    deadline = time.monotonic() + 30
+    while (
+        stranger.counters["frames"] < 8 or not live_store.events(types=["face.unknown"])
+    ) and time.monotonic() < deadline:
         time.sleep(0.05)
+    stranger.stop()
+    assert stranger.counters["frames"] >= 8
+    assert requests.empty()
     unknown = live_store.events(types=["face.unknown"])
     assert len(unknown) == 1 and unknown[0].door_id == "b3-e2"
     assert unknown[0].data["camera"] == "cam1" and unknown[0].data["track"].startswith("s")
