@@ -66,7 +66,6 @@ KIVY_HOME = "ui"
 TOO_LONG_FOR_NOW: dict[str, int] = {
     "compound.adapters.mqtt": 464,
     "compound.services.intercom": 466,
-    "compound.store.db": 931,
     "firmware_bridge.bridge": 588,
     "ui.viewmodels.door": 488,
 }

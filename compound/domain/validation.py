@@ -1,0 +1,129 @@
+"""What a value given by a person must look like before the store records it.
+
+Plain functions over plain values: a person's name, role, ID and phone numbers and lease dates;
+card numbers, PINs and visitor-pass validity; a door's id, what it serves, its lock and its
+times. Each returns the value in the form that is kept (trimmed, upper-cased, parsed) or raises
+``InvalidInput`` with a message the person can act on. Checks that need the database (a unit
+that exists, an ID number already registered) stay in the store.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from compound.domain.model import InvalidInput, LockType, Role, Scope, parse_date
+from compound.protocol.topics import valid_segment
+
+# Longest a visitor pass may last: anyone staying longer is registered as a tenant.
+MAX_PASS_S = 31 * 86400
+
+# -- people --------------------------------------------------------------------------------
+
+
+def person_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("a person needs a name of 1 to 100 characters")
+    return name
+
+
+def role(value: str | Role) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown role {value!r}: use owner, family, tenant or visitor"
+        ) from None
+
+
+def as_date(value: str | date | None, what: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return parse_date(value, what)
+
+
+def lease(start: str | date | None, end: str | date | None) -> tuple[date | None, date | None]:
+    first, last = as_date(start, "lease start"), as_date(end, "lease end")
+    if first and last and last < first:
+        raise InvalidInput(f"lease end {last} is before lease start {first}")
+    return first, last
+
+
+def id_number(value: str) -> str:
+    # Kept upper-case so that the same document typed twice is caught as a duplicate.
+    value = value.strip().upper()
+    if not re.fullmatch(r"[0-9A-Z]{6,20}", value):
+        raise InvalidInput(f"malformed ID number {value!r}: 6-20 letters and digits")
+    return value
+
+
+def phone(value: str) -> str:
+    if not re.fullmatch(r"\+?[0-9 -]{5,20}", value):
+        raise InvalidInput(f"malformed phone number {value!r}")
+    return value
+
+
+# -- credentials ---------------------------------------------------------------------------
+
+
+def card_number(number: str) -> str:
+    number = number.strip()
+    if not re.fullmatch(r"[0-9]{1,20}", number):
+        raise InvalidInput(f"malformed card number {number!r}: digits only, as the reader prints")
+    return number
+
+
+def card_lookup(number: str) -> str:
+    """The form a card number is kept and looked up in: readers differ in leading zeros."""
+    return number.strip().lstrip("0") or "0"
+
+
+def pin(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{6,8}", value):
+        raise InvalidInput("a PIN is 6 to 8 digits")
+    if len(set(value)) == 1 or value in "0123456789" or value in "9876543210":
+        raise InvalidInput("that PIN is too easy to guess; avoid repeated or running digits")
+    return value
+
+
+def pass_validity(valid_from: float, valid_until: float) -> None:
+    if valid_until <= valid_from:
+        raise InvalidInput("a pass must end after it starts")
+    if valid_until - valid_from > MAX_PASS_S:
+        raise InvalidInput("a visitor pass lasts at most 31 days; register a tenant instead")
+
+
+# -- doors ---------------------------------------------------------------------------------
+
+
+def door_id(value: str) -> str:
+    # The id is a level of the door's bus topics, so it must be a valid topic segment.
+    if not valid_segment(value):
+        raise InvalidInput(
+            f"door id {value!r} must be 1-64 letters, digits, '_', '.', '-' (e.g. b3-e2)"
+        )
+    return value
+
+
+def door_scopes(serves: list[str]) -> list[Scope]:
+    if not serves:
+        raise InvalidInput(
+            "a door must serve at least one building, entrance or unit "
+            "(--serves 3, --serves 3-2, or --serves '*' for a main gate)"
+        )
+    return [Scope.parse(s) for s in serves]
+
+
+def lock_type(value: str) -> LockType:
+    try:
+        return LockType(value)
+    except ValueError:
+        raise InvalidInput(f"unknown lock type {value!r}: use maglock or strike") from None
+
+
+def door_times(open_time_s: float, held_open_s: float) -> None:
+    if not 1 <= open_time_s <= 60:
+        raise InvalidInput("door open time must be between 1 and 60 seconds")
+    if not 5 <= held_open_s <= 3600:
+        raise InvalidInput("held-open alarm time must be between 5 and 3600 seconds")

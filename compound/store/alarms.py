@@ -1,0 +1,99 @@
+"""Alarms in the store: raising them, acknowledging them, listing them.
+
+Raising an alarm logs an ``alarm.raised`` event and queues it for the city platform in the same
+transaction; the alarm row points at that event. Acknowledging records who did it and why, once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compound.domain.model import Alarm, InvalidInput
+from compound.store.base import StoreBase, row_id
+
+
+class Alarms(StoreBase):
+    def raise_alarm(
+        self,
+        kind: str,
+        message: str,
+        *,
+        severity: str = "high",
+        door_id: str | None = None,
+        person_id: int | None = None,
+        at: float | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Alarm:
+        at = self.clock.now() if at is None else at
+        with self.transaction() as c:
+            ev = self.append_event(
+                "alarm.raised",
+                at=at,
+                door_id=door_id,
+                person_id=person_id,
+                data={"kind": kind, "severity": severity, "message": message, **(data or {})},
+                uplink={
+                    "type": "alarm",
+                    "kind": kind,
+                    "severity": severity,
+                    "door": door_id,
+                    "at": at,
+                },
+            )
+            aid = row_id(
+                c.execute(
+                    "INSERT INTO alarms (raised_at, kind, severity, door_id, person_id, message,"
+                    " event_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (at, kind, severity, door_id, person_id, message, ev.seq),
+                ).lastrowid
+            )
+            return Alarm(aid, at, kind, severity, door_id, message)
+
+    def acknowledge_alarm(self, alarm_id: int, by: str, note: str = "") -> Alarm:
+        by = by.strip()
+        if not by:
+            raise InvalidInput("say who acknowledges the alarm (--by NAME)")
+        now = self.clock.now()
+        with self.transaction() as c:
+            row = c.execute(
+                "SELECT acknowledged_at FROM alarms WHERE id = ?", (alarm_id,)
+            ).fetchone()
+            if row is None:
+                raise InvalidInput(f"unknown alarm {alarm_id}")
+            if row[0] is not None:
+                raise InvalidInput(f"alarm {alarm_id} is already acknowledged")
+            c.execute(
+                "UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ?, note = ? WHERE id = ?",
+                (now, by, note, alarm_id),
+            )
+            self.append_event(
+                "alarm.acknowledged", at=now, data={"alarm_id": alarm_id, "by": by, "note": note}
+            )
+        return self.alarm(alarm_id)
+
+    def alarm(self, alarm_id: int) -> Alarm:
+        row = self.one("SELECT * FROM alarms WHERE id = ?", (alarm_id,))
+        if row is None:
+            raise InvalidInput(f"unknown alarm {alarm_id}")
+        return _alarm(row)
+
+    def alarms(self, open_only: bool = False, limit: int = 200) -> list[Alarm]:
+        sql = "SELECT * FROM alarms"
+        if open_only:
+            sql += " WHERE acknowledged_at IS NULL"
+        rows = self.query(sql + " ORDER BY id DESC LIMIT ?", (limit,))
+        return [_alarm(r) for r in rows]
+
+
+def _alarm(r: dict[str, Any]) -> Alarm:
+    return Alarm(
+        r["id"],
+        r["raised_at"],
+        r["kind"],
+        r["severity"],
+        r["door_id"],
+        r["message"],
+        r["acknowledged_at"],
+        r["acknowledged_by"],
+        r["note"],
+    )
