@@ -5,7 +5,7 @@ Each feature keeps its steps in its own module here, under its own range of numb
 
     1-19   foundation                     20-39  face templates and consent
     40-59  community safety and uplink    60-79  devices and security
-    80-99  doors and intercom
+    80-99  doors and intercom         100-119 indexes for the compound's real size
 
 A step runs inside the same transaction as the row that records it, so a box that loses power
 during an upgrade comes back either before or after the step, never half-way.
@@ -15,14 +15,21 @@ from __future__ import annotations
 
 import sqlite3
 
-from compound.store.migrations import community, devices, face, foundation, intercom
+from compound.store.migrations import community, devices, face, foundation, intercom, scale
 from compound.store.migrations.script import Migration, run_script
 
 __all__ = ["MIGRATIONS", "Migration", "apply", "run_script"]
 
 MIGRATIONS: tuple[Migration, ...] = tuple(
     sorted(
-        (*foundation.STEPS, *face.STEPS, *devices.STEPS, *community.STEPS, *intercom.STEPS),
+        (
+            *foundation.STEPS,
+            *face.STEPS,
+            *devices.STEPS,
+            *community.STEPS,
+            *intercom.STEPS,
+            *scale.STEPS,
+        ),
         key=lambda m: m.number,
     )
 )
