@@ -92,7 +92,7 @@ class Community:
     def _last_raised(self, rule: str) -> dict[str, float]:
         return {
             r["subject"]: r["t"]
-            for r in self.store.query(
+            for r in self.store.read(
                 "SELECT subject, MAX(raised_at) AS t FROM alarms WHERE rule = ? GROUP BY subject",
                 (rule,),
             )
@@ -100,7 +100,7 @@ class Community:
 
     def watched(self) -> list[alerts.Watched]:
         # One index probe per elderly resident (events_passage_person), not a scan of the log.
-        rows = self.store.query(
+        rows = self.store.read(
             "SELECT p.id, p.name, p.created_at, u.address,"
             " (SELECT MAX(e.at) FROM events e WHERE e.person_id = p.id"
             "   AND e.type = 'access.granted') AS last_seen"
@@ -132,31 +132,24 @@ class Community:
 
     def unit_entrants(self) -> list[alerts.UnitEntrants]:
         since = self.store.clock.now() - self.cfg.group_rental_days * 86400
-        # The week's distinct entrants come from the index alone (events_type_at_person);
-        # only they are joined to their units.
-        rows = self.store.query(
+        # The week's distinct entrants come from the index alone (events_type_at_person); only
+        # their units are then looked at, each by index.
+        rows = self.store.read(
             "WITH entrants AS (SELECT DISTINCT person_id FROM events"
             "   WHERE type = 'access.granted' AND at > ? AND person_id IS NOT NULL)"
-            " SELECT u.id AS unit_id, u.address, u.registered_occupants AS reg,"
+            " SELECT u.address, u.registered_occupants AS reg,"
+            " (SELECT COUNT(*) FROM households h2 JOIN people p2 ON p2.household_id = h2.id"
+            "   WHERE h2.unit_id = u.id AND p2.moved_out_at IS NULL"
+            "   AND p2.role != 'visitor') AS residents,"
             " COUNT(*) AS n"
-            " FROM entrants e JOIN people p ON p.id = e.person_id"
+            " FROM entrants w JOIN people p ON p.id = w.person_id"
             " JOIN households h ON h.id = p.household_id JOIN units u ON u.id = h.unit_id"
             " GROUP BY u.id",
             (since,),
         )
-        residents = {
-            r["unit_id"]: r["n"]
-            for r in self.store.query(
-                "SELECT h.unit_id, COUNT(*) AS n FROM people p"
-                " JOIN households h ON h.id = p.household_id"
-                " WHERE p.moved_out_at IS NULL AND p.role != 'visitor' GROUP BY h.unit_id"
-            )
-        }
         return [
             alerts.UnitEntrants(
-                r["address"],
-                r["reg"] if r["reg"] is not None else residents.get(r["unit_id"], 0),
-                r["n"],
+                r["address"], r["reg"] if r["reg"] is not None else r["residents"], r["n"]
             )
             for r in rows
         ]

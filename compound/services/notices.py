@@ -87,7 +87,7 @@ def listing(store: Store, now: float, active_only: bool = False) -> list[dict[st
     if active_only:
         sql += " WHERE withdrawn_at IS NULL AND valid_from <= ? AND valid_until > ?"
         args = (now, now)
-    rows = store.query(sql + " ORDER BY valid_from DESC, id DESC LIMIT 500", args)
+    rows = store.read(sql + " ORDER BY valid_from DESC, id DESC LIMIT 500", args)
     for r in rows:
         r["active"] = r["withdrawn_at"] is None and r["valid_from"] <= now < r["valid_until"]
     return rows

@@ -214,7 +214,7 @@ def add_visit(store: Store, p: dict[str, Any]) -> dict[str, Any]:
 
 def visits_due(store: Store, now: float, within_days: float = 7.0) -> list[VisitDue]:
     """Tenants whose next visit is overdue or falls within ``within_days``; most overdue first."""
-    rows = store.query(
+    rows = store.read(
         "SELECT p.id, p.name, p.household_id, p.created_at, u.address,"
         " tp.layer, tp.registered_at, hc.class AS hclass,"
         " (SELECT MAX(at) FROM visits v WHERE v.person_id = p.id"
@@ -262,7 +262,7 @@ def tenant_register(store: Store, include_moved_out: bool = False) -> list[dict[
     )
     if not include_moved_out:
         sql += " AND p.moved_out_at IS NULL"
-    rows = store.query(sql + " ORDER BY u.building, u.entrance, u.room, p.id")
+    rows = store.read(sql + " ORDER BY u.building, u.entrance, u.room, p.id")
     for r in rows:
         r["id_number"] = mask_id_number(r["id_number"])
     return rows
@@ -271,7 +271,7 @@ def tenant_register(store: Store, include_moved_out: bool = False) -> list[dict[
 def sweep_leases(store: Store, now: float) -> list[dict[str, Any]]:
     """Revoke the live credentials of tenants whose lease ended before today (site time)."""
     today = datetime.fromtimestamp(now, store.tz).date().isoformat()
-    rows = store.query(
+    rows = store.read(
         "SELECT DISTINCT p.id, p.lease_end FROM people p JOIN credentials c ON c.person_id = p.id"
         " WHERE p.role = 'tenant' AND p.moved_out_at IS NULL AND p.lease_end IS NOT NULL"
         " AND p.lease_end < ? AND c.revoked_at IS NULL",

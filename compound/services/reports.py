@@ -31,7 +31,7 @@ def day_bounds(store: Store, day: date) -> tuple[float, float]:
 
 
 def passages(store: Store, since: float, until: float) -> list[dict[str, Any]]:
-    rows = store.query(
+    rows = store.read(
         "SELECT e.seq, e.at, e.type, e.door_id, e.person_id, e.data, p.name, u.address AS unit"
         " FROM events e LEFT JOIN people p ON p.id = e.person_id"
         " LEFT JOIN households h ON h.id = p.household_id LEFT JOIN units u ON u.id = h.unit_id"
@@ -59,7 +59,7 @@ def passages(store: Store, since: float, until: float) -> list[dict[str, Any]]:
 
 
 def alerts(store: Store, since: float, until: float) -> list[dict[str, Any]]:
-    rows = store.query(
+    rows = store.read(
         "SELECT id, raised_at, kind, rule, subject, severity, door_id, person_id, message,"
         " acknowledged_at, acknowledged_by, note FROM alarms"
         " WHERE raised_at >= ? AND raised_at < ? ORDER BY id",
@@ -102,7 +102,7 @@ def hourly(store: Store, now: float, hours: int) -> list[dict[str, Any]]:
     start = end - hours * 3600
     counts = Counter(
         (int(r["at"]) - start) // 3600
-        for r in store.query(
+        for r in store.read(
             "SELECT at FROM events WHERE type = 'access.granted' AND at >= ? AND at < ?",
             (start, end),
         )
@@ -119,7 +119,7 @@ def daily(store: Store, day: date) -> dict[str, Any]:
     buildings = door_buildings(store)
     per: dict[str, list[int]] = defaultdict(lambda: [0] * 24)
     denied = 0
-    for r in store.query(
+    for r in store.read(
         "SELECT at, type, door_id FROM events WHERE type IN ('access.granted','access.denied')"
         " AND at >= ? AND at < ?",
         (since, until),
@@ -129,7 +129,7 @@ def daily(store: Store, day: date) -> dict[str, Any]:
             continue
         hour = datetime.fromtimestamp(r["at"], store.tz).hour
         per[buildings.get(r["door_id"], r["door_id"] or "?")][hour] += 1
-    raised = store.query(
+    raised = store.read(
         "SELECT kind, severity FROM alarms WHERE raised_at >= ? AND raised_at < ?", (since, until)
     )
     acked = store.one(
@@ -158,14 +158,14 @@ def passages_of(store: Store, p: dict[str, Any], limit: int = 500) -> dict[str, 
     elif p.get("id_number"):
         ids = [
             r["id"]
-            for r in store.query(
+            for r in store.read(
                 "SELECT id FROM people WHERE id_number = ?", (str(p["id_number"]).strip().upper(),)
             )
         ]
     elif p.get("name"):
         ids = [
             r["id"]
-            for r in store.query(
+            for r in store.read(
                 "SELECT id FROM people WHERE name LIKE ? ORDER BY id LIMIT 20",
                 ("%" + str(p["name"]).strip() + "%",),
             )

@@ -71,9 +71,14 @@ class Store(EventLog, People, Credentials, Doors, Alarms):
             raise StoreError(f"cannot switch {self.path} to WAL mode (got {mode})")
         self.db = sqlite_utils.Database(self.conn)
         self.master_key = keys.load_or_create(self.key_dir / "master.key")
+        self._readers = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
 
     def close(self) -> None:
         with self._lock:
+            for c in self._reader_conns:
+                c.close()
+            self._reader_conns.clear()
             self.conn.close()
 
     # -- transactions ----------------------------------------------------------------------
@@ -120,6 +125,40 @@ class Store(EventLog, People, Credentials, Doors, Alarms):
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def read(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """A read for cold work (periodic checks, reports, screens' lists) on a read-only
+        connection of the calling thread, without the lock the door decisions take: in WAL mode
+        it sees the last committed state and neither waits for nor holds up a writer, so a slow
+        report never delays a swipe. It does not see a transaction still open on this store."""
+        conn = self._reader()
+        if conn is None:
+            return self.query(sql, params)
+        try:
+            cur = conn.execute(sql, params)
+            names = [d[0] for d in cur.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        except sqlite3.OperationalError as e:
+            raise StoreError(_explain(self.path, e)) from None
+
+    def _reader(self) -> sqlite3.Connection | None:
+        if str(self.path) == ":memory:":
+            return None  # one connection is all an in-memory database has
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=5.0,
+            )
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("PRAGMA busy_timeout = 5000")
+            self._readers.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        return conn
 
     # -- settings --------------------------------------------------------------------------
 

@@ -32,4 +32,18 @@ def _passage_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
-STEPS = (Migration(100, "scale: passage indexes for the periodic checks", _passage_indexes),)
+def _household_indexes(conn: sqlite3.Connection) -> None:
+    # A unit's residents and a household's members were found by reading every person.
+    run_script(
+        conn,
+        """
+        CREATE INDEX people_household ON people(household_id);
+        CREATE INDEX households_unit ON households(unit_id);
+        """,
+    )
+
+
+STEPS = (
+    Migration(100, "scale: passage indexes for the periodic checks", _passage_indexes),
+    Migration(101, "scale: people by household, households by unit", _household_indexes),
+)
