@@ -214,6 +214,8 @@ def cmd_events(ctx: Context) -> int:
     newest = s.events(limit=1, newest_first=True)
     last = evs[-1].seq if evs else (newest[0].seq if newest else 0)
     stop = stop_on_signal()
+    # Said once the handler is in place: a script may wait for this line, then stop it cleanly.
+    eprint(f"following new events after #{last}; Ctrl-C to stop")
     while not stop.wait(0.3):
         for e in s.events(after=last, door_id=a.door, person_id=a.person, limit=500):
             print(

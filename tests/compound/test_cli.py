@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -245,11 +244,14 @@ def test_events_follow_prints_new_events_as_they_are_logged(db: Path) -> None:
             "gate",
         ],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
     try:
-        time.sleep(1.5)
+        assert proc.stderr is not None
+        # It says when it is following (and can be stopped cleanly); only then is anything new.
+        assert "following new events" in proc.stderr.readline()
         writer = Store(db, SystemClock(), db.parent / "keys")
         writer.append_event("door.opened", door_id="other")
         writer.append_event("door.opened", door_id="gate", data={"n": 1})
