@@ -14,6 +14,10 @@ opens only the calling door, only for a station of that unit, only while the cal
 Busy or unanswered calls go to the property desk; the emergency button calls the officer.
 Every call ends in a record with the latest door-camera frame at the time of the call.
 
+The call state machine itself (states, ring timeout, forwarding, what each reply does) is pure,
+in ``compound.domain.intercom``; this service keeps the bus subscriptions, the store writes and
+the timer thread, and carries out what the machine decides.
+
 Station registry: the ``intercom_stations`` table (``station.add`` / ``station.list``), so
 that the property office adds a replaced indoor station without editing files on the box.
 """
@@ -22,10 +26,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compound.adapters.mqtt import Message
+from compound.domain.intercom import (
+    ACTIONS,
+    Announce,
+    Call,
+    CallRules,
+    OpenDoor,
+    Outputs,
+    Record,
+    Ring,
+    Switchboard,
+    is_stale,
+)
 from compound.domain.model import InvalidInput, UnitAddress
 from compound.protocol.messages import (
     IntercomCall,
@@ -42,42 +57,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LIVE = ("ringing", "answered")
-ACTIONS = ("answer", "reject", "unlock", "hangup")
 MAX_FRAME = 512 * 1024  # a preview JPEG; anything bigger is not kept
-REFUSED_IDS_KEPT = 4096  # ids of refused dials remembered, so that a replay is a duplicate
-
-
-@dataclass
-class Call:
-    id: str
-    door: str
-    group: str  # the unit address, or the desk / officer group
-    emergency: bool
-    started_at: float
-    deadline: float
-    state: str = "ringing"
-    answered_by: str | None = None
-    answered_at: float | None = None
-    forwarded_to: str | None = None
-    door_opened: bool = False
-    snapshot: bytes | None = None
-    snapshot_at: float | None = None
 
 
 class Intercom:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.calls: dict[str, Call] = {}
+        ic = core.config.intercom
+        rules = CallRules(float(ic.ring_timeout_s), ic.desk, ic.officer, ic.forward_to_desk)
+        self.machine = Switchboard(rules)  # the calls and what each input does to them
         self.frames: dict[str, tuple[bytes, float]] = {}  # latest camera frame per door
-        self.refused_ids: dict[str, None] = {}  # insertion-ordered, bounded
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
-    def ring_timeout(self) -> float:
-        return float(self.core.config.intercom.ring_timeout_s)
+    def calls(self) -> dict[str, Call]:
+        """The live calls, by id."""
+        return self.machine.calls
 
     def start(self) -> None:
         t, bus = self.core.topics, self.core.bus
@@ -143,11 +140,11 @@ class Intercom:
 
     @property
     def desk(self) -> str:
-        return str(self.core.config.intercom.desk)
+        return self.machine.rules.desk
 
     @property
     def officer(self) -> str:
-        return str(self.core.config.intercom.officer)
+        return self.machine.rules.officer
 
     # -- calls in --------------------------------------------------------------------------
 
@@ -166,13 +163,12 @@ class Intercom:
         if sig.action == "hangup":
             self.hangup_from(door, sig.call_id)
             return
-        if abs(self.core.clock.now() - sig.at) > self.core.config.core.request_max_age_s:
-            # A dial held back and sent later (or a clock far off) would ring a flat long after
-            # the visitor left; refused like a stale access request.
+        now = self.core.clock.now()
+        if is_stale(sig.at, now, self.core.config.core.request_max_age_s):
             self.core.counters["intercom.stale_call"] += 1
             with self.lock:
-                self._remember_refused(sig.call_id)
-            self._failed(sig.call_id, door, "stale call signal: check the panel's clock")
+                reason = "stale call signal: check the panel's clock"
+                self._carry_out(self.machine.refuse(sig.call_id, door, reason, now))
             return
         with self.lock:
             if self.known_id(sig.call_id):
@@ -191,44 +187,23 @@ class Intercom:
                 )
             except InvalidInput as e:
                 self.core.counters["intercom.dial_refused"] += 1
-                self._remember_refused(sig.call_id)
-                self._failed(sig.call_id, door, str(e))
+                refused = self.machine.refuse(sig.call_id, door, str(e), self.core.clock.now())
+                self._carry_out(refused)
 
     def hangup_from(self, door: str, call_id: str) -> bool:
         """A door ends a call; only a live call placed from that same door."""
         with self.lock:
-            call = self.calls.get(call_id)
-            if call is None:
-                self.core.counters["intercom.hangup_not_live"] += 1
-                return False
-            if call.door != door:
-                self.core.counters["intercom.hangup_wrong_door"] += 1
-                log.warning("door %s tried to hang up call %s of door %s", door, call_id, call.door)
-                return False
-            self._end(call, "ended")
-            return True
+            out = self.machine.hang_up(call_id, self.core.clock.now(), door=door)
+            if out.refused == "hangup_wrong_door":
+                other = self.machine.calls[call_id].door
+                log.warning("door %s tried to hang up call %s of door %s", door, call_id, other)
+            return self._carry_out(out)
 
     def known_id(self, call_id: str) -> bool:
-        if call_id in self.calls or call_id in self.refused_ids:
+        if self.machine.knows(call_id):
             return True
         row = self.core.store.one("SELECT 1 FROM call_records WHERE id = ?", (call_id,))
         return row is not None
-
-    def _remember_refused(self, call_id: str) -> None:
-        self.refused_ids[call_id] = None
-        while len(self.refused_ids) > REFUSED_IDS_KEPT:
-            del self.refused_ids[next(iter(self.refused_ids))]
-
-    def _failed(self, call_id: str, door: str, reason: str) -> None:
-        """A dial that never rang: the caller, listening on the call's state, is told why."""
-        body = {
-            "call_id": call_id,
-            "state": "failed",
-            "door": door,
-            "reason": reason,
-            "at": self.core.clock.now(),
-        }
-        self.core.bus.publish(self.core.topics.intercom_call_state(door, call_id), body)
 
     def api_start(self, p: dict[str, Any]) -> dict[str, Any]:
         call = self.start_call(
@@ -242,10 +217,10 @@ class Intercom:
     def api_hangup(self, p: dict[str, Any]) -> dict[str, Any]:
         call_id = str(p.get("call_id", ""))
         with self.lock:
-            call = self.calls.get(call_id)
-            if call is None:
+            out = self.machine.hang_up(call_id, self.core.clock.now())
+            if out.refused is not None:
                 raise InvalidInput(f"no live call {call_id!r}")
-            self._end(call, "ended")
+            self._carry_out(out)
         return {"call_id": call_id, "state": "ended"}
 
     def api_list(self, p: dict[str, Any]) -> list[dict[str, Any]]:
@@ -285,22 +260,20 @@ class Intercom:
         if emergency:
             if self.core.store.door(door) is None:
                 raise InvalidInput(f"unknown door {door!r}")
-            group = self.officer
+            group: str | None = None  # the machine calls the officer
         else:
             group = self.resolve(door, room, unit)
         now = self.core.clock.now()
         with self.lock:
-            call = Call(call_id or new_id(), door, group, emergency, now, now + self.ring_timeout)
-            frame = self.frames.get(door)
-            if frame is not None:
-                call.snapshot, call.snapshot_at = frame
-            busy = any(c.group == group and c.state in LIVE for c in self.calls.values())
-            self.calls[call.id] = call
-            if busy:
-                self._state(call, "busy")
-                self._forward_or_end(call, "busy")
-            else:
-                self._ring(call)
+            call, out = self.machine.dial(
+                call_id or new_id(),
+                door,
+                group,
+                emergency=emergency,
+                now=now,
+                snapshot=self.frames.get(door),
+            )
+            self._carry_out(out)
         return call
 
     # -- station replies -------------------------------------------------------------------
@@ -324,38 +297,12 @@ class Intercom:
     def reply(self, station: str, call_id: str, action: str) -> bool:
         """Apply a station's reply; False (counted) when it may not act on this call."""
         with self.lock:
-            call = self.calls.get(call_id)
             group = self.station_group(station)
-            if call is None or call.state not in LIVE:
-                self.core.counters["intercom.reply_not_live"] += 1
-                return False
-            if group is None or group != call.group:
-                # A station of another unit must never open this door.
-                self.core.counters["intercom.reply_wrong_station"] += 1
-                log.warning("station %s (%s) replied to call for %s", station, group, call.group)
-                return False
-            if call.answered_by is not None and call.answered_by != station:
-                self.core.counters["intercom.reply_other_station"] += 1
-                return False
-            now = self.core.clock.now()
-            if action == "answer" and call.state == "ringing":
-                call.answered_by, call.answered_at = station, now
-                self._state(call, "answered")
-            elif action == "unlock":
-                call.answered_by = station
-                call.answered_at = call.answered_at or now
-                self.core.send_command(
-                    call.door, "unlock", f"intercom: {call.group} station {station}"
-                )
-                call.door_opened = True
-                self._state(call, "door_opened")
-                self._end(call, "door_opened")
-            elif action == "reject":
-                self._state(call, "rejected")
-                self._end(call, "rejected")
-            elif action == "hangup":
-                self._end(call, "ended")
-            return True
+            out = self.machine.reply(station, group, call_id, action, self.core.clock.now())
+            if out.refused == "reply_wrong_station":
+                want = self.machine.calls[call_id].group
+                log.warning("station %s (%s) replied to call for %s", station, group, want)
+            return self._carry_out(out)
 
     # -- camera frames ---------------------------------------------------------------------
 
@@ -372,66 +319,44 @@ class Intercom:
     def tick(self) -> None:
         now = self.core.clock.now()
         with self.lock:
-            for call in list(self.calls.values()):
-                if call.state == "ringing" and now >= call.deadline:
-                    self._state(call, "no_answer")
-                    self._forward_or_end(call, "no_answer")
+            self._carry_out(self.machine.tick(now))
 
-    # -- internals -------------------------------------------------------------------------
+    # -- carrying out the machine's decisions ----------------------------------------------
 
-    def _ring(self, call: Call) -> None:
+    def _carry_out(self, out: Outputs) -> bool:
+        """Do what the machine decided, in order; False (counted) when it refused the input."""
+        if out.refused is not None:
+            self.core.counters[f"intercom.{out.refused}"] += 1
+            return False
+        for effect in out.effects:
+            if isinstance(effect, Announce):
+                topic = self.core.topics.intercom_call_state(effect.door, effect.call_id)
+                self.core.bus.publish(topic, effect.body)
+            elif isinstance(effect, Ring):
+                self._ring(effect)
+            elif isinstance(effect, OpenDoor):
+                self.core.send_command(effect.door, "unlock", effect.reason)
+            elif isinstance(effect, Record):
+                self._record(effect)
+        return True
+
+    def _ring(self, ring: Ring) -> None:
         t = self.core.topics
-        self._state(call, "ringing")
         body = {
-            "call_id": call.id,
-            "door": call.door,
-            "unit": call.group,
-            "emergency": call.emergency,
-            "at": self.core.clock.now(),
-            "stations": self.stations(call.group),
+            "call_id": ring.call_id,
+            "door": ring.door,
+            "unit": ring.group,
+            "emergency": ring.emergency,
+            "at": ring.at,
+            "stations": self.stations(ring.group),
             # The station shows the visitor from the door camera's preview frames.
-            "frame_topic": t.face_frame(call.door),
-            "state_topic": t.intercom_call_state(call.door, call.id),
+            "frame_topic": t.face_frame(ring.door),
+            "state_topic": t.intercom_call_state(ring.door, ring.call_id),
         }
-        self.core.bus.publish(t.intercom_ring(call.group), body)
+        self.core.bus.publish(t.intercom_ring(ring.group), body)
 
-    def _forward_or_end(self, call: Call, why: str) -> None:
-        target = self.desk
-        if (
-            self.core.config.intercom.forward_to_desk
-            and call.forwarded_to is None
-            and call.group != target
-            and not call.emergency
-        ):
-            call.forwarded_to = target
-            call.group = target
-            call.deadline = self.core.clock.now() + self.ring_timeout
-            call.state = "ringing"
-            self._ring(call)
-            return
-        self._end(call, why)
-
-    def _state(self, call: Call, state: str) -> None:
-        call.state = state
-        body = {
-            "call_id": call.id,
-            "state": state,
-            "door": call.door,
-            "unit": call.group,
-            "at": self.core.clock.now(),
-        }
-        if call.answered_by:
-            body["station"] = call.answered_by
-        if call.forwarded_to:
-            body["forwarded_to"] = call.forwarded_to
-        self.core.bus.publish(self.core.topics.intercom_call_state(call.door, call.id), body)
-
-    def _end(self, call: Call, outcome: str) -> None:
-        now = self.core.clock.now()
-        self.calls.pop(call.id, None)
-        if call.state != "ended":
-            self._state(call, "ended")
-        store = self.core.store
+    def _record(self, rec: Record) -> None:
+        call, store = rec.call, self.core.store
         with store.transaction() as conn:
             conn.execute(
                 "INSERT INTO call_records (id, door_id, ring_group, emergency, started_at,"
@@ -444,8 +369,8 @@ class Intercom:
                     int(call.emergency),
                     call.started_at,
                     call.answered_at,
-                    now,
-                    outcome,
+                    rec.ended_at,
+                    rec.outcome,
                     call.answered_by,
                     call.forwarded_to,
                     int(call.door_opened),
@@ -459,7 +384,7 @@ class Intercom:
                 data={
                     "call_id": call.id,
                     "unit": call.group,
-                    "reason": outcome,
+                    "reason": rec.outcome,
                     "station": call.answered_by,
                     "snapshot": call.snapshot is not None,
                 },
