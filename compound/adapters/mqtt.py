@@ -12,70 +12,70 @@ in the JSON body; a server answers to whichever it finds, properties first. A bu
 user asks for its answer on ``reply/<user>/<client id>/<method>``, so the ACL can let each user
 read its own replies by name, whatever client id it picks; without a user (the demo's broker),
 on ``reply/<client id>/<method>``.
+
+No message may stop the network thread: every callback catches, logs and drops whatever goes
+wrong with one message, and JSON is read only within size and nesting bounds. What does not need
+paho (settings, errors, request/response, topic matching) lives in ``bus_types`` and ``ports``
+and is re-exported here for the callers that import it from this module.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
 import socket
 import ssl
-import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from compound.protocol.messages import (
-    MAX_PAYLOAD,
-    ApiReply,
-    MessageError,
-    SeenIds,
-    canonical,
-    decode_object,
-    new_id,
+from compound.adapters.bus_types import (
+    BusConfig,
+    Replies,
+    api_handler,
+    eprint,
+    read_reply,
+    request_body,
+    topic_matches,
 )
+from compound.ports import ApiError, ApiMethod, BusError, Handler, Message
+from compound.protocol.messages import MAX_PAYLOAD, canonical
 from compound.protocol.topics import Topics
+
+__all__ = [
+    "ApiError",
+    "Bus",
+    "BusConfig",
+    "BusError",
+    "Delivery",
+    "Handler",
+    "Message",
+    "eprint",
+    "topic_matches",
+]
 
 log = logging.getLogger(__name__)
 
-
-class BusError(RuntimeError):
-    """The broker could not be reached, or a request got no answer."""
+_P = ParamSpec("_P")
 
 
-class ApiError(RuntimeError):
-    """The core answered a request with an error meant for the person who asked."""
+def _guarded(callback: Callable[_P, None]) -> Callable[_P, None]:
+    """Run a paho callback so that nothing it raises reaches paho: an exception there ends the
+    network thread, and the process would stay up but deaf, with no reconnect."""
 
+    @functools.wraps(callback)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> None:
+        try:
+            callback(*args, **kwargs)
+        except Exception:
+            log.exception("bus callback %s failed and was skipped", callback.__name__)
 
-@dataclass(frozen=True)
-class Message:
-    topic: str
-    payload: bytes
-    retain: bool = False
-    response_topic: str | None = None
-    correlation: bytes | None = None
-
-
-Handler = Callable[[Message], None]
-
-
-@dataclass(frozen=True)
-class BusConfig:
-    host: str = "127.0.0.1"
-    port: int = 1883
-    username: str | None = None
-    password: str | None = None
-    protocol: int = 5  # 5 for Mosquitto; 4 (3.1.1) for the embedded demo broker
-    tls_ca: str | None = None
-    tls_cert: str | None = None
-    tls_key: str | None = None
-    keepalive: int = 15
+    return run
 
 
 class Delivery:
@@ -91,12 +91,6 @@ class Delivery:
             return False
 
 
-@dataclass
-class _Pending:
-    event: threading.Event = field(default_factory=threading.Event)
-    payload: bytes = b""
-
-
 class Bus:
     """One client connection with handlers, request/response and an availability topic."""
 
@@ -106,7 +100,7 @@ class Bus:
         self.client_id = client_id
         self._handlers: list[tuple[str, Handler, int]] = []
         self._connected = threading.Event()
-        self._pending: dict[str, _Pending] = {}
+        self._replies = Replies()
         self._lock = threading.Lock()
         self.on_connect_hooks: list[Callable[[], None]] = []
         self.on_disconnect_hooks: list[Callable[[], None]] = []
@@ -131,11 +125,11 @@ class Bus:
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)
         self._client.max_inflight_messages_set(100)
         self._client.will_set(topics.availability(client_id), b"offline", qos=1, retain=True)
-        self._client.on_socket_open = self._on_socket_open
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_message = self._on_message
-        self._client.on_subscribe = self._on_subscribe
+        self._client.on_socket_open = _guarded(self._on_socket_open)
+        self._client.on_connect = _guarded(self._on_connect)
+        self._client.on_disconnect = _guarded(self._on_disconnect)
+        self._client.on_message = _guarded(self._on_message)
+        self._client.on_subscribe = _guarded(self._on_subscribe)
         self._sub_lock = threading.Lock()
         self._suback: dict[int, threading.Event] = {}
         self._acked: set[int] = set()
@@ -269,16 +263,12 @@ class Bus:
         self, method: str, params: dict[str, Any] | None = None, timeout: float = 5.0
     ) -> Any:
         """Ask the core; return its result or raise ``ApiError`` (its refusal) or ``BusError``."""
-        corr = new_id()
         reply_topic = self._reply_prefix + method
-        pending = _Pending()
-        with self._lock:
-            self._pending[corr] = pending
-        body = {"params": params or {}, "reply_to": reply_topic, "corr": corr}
+        corr, pending = self._replies.open()
         try:
             self.publish(
                 self.topics.api(method),
-                body,
+                request_body(params, reply_topic, corr),
                 qos=1,
                 response_topic=reply_topic,
                 correlation=corr.encode(),
@@ -286,69 +276,23 @@ class Bus:
             if not pending.event.wait(timeout):
                 raise BusError(f"no answer from the core to {method!r} within {timeout:.0f} s")
         finally:
-            with self._lock:
-                self._pending.pop(corr, None)
-        try:
-            reply = ApiReply.decode(pending.payload)
-        except MessageError as e:
-            raise BusError(f"unreadable answer to {method!r}: {e}") from None
-        if not reply.ok:
-            raise ApiError(reply.error or "refused")
-        return reply.result
+            self._replies.close(corr)
+        return read_reply(method, pending.payload)
 
     def serve(
         self,
-        methods: dict[str, Callable[[dict[str, Any]], Any]],
+        methods: dict[str, ApiMethod],
         refusals: tuple[type[Exception], ...] = (),
         max_payload: int = MAX_PAYLOAD,
     ) -> None:
         """Answer ``api/<method>`` requests. Exceptions of the ``refusals`` types become error
         replies with their message; anything else is logged and answered as an internal error.
         ``max_payload`` raises the size limit for methods that take photos."""
-
-        answered = SeenIds(10_000)
-
-        def on_request(msg: Message) -> None:
-            method = msg.topic.rsplit("/", 1)[-1]
-            try:
-                body = decode_object(msg.payload, max_payload)
-            except MessageError as e:
-                log.warning("bad api request on %s: %s", msg.topic, e)
-                return
-            reply_to = msg.response_topic or body.get("reply_to")
-            corr = msg.correlation or str(body.get("corr", "")).encode()
-            if not isinstance(reply_to, str) or not reply_to:
-                log.warning("api request on %s without a reply topic", msg.topic)
-                return
-            # QoS 1 is at-least-once, and a broker delivers one copy per overlapping
-            # subscription: a request is carried out once, whatever number of copies arrive.
-            if not answered.add(f"{reply_to}|{corr.hex()}"):
-                return
-            params = body.get("params", {})
-            fn = methods.get(method)
-            if fn is None:
-                reply = ApiReply(False, error=f"unknown method {method!r}")
-            elif not isinstance(params, dict):
-                reply = ApiReply(False, error="params must be an object")
-            else:
-                try:
-                    reply = ApiReply(True, fn(params))
-                except refusals as e:
-                    reply = ApiReply(False, error=str(e))
-                except Exception:
-                    log.exception("api method %s failed", method)
-                    reply = ApiReply(False, error=f"internal error in {method}; see the core log")
-            self._reply(reply_to, reply, corr)
-
+        on_request = api_handler(methods, refusals, max_payload, self.publish)
         # One subscription per method: several services (core, face service) answer on the
         # same bus, each only for its own methods.
         for method in methods:
             self.subscribe(self.topics.api(method), on_request)
-
-    def _reply(self, topic: str, reply: ApiReply, corr: bytes) -> None:
-        # The correlation also goes in the body for brokers that do not carry v5 properties.
-        payload = reply.encode(corr.decode(errors="replace"))
-        self.publish(topic, payload, qos=1, correlation=corr, response_topic=None)
 
     # -- paho callbacks (network thread) ---------------------------------------------------
 
@@ -425,40 +369,14 @@ class Bus:
             correlation=getattr(props, "CorrelationData", None),
         )
         if m.topic.startswith(self._reply_prefix):
-            self._deliver_reply(msg)
+            self._replies.deliver(msg)
             return
         with self._lock:
             handlers = list(self._handlers)
         for topic_filter, handler, _ in handlers:
-            # Most filters (one per API method) have no wildcard: a string compare is enough,
-            # and paho's matcher costs microseconds a filter on every message.
-            exact = "+" not in topic_filter and "#" not in topic_filter
-            if topic_filter == m.topic if exact else mqtt.topic_matches_sub(topic_filter, m.topic):
+            if topic_matches(topic_filter, m.topic):
                 try:
                     handler(msg)
                 except Exception:
                     # A handler bug must not take the network thread down with it.
                     log.exception("handler for %s failed on %s", topic_filter, m.topic)
-
-    def _deliver_reply(self, msg: Message) -> None:
-        corr = msg.correlation.decode(errors="replace") if msg.correlation else None
-        if corr is None:
-            # Only the core writes reply topics (ACL), so a large body is read in full.
-            try:
-                body = json.loads(msg.payload)
-            except ValueError:
-                return
-            corr = str(body.get("corr", "")) if isinstance(body, dict) else ""
-        with self._lock:
-            pending = self._pending.get(corr)
-        if pending is not None:
-            pending.payload = msg.payload
-            pending.event.set()
-
-
-def topic_matches(topic_filter: str, topic: str) -> bool:
-    return bool(mqtt.topic_matches_sub(topic_filter, topic))
-
-
-def eprint(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)

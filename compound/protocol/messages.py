@@ -19,6 +19,8 @@ from typing import Any
 from compound.protocol.topics import valid_segment
 
 MAX_PAYLOAD = 16 * 1024  # no legitimate message is larger; a bigger one is refused unread
+MAX_REPLY = 16 * 1024 * 1024  # an answer from the core (lists, exports) may be this large
+MAX_DEPTH = 32  # arrays and objects inside each other; no message needs more
 COMMAND_TTL_S = 3.0  # an unlock command older than this is stale
 
 
@@ -53,17 +55,41 @@ class SeenIds:
 
 
 def decode_object(payload: bytes | bytearray | str, limit: int = MAX_PAYLOAD) -> dict[str, Any]:
+    """A JSON object, read only when its size and nesting are within bounds."""
     if isinstance(payload, str):
         payload = payload.encode()
     if len(payload) > limit:
         raise MessageError(f"payload of {len(payload)} bytes exceeds {limit}")
+    if not _depth_within(bytes(payload), MAX_DEPTH):
+        raise MessageError(f"payload nested deeper than {MAX_DEPTH}")
     try:
         obj = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+    # ValueError covers bad UTF-8, bad JSON and integers too long to convert.
+    except (ValueError, RecursionError) as e:
         raise MessageError(f"not JSON: {e.__class__.__name__}") from None
     if not isinstance(obj, dict):
         raise MessageError("payload is not a JSON object")
     return obj
+
+
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+def _depth_within(payload: bytes, limit: int) -> bool:
+    """True when no array or object in ``payload`` sits deeper than ``limit``, checked before
+    parsing: the parser recurses once per level, and a deep enough payload exhausts the stack."""
+    if payload.count(b"[") + payload.count(b"{") <= limit:
+        return True
+    # Drop escaped backslashes and quotes, then everything inside strings: what is left between
+    # the quotes holds the structure. Each step is one pass in C, whatever the payload.
+    plain = payload.replace(b"\\\\", b"").replace(b'\\"', b"")
+    structure = b"".join(plain.split(b'"')[::2]).translate(None, _NOT_BRACKETS)
+    depth = 0
+    for byte in structure:
+        depth += 1 if byte in b"[{" else -1
+        if depth > limit:
+            return False
+    return True
 
 
 def get_str(obj: dict[str, Any], key: str, *, max_len: int = 256, optional: bool = False) -> Any:
@@ -339,11 +365,5 @@ class ApiReply:
 
 def _decode_big(payload: bytes | str) -> dict[str, Any]:
     # Replies from our own core (lists of passages, CSV exports) may exceed MAX_PAYLOAD; they
-    # arrive on a reply topic that only the core may write.
-    try:
-        obj = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise MessageError(f"not JSON: {e.__class__.__name__}") from None
-    if not isinstance(obj, dict):
-        raise MessageError("payload is not a JSON object")
-    return obj
+    # arrive on a reply topic that only the core may write, and are still read within bounds.
+    return decode_object(payload, MAX_REPLY)

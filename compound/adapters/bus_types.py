@@ -1,0 +1,201 @@
+"""The parts of a bus client that do not need paho: connection settings, topic matching, and
+both halves of request/response (answering ``api/<method>`` and waiting for a reply).
+
+``compound.adapters.mqtt.Bus`` and the in-memory bus of the devkit share them, so a unit test on
+the memory bus sees the same answers, refusals and duplicate handling as the box.
+
+Everything here runs on a bus's network thread for every message that arrives, so nothing lets
+an exception out: a message that cannot be read is logged and dropped, never allowed to stop
+the thread that hears the doors.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from compound.ports import ApiError, ApiMethod, BusError, Handler, Message
+from compound.protocol.messages import (
+    MAX_REPLY,
+    ApiReply,
+    MessageError,
+    SeenIds,
+    decode_object,
+    new_id,
+)
+
+log = logging.getLogger("compound.adapters.mqtt")
+
+Publish = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class BusConfig:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: str | None = None
+    protocol: int = 5  # 5 for Mosquitto; 4 (3.1.1) for the embedded demo broker
+    tls_ca: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    keepalive: int = 15
+
+
+def topic_matches(topic_filter: str, topic: str) -> bool:
+    """MQTT matching: ``+`` is one level, a final ``#`` any number of levels (none included, so
+    ``a/#`` matches ``a``); wildcards at the first level do not match ``$`` topics."""
+    if "+" not in topic_filter and "#" not in topic_filter:
+        return topic_filter == topic
+    wanted = topic_filter.split("/")
+    levels = topic.split("/")
+    if topic.startswith("$") and wanted[0] in ("+", "#"):
+        return False
+    for i, part in enumerate(wanted):
+        if part == "#":
+            return i == len(wanted) - 1
+        if i >= len(levels) or (part != "+" and part != levels[i]):
+            return False
+    return len(wanted) == len(levels)
+
+
+def eprint(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# -- answering requests ----------------------------------------------------------------------
+
+
+def api_handler(
+    methods: dict[str, ApiMethod],
+    refusals: tuple[type[Exception], ...],
+    max_payload: int,
+    publish: Publish,
+) -> Handler:
+    """A handler for ``api/<method>`` messages that calls the method and publishes the answer
+    with ``publish(topic, payload, qos=, correlation=, response_topic=)``.
+
+    Exceptions of the ``refusals`` types become error replies with their message; anything else
+    is logged and answered as an internal error. A request that cannot be read is logged and
+    dropped, and no exception leaves the handler.
+    """
+    answered = SeenIds(10_000)
+
+    def on_request(msg: Message) -> None:
+        try:
+            answer(msg)
+        except Exception:
+            log.exception("api request on %s could not be answered", msg.topic)
+
+    def answer(msg: Message) -> None:
+        method = msg.topic.rsplit("/", 1)[-1]
+        try:
+            body = decode_object(msg.payload, max_payload)
+        except MessageError as e:
+            log.warning("bad api request on %s: %s", msg.topic, e)
+            return
+        reply_to = msg.response_topic or body.get("reply_to")
+        corr = msg.correlation or str(body.get("corr", "")).encode()
+        if not isinstance(reply_to, str) or not reply_to:
+            log.warning("api request on %s without a reply topic", msg.topic)
+            return
+        # QoS 1 is at-least-once, and a broker delivers one copy per overlapping
+        # subscription: a request is carried out once, whatever number of copies arrive.
+        if not answered.add(f"{reply_to}|{corr.hex()}"):
+            return
+        params = body.get("params", {})
+        fn = methods.get(method)
+        if fn is None:
+            reply = ApiReply(False, error=f"unknown method {method!r}")
+        elif not isinstance(params, dict):
+            reply = ApiReply(False, error="params must be an object")
+        else:
+            try:
+                reply = ApiReply(True, fn(params))
+            except refusals as e:
+                reply = ApiReply(False, error=str(e))
+            except Exception:
+                log.exception("api method %s failed", method)
+                reply = ApiReply(False, error=f"internal error in {method}; see the core log")
+        # The correlation also goes in the body for brokers that do not carry v5 properties.
+        payload = reply.encode(corr.decode(errors="replace"))
+        publish(reply_to, payload, qos=1, correlation=corr, response_topic=None)
+
+    return on_request
+
+
+# -- waiting for replies ---------------------------------------------------------------------
+
+
+@dataclass
+class Pending:
+    event: threading.Event = field(default_factory=threading.Event)
+    payload: bytes = b""
+
+
+class Replies:
+    """Requests waiting for their answer, by correlation id."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, Pending] = {}
+        self._lock = threading.Lock()
+
+    def open(self) -> tuple[str, Pending]:
+        corr = new_id()
+        pending = Pending()
+        with self._lock:
+            self._pending[corr] = pending
+        return corr, pending
+
+    def close(self, corr: str) -> None:
+        with self._lock:
+            self._pending.pop(corr, None)
+
+    def deliver(self, msg: Message) -> None:
+        """Hand a message from the reply topic to the request it answers; drop anything else."""
+        try:
+            corr = reply_correlation(msg)
+        except Exception:
+            log.exception("reply on %s could not be read", msg.topic)
+            return
+        if corr is None:
+            return
+        with self._lock:
+            pending = self._pending.get(corr)
+        if pending is not None:
+            pending.payload = msg.payload
+            pending.event.set()
+
+
+def reply_correlation(msg: Message) -> str | None:
+    """The correlation id of a reply: the v5 property, else the ``corr`` field of its body,
+    read with the bounded decoder (a reply topic is written by the core only, but a broker
+    without an ACL lets anyone write it)."""
+    if msg.correlation:
+        return msg.correlation.decode(errors="replace")
+    try:
+        body = decode_object(msg.payload, MAX_REPLY)
+    except MessageError as e:
+        log.warning("unreadable reply on %s: %s", msg.topic, e)
+        return None
+    return str(body.get("corr", ""))
+
+
+def request_body(params: dict[str, Any] | None, reply_topic: str, corr: str) -> dict[str, Any]:
+    # Reply topic and correlation travel in the body too, for brokers without v5 properties.
+    return {"params": params or {}, "reply_to": reply_topic, "corr": corr}
+
+
+def read_reply(method: str, payload: bytes) -> Any:
+    """The result in a reply, or ``ApiError`` with the refusal, or ``BusError``."""
+    try:
+        reply = ApiReply.decode(payload)
+    except MessageError as e:
+        raise BusError(f"unreadable answer to {method!r}: {e}") from None
+    if not reply.ok:
+        raise ApiError(reply.error or "refused")
+    return reply.result

@@ -1,0 +1,115 @@
+"""What the services need from the world, written as Protocols: the bus and the clock.
+
+A service is given a ``Bus`` and a ``Clock`` and never learns what is behind them. In the box the
+bus is ``compound.adapters.mqtt.Bus`` (paho on the local Mosquitto); in unit tests it is
+``devkit.memory_bus.MemoryBus``, which delivers in the calling thread. ``Message`` and the two
+errors are the values both sides exchange, so they live here rather than in an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from compound.domain.clock import Clock, ManualClock, SystemClock
+from compound.protocol.messages import MAX_PAYLOAD
+from compound.protocol.topics import Topics
+
+__all__ = [
+    "ApiError",
+    "ApiMethod",
+    "Bus",
+    "BusError",
+    "Clock",
+    "Handler",
+    "ManualClock",
+    "Message",
+    "SystemClock",
+    "Tracked",
+]
+
+
+class BusError(RuntimeError):
+    """The broker could not be reached, or a request got no answer."""
+
+
+class ApiError(RuntimeError):
+    """The core answered a request with an error meant for the person who asked."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message as a handler sees it; the reply topic and correlation are MQTT v5's."""
+
+    topic: str
+    payload: bytes
+    retain: bool = False
+    response_topic: str | None = None
+    correlation: bytes | None = None
+
+
+Handler = Callable[[Message], None]
+ApiMethod = Callable[[dict[str, Any]], Any]
+
+
+class Tracked(Protocol):
+    """A publish whose arrival at the broker can be checked (the uplink marks a record sent
+    only once the broker has it)."""
+
+    def done(self) -> bool: ...
+
+
+class Bus(Protocol):
+    """The part of a bus client the services use."""
+
+    topics: Topics
+    client_id: str
+    connects: int  # how many times it has connected; a change means "resend what is pending"
+    on_connect_hooks: list[Callable[[], None]]
+    on_disconnect_hooks: list[Callable[[], None]]
+
+    @property
+    def connected(self) -> bool: ...
+
+    def start(
+        self, timeout: float = ..., announce: Callable[[str], None] | None = None
+    ) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def wait_connected(self, timeout: float) -> bool: ...
+
+    def publish(
+        self,
+        topic: str,
+        payload: bytes | dict[str, Any] | str,
+        *,
+        qos: int = 1,
+        retain: bool = False,
+        response_topic: str | None = None,
+        correlation: bytes | None = None,
+    ) -> None: ...
+
+    def publish_tracked(
+        self, topic: str, payload: bytes | dict[str, Any], *, qos: int = 1
+    ) -> Tracked: ...
+
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None: ...
+
+    def unsubscribe(self, topic_filter: str) -> None: ...
+
+    def request(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = 5.0
+    ) -> Any:
+        """The result of ``method``; raises ``ApiError`` (a refusal) or ``BusError``."""
+        ...
+
+    def serve(
+        self,
+        methods: dict[str, ApiMethod],
+        refusals: tuple[type[Exception], ...] = (),
+        max_payload: int = MAX_PAYLOAD,
+    ) -> None:
+        """Answer ``api/<method>`` requests for these methods."""
+        ...
