@@ -122,6 +122,7 @@ class IntercomConfig:
     forward_to_desk: bool = True  # busy or unanswered calls ring the property desk
     desk: str = "desk"  # station group of the property desk
     officer: str = "officer"  # station group that the emergency button calls
+    talk_timeout_s: float = bounded(90.0, 30.0, 300.0)  # an answered call ends after this
 
 
 SEVERITIES = ("low", "medium", "high", "critical")

@@ -9,7 +9,8 @@ the call's record. It never reads the store or the bus, so each rule is tested w
 A call starts "dialing". If its group already has a live call it is "busy", otherwise it is
 "ringing". A ringing call is "answered" by one station of its group. Any state ends as
 "door_opened" (a station of the group opened the calling door), "rejected" or "ended" (hung
-up). A call still ringing after the ring timeout is "no_answer". A busy or unanswered call
+up). A call still ringing after the ring timeout is "no_answer"; an answered call ends after
+the talk timeout, and its station can no longer open the door. A busy or unanswered call
 rings the property desk once (not an emergency call, and only if forwarding is on); otherwise
 it ends. The emergency button rings the officer's group and is never forwarded. A dial refused
 before it rang is "failed": it never becomes a call, and its id is remembered so that a replay
@@ -43,6 +44,9 @@ class CallRules:
     desk: str = "desk"  # station group of the property desk
     officer: str = "officer"  # station group that the emergency button calls
     forward_to_desk: bool = True  # busy or unanswered calls ring the desk
+    # An answered call ends after this long: an answered call left open would let its station
+    # open the door minutes later, when whoever rang has long gone and someone else stands there.
+    talk_timeout_s: float = 90.0
 
 
 @dataclass
@@ -187,6 +191,7 @@ class Switchboard:
         out = Outputs()
         if action == "answer" and call.state == "ringing":
             call.answered_by, call.answered_at = station, now
+            call.deadline = now + self.rules.talk_timeout_s
             self._state(call, "answered", now, out)
         elif action == "unlock":
             call.answered_by = station
@@ -214,12 +219,15 @@ class Switchboard:
         return out
 
     def tick(self, now: float) -> Outputs:
-        """Time passes: calls ringing past their deadline are unanswered."""
+        """Time passes: calls ringing past their deadline are unanswered; answered calls past
+        the talk time end."""
         out = Outputs()
         for call in list(self.calls.values()):
             if call.state == "ringing" and now >= call.deadline:
                 self._state(call, "no_answer", now, out)
                 self._forward_or_end(call, "no_answer", now, out)
+            elif call.state == "answered" and now >= call.deadline:
+                self._end(call, "talk_timeout", now, out)
         return out
 
     # -- internals -------------------------------------------------------------------------

@@ -64,7 +64,13 @@ class Intercom:
     def __init__(self, core: Core) -> None:
         self.core = core
         ic = core.config.intercom
-        rules = CallRules(float(ic.ring_timeout_s), ic.desk, ic.officer, ic.forward_to_desk)
+        rules = CallRules(
+            float(ic.ring_timeout_s),
+            ic.desk,
+            ic.officer,
+            ic.forward_to_desk,
+            float(ic.talk_timeout_s),
+        )
         self.machine = Switchboard(rules)  # the calls and what each input does to them
         self.frames: dict[str, tuple[bytes, float]] = {}  # latest camera frame per door
         self.lock = threading.RLock()

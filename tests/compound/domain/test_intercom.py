@@ -158,10 +158,11 @@ def test_an_unanswered_call_that_cannot_be_forwarded_ends(emergency: bool, forwa
     assert states(out) == ["no_answer", "ended"] and records(out) == [("c1", "no_answer")]
 
 
-def test_an_answered_call_does_not_time_out() -> None:
+def test_an_answered_call_is_not_unanswered_past_the_ring_timeout() -> None:
+    """The ring timeout stops counting once a station answers (the talk time takes over)."""
     sb, call = ringing()
     sb.reply("st-1501", UNIT, "c1", "answer", T0 + 5)
-    assert sb.tick(T0 + 1000).effects == [] and call.state == "answered"
+    assert sb.tick(T0 + 60).effects == [] and call.state == "answered"
 
 
 # -- station replies -------------------------------------------------------------------------
@@ -347,3 +348,27 @@ def test_a_state_message_names_the_station_and_forwarding_only_once_they_exist()
     assert body_keys(out) == [base, base | {"forwarded_to"}]
     out = sb.reply("desk-1", "desk", "c1", "answer", T0 + 46)
     assert body_keys(out) == [base | {"forwarded_to", "station"}]
+
+
+# -- talk time -----------------------------------------------------------------------------
+
+
+def test_an_answered_call_ends_after_the_talk_time_and_its_station_cannot_open_later() -> None:
+    """A station that answered and walked away must not be able to open the door minutes
+    later, for whoever stands there then."""
+    rules = CallRules(ring_timeout_s=45.0, talk_timeout_s=90.0)
+    sb, call = ringing(rules)
+    sb.reply("st-1501", UNIT, "c1", "answer", T0 + 5)
+    assert not sb.tick(T0 + 94.9).effects  # still within the talk time (answered at T0 + 5)
+    out = sb.tick(T0 + 95)
+    assert states(out) == ["ended"] and records(out) == [("c1", "talk_timeout")]
+    late = sb.reply("st-1501", UNIT, "c1", "unlock", T0 + 120)
+    assert late.refused == "reply_not_live" and not opens(late)
+
+
+def test_within_the_talk_time_the_answering_station_opens_the_door() -> None:
+    sb, call = ringing(CallRules(talk_timeout_s=90.0))
+    sb.reply("st-1501", UNIT, "c1", "answer", T0 + 5)
+    sb.tick(T0 + 60)
+    out = sb.reply("st-1501", UNIT, "c1", "unlock", T0 + 60)
+    assert [o.door for o in opens(out)] == ["d1"]
