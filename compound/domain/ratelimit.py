@@ -71,18 +71,48 @@ class AttemptLimiter:
         lock.until = now + min(p.lockout_s * 2 ** (lock.strikes - 1), p.max_lockout_s)
         self.lockouts += 1
 
+    def _locks(self, door: str, kind: str, value: str, now: float) -> list[Refusal]:
+        """The lockouts an attempt meets now: the door's first, then the credential's."""
+        if kind not in self.policy.kinds:
+            return []
+        return [
+            Refusal(scope, lock.until)
+            for scope, lock in (
+                ("door", self._doors.get((door, kind))),
+                ("credential", self._creds.get(self._cred_key(kind, value))),
+            )
+            if lock is not None and now < lock.until
+        ]
+
     def check(self, door: str, kind: str, value: str, now: float) -> Refusal | None:
         """A refusal if this attempt must be turned away unread; None to decide it normally."""
-        if kind not in self.policy.kinds:
+        locks = self._locks(door, kind, value, now)
+        if not locks:
             return None
-        for scope, lock in (
-            ("door", self._doors.get((door, kind))),
-            ("credential", self._creds.get(self._cred_key(kind, value))),
-        ):
-            if lock is not None and now < lock.until:
-                self.refused += 1
-                return Refusal(scope, lock.until)
-        return None
+        self.refused += 1
+        return locks[0]
+
+    def lockout(self, door: str, kind: str, value: str, now: float) -> Refusal | None:
+        """The lockout this attempt would meet now, without counting it as refused: when both
+        the door and the credential are locked, the one that ends last."""
+        return max(self._locks(door, kind, value, now), key=lambda r: r.until, default=None)
+
+    def tries_left(self, door: str, kind: str, value: str, now: float) -> int | None:
+        """How many more failures of this credential at this door before a lockout: the fewer
+        of what the credential and the door have left. 0 while locked; None for a kind that is
+        not limited (cards, passes)."""
+        p = self.policy
+        if kind not in p.kinds:
+            return None
+        if self._locks(door, kind, value, now):
+            return 0
+        cred = self._creds.get(self._cred_key(kind, value))
+        door_lock = self._doors.get((door, kind))
+        recent = 0
+        if door_lock is not None:
+            recent = sum(1 for t in door_lock.times if t > now - p.door_window_s)
+        cred_left = p.max_failures - (cred.failures if cred is not None else 0)
+        return max(0, min(cred_left, p.door_max_failures - recent))
 
     def record(self, door: str, kind: str, value: str, granted: bool, now: float) -> None:
         """The outcome of an attempt that was decided (not one refused by ``check``)."""

@@ -238,6 +238,10 @@ class AccessResult:
     at: float
     person_id: int | None = None
     display_name: str | None = None  # "张先生": surname and title only, for the panel
+    # From the attempt limiter, for PINs and faces: how long this credential or door is still
+    # locked out (whole seconds, rounded up), and how many more failures it may have before.
+    locked_for_s: int | None = None
+    tries_left: int | None = None
 
     @classmethod
     def decode(cls, payload: bytes | str) -> AccessResult:
@@ -245,6 +249,9 @@ class AccessResult:
         granted = o.get("granted")
         if not isinstance(granted, bool):
             raise MessageError("field 'granted' must be true or false")
+        counts = {k: get_int(o, k, optional=True) for k in ("locked_for_s", "tries_left")}
+        if any(v is not None and v < 0 for v in counts.values()):
+            raise MessageError("fields 'locked_for_s' and 'tries_left' must not be negative")
         return cls(
             request_id=get_segment(o, "request_id"),
             door_id=get_segment(o, "door_id"),
@@ -253,6 +260,7 @@ class AccessResult:
             at=get_num(o, "at"),
             person_id=get_int(o, "person_id", optional=True),
             display_name=get_str(o, "display_name", optional=True),
+            **counts,
         )
 
 

@@ -39,6 +39,7 @@ from compound.services.extension import (
     EventHook,
     Extension,
     Offers,
+    ResultHook,
 )
 from compound.store.db import Store
 
@@ -88,6 +89,7 @@ class Core:
         self.extensions: list[Extension] = []
         self.access_hooks: list[AccessHook] = []
         self.access_gates: list[AccessGate] = []
+        self.result_hooks: list[ResultHook] = []
         self._event_hooks: list[EventHook] = []
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -141,6 +143,7 @@ class Core:
         self.api.update(offers.api)
         self.access_gates.extend(offers.access_gates)
         self.access_hooks.extend(offers.access_hooks)
+        self.result_hooks.extend(offers.result_hooks)
         self._event_hooks.extend(offers.event_hooks)
         self.store.event_hooks.extend(offers.event_hooks)
 
@@ -223,6 +226,8 @@ class Core:
             person_id=decision.person_id if granted else None,
             display_name=display_name(person.name) if (granted and person) else None,
         )
+        for add in list(self.result_hooks):  # e.g. the attempt limits: tries left, lockout
+            result = add(req, decision, result)
         self.bus.publish(self.topics.access_result(req.door_id), encode(result))
         if granted and facts.door is not None:
             self.send_command(req.door_id, "unlock", f"{req.kind} access", facts.door.open_time_s)

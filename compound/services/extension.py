@@ -13,13 +13,16 @@ from typing import Any, Protocol
 
 from compound.domain.access import Decision, Reason
 from compound.domain.model import Event
-from compound.protocol.messages import AccessRequest
+from compound.protocol.messages import AccessRequest, AccessResult
 
 ApiMethod = Callable[[dict[str, Any]], Any]
 # Asked before a request is answered; a gate returning a reason denies it unread.
 AccessGate = Callable[[AccessRequest, float], Reason | None]
 # Told of every decision after it is logged.
 AccessHook = Callable[[AccessRequest, Decision, Event], None]
+# Told of every decision after it is logged, before its result goes out; returns that result
+# with what the requester may also be told (a lockout's remaining seconds, tries left).
+ResultHook = Callable[[AccessRequest, Decision, AccessResult], AccessResult]
 # Told of every event after its transaction commits.
 EventHook = Callable[[Event], None]
 
@@ -29,6 +32,7 @@ class Offers:
     api: Mapping[str, ApiMethod] = field(default_factory=dict)
     access_gates: tuple[AccessGate, ...] = ()
     access_hooks: tuple[AccessHook, ...] = ()
+    result_hooks: tuple[ResultHook, ...] = ()
     event_hooks: tuple[EventHook, ...] = ()
 
 

@@ -5,16 +5,21 @@ face attempts while a credential or a door is locked out (``compound.domain.rate
 The denial is logged like any other, with the reason "too many failed attempts", so the alert
 engine sees it and raises its one alarm for consecutive failures; this extension raises none of
 its own.
+
+Each decided attempt is counted before its result goes out, and the result tells the requester
+what the limiter now says: how many seconds the lockout still runs, or how many tries are left.
+The door panel shows that and keeps no count of its own.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from compound.domain.access import Decision, Reason
-from compound.domain.model import Event
 from compound.domain.ratelimit import AttemptLimiter, Policy
-from compound.protocol.messages import AccessRequest
+from compound.protocol.messages import AccessRequest, AccessResult
 from compound.services.extension import Offers
 
 if TYPE_CHECKING:
@@ -40,7 +45,7 @@ class SecurityExtension:
         return Offers(
             api={"security.status": self.api_status},
             access_gates=(self.gate,),
-            access_hooks=(self.after,),
+            result_hooks=(self.after,),
         )
 
     def start(self) -> None:
@@ -56,14 +61,22 @@ class SecurityExtension:
         self.core.counters[f"access.rate_limited.{refusal.scope}"] += 1
         return Reason.RATE_LIMITED
 
-    def after(self, req: AccessRequest, decision: Decision, event: Event) -> None:
-        if decision.reason == Reason.RATE_LIMITED:
-            return
-        now = self.core.clock.now()
-        self.limiter.record(req.door_id, req.kind, req.value, decision.granted, now)
-        self._decided += 1
-        if self._decided % 1000 == 0:
-            self.limiter.forget_idle(now)
+    def after(self, req: AccessRequest, decision: Decision, result: AccessResult) -> AccessResult:
+        """Count a decided attempt (not one refused unread), then add to its result how long
+        the lockout it now meets still runs, or how many tries it has left."""
+        now = result.at
+        door, kind, value = req.door_id, req.kind, req.value
+        if decision.reason != Reason.RATE_LIMITED:
+            self.limiter.record(door, kind, value, decision.granted, now)
+            self._decided += 1
+            if self._decided % 1000 == 0:
+                self.limiter.forget_idle(now)
+        if decision.granted:
+            return result
+        refusal = self.limiter.lockout(door, kind, value, now)
+        if refusal is not None:
+            return replace(result, locked_for_s=math.ceil(refusal.until - now), tries_left=0)
+        return replace(result, tries_left=self.limiter.tries_left(door, kind, value, now))
 
     def api_status(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.limiter.status(self.core.clock.now())

@@ -3,16 +3,18 @@ alarm for consecutive failures comes from the alert engine, not twice."""
 
 from __future__ import annotations
 
+import json
+import queue
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from compound.adapters.mqtt import Bus
+from compound.adapters.mqtt import Bus, Message
 from compound.app.wiring import build_core
 from compound.config import Config
 from compound.domain.ratelimit import AttemptLimiter, Policy
-from compound.protocol.messages import AccessRequest, new_id
+from compound.protocol.messages import AccessRequest, encode, new_id
 from compound.services.core import Core
 from compound.store.db import Store
 
@@ -75,6 +77,35 @@ def test_slow_failures_within_the_window_do_not_lock_the_door() -> None:
         assert not fail(lim, "d1", "pin", f"{i:06d}", i * 4.0)
 
 
+def test_tries_left_and_lockout_say_what_the_next_attempt_meets() -> None:
+    """What the door panel is told: the fewer of the tries the credential and the door have
+    left, and while locked, the lockout that ends last; asking counts nothing."""
+    lim = AttemptLimiter(Policy(max_failures=5, lockout_s=30, door_max_failures=8))
+    assert lim.tries_left("d1", "pin", "1234", 0) == 5
+    assert lim.tries_left("d1", "card", "1234", 0) is None  # cards are not limited
+    for t in range(3):
+        fail(lim, "d1", "pin", "1234", t)
+    assert lim.tries_left("d1", "pin", "1234", 3) == 2
+    assert lim.tries_left("d1", "pin", "5678", 3) == 5  # another PIN: its own count
+    for t in range(4):
+        fail(lim, "d1", "pin", f"9{t}", 3 + t)
+    # Seven failures at the door: one more locks it for every PIN.
+    assert lim.tries_left("d1", "pin", "5678", 7) == 1
+    assert lim.tries_left("d2", "pin", "1234", 7) == 2
+    assert lim.lockout("d1", "pin", "1234", 7) is None
+    fail(lim, "d1", "pin", "1234", 7)
+    door = lim.lockout("d1", "pin", "5678", 8)
+    assert door is not None and door.scope == "door" and door.until == pytest.approx(37)
+    assert lim.tries_left("d1", "pin", "5678", 8) == 0
+    fail(lim, "d2", "pin", "1234", 20)  # the credential's fifth failure, at another door
+    both = lim.lockout("d1", "pin", "1234", 21)
+    assert both is not None and both.scope == "credential" and both.until == pytest.approx(50)
+    refused = lim.refused
+    assert lim.lockout("d1", "pin", "1234", 21) is not None and lim.refused == refused
+    assert lim.lockout("d1", "pin", "1234", 50.1) is None
+    assert lim.tries_left("d1", "pin", "1234", 50.1) == 5
+
+
 def test_cards_are_not_throttled() -> None:
     """Card readers are limited by physics; throttling them would lock residents out."""
     lim = AttemptLimiter(Policy())
@@ -132,3 +163,38 @@ def test_core_refuses_after_five_wrong_pins_with_one_alarm(core: tuple[Core, Sto
     assert kinds.count("failed_attempts") == 1, kinds
     assert len(alarms) == 1, kinds
     assert c.counters["access.rate_limited.credential"] == 2
+
+
+@pytest.mark.integration
+def test_results_on_the_bus_carry_tries_left_and_the_lockouts_seconds(
+    core: tuple[Core, Store], mosquitto: object, make_bus: Callable[..., Bus]
+) -> None:
+    """What the door panel shows comes from the core: each wrong PIN's result says how many
+    tries are left, the fifth says the PIN is locked and for how long, a PIN refused unread
+    says how long is still left, and a grant carries neither."""
+    c, _ = core
+    door = make_bus(mosquitto.port, "door-b3")  # type: ignore[attr-defined]
+    results: queue.Queue[Message] = queue.Queue()
+    door.subscribe(c.topics.access_result("b3-e2"), results.put)
+
+    def attempt(pin: str) -> dict[str, object]:
+        req = AccessRequest(new_id(), "b3-e2", "pin", pin, time.time(), "test")
+        door.publish(c.topics.access_request("b3-e2"), encode(req))
+        while True:
+            body = json.loads(results.get(timeout=10).payload)
+            if body["request_id"] == req.id:
+                return dict(body)
+
+    for left in (4, 3, 2, 1):
+        res = attempt("000000")
+        assert (res["reason"], res["tries_left"]) == ("unknown credential", left)
+        assert "locked_for_s" not in res
+    res = attempt("000000")
+    assert res["reason"] == "unknown credential"
+    assert (res["locked_for_s"], res["tries_left"]) == (30, 0)
+    res = attempt("000000")
+    assert res["reason"] == "too many failed attempts" and res["tries_left"] == 0
+    assert 0 < int(res["locked_for_s"]) <= 30  # type: ignore[call-overload]
+    res = attempt("135790")
+    assert res["granted"] is True
+    assert "tries_left" not in res and "locked_for_s" not in res

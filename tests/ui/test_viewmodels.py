@@ -3,43 +3,53 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
 
 from compound.domain.clock import ManualClock
 from compound.domain.model import InvalidInput
+from compound.domain.ratelimit import AttemptLimiter, Policy
 from compound.protocol.messages import AccessRequest, AccessResult, canonical, encode
 from ui.gateway import LocalGateway
 from ui.i18n import STRINGS, Strings
-from ui.viewmodels.door import (
-    CALL_ANSWER_S,
-    MAX_PIN_TRIES,
-    PIN_LOCK_S,
-    RESULT_SHOW_S,
-    DoorPanelVM,
-    parse_face_box,
-)
+from ui.viewmodels.door import RESULT_SHOW_S, DoorPanelVM
+from ui.viewmodels.door_call import CALL_ANSWER_S
+from ui.viewmodels.door_parse import parse_face_box
 from ui.viewmodels.manager import ManagerVM, parse_csv
 from ui.viewmodels.officer import OfficerVM, hour_bins
 
+# The core's default attempt limits: five failures of one PIN lock it for 30 s.
+LIMITS = Policy(max_failures=5, lockout_s=30.0)
+
 
 def answer_pins(gw: LocalGateway, good: str, name: str = "张*") -> None:
-    """Make the gateway answer the panel's PIN requests like the core would."""
+    """Make the gateway answer the panel's PIN requests like the core would, with its attempt
+    limiter: a wrong PIN's result says how many tries are left, a lockout's how many seconds it
+    still runs, and a PIN refused unread while locked is not counted."""
     original = gw.publish
+    limiter = AttemptLimiter(LIMITS)
 
     def publish(topic: str, payload: Any) -> None:
         original(topic, payload)
         req = AccessRequest.decode(payload)
-        ok = req.value == good
+        door, now = req.door_id, req.at
+        refused = limiter.check(door, "pin", req.value, now) is not None
+        ok = not refused and req.value == good
+        if not refused:
+            limiter.record(door, "pin", req.value, ok, now)
+        lock = None if ok else limiter.lockout(door, "pin", req.value, now)
         res = AccessResult(
             req.id,
-            req.door_id,
+            door,
             ok,
-            "granted" if ok else "unknown credential",
-            req.at,
+            "granted" if ok else "too many failed attempts" if refused else "unknown credential",
+            now,
             person_id=1 if ok else None,
             display_name=name if ok else None,
+            locked_for_s=math.ceil(lock.until - now) if lock else None,
+            tries_left=None if ok else limiter.tries_left(door, "pin", req.value, now),
         )
         gw.deliver(f"access/{req.door_id}/result", encode(res))
 
@@ -76,29 +86,85 @@ def test_pin_granted_welcomes_by_display_name(clock: ManualClock) -> None:
     assert json.loads(payload)["kind"] == "pin"
 
 
-def test_pin_locks_after_five_wrong_tries_and_unlocks_after_the_period(
+def test_pin_lockout_is_the_cores_and_counts_down_until_the_period_ends(
     clock: ManualClock,
 ) -> None:
-    """Guessing PINs must be slow: the keypad stops sending them for a while."""
+    """Guessing PINs must be slow, and the core alone says how slow: the panel shows the tries
+    left that each answer carries, then the lockout and its remaining seconds, counted down.
+    A PIN typed while locked still goes to the core, whose refusal says how long is left; after
+    the period the PIN is decided again."""
     gw = LocalGateway()
     answer_pins(gw, "258369")
     vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
     vm.set_mode("pin")
-    for i in range(MAX_PIN_TRIES):
+    for left in range(LIMITS.max_failures - 1, 0, -1):
         type_keys(vm, "111111")
         vm.ok()
-        if i < MAX_PIN_TRIES - 1:
-            assert f"{MAX_PIN_TRIES - 1 - i} tries left" in vm.status_line
-    assert vm.pin_locked_for() == int(PIN_LOCK_S)
-    sent = len(gw.published)
-    type_keys(vm, "258369")
+        assert vm.status_line == f"Wrong PIN, {left} tries left"
+        assert vm.message_kind == "bad" and vm.pin_locked_for() == 0
+    type_keys(vm, "111111")
     vm.ok()
-    assert len(gw.published) == sent, "a PIN went out while locked"
-    assert "PIN locked" in vm.status_line
-    clock.advance(PIN_LOCK_S + 1)
+    assert vm.status_line == "PIN locked, try again in 30 s"
+    assert vm.pin_locked_for() == 30 and vm.hint == "PIN locked, try again in 30 s"
+    clock.advance(10)
+    vm.tick()
+    assert vm.hint == "PIN locked, try again in 20 s"
+    sent = len(gw.published)
+    type_keys(vm, "111111")
+    vm.ok()
+    assert len(gw.published) == sent + 1, "the panel decided instead of the core"
+    assert vm.status_line == "PIN locked, try again in 20 s"
+    clock.advance(5)
+    vm.tick()
+    assert vm.status_line == "PIN locked, try again in 15 s"  # the message counts down too
+    clock.advance(15)
+    vm.tick()
+    assert vm.pin_locked_for() == 0 and vm.hint == "Enter your door PIN"
+    type_keys(vm, "111111")
+    vm.ok()
+    assert vm.status_line == "Wrong PIN, 4 tries left"
     type_keys(vm, "258369")
     vm.ok()
     assert vm.status_line == "Welcome home, 张*"
+
+
+def test_the_cores_answer_to_the_latest_pin_replaces_an_earlier_lockout(
+    clock: ManualClock,
+) -> None:
+    """A lockout holds for one PIN (or for the door), not for the keypad: while the core has
+    one PIN locked, the right one is still let in, and the panel stops showing the lock."""
+    gw = LocalGateway()
+    answer_pins(gw, "258369")
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    vm.set_mode("pin")
+    for _ in range(LIMITS.max_failures):
+        type_keys(vm, "111111")
+        vm.ok()
+    assert vm.pin_locked_for() == 30
+    type_keys(vm, "258369")
+    vm.ok()
+    assert vm.status_line == "Welcome home, 张*"
+    assert vm.pin_locked_for() == 0 and vm.hint == "Enter your door PIN"
+
+
+def test_results_without_the_limiters_fields_still_read_plainly(clock: ManualClock) -> None:
+    """A core without attempt limits sends no tries left and no seconds: the panel says the
+    PIN was wrong, or the core's reason, and never makes up a count."""
+    gw = LocalGateway()
+    vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
+    vm.set_mode("pin")
+    for reason, shown in (
+        ("unknown credential", "Wrong PIN"),
+        ("too many failed attempts", "Access refused: too many failed attempts"),
+        ("outside schedule", "Access refused: outside schedule"),
+    ):
+        type_keys(vm, "111111")
+        vm.ok()
+        req = AccessRequest.decode(gw.published[-1][1])
+        result = AccessResult(req.id, "b3-e2", False, reason, req.at)
+        gw.deliver("access/b3-e2/result", encode(result))
+        assert vm.status_line == shown
+        assert vm.pin_locked_for() == 0
 
 
 def dial_signals(gw: LocalGateway) -> list[dict[str, Any]]:
@@ -416,6 +482,14 @@ def test_face_service_verdict_does_not_cover_a_wrong_pin_or_a_lockout(clock: Man
     clock.advance(0.5)
     gw.deliver("face/b3-e2/result", result)
     assert vm.status_line == "Not recognised, please use card, PIN or call"
+    for _ in range(LIMITS.max_failures - 1):
+        type_keys(vm, "111111")
+        vm.ok()
+    gw.deliver("face/b3-e2/result", result)
+    assert vm.status_line == "PIN locked, try again in 30 s"
+    clock.advance(RESULT_SHOW_S - 1)
+    gw.deliver("face/b3-e2/result", result)
+    assert vm.status_line == f"PIN locked, try again in {30 - int(RESULT_SHOW_S) + 1} s"
 
 
 def test_alarm_lines_name_the_kind_in_chinese_and_keep_the_detail(clock: ManualClock) -> None:

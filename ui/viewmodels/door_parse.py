@@ -1,0 +1,74 @@
+"""What the door panel reads off the bus besides access results: the face service's box and
+verdict, and the notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# What the face service's status on ``face/<camera>/result`` makes the panel say.
+FACE_STATUS = {"not recognised": "door.unknown", "look at the camera and blink": "door.blink"}
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    """Where the face is, as fractions of the frame (0..1, origin top-left)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    known: bool
+
+
+def parse_face_box(body: Any) -> FaceBox | None:
+    if not isinstance(body, dict):
+        return None
+    box = body.get("box")
+    faces = body.get("faces")
+    if box is None and isinstance(faces, list) and faces and isinstance(faces[0], dict):
+        box = faces[0].get("box")
+        body = {**body, "person_id": faces[0].get("person_id")}
+    fw, fh = body.get("width"), body.get("height")
+    try:
+        if isinstance(box, dict):
+            top, right, bottom, left = (
+                float(box["top"]),
+                float(box["right"]),
+                float(box["bottom"]),
+                float(box["left"]),
+            )
+        elif isinstance(box, list | tuple) and len(box) == 4:
+            top, right, bottom, left = (float(v) for v in box)
+        else:
+            return None
+        if fw and fh:  # pixels → fractions
+            top, bottom, left, right = top / fh, bottom / fh, left / fw, right / fw
+        elif max(top, right, bottom, left) > 1.0:
+            # Pixels without the frame size (the face service draws this box into its preview
+            # JPEG itself): nothing to place over the picture.
+            return None
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    known = body.get("person_id") is not None
+    return FaceBox(left, top, max(0.0, right - left), max(0.0, bottom - top), known)
+
+
+def face_status_key(body: Any) -> str | None:
+    """The string key for what the face service's verdict makes the panel say, if anything."""
+    return FACE_STATUS.get(str(body.get("status"))) if isinstance(body, dict) else None
+
+
+def parse_notices(body: Any) -> list[dict[str, str]]:
+    """Notices as [{text}], from the retained {notices: [...]} or a notice.list answer."""
+    if isinstance(body, dict) and isinstance(body.get("notices"), list):
+        body = body["notices"]
+    if isinstance(body, dict):
+        body = [body]
+    if not isinstance(body, list):
+        return []
+    out = []
+    for n in body[:20]:
+        if isinstance(n, dict) and n.get("text"):
+            out.append({"text": str(n["text"])})
+    return out
