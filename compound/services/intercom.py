@@ -50,6 +50,7 @@ from compound.protocol.messages import (
     get_str,
     new_id,
 )
+from compound.services.emergency import EmergencyDesk
 from compound.services.extension import Offers
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class Intercom:
             float(ic.talk_timeout_s),
         )
         self.machine = Switchboard(rules)  # the calls and what each input does to them
+        self.emergencies = EmergencyDesk(core.store)
         self.frames: dict[str, tuple[bytes, float]] = {}  # latest camera frame per door
         self.lock = threading.RLock()
         self._stop = threading.Event()
@@ -340,10 +342,12 @@ class Intercom:
                 self.core.bus.publish(topic, effect.body)
             elif isinstance(effect, Ring):
                 self._ring(effect)
+                self.emergencies.on_ring(effect)
             elif isinstance(effect, OpenDoor):
                 self.core.send_command(effect.door, "unlock", effect.reason)
             elif isinstance(effect, Record):
                 self._record(effect)
+                self.emergencies.on_record(effect)
         return True
 
     def _ring(self, ring: Ring) -> None:

@@ -23,8 +23,21 @@ class Alarms(StoreBase):
         person_id: int | None = None,
         at: float | None = None,
         data: dict[str, Any] | None = None,
+        police_110: bool = False,
     ) -> Alarm:
+        """Raise an alarm; ``police_110`` marks its platform record for the police's 110
+        desk (an unanswered emergency, a zone alarm of a 110-linked kind)."""
         at = self.clock.now() if at is None else at
+        record: dict[str, Any] = {
+            "type": "alarm",
+            "kind": kind,
+            "severity": severity,
+            "door": door_id,
+            "at": at,
+        }
+        if police_110:
+            record["police_110"] = True
+            record["message"] = message
         with self.transaction() as c:
             ev = self.append_event(
                 "alarm.raised",
@@ -32,13 +45,7 @@ class Alarms(StoreBase):
                 door_id=door_id,
                 person_id=person_id,
                 data={"kind": kind, "severity": severity, "message": message, **(data or {})},
-                uplink={
-                    "type": "alarm",
-                    "kind": kind,
-                    "severity": severity,
-                    "door": door_id,
-                    "at": at,
-                },
+                uplink=record,
             )
             aid = row_id(
                 c.execute(

@@ -225,3 +225,44 @@ def test_stale_dial_rings_nobody(setup: Any, topics: Topics, clock: ManualClock)
     assert "stale" in json.loads(msg[0].payload)["reason"]
     assert core.counters["intercom.stale_call"] == 1 and not ic.calls
     assert not [m for m in seen if "/intercom/unit/" in m.topic]
+
+
+def test_an_unanswered_emergency_reaches_the_officer_wall_and_is_passed_to_110(
+    setup: Any, clock: ManualClock, topics: Topics
+) -> None:
+    """The emergency button raises a critical alarm at once (the officer wall's queue and the
+    platform), whether or not any officer station exists; unanswered, it is escalated with a
+    platform record marked for 110, which carries no picture."""
+    core, ic, watcher, seen = setup
+    call = ic.start_call("d1", emergency=True)
+    assert call.group == "officer"
+    alarm = wait_for(lambda: [m for m in seen if m.topic == topics.events("alarm.raised")])
+    body = json.loads(alarm[0].payload)
+    assert body["data"]["kind"] == "emergency" and body["data"]["severity"] == "critical"
+    assert body["door_id"] == "d1"
+    assert [a.kind for a in core.store.alarms(open_only=True)] == ["emergency"]
+    clock.advance(core.config.intercom.ring_timeout_s + 1)
+    ic.tick()
+    kinds = [a.kind for a in core.store.alarms(open_only=True)]
+    assert sorted(kinds) == ["emergency", "emergency_unanswered"]
+    rec = core.store.one("SELECT * FROM call_records WHERE id = ?", (call.id,))
+    assert rec["outcome"] == "no_answer" and rec["forwarded_to"] is None
+    records = [json.loads(r["payload"]) for r in core.store.query("SELECT payload FROM outbox")]
+    to_110 = [r for r in records if r.get("police_110")]
+    assert len(to_110) == 1 and to_110[0]["kind"] == "emergency_unanswered"
+    assert to_110[0]["door"] == "d1" and "snapshot" not in json.dumps(to_110[0])
+
+
+def test_an_answered_emergency_is_logged_as_answered_and_not_escalated(
+    setup: Any, clock: ManualClock
+) -> None:
+    core, ic, watcher, seen = setup
+    ic.api_station_add({"station": "officer-wall", "unit": "officer"})
+    call = ic.start_call("d1", emergency=True)
+    assert ic.reply("officer-wall", call.id, "answer")
+    clock.advance(core.config.intercom.ring_timeout_s + 1)
+    ic.tick()
+    assert ic.reply("officer-wall", call.id, "hangup")
+    rec = core.store.one("SELECT * FROM call_records WHERE id = ?", (call.id,))
+    assert rec["outcome"] == "ended" and rec["answered_by"] == "officer-wall"
+    assert [a.kind for a in core.store.alarms(open_only=True)] == ["emergency"]
