@@ -109,6 +109,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alarm.failed_attempts": ("多次验证失败", "Failed attempts"),
     "alarm.unknown_face": ("陌生人反复出现", "Stranger seen repeatedly"),
     "alarm.zone": ("区域报警", "Zone alarm"),
+    "alarm.emergency": ("紧急呼叫", "Emergency call"),
+    "alarm.emergency_unanswered": (
+        "紧急呼叫无人接听, 已转110",
+        "Emergency unanswered, sent to 110",
+    ),
     "alarm.elderly_unseen": ("独居老人未出现", "Elderly resident not seen"),
     "alarm.group_rental": ("疑似群租", "Suspected group rental"),
     "alarm.count": ("预警", "Warning line crossed"),

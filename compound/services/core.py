@@ -19,7 +19,7 @@ from typing import Any
 from compound.adapters import keys
 from compound.adapters.mqtt import Bus, Message
 from compound.config import Config
-from compound.domain.access import Decision, Reason, decide
+from compound.domain.access import Decision, Reason, decide, public_reason
 from compound.domain.clock import Clock
 from compound.domain.model import Event, InvalidInput
 from compound.protocol.messages import (
@@ -109,6 +109,7 @@ class Core:
         )
         self.store.event_hooks.append(self._stream_event)
         self.bus.subscribe(self.topics.all("access/+/request"), self.on_access_request)
+        self.bus.subscribe(self.topics.all("access/+/request/face"), self.on_access_request)
         self.bus.subscribe(self.topics.all("door/+/event"), self.on_door_event)
         self.bus.subscribe(self.topics.all("door/+/state"), self.on_door_state)
         self.extensions = list(self._features(self)) if self._features is not None else []
@@ -156,9 +157,22 @@ class Core:
             self.counters["access.malformed"] += 1
             log.warning("malformed access request on %s: %s", msg.topic, e)
             return
-        if msg.topic != self.topics.access_request(req.door_id):
+        # The broker's ACL fixes who may write each topic, so the topic says who is speaking: a
+        # face match only from the face service's own topic, a card, PIN or pass only from the
+        # door's readers and panel.
+        from_face = msg.topic == self.topics.face_access_request(req.door_id)
+        if not from_face and msg.topic != self.topics.access_request(req.door_id):
             self.counters["access.wrong_topic"] += 1
             log.warning("access request for %s arrived on %s", req.door_id, msg.topic)
+            return
+        if from_face != (req.kind == "face"):
+            self.counters["access.kind_not_allowed"] += 1
+            log.warning(
+                "refused a %s request for %s on %s: not a credential that sender can assert",
+                req.kind,
+                req.door_id,
+                msg.topic,
+            )
             return
         if msg.retain:
             # A retained request would be replayed to the core at every reconnect.
@@ -221,9 +235,10 @@ class Core:
             request_id=req.id,
             door_id=req.door_id,
             granted=granted,
-            reason=str(decision.reason),
+            reason=str(public_reason(req.kind, decision.reason)),
             at=now,
-            person_id=decision.person_id if granted else None,
+            # Door panels read results: they learn a display name, never a person id.
+            person_id=None,
             display_name=display_name(person.name) if (granted and person) else None,
         )
         for add in list(self.result_hooks):  # e.g. the attempt limits: tries left, lockout
