@@ -25,7 +25,7 @@ from bench.common import row, summary_ms, write  # noqa: E402
 from compound.adapters.broker import EmbeddedBroker, Mosquitto, free_port  # noqa: E402
 from compound.adapters.mqtt import Bus, BusConfig  # noqa: E402
 from compound.app.wiring import build_core
-from compound.config import Config  # noqa: E402
+from compound.config import Config, CoreConfig  # noqa: E402
 from compound.domain.clock import SystemClock  # noqa: E402
 from compound.protocol.messages import AccessRequest, encode, new_id  # noqa: E402
 from compound.protocol.topics import Topics  # noqa: E402
@@ -92,7 +92,9 @@ def bench_access(tmp: Path, port: int) -> dict[str, Any]:
     store.add_card(store.add_person("张伟", "3-2-1501", "owner"), "10001")
     topics = Topics("bench")
     core_bus = Bus(BusConfig(port=port), topics, "core")
-    core = build_core(store, core_bus, SystemClock(), Config())
+    # One reader sending request after request, far faster than a real door: let it all in.
+    fast = CoreConfig(door_rate_per_s=100000.0, door_burst=100000, door_queue=100000)
+    core = build_core(store, core_bus, SystemClock(), Config(core=fast))
     core.start()
     core_bus.start()
     reader = Bus(BusConfig(port=port), topics, "reader")

@@ -66,6 +66,13 @@ class CoreConfig:
     command_ttl_s: float = bounded(3.0, 0.5, 30.0)
     # an access request older than this (by its own timestamp) is refused as stale
     request_max_age_s: float = bounded(10.0, 1.0, 120.0)
+    # Door requests are shed at the door that floods: its sustained rate, its burst and how many
+    # of its requests may wait; and how many of all doors may wait. A real door sees about one
+    # request a second.
+    door_rate_per_s: float = bounded(20.0, 1.0, 100000.0)
+    door_burst: int = bounded(40, 1, 100000)
+    door_queue: int = bounded(50, 1, 100000)
+    intake_total: int = bounded(2000, 10, 1000000)
 
 
 @dataclass(frozen=True)

@@ -263,3 +263,13 @@ class Alarm:
     acknowledged_at: float | None = None
     acknowledged_by: str | None = None
     note: str | None = None
+
+
+def display_name(name: str) -> str:
+    """What a door panel may show to whoever stands in front of it: the family name only."""
+    name = name.strip()
+    if not name:
+        return ""
+    if name.isascii():
+        return name.split()[-1] if " " in name else name
+    return name[0] + "*" * (len(name) - 1)

@@ -17,21 +17,22 @@ from dataclasses import asdict
 from typing import Any
 
 from compound.adapters import keys
-from compound.adapters.mqtt import Bus, Message
+from compound.adapters.mqtt import Bus, Message, actor_of
 from compound.config import Config
 from compound.domain.access import Decision, Reason, decide, public_reason
 from compound.domain.clock import Clock
-from compound.domain.model import Event, InvalidInput
+from compound.domain.intake import IntakeRules
+from compound.domain.model import Event, InvalidInput, display_name
 from compound.protocol.messages import (
     AccessRequest,
     AccessResult,
     DoorCommand,
-    DoorEvent,
     MessageError,
     SeenIds,
     encode,
     new_id,
 )
+from compound.services.door_feed import DoorFeed
 from compound.services.extension import (
     AccessGate,
     AccessHook,
@@ -41,28 +42,10 @@ from compound.services.extension import (
     Offers,
     ResultHook,
 )
+from compound.services.intake import DecisionWorker
 from compound.store.db import Store
 
 log = logging.getLogger(__name__)
-
-
-# Door events that are alarms in themselves, with their severity.
-ALARM_EVENTS = {
-    "forced_open": ("high", "door forced open"),
-    "held_open": ("medium", "door held open"),
-    "tamper": ("high", "reader or lock tampered with"),
-    "fire_release": ("high", "fire alarm input: egress doors released"),
-}
-
-
-def display_name(name: str) -> str:
-    """What a door panel may show to whoever stands in front of it: the family name only."""
-    name = name.strip()
-    if not name:
-        return ""
-    if name.isascii():
-        return name.split()[-1] if " " in name else name
-    return name[0] + "*" * (len(name) - 1)
 
 
 class Core:
@@ -81,7 +64,8 @@ class Core:
         self.topics = bus.topics
         self.counters: Counter[str] = Counter()
         self.api: dict[str, ApiMethod] = {}
-        self.door_states: dict[str, dict[str, Any]] = {}
+        self.doors = DoorFeed(store, clock, self.topics, self.counters)
+        self.door_states = self.doors.states  # the last state each door reported
         self._seen_requests = SeenIds()
         self._seq_lock = threading.Lock()
         self._last_seq = 0
@@ -91,6 +75,12 @@ class Core:
         self.access_gates: list[AccessGate] = []
         self.result_hooks: list[ResultHook] = []
         self._event_hooks: list[EventHook] = []
+        c = config.core
+        self.decisions = DecisionWorker(
+            self.handle_access,
+            self._flood_alarm,
+            IntakeRules(c.door_rate_per_s, c.door_burst, c.door_queue, c.intake_total),
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -108,16 +98,17 @@ class Core:
             }
         )
         self.store.event_hooks.append(self._stream_event)
+        self.decisions.start()
         self.bus.subscribe(self.topics.all("access/+/request"), self.on_access_request)
         self.bus.subscribe(self.topics.all("access/+/request/face"), self.on_access_request)
-        self.bus.subscribe(self.topics.all("door/+/event"), self.on_door_event)
-        self.bus.subscribe(self.topics.all("door/+/state"), self.on_door_state)
+        self.bus.subscribe(self.topics.all("door/+/event"), self.doors.on_event)
+        self.bus.subscribe(self.topics.all("door/+/state"), self.doors.on_state)
         self.extensions = list(self._features(self)) if self._features is not None else []
         for ext in self.extensions:
             self._take(ext.offers())
         for ext in self.extensions:
             ext.start()
-        self.bus.serve(self.api, refusals=(InvalidInput,))
+        self.bus.serve(self.api, refusals=(InvalidInput,), counters=self.counters)
         # Retained lockdown state, again on every (re)connect: a broker may restart empty.
         self.bus.on_connect_hooks.append(self.publish_lockdown)
         if self.bus.connected:
@@ -128,6 +119,7 @@ class Core:
         self.bus.publish(self.topics.site_lockdown, {"on": on, "at": self.clock.now()}, retain=True)
 
     def stop(self) -> None:
+        self.decisions.stop()
         for ext in reversed(self.extensions):
             try:
                 ext.stop()
@@ -182,7 +174,18 @@ class Core:
             self.counters["access.replayed"] += 1
             log.warning("replayed access request %s at %s", req.id, req.door_id)
             return
-        self.handle_access(req)
+        shed = self.decisions.put(req)  # decided on the decision thread, each door in turn
+        if shed is not None:
+            self.counters[f"access.shed.{shed}"] += 1
+
+    def _flood_alarm(self, door: str, shed: int) -> None:
+        self.store.raise_alarm(
+            "flood",
+            f"{door}: a device sends more access requests than any door can ({shed} dropped)",
+            severity="high",
+            door_id=door,
+            data={"shed": shed},
+        )
 
     def handle_access(self, req: AccessRequest) -> Decision:
         now = self.clock.now()
@@ -281,55 +284,17 @@ class Core:
         self.counters[f"command.{action}"] += 1
         return cmd
 
-    def unlock(self, door_id: str, reason: str, by: str) -> DoorCommand:
+    def unlock(self, door_id: str, reason: str, by: str, actor: str) -> DoorCommand:
         door = self.store.door(door_id)
         if door is None:
             raise InvalidInput(f"unknown door {door_id!r}; see `compound door list`")
         reason = reason.strip()
         if not reason:
             raise InvalidInput("say why the door is opened (--reason TEXT); it goes in the log")
-        self.store.append_event(
-            "door.remote_unlock", door_id=door_id, data={"by": by, "reason": reason}
-        )
+        # actor: the broker user that asked; by: the name it typed, which proves nothing.
+        data = {"actor": actor, "by": by, "reason": reason}
+        self.store.append_event("door.remote_unlock", door_id=door_id, data=data)
         return self.send_command(door_id, "unlock", f"remote: {reason}", door.open_time_s)
-
-    # -- door events -----------------------------------------------------------------------
-
-    def on_door_event(self, msg: Message) -> None:
-        try:
-            ev = DoorEvent.decode(msg.payload)
-        except MessageError as e:
-            self.counters["door_event.malformed"] += 1
-            log.warning("malformed door event on %s: %s", msg.topic, e)
-            return
-        if msg.topic != self.topics.door_event(ev.door_id) or self.store.door(ev.door_id) is None:
-            self.counters["door_event.unknown_door"] += 1
-            return
-        if ev.type in ALARM_EVENTS:
-            severity, text = ALARM_EVENTS[ev.type]
-            self.store.raise_alarm(
-                ev.type,
-                f"{ev.door_id}: {text}",
-                severity=severity,
-                door_id=ev.door_id,
-                at=self.clock.now(),
-                data=ev.data,
-            )
-        else:
-            self.store.append_event(f"door.{ev.type}", door_id=ev.door_id, data=ev.data)
-
-    def on_door_state(self, msg: Message) -> None:
-        parts = self.topics.split(msg.topic)
-        if len(parts) != 3:
-            return
-        try:
-            from compound.protocol.messages import decode_object
-
-            state = decode_object(msg.payload)
-        except MessageError:
-            self.counters["door_state.malformed"] += 1
-            return
-        self.door_states[parts[1]] = {**state, "received_at": self.clock.now()}
 
     # -- event stream ----------------------------------------------------------------------
 
@@ -362,6 +327,7 @@ class Core:
             str(params.get("door", "")),
             str(params.get("reason", "")),
             str(params.get("by", "operator")),
+            actor_of(params),
         )
         return {"command_id": cmd.id, "expires_at": cmd.expires_at}
 
@@ -384,16 +350,13 @@ class Core:
             alarm_id = int(params["id"])
         except (KeyError, TypeError, ValueError):
             raise InvalidInput("give the alarm id to acknowledge") from None
-        return asdict(
-            self.store.acknowledge_alarm(
-                alarm_id, str(params.get("by", "")), str(params.get("note", ""))
-            )
-        )
+        by, note = str(params.get("by", "")), str(params.get("note", ""))
+        return asdict(self.store.acknowledge_alarm(alarm_id, by, note, actor_of(params)))
 
     def api_lockdown(self, params: dict[str, Any]) -> dict[str, Any]:
         on = params.get("on")
         if not isinstance(on, bool):
             raise InvalidInput("lockdown needs on: true or false")
-        self.store.set_lockdown(on, str(params.get("by", "operator")))
+        self.store.set_lockdown(on, str(params.get("by", "operator")), actor_of(params))
         self.publish_lockdown()
         return {"lockdown": on}

@@ -45,6 +45,8 @@ def test_kill_core_mid_burst(tmp_path: Path, mosquitto: Mosquitto) -> None:
     cfg.write_text(
         f'[site]\nid = "kill"\n[broker]\nport = {mosquitto.port}\n'
         f'[store]\npath = "{db}"\nkey_dir = "{tmp_path / "keys"}"\n'
+        # A burst of 400 at one door, far beyond what a real door sends: let it all in.
+        "[core]\ndoor_rate_per_s = 100000\ndoor_burst = 100000\ndoor_queue = 100000\n"
     )
     topics = Topics("kill")
     client = Bus(BusConfig(port=mosquitto.port), topics, "burst")

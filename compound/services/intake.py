@@ -1,0 +1,94 @@
+"""The decision worker: door requests are decided on a thread of their own, fairly.
+
+The bus's network thread only decodes a request, checks who may send it and queues it here
+(``compound.domain.intake``: per-door buckets and queues); it is never held by a decision's
+database write, so API requests, door events and other doors' requests keep flowing. One worker
+thread decides, taking each waiting door in turn. A door that floods is shed at its own queue,
+counted, and reported once in a while as a ``flood`` alarm for the officer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from compound.domain.intake import DoorIntake, IntakeRules
+from compound.protocol.messages import AccessRequest
+
+log = logging.getLogger(__name__)
+
+FLOOD_ALARM_EVERY_S = 600.0  # one flood alarm per door per ten minutes at most
+
+
+class DecisionWorker:
+    def __init__(
+        self,
+        decide: Callable[[AccessRequest], object],
+        on_flood: Callable[[str, int], None],
+        rules: IntakeRules,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._decide = decide
+        self._on_flood = on_flood
+        self._monotonic = monotonic
+        self._intake: DoorIntake[AccessRequest] = DoorIntake(rules)
+        self._cond = threading.Condition()
+        self._flood_alarmed: dict[str, float] = {}  # when each door's last flood alarm was due
+        self._reports: dict[str, int] = {}  # flood alarms due: door -> requests shed so far
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="decisions", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def put(self, req: AccessRequest) -> str | None:
+        """Queue a request for a decision; or say why it was shed."""
+        now = self._monotonic()
+        with self._cond:
+            why = self._intake.put(req.door_id, req, now)
+            if why is None:
+                self._cond.notify()
+            else:
+                last = self._flood_alarmed.get(req.door_id, -FLOOD_ALARM_EVERY_S)
+                if now - last >= FLOOD_ALARM_EVERY_S:
+                    self._flood_alarmed[req.door_id] = now
+                    self._reports[req.door_id] = self._intake.shed[req.door_id]
+                    self._cond.notify()
+            return why
+
+    @property
+    def shed(self) -> dict[str, int]:
+        with self._cond:
+            return dict(self._intake.shed)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not len(self._intake) and not self._reports and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                taken = self._intake.take()
+                reports, self._reports = self._reports, {}
+            for door, count in reports.items():
+                try:
+                    self._on_flood(door, count)
+                except Exception:
+                    log.exception("reporting a flood at %s failed", door)
+            if taken is not None:
+                try:
+                    self._decide(taken[1])
+                except Exception:
+                    # One request's failure (a full disk, a bug) must not stop the doors.
+                    log.exception("deciding request %s at %s failed", taken[1].id, taken[0])
