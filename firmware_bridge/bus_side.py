@@ -1,0 +1,72 @@
+"""The bridge's side of the bus: door events, retained door states, acknowledgements, board
+and MCU availability, and Home Assistant discovery."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from compound.adapters.mqtt import Bus
+from compound.domain.clock import Clock
+from compound.protocol.messages import DoorEvent, encode
+from firmware_bridge.boards import Door
+from firmware_bridge.discovery import discovery_messages
+
+
+class Publisher:
+    def __init__(
+        self,
+        bus: Bus,
+        clock: Clock,
+        counters: Counter[str],
+        lock: threading.RLock,
+        on_event: Callable[[DoorEvent], None] | None = None,
+    ) -> None:
+        self.bus = bus
+        self.topics = bus.topics
+        self.clock = clock
+        self.counters = counters
+        self.lock = lock  # the bridge's: door states are read under it
+        self.on_event = on_event
+
+    def ack(self, door: Door, command_id: str) -> None:
+        """The command was carried out (the board confirmed the coil): tell the core first,
+        before the door events, which the core logs to disk one by one."""
+        self.bus.publish(
+            self.topics.door_ack(door.wiring.id),
+            {"command_id": command_id, "at": self.clock.now(), "state": door.machine.state},
+        )
+        self.counters["command.done"] += 1
+
+    def outputs(self, door: Door, events: list[tuple[str, dict[str, Any]]]) -> None:
+        for type_, data in events:
+            self.event(door, type_, data)
+        with self.lock:
+            self.state(door)
+
+    def event(self, door: Door, type_: str, data: dict[str, Any]) -> None:
+        ev = DoorEvent(door.wiring.id, type_, self.clock.now(), data)
+        self.counters[f"event.{type_}"] += 1
+        self.bus.publish(self.topics.door_event(door.wiring.id), encode(ev))
+        if self.on_event is not None:
+            self.on_event(ev)
+
+    def state(self, door: Door, force: bool = False) -> None:
+        """The door's retained state, when it changed (or ``force``); under the bridge's lock."""
+        snap = door.machine.snapshot()
+        if snap == door.published and not force:
+            return
+        door.published = snap
+        body = {**snap, "door_id": door.wiring.id, "at": self.clock.now()}
+        self.bus.publish(self.topics.door_state(door.wiring.id), body, retain=True)
+
+    def availability(self, name: str, up: bool) -> None:
+        self.bus.publish(
+            self.topics.availability(name), b"online" if up else b"offline", retain=True
+        )
+
+    def discovery(self, door_ids: Iterable[str]) -> None:
+        for topic, payload in discovery_messages(self.topics, self.bus.client_id, door_ids):
+            self.bus.publish(topic, payload, retain=True)
