@@ -49,6 +49,7 @@ class Board:
     polled: bool = True  # a Modbus board; False for an MCU, whose inputs arrive as frames
     up: bool = False
     last: list[bool] = field(default_factory=list)
+    thread: threading.Thread | None = None
     # Only the board's own thread touches its serial line: coil writes queue here and go out
     # before the next poll, so a command never waits behind a polling interval.
     jobs: queue.SimpleQueue[CoilJob | None] = field(default_factory=queue.SimpleQueue)
@@ -96,21 +97,29 @@ def board_loop(
     io: RelayBoard | None,
     poll_interval_s: float,
     events: BoardEvents,
+    stopping: threading.Event,
     stop: threading.Event,
 ) -> None:
     """The board's own thread: queued coil writes first, inputs polled when due (``io`` is
-    the Modbus board to poll; None for an MCU, which only carries out coil writes)."""
+    the Modbus board to poll; None for an MCU, which only carries out coil writes).
+
+    Once ``stopping``, inputs are no longer polled (an exit button pressed now would release a
+    door that nobody relocks); the thread ends at the ``None`` that the bridge queues after its
+    locking writes, so those are written first, or at ``stop`` if it was not reached."""
     next_poll = 0.0 if io is not None and board.polled else float("inf")
-    while not stop.is_set():
+    while True:
         wait = min(next_poll - time.monotonic(), 0.5)
         try:
             job = board.jobs.get(timeout=wait) if wait > 0 else board.jobs.get_nowait()
         except queue.Empty:
-            job = None
-        if job is not None:
+            if stop.is_set():
+                return
+        else:
+            if job is None:
+                return
             events.run_job(board, job)
             continue
-        if stop.is_set() or io is None or time.monotonic() < next_poll:
+        if stopping.is_set() or io is None or time.monotonic() < next_poll:
             continue
         try:
             inputs = io.read_inputs()

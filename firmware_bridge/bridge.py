@@ -6,6 +6,23 @@ a relay through the door's state machine. The exceptions are the life-safety rul
 state machines apply locally so that they hold with the core or the broker down: the exit
 button and the fire input release the door, and nothing releases it on boot or reconnect.
 
+Doors fail safe when the bridge starts and stops:
+
+- On start every door is offline until its board or MCU first answers; the bridge then drives
+  the door's locked output before acting on anything else for it (a command for an offline door
+  is refused, and an exit button found held down at that moment is not a press).
+- ``stop()`` (SIGTERM or Ctrl-C on ``compound bridge``, or a device thread that failed) first
+  refuses every new release, then drives every door this bridge released back to locked on its
+  board or MCU, waits for the confirmation and publishes the locked state. The one exception is
+  an egress door that an active fire input released: it stays released.
+- SIGKILL, a hard crash or a power cut of the box run no code. Neither the Modbus relay boards
+  ("write single coil" holds until told otherwise) nor the MCU's RELAY frame have a hold time,
+  so a released coil stays released: a strike stays powered (open), a maglock unpowered (open).
+  What covers that case is systemd restarting the bridge (``Restart=on-failure`` and
+  ``RestartSec=2`` in ``systemd/compound-bridge.service``); the new bridge drives every door
+  locked on first contact with its board. Only a board that loses power itself drops its coils:
+  the strike then locks (fail-secure), the maglock releases (fail-safe).
+
 The parts: ``boards`` (per-door and per-board records, the wiring check, each board's thread),
 ``mcu`` (an entrance MCU's line), ``bus_side`` (what goes out on the bus) and ``discovery``
 (Home Assistant). This module ties them to the door state machines.
@@ -14,7 +31,9 @@ The parts: ``boards`` (per-door and per-board records, the wiring check, each bo
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
@@ -75,8 +94,13 @@ class Bridge:
         self.guard = CommandGuard(key_for, set(self.doors), clock)
         self._fire: dict[str, bool] = {}
         self.lockdown = False
-        self._stop = threading.Event()
+        # Set by stop(): from then on nothing is released, only locked, and inputs are not read.
+        self._stopping = threading.Event()
+        self._stop = threading.Event()  # then the loops end
         self._threads: list[threading.Thread] = []
+        # A device thread died of an unexpected error: ``compound bridge`` then stops (locking
+        # what was released) and exits with an error, so that systemd restarts it.
+        self.failed = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -89,29 +113,74 @@ class Bridge:
         self.bus.serve({"bridge.status": lambda p: self.status()})
         for name, board in self.boards.items():
             io = self.relay_boards.get(name)
-            loop = partial(board_loop, board, io, self.config.poll_interval_s, self, self._stop)
-            self._spawn(f"board-{name}", loop)
+            interval = self.config.poll_interval_s
+            loop = partial(board_loop, board, io, interval, self, self._stopping, self._stop)
+            board.thread = self._spawn(f"board-{name}", loop)
         for mcu in self.mcus:
             self._spawn(f"mcu-{mcu.wiring.name}", partial(mcu.run, self._stop))
         self._spawn("door-ticks", self._tick_loop)
         if self.bus.connected:
             self.publish_all()
 
+    STOP_TIMEOUT_S = 5.0  # how long stop() waits for the boards to confirm the locks
+
     def stop(self) -> None:
-        self._stop.set()
+        """Lock every door this bridge released, then end the loops and close the lines.
+
+        An egress door that the fire input holds released stays released: the fire panel still
+        reports a fire, and whether the bridge runs must not decide whether people get out.
+        A door whose board is not answering cannot be reached; it is reported offline, and the
+        next bridge drives it locked when the board answers again.
+        """
+        with self.lock:
+            if self._stopping.is_set():
+                return
+            # From here on no command, input or returning MCU releases anything.
+            self._stopping.set()
+            now = self.clock.now()
+            for door in self.doors.values():
+                # lock() leaves a fire-released egress door released (see above).
+                self._apply(door, door.machine.lock(now, "bridge stopping"))
+        deadline = time.monotonic() + self.STOP_TIMEOUT_S
         for board in self.boards.values():
-            board.jobs.put(None)  # wake the board thread
+            board.jobs.put(None)  # after the locks: the board's thread writes them, then ends
+        for board in self.boards.values():
+            if board.thread is None:
+                continue  # never started: nothing was released
+            if board.thread.is_alive():
+                board.thread.join(max(0.0, deadline - time.monotonic()))
+            else:
+                self._drain(board)  # its thread died: write the locks from here
+        # The MCU readers stop only now: they deliver the acks of the locking writes.
+        self._stop.set()
         for t in self._threads:
-            t.join(3)
+            t.join(max(0.1, deadline - time.monotonic()))
         for io in self.relay_boards.values():
             io.close()
         for mcu in self.mcus:
             mcu.line.close()
 
-    def _spawn(self, name: str, fn: Callable[[], None]) -> None:
-        t = threading.Thread(target=fn, name=name, daemon=True)
+    def _drain(self, board: Board) -> None:
+        while True:
+            try:
+                job = board.jobs.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                self.run_job(board, job)
+
+    def _spawn(self, name: str, fn: Callable[[], None]) -> threading.Thread:
+        def run() -> None:
+            try:
+                fn()
+            except Exception:
+                log.exception("bridge thread %s failed; the bridge must be restarted", name)
+                self.failed.set()
+
+        t = threading.Thread(target=run, name=name, daemon=True)
         self._threads.append(t)
         t.start()
+        return t
 
     # -- commands from the core ------------------------------------------------------------
 
@@ -128,10 +197,10 @@ class Bridge:
         with self.lock:
             m = door.machine
             if cmd.action == "unlock":
-                if not m.online or m.lockdown:
-                    self.counters[
-                        "command.refused_" + ("offline" if not m.online else "lockdown")
-                    ] += 1
+                stopping = self._stopping.is_set()
+                if stopping or not m.online or m.lockdown:
+                    why = "stopping" if stopping else "offline" if not m.online else "lockdown"
+                    self.counters["command.refused_" + why] += 1
                     return
                 out = m.unlock(now, cmd.duration_s, cmd.reason)
             else:
@@ -223,7 +292,9 @@ class Bridge:
             if not alive:
                 self._board_down(board)
                 return
-            if board.up:
+            if board.up or self._stopping.is_set():
+                # While stopping, an MCU heard again is left as found and its doors offline:
+                # the next bridge drives it locked on first contact.
                 return
             board.up = True
             now = self.clock.now()
@@ -269,13 +340,16 @@ class Bridge:
         if fire_ch >= 0:
             self._fire[board.wiring.name] = bit(fire_ch)
         fire = any(self._fire.values())
+        prev = board.last or [False] * len(inputs)
         if not board.up:
             board.up = True
             self.publisher.availability(board.wiring.name, True)
             for door in board.doors:
                 door.machine.fire = fire  # the machine releases egress doors on link-up
                 self._apply(door, door.machine.link(True, now, bit(door.wiring.contact)))
-        prev = board.last or [False] * len(inputs)
+            # The first reading after boot or reconnect is no edge: an exit button found held
+            # down does not release the door (nothing releases on boot or reconnect).
+            prev = inputs
         for door in self.doors.values():
             if door.machine.fire != fire:
                 self._apply(door, door.machine.fire_input(fire, now))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compound.adapters import keys
-from compound.adapters.mqtt import eprint
+from compound.adapters.mqtt import BusError, eprint
 from compound.domain.model import InvalidInput
 
 if TYPE_CHECKING:
@@ -30,16 +30,31 @@ def cmd_bridge(ctx: Context) -> int:
         )
     except ValueError as e:
         raise InvalidInput(str(e)) from None
-    bridge.start()
-    bus.start(timeout=float("inf"), announce=eprint)
-    eprint(f"bridge running: {len(bridge.doors)} doors, {len(bridge.boards)} boards")
+    # Before anything can move a relay: from here on SIGTERM and Ctrl-C end in bridge.stop(),
+    # which locks every door the bridge released.
     stop = stop_on_signal()
+    rc = 0
     try:
-        stop.wait()
+        bridge.start()
+        # The door loops run meanwhile (exit button, fire input); a stop request is honoured
+        # while the broker is still unreachable.
+        while not stop.is_set():
+            try:
+                bus.start(timeout=3.0, announce=eprint)
+                break
+            except BusError:
+                continue
+        if not stop.is_set():
+            eprint(f"bridge running: {len(bridge.doors)} doors, {len(bridge.boards)} boards")
+        while not stop.wait(0.5):
+            if bridge.failed.is_set():
+                eprint("bridge: a device loop failed (see the log); locking doors and exiting")
+                rc = 1
+                break
     finally:
         bridge.stop()
         bus.stop()
-    return 0
+    return rc
 
 
 def cmd_simulate(ctx: Context) -> int:
