@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from compound.adapters.mqtt import eprint
+from compound.app import schedule_cli
 from compound.app.context import Context, format_event, stop_on_signal
 from compound.domain.clock import iso
 from compound.domain.model import Event, InvalidInput
@@ -146,7 +147,7 @@ def cmd_person_move_out(ctx: Context) -> int:
 
 
 def cmd_card_add(ctx: Context) -> int:
-    cid = ctx.store.add_card(ctx.args.person, ctx.args.number)
+    cid = ctx.store.add_card(ctx.args.person, ctx.args.number, ctx.args.schedule)
     ctx.out({"id": cid}, f"card {cid} issued to person {ctx.args.person}")
     return 0
 
@@ -160,7 +161,7 @@ def cmd_pin_set(ctx: Context) -> int:
         candidate = f"{secrets.randbelow(10**6):06d}"
         if len(set(candidate)) > 2:
             pin = candidate
-    cid = ctx.store.set_pin(ctx.args.person, pin)
+    cid = ctx.store.set_pin(ctx.args.person, pin, ctx.args.schedule)
     data: dict[str, Any] = {"id": cid}
     if generated:
         data["pin"] = pin  # shown once, to hand to the resident; only a keyed hash is kept
@@ -324,6 +325,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument("--held-open", type=float, default=60.0, help="held-open alarm after, seconds")
     sp.add_argument("--schedule", help="visitor hours schedule name")
     add(g, "list", cmd_door_list, "list doors")
+    schedule_cli.register_door(g, common)
     sp = add(g, "unlock", cmd_door_unlock, "open a door remotely (through the core)")
     sp.add_argument("door")
     sp.add_argument("--reason", required=True, help="why; goes in the log")
@@ -359,11 +361,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp = add(g, "add", cmd_card_add, "issue a card to a person")
     sp.add_argument("person", type=int)
     sp.add_argument("number", help="card number as the reader reports it")
+    sp.add_argument("--schedule", help="hours when the card works (default: any time)")
 
     g = group("pin", "door PINs")
     sp = add(g, "set", cmd_pin_set, "set a person's PIN (a random one if not given)")
     sp.add_argument("person", type=int)
     sp.add_argument("pin", nargs="?", help="6-8 digits")
+    sp.add_argument("--schedule", help="hours when it works (default: the old PIN's; none)")
 
     g = group("pass", "visitor passes (QR codes)")
     sp = add(g, "issue", cmd_pass_issue, "issue a time-boxed visitor pass")

@@ -16,7 +16,14 @@ from typing import Any
 
 from compound.adapters.keys import KeyError_
 from compound.adapters.mqtt import ApiError, BusError, eprint
-from compound.app import admin_cli, community_cli, devices, face_cli, report_cli
+from compound.app import (
+    admin_cli,
+    community_cli,
+    devices,
+    face_cli,
+    report_cli,
+    schedule_cli,
+)
 from compound.app.context import Context
 from compound.config import ConfigError
 from compound.domain.model import InvalidInput
@@ -28,6 +35,7 @@ from ui import cli as ui_cli
 # parsers with ``register(sub, common)``.
 COMMANDS: tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
     admin_cli.register,
+    schedule_cli.register,
     community_cli.register,
     report_cli.register,
     devices.register,

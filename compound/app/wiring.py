@@ -16,13 +16,20 @@ from compound.services.core import Core
 from compound.services.extension import Extension
 from compound.services.intercom import Intercom
 from compound.services.people_api import PeopleApi
+from compound.services.schedules_api import SchedulesApi
 from compound.services.security import SecurityExtension
 from compound.store.db import Store
 
 
 def core_features(core: Core) -> Sequence[Extension]:
     """The core's features, in the order they start (and the reverse of the order they stop)."""
-    return (PeopleApi(core), SecurityExtension(core), CommunityApi(core), Intercom(core))
+    return (
+        PeopleApi(core),
+        SecurityExtension(core),
+        CommunityApi(core),
+        Intercom(core),
+        SchedulesApi(core),
+    )
 
 
 def build_core(store: Store, bus: Bus, clock: Clock, config: Config) -> Core:

@@ -1,8 +1,9 @@
 """The access decision: may this credential open this door now?
 
 ``decide`` is pure. The store looks up the facts (door, credential, person, schedules, whether
-today is a holiday, whether the site is in lockdown) and passes them in with the time; the
-answer carries the reason so that the log, the door panel and the officer can all say why.
+today is a holiday or a worked weekend day, whether the site is in lockdown) and passes them in
+with the time; the answer carries the reason so that the log, the door panel and the officer can
+all say why.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class Facts:
     lockdown: bool = False
     schedules: Mapping[int, Schedule] | None = None
     holidays: frozenset[date] = frozenset()
+    # Saturdays and Sundays that are worked (调休): working-day hours apply on them.
+    workdays: frozenset[date] = frozenset()
 
 
 def decide(facts: Facts, now: float, tz: ZoneInfo) -> Decision:
@@ -121,6 +124,7 @@ def decide(facts: Facts, now: float, tz: ZoneInfo) -> Decision:
         return deny(Reason.DOOR_NOT_SERVING)
     schedules = facts.schedules or {}
     holiday = local.date() in facts.holidays
+    workday = local.date() in facts.workdays
     minute = local.hour * 60 + local.minute
     wanted = [cred.schedule_id]
     # Door hours bind visitors only: a resident must always be able to get home.
@@ -131,6 +135,6 @@ def decide(facts: Facts, now: float, tz: ZoneInfo) -> Decision:
             continue
         sched = schedules.get(sid)
         # A schedule that was deleted while still referenced denies rather than opens.
-        if sched is None or not sched.allows(local.weekday(), minute, holiday):
+        if sched is None or not sched.allows(local.weekday(), minute, holiday, workday):
             return deny(Reason.OUTSIDE_SCHEDULE)
     return Decision(True, Reason.GRANTED, facts.door_id, person.id, cred.id)

@@ -205,6 +205,9 @@ class TimeWindow:
             raise InvalidInput("weekdays are 0 (Monday) to 6 (Sunday)")
 
 
+WORKING_DAYS = frozenset(range(5))  # Monday to Friday
+
+
 @dataclass(frozen=True)
 class Schedule:
     id: int
@@ -213,10 +216,15 @@ class Schedule:
     # On a public holiday these windows apply instead of the weekday ones (empty: closed).
     holiday_windows: tuple[TimeWindow, ...] = ()
 
-    def allows(self, weekday: int, minute: int, holiday: bool) -> bool:
-        windows = self.holiday_windows if holiday else self.windows
+    def allows(self, weekday: int, minute: int, holiday: bool, workday: bool = False) -> bool:
+        """``workday``: a Saturday or Sunday that is worked (调休); the hours of its own weekday
+        apply and so do those of windows that cover every working day, Monday to Friday."""
+        if holiday:
+            return any(w.start <= minute < w.end for w in self.holiday_windows)
         return any(
-            (holiday or weekday in w.weekdays) and w.start <= minute < w.end for w in windows
+            (weekday in w.weekdays or (workday and WORKING_DAYS <= w.weekdays))
+            and w.start <= minute < w.end
+            for w in self.windows
         )
 
 

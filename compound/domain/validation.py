@@ -2,9 +2,10 @@
 
 Plain functions over plain values: a person's name, role, ID and phone numbers and lease dates;
 card numbers, PINs and visitor-pass validity; a door's id, what it serves, its lock and its
-times. Each returns the value in the form that is kept (trimmed, upper-cased, parsed) or raises
-``InvalidInput`` with a message the person can act on. Checks that need the database (a unit
-that exists, an ID number already registered) stay in the store.
+times; an intercom station's id and what it rings for. Each returns the value in the form that
+is kept (trimmed, upper-cased, parsed) or raises ``InvalidInput`` with a message the person can
+act on. Checks that need the database (a unit that exists, an ID number already registered)
+stay in the store.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from compound.domain.model import InvalidInput, LockType, Role, Scope, parse_date
+from compound.domain.model import InvalidInput, LockType, Role, Scope, UnitAddress, parse_date
 from compound.protocol.topics import valid_segment
 
 # Longest a visitor pass may last: anyone staying longer is registered as a tenant.
@@ -127,3 +128,28 @@ def door_times(open_time_s: float, held_open_s: float) -> None:
         raise InvalidInput("door open time must be between 1 and 60 seconds")
     if not 5 <= held_open_s <= 3600:
         raise InvalidInput("held-open alarm time must be between 5 and 3600 seconds")
+
+
+# -- intercom stations ---------------------------------------------------------------------
+
+
+def station_id(value: str) -> str:
+    # The id is a level of the station's bus topic (intercom/station/<id>/reply).
+    if not valid_segment(value):
+        raise InvalidInput("station id: 1-64 letters, digits, '_', '.', '-'")
+    return value
+
+
+def ring_group(value: str, desks: tuple[str, ...]) -> str:
+    """What a station rings for: a unit (3-2-1501) or one of the desk groups (``desks``, from
+    ``[intercom]``: the property desk and the officer)."""
+    value = value.strip()
+    if value in desks:
+        return value
+    try:
+        return str(UnitAddress.parse(value))
+    except InvalidInput:
+        raise InvalidInput(
+            f"a station rings for a unit (building-entrance-room, e.g. 3-2-1501) or for"
+            f" {' or '.join(desks)}, not {value!r}"
+        ) from None

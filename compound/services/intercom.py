@@ -18,8 +18,10 @@ The call state machine itself (states, ring timeout, forwarding, what each reply
 in ``compound.domain.intercom``; this service keeps the bus subscriptions, the store writes and
 the timer thread, and carries out what the machine decides.
 
-Station registry: the ``intercom_stations`` table (``station.add`` / ``station.list``), so
-that the property office adds a replaced indoor station without editing files on the box.
+Station registry: the ``intercom_stations`` table (``station.add`` / ``station.list`` here,
+``station.remove`` in ``schedules_api``, ``compound station`` on the command line; the rules in
+``compound.store.stations``), so that the property office adds a replaced indoor station without
+editing files on the box.
 """
 
 from __future__ import annotations
@@ -100,9 +102,7 @@ class Intercom:
                 "emergency.call": lambda p: self.api_start({**p, "emergency": True}),
                 "call.list": self.api_list,
                 "station.add": self.api_station_add,
-                "station.list": lambda p: self.core.store.query(
-                    "SELECT station, ring_group, added_at FROM intercom_stations ORDER BY station"
-                ),
+                "station.list": lambda p: self.core.store.stations(),
             }
         )
 
@@ -130,21 +130,9 @@ class Intercom:
         return None if row is None else str(row["ring_group"])
 
     def api_station_add(self, p: dict[str, Any]) -> dict[str, Any]:
-        station = str(p.get("station", ""))
-        group = str(p.get("unit", ""))
-        from compound.protocol.topics import valid_segment
-
-        if not valid_segment(station):
-            raise InvalidInput("station id: 1-64 letters, digits, '_', '.', '-'")
-        if group not in (self.desk, self.officer):
-            group = str(UnitAddress.parse(group))
-        with self.core.store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO intercom_stations (station, ring_group, added_at) VALUES (?, ?, ?)"
-                " ON CONFLICT(station) DO UPDATE SET ring_group = excluded.ring_group",
-                (station, group, self.core.clock.now()),
-            )
-        return {"station": station, "unit": group}
+        return self.core.store.add_station(
+            str(p.get("station", "")), str(p.get("unit", "")), (self.desk, self.officer)
+        )
 
     @property
     def desk(self) -> str:

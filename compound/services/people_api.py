@@ -32,6 +32,7 @@ def person_dict(p: Person, *, masked: bool = True) -> dict[str, Any]:
 def person_details(store: Store, pid: int) -> dict[str, Any]:
     """One person (ID number masked) with every credential they hold or held."""
     d = person_dict(store.person(pid))
+    names = {sid: sched.name for sid, sched in store.schedules().items()}
     d["credentials"] = [
         {
             "id": c.id,
@@ -40,6 +41,7 @@ def person_details(store: Store, pid: int) -> dict[str, Any]:
             "valid_from": c.valid_from,
             "valid_until": c.valid_until,
             "revoked_at": c.revoked_at,
+            "schedule": names.get(c.schedule_id) if c.schedule_id else None,
         }
         for c in store.credentials(pid)
     ]
@@ -51,6 +53,10 @@ def _int(params: dict[str, Any], key: str) -> int:
         return int(params[key])
     except (KeyError, TypeError, ValueError):
         raise InvalidInput(f"{key} must be a number") from None
+
+
+def _schedule(params: dict[str, Any]) -> str | None:
+    return str(params["schedule"]) if params.get("schedule") else None
 
 
 class PeopleApi:
@@ -72,9 +78,11 @@ class PeopleApi:
                     "seq": s.move_out(_int(p, "id"), str(p.get("by", "manager"))).seq
                 },
                 "card.add": lambda p: {
-                    "id": s.add_card(_int(p, "person"), str(p.get("number", "")))
+                    "id": s.add_card(_int(p, "person"), str(p.get("number", "")), _schedule(p))
                 },
-                "pin.set": lambda p: {"id": s.set_pin(_int(p, "person"), str(p.get("pin", "")))},
+                "pin.set": lambda p: {
+                    "id": s.set_pin(_int(p, "person"), str(p.get("pin", "")), _schedule(p))
+                },
                 "pass.issue": self.pass_issue,
             }
         )

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from compound.domain.clock import Clock
-from compound.domain.model import Credential, Event, Person
+from compound.domain.model import Credential, Event, Person, Schedule
 
 
 class StoreError(RuntimeError):
@@ -78,3 +78,12 @@ class StoreBase(ABC):
 
     @abstractmethod
     def find_credential(self, kind: str, value: str) -> tuple[Credential | None, Person | None]: ...
+
+    @abstractmethod
+    def schedule_id(self, name: str) -> int: ...
+
+    @abstractmethod
+    def schedule_ref(self, schedule: str | None) -> int | None: ...
+
+    @abstractmethod
+    def schedules(self) -> dict[int, Schedule]: ...

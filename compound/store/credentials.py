@@ -72,18 +72,34 @@ class Credentials(StoreBase):
         the face service names the person it recognised)."""
         return self._add_credential(person_id, CredentialKind.FACE, None, label="face")
 
-    def add_card(self, person_id: int, number: str) -> int:
+    def add_card(self, person_id: int, number: str, schedule: str | None = None) -> int:
+        """``schedule``: the name of the hours when the card opens doors (none: any time)."""
         number = validation.card_number(number)
-        return self._add_credential(
-            person_id,
-            CredentialKind.CARD,
-            validation.card_lookup(number),
-            label=f"card …{number[-4:]}",
-        )
+        with self.transaction():
+            sid = self.schedule_ref(schedule)
+            return self._add_credential(
+                person_id,
+                CredentialKind.CARD,
+                validation.card_lookup(number),
+                label=f"card …{number[-4:]}",
+                schedule_id=sid,
+                event_data={"schedule_id": sid} if sid else None,
+            )
 
-    def set_pin(self, person_id: int, pin: str) -> int:
+    def set_pin(self, person_id: int, pin: str, schedule: str | None = None) -> int:
+        """``schedule``: the name of the hours when the PIN opens doors; without it the new PIN
+        keeps the hours of the one it replaces (``"none"``: any time)."""
         pin = validation.pin(pin)
         with self.transaction() as c:
+            old = c.execute(
+                "SELECT schedule_id FROM credentials WHERE person_id = ? AND kind = 'pin'"
+                " AND revoked_at IS NULL ORDER BY id DESC LIMIT 1",
+                (person_id,),
+            ).fetchone()
+            if schedule is not None:
+                schedule_id = self.schedule_ref(schedule)
+            else:
+                schedule_id = old[0] if old else None
             # One PIN per person: a new one replaces the old.
             c.execute(
                 "UPDATE credentials SET revoked_at = ? WHERE person_id = ? AND kind = 'pin'"
@@ -95,6 +111,8 @@ class Credentials(StoreBase):
                 CredentialKind.PIN,
                 keys.lookup_hash(self.master_key, "pin", pin),
                 label="PIN",
+                schedule_id=schedule_id,
+                event_data={"schedule_id": schedule_id} if schedule_id else None,
             )
 
     def issue_pass(

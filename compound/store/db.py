@@ -9,7 +9,9 @@ none of them commits a transaction half-way.
 ``Store`` holds the connection, the transactions, the hooks that see each event once it is
 committed, settings and query helpers; what it stores is handled by one part per aggregate, in
 its own module: the hash-chained log and outbox (``log``), units and people (``people``),
-credentials (``credentials``), doors, schedules and lockdown (``doors``), alarms (``alarms``).
+credentials (``credentials``), doors, schedules and lockdown (``doors``), assigning and removing
+schedules and the holiday list (``schedules``), alarms (``alarms``), intercom stations
+(``stations``).
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ from compound.store.credentials import Credentials
 from compound.store.doors import Doors
 from compound.store.log import GENESIS, EventLog, LogCheck, event_hash
 from compound.store.people import People
+from compound.store.schedules import Schedules
+from compound.store.stations import Stations
 
 # The log's names stay importable from here, where they were before the store was split.
 __all__ = ["GENESIS", "LogCheck", "Store", "StoreError", "event_hash"]
 
 
-class Store(EventLog, People, Credentials, Doors, Alarms):
+class Store(EventLog, People, Credentials, Doors, Schedules, Alarms, Stations):
     def __init__(self, path: str | Path, clock: Clock, key_dir: str | Path | None = None) -> None:
         self.path = Path(path)
         self.clock = clock

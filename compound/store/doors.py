@@ -25,6 +25,7 @@ from compound.domain.model import (
     TimeWindow,
     parse_date,
 )
+from compound.domain.schedules import check_workday, holiday_name, schedule_name
 from compound.store.base import StoreBase, StoreError, row_id
 
 
@@ -90,6 +91,7 @@ class Doors(StoreBase):
         def enc(ws: list[TimeWindow]) -> str:
             return json.dumps([[sorted(w.weekdays), w.start, w.end] for w in ws])
 
+        name = schedule_name(name)
         with self.transaction() as c:
             if c.execute("SELECT 1 FROM schedules WHERE name = ?", (name,)).fetchone():
                 raise InvalidInput(f"schedule {name!r} already exists")
@@ -117,17 +119,33 @@ class Doors(StoreBase):
             for r in self.query("SELECT * FROM schedules")
         }
 
-    def add_holiday(self, day: str, name: str = "") -> None:
+    def add_holiday(self, day: str, name: str = "", workday: bool = False) -> dict[str, Any]:
+        """A public holiday, or with ``workday`` a Saturday or Sunday that is worked (调休);
+        replaces what the list said about that date."""
         d = parse_date(day, "holiday date")
+        name = holiday_name(name)
+        if workday:
+            check_workday(d)
         with self.transaction() as c:
             c.execute(
-                "INSERT OR REPLACE INTO holidays (day, name) VALUES (?, ?)", (d.isoformat(), name)
+                "INSERT OR REPLACE INTO holidays (day, name, workday) VALUES (?, ?, ?)",
+                (d.isoformat(), name, int(workday)),
             )
+            data = {"date": d.isoformat(), "name": name, "workday": workday}
+            self.append_event("holiday.added", data=data)
+        return data
 
     def holidays(self) -> frozenset[date]:
-        return frozenset(
-            date.fromisoformat(r["day"]) for r in self.query("SELECT day FROM holidays")
-        )
+        """Public holidays (not the worked weekend days, see ``workdays``)."""
+        return self._days(0)
+
+    def workdays(self) -> frozenset[date]:
+        """Saturdays and Sundays that are worked (调休)."""
+        return self._days(1)
+
+    def _days(self, workday: int) -> frozenset[date]:
+        rows = self.query("SELECT day FROM holidays WHERE workday = ?", (workday,))
+        return frozenset(date.fromisoformat(r["day"]) for r in rows)
 
     # -- lockdown and the facts of one access decision ------------------------------------
 
@@ -149,6 +167,7 @@ class Doors(StoreBase):
             lockdown=self.lockdown(),
             schedules=self.schedules(),
             holidays=self.holidays(),
+            workdays=self.workdays(),
         )
 
 

@@ -6,6 +6,7 @@ Each feature keeps its steps in its own module here, under its own range of numb
     1-19   foundation                     20-39  face templates and consent
     40-59  community safety and uplink    60-79  devices and security
     80-99  doors and intercom         100-119 indexes for the compound's real size
+    120-139 schedules and holidays
 
 A step runs inside the same transaction as the row that records it, so a box that loses power
 during an upgrade comes back either before or after the step, never half-way.
@@ -15,7 +16,15 @@ from __future__ import annotations
 
 import sqlite3
 
-from compound.store.migrations import community, devices, face, foundation, intercom, scale
+from compound.store.migrations import (
+    community,
+    devices,
+    face,
+    foundation,
+    intercom,
+    scale,
+    schedules,
+)
 from compound.store.migrations.script import Migration, run_script
 
 __all__ = ["MIGRATIONS", "Migration", "apply", "run_script"]
@@ -29,6 +38,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
             *community.STEPS,
             *intercom.STEPS,
             *scale.STEPS,
+            *schedules.STEPS,
         ),
         key=lambda m: m.number,
     )
