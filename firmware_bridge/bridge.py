@@ -88,7 +88,8 @@ class Bridge:
         for dw in config.doors:
             board = self.boards[dw.board]
             setup = DoorSetup(dw.id, dw.lock, dw.egress, dw.open_time_s, dw.held_open_s)
-            door = Door(dw, DoorMachine(setup), board.io)  # board or MCU, both CoilDrivers
+            # Open times on the clock's monotonic time; the publisher stamps events with wall time.
+            door = Door(dw, DoorMachine(setup, clock), board.io)  # board or MCU: CoilDrivers
             board.doors.append(door)
             self.doors[dw.id] = door
         self.guard = CommandGuard(key_for, set(self.doors), clock)
@@ -137,10 +138,9 @@ class Bridge:
                 return
             # From here on no command, input or returning MCU releases anything.
             self._stopping.set()
-            now = self.clock.now()
             for door in self.doors.values():
                 # lock() leaves a fire-released egress door released (see above).
-                self._apply(door, door.machine.lock(now, "bridge stopping"))
+                self._apply(door, door.machine.lock("bridge stopping"))
         deadline = time.monotonic() + self.STOP_TIMEOUT_S
         for board in self.boards.values():
             board.jobs.put(None)  # after the locks: the board's thread writes them, then ends
@@ -193,7 +193,6 @@ class Bridge:
             log.warning("door command on %s refused: %s", msg.topic, e)
             return
         door = self.doors[cmd.door_id]
-        now = self.clock.now()
         with self.lock:
             m = door.machine
             if cmd.action == "unlock":
@@ -202,9 +201,9 @@ class Bridge:
                     why = "stopping" if stopping else "offline" if not m.online else "lockdown"
                     self.counters["command.refused_" + why] += 1
                     return
-                out = m.unlock(now, cmd.duration_s, cmd.reason)
+                out = m.unlock(cmd.duration_s, cmd.reason)
             else:
-                out = m.lock(now, cmd.reason)
+                out = m.lock(cmd.reason)
             self._apply(door, out, ack=partial(self.publisher.ack, door, cmd.id))
 
     def on_lockdown(self, msg: Message) -> None:
@@ -220,10 +219,9 @@ class Bridge:
             log.warning("unreadable lockdown state on %s", msg.topic)
             return
         self.lockdown = on
-        now = self.clock.now()
         with self.lock:
             for door in self.doors.values():
-                self._apply(door, door.machine.set_lockdown(on, now))
+                self._apply(door, door.machine.set_lockdown(on))
 
     # -- applying what a state machine decided ---------------------------------------------
 
@@ -297,10 +295,9 @@ class Bridge:
                 # the next bridge drives it locked on first contact.
                 return
             board.up = True
-            now = self.clock.now()
             for door in board.doors:
                 door.machine.fire = any(self._fire.values())
-                self._apply(door, door.machine.link(True, now, contact))
+                self._apply(door, door.machine.link(True, contact))
 
     def mcu_contact(self, mcu: Mcu) -> None:
         """The contact of the door an MCU drives changed."""
@@ -309,7 +306,7 @@ class Bridge:
             return
         with self.lock:
             if door.machine.online:
-                self._apply(door, door.machine.contact(mcu.contact_open, self.clock.now()))
+                self._apply(door, door.machine.contact(mcu.contact_open))
 
     def _board_down(self, board: Board) -> None:
         if not board.up:
@@ -317,9 +314,8 @@ class Bridge:
         board.up = False
         board.last = []
         self.counters["board.down"] += 1
-        now = self.clock.now()
         for door in board.doors:
-            out = door.machine.link(False, now)
+            out = door.machine.link(False)
             for type_, data in out.events:
                 self.publisher.event(door, type_, data)
             self.publisher.state(door)
@@ -331,8 +327,6 @@ class Bridge:
             self._board_inputs(board, inputs)
 
     def _board_inputs(self, board: Board, inputs: list[bool]) -> None:
-        now = self.clock.now()
-
         def bit(i: int) -> bool:
             return 0 <= i < len(inputs) and inputs[i]
 
@@ -346,29 +340,28 @@ class Bridge:
             self.publisher.availability(board.wiring.name, True)
             for door in board.doors:
                 door.machine.fire = fire  # the machine releases egress doors on link-up
-                self._apply(door, door.machine.link(True, now, bit(door.wiring.contact)))
+                self._apply(door, door.machine.link(True, bit(door.wiring.contact)))
             # The first reading after boot or reconnect is no edge: an exit button found held
             # down does not release the door (nothing releases on boot or reconnect).
             prev = inputs
         for door in self.doors.values():
             if door.machine.fire != fire:
-                self._apply(door, door.machine.fire_input(fire, now))
+                self._apply(door, door.machine.fire_input(fire))
         for door in board.doors:
             w, m = door.wiring, door.machine
             if w.exit >= 0 and bit(w.exit) and not (prev[w.exit] if w.exit < len(prev) else 0):
-                self._apply(door, m.exit_button(now))
+                self._apply(door, m.exit_button())
             if w.contact >= 0:
-                self._apply(door, m.contact(bit(w.contact), now))
+                self._apply(door, m.contact(bit(w.contact)))
             if w.tamper >= 0:
-                self._apply(door, m.tamper_input(bit(w.tamper), now))
+                self._apply(door, m.tamper_input(bit(w.tamper)))
         board.last = inputs
 
     def _tick_loop(self) -> None:
         while not self._stop.wait(0.05):
-            now = self.clock.now()
             with self.lock:
                 for door in self.doors.values():
-                    out = door.machine.tick(now)
+                    out = door.machine.tick()
                     if out.relay is not None or out.events:
                         self._apply(door, out)
 

@@ -8,12 +8,20 @@ nothing releases it on boot, on reconnect or after the link to the board came ba
 
 Relay polarity: a strike (fail-secure) needs power to open, a magnetic lock (fail-safe) needs
 power to stay locked. The machine thinks in "released" and ``relay_on`` maps that to the coil.
+
+Time: the open time of a release and the held-open limit are measured on the clock's monotonic
+time, which an NTP correction or a person setting the date cannot move: a wall clock stepped
+back an hour during a release must not keep the door released for an hour, nor one stepped
+forward relock it early. Wall-clock time belongs only to the events' timestamps, which the
+bridge adds when it publishes them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from compound.domain.clock import Clock
 
 STATES = ("offline", "locked", "unlocked", "open", "held_open", "forced")
 
@@ -42,13 +50,14 @@ class Outputs:
 
 
 class DoorMachine:
-    def __init__(self, setup: DoorSetup) -> None:
+    def __init__(self, setup: DoorSetup, clock: Clock) -> None:
         self.setup = setup
+        self.clock = clock  # only its monotonic time is read (see the module's docstring)
         self.online = False  # until the board answers, nothing is driven: "offline"
         self.released = False
-        self.relock_at: float | None = None
+        self.relock_at: float | None = None  # monotonic
         self.door_open = False
-        self.opened_at: float | None = None
+        self.opened_at: float | None = None  # monotonic
         self.authorised_open = False  # the current opening was granted (or exit, or fire)
         self.held_alarm = False
         self.forced = False
@@ -88,7 +97,7 @@ class DoorMachine:
 
     # -- inputs ----------------------------------------------------------------------------
 
-    def link(self, up: bool, now: float, door_open: bool = False) -> Outputs:
+    def link(self, up: bool, door_open: bool = False) -> Outputs:
         """The board answered again (up) or stopped answering (down).
 
         On the way up, ``door_open`` is the contact as read now: a door found open after a
@@ -100,7 +109,7 @@ class DoorMachine:
         self.online = up
         if up:
             self.door_open = door_open
-            self.opened_at = now if door_open else None
+            self.opened_at = self.clock.monotonic() if door_open else None
             self.forced = False
             self.held_alarm = False
         if not up:
@@ -116,14 +125,14 @@ class DoorMachine:
         out.events.append(("online", {}))
         return out
 
-    def unlock(self, now: float, duration_s: float | None, reason: str) -> Outputs:
+    def unlock(self, duration_s: float | None, reason: str) -> Outputs:
         """A verified unlock command from the core. Refused while offline or in lockdown."""
         out = Outputs()
         if not self.online or self.lockdown:
             return out
-        return self._pulse(now, duration_s or self.setup.open_time_s, reason)
+        return self._pulse(duration_s or self.setup.open_time_s, reason)
 
-    def lock(self, now: float, reason: str) -> Outputs:
+    def lock(self, reason: str) -> Outputs:
         out = Outputs()
         if not self.online or (self.fire and self.setup.egress):
             return out
@@ -134,23 +143,23 @@ class DoorMachine:
             out.events.append(("locked", {"reason": reason}))
         return out
 
-    def exit_button(self, now: float) -> Outputs:
+    def exit_button(self) -> Outputs:
         """Request-to-exit opens locally, lockdown or not: lockdown keeps people out, not in."""
         out = Outputs(events=[("exit_button", {})])
         if not self.online:
             return out
-        pulse = self._pulse(now, self.setup.open_time_s, "exit button")
+        pulse = self._pulse(self.setup.open_time_s, "exit button")
         out.relay = pulse.relay
         out.events.extend(pulse.events)
         return out
 
-    def contact(self, is_open: bool, now: float) -> Outputs:
+    def contact(self, is_open: bool) -> Outputs:
         out = Outputs()
         if is_open == self.door_open:
             return out
         self.door_open = is_open
         if is_open:
-            self.opened_at = now
+            self.opened_at = self.clock.monotonic()
             self.authorised_open = self.released
             self.held_alarm = False
             out.events.append(("opened", {}))
@@ -170,7 +179,7 @@ class DoorMachine:
             out.events.append(("locked", {"reason": "door closed"}))
         return out
 
-    def fire_input(self, active: bool, now: float) -> Outputs:
+    def fire_input(self, active: bool) -> Outputs:
         out = Outputs()
         if active == self.fire:
             return out
@@ -188,7 +197,7 @@ class DoorMachine:
             out.relay = self.relay_on
         return out
 
-    def tamper_input(self, active: bool, now: float) -> Outputs:
+    def tamper_input(self, active: bool) -> Outputs:
         out = Outputs()
         if active != self.tamper:
             self.tamper = active
@@ -196,15 +205,16 @@ class DoorMachine:
                 out.events.append(("tamper", {}))
         return out
 
-    def set_lockdown(self, on: bool, now: float) -> Outputs:
+    def set_lockdown(self, on: bool) -> Outputs:
         out = Outputs()
         self.lockdown = on
         if on and self.released and not self.fire:
-            out = self.lock(now, "lockdown")
+            out = self.lock("lockdown")
         return out
 
-    def tick(self, now: float) -> Outputs:
+    def tick(self) -> Outputs:
         """Time passes: end of the unlock pulse, held-open alarm."""
+        now = self.clock.monotonic()
         out = Outputs()
         if self.relock_at is not None and now >= self.relock_at:
             self.relock_at = None
@@ -226,9 +236,10 @@ class DoorMachine:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _pulse(self, now: float, duration: float, reason: str) -> Outputs:
+    def _pulse(self, duration: float, reason: str) -> Outputs:
         out = Outputs()
-        self.relock_at = max(self.relock_at or 0.0, now + duration)
+        end = self.clock.monotonic() + duration
+        self.relock_at = end if self.relock_at is None else max(self.relock_at, end)
         if self.door_open:
             # Someone is already in the doorway; the opening becomes authorised from now on.
             self.authorised_open = True

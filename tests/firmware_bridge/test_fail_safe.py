@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -19,7 +20,8 @@ import pytest
 from compound.adapters import keys
 from compound.adapters.broker import free_port
 from compound.config import BridgeConfig, DoorWiring, McuWiring
-from devkit.simulators import VirtualIntercomMCU
+from compound.domain.clock import Clock, SystemClock
+from devkit.simulators import CoilChange, VirtualIntercomMCU
 from firmware_bridge.bridge import Bridge
 from tests.firmware_bridge.conftest import EXIT, FIRE, Rig, bridge_config, wait_for
 
@@ -28,13 +30,12 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def new_bridge(rig: Rig, cfg: BridgeConfig | None = None) -> Bridge:
+def new_bridge(rig: Rig, cfg: BridgeConfig | None = None, clock: Clock | None = None) -> Bridge:
     """A bridge in place of the rig's (stopped) one, as after a service restart."""
     cfg = cfg or bridge_config(rig.board, rig.mcu, held_open_s=2.0, open_time_s=3.0)
     master = rig.store.master_key
-    return Bridge(
-        cfg, rig.bus("bridge"), rig.core.clock, lambda d: keys.door_command_key(master, d)
-    )
+    clock = clock or rig.core.clock
+    return Bridge(cfg, rig.bus("bridge"), clock, lambda d: keys.door_command_key(master, d))
 
 
 def states(rig: Rig, door: str) -> list[str]:
@@ -171,6 +172,43 @@ def test_a_failed_device_loop_still_locks_on_stop(
     wait_for(lambda: not board.thread.is_alive(), what="board thread gone")  # type: ignore[union-attr]
     rig.bridge.stop()
     wait_for(lambda: rig.board.coils[0] is False, what="strike locked anyway")
+
+
+class SteppedClock(SystemClock):
+    """The system clock, with a wall time the test can step; monotonic time stays real."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+
+def coil_changes(rig: Rig, since: int, on: bool) -> list[CoilChange]:
+    return [c for c in rig.board.history[since:] if c.channel == 0 and c.on is on]
+
+
+def test_wall_clock_steps_do_not_change_how_long_a_door_stays_released(rig: Rig) -> None:
+    """A 2 s release through the core; the bridge's wall clock is stepped back, then (on a
+    second release) forward an hour while the strike is powered: the board's own coil history
+    shows the strike powered for the 2 s each time."""
+    rig.bridge.stop()
+    rig.bridge_bus.stop()
+    clock = SteppedClock()
+    bridge = new_bridge(rig, clock=clock)
+    bridge.start()
+    try:
+        wait_for(lambda: bridge.status()["doors"]["d1"]["state"] == "locked", what="online")
+        for step in (-3600.0, 3600.0):
+            clock.offset = 0.0  # the command is checked against the wall clock
+            since = len(rig.board.history)
+            rig.core.send_command("d1", "unlock", "clock step", 2.0)
+            on = wait_for(partial(coil_changes, rig, since, True), what="strike powered")
+            clock.offset = step
+            off = wait_for(partial(coil_changes, rig, since, False), timeout=6, what="relocked")
+            assert 1.8 <= off[0].at - on[0].at <= 2.8, (step, off[0].at - on[0].at)
+    finally:
+        bridge.stop()
 
 
 def write_config(rig: Rig, path: Path, broker_port: int) -> Path:

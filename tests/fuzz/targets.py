@@ -58,9 +58,9 @@ class DoorRig:
         self.guard = CommandGuard(
             lambda d: keys.door_command_key(MASTER, d), set(DOORS), self.clock
         )
-        self.machines = {d: DoorMachine(DoorSetup(d)) for d in DOORS}
+        self.machines = {d: DoorMachine(DoorSetup(d), self.clock) for d in DOORS}
         for m in self.machines.values():
-            m.link(True, NOW)
+            m.link(True)
         self.relay_actions = 0
 
     def feed(
@@ -75,9 +75,9 @@ class DoorRig:
             return 0
         machine = self.machines[cmd.door_id]
         out = (
-            machine.unlock(self.clock.now(), cmd.duration_s, cmd.reason)
+            machine.unlock(cmd.duration_s, cmd.reason)
             if cmd.action == "unlock"
-            else machine.lock(self.clock.now(), cmd.reason)
+            else machine.lock(cmd.reason)
         )
         if out.relay is not None:
             self.relay_actions += 1
