@@ -22,6 +22,7 @@ from compound.app import (
     devices,
     face_cli,
     report_cli,
+    sample_cli,
     schedule_cli,
 )
 from compound.app.context import Context
@@ -38,6 +39,7 @@ COMMANDS: tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
     schedule_cli.register,
     community_cli.register,
     report_cli.register,
+    sample_cli.register,
     devices.register,
     face_cli.register,
     ui_cli.register,
