@@ -8,7 +8,8 @@ errors are the values both sides exchange, so they live here rather than in an a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ from compound.protocol.messages import MAX_PAYLOAD
 from compound.protocol.topics import Topics
 
 __all__ = [
+    "ACTOR",
     "ApiError",
     "ApiMethod",
     "Bus",
@@ -27,6 +29,7 @@ __all__ = [
     "Message",
     "SystemClock",
     "Tracked",
+    "actor_of",
 ]
 
 
@@ -51,6 +54,18 @@ class Message:
 
 Handler = Callable[[Message], None]
 ApiMethod = Callable[[dict[str, Any]], Any]
+
+# The reserved parameter in which a server hands an API method the broker user who asked,
+# taken from the request topic ``api/<user>/<method>`` (which the ACL lets a user write under
+# its own name only). Whatever a caller sends under this key is replaced.
+ACTOR = "_actor"
+
+
+def actor_of(params: Mapping[str, Any]) -> str:
+    """The broker user who sent this request; empty when the method was not called over the
+    bus. What the caller typed as ``by`` is its claim; this is who it is."""
+    value = params.get(ACTOR)
+    return value if isinstance(value, str) else ""
 
 
 class Tracked(Protocol):
@@ -110,6 +125,8 @@ class Bus(Protocol):
         methods: dict[str, ApiMethod],
         refusals: tuple[type[Exception], ...] = (),
         max_payload: int = MAX_PAYLOAD,
+        counters: Counter[str] | None = None,
     ) -> None:
-        """Answer ``api/<method>`` requests for these methods."""
+        """Answer ``api/<user>/<method>`` requests for these methods, only on the asker's own
+        reply topics; refusals are counted in ``counters``."""
         ...

@@ -4,8 +4,9 @@
 offers what ``compound.ports.Bus`` asks for, like ``compound.adapters.mqtt.Bus``. A publish is
 delivered in the calling thread before ``publish`` returns, to every subscription whose filter
 matches (MQTT ``+`` and ``#``), retained messages reach a later subscriber, and request/response
-goes through the same code the real bus uses (``api/<method>`` answered by ``serve`` on the
-asker's own reply topic), so a refusal or an unknown method looks the same as on the box.
+goes through the same code the real bus uses (``api/<client id>/<method>`` answered by ``serve``
+on the asker's own reply topic only: a client here has no broker user, so its client id stands
+for one), so a refusal or an unknown method looks the same as on the box.
 
 It is a stand-in for the broker's routing, not for its ACL or its timing: tests of who may
 write what, and of the network thread, run against a real Mosquitto.
@@ -14,6 +15,7 @@ write what, and of the network thread, run against a real Mosquitto.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -196,7 +198,7 @@ class MemoryBus:
         corr, pending = self._replies.open()
         try:
             self.publish(
-                self.topics.api(method),
+                self.topics.api(self.client_id, method),
                 request_body(params, reply_topic, corr),
                 response_topic=reply_topic,
                 correlation=corr.encode(),
@@ -212,10 +214,13 @@ class MemoryBus:
         methods: dict[str, ApiMethod],
         refusals: tuple[type[Exception], ...] = (),
         max_payload: int = MAX_PAYLOAD,
+        counters: Counter[str] | None = None,
     ) -> None:
-        on_request = api_handler(methods, refusals, max_payload, self.publish)
+        on_request = api_handler(
+            methods, refusals, max_payload, self.publish, self.topics, counters
+        )
         for method in methods:
-            self.subscribe(self.topics.api(method), on_request)
+            self.subscribe(self.topics.api("+", method), on_request)
 
 
 if TYPE_CHECKING:

@@ -1,5 +1,5 @@
 """The parts of a bus client that do not need paho: connection settings, topic matching, and
-both halves of request/response (answering ``api/<method>`` and waiting for a reply).
+both halves of request/response (answering ``api/<user>/<method>`` and waiting for a reply).
 
 ``compound.adapters.mqtt.Bus`` and the in-memory bus of the devkit share them, so a unit test on
 the memory bus sees the same answers, refusals and duplicate handling as the box.
@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from compound.ports import ApiError, ApiMethod, BusError, Handler, Message
+from compound.ports import ACTOR, ApiError, ApiMethod, BusError, Handler, Message
 from compound.protocol.messages import (
     MAX_REPLY,
     ApiReply,
@@ -27,6 +28,7 @@ from compound.protocol.messages import (
     decode_object,
     new_id,
 )
+from compound.protocol.topics import Topics
 
 log = logging.getLogger("compound.adapters.mqtt")
 
@@ -75,15 +77,25 @@ def api_handler(
     refusals: tuple[type[Exception], ...],
     max_payload: int,
     publish: Publish,
+    topics: Topics,
+    counters: Counter[str] | None = None,
 ) -> Handler:
-    """A handler for ``api/<method>`` messages that calls the method and publishes the answer
-    with ``publish(topic, payload, qos=, correlation=, response_topic=)``.
+    """A handler for ``api/<user>/<method>`` messages that calls the method and publishes the
+    answer with ``publish(topic, payload, qos=, correlation=, response_topic=)``.
+
+    The asker is the ``<user>`` of the topic, which the broker's ACL lets each user write under
+    its own name only (a bus without a user name asks as its client id). The method is given it
+    in ``params[ACTOR]``, over whatever the caller sent there, and the answer goes only to a
+    reply topic under ``reply/<user>/``: a request that names any other (a door's command
+    topic, the event stream, another console's replies) is not carried out, not answered, and
+    counted in ``counters`` as ``api.reply_refused``.
 
     Exceptions of the ``refusals`` types become error replies with their message; anything else
     is logged and answered as an internal error. A request that cannot be read is logged and
     dropped, and no exception leaves the handler.
     """
     answered = SeenIds(10_000)
+    counted: Counter[str] = counters if counters is not None else Counter()
 
     def on_request(msg: Message) -> None:
         try:
@@ -92,7 +104,12 @@ def api_handler(
             log.exception("api request on %s could not be answered", msg.topic)
 
     def answer(msg: Message) -> None:
-        method = msg.topic.rsplit("/", 1)[-1]
+        levels = topics.split(msg.topic)
+        if len(levels) != 3 or levels[0] != "api" or not levels[1]:
+            counted["api.bad_topic"] += 1
+            log.warning("api request on %s: not api/<user>/<method>", msg.topic)
+            return
+        _, user, method = levels
         try:
             body = decode_object(msg.payload, max_payload)
         except MessageError as e:
@@ -102,6 +119,10 @@ def api_handler(
         corr = msg.correlation or str(body.get("corr", "")).encode()
         if not isinstance(reply_to, str) or not reply_to:
             log.warning("api request on %s without a reply topic", msg.topic)
+            return
+        if not own_reply_topic(topics, user, reply_to):
+            counted["api.reply_refused"] += 1
+            log.warning("refused %s from %s: answer asked on %r", method, user, reply_to[:200])
             return
         # QoS 1 is at-least-once, and a broker delivers one copy per overlapping
         # subscription: a request is carried out once, whatever number of copies arrive.
@@ -115,7 +136,7 @@ def api_handler(
             reply = ApiReply(False, error="params must be an object")
         else:
             try:
-                reply = ApiReply(True, fn(params))
+                reply = ApiReply(True, fn({**params, ACTOR: user}))
             except refusals as e:
                 reply = ApiReply(False, error=str(e))
             except Exception:
@@ -126,6 +147,17 @@ def api_handler(
         publish(reply_to, payload, qos=1, correlation=corr, response_topic=None)
 
     return on_request
+
+
+def own_reply_topic(topics: Topics, user: str, reply_to: str) -> bool:
+    """Whether ``reply_to`` is a topic under ``reply/<user>/``, the only place ``user`` may
+    be answered (no wildcard: a publish on one would be refused anyway)."""
+    prefix = topics.reply(user, "")
+    return (
+        reply_to.startswith(prefix)
+        and len(reply_to) > len(prefix)
+        and not any(c in reply_to for c in "+#\0")
+    )
 
 
 # -- waiting for replies ---------------------------------------------------------------------

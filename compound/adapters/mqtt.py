@@ -8,10 +8,12 @@ milliseconds instead of well under one.
 
 Request/response follows MQTT v5: the request carries a response topic and correlation data as
 properties. The embedded demo broker speaks MQTT 3.1.1 only, so the same two values also travel
-in the JSON body; a server answers to whichever it finds, properties first. A bus with a broker
-user asks for its answer on ``reply/<user>/<client id>/<method>``, so the ACL can let each user
-read its own replies by name, whatever client id it picks; without a user (the demo's broker),
-on ``reply/<client id>/<method>``.
+in the JSON body; a server answers to whichever it finds, properties first, if it lies under the
+asker's own reply topic. A bus with a broker user asks on ``api/<user>/<method>`` (the ACL lets a
+user write under its own name only, so the server knows who asks) for its answer on
+``reply/<user>/<client id>/<method>``, so the ACL can let each user read its own replies by
+name, whatever client id it picks; without a user (the demo's broker), its client id stands
+for the user: ``api/<client id>/<method>``, ``reply/<client id>/<method>``.
 
 No message may stop the network thread: every callback catches, logs and drops whatever goes
 wrong with one message, and JSON is read only within size and nesting bounds. What does not need
@@ -27,6 +29,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, ParamSpec
 
@@ -43,7 +46,7 @@ from compound.adapters.bus_types import (
     request_body,
     topic_matches,
 )
-from compound.ports import ApiError, ApiMethod, BusError, Handler, Message
+from compound.ports import ApiError, ApiMethod, BusError, Handler, Message, actor_of
 from compound.protocol.messages import MAX_PAYLOAD, canonical
 from compound.protocol.topics import Topics
 
@@ -55,6 +58,7 @@ __all__ = [
     "Delivery",
     "Handler",
     "Message",
+    "actor_of",
     "eprint",
     "topic_matches",
 ]
@@ -137,7 +141,8 @@ class Bus:
         self._net_thread: int | None = None
         # With a broker user, replies come under that user's name: the ACL grants each user
         # reply/<its name>/# literally, whatever client id it picks (a CLI's is cli-<pid>).
-        replies_to = client_id if config.username is None else f"{config.username}/{client_id}"
+        self.user = client_id if config.username is None else config.username
+        replies_to = client_id if config.username is None else f"{self.user}/{client_id}"
         self._reply_prefix = topics.reply(replies_to, "")
         self._started = False
 
@@ -267,7 +272,7 @@ class Bus:
         corr, pending = self._replies.open()
         try:
             self.publish(
-                self.topics.api(method),
+                self.topics.api(self.user, method),
                 request_body(params, reply_topic, corr),
                 qos=1,
                 response_topic=reply_topic,
@@ -284,15 +289,19 @@ class Bus:
         methods: dict[str, ApiMethod],
         refusals: tuple[type[Exception], ...] = (),
         max_payload: int = MAX_PAYLOAD,
+        counters: Counter[str] | None = None,
     ) -> None:
-        """Answer ``api/<method>`` requests. Exceptions of the ``refusals`` types become error
-        replies with their message; anything else is logged and answered as an internal error.
+        """Answer ``api/<user>/<method>`` requests, on the asker's own reply topics only
+        (``bus_types.api_handler``). Exceptions of the ``refusals`` types become error replies
+        with their message; anything else is logged and answered as an internal error.
         ``max_payload`` raises the size limit for methods that take photos."""
-        on_request = api_handler(methods, refusals, max_payload, self.publish)
+        on_request = api_handler(
+            methods, refusals, max_payload, self.publish, self.topics, counters
+        )
         # One subscription per method: several services (core, face service) answer on the
         # same bus, each only for its own methods.
         for method in methods:
-            self.subscribe(self.topics.api(method), on_request)
+            self.subscribe(self.topics.api("+", method), on_request)
 
     # -- paho callbacks (network thread) ---------------------------------------------------
 

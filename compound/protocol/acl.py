@@ -4,9 +4,15 @@ Pure: plain values in, file text out. ``compound.app.devices`` keeps the devices
 writes the files; Mosquitto enforces them. Every client has its own user name; the ACL is written
 per user with literal topics (no ``pattern`` lines), because a client chooses its own client id
 and a rule keyed on ``%c`` would let it pick someone else's.
-Replies come under the user name (``reply/<user>/<client id>/<method>``, see
-``compound.adapters.mqtt``),
-so each user reads ``reply/<its name>/#`` and no other's.
+
+The broker does not tell a subscriber who published a message, so API requests say it in the
+topic, ``api/<user>/<method>``, and each user may write requests under its own name only: the
+core takes the asker from the topic and logs that, not the name typed in the request. The user
+name is what ``pattern write .../api/%u/...`` would substitute, but Mosquitto applies pattern
+lines to every user (mosquitto.conf(5)), which would give a door panel every console method;
+so each user's block names it literally, with its role's methods. Replies come under the user
+name too (``reply/<user>/<client id>/<method>``, see ``compound.adapters.mqtt``), each user
+reads ``reply/<its name>/#`` and no other's, and the server answers a request only there.
 
 The site is part of every topic (``compound/<site>/...``), so the file is written for one site.
 A role names what a device is; its options (doors, unit, camera) name what it is about.
@@ -14,16 +20,17 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 | role    | publishes                                         | subscribes                       |
 |---------|---------------------------------------------------|----------------------------------|
 | core    | everything under compound/<site>/, HA discovery   | everything under compound/<site>/|
-| console | api/#                                             | events/#, own replies, door      |
+| console | api/<name>/#                                      | events/#, own replies, door      |
 |         |                                                   | states, call states, face/+/frame|
-| panel   | api/door.list|notice.list, intercom/<door>/call   | own replies, access/<door>/result|
-|         | (dial, hang up, emergency), access/<door>/request | face/<camera>/frame|result,      |
-|         |                                                   | notice, own door's call states,  |
+| panel   | api/<name>/door.list|notice.list,                 | own replies, access/<door>/result|
+|         | intercom/<door>/call (dial, hang up, emergency),  | face/<camera>/frame|result,      |
+|         | access/<door>/request                             | notice, own door's call states,  |
 |         |                                                   | availability                     |
 | bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
 |         | intercom/<door>/call                              |                                  |
 | relay   | door/<door>/state|event|ack                       | door/<door>/cmd                  |
-| face    | access/+/request, face/+/result|frame, replies    | api/<face methods>               |
+| face    | access/+/request/face, face/+/result|frame,       | api/+/<face methods>             |
+|         | replies                                           |                                  |
 | station | intercom/station/<name>/reply                     | intercom/unit/<unit>/ring        |
 
 Every role except the station may also publish its own ``device/<name>/availability`` (the
@@ -119,7 +126,8 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
         return [Rule("readwrite", t.all("#")), Rule("write", "homeassistant/#")]
     if d.role == "console":
         return own + [
-            Rule("write", t.api("#")),
+            # Every API method, asked under its own name only.
+            Rule("write", t.api(d.name, "#")),
             # Its own replies only: the bus puts the user name before the client id.
             Rule("read", t.reply(d.name, "#")),
             Rule("read", t.all("events/#")),
@@ -133,7 +141,7 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
         ]
     if d.role == "panel":
         door = d.doors[0]
-        rules = own + [Rule("write", t.api(m)) for m in (*PANEL_METHODS, *d.methods)]
+        rules = own + [Rule("write", t.api(d.name, m)) for m in (*PANEL_METHODS, *d.methods)]
         rules += [
             Rule("write", t.intercom_call(door)),
             # PINs typed on the panel go to the core as access requests for its own door.
@@ -174,7 +182,8 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             # It answers its own API methods; the reply topic is the asker's.
             Rule("write", t.reply("+", "#")),
             Rule("read", t.reply(d.name, "#")),
-            *(Rule("read", t.api(m)) for m in (*FACE_METHODS, *d.methods)),
+            # Any user may ask for them (the ACL decides whose requests reach the topic).
+            *(Rule("read", t.api("+", m)) for m in (*FACE_METHODS, *d.methods)),
         ]
     # station
     assert d.unit is not None  # checked in check_device  # noqa: S101

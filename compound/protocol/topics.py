@@ -2,9 +2,13 @@
 
 Each topic names the thing it is about in a fixed position so that a broker ACL can be written
 per client: a door adapter may publish only under ``door/<its door>/``, only the core may write
-``door/+/cmd`` and ``access/+/result``, every broker user reads replies only under
-``reply/<its user name>/`` (``reply/<user>/<client id>/<method>``; a bus without a user name,
-as in the demo, uses ``reply/<client id>/<method>``). The README has the same table.
+``door/+/cmd`` and ``access/+/result``, every broker user asks only under ``api/<its user
+name>/`` and reads replies only under ``reply/<its user name>/``
+(``reply/<user>/<client id>/<method>``). The broker does not tell a subscriber who published a
+message, so the request topic says it and the ACL holds each user to its own name: the server
+takes the asker from the topic and answers only under ``reply/<that user>/``. A bus without a
+user name, as in the demo, uses its client id as the user: ``api/<client id>/<method>`` and
+``reply/<client id>/<method>``. The README has the same table.
 
 | topic                                  | who publishes         | retained | what                          |
 |----------------------------------------|-----------------------|----------|-------------------------------|
@@ -22,7 +26,7 @@ as in the demo, uses ``reply/<client id>/<method>``). The README has the same ta
 | face/<camera>/result                   | face service          | no       | who the camera sees           |
 | face/<camera>/frame                    | face service          | no       | JPEG preview for panels       |
 | device/<client>/availability           | every client          | yes      | online / offline (last will)  |
-| api/<method>                           | UIs, CLI              | no       | request to the core           |
+| api/<user>/<method>                    | UIs, CLI, as <user>   | no       | request to the core           |
 | reply/<user>/<client>/<method>         | core, face service    | no       | response (MQTT v5 style)      |
 | events/<type>                          | core                  | no       | logged events, for the UIs    |
 | notice                                 | core                  | yes      | notices for the door panels   |
@@ -104,8 +108,10 @@ class Topics:
     def availability(self, client: str) -> str:
         return f"{self.root}/device/{client}/availability"
 
-    def api(self, method: str) -> str:
-        return f"{self.root}/api/{method}"
+    def api(self, user: str, method: str) -> str:
+        """A request to ``method`` from broker user ``user``: the ACL lets each user write
+        under its own name only, so the server learns from the topic who asks."""
+        return f"{self.root}/api/{user}/{method}"
 
     def reply(self, client: str, method: str) -> str:
         return f"{self.root}/reply/{client}/{method}"

@@ -105,6 +105,7 @@ class FaceService:
             },
             refusals=(InvalidInput,),
             max_payload=API_MAX_PAYLOAD,
+            counters=self.counters,
         )
         if self.source is None:
             return

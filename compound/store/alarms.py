@@ -56,7 +56,11 @@ class Alarms(StoreBase):
             )
             return Alarm(aid, at, kind, severity, door_id, message)
 
-    def acknowledge_alarm(self, alarm_id: int, by: str, note: str = "") -> Alarm:
+    def acknowledge_alarm(
+        self, alarm_id: int, by: str, note: str = "", actor: str | None = None
+    ) -> Alarm:
+        """``by`` is the name the person gave; ``actor``, when the request came over the bus,
+        the broker user that sent it (logged beside it: the name typed proves nothing)."""
         by = by.strip()
         if not by:
             raise InvalidInput("say who acknowledges the alarm (--by NAME)")
@@ -73,9 +77,9 @@ class Alarms(StoreBase):
                 "UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ?, note = ? WHERE id = ?",
                 (now, by, note, alarm_id),
             )
-            self.append_event(
-                "alarm.acknowledged", at=now, data={"alarm_id": alarm_id, "by": by, "note": note}
-            )
+            who = {"by": by} if actor is None else {"actor": actor, "by": by}
+            data = {"alarm_id": alarm_id, **who, "note": note}
+            self.append_event("alarm.acknowledged", at=now, data=data)
         return self.alarm(alarm_id)
 
     def alarm(self, alarm_id: int) -> Alarm:

@@ -152,10 +152,12 @@ class Doors(StoreBase):
     def lockdown(self) -> bool:
         return self.setting("lockdown", "0") == "1"
 
-    def set_lockdown(self, on: bool, by: str) -> Event:
+    def set_lockdown(self, on: bool, by: str, actor: str | None = None) -> Event:
+        """``actor``: the broker user that asked, when over the bus; ``by`` the name it gave."""
+        who = {"by": by} if actor is None else {"actor": actor, "by": by}
         with self.transaction():
             self.set_setting("lockdown", "1" if on else "0")
-            return self.append_event("site.lockdown", data={"on": on, "by": by})
+            return self.append_event("site.lockdown", data={"on": on, **who})
 
     def facts(self, door_id: str, kind: str, value: str) -> Facts:
         cred, person = self.find_credential(kind, value)

@@ -24,13 +24,21 @@ def test_panel_writes_only_its_own_doors_call_topic_and_no_call_api(topics: Topi
     assert topics.intercom_call("d1") in w
     assert not [t for t in w if "/intercom/" in t and t != topics.intercom_call("d1")]
     for m in CONSOLE_CALL_METHODS:
-        assert topics.api(m) not in w
+        assert topics.api("p1", m) not in w
+    # Its requests only under its own name, which the core logs as the asker.
+    assert {t for t in w if "/api/" in t} == {
+        topics.api("p1", "door.list"),
+        topics.api("p1", "notice.list"),
+    }
     assert not [t for t in w if t.endswith("#") or "+" in t]
 
 
 def test_console_keeps_the_call_api(topics: Topics) -> None:
-    """The officer and managers place calls by API; their role writes every API method."""
-    assert topics.api("#") in writes(Device("c1", "console"), topics)
+    """The officer and managers place calls by API; their role writes every API method, under
+    its own name only."""
+    w = writes(Device("c1", "console"), topics)
+    assert topics.api("c1", "#") in w
+    assert [t for t in w if "/api/" in t] == [topics.api("c1", "#")]
 
 
 def test_a_panel_cannot_be_given_the_call_api_as_an_extra_method() -> None:

@@ -4,6 +4,7 @@ same answering code as the real bus, delivered before ``publish`` returns."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from compound.adapters.bus_types import topic_matches
 from compound.app.wiring import build_core
 from compound.config import Config
 from compound.domain.clock import ManualClock
-from compound.ports import ApiError, BusError, Message
+from compound.ports import ACTOR, ApiError, BusError, Message
 from compound.protocol.messages import AccessRequest, DoorCommand, encode, new_id
 from compound.protocol.topics import Topics
 from compound.store.db import Store
@@ -160,7 +161,7 @@ def test_request_gets_the_answer_on_the_askers_reply_topic(
     spy = received(broker.client(topics, "spy"), topics.all("reply/#"))
 
     assert ui.request("add", {"a": 2, "b": 3}) == 5
-    assert calls == [{"a": 2, "b": 3}]
+    assert calls == [{"a": 2, "b": 3, ACTOR: "ui"}]  # the asker, from the request topic
     # The answer went only to the asker's own reply topic, with the request's correlation.
     assert [m.topic for m in spy] == [topics.reply("ui", "add")]
     assert spy[0].correlation and json.loads(spy[0].payload)["corr"] == spy[0].correlation.decode()
@@ -183,9 +184,33 @@ def test_refusals_unknown_methods_and_crashes_come_back_as_errors(
     # A request whose params are not an object is refused, not carried out.
     reply_topic = topics.reply("ui", "add")
     got = received(ui, reply_topic)
-    ui.publish(topics.api("add"), {"params": [1, 2], "reply_to": reply_topic, "corr": "c1"})
+    ui.publish(topics.api("ui", "add"), {"params": [1, 2], "reply_to": reply_topic, "corr": "c1"})
     assert json.loads(got[0].payload) == {"ok": False, "error": "params must be an object",
                                           "corr": "c1"}  # fmt: skip
+
+
+def test_an_answer_goes_nowhere_but_under_the_askers_own_name(
+    broker: MemoryBroker, topics: Topics
+) -> None:
+    """A request that names another reply topic (a door command, another client's replies) is
+    not carried out, nothing is published there, and the refusal is counted; the asker is who
+    the request topic names, whatever the parameters say."""
+    core = broker.client(topics, "core")
+    counters: Counter[str] = Counter()
+    calls: list[dict[str, Any]] = []
+
+    def who(params: dict[str, Any]) -> Any:
+        calls.append(params)
+        return params[ACTOR]
+
+    core.serve({"who": who}, counters=counters)
+    ui = broker.client(topics, "ui")
+    for reply_to in (topics.door_cmd("d1"), topics.reply("other", "who"), topics.reply("ui", "")):
+        before = len(broker.published)
+        ui.publish(topics.api("ui", "who"), {"params": {}, "reply_to": reply_to, "corr": "c"})
+        assert [m.topic for m in broker.published[before:]] == [topics.api("ui", "who")]
+    assert calls == [] and counters["api.reply_refused"] == 3
+    assert ui.request("who", {ACTOR: "officer"}) == "ui"
 
 
 def test_a_hostile_reply_is_dropped_and_the_next_request_is_answered(
@@ -197,7 +222,7 @@ def test_a_hostile_reply_is_dropped_and_the_next_request_is_answered(
     intruder = broker.client(topics, "intruder")
     for payload in (b"[" * 100_000, b"[" * 5_000, b'{"corr": 1' + b"1" * 5_000 + b"}"):
         intruder.publish(topics.reply("ui", "add"), payload)
-        intruder.publish(topics.api("add"), payload)
+        intruder.publish(topics.api("intruder", "add"), payload)
     assert broker.errors == []
     assert ui.request("add", {"a": 1, "b": 1}) == 2
 

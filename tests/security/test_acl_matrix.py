@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from compound.adapters.mqtt import Bus, BusError, Message
+from compound.ports import ACTOR
 from compound.protocol.messages import new_id
 from tests.security.conftest import SecuredBroker
 
@@ -25,7 +26,7 @@ pytestmark = [pytest.mark.integration]
 # A topic each client may write, used as its fence.
 FENCE = {
     "core": "notice",
-    "console1": "api/status",
+    "console1": "api/console1/status",
     "panel1": "intercom/d1/call",
     "bridge1": "door/d1/ack",
     "relay3": "door/d3/ack",
@@ -37,29 +38,34 @@ FENCE = {
 PUBLISH = [
     ("core", "door/d1/cmd", True),
     ("core", "access/d1/result", True),
-    ("console1", "api/door.unlock", True),
-    ("console1", "api/call.start", True),  # the officer and managers place calls by API
+    ("console1", "api/console1/door.unlock", True),
+    ("console1", "api/console1/call.start", True),  # the officer and managers place calls by API
+    # A request names its asker, whom the core logs: each user asks under its own name only.
+    ("console1", "api/console2/door.unlock", False),
+    ("console1", "api/door.unlock", False),  # no request without a user
     ("console1", "intercom/d1/call", False),
     ("console1", "door/d1/cmd", False),
     ("console1", "events/access.granted", False),
-    ("panel1", "api/notice.list", True),
-    ("panel1", "api/door.list", True),
+    ("panel1", "api/panel1/notice.list", True),
+    ("panel1", "api/panel1/door.list", True),
     # Calls go on the panel's own door's call topic, where the core reads the door from the
     # topic; the call API names the door in its parameters, which the broker cannot check.
-    ("panel1", "api/call.start", False),
-    ("panel1", "api/call.hangup", False),
-    ("panel1", "api/emergency.call", False),
+    ("panel1", "api/panel1/call.start", False),
+    ("panel1", "api/panel1/call.hangup", False),
+    ("panel1", "api/panel1/emergency.call", False),
     ("panel1", "access/d1/request", True),  # a PIN typed on the panel, for its own door
     ("panel1", "intercom/d1/call", True),
     ("panel1", "device/panel1/availability", True),
     ("panel1", "door/d1/cmd", False),  # a door panel cannot command a relay
     ("panel1", "access/d1/result", False),
     ("panel1", "access/d2/request", False),
-    ("panel1", "api/status", False),
-    ("panel1", "api/face.enroll", False),
-    ("panel1", "api/notice.post", False),
-    ("panel1", "api/door.unlock", False),
-    ("panel1", "api/person.list", False),
+    ("panel1", "api/panel1/status", False),
+    ("panel1", "api/panel1/face.enroll", False),
+    ("panel1", "api/panel1/notice.post", False),
+    ("panel1", "api/panel1/door.unlock", False),
+    ("panel1", "api/panel1/person.list", False),
+    ("panel1", "api/console1/door.list", False),  # not even its own methods as someone else
+    ("panel1", "api/console1/door.unlock", False),
     ("panel1", "intercom/d2/call", False),  # cannot ring a flat as if from another door
     ("panel1", "intercom/unit/3-2-1501/ring", False),
     ("panel1", "intercom/d1/call/k1/state", False),  # only the core says how a call goes
@@ -72,7 +78,7 @@ PUBLISH = [
     ("bridge1", "access/d3/request", False),
     ("bridge1", "door/d1/cmd", False),
     ("bridge1", "access/d1/result", False),
-    ("bridge1", "api/door.unlock", False),
+    ("bridge1", "api/bridge1/door.unlock", False),
     ("relay3", "door/d3/event", True),
     ("relay3", "door/d3/state", True),
     ("relay3", "access/d3/result", False),  # a relay node cannot publish access grants
@@ -86,13 +92,15 @@ PUBLISH = [
     ("face1", "face/c1/frame", True),
     ("face1", "door/d1/cmd", False),
     ("face1", "access/d1/result", False),
-    ("face1", "api/door.unlock", False),
-    ("face1", "api/face.enroll", False),  # it answers enrolment requests, it does not make them
+    ("face1", "api/face1/door.unlock", False),
+    # It answers enrolment requests, it does not make them.
+    ("face1", "api/face1/face.enroll", False),
+    ("face1", "api/console1/face.enroll", False),
     ("st1", "intercom/station/st1/reply", True),
     ("st1", "intercom/station/st2/reply", False),  # cannot answer for another flat
     ("st1", "intercom/unit/3-2-1501/ring", False),
     ("st1", "door/d1/cmd", False),
-    ("st1", "api/door.unlock", False),
+    ("st1", "api/st1/door.unlock", False),
     ("st1", "access/d1/request", False),
     ("st1", "device/st1/availability", False),
     ("st1", "notice", False),
@@ -124,11 +132,11 @@ SUBSCRIBE = [
     ("bridge1", "access/+/result", "access/d1/result", False),
     ("relay3", "door/d3/cmd", "door/d3/cmd", True),
     ("relay3", "door/d1/cmd", "door/d1/cmd", False),
-    ("face1", "api/face.enroll", "api/face.enroll", True),
-    ("face1", "api/face.quality", "api/face.quality", True),
-    ("face1", "api/face.delete", "api/face.delete", True),
-    ("face1", "api/person.list", "api/person.list", False),
-    ("face1", "api/door.unlock", "api/door.unlock", False),
+    ("face1", "api/+/face.enroll", "api/console1/face.enroll", True),
+    ("face1", "api/+/face.quality", "api/console1/face.quality", True),
+    ("face1", "api/+/face.delete", "api/console1/face.delete", True),
+    ("face1", "api/+/person.list", "api/console1/person.list", False),
+    ("face1", "api/+/door.unlock", "api/console1/door.unlock", False),
     ("face1", "events/#", "events/access.granted", False),
     ("st1", "intercom/unit/3-2-1501/ring", "intercom/unit/3-2-1501/ring", True),
     ("st1", "intercom/unit/3-2-1502/ring", "intercom/unit/3-2-1502/ring", False),
@@ -154,7 +162,7 @@ READ_FENCE = {
     "panel1": "notice",
     "bridge1": "door/d1/cmd",
     "relay3": "door/d3/cmd",
-    "face1": "api/face.enroll",
+    "face1": "api/console1/face.enroll",
     "st1": "intercom/unit/3-2-1501/ring",
     "console1": "notice",
 }
@@ -285,7 +293,8 @@ def test_request_is_answered_under_the_askers_user_only(
     asker.start(timeout=10)
     try:
         assert asker.request("acl.probe", {"n": 1}, timeout=5) == {"secret": "for console1"}
-        assert asked == [{"n": 1}]
+        # The method learns who asked from the request topic: the broker user, not a claim.
+        assert asked == [{"n": 1, ACTOR: "console1"}]
         fence = f"fence-{new_id()}".encode()
         core.publish(t.all("notice"), fence, qos=1)
         assert spy.wait(fence), "fence never arrived: the test cannot judge"

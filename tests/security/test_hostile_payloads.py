@@ -85,7 +85,7 @@ def hostile_topics(topics: Topics) -> dict[str, str]:
     return {
         "core reply topic": topics.reply("core", "status"),
         "another core reply topic": topics.reply("core", "door.unlock"),
-        "api request topic": topics.api("status"),
+        "api request topic": topics.api("door-b3", "status"),
         "access request topic": topics.access_request("b3-e2"),
         "face access request topic": topics.face_access_request("b3-e2"),
         "door event topic": topics.door_event("b3-e2"),
