@@ -110,22 +110,16 @@ def cmd_person_add(ctx: Context) -> int:
 
 
 def cmd_person_list(ctx: Context) -> int:
-    from compound.domain.model import UnitAddress
-    from compound.services.people_api import person_dict
+    from compound.services.people_api import people_page
 
-    unit = UnitAddress.parse(ctx.args.unit) if ctx.args.unit else None
-    people = [person_dict(p) for p in ctx.store.people(unit, include_moved_out=ctx.args.all)]
-    ctx.out(
-        people,
-        lambda: (
-            "\n".join(
-                f"{p['id']:>6} {p['name']:<12} {p['unit']:<10} {p['role']:<8}"
-                f"{' moved out' if p['moved_out_at'] else ''}"
-                for p in people
-            )
-            or "no people"
-        ),
-    )
+    # q, page, size, unit and role are the API's own parameters
+    r = people_page(ctx.store, {**vars(ctx.args), "include_moved_out": ctx.args.all})
+    rows = [
+        f"{p['id']:>6} {p['name']:<12} {p['unit']:<10} {p['role']:<8}"
+        f"{' moved out' if p['moved_out_at'] else ''}"
+        for p in r["items"]
+    ]
+    ctx.out(r, "\n".join([*rows, f"page {r['page']}: {len(rows)} of {r['total']} people"]))
     return 0
 
 
@@ -343,8 +337,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument("--lease-end", help="YYYY-MM-DD; credentials stop working after this day")
     sp.add_argument("--lives-alone", action="store_true", help="elderly person living alone")
     sp.add_argument("--birth-year", type=int)
-    sp = add(g, "list", cmd_person_list, "list people")
+    sp = add(g, "list", cmd_person_list, "list people, one page at a time")
+    sp.add_argument("q", nargs="?", help="name, initials, unit, card, end of ID or phone")
     sp.add_argument("--unit")
+    sp.add_argument("--role", help="owner, family, tenant or visitor")
+    sp.add_argument("--page", type=int, default=1)
+    sp.add_argument("--size", type=int, default=50, help="people a page (at most 200)")
     sp.add_argument("--all", action="store_true", help="include people who moved out")
     sp = add(g, "show", cmd_person_show, "one person with their credentials")
     sp.add_argument("person", type=int)

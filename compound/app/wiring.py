@@ -15,6 +15,7 @@ from compound.services.community_api import CommunityApi
 from compound.services.core import Core
 from compound.services.extension import Extension
 from compound.services.intercom import Intercom
+from compound.services.lists_api import ListsApi
 from compound.services.people_api import PeopleApi
 from compound.services.schedules_api import SchedulesApi
 from compound.services.security import SecurityExtension
@@ -28,6 +29,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         SecurityExtension(core),
         CommunityApi(core),
         Intercom(core),
+        ListsApi(core),
         SchedulesApi(core),
     )
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from compound.config import AlertsConfig
 from compound.domain.model import Alarm, Event, InvalidInput, parse_date
+from compound.domain.paging import flag, page_of
 from compound.protocol.messages import MessageError, decode_object, get_segment
 from compound.services import alerts, notices, rental, reports
 from compound.services.alerts import AlertEngine, Firing
@@ -193,6 +194,20 @@ def _int(p: dict[str, Any], key: str) -> int:
         raise InvalidInput(f"{key} must be a number") from None
 
 
+def _float(p: dict[str, Any], key: str) -> float:
+    try:
+        return float(p[key])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(f"{key} must be a number") from None
+
+
+def _days(p: dict[str, Any]) -> float:
+    days = _float(p, "within_days") if p.get("within_days") is not None else 7.0
+    if not 0 <= days <= 366:
+        raise InvalidInput("within_days must be from 0 to 366")
+    return days
+
+
 class CommunityApi:
     """Extension of the core: wires ``Community`` to the event hooks, the bus and a tick."""
 
@@ -210,10 +225,12 @@ class CommunityApi:
         return Offers(
             event_hooks=(self._on_event,),
             api={
-                "visit.due": lambda p: [
-                    v.as_dict(clock.now())
-                    for v in rental.visits_due(s, clock.now(), float(p.get("within_days", 7)))
-                ],
+                # Paged lists: {page, size} → {items, total, page, size}. The visits due and
+                # the elderly not seen are worked out in Python from every tenant / every
+                # person living alone, then cut to the page.
+                "visit.due": lambda p: page_of(p).cut(
+                    [v.as_dict(clock.now()) for v in rental.visits_due(s, clock.now(), _days(p))]
+                ),
                 "visit.add": lambda p: rental.add_visit(s, p),
                 "household.set_class": lambda p: rental.set_household_class(
                     s, p.get("household"), str(p.get("class", "")), p.get("by", "manager")
@@ -222,10 +239,12 @@ class CommunityApi:
                     s, _int(p, "person"), str(p.get("layer", "")), p.get("by", "manager")
                 ),
                 "tenant.register": lambda p: rental.register_tenant(s, {"by": "manager", **p}),
-                "tenant.list": lambda p: rental.tenant_register(s, bool(p.get("all", False))),
+                "tenant.list": lambda p: rental.tenant_page(
+                    s, page_of(p), flag(p, "include_moved_out")
+                ),
                 "guest.register": lambda p: rental.register_guest(s, {"by": "manager", **p}),
-                "elderly.unseen": lambda p: cm.elderly_unseen(
-                    float(p["hours"]) if p.get("hours") is not None else None
+                "elderly.unseen": lambda p: page_of(p).cut(
+                    cm.elderly_unseen(_float(p, "hours") if p.get("hours") is not None else None)
                 ),
                 "strangers.repeat": self.strangers,
                 "notice.post": self.notice_post,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from compound.domain import validation
 from compound.domain.model import InvalidInput, Person, UnitAddress, mask_id_number
+from compound.domain.paging import flag, page_of
+from compound.domain.search import initials, terms
 from compound.services.extension import Offers
+from compound.store.people_search import MAX_IDS, find_people, names_of
 
 if TYPE_CHECKING:
     from compound.services.core import Core
@@ -48,6 +52,22 @@ def person_details(store: Store, pid: int) -> dict[str, Any]:
     return d
 
 
+def people_page(store: Store, p: dict[str, Any]) -> dict[str, Any]:
+    """One page of people: {q, page, size, unit, role, include_moved_out} → {items, total,
+    page, size}; ``q`` is a name or part of one, initials, a unit, a card, or the end of an ID
+    or phone number (``compound.domain.search``). ID numbers masked."""
+    page = page_of(p)
+    people, total = find_people(
+        store,
+        terms(p.get("q")),
+        page,
+        unit=UnitAddress.parse(str(p["unit"])) if p.get("unit") else None,
+        role=validation.role(str(p["role"])) if p.get("role") else None,
+        include_moved_out=flag(p, "include_moved_out"),
+    )
+    return page.reply([person_dict(x) for x in people], total)
+
+
 def _int(params: dict[str, Any], key: str) -> int:
     try:
         return int(params[key])
@@ -73,6 +93,7 @@ class PeopleApi:
                 ),
                 "person.add": self.person_add,
                 "person.list": self.person_list,
+                "person.names": self.person_names,
                 "person.show": lambda p: self.person_show(_int(p, "id")),
                 "person.move_out": lambda p: {
                     "seq": s.move_out(_int(p, "id"), str(p.get("by", "manager"))).seq
@@ -88,7 +109,7 @@ class PeopleApi:
         )
 
     def start(self) -> None:
-        pass
+        initials("王")  # reads pypinyin's dictionaries now, not inside a registration's lock
 
     def stop(self) -> None:
         pass
@@ -118,10 +139,19 @@ class PeopleApi:
                 s.set_pin(pid, str(p["pin"]))
         return {"id": pid}
 
-    def person_list(self, p: dict[str, Any]) -> list[dict[str, Any]]:
-        unit = UnitAddress.parse(p["unit"]) if p.get("unit") else None
-        people = self.core.store.people(unit, include_moved_out=bool(p.get("all", False)))
-        return [person_dict(x) for x in people]
+    def person_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        return people_page(self.core.store, p)
+
+    def person_names(self, p: dict[str, Any]) -> dict[str, str]:
+        """Names for the person ids a screen shows (at most 200): {"12": "王小明", ...}."""
+        ids = p.get("ids")
+        if not isinstance(ids, list) or len(ids) > MAX_IDS:
+            raise InvalidInput(f"ids must be a list of at most {MAX_IDS} person ids")
+        try:
+            wanted = [int(i) for i in ids]
+        except (TypeError, ValueError):
+            raise InvalidInput("ids must be person ids (numbers)") from None
+        return {str(k): v for k, v in names_of(self.core.store, wanted).items()}
 
     def person_show(self, pid: int) -> dict[str, Any]:
         return person_details(self.core.store, pid)

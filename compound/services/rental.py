@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from compound.domain.model import InvalidInput, UnitAddress, mask_id_number
+from compound.domain.paging import Page
 from compound.store.db import Store
 
 HOUSEHOLD_CLASSES = ("focus", "general", "trusted")
@@ -248,8 +249,11 @@ def visits_due(store: Store, now: float, within_days: float = 7.0) -> list[Visit
     return sorted(out, key=lambda v: v.due_at)
 
 
-def tenant_register(store: Store, include_moved_out: bool = False) -> list[dict[str, Any]]:
-    """The tenant register for the property office and the police; ID numbers masked."""
+def tenant_register(
+    store: Store, include_moved_out: bool = False, page: Page | None = None
+) -> list[dict[str, Any]]:
+    """The tenant register for the property office and the police; ID numbers masked. The
+    whole register for an export, or one ``page`` of it for a screen."""
     sql = (
         "SELECT p.id, p.name, u.address AS unit, p.id_type, p.id_number, p.phone,"
         " p.lease_start, p.lease_end, p.moved_out_at, tp.origin, tp.layer,"
@@ -262,10 +266,22 @@ def tenant_register(store: Store, include_moved_out: bool = False) -> list[dict[
     )
     if not include_moved_out:
         sql += " AND p.moved_out_at IS NULL"
-    rows = store.read(sql + " ORDER BY u.building, u.entrance, u.room, p.id")
+    sql += " ORDER BY u.building, u.entrance, u.room, p.id"
+    if page is not None:
+        sql += f" LIMIT {page.size:d} OFFSET {page.offset:d}"
+    rows = store.read(sql)
     for r in rows:
         r["id_number"] = mask_id_number(r["id_number"])
     return rows
+
+
+def tenant_page(store: Store, page: Page, include_moved_out: bool = False) -> dict[str, Any]:
+    """One page of the tenant register, with how many tenants it holds in all."""
+    sql = "SELECT COUNT(*) AS n FROM people WHERE role = 'tenant'"
+    if not include_moved_out:
+        sql += " AND moved_out_at IS NULL"
+    total = store.read(sql)[0]["n"]
+    return page.reply(tenant_register(store, include_moved_out, page), total)
 
 
 def sweep_leases(store: Store, now: float) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from compound.domain import validation
 from compound.domain.model import Event, InvalidInput, Person, Role, UnitAddress, mask_id_number
+from compound.domain.search import initials
 from compound.store.base import StoreBase, row_id
 
 
@@ -64,6 +65,7 @@ class People(StoreBase):
         birth_year: int | None = None,
     ) -> int:
         name = validation.person_name(name)
+        name_initials = initials(name)  # the search finds 王小明 by "wxm"; outside the lock
         addr = unit if isinstance(unit, UnitAddress) else UnitAddress.parse(unit)
         role = validation.role(role)
         start, end = validation.lease(lease_start, lease_end)
@@ -100,8 +102,8 @@ class People(StoreBase):
             pid = row_id(
                 c.execute(
                     "INSERT INTO people (name, household_id, role, id_type, id_number, phone,"
-                    " lease_start, lease_end, lives_alone, birth_year, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " lease_start, lease_end, lives_alone, birth_year, created_at, initials)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         name,
                         hh_id,
@@ -114,6 +116,7 @@ class People(StoreBase):
                         int(lives_alone),
                         birth_year,
                         now,
+                        name_initials,
                     ),
                 ).lastrowid
             )

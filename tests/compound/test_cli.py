@@ -54,9 +54,13 @@ def test_register_a_household_end_to_end(db: Path, capsys: pytest.CaptureFixture
     assert main(["card", "add", pid, "10001"]) == 0
     pin = run_json(capsys, "pin", "set", pid)
     assert isinstance(pin, dict) and len(str(pin["pin"])) == 6
-    people = run_json(capsys, "person", "list")
-    assert isinstance(people, list) and people[0]["name"] == "张伟"
+    page = run_json(capsys, "person", "list")
+    assert isinstance(page, dict) and page["total"] == 1 and page["page"] == 1
+    people = page["items"]
+    assert people[0]["name"] == "张伟"
     assert people[0]["id_number"] == "110***********1234"  # masked when shown
+    found = run_json(capsys, "person", "list", "zw", "--size", "10")  # pinyin initials
+    assert isinstance(found, dict) and [p["name"] for p in found["items"]] == ["张伟"]
     shown = run_json(capsys, "person", "show", pid)
     assert isinstance(shown, dict) and {c["kind"] for c in shown["credentials"]} == {"card", "pin"}
     moved = run_json(capsys, "person", "move-out", pid)

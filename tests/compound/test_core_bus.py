@@ -198,8 +198,8 @@ def test_api_request_response(running: tuple[Core, Bus]) -> None:
         client.request("door.unlock", {"door": "nope", "reason": "x"})
     with pytest.raises(ApiError, match="say why"):
         client.request("door.unlock", {"door": "b3-e2", "reason": " "})
-    people = client.request("person.list")
-    assert people[0]["name"] == "张伟"
+    people = client.request("person.list", {"q": "张", "size": 5})
+    assert people["items"][0]["name"] == "张伟" and people["size"] == 5
 
 
 def test_remote_unlock_is_logged_with_who_and_why(

@@ -258,3 +258,51 @@ def test_manager_imports_people_from_csv_by_touch_with_progress_and_row_errors(
         not_blank(driver.shot("manager_import.png"))
     finally:
         gw.stop()
+
+
+def test_manager_searches_people_on_the_core_as_they_type_and_pages_by_touch(
+    site: Site, driver: Driver
+) -> None:
+    """The people panel holds one page: the next page comes by touch, and a search typed key
+    by key goes to the core once typing pauses, which finds 王小明 by his initials."""
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    for i in range(20):
+        site.store.add_person(f"住户{i:02d}", "1-1-101", "family")
+    wxm = site.store.add_person("王小明", "1-1-102", "owner")
+    gw = gateway(site, "manager")
+    asked: list[dict[str, Any]] = []
+    request = gw.request
+
+    def spy(method: str, params: dict[str, Any], callback: Any = None) -> None:
+        if method == "person.list":
+            asked.append(dict(params))
+        request(method, params, callback)
+
+    gw.request = spy
+    try:
+        built = build_role("manager", gw, Strings("en"), SystemClock(), door=CAMERA)
+        root, vm = built.root, built.vm
+        driver.mount(root, (1280, 800))
+        vm.load()
+        driver.until(lambda: root.people_page_text == "Page 1 of 2", what="first page")
+        assert root.people_title == "People (30)" and f"#{wxm}  王小明" in root.people_text
+        driver.tap(root.ids.people_next)
+        driver.until(lambda: root.people_page_text == "Page 2 of 2", what="second page")
+        assert "王小明" not in root.people_text and root.ids.people_next.disabled
+
+        field = root.ids.p_search
+        driver.tap(field)
+        before = len(asked)
+        for key in "wxm":
+            field.insert_text(key)
+            driver.pump(0.05)
+        driver.until(lambda: root.people_title == "People (1)", what="search answered")
+        assert root.people_text.startswith(f"#{wxm}  王小明  1-1-102")
+        assert root.people_page_text == "Page 1 of 1"
+        typed = [a.get("q") for a in asked[before:]]
+        assert typed[-1] == "wxm" and len(typed) < 3, f"one search per pause, not per key: {typed}"
+        not_blank(driver.shot("manager_people_search.png"))
+    finally:
+        gw.stop()

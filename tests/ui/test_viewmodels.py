@@ -325,10 +325,17 @@ def test_officer_shows_forced_until_acknowledged(clock: ManualClock) -> None:
         alarms.clear()
         return {"id": 7}
 
+    def alarm_page(p: dict[str, Any]) -> dict[str, Any]:
+        doors = {a["door_id"]: a["kind"] for a in alarms}
+        return {"items": list(alarms), "total": len(alarms), "page": 1, "size": 20} | {
+            "counts": {"forced_open": len(alarms)} if alarms else {},
+            "doors": doors,
+        }
+
     gw = LocalGateway(
         {
             "door.list": lambda p: [{"id": "gate", "name": "Main gate", "state": "locked"}],
-            "alarm.list": lambda p: list(alarms),
+            "alarm.page": alarm_page,
             "alarm.ack": ack,
         }
     )
@@ -344,7 +351,7 @@ def test_officer_shows_forced_until_acknowledged(clock: ManualClock) -> None:
 
 def test_officer_counts_live_entries(clock: ManualClock) -> None:
     """Each granted passage streamed by the core lands in the live list and the chart."""
-    gw = LocalGateway({"person.list": lambda p: [{"id": 1, "name": "张伟"}]})
+    gw = LocalGateway({"person.names": lambda p: {"1": "张伟"} if p["ids"] == [1] else {}})
     vm = OfficerVM(gw, Strings("en"), clock)
     vm.load()
     gw.deliver(
@@ -360,6 +367,8 @@ def test_officer_counts_live_entries(clock: ManualClock) -> None:
     )
     assert vm.hourly[-1] == 1
     assert "张伟" in vm.passage_line(vm.passages[-1])
+    assert "person.list" not in {m for m, _ in gw.requests}, "the wall never lists everyone"
+    assert [m for m, _ in gw.requests].count("person.names") == 1
 
 
 def test_csv_parse_reports_bad_header_and_lines() -> None:
@@ -385,7 +394,7 @@ def test_csv_import_reports_each_failing_row(clock: ManualClock) -> None:
     gw = LocalGateway(
         {
             "person.add": person_add,
-            "person.list": lambda p: people,
+            "person.list": lambda p: {"items": people[:18], "total": len(people), "page": 1},
         }
     )
     vm = ManagerVM(gw, Strings("en"))

@@ -45,7 +45,11 @@ LABELS = {
     "l_notice": "manager.notice_body",
     "l_until": "manager.notice_until",
     "l_post": "manager.post",
+    "l_people_search": "manager.people_search",
+    "l_prev": "manager.previous",
+    "l_next": "manager.next",
 }
+SEARCH_PAUSE_S = 0.3  # the people search goes to the core once typing pauses this long
 
 
 class ManagerScreen(BoxLayout):
@@ -64,6 +68,9 @@ class ManagerScreen(BoxLayout):
     role_values = ListProperty([])
     people_title = StringProperty("")
     people_text = StringProperty("")
+    people_page_text = StringProperty("")
+    people_page = NumericProperty(1)
+    people_pages = NumericProperty(1)
     quality_text = StringProperty("")
     quality_ok = BooleanProperty(False)
     consent = BooleanProperty(False)
@@ -87,6 +94,9 @@ class ManagerScreen(BoxLayout):
         self._frame: bytes | None = None
         self._shown_token = ""
         self._trigger = Clock.create_trigger(lambda dt: self.refresh(), 0)
+        self._search = Clock.create_trigger(
+            lambda dt: vm.people.search(self.ids.p_search.text), SEARCH_PAUSE_S
+        )
         vm.listeners.append(self._trigger)
         vm.t.listeners.append(self._trigger)
         vm.gw.subscribe(f"face/{camera}/frame", self._on_frame)
@@ -103,6 +113,11 @@ class ManagerScreen(BoxLayout):
         # Live feedback about once a second while the enrolment page is open.
         if self.tab == "face" and self._frame is not None and self.vm.face_available is not False:
             self.vm.check_quality(self._frame)
+
+    def search_typed(self) -> None:
+        """Each key restarts the wait: one search when typing pauses, not one per key."""
+        self._search.cancel()
+        self._search()
 
     def capture(self) -> None:
         if self._frame is not None:
@@ -147,11 +162,17 @@ class ManagerScreen(BoxLayout):
         self.class_values = ["-"] + [f"{c} {w}" for c, w in RENTAL_CLASSES.items()]
         self.layer_values = ["-"] + [f"{c} {w}" for c, w in TENANT_LAYERS.items()]
         self.role_values = [f"{c} {w}" for c, w in ROLES.items()]
-        self.people_title = f"{t('manager.tab_people')} ({len(vm.people)})"
-        self.people_text = "\n".join(
-            f"#{p['id']}  {p['name']}  {p['unit']}  {t('role.' + str(p['role']))}"
-            for p in vm.people[-18:]
+        people = vm.people
+        self.people_title = f"{t('manager.people')} ({people.total})"
+        self.people_text = (
+            "\n".join(
+                f"#{p['id']}  {p['name']}  {p['unit']}  {t('role.' + str(p['role']))}"
+                for p in people.items
+            )
+            or people.note
         )
+        self.people_page, self.people_pages = people.page, people.pages
+        self.people_page_text = t("manager.page", page=people.page, pages=people.pages)
         self.quality_text = t("manager.quality", text=vm.quality) if vm.quality else ""
         self.quality_ok = vm.quality_ok
         self.consent = vm.consent

@@ -95,7 +95,7 @@ class OfficerScreen(BoxLayout):
         self.lang_text = t("lang.switch")
         self.banner_text = vm.banner
         self.doors_title = t("officer.doors")
-        self.alarms_title = f"{t('officer.alarms')} ({len(vm.alarms)})"
+        self.alarms_title = f"{t('officer.alarms')} ({vm.alarm_total})" + vm.alarm_summary()
         self.ack_note = vm.ack_note
         self.chart_title = t("officer.chart")
         self.passages_title = t("officer.passages")
@@ -104,7 +104,8 @@ class OfficerScreen(BoxLayout):
         )
         for key, attr in (("elderly", "elderly"), ("visits", "visits"), ("strangers", "strangers")):
             rows = vm.lists[key]
-            setattr(self, f"{attr}_title", t(f"officer.{key}"))
+            total = vm.list_totals.get(key)
+            setattr(self, f"{attr}_title", t(f"officer.{key}") + (f" ({total})" if total else ""))
             text = t("unavailable") if rows is None else ("\n".join(rows[:8]) or t("officer.none"))
             setattr(self, f"{attr}_text", text)
         self.search_hint = t("officer.search_hint")

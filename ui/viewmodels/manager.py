@@ -13,6 +13,7 @@ from typing import Any
 from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
+from ui.viewmodels.people import PeopleFinder
 
 # The core's codes, and the words the police use for them (以房管人).
 RENTAL_CLASSES = {"focus": "重点户", "general": "一般户", "trusted": "放心户"}
@@ -93,23 +94,20 @@ class ManagerVM(Observable):
         self.quality = ""
         self.quality_ok = False
         self.face_available: bool | None = None
-        self.people: list[dict[str, Any]] = []
+        # One page of people, searched on the core: the console never holds the whole list.
+        self.people = PeopleFinder(gateway, strings)
+        self.people.listeners.append(self.changed)
 
     def load(self) -> None:
         self.gw.request("status", {}, self._on_status)
         self.refresh_people()
 
     def refresh_people(self) -> None:
-        self.gw.request("person.list", {}, self._on_people)
+        self.people.refresh()
 
     def _on_status(self, reply: Reply) -> None:
         if reply.ok:
             self.site = str(reply.result.get("site") or "")
-            self.changed()
-
-    def _on_people(self, reply: Reply) -> None:
-        if reply.ok:
-            self.people = list(reply.result)
             self.changed()
 
     @property

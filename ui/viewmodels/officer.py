@@ -16,6 +16,10 @@ from ui.viewmodels.base import Availability, Observable
 DOOR_STATES = ("locked", "unlocked", "open", "held_open", "forced", "offline", "unknown")
 PASSAGE_TYPES = ("access.granted", "access.denied")
 HOURS = 24
+PASSAGES = 40  # live passages on the wall
+ALARM_PAGE = 20  # open alarms fetched; the wall shows the first few, most severe first
+LIST_ROWS = 8  # rows of each community list the wall shows
+NAMES_KEPT = 5000  # person names remembered for passage lines; older ones are asked again
 
 
 @dataclass
@@ -62,15 +66,22 @@ class OfficerVM(Observable):
         self.availability = Availability(gateway, strings)
         self.availability.listeners.append(self.changed)
         self.doors: dict[str, DoorTile] = {}
-        self.passages: deque[dict[str, Any]] = deque(maxlen=40)
+        self.passages: deque[dict[str, Any]] = deque(maxlen=PASSAGES)
         self.alarms: list[dict[str, Any]] = []
+        self.alarm_total = 0
+        self.alarm_counts: dict[str, int] = {}
+        self.door_alarms: dict[str, str] = {}  # door → the alarm kind its tile shows
         self.entry_times: list[float] = []
         self.hourly: list[int] = [0] * HOURS
         self.lists: dict[str, list[str] | None] = {"elderly": [], "visits": [], "strangers": []}
+        self.list_totals: dict[str, int] = {}
         self.search_result: list[str] = []
         self.search_note = ""
         self.ack_note = ""
+        # Names of the people in passage lines, asked for by id as they appear: the wall
+        # never downloads the person list.
         self._people: dict[int, str] = {}
+        self._asking: set[int] = set()
         gateway.subscribe("door/+/state", self._on_door_state)
         gateway.subscribe("events/#", self._on_event)
 
@@ -79,12 +90,9 @@ class OfficerVM(Observable):
     def load(self) -> None:
         self.gw.request("status", {}, self._on_status)
         self.gw.request("door.list", {}, self._on_doors)
-        self.gw.request("person.list", {"all": True}, self._on_people)
         self.refresh_alarms()
         self.gw.request(
-            "events.recent",
-            {"types": list(PASSAGE_TYPES), "newest_first": True, "limit": 1000},
-            self._on_recent,
+            "events.page", {"types": list(PASSAGE_TYPES), "size": PASSAGES}, self._on_recent
         )
         self.gw.request("stats.hourly", {"hours": HOURS}, self._on_hourly)
         for key, method in (
@@ -92,10 +100,10 @@ class OfficerVM(Observable):
             ("visits", "visit.due"),
             ("strangers", "strangers.repeat"),
         ):
-            self.gw.request(method, {}, functools.partial(self._on_list, key))
+            self.gw.request(method, {"size": LIST_ROWS}, functools.partial(self._on_list, key))
 
     def refresh_alarms(self) -> None:
-        self.gw.request("alarm.list", {"open": True}, self._on_alarms)
+        self.gw.request("alarm.page", {"open": True, "size": ALARM_PAGE}, self._on_alarms)
 
     def _on_status(self, reply: Reply) -> None:
         if reply.ok:
@@ -106,45 +114,61 @@ class OfficerVM(Observable):
         if not reply.ok:
             return
         for d in reply.result:
-            tile = self.doors.get(d["id"]) or DoorTile(d["id"], d.get("name") or d["id"])
+            tile = self.doors.get(d["id"]) or DoorTile(
+                d["id"], d.get("name") or d["id"], alarm=self.door_alarms.get(d["id"], "")
+            )
             tile.name = d.get("name") or d["id"]
             if tile.state == "unknown":
                 tile.state = d.get("state") or "unknown"
             self.doors[d["id"]] = tile
         self.changed()
 
-    def _on_people(self, reply: Reply) -> None:
-        if reply.ok:
-            self._people = {int(p["id"]): str(p["name"]) for p in reply.result}
-            self.changed()
+    def want_names(self, ids: list[Any]) -> None:
+        """Ask the core for the names of the people in these passages it does not know yet."""
+        missing = sorted(
+            {int(i) for i in ids if i is not None} - self._people.keys() - self._asking
+        )[:200]
+        if not missing:
+            return
+        self._asking.update(missing)
+
+        def done(reply: Reply) -> None:
+            self._asking.difference_update(missing)
+            if reply.ok and isinstance(reply.result, dict):
+                self._people.update({int(k): str(v) for k, v in reply.result.items()})
+                for old in list(self._people)[: max(0, len(self._people) - NAMES_KEPT)]:
+                    del self._people[old]
+                self.changed()
+
+        self.gw.request("person.names", {"ids": missing}, done)
 
     def _on_alarms(self, reply: Reply) -> None:
-        if not reply.ok:
+        if not reply.ok or not isinstance(reply.result, dict):
             return
-        self.alarms = sorted(reply.result, key=lambda a: -float(a.get("raised_at") or 0))
-        for tile in self.doors.values():
-            tile.alarm = ""
-        for a in self.alarms:
-            hit = self.doors.get(str(a.get("door_id") or ""))
-            if hit is not None and not hit.alarm:
-                hit.alarm = str(a.get("kind") or "")
+        r = reply.result
+        self.alarms = list(r.get("items") or [])  # the core's order: most severe, then newest
+        self.alarm_total = int(r.get("total") or 0)
+        self.alarm_counts = dict(r.get("counts") or {})
+        self.door_alarms = {str(k): str(v) for k, v in (r.get("doors") or {}).items()}
+        for door, tile in self.doors.items():
+            tile.alarm = self.door_alarms.get(door, "")
         self.changed()
 
     def _on_recent(self, reply: Reply) -> None:
-        if not reply.ok:
+        if not reply.ok or not isinstance(reply.result, dict):
             return
-        for e in reversed(reply.result[:40]):
+        events = list(reply.result.get("items") or [])
+        for e in reversed(events):
             self.passages.append(e)
+        self.want_names([e.get("person_id") for e in events])
         if not self.entry_times:
-            self.entry_times = [
-                float(e["at"]) for e in reply.result if e.get("type") == "access.granted"
-            ]
+            self.entry_times = [float(e["at"]) for e in events if e.get("type") == "access.granted"]
             self.hourly = hour_bins(self.entry_times, self.clock.now())
         self.changed()
 
     def _on_hourly(self, reply: Reply) -> None:
-        # The community service counts over the whole log; without it the wall counts what
-        # events.recent returned (the last thousand passages).
+        # The community service counts over the whole log; without it the wall counts the
+        # passages it has seen (the last 40 at opening, then the live ones).
         if reply.ok and isinstance(reply.result, list) and len(reply.result) == HOURS:
             self.hourly = [
                 int(v if not isinstance(v, dict) else v.get("entries", 0)) for v in reply.result
@@ -154,8 +178,12 @@ class OfficerVM(Observable):
     def _on_list(self, key: str, reply: Reply) -> None:
         if reply.unavailable:
             self.lists[key] = None
-        elif reply.ok and isinstance(reply.result, list):
+        elif reply.ok and isinstance(reply.result, dict):  # a page: {items, total, ...}
+            self.lists[key] = [describe_row(r) for r in reply.result.get("items") or []]
+            self.list_totals[key] = int(reply.result.get("total") or 0)
+        elif reply.ok and isinstance(reply.result, list):  # strangers.repeat: at most 200
             self.lists[key] = [describe_row(r) for r in reply.result]
+            self.list_totals[key] = len(reply.result)
         self.changed()
 
     # -- live ------------------------------------------------------------------------------
@@ -179,14 +207,13 @@ class OfficerVM(Observable):
         type_ = str(e.get("type") or "")
         if type_ in PASSAGE_TYPES:
             self.passages.append(e)
+            self.want_names([e.get("person_id")])
             if type_ == "access.granted":
                 self.entry_times.append(float(e.get("at") or self.clock.now()))
                 self.hourly = hour_bins(self.entry_times[-5000:], self.clock.now())
             self.changed()
         elif type_.startswith("alarm."):
             self.refresh_alarms()
-        elif type_.startswith("person."):
-            self.gw.request("person.list", {"all": True}, self._on_people)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -261,6 +288,14 @@ class OfficerVM(Observable):
         kind = self.t(f"alarm.{a.get('kind', '')}")
         label = "" if kind.startswith("alarm.") or self.t.lang != "zh" else f"{kind}  "
         return f"{at}  [{severity}]  {label}{a.get('message', '')}"
+
+    def alarm_summary(self) -> str:
+        """ " · 强行开门 2, 独居老人未出现 5" when open alarms are of several kinds."""
+        if len(self.alarm_counts) < 2:
+            return ""
+        top = sorted(self.alarm_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
+        named = [(self.t(f"alarm.{k}"), n) for k, n in top]
+        return " · " + ", ".join(f"{k[6:] if k.startswith('alarm.') else k} {n}" for k, n in named)
 
     @property
     def banner(self) -> str:

@@ -6,7 +6,7 @@ Each feature keeps its steps in its own module here, under its own range of numb
     1-19   foundation                     20-39  face templates and consent
     40-59  community safety and uplink    60-79  devices and security
     80-99  doors and intercom         100-119 indexes for the compound's real size
-    120-139 schedules and holidays
+    120-139 schedules and holidays     140-159 searching people, paging lists
 
 A step runs inside the same transaction as the row that records it, so a box that loses power
 during an upgrade comes back either before or after the step, never half-way.
@@ -24,6 +24,7 @@ from compound.store.migrations import (
     intercom,
     scale,
     schedules,
+    search,
 )
 from compound.store.migrations.script import Migration, run_script
 
@@ -38,6 +39,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
             *community.STEPS,
             *intercom.STEPS,
             *scale.STEPS,
+            *search.STEPS,
             *schedules.STEPS,
         ),
         key=lambda m: m.number,

@@ -46,8 +46,10 @@ def test_api_methods_notices_and_live_alerts(
         },
     )
     assert r["layer"] == "watch"
-    assert ui.request("tenant.list")[0]["id_number"] == "110***********1234"
-    assert ui.request("visit.due", {"within_days": 100})[0]["person_id"] == r["id"]
+    tenants = ui.request("tenant.list")
+    assert tenants["total"] == 1 and tenants["items"][0]["id_number"] == "110***********1234"
+    due = ui.request("visit.due", {"within_days": 100, "size": 10})
+    assert due["items"][0]["person_id"] == r["id"] and due["size"] == 10
     with pytest.raises(ApiError, match="unknown tenant layer"):
         ui.request("tenant.set_layer", {"person": r["id"], "layer": "bogus"})
     assert len(ui.request("stats.hourly", {"hours": 24})) == 24

@@ -1,0 +1,144 @@
+"""Paged lists of the core's own records, for the officer wall and the command line.
+
+``alarm.page`` and ``events.page`` are the bounded forms of the core's ``alarm.list`` and
+``events.recent``: every read runs on the store's reader connection (``Store.read``), outside
+the lock the door decisions take, and every reply is one page.
+
+- ``alarm.page`` {open (default true), kind, page, size} → {items, total, page, size, counts,
+  doors}: alarms by severity (critical first), then newest first; ``counts`` is how many of
+  each kind match ``open`` (before the ``kind`` filter), for the wall's summary; ``doors`` the
+  kind each door with an open alarm shows on its tile.
+- ``events.page`` {types, door, person, before, size} → {items, size, next_before}: events
+  newest first, at most ``size`` (200); ``next_before`` asks for the page after (older). The log
+  has millions of rows, so no total is counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from compound.domain.model import InvalidInput
+from compound.domain.paging import flag, page_of
+from compound.protocol.topics import valid_segment
+from compound.services.extension import Offers
+from compound.store.alarms import _alarm
+from compound.store.log import _event
+from compound.store.migrations.search import SEVERITY_RANK
+
+if TYPE_CHECKING:
+    from compound.services.core import Core
+
+MAX_TYPES = 20
+
+
+class ListsApi:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def offers(self) -> Offers:
+        return Offers(api={"alarm.page": self.alarm_page, "events.page": self.events_page})
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def alarm_page(self, p: dict[str, Any]) -> dict[str, Any]:
+        page = page_of(p)
+        open_only = flag(p, "open", True)
+        where, args = [], []
+        if open_only:
+            where.append("acknowledged_at IS NULL")
+        counted = " WHERE " + " AND ".join(where) if where else ""
+        if p.get("kind"):
+            kind = str(p["kind"])
+            if not valid_segment(kind):
+                raise InvalidInput(f"unknown alarm kind {kind!r}")
+            where.append("kind = ?")
+            args.append(kind)
+        cond = " WHERE " + " AND ".join(where) if where else ""
+        read = self.core.store.read
+        counts = {
+            r["kind"]: r["n"]
+            for r in read(f"SELECT kind, COUNT(*) AS n FROM alarms{counted} GROUP BY kind")  # noqa: S608
+        }
+        total = read(f"SELECT COUNT(*) AS n FROM alarms{cond}", tuple(args))[0]["n"]  # noqa: S608
+        # The open ones in queue order straight from their index, without sorting them all.
+        table = "alarms INDEXED BY alarms_open_rank" if open_only else "alarms"
+        rows = read(
+            f"SELECT * FROM {table}{cond} ORDER BY {SEVERITY_RANK}, raised_at DESC"  # noqa: S608
+            " LIMIT ? OFFSET ?",
+            (*args, page.size, page.offset),
+        )
+        # For the wall's door tiles: each door with an open alarm, and the kind that shows
+        # on its tile (forced before held open before the rest, then the newest); one row a
+        # door at most, whatever page is read.
+        doors = {
+            r["door_id"]: r["kind"]
+            for r in read(
+                "SELECT door_id, kind, MAX((CASE WHEN kind IN ('forced_open', 'forced') THEN 2"
+                " WHEN kind = 'held_open' THEN 1 ELSE 0 END) * 1e10 + raised_at) AS k"
+                " FROM alarms WHERE acknowledged_at IS NULL AND door_id IS NOT NULL"
+                " GROUP BY door_id"
+            )
+        }
+        return page.reply([asdict(_alarm(r)) for r in rows], total, counts=counts, doors=doors)
+
+    def events_page(self, p: dict[str, Any]) -> dict[str, Any]:
+        size = page_of(p).size
+        where, args = ["1=1"], list[Any]()
+        before = _number(p["before"], "before") if p.get("before") is not None else None
+        if p.get("door") is not None:
+            where.append("door_id = ?")
+            args.append(str(p["door"]))
+        if p.get("person") is not None:
+            where.append("person_id = ?")
+            args.append(_number(p["person"], "person"))
+        types = p.get("types") or []
+        if not isinstance(types, list) or len(types) > MAX_TYPES:
+            raise InvalidInput(f"types must be a list of at most {MAX_TYPES} event types")
+        read = self.core.store.read
+        if types and p.get("door") is None and p.get("person") is None:
+            if before is not None:
+                # The + keeps the planner on the type's index, entered at the time of the
+                # event the page goes back from (time grows with seq in the log).
+                where.append("+seq < ? AND at <= (SELECT at FROM events WHERE seq = ?)")
+                args += [before, before]
+            cond = " AND ".join(where)
+            # Each type newest first from its own index (type, at): a page of rare alarms
+            # as fast as a page of passages, and never a sort of the whole log.
+            rows = [
+                r
+                for t in dict.fromkeys(str(t) for t in types)
+                for r in read(
+                    f"SELECT * FROM events WHERE {cond} AND type = ?"  # noqa: S608
+                    " ORDER BY at DESC, seq DESC LIMIT ?",
+                    (*args, t, size),
+                )
+            ]
+        else:
+            # By seq from the log itself, or from the door's or the person's index.
+            if before is not None:
+                where.append("seq < ?")
+                args.append(before)
+            if types:
+                where.append(f"+type IN ({','.join('?' * len(types))})")
+                args.extend(str(t) for t in types)
+            rows = read(
+                f"SELECT * FROM events WHERE {' AND '.join(where)}"  # noqa: S608
+                " ORDER BY seq DESC LIMIT ?",
+                (*args, size),
+            )
+        rows = sorted(rows, key=lambda r: -int(r["seq"]))[:size]
+        items = [_event(r).as_dict() for r in rows]
+        more = len(items) == size
+        return {"items": items, "size": size, "next_before": items[-1]["seq"] if more else None}
+
+
+def _number(value: Any, key: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{key} must be a number") from None
