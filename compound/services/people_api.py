@@ -9,7 +9,7 @@ from compound.domain.model import InvalidInput, Person, UnitAddress, mask_id_num
 from compound.domain.paging import flag, page_of
 from compound.domain.search import initials, terms
 from compound.services.extension import Offers
-from compound.store.people_search import MAX_IDS, find_people, names_of
+from compound.store.people_search import MAX_IDS, find_people, find_units, names_of
 
 if TYPE_CHECKING:
     from compound.services.core import Core
@@ -68,6 +68,16 @@ def people_page(store: Store, p: dict[str, Any]) -> dict[str, Any]:
     return page.reply([person_dict(x) for x in people], total)
 
 
+def unit_page(store: Store, p: dict[str, Any]) -> dict[str, Any]:
+    """One page of units in address order: {q (the start of an address), page, size}."""
+    t = terms(p.get("q"))
+    if t is not None and t.unit_start is None:
+        raise InvalidInput("q for units is the start of an address: 3, 3-2 or 3-2-15")
+    page = page_of(p)
+    units, total = find_units(store, t.unit_start if t else None, page)
+    return page.reply(units, total)
+
+
 def _int(params: dict[str, Any], key: str) -> int:
     try:
         return int(params[key])
@@ -88,9 +98,7 @@ class PeopleApi:
         return Offers(
             api={
                 "unit.add": lambda p: s.add_unit(str(p.get("unit", ""))),
-                "unit.list": lambda p: s.query(
-                    "SELECT * FROM units ORDER BY building, entrance, room"
-                ),
+                "unit.list": lambda p: unit_page(s, p),
                 "person.add": self.person_add,
                 "person.list": self.person_list,
                 "person.names": self.person_names,

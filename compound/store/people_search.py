@@ -113,6 +113,20 @@ def find_people(
     return [_person(r) for r in rows], total
 
 
+def find_units(store: Store, start: str | None, page: Page) -> tuple[list[dict[str, Any]], int]:
+    """One page of the units whose address starts with ``start`` (all when None), by building,
+    entrance and room, and how many there are."""
+    cond, args = "", list[Any]()
+    if start is not None:
+        cond, args = " WHERE address >= ? AND address < ?", [start, upper_bound(start)]
+    total = store.read(f"SELECT COUNT(*) AS n FROM units{cond}", tuple(args))[0]["n"]  # noqa: S608
+    rows = store.read(
+        f"SELECT * FROM units{cond} ORDER BY building, entrance, room LIMIT ? OFFSET ?",  # noqa: S608
+        (*args, page.size, page.offset),
+    )
+    return rows, total
+
+
 def names_of(store: Store, ids: Iterable[int]) -> dict[int, str]:
     """The names of up to ``MAX_IDS`` people (moved out too: old passages still name them)."""
     wanted = sorted(set(ids))[:MAX_IDS]

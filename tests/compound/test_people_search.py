@@ -221,3 +221,18 @@ def test_community_lists_come_in_pages(
     assert unseen["total"] == 1 and unseen["items"][0]["name"] == "张大爷"
     with pytest.raises(InvalidInput, match="within_days"):
         calls["visit.due"]({"within_days": "soon"})
+
+
+def test_units_come_in_pages_by_the_start_of_their_address(
+    store: Store, clock: ManualClock, people: dict[str, int]
+) -> None:
+    units = api(store, clock)["unit.list"]
+    everything = units({"size": 2})
+    assert everything["total"] == 4 and [u["address"] for u in everything["items"]] == [
+        "3-2-1501",
+        "3-2-1502",
+    ]
+    assert [u["address"] for u in units({"q": "3-2"})["items"]] == ["3-2-1501", "3-2-1502"]
+    assert units({"q": "12"})["total"] == 1
+    with pytest.raises(InvalidInput, match="start of an address"):
+        units({"q": "王"})
