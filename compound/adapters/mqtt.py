@@ -23,6 +23,7 @@ and is re-exported here for the callers that import it from this module.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import socket
@@ -103,6 +104,8 @@ class Bus:
         self.topics = topics
         self.client_id = client_id
         self._handlers: list[tuple[str, Handler, int]] = []
+        # Handlers per topic, matched once: a flood of one topic costs a lookup per message.
+        self._routes: dict[str, list[tuple[str, Handler]]] = {}
         self._connected = threading.Event()
         self._replies = Replies()
         self._lock = threading.Lock()
@@ -185,10 +188,8 @@ class Bus:
             info = self._client.publish(
                 self.topics.availability(self.client_id), b"offline", qos=1, retain=True
             )
-            try:
+            with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(1.0)
-            except (RuntimeError, ValueError):
-                pass
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()
@@ -239,6 +240,7 @@ class Bus:
         subscription (a message published right after this call is not missed)."""
         with self._lock:
             self._handlers.append((topic_filter, handler, qos))
+            self._routes = {}
         if self._connected.is_set():
             _, mid = self._client.subscribe(topic_filter, qos=qos)
             if mid is not None and threading.get_ident() != self._net_thread:
@@ -248,6 +250,7 @@ class Bus:
         """Drop every handler added for exactly this filter and tell the broker."""
         with self._lock:
             self._handlers = [h for h in self._handlers if h[0] != topic_filter]
+            self._routes = {}
         if self._connected.is_set():
             self._client.unsubscribe(topic_filter)
 
@@ -380,12 +383,18 @@ class Bus:
         if m.topic.startswith(self._reply_prefix):
             self._replies.deliver(msg)
             return
+        for topic_filter, handler in self._route(m.topic):
+            try:
+                handler(msg)
+            except Exception:
+                # A handler bug must not take the network thread down with it.
+                log.exception("handler for %s failed on %s", topic_filter, m.topic)
+
+    def _route(self, topic: str) -> list[tuple[str, Handler]]:
         with self._lock:
-            handlers = list(self._handlers)
-        for topic_filter, handler, _ in handlers:
-            if topic_matches(topic_filter, m.topic):
-                try:
-                    handler(msg)
-                except Exception:
-                    # A handler bug must not take the network thread down with it.
-                    log.exception("handler for %s failed on %s", topic_filter, m.topic)
+            found = self._routes.get(topic)
+            if found is None:
+                found = [(f, h) for f, h, _ in self._handlers if topic_matches(f, topic)]
+                self._routes = {} if len(self._routes) >= 4096 else self._routes  # stay small
+                self._routes[topic] = found
+            return found

@@ -51,20 +51,26 @@ class DoorIntake(Generic[T]):
     _size: int = 0
     shed: dict[str, int] = field(default_factory=dict)  # requests dropped, per door
 
-    def put(self, door: str, item: T, now: float) -> str | None:
-        """Queue ``item``; or say why it was shed ("rate", "queue", "full")."""
+    def admit(self, door: str, now: float) -> bool:
+        """Whether a request from ``door`` is within its rate; asked before anything is done with
+        the request, so a flood costs a lookup per message. A refusal is counted as shed."""
         r = self.rules
         bucket = self._buckets.get(door)
         if bucket is None:
             if len(self._buckets) > 4 * r.total:
                 self._forget_idle(now)
             bucket = self._buckets[door] = _Bucket(float(r.burst), now)
+        if bucket.take(now, r.rate_per_s, r.burst):
+            return True
+        self.shed[door] = self.shed.get(door, 0) + 1
+        return False
+
+    def put(self, door: str, item: T) -> str | None:
+        """Queue an admitted request; or say why it was shed ("queue", "full")."""
         why = None
-        if not bucket.take(now, r.rate_per_s, r.burst):
-            why = "rate"
-        elif len(self._queues.get(door, ())) >= r.queue:
+        if len(self._queues.get(door, ())) >= self.rules.queue:
             why = "queue"
-        elif self._size >= r.total:
+        elif self._size >= self.rules.total:
             why = "full"
         if why is not None:
             self.shed[door] = self.shed.get(door, 0) + 1

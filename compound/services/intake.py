@@ -52,20 +52,31 @@ class DecisionWorker:
         if self._thread is not None:
             self._thread.join(10)
 
-    def put(self, req: AccessRequest) -> str | None:
-        """Queue a request for a decision; or say why it was shed."""
+    def admit(self, door: str) -> bool:
+        """Whether a request from ``door`` is within its rate (asked before it is decoded)."""
         now = self._monotonic()
         with self._cond:
-            why = self._intake.put(req.door_id, req, now)
+            if self._intake.admit(door, now):
+                return True
+            self._flooding(door, now)
+            return False
+
+    def put(self, req: AccessRequest) -> str | None:
+        """Queue an admitted request for a decision; or say why it was shed."""
+        with self._cond:
+            why = self._intake.put(req.door_id, req)
             if why is None:
                 self._cond.notify()
             else:
-                last = self._flood_alarmed.get(req.door_id, -FLOOD_ALARM_EVERY_S)
-                if now - last >= FLOOD_ALARM_EVERY_S:
-                    self._flood_alarmed[req.door_id] = now
-                    self._reports[req.door_id] = self._intake.shed[req.door_id]
-                    self._cond.notify()
+                self._flooding(req.door_id, self._monotonic())
             return why
+
+    def _flooding(self, door: str, now: float) -> None:
+        last = self._flood_alarmed.get(door, -FLOOD_ALARM_EVERY_S)
+        if now - last >= FLOOD_ALARM_EVERY_S:
+            self._flood_alarmed[door] = now
+            self._reports[door] = self._intake.shed[door]
+            self._cond.notify()
 
     @property
     def shed(self) -> dict[str, int]:
