@@ -100,12 +100,15 @@ class Community:
         }
 
     def watched(self) -> list[alerts.Watched]:
-        # One index probe per elderly resident (events_passage_person), not a scan of the log.
+        # One index probe per elderly resident, not a scan of the log. The indexes are named:
+        # on a real compound's statistics SQLite chose the index of all living people and the
+        # (type, at) index, which took 1.6 s instead of 3 ms.
         rows = self.store.read(
             "SELECT p.id, p.name, p.created_at, u.address,"
-            " (SELECT MAX(e.at) FROM events e WHERE e.person_id = p.id"
-            "   AND e.type = 'access.granted') AS last_seen"
-            " FROM people p JOIN households h ON h.id = p.household_id"
+            " (SELECT MAX(e.at) FROM events e INDEXED BY events_passage_person"
+            "   WHERE e.person_id = p.id AND e.type = 'access.granted') AS last_seen"
+            " FROM people p INDEXED BY people_living_alone"
+            " JOIN households h ON h.id = p.household_id"
             " JOIN units u ON u.id = h.unit_id"
             " WHERE p.lives_alone = 1 AND p.moved_out_at IS NULL ORDER BY p.id"
         )
@@ -134,12 +137,14 @@ class Community:
     def unit_entrants(self) -> list[alerts.UnitEntrants]:
         since = self.store.clock.now() - self.cfg.group_rental_days * 86400
         # The week's distinct entrants come from the index alone (events_type_at_person); only
-        # their units are then looked at, each by index.
+        # their units are then looked at, each by index (named: left to itself SQLite counted
+        # each unit's residents through the index of all living people, 71 s at 25,000).
         rows = self.store.read(
             "WITH entrants AS (SELECT DISTINCT person_id FROM events"
             "   WHERE type = 'access.granted' AND at > ? AND person_id IS NOT NULL)"
             " SELECT u.address, u.registered_occupants AS reg,"
-            " (SELECT COUNT(*) FROM households h2 JOIN people p2 ON p2.household_id = h2.id"
+            " (SELECT COUNT(*) FROM households h2"
+            "   JOIN people p2 INDEXED BY people_household ON p2.household_id = h2.id"
             "   WHERE h2.unit_id = u.id AND p2.moved_out_at IS NULL"
             "   AND p2.role != 'visitor') AS residents,"
             " COUNT(*) AS n"

@@ -318,7 +318,9 @@ class Core:
             "doors": {
                 d.id: self.door_states.get(d.id, {"state": "unknown"}) for d in self.store.doors()
             },
-            "open_alarms": len(self.store.alarms(open_only=True)),
+            "open_alarms": self.store.read(
+                "SELECT COUNT(*) AS n FROM alarms WHERE acknowledged_at IS NULL"
+            )[0]["n"],
             "counters": dict(self.counters),
         }
 
@@ -343,7 +345,7 @@ class Core:
             door_id=params.get("door"),
             person_id=params.get("person"),
             types=params.get("types"),
-            limit=min(int(params.get("limit", 100)), 1000),
+            limit=max(1, min(int(params.get("limit", 100)), 1000)),
             newest_first=bool(params.get("newest_first", False)),
         )
         return [e.as_dict() for e in evs]

@@ -110,6 +110,11 @@ def full_scans(sql: str, plan: list[str]) -> list[str]:
     out = []
     for step in plan:
         words = step.split()
+        if words[0] == "SEARCH" and (
+            # Searches that read (nearly) everything: every living person, every passage.
+            "people_moved_out" in step or step.endswith("(type=?)")
+        ):
+            out.append(step)
         if words[0] != "SCAN" or "people_living_alone" in step:
             continue
         if alias.get(words[1], words[1]) in HOT_TABLES:
@@ -117,6 +122,33 @@ def full_scans(sql: str, plan: list[str]) -> list[str]:
     return out
 
 
+# What ANALYZE reports on the Xi'an sample (compound sample --size xian --days 1): with these,
+# SQLite plans as it would on a real compound, not as on a database of three rows.
+XIAN_STATS = [
+    ("credentials", "credentials_live_lookup", "24059 12030 1"),
+    ("credentials", "credentials_lookup", "24170 12085 1"),
+    ("credentials", "credentials_person", "24170 2"),
+    ("events", "events_door", "112943 720 1"),
+    ("events", "events_passage_person", "48868 3 1"),
+    ("events", "events_person", "112943 5 1"),
+    ("events", "events_type_at_person", "112943 12550 3 1"),
+    ("households", "households_unit", "5507 1"),
+    ("people", "people_household", "24762 5"),
+    ("people", "people_living_alone", "339 1"),
+    ("people", "people_moved_out", "24762 24762"),
+    ("people", "people_role", "24762 8254 8254"),
+]
+
+
+def real_size_statistics(store: Store) -> None:
+    c = store.conn
+    c.execute("ANALYZE")
+    c.execute("DELETE FROM sqlite_stat1")
+    c.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", XIAN_STATS)
+    c.execute("ANALYZE sqlite_schema")  # reload the statistics
+
+
+@pytest.mark.parametrize("statistics", ["none", "xian"])
 @pytest.mark.parametrize(
     "hot",
     [
@@ -126,11 +158,13 @@ def full_scans(sql: str, plan: list[str]) -> list[str]:
         "entrants this week",
     ],
 )
-def test_hot_queries_read_indexes_not_tables(tmp_path: Path, hot: str) -> None:
+def test_hot_queries_read_indexes_not_tables(tmp_path: Path, hot: str, statistics: str) -> None:
     store = Store(tmp_path / "c.db", ManualClock(), tmp_path / "keys")
     try:
         pid = seed(store)
         store.set_pin(pid, "258369")
+        if statistics == "xian":
+            real_size_statistics(store)
         community = Community(store, AlertsConfig())
         run = {
             "facts for a card": lambda: store.facts("b3-e2", "card", "10001"),
