@@ -12,6 +12,7 @@ the thread that hears the doors.
 from __future__ import annotations
 
 import logging
+import queue
 import sys
 import threading
 from collections import Counter
@@ -231,3 +232,36 @@ def read_reply(method: str, payload: bytes) -> Any:
     if not reply.ok:
         raise ApiError(reply.error or "refused")
     return reply.result
+
+
+class ApiWorker:
+    """Runs API requests on a thread of its own, off the network thread.
+
+    An API method may take a while on a large compound (a report, a search); on the network
+    thread it would hold up every message behind it, door requests included. Requests wait in
+    a bounded queue; beyond it they are dropped and counted (the asker times out and may ask
+    again), so a client that floods the API cannot grow the core's memory either.
+    """
+
+    def __init__(self, name: str, counters: Counter[str] | None = None, size: int = 200) -> None:
+        self._queue: queue.Queue[tuple[Handler, Message]] = queue.Queue(maxsize=size)
+        self._counters = counters if counters is not None else Counter()
+        self._thread = threading.Thread(target=self._run, name=f"api-{name}", daemon=True)
+        self._thread.start()
+
+    def wrap(self, handler: Handler) -> Handler:
+        def queued(msg: Message) -> None:
+            try:
+                self._queue.put_nowait((handler, msg))
+            except queue.Full:
+                self._counters["api.shed"] += 1
+
+        return queued
+
+    def _run(self) -> None:
+        while True:
+            handler, msg = self._queue.get()
+            try:
+                handler(msg)
+            except Exception:
+                log.exception("api request on %s failed", msg.topic)

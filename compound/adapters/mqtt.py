@@ -15,10 +15,9 @@ user write under its own name only, so the server knows who asks) for its answer
 name, whatever client id it picks; without a user (the demo's broker), its client id stands
 for the user: ``api/<client id>/<method>``, ``reply/<client id>/<method>``.
 
-No message may stop the network thread: every callback catches, logs and drops whatever goes
-wrong with one message, and JSON is read only within size and nesting bounds. What does not need
-paho (settings, errors, request/response, topic matching) lives in ``bus_types`` and ``ports``
-and is re-exported here for the callers that import it from this module.
+No message may stop the network thread: every callback catches, logs and drops what goes wrong
+with one message; JSON is read within size and nesting bounds; API methods run on a worker.
+What does not need paho lives in ``bus_types`` and ``ports``, re-exported here.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from compound.adapters.bus_types import (
+    ApiWorker,
     BusConfig,
     Replies,
     api_handler,
@@ -106,6 +106,7 @@ class Bus:
         self._handlers: list[tuple[str, Handler, int]] = []
         # Handlers per topic, matched once: a flood of one topic costs a lookup per message.
         self._routes: dict[str, list[tuple[str, Handler]]] = {}
+        self._api_worker: ApiWorker | None = None  # API methods run off the network thread
         self._connected = threading.Event()
         self._replies = Replies()
         self._lock = threading.Lock()
@@ -298,21 +299,20 @@ class Bus:
         (``bus_types.api_handler``). Exceptions of the ``refusals`` types become error replies
         with their message; anything else is logged and answered as an internal error.
         ``max_payload`` raises the size limit for methods that take photos."""
-        on_request = api_handler(
-            methods, refusals, max_payload, self.publish, self.topics, counters
+        # The worker thread lives as long as the process (a restarted bus keeps its handlers).
+        worker = self._api_worker = self._api_worker or ApiWorker(self.client_id, counters)
+        on_request = worker.wrap(
+            api_handler(methods, refusals, max_payload, self.publish, self.topics, counters)
         )
-        # One subscription per method: several services (core, face service) answer on the
-        # same bus, each only for its own methods.
+        # One subscription per method: services sharing a bus each answer their own methods.
         for method in methods:
             self.subscribe(self.topics.api("+", method), on_request)
 
     # -- paho callbacks (network thread) ---------------------------------------------------
 
     def _on_socket_open(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:
-        try:
+        with contextlib.suppress(OSError, AttributeError):  # TLS-wrapped or non-TCP sockets
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except (OSError, AttributeError):  # TLS-wrapped or non-TCP sockets
-            pass
 
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, properties: Any = None
