@@ -11,6 +11,7 @@ the thread that hears the doors.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import sys
@@ -18,7 +19,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec
 
 from compound.ports import ACTOR, ApiError, ApiMethod, BusError, Handler, Message
 from compound.protocol.messages import (
@@ -265,3 +266,20 @@ class ApiWorker:
                 handler(msg)
             except Exception:
                 log.exception("api request on %s failed", msg.topic)
+
+
+_P = ParamSpec("_P")
+
+
+def guarded(callback: Callable[_P, None]) -> Callable[_P, None]:
+    """Run a network-thread callback so that nothing it raises reaches the client library: an
+    exception there ends the network thread, and the process would stay up but deaf."""
+
+    @functools.wraps(callback)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> None:
+        try:
+            callback(*args, **kwargs)
+        except Exception:
+            log.exception("bus callback %s failed and was skipped", callback.__name__)
+
+    return run

@@ -23,7 +23,6 @@ What does not need paho lives in ``bus_types`` and ``ports``, re-exported here.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import socket
 import ssl
@@ -31,7 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, ParamSpec
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -43,6 +42,7 @@ from compound.adapters.bus_types import (
     Replies,
     api_handler,
     eprint,
+    guarded,
     read_reply,
     request_body,
     topic_matches,
@@ -65,22 +65,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_P = ParamSpec("_P")
-
-
-def _guarded(callback: Callable[_P, None]) -> Callable[_P, None]:
-    """Run a paho callback so that nothing it raises reaches paho: an exception there ends the
-    network thread, and the process would stay up but deaf, with no reconnect."""
-
-    @functools.wraps(callback)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> None:
-        try:
-            callback(*args, **kwargs)
-        except Exception:
-            log.exception("bus callback %s failed and was skipped", callback.__name__)
-
-    return run
 
 
 class Delivery:
@@ -133,11 +117,11 @@ class Bus:
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)
         self._client.max_inflight_messages_set(100)
         self._client.will_set(topics.availability(client_id), b"offline", qos=1, retain=True)
-        self._client.on_socket_open = _guarded(self._on_socket_open)
-        self._client.on_connect = _guarded(self._on_connect)
-        self._client.on_disconnect = _guarded(self._on_disconnect)
-        self._client.on_message = _guarded(self._on_message)
-        self._client.on_subscribe = _guarded(self._on_subscribe)
+        self._client.on_socket_open = guarded(self._on_socket_open)
+        self._client.on_connect = guarded(self._on_connect)
+        self._client.on_disconnect = guarded(self._on_disconnect)
+        self._client.on_message = guarded(self._on_message)
+        self._client.on_subscribe = guarded(self._on_subscribe)
         self._sub_lock = threading.Lock()
         self._suback: dict[int, threading.Event] = {}
         self._acked: set[int] = set()
@@ -198,6 +182,12 @@ class Bus:
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
+
+    @property
+    def network_alive(self) -> bool:
+        """Whether the network thread runs (while it does, it reconnects by itself)."""
+        thread = getattr(self._client, "_thread", None)
+        return thread is not None and thread.is_alive()
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+from collections.abc import Callable
 
 
 class Notifier:
@@ -38,3 +40,20 @@ class Notifier:
 
     def stopping(self) -> None:
         self._send("STOPPING=1")
+
+    def watch(
+        self,
+        health: Callable[[], str | None],
+        stop: threading.Event,
+        say: Callable[[str], None],
+    ) -> None:
+        """Until ``stop``: tell systemd the service is alive only while ``health()`` finds
+        nothing wrong, and say once what went wrong (and when it is right again)."""
+        problem: str | None = None
+        while not stop.wait(self.interval):
+            now = health()
+            if now is None:
+                self.watchdog()
+            if now != problem:
+                say(f"unhealthy: {now}; the watchdog is not fed" if now else "healthy again")
+                problem = now

@@ -260,9 +260,7 @@ def cmd_core(ctx: Context) -> int:
     )
     notifier = Notifier()
     notifier.ready()
-    stop = stop_on_signal()
-    while not stop.wait(notifier.interval):
-        notifier.watchdog()
+    notifier.watch(core.health, stop_on_signal(), lambda text: eprint(f"core {text}"))
     core.stop()
     bus.stop()
     return 0

@@ -47,6 +47,8 @@ from compound.store.db import Store
 
 log = logging.getLogger(__name__)
 
+STUCK_S = 20.0  # door requests waiting this long with no decision: the core is not healthy
+
 
 class Core:
     def __init__(
@@ -113,6 +115,22 @@ class Core:
         self.bus.on_connect_hooks.append(self.publish_lockdown)
         if self.bus.connected:
             self.publish_lockdown()
+
+    def health(self) -> str | None:
+        """What keeps the core from deciding at the doors now, or None. The systemd watchdog is
+        fed only while this is None, so a core that is up but deaf or stuck gets restarted."""
+        if not getattr(self.bus, "network_alive", True):
+            return "the bus's network thread has stopped"
+        if not self.decisions.alive:
+            return "the decision thread has stopped"
+        stuck = self.decisions.stuck_for()
+        if stuck > STUCK_S:
+            return f"door requests waiting with no decision for {stuck:.0f} s"
+        try:
+            self.store.read("SELECT 1 FROM settings LIMIT 1")
+        except Exception as e:  # any failure to read the database is a failure of health
+            return f"the database cannot be read: {e}"
+        return None
 
     def publish_lockdown(self) -> None:
         on = self.store.lockdown()

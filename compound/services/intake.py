@@ -39,6 +39,7 @@ class DecisionWorker:
         self._reports: dict[str, int] = {}  # flood alarms due: door -> requests shed so far
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._progress = monotonic()  # when a decision last finished, or the queue was empty
 
     def start(self) -> None:
         self._stopping = False
@@ -79,6 +80,17 @@ class DecisionWorker:
             self._cond.notify()
 
     @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stuck_for(self) -> float:
+        """How long requests have waited with no decision finishing (0 when none wait)."""
+        with self._cond:
+            if not len(self._intake):
+                return 0.0
+            return self._monotonic() - self._progress
+
+    @property
     def shed(self) -> dict[str, int]:
         with self._cond:
             return dict(self._intake.shed)
@@ -103,3 +115,4 @@ class DecisionWorker:
                 except Exception:
                     # One request's failure (a full disk, a bug) must not stop the doors.
                     log.exception("deciding request %s at %s failed", taken[1].id, taken[0])
+            self._progress = self._monotonic()

@@ -276,3 +276,16 @@ def test_a_request_delivered_twice_is_carried_out_once(
     client.publish(topics.api("dup-client", "person.add"), {**body, "params": {}, "corr": "fence"})
     assert json.loads(replies.get().payload)["corr"] == "fence"
     assert len(core.store.people()) == before + 1
+
+
+def test_health_names_what_keeps_the_core_from_deciding(running: tuple[Core, Bus]) -> None:
+    """The watchdog is fed from this: a core whose decision thread or network thread has
+    stopped is not healthy, whatever its process looks like."""
+    core, _ = running
+    assert core.health() is None
+    core.decisions.stop()
+    assert core.health() == "the decision thread has stopped"
+    core.decisions.start()
+    assert core.health() is None
+    core.bus.stop()
+    assert core.health() == "the bus's network thread has stopped"
