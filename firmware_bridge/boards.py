@@ -14,6 +14,8 @@ from compound.config import BoardWiring, BridgeConfig, DoorWiring
 from firmware_bridge.door_state import DoorMachine
 from firmware_bridge.modbus_board import BoardDown, RelayBoard
 
+Ack = Callable[[bool, str], None]
+
 
 class CoilDriver(Protocol):
     """What drives a door's relay: a Modbus board, or an entrance MCU's own relay."""
@@ -38,7 +40,7 @@ class CoilJob:
     door: Door
     on: bool
     events: list[tuple[str, dict[str, Any]]]
-    ack: Callable[[], None] | None = None
+    ack: Ack | None = None  # the answer to the command that asked for it: (ok, reason)
 
 
 @dataclass

@@ -23,9 +23,14 @@ Doors fail safe when the bridge starts and stops:
   locked on first contact with its board. Only a board that loses power itself drops its coils:
   the strike then locks (fail-secure), the maglock releases (fail-safe).
 
+Every command is answered on ``door/<door>/ack``: ``ok: true`` once carried out, otherwise
+``ok: false`` with the reason it was refused (expired, replayed, bad signature, lockdown,
+stopping, door offline, board down...).
+
 The parts: ``boards`` (per-door and per-board records, the wiring check, each board's thread),
-``mcu`` (an entrance MCU's line), ``bus_side`` (what goes out on the bus) and ``discovery``
-(Home Assistant). This module ties them to the door state machines.
+``mcu`` (an entrance MCU's line), ``bus_side`` (what goes out on the bus), ``commands`` (what
+the core tells the bridge) and ``discovery`` (Home Assistant). This module ties them to the
+door state machines.
 """
 
 from __future__ import annotations
@@ -39,13 +44,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from compound.adapters.mqtt import Bus, Message
+from compound.adapters.mqtt import Bus
 from compound.config import BoardWiring, BridgeConfig
 from compound.domain.clock import Clock
-from compound.protocol.messages import DoorEvent, MessageError, decode_object
-from firmware_bridge.boards import Board, CoilJob, Door, board_loop, check_wiring
+from compound.protocol.messages import DoorEvent
+from firmware_bridge.boards import Ack, Board, CoilJob, Door, board_loop, check_wiring
 from firmware_bridge.bus_side import Publisher
-from firmware_bridge.command_guard import CommandGuard, KeyFor, Refused
+from firmware_bridge.command_guard import CommandGuard, KeyFor
+from firmware_bridge.commands import CoreCommands
 from firmware_bridge.door_state import DoorMachine, DoorSetup, Outputs
 from firmware_bridge.mcu import Mcu
 from firmware_bridge.modbus_board import BoardDown, RelayBoard
@@ -62,6 +68,7 @@ class Bridge:
         key_for: KeyFor,
         on_event: Callable[[DoorEvent], None] | None = None,
     ) -> None:
+        """``key_for`` gives the command key of one of ``config``'s doors."""
         self.config = config
         self.bus = bus
         self.topics = bus.topics
@@ -94,9 +101,11 @@ class Bridge:
             self.doors[dw.id] = door
         self.guard = CommandGuard(key_for, set(self.doors), clock)
         self._fire: dict[str, bool] = {}
-        self.lockdown = False
         # Set by stop(): from then on nothing is released, only locked, and inputs are not read.
         self._stopping = threading.Event()
+        self.commands = CoreCommands(
+            self.guard, self.doors, self.publisher, self.lock, self._stopping, self._apply
+        )
         self._stop = threading.Event()  # then the loops end
         self._threads: list[threading.Thread] = []
         # A device thread died of an unexpected error: ``compound bridge`` then stops (locking
@@ -107,9 +116,9 @@ class Bridge:
 
     def start(self) -> None:
         """Subscribe and start the device loops; the bus may be started before or after."""
-        self.bus.subscribe(self.topics.all("door/+/cmd"), self.on_command)
+        self.bus.subscribe(self.topics.all("door/+/cmd"), self.commands.on_command)
         # Retained: a bridge started during a lockdown learns it on subscribing.
-        self.bus.subscribe(self.topics.site_lockdown, self.on_lockdown)
+        self.bus.subscribe(self.topics.site_lockdown, self.commands.on_lockdown)
         self.bus.on_connect_hooks.append(self.publish_all)
         self.bus.serve({"bridge.status": lambda p: self.status()})
         for name, board in self.boards.items():
@@ -182,50 +191,9 @@ class Bridge:
         t.start()
         return t
 
-    # -- commands from the core ------------------------------------------------------------
-
-    def on_command(self, msg: Message) -> None:
-        parts = self.topics.split(msg.topic)
-        topic_door = parts[1] if len(parts) == 3 else ""
-        try:
-            cmd = self.guard.check(topic_door, msg.payload, msg.retain)
-        except Refused as e:
-            log.warning("door command on %s refused: %s", msg.topic, e)
-            return
-        door = self.doors[cmd.door_id]
-        with self.lock:
-            m = door.machine
-            if cmd.action == "unlock":
-                stopping = self._stopping.is_set()
-                if stopping or not m.online or m.lockdown:
-                    why = "stopping" if stopping else "offline" if not m.online else "lockdown"
-                    self.counters["command.refused_" + why] += 1
-                    return
-                out = m.unlock(cmd.duration_s, cmd.reason)
-            else:
-                out = m.lock(cmd.reason)
-            self._apply(door, out, ack=partial(self.publisher.ack, door, cmd.id))
-
-    def on_lockdown(self, msg: Message) -> None:
-        """The core's retained site state: ``{"on": true|false, "at": ...}``."""
-        if not msg.payload:
-            return  # the retained state was cleared; keep what we know
-        try:
-            on = decode_object(msg.payload).get("on")
-        except MessageError:
-            on = None
-        if not isinstance(on, bool):
-            self.counters["lockdown.malformed"] += 1
-            log.warning("unreadable lockdown state on %s", msg.topic)
-            return
-        self.lockdown = on
-        with self.lock:
-            for door in self.doors.values():
-                self._apply(door, door.machine.set_lockdown(on))
-
     # -- applying what a state machine decided ---------------------------------------------
 
-    def _apply(self, door: Door, out: Outputs, ack: Callable[[], None] | None = None) -> None:
+    def _apply(self, door: Door, out: Outputs, ack: Ack | None = None) -> None:
         """Carry out what a state machine decided.
 
         Without a coil change, events and state go out now (and the ack, if any). With one,
@@ -235,7 +203,7 @@ class Bridge:
         """
         if out.relay is None:
             if ack is not None:
-                ack()
+                ack(True, "")
             self.publisher.outputs(door, out.events)
             return
         self.boards[door.wiring.board].jobs.put(CoilJob(door, out.relay, out.events, ack))
@@ -246,10 +214,12 @@ class Bridge:
             board.io.write_coil(job.door.wiring.relay, job.on)
             self.counters["coil_writes"] += 1
             if job.ack is not None:
-                job.ack()
+                job.ack(True, "")
         except BoardDown as e:
             self.counters["coil_write_failures"] += 1
             log.warning("%s", e)
+            if job.ack is not None:
+                job.ack(False, "board_down")
             with self.lock:
                 self._board_down(board)
             # The relay did not move: keep what was observed, drop what claims it did.
@@ -372,7 +342,7 @@ class Bridge:
             return {
                 "doors": {d: x.machine.snapshot() for d, x in self.doors.items()},
                 "boards": {n: b.up for n, b in self.boards.items()},
-                "lockdown": self.lockdown,
+                "lockdown": self.commands.lockdown,
                 "mcus": {m.wiring.name: m.alive for m in self.mcus},
                 "counters": dict(self.counters),
                 "refused": dict(self.guard.refused),

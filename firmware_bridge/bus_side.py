@@ -1,5 +1,5 @@
-"""The bridge's side of the bus: door events, retained door states, acknowledgements, board
-and MCU availability, and Home Assistant discovery."""
+"""The bridge's side of the bus: door events, retained door states, the answer to every command,
+board and MCU availability, and Home Assistant discovery."""
 
 from __future__ import annotations
 
@@ -31,14 +31,18 @@ class Publisher:
         self.lock = lock  # the bridge's: door states are read under it
         self.on_event = on_event
 
-    def ack(self, door: Door, command_id: str) -> None:
-        """The command was carried out (the board confirmed the coil): tell the core first,
-        before the door events, which the core logs to disk one by one."""
-        self.bus.publish(
-            self.topics.door_ack(door.wiring.id),
-            {"command_id": command_id, "at": self.clock.now(), "state": door.machine.state},
-        )
-        self.counters["command.done"] += 1
+    def ack(self, door: Door, command_id: str | None, ok: bool = True, reason: str = "") -> None:
+        """Every command is answered. ``ok``: it was carried out (the board confirmed the
+        coil); told first, before the door events, which the core logs to disk one by one.
+        Otherwise ``reason`` says why it was refused: ``expired``, ``replayed``, ``bad_mac``,
+        ``lockdown``, ``stopping``, ``offline``, ``board_down``...
+        (``command_id`` is None when the command could not be read)."""
+        body: dict[str, Any] = {"command_id": command_id, "ok": ok, "at": self.clock.now()}
+        if not ok:
+            body["reason"] = reason
+        body["state"] = door.machine.state
+        self.bus.publish(self.topics.door_ack(door.wiring.id), body)
+        self.counters["command.done" if ok else "command.refusal_sent"] += 1
 
     def outputs(self, door: Door, events: list[tuple[str, dict[str, Any]]]) -> None:
         for type_, data in events:

@@ -12,7 +12,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 
 from compound.domain.clock import Clock
-from compound.protocol.messages import MAX_PAYLOAD, DoorCommand, MessageError
+from compound.protocol.messages import MAX_PAYLOAD, DoorCommand, MessageError, decode_object
+from compound.protocol.topics import valid_segment
 
 KeyFor = Callable[[str], bytes]
 
@@ -25,6 +26,17 @@ class Refused(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+
+
+def command_id(payload: bytes) -> str | None:
+    """The id a refused command gives, to answer it by; None when it cannot be read."""
+    if len(payload) > MAX_PAYLOAD:
+        return None
+    try:
+        value = decode_object(payload).get("id")
+    except MessageError:
+        return None
+    return value if isinstance(value, str) and valid_segment(value) else None
 
 
 class CommandGuard:

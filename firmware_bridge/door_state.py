@@ -95,6 +95,16 @@ class DoorMachine:
             "lock_type": self.setup.lock_type,
         }
 
+    def refusal(self, action: str) -> str | None:
+        """Why a verified ``unlock`` or ``lock`` cannot be carried out now; None if it can."""
+        if not self.online:
+            return "offline"
+        if action == "unlock" and self.lockdown:
+            return "lockdown"
+        if action == "lock" and self.fire and self.setup.egress:
+            return "fire"  # the fire input holds this egress door released
+        return None
+
     # -- inputs ----------------------------------------------------------------------------
 
     def link(self, up: bool, door_open: bool = False) -> Outputs:

@@ -13,6 +13,7 @@ from compound.config import Config
 from compound.domain.clock import Clock
 from compound.services.community_api import CommunityApi
 from compound.services.core import Core
+from compound.services.door_feed import DoorFeedBus
 from compound.services.extension import Extension
 from compound.services.intercom import Intercom
 from compound.services.lists_api import ListsApi
@@ -25,6 +26,7 @@ from compound.store.db import Store
 def core_features(core: Core) -> Sequence[Extension]:
     """The core's features, in the order they start (and the reverse of the order they stop)."""
     return (
+        DoorFeedBus(core.doors, core.bus),
         PeopleApi(core),
         SecurityExtension(core),
         CommunityApi(core),

@@ -1,5 +1,10 @@
 """Door events and states as the core takes them: alarms for forced, held, tamper and fire,
-logged events for the rest, and the last state each door reported."""
+logged events for the rest, and the last state each door reported.
+
+The bridge answers every door command on ``door/<door>/ack``; a refusal (``ok: false``: expired,
+replayed, lockdown, door offline...) is logged as ``door.command_refused`` with its reason, so
+the operator who asked for the unlock sees on the event stream that the door did not open.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ import logging
 from collections import Counter
 from typing import Any
 
-from compound.adapters.mqtt import Message
+from compound.adapters.mqtt import Bus, Message
 from compound.domain.clock import Clock
-from compound.protocol.messages import DoorEvent, MessageError, decode_object
+from compound.protocol.messages import DoorEvent, MessageError, decode_object, get_str
 from compound.protocol.topics import Topics
+from compound.services.extension import Offers
 from compound.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -55,6 +61,25 @@ class DoorFeed:
         else:
             self.store.append_event(f"door.{ev.type}", door_id=ev.door_id, data=ev.data)
 
+    def on_command_answer(self, msg: Message) -> None:
+        """``door/<door>/ack`` from the bridge: a refused command is logged with its reason."""
+        parts = self.topics.split(msg.topic)
+        try:
+            body = decode_object(msg.payload)
+            ok = body.get("ok")
+            reason = get_str(body, "reason", max_len=64, optional=True)
+            command_id = get_str(body, "command_id", max_len=64, optional=True)
+        except MessageError:
+            ok = None
+        if len(parts) != 3 or not isinstance(ok, bool):
+            self.counters["door_ack.malformed"] += 1
+            return
+        if ok or self.store.door(parts[1]) is None:
+            return
+        self.counters["door_ack.refused"] += 1
+        data = {"command_id": command_id, "reason": reason or "unknown"}
+        self.store.append_event("door.command_refused", door_id=parts[1], data=data)
+
     def on_state(self, msg: Message) -> None:
         parts = self.topics.split(msg.topic)
         if len(parts) != 3:
@@ -65,3 +90,21 @@ class DoorFeed:
             self.counters["door_state.malformed"] += 1
             return
         self.states[parts[1]] = {**state, "received_at": self.clock.now()}
+
+
+class DoorFeedBus:
+    """The door feed's own traffic on the bus (see the module's docstring): the bridge's
+    answers to the commands it refused."""
+
+    def __init__(self, feed: DoorFeed, bus: Bus) -> None:
+        self.feed = feed
+        self.bus = bus
+
+    def offers(self) -> Offers:
+        return Offers()
+
+    def start(self) -> None:
+        self.bus.subscribe(self.feed.topics.all("door/+/ack"), self.feed.on_command_answer)
+
+    def stop(self) -> None:
+        self.bus.unsubscribe(self.feed.topics.all("door/+/ack"))
