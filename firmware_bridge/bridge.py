@@ -24,8 +24,8 @@ Doors fail safe when the bridge starts and stops:
   the strike then locks (fail-secure), the maglock releases (fail-safe).
 
 Every command is answered on ``door/<door>/ack``: ``ok: true`` once carried out, otherwise
-``ok: false`` with the reason it was refused (expired, replayed, bad signature, lockdown,
-stopping, door offline, board down...).
+``ok: false`` with the reason it was refused (expired, replayed, bad signature, issued before
+this bridge started, lockdown, stopping, door offline, board down...).
 
 The parts: ``boards`` (per-door and per-board records, the wiring check, each board's thread),
 ``mcu`` (an entrance MCU's line), ``bus_side`` (what goes out on the bus), ``commands`` (what
@@ -116,6 +116,9 @@ class Bridge:
 
     def start(self) -> None:
         """Subscribe and start the device loops; the bus may be started before or after."""
+        # Commands issued before this moment are refused: a command captured before a restart
+        # is not carried out again (see command_guard).
+        self.guard.started_at = self.clock.now()
         self.bus.subscribe(self.topics.all("door/+/cmd"), self.commands.on_command)
         # Retained: a bridge started during a lockdown learns it on subscribing.
         self.bus.subscribe(self.topics.site_lockdown, self.commands.on_lockdown)

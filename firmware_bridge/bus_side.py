@@ -35,7 +35,7 @@ class Publisher:
         """Every command is answered. ``ok``: it was carried out (the board confirmed the
         coil); told first, before the door events, which the core logs to disk one by one.
         Otherwise ``reason`` says why it was refused: ``expired``, ``replayed``, ``bad_mac``,
-        ``lockdown``, ``stopping``, ``offline``, ``board_down``...
+        ``issued_before_start``, ``lockdown``, ``stopping``, ``offline``, ``board_down``...
         (``command_id`` is None when the command could not be read)."""
         body: dict[str, Any] = {"command_id": command_id, "ok": ok, "at": self.clock.now()}
         if not ok:

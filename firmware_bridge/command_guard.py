@@ -1,9 +1,20 @@
 """Checks every door command before it may reach a relay; pure, clock-injected.
 
 A command passes only if it is a well-formed, non-retained ``DoorCommand`` for a door this bridge
-drives, carried on that door's own topic, signed with that door's key, not expired, not seen
-before, and newer (by ``seq``) than the last command accepted for that door. Every refusal is
-counted by reason so that an installer sees replays and forgeries in the bridge's status.
+drives, carried on that door's own topic, signed with that door's key, not expired, issued after
+this bridge started, not seen before, and newer (by ``seq``) than the last command accepted for
+that door. Every refusal is counted by reason so that an installer sees replays and forgeries in
+the bridge's status.
+
+Replays across a restart: the ids seen and the last ``seq`` live in memory, and systemd restarts
+a bridge within about a second, well inside a command's 3 s lifetime. Rather than persisting
+them, the guard refuses every command issued (by its own signed ``issued_at``) before
+``started_at``, the moment this bridge began taking commands. A command captured before a
+restart was issued before it, so it is refused whatever the new process remembers; nothing is
+written to disk on the command path, and no lost, stale or restored state file can reopen the
+window. It relies on what the expiry already relies on: the core and the bridge read the same
+box's clock. A command the core sent in the second the bridge was down is refused too, and
+answered as such (the bridge acknowledges every refusal).
 """
 
 from __future__ import annotations
@@ -51,6 +62,9 @@ class CommandGuard:
         self.accepted = 0
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._last_seq: dict[str, int] = {}
+        # Commands issued before this are refused (see the module's docstring); the bridge sets
+        # it again when it starts taking commands.
+        self.started_at = clock.now()
 
     def check(self, topic_door: str, payload: bytes, retained: bool) -> DoorCommand:
         """The command, if it may act; otherwise ``Refused`` (already counted)."""
@@ -83,6 +97,8 @@ class CommandGuard:
             raise Refused("expired", f"{now - cmd.expires_at:.1f} s late")
         if cmd.issued_at > now + MAX_FUTURE_S:
             raise Refused("from_future", cmd.id)
+        if cmd.issued_at < self.started_at:
+            raise Refused("issued_before_start", cmd.id)
         if cmd.id in self._seen:
             raise Refused("replayed", cmd.id)
         if cmd.seq <= self._last_seq.get(cmd.door_id, -1):

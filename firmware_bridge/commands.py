@@ -3,7 +3,7 @@
 A command is carried out only if the command guard passes it and its door's state machine can
 act on it now. Either way it is answered on ``door/<door>/ack``: ``ok: true`` once carried out
 (after the board confirmed the coil), otherwise ``ok: false`` with the reason: the guard's
-(``expired``, ``replayed``, ``bad_mac``, ``out_of_order``,
+(``expired``, ``replayed``, ``bad_mac``, ``issued_before_start``, ``out_of_order``,
 ``retained``, ``malformed``...) or the door's (``lockdown``, ``stopping``, ``offline``,
 ``fire``, ``board_down``). A refused command opens nothing, but whoever sent it is told.
 """

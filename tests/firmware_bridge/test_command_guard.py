@@ -90,3 +90,14 @@ def test_each_forgery_refused(guard: CommandGuard, clock: ManualClock) -> None:
     clock.advance(3.5)
     assert refusal(guard, "d1", encode(stale)) == "expired"
     assert guard.accepted == 1
+
+
+def test_command_issued_before_the_guard_started_is_refused(clock: ManualClock) -> None:
+    """A new guard (a restarted bridge) knows no ids or sequence numbers; it still refuses a
+    command signed before it started, though the command has not expired yet."""
+    captured = encode(cmd(clock, seq=7))
+    clock.advance(1.0)  # the restart
+    guard = CommandGuard(key_for, {"d1", "d2"}, clock)
+    assert refusal(guard, "d1", captured) == "issued_before_start"
+    fresh = cmd(clock, seq=8)
+    assert guard.check("d1", encode(fresh), False).id == fresh.id
