@@ -116,6 +116,9 @@ class McuWiring:
 @dataclass(frozen=True)
 class BridgeConfig:
     client_id: str = "bridge"
+    # The per-door command keys, door-<door>.key, as `compound devices add NAME --role bridge
+    # --door DOOR --key-dir DIR` writes them; default: [store] key_dir. Never the master key.
+    key_dir: str = ""
     poll_interval_s: float = bounded(0.05, 0.01, 1.0)
     mcu_heartbeat_timeout_s: float = bounded(5.0, 1.0, 60.0)
     boards: list[BoardWiring] = field(default_factory=list)

@@ -46,13 +46,12 @@ class HardwareDemo:
         self.mcu = VirtualIntercomMCU("mcu-b3-e2")
         self.bus = Bus(env.bus_config, env.topics, "bridge")
         self.station_bus = Bus(env.bus_config, env.topics, "indoor-stations")
+        wiring = demo_wiring(env, self.board, self.mcu)
+        # The bridge holds only its doors' command keys, derived as the core derives them (in
+        # production `compound devices add --role bridge --door ... --key-dir` writes them).
         master = env.store.master_key
-        self.bridge = Bridge(
-            demo_wiring(env, self.board, self.mcu),
-            self.bus,
-            env.clock,
-            lambda door: keys.door_command_key(master, door),
-        )
+        door_keys = {d.id: keys.door_command_key(master, d.id) for d in wiring.doors}
+        self.bridge = Bridge(wiring, self.bus, env.clock, door_keys.__getitem__)
         self.door_index = {d["id"]: i for i, d in enumerate(env.seed["doors"])}
         self._thread = threading.Thread(target=self._script, name="door-script", daemon=True)
 

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compound.adapters import keys
 from compound.adapters.mqtt import BusError, eprint
 from compound.domain.model import InvalidInput
 
@@ -17,17 +16,21 @@ if TYPE_CHECKING:
 def cmd_bridge(ctx: Context) -> int:
     from compound.app.context import stop_on_signal
     from firmware_bridge.bridge import Bridge
+    from firmware_bridge.door_keys import DoorKeyError, load_door_keys
 
     cfg = ctx.config
     if not cfg.bridge.doors:
         raise InvalidInput("no doors in [bridge] of the config; see docs/serial-protocol.md")
-    key_dir = Path(cfg.store.key_dir) if cfg.store.key_dir else Path(ctx.db_path).parent / "keys"
-    master = keys.load_or_create(key_dir / "master.key")
+    beside_db = Path(ctx.db_path).parent
+    key_dir = Path(cfg.bridge.key_dir or cfg.store.key_dir or beside_db / "keys")
+    # Only the command keys of its own doors, never the master key (see door_keys).
+    try:
+        door_keys = load_door_keys(key_dir, [d.id for d in cfg.bridge.doors])
+    except DoorKeyError as e:
+        raise InvalidInput(f"bridge: {e}") from None
     bus = ctx.bus(cfg.bridge.client_id)
     try:
-        bridge = Bridge(
-            cfg.bridge, bus, ctx.clock, lambda door: keys.door_command_key(master, door)
-        )
+        bridge = Bridge(cfg.bridge, bus, ctx.clock, door_keys.__getitem__)
     except ValueError as e:
         raise InvalidInput(str(e)) from None
     # Before anything can move a relay: from here on SIGTERM and Ctrl-C end in bridge.stop(),

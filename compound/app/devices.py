@@ -174,11 +174,16 @@ def reload_broker(pid_file: str) -> bool:
     return True
 
 
+def door_key_file(key_dir: Path, door: str) -> Path:
+    """Where a door adapter's command key for ``door`` is written, and where the bridge reads it."""
+    return key_dir / f"door-{door}.key"
+
+
 def write_key_files(key_dir: Path, keys_: dict[str, bytes]) -> list[str]:
     written = []
     key_dir.mkdir(parents=True, exist_ok=True)
     for door, key in keys_.items():
-        path = key_dir / f"door-{door}.key"
+        path = door_key_file(key_dir, door)
         tmp = path.with_name(path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:

@@ -9,17 +9,19 @@ from typing import Any
 
 import pytest
 
-from compound.adapters import keys
 from compound.adapters.broker import Mosquitto
 from compound.adapters.mqtt import Bus, BusConfig, Message
+from compound.app import devices
 from compound.app.wiring import build_core
 from compound.config import BoardWiring, BridgeConfig, Config, DoorWiring, McuWiring
 from compound.domain.clock import SystemClock
+from compound.protocol.acl import Device
 from compound.protocol.topics import Topics
 from compound.services.core import Core
 from compound.store.db import Store
 from devkit.simulators import VirtualIntercomMCU, VirtualRelayBoard
 from firmware_bridge.bridge import Bridge
+from firmware_bridge.door_keys import load_door_keys
 
 # Board inputs: door contact 0, exit button 1, tamper 2, fire panel 7.
 CONTACT, EXIT, TAMPER, FIRE = 0, 1, 2, 7
@@ -79,6 +81,14 @@ def bridge_config(board: VirtualRelayBoard, mcu: VirtualIntercomMCU, **door: Any
     )
 
 
+def issue_door_keys(store: Store, doors: tuple[str, ...] = ("d1", "d2")) -> dict[str, bytes]:
+    """As an installer does: `compound devices add bridge --role bridge --door d1 --door d2
+    --key-dir <store keys>`; the bridge then reads its doors' key files, never the master key."""
+    issued = devices.add(store, Device("bridge", "bridge", doors=doors), "installer")
+    devices.write_key_files(store.key_dir, issued.door_keys)
+    return load_door_keys(store.key_dir, doors)
+
+
 @pytest.fixture
 def rig(mosquitto: Mosquitto, live_store: Store, topics: Topics) -> Iterator[Rig]:
     store = live_store
@@ -97,13 +107,13 @@ def rig(mosquitto: Mosquitto, live_store: Store, topics: Topics) -> Iterator[Rig
     mcu = VirtualIntercomMCU(heartbeat_s=0.3)
     board.start()
     mcu.start()
-    master = keys.load_or_create(store.key_dir / "master.key")
+    door_keys = issue_door_keys(store)
     bridge_bus = Bus(cfg, topics, "bridge")
     bridge = Bridge(
         bridge_config(board, mcu, held_open_s=2.0, open_time_s=3.0),
         bridge_bus,
         clock,
-        lambda door: keys.door_command_key(master, door),
+        door_keys.__getitem__,
     )
     bridge.start()
     bridge_bus.start(timeout=10)

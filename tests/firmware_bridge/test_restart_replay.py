@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from compound.adapters import keys
 from compound.protocol.messages import DoorCommand
 from firmware_bridge.bridge import Bridge
+from firmware_bridge.door_keys import load_door_keys
 from tests.firmware_bridge.conftest import Rig, bridge_config, wait_for
 
 pytestmark = pytest.mark.integration
@@ -17,14 +17,14 @@ pytestmark = pytest.mark.integration
 
 def restarted_bridge(rig: Rig) -> Bridge:
     """The rig's bridge stopped and a new one started in its place, as systemd restarts the
-    service: same client id, same keys."""
+    service: same client id, same key files."""
     rig.bridge.stop()
     rig.bridge_bus.stop()
     bridge = Bridge(
         bridge_config(rig.board, rig.mcu, held_open_s=2.0, open_time_s=3.0),
         rig.bus("bridge"),
         rig.core.clock,
-        lambda d: keys.door_command_key(rig.store.master_key, d),
+        load_door_keys(rig.store.key_dir, ["d1", "d2"]).__getitem__,
     )
     bridge.start()
     return bridge
