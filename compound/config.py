@@ -119,6 +119,8 @@ class BridgeConfig:
     # The per-door command keys, door-<door>.key, as `compound devices add NAME --role bridge
     # --door DOOR --key-dir DIR` writes them; default: [store] key_dir. Never the master key.
     key_dir: str = ""
+    # The bridge's own files (the journal of door events); default: bridge/ beside the database.
+    state_dir: str = ""
     poll_interval_s: float = bounded(0.05, 0.01, 1.0)
     mcu_heartbeat_timeout_s: float = bounded(5.0, 1.0, 60.0)
     boards: list[BoardWiring] = field(default_factory=list)

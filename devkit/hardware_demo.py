@@ -51,7 +51,9 @@ class HardwareDemo:
         # production `compound devices add --role bridge --door ... --key-dir` writes them).
         master = env.store.master_key
         door_keys = {d.id: keys.door_command_key(master, d.id) for d in wiring.doors}
-        self.bridge = Bridge(wiring, self.bus, env.clock, door_keys.__getitem__)
+        self.bridge = Bridge(
+            wiring, self.bus, env.clock, door_keys.__getitem__, state_dir=env.workdir / "bridge"
+        )
         self.door_index = {d["id"]: i for i, d in enumerate(env.seed["doors"])}
         self._thread = threading.Thread(target=self._script, name="door-script", daemon=True)
 

@@ -25,12 +25,15 @@ Doors fail safe when the bridge starts and stops:
 
 Every command is answered on ``door/<door>/ack``: ``ok: true`` once carried out, otherwise
 ``ok: false`` with the reason it was refused (expired, replayed, bad signature, issued before
-this bridge started, lockdown, stopping, door offline, board down...).
+this bridge started, lockdown, stopping, door offline, board down...). Door events are kept,
+in a journal under ``state_dir``, until the core acknowledges that it logged them
+(``event_delivery``).
 
 The parts: ``boards`` (per-door and per-board records, the wiring check, each board's thread),
-``mcu`` (an entrance MCU's line), ``bus_side`` (what goes out on the bus), ``commands`` (what
-the core tells the bridge) and ``discovery`` (Home Assistant). This module ties them to the
-door state machines.
+``mcu`` (an entrance MCU's line), ``commands`` (what the core tells the bridge), ``bus_side``
+(what goes out on the bus), ``event_delivery`` and ``event_journal`` (door events until the
+core logged them) and ``discovery`` (Home Assistant). This module ties them to the door state
+machines.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from compound.adapters.mqtt import Bus
@@ -53,6 +57,8 @@ from firmware_bridge.bus_side import Publisher
 from firmware_bridge.command_guard import CommandGuard, KeyFor
 from firmware_bridge.commands import CoreCommands
 from firmware_bridge.door_state import DoorMachine, DoorSetup, Outputs
+from firmware_bridge.event_delivery import EventDelivery
+from firmware_bridge.event_journal import EventJournal
 from firmware_bridge.mcu import Mcu
 from firmware_bridge.modbus_board import BoardDown, RelayBoard
 
@@ -67,15 +73,21 @@ class Bridge:
         clock: Clock,
         key_for: KeyFor,
         on_event: Callable[[DoorEvent], None] | None = None,
+        state_dir: Path | None = None,
     ) -> None:
-        """``key_for`` gives the command key of one of ``config``'s doors."""
+        """``key_for`` gives the command key of one of ``config``'s doors. ``state_dir`` holds
+        the journal of door events; without it they are kept in memory only."""
         self.config = config
         self.bus = bus
         self.topics = bus.topics
         self.clock = clock
         self.counters: Counter[str] = Counter()
         self.lock = threading.RLock()
-        self.publisher = Publisher(bus, clock, self.counters, self.lock, on_event)
+        journal = None
+        if state_dir is not None:
+            journal = EventJournal(state_dir / f"door-events-{config.client_id}.jsonl")
+        self.delivery = EventDelivery(bus, self.counters, journal)
+        self.publisher = Publisher(bus, clock, self.counters, self.lock, self.delivery, on_event)
         self.boards: dict[str, Board] = {}
         self.doors: dict[str, Door] = {}
         check_wiring(config)
@@ -115,7 +127,12 @@ class Bridge:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Subscribe and start the device loops; the bus may be started before or after."""
+        """Subscribe and start the device loops; the bus may be started before or after.
+
+        ``JournalError`` if the event journal cannot be used (another bridge holds it)."""
+        self.delivery.start()  # what the journal still owes the core goes out first
+        self.bus.subscribe(self.topics.all("door/+/event/ack"), self.delivery.on_ack)
+        self.bus.on_connect_hooks.append(self.delivery.on_connect)
         # Commands issued before this moment are refused: a command captured before a restart
         # is not carried out again (see command_guard).
         self.guard.started_at = self.clock.now()
@@ -171,6 +188,8 @@ class Bridge:
             io.close()
         for mcu in self.mcus:
             mcu.line.close()
+        # The events of the locking go out while the broker is there; the journal keeps the rest.
+        self.delivery.close()
 
     def _drain(self, board: Board) -> None:
         while True:
@@ -348,6 +367,7 @@ class Bridge:
                 "lockdown": self.commands.lockdown,
                 "mcus": {m.wiring.name: m.alive for m in self.mcus},
                 "counters": dict(self.counters),
+                "events_owed": self.delivery.owed(),
                 "refused": dict(self.guard.refused),
                 "frames": {m.wiring.name: dict(m.reader.counters) for m in self.mcus},
             }

@@ -1,5 +1,6 @@
-"""The bridge's side of the bus: door events, retained door states, the answer to every command,
-board and MCU availability, and Home Assistant discovery."""
+"""The bridge's side of the bus: door events (through ``event_delivery``, which keeps each until
+the core has logged it), retained door states, the answer to every command, board and MCU
+availability, and Home Assistant discovery."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 
 from compound.adapters.mqtt import Bus
 from compound.domain.clock import Clock
-from compound.protocol.messages import DoorEvent, encode
+from compound.protocol.messages import DoorEvent, new_id
 from firmware_bridge.boards import Door
 from firmware_bridge.discovery import discovery_messages
+from firmware_bridge.event_delivery import EventDelivery
 
 
 class Publisher:
@@ -22,6 +24,7 @@ class Publisher:
         clock: Clock,
         counters: Counter[str],
         lock: threading.RLock,
+        delivery: EventDelivery,
         on_event: Callable[[DoorEvent], None] | None = None,
     ) -> None:
         self.bus = bus
@@ -29,6 +32,7 @@ class Publisher:
         self.clock = clock
         self.counters = counters
         self.lock = lock  # the bridge's: door states are read under it
+        self.delivery = delivery
         self.on_event = on_event
 
     def ack(self, door: Door, command_id: str | None, ok: bool = True, reason: str = "") -> None:
@@ -51,9 +55,9 @@ class Publisher:
             self.state(door)
 
     def event(self, door: Door, type_: str, data: dict[str, Any]) -> None:
-        ev = DoorEvent(door.wiring.id, type_, self.clock.now(), data)
+        ev = DoorEvent(door.wiring.id, type_, self.clock.now(), data, new_id())
         self.counters[f"event.{type_}"] += 1
-        self.bus.publish(self.topics.door_event(door.wiring.id), encode(ev))
+        self.delivery.add(ev)
         if self.on_event is not None:
             self.on_event(ev)
 

@@ -17,12 +17,14 @@ def cmd_bridge(ctx: Context) -> int:
     from compound.app.context import stop_on_signal
     from firmware_bridge.bridge import Bridge
     from firmware_bridge.door_keys import DoorKeyError, load_door_keys
+    from firmware_bridge.event_journal import JournalError
 
     cfg = ctx.config
     if not cfg.bridge.doors:
         raise InvalidInput("no doors in [bridge] of the config; see docs/serial-protocol.md")
     beside_db = Path(ctx.db_path).parent
     key_dir = Path(cfg.bridge.key_dir or cfg.store.key_dir or beside_db / "keys")
+    state_dir = Path(cfg.bridge.state_dir or beside_db / "bridge")
     # Only the command keys of its own doors, never the master key (see door_keys).
     try:
         door_keys = load_door_keys(key_dir, [d.id for d in cfg.bridge.doors])
@@ -30,7 +32,7 @@ def cmd_bridge(ctx: Context) -> int:
         raise InvalidInput(f"bridge: {e}") from None
     bus = ctx.bus(cfg.bridge.client_id)
     try:
-        bridge = Bridge(cfg.bridge, bus, ctx.clock, door_keys.__getitem__)
+        bridge = Bridge(cfg.bridge, bus, ctx.clock, door_keys.__getitem__, state_dir=state_dir)
     except ValueError as e:
         raise InvalidInput(str(e)) from None
     # Before anything can move a relay: from here on SIGTERM and Ctrl-C end in bridge.stop(),
@@ -38,7 +40,11 @@ def cmd_bridge(ctx: Context) -> int:
     stop = stop_on_signal()
     rc = 0
     try:
-        bridge.start()
+        try:
+            bridge.start()
+        except JournalError as e:
+            eprint(f"compound: bridge: {e}")
+            return 1
         # The door loops run meanwhile (exit button, fire input); a stop request is honoured
         # while the broker is still unreachable.
         while not stop.is_set():

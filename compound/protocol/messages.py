@@ -333,6 +333,9 @@ class DoorEvent:
     type: str
     at: float
     data: dict[str, Any] = field(default_factory=dict)
+    # Set by a door adapter that keeps its events until the core acknowledges them (the
+    # bridge's journal): the core logs each id once, however often it is delivered.
+    id: str | None = None
 
     @classmethod
     def decode(cls, payload: bytes | str) -> DoorEvent:
@@ -343,7 +346,10 @@ class DoorEvent:
         data = o.get("data", {})
         if not isinstance(data, dict):
             raise MessageError("field 'data' must be an object")
-        return cls(get_segment(o, "door_id"), type_, get_num(o, "at"), data)
+        id_ = o.get("id")
+        if id_ is not None:
+            id_ = get_segment(o, "id")
+        return cls(get_segment(o, "door_id"), type_, get_num(o, "at"), data, id_)
 
 
 # -- request/response API --------------------------------------------------------------------

@@ -1,6 +1,11 @@
 """Door events and states as the core takes them: alarms for forced, held, tamper and fire,
 logged events for the rest, and the last state each door reported.
 
+A door event with an id comes from an adapter that keeps it until the core has logged it (the
+bridge's journal) and sends it again until then. The core logs an id once: an event already in
+the log is not logged again. Either way it acknowledges the id on ``door/<door>/event/ack``
+after the log transaction has committed, and only then does the bridge forget the event.
+
 The bridge answers every door command on ``door/<door>/ack``; a refusal (``ok: false``: expired,
 replayed, lockdown, door offline...) is logged as ``door.command_refused`` with its reason, so
 the operator who asked for the unlock sees on the event stream that the door did not open.
@@ -29,6 +34,15 @@ ALARM_EVENTS = {
     "fire_release": ("high", "fire alarm input: egress doors released"),
 }
 
+# A redelivered event is looked for among the events logged since it happened, less this much
+# (the core and the bridge read one box's clock; this covers a small step of it).
+REDELIVERY_SLACK_S = 600.0
+
+
+def event_ack_topic(topics: Topics, door: str) -> str:
+    """Where the core acknowledges a door's logged events; only the core may write it."""
+    return topics.door_event(door) + "/ack"
+
 
 class DoorFeed:
     def __init__(self, store: Store, clock: Clock, topics: Topics, counters: Counter[str]) -> None:
@@ -37,6 +51,7 @@ class DoorFeed:
         self.topics = topics
         self.counters = counters
         self.states: dict[str, dict[str, Any]] = {}
+        self.acks: Bus | None = None  # set by DoorFeedBus while the core runs
 
     def on_event(self, msg: Message) -> None:
         try:
@@ -48,6 +63,20 @@ class DoorFeed:
         if msg.topic != self.topics.door_event(ev.door_id) or self.store.door(ev.door_id) is None:
             self.counters["door_event.unknown_door"] += 1
             return
+        with self.store.transaction():
+            if ev.id is not None and self._logged(ev):
+                self.counters["door_event.redelivered"] += 1
+            else:
+                self._log(ev)
+        # Committed: the adapter may forget it now.
+        if ev.id is not None and self.acks is not None:
+            self.acks.publish(event_ack_topic(self.topics, ev.door_id), {"id": ev.id})
+
+    def _log(self, ev: DoorEvent) -> None:
+        data = ev.data
+        if ev.id is not None:
+            # When it happened, which may be long before it arrived (the core was down).
+            data = {**data, "event_id": ev.id, "occurred_at": ev.at}
         if ev.type in ALARM_EVENTS:
             severity, text = ALARM_EVENTS[ev.type]
             self.store.raise_alarm(
@@ -56,10 +85,22 @@ class DoorFeed:
                 severity=severity,
                 door_id=ev.door_id,
                 at=self.clock.now(),
-                data=ev.data,
+                data=data,
             )
         else:
-            self.store.append_event(f"door.{ev.type}", door_id=ev.door_id, data=ev.data)
+            self.store.append_event(f"door.{ev.type}", door_id=ev.door_id, data=data)
+
+    def _logged(self, ev: DoorEvent) -> bool:
+        """Is this event (by its id) already in the log? Looked up through the index on type
+        and time, among the events logged since it happened; in the caller's transaction."""
+        type_ = "alarm.raised" if ev.type in ALARM_EVENTS else f"door.{ev.type}"
+        return bool(
+            self.store.query(
+                "SELECT 1 FROM events WHERE type = ? AND at >= ? AND door_id = ?"
+                " AND json_extract(data, '$.event_id') = ? LIMIT 1",
+                (type_, ev.at - REDELIVERY_SLACK_S, ev.door_id, ev.id),
+            )
+        )
 
     def on_command_answer(self, msg: Message) -> None:
         """``door/<door>/ack`` from the bridge: a refused command is logged with its reason."""
@@ -93,8 +134,8 @@ class DoorFeed:
 
 
 class DoorFeedBus:
-    """The door feed's own traffic on the bus (see the module's docstring): the bridge's
-    answers to the commands it refused."""
+    """The door feed's own traffic on the bus (see the module's docstring): acknowledgements of
+    logged door events, and the bridge's answers to the commands it refused."""
 
     def __init__(self, feed: DoorFeed, bus: Bus) -> None:
         self.feed = feed
@@ -104,7 +145,9 @@ class DoorFeedBus:
         return Offers()
 
     def start(self) -> None:
+        self.feed.acks = self.bus
         self.bus.subscribe(self.feed.topics.all("door/+/ack"), self.feed.on_command_answer)
 
     def stop(self) -> None:
+        self.feed.acks = None
         self.bus.unsubscribe(self.feed.topics.all("door/+/ack"))

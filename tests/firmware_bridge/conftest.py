@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,6 +50,7 @@ class Rig:
     board: VirtualRelayBoard
     mcu: VirtualIntercomMCU
     watcher: Bus
+    state_dir: Path  # the rig's bridge keeps its journal of door events here
     seen: list[Message] = field(default_factory=list)
 
     def messages(self, suffix: str) -> list[Message]:
@@ -90,7 +92,7 @@ def issue_door_keys(store: Store, doors: tuple[str, ...] = ("d1", "d2")) -> dict
 
 
 @pytest.fixture
-def rig(mosquitto: Mosquitto, live_store: Store, topics: Topics) -> Iterator[Rig]:
+def rig(mosquitto: Mosquitto, live_store: Store, topics: Topics, tmp_path: Path) -> Iterator[Rig]:
     store = live_store
     store.add_unit("3-2-1501")
     store.add_door("d1", "Door one", ["3-2"])
@@ -109,16 +111,20 @@ def rig(mosquitto: Mosquitto, live_store: Store, topics: Topics) -> Iterator[Rig
     mcu.start()
     door_keys = issue_door_keys(store)
     bridge_bus = Bus(cfg, topics, "bridge")
+    state_dir = tmp_path / "bridge-state"
     bridge = Bridge(
         bridge_config(board, mcu, held_open_s=2.0, open_time_s=3.0),
         bridge_bus,
         clock,
         door_keys.__getitem__,
+        state_dir=state_dir,
     )
     bridge.start()
     bridge_bus.start(timeout=10)
     watcher = Bus(cfg, topics, "watcher")
-    r = Rig(mosquitto, store, topics, core, core_bus, bridge, bridge_bus, board, mcu, watcher)
+    r = Rig(
+        mosquitto, store, topics, core, core_bus, bridge, bridge_bus, board, mcu, watcher, state_dir
+    )
     watcher.subscribe(topics.all("#"), r.seen.append)
     watcher.start(timeout=10)
     wait_for(

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 def restarted_bridge(rig: Rig) -> Bridge:
     """The rig's bridge stopped and a new one started in its place, as systemd restarts the
-    service: same client id, same key files."""
+    service: same client id, same key files, same state directory."""
     rig.bridge.stop()
     rig.bridge_bus.stop()
     bridge = Bridge(
@@ -25,6 +25,7 @@ def restarted_bridge(rig: Rig) -> Bridge:
         rig.bus("bridge"),
         rig.core.clock,
         load_door_keys(rig.store.key_dir, ["d1", "d2"]).__getitem__,
+        state_dir=rig.state_dir,
     )
     bridge.start()
     return bridge
