@@ -172,6 +172,9 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
                 rules += [
                     Rule("write", t.access_request(door)),
                     Rule("write", t.intercom_call(door)),
+                    # The core's word that it logged a door event: the bridge forgets an event
+                    # only then, so no one but the core may write it.
+                    Rule("read", t.door_event(door) + "/ack"),
                 ]
         return rules
     if d.role == "face":

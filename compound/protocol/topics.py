@@ -13,7 +13,8 @@ user name, as in the demo, uses its client id as the user: ``api/<client id>/<me
 | topic                                  | who publishes         | retained | what                          |
 |----------------------------------------|-----------------------|----------|-------------------------------|
 | door/<door>/cmd                        | core                  | no       | unlock / lock command         |
-| door/<door>/ack                        | door adapter          | no       | a command was carried out     |
+| door/<door>/ack                        | door adapter          | no       | a command done, or why not    |
+| door/<door>/event/ack                  | core                  | no       | a door event is logged        |
 | door/<door>/state                      | door adapter          | yes      | locked, unlocked, open, ...   |
 | door/<door>/event                      | door adapter          | no       | contact, exit button, alarms  |
 | access/<door>/request                  | reader, door panel    | no       | a card, PIN or pass shown     |

@@ -77,6 +77,8 @@ PUBLISH = [
     ("bridge1", "door/d3/state", False),
     ("bridge1", "access/d3/request", False),
     ("bridge1", "door/d1/cmd", False),
+    ("bridge1", "door/d1/event/ack", False),  # only the core says an event is logged
+    ("panel1", "door/d1/event/ack", False),
     ("bridge1", "access/d1/result", False),
     ("bridge1", "api/bridge1/door.unlock", False),
     ("relay3", "door/d3/event", True),
@@ -129,6 +131,8 @@ SUBSCRIBE = [
     ("bridge1", "door/d1/cmd", "door/d1/cmd", True),
     ("bridge1", "door/d2/cmd", "door/d2/cmd", True),
     ("bridge1", "door/d3/cmd", "door/d3/cmd", False),
+    ("bridge1", "door/d1/event/ack", "door/d1/event/ack", True),
+    ("bridge1", "door/d3/event/ack", "door/d3/event/ack", False),
     ("bridge1", "access/+/result", "access/d1/result", False),
     ("relay3", "door/d3/cmd", "door/d3/cmd", True),
     ("relay3", "door/d1/cmd", "door/d1/cmd", False),
