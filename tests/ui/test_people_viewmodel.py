@@ -119,3 +119,22 @@ def test_wall_names_passages_without_the_person_list(site: Store, clock: ManualC
     gw.deliver("events/access.granted", {**recent[0], "seq": 10, "person_id": 7})
     assert asked[-1] == [7] and "#7名" in vm.passage_line(vm.passages[-1])
     assert "person.list" not in {m for m, _ in gw.requests}
+
+
+def test_an_older_alarm_answer_never_replaces_a_newer_one(clock: ManualClock) -> None:
+    """The gateway asks on two threads, so answers can cross: the wall asked for the alarm
+    queue (empty), an alarm was raised and it asked again; the older, empty answer arriving
+    last must not clear the alarm off the wall."""
+    open_alarms: list[dict[str, Any]] = []
+    gw = LocalGateway(
+        {"alarm.page": lambda p: {"items": list(open_alarms), "total": len(open_alarms)}}
+    )
+    gw.hold_replies = True
+    vm = OfficerVM(gw, Strings("en"), clock)
+    vm.refresh_alarms()  # answered with no alarms, but held
+    first = gw.held.pop()
+    open_alarms.append({"id": 7, "kind": "forced_open", "severity": "high", "raised_at": 0.0})
+    vm.refresh_alarms()
+    gw.release()  # the newer answer first
+    first()  # then the older one
+    assert [a["id"] for a in vm.alarms] == [7] and vm.alarm_total == 1

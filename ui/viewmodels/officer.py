@@ -70,6 +70,7 @@ class OfficerVM(Observable):
         self.alarms: list[dict[str, Any]] = []
         self.alarm_total = 0
         self.alarm_counts: dict[str, int] = {}
+        self._alarm_asked = self._alarm_shown = 0  # alarm queue requests sent / last applied
         self.door_alarms: dict[str, str] = {}  # door → the alarm kind its tile shows
         self.entry_times: list[float] = []
         self.hourly: list[int] = [0] * HOURS
@@ -103,7 +104,13 @@ class OfficerVM(Observable):
             self.gw.request(method, {"size": LIST_ROWS}, functools.partial(self._on_list, key))
 
     def refresh_alarms(self) -> None:
-        self.gw.request("alarm.page", {"open": True, "size": ALARM_PAGE}, self._on_alarms)
+        # Answers may come back out of order (the gateway asks on two threads): an older answer
+        # must never replace a newer one, or an alarm just raised would vanish from the wall.
+        self._alarm_asked += 1
+        asked = self._alarm_asked
+        self.gw.request(
+            "alarm.page", {"open": True, "size": ALARM_PAGE}, lambda r: self._on_alarms(r, asked)
+        )
 
     def _on_status(self, reply: Reply) -> None:
         if reply.ok:
@@ -142,9 +149,10 @@ class OfficerVM(Observable):
 
         self.gw.request("person.names", {"ids": missing}, done)
 
-    def _on_alarms(self, reply: Reply) -> None:
-        if not reply.ok or not isinstance(reply.result, dict):
+    def _on_alarms(self, reply: Reply, asked: int = 0) -> None:
+        if not reply.ok or not isinstance(reply.result, dict) or asked < self._alarm_shown:
             return
+        self._alarm_shown = asked
         r = reply.result
         self.alarms = list(r.get("items") or [])  # the core's order: most severe, then newest
         self.alarm_total = int(r.get("total") or 0)
