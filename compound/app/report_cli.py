@@ -7,6 +7,7 @@ Reports work on the database directly, so they answer even when the core is not 
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -41,7 +42,11 @@ def _export(ctx: Context, rows: list[dict[str, Any]], what: str) -> int:
         if not path.parent.is_dir():
             raise InvalidInput(f"folder {path.parent} does not exist")
         tmp = path.with_name(path.name + ".part")
-        tmp.write_text(reports.to_csv(rows), encoding="utf-8-sig")  # BOM: Excel reads 中文
+        # 0600 from the start: an export carries names, units, masked IDs and phones.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a .part left over from an earlier run keeps its old mode
+        with os.fdopen(fd, "w", encoding="utf-8-sig") as f:  # BOM: Excel reads 中文
+            f.write(reports.to_csv(rows))
         tmp.replace(path)
         ctx.out({"rows": len(rows), "csv": str(path)}, f"{len(rows)} {what} written to {path}")
     else:

@@ -122,6 +122,14 @@ def mask_id_number(number: str | None) -> str | None:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
+def mask_phone(number: str | None) -> str | None:
+    """A phone number as shown on screens, in exports and sent upstream: masked like an ID
+    number (first 3 and last 4 characters), after dropping the spaces and dashes."""
+    if not number:
+        return number
+    return mask_id_number(number.replace(" ", "").replace("-", ""))
+
+
 def parse_date(text: str, what: str = "date") -> date:
     try:
         return date.fromisoformat(text.strip())

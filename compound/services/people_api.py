@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from compound.domain import validation
-from compound.domain.model import InvalidInput, Person, UnitAddress, mask_id_number
+from compound.domain.model import InvalidInput, Person, UnitAddress, mask_id_number, mask_phone
 from compound.domain.paging import flag, page_of
 from compound.domain.search import initials, terms
 from compound.services.extension import Offers
@@ -24,7 +24,7 @@ def person_dict(p: Person, *, masked: bool = True) -> dict[str, Any]:
         "role": str(p.role),
         "household_id": p.household_id,
         "id_number": mask_id_number(p.id_number) if masked else p.id_number,
-        "phone": p.phone,
+        "phone": mask_phone(p.phone) if masked else p.phone,
         "lease_start": p.lease_start.isoformat() if p.lease_start else None,
         "lease_end": p.lease_end.isoformat() if p.lease_end else None,
         "moved_out_at": p.moved_out_at,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from compound.domain.model import InvalidInput, UnitAddress, mask_id_number
+from compound.domain.model import InvalidInput, UnitAddress, mask_id_number, mask_phone
 from compound.domain.paging import Page
 from compound.store.db import Store
 
@@ -272,6 +272,7 @@ def tenant_register(
     rows = store.read(sql)
     for r in rows:
         r["id_number"] = mask_id_number(r["id_number"])
+        r["phone"] = mask_phone(r["phone"])
     return rows
 
 

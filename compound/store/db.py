@@ -16,6 +16,7 @@ schedules and the holiday list (``schedules``), alarms (``alarms``), intercom st
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -55,6 +56,8 @@ class Store(EventLog, People, Credentials, Doors, Schedules, Alarms, Stations):
         if str(path) != ":memory:" and self.path.is_dir():
             raise StoreError(f"{self.path} is a directory; give the path of the database file")
         try:
+            if str(path) != ":memory:":
+                _private_files(self.path)
             self.conn = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=5.0
             )
@@ -189,6 +192,28 @@ class Store(EventLog, People, Credentials, Doors, Schedules, Alarms, Stations):
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             raise StoreError(f"unknown time zone {name!r} in settings") from None
+
+
+def _private_files(path: Path) -> None:
+    """The database holds ID numbers, phones and card numbers: create it 0600 and take group and
+    other access from an existing one and its WAL and SHM. SQLite creates the WAL and SHM with the
+    database file's mode, so they follow it. No group needs these files (only the core and the
+    CLI, as the box's own user, open them)."""
+    if not path.exists() and path.parent.is_dir():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+        except FileNotFoundError:
+            pass
+        except PermissionError:
+            raise sqlite3.OperationalError(
+                f"cannot make {p} private (chmod 600): it belongs to another user"
+            ) from None
 
 
 def _explain(path: Path, e: sqlite3.OperationalError) -> str:
