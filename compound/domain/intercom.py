@@ -134,12 +134,18 @@ class Switchboard:
 
     # -- inputs ----------------------------------------------------------------------------
 
-    def refuse(self, call_id: str, door: str, reason: str, now: float) -> Outputs:
-        """A dial that never rang: the caller, listening on the call's state, is told why."""
+    def refuse(
+        self, call_id: str, door: str, reason: str, now: float, code: str | None = None
+    ) -> Outputs:
+        """A dial that never rang: the caller, listening on the call's state, is told why
+        (``reason`` for people reading logs, ``code`` for a screen to translate)."""
         self.refused_ids[call_id] = None
         while len(self.refused_ids) > REFUSED_IDS_KEPT:
             del self.refused_ids[next(iter(self.refused_ids))]
-        body = {"call_id": call_id, "state": "failed", "door": door, "reason": reason, "at": now}
+        body: dict[str, Any] = {"call_id": call_id, "state": "failed", "door": door}
+        body.update(reason=reason, at=now)
+        if code is not None:
+            body["code"] = code
         return Outputs([Announce(door, call_id, body)])
 
     def dial(

@@ -6,7 +6,7 @@ entrance MCU places, ends and raises emergency calls on its own door's ``interco
 a call is taken from that topic, never from the body, so a compromised panel can neither ring a
 flat as if from another door nor hang up another door's call. The call id is the caller's, so
 it listens on ``intercom/<door>/call/<id>/state`` before it dials; a refused dial ends there in a
-"failed" state with the reason. The bus API (``call.start``, ``call.hangup``,
+"failed" state with the reason and a code a screen translates. The bus API (``call.start``, ``call.hangup``,
 ``emergency.call``) is for the officer's and managers' consoles, which the ACL trusts with it.
 The core rings every station registered for the unit (``intercom/unit/<unit>/ring``), listens
 for their replies (``intercom/station/<station>/reply``: answer, reject, unlock, hangup) and
@@ -43,7 +43,7 @@ from compound.domain.intercom import (
     Switchboard,
     is_stale,
 )
-from compound.domain.model import InvalidInput, UnitAddress
+from compound.domain.model import InvalidInput
 from compound.protocol.messages import (
     IntercomCall,
     MessageError,
@@ -54,6 +54,7 @@ from compound.protocol.messages import (
 )
 from compound.services.emergency import EmergencyDesk
 from compound.services.extension import Offers
+from compound.services.intercom_dial import DialRefused, refusal_code, resolve_dial
 
 if TYPE_CHECKING:
     from compound.services.core import Core
@@ -164,7 +165,7 @@ class Intercom:
             self.core.counters["intercom.stale_call"] += 1
             with self.lock:
                 reason = "stale call signal: check the panel's clock"
-                self._carry_out(self.machine.refuse(sig.call_id, door, reason, now))
+                self._carry_out(self.machine.refuse(sig.call_id, door, reason, now, "stale"))
             return
         with self.lock:
             if self.known_id(sig.call_id):
@@ -183,8 +184,9 @@ class Intercom:
                 )
             except InvalidInput as e:
                 self.core.counters["intercom.dial_refused"] += 1
-                refused = self.machine.refuse(sig.call_id, door, str(e), self.core.clock.now())
-                self._carry_out(refused)
+                now = self.core.clock.now()
+                code = refusal_code(e)
+                self._carry_out(self.machine.refuse(sig.call_id, door, str(e), now, code))
 
     def hangup_from(self, door: str, call_id: str) -> bool:
         """A door ends a call; only a live call placed from that same door."""
@@ -229,20 +231,8 @@ class Intercom:
         )
 
     def resolve(self, door_id: str, room: str | None, unit: str | None) -> str:
-        door = self.core.store.door(door_id)
-        if door is None:
-            raise InvalidInput(f"unknown door {door_id!r}")
-        if unit:
-            addr = UnitAddress.parse(unit)
-        else:
-            entrances = [s for s in door.serves if s.entrance is not None and s.room is None]
-            if not room or len(entrances) != 1:
-                raise InvalidInput("dial building-entrance-room at this door, e.g. 3-2-1501")
-            s = entrances[0]
-            addr = UnitAddress.parse(f"{s.building}-{s.entrance}-{room}")
-        if not door.serves_unit(addr):
-            raise InvalidInput(f"{addr} cannot be called from door {door_id}")
-        return str(addr)
+        """The unit a dial rings; DialRefused (with its code) when it must not ring."""
+        return resolve_dial(self.core.store, door_id, room, unit)
 
     def start_call(
         self,
@@ -255,7 +245,7 @@ class Intercom:
     ) -> Call:
         if emergency:
             if self.core.store.door(door) is None:
-                raise InvalidInput(f"unknown door {door!r}")
+                raise DialRefused("unknown_door", f"unknown door {door!r}")
             group: str | None = None  # the machine calls the officer
         else:
             group = self.resolve(door, room, unit)

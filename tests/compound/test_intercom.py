@@ -266,3 +266,54 @@ def test_an_answered_emergency_is_logged_as_answered_and_not_escalated(
     rec = core.store.one("SELECT * FROM call_records WHERE id = ?", (call.id,))
     assert rec["outcome"] == "ended" and rec["answered_by"] == "officer-wall"
     assert [a.kind for a in core.store.alarms(open_only=True)] == ["emergency"]
+
+
+def failed_body(seen: list[Message], topics: Topics, door: str, call_id: str) -> Any:
+    state_topic = topics.intercom_call_state(door, call_id)
+    msg = wait_for(lambda: [m for m in seen if m.topic == state_topic])
+    return json.loads(msg[0].payload)
+
+
+def test_a_dial_to_a_unit_that_does_not_exist_or_has_no_station_rings_nobody(
+    setup: Any, topics: Topics, clock: ManualClock
+) -> None:
+    """The core checks the unit before it says "ringing": a room that is not registered, or a
+    flat with no indoor station, is refused at once with a code the panel translates, instead
+    of ringing nobody for the ring timeout and going to the desk."""
+    core, ic, watcher, seen = setup
+    core.store.add_unit("3-2-1503")  # a flat without an indoor station
+    watcher.publish(topics.intercom_call("d1"), signal("dial", "n1", clock, unit="3-2-1601"))
+    body = failed_body(seen, topics, "d1", "n1")
+    assert body["state"] == "failed" and body["code"] == "no_such_unit"
+    watcher.publish(topics.intercom_call("d1"), signal("dial", "n2", clock, room="1503"))
+    body = failed_body(seen, topics, "d1", "n2")
+    assert body["state"] == "failed" and body["code"] == "no_station"
+    watcher.publish(topics.intercom_call("d1"), signal("dial", "n3", clock, unit="3-2-15"))
+    assert failed_body(seen, topics, "d1", "n3")["code"] == "bad_number"
+    watcher.publish(topics.intercom_call("d1"), signal("dial", "n4", clock, unit="4-1-0101"))
+    assert failed_body(seen, topics, "d1", "n4")["code"] == "not_served"
+    watcher.publish(topics.intercom_call("nodoor"), signal("dial", "n5", clock, room="1501"))
+    assert failed_body(seen, topics, "nodoor", "n5")["code"] == "unknown_door"
+    assert core.counters["intercom.dial_refused"] == 5 and not ic.calls
+    assert not [m for m in seen if "/intercom/unit/" in m.topic]
+    assert not core.store.query("SELECT 1 FROM call_records")
+
+
+def test_room_only_dialling_at_a_building_door(
+    setup: Any, topics: Topics, clock: ManualClock
+) -> None:
+    """At a door serving a whole building a visitor dials only the room: the one unit with that
+    room in the building rings; a room found in two entrances is refused as ambiguous."""
+    core, ic, watcher, seen = setup
+    core.store.add_unit("5-1-0805")
+    core.store.add_unit("5-1-0901")
+    core.store.add_unit("5-2-0901")
+    core.store.add_door("b5", "Building 5", ["5"])
+    ic.api_station_add({"station": "st-0805", "unit": "5-1-0805"})
+    watcher.publish(topics.intercom_call("b5"), signal("dial", "r1", clock, room="0805"))
+    ring = wait_for(lambda: [m for m in seen if m.topic == topics.intercom_ring("5-1-0805")])
+    assert json.loads(ring[0].payload)["call_id"] == "r1"
+    watcher.publish(topics.intercom_call("b5"), signal("dial", "r2", clock, room="0901"))
+    assert failed_body(seen, topics, "b5", "r2")["code"] == "ambiguous_room"
+    watcher.publish(topics.intercom_call("b5"), signal("dial", "r3", clock, room="1501"))
+    assert failed_body(seen, topics, "b5", "r3")["code"] == "no_such_unit"

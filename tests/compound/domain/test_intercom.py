@@ -297,6 +297,14 @@ def test_a_refused_dial_fails_on_its_state_and_its_id_stays_used() -> None:
     assert sb.knows("f1") and not sb.calls
 
 
+def test_a_refused_dial_carries_a_code_for_the_screen_to_translate() -> None:
+    sb = Switchboard(RULES)
+    out = sb.refuse("f2", "d1", "no unit 3-2-1601 is registered", T0, "no_such_unit")
+    announce = out.effects[0]
+    assert isinstance(announce, Announce)
+    assert announce.body["state"] == "failed" and announce.body["code"] == "no_such_unit"
+
+
 def test_the_memory_of_refused_ids_is_bounded_oldest_first() -> None:
     sb = Switchboard(RULES)
     for i in range(REFUSED_IDS_KEPT + 1):
