@@ -1,18 +1,17 @@
 """Intercom calls (a core extension): a visitor dials a room, the unit's indoor stations ring.
-
-Signalling only; the stations' own SIP/RTSP media stays on the devices. A door panel or an
-entrance MCU places, ends and raises emergency calls on its own door's ``intercom/<door>/call``
-(an ``IntercomCall``); the broker lets a device write only its own door's topic, and the door of
-a call is taken from that topic, never from the body, so a compromised panel can neither ring a
-flat as if from another door nor hang up another door's call. The call id is the caller's, so
-it listens on ``intercom/<door>/call/<id>/state`` before it dials; a refused dial ends there in a
-"failed" state with the reason and a code a screen translates. The bus API (``call.start``, ``call.hangup``,
-``emergency.call``) is for the officer's and managers' consoles, which the ACL trusts with it.
-The core rings every station registered for the unit (``intercom/unit/<unit>/ring``), listens
-for their replies (``intercom/station/<station>/reply``: answer, reject, unlock, hangup) and
-opens only the calling door, only for a station of that unit, only while the call is live.
-Busy or unanswered calls go to the property desk; the emergency button calls the officer.
-Every call ends in a record with the latest door-camera frame at the time of the call.
+Signalling only; the stations' own SIP/RTSP media stays on the devices. A door panel or an entrance
+MCU places, ends and raises emergency calls on its own door's ``intercom/<door>/call`` (an
+``IntercomCall``); the broker lets a device write only its own door's topic, and the door of a call
+is taken from that topic, never from the body, so a compromised panel can neither ring a flat as if
+from another door nor hang up another door's call. The call id is the caller's, so it listens on
+``intercom/<door>/call/<id>/state`` before it dials; a refused dial ends there in a "failed" state
+with the reason and a code a screen translates. The bus API (``call.start``, ``call.hangup``,
+``emergency.call``) is for the officer's and managers' consoles, which the ACL trusts with it. The
+core rings every station registered for the unit (``intercom/unit/<unit>/ring``), listens for their
+replies (``intercom/station/<station>/reply``: answer, reject, unlock, hangup) and opens only the
+calling door, only for a station of that unit, only while the call is live. Busy or unanswered calls
+go to the property desk; the emergency button calls the officer. Every call ends in a record with
+the latest door-camera frame at the time of the call.
 
 The call state machine itself (states, ring timeout, forwarding, what each reply does) is pure,
 in ``compound.domain.intercom``; this service keeps the bus subscriptions, the store writes and
