@@ -1,4 +1,5 @@
 """Intercom calls (a core extension): a visitor dials a room, the unit's indoor stations ring.
+
 Signalling only; the stations' own SIP/RTSP media stays on the devices. A door panel or an entrance
 MCU places, ends and raises emergency calls on its own door's ``intercom/<door>/call`` (an
 ``IntercomCall``); the broker lets a device write only its own door's topic, and the door of a call
