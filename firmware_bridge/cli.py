@@ -3,14 +3,74 @@
 from __future__ import annotations
 
 import argparse
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compound.adapters.mqtt import BusError, eprint
+from compound.adapters.mqtt import Bus, BusError, eprint
+from compound.adapters.systemd import Notifier
 from compound.domain.model import InvalidInput
 
 if TYPE_CHECKING:
     from compound.app.context import Context
+    from firmware_bridge.bridge import Bridge
+
+
+def doors_locked(bridge: Bridge) -> bool:
+    """Every door has been driven locked: its board or MCU answered, the door left "offline",
+    and the board's thread has written what was queued for it (the locked output first)."""
+    return all(
+        door.machine.online and bridge.boards[door.wiring.board].jobs.empty()
+        for door in bridge.doors.values()
+    )
+
+
+def bridge_health(bridge: Bridge, bus: Bus, bus_started: threading.Event) -> str | None:
+    """None while the bridge can do its job; otherwise what is wrong, in one line.
+
+    Its serial lines answer (every relay board polls, every entrance MCU is heard, no door is
+    offline), its device threads run, and once the bus has been started its network thread
+    runs (that thread reconnects by itself while the broker is away, which is no fault of the
+    bridge: the doors work without the bus)."""
+    if bridge.failed.is_set():
+        return "a device thread failed"
+    dead = [n for n, b in bridge.boards.items() if b.thread is not None and not b.thread.is_alive()]
+    if dead:
+        return f"the thread of board {', '.join(sorted(dead))} is not running"
+    silent = sorted(
+        [n for n, b in bridge.boards.items() if not b.up]
+        + [m.wiring.name for m in bridge.mcus if m.board is None and not m.alive]
+    )
+    if silent:
+        return f"no answer on the serial line of {', '.join(silent)}"
+    offline = sorted(d for d, door in bridge.doors.items() if not door.machine.online)
+    if offline:
+        return f"door {', '.join(offline)} offline"
+    if bus_started.is_set() and not bus.network_alive:
+        return "the bus network thread is not running"
+    return None
+
+
+def supervise(
+    bridge: Bridge,
+    bus: Bus,
+    bus_started: threading.Event,
+    stop: threading.Event,
+    say: Callable[[str], None],
+    notifier: Notifier | None = None,
+) -> None:
+    """Tell systemd READY=1 once every door is driven locked, then WATCHDOG=1 only while
+    ``bridge_health`` finds nothing wrong (until ``stop``). A door that never comes online
+    means no READY=1: systemd's start timeout then restarts the bridge, which reopens its
+    serial lines."""
+    notifier = notifier or Notifier()
+    while not doors_locked(bridge):
+        if stop.wait(0.05):
+            return
+    notifier.ready()
+    say(f"ready: {len(bridge.doors)} doors driven locked")
+    notifier.watch(lambda: bridge_health(bridge, bus, bus_started), stop, say)
 
 
 def cmd_bridge(ctx: Context) -> int:
@@ -39,17 +99,28 @@ def cmd_bridge(ctx: Context) -> int:
     # which locks every door the bridge released.
     stop = stop_on_signal()
     rc = 0
+    # systemd hears READY=1 and WATCHDOG=1 from this thread (see supervise).
+    watch_stop, bus_started = threading.Event(), threading.Event()
+    notifier = Notifier()
+    watcher = threading.Thread(
+        target=supervise,
+        args=(bridge, bus, bus_started, watch_stop, lambda s: eprint(f"bridge {s}"), notifier),
+        name="watchdog",
+        daemon=True,
+    )
     try:
         try:
             bridge.start()
         except JournalError as e:
             eprint(f"compound: bridge: {e}")
             return 1
+        watcher.start()
         # The door loops run meanwhile (exit button, fire input); a stop request is honoured
         # while the broker is still unreachable.
         while not stop.is_set():
             try:
                 bus.start(timeout=3.0, announce=eprint)
+                bus_started.set()
                 break
             except BusError:
                 continue
@@ -61,6 +132,8 @@ def cmd_bridge(ctx: Context) -> int:
                 rc = 1
                 break
     finally:
+        watch_stop.set()
+        notifier.stopping()
         bridge.stop()
         bus.stop()
     return rc
