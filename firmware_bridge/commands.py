@@ -5,7 +5,8 @@ act on it now. Either way it is answered on ``door/<door>/ack``: ``ok: true`` on
 (after the board confirmed the coil), otherwise ``ok: false`` with the reason: the guard's
 (``expired``, ``replayed``, ``bad_mac``, ``issued_before_start``, ``out_of_order``,
 ``retained``, ``malformed``...) or the door's (``lockdown``, ``stopping``, ``offline``,
-``fire``, ``board_down``). A refused command opens nothing, but whoever sent it is told.
+``fire``, ``board_down``). A refused command opens nothing, but whoever sent it is told. In
+lockdown only an unlock carrying the core's signed ``override`` flag is carried out.
 """
 
 from __future__ import annotations
@@ -64,12 +65,18 @@ class CoreCommands:
         with self.lock:
             m = door.machine
             unlock = cmd.action == "unlock"
-            why = "stopping" if unlock and self.stopping.is_set() else m.refusal(cmd.action)
+            # A lockdown override counts only as signed (the guard checked the MAC over it).
+            override = cmd.override is True
+            why = (
+                "stopping" if unlock and self.stopping.is_set() else m.refusal(cmd.action, override)
+            )
             if why is not None:
                 self.counters["command.refused_" + why] += 1
                 ack(False, why)
                 return
-            out = m.unlock(cmd.duration_s, cmd.reason) if unlock else m.lock(cmd.reason)
+            if unlock and override and m.lockdown:
+                self.counters["command.lockdown_override"] += 1
+            out = m.unlock(cmd.duration_s, cmd.reason, override) if unlock else m.lock(cmd.reason)
             self.apply(door, out, ack)
 
     def on_lockdown(self, msg: Message) -> None:

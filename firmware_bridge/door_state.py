@@ -95,11 +95,12 @@ class DoorMachine:
             "lock_type": self.setup.lock_type,
         }
 
-    def refusal(self, action: str) -> str | None:
-        """Why a verified ``unlock`` or ``lock`` cannot be carried out now; None if it can."""
+    def refusal(self, action: str, override: bool = False) -> str | None:
+        """Why a verified ``unlock`` or ``lock`` cannot be carried out now; None if it can.
+        ``override``: the command's signed override flag, the one thing that opens in lockdown."""
         if not self.online:
             return "offline"
-        if action == "unlock" and self.lockdown:
+        if action == "unlock" and self.lockdown and not override:
             return "lockdown"
         if action == "lock" and self.fire and self.setup.egress:
             return "fire"  # the fire input holds this egress door released
@@ -135,10 +136,11 @@ class DoorMachine:
         out.events.append(("online", {}))
         return out
 
-    def unlock(self, duration_s: float | None, reason: str) -> Outputs:
-        """A verified unlock command from the core. Refused while offline or in lockdown."""
+    def unlock(self, duration_s: float | None, reason: str, override: bool = False) -> Outputs:
+        """A verified unlock command from the core. Refused while offline, and in lockdown
+        unless it carries the core's signed override."""
         out = Outputs()
-        if not self.online or self.lockdown:
+        if not self.online or (self.lockdown and not override):
             return out
         return self._pulse(duration_s or self.setup.open_time_s, reason)
 

@@ -14,6 +14,7 @@ from typing import Any
 from compound.adapters.mqtt import eprint
 from compound.app import schedule_cli
 from compound.app.context import Context, format_event, stop_on_signal
+from compound.app.door_open_cli import cmd_door_unlock
 from compound.domain.clock import iso
 from compound.domain.model import Event, InvalidInput
 from compound.protocol.topics import Topics
@@ -75,19 +76,6 @@ def cmd_door_list(ctx: Context) -> int:
         )
         or "no doors",
     )
-    return 0
-
-
-def cmd_door_unlock(ctx: Context) -> int:
-    r = ctx.api(
-        "door.unlock",
-        {
-            "door": ctx.args.door,
-            "reason": ctx.args.reason,
-            "by": ctx.args.by or os.environ.get("USER", "operator"),
-        },
-    )
-    ctx.out(r, f"unlock sent to {ctx.args.door} (command {r['command_id']})")
     return 0
 
 
@@ -322,6 +310,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument("door")
     sp.add_argument("--reason", required=True, help="why; goes in the log")
     sp.add_argument("--by", help="who (default: $USER)")
+    sp.add_argument(
+        "--override", action="store_true", help="open even in lockdown (logged as an override)"
+    )
 
     g = group("person", "residents, tenants and visitors")
     sp = add(g, "add", cmd_person_add, "register a person in a unit")

@@ -21,7 +21,8 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |---------|---------------------------------------------------|----------------------------------|
 | core    | everything under compound/<site>/, HA discovery   | everything under compound/<site>/|
 | console | api/<name>/#                                      | events/#, own replies, door      |
-|         |                                                   | states, call states, face/+/frame|
+|         |                                                   | states and acks, call states,    |
+|         |                                                   | face/+/frame                     |
 | panel   | api/<name>/door.list|notice.list,                 | own replies, access/<door>/result|
 |         | intercom/<door>/call (dial, hang up, emergency),  | face/<camera>/frame|result,      |
 |         | access/<door>/request                             | notice, own door's call states,  |
@@ -132,6 +133,8 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.reply(d.name, "#")),
             Rule("read", t.all("events/#")),
             Rule("read", t.door_state("+")),
+            # The bridge's answer to a remote open: `door unlock` prints it, not "sent".
+            Rule("read", t.door_ack("+")),
             Rule("read", t.access_result("+")),
             Rule("read", t.intercom_call_state("+", "+")),
             Rule("read", t.availability("+")),

@@ -151,6 +151,9 @@ class DoorCommand:
     reason: str
     seq: int = 0  # per-issuer counter; a command older than the last one seen is out of order
     duration_s: float | None = None
+    # True only on a remote open an operator forced through a lockdown; absent otherwise, so a
+    # command without it is signed and checked exactly as before the field existed.
+    override: bool | None = None
     mac: str | None = None
 
     def body(self) -> dict[str, Any]:
@@ -181,6 +184,9 @@ class DoorCommand:
         if duration is not None and not 0 < duration <= 600:
             raise MessageError("duration_s must be between 0 and 600 seconds")
         seq = get_int(o, "seq", optional=True)
+        override = o.get("override")
+        if override is not None and override is not True:
+            raise MessageError("override must be true or absent")
         return cls(
             id=get_segment(o, "id"),
             door_id=get_segment(o, "door_id"),
@@ -190,6 +196,7 @@ class DoorCommand:
             reason=get_str(o, "reason", max_len=200),
             seq=seq or 0,
             duration_s=duration,
+            override=override,
             mac=get_str(o, "mac", max_len=64, optional=True),
         )
 

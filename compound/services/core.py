@@ -43,6 +43,7 @@ from compound.services.extension import (
     ResultHook,
 )
 from compound.services.intake import DecisionWorker
+from compound.services.remote_open import remote_unlock
 from compound.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ class Core:
         for hook in [self._stream_event, *self._event_hooks]:
             if hook in self.store.event_hooks:
                 self.store.event_hooks.remove(hook)
+        self.store.checkpoint_at_shutdown()  # the log's head, signed, so a cut is seen
 
     def _take(self, offers: Offers) -> None:
         clash = sorted(set(offers.api) & set(self.api))
@@ -291,7 +293,12 @@ class Core:
             return self._last_seq
 
     def send_command(
-        self, door_id: str, action: str, reason: str, duration_s: float | None = None
+        self,
+        door_id: str,
+        action: str,
+        reason: str,
+        duration_s: float | None = None,
+        override: bool = False,
     ) -> DoorCommand:
         now = self.clock.now()
         cmd = DoorCommand(
@@ -303,22 +310,18 @@ class Core:
             reason=reason[:200],
             seq=self._next_seq(),
             duration_s=duration_s,
+            override=True if override else None,  # absent unless set: old commands unchanged
         ).signed(keys.door_command_key(self.store.master_key, door_id))
         self.bus.publish(self.topics.door_cmd(door_id), encode(cmd), qos=1, retain=False)
         self.counters[f"command.{action}"] += 1
         return cmd
 
-    def unlock(self, door_id: str, reason: str, by: str, actor: str) -> DoorCommand:
-        door = self.store.door(door_id)
-        if door is None:
-            raise InvalidInput(f"unknown door {door_id!r}; see `compound door list`")
-        reason = reason.strip()
-        if not reason:
-            raise InvalidInput("say why the door is opened (--reason TEXT); it goes in the log")
-        # actor: the broker user that asked; by: the name it typed, which proves nothing.
-        data = {"actor": actor, "by": by, "reason": reason}
-        self.store.append_event("door.remote_unlock", door_id=door_id, data=data)
-        return self.send_command(door_id, "unlock", f"remote: {reason}", door.open_time_s)
+    def unlock(
+        self, door_id: str, reason: str, by: str, actor: str, override: bool = False
+    ) -> DoorCommand:
+        """A remote open; in lockdown only with ``override`` (``services/remote_open.py``)."""
+        args = (door_id, reason, by, actor, override)
+        return remote_unlock(self.store, self.counters, self.send_command, *args)
 
     # -- event stream ----------------------------------------------------------------------
 
@@ -354,8 +357,9 @@ class Core:
             str(params.get("reason", "")),
             str(params.get("by", "operator")),
             actor_of(params),
+            params.get("override") is True,
         )
-        return {"command_id": cmd.id, "expires_at": cmd.expires_at}
+        return {"command_id": cmd.id, "expires_at": cmd.expires_at, "override": cmd.override}
 
     def api_events(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         evs = self.store.events(

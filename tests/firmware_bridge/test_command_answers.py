@@ -44,14 +44,15 @@ def strike_moved(rig: Rig, since: int) -> bool:
 
 
 def test_a_remote_unlock_during_lockdown_is_answered_as_refused(rig: Rig) -> None:
-    """The officer's lockdown, then a remote unlock through the core's API: the bridge answers
-    ``ok: false``, reason ``lockdown``; the core logs and streams the refusal, and the strike
-    stays unpowered."""
+    """The officer's lockdown, then a signed unlock without the override flag (the core itself
+    no longer sends one, see test_lockdown_override): the bridge answers ``ok: false``, reason
+    ``lockdown``; the core logs and streams the refusal, and the strike stays unpowered."""
     console = rig.bus("console")
     console.request("lockdown.set", {"on": True, "by": "officer"})
     wait_for(lambda: rig.bridge.status()["lockdown"], what="lockdown reached the bridge")
     since = len(rig.board.history)
-    sent = console.request("door.unlock", {"door": "d1", "reason": "delivery", "by": "officer"})
+    sent = {"command_id": "no-override"}
+    rig.bus("attacker").publish(rig.topics.door_cmd("d1"), signed(rig, "no-override"))
     got = answer(rig, sent["command_id"])
     assert got["ok"] is False and got["reason"] == "lockdown" and got["state"] == "locked"
     # The core logs the refusal, so the console that asked sees it on the event stream.
