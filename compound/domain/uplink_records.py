@@ -63,7 +63,7 @@ def envelope(site: str, row: dict[str, Any]) -> dict[str, Any]:
         "site": site,
         "seq": row["seq"],
         # the same record always has the same id, so the platform can store it idempotently
-        "id": f"{site}:{row['event_seq']}",
+        "id": _record_id(site, row),
         "kind": row["kind"],
         "at": row["created_at"],
     }
@@ -75,6 +75,13 @@ def envelope(site: str, row: dict[str, Any]) -> dict[str, Any]:
     except (ValueError, Withheld) as e:
         return {**base, "withheld": str(e)}
     return {**base, "record": record}
+
+
+def _record_id(site: str, row: dict[str, Any]) -> str:
+    # A log checkpoint names the event it signs, which may have a record of its own.
+    if row["kind"] == "log_checkpoint":
+        return f"{site}:checkpoint:{row['event_seq']}"
+    return f"{site}:{row['event_seq']}"
 
 
 def topic(prefix: str, site: str) -> str:

@@ -33,9 +33,10 @@ from compound.domain.model import Event
 from compound.store import migrations
 from compound.store.alarms import Alarms
 from compound.store.base import StoreError
+from compound.store.checkpoint import Checkpoints
 from compound.store.credentials import Credentials
 from compound.store.doors import Doors
-from compound.store.log import GENESIS, EventLog, LogCheck, event_hash
+from compound.store.log import GENESIS, LogCheck, event_hash
 from compound.store.people import People
 from compound.store.schedules import Schedules
 from compound.store.stations import Stations
@@ -44,7 +45,7 @@ from compound.store.stations import Stations
 __all__ = ["GENESIS", "LogCheck", "Store", "StoreError", "event_hash"]
 
 
-class Store(EventLog, People, Credentials, Doors, Schedules, Alarms, Stations):
+class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations):
     def __init__(self, path: str | Path, clock: Clock, key_dir: str | Path | None = None) -> None:
         self.path = Path(path)
         self.clock = clock
@@ -116,6 +117,8 @@ class Store(EventLog, People, Credentials, Doors, Schedules, Alarms, Stations):
             finally:
                 self._depth = 0
             done, self._after_commit = self._after_commit, []
+        if done:
+            self._after_events([e.seq for e in done])
         for event in done:
             for hook in list(self.event_hooks):
                 hook(event)

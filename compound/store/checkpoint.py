@@ -1,0 +1,217 @@
+"""Checkpoints of the event log's head, so that deleting the newest events is seen.
+
+The hash chain shows a row altered, removed or slipped in, but not the newest rows removed: what
+is left still links. So every ``checkpoint_every`` events, and when the core shuts down after it
+logged something, the sequence number and hash of the head are signed (HMAC-SHA256) with a key
+the database does not hold (``checkpoint.key`` beside the other keys, 0600), appended as one
+line to a checkpoint file beside the database (``<db>.checkpoints``, 0600, append-only,
+fsync'd), and queued for the city platform in the outbox (kind ``log_checkpoint``).
+``verify_log`` compares the log with every checkpoint: a head older than a checkpoint, or a
+hash that differs from it, names the last event known to be good.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from compound.adapters import keys
+from compound.protocol.messages import canonical
+from compound.store.base import StoreError
+from compound.store.log import EventLog, LogCheck
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_KIND = "log_checkpoint"
+CHECKPOINT_EVERY = 100
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    hash: str
+    at: float
+    mac: str
+
+
+@dataclass(frozen=True)
+class HeadCheck:
+    """What the checkpoints say about the log: a problem and the last good event, or none."""
+
+    problem: str = ""
+    first_broken: int | None = None
+    last_good: int | None = None
+
+
+def sign(key: bytes, seq: int, hash_: str, at: float) -> str:
+    body = canonical({"seq": seq, "hash": hash_, "at": at})
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def read_checkpoints(path: Path, key: bytes) -> tuple[list[Checkpoint], str]:
+    """The checkpoints in the file, oldest first, and a problem if a line is forged or damaged.
+    A last line cut short (power lost while it was written) is not a problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return [], ""
+    except OSError as e:
+        return [], f"cannot read checkpoint file {path}: {e.strerror}"
+    lines = text.split("\n")
+    found: list[Checkpoint] = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        last = i == len(lines) - 1  # no newline after it: written only in part
+        try:
+            d = json.loads(line)
+            cp = Checkpoint(int(d["seq"]), str(d["hash"]), float(d["at"]), str(d["mac"]))
+        except (ValueError, KeyError, TypeError):
+            if last:
+                break
+            return found, f"checkpoint file {path} line {i + 1} is damaged"
+        if not hmac.compare_digest(cp.mac, sign(key, cp.seq, cp.hash, cp.at)):
+            return found, (
+                f"checkpoint file {path} line {i + 1} is not signed with this box's checkpoint key"
+            )
+        found.append(cp)
+    return found, ""
+
+
+def _when(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class Checkpoints(EventLog):
+    path: Path
+    key_dir: Path
+    checkpoint_every: int = CHECKPOINT_EVERY
+    _unanchored: bool = False  # events logged since the last checkpoint this process wrote
+    _last_checkpoint: Checkpoint | None = None
+
+    @property
+    def checkpoint_path(self) -> Path | None:
+        if str(self.path) == ":memory:":
+            return None
+        return self.path.with_name(self.path.name + ".checkpoints")
+
+    def _checkpoint_key(self) -> bytes:
+        try:
+            return keys.load_or_create(self.key_dir / "checkpoint.key")
+        except keys.KeyError_ as e:
+            raise StoreError(str(e)) from None
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Sign the log's head and keep it in the checkpoint file and the outbox; None for an
+        empty log or a database in memory."""
+        path = self.checkpoint_path
+        if path is None:
+            return None
+        key = self._checkpoint_key()
+        with self._lock:
+            head = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+            row = head.fetchone()
+            if row is None:
+                return None
+            seq, hash_ = int(row[0]), str(row[1])
+            last = self._last_checkpoint
+            if last is not None and (last.seq, last.hash) == (seq, hash_):
+                self._unanchored = False
+                return last
+            at = self.clock.now()
+            cp = Checkpoint(seq, hash_, at, sign(key, seq, hash_, at))
+            _append_line(path, json.dumps(asdict(cp), sort_keys=True))
+            with self.transaction() as c:
+                c.execute(
+                    "INSERT INTO outbox (event_seq, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                    (seq, CHECKPOINT_KIND, canonical(as_record(cp)).decode(), at),
+                )
+            self._last_checkpoint = cp
+            self._unanchored = False
+            return cp
+
+    def _after_events(self, seqs: list[int]) -> None:
+        """Called once a transaction that logged the events ``seqs`` has committed."""
+        self._unanchored = True
+        every = max(1, self.checkpoint_every)
+        if any(s % every == 0 for s in seqs):
+            self._try_checkpoint()
+
+    def _try_checkpoint(self) -> None:
+        try:
+            self.checkpoint()
+        except (StoreError, OSError) as e:
+            log.error("log checkpoint not written: %s", e)
+
+    def checkpoint_at_shutdown(self) -> None:
+        """At the core's shutdown: sign the head if this process logged events since the last
+        checkpoint it wrote. Never raises; a failure is logged."""
+        if self._unanchored:
+            self._try_checkpoint()
+
+    def verify_log(self) -> LogCheck:
+        """The hash chain from the first event, then the head against the signed checkpoints."""
+        with self._lock:
+            r = super().verify_log()
+            if not r.ok:
+                return r
+            # the chain runs without a gap from event 1, so its head is event r.events
+            h = self.check_head(r.events)
+            if h.problem:
+                return LogCheck(False, r.events, h.first_broken, h.problem)
+            return r
+
+    def check_head(self, head_seq: int) -> HeadCheck:
+        """Compare the log (already found to link from event 1 to ``head_seq``) with the signed
+        checkpoints."""
+        path = self.checkpoint_path
+        if path is None or not path.exists():
+            return HeadCheck()
+        found, problem = read_checkpoints(path, self._checkpoint_key())
+        good = 0
+        for cp in found:
+            if cp.seq > head_seq:
+                return HeadCheck(
+                    f"events {head_seq + 1} to {cp.seq} are missing: the checkpoint of "
+                    f"{_when(cp.at)} signed event {cp.seq}; the last good event is {head_seq}",
+                    head_seq + 1,
+                    head_seq,
+                )
+            row = self.conn.execute("SELECT hash FROM events WHERE seq = ?", (cp.seq,)).fetchone()
+            if row is None or row[0] != cp.hash:
+                return HeadCheck(
+                    f"event {cp.seq} differs from the checkpoint of {_when(cp.at)}: the log was "
+                    f"rewritten after event {good}; the last good event is {good}",
+                    good + 1,
+                    good,
+                )
+            good = cp.seq
+        if problem:
+            return HeadCheck(problem, None, good)
+        return HeadCheck()
+
+
+def _append_line(path: Path, line: str) -> None:
+    data = (line + "\n").encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise StoreError(f"cannot write checkpoint file {path}: {e.strerror}") from None
+
+
+def as_record(cp: Checkpoint) -> dict[str, Any]:
+    return {"type": CHECKPOINT_KIND, **asdict(cp)}
