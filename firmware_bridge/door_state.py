@@ -9,6 +9,11 @@ nothing releases it on boot, on reconnect or after the link to the board came ba
 Relay polarity: a strike (fail-secure) needs power to open, a magnetic lock (fail-safe) needs
 power to stay locked. The machine thinks in "released" and ``relay_on`` maps that to the coil.
 
+Open time: one per door, the core's (``door add --open-time``). Every unlock command carries it
+as ``duration_s``, and the machine keeps the last one it carried out for the exit button, so the
+button and the card open for the same time; the bridge config's ``open_time_s`` only covers the
+time before the first command after a start.
+
 Time: the open time of a release and the held-open limit are measured on the clock's monotonic
 time, which an NTP correction or a person setting the date cannot move: a wall clock stepped
 back an hour during a release must not keep the door released for an hour, nor one stepped
@@ -65,6 +70,9 @@ class DoorMachine:
         self.lockdown = False
         self.tamper = False
         self.last_command: str | None = None
+        # The door's open time as the core last said it (the duration of its last unlock, taken
+        # from the door record); the exit button uses it too. Until then: the bridge config's.
+        self.open_time_s = setup.open_time_s
 
     # -- derived ---------------------------------------------------------------------------
 
@@ -142,7 +150,9 @@ class DoorMachine:
         out = Outputs()
         if not self.online or (self.lockdown and not override):
             return out
-        return self._pulse(duration_s or self.setup.open_time_s, reason)
+        if duration_s:
+            self.open_time_s = duration_s
+        return self._pulse(self.open_time_s, reason)
 
     def lock(self, reason: str) -> Outputs:
         out = Outputs()
@@ -160,7 +170,7 @@ class DoorMachine:
         out = Outputs(events=[("exit_button", {})])
         if not self.online:
             return out
-        pulse = self._pulse(self.setup.open_time_s, "exit button")
+        pulse = self._pulse(self.open_time_s, "exit button")
         out.relay = pulse.relay
         out.events.extend(pulse.events)
         return out
