@@ -29,6 +29,7 @@ from typing import Any
 
 from compound.adapters.mqtt import Bus, Delivery, Message
 from compound.domain.uplink_records import ack_topic, envelope, parse_ack, topic
+from compound.domain.uplink_resend import parse_resend, resend_topic
 from compound.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Stats:
     timeouts: int = 0
     acks_received: int = 0
     acks_refused: int = 0
+    resend_requests: int = 0
 
 
 class UplinkSender:
@@ -90,8 +92,11 @@ class UplinkSender:
         # the highest ``upto`` heard from the platform; written on the network thread
         self._acked = 0
         self._ack_lock = threading.Lock()
+        # the platform asked to send again from this seq (it saw a gap); network thread
+        self._resend_from: int | None = None
         if require_platform_ack:
             bus.subscribe(self.ack_topic, self._on_ack)
+            bus.subscribe(resend_topic(prefix, site), self._on_resend)
 
     # -- the platform's acknowledgement ----------------------------------------------------
 
@@ -110,6 +115,18 @@ class UplinkSender:
                 return
             self.stats.acks_received += 1
             self._acked = max(self._acked, upto)
+
+    def _on_resend(self, msg: Message) -> None:
+        """ "Resend from N": the platform holds everything below N (an acknowledgement of
+        N - 1) and misses N; the next step sends again from the oldest unconfirmed."""
+        n = parse_resend(msg.payload, self.site)
+        with self._ack_lock:
+            if n is None:
+                self.stats.acks_refused += 1
+                return
+            self.stats.resend_requests += 1
+            self._acked = max(self._acked, n - 1)
+            self._resend_from = n
 
     def acknowledge(self, upto: int) -> None:
         """Take a platform acknowledgement that came some other way (same rules as the topic)."""
@@ -173,8 +190,12 @@ class UplinkSender:
         self._collect()
         if self.require_platform_ack:
             self._apply_acks()
+            with self._ack_lock:
+                resend, self._resend_from = self._resend_from, None
             if self._cursor is None:
                 self._go_back("new connection")
+            elif resend is not None and self._cursor >= resend:
+                self._go_back(f"the platform asked to resend from #{resend}")
             elif (
                 self._unconfirmed
                 and self.store.clock.now() - self._unconfirmed[0][1] >= self.confirm_timeout_s

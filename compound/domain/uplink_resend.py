@@ -1,0 +1,31 @@
+"""The platform's "resend from N" request (pure): the platform saw a gap in a site's records
+and asks the box to send again from sequence number N, on ``<prefix>/<site>/resend`` as
+``{"site": ..., "from": N}``. Everything below N the platform holds, so the request also says
+what an acknowledgement ``upto = N - 1`` says."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def resend_topic(prefix: str, site: str) -> str:
+    return f"{prefix}/{site}/resend"
+
+
+def resend_message(site: str, from_seq: int) -> dict[str, Any]:
+    return {"site": site, "from": from_seq}
+
+
+def parse_resend(payload: bytes, site: str) -> int | None:
+    """The ``from`` of a resend request for ``site``, or None for anything else."""
+    try:
+        msg = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(msg, dict) or msg.get("site") != site:
+        return None
+    n = msg.get("from")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        return None
+    return n
