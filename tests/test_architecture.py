@@ -58,6 +58,7 @@ THIRD_PARTY_IO = {
     "sqlite_utils": "compound.store.db",
     "PIL": "compound.adapters.images",
     "cryptography": "compound.store.faces",
+    "psycopg": "compound.adapters.platform_db",
 }
 # Kivy is the UI's own toolkit: it is allowed anywhere under ui/ and nowhere else.
 KIVY_HOME = "ui"

@@ -18,9 +18,11 @@ from compound.adapters.keys import KeyError_
 from compound.adapters.mqtt import ApiError, BusError, eprint
 from compound.app import (
     admin_cli,
+    backup_cli,
     community_cli,
     devices,
     face_cli,
+    platform_cli,
     report_cli,
     sample_cli,
     schedule_cli,
@@ -41,9 +43,11 @@ COMMANDS: tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
     report_cli.register,
     sample_cli.register,
     devices.register,
+    backup_cli.register,
     face_cli.register,
     ui_cli.register,
     bridge_cli.register,
+    platform_cli.register,
 )
 
 

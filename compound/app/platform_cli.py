@@ -1,0 +1,103 @@
+"""``compound platform ...``: the city platform's reference receiver (``ingest``) and what it
+holds (``status``), over PostgreSQL. Not a box command: it runs at the city, against the
+cluster's MQTT gateway, with the platform's own broker credential."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+from compound.adapters.mqtt import Bus, BusConfig, eprint
+from compound.adapters.platform_db import PlatformDb
+from compound.protocol.topics import Topics
+from compound.services.platform_ingest import Ingest
+
+
+def _dsn(args: argparse.Namespace) -> str:
+    dsn = args.platform_db or os.environ.get("COMPOUND_PLATFORM_DB")
+    if not dsn:
+        raise SystemExit("compound: give --db postgresql://... (or COMPOUND_PLATFORM_DB)")
+    return str(dsn)
+
+
+def cmd_ingest(ctx: Any) -> int:
+    a = ctx.args
+    cfg = BusConfig(
+        host=a.host,
+        port=a.port,
+        username=a.user,
+        password=a.password or os.environ.get("COMPOUND_PLATFORM_PASSWORD"),
+        protocol=a.mqtt_protocol,
+        tls_ca=a.ca,
+    )
+    db = PlatformDb(_dsn(a))
+    bus = Bus(cfg, Topics("city"), a.client_id or f"ingest-{os.getpid()}")
+    ingest = Ingest(db, bus, prefix=a.prefix)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    bus.start(timeout=a.timeout, announce=eprint)
+    thread = ingest.start(stop)
+    eprint(f"compound platform ingest: {a.host}:{a.port} -> PostgreSQL, prefix {a.prefix!r}")
+    try:
+        while not stop.wait(a.report_s):
+            eprint(f"ingest: {ingest.stats}")
+    finally:
+        stop.set()
+        thread.join(10)
+        bus.stop()
+        db.close()
+    return 0
+
+
+def cmd_status(ctx: Any) -> int:
+    db = PlatformDb(_dsn(ctx.args))
+    try:
+        sites = db.sites()
+    finally:
+        db.close()
+    if ctx.json:
+        print(json.dumps({"at": time.time(), "sites": sites}, ensure_ascii=False))
+        return 0
+    print(f"{'site':<20} {'records':>9} {'next_seq':>9} {'dups':>7} {'last commit':>12}")
+    for s in sites:
+        age = f"{s['last_commit_age_s']:.0f} s ago"
+        print(
+            f"{s['site']:<20} {s['records']:>9} {s['next_seq']:>9} {s['duplicates']:>7} {age:>12}"
+        )
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    g = sub.add_parser("platform", help="the city platform's receiver (PostgreSQL)")
+    actions = g.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def add(name: str, fn: Any, help_: str) -> argparse.ArgumentParser:
+        sp: argparse.ArgumentParser = actions.add_parser(
+            name, help=help_, description=help_, parents=[common]
+        )
+        sp.add_argument(
+            "--db", dest="platform_db", help="postgresql://... (or $COMPOUND_PLATFORM_DB)"
+        )
+        sp.set_defaults(fn=fn)
+        return sp
+
+    sp = add("ingest", cmd_ingest, "commit every site's records to PostgreSQL, then acknowledge")
+    sp.add_argument("--host", default="127.0.0.1", help="the cluster's MQTT gateway")
+    sp.add_argument("--port", type=int, default=1883)
+    sp.add_argument("--user", default="platform")
+    sp.add_argument("--password", help="or $COMPOUND_PLATFORM_PASSWORD")
+    sp.add_argument("--ca", help="CA file: connect with TLS")
+    sp.add_argument("--prefix", default="city")
+    sp.add_argument("--client-id")
+    sp.add_argument(
+        "--mqtt-protocol", type=int, default=4, choices=(4, 5), help="4 for NATS's gateway"
+    )
+    sp.add_argument("--timeout", type=float, default=30.0)
+    sp.add_argument("--report-s", type=float, default=60.0)
+    add("status", cmd_status, "per site: records held, next_seq, duplicates, last commit")

@@ -1,0 +1,275 @@
+"""The city tier on a real cluster: compounds' uplinks drain into a three-node NATS cluster
+(JetStream, MQTT gateway, each site with its own credential) and ``compound platform ingest``
+commits every record to PostgreSQL exactly once, in order, acknowledging after the commit; a
+node killed mid-drain and an ingest killed and restarted lose nothing and double nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from compound.adapters.mqtt import Bus, Message
+from compound.adapters.platform_db import PlatformDb
+from compound.domain.clock import SystemClock
+from compound.protocol.topics import Topics
+from compound.services.platform_ingest import Ingest
+from compound.services.uplink import UplinkSender, status
+from compound.store.db import Store
+from devkit.city_cluster import PLATFORM_USER, CityCluster, nats_server
+from devkit.postgres import TempPostgres, pg_bin
+
+pytestmark = [pytest.mark.integration]
+
+SITES = ["a1", "a2", "a3", "b1", "b2", "b3", "c1", "c2", "x1", "x2"]
+
+
+def _need(binary: object, what: str) -> None:
+    if binary is None:
+        if os.geteuid() == 0:
+            pytest.fail(f"{what} is not installed; ./dev test installs it")
+        pytest.skip(f"{what} is not installed and this user cannot install it")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[CityCluster]:
+    _need(nats_server(), "nats-server (Debian package nats-server)")
+    c = CityCluster(sites=SITES, nodes=3).start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[TempPostgres]:
+    _need(pg_bin(), "PostgreSQL (Debian package postgresql)")
+    p = TempPostgres().start()
+    yield p
+    p.stop()
+
+
+def box(tmp_path: Path, site: str, n: int) -> Store:
+    store = Store(tmp_path / f"{site}.db", SystemClock(), tmp_path / f"keys-{site}")
+    store.add_unit("1-1-101")
+    store.add_person("张三", "1-1-101", "tenant", id_number="110101199001011234")
+    for i in range(n):
+        passage(store, i)
+    return store
+
+
+def passage(store: Store, i: int) -> None:
+    store.append_event(
+        "access.granted",
+        door_id="b1",
+        person_id=1,
+        data={"kind": "card"},
+        uplink={"type": "passage", "door": "b1", "credential": "card", "n": i},
+    )
+
+
+class Boxes:
+    """Several compounds' uplinks, each with its own store, credential and broker node."""
+
+    def __init__(self, cluster: CityCluster, stores: dict[str, Store], nodes: list[int]) -> None:
+        self.stores = stores
+        self.stop = threading.Event()
+        self.buses: list[Bus] = []
+        self.senders: dict[str, UplinkSender] = {}
+        self.threads: list[threading.Thread] = []
+        for (site, store), node in zip(stores.items(), nodes, strict=True):
+            bus = Bus(cluster.bus_config(site, node), Topics(site), f"uplink-{site}")
+            sender = UplinkSender(
+                store, bus, site, window=32, require_platform_ack=True, confirm_timeout_s=3.0
+            )
+            bus.start(timeout=20)
+            self.buses.append(bus)
+            self.senders[site] = sender
+            t = threading.Thread(target=sender.run, args=(self.stop,), kwargs={"idle_s": 0.05})
+            t.start()
+            self.threads.append(t)
+
+    def drained(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(
+                status(s)["waiting"] == 0 and status(s)["unconfirmed"] == 0
+                for s in self.stores.values()
+            ):
+                return True
+            time.sleep(0.2)
+        return False
+
+    def close(self) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(10)
+        for b in self.buses:
+            b.stop()
+
+
+class Platform:
+    def __init__(self, cluster: CityCluster, pg: TempPostgres, node: int, name: str) -> None:
+        self.db = PlatformDb(pg.dsn)
+        self.bus = Bus(cluster.bus_config(PLATFORM_USER, node), Topics("city"), name)
+        self.ingest = Ingest(self.db, self.bus)
+        self.bus.start(timeout=20)
+        self.stop = threading.Event()
+        self.thread = self.ingest.start(self.stop)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(10)
+        self.bus.stop()
+        self.db.close()
+
+
+def assert_exactly_once(pg: TempPostgres, stores: dict[str, Store]) -> None:
+    db = PlatformDb(pg.dsn)
+    try:
+        for site, store in stores.items():
+            want = [r["seq"] for r in store.query("SELECT seq FROM outbox ORDER BY seq")]
+            assert db.site_seqs(site) == want, f"{site}: every record once, in order"
+    finally:
+        db.close()
+
+
+def test_a_site_cannot_publish_or_listen_under_another_sites_topics(
+    cluster: CityCluster,
+) -> None:
+    got: list[Message] = []
+    platform = Bus(cluster.bus_config(PLATFORM_USER, 1), Topics("city"), "platform-perm")
+    platform.subscribe("city/+/outbox", got.append)
+    platform.start(timeout=20)
+    intruder = Bus(cluster.bus_config("x1", 0), Topics("x1"), "uplink-x1")
+    heard: list[Message] = []
+    intruder.subscribe("city/x2/ack", heard.append)
+    intruder.start(timeout=20)
+    try:
+        platform.publish("city/x2/ack", b'{"site":"x2","upto":5}', qos=1, retain=True)
+        intruder.publish("city/x2/outbox", b'{"site":"x2","seq":1,"id":"x2:1"}', qos=1)
+        intruder.publish("city/x1/outbox", b'{"site":"x1","seq":1,"id":"x1:1"}', qos=1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(m.topic == "city/x1/outbox" for m in got):
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert [m.topic for m in got] == ["city/x1/outbox"], "only its own topic gets through"
+        assert heard == [], "a site does not hear another site's acknowledgement"
+    finally:
+        intruder.stop()
+        platform.stop()
+
+
+def test_boxes_drain_through_the_cluster_into_postgres(
+    cluster: CityCluster, pg: TempPostgres, tmp_path: Path
+) -> None:
+    stores = {s: box(tmp_path, s, 200) for s in ("a1", "a2", "a3")}
+    platform = Platform(cluster, pg, 1, "ingest-a")
+    boxes = Boxes(cluster, stores, [0, 1, 2])
+    try:
+        for i in range(100):  # more traffic while it drains
+            for s in stores.values():
+                passage(s, 200 + i)
+        assert boxes.drained(60), {s: status(st) for s, st in stores.items()}
+    finally:
+        boxes.close()
+        platform.close()
+    assert_exactly_once(pg, stores)
+    assert platform.ingest.stats.refused == 0
+
+
+def test_a_node_killed_mid_drain_loses_and_doubles_nothing(
+    cluster: CityCluster, pg: TempPostgres, tmp_path: Path
+) -> None:
+    stores = {s: box(tmp_path, s, 300) for s in ("b1", "b2", "b3")}
+    platform = Platform(cluster, pg, 0, "ingest-b")
+    boxes = Boxes(cluster, stores, [0, 1, 2])
+    victim = cluster.members[2]
+    try:
+        time.sleep(0.5)
+        cluster.kill(victim)  # b3's node, and a JetStream peer of every MQTT stream
+        for i in range(200):
+            for s in stores.values():
+                passage(s, 300 + i)
+        time.sleep(2)
+        cluster.start_node(victim)
+        assert boxes.drained(90), {s: status(st) for s, st in stores.items()}
+    finally:
+        boxes.close()
+        platform.close()
+        if victim.proc is None:
+            cluster.start_node(victim)
+        cluster.wait_ready(30)
+    assert_exactly_once(pg, stores)
+    assert boxes.senders["b3"].stats.reconnects >= 1, "the box on the killed node came back"
+
+
+def test_ingest_killed_and_restarted_resumes_from_next_seq(
+    cluster: CityCluster, pg: TempPostgres, tmp_path: Path
+) -> None:
+    stores = {s: box(tmp_path, s, 400) for s in ("c1", "c2")}
+    first = Platform(cluster, pg, 1, "ingest-c")
+    boxes = Boxes(cluster, stores, [0, 2])
+    second: Platform | None = None
+    try:
+        deadline = time.monotonic() + 30
+        while first.ingest.stats.committed < 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # gone without a word: whatever it had received and not committed is lost with it
+        first.close()
+        for i in range(200):
+            for s in stores.values():
+                passage(s, 400 + i)
+        resumed_at = PlatformDb(pg.dsn)
+        at = resumed_at.next_seqs()
+        resumed_at.close()
+        assert at.get("c1", 0) > 1 or at.get("c2", 0) > 1, "it had committed some"
+        second = Platform(cluster, pg, 1, "ingest-c")
+        assert boxes.drained(60), {s: status(st) for s, st in stores.items()}
+    finally:
+        boxes.close()
+        if second is not None:
+            second.close()
+    assert_exactly_once(pg, stores)
+
+
+def test_a_gap_asks_the_site_to_resend_from_n(cluster: CityCluster, pg: TempPostgres) -> None:
+    platform = Platform(cluster, pg, 0, "ingest-x")
+    site = Bus(cluster.bus_config("x2", 1), Topics("x2"), "uplink-x2")
+    asked: list[dict[str, object]] = []
+    site.subscribe("city/x2/resend", lambda m: asked.append(json.loads(m.payload)))
+    site.start(timeout=20)
+
+    def send(seq: int, record: dict[str, object] | None = None) -> None:
+        rec = record or {"n": seq}
+        env = {"site": "x2", "seq": seq, "id": f"x2:{seq}", "kind": "k", "record": rec}
+        site.publish("city/x2/outbox", env, qos=1)
+
+    try:
+        send(1)
+        send(3)
+        deadline = time.monotonic() + 15
+        while not asked and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert asked and asked[0] == {"site": "x2", "from": 2}
+        send(2)
+        send(3)
+        deadline = time.monotonic() + 15
+        while platform.ingest.stats.committed < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        send(4, {"type": "face", "template": "QUJD"})
+        deadline = time.monotonic() + 10
+        while platform.ingest.stats.refused < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert platform.ingest.stats.refused == 1, "a face template is refused, not stored"
+    finally:
+        site.stop()
+        platform.close()
+    db = PlatformDb(pg.dsn)
+    try:
+        assert db.site_seqs("x2") == [1, 2, 3]
+    finally:
+        db.close()
