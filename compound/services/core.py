@@ -43,8 +43,9 @@ from compound.services.extension import (
     ResultHook,
 )
 from compound.services.intake import DecisionWorker
+from compound.services.log_outage import LogOutage
 from compound.services.remote_open import remote_unlock
-from compound.store.db import Store
+from compound.store.db import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Core:
         self.doors = DoorFeed(store, clock, self.topics, self.counters)
         self.door_states = self.doors.states  # the last state each door reported
         self._seen_requests = SeenIds()
+        self.log_outage = LogOutage(store, bus, self.counters)  # a full disk: "system busy"
         self._seq_lock = threading.Lock()
         self._last_seq = 0
         self._features = features
@@ -251,14 +253,17 @@ class Core:
             if granted
             else None
         )
-        event = self.store.append_event(
-            "access.granted" if granted else "access.denied",
-            at=now,
-            door_id=req.door_id,
-            person_id=decision.person_id,
-            data=data,
-            uplink=uplink,
-        )
+        try:
+            event = self.store.append_event(
+                "access.granted" if granted else "access.denied",
+                at=now,
+                door_id=req.door_id,
+                person_id=decision.person_id,
+                data=data,
+                uplink=uplink,
+            )
+        except StoreError as e:  # not logged, so not done: the door stays locked
+            return self.log_outage.refuse(req, now, e)
         person = facts.person
         result = AccessResult(
             request_id=req.id,

@@ -1,0 +1,375 @@
+"""``compound backup create|verify|restore``: the database, the keys and the broker's files.
+
+An archive is a gzip'd tar, 0600, named ``compound-<site>-<UTC time>.tar.gz``, holding:
+
+- ``compound.db``: a consistent copy of the live database (SQLite's online backup API, taken
+  while the core writes; ``compound.store.backup``);
+- ``keys/*``: the key directory (master key, door command keys);
+- ``mosquitto/passwd`` and ``mosquitto/acl``: the broker files named in ``[security]``;
+- ``manifest.json``: the site, the time, and each file's size and sha256.
+
+``verify`` checks every sum, the database's integrity and its event log's hash chain, in a
+scratch directory. ``restore`` does the same first and changes nothing unless all of it passes;
+it refuses while a process (the core) has the database open, unless ``--force``, and a backup
+of another site's database. Each file is then written beside its target, fsync'd and renamed
+over it; the database it replaces is kept beside it as ``<db>.before-restore-<time>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from compound.app.context import Context
+from compound.domain.model import InvalidInput
+from compound.store.backup import copy_database, integrity_check, site_of
+from compound.store.base import StoreError
+
+FORMAT = "compound-backup/1"
+DB = "compound.db"
+MANIFEST = "manifest.json"
+NAME_RE = re.compile(r"^(compound\.db|keys/[A-Za-z0-9._-]+|mosquitto/(passwd|acl))$")
+
+
+@dataclass
+class Checked:
+    """A verified archive, unpacked in ``root``."""
+
+    root: Path
+    manifest: dict[str, Any]
+    events: int
+
+
+def targets(ctx: Context) -> dict[str, Path]:
+    """Where each kind of file of an archive lives on this box (from the config)."""
+    db = Path(ctx.db_path)
+    key_dir = Path(ctx.config.store.key_dir or db.parent / "keys")
+    return {
+        DB: db,
+        "keys/": key_dir,
+        "mosquitto/passwd": Path(ctx.config.security.password_file),
+        "mosquitto/acl": Path(ctx.config.security.acl_file),
+    }
+
+
+def target_of(name: str, where: dict[str, Path]) -> Path:
+    if name.startswith("keys/"):
+        return where["keys/"] / name.removeprefix("keys/")
+    return where[name]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        _fsync_file(path)
+    except OSError:
+        pass  # some file systems cannot sync a directory
+
+
+# -- create ------------------------------------------------------------------------------
+
+
+def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
+    where = targets(ctx)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".compound-backup-", dir=out_dir) as tmp:
+        work = Path(tmp)
+        files: dict[str, Path] = {DB: work / DB}
+        copy_database(where[DB], files[DB])  # first: the database as of this moment
+        key_dir = where["keys/"]
+        if key_dir.is_dir():
+            for k in sorted(key_dir.iterdir()):
+                if k.is_file() and NAME_RE.match(f"keys/{k.name}"):
+                    files[f"keys/{k.name}"] = k
+        for name in ("mosquitto/passwd", "mosquitto/acl"):
+            if where[name].is_file():
+                files[name] = where[name]
+        site = site_of(files[DB]) or ctx.config.site.id
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        manifest = {
+            "format": FORMAT,
+            "site": site,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "files": {
+                name: {"sha256": _sha256(p), "size": p.stat().st_size,
+                       "from": str(where[DB] if name == DB else p)}
+                for name, p in files.items()
+            },
+        }  # fmt: skip
+        final = out_dir / f"compound-{site}-{stamp}.tar.gz"
+        if final.exists():
+            raise InvalidInput(f"{final} exists already; wait a second and try again")
+        part = work / "archive.part"
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+            data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mode, info.mtime = len(data), 0o600, int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+            for name, p in files.items():
+                ti = tar.gettarinfo(str(p), arcname=name)
+                ti.uid = ti.gid = 0
+                ti.uname = ti.gname = ""
+                with open(p, "rb") as f:
+                    tar.addfile(ti, f)
+        _fsync_file(part)
+        os.replace(part, final)
+        _fsync_dir(out_dir)
+    return final, manifest
+
+
+# -- verify ------------------------------------------------------------------------------
+
+
+def _unpack(src: IO[bytes], dest: Path) -> str:
+    """Write ``src`` to a new 0600 file ``dest``; its sha256."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    h = hashlib.sha256()
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        while block := src.read(1 << 20):
+            h.update(block)
+            out.write(block)
+    return h.hexdigest()
+
+
+def check(ctx: Context, archive: Path, work: Path) -> Checked:
+    """Unpack ``archive`` into ``work`` and check all of it; ``InvalidInput`` saying what is
+    wrong otherwise. Nothing outside ``work`` is touched."""
+    from compound.store.db import Store
+
+    def bad(why: str) -> InvalidInput:
+        return InvalidInput(f"backup {archive} refused: {why}")
+
+    if not archive.is_file():
+        raise InvalidInput(f"no backup at {archive}")
+    sums: dict[str, str] = {}
+    manifest: dict[str, Any] | None = None
+    try:
+        with tarfile.open(archive, mode="r:gz") as tar:
+            for m in tar:
+                if not m.isfile():
+                    raise bad(f"{m.name!r} is not a plain file")
+                if m.name != MANIFEST and not NAME_RE.match(m.name):
+                    raise bad(f"unexpected member {m.name!r}")
+                src = tar.extractfile(m)
+                if src is None:
+                    raise bad(f"{m.name!r} cannot be read")
+                if m.name == MANIFEST:
+                    manifest = json.loads(src.read(1 << 20))
+                    continue
+                if m.name in sums:
+                    raise bad(f"{m.name!r} is in it twice")
+                sums[m.name] = _unpack(src, work / m.name)
+    except (tarfile.TarError, EOFError, OSError, ValueError, zlib.error) as e:
+        raise bad(f"it is damaged or not a backup archive ({e})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise bad("no compound backup manifest in it")
+    listed: dict[str, Any] = manifest.get("files") or {}
+    for name, info in listed.items():
+        if name not in sums:
+            raise bad(f"{name} is listed in the manifest but missing")
+        if sums[name] != info.get("sha256"):
+            raise bad(f"{name} does not match its sha256 in the manifest (damaged)")
+    extra = set(sums) - set(listed)
+    if extra:
+        raise bad(f"{', '.join(sorted(extra))} not in the manifest")
+    if DB not in sums:
+        raise bad("it holds no database")
+    result = integrity_check(work / DB)
+    if result != "ok":
+        raise bad(f"the database fails its integrity check: {result}")
+    # The log chain, with the existing verify, on a scratch copy (opening a Store migrates it).
+    scratch = work / ".scratch"
+    scratch.mkdir()
+    shutil.copy(work / DB, scratch / DB)
+    if (work / "keys").is_dir():
+        shutil.copytree(work / "keys", scratch / "keys")
+    try:
+        store = Store(scratch / DB, ctx.clock, scratch / "keys")
+        try:
+            log = store.verify_log()
+        finally:
+            store.close()
+    except StoreError as e:
+        raise bad(f"the database cannot be opened: {e}") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not log.ok:
+        raise bad(f"its event log is BROKEN at event {log.first_broken}: {log.problem}")
+    return Checked(work, manifest, log.events)
+
+
+# -- restore -----------------------------------------------------------------------------
+
+
+def holders(path: Path) -> list[str]:
+    """Other processes that have the file at ``path`` open: ``"PID (command)"``."""
+    found: list[str] = []
+    want = {str(path.resolve())}
+    want |= {w + "-wal" for w in want}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            fds = list((proc / "fd").iterdir())
+            if not any(os.readlink(fd) in want for fd in fds):
+                continue
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        found.append(f"{proc.name} ({cmd[:80]})")
+    return found
+
+
+def _owner_like(path: Path) -> tuple[int, int]:
+    ref = path if path.exists() else path.parent
+    st = ref.stat()
+    return st.st_uid, st.st_gid
+
+
+def _stage(src: Path, target: Path, mode: int) -> Path:
+    """A copy of ``src`` beside ``target``, fsync'd, owned like what it replaces."""
+    # A new key or database folder is the service's alone; the broker's must stay readable.
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o750 if mode == 0o640 else 0o700)
+    staged = target.with_name(f".{target.name}.restore-{os.getpid()}")
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
+        shutil.copyfileobj(f, out)
+        out.flush()
+        os.fsync(out.fileno())
+    uid, gid = _owner_like(target)
+    if os.geteuid() == 0:
+        os.chown(staged, uid, gid)
+    return staged
+
+
+def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
+    where = targets(ctx)
+    db = where[DB]
+    if db.exists():
+        busy = holders(db)
+        if busy and not force:
+            raise InvalidInput(
+                f"the database {db} is open in {', '.join(busy)}; stop the services first "
+                "(systemctl stop compound-core compound-face compound-uplink), or give --force"
+            )
+        here, there = site_of(db), checked.manifest.get("site")
+        if here and there and here != there and not force:
+            raise InvalidInput(f"this backup is of site {there!r}, this box is site {here!r}")
+    names = sorted(checked.manifest["files"], key=lambda n: n == DB)  # the database last
+    staged = {n: _stage(checked.root / n, target_of(n, where), 0o600 if n != "mosquitto/passwd"
+                        and n != "mosquitto/acl" else 0o640) for n in names}  # fmt: skip
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    done = []
+    for name in names:
+        target = target_of(name, where)
+        if name == DB and target.exists():
+            aside = target.with_name(f"{target.name}.before-restore-{stamp}")
+            os.link(target, aside)  # the replaced database stays, under another name
+            for suffix in ("-wal", "-shm"):  # an old WAL must never be applied to the new file
+                old = target.with_name(target.name + suffix)
+                if old.exists():
+                    os.replace(old, aside.with_name(aside.name + suffix))
+        os.replace(staged[name], target)
+        _fsync_dir(target.parent)
+        done.append(str(target))
+    return done
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def cmd_create(ctx: Context) -> int:
+    path, manifest = create(ctx, Path(ctx.args.dir))
+    files = manifest["files"]
+    ctx.out(
+        {"archive": str(path), "site": manifest["site"], "files": files},
+        f"backup {path}: {len(files)} files ({', '.join(files)})",
+    )
+    return 0
+
+
+def _checked(ctx: Context, then: Callable[[Checked], int]) -> int:
+    archive = Path(ctx.args.file)
+    with tempfile.TemporaryDirectory(prefix="compound-restore-") as tmp:
+        return then(check(ctx, archive, Path(tmp)))
+
+
+def cmd_verify(ctx: Context) -> int:
+    def show(c: Checked) -> int:
+        m = c.manifest
+        ctx.out(
+            {"ok": True, "site": m["site"], "created_at": m["created_at"], "events": c.events,
+             "files": sorted(m["files"])},
+            f"backup intact: site {m['site']}, taken {m['created_at']}, {len(m['files'])} files, "
+            f"event log of {c.events} events verified",
+        )  # fmt: skip
+        return 0
+
+    return _checked(ctx, show)
+
+
+def cmd_restore(ctx: Context) -> int:
+    def put_back(c: Checked) -> int:
+        from compound.app.devices import reload_broker
+
+        done = restore(ctx, c, ctx.args.force)
+        reloaded = any("mosquitto/" in n for n in c.manifest["files"]) and reload_broker(
+            ctx.config.security.broker_pid_file
+        )
+        ctx.out(
+            {"restored": done, "events": c.events, "broker_reloaded": reloaded},
+            f"restored {len(done)} files from the backup of {c.manifest['created_at']} "
+            f"(event log of {c.events} events verified); start the services again",
+        )
+        return 0
+
+    return _checked(ctx, put_back)
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    g = sub.add_parser("backup", help="back up, check and restore the box's data")
+    g = g.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sp = g.add_parser("create", help="a consistent backup archive in DIR", parents=[common])
+    sp.add_argument("dir", help="folder for the archive (compound-<site>-<time>.tar.gz)")
+    sp.set_defaults(fn=cmd_create)
+    sp = g.add_parser("verify", help="check an archive without restoring it", parents=[common])
+    sp.add_argument("file")
+    sp.set_defaults(fn=cmd_verify)
+    sp = g.add_parser("restore", help="put an archive's files back", parents=[common])
+    sp.add_argument("file")
+    sp.add_argument(
+        "--force",
+        action="store_true",
+        help="even while a process has the database open, or from another site",
+    )
+    sp.set_defaults(fn=cmd_restore)

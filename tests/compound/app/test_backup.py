@@ -1,0 +1,215 @@
+"""``compound backup create|verify|restore`` through ``main``, on a temporary box: a database,
+its key directory and the broker's password and ACL files named in the config."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import stat
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compound.app.cli import main
+from compound.domain.clock import SystemClock
+from compound.store.backup import integrity_check
+from compound.store.db import Store
+
+
+@pytest.fixture
+def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "box"
+    (root / "mosquitto").mkdir(parents=True)
+    cfg = root / "compound.toml"
+    cfg.write_text(
+        f"""
+[site]
+id = "t1"
+[store]
+path = "{root / "lib/compound.db"}"
+key_dir = "{root / "lib/keys"}"
+[security]
+password_file = "{root / "mosquitto/passwd"}"
+acl_file = "{root / "mosquitto/acl"}"
+broker_pid_file = ""
+"""
+    )
+    monkeypatch.setenv("COMPOUND_CONFIG", str(cfg))
+    monkeypatch.delenv("COMPOUND_DB", raising=False)
+    assert main(["init", "--site", "t1"]) == 0
+    (root / "mosquitto/passwd").write_text("core:$7$hash\n")
+    (root / "mosquitto/acl").write_text("user core\ntopic readwrite compound/#\n")
+    return root
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    capsys.readouterr()
+    rc = main([*argv, "--json"])
+    out, err = capsys.readouterr()
+    return rc, (json.loads(out) if rc == 0 else None), err.strip()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def open_store(box: Path) -> Store:
+    return Store(box / "lib/compound.db", SystemClock(), box / "lib/keys")
+
+
+@pytest.fixture
+def writer(box: Path) -> Iterator[tuple[threading.Event, list[int]]]:
+    """A thread that commits one logged change after another until told to stop."""
+    stop, committed = threading.Event(), [0]
+    store = open_store(box)
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            store.add_unit(f"{9 + n // 8000}-1-{1000 + n % 8000}")
+            committed[0] = n
+
+    t = threading.Thread(target=write)
+    t.start()
+    yield stop, committed
+    stop.set()
+    t.join(10)
+    store.close()
+
+
+def test_a_backup_taken_while_the_database_is_written_is_consistent(
+    box: Path, writer: tuple[threading.Event, list[int]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    stop, committed = writer
+    deadline = time.monotonic() + 30
+    while committed[0] < 50 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    before = committed[0]
+    rc, made, err = run(capsys, "backup", "create", str(box / "backups"))
+    assert rc == 0, err
+    during = committed[0]
+    stop.set()
+    assert during > before, "the writer went on during the backup"
+    archive = Path(made["archive"])
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert archive.name.startswith("compound-t1-") and archive.name.endswith(".tar.gz")
+    assert set(made["files"]) >= {"compound.db", "keys/master.key", "mosquitto/passwd"}
+    assert made["files"]["mosquitto/acl"]["sha256"] == sha(box / "mosquitto/acl")
+
+    rc, checked, err = run(capsys, "backup", "verify", str(archive))
+    assert rc == 0, err
+    # init logs too; every unit committed before the backup began is in it
+    assert checked["events"] >= before
+
+    with tarfile.open(archive) as tar:
+        tar.extract("compound.db", box / "x", filter="data")
+    assert integrity_check(box / "x/compound.db") == "ok"
+    copy = Store(box / "x/compound.db", SystemClock(), box / "lib/keys")
+    try:
+        assert copy.verify_log().ok
+        units = {r["n"] for r in copy.query("SELECT count(*) AS n FROM units")}
+        assert units and min(units) >= before
+    finally:
+        copy.close()
+
+
+def test_restore_round_trip(box: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["unit", "add", "1-1-1101"]) == 0
+    rc, made, err = run(capsys, "backup", "create", str(box / "backups"))
+    assert rc == 0, err
+    key = (box / "lib/keys/master.key").read_bytes()
+    # After the backup: another unit, a changed broker file, a lost key.
+    assert main(["unit", "add", "2-1-1202"]) == 0
+    (box / "mosquitto/passwd").write_text("intruder:x\n")
+    (box / "lib/keys/master.key").unlink()
+
+    rc, restored, err = run(capsys, "backup", "restore", made["archive"])
+    assert rc == 0, err
+    assert (box / "mosquitto/passwd").read_text() == "core:$7$hash\n"
+    assert (box / "lib/keys/master.key").read_bytes() == key
+    assert stat.S_IMODE((box / "lib/keys/master.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((box / "lib/compound.db").stat().st_mode) == 0o600
+    rc, units, err = run(capsys, "unit", "list")
+    assert [u["address"] for u in units] == ["1-1-1101"], units
+    rc, log, err = run(capsys, "log", "verify")
+    assert rc == 0 and log["ok"]
+    # The database it replaced is kept beside it.
+    kept = list((box / "lib").glob("compound.db.before-restore-*"))
+    assert [p for p in kept if not p.name.endswith(("-wal", "-shm"))]
+    assert not list(box.rglob(".*.restore-*")), "no staged file left behind"
+
+
+def test_restore_refuses_while_a_process_has_the_database_open(
+    box: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc, made, err = run(capsys, "backup", "create", str(box / "backups"))
+    assert rc == 0, err
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; f = open(sys.argv[1], 'rb'); "
+         "print('open', flush=True); time.sleep(60)", str(box / "lib/compound.db")],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"open\n"
+        before = sha(box / "lib/compound.db")
+        rc, _, err = run(capsys, "backup", "restore", made["archive"])
+        assert rc == 2 and f"is open in {holder.pid}" in err and "--force" in err, err
+        assert sha(box / "lib/compound.db") == before
+        rc, _, err = run(capsys, "backup", "restore", made["archive"], "--force")
+        assert rc == 0, err
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def corrupt_bytes(archive: Path) -> None:
+    data = bytearray(archive.read_bytes())
+    for i in range(len(data) // 2, len(data) // 2 + 64):
+        data[i] ^= 0x5A
+    archive.write_bytes(bytes(data))
+
+
+def swap_database(archive: Path) -> None:
+    """A well-formed archive whose database is not the one its manifest sums."""
+    with tarfile.open(archive) as tar:
+        members = [(m, tar.extractfile(m).read()) for m in tar]  # type: ignore[union-attr]
+    with tarfile.open(archive, "w:gz") as tar:
+        for m, data in members:
+            if m.name == "compound.db":
+                data = data[:-10] + b"\x01" * 10
+            m.size = len(data)
+            tar.addfile(m, io.BytesIO(data))
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [(corrupt_bytes, "damaged"), (swap_database, "compound.db does not match its sha256")],
+)
+def test_a_damaged_archive_is_refused_and_nothing_changes(
+    box: Path, capsys: pytest.CaptureFixture[str], damage: Any, said: str
+) -> None:
+    rc, made, err = run(capsys, "backup", "create", str(box / "backups"))
+    assert rc == 0, err
+    archive = Path(made["archive"])
+    damage(archive)
+    assert main(["unit", "add", "2-1-1202"]) == 0
+    (box / "mosquitto/passwd").write_text("changed\n")
+    files = [box / "lib/compound.db", box / "lib/keys/master.key", box / "mosquitto/passwd"]
+    before = {p: sha(p) for p in files}
+    listing = sorted(box.rglob("*"))
+    for action in ("verify", "restore"):
+        rc, _, err = run(capsys, "backup", action, str(archive))
+        assert rc == 2, (action, err)
+        assert err.startswith(f"compound: backup {archive} refused: ") and said in err, err
+        assert len(err.splitlines()) == 1
+    assert {p: sha(p) for p in files} == before
+    assert sorted(box.rglob("*")) == listing
