@@ -50,7 +50,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "密码输入已锁定，{seconds} 秒后再试",
         "PIN locked, try again in {seconds} s",
     ),
-    "door.emergency_sent": ("已呼叫社区民警", "Calling the community officer"),
+    "door.emergency_sent": (
+        "已呼叫社区民警，请稍候",
+        "Calling the community officer, please wait",
+    ),
+    "door.emergency_answered": ("民警已接听", "The officer answered"),
+    "door.emergency_unanswered": (
+        "无人接听，已通知110/物业",
+        "No answer: 110 and the property office have been told",
+    ),
+    "door.emergency_ended": ("紧急呼叫已结束", "Emergency call ended"),
+    "door.unavailable": ("服务暂不可用，请刷卡", "Service unavailable, please use your card"),
     "door.notices": ("物业通知", "Notices"),
     "door.no_notices": ("暂无通知", "No notices"),
     "door.camera": ("摄像头", "Camera"),
@@ -65,6 +75,34 @@ STRINGS: dict[str, tuple[str, str]] = {
     "call.ended": ("通话结束", "Call ended"),
     "call.failed": ("呼叫失败: {message}", "Call failed: {message}"),
     "call.no_core": ("主机无应答，请稍后再试", "The box did not answer; please try again"),
+    "call.forwarded": ("无人接听，正在转接物业…", "No answer, calling the property desk…"),
+    "call.desk_answered": ("物业已接听", "The property desk answered"),
+    "call.code.unknown_door": (
+        "本门未登记，请联系物业",
+        "This door is not registered; please call the property office",
+    ),
+    "call.code.bad_number": (
+        "房号有误，请输入 楼号-单元-房号 或房号",
+        "Not a room number: dial building-entrance-room or the room alone",
+    ),
+    "call.code.not_served": ("本门不能呼叫该房号", "This door cannot call that room"),
+    "call.code.ambiguous_room": (
+        "多个单元有此房号，请输入 楼号-单元-房号",
+        "More than one entrance has that room: dial building-entrance-room",
+    ),
+    "call.code.no_such_unit": ("房号不存在，请核对", "No such room, please check the number"),
+    "call.code.no_station": (
+        "该住户未装室内机，请联系物业",
+        "That flat has no indoor station; please call the property office",
+    ),
+    "call.code.stale": (
+        "门口机时间有误，请联系物业",
+        "The panel's clock is wrong; please call the property office",
+    ),
+    "call.code.other": (
+        "无法呼叫，请联系物业",
+        "The call could not be made; please call the property office",
+    ),
     # officer wall
     "officer.title": ("社区警务室 · {site}", "Community police room · {site}"),
     "officer.doors": ("门禁状态", "Doors"),

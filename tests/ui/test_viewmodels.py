@@ -210,7 +210,7 @@ def test_dial_signals_on_own_door_topic_after_listening_and_follows_its_states(
 
 def test_hangup_and_emergency_signal_on_own_door_topic(clock: ManualClock) -> None:
     """Hanging up names the panel's own call; the emergency button is a signal on the same
-    topic, confirmed when the officer's station rings."""
+    topic, confirmed when the officer's station rings (as a wait, not as a green "done")."""
     gw = LocalGateway()
     vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
     type_keys(vm, "3-2-1501")
@@ -224,20 +224,23 @@ def test_hangup_and_emergency_signal_on_own_door_topic(clock: ManualClock) -> No
     sig = dial_signals(gw)[-1]
     assert sig["action"] == "emergency" and set(sig) == {"action", "call_id", "at"}
     gw.deliver(f"intercom/b3-e2/call/{sig['call_id']}/state", {"state": "ringing"})
-    assert vm.status_line == Strings("en")("door.emergency_sent") and vm.message_kind == "ok"
+    assert vm.status_line == Strings("en")("door.emergency_sent") and vm.status_kind == "info"
     assert gw.requests == []
 
 
 def test_refused_dial_shows_the_cores_reason(clock: ManualClock) -> None:
-    """The core answers a refused dial on the call's state; the visitor reads why."""
+    """The core answers a refused dial on the call's state; the visitor reads why, in the
+    screen's language, from the refusal's code (never the core's English)."""
     gw = LocalGateway()
     vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
     type_keys(vm, "4-1-0101")
     vm.ok()
     call_id = str(vm.call_id)
     reason = "4-1-0101 cannot be called from door b3-e2"
-    gw.deliver(f"intercom/b3-e2/call/{call_id}/state", {"state": "failed", "reason": reason})
-    assert vm.status_line == f"Call failed: {reason}"
+    body = {"state": "failed", "reason": reason, "code": "not_served"}
+    gw.deliver(f"intercom/b3-e2/call/{call_id}/state", body)
+    assert vm.status_line == "Call failed: This door cannot call that room"
+    assert reason not in vm.status_line
     assert vm.call_id is None and vm.call_state == ""
 
 
@@ -247,7 +250,7 @@ def test_dial_refuses_a_malformed_room_and_gives_up_on_a_silent_core(clock: Manu
     down nothing is sent at all."""
     gw = LocalGateway()
     vm = DoorPanelVM(gw, Strings("en"), clock, "b3-e2")
-    type_keys(vm, "1501")
+    type_keys(vm, "3-2")
     vm.ok()
     assert "building-entrance-room" in vm.status_line
     assert gw.published == []

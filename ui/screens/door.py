@@ -60,8 +60,7 @@ class DoorScreen(BoxLayout):
         self.lang_text = t("lang.switch")
         self.banner_text = vm.banner
         self.status_text = vm.status_line
-        busy = bool(vm.call_state) or (vm.message and vm.status_line == vm.message)
-        self.status_kind = vm.message_kind if busy and not vm.call_state else "info"
+        self.status_kind = vm.status_kind
         self.entry_text = vm.entry_display
         self.hint_text = vm.hint
         self.mode = vm.mode

@@ -92,8 +92,9 @@ class DoorPanelVM(Observable):
     def status_line(self) -> str:
         """The big line under the camera."""
         now = self.clock.now()
-        if self.call_state:
-            return self.t(f"call.{self.call_state}", unit=self.call_unit)
+        line = self.calls.line
+        if line:
+            return line
         if self.message and now - self.message_at < RESULT_SHOW_S:
             return self.message
         return self.t("door.look")
@@ -116,6 +117,15 @@ class DoorPanelVM(Observable):
     def pin_locked_for(self) -> int:
         """Whole seconds left of the lockout the core last announced, counted down here."""
         return max(0, int(self.locked_until - self.clock.now() + 0.999))
+
+    @property
+    def status_kind(self) -> str:
+        """How the status line is coloured: info, ok or bad."""
+        if self.calls.line:
+            return "info"
+        if self.message and self.clock.now() - self.message_at < RESULT_SHOW_S:
+            return self.message_kind
+        return "info"
 
     def tick(self) -> None:
         """Called once a second by the screen: expiring messages, the lock countdown, and calls
@@ -289,7 +299,7 @@ class DoorPanelVM(Observable):
         busy = self._message is not None and not self._from_camera
         if busy and now - self.message_at >= RESULT_SHOW_S:
             busy = False
-        if key is not None and not self.call_state and not busy:
+        if key is not None and not self.calls.line and not self.calls.emergency_id and not busy:
             self._say(lambda: self.t(key), "bad" if key == "door.unknown" else "info")
             self._from_camera = True
         else:
