@@ -26,6 +26,7 @@ from compound.app import (
     report_cli,
     sample_cli,
     schedule_cli,
+    setup_cli,
 )
 from compound.app.context import Context
 from compound.config import ConfigError
@@ -38,6 +39,7 @@ from ui import cli as ui_cli
 # parsers with ``register(sub, common)``.
 COMMANDS: tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
     admin_cli.register,
+    setup_cli.register,
     schedule_cli.register,
     community_cli.register,
     report_cli.register,

@@ -40,7 +40,7 @@ class Context:
     def store(self) -> Store:
         if self._store is None:
             path = Path(self.db_path)
-            if not path.exists() and self.args.command not in ("init", "demo", "sample"):
+            if not path.exists() and self.args.command not in ("init", "setup", "demo", "sample"):
                 raise StoreError(
                     f"no database at {path}; run `compound init` first (or give --db / COMPOUND_DB)"
                 )

@@ -1,0 +1,102 @@
+"""``compound setup``: the first run of a box creates everything the services need, private,
+and a second run changes nothing that works."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compound.app.cli import main
+from compound.domain.clock import SystemClock
+from compound.store.db import Store
+
+
+@pytest.fixture
+def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "box"
+    root.mkdir()
+    cfg = root / "compound.toml"
+    cfg.write_text(
+        f"""
+[site]
+id = "fenglin"
+name = "Fenglin"
+[broker]
+username = "core"
+password_file = "{root / "etc/secrets/core.mqtt"}"
+[store]
+path = "{root / "lib/compound.db"}"
+key_dir = "{root / "lib/keys"}"
+[security]
+password_file = "{root / "mosquitto/passwd"}"
+acl_file = "{root / "mosquitto/acl"}"
+broker_pid_file = ""
+[[bridge.boards]]
+name = "b1"
+[[bridge.doors]]
+id = "d1"
+board = "b1"
+relay = 0
+[[bridge.doors]]
+id = "d2"
+board = "b1"
+relay = 1
+"""
+    )
+    monkeypatch.setenv("COMPOUND_CONFIG", str(cfg))
+    monkeypatch.delenv("COMPOUND_DB", raising=False)
+    return root
+
+
+def setup(capsys: pytest.CaptureFixture[str]) -> Any:
+    capsys.readouterr()
+    assert main(["setup", "--json"]) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def test_first_run_creates_what_the_services_need(
+    box: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r = setup(capsys)
+    assert r["site"] == "fenglin"
+    assert r["credentials"] == {"core": "issued", "bridge": "issued"}
+    for p in ("lib/compound.db", "lib/keys/master.key", "lib/keys/door-d1.key",
+              "lib/keys/door-d2.key", "etc/secrets/core.mqtt", "etc/secrets/bridge.mqtt"):  # fmt: skip
+        assert mode(box / p) == 0o600, p
+    passwd = (box / "mosquitto/passwd").read_text()
+    assert passwd.startswith("bridge:") and "\ncore:" in passwd
+    acl = (box / "mosquitto/acl").read_text()
+    assert "user core" in acl and "user bridge" in acl
+    store = Store(box / "lib/compound.db", SystemClock(), box / "lib/keys")
+    try:
+        assert store.site_id == "fenglin"
+        assert store.verify_log().ok
+    finally:
+        store.close()
+
+
+def test_a_second_run_keeps_what_works_and_mends_what_is_lost(
+    box: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup(capsys)
+    files = ["lib/keys/master.key", "lib/keys/door-d1.key", "etc/secrets/core.mqtt",
+             "etc/secrets/bridge.mqtt", "mosquitto/passwd", "mosquitto/acl"]  # fmt: skip
+    before = {f: (box / f).read_bytes() for f in files}
+    r = setup(capsys)
+    assert r["credentials"] == {"core": "kept", "bridge": "kept"}
+    assert {f: (box / f).read_bytes() for f in files} == before
+
+    (box / "etc/secrets/bridge.mqtt").unlink()  # a lost password is issued again
+    r = setup(capsys)
+    assert r["credentials"] == {"core": "kept", "bridge": "issued"}
+    assert (box / "etc/secrets/bridge.mqtt").read_bytes() != before["etc/secrets/bridge.mqtt"]
+    assert (box / "etc/secrets/core.mqtt").read_bytes() == before["etc/secrets/core.mqtt"]
+    assert (box / "mosquitto/passwd").read_text().count("bridge:") == 1
