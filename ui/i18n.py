@@ -125,6 +125,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "state.forced": ("被强行打开", "forced"),
     "state.offline": ("离线", "offline"),
     "state.unknown": ("未知", "unknown"),
+    "state.alarm": ("报警", "alarm"),
+    "officer.building": ("{n}号楼", "Building {n}"),
+    "officer.site_doors": ("大门与地库", "Gates and garages"),
+    "officer.entrance": ("{n}单元", "Entrance {n}"),
+    "officer.door_in": ("{b}号楼{n}单元", "Building {b} entrance {n}"),
+    "officer.abnormal": ("异常门禁 ({n})", "Needs attention ({n})"),
     "passage.granted": ("通过", "in"),
     "passage.denied": ("拒绝", "refused"),
     # manager console

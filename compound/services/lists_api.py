@@ -7,7 +7,7 @@ the lock the door decisions take, and every reply is one page.
 - ``alarm.page`` {open (default true), kind, page, size} → {items, total, page, size, counts,
   doors}: alarms by severity (critical first), then newest first; ``counts`` is how many of
   each kind match ``open`` (before the ``kind`` filter), for the wall's summary; ``doors`` the
-  kind each door with an open alarm shows on its tile.
+  kind of each door's latest alarm while that one is open, for its tile.
 - ``events.page`` {types, door, person, before, size} → {items, size, next_before}: events
   newest first, at most ``size`` (200); ``next_before`` asks for the page after (older). The log
   has millions of rows, so no total is counted.
@@ -72,19 +72,33 @@ class ListsApi:
             " LIMIT ? OFFSET ?",
             (*args, page.size, page.offset),
         )
-        # For the wall's door tiles: each door with an open alarm, and the kind that shows
-        # on its tile (forced before held open before the rest, then the newest); one row a
-        # door at most, whatever page is read.
-        doors = {
-            r["door_id"]: r["kind"]
+        return page.reply(
+            [asdict(_alarm(r)) for r in rows], total, counts=counts, doors=self._door_alarms()
+        )
+
+    def _door_alarms(self) -> dict[str, str]:
+        """For the wall's door tiles: the kind of each door's latest alarm when that one is
+        still open. An older alarm left open stays in the queue but no longer colours the
+        tile once a newer one for the door is acknowledged."""
+        read = self.core.store.read
+        latest = {
+            r["door_id"]: (r["kind"], r["k"])
             for r in read(
-                "SELECT door_id, kind, MAX((CASE WHEN kind IN ('forced_open', 'forced') THEN 2"
-                " WHEN kind = 'held_open' THEN 1 ELSE 0 END) * 1e10 + raised_at) AS k"
-                " FROM alarms WHERE acknowledged_at IS NULL AND door_id IS NOT NULL"
-                " GROUP BY door_id"
+                "SELECT door_id, kind, MAX(raised_at) AS k FROM alarms"
+                " WHERE acknowledged_at IS NULL AND door_id IS NOT NULL GROUP BY door_id"
             )
         }
-        return page.reply([asdict(_alarm(r)) for r in rows], total, counts=counts, doors=doors)
+        if not latest:
+            return {}
+        # A newer alarm acknowledged since: it was acknowledged after the oldest open one was
+        # raised, so the search stays on the index of acknowledgement times.
+        newer = read(
+            "SELECT door_id, MAX(raised_at) AS k FROM alarms"
+            " WHERE acknowledged_at >= ? AND door_id IS NOT NULL GROUP BY door_id",
+            (min(k for _, k in latest.values()),),
+        )
+        acked = {r["door_id"]: r["k"] for r in newer}
+        return {d: kind for d, (kind, k) in latest.items() if acked.get(d, k) <= k}
 
     def events_page(self, p: dict[str, Any]) -> dict[str, Any]:
         size = page_of(p).size

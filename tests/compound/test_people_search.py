@@ -184,8 +184,28 @@ def test_alarm_queue_by_severity_then_time_with_counts_per_kind(
     store.acknowledge_alarm(forced.id, "officer")
     r = page({"kind": "held_open"})
     assert r["total"] == 1 and r["counts"] == {"held_open": 1, "failed_attempts": 1}
-    assert r["doors"] == {"b1": "held_open", "b2": "failed_attempts"}
+    # b1's older held-open alarm is still queued, but its newer alarm was acknowledged: the
+    # tile shows the door's own state again.
+    assert r["doors"] == {"b2": "failed_attempts"}
     assert page({"open": False})["total"] == 4
+
+
+def test_a_door_tile_shows_its_latest_open_alarm_not_an_older_one(
+    store: Store, clock: ManualClock
+) -> None:
+    """An old forced-open alarm still in the queue does not turn the door red again once its
+    newer alarm is acknowledged; the old one stays in the queue for the officer."""
+    page = api(store, clock)["alarm.page"]
+    store.raise_alarm("forced_open", "b1 forced", severity="high", door_id="b1")
+    clock.advance(10)
+    held = store.raise_alarm("held_open", "b1 held open", severity="medium", door_id="b1")
+    assert page({})["doors"] == {"b1": "held_open"}
+    store.acknowledge_alarm(held.id, "officer")
+    r = page({})
+    assert r["doors"] == {} and r["total"] == 1
+    clock.advance(10)
+    store.raise_alarm("tamper", "b1 tampered", severity="high", door_id="b1")
+    assert page({})["doors"] == {"b1": "tamper"}
 
 
 def test_event_pages_go_back_in_time_and_stay_bounded(store: Store, clock: ManualClock) -> None:

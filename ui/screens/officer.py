@@ -8,30 +8,16 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import ListProperty, ObjectProperty, StringProperty
+from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from ui.screens.officer_doors import DoorArea, DoorTileView
 from ui.viewmodels.officer import OfficerVM
 from ui.widgets import HourChart
 
 Builder.load_file(str(Path(__file__).with_name("officer.kv")))
 
-STATE_COLOURS = {
-    "locked": (0.16, 0.45, 0.30, 1),
-    "unlocked": (0.20, 0.42, 0.70, 1),
-    "open": (0.20, 0.42, 0.70, 1),
-    "held_open": (0.80, 0.55, 0.10, 1),
-    "forced": (0.80, 0.15, 0.15, 1),
-    "offline": (0.35, 0.35, 0.38, 1),
-    "unknown": (0.26, 0.28, 0.32, 1),
-}
 MAX_ALARM_ROWS = 8
-
-
-class DoorTileView(BoxLayout):
-    name = StringProperty("")
-    state_text = StringProperty("")
-    colour = ListProperty([0.3, 0.3, 0.3, 1])
 
 
 class AlarmRow(BoxLayout):
@@ -53,6 +39,7 @@ class OfficerScreen(BoxLayout):
     lang_text = StringProperty("")
     banner_text = StringProperty("")
     doors_title = StringProperty("")
+    abnormal_title = StringProperty("")
     alarms_title = StringProperty("")
     ack_note = StringProperty("")
     chart_title = StringProperty("")
@@ -72,6 +59,8 @@ class OfficerScreen(BoxLayout):
     def __init__(self, vm: OfficerVM, **kw: object) -> None:
         super().__init__(vm=vm, **kw)
         self.chart = HourChart()
+        self.door_area = DoorArea(vm, self.ids.doors, self.ids.abnormal)
+        self.ids.doors.bind(width=lambda *_: self._relayout_doors())
         self._trigger = Clock.create_trigger(lambda dt: self.refresh(), 0.05)
         vm.listeners.append(self._trigger)
         vm.t.listeners.append(self._trigger)
@@ -94,7 +83,8 @@ class OfficerScreen(BoxLayout):
         self.title_text = t("officer.title", site=vm.site)
         self.lang_text = t("lang.switch")
         self.banner_text = vm.banner
-        self.doors_title = t("officer.doors")
+        self.doors_title = t("officer.doors") + f" ({len(vm.doors)})"
+        self.abnormal_title = t("officer.abnormal", n=len(vm.abnormal_doors()))
         self.alarms_title = f"{t('officer.alarms')} ({vm.alarm_total})" + vm.alarm_summary()
         self.ack_note = vm.ack_note
         self.chart_title = t("officer.chart")
@@ -121,17 +111,15 @@ class OfficerScreen(BoxLayout):
         self.chart.values = list(vm.hourly)
 
     def _doors(self) -> None:
-        grid = self.ids.doors
-        tiles = sorted(self.vm.doors.values(), key=lambda d: (d.building, d.id))
-        while len(grid.children) < len(tiles):
-            grid.add_widget(DoorTileView())
-        while len(grid.children) > len(tiles):
-            grid.remove_widget(grid.children[0])
-        for view, tile in zip(reversed(grid.children), tiles, strict=True):
-            state = tile.shown_state
-            view.name = tile.name
-            view.state_text = self.vm.t(f"state.{state}")
-            view.colour = list(STATE_COLOURS.get(state, STATE_COLOURS["unknown"]))
+        self.door_area.refresh()
+
+    def _relayout_doors(self) -> None:
+        self.door_area.forget_layout()
+        self._trigger()
+
+    def tile_views(self) -> dict[str, DoorTileView]:
+        """The door tiles by door id, in the order they are shown."""
+        return dict(self.door_area.views)
 
     def _alarms(self) -> None:
         box = self.ids.alarms

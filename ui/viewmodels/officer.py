@@ -5,44 +5,29 @@ from __future__ import annotations
 import functools
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 from compound.domain.clock import Clock
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
+from ui.viewmodels.officer_doors import (
+    DOOR_STATES,
+    DoorGroup,
+    DoorTile,
+    abnormal_tiles,
+    group_tiles,
+    local_name,
+)
 
-DOOR_STATES = ("locked", "unlocked", "open", "held_open", "forced", "offline", "unknown")
+__all__ = ["DOOR_STATES", "DoorTile", "OfficerVM", "hour_bins"]
+
 PASSAGE_TYPES = ("access.granted", "access.denied")
 HOURS = 24
 PASSAGES = 40  # live passages on the wall
 ALARM_PAGE = 20  # open alarms fetched; the wall shows the first few, most severe first
 LIST_ROWS = 8  # rows of each community list the wall shows
 NAMES_KEPT = 5000  # person names remembered for passage lines; older ones are asked again
-
-
-@dataclass
-class DoorTile:
-    id: str
-    name: str
-    state: str = "unknown"
-    alarm: str = ""  # forced / held open raised by an alarm, shown until acknowledged
-
-    @property
-    def building(self) -> str:
-        """Group key for the grid: "b3" from "b3-e2", the whole id otherwise."""
-        return self.id.split("-", 1)[0]
-
-    @property
-    def shown_state(self) -> str:
-        if self.state == "offline":
-            return "offline"
-        if self.alarm in ("forced_open", "forced"):
-            return "forced"
-        if self.alarm == "held_open" and self.state != "locked":
-            return "held_open"
-        return self.state if self.state in DOOR_STATES else "unknown"
 
 
 def hour_bins(times: list[float], now: float, hours: int = HOURS) -> list[int]:
@@ -125,6 +110,7 @@ class OfficerVM(Observable):
                 d["id"], d.get("name") or d["id"], alarm=self.door_alarms.get(d["id"], "")
             )
             tile.name = d.get("name") or d["id"]
+            tile.serves = [str(x) for x in d.get("serves") or []]
             if tile.state == "unknown":
                 tile.state = d.get("state") or "unknown"
             self.doors[d["id"]] = tile
@@ -270,6 +256,32 @@ class OfficerVM(Observable):
 
         self.gw.request("passages.search", params, done)
 
+    # -- door tiles ------------------------------------------------------------------------
+
+    def door_groups(self) -> list[DoorGroup]:
+        return group_tiles(list(self.doors.values()))
+
+    def abnormal_doors(self) -> list[DoorTile]:
+        return abnormal_tiles(list(self.doors.values()))
+
+    def group_title(self, key: str) -> str:
+        return self.t("officer.site_doors") if key == "site" else self.t("officer.building", n=key)
+
+    def tile_label(self, tile: DoorTile) -> str:
+        """The tile's name in its group: "3单元" / "Entrance 3", a gate's name in the language."""
+        if tile.entrance is not None:
+            return self.t("officer.entrance", n=tile.entrance)
+        return self.door_name(tile.id)
+
+    def door_name(self, door_id: str) -> str:
+        """A door's full name in the screen's language ("12号楼3单元", "Building 12 entrance 3")."""
+        tile = self.doors.get(door_id)
+        if tile is None:
+            return door_id
+        if tile.entrance is not None:
+            return self.t("officer.door_in", b=tile.building, n=tile.entrance)
+        return local_name(tile.name, self.t.lang)
+
     # -- formatting ------------------------------------------------------------------------
 
     def person_name(self, pid: Any) -> str:
@@ -283,8 +295,7 @@ class OfficerVM(Observable):
         verdict = self.t("passage.granted" if ok else "passage.denied")
         data = e.get("data") or {}
         who = self.person_name(e.get("person_id")) if e.get("person_id") is not None else "—"
-        door = self.doors.get(str(e.get("door_id")))
-        where = door.name if door else str(e.get("door_id") or "")
+        where = self.door_name(str(e.get("door_id") or ""))
         kind = str(data.get("kind", ""))
         return f"{at}  {verdict}  {who}  {where}  {self.t('cred.' + kind) if kind else ''}"
 

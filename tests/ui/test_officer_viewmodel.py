@@ -1,0 +1,118 @@
+"""The officer wall's viewmodel at a real compound's size: door tiles grouped and sorted, the
+alarm queue, the chart and the lists, against an in-process gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compound.domain.clock import ManualClock
+from ui.gateway import LocalGateway
+from ui.i18n import Strings
+from ui.viewmodels.officer import OfficerVM
+from ui.viewmodels.officer_doors import DoorTile, local_name, natural_key
+
+
+def xian_doors() -> list[dict[str, Any]]:
+    """Doors as the core lists them: buildings 1-62 with entrances, gates and garages."""
+    doors = [
+        {
+            "id": f"b{b}-e{e}",
+            "name": f"Building {b} entrance {e} {b}号楼{e}单元",
+            "serves": [f"{b}-{e}"],
+        }
+        for b in range(62, 0, -1)
+        for e in (3, 1, 2)
+    ]
+    doors += [
+        {"id": "gate-south", "name": "South gate 南门 (main)", "serves": ["*"]},
+        {"id": "garage-10", "name": "Garage 10 地库10号口", "serves": ["*"]},
+        {"id": "garage-2", "name": "Garage 2 地库2号口", "serves": ["*"]},
+    ]
+    return doors
+
+
+def wall(
+    clock: ManualClock, api: dict[str, Any] | None = None, lang: str = "en"
+) -> tuple[OfficerVM, LocalGateway]:
+    gw = LocalGateway({"door.list": lambda p: xian_doors(), **(api or {})})
+    vm = OfficerVM(gw, Strings(lang), clock)
+    vm.load()
+    return vm, gw
+
+
+def test_natural_sort_reads_numbers_as_numbers() -> None:
+    ids = ["b50-e1", "b6-e2", "b6-e10", "b60-e1", "b6-e1", "b10-e1"]
+    assert sorted(ids, key=natural_key) == [
+        "b6-e1",
+        "b6-e2",
+        "b6-e10",
+        "b10-e1",
+        "b50-e1",
+        "b60-e1",
+    ]
+
+
+def test_doors_are_grouped_by_building_in_number_order_gates_apart(clock: ManualClock) -> None:
+    vm, _ = wall(clock)
+    groups = vm.door_groups()
+    assert [g.key for g in groups][:4] == ["site", "1", "2", "3"]
+    assert [g.key for g in groups][-1] == "62"
+    assert [t.id for t in groups[0].tiles] == ["garage-2", "garage-10", "gate-south"]
+    b6 = next(g for g in groups if g.key == "6")
+    assert [t.id for t in b6.tiles] == ["b6-e1", "b6-e2", "b6-e3"]
+    assert sum(len(g.tiles) for g in groups) == 62 * 3 + 3
+    assert vm.group_title("6") == "Building 6" and vm.group_title("site") == "Gates and garages"
+    assert vm.tile_label(b6.tiles[1]) == "Entrance 2"
+    assert vm.door_name("b6-e2") == "Building 6 entrance 2"
+    assert vm.door_name("gate-south") == "South gate (main)"
+    vm.t.toggle()
+    assert vm.group_title("6") == "6号楼" and vm.tile_label(b6.tiles[1]) == "2单元"
+    assert vm.door_name("gate-south") == "南门"
+
+
+def test_a_door_without_serves_is_grouped_by_its_id() -> None:
+    assert DoorTile("b12-e3", "x").building == "12"
+    assert DoorTile("gate-north", "x").building == "site"
+    assert DoorTile("lobby", "x", serves=["7"]).building == "7"
+    assert DoorTile("b1-e1", "x", serves=["*"]).building == "site"
+    assert local_name("Main gate", "zh") == "Main gate"  # one language only: as it is
+
+
+def test_abnormal_doors_come_first_most_urgent_first(clock: ManualClock) -> None:
+    alarms = {"b7-e1": "held_open", "b50-e2": "forced_open", "b6-e1": "tamper"}
+
+    def page(p: dict[str, Any]) -> dict[str, Any]:
+        return {"items": [], "total": 0, "counts": {}, "doors": alarms}
+
+    vm, gw = wall(clock, {"alarm.page": page})
+    gw.deliver("door/b7-e1/state", {"state": "open"})
+    gw.deliver("door/b40-e3/state", {"state": "offline"})
+    gw.deliver("door/b30-e1/state", {"state": "locked"})
+    ids = [t.id for t in vm.abnormal_doors()]
+    assert ids == ["b50-e2", "b6-e1", "b7-e1", "b40-e3"]
+    assert [t.shown_state for t in vm.abnormal_doors()] == [
+        "forced",
+        "alarm",
+        "held_open",
+        "offline",
+    ]
+
+
+def test_a_tile_shows_only_its_own_state_and_latest_open_alarm(clock: ManualClock) -> None:
+    """Acknowledging the newest alarm of a locked door leaves it green, whatever else was
+    open for it: the core names each door's latest open alarm, and a held-open alarm on a door
+    that has closed again does not colour it."""
+    doors = {"b3-e1": "held_open"}
+
+    def page(p: dict[str, Any]) -> dict[str, Any]:
+        return {"items": [], "total": 0, "counts": {}, "doors": dict(doors)}
+
+    vm, gw = wall(clock, {"alarm.page": page})
+    gw.deliver("door/b3-e1/state", {"state": "locked"})
+    assert vm.doors["b3-e1"].shown_state == "locked"
+    doors.clear()
+    vm.refresh_alarms()
+    assert vm.doors["b3-e1"].shown_state == "locked"
+    doors["b3-e1"] = "forced_open"
+    vm.refresh_alarms()
+    assert vm.doors["b3-e1"].shown_state == "forced"

@@ -1,0 +1,116 @@
+"""The wall's door area: a card per building (gates and garages first) in a scrolling view,
+and the doors that need the officer in a side list. Widgets are rebuilt only when the doors
+or the language change; a state change only recolours its tile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
+
+from ui.viewmodels.officer import OfficerVM
+from ui.viewmodels.officer_doors import DoorTile
+
+STATE_COLOURS = {
+    "locked": (0.16, 0.45, 0.30, 1),
+    "unlocked": (0.20, 0.42, 0.70, 1),
+    "open": (0.20, 0.42, 0.70, 1),
+    "held_open": (0.80, 0.55, 0.10, 1),
+    "forced": (0.80, 0.15, 0.15, 1),
+    "alarm": (0.72, 0.22, 0.55, 1),
+    "offline": (0.35, 0.35, 0.38, 1),
+    "unknown": (0.26, 0.28, 0.32, 1),
+}
+TILE_W, TILE_H, GAP = 96, 60, 4
+HEADER_W = 74
+SIDE_ROWS = 40  # abnormal doors listed by name; the count says how many in all
+
+
+class DoorTileView(BoxLayout):
+    door_id = StringProperty("")
+    name = StringProperty("")  # the door's full name in the screen's language
+    label = StringProperty("")  # its short name in its card ("Entrance 3")
+    state_text = StringProperty("")
+    colour = ListProperty([0.3, 0.3, 0.3, 1])
+
+
+class DoorCard(BoxLayout):
+    """One building: its name, then its doors."""
+
+    title = StringProperty("")
+
+
+class AbnormalRow(BoxLayout):
+    text = StringProperty("")
+    colour = ListProperty([0.3, 0.3, 0.3, 1])
+
+
+def colour_of(state: str) -> list[float]:
+    return list(STATE_COLOURS.get(state, STATE_COLOURS["unknown"]))
+
+
+class DoorArea:
+    """Keeps the door cards in ``box`` (a StackLayout in a ScrollView) and the abnormal list in
+    ``side`` in step with the viewmodel."""
+
+    def __init__(self, vm: OfficerVM, box: Any, side: Any) -> None:
+        self.vm = vm
+        self.box = box
+        self.side = side
+        self.views: dict[str, DoorTileView] = {}  # door id → its tile, in display order
+        self._shape: tuple[Any, ...] = ()
+
+    def refresh(self) -> None:
+        groups = self.vm.door_groups()
+        shape = (self.vm.t.lang, tuple((g.key, tuple(t.id for t in g.tiles)) for g in groups))
+        if shape != self._shape:
+            self._shape = shape
+            self._build(groups)
+        for door_id, view in self.views.items():
+            self._paint(view, self.vm.doors[door_id])
+        self._side()
+
+    def forget_layout(self) -> None:
+        """The box changed width: lay the cards out again at the next refresh."""
+        self._shape = ()
+
+    def _build(self, groups: list[Any]) -> None:
+        self.box.clear_widgets()
+        self.views = {}
+        width = max(self.box.width, HEADER_W + 3 * (TILE_W + GAP))
+        most = max(1, int((width - HEADER_W - 2 * GAP) // (TILE_W + GAP)))
+        for g in groups:
+            cols = min(len(g.tiles), most)
+            rows = -(-len(g.tiles) // cols)
+            card = DoorCard(
+                title=self.vm.group_title(g.key),
+                size=(HEADER_W + cols * (TILE_W + GAP) + GAP, rows * (TILE_H + GAP) + GAP),
+            )
+            grid = GridLayout(cols=cols, spacing=GAP, size_hint=(None, None))
+            grid.size = (cols * (TILE_W + GAP) - GAP, rows * (TILE_H + GAP) - GAP)
+            for tile in g.tiles:
+                view = DoorTileView(door_id=tile.id, size=(TILE_W, TILE_H))
+                self.views[tile.id] = view
+                grid.add_widget(view)
+            card.add_widget(grid)
+            self.box.add_widget(card)
+
+    def _paint(self, view: DoorTileView, tile: DoorTile) -> None:
+        state = tile.shown_state
+        view.name = self.vm.door_name(tile.id)
+        view.label = self.vm.tile_label(tile)
+        view.state_text = self.vm.t(f"state.{state}")
+        view.colour = colour_of(state)
+
+    def _side(self) -> None:
+        self.side.clear_widgets()
+        rows = self.vm.abnormal_doors()
+        for tile in rows[:SIDE_ROWS]:
+            state = tile.shown_state
+            text = f"{self.vm.door_name(tile.id)}\n{self.vm.t(f'state.{state}')}"
+            self.side.add_widget(AbnormalRow(text=text, colour=colour_of(state)))
+        if not rows:
+            self.side.add_widget(Label(text=self.vm.t("officer.none"), size_hint_y=None, height=40))
