@@ -30,6 +30,7 @@ class Reason(StrEnum):
     DOOR_NOT_SERVING = "door not serving this person"
     LOCKDOWN = "lockdown"
     RATE_LIMITED = "too many failed attempts"
+    SYSTEM_BUSY = "system busy"  # the decision could not be logged; nothing was opened
 
 
 # What a device may be told. For a card, a PIN or a face, every "this credential exists but

@@ -110,9 +110,11 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+            except BaseException as e:
                 self._after_commit.clear()
+                self._rollback()
+                if isinstance(e, sqlite3.OperationalError):  # a full disk, an I/O error
+                    raise StoreError(_explain(self.path, e)) from e
                 raise
             finally:
                 self._depth = 0
@@ -122,6 +124,17 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
         for event in done:
             for hook in list(self.event_hooks):
                 hook(event)
+
+    def _rollback(self) -> None:
+        """Roll back what is left of a failed transaction. After a failed COMMIT (a full disk)
+        SQLite has already rolled it back, and ROLLBACK would fail with "cannot rollback" and
+        hide why; then there is nothing to do."""
+        if not self.conn.in_transaction:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the original error is the one to report; SQLite rolls back on its own
 
     def query(
         self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
@@ -223,6 +236,11 @@ def _explain(path: Path, e: sqlite3.OperationalError) -> str:
     text = str(e)
     if "locked" in text or "busy" in text:
         return f"database {path} is locked by another process; try again, or stop that process"
+    if "full" in text:
+        return (
+            f"disk is full: database {path} cannot be written ({text}); free space on its"
+            " filesystem"
+        )
     if "unable to open" in text:
         return f"cannot open database {path}: check the folder exists and is writable"
     if "readonly" in text:
