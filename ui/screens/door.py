@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from kivy.clock import Clock
 from kivy.lang import Builder
@@ -74,12 +75,19 @@ class DoorScreen(BoxLayout):
             else t("door.call" if vm.mode == "dial" else "door.ok")
         )
         self.emergency_text = t("door.emergency")
-        self.notices_title = t("door.notices")
-        self.notices_text = "\n".join(n["text"] for n in vm.notices[:3]) or t("door.no_notices")
+        count = vm.notice_count
+        self.notices_title = f"{t('door.notices')}  {count}" if count else t("door.notices")
+        self.notices_text = vm.notice_text
         self.no_camera_text = t("door.no_camera")
         face = vm.face if vm.clock.now() - vm.face_at < 2.0 else None
         frame, vm.frame = vm.frame, None  # decode each frame once
         self.ids.camera.show(frame, face)
+
+    def notices_touched(self, panel: Any, touch: Any) -> bool:
+        if panel.collide_point(*touch.pos):
+            self.vm.next_notice()
+            return True
+        return False
 
     def stop(self) -> None:
         self._tick.cancel()

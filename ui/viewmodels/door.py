@@ -8,6 +8,10 @@ count or lock of its own.
 
 Calls (dial, hang up, the emergency button) are in ``ui.viewmodels.door_call``; what the face
 service and the notices say is read by ``ui.viewmodels.door_parse``.
+
+Left alone for IDLE_RESET_S (no touch, no call), the panel goes back to Chinese and dialling,
+for the next person. Notices are shown one page at a time with a "1/3" count, turning by
+themselves and at a touch, so none is cut off or dropped.
 """
 
 from __future__ import annotations
@@ -21,9 +25,18 @@ from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.door_call import DoorCalls
-from ui.viewmodels.door_parse import FaceBox, face_status_key, parse_face_box, parse_notices
+from ui.viewmodels.door_parse import (
+    FaceBox,
+    face_status_key,
+    parse_face_box,
+    parse_notices,
+    split_notice,
+)
 
 RESULT_SHOW_S = 6.0
+IDLE_RESET_S = 30.0  # untouched this long: back to Chinese and dialling
+NOTICE_PAGE_S = 8.0  # a notice page stays this long before the next one
+NOTICE_PAGE_CHARS = 90  # what the notices panel shows without cutting a line
 QR_SCAN_S = 0.5  # preview frames are looked at for a QR code at most this often
 QR_REPEAT_S = 10.0  # a pass held up to the camera is sent once, not on every frame
 PASS_MAX_LEN = 128  # what an access request carries
@@ -70,6 +83,11 @@ class DoorPanelVM(Observable):
         self._last_pass = ("", float("-inf"))
         self._pending_pass: str | None = None
         self.notices: list[dict[str, str]] = []
+        self.notice_pages: list[str] = []
+        self.notice_page = 0
+        self.notice_page_at = clock.now()
+        self.touched_at = clock.now()
+        strings.listeners.append(self._touch)  # a language switch is a touch
         self.frame: bytes | None = None
         self.face: FaceBox | None = None
         self.face_at = 0.0
@@ -128,10 +146,26 @@ class DoorPanelVM(Observable):
         return "info"
 
     def tick(self) -> None:
-        """Called once a second by the screen: expiring messages, the lock countdown, and calls
-        the core never answered."""
+        """Called once a second by the screen: expiring messages, the lock countdown, calls
+        the core never answered, notice pages and the idle reset."""
         self.calls.tick()
+        now = self.clock.now()
+        if len(self.notice_pages) > 1 and now - self.notice_page_at >= NOTICE_PAGE_S:
+            self.notice_page = (self.notice_page + 1) % len(self.notice_pages)
+            self.notice_page_at = now
+        if now - self.touched_at >= IDLE_RESET_S and not self.calls.line:
+            self.reset()
         self.changed()
+
+    def _touch(self) -> None:
+        self.touched_at = self.clock.now()
+
+    def reset(self) -> None:
+        """Back to how the next person expects the panel: Chinese, dialling, nothing typed."""
+        self.mode, self.entry = "dial", ""
+        if self.t.lang != "zh":
+            self.t.toggle()
+        self._touch()
 
     @property
     def message(self) -> str:
@@ -150,10 +184,12 @@ class DoorPanelVM(Observable):
     def set_mode(self, mode: str) -> None:
         if mode not in ("dial", "pin"):
             raise ValueError(mode)
+        self._touch()
         self.mode, self.entry = mode, ""
         self.changed()
 
     def key(self, k: str) -> None:
+        self._touch()
         if k == "C":
             self.entry = ""
         elif k == "<":
@@ -166,6 +202,7 @@ class DoorPanelVM(Observable):
         self.changed()
 
     def ok(self) -> None:
+        self._touch()
         if self.mode == "pin":
             self.submit_pin()
         else:
@@ -252,9 +289,11 @@ class DoorPanelVM(Observable):
         self.calls.dial(entry)
 
     def hangup(self) -> None:
+        self._touch()
         self.calls.hangup()
 
     def emergency(self) -> None:
+        self._touch()
         self.calls.emergency()
 
     # -- camera ----------------------------------------------------------------------------
@@ -316,9 +355,34 @@ class DoorPanelVM(Observable):
 
     def _on_notice_list(self, reply: Reply) -> None:
         if reply.ok:
-            self.notices = parse_notices(reply.result)
-            self.changed()
+            self._set_notices(parse_notices(reply.result))
 
     def _on_notice(self, live: Live) -> None:
-        self.notices = parse_notices(live.json())
+        self._set_notices(parse_notices(live.json()))
+
+    def _set_notices(self, notices: list[dict[str, str]]) -> None:
+        pages = [p for n in notices for p in split_notice(n["text"], NOTICE_PAGE_CHARS)]
+        if pages != self.notice_pages:
+            self.notice_page, self.notice_page_at = 0, self.clock.now()
+        self.notices, self.notice_pages = notices, pages
         self.changed()
+
+    def next_notice(self) -> None:
+        """A touch on the notices turns the page."""
+        self._touch()
+        if self.notice_pages:
+            self.notice_page = (self.notice_page + 1) % len(self.notice_pages)
+            self.notice_page_at = self.clock.now()
+        self.changed()
+
+    @property
+    def notice_text(self) -> str:
+        if not self.notice_pages:
+            return self.t("door.no_notices")
+        return self.notice_pages[min(self.notice_page, len(self.notice_pages) - 1)]
+
+    @property
+    def notice_count(self) -> str:
+        """The page indicator ("1/3"); empty with one page or none."""
+        n = len(self.notice_pages)
+        return f"{min(self.notice_page, n - 1) + 1}/{n}" if n > 1 else ""

@@ -72,3 +72,26 @@ def parse_notices(body: Any) -> list[dict[str, str]]:
         if isinstance(n, dict) and n.get("text"):
             out.append({"text": str(n["text"])})
     return out
+
+
+_SENTENCE_ENDS = "。！？；!?;"
+_SOFT_BREAKS = "，、,： "
+
+
+def split_notice(text: str, limit: int) -> list[str]:
+    """A notice as pages of at most ``limit`` characters, each ending at a sentence's end where
+    one falls in the page, else at a comma or a space, so that no page stops mid-word."""
+    text = " ".join(text.split())
+    pages: list[str] = []
+    while len(text) > limit:
+        head = text[:limit]
+        # A full stop ends a sentence when a space follows it (not in "9.5").
+        cut = max(text[: limit + 1].rfind(". "), *(head.rfind(c) for c in _SENTENCE_ENDS))
+        if cut < limit // 2:
+            cut = max(cut, max(head.rfind(c) for c in _SOFT_BREAKS))
+        cut = cut + 1 if cut >= limit // 3 else limit
+        pages.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        pages.append(text)
+    return pages
