@@ -100,3 +100,11 @@ def test_a_long_notice_is_split_at_sentences_not_cut_mid_sentence() -> None:
     pages = split_notice(english, NOTICE_PAGE_CHARS)
     assert " ".join(pages) == english.strip()
     assert all(p.endswith(".") for p in pages)
+
+
+def test_a_device_taken_off_the_site_is_not_offline_any_more(clock: ManualClock) -> None:
+    gw, vm = panel(clock, "zh")
+    gw.deliver("device/board1/availability", b"offline", retained=True)
+    assert vm.banner == "服务暂不可用，请刷卡" and "board1" not in vm.banner
+    gw.deliver("device/board1/availability", b"", retained=True)  # retained state cleared
+    assert vm.banner == "" and vm.availability.offline_devices == []

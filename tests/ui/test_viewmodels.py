@@ -280,13 +280,16 @@ def test_banner_tracks_bus_core_and_devices_and_keeps_state(clock: ManualClock) 
     gw.deliver("notice", {"notices": [{"id": 1, "text": "周三 9-12 点停水"}]}, retained=True)
     assert vm.banner == ""
     gw.deliver("device/bridge-1/availability", b"offline", retained=True)
-    assert vm.banner == "Device offline: bridge-1"
+    # Residents read what to do, not device names; the technical line stays for the staff.
+    assert vm.banner == "Service unavailable, please use your card"
+    assert vm.availability.banner == "Device offline: bridge-1"
     gw.deliver("device/cli-77/availability", b"offline", retained=True)
-    assert "cli-77" not in vm.banner
+    assert "cli-77" not in vm.availability.banner
     gw.deliver("device/core/availability", b"offline", retained=True)
-    assert vm.banner.startswith("Core offline")
+    assert vm.availability.banner.startswith("Core offline")
+    assert vm.banner == "Service unavailable, please use your card"
     gw.set_connected(False)
-    assert vm.banner.startswith("Bus disconnected")
+    assert vm.availability.banner.startswith("Bus disconnected")
     assert vm.notices == [{"text": "周三 9-12 点停水"}]
     gw.set_connected(True)
     gw.deliver("device/core/availability", b"online")

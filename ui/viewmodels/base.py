@@ -25,7 +25,8 @@ class Availability(Observable):
     """Bus connection, core and device availability, from ``device/<client>/availability``.
 
     The screens keep their last known state while something is offline; this only says what
-    to put in the banner.
+    to put in the banner. A device taken off the site has its retained availability cleared (an
+    empty message), and is forgotten then rather than shown offline until the screen restarts.
     """
 
     def __init__(self, gateway: Gateway, strings: Strings) -> None:
@@ -47,7 +48,12 @@ class Availability(Observable):
         client = live.levels[1]
         if client.startswith(TRANSIENT_CLIENTS):
             return
-        self.clients[client] = live.payload.strip() == b"online"
+        state = live.payload.strip()
+        if state:
+            self.clients[client] = state == b"online"
+        else:
+            # The retained state was cleared: the device left the site, it is not offline.
+            self.clients.pop(client, None)
         self.changed()
 
     @property

@@ -11,7 +11,8 @@ service and the notices say is read by ``ui.viewmodels.door_parse``.
 
 Left alone for IDLE_RESET_S (no touch, no call), the panel goes back to Chinese and dialling,
 for the next person. Notices are shown one page at a time with a "1/3" count, turning by
-themselves and at a touch, so none is cut off or dropped.
+themselves and at a touch, so none is cut off or dropped. Residents are not shown device names:
+when the box cannot decide (bus, core or a device offline) the banner says to use a card.
 """
 
 from __future__ import annotations
@@ -104,7 +105,9 @@ class DoorPanelVM(Observable):
 
     @property
     def banner(self) -> str:
-        return self.availability.banner
+        """What residents need to know, without device names: use a card while the box cannot
+        decide here (the door's own reader and controller work without it)."""
+        return self.t("door.unavailable") if self.availability.banner else ""
 
     @property
     def status_line(self) -> str:
