@@ -8,7 +8,9 @@ for flow control): a broker that dies before forwarding it loses it. A record is
 ``{"site": ..., "upto": N}`` ("I hold every record up to N"), covers it. Records sent but not
 confirmed within ``confirm_timeout_s``, and after every reconnect, are sent again from the oldest
 unconfirmed, in order; every record carries the site's sequence number and an idempotent id, and
-the platform (``uplink_platform.PlatformConsumer``) drops duplicates and sees gaps. With
+the platform (``uplink_platform.PlatformConsumer``) drops duplicates and sees gaps. A platform
+that sees a gap asks on ``<prefix>/<site>/resend`` (``{"site": ..., "from": N}``): everything
+below N counts as acknowledged and sending starts again from the oldest unconfirmed. With
 ``require_platform_ack=False`` (a platform that does not acknowledge) the PUBACK counts as the
 confirmation, as before.
 
