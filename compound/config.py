@@ -126,6 +126,9 @@ class BridgeConfig:
     boards: list[BoardWiring] = field(default_factory=list)
     doors: list[DoorWiring] = field(default_factory=list)
     mcus: list[McuWiring] = field(default_factory=list)
+    # The broker user of Home Assistant (`compound devices add ha --role ha`): its locks'
+    # command topic, in the discovery configs, names it, as the ACL requires.
+    ha_user: str = "ha"
 
 
 @dataclass(frozen=True)

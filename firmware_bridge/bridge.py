@@ -255,7 +255,7 @@ class Bridge:
                 self.publisher.state(door, force=True)
             for board in self.boards.values():
                 self.publisher.availability(board.wiring.name, board.up)
-        self.publisher.discovery(self.doors)
+        self.publisher.discovery(self.doors, self.config.ha_user)
 
     # -- what the boards and MCUs report ---------------------------------------------------
 

@@ -75,6 +75,7 @@ class Publisher:
             self.topics.availability(name), b"online" if up else b"offline", retain=True
         )
 
-    def discovery(self, door_ids: Iterable[str]) -> None:
-        for topic, payload in discovery_messages(self.topics, self.bus.client_id, door_ids):
+    def discovery(self, door_ids: Iterable[str], ha_user: str = "ha") -> None:
+        msgs = discovery_messages(self.topics, self.bus.client_id, door_ids, ha_user)
+        for topic, payload in msgs:
             self.bus.publish(topic, payload, retain=True)

@@ -1,9 +1,14 @@
 """Home Assistant MQTT discovery for the bridge's doors: pure, topics and payloads only.
 
 Each door becomes one device with a lock and four binary sensors (contact, forced, tamper,
-fire), all read from the door's retained state topic and marked unavailable with the bridge.
-The lock is read-only: only the core signs door commands, so its command topic is accepted by
-Home Assistant's schema and acted on by nobody.
+fire), all read from the door's retained state topic. Each is available only while the bridge
+is online and the door itself is not ``offline``: a door whose board stopped answering shows as
+unavailable, never as UNLOCKED or as a quiet sensor.
+
+The lock can be commanded: its command topic is ``ha/<ha user>/door/<door>/set``, which only
+that ``ha`` broker user may write (``compound.protocol.acl``). The bridge does not act on it;
+the core does, as a remote open attributed to that user (``compound.services.ha_lock``), so
+Home Assistant's unlock is decided, signed and logged like any other, lockdown included.
 """
 
 from __future__ import annotations
@@ -21,23 +26,41 @@ SENSORS = (
     ("fire", "smoke", "value_json.fire"),
 )
 
+DOOR_ONLINE = "{{ 'offline' if value_json.state == 'offline' else 'online' }}"
+
+
+def availability(topics: Topics, client_id: str, door_id: str) -> list[dict[str, str]]:
+    """Both must say online (``availability_mode: all``): the bridge, and the door itself."""
+    return [
+        {"topic": topics.availability(client_id)},
+        {"topic": topics.door_state(door_id), "value_template": DOOR_ONLINE},
+    ]
+
 
 def discovery_messages(
-    topics: Topics, client_id: str, door_ids: Iterable[str]
+    topics: Topics, client_id: str, door_ids: Iterable[str], ha_user: str = "ha"
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(topic, retained payload) for every door's lock and sensors."""
     site = topics.site
-    avail = topics.availability(client_id)
     for door_id in door_ids:
         state = topics.door_state(door_id)
         device = {"identifiers": [f"compound_{site}_{door_id}"], "name": f"Door {door_id}"}
+        avail: dict[str, Any] = {
+            "availability": availability(topics, client_id, door_id),
+            "availability_mode": "all",
+        }
         lock = {
             "name": None,
             "unique_id": f"{site}_{door_id}_lock",
             "state_topic": state,
-            "value_template": "{{ 'LOCKED' if value_json.state == 'locked' else 'UNLOCKED' }}",
-            "command_topic": f"{topics.root}/door/{door_id}/ha_request",
-            "availability_topic": avail,
+            "value_template": (
+                "{{ 'UNLOCKED' if value_json.state in ['unlocked','open','held_open','forced']"
+                " else 'LOCKED' }}"
+            ),
+            "command_topic": topics.ha_lock_command(ha_user, door_id),
+            "payload_unlock": "UNLOCK",
+            "payload_lock": "LOCK",
+            **avail,
             "device": device,
         }
         yield ha_discovery_topic("lock", site, door_id), lock
@@ -48,7 +71,7 @@ def discovery_messages(
                 "device_class": cls,
                 "state_topic": state,
                 "value_template": "{{ 'ON' if " + tmpl + " else 'OFF' }}",
-                "availability_topic": avail,
+                **avail,
                 "device": device,
             }
             yield ha_discovery_topic("binary_sensor", site, f"{door_id}_{key}"), sensor

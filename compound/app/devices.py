@@ -300,7 +300,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp = add_cmd("add", cmd_add, "issue a broker credential for a device or service")
     sp.add_argument("name", help="user name on the broker; also its client id")
     sp.add_argument(
-        "--role", required=True, help="core, console, panel, bridge, relay, face or station"
+        "--role",
+        required=True,
+        help="core, console, panel, bridge, relay, face, station or ha (Home Assistant)",
     )
     sp.add_argument("--door", action="append", help="door it serves (repeatable)")
     sp.add_argument("--unit", help="an indoor station's unit, e.g. 3-2-1501")

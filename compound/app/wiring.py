@@ -15,6 +15,7 @@ from compound.services.community_api import CommunityApi
 from compound.services.core import Core
 from compound.services.door_feed import DoorFeedBus
 from compound.services.extension import Extension
+from compound.services.ha_lock import HaLock
 from compound.services.intercom import Intercom
 from compound.services.lists_api import ListsApi
 from compound.services.people_api import PeopleApi
@@ -33,6 +34,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         Intercom(core),
         ListsApi(core),
         SchedulesApi(core),
+        HaLock(core),
     )
 
 

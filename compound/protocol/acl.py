@@ -33,6 +33,8 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 | face    | access/+/request/face, face/+/result|frame,       | api/+/<face methods>             |
 |         | replies                                           |                                  |
 | station | intercom/station/<name>/reply                     | intercom/unit/<unit>/ring        |
+| ha      | ha/<name>/door/+/set (its lock's UNLOCK, which    | door states, availability,       |
+|         | the core carries out as a remote open by <name>)  | homeassistant/# (discovery)      |
 
 Every role except the station may also publish its own ``device/<name>/availability`` (the
 last will of our bus clients); the station is a third-party device that needs nothing but its
@@ -49,7 +51,7 @@ from dataclasses import dataclass, field
 from compound.domain.model import InvalidInput, UnitAddress
 from compound.protocol.topics import Topics, valid_segment
 
-ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station")
+ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station", "ha")
 
 # API methods a door panel calls (ui/viewmodels/door.py): the door list and active notices. The
 # core and its extensions serve many more (people, alarms, door.unlock); a panel stands in a
@@ -190,6 +192,16 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.reply(d.name, "#")),
             # Any user may ask for them (the ACL decides whose requests reach the topic).
             *(Rule("read", t.api("+", m)) for m in (*FACE_METHODS, *d.methods)),
+        ]
+    if d.role == "ha":
+        # Home Assistant: reads what it shows and commands the locks under its own name only,
+        # so the core logs that name as the actor; it calls no API method and opens no door
+        # itself (the core decides, as for a console's remote open, lockdown included).
+        return own + [
+            Rule("write", t.ha_lock_command(d.name, "+")),
+            Rule("read", t.door_state("+")),
+            Rule("read", t.availability("+")),
+            Rule("read", "homeassistant/#"),
         ]
     # station
     assert d.unit is not None  # checked in check_device  # noqa: S101

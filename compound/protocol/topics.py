@@ -105,6 +105,11 @@ class Topics:
     def face_frame(self, camera: str) -> str:
         return f"{self.root}/face/{camera}/frame"
 
+    # Home Assistant's lock: an unlock asked by the broker user ``user`` (an ``ha`` device),
+    # which the core carries out as a remote open attributed to that user
+    def ha_lock_command(self, user: str, door: str) -> str:
+        return f"{self.root}/ha/{user}/door/{door}/set"
+
     # everyone
     def availability(self, client: str) -> str:
         return f"{self.root}/device/{client}/availability"

@@ -34,6 +34,7 @@ DEVICES = {
     "relay3": ["--role", "relay", "--door", "d3"],
     "face1": ["--role", "face"],
     "st1": ["--role", "station", "--unit", "3-2-1501"],
+    "ha1": ["--role", "ha"],
 }
 
 

@@ -32,6 +32,7 @@ FENCE = {
     "relay3": "door/d3/ack",
     "face1": "face/c1/result",
     "st1": "intercom/station/st1/reply",
+    "ha1": "device/ha1/availability",
 }
 
 # (client, topic under compound/<site>/, allowed)
@@ -106,6 +107,15 @@ PUBLISH = [
     ("st1", "access/d1/request", False),
     ("st1", "device/st1/availability", False),
     ("st1", "notice", False),
+    # Home Assistant commands its locks under its own name only, and nothing else.
+    ("ha1", "ha/ha1/door/d1/set", True),
+    ("ha1", "ha/console1/door/d1/set", False),
+    ("ha1", "door/d1/cmd", False),
+    ("ha1", "api/ha1/door.unlock", False),
+    ("ha1", "access/d1/request", False),
+    ("panel1", "ha/panel1/door/d1/set", False),
+    ("panel1", "ha/ha1/door/d1/set", False),
+    ("console1", "ha/console1/door/d1/set", False),
 ]
 
 # (client, topic filter it subscribes to, a topic the core publishes that the filter matches,
@@ -159,6 +169,11 @@ SUBSCRIBE = [
     ("console1", "reply/cli-42/#", "reply/cli-42/person.list", False),
     ("console1", "door/+/cmd", "door/d1/cmd", False),
     ("console1", "access/+/request", "access/d1/request", False),
+    ("ha1", "door/+/state", "door/d2/state", True),
+    ("ha1", "device/+/availability", "device/bridge1/availability", True),
+    ("ha1", "door/+/cmd", "door/d1/cmd", False),
+    ("ha1", "events/#", "events/access.granted", False),
+    ("ha1", "ha/+/door/+/set", "ha/ha2/door/d1/set", False),
 ]
 
 # A topic each subscribing client may read, used as the fence for subscriptions.
@@ -169,6 +184,7 @@ READ_FENCE = {
     "face1": "api/console1/face.enroll",
     "st1": "intercom/unit/3-2-1501/ring",
     "console1": "notice",
+    "ha1": "door/d1/state",
 }
 
 
