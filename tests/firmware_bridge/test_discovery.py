@@ -3,9 +3,16 @@ that names the ha broker user, and a door that is offline is unavailable, not UN
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from compound.protocol.acl import Device, rules_for
+from compound.protocol.messages import DoorCommand
 from compound.protocol.topics import Topics
 from firmware_bridge.discovery import DOOR_ONLINE, discovery_messages
+from tests.firmware_bridge.conftest import Rig, wait_for
+from tests.firmware_bridge.test_command_answers import answer
 
 
 def test_the_lock_commands_the_core_and_an_offline_door_is_unavailable() -> None:
@@ -28,3 +35,19 @@ def test_the_lock_commands_the_core_and_an_offline_door_is_unavailable() -> None
     assert "compound/s1/ha/ha-home/door/+/set" in ha
     bridge = rules_for(Device("bridge", "bridge", doors=("d1",)), t)
     assert not any("/ha/" in r.topic for r in bridge)
+
+
+@pytest.mark.integration
+def test_an_ha_unlock_opens_the_door_through_the_core(rig: Rig) -> None:
+    """End to end with the bridge: Home Assistant's UNLOCK on its command topic is signed by
+    the core, carried out by the bridge (answered ok, the strike moves) and logged with the
+    ha user as the actor. (Who may write the topic: tests/security/test_ha_lock.py.)"""
+    ha = rig.bus("ha-home")
+    since = len(rig.board.history)
+    ha.publish(rig.topics.ha_lock_command("ha-home", "d1"), b"UNLOCK", qos=1)
+    (cmd,) = wait_for(lambda: rig.messages("door/d1/cmd"), what="the core's command")
+    got = answer(rig, DoorCommand.decode(cmd.payload).id)
+    assert got["ok"] is True
+    assert any(c.channel == 0 and c.on for c in rig.board.history[since:])
+    rows = rig.store.query("SELECT data FROM events WHERE type = 'door.remote_unlock'")
+    assert json.loads(rows[-1]["data"])["actor"] == "ha-home"
