@@ -116,3 +116,73 @@ def test_a_tile_shows_only_its_own_state_and_latest_open_alarm(clock: ManualCloc
     doors["b3-e1"] = "forced_open"
     vm.refresh_alarms()
     assert vm.doors["b3-e1"].shown_state == "forced"
+
+
+def alarm(i: int, kind: str, at: float, severity: str = "high", door: str | None = None) -> dict:
+    return {
+        "id": i,
+        "kind": kind,
+        "severity": severity,
+        "raised_at": at,
+        "door_id": door,
+        "message": f"{door}: {kind}",
+    }
+
+
+def test_one_fire_input_is_one_incident_and_emergencies_come_first(clock: ManualClock) -> None:
+    t0 = clock.now()
+    queue = [  # the core's order: severity, then newest first
+        alarm(9, "emergency", t0 + 30, "critical", "b6-e1"),
+        alarm(8, "forced_open", t0 + 20, "high", "b50-e1"),
+        *[alarm(7 - k, "fire_release", t0 + 3 - k, "high", f"b{12 + k}-e1") for k in range(4)],
+        alarm(2, "fire_release", t0 - 600, "high", "b1-e1"),  # an earlier, separate one
+        alarm(1, "held_open", t0 - 5, "medium", "b3-e1"),
+    ]
+    counts = {"emergency": 1, "forced_open": 1, "fire_release": 5, "held_open": 1}
+    page = {"items": queue, "total": len(queue), "counts": counts, "doors": {}}
+    vm, _ = wall(clock, {"alarm.page": lambda p: page})
+    incs = vm.incidents()
+    assert [(i.kind, len(i.alarms)) for i in incs] == [
+        ("emergency", 1),
+        ("forced_open", 1),
+        ("fire_release", 4),
+        ("fire_release", 1),
+        ("held_open", 1),
+    ]
+    assert incs[0].emergency and not incs[1].emergency
+    assert incs[2].ids == [7, 6, 5, 4]
+    line = vm.incident_line(incs[2])
+    assert "Fire release ×4" in line and "Building 12 entrance 1" in line
+    assert "[Critical]" in vm.incident_line(incs[0])
+    assert vm.alarm_summary() == (" · Fire release 5, Emergency call 1, Forced open 1, Held open 1")
+    vm.t.toggle()
+    assert "[紧急]" in vm.incident_line(incs[0])
+    assert "消防联动开门 ×4" in vm.incident_line(incs[2])
+    assert "severity." not in vm.incident_line(incs[0])
+
+
+def test_acknowledging_an_incident_sends_who_and_the_remark_for_each_alarm(
+    clock: ManualClock,
+) -> None:
+    t0 = clock.now()
+    queue = [alarm(5 - k, "fire_release", t0 - k, "high", f"b{k + 1}-e1") for k in range(4)]
+    acked: list[dict[str, Any]] = []
+
+    def ack(p: dict[str, Any]) -> dict[str, Any]:
+        acked.append(p)
+        queue[:] = [a for a in queue if a["id"] != p["id"]]
+        return {"id": p["id"]}
+
+    def page(p: dict[str, Any]) -> dict[str, Any]:
+        return {"items": list(queue), "total": len(queue), "counts": {}, "doors": {}}
+
+    vm, gw = wall(clock, {"alarm.page": page, "alarm.ack": ack})
+    (inc,) = vm.incidents()
+    assert not vm.acknowledge(inc.ids, "  ", "checked")
+    assert vm.ack_note == "Enter your name or badge number" and not acked
+    assert vm.acknowledge(inc.ids, " Li Wei 0412 ", "fire drill, doors closed again")
+    assert acked == [
+        {"id": i, "by": "Li Wei 0412", "note": "fire drill, doors closed again"}
+        for i in (5, 4, 3, 2)
+    ]
+    assert vm.incidents() == [] and vm.ack_note == ""

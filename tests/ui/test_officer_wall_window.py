@@ -60,7 +60,9 @@ def test_many_doors_scroll_in_natural_order_and_leave_the_alarms_alone(
             encode(DoorEvent("b9-e2", "forced_open", SystemClock().now())),
         )
         alarms = root.ids.alarms
-        driver.until(lambda: any(hasattr(r, "alarm_id") for r in alarms.children), what="alarm row")
+        driver.until(
+            lambda: any(hasattr(r, "alarm_ids") for r in alarms.children), what="alarm row"
+        )
         driver.until(lambda: root.tile_views()["b9-e2"].state_text == "forced", what="red tile")
         driver.pump(0.3)
         order = list(root.tile_views())

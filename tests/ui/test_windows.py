@@ -40,11 +40,21 @@ def test_officer_sees_forced_door_and_acknowledges_it_by_touch(site: Site, drive
         row = next(r for r in alarms.children if hasattr(r, "alarm_id"))
         ack_button = row.children[0]
         driver.tap(ack_button)
+        popup = built.root.alarm_queue.popup
+        driver.until(lambda: popup is not None and popup.ids.ok.width >= 48, what="ack popup")
+        driver.tap(popup.ids.ok)  # nothing typed: refused, the popup says what is missing
+        assert popup.problem == "Enter your name or badge number"
+        assert site.store.alarms(open_only=True)
+        driver.type(popup.ids.by, "Li Wei 0412")
+        driver.type(popup.ids.note, "checked on site, door closed")
+        driver.tap(popup.ids.ok)
         driver.until(lambda: not site.store.alarms(open_only=True), what="alarm acknowledged")
         driver.until(
             lambda: not any(hasattr(r, "alarm_id") for r in alarms.children), what="alarm row gone"
         )
-        assert site.store.alarms()[0].acknowledged_by == "officer"
+        acked = site.store.alarms()[0]
+        assert acked.acknowledged_by == "Li Wei 0412"
+        assert acked.note == "checked on site, door closed"
         assert tile.state_text != "forced"
         not_blank(driver.shot("officer_acked.png"))
     finally:

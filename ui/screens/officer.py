@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from kivy.clock import Clock
@@ -11,25 +10,12 @@ from kivy.lang import Builder
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from ui.screens.officer_alarms import AlarmQueue
 from ui.screens.officer_doors import DoorArea, DoorTileView
 from ui.viewmodels.officer import OfficerVM
 from ui.widgets import HourChart
 
 Builder.load_file(str(Path(__file__).with_name("officer.kv")))
-
-MAX_ALARM_ROWS = 8
-
-
-class AlarmRow(BoxLayout):
-    text = StringProperty("")
-    severity = StringProperty("")
-    ack_text = StringProperty("")
-    alarm_id = 0
-    on_ack_cb: Callable[[int], None] | None = None
-
-    def on_ack(self) -> None:
-        if self.on_ack_cb is not None:
-            self.on_ack_cb(self.alarm_id)
 
 
 class OfficerScreen(BoxLayout):
@@ -60,6 +46,7 @@ class OfficerScreen(BoxLayout):
         super().__init__(vm=vm, **kw)
         self.chart = HourChart()
         self.door_area = DoorArea(vm, self.ids.doors, self.ids.abnormal)
+        self.alarm_queue = AlarmQueue(vm, self.ids.alarms)
         self.ids.doors.bind(width=lambda *_: self._relayout_doors())
         self._trigger = Clock.create_trigger(lambda dt: self.refresh(), 0.05)
         vm.listeners.append(self._trigger)
@@ -122,23 +109,7 @@ class OfficerScreen(BoxLayout):
         return dict(self.door_area.views)
 
     def _alarms(self) -> None:
-        box = self.ids.alarms
-        box.clear_widgets()
-        if not self.vm.alarms:
-            from kivy.uix.label import Label
-
-            box.add_widget(Label(text=self.vm.t("officer.no_alarms"), font_size="18sp"))
-            return
-        for a in self.vm.alarms[:MAX_ALARM_ROWS]:
-            row = AlarmRow(
-                text=self.vm.alarm_line(a),
-                severity=str(a.get("severity") or ""),
-                ack_text=self.vm.t("officer.ack"),
-            )
-            row.alarm_id = int(a["id"])
-            row.on_ack_cb = self.vm.acknowledge
-            box.add_widget(row)
-        box.add_widget(BoxLayout())  # pushes the rows to the top
+        self.alarm_queue.refresh()
 
     def stop(self) -> None:
         self._tick.cancel()

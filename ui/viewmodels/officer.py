@@ -11,6 +11,7 @@ from compound.domain.clock import Clock
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
+from ui.viewmodels.officer_alarms import Incident, ack_problem, incidents
 from ui.viewmodels.officer_doors import (
     DOOR_STATES,
     DoorGroup,
@@ -25,7 +26,7 @@ __all__ = ["DOOR_STATES", "DoorTile", "OfficerVM", "hour_bins"]
 PASSAGE_TYPES = ("access.granted", "access.denied")
 HOURS = 24
 PASSAGES = 40  # live passages on the wall
-ALARM_PAGE = 20  # open alarms fetched; the wall shows the first few, most severe first
+ALARM_PAGE = 60  # open alarms fetched, most severe first; shown as incidents
 LIST_ROWS = 8  # rows of each community list the wall shows
 NAMES_KEPT = 5000  # person names remembered for passage lines; older ones are asked again
 
@@ -211,12 +212,49 @@ class OfficerVM(Observable):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def acknowledge(self, alarm_id: int, by: str = "officer") -> None:
-        def done(reply: Reply) -> None:
-            self.ack_note = "" if reply.ok else self.t("error", message=reply.error)
-            self.refresh_alarms()
+    def acknowledge(self, alarm_ids: int | list[int], by: str = "officer", note: str = "") -> bool:
+        """Acknowledge an alarm, or every alarm of an incident, in the officer's name (or
+        badge number) with the remark given; False, with the reason shown, when one is
+        missing."""
+        ids = [alarm_ids] if isinstance(alarm_ids, int) else list(alarm_ids)
+        problem = ack_problem(by, note or "-")
+        if problem is not None or not ids:
+            self.ack_note = self.t(problem or "officer.none")
+            self.changed()
+            return False
+        left = len(ids)
+        errors: list[str] = []
 
-        self.gw.request("alarm.ack", {"id": alarm_id, "by": by, "note": "wall display"}, done)
+        def done(reply: Reply) -> None:
+            nonlocal left
+            left -= 1
+            if not reply.ok:
+                errors.append(reply.error)
+            if left == 0:
+                self.ack_note = self.t("error", message=errors[0]) if errors else ""
+                self.refresh_alarms()
+
+        for alarm_id in ids:
+            self.gw.request(
+                "alarm.ack", {"id": alarm_id, "by": by.strip(), "note": note.strip()}, done
+            )
+        return True
+
+    def incidents(self) -> list[Incident]:
+        return incidents(self.alarms)
+
+    def incident_line(self, inc: Incident) -> str:
+        """One incident: the alarm's line, or for several alarms the kind, how many and where."""
+        if len(inc.alarms) == 1:
+            return self.alarm_line(inc.first)
+        at = time.strftime("%H:%M:%S", time.localtime(inc.raised_at))
+        severity = self.t(f"severity.{inc.severity}")
+        where = ", ".join(self.door_name(d) for d in inc.doors)
+        return f"{at}  [{severity}]  {self.kind_name(inc.kind)} ×{len(inc.alarms)}  {where}"
+
+    def kind_name(self, kind: str) -> str:
+        name = self.t(f"alarm.{kind}")
+        return self.t("alarm.other") if name.startswith("alarm.") else name
 
     def search(self, text: str) -> None:
         """A person's passages: by id when digits, otherwise by (part of) the name."""
@@ -309,12 +347,11 @@ class OfficerVM(Observable):
         return f"{at}  [{severity}]  {label}{a.get('message', '')}"
 
     def alarm_summary(self) -> str:
-        """ " · 强行开门 2, 独居老人未出现 5" when open alarms are of several kinds."""
-        if len(self.alarm_counts) < 2:
+        """ " · 强行开门 2, 消防联动开门 4": the open alarms of each kind, most first."""
+        if not self.alarm_counts:
             return ""
-        top = sorted(self.alarm_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
-        named = [(self.t(f"alarm.{k}"), n) for k, n in top]
-        return " · " + ", ".join(f"{k[6:] if k.startswith('alarm.') else k} {n}" for k, n in named)
+        top = sorted(self.alarm_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return " · " + ", ".join(f"{self.kind_name(k)} {n}" for k, n in top)
 
     @property
     def banner(self) -> str:

@@ -1,0 +1,105 @@
+"""The wall's alarm queue: one row per incident, wrapped, emergencies on top in their own colour,
+and the small window that asks who acknowledges and what was done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.popup import Popup
+
+from ui.viewmodels.officer import OfficerVM
+from ui.viewmodels.officer_alarms import Incident, ack_problem
+
+MAX_INCIDENT_ROWS = 30
+
+
+class AlarmRow(BoxLayout):
+    text = StringProperty("")
+    severity = StringProperty("")
+    emergency = BooleanProperty(False)
+    ack_text = StringProperty("")
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.alarm_ids: list[int] = []
+        self.on_ack_cb: Callable[[list[int]], object] | None = None
+
+    @property
+    def alarm_id(self) -> int:
+        return self.alarm_ids[0] if self.alarm_ids else 0
+
+    def on_ack(self) -> None:
+        if self.on_ack_cb is not None:
+            self.on_ack_cb(self.alarm_ids)
+
+
+class AckPopup(Popup):
+    """Who acknowledges (name or badge number) and a remark; both are needed."""
+
+    by_hint = StringProperty("")
+    note_hint = StringProperty("")
+    ok_text = StringProperty("")
+    cancel_text = StringProperty("")
+    summary = StringProperty("")
+    problem = StringProperty("")
+
+    def __init__(self, vm: OfficerVM, ids: list[int], summary: str, **kw: Any) -> None:
+        t = vm.t
+        super().__init__(
+            title=t("officer.ack_title"),
+            by_hint=t("officer.ack_by"),
+            note_hint=t("officer.ack_remark"),
+            ok_text=t("officer.ack"),
+            cancel_text=t("officer.cancel"),
+            summary=summary,
+            **kw,
+        )
+        self.vm = vm
+        self.alarm_ids = ids
+
+    def confirm(self) -> None:
+        by, note = self.ids.by.text, self.ids.note.text
+        problem = ack_problem(by, note)
+        if problem is not None:
+            self.problem = self.vm.t(problem)
+            return
+        self.vm.acknowledge(self.alarm_ids, by, note)
+        self.dismiss()
+
+
+class AlarmQueue:
+    """Keeps the incident rows in ``box`` in step with the viewmodel."""
+
+    def __init__(self, vm: OfficerVM, box: Any) -> None:
+        self.vm = vm
+        self.box = box
+        self.popup: AckPopup | None = None
+
+    def refresh(self) -> None:
+        box, vm = self.box, self.vm
+        box.clear_widgets()
+        incs = vm.incidents()
+        if not incs:
+            box.add_widget(
+                Label(text=vm.t("officer.no_alarms"), font_size="18sp", size_hint_y=None, height=60)
+            )
+            return
+        for inc in incs[:MAX_INCIDENT_ROWS]:
+            row = AlarmRow(
+                text=vm.incident_line(inc),
+                severity=inc.severity,
+                emergency=inc.emergency,
+                ack_text=vm.t("officer.ack"),
+            )
+            row.alarm_ids = inc.ids
+            row.on_ack_cb = lambda ids, inc=inc: self.ask(inc)
+            box.add_widget(row)
+
+    def ask(self, inc: Incident) -> AckPopup:
+        self.popup = AckPopup(self.vm, inc.ids, self.vm.incident_line(inc))
+        self.popup.open()
+        return self.popup

@@ -1,0 +1,73 @@
+"""The wall's alarm queue as incidents: alarms of one kind raised within a few seconds of each
+other are one incident (one fire input releases every egress door of a board and raises an
+alarm for each), acknowledged together; emergencies come first, then the core's order
+(severity, then newest)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+EMERGENCY_KINDS = ("emergency", "emergency_unanswered")
+GROUP_S = 10.0  # alarms of one kind raised this close together are one incident
+
+
+@dataclass
+class Incident:
+    kind: str
+    severity: str
+    alarms: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[int]:
+        return [int(a["id"]) for a in self.alarms if a.get("id") is not None]
+
+    @property
+    def first(self) -> dict[str, Any]:
+        return self.alarms[0]
+
+    @property
+    def raised_at(self) -> float:
+        """When the incident began: its earliest alarm."""
+        return min(float(a.get("raised_at") or 0) for a in self.alarms)
+
+    @property
+    def doors(self) -> list[str]:
+        return list(dict.fromkeys(str(a["door_id"]) for a in self.alarms if a.get("door_id")))
+
+    @property
+    def emergency(self) -> bool:
+        return self.kind in EMERGENCY_KINDS
+
+
+def incidents(alarms: list[dict[str, Any]], window: float = GROUP_S) -> list[Incident]:
+    """Alarms (in the core's order) as incidents, emergencies first, the order kept otherwise."""
+    out: list[Incident] = []
+    for a in alarms:
+        kind, severity = str(a.get("kind") or ""), str(a.get("severity") or "")
+        at = float(a.get("raised_at") or 0)
+        same = next(
+            (
+                inc
+                for inc in out
+                if inc.kind == kind
+                and inc.severity == severity
+                and not inc.emergency
+                and any(abs(float(b.get("raised_at") or 0) - at) <= window for b in inc.alarms)
+            ),
+            None,
+        )
+        if same is None:
+            out.append(Incident(kind, severity, [a]))
+        else:
+            same.alarms.append(a)
+    return sorted(out, key=lambda inc: not inc.emergency)
+
+
+def ack_problem(by: str, note: str) -> str | None:
+    """What is missing from an acknowledgement (a string key), or None."""
+    if not by.strip():
+        return "officer.ack_need_by"
+    if not note.strip():
+        return "officer.ack_need_note"
+    return None
