@@ -10,7 +10,6 @@ each offers (``compound.services.extension``) when it starts.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -32,6 +31,7 @@ from compound.protocol.messages import (
     encode,
     new_id,
 )
+from compound.services.command_seq import CommandSeq
 from compound.services.door_feed import DoorFeed
 from compound.services.extension import (
     AccessGate,
@@ -72,8 +72,7 @@ class Core:
         self.door_states = self.doors.states  # the last state each door reported
         self._seen_requests = SeenIds()
         self.log_outage = LogOutage(store, bus, self.counters)  # a full disk: "system busy"
-        self._seq_lock = threading.Lock()
-        self._last_seq = 0
+        self._seqs = CommandSeq(store, clock)  # kept in the database: clock steps, restarts
         self._features = features
         self.extensions: list[Extension] = []
         self.access_hooks: list[AccessHook] = []
@@ -291,11 +290,8 @@ class Core:
     # -- door commands ---------------------------------------------------------------------
 
     def _next_seq(self) -> int:
-        # Microseconds since the epoch, forced to increase: survives a restart of the core
-        # without going backwards, so doors can refuse out-of-order commands.
-        with self._seq_lock:
-            self._last_seq = max(self._last_seq + 1, int(self.clock.now() * 1_000_000))
-            return self._last_seq
+        # Always increasing, across restarts and a clock stepped back: doors refuse a lower one.
+        return self._seqs.next()
 
     def send_command(
         self,
