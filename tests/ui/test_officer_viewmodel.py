@@ -186,3 +186,72 @@ def test_acknowledging_an_incident_sends_who_and_the_remark_for_each_alarm(
         for i in (5, 4, 3, 2)
     ]
     assert vm.incidents() == [] and vm.ack_note == ""
+
+
+def test_the_chart_is_the_cores_histogram_and_live_entries_only_add_to_it(
+    clock: ManualClock,
+) -> None:
+    """The chart is the core's count over the whole log, asked again every minute; a live
+    passage adds one to its hour and never replaces the chart with a count of its own."""
+    histogram = [{"entries": 100 + i} for i in range(24)]
+    recent = {
+        "items": [
+            {"seq": 1, "at": clock.now(), "type": "access.granted", "door_id": "gate-south"},
+            {"seq": 2, "at": clock.now(), "type": "access.granted", "door_id": "gate-south"},
+        ]
+    }
+    vm, gw = wall(clock, {"stats.hourly": lambda p: histogram, "events.page": lambda p: recent})
+    assert vm.chart_source == "core" and vm.hourly == [100 + i for i in range(24)]
+    entry = {"seq": 3, "at": clock.now(), "type": "access.granted", "door_id": "gate-south"}
+    gw.deliver("events/access.granted", entry)
+    assert vm.hourly[:-1] == [100 + i for i in range(23)] and vm.hourly[-1] == 124
+    clock.advance(3600)  # a new hour: the bars move on by one
+    gw.deliver("events/access.granted", {**entry, "seq": 4, "at": clock.now()})
+    assert vm.hourly[-1] == 1 and vm.hourly[-2] == 124 and vm.hourly[0] == 101
+    histogram[-1] = {"entries": 7}
+    vm.refresh_chart()
+    assert vm.hourly[-1] == 7 and [m for m, _ in gw.requests].count("stats.hourly") == 2
+
+
+def test_denied_passages_name_the_reason_in_the_screens_language(clock: ManualClock) -> None:
+    vm, _ = wall(clock)
+    refused = {
+        "at": clock.now(),
+        "type": "access.denied",
+        "door_id": "b6-e2",
+        "data": {"kind": "card", "reason": "outside schedule"},
+    }
+    line = vm.passage_line(refused)
+    assert "refused" in line and "(outside the allowed hours)" in line and "Building 6" in line
+    vm.t.toggle()
+    line = vm.passage_line(refused)
+    assert "拒绝" in line and "(不在通行时段)" in line and "6号楼2单元" in line
+    assert "(其他原因)" in vm.passage_line({**refused, "data": {"reason": "something new"}})
+
+
+def test_lists_show_how_many_and_page_through(clock: ManualClock) -> None:
+    elderly = [{"name": f"老人{i}", "unit": f"{i}-1-101", "hours_unseen": 72} for i in range(70)]
+    strangers = [{"track": f"s{i}", "sightings": 5, "days": 7} for i in range(10)]
+
+    def page(p: dict[str, Any]) -> dict[str, Any]:
+        start = (p["page"] - 1) * p["size"]
+        return {"items": elderly[start : start + p["size"]], "total": len(elderly)}
+
+    vm, gw = wall(clock, {"elderly.unseen": page, "strangers.repeat": lambda p: strangers})
+    assert vm.paged.counts("elderly") == "8 / 70" and len(vm.lists["elderly"] or []) == 8
+    vm.paged.next_page("elderly")
+    assert vm.paged.counts("elderly") == "9–16 / 70"
+    assert (vm.lists["elderly"] or [])[0]["name"] == "老人8"
+    for _ in range(8):
+        vm.paged.next_page("elderly")
+    assert vm.paged.counts("elderly") == "8 / 70", "after the last page, the first again"
+    assert vm.paged.counts("strangers") == "8 / 10"
+    vm.paged.next_page("strangers")
+    assert vm.paged.counts("strangers") == "9–10 / 10"
+    assert vm.lists["visits"] is None  # not on this box: says so
+    from ui.viewmodels.officer import describe_row
+
+    row = (vm.lists["elderly"] or [])[0]
+    assert describe_row(row, vm.t).endswith("not seen for 3.0 d")
+    vm.t.toggle()
+    assert describe_row(row, vm.t).endswith("3.0 天未出现")

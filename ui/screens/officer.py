@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from kivy.clock import Clock
 from kivy.lang import Builder
@@ -12,10 +13,27 @@ from kivy.uix.boxlayout import BoxLayout
 
 from ui.screens.officer_alarms import AlarmQueue
 from ui.screens.officer_doors import DoorArea, DoorTileView
-from ui.viewmodels.officer import OfficerVM
-from ui.widgets import HourChart
+from ui.viewmodels.officer import OfficerVM, describe_row
+from ui.viewmodels.officer_lists import LIST_ROWS
+from ui.widgets import HourChart, Panel
 
 Builder.load_file(str(Path(__file__).with_name("officer.kv")))
+
+
+class PagedPanel(Panel):
+    """A community list: a tap shows its next page."""
+
+    key = StringProperty("")
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.collide_point(*touch.pos) and self.key:
+            screen = self.parent
+            while screen is not None and not isinstance(screen, OfficerScreen):
+                screen = screen.parent
+            if screen is not None:
+                screen.vm.paged.next_page(self.key)
+                return True
+        return bool(super().on_touch_down(touch))
 
 
 class OfficerScreen(BoxLayout):
@@ -52,6 +70,7 @@ class OfficerScreen(BoxLayout):
         vm.listeners.append(self._trigger)
         vm.t.listeners.append(self._trigger)
         self._tick = Clock.schedule_interval(lambda dt: self._clock(), 1.0)
+        self._minute = Clock.schedule_interval(lambda dt: self.every_minute(), 60.0)
         Clock.schedule_once(lambda dt: self._place_chart(), 0)
         self.refresh()
 
@@ -60,6 +79,11 @@ class OfficerScreen(BoxLayout):
         panel = next(w for w in self.walk() if getattr(w, "title", None) == self.chart_title)
         panel.remove_widget(panel.children[0])
         panel.add_widget(self.chart)
+
+    def every_minute(self) -> None:
+        """The chart from the core's histogram again, and the lists' pages."""
+        self.vm.refresh_chart()
+        self.vm.refresh_lists()
 
     def _clock(self) -> None:
         self.time_text = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -79,12 +103,20 @@ class OfficerScreen(BoxLayout):
         self.passages_text = "\n".join(vm.passage_line(e) for e in reversed(vm.passages)) or t(
             "officer.none"
         )
-        for key, attr in (("elderly", "elderly"), ("visits", "visits"), ("strangers", "strangers")):
+        for key in ("elderly", "visits", "strangers"):
             rows = vm.lists[key]
-            total = vm.list_totals.get(key)
-            setattr(self, f"{attr}_title", t(f"officer.{key}") + (f" ({total})" if total else ""))
-            text = t("unavailable") if rows is None else ("\n".join(rows[:8]) or t("officer.none"))
-            setattr(self, f"{attr}_text", text)
+            counts = vm.paged.counts(key)
+            more = vm.list_totals.get(key, 0) > LIST_ROWS
+            hint = f" · {t('officer.page_hint')}" if more else ""
+            setattr(
+                self, f"{key}_title", t(f"officer.{key}") + (f"  {counts}" if counts else "") + hint
+            )
+            text = (
+                t("unavailable")
+                if rows is None
+                else ("\n".join(describe_row(r, t) for r in rows) or t("officer.none"))
+            )
+            setattr(self, f"{key}_text", text)
         self.search_hint = t("officer.search_hint")
         self.search_go = t("officer.search_go")
         self.search_title = t("officer.search") + (f" · {vm.search_note}" if vm.search_note else "")
@@ -113,3 +145,4 @@ class OfficerScreen(BoxLayout):
 
     def stop(self) -> None:
         self._tick.cancel()
+        self._minute.cancel()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from collections import deque
 from typing import Any
@@ -20,14 +19,14 @@ from ui.viewmodels.officer_doors import (
     group_tiles,
     local_name,
 )
+from ui.viewmodels.officer_lists import PagedLists, describe_row
 
-__all__ = ["DOOR_STATES", "DoorTile", "OfficerVM", "hour_bins"]
+__all__ = ["DOOR_STATES", "DoorTile", "OfficerVM", "describe_row", "hour_bins"]
 
 PASSAGE_TYPES = ("access.granted", "access.denied")
 HOURS = 24
 PASSAGES = 40  # live passages on the wall
 ALARM_PAGE = 60  # open alarms fetched, most severe first; shown as incidents
-LIST_ROWS = 8  # rows of each community list the wall shows
 NAMES_KEPT = 5000  # person names remembered for passage lines; older ones are asked again
 
 
@@ -58,10 +57,14 @@ class OfficerVM(Observable):
         self.alarm_counts: dict[str, int] = {}
         self._alarm_asked = self._alarm_shown = 0  # alarm queue requests sent / last applied
         self.door_alarms: dict[str, str] = {}  # door → the alarm kind its tile shows
-        self.entry_times: list[float] = []
+        # Entries per hour: the core's histogram over the whole log (stats.hourly), asked
+        # again every minute; a live entry adds one to the current hour meanwhile.
         self.hourly: list[int] = [0] * HOURS
-        self.lists: dict[str, list[str] | None] = {"elderly": [], "visits": [], "strangers": []}
-        self.list_totals: dict[str, int] = {}
+        self.chart_hour = int(clock.now() // 3600)  # the clock hour of the last bar
+        self.chart_source = ""  # "core" once the core's histogram came
+        self.paged = PagedLists(gateway, self.changed)
+        self.lists = self.paged.rows  # the rows of each list's page; None: not on this box
+        self.list_totals = self.paged.totals
         self.search_result: list[str] = []
         self.search_note = ""
         self.ack_note = ""
@@ -81,13 +84,16 @@ class OfficerVM(Observable):
         self.gw.request(
             "events.page", {"types": list(PASSAGE_TYPES), "size": PASSAGES}, self._on_recent
         )
+        self.refresh_chart()
+        self.paged.load()
+
+    def refresh_chart(self) -> None:
+        """Ask the core for the 24-hour histogram (the screen does every minute)."""
         self.gw.request("stats.hourly", {"hours": HOURS}, self._on_hourly)
-        for key, method in (
-            ("elderly", "elderly.unseen"),
-            ("visits", "visit.due"),
-            ("strangers", "strangers.repeat"),
-        ):
-            self.gw.request(method, {"size": LIST_ROWS}, functools.partial(self._on_list, key))
+
+    def refresh_lists(self) -> None:
+        for key in self.lists:
+            self.paged.fetch(key)
 
     def refresh_alarms(self) -> None:
         # Answers may come back out of order (the gateway asks on two threads): an older answer
@@ -156,30 +162,29 @@ class OfficerVM(Observable):
         for e in reversed(events):
             self.passages.append(e)
         self.want_names([e.get("person_id") for e in events])
-        if not self.entry_times:
-            self.entry_times = [float(e["at"]) for e in events if e.get("type") == "access.granted"]
-            self.hourly = hour_bins(self.entry_times, self.clock.now())
         self.changed()
 
     def _on_hourly(self, reply: Reply) -> None:
-        # The community service counts over the whole log; without it the wall counts the
-        # passages it has seen (the last 40 at opening, then the live ones).
+        # The core counts over the whole log; the wall never makes a chart of its own from
+        # the few passages it has seen.
         if reply.ok and isinstance(reply.result, list) and len(reply.result) == HOURS:
             self.hourly = [
                 int(v if not isinstance(v, dict) else v.get("entries", 0)) for v in reply.result
             ]
+            self.chart_hour = int(self.clock.now() // 3600)
+            self.chart_source = "core"
             self.changed()
 
-    def _on_list(self, key: str, reply: Reply) -> None:
-        if reply.unavailable:
-            self.lists[key] = None
-        elif reply.ok and isinstance(reply.result, dict):  # a page: {items, total, ...}
-            self.lists[key] = [describe_row(r) for r in reply.result.get("items") or []]
-            self.list_totals[key] = int(reply.result.get("total") or 0)
-        elif reply.ok and isinstance(reply.result, list):  # strangers.repeat: at most 200
-            self.lists[key] = [describe_row(r) for r in reply.result]
-            self.list_totals[key] = len(reply.result)
-        self.changed()
+    def _count_entry(self, at: float) -> None:
+        """One live entry: one more in its hour, the bars moved on when a new hour began."""
+        hour = int(self.clock.now() // 3600)
+        if hour > self.chart_hour:
+            shift = min(hour - self.chart_hour, HOURS)
+            self.hourly = self.hourly[shift:] + [0] * shift
+            self.chart_hour = hour
+        i = HOURS - 1 - (self.chart_hour - int(at // 3600))
+        if 0 <= i < HOURS:
+            self.hourly[i] += 1
 
     # -- live ------------------------------------------------------------------------------
 
@@ -204,8 +209,7 @@ class OfficerVM(Observable):
             self.passages.append(e)
             self.want_names([e.get("person_id")])
             if type_ == "access.granted":
-                self.entry_times.append(float(e.get("at") or self.clock.now()))
-                self.hourly = hour_bins(self.entry_times[-5000:], self.clock.now())
+                self._count_entry(float(e.get("at") or self.clock.now()))
             self.changed()
         elif type_.startswith("alarm."):
             self.refresh_alarms()
@@ -282,7 +286,10 @@ class OfficerVM(Observable):
                                     else "access.denied",
                                     "person_id": person.get("id"),
                                     "door_id": ps.get("door"),
-                                    "data": {"kind": ps.get("credential") or ""},
+                                    "data": {
+                                        "kind": ps.get("credential") or "",
+                                        "reason": ps.get("reason") or "",
+                                    },
                                 }
                             )
                         )
@@ -335,7 +342,12 @@ class OfficerVM(Observable):
         who = self.person_name(e.get("person_id")) if e.get("person_id") is not None else "—"
         where = self.door_name(str(e.get("door_id") or ""))
         kind = str(data.get("kind", ""))
-        return f"{at}  {verdict}  {who}  {where}  {self.t('cred.' + kind) if kind else ''}"
+        line = f"{at}  {verdict}  {who}  {where}  {self.t('cred.' + kind) if kind else ''}"
+        reason = str(data.get("reason") or "")
+        if not ok and reason:
+            named = self.t(f"reason.{reason}")
+            line += f"  ({self.t('reason.other') if named.startswith('reason.') else named})"
+        return line
 
     def alarm_line(self, a: dict[str, Any]) -> str:
         at = time.strftime("%H:%M:%S", time.localtime(float(a.get("raised_at") or 0)))
@@ -356,17 +368,3 @@ class OfficerVM(Observable):
     @property
     def banner(self) -> str:
         return self.availability.banner
-
-
-def describe_row(row: Any) -> str:
-    """One line for a list row from the community service."""
-    if not isinstance(row, dict):
-        return str(row)
-    parts = [str(row[k]) for k in ("name", "unit", "track") if row.get(k) not in (None, "")]
-    if row.get("hours_unseen") is not None:
-        parts.append(f"{float(row['hours_unseen']) / 24:.1f} d")
-    if row.get("days_overdue") is not None:
-        parts.append(f"+{row['days_overdue']} d")
-    if row.get("sightings") is not None:
-        parts.append(f"×{row['sightings']} / {row.get('days', '?')} d")
-    return "  ".join(parts) or str(row)
