@@ -357,7 +357,11 @@ def cmd_restore(ctx: Context) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    g = sub.add_parser("backup", help="back up, check and restore the box's data")
+    g = sub.add_parser(
+        "backup",
+        help="back up, check and restore the box's data",
+        description="back up, check and restore the box's data",
+    )
     g = g.add_subparsers(dest="action", required=True, metavar="ACTION")
     sp = g.add_parser("create", help="a consistent backup archive in DIR", parents=[common])
     sp.add_argument("dir", help="folder for the archive (compound-<site>-<time>.tar.gz)")

@@ -74,7 +74,11 @@ def cmd_status(ctx: Any) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    g = sub.add_parser("platform", help="the city platform's receiver (PostgreSQL)")
+    g = sub.add_parser(
+        "platform",
+        help="the city platform's receiver (PostgreSQL)",
+        description="the city platform's receiver (PostgreSQL)",
+    )
     actions = g.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def add(name: str, fn: Any, help_: str) -> argparse.ArgumentParser:
