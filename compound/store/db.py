@@ -32,6 +32,7 @@ from compound.domain.clock import Clock
 from compound.domain.model import Event
 from compound.store import migrations
 from compound.store.alarms import Alarms
+from compound.store.backup import Backups
 from compound.store.base import StoreError
 from compound.store.checkpoint import Checkpoints
 from compound.store.credentials import Credentials
@@ -45,7 +46,7 @@ from compound.store.stations import Stations
 __all__ = ["GENESIS", "LogCheck", "Store", "StoreError", "event_hash"]
 
 
-class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations):
+class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations, Backups):
     def __init__(self, path: str | Path, clock: Clock, key_dir: str | Path | None = None) -> None:
         self.path = Path(path)
         self.clock = clock
