@@ -152,6 +152,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reason.too many failed attempts": ("多次失败已锁定", "too many failed attempts"),
     "reason.other": ("其他原因", "other reason"),
     "officer.page_hint": ("点按翻页", "tap for the next page"),
+    "officer.search_one": ("{who}: {n} 次通行", "{who}: {n} passages"),
+    "officer.search_many": (
+        "{shown} / {total} 人, {n} 次通行",
+        "{shown} / {total} people, {n} passages",
+    ),
     "officer.unseen_days": ("{d} 天未出现", "not seen for {d} d"),
     "officer.overdue_days": ("逾期 {d} 天", "{d} d overdue"),
     "officer.sightings": ("{d} 天内出现 {n} 次", "seen {n} times in {d} d"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from compound.domain.clock import iso
 from compound.domain.model import InvalidInput, mask_id_number
+from compound.domain.paging import page_of
 from compound.services import rental
 from compound.store.db import Store
 
@@ -149,7 +150,9 @@ def daily(store: Store, day: date) -> dict[str, Any]:
 
 
 def passages_of(store: Store, p: dict[str, Any], limit: int = 500) -> dict[str, Any]:
-    """A person's passage history, found by id, name or ID number (the number stays masked)."""
+    """A person's passage history, found by id, name or ID number (the number stays masked).
+    A name may match many people: ``total`` says how many, ``page`` (20 a page) which."""
+    page, total = page_of({}, default_size=20), 0
     if p.get("person") not in (None, ""):
         try:
             ids = [int(p["person"])]
@@ -163,11 +166,14 @@ def passages_of(store: Store, p: dict[str, Any], limit: int = 500) -> dict[str, 
             )
         ]
     elif p.get("name"):
+        page = page_of(p, default_size=20)
+        like = ("%" + str(p["name"]).strip() + "%",)
+        total = store.read("SELECT COUNT(*) AS n FROM people WHERE name LIKE ?", like)[0]["n"]
         ids = [
             r["id"]
             for r in store.read(
-                "SELECT id FROM people WHERE name LIKE ? ORDER BY id LIMIT 20",
-                ("%" + str(p["name"]).strip() + "%",),
+                "SELECT id FROM people WHERE name LIKE ? ORDER BY id LIMIT ? OFFSET ?",
+                (*like, page.size, page.offset),
             )
         ]
     else:
@@ -202,4 +208,4 @@ def passages_of(store: Store, p: dict[str, Any], limit: int = 500) -> dict[str, 
                 ],
             }
         )
-    return {"people": people}
+    return {"people": people, "total": max(total, len(people)), "page": page.page}

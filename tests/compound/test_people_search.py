@@ -256,3 +256,18 @@ def test_units_come_in_pages_by_the_start_of_their_address(
     assert units({"q": "12"})["total"] == 1
     with pytest.raises(InvalidInput, match="start of an address"):
         units({"q": "王"})
+
+
+def test_passage_search_by_name_says_how_many_match_and_pages(
+    store: Store, clock: ManualClock
+) -> None:
+    store.add_unit("1-1-101")
+    for i in range(45):
+        store.add_person(f"张{i:02d}", "1-1-101", "family")
+    search = api(store, clock)["passages.search"]
+    first = search({"name": "张"})
+    assert first["total"] == 45 and first["page"] == 1 and len(first["people"]) == 20
+    last = search({"name": "张", "page": 3})
+    assert [p["name"] for p in last["people"]] == ["张40", "张41", "张42", "张43", "张44"]
+    assert search({"name": "nobody"})["total"] == 0
+    assert search({"person": last["people"][0]["id"]})["total"] == 1

@@ -3,11 +3,13 @@ alarm queue, the chart and the lists, against an in-process gateway."""
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 from compound.domain.clock import ManualClock
 from ui.gateway import LocalGateway
-from ui.i18n import Strings
+from ui.i18n import STRINGS, Strings
 from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.officer_doors import DoorTile, local_name, natural_key
 
@@ -255,3 +257,66 @@ def test_lists_show_how_many_and_page_through(clock: ManualClock) -> None:
     assert describe_row(row, vm.t).endswith("not seen for 3.0 d")
     vm.t.toggle()
     assert describe_row(row, vm.t).endswith("3.0 天未出现")
+
+
+def test_search_pages_many_matches_dates_lines_and_follows_the_language(
+    clock: ManualClock,
+) -> None:
+    """A common surname matches hundreds: the wall says how many and pages through them; the
+    lines carry the date; switching the language re-renders what was found."""
+    people = [{"id": i, "name": f"张{i}", "unit": f"{i}-1-101"} for i in range(1, 245)]
+
+    def search(p: dict[str, Any]) -> dict[str, Any]:
+        start = (p.get("page", 1) - 1) * 20
+        found = people[start : start + 20]
+        passages = [
+            {
+                "at": clock.now() - 86400 * 3,
+                "door": "b6-e2",
+                "granted": False,
+                "credential": "card",
+                "reason": "expired",
+            },
+        ]
+        return {
+            "people": [{**f, "passages": passages} for f in found],
+            "total": len(people),
+            "page": p.get("page", 1),
+        }
+
+    vm, gw = wall(clock, {"passages.search": search})
+    vm.search("张")
+    assert vm.search_note == "20 / 244 people, 20 passages · tap for the next page"
+    line = vm.search_lines()[0]
+    assert line[:5] == time.strftime("%m-%d", time.localtime(clock.now() - 86400 * 3))
+    assert "refused" in line and "(expired)" in line and "Building 6 entrance 2" in line
+    vm.finder.next_page()
+    assert gw.requests[-1] == ("passages.search", {"name": "张", "page": 2})
+    assert vm.search_note.startswith("21–40 / 244 people")
+    vm.t.toggle()
+    assert vm.search_note.startswith("21–40 / 244 人")
+    assert "拒绝" in vm.search_lines()[0] and "(已过期)" in vm.search_lines()[0]
+    assert "refused" not in vm.search_lines()[0]
+
+
+def test_nothing_of_the_other_language_on_the_wall(clock: ManualClock) -> None:
+    """Door names, kinds, reasons and severities in the screen's language only."""
+    emergency = alarm(9, "emergency", clock.now(), "critical", "gate-south")
+    emergency["message"] = "South gate 南门 (main): emergency button pressed"
+    vm, _ = wall(clock)
+    en = vm.alarm_line(emergency)
+    assert "南门" not in en and "South gate (main): emergency button pressed" in en
+    assert not re.search(r"[\u4e00-\u9fff]", en)
+    groups = vm.door_groups()
+    for g in groups:
+        assert not re.search(r"[\u4e00-\u9fff]", vm.group_title(g.key))
+        for tile in g.tiles:
+            assert not re.search(r"[\u4e00-\u9fff]", vm.tile_label(tile) + vm.door_name(tile.id))
+    vm.t.toggle()
+    for g in groups:
+        assert not re.search(r"[A-Za-z]", vm.group_title(g.key))
+        for tile in g.tiles:
+            assert not re.search(r"[A-Za-z]", vm.tile_label(tile) + vm.door_name(tile.id))
+    for key in STRINGS:
+        if key.startswith(("reason.", "severity.", "alarm.", "state.")):
+            assert not re.search(r"[A-Za-z]", vm.t(key)), key

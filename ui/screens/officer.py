@@ -31,7 +31,10 @@ class PagedPanel(Panel):
             while screen is not None and not isinstance(screen, OfficerScreen):
                 screen = screen.parent
             if screen is not None:
-                screen.vm.paged.next_page(self.key)
+                if self.key == "search":
+                    screen.vm.finder.next_page()
+                else:
+                    screen.vm.paged.next_page(self.key)
                 return True
         return bool(super().on_touch_down(touch))
 
@@ -120,7 +123,7 @@ class OfficerScreen(BoxLayout):
         self.search_hint = t("officer.search_hint")
         self.search_go = t("officer.search_go")
         self.search_title = t("officer.search") + (f" · {vm.search_note}" if vm.search_note else "")
-        self.search_text = "\n".join(vm.search_result[:14])
+        self.search_text = "\n".join(vm.search_lines())
         self._doors()
         self._alarms()
         now = vm.clock.now()

@@ -20,6 +20,7 @@ from ui.viewmodels.officer_doors import (
     local_name,
 )
 from ui.viewmodels.officer_lists import PagedLists, describe_row
+from ui.viewmodels.officer_search import PassageSearch
 
 __all__ = ["DOOR_STATES", "DoorTile", "OfficerVM", "describe_row", "hour_bins"]
 
@@ -65,8 +66,7 @@ class OfficerVM(Observable):
         self.paged = PagedLists(gateway, self.changed)
         self.lists = self.paged.rows  # the rows of each list's page; None: not on this box
         self.list_totals = self.paged.totals
-        self.search_result: list[str] = []
-        self.search_note = ""
+        self.finder = PassageSearch(gateway, self.changed)
         self.ack_note = ""
         # Names of the people in passage lines, asked for by id as they appear: the wall
         # never downloads the person list.
@@ -262,44 +262,14 @@ class OfficerVM(Observable):
 
     def search(self, text: str) -> None:
         """A person's passages: by id when digits, otherwise by (part of) the name."""
-        text = text.strip()
-        if not text:
-            return
-        params: dict[str, Any] = {"person": int(text)} if text.isdigit() else {"name": text}
+        self.finder.search(text)
 
-        def done(reply: Reply) -> None:
-            if reply.unavailable:
-                self.search_result, self.search_note = [], self.t("unavailable")
-            elif not reply.ok:
-                self.search_result, self.search_note = [], self.t("error", message=reply.error)
-            else:
-                lines, names = [], []
-                for person in (reply.result or {}).get("people", []):
-                    names.append(f"{person.get('name')} {person.get('unit', '')}")
-                    for ps in person.get("passages", []):
-                        lines.append(
-                            self.passage_line(
-                                {
-                                    "at": ps.get("at"),
-                                    "type": "access.granted"
-                                    if ps.get("granted")
-                                    else "access.denied",
-                                    "person_id": person.get("id"),
-                                    "door_id": ps.get("door"),
-                                    "data": {
-                                        "kind": ps.get("credential") or "",
-                                        "reason": ps.get("reason") or "",
-                                    },
-                                }
-                            )
-                        )
-                self.search_result = lines[:60]
-                self.search_note = (
-                    (", ".join(names) + f": {len(lines)}") if names else (self.t("officer.none"))
-                )
-            self.changed()
+    def search_lines(self) -> list[str]:
+        return [self.passage_line(e, dated=True) for e in self.finder.events()]
 
-        self.gw.request("passages.search", params, done)
+    @property
+    def search_note(self) -> str:
+        return self.finder.summary(self.t)
 
     # -- door tiles ------------------------------------------------------------------------
 
@@ -334,8 +304,9 @@ class OfficerVM(Observable):
             return "?"
         return self._people.get(int(pid), f"#{pid}")
 
-    def passage_line(self, e: dict[str, Any]) -> str:
-        at = time.strftime("%H:%M:%S", time.localtime(float(e.get("at") or 0)))
+    def passage_line(self, e: dict[str, Any], dated: bool = False) -> str:
+        when = "%m-%d %H:%M" if dated else "%H:%M:%S"
+        at = time.strftime(when, time.localtime(float(e.get("at") or 0)))
         ok = e.get("type") == "access.granted"
         verdict = self.t("passage.granted" if ok else "passage.denied")
         data = e.get("data") or {}
@@ -356,7 +327,10 @@ class OfficerVM(Observable):
         # with the figures) stays as the detail, so nothing the rule said is lost.
         kind = self.t(f"alarm.{a.get('kind', '')}")
         label = "" if kind.startswith("alarm.") or self.t.lang != "zh" else f"{kind}  "
-        return f"{at}  [{severity}]  {label}{a.get('message', '')}"
+        message = str(a.get("message") or "")
+        if self.t.lang == "en" and a.get("door_id"):
+            message = local_name(message, "en")  # a bilingual door name in it: its English
+        return f"{at}  [{severity}]  {label}{message}"
 
     def alarm_summary(self) -> str:
         """ " · 强行开门 2, 消防联动开门 4": the open alarms of each kind, most first."""
