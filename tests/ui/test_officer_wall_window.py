@@ -91,5 +91,12 @@ def test_many_doors_scroll_in_natural_order_and_leave_the_alarms_alone(
         scroll.scroll_y = 0  # the last buildings come into view
         driver.pump(0.2)
         not_blank(driver.shot("officer_many_doors_scrolled.png"))
+        built.vm.t.toggle()  # Chinese: the cards and tiles are named in Chinese only
+        driver.until(lambda: root.tile_views()["b9-e2"].label == "2单元", what="zh tiles")
+        assert root.tile_views()["b9-e2"].state_text == "被强行打开"
+        assert "强行开门" in root.alarms_title
+        scroll.scroll_y = 1
+        driver.pump(0.2)
+        not_blank(driver.shot("officer_many_doors_zh.png"))
     finally:
         gw.stop()

@@ -24,8 +24,8 @@ STATE_COLOURS = {
     "offline": (0.35, 0.35, 0.38, 1),
     "unknown": (0.26, 0.28, 0.32, 1),
 }
-TILE_W, TILE_H, GAP = 96, 60, 4
-HEADER_W = 74
+TILE_W, TILE_H, GAP = 90, 60, 4
+HEADER_W = 66
 SIDE_ROWS = 40  # abnormal doors listed by name; the count says how many in all
 
 
