@@ -97,6 +97,10 @@ class CityCluster:
     nodes: int = 3
     prefix: str = "city"
     tls: dict[str, str] | None = None  # {"ca", "cert", "key"} for the MQTT listeners
+    # Replicas of the JetStream consumer behind each MQTT QoS 1 subscription (None: as many as
+    # the streams). Three survive a node; each is a Raft group, about a second to create on two
+    # busy cores, so a hundred boxes with three subscriptions each take minutes to connect.
+    consumer_replicas: int | None = None
     workdir: Path | None = None
     members: list[Node] = field(default_factory=list)
     _own_dir: bool = False
@@ -152,7 +156,8 @@ class CityCluster:
             " max_memory_store: 64MB, max_file_store: 1GB }\n"
             f"{cluster}"
             f"mqtt {{\n  listen: 127.0.0.1:{node.mqtt_port}\n{tls}"
-            f"  stream_replicas: {replicas}\n  consumer_replicas: {replicas}\n"
+            f"  stream_replicas: {replicas}\n"
+            f"  consumer_replicas: {self.consumer_replicas or replicas}\n"
             '  ack_wait: "10s"\n  max_ack_pending: 1024\n}\n'
             "accounts {\n"
             f"  CITY {{ jetstream: enabled, users: [\n    {user_lines}\n  ] }}\n"

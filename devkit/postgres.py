@@ -73,9 +73,7 @@ class TempPostgres:
     def restart(self, mode: str = "immediate") -> None:
         """Stop (``immediate`` is a crash: no shutdown checkpoint) and start again."""
         self.pg_ctl("stop", "-m", mode, "-w")
-        self.pg_ctl(
-            "start", "-w", "-t", "30", "-l", str(self.workdir / "log") if self.workdir else ""
-        )
+        self.pg_ctl("start", "-w", "-t", "30", "-l", str(self.workdir or ".") + "/log")
 
     def stop(self) -> None:
         if self.workdir is None:

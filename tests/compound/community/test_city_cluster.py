@@ -23,10 +23,11 @@ from compound.services.uplink import UplinkSender, status
 from compound.store.db import Store
 from devkit.city_cluster import PLATFORM_USER, CityCluster, nats_server
 from devkit.postgres import TempPostgres, pg_bin
+from tests.compound.community.tls_certs import make_certs
 
 pytestmark = [pytest.mark.integration]
 
-SITES = ["a1", "a2", "a3", "b1", "b2", "b3", "c1", "c2", "x1", "x2"]
+SITES = ["a1", "a2", "a3", "b1", "b2", "b3", "c1", "c2", "d1", "d2", "x1", "x2"]
 
 
 def _need(binary: object, what: str) -> None:
@@ -273,3 +274,44 @@ def test_a_gap_asks_the_site_to_resend_from_n(cluster: CityCluster, pg: TempPost
         assert db.site_seqs("x2") == [1, 2, 3]
     finally:
         db.close()
+
+
+def test_postgres_restarted_mid_drain_loses_and_doubles_nothing(
+    cluster: CityCluster, pg: TempPostgres, tmp_path: Path
+) -> None:
+    stores = {s: box(tmp_path, s, 300) for s in ("d1", "d2")}
+    platform = Platform(cluster, pg, 2, "ingest-d")
+    boxes = Boxes(cluster, stores, [0, 1])
+    try:
+        deadline = time.monotonic() + 30
+        while platform.ingest.stats.committed < 50 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pg.restart("immediate")  # a crash: no shutdown checkpoint, recovery from the WAL
+        for i in range(100):
+            for s in stores.values():
+                passage(s, 300 + i)
+        assert boxes.drained(60), {s: status(st) for s, st in stores.items()}
+    finally:
+        boxes.close()
+        platform.close()
+    assert platform.ingest.stats.commit_failures >= 1, "the database really went away"
+    assert_exactly_once(pg, stores)
+
+
+def test_a_site_drains_over_tls(tmp_path: Path, pg: TempPostgres) -> None:
+    _need(nats_server(), "nats-server (Debian package nats-server)")
+    certs = make_certs(tmp_path)
+    tls = CityCluster(sites=["t1"], nodes=3, tls=certs).start()
+    try:
+        assert tls.bus_config("t1").tls_ca == certs["ca"]
+        stores = {"t1": box(tmp_path, "t1", 100)}
+        platform = Platform(tls, pg, 1, "ingest-t")
+        boxes = Boxes(tls, stores, [0])
+        try:
+            assert boxes.drained(60), status(stores["t1"])
+        finally:
+            boxes.close()
+            platform.close()
+        assert_exactly_once(pg, stores)
+    finally:
+        tls.stop()
