@@ -47,7 +47,7 @@ class Watcher:
         self.q: queue.Queue[Message] = queue.Queue()
         bus.subscribe(pattern, self.q.put)
 
-    def get(self, timeout: float = 5.0) -> Message:
+    def get(self, timeout: float = 15.0) -> Message:
         return self.q.get(timeout=timeout)
 
 

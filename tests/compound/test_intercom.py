@@ -24,7 +24,7 @@ from compound.store.db import Store
 pytestmark = pytest.mark.integration
 
 
-def wait_for(cond: Callable[[], Any], timeout: float = 5.0) -> Any:
+def wait_for(cond: Callable[[], Any], timeout: float = 15.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if v := cond():

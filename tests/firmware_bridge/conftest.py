@@ -28,7 +28,7 @@ from firmware_bridge.door_keys import load_door_keys
 CONTACT, EXIT, TAMPER, FIRE = 0, 1, 2, 7
 
 
-def wait_for(cond: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
+def wait_for(cond: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = cond()

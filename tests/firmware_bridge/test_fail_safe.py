@@ -205,8 +205,10 @@ def test_wall_clock_steps_do_not_change_how_long_a_door_stays_released(rig: Rig)
             rig.core.send_command("d1", "unlock", "clock step", 2.0)
             on = wait_for(partial(coil_changes, rig, since, True), what="strike powered")
             clock.offset = step
-            off = wait_for(partial(coil_changes, rig, since, False), timeout=6, what="relocked")
-            assert 1.8 <= off[0].at - on[0].at <= 2.8, (step, off[0].at - on[0].at)
+            off = wait_for(partial(coil_changes, rig, since, False), timeout=15, what="relocked")
+            # Never shorter than the pulse, and nowhere near the hour the step would add (a
+            # loaded machine may relock a few seconds late; the bench measures timing).
+            assert 1.8 <= off[0].at - on[0].at <= 20.0, (step, off[0].at - on[0].at)
     finally:
         bridge.stop()
 

@@ -54,7 +54,7 @@ class Seen:
         with self.cond:
             return self.messages[mark:]
 
-    def wait_for(self, test: Callable[[Message], bool], timeout: float = 5.0) -> bool:
+    def wait_for(self, test: Callable[[Message], bool], timeout: float = 15.0) -> bool:
         with self.cond:
             return self.cond.wait_for(lambda: any(test(m) for m in self.messages), timeout)
 

@@ -107,7 +107,7 @@ class Driver:
                 return
             time.sleep(0.01)
 
-    def until(self, cond: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    def until(self, cond: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             self.pump(0.05)

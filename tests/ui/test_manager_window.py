@@ -139,7 +139,7 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
         driver.tap(root.ids.tab_face)
         driver.type(root.ids.e_person, str(pid))
         driver.until(lambda: root.ids.face_camera.has_frame, what="camera preview")
-        driver.until(lambda: root.quality_ok, timeout=8, what="quality verdict OK")
+        driver.until(lambda: root.quality_ok, timeout=30, what="quality verdict OK")
         assert root.quality_text.startswith("Quality: ")
 
         # Four frames captured, the resident turning a little between them (one photo each).
