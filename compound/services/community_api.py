@@ -306,6 +306,8 @@ class CommunityApi:
                 self.community.tick()
                 self.publish_notices()
             except Exception:
+                if self._stop.is_set():
+                    return  # stopping: the store may already be closed
                 log.exception("community tick failed")
 
     # -- notices ---------------------------------------------------------------------------
