@@ -19,6 +19,8 @@ from ui.widgets import HourChart, Panel
 
 Builder.load_file(str(Path(__file__).with_name("officer.kv")))
 
+ALARMS_EVERY_S = 10.0  # the alarm queue is asked again this often
+
 
 class PagedPanel(Panel):
     """A community list: a tap shows its next page."""
@@ -74,6 +76,9 @@ class OfficerScreen(BoxLayout):
         vm.t.listeners.append(self._trigger)
         self._tick = Clock.schedule_interval(lambda dt: self._clock(), 1.0)
         self._minute = Clock.schedule_interval(lambda dt: self.every_minute(), 60.0)
+        # The alarm queue follows the event stream; asked again every few seconds as well, so
+        # an alarm whose stream message was missed (a reconnect, a lost reply) still shows.
+        self._alarm_poll = Clock.schedule_interval(lambda dt: vm.refresh_alarms(), ALARMS_EVERY_S)
         Clock.schedule_once(lambda dt: self._place_chart(), 0)
         self.refresh()
 
@@ -149,3 +154,4 @@ class OfficerScreen(BoxLayout):
     def stop(self) -> None:
         self._tick.cancel()
         self._minute.cancel()
+        self._alarm_poll.cancel()
