@@ -6,14 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from compound.adapters.mqtt import eprint
 from compound.app import schedule_cli
-from compound.app.context import Context, format_event, stop_on_signal
+from compound.app.context import Context, format_event, parsers, stop_on_signal
 from compound.app.door_open_cli import cmd_door_unlock
 from compound.domain.clock import iso
 from compound.domain.model import Event, InvalidInput
@@ -264,19 +263,7 @@ def cmd_demo(ctx: Context) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    def add(
-        parent: Any, name: str, fn: Callable[[Context], int], help_: str, **kw: Any
-    ) -> argparse.ArgumentParser:
-        sp: argparse.ArgumentParser = parent.add_parser(
-            name, help=help_, description=help_, parents=[common], **kw
-        )
-        sp.set_defaults(fn=fn)
-        return sp
-
-    def group(name: str, help_: str) -> Any:
-        g = sub.add_parser(name, help=help_, description=help_)
-        return g.add_subparsers(dest="action", required=True, metavar="ACTION")
-
+    add, group = parsers(sub, common)
     sp = add(sub, "init", cmd_init, "create or upgrade the database and set the site")
     sp.add_argument("--site", help="site id used on the bus (letters, digits, - _ .)")
     sp.add_argument("--name", help="the compound's name")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from compound.app.context import parsers
 from compound.domain.clock import iso
 from compound.services import notices, rental
 from compound.services.community_api import Community
@@ -211,19 +211,7 @@ def cmd_notice_withdraw(ctx: Context) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    def group(name: str, help_: str) -> Any:
-        g = sub.add_parser(name, help=help_, description=help_)
-        return g.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    def add(
-        parent: Any, name: str, fn: Callable[[Context], int], help_: str
-    ) -> argparse.ArgumentParser:
-        sp: argparse.ArgumentParser = parent.add_parser(
-            name, help=help_, description=help_, parents=[common]
-        )
-        sp.set_defaults(fn=fn)
-        return sp
-
+    add, group = parsers(sub, common)
     g = group("alert", "alerts for the community officer (the alarms, with their rules)")
     sp = add(g, "list", cmd_alert_list, "list alerts, newest first")
     sp.add_argument("--open", action="store_true", help="only unacknowledged")

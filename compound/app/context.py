@@ -128,3 +128,29 @@ def stop_on_signal() -> threading.Event:
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
     return stop
+
+
+AddCommand = Callable[..., argparse.ArgumentParser]
+
+
+def parsers(
+    sub: Any, common: argparse.ArgumentParser
+) -> tuple[AddCommand, Callable[[str, str], Any]]:
+    """What every command module registers with: ``add(parent, name, fn, help, **kw)`` adds one
+    command (its help is also its description, ``--json`` comes from ``common``), and
+    ``group(name, help)`` adds a command with actions under it."""
+
+    def add(
+        parent: Any, name: str, fn: Callable[[Context], int], help_: str, **kw: Any
+    ) -> argparse.ArgumentParser:
+        sp: argparse.ArgumentParser = parent.add_parser(
+            name, help=help_, description=help_, parents=[common], **kw
+        )
+        sp.set_defaults(fn=fn)
+        return sp
+
+    def group(name: str, help_: str) -> Any:
+        g = sub.add_parser(name, help=help_, description=help_)
+        return g.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    return add, group

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import os
 import threading
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compound.app.context import parsers
 from compound.domain.model import InvalidInput, parse_date
 from compound.services import reports, uplink
 
@@ -167,19 +167,7 @@ def cmd_uplink_status(ctx: Context) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    def group(name: str, help_: str) -> Any:
-        g = sub.add_parser(name, help=help_, description=help_)
-        return g.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    def add(
-        parent: Any, name: str, fn: Callable[[Context], int], help_: str
-    ) -> argparse.ArgumentParser:
-        sp: argparse.ArgumentParser = parent.add_parser(
-            name, help=help_, description=help_, parents=[common]
-        )
-        sp.set_defaults(fn=fn)
-        return sp
-
+    add, group = parsers(sub, common)
     g = group("report", "reports and CSV exports for the property office and the police")
     for name, fn, help_ in (
         ("passages", cmd_report_passages, "passages (granted and refused)"),

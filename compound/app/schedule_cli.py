@@ -8,11 +8,10 @@ decision and every call, so a change applies at once.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from compound.app.context import Context
+from compound.app.context import Context, parsers
 from compound.domain import schedules
 from compound.domain.model import InvalidInput
 
@@ -154,25 +153,11 @@ def cmd_station_remove(ctx: Context) -> int:
 
 # -- parser ----------------------------------------------------------------------------------
 
-Add = Callable[..., argparse.ArgumentParser]
-
-
-def _adder(common: argparse.ArgumentParser) -> Add:
-    def add(
-        parent: Any, name: str, fn: Callable[[Context], int], help_: str
-    ) -> argparse.ArgumentParser:
-        sp: argparse.ArgumentParser = parent.add_parser(
-            name, help=help_, description=help_, parents=[common]
-        )
-        sp.set_defaults(fn=fn)
-        return sp
-
-    return add
-
 
 def register_door(doors: Any, common: argparse.ArgumentParser) -> None:
     """``compound door set-schedule``, added to the ``door`` group of ``admin_cli``."""
-    sp = _adder(common)(
+    add, _ = parsers(None, common)
+    sp = add(
         doors, "set-schedule", cmd_door_set_schedule, "the hours when visitors may pass a door"
     )
     sp.add_argument("door")
@@ -180,11 +165,7 @@ def register_door(doors: Any, common: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    add = _adder(common)
-
-    def group(name: str, help_: str) -> Any:
-        g = sub.add_parser(name, help=help_, description=help_)
-        return g.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add, group = parsers(sub, common)
 
     g = group("schedule", "hours when a door lets visitors in, or when a credential works")
     sp = add(g, "add", cmd_schedule_add, "add a schedule: these days, from this time to that")
