@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from compound.protocol.messages import MessageError, decode_object
+
 # Key fragments that mark biometric or image data; a record with any of them never goes up.
 BIOMETRIC_KEYS = (
     "template",
@@ -101,16 +103,23 @@ def ack_message(site: str, upto: int) -> dict[str, Any]:
 
 def parse_ack(payload: bytes, site: str) -> int | None:
     """The ``upto`` of an acknowledgement for ``site``, or None for anything else."""
+    return site_number(payload, site, "upto", least=0)
+
+
+def site_number(payload: bytes, site: str, key: str, least: int) -> int | None:
+    """The whole number under ``key`` of a platform message for ``site`` (an acknowledgement's
+    ``upto``, a resend request's ``from``), or None for anything else. Read within the bus's
+    size and nesting bounds: the platform's broker is outside the box."""
     try:
-        msg = json.loads(payload)
-    except ValueError:
+        msg = decode_object(payload)
+    except MessageError:
         return None
-    if not isinstance(msg, dict) or msg.get("site") != site:
+    if msg.get("site") != site:
         return None
-    upto = msg.get("upto")
-    if isinstance(upto, bool) or not isinstance(upto, int) or upto < 0:
+    n = msg.get(key)
+    if isinstance(n, bool) or not isinstance(n, int) or n < least:
         return None
-    return upto
+    return n
 
 
 @dataclass

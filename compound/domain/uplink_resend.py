@@ -5,8 +5,9 @@ what an acknowledgement ``upto = N - 1`` says."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from compound.domain.uplink_records import site_number
 
 
 def resend_topic(prefix: str, site: str) -> str:
@@ -19,13 +20,4 @@ def resend_message(site: str, from_seq: int) -> dict[str, Any]:
 
 def parse_resend(payload: bytes, site: str) -> int | None:
     """The ``from`` of a resend request for ``site``, or None for anything else."""
-    try:
-        msg = json.loads(payload)
-    except ValueError:
-        return None
-    if not isinstance(msg, dict) or msg.get("site") != site:
-        return None
-    n = msg.get("from")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        return None
-    return n
+    return site_number(payload, site, "from", least=1)
