@@ -26,9 +26,10 @@ from compound.adapters.bus_types import (
     read_reply,
     request_body,
     topic_matches,
+    wire_payload,
 )
 from compound.ports import ApiMethod, BusError, Handler, Message
-from compound.protocol.messages import MAX_PAYLOAD, canonical
+from compound.protocol.messages import MAX_PAYLOAD
 from compound.protocol.topics import Topics
 
 if TYPE_CHECKING:
@@ -157,10 +158,7 @@ class MemoryBus:
         response_topic: str | None = None,
         correlation: bytes | None = None,
     ) -> None:
-        if isinstance(payload, dict):
-            payload = canonical(payload)
-        elif isinstance(payload, str):
-            payload = payload.encode()
+        payload = wire_payload(payload)
         if not self._connected:
             return  # paho queues while offline; a test that needs that uses the real bus
         self.broker.route(Message(topic, payload, retain, response_topic, correlation))

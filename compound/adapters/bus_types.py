@@ -27,6 +27,7 @@ from compound.protocol.messages import (
     ApiReply,
     MessageError,
     SeenIds,
+    canonical,
     decode_object,
     new_id,
 )
@@ -283,3 +284,10 @@ def guarded(callback: Callable[_P, None]) -> Callable[_P, None]:
             log.exception("bus callback %s failed and was skipped", callback.__name__)
 
     return run
+
+
+def wire_payload(payload: bytes | dict[str, Any] | str) -> bytes:
+    """What a publish puts on the wire: a dict as canonical JSON, text as UTF-8."""
+    if isinstance(payload, dict):
+        return canonical(payload)
+    return payload.encode() if isinstance(payload, str) else payload

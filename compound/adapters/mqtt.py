@@ -46,9 +46,10 @@ from compound.adapters.bus_types import (
     read_reply,
     request_body,
     topic_matches,
+    wire_payload,
 )
 from compound.ports import ApiError, ApiMethod, BusError, Handler, Message, actor_of
-from compound.protocol.messages import MAX_PAYLOAD, canonical
+from compound.protocol.messages import MAX_PAYLOAD
 from compound.protocol.topics import Topics
 
 __all__ = [
@@ -204,10 +205,7 @@ class Bus:
         response_topic: str | None = None,
         correlation: bytes | None = None,
     ) -> None:
-        if isinstance(payload, dict):
-            payload = canonical(payload)
-        elif isinstance(payload, str):
-            payload = payload.encode()
+        payload = wire_payload(payload)
         props = None
         if self.config.protocol == 5 and (response_topic or correlation):
             props = Properties(PacketTypes.PUBLISH)
@@ -222,9 +220,7 @@ class Bus:
     ) -> Delivery:
         """Publish and return a handle that tells when the broker acknowledged it (PUBACK at
         QoS 1): the uplink marks a record sent only then."""
-        if isinstance(payload, dict):
-            payload = canonical(payload)
-        return Delivery(self._client.publish(topic, payload, qos=qos))
+        return Delivery(self._client.publish(topic, wire_payload(payload), qos=qos))
 
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
         """Add a handler; when connected, return once the broker has confirmed the
