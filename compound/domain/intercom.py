@@ -15,6 +15,14 @@ rings the property desk once (not an emergency call, and only if forwarding is o
 it ends. The emergency button rings the officer's group and is never forwarded. A dial refused
 before it rang is "failed": it never becomes a call, and its id is remembered so that a replay
 of it is a duplicate.
+
+Lockdown: a lockdown keeps people out, so a station's "unlock" during one opens nothing. The
+call stays as it was (the resident can still talk to the visitor), the calling door is told
+"unlock_refused" with the reason, and the stations ringing for the call get the same word on
+their ring topic, so the indoor station can say that the door stays shut. The one exception is
+the officer: a station of the officer's group opening the door of the emergency call it
+answered is a responder's decision, carried out as a lockdown override (the command carries the
+signed override flag and the log names the station).
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ STATES = (
     "busy",
     "ended",
     "failed",
+    "unlock_refused",  # said, not kept: the call stays answered (lockdown, module docstring)
 )
 LIVE = ("ringing", "answered")
 ACTIONS = ("answer", "reject", "unlock", "hangup")
@@ -92,6 +101,16 @@ class OpenDoor:
 
     door: str
     reason: str
+    override: bool = False  # the officer opening an emergency's door during a lockdown
+    station: str | None = None  # who opened it (the log's actor for an override)
+
+
+@dataclass(frozen=True)
+class TellStations:
+    """Say something to the stations ringing for ``group`` (on their ring topic)."""
+
+    group: str
+    body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -103,7 +122,7 @@ class Record:
     ended_at: float
 
 
-Effect = Announce | Ring | OpenDoor | Record
+Effect = Announce | Ring | OpenDoor | TellStations | Record
 
 
 @dataclass
@@ -182,10 +201,17 @@ class Switchboard:
         return call, out
 
     def reply(
-        self, station: str, station_group: str | None, call_id: str, action: str, now: float
+        self,
+        station: str,
+        station_group: str | None,
+        call_id: str,
+        action: str,
+        now: float,
+        lockdown: bool = False,
     ) -> Outputs:
         """A station's reply. Only a station registered for the call's group may act on it, and
-        after one station answered, only that one."""
+        after one station answered, only that one. ``lockdown``: the site is in lockdown (see
+        the module's docstring for what an unlock does then)."""
         call = self.calls.get(call_id)
         if call is None or call.state not in LIVE:
             return Outputs(refused="reply_not_live")
@@ -199,10 +225,14 @@ class Switchboard:
             call.answered_by, call.answered_at = station, now
             call.deadline = now + self.rules.talk_timeout_s
             self._state(call, "answered", now, out)
+        elif action == "unlock" and lockdown and not self._officer_override(call):
+            self._refuse_unlock(call, station, now, out)
         elif action == "unlock":
+            override = lockdown  # only the officer's emergency reaches here in a lockdown
             call.answered_by = station
             call.answered_at = call.answered_at or now
-            out.effects.append(OpenDoor(call.door, f"intercom: {call.group} station {station}"))
+            reason = f"intercom: {call.group} station {station}"
+            out.effects.append(OpenDoor(call.door, reason, override=override, station=station))
             call.door_opened = True
             self._state(call, "door_opened", now, out)
             self._end(call, "door_opened", now, out)
@@ -237,6 +267,21 @@ class Switchboard:
         return out
 
     # -- internals -------------------------------------------------------------------------
+
+    def _officer_override(self, call: Call) -> bool:
+        return call.emergency and call.group == self.rules.officer
+
+    def _refuse_unlock(self, call: Call, station: str, now: float, out: Outputs) -> None:
+        """A lockdown: nothing opens, the call goes on, the door and the stations are told."""
+        if call.answered_by is None:  # pressing unlock while ringing answers the call
+            call.answered_by, call.answered_at = station, now
+            call.deadline = now + self.rules.talk_timeout_s
+            self._state(call, "answered", now, out)
+        body: dict[str, Any] = {"call_id": call.id, "state": "unlock_refused", "door": call.door}
+        body.update(unit=call.group, station=station, reason="lockdown", at=now)
+        out.effects.append(Announce(call.door, call.id, body))
+        words = "the site is in lockdown: the door was not opened"
+        out.effects.append(TellStations(call.group, {**body, "message": words}))
 
     def _ring(self, call: Call, now: float, out: Outputs) -> None:
         self._state(call, "ringing", now, out)

@@ -41,6 +41,7 @@ from compound.domain.intercom import (
     Record,
     Ring,
     Switchboard,
+    TellStations,
     is_stale,
 )
 from compound.domain.model import InvalidInput
@@ -55,6 +56,7 @@ from compound.protocol.messages import (
 from compound.services.emergency import EmergencyDesk
 from compound.services.extension import Offers
 from compound.services.intercom_dial import DialRefused, refusal_code, resolve_dial
+from compound.services.remote_open import remote_unlock
 
 if TYPE_CHECKING:
     from compound.services.core import Core
@@ -284,7 +286,8 @@ class Intercom:
         """Apply a station's reply; False (counted) when it may not act on this call."""
         with self.lock:
             group = self.station_group(station)
-            out = self.machine.reply(station, group, call_id, action, self.core.clock.now())
+            now, lockdown = self.core.clock.now(), self.core.store.lockdown()
+            out = self.machine.reply(station, group, call_id, action, now, lockdown)
             if out.refused == "reply_wrong_station":
                 want = self.machine.calls[call_id].group
                 log.warning("station %s (%s) replied to call for %s", station, group, want)
@@ -321,8 +324,19 @@ class Intercom:
             elif isinstance(effect, Ring):
                 self._ring(effect)
                 self.emergencies.on_ring(effect)
+            elif isinstance(effect, OpenDoor) and effect.override:
+                # The officer opening an emergency's door in a lockdown: a logged override.
+                c, station = self.core, str(effect.station)
+                args = (effect.door, effect.reason, f"officer station {station}", station)
+                remote_unlock(c.store, c.counters, c.send_command, *args, True, ("station",))
             elif isinstance(effect, OpenDoor):
                 self.core.send_command(effect.door, "unlock", effect.reason)
+            elif isinstance(effect, TellStations):
+                self.core.bus.publish(self.core.topics.intercom_ring(effect.group), effect.body)
+                data = {k: effect.body[k] for k in ("call_id", "station", "reason")}
+                self.core.store.append_event(
+                    "intercom.unlock_refused", door_id=effect.body["door"], data=data
+                )
             elif isinstance(effect, Record):
                 self._record(effect)
                 self.emergencies.on_record(effect)

@@ -6,6 +6,13 @@ During a lockdown a remote open is refused unless the asker overrides it explici
 ``door.remote_unlock`` with ``override: true``, the broker user that asked and the reason, and
 the command carries a signed ``override`` flag, the only thing the bridge opens for in lockdown.
 Without it nothing is sent and the asker gets the refusal (an API error reply).
+
+Only a console (the officer's wall, the operator's and the property office's consoles) may
+override: a device registered with another role that was granted ``door.unlock`` as an extra
+method (a panel, say) is refused, whatever it says about itself, because the role is looked up
+by the broker user that asked. Home Assistant has no override at all (``ha_lock``). The officer's
+indoor station opening the door of an emergency it answered comes through here too
+(``services/intercom.py``, ``may_override=("station",)``): the intercom decided it may.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ def remote_unlock(
     by: str,
     actor: str,
     override: bool = False,
+    may_override: tuple[str, ...] = ("console",),
 ) -> DoorCommand:
     """Log and send a remote open, or raise ``InvalidInput`` with what the asker must know."""
     door = store.door(door_id)
@@ -44,6 +52,9 @@ def remote_unlock(
     if not reason:
         raise InvalidInput("say why the door is opened (--reason TEXT); it goes in the log")
     lockdown = store.lockdown()
+    if lockdown and override and (role := _role(store, actor)) not in (None, *may_override):
+        counters["remote_unlock.refused_override_role"] += 1
+        raise InvalidInput(f"a {role} may not override a lockdown; only a console may")
     if lockdown and not override:
         counters["remote_unlock.refused_lockdown"] += 1
         raise InvalidInput(LOCKDOWN_REFUSAL.format(door=door_id))
@@ -53,3 +64,9 @@ def remote_unlock(
         data["override"] = True  # an override outside a lockdown overrides nothing: not flagged
     store.append_event("door.remote_unlock", door_id=door_id, data=data)
     return send(door_id, "unlock", f"remote: {reason}", door.open_time_s, override=lockdown)
+
+
+def _role(store: Store, actor: str) -> str | None:
+    """The registered role of a broker user (None: not registered, as on a dev broker)."""
+    row = store.one("SELECT role FROM devices WHERE name = ?", (actor,))
+    return None if row is None else str(row["role"])

@@ -186,7 +186,8 @@ def test_what_each_reply_of_the_units_station_does(
     assert out.refused is None
     assert states(out) == expected_states
     assert records(out) == ([("c1", outcome)] if outcome else [])
-    assert opens(out) == ([OpenDoor("d1", f"intercom: {UNIT} station st-1501")] if opened else [])
+    want = [OpenDoor("d1", f"intercom: {UNIT} station st-1501", station="st-1501")]
+    assert opens(out) == (want if opened else [])
     assert call.door_opened is opened
     assert ("c1" in sb.calls) == (outcome is None)
     if opened:
@@ -251,7 +252,7 @@ def test_the_desk_answers_a_forwarded_call_and_the_unit_no_longer_can() -> None:
     sb.tick(T0 + 45)
     assert sb.reply("st-1501", UNIT, "c1", "unlock", T0 + 46).refused == "reply_wrong_station"
     out = sb.reply("desk-1", "desk", "c1", "unlock", T0 + 47)
-    assert opens(out) == [OpenDoor("d1", "intercom: desk station desk-1")]
+    assert opens(out) == [OpenDoor("d1", "intercom: desk station desk-1", station="desk-1")]
     rec = out.effects[-1]
     assert isinstance(rec, Record) and rec.outcome == "door_opened"
     assert rec.call.forwarded_to == "desk" and rec.call.group == "desk"
@@ -336,6 +337,8 @@ def test_every_state_said_is_a_known_state() -> None:
         _, out = sb.dial(f"c{i}", "d1", f"1-1-{i}", emergency=False, now=T0)
         note(out)
         note(sb.reply("st", f"1-1-{i}", f"c{i}", action, T0))
+    sb.dial("l1", "d1", "1-1-9", emergency=False, now=T0)
+    note(sb.reply("st", "1-1-9", "l1", "unlock", T0, lockdown=True))
     sb.dial("b1", "d1", UNIT, emergency=False, now=T0)
     _, out = sb.dial("b2", "d1", UNIT, emergency=False, now=T0)
     note(out)
