@@ -73,6 +73,8 @@ def build_role(
     door: str = "gate",
     screen: str | None = None,
     camera: str | None = None,
+    station: str = "wall",
+    ring_group: str = "officer",
 ) -> Built:
     """The root widget and viewmodel of one role; imports only that role's screen."""
     if role == "door":
@@ -87,7 +89,7 @@ def build_role(
         from ui.screens.officer import OfficerScreen
         from ui.viewmodels.officer import OfficerVM
 
-        ovm = OfficerVM(gateway, strings, clock)
+        ovm = OfficerVM(gateway, strings, clock, station, ring_group)
         return Built(OfficerScreen(ovm), ovm, lambda: bool(ovm.doors) and bool(ovm.site))
     if role == "manager":
         from ui.screens.manager import ManagerScreen
@@ -110,6 +112,8 @@ class CompoundApp(App):
         clock: CompoundClock | None = None,
         settle_s: float = 1.0,
         camera: str | None = None,
+        station: str = "wall",
+        ring_group: str = "officer",
     ) -> None:
         super().__init__()
         self.role = role
@@ -118,6 +122,7 @@ class CompoundApp(App):
         self.door = door
         self.screen = screen
         self.camera = camera
+        self.station, self.ring_group = station, ring_group
         self.screenshot = screenshot
         self.clock = clock or SystemClock()
         self.settle_s = settle_s
@@ -130,7 +135,15 @@ class CompoundApp(App):
 
     def build(self) -> Widget:
         self.built = build_role(
-            self.role, self.gateway, self.strings, self.clock, self.door, self.screen, self.camera
+            self.role,
+            self.gateway,
+            self.strings,
+            self.clock,
+            self.door,
+            self.screen,
+            self.camera,
+            self.station,
+            self.ring_group,
         )
         return self.built.root
 

@@ -41,6 +41,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--camera", default=None, help="camera whose preview the door panel shows (default: door)"
     )
+    sp.add_argument(
+        "--station",
+        help="officer wall: its station id for answering calls (default: its broker user name,"
+        " else 'wall'); register it with `compound station add ID officer`",
+    )
     sp.add_argument("--lang", choices=("zh", "en"), default="zh")
     sp.add_argument("--fullscreen", action="store_true", help="kiosk mode")
     sp.add_argument("--broker-port", type=int, help="broker port (overrides the config)")
@@ -105,6 +110,10 @@ def cmd_ui(ctx: Context) -> int:
             screen=a.screen,
             screenshot=a.screenshot,
             camera=a.camera,
+            # The wall answers as the station its broker user is (the ACL lets it write that
+            # station's reply topic only), for the officer's station group.
+            station=a.station or bcfg.username or "wall",
+            ring_group=ctx.config.intercom.officer,
         )
         app.run()
     finally:

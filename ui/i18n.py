@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ui.i18n_wall import MORE_STRINGS
+
 LANGS = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -253,6 +255,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manager.post": ("发布", "Post"),
     "manager.posted": ("通知已发布", "Notice posted"),
 }
+STRINGS.update(MORE_STRINGS)  # the wall's calls, event viewer and site map
 
 
 class Strings:

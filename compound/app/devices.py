@@ -302,10 +302,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--role",
         required=True,
-        help="core, console, panel, bridge, relay, face, station or ha (Home Assistant)",
+        help="core, console, panel, bridge, relay, face, station, ha (Home Assistant) or wall",
     )
     sp.add_argument("--door", action="append", help="door it serves (repeatable)")
-    sp.add_argument("--unit", help="an indoor station's unit, e.g. 3-2-1501")
+    sp.add_argument(
+        "--unit", help="an indoor station's unit, e.g. 3-2-1501; a wall's station group (officer)"
+    )
     sp.add_argument("--camera", action="append", help="camera whose preview a panel shows")
     sp.add_argument("--method", action="append", help="an extra API method it may call")
     sp.add_argument("--password-file", help="write the password here (0600) instead of printing")

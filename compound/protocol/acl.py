@@ -35,6 +35,10 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 | station | intercom/station/<name>/reply                     | intercom/unit/<unit>/ring        |
 | ha      | ha/<name>/door/+/set (its lock's UNLOCK, which    | door states, availability,       |
 |         | the core carries out as a remote open by <name>)  | homeassistant/# (discovery)      |
+| wall    | api/<name>/<the wall's methods>,                  | own replies, events/#, door      |
+|         | intercom/station/<name>/reply (its answers)       | states, availability, its ring   |
+|         |                                                   | group's rings, call states,      |
+|         |                                                   | face/+/frame (the caller)        |
 
 Every role except the station may also publish its own ``device/<name>/availability`` (the
 last will of our bus clients); the station is a third-party device that needs nothing but its
@@ -51,7 +55,7 @@ from dataclasses import dataclass, field
 from compound.domain.model import InvalidInput, UnitAddress
 from compound.protocol.topics import Topics, valid_segment
 
-ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station", "ha")
+ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station", "ha", "wall")
 
 # API methods a door panel calls (ui/viewmodels/door.py): the door list and active notices. The
 # core and its extensions serve many more (people, alarms, door.unlock); a panel stands in a
@@ -60,6 +64,24 @@ ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station", "ha")
 # look inside API parameters, but it can hold a panel to one door's topic, and the core takes
 # the calling door from that topic.
 PANEL_METHODS = ("door.list", "notice.list")
+# API methods the officer wall calls (ui/viewmodels/officer*.py): what it shows and the
+# acknowledgement of alarms. It answers calls as a station of its ring group (``unit``), on its
+# own reply topic, so it needs none of the call methods and cannot open a door nobody called.
+WALL_METHODS = (
+    "status",
+    "door.list",
+    "alarm.page",
+    "alarm.ack",
+    "events.page",
+    "stats.hourly",
+    "elderly.unseen",
+    "visit.due",
+    "strangers.repeat",
+    "passages.search",
+    "person.names",
+    "person.list",
+    "siteplan.get",
+)
 # Call methods that name the door in their parameters: for the consoles only, never a panel.
 CONSOLE_CALL_METHODS = ("call.start", "call.hangup", "emergency.call")
 # API methods the face service serves (compound/face/service.py); the manager console calls
@@ -110,6 +132,10 @@ def check_device(d: Device) -> None:
         if d.unit is None:
             raise InvalidInput("an indoor station needs its unit (--unit 3-2-1501)")
         UnitAddress.parse(d.unit)
+    elif d.role == "wall":
+        # The station group the wall answers for: the officer's (or the property desk's).
+        if d.unit is None or not valid_segment(d.unit):
+            raise InvalidInput("an officer wall needs the station group it answers: --unit officer")
     elif d.unit is not None:
         raise InvalidInput("--unit is only for indoor stations")
     if d.cameras and d.role != "panel":
@@ -202,6 +228,21 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.door_state("+")),
             Rule("read", t.availability("+")),
             Rule("read", "homeassistant/#"),
+        ]
+    if d.role == "wall":
+        assert d.unit is not None  # checked in check_device  # noqa: S101
+        return own + [
+            *(Rule("write", t.api(d.name, m)) for m in (*WALL_METHODS, *d.methods)),
+            Rule("read", t.reply(d.name, "#")),
+            Rule("write", t.intercom_reply(d.name)),
+            Rule("read", t.intercom_ring(d.unit)),
+            # A call's state under its door: the wall follows the calls that rang it.
+            Rule("read", t.intercom_call_state("+", "+")),
+            Rule("read", t.all("events/#")),
+            Rule("read", t.door_state("+")),
+            Rule("read", t.availability("+")),
+            # the caller's picture from the door camera
+            Rule("read", t.face_frame("+")),
         ]
     # station
     assert d.unit is not None  # checked in check_device  # noqa: S101

@@ -8,8 +8,9 @@ the lock the door decisions take, and every reply is one page.
   doors}: alarms by severity (critical first), then newest first; ``counts`` is how many of
   each kind match ``open`` (before the ``kind`` filter), for the wall's summary; ``doors`` the
   kind of each door's latest alarm while that one is open, for its tile.
-- ``events.page`` {types, door, person, before, size} → {items, size, next_before}: events
-  newest first, at most ``size`` (200); ``next_before`` asks for the page after (older). The log
+- ``events.page`` {types, door, person, since, until, before, size} → {items, size,
+  next_before}: events newest first, at most ``size`` (200), at or after ``since`` and before
+  ``until`` (epoch seconds) when given; ``next_before`` asks for the page after (older). The log
   has millions of rows, so no total is counted.
 """
 
@@ -114,7 +115,27 @@ class ListsApi:
         if not isinstance(types, list) or len(types) > MAX_TYPES:
             raise InvalidInput(f"types must be a list of at most {MAX_TYPES} event types")
         read = self.core.store.read
-        if types and p.get("door") is None and p.get("person") is None:
+        since = _number(p["since"], "since") if p.get("since") is not None else None
+        until = _number(p["until"], "until") if p.get("until") is not None else None
+        if since is not None and until is not None and until <= since:
+            raise InvalidInput("the end of the time range must be after its start")
+        if since is not None:
+            where.append("at >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("at < ?")
+            args.append(until)
+        by_type = bool(types) and p.get("door") is None and p.get("person") is None
+        if not by_type:
+            # By seq: the range of the log those times cover, found by halving (time grows
+            # with seq), so a door's or a person's page never walks its whole history.
+            if since is not None:
+                where.append("seq >= ?")
+                args.append(self._first_seq_at(since))
+            if until is not None:
+                where.append("seq < ?")
+                args.append(self._first_seq_at(until))
+        if by_type:
             if before is not None:
                 # The + keeps the planner on the type's index, entered at the time of the
                 # event the page goes back from (time grows with seq in the log).
@@ -149,6 +170,20 @@ class ListsApi:
         items = [_event(r).as_dict() for r in rows]
         more = len(items) == size
         return {"items": items, "size": size, "next_before": items[-1]["seq"] if more else None}
+
+    def _first_seq_at(self, at: float) -> int:
+        """The first event at or after ``at`` (one past the last event when none is)."""
+        read = self.core.store.read
+        top = read("SELECT MAX(seq) AS n FROM events")[0]["n"] or 0
+        lo, hi = 1, top + 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            row = read("SELECT at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1", (mid,))
+            if row and float(row[0]["at"]) < at:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
 
 def _number(value: Any, key: str) -> int:

@@ -12,6 +12,7 @@ from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from ui.screens.officer_alarms import AlarmQueue
+from ui.screens.officer_calls import CallPanel
 from ui.screens.officer_doors import DoorArea, DoorTileView
 from ui.viewmodels.officer import OfficerVM, describe_row
 from ui.viewmodels.officer_lists import LIST_ROWS
@@ -64,12 +65,19 @@ class OfficerScreen(BoxLayout):
     search_go = StringProperty("")
     search_title = StringProperty("")
     search_text = StringProperty("")
+    view = StringProperty("overview")  # what the right part shows: overview, events, map
+    overview_text = StringProperty("")
+    events_text = StringProperty("")
+    map_text = StringProperty("")
 
     def __init__(self, vm: OfficerVM, **kw: object) -> None:
         super().__init__(vm=vm, **kw)
         self.chart = HourChart()
         self.door_area = DoorArea(vm, self.ids.doors, self.ids.abnormal)
         self.alarm_queue = AlarmQueue(vm, self.ids.alarms)
+        self.call_panel = CallPanel(vm)
+        self.ids.call_slot.add_widget(self.call_panel)
+        self.views: dict[str, Any] = {"overview": self.ids.overview}
         self.ids.doors.bind(width=lambda *_: self._relayout_doors())
         self._trigger = Clock.create_trigger(lambda dt: self.refresh(), 0.05)
         vm.listeners.append(self._trigger)
@@ -81,6 +89,24 @@ class OfficerScreen(BoxLayout):
         self._alarm_poll = Clock.schedule_interval(lambda dt: vm.refresh_alarms(), ALARMS_EVERY_S)
         Clock.schedule_once(lambda dt: self._place_chart(), 0)
         self.refresh()
+
+    def show_view(self, name: str) -> None:
+        """Overview, event viewer or site map in the right part; the door area, the alarm
+        queue and a ringing call stay where they are."""
+        if name not in self.views:
+            self.views[name] = self._make_view(name)
+        box = self.ids.views
+        box.clear_widgets()
+        box.add_widget(self.views[name])
+        self.view = name
+        self._trigger()
+
+    def _make_view(self, name: str) -> Any:
+        if name == "events":
+            from ui.screens.officer_events import EventsView
+
+            return EventsView(self.vm)
+        raise ValueError(name)
 
     def _place_chart(self) -> None:
         # The chart lives inside the chart panel, under its title.
@@ -95,12 +121,20 @@ class OfficerScreen(BoxLayout):
 
     def _clock(self) -> None:
         self.time_text = time.strftime("%Y-%m-%d %H:%M:%S")
+        if self.call_panel.shown:
+            self.call_panel.refresh()  # the seconds a call has been ringing
 
     def refresh(self) -> None:
         vm, t = self.vm, self.vm.t
         self._clock()
         self.title_text = t("officer.title", site=vm.site)
         self.lang_text = t("lang.switch")
+        self.overview_text = t("officer.view_overview")
+        self.events_text = t("officer.view_events")
+        self.map_text = t("officer.view_map")
+        self.call_panel.refresh()
+        if self.view != "overview":
+            self.views[self.view].refresh()
         self.banner_text = vm.banner
         self.doors_title = t("officer.doors") + f" ({len(vm.doors)})"
         self.abnormal_title = t("officer.abnormal", n=len(vm.abnormal_doors()))

@@ -11,6 +11,7 @@ from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.officer_alarms import Incident, ack_problem, incidents
+from ui.viewmodels.officer_calls import CallDesk
 from ui.viewmodels.officer_doors import (
     DOOR_STATES,
     DoorGroup,
@@ -19,6 +20,7 @@ from ui.viewmodels.officer_doors import (
     group_tiles,
     local_name,
 )
+from ui.viewmodels.officer_events import EventViewer
 from ui.viewmodels.officer_lists import PagedLists, describe_row
 from ui.viewmodels.officer_search import PassageSearch
 
@@ -43,7 +45,14 @@ def hour_bins(times: list[float], now: float, hours: int = HOURS) -> list[int]:
 
 
 class OfficerVM(Observable):
-    def __init__(self, gateway: Gateway, strings: Strings, clock: Clock) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        strings: Strings,
+        clock: Clock,
+        station: str = "wall",
+        ring_group: str = "officer",
+    ) -> None:
         super().__init__()
         self.gw = gateway
         self.t = strings
@@ -68,6 +77,11 @@ class OfficerVM(Observable):
         self.list_totals = self.paged.totals
         self.finder = PassageSearch(gateway, self.changed)
         self.ack_note = ""
+        # The wall answers the calls that ring its station group (the emergency button).
+        self.calls = CallDesk(gateway, station, ring_group, self.changed)
+        self.events = EventViewer(
+            gateway, strings, clock, self.changed, self.describe_event, self.want_names
+        )
         # Names of the people in passage lines, asked for by id as they appear: the wall
         # never downloads the person list.
         self._people: dict[int, str] = {}
@@ -319,6 +333,29 @@ class OfficerVM(Observable):
             named = self.t(f"reason.{reason}")
             line += f"  ({self.t('reason.other') if named.startswith('reason.') else named})"
         return line
+
+    def describe_event(self, e: dict[str, Any]) -> tuple[str, str, str]:
+        """An event's door, person and detail in the screen's language (the event viewer)."""
+        data = e.get("data") or {}
+        door = self.door_name(str(e["door_id"])) if e.get("door_id") else ""
+        who = self.person_name(e["person_id"]) if e.get("person_id") is not None else ""
+        type_ = str(e.get("type") or "")
+        detail = ""
+        if type_.startswith("access."):
+            kind = str(data.get("kind") or "")
+            detail = self.t("cred." + kind) if kind else ""
+            reason = str(data.get("reason") or "")
+            if type_ == "access.denied" and reason:
+                named = self.t(f"reason.{reason}")
+                detail += f" ({self.t('reason.other') if named.startswith('reason.') else named})"
+        elif type_.startswith("alarm."):
+            detail = self.kind_name(str(data.get("kind") or ""))
+            if data.get("by"):
+                detail += f" · {data['by']}"
+        elif type_ == "intercom.call":
+            outcome = self.t(f"officer.call_end.{data.get('reason', '')}")
+            detail = "" if outcome.startswith("officer.") else outcome
+        return door, who, detail.strip()
 
     def alarm_line(self, a: dict[str, Any]) -> str:
         at = time.strftime("%H:%M:%S", time.localtime(float(a.get("raised_at") or 0)))

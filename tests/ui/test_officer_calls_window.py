@@ -1,0 +1,140 @@
+"""The wall as the officer's answering station and event viewer, in a real Kivy window under
+Xvfb, against the real core on a real Mosquitto, driven by touches.
+
+A door panel's emergency button (the panel's own viewmodel on its own bus connection) rings
+the wall; the officer answers by touch and the panel hears "answered"; the officer opens the
+door and the core sends the unlock to that door. Then the officer filters a person's trail in
+the event viewer and exports it to a file only the wall's user can read."""
+
+from __future__ import annotations
+
+import csv
+import os
+import stat
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from compound.adapters import images
+from compound.domain.clock import SystemClock
+from tests.ui.conftest import Driver, Site, gateway, not_blank
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+
+def wall(site: Site, driver: Driver, lang: str = "en") -> tuple[Any, Any]:
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    gw = gateway(site, "officer")
+    built = build_role("officer", gw, Strings(lang), SystemClock(), station="wall")
+    driver.mount(built.root, (1920, 1080))
+    built.vm.load()
+    driver.until(lambda: "b3-e2" in built.vm.doors and built.vm.site, what="wall loaded")
+    return built, gw
+
+
+def test_officer_answers_an_emergency_from_a_panel_and_opens_that_door(
+    site: Site, driver: Driver
+) -> None:
+    from ui.i18n import Strings
+    from ui.viewmodels.door import DoorPanelVM
+
+    site.store.add_station("wall", "officer", ("desk", "officer"))
+    commands: list[bytes] = []
+    got_cmd = threading.Event()
+
+    def on_cmd(msg: Any) -> None:
+        commands.append(msg.payload)
+        got_cmd.set()
+
+    watch = site.bus("test-watch")
+    watch.subscribe(site.topics.door_cmd("b3-e2"), on_cmd)
+    built, gw = wall(site, driver)
+    panel_gw = gateway(site, "door")
+    try:
+        panel = DoorPanelVM(panel_gw, Strings("zh"), SystemClock(), "b3-e2")
+        panel.load()
+        root = built.root
+        strip = root.call_panel
+        assert not strip.shown and strip.height == 0
+        panel.emergency()  # the resident presses the emergency button
+        driver.until(lambda: strip.shown, what="the call rings on the wall")
+        assert "Emergency call" in strip.headline and "Building 3 entrance 2" in strip.headline
+        assert "Ringing" in strip.state_text
+        # The door camera's picture of whoever called.
+        rgb = np.zeros((240, 320, 3), dtype=np.uint8)
+        rgb[60:180, 100:220] = (200, 160, 120)
+        site.bus("test-cam").publish(site.topics.face_frame("b3-e2"), images.jpeg(rgb))
+        driver.until(lambda: strip.ids.camera.has_frame, what="caller's picture")
+        # The emergency alarm is on the queue at the same time, not covered by the strip.
+        driver.until(lambda: built.vm.alarm_counts.get("emergency"), what="emergency alarm")
+        not_blank(driver.shot("officer_call_ringing.png"))
+        driver.tap(strip.ids.answer)
+        driver.until(lambda: panel.calls.emergency_state == "answered", what="panel hears it")
+        driver.until(lambda: "Talking" in strip.state_text, what="talk state on the wall")
+        assert not strip.can_answer
+        not_blank(driver.shot("officer_call_talking.png"))
+        driver.tap(strip.ids.open_door)
+        assert got_cmd.wait(30), "no command reached the calling door"
+        assert b"unlock" in commands[0]
+        driver.until(lambda: not strip.shown, what="the strip closes when the call ends")
+        driver.until(lambda: panel.calls.emergency_id is None, what="panel told the call ended")
+        rec = site.store.query("SELECT * FROM call_records")
+        assert len(rec) == 1 and rec[0]["answered_by"] == "wall" and rec[0]["door_opened"] == 1
+        assert rec[0]["emergency"] == 1
+    finally:
+        panel_gw.stop()
+        gw.stop()
+
+
+def test_officer_filters_a_persons_trail_and_exports_it(
+    site: Site, driver: Driver, tmp_path: Path
+) -> None:
+    zhang = site.store.query("SELECT id FROM people WHERE name = '张伟'")[0]["id"]
+    li = site.store.query("SELECT id FROM people WHERE name = '李娜'")[0]["id"]
+    now = SystemClock().now()
+    for i in range(30):  # 30 passages of 张伟 and 30 of 李娜 in the last 30 minutes
+        for pid, door in ((zhang, "b3-e2"), (li, "gate")):
+            site.store.append_event(
+                "access.granted",
+                at=now - 1800 + i * 60,
+                door_id=door,
+                person_id=pid,
+                data={"kind": "card"},
+            )
+    built, gw = wall(site, driver)
+    try:
+        root = built.root
+        driver.tap(root.ids.view_events)
+        view = root.views["events"]
+        view.export_dir = tmp_path
+        driver.until(lambda: view.lines_text, what="the first page of events")
+        driver.tap(view.category_buttons["passages"])
+        driver.tap(view.range_buttons["1h"])
+        driver.type(view.ids.person_q, "zw")  # 张伟 by the initials of his name
+        driver.until(lambda: view.ids.picks.children, what="people found")
+        driver.tap(view.ids.picks.children[-1])
+        driver.until(lambda: built.vm.events.person == zhang, what="person picked")
+        driver.until(
+            lambda: len(built.vm.events.items) == 25 and "张伟" in view.lines_text,
+            what="his trail",
+        )
+        lines = view.lines_text.splitlines()
+        assert len(lines) == 25 and all("张伟" in ln and "Building 3" in ln for ln in lines)
+        assert "李娜" not in view.lines_text
+        driver.tap(view.ids.next)
+        driver.until(lambda: built.vm.events.page_no == 2 and len(built.vm.events.items) == 5)
+        not_blank(driver.shot("officer_events.png"))
+        driver.tap(view.ids.export)
+        driver.until(lambda: "30 rows written" in view.export_note, what="export finished")
+        (out,) = list(tmp_path.glob("compound-events-*.csv"))
+        assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+        rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+        assert len(rows) == 30 and {r["person"] for r in rows} == {"张伟"}
+        assert {r["door"] for r in rows} == {"b3-e2"}
+    finally:
+        gw.stop()

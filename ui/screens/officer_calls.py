@@ -1,0 +1,77 @@
+"""The wall's call strip: a call ringing the officer shows above everything but the alarm
+queue, with the door camera's picture, who calls, for how long, and three finger-sized
+buttons (answer, open the door, hang up). Nothing is shown when no call rings."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from ui.viewmodels.officer import OfficerVM
+
+Builder.load_file(str(Path(__file__).with_name("officer_calls.kv")))
+
+
+class CallPanel(BoxLayout):
+    vm = ObjectProperty(None)
+    shown = BooleanProperty(False)
+    emergency = BooleanProperty(False)
+    can_answer = BooleanProperty(False)
+    headline = StringProperty("")
+    state_text = StringProperty("")
+    detail = StringProperty("")
+    answer_text = StringProperty("")
+    open_text = StringProperty("")
+    hangup_text = StringProperty("")
+
+    def __init__(self, vm: OfficerVM, **kw: Any) -> None:
+        super().__init__(vm=vm, **kw)
+        self._frame_of: str | None = None
+
+    def refresh(self) -> None:
+        vm, t, desk = self.vm, self.vm.t, self.vm.calls
+        self.answer_text = t("officer.call_answer")
+        self.open_text = t("officer.call_open")
+        self.hangup_text = t("officer.call_hangup")
+        call = desk.current
+        past = [
+            t(
+                "officer.call_past",
+                at=time.strftime("%H:%M", time.localtime(c.at)),
+                door=vm.door_name(c.door),
+                how=t(f"officer.call_end.{c.state}"),
+            )
+            for c in desk.past[:3]
+        ]
+        if call is None:
+            self.shown = False
+            self._frame_of = None
+            return
+        self.shown = True
+        self.emergency = call.emergency
+        kind = t("officer.call_emergency" if call.emergency else "officer.call_desk")
+        self.headline = f"{kind} · {vm.door_name(call.door)}"
+        since = max(0, int(vm.clock.now() - call.at))
+        if call.asked:
+            state = t(f"officer.call_asked.{call.asked}")
+        elif call.state == "answered":
+            state = t("officer.call_talking", s=since)
+        else:
+            state = t("officer.call_ringing", s=since)
+        self.state_text = state
+        self.can_answer = call.state == "ringing" and not call.asked
+        extra = [t("officer.call_waiting", n=desk.waiting)] if desk.waiting else []
+        if desk.problem:
+            extra.insert(0, t(desk.problem))
+        self.detail = "\n".join(extra + past)
+        camera = self.ids.camera
+        camera.placeholder = t("officer.call_no_picture")
+        if call.frame is not None:
+            frame, call.frame = call.frame, None  # decode each frame once
+            camera.show(frame, None)
+        self._frame_of = call.call_id

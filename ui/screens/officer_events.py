@@ -1,0 +1,139 @@
+"""The wall's event viewer: filters as finger-sized buttons (kind of event, time range), a
+door chooser, a person picked from the core's search, one page of the log, paging and CSV
+export. Drawn from ``ui.viewmodels.officer_events.EventViewer``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import ListProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from ui.viewmodels.officer import OfficerVM
+from ui.viewmodels.officer_events import CATEGORIES, RANGES
+from ui.widgets import TouchButton
+
+Builder.load_file(str(Path(__file__).with_name("officer_events.kv")))
+
+
+class EventsView(BoxLayout):
+    vm = ObjectProperty(None)
+    title = StringProperty("")
+    since_hint = StringProperty("")
+    until_hint = StringProperty("")
+    apply_text = StringProperty("")
+    door_text = StringProperty("")
+    door_values = ListProperty([])
+    person_hint = StringProperty("")
+    clear_text = StringProperty("")
+    filter_text = StringProperty("")
+    lines_text = StringProperty("")
+    prev_text = StringProperty("")
+    next_text = StringProperty("")
+    page_text = StringProperty("")
+    export_text = StringProperty("")
+    export_note = StringProperty("")
+
+    def __init__(self, vm: OfficerVM, **kw: Any) -> None:
+        super().__init__(vm=vm, **kw)
+        self.category_buttons: dict[str, TouchButton] = {}
+        self.range_buttons: dict[str, TouchButton] = {}
+        for key in CATEGORIES:
+            b = TouchButton(on_release=lambda _b, k=key: vm.events.set_category(k))
+            self.category_buttons[key] = b
+            self.ids.categories.add_widget(b)
+        for key in RANGES:
+            b = TouchButton(on_release=lambda _b, k=key: vm.events.set_range(k))
+            self.range_buttons[key] = b
+            self.ids.ranges.add_widget(b)
+        self._door_ids: dict[str, str] = {}
+        self._doors_shown: tuple[str, ...] = ()
+        self._picks_shown: tuple[Any, ...] = ()
+        self.loaded = False
+        self.export_dir = Path.home()  # where "Export CSV" writes (the wall's user's home)
+        # The core is asked once typing pauses, not on every key.
+        self._search = Clock.create_trigger(
+            lambda _dt: vm.events.people.search(self.ids.person_q.text), 0.3
+        )
+
+    def person_typed(self, text: str) -> None:
+        self._search()
+
+    def door_chosen(self, text: str) -> None:
+        door = self._door_ids.get(text)
+        if text and (door or None) != self.vm.events.door:
+            self.vm.events.set_door(door)
+
+    def clear_person(self) -> None:
+        self.ids.person_q.text = ""
+        self.vm.events.set_person(None)
+
+    def export(self) -> None:
+        self.vm.events.export(self.export_dir / self.vm.events.default_export_path().name)
+
+    def refresh(self) -> None:
+        vm, t, ev = self.vm, self.vm.t, self.vm.events
+        if not self.loaded:
+            self.loaded = True
+            ev.reload()
+        self.title = t("events.title")
+        for key, b in self.category_buttons.items():
+            b.text = t(f"events.cat.{key}")
+            b.accent = "on" if ev.category == key else "quiet"
+        for key, b in self.range_buttons.items():
+            b.text = t(f"events.range.{key}")
+            b.accent = "on" if ev.range_key == key and ev.custom is None else "quiet"
+        self.since_hint, self.until_hint = t("events.since"), t("events.until")
+        self.apply_text = t("events.apply")
+        self.person_hint = t("events.person_hint")
+        self.clear_text = t("events.clear")
+        self.prev_text, self.next_text = t("events.prev"), t("events.next")
+        self.export_text = t("events.export")
+        self.page_text = t("events.page", n=ev.page_no)
+        self._doors(t)
+        self._picks()
+        filters = [t(f"events.cat.{ev.category}")]
+        if ev.door:
+            filters.append(vm.door_name(ev.door))
+        if ev.person is not None:
+            filters.append(ev.person_label or f"#{ev.person}")
+        self.filter_text = " · ".join(filters) + (f"  —  {ev.note}" if ev.note else "")
+        self.lines_text = "\n".join(ev.line(e) for e in ev.items)
+        self.export_note = ev.export_note
+
+    def _doors(self, t: Any) -> None:
+        tiles = [tile for g in self.vm.door_groups() for tile in g.tiles]
+        names = tuple(self.vm.door_name(tile.id) for tile in tiles)
+        everything = t("events.all_doors")
+        if names + (everything,) != self._doors_shown:
+            self._doors_shown = names + (everything,)
+            self._door_ids = {everything: ""} | {
+                n: tile.id for n, tile in zip(names, tiles, strict=True)
+            }
+            self.door_values = [everything, *names]
+        ev = self.vm.events
+        self.door_text = self.vm.door_name(ev.door) if ev.door else everything
+
+    def _picks(self) -> None:
+        people = self.vm.events.people
+        shown = tuple(p.get("id") for p in people.items) if people.query else ()
+        if shown == self._picks_shown:
+            return
+        self._picks_shown = shown
+        box = self.ids.picks
+        box.clear_widgets()
+        for i, p in enumerate(people.items if people.query else []):
+            label = f"{p.get('name', '')} {p.get('unit') or ''}".strip()
+            box.add_widget(
+                TouchButton(
+                    text=label,
+                    font_size="16sp",
+                    accent="primary",
+                    size_hint_x=None,
+                    width=260,
+                    on_release=lambda _b, i=i: self.vm.events.pick(i),
+                )
+            )

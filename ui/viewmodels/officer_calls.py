@@ -1,0 +1,166 @@
+"""The wall as the officer's answering station: calls that ring the officer's group (the
+emergency button of every panel, and calls the property desk passes on when the wall stands
+there) ring here, and the officer answers, talks, opens the calling door or hangs up.
+
+The wall is an indoor station of its group on the bus, like any other: it hears
+``intercom/unit/<group>/ring`` and replies on ``intercom/station/<station>/reply`` (answer,
+unlock, hangup). The broker lets the wall's user write that one reply topic only, and the
+core lets a station act only on a call of its own group, so a wall cannot open a door nobody
+called it from. What the wall shows follows the core's word on the call's state topic, never
+its own guess: "answered" only once the core says this station answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ui.gateway import Gateway, Live
+
+# States in which the call is over for the wall: the caller hung up, another station took it,
+# nobody answered in time, the door was opened.
+OVER = ("ended", "door_opened", "rejected", "no_answer", "busy", "failed", "taken")
+OUTCOME_KEPT = 8  # past calls listed under the live one
+
+
+@dataclass
+class WallCall:
+    call_id: str
+    door: str
+    emergency: bool
+    at: float
+    state: str = "ringing"  # ringing, answered (by this wall), or one of OVER
+    station: str = ""  # who answered, when the core says so
+    asked: str = ""  # the reply sent and not yet confirmed by the core (answer, unlock, hangup)
+    frame: bytes | None = None  # the door camera's latest preview
+
+    @property
+    def live(self) -> bool:
+        return self.state not in OVER
+
+
+class CallDesk:
+    """The calls ringing this wall, the live one first (emergencies before others)."""
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        station: str,
+        group: str,
+        changed: Callable[[], None],
+        ring: Callable[[WallCall], None] | None = None,
+    ) -> None:
+        self.gw = gateway
+        self.station = station
+        self.group = group
+        self.changed = changed
+        self.ring_cb = ring  # the screen's sound and pop-up for a new call
+        self.calls: dict[str, WallCall] = {}
+        self.past: list[WallCall] = []  # calls that ended while on the wall, newest first
+        self.problem = ""  # a reply that could not be sent
+        gateway.subscribe(f"intercom/unit/{group}/ring", self._on_ring)
+
+    # -- what the screen shows -------------------------------------------------------------
+
+    @property
+    def current(self) -> WallCall | None:
+        """The call the officer deals with: the one answered here, else the oldest ringing
+        emergency, else the oldest ringing call."""
+        live = [c for c in self.calls.values() if c.live]
+        if not live:
+            return None
+        return min(live, key=lambda c: (c.state != "answered", not c.emergency, c.at))
+
+    @property
+    def waiting(self) -> int:
+        """Calls ringing besides the current one."""
+        cur = self.current
+        return sum(1 for c in self.calls.values() if c.live and c is not cur)
+
+    # -- bus -------------------------------------------------------------------------------
+
+    def _on_ring(self, live: Live) -> None:
+        body = live.json()
+        if not isinstance(body, dict) or live.retained:
+            return
+        call_id, door = str(body.get("call_id") or ""), str(body.get("door") or "")
+        if not call_id or not door or call_id in self.calls:
+            return
+        call = WallCall(call_id, door, body.get("emergency") is True, float(body.get("at") or 0))
+        self.calls[call_id] = call
+        self.gw.subscribe(f"intercom/{door}/call/{call_id}/state", self._on_state)
+        self.gw.subscribe(f"face/{door}/frame", self._on_frame)
+        if self.ring_cb is not None:
+            self.ring_cb(call)
+        self.changed()
+
+    def _on_state(self, live: Live) -> None:
+        body = live.json()
+        if not isinstance(body, dict):
+            return
+        call = self.calls.get(str(body.get("call_id") or ""))
+        if call is None:
+            return
+        state = str(body.get("state") or "")
+        station = str(body.get("station") or "")
+        if state == "ringing" and str(body.get("unit") or "") != self.group:
+            state = "ended"  # passed on to another group: no longer this wall's to answer
+        if state == "answered" and station and station != self.station:
+            state, call.station = "taken", station  # another station of the group took it
+        elif station:
+            call.station = station
+        if state in OVER:
+            call.state = state
+            call.asked = ""
+            self._forget(call)
+        elif state in ("ringing", "answered"):
+            call.state = state
+            if state == "answered":
+                call.asked = ""
+        self.changed()
+
+    def _on_frame(self, live: Live) -> None:
+        if len(live.levels) != 3 or live.payload[:2] != b"\xff\xd8":
+            return
+        door = live.levels[1]
+        for call in self.calls.values():
+            if call.door == door and call.live:
+                call.frame = live.payload
+        self.changed()
+
+    def _forget(self, call: WallCall) -> None:
+        self.calls.pop(call.call_id, None)
+        call.frame = None
+        self.past.insert(0, call)
+        del self.past[OUTCOME_KEPT:]
+        self.gw.unsubscribe(f"intercom/{call.door}/call/{call.call_id}/state")
+        if not any(c.door == call.door for c in self.calls.values()):
+            self.gw.unsubscribe(f"face/{call.door}/frame")
+
+    # -- the officer's actions -------------------------------------------------------------
+
+    def answer(self, call_id: str | None = None) -> bool:
+        return self._reply(call_id, "answer", ("ringing",))
+
+    def open_door(self, call_id: str | None = None) -> bool:
+        """Open the calling door (this ends the call, as at any indoor station)."""
+        return self._reply(call_id, "unlock", ("ringing", "answered"))
+
+    def hang_up(self, call_id: str | None = None) -> bool:
+        return self._reply(call_id, "hangup", ("ringing", "answered"))
+
+    def _reply(self, call_id: str | None, action: str, states: tuple[str, ...]) -> bool:
+        call = self.calls.get(call_id) if call_id else self.current
+        if call is None or call.state not in states:
+            return False
+        if not self.gw.connected:
+            self.problem = "officer.call_offline"
+            self.changed()
+            return False
+        self.problem = ""
+        call.asked = action
+        body: dict[str, Any] = {"call_id": call.call_id, "action": action}
+        self.gw.publish(f"intercom/station/{self.station}/reply", body)
+        self.changed()
+        return True
