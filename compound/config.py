@@ -208,6 +208,10 @@ class UplinkConfig:
     confirm_timeout_s: float = bounded(10.0, 1.0, 600.0)
     # at most this many records sent and not yet confirmed by the platform
     max_unconfirmed: int = bounded(2000, 32, 100000)
+    # the city broker's other nodes ("host:port"), tried in turn when the current one is lost
+    nodes: list[str] = field(default_factory=list)
+    # resends the box starts wait longer each time (doubling, jittered) up to this
+    backoff_cap_s: float = bounded(120.0, 1.0, 3600.0)
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,21 @@ class SecurityConfig:
     # failures at one door within the window before the door refuses PINs and faces for a while
     door_max_failures: int = bounded(20, 3, 1000)
     door_window_s: float = bounded(60.0, 5.0, 3600.0)
+
+
+@dataclass(frozen=True)
+class CameraWiring:
+    """One camera of the face service and the door(s) it watches ([[face.cameras]])."""
+
+    id: str = ""
+    # "rtsp://...", "http://.../mjpeg", "/dev/video0", or "replay:FOLDER"
+    source: str = ""
+    doors: list[str] = field(default_factory=list)
+    # frames looked at per second (the stream may deliver more; the rest are skipped)
+    fps: float = bounded(8.0, 0.5, 30.0)
+    # a random challenge (turn, look up, blink twice) before a face opens: "always", or
+    # "never" for a door with its own IR/depth face terminal
+    challenge: str = bounded("always", choices=("always", "never"))
 
 
 @dataclass(frozen=True)
@@ -250,6 +269,14 @@ class FaceConfig:
     cooldown_s: float = bounded(5.0, 1.0, 60.0)
     # how long a stranger's face is remembered (in memory only) to count repeat visits; 0: never
     stranger_memory_h: float = bounded(168.0, 0.0, 720.0)
+    # Many cameras on one service (`compound face run` serves them all); when empty, the one
+    # camera above (source, camera, door).
+    cameras: list[CameraWiring] = field(default_factory=list)
+    # the motion gate: grey levels a pixel must change by, and the fraction of pixels
+    motion_delta: float = bounded(25.0, 5.0, 128.0)
+    motion_area: float = bounded(0.004, 0.0001, 0.5)
+    # a camera waiting this long for the detector goes before faces at other cameras
+    max_wait_s: float = bounded(1.0, 0.1, 10.0)
 
 
 @dataclass(frozen=True)

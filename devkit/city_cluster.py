@@ -242,9 +242,18 @@ class CityCluster:
 
     # -- what clients need -----------------------------------------------------------------
 
-    def bus_config(self, user: str, node: int = 0) -> BusConfig:
-        """MQTT 3.1.1 to one node's gateway, as ``user`` (a site, or ``PLATFORM_USER``)."""
+    def bus_config(self, user: str, node: int = 0, *, failover: bool = False) -> BusConfig:
+        """MQTT 3.1.1 to one node's gateway, as ``user`` (a site, or ``PLATFORM_USER``); with
+        ``failover`` the other nodes follow as fallbacks (``[uplink] nodes``)."""
         password = "pw-platform" if user == PLATFORM_USER else site_password(user)
         ca = self.tls["ca"] if self.tls is not None else None
         port = self.members[node].mqtt_port
-        return BusConfig(port=port, username=user, password=password, protocol=4, tls_ca=ca)
+        others = self.members[node + 1 :] + self.members[:node] if failover else []
+        return BusConfig(
+            port=port,
+            username=user,
+            password=password,
+            protocol=4,
+            tls_ca=ca,
+            fallbacks=tuple(("127.0.0.1", n.mqtt_port) for n in others),
+        )

@@ -49,6 +49,8 @@ class BusConfig:
     tls_cert: str | None = None
     tls_key: str | None = None
     keepalive: int = 15
+    # other nodes of the same (clustered) broker, tried in turn when the current one is lost
+    fallbacks: tuple[tuple[str, int], ...] = ()
 
 
 def topic_matches(topic_filter: str, topic: str) -> bool:

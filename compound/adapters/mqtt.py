@@ -121,6 +121,8 @@ class Bus:
         self._client.on_socket_open = guarded(self._on_socket_open)
         self._client.on_connect = guarded(self._on_connect)
         self._client.on_disconnect = guarded(self._on_disconnect)
+        self._client.on_connect_fail = guarded(self._next_node)
+        self.nodes, self.node = [(config.host, config.port), *config.fallbacks], 0
         self._client.on_message = guarded(self._on_message)
         self._client.on_subscribe = guarded(self._on_subscribe)
         self._sub_lock = threading.Lock()
@@ -344,9 +346,17 @@ class Bus:
             except Exception:
                 log.exception("on-connect hook failed")
 
+    def _next_node(self, client: mqtt.Client, userdata: Any = None) -> None:
+        # a clustered broker's node lost or refusing: paho reconnects to the next one (not
+        # while stopping, which would undo the disconnect)
+        if len(self.nodes) > 1 and self._started:
+            self.node = (self.node + 1) % len(self.nodes)
+            client.connect_async(*self.nodes[self.node], keepalive=self.config.keepalive)
+
     def _on_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, properties: Any = None
     ) -> None:
+        self._next_node(client)
         was = self._connected.is_set()
         self._connected.clear()
         if was:

@@ -11,7 +11,7 @@ site's committed ``next_seq``: the acknowledgement to publish after the commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import psycopg
@@ -34,6 +34,18 @@ CREATE TABLE IF NOT EXISTS uplink_records (
     committed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (site, seq)
 );
+CREATE INDEX IF NOT EXISTS uplink_records_at ON uplink_records (site, at);
+CREATE INDEX IF NOT EXISTS uplink_records_alarms ON uplink_records (site, id)
+    WHERE record->>'type' IN ('alarm', 'alarm_ack');
+CREATE TABLE IF NOT EXISTS ingest_workers (
+    worker text PRIMARY KEY,
+    seen_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ingest_leases (
+    bucket int PRIMARY KEY,
+    owner text,
+    expires_at timestamptz NOT NULL DEFAULT 'epoch'
+);
 """
 
 
@@ -53,6 +65,63 @@ class PlatformDb:
             self._conn.close()
         finally:
             self._conn = psycopg.connect(self.dsn)
+
+    # -- leases of site buckets among ingest workers (compound.domain.ingest_partition) --------
+
+    def renew_leases(
+        self, worker: str, buckets: int, lease_s: float, plan: Callable[[frozenset[int], int], Any]
+    ) -> frozenset[int]:
+        """One renewal, in one transaction: say this worker is alive, extend its leases, give
+        back or take buckets as ``plan(owned, live_workers)`` says; returns the buckets held."""
+        lease = f"{lease_s} seconds"
+        with self._conn.transaction():
+            self._conn.execute(
+                "INSERT INTO ingest_leases (bucket) SELECT generate_series(0, %s - 1)"
+                " ON CONFLICT DO NOTHING",
+                (buckets,),
+            )
+            self._conn.execute(
+                "INSERT INTO ingest_workers (worker, seen_at) VALUES (%s, now())"
+                " ON CONFLICT (worker) DO UPDATE SET seen_at = now()",
+                (worker,),
+            )
+            live = self._conn.execute(
+                "SELECT COUNT(*) FROM ingest_workers WHERE seen_at > now() - %s::interval",
+                (lease,),
+            ).fetchone()
+            rows = self._conn.execute(
+                "UPDATE ingest_leases SET expires_at = now() + %s::interval"
+                " WHERE owner = %s AND bucket < %s RETURNING bucket",
+                (lease, worker, buckets),
+            ).fetchall()
+            owned = frozenset(int(r[0]) for r in rows)
+            todo = plan(owned, int(live[0]) if live else 1)
+            if todo.release:
+                self._conn.execute(
+                    "UPDATE ingest_leases SET owner = NULL, expires_at = 'epoch'"
+                    " WHERE owner = %s AND bucket = ANY(%s)",
+                    (worker, list(todo.release)),
+                )
+                owned = owned - frozenset(todo.release)
+            if todo.claim > 0:
+                got = self._conn.execute(
+                    "UPDATE ingest_leases SET owner = %s, expires_at = now() + %s::interval"
+                    " WHERE bucket IN (SELECT bucket FROM ingest_leases"
+                    "  WHERE (owner IS NULL OR expires_at < now()) AND bucket < %s"
+                    "  ORDER BY bucket LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING bucket",
+                    (worker, lease, buckets, todo.claim),
+                ).fetchall()
+                owned = owned | frozenset(int(r[0]) for r in got)
+        return owned
+
+    def leave(self, worker: str) -> None:
+        """A worker stopping cleanly: its buckets are free at once, not when the lease ends."""
+        with self._conn.transaction():
+            self._conn.execute(
+                "UPDATE ingest_leases SET owner = NULL, expires_at = 'epoch' WHERE owner = %s",
+                (worker,),
+            )
+            self._conn.execute("DELETE FROM ingest_workers WHERE worker = %s", (worker,))
 
     def next_seqs(self) -> dict[str, int]:
         rows = self._conn.execute("SELECT site, next_seq FROM uplink_sites").fetchall()
@@ -150,4 +219,64 @@ class PlatformDb:
         self._conn.commit()
         out = {str(s): int(n) for s, n in rows}
         out["*ids"] = int(ids[0]) if ids else 0
+        return out
+
+    def district(self, hour_s: float = 3600.0) -> list[dict[str, Any]]:
+        """The district view, per site: records held, the box time of the last record and its
+        age, how late the platform committed it (lag), records and passages in the last hour
+        (box time), open alarms (raised, no ``alarm_ack`` record for them yet) and of those the
+        ones marked for the police's 110 desk."""
+        rows = self._conn.execute(
+            """
+            WITH open_alarms AS (
+                SELECT a.site, COUNT(*) AS n,
+                       COUNT(*) FILTER (WHERE a.record->>'police_110' = 'true') AS n110
+                FROM uplink_records a
+                WHERE a.record->>'type' = 'alarm' AND NOT EXISTS (
+                    SELECT 1 FROM uplink_records k
+                    WHERE k.site = a.site AND k.record->>'type' = 'alarm_ack'
+                      AND a.id = k.site || ':' || (k.record->>'alarm_event'))
+                GROUP BY a.site)
+            SELECT s.site, s.next_seq,
+                   (SELECT COUNT(*) FROM uplink_records r WHERE r.site = s.site),
+                   last.at,
+                   EXTRACT(EPOCH FROM now()) - last.at,
+                   EXTRACT(EPOCH FROM last.committed_at) - last.at,
+                   (SELECT COUNT(*) FROM uplink_records r WHERE r.site = s.site
+                      AND r.at > EXTRACT(EPOCH FROM now()) - %(h)s),
+                   (SELECT COUNT(*) FROM uplink_records r WHERE r.site = s.site
+                      AND r.at > EXTRACT(EPOCH FROM now()) - %(h)s
+                      AND r.record->>'type' = 'passage'),
+                   COALESCE(o.n, 0), COALESCE(o.n110, 0)
+            FROM uplink_sites s
+            LEFT JOIN LATERAL (
+                SELECT r.at, r.committed_at FROM uplink_records r
+                WHERE r.site = s.site ORDER BY r.seq DESC LIMIT 1) last ON true
+            LEFT JOIN open_alarms o ON o.site = s.site
+            ORDER BY s.site
+            """,
+            {"h": hour_s},
+        ).fetchall()
+        self._conn.commit()
+        keys = (
+            "site",
+            "next_seq",
+            "records",
+            "last_record_at",
+            "last_record_age_s",
+            "lag_s",
+            "records_last_hour",
+            "passages_last_hour",
+            "open_alarms",
+            "open_110",
+        )
+        out = []
+        for r in rows:
+            d = dict(zip(keys, r, strict=True))
+            for k in ("last_record_at", "last_record_age_s", "lag_s"):
+                d[k] = None if d[k] is None else round(float(d[k]), 3)
+            for k in keys[1:]:
+                if k not in ("last_record_at", "last_record_age_s", "lag_s"):
+                    d[k] = int(d[k])
+            out.append(d)
         return out

@@ -101,7 +101,18 @@ def connection_config(section: Any, name: str) -> BusConfig:
         tls_ca=section.tls_ca,
         tls_cert=section.tls_cert,
         tls_key=section.tls_key,
+        fallbacks=_nodes(getattr(section, "nodes", []), name),
     )
+
+
+def _nodes(nodes: list[str], name: str) -> tuple[tuple[str, int], ...]:
+    out = []
+    for n in nodes:
+        host, _, port = n.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f'{name}.nodes: {n!r} is not host:port (e.g. "10.0.0.2:8883")')
+        out.append((host, int(port)))
+    return tuple(out)
 
 
 def format_event(e: Event | dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from compound.adapters.mqtt import Bus, BusConfig, eprint
 from compound.adapters.platform_db import PlatformDb
 from compound.protocol.topics import Topics
+from compound.services.ingest_leases import WorkerLeases
 from compound.services.platform_ingest import Ingest
 
 
@@ -35,9 +36,13 @@ def cmd_ingest(ctx: Any) -> int:
         protocol=a.mqtt_protocol,
         tls_ca=a.ca,
     )
+    if a.buckets < 1 or a.lease_s < 1:
+        raise SystemExit("compound: --buckets and --lease-s must be at least 1")
     db = PlatformDb(_dsn(a))
-    bus = Bus(cfg, Topics("city"), a.client_id or f"ingest-{os.getpid()}")
-    ingest = Ingest(db, bus, prefix=a.prefix)
+    client_id = a.client_id or f"ingest-{os.getpid()}"
+    bus = Bus(cfg, Topics("city"), client_id)
+    leases = WorkerLeases(db, a.worker or client_id, buckets=a.buckets, lease_s=a.lease_s)
+    ingest = Ingest(db, bus, prefix=a.prefix, leases=leases)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -73,6 +78,40 @@ def cmd_status(ctx: Any) -> int:
     return 0
 
 
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def cmd_report(ctx: Any) -> int:
+    db = PlatformDb(_dsn(ctx.args))
+    try:
+        sites = db.district()
+    finally:
+        db.close()
+    if ctx.json:
+        print(json.dumps({"at": time.time(), "sites": sites}, ensure_ascii=False))
+        return 0
+    print(
+        f"{'site':<16} {'records':>9} {'last record':>12} {'lag':>8} {'per hour':>9}"
+        f" {'passages/h':>11} {'open alarms':>12} {'110':>4}"
+    )
+    for s in sites:
+        print(
+            f"{s['site']:<16} {s['records']:>9} {_age(s['last_record_age_s']) + ' ago':>12}"
+            f" {_age(s['lag_s']):>8} {s['records_last_hour']:>9} {s['passages_last_hour']:>11}"
+            f" {s['open_alarms']:>12} {s['open_110']:>4}"
+        )
+    if not sites:
+        print("no site has sent anything yet")
+    return 0
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     g = sub.add_parser(
         "platform",
@@ -99,9 +138,23 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument("--ca", help="CA file: connect with TLS")
     sp.add_argument("--prefix", default="city")
     sp.add_argument("--client-id")
+    sp.add_argument("--worker", help="this worker's name among several (default: its client id)")
+    sp.add_argument("--buckets", type=int, default=64, help="site buckets shared among the workers")
+    sp.add_argument(
+        "--lease-s",
+        type=float,
+        default=5.0,
+        help="a dead worker's sites go to the others after this",
+    )
     sp.add_argument(
         "--mqtt-protocol", type=int, default=4, choices=(4, 5), help="4 for NATS's gateway"
     )
     sp.add_argument("--timeout", type=float, default=30.0)
     sp.add_argument("--report-s", type=float, default=60.0)
     add("status", cmd_status, "per site: records held, next_seq, duplicates, last commit")
+    add(
+        "report",
+        cmd_report,
+        "the district view: per site the last record and its lag, records and passages in the"
+        " last hour, open alarms and those for 110",
+    )

@@ -127,6 +127,7 @@ def cmd_uplink_run(ctx: Context) -> int:
         require_platform_ack=u.require_platform_ack,
         confirm_timeout_s=u.confirm_timeout_s,
         max_unconfirmed=u.max_unconfirmed,
+        backoff_cap_s=u.backoff_cap_s,
     )
     stop = stop_on_signal()
     eprint(f"uplink for site {site} to {u.host}:{u.port} ({sender.topic})")

@@ -6,11 +6,19 @@ it covers; the cumulative acknowledgement (``{"site": ..., "upto": next_seq - 1}
 QoS 1) is published only after that commit. A record below ``next_seq`` is a duplicate (the box
 resent it, or another worker committed it): not stored again, and the acknowledgement is
 repeated so the box hears it. A record above ``next_seq`` waits in memory; the site is asked to
-"resend from N" (``<prefix>/<site>/resend``, ``{"site": ..., "from": N}``) at most every
-``resend_interval_s``, and whatever is lost in memory when a worker dies the box sends again
+"resend from N" (``<prefix>/<site>/resend``, ``{"site": ..., "from": N}``) once, and again for
+the same N only after a wait that doubles each time (``resend_interval_s`` up to
+``resend_cap_s``, jittered: the resent records may be behind a long backlog), back to the short
+wait once ``next_seq`` moves; whatever is lost in memory when a worker dies the box sends again
 because it was never acknowledged. A record without site, seq or id, or one carrying biometric
 data or an unmasked ID number (the box's own guard, checked again here), is refused and
 counted: nothing of it is written.
+
+Several workers can run at once: given ``leases`` (``WorkerLeases``), a worker takes only the
+records of the sites in its leased buckets (the others are left on the network thread, by
+topic, before decoding) and, when it gains buckets (at start, or from a worker that died or
+left), reads their sites' ``next_seq`` again and asks each of them to resend from there, so what
+the previous owner held in memory comes back at once instead of after the boxes' timeout.
 """
 
 from __future__ import annotations
@@ -26,8 +34,11 @@ from typing import Any
 
 from compound.adapters.mqtt import Bus, Message
 from compound.adapters.platform_db import PlatformDb
+from compound.domain.ingest_partition import bucket_of, site_of_topic
+from compound.domain.uplink_pacing import Backoff
 from compound.domain.uplink_records import Withheld, ack_message, ack_topic, guard
 from compound.domain.uplink_resend import resend_message, resend_topic
+from compound.services.ingest_leases import WorkerLeases
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +52,10 @@ class IngestStats:
     duplicates: int = 0
     refused: int = 0
     resend_requests: int = 0
+    resend_requests_held: int = 0
     acks: int = 0
     commit_failures: int = 0
+    not_mine: int = 0
 
 
 @dataclass
@@ -51,6 +64,8 @@ class _Site:
     pending: dict[int, dict[str, Any]] = field(default_factory=dict)
     ack_again: bool = False
     asked_at: float = 0.0
+    asked_for: int | None = None
+    backoff: Backoff | None = None
 
 
 class Ingest:
@@ -63,7 +78,10 @@ class Ingest:
         batch: int = 2000,
         linger_s: float = 0.02,
         resend_interval_s: float = 1.0,
+        resend_cap_s: float = 30.0,
         on_commit: Callable[[dict[str, int]], None] | None = None,
+        leases: WorkerLeases | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -71,13 +89,21 @@ class Ingest:
         self.batch = batch
         self.linger_s = linger_s
         self.resend_interval_s = resend_interval_s
+        self.resend_cap_s = max(resend_cap_s, resend_interval_s)
         self.stats = IngestStats()
         self._on_commit = on_commit
+        self.leases = leases
+        self._monotonic = monotonic  # paces resend requests; a test moves it
         self._queue: queue.Queue[bytes] = queue.Queue()
         self._sites: dict[str, _Site] = {s: _Site(next_seq=n) for s, n in db.next_seqs().items()}
         bus.subscribe(f"{prefix}/+/outbox", self._receive)
 
     def _receive(self, msg: Message) -> None:
+        if self.leases is not None:
+            site = site_of_topic(msg.topic)
+            if site is None or not self.leases.owns(site):
+                self.stats.not_mine += 1
+                return
         self._queue.put(msg.payload)
 
     # -- one step --------------------------------------------------------------------------
@@ -85,6 +111,8 @@ class Ingest:
     def step(self, wait_s: float = 0.2) -> int:
         """Take what arrived (up to ``batch``), commit what is in order; returns records
         committed."""
+        if self.leases is not None and self.leases.due():
+            self._renew_leases(self.leases)
         got: list[bytes] = []
         try:
             got.append(self._queue.get(timeout=wait_s))
@@ -112,6 +140,9 @@ class Ingest:
         except (ValueError, KeyError, TypeError, Withheld) as e:
             self.stats.refused += 1
             log.warning("ingest: refused a record: %s", e)
+            return
+        if self.leases is not None and not self.leases.owns(site):
+            self.stats.not_mine += 1  # queued before its bucket went to another worker
             return
         st = self._sites.setdefault(site, _Site())
         if (st.next_seq is not None and seq < st.next_seq) or seq in st.pending:
@@ -149,6 +180,8 @@ class Ingest:
                 st = self._sites[site]
                 for s in [s for s in st.pending if s < nxt]:
                     del st.pending[s]
+                if st.next_seq != nxt and st.backoff is not None:
+                    st.backoff.reset()
                 st.next_seq, st.ack_again = nxt, False
                 self._publish_ack(site, nxt - 1)
             if self._on_commit is not None:
@@ -157,6 +190,26 @@ class Ingest:
             n_new = 0
         self._ask_for_gaps()
         return n_new
+
+    def _renew_leases(self, leases: WorkerLeases) -> None:
+        try:
+            gained, lost = leases.renew()
+            seqs = self.db.next_seqs() if gained else {}
+        except Exception as e:
+            log.warning("ingest: leases not renewed: %s", e)
+            if leases.lapsed():
+                self._reconnect()
+            return
+        n = leases.buckets
+        for site in [s for s in self._sites if bucket_of(s, n) in lost]:
+            del self._sites[site]
+        for site, nxt in seqs.items():
+            if bucket_of(site, n) not in gained:
+                continue
+            self._sites[site] = _Site(next_seq=nxt)
+            if self.bus.connected:
+                self.bus.publish(resend_topic(self.prefix, site), resend_message(site, nxt), qos=1)
+                self.stats.resend_requests += 1
 
     def _reconnect(self) -> None:
         try:
@@ -172,13 +225,20 @@ class Ingest:
         self.stats.acks += 1
 
     def _ask_for_gaps(self) -> None:
-        now = time.monotonic()
+        now = self._monotonic()
         for site, st in self._sites.items():
             if not st.pending or st.next_seq is None or st.next_seq in st.pending:
                 continue
-            if now - st.asked_at < self.resend_interval_s or not self.bus.connected:
+            if st.backoff is None:
+                st.backoff = Backoff(self.resend_interval_s, self.resend_cap_s)
+            wait = st.backoff.delay if st.asked_for == st.next_seq else self.resend_interval_s
+            if now - st.asked_at < wait or not self.bus.connected:
+                if st.asked_for == st.next_seq:
+                    self.stats.resend_requests_held += 1
                 continue
-            st.asked_at = now
+            if st.asked_for == st.next_seq:
+                st.backoff.bump()  # asked for this N before: the next ask waits longer
+            st.asked_at, st.asked_for = now, st.next_seq
             self.bus.publish(
                 resend_topic(self.prefix, site), resend_message(site, st.next_seq), qos=1
             )
@@ -191,6 +251,11 @@ class Ingest:
             except Exception:
                 log.exception("ingest step failed")
                 stop.wait(0.5)
+        if self.leases is not None:
+            try:
+                self.leases.leave()
+            except Exception as e:
+                log.warning("ingest: leases not given back (they run out by themselves): %s", e)
 
     def start(self, stop: threading.Event) -> threading.Thread:
         t = threading.Thread(target=self.run, args=(stop,), name="platform-ingest", daemon=True)

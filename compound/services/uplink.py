@@ -10,7 +10,12 @@ confirmed within ``confirm_timeout_s``, and after every reconnect, are sent agai
 unconfirmed, in order; every record carries the site's sequence number and an idempotent id, and
 the platform (``uplink_platform.PlatformConsumer``) drops duplicates and sees gaps. A platform
 that sees a gap asks on ``<prefix>/<site>/resend`` (``{"site": ..., "from": N}``): everything
-below N counts as acknowledged and sending starts again from the oldest unconfirmed. With
+below N counts as acknowledged and sending starts again from the oldest unconfirmed. Resends
+are paced (``compound.domain.uplink_pacing``): the confirm timeout counts from the last progress
+(the acknowledgement moving on), not from when the oldest record went out, and each resend the
+box starts, by a timeout or on request, makes the next wait longer (doubling, jittered, at most
+``backoff_cap_s``) until the acknowledgement moves again; requests inside the wait are answered
+once when it is over. So a platform with a long backlog is not flooded with resends. With
 ``require_platform_ack=False`` (a platform that does not acknowledge) the PUBACK counts as the
 confirmation, as before.
 
@@ -24,12 +29,14 @@ that guard and the acknowledgement's format are pure values in ``compound.domain
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from compound.adapters.mqtt import Bus, Delivery, Message
+from compound.domain.uplink_pacing import Backoff, ResendGate
 from compound.domain.uplink_records import ack_topic, envelope, parse_ack, topic
 from compound.domain.uplink_resend import parse_resend, resend_topic
 from compound.store.db import Store
@@ -49,6 +56,7 @@ class Stats:
     acks_received: int = 0
     acks_refused: int = 0
     resend_requests: int = 0
+    resend_requests_held: int = 0
 
 
 class UplinkSender:
@@ -69,6 +77,8 @@ class UplinkSender:
         require_platform_ack: bool = False,
         confirm_timeout_s: float = 10.0,
         max_unconfirmed: int = 2000,
+        backoff_cap_s: float = 120.0,
+        rng: random.Random | None = None,
     ) -> None:
         if confirm_timeout_s <= 0 or max_unconfirmed < window:
             raise ValueError("confirm_timeout_s must be positive and max_unconfirmed >= window")
@@ -82,6 +92,12 @@ class UplinkSender:
         self.confirm_timeout_s = confirm_timeout_s
         self.max_unconfirmed = max_unconfirmed
         self.stats = Stats()
+        rng = rng or random.Random()  # noqa: S311 (jitter, not a secret)
+        cap = max(backoff_cap_s, confirm_timeout_s)
+        # the confirm timeout, longer after each one that fired without progress
+        self._timeout = Backoff(confirm_timeout_s, cap, rng=rng)
+        # answering the platform's resend requests: once per wait, coalesced
+        self._gate = ResendGate(Backoff(min(1.0, confirm_timeout_s), cap, rng=rng))
         self._inflight: dict[int, Delivery] = {}
         self._cursor: int | None = None
         self._generation = -1
@@ -94,6 +110,10 @@ class UplinkSender:
         # the highest ``upto`` heard from the platform; written on the network thread
         self._acked = 0
         self._ack_lock = threading.Lock()
+        # when the acknowledgement last moved on (clock time; set on the network thread when it
+        # is heard, so that a slow pump does not count as the platform being slow)
+        self._acked_at: float | None = None
+        self._progress_at = 0.0
         # the platform asked to send again from this seq (it saw a gap); network thread
         self._resend_from: int | None = None
         if require_platform_ack:
@@ -116,6 +136,8 @@ class UplinkSender:
                 self.stats.acks_refused += 1
                 return
             self.stats.acks_received += 1
+            if upto > self._acked:
+                self._acked_at = self.store.clock.now()
             self._acked = max(self._acked, upto)
 
     def _on_resend(self, msg: Message) -> None:
@@ -127,6 +149,8 @@ class UplinkSender:
                 self.stats.acks_refused += 1
                 return
             self.stats.resend_requests += 1
+            if n - 1 > self._acked:
+                self._acked_at = self.store.clock.now()
             self._acked = max(self._acked, n - 1)
             self._resend_from = n
 
@@ -137,7 +161,7 @@ class UplinkSender:
 
     def _apply_acks(self) -> None:
         with self._ack_lock:
-            acked = self._acked
+            acked, acked_at = self._acked, self._acked_at
         # Never confirm what was not sent: an acknowledgement beyond it (a platform that kept
         # the state of another box with this site id) would otherwise drop records unseen.
         upto = min(acked, self._highest_published)
@@ -152,6 +176,9 @@ class UplinkSender:
             ).rowcount
         self.stats.confirmed += int(n)
         self._confirmed_upto = upto
+        self._progress_at = max(self._progress_at, acked_at if acked_at is not None else now)
+        self._timeout.reset()
+        self._gate.progress(upto)
         if self._cursor is not None:
             self._cursor = max(self._cursor, upto)
         while self._unconfirmed and self._unconfirmed[0][0] <= upto:
@@ -194,16 +221,25 @@ class UplinkSender:
             self._apply_acks()
             with self._ack_lock:
                 resend, self._resend_from = self._resend_from, None
+            now = self.store.clock.now()
+            if resend is not None and self._cursor is not None and self._cursor >= resend:
+                if not self._gate.request(resend, now):
+                    self.stats.resend_requests_held += 1
+                    resend = None
+            elif self._cursor is not None:
+                resend = self._gate.due(now)
+                if resend is not None and (self._cursor < resend or resend <= self._confirmed_upto):
+                    resend = None
             if self._cursor is None:
                 self._go_back("new connection")
-            elif resend is not None and self._cursor >= resend:
+            elif resend is not None:
                 self._go_back(f"the platform asked to resend from #{resend}")
-            elif (
-                self._unconfirmed
-                and self.store.clock.now() - self._unconfirmed[0][1] >= self.confirm_timeout_s
-            ):
+            elif self._unconfirmed and now - self._since() >= self._timeout.delay:
                 self.stats.timeouts += 1
-                self._go_back(f"no confirmation within {self.confirm_timeout_s:g} s")
+                waited = self._timeout.delay
+                self._timeout.bump()
+                self._gate.started(now)
+                self._go_back(f"no progress within {waited:.3g} s")
         elif self._cursor is None:
             row = self.store.one("SELECT MIN(seq) AS s FROM outbox WHERE confirmed_at IS NULL")
             self._cursor = (row["s"] - 1) if row and row["s"] is not None else self._last_seq()
@@ -234,6 +270,11 @@ class UplinkSender:
                 self._unconfirmed.append((row["seq"], now))
             self.stats.published += 1
         return len(rows)
+
+    def _since(self) -> float:
+        """Where the confirm timeout counts from: the oldest unconfirmed record going out, or
+        the acknowledgement last moving on, whichever is later."""
+        return max(self._unconfirmed[0][1], self._progress_at)
 
     def _last_seq(self) -> int:
         row = self.store.one("SELECT MAX(seq) AS s FROM outbox")

@@ -67,7 +67,7 @@ class Alarms(StoreBase):
         now = self.clock.now()
         with self.transaction() as c:
             row = c.execute(
-                "SELECT acknowledged_at FROM alarms WHERE id = ?", (alarm_id,)
+                "SELECT acknowledged_at, event_seq FROM alarms WHERE id = ?", (alarm_id,)
             ).fetchone()
             if row is None:
                 raise InvalidInput(f"unknown alarm {alarm_id}")
@@ -79,7 +79,10 @@ class Alarms(StoreBase):
             )
             who = {"by": by} if actor is None else {"actor": actor, "by": by}
             data = {"alarm_id": alarm_id, **who, "note": note}
-            self.append_event("alarm.acknowledged", at=now, data=data)
+            # the platform's district view closes the alarm it holds (by its raising event);
+            # who acknowledged stays on the box
+            ack = {"type": "alarm_ack", "alarm_event": row[1], "at": now}
+            self.append_event("alarm.acknowledged", at=now, data=data, uplink=ack)
         return self.alarm(alarm_id)
 
     def alarm(self, alarm_id: int) -> Alarm:

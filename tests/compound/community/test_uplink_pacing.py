@@ -1,0 +1,89 @@
+"""The box's sender under a slow platform, on a manual clock with a stand-in bus: a platform
+that is slow but moving gets no resends, one that stops moving gets resends that wait longer
+each time (bounded), and a burst of resend requests is answered once."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from compound.adapters.mqtt import Message
+from compound.domain.clock import ManualClock
+from compound.domain.uplink_resend import resend_message, resend_topic
+from compound.store.db import Store
+from tests.compound.community.test_uplink_confirm import SITE, StandInBus, fill, sender
+
+
+def ask_resend(bus: StandInBus, n: int) -> None:
+    topic = resend_topic("city", SITE)
+    bus.handlers[topic](Message(topic, json.dumps(resend_message(SITE, n)).encode()))
+
+
+def test_a_slow_platform_that_keeps_moving_gets_no_resends(
+    store: Store, clock: ManualClock
+) -> None:
+    """The collapse measured before: a backlog longer than the confirm timeout made every box
+    send everything again. The timeout now counts from the last progress."""
+    seqs = fill(store, 40)
+    bus = StandInBus()
+    s = sender(store, bus, confirm_timeout_s=10.0, max_unconfirmed=40)
+    for _ in range(5):
+        s.pump()
+    assert bus.seqs() == seqs
+    for i in range(0, 40, 4):  # four records confirmed every 8 s: 80 s for the lot
+        clock.advance(8.0)
+        bus.ack(seqs[i])
+        s.pump()
+    bus.ack(seqs[-1])
+    s.pump()
+    assert bus.seqs() == seqs, "nothing sent twice"
+    assert s.stats.timeouts == 0
+
+
+def test_timeouts_without_progress_wait_longer_each_time_up_to_the_cap(
+    store: Store, clock: ManualClock
+) -> None:
+    seqs = fill(store, 3)
+    bus = StandInBus()
+    s = sender(store, bus, confirm_timeout_s=10.0, backoff_cap_s=40.0, rng=random.Random(3))
+    s.pump()
+    start = clock.now()
+    fired_at = []
+    for _ in range(400):  # 200 s in half-second steps
+        clock.advance(0.5)
+        before = s.stats.timeouts
+        s.pump()
+        if s.stats.timeouts > before:
+            fired_at.append(clock.now())
+    gaps = [b - a for a, b in zip(fired_at, fired_at[1:], strict=False)]
+    assert fired_at[0] - start == 10.0, "the first timeout is the configured one"
+    assert gaps[0] >= 10.0 and all(g <= 40.5 for g in gaps), gaps
+    assert gaps[-1] > gaps[0], "it backs off"
+    assert len(fired_at) < 12, "far fewer than one resend every 10 s"
+    # progress brings the short timeout back
+    bus.ack(seqs[0])
+    s.pump()
+    n = s.stats.timeouts
+    clock.advance(10.0)
+    s.pump()
+    assert s.stats.timeouts == n + 1
+
+
+def test_a_burst_of_resend_requests_is_answered_once(store: Store, clock: ManualClock) -> None:
+    seqs = fill(store, 8)
+    bus = StandInBus()
+    s = sender(store, bus)
+    s.pump()
+    for _ in range(6):  # six workers or six repeats asking for the same record
+        ask_resend(bus, seqs[2])
+        s.pump()
+    assert bus.seqs() == seqs + seqs[2:], "sent again once"
+    assert s.stats.resend_requests == 6 and s.stats.resend_requests_held >= 4
+    clock.advance(s._gate.backoff.delay)
+    s.pump()
+    assert bus.seqs() == seqs + seqs[2:] + seqs[2:], "the held ones, answered once after the wait"
+    bus.ack(seqs[-1])
+    s.pump()
+    clock.advance(60)
+    s.pump()
+    assert len(bus.sent) == len(seqs) + 2 * len(seqs[2:])
