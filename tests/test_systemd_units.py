@@ -1,7 +1,7 @@
 """The systemd units verify as they would be installed.
 
 ``systemd-analyze verify`` checks each unit's keys and that its ExecStart is executable. The
-units name ``/opt/compound/.venv/bin/compound``, which exists only on an installed box, so each
+units name ``/opt/compound/bin/compound``, which exists only on an installed box, so each
 test lays out a root: this machine's unit directory (for mosquitto.service, multi-user.target
 and the rest), the compound units beside it in /usr/lib/systemd/system, and an executable at the
 ExecStart path; then ``systemd-analyze verify --root`` reads the units there. Any warning fails
@@ -45,9 +45,9 @@ def install_root(tmp: Path) -> Path:
     root = tmp / "root"
     lib = root / "usr/lib/systemd/system"
     shutil.copytree(HOST_UNITS, lib, symlinks=True)
-    for f in UNITS.glob("*.service"):
+    for f in [*UNITS.glob("*.service"), *UNITS.glob("*.timer")]:
         shutil.copy(f, lib / f.name)
-    exe = root / "opt/compound/.venv/bin/compound"
+    exe = root / "opt/compound/bin/compound"
     exe.parent.mkdir(parents=True)
     exe.write_text("#!/bin/sh\nexit 0\n")
     exe.chmod(0o755)
@@ -70,7 +70,7 @@ def test_every_unit_verifies_as_installed(tmp_path: Path) -> None:
     root = install_root(tmp_path)
     names = [f"{s}.service" for s in SERVICES] + [
         f"compound-ui@{role}.service" for role in ("door", "officer", "manager")
-    ]
+    ] + ["compound-backup.service", "compound-backup.timer"]
     r = verify(root, names)
     assert r.returncode == 0 and not r.stderr.strip() and not r.stdout.strip(), r.stdout + r.stderr
 
@@ -79,7 +79,7 @@ def test_every_unit_verifies_as_installed(tmp_path: Path) -> None:
 def test_the_verification_catches_a_bad_unit(tmp_path: Path) -> None:
     """The check is not vacuous: an unknown key and a missing executable are reported."""
     root = install_root(tmp_path)
-    (root / "opt/compound/.venv/bin/compound").chmod(0o644)
+    (root / "opt/compound/bin/compound").chmod(0o644)
     lib = root / "usr/lib/systemd/system"
     text = (lib / "compound-core.service").read_text()
     (lib / "compound-core.service").write_text(text.replace("[Service]", "[Service]\nFoo=1"))
@@ -97,12 +97,18 @@ def test_services_are_hardened() -> None:
         assert svc["ProtectSystem"] == "strict", s
         assert "/var/lib/compound" in svc["ReadWritePaths"].split(), s
         assert svc["PrivateTmp"] == "yes" and svc["NoNewPrivileges"] == "yes", s
+    backup = unit("compound-backup.service")["Service"]
+    assert backup["User"] == "compound" and backup["ProtectSystem"] == "strict"
+    assert backup["PrivateTmp"] == "yes" and backup["NoNewPrivileges"] == "yes"
+    assert "--prune" in backup["ExecStart"].split()
+    timer = unit("compound-backup.timer")["Timer"]
+    assert timer["OnCalendar"] and timer["Persistent"] == "true"
     ui = unit("compound-ui@.service")["Service"]
     assert ui["NoNewPrivileges"] == "yes" and ui["InaccessiblePaths"] == "/var/lib/compound"
 
 
-def test_core_and_bridge_notify_and_have_a_watchdog() -> None:
-    for s in ("compound-core", "compound-bridge"):
+def test_core_bridge_and_face_notify_and_have_a_watchdog() -> None:
+    for s in ("compound-core", "compound-bridge", "compound-face"):
         svc = unit(f"{s}.service")["Service"]
         assert svc["Type"] == "notify", s
         assert int(svc["WatchdogSec"]) > 0, s
