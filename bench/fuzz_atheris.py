@@ -5,9 +5,15 @@
 atheris is not a project dependency: when it is missing, this script installs it with pip into
 a folder of its own (var/atheris, ignored by git) and loads it from there, so the project's
 environment is left as it was. Each run splits the time between the targets (every bus payload
-decoder; the door command path through the command guard into an online door machine; the
-serial frame reader and payload parsers; the config loader), each in its own libFuzzer process,
-and appends the figures to bench/results/fuzz.json under "atheris" and to fuzz.md.
+decoder; the door command path through the command guard into an online door machine; the bus
+callbacks: the paho bus's on_message, reply matching, the API server, the door feed, the
+bridge's readers; the serial frame reader and payload parsers; the config loader), each in its
+own libFuzzer process, and appends the figures to bench/results/fuzz.json under "atheris" and
+to fuzz.md.
+
+The bus targets start from the oversized inputs of tests/fuzz/oversized.py as well (numbers of
+4,301+ digits, 200 KB of brackets, payloads past the 16 KB bus bound) and run with
+``-max_len`` of 256 KB: libFuzzer's default (4,096 bytes) would never try them.
 
 A crash is any exception other than the decoder's documented error type; a relay action caused
 by fuzz input is counted and fails the target as a crash too.
@@ -25,7 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LIB = ROOT / "var" / "atheris"
-TARGETS = ("decoders", "door_commands", "serial", "config")
+TARGETS = ("decoders", "door_commands", "callbacks", "serial", "config")
+BUS_TARGETS = ("decoders", "door_commands", "callbacks")
+MAX_LEN = 256 * 1024  # past the 200 KB of brackets and the 16 KB bus bound
 
 
 def ensure_atheris() -> None:
@@ -54,12 +62,13 @@ def seeds(name: str) -> Path:
         encode,
     )
     from firmware_bridge import mcu_protocol as mp
+    from tests.fuzz.oversized import OVERSIZED
     from tests.fuzz.targets import NOW
 
     folder = LIB.parent / "atheris-corpus" / name
     folder.mkdir(parents=True, exist_ok=True)
     cmd = DoorCommand("c1", "d1", "unlock", NOW, NOW + 3, "grant", 7, 5.0, "00" * 32)
-    if name in ("decoders", "door_commands"):
+    if name in BUS_TARGETS:
         items = [
             encode(cmd),
             encode(AccessRequest("r1", "d1", "card", "10001", NOW, "m1")),
@@ -68,6 +77,7 @@ def seeds(name: str) -> Path:
             ApiReply(True, {"doors": []}).encode("k1"),
             ApiReply(False, error="no such method").encode("k2"),
             canonical({**cmd.body(), "mac": None}),
+            *(p for p in (b() for b in OVERSIZED.values()) if len(p) <= MAX_LEN),
         ]
         if name == "door_commands":
             items = [b"\x00" + x for x in items]
@@ -93,6 +103,7 @@ def run_target(name: str) -> None:
     atheris.instrument_all()
 
     rig = targets.DoorRig()
+    callbacks = targets.CallbackRig() if name == "callbacks" else None
 
     def one(data: bytes) -> None:
         if name == "decoders":
@@ -102,6 +113,8 @@ def run_target(name: str) -> None:
             door = fdp.PickValueInList(["d1", "d2", "d9", ""])
             if rig.feed(door, fdp.ConsumeBytes(fdp.remaining_bytes()), retained=False):
                 raise AssertionError("fuzz input moved a relay")
+        elif callbacks is not None:
+            callbacks.feed(data)
         elif name == "serial":
             cut = data[0] if data else 0
             targets.frames([data[1 : 1 + cut], data[1 + cut :]])
@@ -126,9 +139,10 @@ def main() -> int:
     results: dict[str, dict[str, object]] = {}
     for name in TARGETS:
         t0 = time.monotonic()
+        longer = [f"-max_len={MAX_LEN}"] if name in BUS_TARGETS else []
         proc = subprocess.run(
             [sys.executable, __file__, "--target", name, f"-max_total_time={per}",
-             "-rss_limit_mb=4096", "-print_final_stats=1", str(seeds(name))],
+             "-rss_limit_mb=4096", "-print_final_stats=1", *longer, str(seeds(name))],
             capture_output=True, text=True, timeout=per + 120,
         )  # fmt: skip
         out = proc.stdout + proc.stderr
