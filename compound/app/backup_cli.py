@@ -295,7 +295,9 @@ def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
         if name == DB and target.exists():
             aside = target.with_name(f"{target.name}.before-restore-{stamp}")
             os.link(target, aside)  # the replaced database stays, under another name
-            for suffix in ("-wal", "-shm"):  # an old WAL must never be applied to the new file
+            # An old WAL must never be applied to the new file; the head file signs the
+            # replaced database's newest event, so it stays with that database.
+            for suffix in ("-wal", "-shm", ".head"):
                 old = target.with_name(target.name + suffix)
                 if old.exists():
                     os.replace(old, aside.with_name(aside.name + suffix))

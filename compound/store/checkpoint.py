@@ -6,13 +6,14 @@ logged something, the sequence number and hash of the head are signed (HMAC-SHA2
 the database does not hold (``checkpoint.key`` beside the other keys, 0600), appended as one
 line to a checkpoint file beside the database (``<db>.checkpoints``, 0600, append-only,
 fsync'd), and queued for the city platform in the outbox (kind ``log_checkpoint``).
-``verify_log`` compares the log with every checkpoint: a head older than a checkpoint, or a
-hash that differs from it, names the last event known to be good.
+After every commit that logged events the head is also signed into the head file
+(``log_head.py``), so that the newest events, logged since the last checkpoint, are anchored
+too. ``verify_log`` compares the log with every checkpoint and head record: a head older than
+one, or a hash that differs from one, names the last event known to be good.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -26,19 +27,12 @@ from compound.adapters import keys
 from compound.protocol.messages import canonical
 from compound.store.base import StoreError
 from compound.store.log import EventLog, LogCheck
+from compound.store.log_head import Checkpoint, HeadWriter, head_path, read_heads, sign
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_KIND = "log_checkpoint"
 CHECKPOINT_EVERY = 100
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    seq: int
-    hash: str
-    at: float
-    mac: str
 
 
 @dataclass(frozen=True)
@@ -48,11 +42,6 @@ class HeadCheck:
     problem: str = ""
     first_broken: int | None = None
     last_good: int | None = None
-
-
-def sign(key: bytes, seq: int, hash_: str, at: float) -> str:
-    body = canonical({"seq": seq, "hash": hash_, "at": at})
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
 def read_checkpoints(path: Path, key: bytes) -> tuple[list[Checkpoint], str]:
@@ -95,6 +84,9 @@ class Checkpoints(EventLog):
     checkpoint_every: int = CHECKPOINT_EVERY
     _unanchored: bool = False  # events logged since the last checkpoint this process wrote
     _last_checkpoint: Checkpoint | None = None
+    _head_writer: HeadWriter | None = None
+    _head_failing: bool = False  # a failure to write the head file is logged once
+    _key_cache: bytes | None = None
 
     @property
     def checkpoint_path(self) -> Path | None:
@@ -103,10 +95,14 @@ class Checkpoints(EventLog):
         return self.path.with_name(self.path.name + ".checkpoints")
 
     def _checkpoint_key(self) -> bytes:
+        if self._key_cache is not None:
+            return self._key_cache
         try:
-            return keys.load_or_create(self.key_dir / "checkpoint.key")
+            key = keys.load_or_create(self.key_dir / "checkpoint.key")
         except keys.KeyError_ as e:
             raise StoreError(str(e)) from None
+        self._key_cache = key
+        return key
 
     def checkpoint(self) -> Checkpoint | None:
         """Sign the log's head and keep it in the checkpoint file and the outbox; None for an
@@ -140,9 +136,37 @@ class Checkpoints(EventLog):
     def _after_events(self, seqs: list[int]) -> None:
         """Called once a transaction that logged the events ``seqs`` has committed."""
         self._unanchored = True
+        self._write_head()
         every = max(1, self.checkpoint_every)
         if any(s % every == 0 for s in seqs):
             self._try_checkpoint()
+
+    def _write_head(self) -> None:
+        """Sign the newest committed event into the head file (``log_head``). Never raises: a
+        failure is logged once, and again once it is written."""
+        if str(self.path) == ":memory:":
+            return
+        try:
+            key = self._checkpoint_key()
+            with self._lock:
+                row = self.conn.execute(
+                    "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+            if row is None:
+                return
+            seq, hash_ = int(row[0]), str(row[1])
+            at = self.clock.now()
+            if self._head_writer is None:
+                self._head_writer = HeadWriter(head_path(self.path))
+            self._head_writer.write(Checkpoint(seq, hash_, at, sign(key, seq, hash_, at)))
+        except (StoreError, OSError) as e:
+            if not self._head_failing:
+                log.error("the log's head is not anchored: %s", e)
+            self._head_failing = True
+            return
+        if self._head_failing:
+            log.warning("the log's head is anchored again")
+            self._head_failing = False
 
     def _try_checkpoint(self) -> None:
         try:
@@ -172,22 +196,33 @@ class Checkpoints(EventLog):
         """Compare the log (already found to link from event 1 to ``head_seq``) with the signed
         checkpoints."""
         path = self.checkpoint_path
-        if path is None or not path.exists():
+        if path is None:
             return HeadCheck()
-        found, problem = read_checkpoints(path, self._checkpoint_key())
+        key = self._checkpoint_key()
+        found, problem = read_checkpoints(path, key)
+        heads, head_problem = read_heads(head_path(self.path), key)
+        problem = problem or head_problem
         good = 0
-        for cp in found:
-            if cp.seq > head_seq:
-                return HeadCheck(
-                    f"events {head_seq + 1} to {cp.seq} are missing: the checkpoint of "
-                    f"{_when(cp.at)} signed event {cp.seq}; the last good event is {head_seq}",
-                    head_seq + 1,
-                    head_seq,
-                )
+        signed = [(cp, "checkpoint") for cp in found] + [(cp, "head record") for cp in heads]
+        signed.sort(key=lambda s: (s[0].seq, s[1] == "checkpoint"))
+        if signed and signed[-1][0].seq > head_seq:
+            cp, what = signed[-1]  # the newest signed: everything up to it is missing
+            missing = (
+                f"event {cp.seq} is missing"
+                if cp.seq == head_seq + 1
+                else f"events {head_seq + 1} to {cp.seq} are missing"
+            )
+            return HeadCheck(
+                f"{missing}: the {what} of {_when(cp.at)} signed event {cp.seq}; "
+                f"the last good event is {head_seq}",
+                head_seq + 1,
+                head_seq,
+            )
+        for cp, what in signed:
             row = self.conn.execute("SELECT hash FROM events WHERE seq = ?", (cp.seq,)).fetchone()
             if row is None or row[0] != cp.hash:
                 return HeadCheck(
-                    f"event {cp.seq} differs from the checkpoint of {_when(cp.at)}: the log was "
+                    f"event {cp.seq} differs from the {what} of {_when(cp.at)}: the log was "
                     f"rewritten after event {good}; the last good event is {good}",
                     good + 1,
                     good,
