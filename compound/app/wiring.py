@@ -21,6 +21,7 @@ from compound.services.lists_api import ListsApi
 from compound.services.people_api import PeopleApi
 from compound.services.schedules_api import SchedulesApi
 from compound.services.security import SecurityExtension
+from compound.services.site_plan_api import SitePlanApi
 from compound.store.db import Store
 
 
@@ -34,6 +35,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         Intercom(core),
         ListsApi(core),
         SchedulesApi(core),
+        SitePlanApi(core),
         HaLock(core),
     )
 
