@@ -20,6 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from compound.domain.clock import SystemClock  # noqa: E402
+from compound.domain.model import mask_id_number  # noqa: E402
 from compound.domain.search import initials, terms  # noqa: E402
 from compound.services.people_api import people_page  # noqa: E402
 from compound.store import people_search  # noqa: E402
@@ -53,22 +54,27 @@ def build(store: Store, rng: random.Random) -> None:
             name = rng.choice(SURNAMES) + "".join(
                 rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))
             )
+            # ID numbers are sealed at rest (compound/store/id_numbers.py): row ids are 1..N.
+            number = "".join(rng.choice("0123456789") for _ in range(17)) + rng.choice(
+                "0123456789X"
+            )
             rows.append(
                 (
                     name,
                     1 + i % len(units),
                     rng.choice(("owner", "family", "family", "tenant")),
-                    "".join(rng.choice("0123456789") for _ in range(17))
-                    + rng.choice("0123456789X"),
+                    store.ids.seal(i + 1, number),
+                    store.ids.hash(number),
+                    mask_id_number(number),
                     "138" + "".join(rng.choice("0123456789") for _ in range(8)),
                     now,
                     initials(name),
                 )
             )
-        rows[12_345] = ("王小明", *rows[12_345][1:6], "wxm")
+        rows[12_345] = ("王小明", *rows[12_345][1:8], "wxm")
         c.executemany(
-            "INSERT INTO people (name, household_id, role, id_number, phone, created_at,"
-            " initials) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO people (name, household_id, role, id_sealed, id_hash, id_masked, phone,"
+            " created_at, initials) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         c.executemany(
@@ -81,7 +87,8 @@ def build(store: Store, rng: random.Random) -> None:
 def plan(store: Store, q: str) -> str:
     t = terms(q)
     assert t is not None
-    parts, args = people_search._hits(t)
+    ids = people_search._id_matches(store, t.id_tail) if t.id_tail is not None else []
+    parts, args = people_search._hits(t, ids)
     rows = store.conn.execute(
         f"EXPLAIN QUERY PLAN {' UNION '.join(parts)}",  # noqa: S608
         args,
@@ -105,7 +112,7 @@ def main() -> None:
             ("name part 小明 (scans names)", {"q": "小明"}),
             ("whole name 王小明 (scans names)", {"q": "王小明"}),
             ("unit 12-2", {"q": "12-2"}),
-            ("ID tail 6 digits", {"q": someone["id_number"][-6:]}),
+            ("ID tail 6 digits", {"q": (store.person(4321).id_number or "")[-6:]}),
             ("phone last 4", {"q": someone["phone"][-4:]}),
             ("card", {"q": str(700_000 + 4321)}),
             ("role tenant, page 3", {"role": "tenant", "page": 3}),

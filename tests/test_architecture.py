@@ -57,7 +57,7 @@ THIRD_PARTY_IO = {
     "amqtt": "compound.adapters.broker",
     "sqlite_utils": "compound.store.db",
     "PIL": "compound.adapters.images",
-    "cryptography": "compound.store.faces",
+    "cryptography": "compound.adapters.crypto",
     "psycopg": "compound.adapters.platform_db",
 }
 # Kivy is the UI's own toolkit: it is allowed anywhere under ui/ and nowhere else.

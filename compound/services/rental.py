@@ -255,7 +255,7 @@ def tenant_register(
     """The tenant register for the property office and the police; ID numbers masked. The
     whole register for an export, or one ``page`` of it for a screen."""
     sql = (
-        "SELECT p.id, p.name, u.address AS unit, p.id_type, p.id_number, p.phone,"
+        "SELECT p.id, p.name, u.address AS unit, p.id_type, p.id_masked AS id_number, p.phone,"
         " p.lease_start, p.lease_end, p.moved_out_at, tp.origin, tp.layer,"
         " hc.class AS household_class"
         " FROM people p JOIN households h ON h.id = p.household_id"

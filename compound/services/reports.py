@@ -162,7 +162,9 @@ def passages_of(store: Store, p: dict[str, Any], limit: int = 500) -> dict[str, 
         ids = [
             r["id"]
             for r in store.read(
-                "SELECT id FROM people WHERE id_number = ?", (str(p["id_number"]).strip().upper(),)
+                # Sealed at rest: found by the keyed hash (compound/store/id_numbers.py).
+                "SELECT id FROM people WHERE id_hash = ?",
+                (store.ids.hash(str(p["id_number"])),),
             )
         ]
     elif p.get("name"):

@@ -17,6 +17,7 @@ from typing import Any
 
 from compound.domain.clock import Clock
 from compound.domain.model import Credential, Event, Person, Schedule
+from compound.store.id_numbers import IdNumbers
 
 
 class StoreError(RuntimeError):
@@ -34,6 +35,7 @@ class StoreBase(ABC):
     clock: Clock
     conn: sqlite3.Connection
     master_key: bytes
+    ids: IdNumbers  # seals and hashes ID numbers (id_numbers.py)
     _lock: threading.RLock
     # Events appended in the open transaction, handed to the event hooks once it commits.
     _after_commit: list[Event]

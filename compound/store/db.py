@@ -37,6 +37,8 @@ from compound.store.base import StoreError
 from compound.store.checkpoint import Checkpoints
 from compound.store.credentials import Credentials
 from compound.store.doors import Doors
+from compound.store.id_numbers import KEY_FILE as ID_KEY_FILE
+from compound.store.id_numbers import IdNumbers
 from compound.store.log import GENESIS, LogCheck, event_hash
 from compound.store.people import People
 from compound.store.schedules import Schedules
@@ -69,6 +71,9 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
             self.conn.execute("PRAGMA foreign_keys = ON")
             # Deleted rows (face templates above all) are overwritten in the file, not unlinked.
             self.conn.execute("PRAGMA secure_delete = ON")
+            # Before the migrations: the one that seals ID numbers calls its functions.
+            self.ids = IdNumbers(keys.load_or_create(self.key_dir / ID_KEY_FILE))
+            self.ids.register(self.conn)
             migrations.apply(self.conn)
         except sqlite3.OperationalError as e:
             raise StoreError(_explain(self.path, e)) from None

@@ -10,16 +10,14 @@ data, and nothing here ever reaches the outbox.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from compound.adapters import keys
+from compound.adapters.crypto import Sealer, SealError
 from compound.domain.face.gallery import DIM, Gallery
 from compound.domain.model import CredentialKind, InvalidInput
 
@@ -52,19 +50,18 @@ def _aad(person_id: int) -> bytes:
 class FaceStore:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._aead = AESGCM(keys.load_or_create(store.key_dir / "face.key"))
+        self._aead = Sealer(keys.load_or_create(store.key_dir / "face.key"))
 
     # -- crypto ----------------------------------------------------------------------------
 
     def seal(self, person_id: int, encoding: np.ndarray) -> tuple[bytes, bytes]:
-        nonce = secrets.token_bytes(12)
         plain = np.asarray(encoding, dtype="<f4").reshape(DIM).tobytes()
-        return nonce, self._aead.encrypt(nonce, plain, _aad(person_id))
+        return self._aead.seal(plain, _aad(person_id))
 
     def open(self, person_id: int, nonce: bytes, ciphertext: bytes) -> np.ndarray:
         try:
-            plain = self._aead.decrypt(nonce, ciphertext, _aad(person_id))
-        except InvalidTag:
+            plain = self._aead.open(nonce, ciphertext, _aad(person_id))
+        except SealError:
             raise TemplateError(
                 f"a face template of person {person_id} fails its integrity check"
             ) from None

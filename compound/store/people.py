@@ -2,7 +2,9 @@
 
 A unit's building and entrance rows are created with it. A person joins the open household of
 their unit (owners and family in one, tenants in a rental household of their own), and their
-record goes to the city platform with the ID number masked. Moving out revokes every credential
+record goes to the city platform with the ID number masked. The ID number itself is kept sealed
+(``id_numbers.py``): duplicates are found by its keyed hash, and it is opened only to build a
+``Person``. Moving out revokes every credential
 and deletes the face data in one transaction, closes the household when it empties, and keeps
 the passage history.
 """
@@ -16,6 +18,7 @@ from compound.domain import validation
 from compound.domain.model import Event, InvalidInput, Person, Role, UnitAddress, mask_id_number
 from compound.domain.search import initials
 from compound.store.base import StoreBase, row_id
+from compound.store.id_numbers import IdNumbers
 
 
 class People(StoreBase):
@@ -76,10 +79,11 @@ class People(StoreBase):
         now = self.clock.now()
         with self.transaction() as c:
             unit_id = self.unit_id(addr)
-            if id_number is not None:
+            id_hash = self.ids.hash(id_number) if id_number is not None else None
+            if id_hash is not None:
                 dup = c.execute(
-                    "SELECT id FROM people WHERE id_number = ? AND moved_out_at IS NULL",
-                    (id_number,),
+                    "SELECT id FROM people WHERE id_hash = ? AND moved_out_at IS NULL",
+                    (id_hash,),
                 ).fetchone()
                 if dup:
                     raise InvalidInput(
@@ -101,15 +105,16 @@ class People(StoreBase):
                 hh_id = hh[0]
             pid = row_id(
                 c.execute(
-                    "INSERT INTO people (name, household_id, role, id_type, id_number, phone,"
-                    " lease_start, lease_end, lives_alone, birth_year, created_at, initials)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO people (name, household_id, role, id_type, id_hash, id_masked,"
+                    " phone, lease_start, lease_end, lives_alone, birth_year, created_at,"
+                    " initials) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         name,
                         hh_id,
                         str(role),
                         id_type,
-                        id_number,
+                        id_hash,
+                        mask_id_number(id_number),
                         phone,
                         start.isoformat() if start else None,
                         end.isoformat() if end else None,
@@ -120,6 +125,11 @@ class People(StoreBase):
                     ),
                 ).lastrowid
             )
+            if id_number is not None:  # sealed to its row, so it is sealed once the row exists
+                c.execute(
+                    "UPDATE people SET id_sealed = ? WHERE id = ?",
+                    (self.ids.seal(pid, id_number), pid),
+                )
             self.append_event(
                 "person.added",
                 person_id=pid,
@@ -143,7 +153,7 @@ class People(StoreBase):
         row = self.one(_PERSON_SQL + " WHERE p.id = ?", (person_id,))
         if row is None:
             raise InvalidInput(f"unknown person {person_id}")
-        return _person(row)
+        return _person(row, self.ids)
 
     def people(
         self, unit: UnitAddress | None = None, include_moved_out: bool = False
@@ -154,7 +164,7 @@ class People(StoreBase):
             args.append(str(unit))
         if not include_moved_out:
             sql += " AND p.moved_out_at IS NULL"
-        return [_person(r) for r in self.query(sql + " ORDER BY p.id", tuple(args))]
+        return [_person(r, self.ids) for r in self.query(sql + " ORDER BY p.id", tuple(args))]
 
     def move_out(self, person_id: int, by: str = "manager") -> Event:
         """Revoke every credential, delete biometric data, keep the passage history."""
@@ -205,14 +215,14 @@ _PERSON_SQL = (
 )
 
 
-def _person(r: dict[str, Any]) -> Person:
+def _person(r: dict[str, Any], ids: IdNumbers) -> Person:
     return Person(
         id=r["id"],
         name=r["name"],
         unit=UnitAddress.parse(r["unit_address"]),
         role=Role(r["role"]),
         household_id=r["household_id"],
-        id_number=r["id_number"],
+        id_number=ids.open(r["id"], r["id_sealed"]),
         phone=r["phone"],
         lease_start=date.fromisoformat(r["lease_start"]) if r["lease_start"] else None,
         lease_end=date.fromisoformat(r["lease_end"]) if r["lease_end"] else None,

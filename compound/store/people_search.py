@@ -18,13 +18,32 @@ from compound.domain.model import Person, Role, UnitAddress
 from compound.domain.paging import Page
 from compound.domain.search import Terms, upper_bound
 from compound.store.db import Store
-from compound.store.migrations.search import ID_TAIL, PHONE_TAIL
+from compound.store.migrations.id_numbers import ID_TAIL
+from compound.store.migrations.search import PHONE_TAIL
 from compound.store.people import _person
 
 MAX_IDS = 200  # names asked for at once (a page of passages names at most that many people)
 
 
-def _hits(t: Terms) -> tuple[list[str], list[Any]]:
+def _id_matches(store: Store, tail: str) -> list[int]:
+    """People whose ID number is ``tail`` or ends with it. The numbers are sealed: the whole
+    number is found by its keyed hash, an end by the last 4 characters of the masked form
+    (indexed), and an end longer than 4 is checked on those few candidates' opened numbers."""
+    found = [
+        r["id"]
+        for r in store.read("SELECT id FROM people WHERE id_hash = ?", (store.ids.hash(tail),))
+    ]
+    rows = store.read(
+        f"SELECT id, id_sealed FROM people WHERE {ID_TAIL} = ?",  # noqa: S608 - a constant
+        (tail[-4:],),
+    )
+    for r in rows:
+        if len(tail) == 4 or (store.ids.open(r["id"], r["id_sealed"]) or "").endswith(tail):
+            found.append(r["id"])
+    return sorted(set(found))
+
+
+def _hits(t: Terms, id_matches: list[int]) -> tuple[list[str], list[Any]]:
     """One SELECT of person ids per key the text can be, each answered by its own index."""
     parts: list[str] = []
     args: list[Any] = []
@@ -48,10 +67,10 @@ def _hits(t: Terms) -> tuple[list[str], list[Any]]:
         )
         args += [t.unit_start, upper_bound(t.unit_start)]
     if t.id_tail is not None:
-        parts.append(
-            f"SELECT id FROM people WHERE {ID_TAIL} = ? AND substr(id_number, ?) = ?"  # noqa: S608
-        )
-        args += [t.id_tail[-4:], -len(t.id_tail), t.id_tail]
+        # Resolved beforehand (``_id_matches``): a handful of ids (-1: none, a row id never is).
+        wanted = id_matches or [-1]
+        parts.append(f"SELECT id FROM people WHERE id IN ({','.join('?' * len(wanted))})")  # noqa: S608
+        args += wanted
     if t.phone_tail is not None:
         parts.append(f"SELECT id FROM people WHERE {PHONE_TAIL} = ?")  # noqa: S608
         args.append(t.phone_tail)
@@ -76,7 +95,8 @@ def find_people(
     ctes, args = [], list[Any]()
     source = "people p"
     if terms is not None:
-        parts, args = _hits(terms)
+        ids = _id_matches(store, terms.id_tail) if terms.id_tail is not None else []
+        parts, args = _hits(terms, ids)
         # Materialized and joined first (CROSS JOIN fixes the order): the few people found,
         # never a walk over everyone probing the hits.
         ctes.append(f"hits(id) AS MATERIALIZED ({' UNION '.join(parts)})")
@@ -110,7 +130,7 @@ def find_people(
         " ORDER BY p.id DESC",
         (*args, *filters, page.size, page.offset),
     )
-    return [_person(r) for r in rows], total
+    return [_person(r, store.ids) for r in rows], total
 
 
 def find_units(store: Store, start: str | None, page: Page) -> tuple[list[dict[str, Any]], int]:

@@ -7,7 +7,7 @@ Each feature keeps its steps in its own module here, under its own range of numb
     40-59  community safety and uplink    60-79  devices and security
     80-99  doors and intercom         100-119 indexes for the compound's real size
     120-139 schedules and holidays     140-159 searching people, paging lists
-    180-199 the site plan
+    160-179 ID numbers sealed at rest  180-199 the site plan
 
 A step runs inside the same transaction as the row that records it, so a box that loses power
 during an upgrade comes back either before or after the step, never half-way.
@@ -22,6 +22,7 @@ from compound.store.migrations import (
     devices,
     face,
     foundation,
+    id_numbers,
     intercom,
     scale,
     schedules,
@@ -43,6 +44,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
             *scale.STEPS,
             *search.STEPS,
             *schedules.STEPS,
+            *id_numbers.STEPS,
             *site_plan.STEPS,
         ),
         key=lambda m: m.number,
