@@ -15,6 +15,13 @@ written to disk on the command path, and no lost, stale or restored state file c
 window. It relies on what the expiry already relies on: the core and the bridge read the same
 box's clock. A command the core sent in the second the bridge was down is refused too, and
 answered as such (the bridge acknowledges every refusal).
+
+Clock steps: "before this bridge started" is judged on the wall clock as it reads now, not as
+it read at the start. The guard keeps the monotonic time of its start beside the wall time,
+and takes the start to be ``now - (monotonic now - monotonic at start)``: a clock stepped back
+an hour moves the start back an hour, so the core's new commands (stamped with the same
+stepped clock) pass at once instead of being refused until wall time catches up. A command
+issued before a step back of more than its lifetime reads as from the future and is refused.
 """
 
 from __future__ import annotations
@@ -66,6 +73,20 @@ class CommandGuard:
         # it again when it starts taking commands.
         self.started_at = clock.now()
 
+    @property
+    def started_at(self) -> float:
+        """The wall time at which this bridge began taking commands, as read then."""
+        return self._started_wall
+
+    @started_at.setter
+    def started_at(self, wall: float) -> None:
+        self._started_wall = wall
+        self._started_mono = self.clock.monotonic()
+
+    def start_now(self) -> float:
+        """The start, on the wall clock as it reads now: moved by any step since."""
+        return self.clock.now() - (self.clock.monotonic() - self._started_mono)
+
     def check(self, topic_door: str, payload: bytes, retained: bool) -> DoorCommand:
         """The command, if it may act; otherwise ``Refused`` (already counted)."""
         try:
@@ -97,7 +118,7 @@ class CommandGuard:
             raise Refused("expired", f"{now - cmd.expires_at:.1f} s late")
         if cmd.issued_at > now + MAX_FUTURE_S:
             raise Refused("from_future", cmd.id)
-        if cmd.issued_at < self.started_at:
+        if cmd.issued_at < min(self.started_at, self.start_now()):
             raise Refused("issued_before_start", cmd.id)
         if cmd.id in self._seen:
             raise Refused("replayed", cmd.id)
