@@ -16,15 +16,16 @@ from typing import Any
 
 from compound.domain.model import InvalidInput, UnitAddress, mask_id_number, mask_phone
 from compound.domain.paging import Page
+from compound.domain.register_sheet import (  # kept with the register's columns
+    HOUSEHOLD_CLASSES,
+    ID_TYPES,
+    LAYER_FOR_CLASS,
+    LAYERS,
+)
 from compound.store.db import Store
 
-HOUSEHOLD_CLASSES = ("focus", "general", "trusted")
-LAYERS = ("focus", "watch", "stable")
 # days between visits for each tenant layer: half a month, a quarter, half a year
 VISIT_INTERVAL_DAYS = {"focus": 15.0, "watch": 91.0, "stable": 182.0}
-# the layer a new tenant gets from the class of the household they join
-LAYER_FOR_CLASS = {"focus": "focus", "general": "watch", "trusted": "stable"}
-ID_TYPES = ("resident-id", "passport", "hk-macau-permit", "taiwan-permit", "foreign-permit")
 
 
 @dataclass(frozen=True)
