@@ -114,6 +114,23 @@ class McuWiring:
 
 
 @dataclass(frozen=True)
+class ZoneWiring:
+    """An alarm zone (区域报警) on a Modbus board's discrete input: a perimeter beam or fence
+    detector, an intrusion detector. ``normally = "closed"`` (the usual, supervised way: a cut
+    wire is an alarm) or ``"open"``. ``firmware_bridge/zones.py`` reads, debounces and reports
+    it."""
+
+    id: str = ""  # its id on the bus (letters, digits, '_', '.', '-')
+    name: str = ""  # what the officer reads, e.g. "North fence, section 3"
+    location: str = ""
+    board: str = "board1"
+    input: int = bounded(0, 0, 31)
+    kind: str = bounded("perimeter", choices=("perimeter", "intrusion"))
+    normally: str = bounded("closed", choices=("closed", "open"))
+    debounce_s: float = bounded(0.3, 0.0, 10.0)
+
+
+@dataclass(frozen=True)
 class BridgeConfig:
     client_id: str = "bridge"
     # The per-door command keys, door-<door>.key, as `compound devices add NAME --role bridge
@@ -126,6 +143,7 @@ class BridgeConfig:
     boards: list[BoardWiring] = field(default_factory=list)
     doors: list[DoorWiring] = field(default_factory=list)
     mcus: list[McuWiring] = field(default_factory=list)
+    zones: list[ZoneWiring] = field(default_factory=list)
     # The broker user of Home Assistant (`compound devices add ha --role ha`): its locks'
     # command topic, in the discovery configs, names it, as the ACL requires.
     ha_user: str = "ha"
@@ -280,6 +298,20 @@ class FaceConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    """``compound backup``: where archives go, their key, how many are kept (docs/install.md)."""
+
+    # archives are written here by default; default: a "backups" folder beside the database
+    dir: str = ""
+    # 32 random bytes (0600) that encrypt every archive; made by `compound setup`. Never inside
+    # a backup: keep a copy off the box, or the archives cannot be restored on a new one.
+    # Default: "backup.key" beside the database.
+    key_file: str = ""
+    # `compound backup create --prune` keeps this many of the site's newest archives
+    keep: int = bounded(14, 1, 1000)
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     broker: BrokerConfig = field(default_factory=BrokerConfig)
@@ -291,6 +323,7 @@ class Config:
     intercom: IntercomConfig = field(default_factory=IntercomConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     face: FaceConfig = field(default_factory=FaceConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
     # where the config came from; not a key of the file
     source: str = field(default="(defaults)", metadata={"internal": True})
 

@@ -118,8 +118,10 @@ def open_file(key: bytes, src: Path, dest: Path) -> None:
                 try:
                     out.write(aead.decrypt(_nonce(prefix, index, last), block, header))
                 except InvalidTag:
-                    where = "its end is missing" if last else f"chunk {index} is damaged"
-                    raise SealError(f"it does not decrypt: {where}") from None
+                    cut = " or the file is cut short" if last else ""
+                    raise SealError(
+                        f"it does not decrypt: chunk {index} is damaged{cut}"
+                    ) from None
                 if last:
                     break
                 index, block = index + 1, following

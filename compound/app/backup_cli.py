@@ -1,6 +1,8 @@
 """``compound backup create|verify|restore``: the database, the keys and the broker's files.
 
-An archive is a gzip'd tar, 0600, named ``compound-<site>-<UTC time>.tar.gz``, holding:
+An archive is a gzip'd tar sealed with the box's backup key (``backup_files``: AES-256-GCM in
+authenticated chunks; the key is never inside), 0600, named
+``compound-<site>-<UTC time>.tar.gz.sealed``, holding:
 
 - ``compound.db``: a consistent copy of the live database (SQLite's online backup API, taken
   while the core writes; ``compound.store.backup``);
@@ -8,11 +10,14 @@ An archive is a gzip'd tar, 0600, named ``compound-<site>-<UTC time>.tar.gz``, h
 - ``mosquitto/passwd`` and ``mosquitto/acl``: the broker files named in ``[security]``;
 - ``manifest.json``: the site, the time, and each file's size and sha256.
 
-``verify`` checks every sum, the database's integrity and its event log's hash chain, in a
-scratch directory. ``restore`` does the same first and changes nothing unless all of it passes;
-it refuses while a process (the core) has the database open, unless ``--force``, and a backup
-of another site's database. Each file is then written beside its target, fsync'd and renamed
-over it; the database it replaces is kept beside it as ``<db>.before-restore-<time>``.
+``create --prune`` then keeps the ``[backup] keep`` newest of the site's archives (the nightly
+``compound-backup.timer``). ``verify`` decrypts (refusing an archive the key does not open, or
+one changed or cut short by even a byte), then checks every sum, the database's integrity and
+its event log's hash chain, in a scratch directory. ``restore`` does the same first and changes
+nothing unless all of it passes; it refuses while a process (the core) has the database open,
+unless ``--force``, and a backup of another site's database. Each file is then written beside
+its target, fsync'd and renamed over it; the database it replaces is kept beside it as
+``<db>.before-restore-<time>``.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from compound.adapters.crypto import SealError, open_file, seal_file
+from compound.app import backup_files
 from compound.app.context import Context
 from compound.domain.model import InvalidInput
 from compound.store.backup import copy_database, integrity_check, site_of
@@ -99,6 +106,7 @@ def _fsync_dir(path: Path) -> None:
 
 def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
     where = targets(ctx)
+    key = backup_files.make_key(backup_files.key_path(ctx))
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".compound-backup-", dir=out_dir) as tmp:
         work = Path(tmp)
@@ -124,7 +132,7 @@ def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
                 for name, p in files.items()
             },
         }  # fmt: skip
-        final = out_dir / f"compound-{site}-{stamp}.tar.gz"
+        final = out_dir / f"compound-{site}-{stamp}{backup_files.SUFFIX}"
         if final.exists():
             raise InvalidInput(f"{final} exists already; wait a second and try again")
         part = work / "archive.part"
@@ -140,8 +148,9 @@ def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
                 ti.uname = ti.gname = ""
                 with open(p, "rb") as f:
                     tar.addfile(ti, f)
-        _fsync_file(part)
-        os.replace(part, final)
+        sealed = work / "archive.sealed"
+        seal_file(key, part, sealed)
+        os.replace(sealed, final)
         _fsync_dir(out_dir)
     return final, manifest
 
@@ -171,10 +180,17 @@ def check(ctx: Context, archive: Path, work: Path) -> Checked:
 
     if not archive.is_file():
         raise InvalidInput(f"no backup at {archive}")
+    key_file = backup_files.key_path(ctx)
+    key = backup_files.read_key(key_file)
+    plain = work / ".archive.tar.gz"
+    try:
+        open_file(key, archive, plain)
+    except SealError as e:
+        raise bad(f"it cannot be decrypted with the key {key_file}: {e}") from None
     sums: dict[str, str] = {}
     manifest: dict[str, Any] | None = None
     try:
-        with tarfile.open(archive, mode="r:gz") as tar:
+        with tarfile.open(plain, mode="r:gz") as tar:
             for m in tar:
                 if not m.isfile():
                     raise bad(f"{m.name!r} is not a plain file")
@@ -191,6 +207,8 @@ def check(ctx: Context, archive: Path, work: Path) -> Checked:
                 sums[m.name] = _unpack(src, work / m.name)
     except (tarfile.TarError, EOFError, OSError, ValueError, zlib.error) as e:
         raise bad(f"it is damaged or not a backup archive ({e})") from None
+    finally:
+        plain.unlink(missing_ok=True)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise bad("no compound backup manifest in it")
     listed: dict[str, Any] = manifest.get("files") or {}
@@ -231,52 +249,11 @@ def check(ctx: Context, archive: Path, work: Path) -> Checked:
 # -- restore -----------------------------------------------------------------------------
 
 
-def holders(path: Path) -> list[str]:
-    """Other processes that have the file at ``path`` open: ``"PID (command)"``."""
-    found: list[str] = []
-    want = {str(path.resolve())}
-    want |= {w + "-wal" for w in want}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) == os.getpid():
-            continue
-        try:
-            fds = list((proc / "fd").iterdir())
-            if not any(os.readlink(fd) in want for fd in fds):
-                continue
-            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-        except OSError:
-            continue
-        found.append(f"{proc.name} ({cmd[:80]})")
-    return found
-
-
-def _owner_like(path: Path) -> tuple[int, int]:
-    ref = path if path.exists() else path.parent
-    st = ref.stat()
-    return st.st_uid, st.st_gid
-
-
-def _stage(src: Path, target: Path, mode: int) -> Path:
-    """A copy of ``src`` beside ``target``, fsync'd, owned like what it replaces."""
-    # A new key or database folder is the service's alone; the broker's must stay readable.
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o750 if mode == 0o640 else 0o700)
-    staged = target.with_name(f".{target.name}.restore-{os.getpid()}")
-    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
-        shutil.copyfileobj(f, out)
-        out.flush()
-        os.fsync(out.fileno())
-    uid, gid = _owner_like(target)
-    if os.geteuid() == 0:
-        os.chown(staged, uid, gid)
-    return staged
-
-
 def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
     where = targets(ctx)
     db = where[DB]
     if db.exists():
-        busy = holders(db)
+        busy = backup_files.holders(db)
         if busy and not force:
             raise InvalidInput(
                 f"the database {db} is open in {', '.join(busy)}; stop the services first "
@@ -286,8 +263,13 @@ def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
         if here and there and here != there and not force:
             raise InvalidInput(f"this backup is of site {there!r}, this box is site {here!r}")
     names = sorted(checked.manifest["files"], key=lambda n: n == DB)  # the database last
-    staged = {n: _stage(checked.root / n, target_of(n, where), 0o600 if n != "mosquitto/passwd"
-                        and n != "mosquitto/acl" else 0o640) for n in names}  # fmt: skip
+    broker_files = ("mosquitto/passwd", "mosquitto/acl")
+    staged = {
+        n: backup_files.stage(
+            checked.root / n, target_of(n, where), 0o640 if n in broker_files else 0o600
+        )
+        for n in names
+    }
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     done = []
     for name in names:
@@ -311,12 +293,20 @@ def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
 
 
 def cmd_create(ctx: Context) -> int:
-    path, manifest = create(ctx, Path(ctx.args.dir))
+    a = ctx.args
+    folder = Path(a.dir) if a.dir else backup_files.archive_dir(ctx)
+    path, manifest = create(ctx, folder)
     files = manifest["files"]
+    gone: list[Path] = []
+    if a.prune or a.keep:
+        gone = backup_files.prune(folder, manifest["site"], a.keep or ctx.config.backup.keep)
     ctx.out(
-        {"archive": str(path), "site": manifest["site"], "files": files},
-        f"backup {path}: {len(files)} files ({', '.join(files)})",
-    )
+        {"archive": str(path), "site": manifest["site"], "files": files,
+         "size": path.stat().st_size, "pruned": [str(p) for p in gone]},
+        f"backup {path}: {len(files)} files ({', '.join(files)}), encrypted with "
+        f"{backup_files.key_path(ctx)}" + (f"; {len(gone)} older archive(s) deleted" if gone
+                                            else ""),
+    )  # fmt: skip
     return 0
 
 
@@ -365,14 +355,25 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="back up, check and restore the box's data",
     )
     g = g.add_subparsers(dest="action", required=True, metavar="ACTION")
-    sp = g.add_parser("create", help="a consistent backup archive in DIR", parents=[common])
-    sp.add_argument("dir", help="folder for the archive (compound-<site>-<time>.tar.gz)")
+    key_help = "the backup key (default: [backup] key_file)"
+    sp = g.add_parser("create", help="a consistent, encrypted backup archive", parents=[common])
+    sp.add_argument(
+        "dir", nargs="?",
+        help="folder for the archive, compound-<site>-<time>.tar.gz.sealed (default: [backup] dir)",
+    )  # fmt: skip
+    sp.add_argument("--key", help=key_help + "; made if missing")
+    sp.add_argument(
+        "--prune", action="store_true", help="then keep the [backup] keep newest of this site's"
+    )
+    sp.add_argument("--keep", type=int, help="with --prune: keep this many instead")
     sp.set_defaults(fn=cmd_create)
     sp = g.add_parser("verify", help="check an archive without restoring it", parents=[common])
     sp.add_argument("file")
+    sp.add_argument("--key", help=key_help)
     sp.set_defaults(fn=cmd_verify)
     sp = g.add_parser("restore", help="put an archive's files back", parents=[common])
     sp.add_argument("file")
+    sp.add_argument("--key", help=key_help)
     sp.add_argument(
         "--force",
         action="store_true",

@@ -4,7 +4,8 @@ What the services need before they can start, from the config (``/etc/compound/c
 on a box):
 
 - the database (created, or migrated, 0600) with the site's id, name and time zone;
-- the master key (0600) in the key directory;
+- the master key (0600) in the key directory, and the backup key (0600, ``[backup] key_file``,
+  never inside a backup: the installer keeps a copy off the box);
 - a broker credential for each of the box's own services: ``core`` (its password written to
   ``[broker] password_file``, which the services on the box read) and, when ``[bridge]`` wires
   doors, ``bridge`` with the command keys of those doors (``door-<door>.key``, 0600, where the
@@ -23,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from compound.app import devices
+from compound.app import backup_files, devices
 from compound.app.context import Context
 from compound.domain.model import InvalidInput
 from compound.protocol.acl import Device
@@ -66,6 +67,8 @@ def setup(ctx: Context) -> dict[str, Any]:
     by = a.by or os.environ.get("USER", "installer")
     store = ctx.store  # creates the database (0600) and the master key (0600) if missing
     _private(store.key_dir / "master.key")
+    backup_key = backup_files.key_path(ctx)
+    backup_files.make_key(backup_key)
     site = a.site or store.setting("site_id") or cfg.site.id
     Topics(site)  # validates the id
     for key, value in (
@@ -96,6 +99,7 @@ def setup(ctx: Context) -> dict[str, Any]:
         "db": str(store.path),
         "site": site,
         "master_key": str(store.key_dir / "master.key"),
+        "backup_key": str(backup_key),
         "credentials": done,
         "door_key_files": key_files,
         "devices": n,
@@ -111,6 +115,7 @@ def cmd_setup(ctx: Context) -> int:
     ctx.out(
         r,
         f"box ready: database {r['db']} (site {r['site']}), master key {r['master_key']}\n"
+        f"backup key {r['backup_key']}: keep a copy off the box, backups open only with it\n"
         f"service credentials: {creds}; {r['devices']} device(s) in {r['password_file']} "
         f"and {r['acl_file']}"
         + ("" if r["broker_reloaded"] else "\nbroker not reloaded: systemctl reload mosquitto"),

@@ -1,5 +1,6 @@
 """``compound backup create|verify|restore`` through ``main``, on a temporary box: a database,
-its key directory and the broker's password and ACL files named in the config."""
+its key directory and the broker's password and ACL files named in the config; the archives are
+sealed with the box's backup key (``lib/backup.key``, beside the database)."""
 
 from __future__ import annotations
 
@@ -18,36 +19,11 @@ from typing import Any
 
 import pytest
 
+from compound.adapters.crypto import open_file, seal_file
 from compound.app.cli import main
 from compound.domain.clock import SystemClock
 from compound.store.backup import integrity_check
 from compound.store.db import Store
-
-
-@pytest.fixture
-def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "box"
-    (root / "mosquitto").mkdir(parents=True)
-    cfg = root / "compound.toml"
-    cfg.write_text(
-        f"""
-[site]
-id = "t1"
-[store]
-path = "{root / "lib/compound.db"}"
-key_dir = "{root / "lib/keys"}"
-[security]
-password_file = "{root / "mosquitto/passwd"}"
-acl_file = "{root / "mosquitto/acl"}"
-broker_pid_file = ""
-"""
-    )
-    monkeypatch.setenv("COMPOUND_CONFIG", str(cfg))
-    monkeypatch.delenv("COMPOUND_DB", raising=False)
-    assert main(["init", "--site", "t1"]) == 0
-    (root / "mosquitto/passwd").write_text("core:$7$hash\n")
-    (root / "mosquitto/acl").write_text("user core\ntopic readwrite compound/#\n")
-    return root
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
@@ -55,6 +31,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
     rc = main([*argv, "--json"])
     out, err = capsys.readouterr()
     return rc, (json.loads(out) if rc == 0 else None), err.strip()
+
+
+def unseal(box: Path, archive: Path, dest: Path) -> Path:
+    """The plain tar.gz inside a sealed archive, opened with the box's backup key."""
+    open_file((box / "lib/backup.key").read_bytes(), archive, dest)
+    return dest
 
 
 def sha(path: Path) -> str:
@@ -101,7 +83,8 @@ def test_a_backup_taken_while_the_database_is_written_is_consistent(
     assert during > before, "the writer went on during the backup"
     archive = Path(made["archive"])
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
-    assert archive.name.startswith("compound-t1-") and archive.name.endswith(".tar.gz")
+    assert archive.name.startswith("compound-t1-") and archive.name.endswith(".tar.gz.sealed")
+    assert not tarfile.is_tarfile(archive), "the archive is encrypted at rest"
     assert set(made["files"]) >= {"compound.db", "keys/master.key", "mosquitto/passwd"}
     assert made["files"]["mosquitto/acl"]["sha256"] == sha(box / "mosquitto/acl")
 
@@ -110,7 +93,7 @@ def test_a_backup_taken_while_the_database_is_written_is_consistent(
     # init logs too; every unit committed before the backup began is in it
     assert checked["events"] >= before
 
-    with tarfile.open(archive) as tar:
+    with tarfile.open(unseal(box, archive, box / "plain.tar.gz")) as tar:
         tar.extract("compound.db", box / "x", filter="data")
     assert integrity_check(box / "x/compound.db") == "ok"
     copy = Store(box / "x/compound.db", SystemClock(), box / "lib/keys")
@@ -179,20 +162,28 @@ def corrupt_bytes(archive: Path) -> None:
 
 
 def swap_database(archive: Path) -> None:
-    """A well-formed archive whose database is not the one its manifest sums."""
-    with tarfile.open(archive) as tar:
+    """A well-formed archive, sealed with the right key, whose database is not the one its
+    manifest sums (someone holding the key changed it)."""
+    key = (archive.parent.parent / "lib/backup.key").read_bytes()
+    plain = archive.with_name("plain.tar.gz")
+    open_file(key, archive, plain)
+    with tarfile.open(plain) as tar:
         members = [(m, tar.extractfile(m).read()) for m in tar]  # type: ignore[union-attr]
-    with tarfile.open(archive, "w:gz") as tar:
+    with tarfile.open(plain, "w:gz") as tar:
         for m, data in members:
             if m.name == "compound.db":
                 data = data[:-10] + b"\x01" * 10
             m.size = len(data)
             tar.addfile(m, io.BytesIO(data))
+    archive.unlink()
+    seal_file(key, plain, archive)
+    plain.unlink()
 
 
 @pytest.mark.parametrize(
     ("damage", "said"),
-    [(corrupt_bytes, "damaged"), (swap_database, "compound.db does not match its sha256")],
+    [(corrupt_bytes, "it does not decrypt: chunk 0 is damaged"),
+     (swap_database, "compound.db does not match its sha256")],
 )
 def test_a_damaged_archive_is_refused_and_nothing_changes(
     box: Path, capsys: pytest.CaptureFixture[str], damage: Any, said: str

@@ -1,0 +1,107 @@
+"""The files of ``compound backup``: where the archives and the key are, how many archives are
+kept, and what a restore checks and stages before it puts a file in place.
+
+An archive is sealed (``compound.adapters.crypto.seal_file``) with the box's backup key: 32
+random bytes in their own 0600 file, ``[backup] key_file`` (``/etc/compound/backup.key`` on a
+box installed from the package), made by ``compound setup``. The key is never put into an
+archive: an archive that leaves the box (a USB stick, a colleague's laptop) is useless without
+it, and the installer keeps a copy of the key somewhere other than the box, which is what lets a
+new box restore the old one's backup.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from compound.adapters import keys
+from compound.app.context import Context
+from compound.domain.model import InvalidInput
+
+SUFFIX = ".tar.gz.sealed"
+ARCHIVE_RE = re.compile(r"^compound-(?P<site>[A-Za-z0-9_-]+)-\d{8}T\d{6}Z\.tar\.gz\.sealed$")
+
+
+def archive_dir(ctx: Context) -> Path:
+    return Path(ctx.config.backup.dir or Path(ctx.db_path).parent / "backups")
+
+
+def key_path(ctx: Context) -> Path:
+    given = getattr(ctx.args, "key", None)
+    return Path(given or ctx.config.backup.key_file or Path(ctx.db_path).parent / "backup.key")
+
+
+def make_key(path: Path) -> bytes:
+    """The backup key at ``path``, created (0600) if there is none yet."""
+    try:
+        return keys.load_or_create(path)
+    except keys.KeyError_ as e:
+        raise InvalidInput(str(e)) from None
+
+
+def read_key(path: Path) -> bytes:
+    """The backup key at ``path``; never made here: a new key opens no old archive."""
+    if not path.is_file():
+        raise InvalidInput(
+            f"no backup key at {path}: an archive opens only with the key it was made with; "
+            "put the copy you kept there (0600) or name it with --key FILE"
+        )
+    return make_key(path)
+
+
+def prune(folder: Path, site: str, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest archives of ``site`` in ``folder``; the deleted."""
+    mine = sorted(
+        (p for p in folder.iterdir() if (m := ARCHIVE_RE.match(p.name)) and m["site"] == site),
+        key=lambda p: p.name,
+    )
+    gone = mine[: max(0, len(mine) - keep)]
+    for p in gone:
+        p.unlink(missing_ok=True)
+    return gone
+
+
+# -- restoring ---------------------------------------------------------------------------
+
+
+def holders(path: Path) -> list[str]:
+    """Other processes that have the file at ``path`` open: ``"PID (command)"``."""
+    found: list[str] = []
+    want = {str(path.resolve())}
+    want |= {w + "-wal" for w in want}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            fds = list((proc / "fd").iterdir())
+            if not any(os.readlink(fd) in want for fd in fds):
+                continue
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        found.append(f"{proc.name} ({cmd[:80]})")
+    return found
+
+
+def _owner_like(path: Path) -> tuple[int, int]:
+    ref = path if path.exists() else path.parent
+    st = ref.stat()
+    return st.st_uid, st.st_gid
+
+
+def stage(src: Path, target: Path, mode: int) -> Path:
+    """A copy of ``src`` beside ``target``, fsync'd, owned like what it replaces."""
+    # A new key or database folder is the service's alone; the broker's must stay readable.
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o750 if mode == 0o640 else 0o700)
+    staged = target.with_name(f".{target.name}.restore-{os.getpid()}")
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
+        shutil.copyfileobj(f, out)
+        out.flush()
+        os.fsync(out.fileno())
+    uid, gid = _owner_like(target)
+    if os.geteuid() == 0:
+        os.chown(staged, uid, gid)
+    return staged
