@@ -247,9 +247,16 @@ class ApiWorker:
     again), so a client that floods the API cannot grow the core's memory either.
     """
 
-    def __init__(self, name: str, counters: Counter[str] | None = None, size: int = 200) -> None:
+    def __init__(
+        self,
+        name: str,
+        counters: Counter[str] | None = None,
+        size: int = 200,
+        shed: str = "api.shed",
+    ) -> None:
         self._queue: queue.Queue[tuple[Handler, Message]] = queue.Queue(maxsize=size)
         self._counters = counters if counters is not None else Counter()
+        self._shed = shed  # the counter of messages dropped on a full queue
         self._thread = threading.Thread(target=self._run, name=f"api-{name}", daemon=True)
         self._thread.start()
 
@@ -258,7 +265,7 @@ class ApiWorker:
             try:
                 self._queue.put_nowait((handler, msg))
             except queue.Full:
-                self._counters["api.shed"] += 1
+                self._counters[self._shed] += 1
 
         return queued
 

@@ -8,12 +8,18 @@ remote open attributed to that user (``door.remote_unlock`` with ``actor`` = the
 is refused (Home Assistant has no override) and the refusal is logged as
 ``door.remote_unlock_refused`` with the same actor, so the officer sees who tried. ``LOCK`` is
 not acted on: a door relocks by itself after its open time or when it closes.
+
+The work (the lockdown check, the log, the command) runs on a worker thread of its own, as API
+requests do (``ApiWorker``): on the bus's network thread a slow or failing database write
+would hold up every message behind it, door requests included. At most 32 commands wait;
+beyond that they are dropped and counted (``ha_lock.shed``), and Home Assistant may send again.
 """
 
 from __future__ import annotations
 
 import logging
 
+from compound.adapters.bus_types import ApiWorker
 from compound.adapters.mqtt import Message
 from compound.domain.model import InvalidInput
 from compound.services.core import Core
@@ -29,12 +35,13 @@ class HaLock:
         self.core = core
         self.topics = core.topics
         self.filter = self.topics.all("ha/+/door/+/set")
+        self._worker = ApiWorker("ha-lock", core.counters, size=32, shed="ha_lock.shed")
 
     def offers(self) -> Offers:
         return Offers()
 
     def start(self) -> None:
-        self.core.bus.subscribe(self.filter, self.on_command)
+        self.core.bus.subscribe(self.filter, self._worker.wrap(self.on_command))
 
     def stop(self) -> None:
         self.core.bus.unsubscribe(self.filter)

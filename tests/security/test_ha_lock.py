@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,19 @@ def test_an_ha_unlock_is_carried_out_as_its_user_and_a_panel_cannot(
     ha, panel = secured.bus("ha1"), secured.bus("panel1")
     ha.start(timeout=10)
     panel.start(timeout=10)
+    # Which thread logs the unlock: a worker's, not the bus's network thread.
+    writers: list[str] = []
+
+    def note(event: Any) -> None:
+        if event.type == "door.remote_unlock":
+            writers.append(threading.current_thread().name)
+
+    core.store.event_hooks.append(note)
     try:
         mark = seen.mark()
         ha.publish(t.ha_lock_command("ha1", "d1"), b"UNLOCK", qos=1)
         assert arrived(seen, mark, t.door_cmd("d1"))
+        assert writers == ["api-ha-lock"], writers
         (cmd,) = commands(seen, mark)
         assert cmd.action == "unlock" and cmd.duration_s == 5.0 and cmd.override is None
         assert logged(core, "door.remote_unlock")[-1] == {
@@ -100,6 +110,7 @@ def test_an_ha_unlock_is_carried_out_as_its_user_and_a_panel_cannot(
         assert len(commands(seen, mark)) == 1
         assert {e["actor"] for e in logged(core, "door.remote_unlock")} == {"ha1"}
     finally:
+        core.store.event_hooks.remove(note)
         ha.stop()
         panel.stop()
 
