@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from compound.camera_config import CameraWiring
+
 
 class ConfigError(ValueError):
     """The configuration cannot be used; the message says where and why."""
@@ -248,21 +250,6 @@ class SecurityConfig:
 
 
 @dataclass(frozen=True)
-class CameraWiring:
-    """One camera of the face service and the door(s) it watches ([[face.cameras]])."""
-
-    id: str = ""
-    # "rtsp://...", "http://.../mjpeg", "/dev/video0", or "replay:FOLDER"
-    source: str = ""
-    doors: list[str] = field(default_factory=list)
-    # frames looked at per second (the stream may deliver more; the rest are skipped)
-    fps: float = bounded(8.0, 0.5, 30.0)
-    # a random challenge (turn, look up, blink twice) before a face opens: "always", or
-    # "never" for a door with its own IR/depth face terminal
-    challenge: str = bounded("always", choices=("always", "never"))
-
-
-@dataclass(frozen=True)
 class FaceConfig:
     """The face service: one camera at one door (see docs/face.md for the thresholds)."""
 
@@ -287,14 +274,8 @@ class FaceConfig:
     cooldown_s: float = bounded(5.0, 1.0, 60.0)
     # how long a stranger's face is remembered (in memory only) to count repeat visits; 0: never
     stranger_memory_h: float = bounded(168.0, 0.0, 720.0)
-    # Many cameras on one service (`compound face run` serves them all); when empty, the one
-    # camera above (source, camera, door).
+    # [[face.cameras]], all served by one `compound face run`; empty: the one camera above
     cameras: list[CameraWiring] = field(default_factory=list)
-    # the motion gate: grey levels a pixel must change by, and the fraction of pixels
-    motion_delta: float = bounded(25.0, 5.0, 128.0)
-    motion_area: float = bounded(0.004, 0.0001, 0.5)
-    # a camera waiting this long for the detector goes before faces at other cameras
-    max_wait_s: float = bounded(1.0, 0.1, 10.0)
 
 
 @dataclass(frozen=True)

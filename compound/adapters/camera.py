@@ -38,8 +38,14 @@ class Frame:
 
 class Source(Protocol):
     name: str
+    # a live stream runs at its own pace and must be drained; a replay is read when wanted
+    live: bool
 
     def open(self) -> None: ...
+
+    def skip(self) -> None:
+        """Take the next frame off the stream without converting it (frames not looked at)."""
+        ...
 
     def read(self) -> Frame | None:
         """The next frame; None when a finite source has ended; ``CameraError`` when lost."""
@@ -50,6 +56,8 @@ class Source(Protocol):
 
 class CaptureSource:
     """A V4L2 device or a network stream through OpenCV."""
+
+    live = True
 
     def __init__(
         self,
@@ -99,6 +107,20 @@ class CaptureSource:
         self._seq += 1
         return Frame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self._now(), self._seq)
 
+    def skip(self) -> None:
+        if self._cap is None:
+            raise CameraError(f"camera {self.name} is not open")
+        # grab() still decodes (a stream's later frames depend on it) but skips the colour
+        # conversion and the copy.
+        if self._cap.grab():
+            self._failures = 0
+            return
+        self._failures += 1
+        if self._failures >= self._max_failures:
+            self.close()
+            raise CameraError(f"camera {self.name} stopped delivering frames")
+        time.sleep(0.05)
+
     def close(self) -> None:
         if self._cap is not None:
             self._cap.release()
@@ -111,6 +133,8 @@ class ReplaySource:
     ``repeat`` shows each photo for that many frames (a held-up still photo is one photo
     repeated); ``loop`` starts over at the end.
     """
+
+    live = False
 
     def __init__(
         self,
@@ -176,6 +200,9 @@ class ReplaySource:
         self._i += 1
         self._seq += 1
         return Frame(rgb, self._now(), self._seq)
+
+    def skip(self) -> None:
+        self._i += 1
 
     def close(self) -> None:
         self._frames = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,30 +134,66 @@ def cmd_delete(ctx: Context) -> int:
     return 0
 
 
+def _cameras(ctx: Context) -> tuple[Any, list[Any]]:
+    """The face section and the cameras this process serves (all, or the --camera subset)."""
+    from compound.services.face_cameras import cameras_of
+
+    a = ctx.args
+    cfg = ctx.config.face
+    wanted = list(a.camera or [])
+    if not cfg.cameras:
+        # The one camera of the face section, possibly given on the command line.
+        if len(wanted) > 1:
+            raise InvalidInput("several --camera need [[face.cameras]] in the config")
+        pairs = (("camera", wanted[0] if wanted else None), ("door", a.door), ("source", a.source))
+        cfg = dataclasses.replace(cfg, **{k: v for k, v in pairs if v})
+        return cfg, cameras_of(cfg)
+    if a.source or a.door:
+        raise InvalidInput(
+            "--source and --door are for one camera; with [[face.cameras]] in the config, "
+            "choose cameras with --camera"
+        )
+    cams = cameras_of(cfg)
+    known = [c.id for c in cams]
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise InvalidInput(f"unknown camera {unknown[0]!r}; configured: {', '.join(known)}")
+    return cfg, [c for c in cams if not wanted or c.id in wanted]
+
+
 def cmd_run(ctx: Context) -> int:
     from compound.adapters.camera import open_source
     from compound.adapters.systemd import Notifier
     from compound.app.context import stop_on_signal
+    from compound.app.face_health import FrameHealth
     from compound.services.face import FaceService
+    from compound.services.face_cameras import CameraSpec, FaceCameras
 
-    a = ctx.args
-    cfg = dataclasses.replace(
-        ctx.config.face,
-        **{k: v for k, v in (("camera", a.camera), ("door", a.door), ("source", a.source)) if v},
-    )
-    source = open_source(cfg.source, ctx.clock.now) if cfg.source else None
-    if source is None:
-        eprint("compound: no camera (face.source or --source): serving enrolment only")
-    bus = ctx.bus(f"face-{cfg.camera}")
-    service = FaceService(ctx.store, bus, ctx.clock, cfg, source, _recognizer(ctx, still=False))
+    cfg, cams = _cameras(ctx)
+    if not cams:
+        eprint("compound: no camera (face.cameras, face.source or --source): enrolment only")
+    specs = [CameraSpec(c, open_source(c.source, ctx.clock.now)) for c in cams]
+    recognizer = _recognizer(ctx, still=False)
+    bus = ctx.bus(f"face-{cams[0].id}" if len(cams) == 1 else f"face-{cfg.camera}")
+    service = FaceService(ctx.store, bus, ctx.clock, cfg, None, recognizer)
+    cameras = FaceCameras(ctx.store, bus, ctx.clock, cfg, specs, recognizer, lock=service.lock)
     service.start()
+    cameras.start()
     bus.start(timeout=float("inf"), announce=eprint)
-    eprint(f"face service: camera {cfg.camera} ({cfg.source or 'none'}) at door {cfg.door or '-'}")
+    for c in cams:
+        eprint(f"face service: camera {c.id} ({c.source}) at {', '.join(c.doors)}")
     notifier = Notifier()
     notifier.ready()
     stop = stop_on_signal()
-    while not stop.wait(notifier.interval):
-        notifier.watchdog()
+    # Alive only while the worker runs and every camera delivers frames (FrameHealth says which
+    # camera is gone); with no camera, while the process serves enrolment.
+    health = FrameHealth(
+        lambda: {i: f.counters["kept"] + f.counters["skipped"] for i, f in cameras.feeds.items()},
+        cameras.healthy,
+        time.monotonic,
+    )
+    notifier.watch(health.check if cams else lambda: None, stop, lambda s: eprint(f"face: {s}"))
+    cameras.stop()
     service.stop()
     bus.stop()
     return 0
@@ -184,7 +221,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp = add("delete", cmd_delete, "delete a person's face data and withdraw the consent")
     sp.add_argument("person", type=int, metavar="PERSON_ID")
     sp.add_argument("--by")
-    sp = add("run", cmd_run, "run the face service for one camera")
-    sp.add_argument("--camera", help="camera id on the bus (default: face.camera)")
-    sp.add_argument("--door", help="door this camera watches (default: face.door)")
-    sp.add_argument("--source", help="/dev/video0, rtsp://..., or replay:FOLDER")
+    sp = add("run", cmd_run, "run the face service for every camera of the config")
+    sp.add_argument(
+        "--camera",
+        action="append",
+        help="serve only this camera of [[face.cameras]] (repeatable); without cameras in the "
+        "config: the one camera's id on the bus (default: face.camera)",
+    )
+    sp.add_argument("--door", help="one camera only: the door it watches (default: face.door)")
+    sp.add_argument(
+        "--source", help="one camera only: /dev/video0, rtsp://..., http://..., or replay:FOLDER"
+    )

@@ -86,6 +86,8 @@ class FaceService:
         self.recognizer = recognizer
         self.faces = FaceStore(store)
         self._lock = threading.Lock()
+        # dlib's models serve one thread at a time: the cameras' worker takes this lock too
+        self.lock = self._lock
         self.enroller = Enroller(store, recognizer, self.faces, lock=self._lock)
         self.counters: Counter[str] = Counter()
         self.stop_event = threading.Event()

@@ -41,6 +41,20 @@ class CachingRecognizer:
             self._detect[k] = self.real.detect(rgb)
         return self._detect[k]
 
+    def landmarks(self, rgb: np.ndarray, box: Box) -> np.ndarray:
+        k = (self._key(rgb), ("lm", box))
+        if k not in self._analyse:
+            self.calls += 1
+            self._analyse[k] = self.real.landmarks(rgb, box)  # type: ignore[assignment]
+        return self._analyse[k]  # type: ignore[return-value]
+
+    def encode(self, rgb: np.ndarray, box: Box, landmarks: np.ndarray) -> np.ndarray:
+        k = (self._key(rgb), ("enc", box))
+        if k not in self._analyse:
+            self.calls += 1
+            self._analyse[k] = self.real.encode(rgb, box, landmarks)  # type: ignore[assignment]
+        return self._analyse[k]  # type: ignore[return-value]
+
     def analyse(self, rgb: np.ndarray, boxes: list[Box] | None = None) -> list[FaceFound]:
         k = (self._key(rgb), None if boxes is None else tuple(boxes))
         if k not in self._analyse:

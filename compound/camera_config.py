@@ -1,0 +1,29 @@
+"""One camera of the face service in the config file (``[[face.cameras]]`` in ``[face]``).
+
+Apart from ``config.py`` so that the face service's wiring stays in one short place; the bounds
+are in the fields' metadata, which ``config.load_section`` checks as for every other section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def _bounds(
+    default: object, lo: float | None = None, hi: float | None = None, **kw: object
+) -> object:
+    return field(default=default, metadata={"lo": lo, "hi": hi, "choices": kw.get("choices", ())})
+
+
+@dataclass(frozen=True)
+class CameraWiring:
+    id: str = ""
+    # "rtsp://...", "http://.../stream.mjpg", "/dev/video0", or "replay:FOLDER"
+    source: str = ""
+    # the door(s) it watches: a face opens each of them that serves the person
+    doors: list[str] = field(default_factory=list)
+    # frames looked at per second; the stream may deliver more, the rest are skipped
+    fps: float = _bounds(8.0, 0.5, 30.0)  # type: ignore[assignment]
+    # a random challenge (turn, look up, blink twice) before a face opens: "always", or
+    # "never" for a door with its own IR or depth face terminal
+    challenge: str = _bounds("always", choices=("always", "never"))  # type: ignore[assignment]

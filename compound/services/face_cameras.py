@@ -1,0 +1,380 @@
+"""Many cameras on one face service: a reader per camera, one worker for dlib.
+
+Each camera has a reader thread (``CameraFeed``) that drains its stream at the stream's pace
+(a network camera that is not read fills a buffer with stale frames), keeps one frame per
+``1/fps`` and puts it through the motion gate (a grey copy 80 pixels wide, well under a
+millisecond). Only a frame with motion, or one from a camera where a face was seen on the last
+look, is offered to the scheduler; an idle camera costs its decoding and nothing else.
+
+One worker thread runs the detector, landmarks and encoder for the camera the scheduler picks:
+dlib holds the interpreter while it works, so a second worker would only wait. The worker
+publishes what each camera sees on ``face/<camera>/result`` and the access requests on
+``access/<door>/request/face``; the core decides. A camera that fails is reported and opened
+again on its own thread, without touching the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from compound.adapters import images
+from compound.adapters.camera import CameraError, Frame, Source
+from compound.camera_config import CameraWiring
+from compound.config import FaceConfig
+from compound.domain.clock import Clock
+from compound.domain.face.challenge import ChallengeDealer, ChallengeRules
+from compound.domain.face.gallery import Gallery, MatchRules
+from compound.domain.face.liveness import LivenessRules
+from compound.domain.face.model import TrackingRecognizer
+from compound.domain.face.motion import MotionGate, MotionRules
+from compound.domain.face.scheduler import Scheduler, SchedulerRules
+from compound.domain.face.strangers import Strangers
+from compound.domain.face.watch import CameraWatch, WatchOutcome, WatchRules
+from compound.domain.model import InvalidInput
+from compound.ports import Bus
+from compound.protocol.messages import encode, new_id
+from compound.store.db import Store
+from compound.store.faces import FaceStore
+
+log = logging.getLogger(__name__)
+
+RETRY_S = (1.0, 2.0, 5.0, 10.0)  # camera reopen back-off
+GALLERY_POLL_S = 2.0
+LEASE_CHECK_S = 3600.0
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """A camera as the service runs it: its wiring and its opened source object."""
+
+    wiring: CameraWiring
+    source: Source
+
+
+def cameras_of(config: FaceConfig) -> list[CameraWiring]:
+    """The cameras of the config; the one-camera keys (source, camera, door) when none."""
+    if config.cameras:
+        return list(config.cameras)
+    if not config.source:
+        return []
+    return [
+        CameraWiring(
+            id=config.camera,
+            source=config.source,
+            doors=[config.door] if config.door else [],
+            fps=config.fps,
+            challenge="always" if config.liveness else "never",
+        )
+    ]
+
+
+class CameraFeed:
+    """One camera's reader: open (and reopen), read, keep a frame per period, gate on motion."""
+
+    def __init__(
+        self,
+        spec: CameraSpec,
+        watch: CameraWatch,
+        gate: MotionGate,
+        clock: Clock,
+        offer: Callable[[CameraFeed], None],
+        report: Callable[[CameraFeed, str, str], None],
+        stop: threading.Event,
+        preview: Callable[[CameraFeed, Frame], None] | None = None,
+        preview_fps: float = 0.0,
+    ) -> None:
+        self.id = spec.wiring.id
+        self.wiring = spec.wiring
+        self.source = spec.source
+        self.watch = watch
+        self.gate = gate
+        self.clock = clock
+        self._offer = offer
+        self._report = report
+        self._stop = stop
+        self._preview = preview
+        self._preview_period = 1.0 / preview_fps if preview_fps else None
+        self.counters: Counter[str] = Counter()
+        self.face_waiting = False  # set by the worker: a face was seen on the last look
+        self.ok = False
+        self.boxes: list[Any] = []
+        self._latest: Frame | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"camera-{self.id}", daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.source.close()
+
+    def take(self) -> Frame | None:
+        with self._lock:
+            frame, self._latest = self._latest, None
+        return frame
+
+    def _open(self) -> bool:
+        attempt = 0
+        while not self._stop.is_set():
+            try:
+                self.source.open()
+                if not self.ok:
+                    log.info("camera %s open (%s)", self.id, self.source.name)
+                self.ok = True
+                return True
+            except CameraError as e:
+                self.ok = False
+                self.counters["camera.failed"] += 1
+                log.warning("%s; retrying", e)
+                self._report(self, "camera offline", str(e))
+                self._stop.wait(RETRY_S[min(attempt, len(RETRY_S) - 1)])
+                attempt += 1
+        return False
+
+    def _run(self) -> None:
+        period = 1.0 / self.wiring.fps
+        live = getattr(self.source, "live", True)
+        next_keep = 0.0
+        last_preview = 0.0
+        if not self._open():
+            return
+        while not self._stop.is_set():
+            now = self.clock.monotonic()
+            try:
+                if live and now < next_keep:
+                    # Drain the stream without converting the frame: only the newest matters.
+                    self.source.skip()
+                    self.counters["skipped"] += 1
+                    continue
+                if not live and now < next_keep:
+                    self._stop.wait(next_keep - now)
+                    continue
+                frame = self.source.read()
+            except CameraError as e:
+                self.ok = False
+                self.counters["camera.lost"] += 1
+                log.warning("%s", e)
+                self._report(self, "camera offline", str(e))
+                if not self._open():
+                    return
+                continue
+            if frame is None:  # a finite replay has ended
+                self._report(self, "camera ended", "")
+                return
+            next_keep = max(next_keep + period, now) if next_keep else now + period
+            self.counters["kept"] += 1
+            moving = self.gate.update(frame.rgb, frame.at)
+            if moving:
+                self.counters["motion"] += 1
+            if moving or self.face_waiting:
+                with self._lock:
+                    self._latest = frame
+                self._offer(self)
+                if (
+                    self._preview is not None
+                    and self._preview_period is not None
+                    and now - last_preview >= self._preview_period
+                ):
+                    last_preview = now
+                    self._preview(self, frame)
+
+
+class FaceCameras:
+    """Every camera of the config on one worker; see the module note."""
+
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        clock: Clock,
+        config: FaceConfig,
+        cameras: list[CameraSpec],
+        recognizer: TrackingRecognizer,
+        *,
+        lock: threading.Lock | None = None,
+        choose: Callable[[Any], str] = secrets.choice,
+        challenge: ChallengeRules | None = None,
+        publish_preview: bool = True,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.clock = clock
+        self.config = config
+        self.recognizer = recognizer
+        self.faces = FaceStore(store)
+        self._lock = lock or threading.Lock()
+        self.stop_event = threading.Event()
+        self.counters: Counter[str] = Counter()
+        self.scheduler = Scheduler(SchedulerRules(), clock.monotonic)
+        self._cond = threading.Condition()
+        self._signature: tuple[object, ...] = ()
+        self._worker: threading.Thread | None = None
+        c = config
+        strangers = (
+            Strangers(c.threshold, c.stranger_memory_h * 3600) if c.stranger_memory_h > 0 else None
+        )
+        dealer = ChallengeDealer(challenge or ChallengeRules(), choose, new_id)
+        for spec in cameras:
+            for d in spec.wiring.doors:
+                if store.door(d) is None:
+                    raise InvalidInput(
+                        f"camera {spec.wiring.id}: unknown door {d!r}; see `compound door list`"
+                    )
+            if not spec.wiring.doors:
+                raise InvalidInput(f"camera {spec.wiring.id} has no door (face.cameras doors)")
+        gallery, people = self._galleries([s.wiring for s in cameras])
+        self.feeds: dict[str, CameraFeed] = {}
+        for spec in cameras:
+            w = spec.wiring
+            watch = CameraWatch(
+                recognizer,
+                camera_id=w.id,
+                doors=w.doors,
+                gallery=gallery,
+                door_people=people,
+                rules=WatchRules(
+                    agree_frames=c.agree_frames,
+                    cooldown_s=c.cooldown_s,
+                    challenge=w.challenge == "always",
+                ),
+                match=MatchRules(c.threshold, c.margin),
+                liveness=LivenessRules(window_s=c.liveness_window_s),
+                check_liveness=c.liveness,
+                dealer=dealer,
+                strangers=strangers,
+            )
+            gate = MotionGate(MotionRules())
+            self.feeds[w.id] = CameraFeed(
+                spec,
+                watch,
+                gate,
+                clock,
+                self._on_ready,
+                self._report,
+                self.stop_event,
+                self._publish_preview if publish_preview else None,
+                c.preview_fps,
+            )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._signature = self.faces.signature()
+        for feed in self.feeds.values():
+            feed.start()
+        self._worker = threading.Thread(target=self._work, name="face-worker", daemon=True)
+        self._worker.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._worker is not None:
+            self._worker.join(10)
+        for feed in self.feeds.values():
+            feed.join(10)
+
+    def healthy(self) -> bool:
+        """The worker is alive (each camera's own state is on its result topic)."""
+        return self._worker is not None and self._worker.is_alive()
+
+    def totals(self) -> Counter[str]:
+        """Counters over all cameras: frames decoded, kept, with motion; detector calls..."""
+        out: Counter[str] = Counter(self.counters)
+        for feed in self.feeds.values():
+            out.update(feed.counters)
+            out.update(feed.watch.counters)
+        return out
+
+    # -- galleries -------------------------------------------------------------------------
+
+    def _galleries(self, cameras: list[CameraWiring]) -> tuple[Gallery, dict[str, set[int]]]:
+        doors = {d for w in cameras for d in w.doors}
+        people = self.store.people()
+        served: dict[str, set[int]] = {}
+        for d in doors:
+            door = self.store.door(d)
+            served[d] = {p.id for p in people if door is not None and door.serves_unit(p.unit)}
+        union = set().union(*served.values()) if served else set()
+        return self.faces.gallery().subset(union), served
+
+    def _refresh(self) -> None:
+        sig = self.faces.signature()
+        if sig == self._signature:
+            return
+        self._signature = sig
+        gallery, people = self._galleries([f.wiring for f in self.feeds.values()])
+        with self._lock:
+            for feed in self.feeds.values():
+                feed.watch.set_gallery(gallery, people)
+        log.info("gallery reloaded: %d templates", len(gallery))
+
+    # -- the worker ------------------------------------------------------------------------
+
+    def _on_ready(self, feed: CameraFeed) -> None:
+        with self._cond:
+            self.scheduler.ready(feed.id, feed.face_waiting)
+            self._cond.notify()
+
+    def _work(self) -> None:
+        last_poll = last_lease = 0.0
+        while not self.stop_event.is_set():
+            started = time.monotonic()
+            if started - last_poll > GALLERY_POLL_S:
+                last_poll = started
+                self._refresh()
+            if started - last_lease > LEASE_CHECK_S:
+                last_lease = started
+                self.faces.purge_ended_leases()
+            with self._cond:
+                camera = self.scheduler.next()
+                if camera is None:
+                    self._cond.wait(0.5)
+                    continue
+            feed = self.feeds[camera]
+            frame = feed.take()
+            if frame is None:
+                continue
+            try:
+                with self._lock:
+                    out = feed.watch.process(frame.rgb, frame.at)
+            except Exception:  # a bad frame must not stop every camera's decisions
+                log.exception("camera %s: frame not processed", camera)
+                self.counters["errors"] += 1
+                continue
+            feed.face_waiting = bool(out.faces)
+            feed.boxes = [f.box for f in out.faces]
+            self._publish(feed, out)
+
+    def _publish(self, feed: CameraFeed, out: WatchOutcome) -> None:
+        t = self.bus.topics
+        for req in out.requests:
+            self.bus.publish(t.face_access_request(req.door_id), encode(req))
+        if out.faces or out.requests:
+            self.bus.publish(t.face_result(feed.id), out.as_dict(feed.id, feed.wiring.doors))
+
+    def _report(self, feed: CameraFeed, status: str, detail: str) -> None:
+        body = {
+            "camera": feed.id,
+            "door": feed.wiring.doors[0] if feed.wiring.doors else "",
+            "doors": feed.wiring.doors,
+            "at": self.clock.now(),
+            "status": status,
+            "detail": detail,
+            "faces": [],
+        }
+        self.bus.publish(self.bus.topics.face_result(feed.id), body)
+
+    def _publish_preview(self, feed: CameraFeed, frame: Frame) -> None:
+        data = images.jpeg(frame.rgb, feed.boxes)
+        self.bus.publish(self.bus.topics.face_frame(feed.id), data, qos=0)
