@@ -32,7 +32,8 @@ in a journal under ``state_dir``, until the core acknowledges that it logged the
 The parts: ``boards`` (per-door and per-board records, the wiring check, each board's thread),
 ``mcu`` (an entrance MCU's line), ``commands`` (what the core tells the bridge), ``bus_side``
 (what goes out on the bus), ``event_delivery`` and ``event_journal`` (door events until the
-core logged them) and ``discovery`` (Home Assistant). This module ties them to the door state
+core logged them), ``zones`` (alarm zones on the boards' inputs) and ``discovery`` (Home
+Assistant). This module ties them to the door state
 machines.
 """
 
@@ -61,6 +62,7 @@ from firmware_bridge.event_delivery import EventDelivery
 from firmware_bridge.event_journal import EventJournal
 from firmware_bridge.mcu import Mcu
 from firmware_bridge.modbus_board import BoardDown, RelayBoard
+from firmware_bridge.zones import Zones, check_zones
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,8 @@ class Bridge:
         self.boards: dict[str, Board] = {}
         self.doors: dict[str, Door] = {}
         check_wiring(config)
+        check_zones(config.zones, config.boards, config.doors)
+        self.zones = Zones(config.zones, bus, clock, self.counters)  # alarm zones (zones.py)
         self.relay_boards: dict[str, RelayBoard] = {}
         for bw in config.boards:
             io = RelayBoard(bw.name, bw.port, bw.baud, bw.unit, bw.inputs)
@@ -255,6 +259,7 @@ class Bridge:
                 self.publisher.state(door, force=True)
             for board in self.boards.values():
                 self.publisher.availability(board.wiring.name, board.up)
+            self.zones.publish_all()
         self.publisher.discovery(self.doors, self.config.ha_user)
 
     # -- what the boards and MCUs report ---------------------------------------------------
@@ -311,6 +316,7 @@ class Bridge:
             for type_, data in out.events:
                 self.publisher.event(door, type_, data)
             self.publisher.state(door)
+        self.zones.board_down(board.wiring.name)
         self.publisher.availability(board.wiring.name, False)
 
     def board_inputs(self, board: Board, inputs: list[bool]) -> None:
@@ -347,6 +353,7 @@ class Bridge:
                 self._apply(door, m.contact(bit(w.contact)))
             if w.tamper >= 0:
                 self._apply(door, m.tamper_input(bit(w.tamper)))
+        self.zones.board_inputs(board.wiring.name, inputs)
         board.last = inputs
 
     def _tick_loop(self) -> None:
@@ -363,6 +370,7 @@ class Bridge:
         with self.lock:
             return {
                 "doors": {d: x.machine.snapshot() for d, x in self.doors.items()},
+                "zones": self.zones.status(),
                 "boards": {n: b.up for n, b in self.boards.items()},
                 "lockdown": self.commands.lockdown,
                 "mcus": {m.wiring.name: m.alive for m in self.mcus},

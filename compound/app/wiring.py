@@ -22,6 +22,7 @@ from compound.services.people_api import PeopleApi
 from compound.services.schedules_api import SchedulesApi
 from compound.services.security import SecurityExtension
 from compound.services.site_plan_api import SitePlanApi
+from compound.services.zones import ZoneAlarms
 from compound.store.db import Store
 
 
@@ -37,6 +38,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         SchedulesApi(core),
         SitePlanApi(core),
         HaLock(core),
+        ZoneAlarms(core),
     )
 
 

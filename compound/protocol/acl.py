@@ -28,7 +28,7 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |         | access/<door>/request                             | notice, own door's call states,  |
 |         |                                                   | availability                     |
 | bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
-|         | intercom/<door>/call                              |                                  |
+|         | intercom/<door>/call, zone/<name>/+/state         |                                  |
 | relay   | door/<door>/state|event|ack                       | door/<door>/cmd                  |
 | face    | access/+/request/face, face/+/result|frame,       | api/+/<face methods>             |
 |         | replies                                           |                                  |
@@ -167,6 +167,7 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.intercom_call_state("+", "+")),
             Rule("read", t.availability("+")),
             Rule("read", t.notice),
+            Rule("read", t.zone_state("+", "+")),
             # the enrolment screen previews the camera it enrols from
             Rule("read", t.face_frame("+")),
         ]
@@ -192,6 +193,8 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
         return rules
     if d.role in ("bridge", "relay"):
         rules = [*own, Rule("read", t.site_lockdown)]
+        if d.role == "bridge":
+            rules.append(Rule("write", t.zone_state(d.name, "+")))  # its own alarm zones
         for door in d.doors:
             rules += [
                 Rule("read", t.door_cmd(door)),

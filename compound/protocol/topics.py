@@ -32,6 +32,8 @@ user name, as in the demo, uses its client id as the user: ``api/<client id>/<me
 | events/<type>                          | core                  | no       | logged events, for the UIs    |
 | notice                                 | core                  | yes      | notices for the door panels   |
 | site/lockdown                          | core                  | yes      | lockdown on/off, for devices  |
+| zone/<bridge user>/<zone>/state        | that bridge           | yes      | alarm zone: normal, alarm,    |
+|                                        |                       |          | offline; its last trip        |
 """
 
 from __future__ import annotations
@@ -109,6 +111,11 @@ class Topics:
     # which the core carries out as a remote open attributed to that user
     def ha_lock_command(self, user: str, door: str) -> str:
         return f"{self.root}/ha/{user}/door/{door}/set"
+
+    # alarm zones: under the broker user of the bridge that reads them, so that a bridge can
+    # speak only for its own zones and the core knows which bridge a zone report came from
+    def zone_state(self, bridge: str, zone: str) -> str:
+        return f"{self.root}/zone/{bridge}/{zone}/state"
 
     # everyone
     def availability(self, client: str) -> str:

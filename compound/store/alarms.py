@@ -24,9 +24,11 @@ class Alarms(StoreBase):
         at: float | None = None,
         data: dict[str, Any] | None = None,
         police_110: bool = False,
+        uplink_extra: dict[str, Any] | None = None,
     ) -> Alarm:
         """Raise an alarm; ``police_110`` marks its platform record for the police's 110
-        desk (an unanswered emergency, a zone alarm of a 110-linked kind)."""
+        desk (an unanswered emergency, a zone alarm of a 110-linked kind); ``uplink_extra``
+        adds fields to that record (a zone's name and location)."""
         at = self.clock.now() if at is None else at
         record: dict[str, Any] = {
             "type": "alarm",
@@ -38,6 +40,7 @@ class Alarms(StoreBase):
         if police_110:
             record["police_110"] = True
             record["message"] = message
+        record.update(uplink_extra or {})
         with self.transaction() as c:
             ev = self.append_event(
                 "alarm.raised",

@@ -116,6 +116,13 @@ PUBLISH = [
     ("panel1", "ha/panel1/door/d1/set", False),
     ("panel1", "ha/ha1/door/d1/set", False),
     ("console1", "ha/console1/door/d1/set", False),
+    # Alarm zones: a bridge reports its own zones under its own name, and nobody else does.
+    ("bridge1", "zone/bridge1/north-fence/state", True),
+    ("bridge1", "zone/bridge2/north-fence/state", False),
+    ("relay3", "zone/relay3/north-fence/state", False),
+    ("panel1", "zone/panel1/north-fence/state", False),
+    ("console1", "zone/console1/north-fence/state", False),
+    ("st1", "zone/st1/north-fence/state", False),
 ]
 
 # (client, topic filter it subscribes to, a topic the core publishes that the filter matches,
@@ -174,6 +181,8 @@ SUBSCRIBE = [
     ("ha1", "door/+/cmd", "door/d1/cmd", False),
     ("ha1", "events/#", "events/access.granted", False),
     ("ha1", "ha/+/door/+/set", "ha/ha2/door/d1/set", False),
+    ("console1", "zone/+/+/state", "zone/bridge1/north-fence/state", True),
+    ("panel1", "zone/+/+/state", "zone/bridge1/north-fence/state", False),
 ]
 
 # A topic each subscribing client may read, used as the fence for subscriptions.
