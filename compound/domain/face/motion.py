@@ -50,9 +50,9 @@ class MotionGate:
         r = self.rules
         g = small_grey(rgb, r.width)
         if self._avg is None or self._avg.shape != g.shape:
-            # A scene never seen: look once (someone may already be standing there).
+            # A scene never seen: look once (someone may already be standing there), without
+            # holding the gate open: an idle camera costs one detector call when it starts.
             self._avg = g
-            self._last_motion = at
             self.last_area = 1.0
             return True
         changed = np.abs(g - self._avg) > r.delta
