@@ -12,11 +12,11 @@ rtsp://127.0.0.1:PORT/cam. Prints "ready" when it listens. Imports nothing of th
 
 import sys
 
-import gi
+import gi  # type: ignore[import-not-found]  # the system Python's, not the venv's
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-found]  # noqa: E402
 
 
 def main() -> None:
