@@ -15,7 +15,7 @@ ROLES = ("door", "officer", "manager")
 SCREENS = {
     "door": ("main", "pin"),
     "officer": ("wall",),
-    "manager": ("register", "credentials", "face", "import", "notices"),
+    "manager": ("register", "credentials", "face", "import", "notices", "siteplan"),
 }
 
 
@@ -26,7 +26,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--screen",
         help="which screen to open (door: main, pin; manager: register, "
-        "credentials, face, import, notices)",
+        "credentials, face, import, notices, siteplan)",
     )
     sp.add_argument(
         "--screenshot",

@@ -85,4 +85,37 @@ MORE_STRINGS: dict[str, tuple[str, str]] = {
     "event.door.remote_unlock_refused": ("远程开门被拒", "remote open refused"),
     "event.door.command_refused": ("门禁命令被拒", "door command refused"),
     "event.other": ("其他事件", "other event"),
+    # the site map
+    "map.title": (
+        "小区平面图 · 已标注 {placed}/{total} 个门禁",
+        "Site map · {placed} of {total} doors placed",
+    ),
+    "map.fit": ("全图", "Fit"),
+    "map.none": (
+        "尚未上传小区平面图。物业可在管理端“平面图”页上传并标注门禁；在此之前请看左侧门禁列表。",
+        "No site plan yet. The property office uploads one and places the doors in the console's"
+        " Site plan tab; until then the door tiles on the left are the map.",
+    ),
+    "map.hint": (
+        "点按门禁标记查看详情，拖动平移，按 + / − 缩放",
+        "Tap a door for its state; drag to pan, + / − to zoom",
+    ),
+    "map.urgent": ("{n} 个门禁报警，已放大标红", "{n} door(s) in alarm, drawn larger"),
+    # the manager's site plan tab
+    "manager.tab_siteplan": ("平面图", "Site plan"),
+    "plan.upload": ("上传所选平面图", "Upload the chosen plan"),
+    "plan.choose_file": (
+        "请先在左侧选择 PNG 或 JPEG 文件",
+        "Choose a PNG or JPEG file on the left first",
+    ),
+    "plan.uploaded": ("平面图已上传", "Site plan uploaded"),
+    "plan.door": ("选择要标注的门禁", "Choose a door to place"),
+    "plan.unplace": ("从平面图移除所选门禁", "Take the chosen door off the plan"),
+    "plan.placed": ("已标注 {placed}/{total} 个门禁", "{placed} of {total} doors placed"),
+    "plan.none": ("尚未上传平面图", "No site plan uploaded yet"),
+    "plan.pick_door": (
+        "先选择一个门禁，再点按它在图上的位置",
+        "Choose a door, then tap where it stands",
+    ),
+    "plan.tap_to_place": ("点按平面图放置: {door}", "Tap the plan to place: {door}"),
 }

@@ -15,14 +15,17 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
 
 from ui.gateway import Live
 from ui.qr import qr_texture
+from ui.screens.manager_siteplan import SitePlanTab
 from ui.viewmodels.manager import RENTAL_CLASSES, ROLES, TENANT_LAYERS, ManagerVM
+from ui.viewmodels.site_map import SiteMap
 
 Builder.load_file(str(Path(__file__).with_name("manager.kv")))
 
-TABS = ("register", "credentials", "face", "import", "notices")
+TABS = ("register", "credentials", "face", "import", "notices", "siteplan")
 LABELS = {
     "l_name": "manager.name",
     "l_unit": "manager.unit",
@@ -79,6 +82,7 @@ class ManagerScreen(BoxLayout):
     progress_text = StringProperty("")
     errors_title = StringProperty("")
     errors_text = StringProperty("")
+    siteplan_tab_text = StringProperty("")
     # One text property per translated label (Kivy collects properties at class creation).
     for _label in LABELS:
         locals()[_label] = StringProperty("")
@@ -88,12 +92,19 @@ class ManagerScreen(BoxLayout):
         self, vm: ManagerVM, tab: str | None = None, camera: str = "enrol", **kw: Any
     ) -> None:
         super().__init__(vm=vm, **kw)
+        self._trigger = Clock.create_trigger(lambda dt: self.refresh(), 0)
+        # The site plan tab: the plan, and the doors placed on it (the officer wall's map).
+        self.site_map = SiteMap(vm.gw, self._trigger)
+        self.siteplan = SitePlanTab(self.site_map, vm.t, Path.home())
+        page = Screen(name="siteplan")
+        page.add_widget(self.siteplan)
+        self.ids.pages.add_widget(page)
         self.bind(tab=lambda _w, value: setattr(self.ids.pages, "current", value))
         self.tab = tab or "register"
         self.ids.pages.current = self.tab
         self._frame: bytes | None = None
         self._shown_token = ""
-        self._trigger = Clock.create_trigger(lambda dt: self.refresh(), 0)
+        self.bind(tab=lambda *_: self._trigger())
         self._search = Clock.create_trigger(
             lambda dt: vm.people.search(self.ids.p_search.text), SEARCH_PAUSE_S
         )
@@ -152,6 +163,9 @@ class ManagerScreen(BoxLayout):
         self.tab_texts = [
             t(f"manager.tab_{k}") for k in ("people", "creds", "face", "import", "notice")
         ]
+        self.siteplan_tab_text = t("manager.tab_siteplan")
+        if self.tab == "siteplan":
+            self.siteplan.refresh()
         self.title_text = t("manager.title", site=vm.site)
         self.lang_text = t("lang.switch")
         self.banner_text = vm.banner

@@ -106,6 +106,10 @@ class OfficerScreen(BoxLayout):
             from ui.screens.officer_events import EventsView
 
             return EventsView(self.vm)
+        if name == "map":
+            from ui.screens.officer_map import MapView
+
+            return MapView(self.vm)
         raise ValueError(name)
 
     def _place_chart(self) -> None:

@@ -33,6 +33,17 @@ class CallPanel(BoxLayout):
         super().__init__(vm=vm, **kw)
         self._frame_of: str | None = None
 
+    # Folded to no height, its buttons would still stand over the header (their minimum height)
+    # and, disabled, swallow the touches meant for it: no touch is taken while no call rings.
+    def on_touch_down(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_down(touch))
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_move(touch))
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_up(touch))
+
     def refresh(self) -> None:
         vm, t, desk = self.vm, self.vm.t, self.vm.calls
         self.answer_text = t("officer.call_answer")

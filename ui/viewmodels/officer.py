@@ -23,6 +23,7 @@ from ui.viewmodels.officer_doors import (
 from ui.viewmodels.officer_events import EventViewer
 from ui.viewmodels.officer_lists import PagedLists, describe_row
 from ui.viewmodels.officer_search import PassageSearch
+from ui.viewmodels.site_map import SiteMap
 
 __all__ = ["DOOR_STATES", "DoorTile", "OfficerVM", "describe_row", "hour_bins"]
 
@@ -79,6 +80,7 @@ class OfficerVM(Observable):
         self.ack_note = ""
         # The wall answers the calls that ring its station group (the emergency button).
         self.calls = CallDesk(gateway, station, ring_group, self.changed)
+        self.map = SiteMap(gateway, self.changed)  # asked for when the map is first shown
         self.events = EventViewer(
             gateway, strings, clock, self.changed, self.describe_event, self.want_names
         )
@@ -227,6 +229,8 @@ class OfficerVM(Observable):
             self.changed()
         elif type_.startswith("alarm."):
             self.refresh_alarms()
+        elif type_.startswith("siteplan.") and self.map.available:
+            self.map.load()  # the manager changed the plan or placed a door
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -301,6 +305,15 @@ class OfficerVM(Observable):
         if tile.entrance is not None:
             return self.t("officer.entrance", n=tile.entrance)
         return self.door_name(tile.id)
+
+    def map_label(self, door_id: str) -> str:
+        """A marker's short name: "12-3" for building 12 entrance 3, a gate's name."""
+        tile = self.doors.get(door_id)
+        if tile is None:
+            return door_id
+        if tile.entrance is not None:
+            return f"{tile.building}-{tile.entrance}"
+        return local_name(tile.name, self.t.lang)
 
     def door_name(self, door_id: str) -> str:
         """A door's full name in the screen's language ("12号楼3单元", "Building 12 entrance 3")."""

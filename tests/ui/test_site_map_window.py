@@ -1,0 +1,164 @@
+"""The site plan in real Kivy windows under Xvfb, against the real core on a real Mosquitto:
+the manager chooses a plan file by touch, uploads it and places a door by tapping the plan;
+the officer wall shows the plan with the door markers in their states, a forced door larger
+and red, and names a marker tapped. Without a plan the wall says so."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+
+from compound.domain.clock import SystemClock
+from compound.protocol.messages import DoorEvent, encode
+from tests.ui.conftest import Driver, Site, gateway, not_blank
+from tests.ui.test_officer_wall_window import add_doors
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+
+def block_plan(buildings: int = 62, w: int = 1600, h: int = 1000) -> tuple[bytes, dict]:
+    """A plan drawing: rows of building blocks with their numbers, roads, a gate; and where
+    each building's entrances are on it (fractions from the top left)."""
+    img = Image.new("RGB", (w, h), (232, 228, 214))
+    d = ImageDraw.Draw(img)
+    cols = 11
+    spots: dict[str, tuple[float, float]] = {}
+    for b in range(1, buildings + 1):
+        r, c = divmod(b - 1, cols)
+        x0, y0 = 60 + c * 138, 60 + r * 150
+        d.rectangle((x0, y0, x0 + 110, y0 + 90), fill=(190, 200, 215), outline=(90, 100, 120))
+        d.text((x0 + 40, y0 + 35), str(b), fill=(20, 30, 50))
+        for e in (1, 2):
+            spots[f"b{b}-e{e}"] = ((x0 + 30 + (e - 1) * 50) / w, (y0 + 95) / h)
+    d.rectangle((0, h - 40, w, h - 10), fill=(150, 150, 150))
+    spots["gate"] = (0.5, (h - 25) / h)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue(), spots
+
+
+def tap_at(driver: Driver, x: float, y: float) -> None:
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    driver.pump(0.05)
+    touch.touch_up()
+    driver.pump(0.05)
+
+
+def test_manager_uploads_a_plan_and_places_a_door_by_touch(
+    site: Site, driver: Driver, tmp_path: Path
+) -> None:
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    png, _ = block_plan(8)
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "site-plan.png").write_bytes(png)
+    (tmp_path / "notes.txt").write_text("not a plan")
+    gw = gateway(site, "manager")
+    try:
+        built = build_role("manager", gw, Strings("en"), SystemClock())
+        root = built.root
+        driver.mount(root, (1280, 800))
+        built.vm.load()
+        driver.tap(root.ids.tab_siteplan)
+        tab = root.siteplan
+        tab.chooser.open(tmp_path)
+        driver.pump(0.1)
+        assert str(tmp_path / "notes.txt") not in tab.chooser.buttons  # only plan files
+        driver.tap(tab.chooser.buttons[str(tmp_path / "plans")])  # into the folder
+        driver.tap(tab.chooser.buttons[str(tmp_path / "plans" / "site-plan.png")])
+        driver.tap(tab.upload_button)
+        driver.until(lambda: tab.plan.has_image, what="the plan drawn from the core's copy")
+        assert site.store.one("SELECT version FROM site_plan")["version"] == 1
+        # Pick Building 2 entrance 1 and tap where it stands: at 30 % across, 40 % down.
+        tab.door.text = "Building 2 entrance 1"
+        driver.pump(0.1)
+        assert root.site_map.selected == "b2-e1"
+        x, y = tab.plan.point_of(0.3, 0.4)
+        tap_at(driver, x, y)
+        driver.until(
+            lambda: site.store.one("SELECT x, y FROM door_positions WHERE door_id = 'b2-e1'"),
+            what="the position stored",
+        )
+        row = site.store.one("SELECT x, y, placed_by FROM door_positions")
+        assert abs(row["x"] - 0.3) < 0.01 and abs(row["y"] - 0.4) < 0.01
+        assert "placed" in tab.status.text and "1 of 4" in tab.status.text
+        not_blank(driver.shot("manager_siteplan.png"))
+        # A tap on the marker picks that door again; it can be taken off the plan.
+        root.site_map.selected = ""
+        tap_at(driver, x + 2, y - 2)
+        assert root.site_map.selected == "b2-e1"
+        driver.tap(tab.unplace_button)
+        driver.until(
+            lambda: site.store.one("SELECT 1 FROM door_positions") is None, what="door removed"
+        )
+    finally:
+        gw.stop()
+
+
+def upload_plan(site: Site, png: bytes, spots: dict[str, tuple[float, float]]) -> None:
+    admin = site.bus("test-admin")
+    admin.request("siteplan.upload", {"image": base64.b64encode(png).decode()}, timeout=30)
+    for door, (x, y) in spots.items():
+        if site.store.door(door) is not None:
+            admin.request("siteplan.place", {"door": door, "x": x, "y": y}, timeout=30)
+
+
+def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
+    site: Site, driver: Driver
+) -> None:
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    add_doors(site)
+    gw = gateway(site, "officer")
+    try:
+        built = build_role("officer", gw, Strings("en"), SystemClock())
+        root, vm = built.root, built.vm
+        driver.mount(root, (1920, 1080))
+        vm.load()
+        want = len(site.store.doors())
+        driver.until(lambda: len(vm.doors) == want, what="every door")
+        driver.tap(root.ids.view_map)
+        view: Any = root.views["map"]
+        driver.until(lambda: vm.map.available, what="the core answered")
+        assert view.empty.parent is not None and "No site plan" in view.empty.text
+        png, spots = block_plan(62)
+        upload_plan(site, png, spots)
+        # The wall hears siteplan.* events and asks again: the plan and 120+ markers appear.
+        placed = sum(1 for d in spots if site.store.door(d) is not None)
+        driver.until(lambda: view.plan.has_image, what="plan on the wall")
+        driver.until(lambda: len(view.plan.markers) == placed, what="markers")
+        assert placed >= 110 and f"{placed} of {want}" in view.title.text
+        site.bus("test-door").publish(
+            site.topics.door_event("b9-e2"),
+            encode(DoorEvent("b9-e2", "forced_open", SystemClock().now())),
+        )
+        driver.until(
+            lambda: any(m.door == "b9-e2" and m.state == "forced" for m in view.plan.markers),
+            what="forced marker",
+        )
+        assert "1 door(s) in alarm" in view.info_label.text
+        x, y = view.plan.point_of(*spots["b9-e2"])
+        tap_at(driver, x, y)
+        driver.until(lambda: "Building 9 entrance 2: forced" in view.info_label.text)
+        # The alarm queue is still there beside the map, uncovered.
+        assert root.ids.alarm_scroll.parent is not None
+        not_blank(driver.shot("officer_map.png"))
+        view.zoom_in.dispatch("on_release")
+        driver.pump(0.2)
+        assert view.plan.scatter.scale == pytest.approx(1.5)
+        not_blank(driver.shot("officer_map_zoomed.png"))
+        driver.tap(root.ids.lang)  # the header's buttons answer (a folded call strip once hid them)
+        driver.until(lambda: "小区平面图" in view.title.text, what="zh")
+        assert "被强行打开" in view.info_label.text
+    finally:
+        gw.stop()

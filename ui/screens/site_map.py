@@ -1,0 +1,208 @@
+"""The site plan with door markers, shared by the officer wall's map and the manager's plan tab.
+
+The plan JPEG is decoded on a worker thread (Pillow through ``compound.adapters.images``) and
+uploaded into a texture on the UI thread. The plan sits in a ``Scatter``: a finger drags it,
+two fingers or the zoom buttons zoom it, and it never leaves its frame (a ``StencilView``).
+A tap (a touch that hardly moved) on a marker names that door; a tap elsewhere gives the place
+on the plan, as fractions from the top left, for the manager to put a door there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
+from kivy.graphics import Color, Ellipse, InstructionGroup, Line, Rectangle
+from kivy.graphics.texture import Texture
+from kivy.uix.scatter import Scatter
+from kivy.uix.stencilview import StencilView
+
+from compound.domain.model import InvalidInput
+from ui.viewmodels.site_map import Marker
+
+log = logging.getLogger(__name__)
+
+STATE_COLOURS = {
+    "locked": (0.20, 0.70, 0.40, 1),
+    "unlocked": (0.25, 0.55, 0.95, 1),
+    "open": (0.25, 0.55, 0.95, 1),
+    "held_open": (0.95, 0.65, 0.10, 1),
+    "forced": (0.95, 0.15, 0.15, 1),
+    "alarm": (0.90, 0.25, 0.70, 1),
+    "offline": (0.55, 0.55, 0.58, 1),
+    "unknown": (0.45, 0.47, 0.52, 1),
+}
+URGENT = ("forced", "alarm", "held_open")
+RADIUS = 9  # px of a marker on the plan at zoom 1; urgent ones are drawn larger
+TAP_MOVE = 12  # px a touch may move and still be a tap
+
+
+class PlanView(StencilView):
+    _decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ui-plan")
+
+    def __init__(
+        self,
+        on_marker: Callable[[str], None] | None = None,
+        on_place: Callable[[float, float], None] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        self.on_marker = on_marker
+        self.on_place = on_place
+        self.scatter = Scatter(
+            do_rotation=False, scale_min=1.0, scale_max=6.0, size_hint=(None, None)
+        )
+        self.add_widget(self.scatter)
+        self.texture: Texture | None = None
+        self.plan_size = (1, 1)
+        self.markers: list[Marker] = []
+        self.labels: dict[str, str] = {}
+        self.selected = ""
+        self._label_cache: dict[str, Texture] = {}
+        with self.scatter.canvas:
+            self._img_colour = Color(1, 1, 1, 0)
+            self._img = Rectangle()
+        self._marks = InstructionGroup()
+        self.scatter.canvas.add(self._marks)
+        self.bind(pos=lambda *_: self.fit(), size=lambda *_: self.fit())
+
+    # -- the image -------------------------------------------------------------------------
+
+    def set_image(self, jpeg: bytes) -> None:
+        self._decoder.submit(self._decode, jpeg)
+
+    def _decode(self, jpeg: bytes) -> None:
+        from compound.adapters import images  # Pillow, off the UI thread
+
+        try:
+            rgb = images.decode(jpeg, what="site plan")
+        except InvalidInput:
+            log.warning("the site plan from the core could not be decoded")
+            return
+        h, w = rgb.shape[:2]
+        data = rgb.tobytes()
+        Clock.schedule_once(lambda _dt: self._upload(w, h, data), 0)
+
+    def _upload(self, w: int, h: int, rgb: bytes) -> None:
+        tex = Texture.create(size=(w, h), colorfmt="rgb")
+        tex.blit_buffer(rgb, colorfmt="rgb", bufferfmt="ubyte")
+        tex.flip_vertical()
+        self.texture = tex
+        self.plan_size = (w, h)
+        self._img.texture = tex
+        self._img_colour.a = 1
+        self.fit()
+
+    @property
+    def has_image(self) -> bool:
+        return self.texture is not None
+
+    # -- zoom ------------------------------------------------------------------------------
+
+    def fit(self) -> None:
+        """The whole plan in the frame, centred, at zoom 1."""
+        pw, ph = self.plan_size
+        k = min(self.width / pw, self.height / ph) if pw and ph else 1
+        w, h = max(pw * k, 1), max(ph * k, 1)
+        self.scatter.scale = 1.0
+        self.scatter.size = (w, h)
+        self.scatter.pos = (self.x + (self.width - w) / 2, self.y + (self.height - h) / 2)
+        self._img.pos, self._img.size = (0, 0), (w, h)
+        self._draw_markers()
+
+    def zoom(self, factor: float) -> None:
+        """Zoom about the centre of the frame."""
+        s = self.scatter
+        new = min(max(s.scale * factor, s.scale_min), s.scale_max)
+        cx, cy = self.center
+        lx, ly = s.to_local(cx, cy)
+        s.scale = new
+        nx, ny = s.to_parent(lx, ly)
+        s.pos = (s.x + cx - nx, s.y + cy - ny)
+
+    # -- markers ---------------------------------------------------------------------------
+
+    def set_markers(self, markers: list[Marker], labels: dict[str, str], selected: str) -> None:
+        if (markers, labels, selected) == (self.markers, self.labels, self.selected):
+            return
+        self.markers, self.labels, self.selected = markers, labels, selected
+        self._draw_markers()
+
+    def _label(self, text: str) -> Texture:
+        tex = self._label_cache.get(text)
+        if tex is None:
+            lbl = CoreLabel(text=text, font_size=13, bold=True)
+            lbl.refresh()
+            tex = self._label_cache[text] = lbl.texture
+        return tex
+
+    def _draw_markers(self) -> None:
+        g = self._marks
+        g.clear()
+        w, h = self.scatter.size
+        # Urgent doors last, so they are drawn over their neighbours.
+        for m in sorted(self.markers, key=lambda m: m.state in URGENT):
+            r = RADIUS * (1.5 if m.state in URGENT else 1.0)
+            x, y = m.x * w, (1 - m.y) * h
+            g.add(Color(0, 0, 0, 0.75))
+            g.add(Ellipse(pos=(x - r - 2, y - r - 2), size=(2 * r + 4, 2 * r + 4)))
+            g.add(Color(*STATE_COLOURS.get(m.state, STATE_COLOURS["unknown"])))
+            g.add(Ellipse(pos=(x - r, y - r), size=(2 * r, 2 * r)))
+            if m.door == self.selected:
+                g.add(Color(1, 1, 1, 1))
+                g.add(Line(circle=(x, y, r + 5), width=2))
+            text = self.labels.get(m.door, "")
+            if text:
+                # Under the marker, centred: two entrances of a block stand side by side.
+                tex = self._label(text)
+                at = (x - tex.width / 2, y - r - 3 - tex.height)
+                g.add(Color(0, 0, 0, 0.6))
+                g.add(Rectangle(pos=at, size=tex.size))
+                g.add(Color(1, 1, 1, 1))
+                g.add(Rectangle(texture=tex, pos=at, size=tex.size))
+
+    # -- touches ---------------------------------------------------------------------------
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if not self.collide_point(*touch.pos):
+            return False
+        touch.ud[f"plan{id(self)}"] = touch.pos
+        super().on_touch_down(touch)
+        return True
+
+    def on_touch_up(self, touch: Any) -> bool:
+        start = touch.ud.get(f"plan{id(self)}")
+        handled = bool(super().on_touch_up(touch))
+        if start is None or not self.has_image:
+            return handled
+        if abs(touch.x - start[0]) > TAP_MOVE or abs(touch.y - start[1]) > TAP_MOVE:
+            return True  # a drag: the scatter moved the plan
+        self.tap(touch.x, touch.y)
+        return True
+
+    def tap(self, wx: float, wy: float) -> None:
+        """A tap at this point of the frame: a marker near it, else a place on the plan."""
+        s = self.scatter
+        lx, ly = s.to_local(wx, wy)
+        w, h = s.size
+        reach = RADIUS * 1.5 + 8 / max(s.scale, 1e-6)  # the marker and a finger's slack
+        best, dist = None, reach
+        for m in self.markers:
+            d = ((m.x * w - lx) ** 2 + ((1 - m.y) * h - ly) ** 2) ** 0.5
+            if d <= dist:
+                best, dist = m, d
+        if best is not None and self.on_marker is not None:
+            self.on_marker(best.door)
+        elif 0 <= lx <= w and 0 <= ly <= h and self.on_place is not None:
+            self.on_place(lx / w, 1 - ly / h)
+
+    def point_of(self, x: float, y: float) -> tuple[float, float]:
+        """Where in the window a place of the plan (fractions from the top left) is now."""
+        w, h = self.scatter.size
+        px, py = self.scatter.to_parent(x * w, (1 - y) * h)
+        wx, wy = self.to_window(px, py)
+        return float(wx), float(wy)
