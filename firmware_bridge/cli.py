@@ -78,6 +78,7 @@ def cmd_bridge(ctx: Context) -> int:
     from firmware_bridge.bridge import Bridge
     from firmware_bridge.door_keys import DoorKeyError, load_door_keys
     from firmware_bridge.event_journal import JournalError
+    from firmware_bridge.lock_keeper import Keeper
 
     cfg = ctx.config
     if not cfg.bridge.doors:
@@ -96,8 +97,11 @@ def cmd_bridge(ctx: Context) -> int:
     except ValueError as e:
         raise InvalidInput(str(e)) from None
     # Before anything can move a relay: from here on SIGTERM and Ctrl-C end in bridge.stop(),
-    # which locks every door the bridge released.
+    # which locks every door the bridge released; and should this process die without that
+    # (SIGKILL, a crash), its lock keeper locks them (see lock_keeper).
     stop = stop_on_signal()
+    keeper = Keeper(cfg.bridge)
+    keeper.start()
     rc = 0
     # systemd hears READY=1 and WATCHDOG=1 from this thread (see supervise).
     watch_stop, bus_started = threading.Event(), threading.Event()
@@ -131,10 +135,13 @@ def cmd_bridge(ctx: Context) -> int:
                 eprint("bridge: a device loop failed (see the log); locking doors and exiting")
                 rc = 1
                 break
+            if not keeper.ensure():
+                eprint("bridge: the lock keeper had stopped; started it again")
     finally:
         watch_stop.set()
         notifier.stopping()
         bridge.stop()
+        keeper.done()  # the doors are locked: the keeper goes without touching them
         bus.stop()
     return rc
 
