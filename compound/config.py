@@ -117,10 +117,7 @@ class McuWiring:
 
 @dataclass(frozen=True)
 class ZoneWiring:
-    """An alarm zone (区域报警) on a Modbus board's discrete input: a perimeter beam or fence
-    detector, an intrusion detector. ``normally = "closed"`` (the usual, supervised way: a cut
-    wire is an alarm) or ``"open"``. ``firmware_bridge/zones.py`` reads, debounces and reports
-    it."""
+    """An alarm zone (区域报警) on a board's discrete input (``firmware_bridge/zones.py``)."""
 
     id: str = ""  # its id on the bus (letters, digits, '_', '.', '-')
     name: str = ""  # what the officer reads, e.g. "North fence, section 3"

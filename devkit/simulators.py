@@ -288,6 +288,14 @@ class VirtualIndoorStation:
         self.rings.append(ring)
         threading.Thread(target=self._respond, args=(call_id,), daemon=True).start()
 
+    def issue_pass(self, visitor: str, hours: float = 4.0, uses: int = 1) -> dict[str, Any]:
+        """What a resident does on the station's screen: invite a visitor. The bus must speak
+        as the station's broker user; the core decides the unit from that, not from here. The
+        answer's token is what the station shows as a QR code."""
+        params = {"visitor": visitor, "hours": hours, "uses": uses}
+        reply: dict[str, Any] = self.bus.request("pass.station_issue", params, timeout=5.0)
+        return reply
+
     def _respond(self, call_id: str) -> None:
         topic = self.bus.topics.intercom_reply(self.station)
         time.sleep(self.answer_after)

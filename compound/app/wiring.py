@@ -22,6 +22,7 @@ from compound.services.people_api import PeopleApi
 from compound.services.schedules_api import SchedulesApi
 from compound.services.security import SecurityExtension
 from compound.services.site_plan_api import SitePlanApi
+from compound.services.station_passes import StationPasses
 from compound.services.zones import ZoneAlarms
 from compound.store.db import Store
 
@@ -39,6 +40,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         SitePlanApi(core),
         HaLock(core),
         ZoneAlarms(core),
+        StationPasses(core),
     )
 
 

@@ -32,7 +32,8 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 | relay   | door/<door>/state|event|ack                       | door/<door>/cmd                  |
 | face    | access/+/request/face, face/+/result|frame,       | api/+/<face methods>             |
 |         | replies                                           |                                  |
-| station | intercom/station/<name>/reply                     | intercom/unit/<unit>/ring        |
+| station | intercom/station/<name>/reply,                    | intercom/unit/<unit>/ring, own   |
+|         | api/<name>/pass.station_issue|list|revoke         | replies                          |
 | ha      | ha/<name>/door/+/set (its lock's UNLOCK, which    | door states, availability,       |
 |         | the core carries out as a remote open by <name>)  | homeassistant/# (discovery)      |
 | wall    | api/<name>/<the wall's methods>,                  | own replies, events/#, door      |
@@ -42,7 +43,7 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 
 Every role except the station may also publish its own ``device/<name>/availability`` (the
 last will of our bus clients); the station is a third-party device that needs nothing but its
-reply topic.
+reply topic and, to issue visitor passes, the station methods.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ WALL_METHODS = (
 )
 # Call methods that name the door in their parameters: for the consoles only, never a panel.
 CONSOLE_CALL_METHODS = ("call.start", "call.hangup", "emergency.call")
+# API methods an indoor station calls: visitor passes for its own unit (services/station_passes.py).
+STATION_METHODS = ("pass.station_issue", "pass.station_list", "pass.station_revoke")
 # API methods the face service serves (compound/face/service.py); the manager console calls
 # them for enrolment. The face service itself calls no API method.
 FACE_METHODS = ("face.enroll", "face.quality", "face.delete")
@@ -252,6 +255,9 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
     return [
         Rule("write", t.intercom_reply(d.name)),
         Rule("read", t.intercom_ring(d.unit)),
+        # Visitor passes for its own unit, which the core takes from this user's registration.
+        *(Rule("write", t.api(d.name, m)) for m in STATION_METHODS),
+        Rule("read", t.reply(d.name, "#")),
     ]
 
 

@@ -123,6 +123,13 @@ PUBLISH = [
     ("panel1", "zone/panel1/north-fence/state", False),
     ("console1", "zone/console1/north-fence/state", False),
     ("st1", "zone/st1/north-fence/state", False),
+    # A station issues visitor passes as itself, through its own methods only.
+    ("st1", "api/st1/pass.station_issue", True),
+    ("st1", "api/st1/pass.station_revoke", True),
+    ("st1", "api/st2/pass.station_issue", False),
+    ("st1", "api/st1/pass.issue", False),
+    ("st1", "api/st1/pass.revoke", False),
+    ("panel1", "api/panel1/pass.station_issue", False),
 ]
 
 # (client, topic filter it subscribes to, a topic the core publishes that the filter matches,
@@ -183,6 +190,8 @@ SUBSCRIBE = [
     ("ha1", "ha/+/door/+/set", "ha/ha2/door/d1/set", False),
     ("console1", "zone/+/+/state", "zone/bridge1/north-fence/state", True),
     ("panel1", "zone/+/+/state", "zone/bridge1/north-fence/state", False),
+    ("st1", "reply/st1/#", "reply/st1/st1/pass.station_issue", True),
+    ("st1", "reply/console1/#", "reply/console1/cli-1/person.list", False),
 ]
 
 # A topic each subscribing client may read, used as the fence for subscriptions.

@@ -8,6 +8,7 @@ Each feature keeps its steps in its own module here, under its own range of numb
     80-99  doors and intercom         100-119 indexes for the compound's real size
     120-139 schedules and holidays     140-159 searching people, paging lists
     160-179 ID numbers sealed at rest  180-199 the site plan
+    200-219 visitor passes issued from indoor stations
 
 A step runs inside the same transaction as the row that records it, so a box that loses power
 during an upgrade comes back either before or after the step, never half-way.
@@ -28,6 +29,7 @@ from compound.store.migrations import (
     schedules,
     search,
     site_plan,
+    station_passes,
 )
 from compound.store.migrations.script import Migration, run_script
 
@@ -45,6 +47,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
             *search.STEPS,
             *schedules.STEPS,
             *id_numbers.STEPS,
+            *station_passes.STEPS,
             *site_plan.STEPS,
         ),
         key=lambda m: m.number,

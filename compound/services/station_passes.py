@@ -1,0 +1,121 @@
+"""Visitor passes from the indoor station (a core extension): a resident invites a visitor.
+
+The station calls ``pass.station_issue`` ``{"visitor": NAME, "hours": H, "uses": N}`` over the
+bus, as its own broker user: the ACL lets a station write ``api/<its name>/`` for the station
+methods only, and read its own replies. Which unit the pass is for is never taken from the
+request: it is the unit the station's broker user was registered for (``compound devices add
+st-1501 --role station --unit 3-2-1501``), so a station can issue passes for its own flat and no
+other. On a broker without users (the demo), the station's entry in the intercom registry
+(``compound station add``) stands in. The answer carries the token once, for the station to show
+as a QR code; the log records the station as the actor (``pass.station_issued``).
+
+``pass.station_list`` lists the unit's passes, ``pass.station_revoke`` ``{"id"}`` revokes one of
+them (only one of its own unit), and the manager's console revokes any with ``pass.revoke``
+``{"id", "by"}``. The uses are counted after each granted passage (an access hook); the last
+use revokes the pass. Limits: ``compound/store/station_passes.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from compound.adapters.mqtt import actor_of
+from compound.domain.access import Decision
+from compound.domain.model import Event, InvalidInput, UnitAddress
+from compound.protocol.messages import AccessRequest
+from compound.services.extension import Offers
+from compound.store import station_passes
+
+if TYPE_CHECKING:
+    from compound.services.core import Core
+
+NOT_A_STATION = "only an indoor station issues passes this way (the property office: pass.issue)"
+
+
+class StationPasses:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def offers(self) -> Offers:
+        return Offers(
+            api={
+                "pass.station_issue": self.api_issue,
+                "pass.station_list": self.api_list,
+                "pass.station_revoke": self.api_revoke,
+                "pass.revoke": self.api_manager_revoke,
+            },
+            access_hooks=(self.on_access,),
+        )
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def station_unit(self, params: dict[str, Any]) -> tuple[str, str]:
+        """(station, unit) of the broker user that asked; ``InvalidInput`` for anyone else."""
+        station = actor_of(params)
+        store = self.core.store
+        device = store.one("SELECT role, unit FROM devices WHERE name = ?", (station,))
+        if device is not None:
+            if device["role"] != "station" or not device["unit"]:
+                raise InvalidInput(NOT_A_STATION)
+            return station, str(device["unit"])
+        row = store.one("SELECT ring_group FROM intercom_stations WHERE station = ?", (station,))
+        if row is not None:
+            try:  # the desk's and the officer's stations ring for a group, not a unit
+                return station, str(UnitAddress.parse(str(row["ring_group"])))
+            except InvalidInput:
+                pass
+        raise InvalidInput(NOT_A_STATION)
+
+    def api_issue(self, p: dict[str, Any]) -> dict[str, Any]:
+        station, unit = self.station_unit(p)
+        if p.get("unit") not in (None, unit):
+            # Said plainly: the unit comes from the station's registration, not the request.
+            raise InvalidInput(f"station {station} issues passes for unit {unit} only")
+        try:
+            hours, uses = float(p.get("hours", 4)), int(p.get("uses", 1))
+        except (TypeError, ValueError):
+            raise InvalidInput("hours and uses must be numbers") from None
+        return station_passes.issue(
+            self.core.store, station, unit, str(p.get("visitor", "")), hours, uses
+        )
+
+    def api_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        _, unit = self.station_unit(p)
+        return {"unit": unit, "passes": station_passes.listed(self.core.store, unit)}
+
+    def api_revoke(self, p: dict[str, Any]) -> dict[str, Any]:
+        station, unit = self.station_unit(p)
+        cid = _id(p)
+        if station_passes.unit_of(self.core.store, cid) != unit:
+            raise InvalidInput(f"no pass {cid} of unit {unit}")
+        self.core.store.revoke_credential(cid, f"station {station}")
+        return {"id": cid, "revoked": True}
+
+    def api_manager_revoke(self, p: dict[str, Any]) -> dict[str, Any]:
+        actor = actor_of(p)
+        role = self.core.store.one("SELECT role FROM devices WHERE name = ?", (actor,))
+        if role is not None and role["role"] != "console":
+            raise InvalidInput("passes are revoked from the manager's console")
+        cid = _id(p)
+        cred = self.core.store.one("SELECT kind FROM credentials WHERE id = ?", (cid,))
+        if cred is None or cred["kind"] != "pass":
+            raise InvalidInput(f"no visitor pass {cid}")
+        by = str(p.get("by") or "manager")
+        self.core.store.revoke_credential(cid, f"{by} ({actor})" if actor else by)
+        return {"id": cid, "revoked": True}
+
+    def on_access(self, req: AccessRequest, decision: Decision, event: Event) -> None:
+        if req.kind == "pass" and decision.granted and decision.credential_id is not None:
+            if station_passes.count_use(self.core.store, decision.credential_id):
+                self.core.counters["station_pass.used_up"] += 1
+
+
+def _id(p: dict[str, Any]) -> int:
+    try:
+        return int(p["id"])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("say which pass: id") from None
