@@ -275,6 +275,7 @@ class VirtualIndoorStation:
         self.answer_after = answer_after
         self.unlock = unlock
         self.rings: list[dict[str, Any]] = []
+        self.notices: list[dict[str, Any]] = []
 
     def start(self) -> None:
         self.bus.subscribe(self.bus.topics.intercom_ring(self.unit), self._on_ring)
@@ -284,6 +285,12 @@ class VirtualIndoorStation:
             ring = json.loads(msg.payload)
             call_id = str(ring["call_id"])
         except (ValueError, KeyError, TypeError):
+            return
+        if "state" in ring:
+            # Not a ring: the core's word on a call (an unlock refused in a lockdown). Shown,
+            # never answered, or the station would press unlock again and again.
+            self.notices.append(ring)
+            log.warning("indoor station %s: %s", self.station, ring.get("message", ring["state"]))
             return
         self.rings.append(ring)
         threading.Thread(target=self._respond, args=(call_id,), daemon=True).start()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from compound.adapters.mqtt import Bus, BusConfig
 from compound.domain.clock import ManualClock
 from compound.domain.model import InvalidInput
 from compound.protocol.messages import DoorCommand
@@ -108,3 +109,25 @@ def test_only_a_console_may_override_a_lockdown_from_afar(setup: Any) -> None:  
     assert ic.reply("officer-wall", call.id, "unlock")
     actors = [(e["actor"], e["override"]) for e in events(core, "door.remote_unlock")]
     assert actors == [("wall", True), ("officer-wall", True)]
+
+
+def test_the_simulated_station_shows_the_refusal_and_does_not_press_again(
+    setup: Any,  # noqa: F811 (the imported fixture)
+    topics: Topics,
+    clock: ManualClock,
+) -> None:
+    from devkit.simulators import VirtualIndoorStation
+
+    core, ic, watcher, seen = setup
+    core.store.set_lockdown(True, "officer")
+    bus = Bus(BusConfig(port=core.bus.config.port), topics, "st-1501")
+    station = VirtualIndoorStation(bus, "st-1501", "3-2-1501", answer_after=0.05)
+    station.start()
+    bus.start(timeout=10)
+    try:
+        watcher.publish(topics.intercom_call("d1"), signal("dial", "v2", clock, room="1501"))
+        wait_for(lambda: station.notices)
+    finally:
+        bus.stop()
+    assert station.notices[0]["reason"] == "lockdown"
+    assert len(station.rings) == 1  # the refusal is not taken for a second ring
