@@ -97,6 +97,8 @@ def test_services_are_hardened() -> None:
         assert svc["ProtectSystem"] == "strict", s
         assert "/var/lib/compound" in svc["ReadWritePaths"].split(), s
         assert svc["PrivateTmp"] == "yes" and svc["NoNewPrivileges"] == "yes", s
+        # A config mistake exits 2: restarting every two seconds cannot fix it.
+        assert svc["RestartPreventExitStatus"] == "2", s
     backup = unit("compound-backup.service")["Service"]
     assert backup["User"] == "compound" and backup["ProtectSystem"] == "strict"
     assert backup["PrivateTmp"] == "yes" and backup["NoNewPrivileges"] == "yes"
