@@ -244,6 +244,7 @@ class SecurityConfig:
     # failures at one door within the window before the door refuses PINs and faces for a while
     door_max_failures: int = bounded(20, 3, 1000)
     door_window_s: float = bounded(60.0, 5.0, 3600.0)
+    quarantine: str = bounded("request", choices=("off", "request", "broker"))  # quarantine.py
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,18 @@ import argparse
 import json
 import os
 import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from compound.adapters import keys
 from compound.domain.model import InvalidInput
+from compound.protocol import quarantine
 from compound.protocol.acl import Device, mosquitto_hash, new_password, render_acl, render_passwords
 from compound.protocol.topics import Topics
 from compound.store.db import Store
+from compound.store.quarantine import quarantined, release
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,8 @@ def active(store: Store) -> list[tuple[Device, str]]:
 
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # per thread too: the core's quarantine and a command may write from one process
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
     try:
         os.write(fd, text.encode())
@@ -155,10 +159,12 @@ def _give_to_broker(path: Path) -> None:
 
 
 def write_files(store: Store, topics: Topics, acl_file: Path, password_file: Path) -> int:
-    """Rewrite both broker files from the database; returns the number of active devices."""
+    """Rewrite both broker files from the database; returns the number of active devices.
+    A quarantined user's block lacks its access-request rules (``protocol/quarantine.py``)."""
     current = active(store)
     _write_atomic(password_file, render_passwords({d.name: h for d, h in current}))
-    _write_atomic(acl_file, render_acl([d for d, _ in current], topics))
+    rules = quarantine.rules_with(quarantined(store))
+    _write_atomic(acl_file, render_acl([d for d, _ in current], topics, rules))
     return len(current)
 
 
@@ -252,12 +258,20 @@ def cmd_add(ctx: Any) -> int:
 
 def cmd_list(ctx: Any) -> int:
     rows = devices(ctx.store, include_revoked=ctx.args.all)
+    held = quarantined(ctx.store)
+    for r in rows:
+        r["quarantined_at"] = sorted(door for name, door in held if name == r["name"])
 
     def text() -> str:
         return (
             "\n".join(
                 f"{r['name']:<20} {r['role']:<8} {','.join(r['doors']) or r['unit'] or '-':<20}"
                 + (" revoked" if r["revoked_at"] else "")
+                + (
+                    f" QUARANTINED at {','.join(r['quarantined_at'])}"
+                    if r["quarantined_at"]
+                    else ""
+                )
                 for r in rows
             )
             or "no devices"
@@ -270,8 +284,41 @@ def cmd_list(ctx: Any) -> int:
 def cmd_revoke(ctx: Any) -> int:
     revoke(ctx.store, ctx.args.name, ctx.args.by or os.environ.get("USER", "installer"))
     files = _sync(ctx)
+    cleared = clear_availability(ctx, ctx.args.name)
+    text = f"device {ctx.args.name} revoked; broker files rewritten"
+    if not cleared:
+        text += (
+            "\nthe broker was not reachable: screens show the device offline until the core"
+            " next starts (it clears what a revoked device left)"
+        )
+    ctx.out({"name": ctx.args.name, **files, "availability_cleared": cleared}, text)
+    return 0
+
+
+def clear_availability(ctx: Any, name: str) -> bool:
+    """Clear a revoked device's retained availability, so that no screen shows it offline for
+    ever; the core clears a last will that comes later. False when the broker is not there."""
+    from compound.adapters.mqtt import BusError
+
+    bus = ctx.bus(f"cli-{os.getpid()}")
+    try:
+        bus.start(timeout=float(os.environ.get("COMPOUND_BUS_TIMEOUT", "5")))
+    except BusError:
+        return False
+    try:
+        bus.publish(ctx.topics().availability(name), b"", qos=1, retain=True)
+    finally:
+        # Its own "offline" goes after the clear and is waited for: the clear is through.
+        bus.stop()
+    return True
+
+
+def cmd_release(ctx: Any) -> int:
+    release(ctx.store, ctx.args.name, ctx.args.by or os.environ.get("USER", "operator"))
+    files = _sync(ctx)
     ctx.out(
-        {"name": ctx.args.name, **files}, f"device {ctx.args.name} revoked; broker files rewritten"
+        {"name": ctx.args.name, **files},
+        f"device {ctx.args.name} released from quarantine; broker files rewritten",
     )
     return 0
 
@@ -318,4 +365,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp = add_cmd("revoke", cmd_revoke, "revoke a device's credential and cut it off")
     sp.add_argument("name")
     sp.add_argument("--by", help="who revokes it (for the log)")
-    add_cmd("write", cmd_write, "rewrite the broker's password and ACL files from the database")
+    sp = add_cmd("release", cmd_release, "give a quarantined device its access requests back")
+    sp.add_argument("name")
+    sp.add_argument("--by", help="who releases it (for the log)")
+    add_cmd(
+        "write",
+        cmd_write,
+        "rewrite the broker's password and ACL files from the database (quarantines included)",
+    )

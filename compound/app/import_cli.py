@@ -103,7 +103,5 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     ):
         sp = add(g, kind, cmd_import, help_)
         sp.add_argument("file", help="the CSV file (UTF-8 with or without BOM, or GBK)")
-        sp.add_argument(
-            "--dry-run", action="store_true", help="check every row and write nothing"
-        )
+        sp.add_argument("--dry-run", action="store_true", help="check every row and write nothing")
         sp.add_argument("--by", help="who imports, for the log (default: $USER)")

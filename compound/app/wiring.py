@@ -6,9 +6,11 @@ feature added to ``core_features`` is on everywhere at once, checked by mypy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from compound.adapters.mqtt import Bus
+from compound.app import devices
 from compound.config import Config
 from compound.domain.clock import Clock
 from compound.services.community_api import CommunityApi
@@ -19,6 +21,7 @@ from compound.services.ha_lock import HaLock
 from compound.services.intercom import Intercom
 from compound.services.lists_api import ListsApi
 from compound.services.people_api import PeopleApi
+from compound.services.quarantine import QuarantineWatch, request_file
 from compound.services.schedules_api import SchedulesApi
 from compound.services.security import SecurityExtension
 from compound.services.site_plan_api import SitePlanApi
@@ -41,7 +44,28 @@ def core_features(core: Core) -> Sequence[Extension]:
         HaLock(core),
         ZoneAlarms(core),
         StationPasses(core),
+        QuarantineWatch(core, quarantine_applier(core)),
     )
+
+
+def quarantine_applier(core: Core) -> Callable[[], None]:
+    """How a quarantine the core records reaches the broker ([security] quarantine)."""
+    sec = core.config.security
+    if sec.quarantine == "broker":
+
+        def rewrite() -> None:
+            devices.write_files(
+                core.store, core.topics, Path(sec.acl_file), Path(sec.password_file)
+            )
+            devices.reload_broker(sec.broker_pid_file)
+
+        return rewrite
+
+    def ask() -> None:
+        # Whatever the file says, the privileged step reads the quarantines from the database.
+        request_file(core.config).write_text(f"{core.clock.now()}\n")
+
+    return ask
 
 
 def build_core(store: Store, bus: Bus, clock: Clock, config: Config) -> Core:

@@ -51,6 +51,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from compound.domain.model import InvalidInput, UnitAddress
@@ -261,8 +262,13 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
     ]
 
 
-def render_acl(devices: list[Device], topics: Topics) -> str:
-    """The whole ACL file. Users not listed (and anonymous clients) get nothing at all."""
+def render_acl(
+    devices: list[Device],
+    topics: Topics,
+    rules: Callable[[Device, Topics], list[Rule]] = rules_for,
+) -> str:
+    """The whole ACL file. Users not listed (and anonymous clients) get nothing at all.
+    ``rules``: each user's rules (``compound.protocol.quarantine.rules_with`` for quarantines)."""
     lines = [
         "# Written by `compound devices`; edits here are overwritten.",
         f"# Site {topics.site}: {len(devices)} device(s). A user not listed may do nothing.",
@@ -271,7 +277,7 @@ def render_acl(devices: list[Device], topics: Topics) -> str:
     for d in sorted(devices, key=lambda d: d.name):
         lines.append(f"# role {d.role}" + (f", doors {','.join(d.doors)}" if d.doors else ""))
         lines.append(f"user {d.name}")
-        lines += [f"topic {r.access} {r.topic}" for r in rules_for(d, topics)]
+        lines += [f"topic {r.access} {r.topic}" for r in rules(d, topics)]
         lines.append("")
     return "\n".join(lines)
 

@@ -1,0 +1,74 @@
+"""Quarantine on the broker: which users can write a door's access requests, and the ACL rules a
+quarantined user keeps.
+
+A device that floods its door's request topic costs the core's network thread a parse per message
+even when the core sheds every one (``compound.services.intake``). The broker does not say who
+published a message, but its ACL fixes who can: the users with a write rule matching that door's
+request topic (the door's bridge and its panel for cards and PINs; the face service for faces,
+on a topic of their own). Quarantining
+them at that door takes exactly those rules out of their ACL blocks, so Mosquitto drops their
+requests for that door before any subscriber sees them. A bridge keeps its other doors, and
+door states, events and availability still flow (the door stays visible on the wall; exit
+buttons and fire release work in the bridge anyway). The core is never quarantined: it is not a
+door's device, and without it nothing opens at all.
+
+Pure: devices and topics in, names and rules out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from compound.protocol.acl import Device, Rule, rules_for
+from compound.protocol.topics import Topics
+
+NEVER = ("core",)  # roles that are never quarantined
+
+
+def matches(pattern: str, topic: str) -> bool:
+    """MQTT topic matching: ``+`` is one level, a trailing ``#`` any number of them."""
+    p, t = pattern.split("/"), topic.split("/")
+    for i, level in enumerate(p):
+        if level == "#":
+            return True
+        if i >= len(t) or (level != "+" and level != t[i]):
+            return False
+    return len(p) == len(t)
+
+
+def _writes(rule: Rule) -> bool:
+    return rule.access in ("write", "readwrite")
+
+
+def writers(devices: Iterable[Device], topic: str, topics: Topics) -> list[str]:
+    """The users whose ACL lets them write ``topic`` (a door's card/PIN requests, or its face
+    requests), the core aside."""
+    return sorted(
+        d.name
+        for d in devices
+        if d.role not in NEVER
+        and any(_writes(r) and matches(r.topic, topic) for r in rules_for(d, topics))
+    )
+
+
+def rules_with(quarantined: Iterable[tuple[str, str]]) -> Callable[[Device, Topics], list[Rule]]:
+    """``rules_for``, except that a user quarantined at a door loses the write rules that let
+    it send that door's requests (for ``render_acl``). A rule with a wildcard (the face
+    service's ``access/+/request/face``) covers every door, so it goes whole."""
+    doors: dict[str, set[str]] = {}
+    for name, door in quarantined:
+        doors.setdefault(name, set()).add(door)
+
+    def rules(device: Device, topics: Topics) -> list[Rule]:
+        kept = rules_for(device, topics)
+        held = doors.get(device.name)
+        if held and device.role not in NEVER:
+            banned = [
+                t for d in held for t in (topics.access_request(d), topics.face_access_request(d))
+            ]
+            kept = [
+                r for r in kept if not (_writes(r) and any(matches(r.topic, t) for t in banned))
+            ]
+        return kept
+
+    return rules

@@ -1,0 +1,135 @@
+"""Quarantine at the broker for a device that floods its door (the core's side).
+
+The decision worker sheds a flooding door's requests (``services/intake.py``), but every one of
+them still crosses the broker and is parsed on the core's one network thread, so at 10,000 a
+second the other doors' requests queue behind the junk. Once a door sheds more than
+``FLOOD_FACTOR`` times its allowed rate (``[core] door_rate_per_s``; 100 a second by default,
+where a real door sends about one), this extension finds the broker users whose ACL lets them
+write the topic the flood came on (``compound.protocol.quarantine``: the door's panel and bridge
+for cards and PINs, the face service for faces), records them as quarantined at that door
+(``compound.store.quarantine``: a ``device.quarantined`` event and a ``quarantine`` alarm naming
+them) and asks for the broker's ACL to be rewritten without their request rules for that door.
+
+How the ACL gets rewritten is ``[security] quarantine``: ``request`` (the installed box, where
+the core may not write the broker's files) writes ``broker-acl.request`` beside the database,
+which a privileged systemd path unit answers with ``compound devices write``: that command reads
+the quarantines from the database, and a quarantine can only take request rights away, so the
+core gains nothing by asking. ``broker`` rewrites the files and signals Mosquitto from the core
+itself, where it may (a test, the benchmark). ``off`` sheds floods at the door only. An operator
+gives the rights back with ``compound devices release NAME``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compound.adapters.mqtt import Message
+from compound.config import Config
+from compound.protocol.quarantine import writers
+from compound.services.extension import Offers
+from compound.store import quarantine as records
+
+if TYPE_CHECKING:
+    from compound.services.core import Core
+
+log = logging.getLogger(__name__)
+
+CHECK_EVERY_S = 0.5
+FLOOD_FACTOR = 5  # shed per second, in multiples of the rate a door is allowed
+REQUEST_FILE = "broker-acl.request"
+
+
+def request_file(config: Config) -> Path:
+    """Where the core asks for the broker's files to be rewritten (``quarantine = "request"``)."""
+    return Path(config.store.path).resolve().parent / REQUEST_FILE
+
+
+class QuarantineWatch:
+    def __init__(self, core: Core, apply: Callable[[], None]) -> None:
+        self.core = core
+        self._apply = apply
+        off = core.config.security.quarantine == "off"
+        self._per_s = 0.0 if off else FLOOD_FACTOR * core.config.core.door_rate_per_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last: dict[str, int] = {}
+        # Face requests per door, counted apart: the shed count is per door, and a flood on the
+        # face topic comes from the face service, not from the door's panel or bridge.
+        self._faces: dict[str, int] = {}
+        self._last_faces: dict[str, int] = {}
+        self.quarantined: list[tuple[str, list[str]]] = []  # (door, users), for tests and logs
+        self.checks = threading.Condition()  # notified after every check (tests wait on it)
+        self.checked = 0
+
+    def offers(self) -> Offers:
+        return Offers()
+
+    def start(self) -> None:
+        if self._per_s <= 0:
+            return
+        self._stop.clear()
+        self.core.bus.subscribe(self.core.topics.all("access/+/request/face"), self._count_face)
+        self._thread = threading.Thread(target=self._run, name="quarantine", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _count_face(self, msg: Message) -> None:
+        levels = self.core.topics.split(msg.topic)
+        if len(levels) == 4:
+            self._faces[levels[1]] = self._faces.get(levels[1], 0) + 1
+
+    def _run(self) -> None:
+        while not self._stop.wait(CHECK_EVERY_S):
+            try:
+                self.check(CHECK_EVERY_S)
+            except Exception:
+                log.exception("the flood quarantine check failed")
+            with self.checks:
+                self.checked += 1
+                self.checks.notify_all()
+
+    def check(self, interval_s: float) -> None:
+        """Quarantine the writers of every door that shed more than the limit since the last
+        check (``interval_s`` ago)."""
+        limit = self._per_s * interval_s
+        faces = dict(self._faces)
+        for door, total in self.core.decisions.shed.items():
+            recent = total - self._last.get(door, 0)
+            self._last[door] = total
+            face = faces.get(door, 0) - self._last_faces.get(door, 0)
+            self._last_faces[door] = faces.get(door, 0)
+            if recent > limit:
+                t = self.core.topics
+                topic = t.face_access_request(door) if face > limit else t.access_request(door)
+                self._quarantine(door, topic, total, recent / interval_s)
+
+    def _quarantine(self, door: str, topic: str, total: int, rate: float) -> None:
+        store = self.core.store
+        names = writers(records.active_devices(store), topic, self.core.topics)
+        if not names:
+            log.warning("%s floods (%.0f/s) but no device credential may write it", topic, rate)
+            return
+        new = records.quarantine(
+            store, names, door, total, f"{rate:.0f} access requests a second at {door}"
+        )
+        if not new:
+            return
+        self.quarantined.append((door, new))
+        log.warning(
+            "quarantined broker user(s) %s: %.0f access requests a second at %s",
+            ", ".join(new),
+            rate,
+            door,
+        )
+        try:
+            self._apply()
+        except Exception:  # recorded and alarmed; the flood is still shed at the door
+            log.exception("could not apply the quarantine of %s to the broker", ", ".join(new))
