@@ -55,6 +55,7 @@ from compound.domain.clock import Clock
 from compound.protocol.messages import DoorEvent
 from firmware_bridge.boards import Ack, Board, CoilJob, Door, board_loop, check_wiring
 from firmware_bridge.bus_side import Publisher
+from firmware_bridge.command_floor import CommandFloor
 from firmware_bridge.command_guard import CommandGuard, KeyFor
 from firmware_bridge.commands import CoreCommands
 from firmware_bridge.door_state import DoorMachine, DoorSetup, Outputs
@@ -115,7 +116,19 @@ class Bridge:
             door = Door(dw, DoorMachine(setup, clock), board.io)  # board or MCU: CoilDrivers
             board.doors.append(door)
             self.doors[dw.id] = door
-        self.guard = CommandGuard(key_for, set(self.doors), clock)
+        # The last command carried out per door survives a restart (see command_floor).
+        floor = (
+            CommandFloor(state_dir / f"command-seq-{config.client_id}.txt")
+            if state_dir is not None
+            else None
+        )
+        self.guard = CommandGuard(
+            key_for,
+            set(self.doors),
+            clock,
+            floor=floor.load() if floor is not None else None,
+            on_accept=floor.record if floor is not None else None,
+        )
         self._fire: dict[str, bool] = {}
         # Set by stop(): from then on nothing is released, only locked, and inputs are not read.
         self._stopping = threading.Event()

@@ -59,8 +59,17 @@ def command_id(payload: bytes) -> str | None:
 
 class CommandGuard:
     def __init__(
-        self, key_for: KeyFor, doors: set[str], clock: Clock, seen_limit: int = 10_000
+        self,
+        key_for: KeyFor,
+        doors: set[str],
+        clock: Clock,
+        seen_limit: int = 10_000,
+        floor: dict[str, int] | None = None,
+        on_accept: Callable[[str, int], None] | None = None,
     ) -> None:
+        """``floor``: the last ``seq`` carried out per door by earlier processes, and
+        ``on_accept`` keeps each new one (``command_floor``), so that the order check holds
+        across restarts too."""
         self.key_for = key_for
         self.doors = doors
         self.clock = clock
@@ -68,7 +77,8 @@ class CommandGuard:
         self.refused: Counter[str] = Counter()
         self.accepted = 0
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._last_seq: dict[str, int] = {}
+        self._last_seq: dict[str, int] = dict(floor or {})
+        self._on_accept = on_accept
         # Commands issued before this are refused (see the module's docstring); the bridge sets
         # it again when it starts taking commands.
         self.started_at = clock.now()
@@ -129,4 +139,6 @@ class CommandGuard:
         if len(self._seen) > self.seen_limit:
             self._seen.popitem(last=False)
         self._last_seq[cmd.door_id] = cmd.seq
+        if self._on_accept is not None:
+            self._on_accept(cmd.door_id, cmd.seq)  # on disk before the relay moves
         return cmd

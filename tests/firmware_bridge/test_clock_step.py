@@ -87,3 +87,37 @@ def test_the_start_follows_the_wall_clock(clock: ManualClock) -> None:
     assert guard.start_now() == pytest.approx(start)
     clock.t -= 600.0
     assert guard.start_now() == pytest.approx(start - 600.0)
+
+
+# -- the floor kept on disk: the residual after a restart and a step back ---------------------
+
+
+def test_a_command_captured_before_a_restart_is_refused_after_a_step_back(
+    clock: ManualClock, tmp_path: Path
+) -> None:
+    """The one case the time checks cannot tell: the bridge restarts, then the clock is stepped
+    back by D, and a command captured about D before the restart is replayed. Its issue time
+    looks fresh; its sequence number is at or below the floor the last process kept."""
+    from firmware_bridge.command_floor import CommandFloor
+
+    floor = CommandFloor(tmp_path / "state" / "command-seq-bridge.txt")
+    first = CommandGuard(key_for, {"d1"}, clock, floor=floor.load(), on_accept=floor.record)
+    clock.advance(1.0)
+    captured = encode(cmd(clock, seq=5))
+    assert first.check("d1", captured, False).seq == 5
+    clock.advance(600.0)
+    later = encode(cmd(clock, seq=6))
+    assert first.check("d1", later, False).seq == 6
+    # the bridge restarts, then the clock is stepped back 600 s: the capture reads as fresh
+    floor = CommandFloor(tmp_path / "state" / "command-seq-bridge.txt")
+    second = CommandGuard(key_for, {"d1"}, clock, floor=floor.load(), on_accept=floor.record)
+    bare = CommandGuard(key_for, {"d1"}, clock)  # the same restart without the floor
+    clock.advance(0.5)
+    clock.t -= 600.5
+    assert refusal(second, captured) == "out_of_order"
+    # without the floor this is the hole: the time checks alone let it through
+    assert bare.check("d1", captured, False).seq == 5
+    # and the core's next command, numbered above the floor, is carried out at once
+    assert second.check("d1", encode(cmd(clock, seq=7)), False).seq == 7
+    lines = (tmp_path / "state" / "command-seq-bridge.txt").read_text().split()
+    assert lines[-2:] == ["d1", "7"]
