@@ -115,6 +115,9 @@ class McuWiring:
     door: str = ""  # the door whose reader, keypad and call button it carries
 
 
+ALWAYS_ARMED_ZONES = ("panic", "smoke", "gas", "water")  # 24-hour zones: never disarmed
+
+
 @dataclass(frozen=True)
 class ZoneWiring:
     """An alarm zone (区域报警) on a board's discrete input (``firmware_bridge/zones.py``)."""
@@ -124,7 +127,8 @@ class ZoneWiring:
     location: str = ""
     board: str = "board1"
     input: int = bounded(0, 0, 31)
-    kind: str = bounded("perimeter", choices=("perimeter", "intrusion"))
+    fault_input: int = bounded(-1, -1, 31)  # the board's "loop cut or shorted" bit; -1: none
+    kind: str = bounded("perimeter", choices=("perimeter", "intrusion", *ALWAYS_ARMED_ZONES))
     normally: str = bounded("closed", choices=("closed", "open"))
     debounce_s: float = bounded(0.3, 0.0, 10.0)
 

@@ -8,15 +8,18 @@ decide what an alarm means; it says what the input does, as itself:
   (normally closed: an open loop, so also a cut wire, is an alarm; normally open: a closed one),
   debounced: a new level counts once it has held for ``debounce_s`` on every poll since. The
   first reading after the board answers is taken as it is: a zone found in alarm at boot is in
-  alarm. Each change to alarm is a trip with an id of its own.
+  alarm. Each change to alarm is a trip with an id of its own. End-of-line supervision, where
+  the board reports it as a bit of its own (``fault_input``: the loop is cut or shorted), makes
+  the zone's state ``tamper``, debounced the same way, with a ``tamper`` record like a trip.
 - ``Zones``: the machines of one bridge, fed each board's readings on that board's thread (under
   the bridge's lock); it publishes each zone's state, retained, on
   ``zone/<bridge user>/<zone>/state``: ``{"zone", "name", "location", "kind", "state": "normal"
-  | "alarm" | "offline", "trip": {"id", "at"} | null, "at"}``. ``trip`` is the last trip, kept
-  after the zone is normal again, so a core that was down during a short trip still learns of it
-  from the retained state and raises the alarm once (it logs trip ids). The broker's ACL lets a
-  bridge write only under its own user name, so a zone report cannot pose as a door, nor as
-  another bridge's zone.
+  | "alarm" | "tamper" | "offline", "trip": {"id", "at"} | null, "tamper": {"id", "at"} | null,
+  "at"}``. ``trip`` is the last trip, kept after the zone is normal again, so a core that was
+  down during a short trip still learns of it from the retained state and raises the alarm once
+  (it logs trip ids). Arming is the core's business: the bridge reports every zone. The broker's
+  ACL lets a bridge write only under its own user name, so a zone report cannot pose as a door,
+  nor as another bridge's zone.
 """
 
 from __future__ import annotations
@@ -50,45 +53,74 @@ def check_zones(
         board = by_name.get(z.board)
         if board is None:
             raise ValueError(f"bridge.zones: zone {z.id} names unknown Modbus board {z.board!r}")
-        if z.input >= board.inputs:
-            raise ValueError(
-                f"bridge.zones: zone {z.id} is on input {z.input}, but board {z.board} reads "
-                f"only {board.inputs} inputs (raise its inputs =)"
-            )
-        if (z.board, z.input) in used:
-            raise ValueError(f"bridge.zones: input {z.input} of {z.board} is wired twice")
-        used.add((z.board, z.input))
+        for ch in (z.input, z.fault_input) if z.fault_input >= 0 else (z.input,):
+            if ch >= board.inputs:
+                raise ValueError(
+                    f"bridge.zones: zone {z.id} is on input {ch}, but board {z.board} reads "
+                    f"only {board.inputs} inputs (raise its inputs =)"
+                )
+            if (z.board, ch) in used:
+                raise ValueError(f"bridge.zones: input {ch} of {z.board} is wired twice")
+            used.add((z.board, ch))
+
+
+@dataclass
+class Debounced:
+    """One input's level, counted once it held for ``hold_s`` (the first reading at once)."""
+
+    hold_s: float
+    level: bool | None = None  # None: nothing read since the board (re)appeared
+    _since: float | None = None  # monotonic: when the input first read the other level
+
+    def read(self, bit: bool, mono: float) -> bool:
+        """True when the counted level changed."""
+        if self.level == bit:
+            self._since = None
+            return False
+        if self.level is not None:
+            if self._since is None:
+                self._since = mono
+            if mono - self._since < self.hold_s:
+                return False
+        self.level, self._since = bit, None
+        return True
+
+    def reset(self) -> None:
+        self.level, self._since = None, None
 
 
 @dataclass
 class ZoneMachine:
     wiring: ZoneWiring
-    state: str = "offline"  # "offline" until the board answers, then "normal" or "alarm"
-    _pending_since: float | None = None  # monotonic: when the input first read the new level
+    state: str = "offline"  # until the board answers; then "normal", "alarm" or "tamper"
     trip: dict[str, Any] | None = None  # the last trip: {"id", "at"}
+    tamper: dict[str, Any] | None = None  # the last time the loop was found cut or shorted
+
+    def __post_init__(self) -> None:
+        self._alarm = Debounced(self.wiring.debounce_s)
+        self._fault = Debounced(self.wiring.debounce_s)
 
     def offline(self) -> bool:
         """The board stopped answering; True when that is a change."""
         changed = self.state != "offline"
-        self.state, self._pending_since = "offline", None
+        self.state = "offline"
+        self._alarm.reset()
+        self._fault.reset()
         return changed
 
-    def reading(self, bit: bool, mono: float, now: float) -> bool:
-        """One poll's input; True when the zone's state changed (a trip starts a new one)."""
+    def reading(self, bit: bool, mono: float, now: float, fault: bool = False) -> bool:
+        """One poll's input (and fault bit); True when the zone's state changed."""
         alarm = bit if self.wiring.normally == "open" else not bit
-        level = "alarm" if alarm else "normal"
-        if self.state == level:
-            self._pending_since = None
-            return False
-        if self.state != "offline":
-            if self._pending_since is None:
-                self._pending_since = mono
-            if mono - self._pending_since < self.wiring.debounce_s:
-                return False
-        self.state, self._pending_since = level, None
-        if alarm:
+        if self._alarm.read(alarm, mono) and alarm:
             self.trip = {"id": new_id(), "at": now}
-        return True
+        if self._fault.read(fault, mono) and fault:
+            self.tamper = {"id": new_id(), "at": now}
+        if self._alarm.level is None:
+            return False
+        state = "tamper" if self._fault.level else "alarm" if self._alarm.level else "normal"
+        changed = state != self.state
+        self.state = state
+        return changed
 
     def report(self, now: float) -> dict[str, Any]:
         w = self.wiring
@@ -99,6 +131,7 @@ class ZoneMachine:
             "kind": w.kind,
             "state": self.state,
             "trip": self.trip,
+            "tamper": self.tamper,
             "at": now,
         }
 
@@ -117,8 +150,10 @@ class Zones:
         for m in self.machines:
             if m.wiring.board != board:
                 continue
-            bit = m.wiring.input < len(inputs) and inputs[m.wiring.input]
-            if m.reading(bit, mono, now):
+            w = m.wiring
+            bit = w.input < len(inputs) and inputs[w.input]
+            fault = 0 <= w.fault_input < len(inputs) and inputs[w.fault_input]
+            if m.reading(bit, mono, now, fault):
                 self.counters[f"zone.{m.state}"] += 1
                 self._publish(m, now)
 

@@ -28,6 +28,7 @@ from compound.app import (
     sample_cli,
     schedule_cli,
     setup_cli,
+    zone_cli,
 )
 from compound.app.context import Context
 from compound.config import ConfigError
@@ -52,6 +53,7 @@ COMMANDS: tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
     ui_cli.register,
     bridge_cli.register,
     platform_cli.register,
+    zone_cli.register,
 )
 
 

@@ -1,21 +1,29 @@
-"""Alarm zones (区域报警) as the core takes them: a trip becomes the officer's alarm and a
-110-linked record for the city platform, with the zone's name.
+"""Alarm zones (区域报警) as the core takes them: a trip of an armed zone becomes the officer's
+alarm and, for the 110-linked kinds, a record for the police's 110 desk, with the zone's name.
 
 A bridge reads each zone on its boards' inputs (``firmware_bridge/zones.py``) and publishes the
 zone's state, retained, under its own broker user: ``zone/<bridge>/<zone>/state``. The broker's
 ACL lets a bridge write only there, so the core knows which bridge speaks (the actor it logs)
-and a zone report can never pose as a door. A report names the zone's last trip (``{"id",
-"at"}``); each trip id is logged once, as ``zone.tripped`` with the zone's id, name, location,
-kind and the bridge, however often the retained state is delivered (every reconnect, every
-restart of the core). A trip raises a ``zone`` alarm (severity ``[alerts] zone_severity``)
-unless the zone's previous alarm is still unacknowledged: a detector flapping in the wind is
-one alarm on the officer's wall, and each trip is still in the log. Perimeter and intrusion
-zones are the 110-linked kinds, so the alarm's platform record is marked ``police_110`` and
-carries the zone's name and location.
+and a zone report can never pose as a door. A report names the zone's last trip and last tamper
+(``{"id", "at"}`` each); each id is logged once (``zone.tripped``, ``zone.tamper``, with the
+zone's id, name, location, kind and the bridge), however often the retained state is delivered
+(every reconnect, every restart of the core).
 
-``zone.list`` answers the last state of every zone heard of, for the officer's consoles.
-Messages are read on a worker thread of their own (``ApiWorker``), as for Home Assistant's
-locks: a database write never holds up the bus's network thread.
+- A trip of an armed zone raises a ``zone`` alarm (severity ``[alerts] zone_severity``) unless
+  the zone's previous alarm is still unacknowledged: a detector flapping in the wind is one
+  alarm on the officer's wall, and each trip is still in the log. Perimeter, intrusion and
+  panic zones are 110-linked: the platform record is marked ``police_110``; every zone alarm's
+  record carries the zone's name and location. A trip of a disarmed zone is logged with
+  ``armed: false`` and raises nothing.
+- A cut or shorted loop (the board's end-of-line supervision bit) raises ``zone_tamper`` (high),
+  armed or not: a disarmed zone with a cut wire is still a wire someone cut.
+- Arming (``zone.arm`` / ``zone.disarm`` ``{"zone", "bridge"?, "by", "reason"?}``, from a
+  console only, logged with the broker user and the name given; ``compound zone``): a zone is
+  armed until disarmed; 24-hour kinds (panic, smoke, gas, water) cannot be disarmed.
+
+``zone.list`` answers the last state of every zone heard of, with whether it is armed. Messages
+are read on a worker thread of their own (``ApiWorker``), as for Home Assistant's locks: a
+database write never holds up the bus's network thread.
 """
 
 from __future__ import annotations
@@ -24,7 +32,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from compound.adapters.bus_types import ApiWorker
-from compound.adapters.mqtt import Message
+from compound.adapters.mqtt import Message, actor_of
+from compound.config import ALWAYS_ARMED_ZONES
+from compound.domain.model import InvalidInput
 from compound.protocol.messages import (
     MessageError,
     decode_object,
@@ -33,15 +43,26 @@ from compound.protocol.messages import (
     get_str,
 )
 from compound.services.extension import Offers
+from compound.store import zone_arming
 
 if TYPE_CHECKING:
     from compound.services.core import Core
 
 log = logging.getLogger(__name__)
 
-KINDS = ("perimeter", "intrusion")  # both are 110-linked (区域报警 to the police)
-STATES = ("normal", "alarm", "offline")
+KINDS = ("perimeter", "intrusion", *ALWAYS_ARMED_ZONES)
+POLICE_110 = ("perimeter", "intrusion", "panic")  # passed to the police's 110 desk
+STATES = ("normal", "alarm", "tamper", "offline")
 SLACK_S = 86_400.0  # a trip is looked for among the events logged since a day before it
+
+
+def _record(o: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = o.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise MessageError(f"field {key!r} must be an object")
+    return {"id": get_segment(value, "id"), "at": float(get_num(value, "at"))}
 
 
 def decode_report(payload: bytes, zone: str) -> dict[str, Any]:
@@ -52,18 +73,14 @@ def decode_report(payload: bytes, zone: str) -> dict[str, Any]:
     kind, state = get_str(o, "kind", max_len=16), get_str(o, "state", max_len=16)
     if kind not in KINDS or state not in STATES:
         raise MessageError(f"unknown zone kind {kind!r} or state {state!r}")
-    trip = o.get("trip")
-    if trip is not None:
-        if not isinstance(trip, dict):
-            raise MessageError("field 'trip' must be an object")
-        trip = {"id": get_segment(trip, "id"), "at": float(get_num(trip, "at"))}
     return {
         "zone": zone,
         "name": get_str(o, "name", max_len=64, optional=True) or zone,
         "location": get_str(o, "location", max_len=128, optional=True) or "",
         "kind": kind,
         "state": state,
-        "trip": trip,
+        "trip": _record(o, "trip"),
+        "tamper": _record(o, "tamper"),
         "at": float(get_num(o, "at")),
     }
 
@@ -76,7 +93,13 @@ class ZoneAlarms:
         self._worker = ApiWorker("zones", core.counters, size=256, shed="zone.shed")
 
     def offers(self) -> Offers:
-        return Offers(api={"zone.list": self.api_list})
+        return Offers(
+            api={
+                "zone.list": self.api_list,
+                "zone.arm": lambda p: self.api_arm(p, True),
+                "zone.disarm": lambda p: self.api_arm(p, False),
+            }
+        )
 
     def start(self) -> None:
         self.core.bus.subscribe(self.filter, self._worker.wrap(self.on_state))
@@ -84,9 +107,34 @@ class ZoneAlarms:
     def stop(self) -> None:
         self.core.bus.unsubscribe(self.filter)
 
+    # -- the API -----------------------------------------------------------------------------
+
     def api_list(self, params: dict[str, Any]) -> dict[str, Any]:
-        zones = [{**r, "bridge": b} for (b, _), r in sorted(self.states.items())]
+        armed = zone_arming.armed_map(self.core.store)
+        zones = [
+            {**r, "bridge": b, "armed": r["kind"] in ALWAYS_ARMED_ZONES or armed.get((b, z), True)}
+            for (b, z), r in sorted(self.states.items())
+        ]
         return {"zones": zones}
+
+    def api_arm(self, p: dict[str, Any], armed: bool) -> dict[str, Any]:
+        actor = actor_of(p)
+        role = self.core.store.one("SELECT role FROM devices WHERE name = ?", (actor,))
+        if role is not None and role["role"] != "console":
+            raise InvalidInput("zones are armed and disarmed from the officer's console")
+        zone, bridge = str(p.get("zone", "")), p.get("bridge")
+        known = [k for k in self.states if k[1] == zone and bridge in (None, k[0])]
+        if len(known) != 1:
+            heard = ", ".join(sorted(f"{b}/{z}" for b, z in self.states)) or "none yet"
+            raise InvalidInput(
+                f"unknown zone {zone!r} (say its bridge if two share it); heard: {heard}"
+            )
+        (key,) = known
+        kind = self.states[key]["kind"]
+        by, why = str(p.get("by", "")), str(p.get("reason", ""))[:200]
+        return zone_arming.set_armed(self.core.store, *key, kind, armed, by, actor, why)
+
+    # -- reports from the bridges ------------------------------------------------------------
 
     def on_state(self, msg: Message) -> None:
         parts = self.core.topics.split(msg.topic)  # ["zone", bridge, zone, "state"]
@@ -103,16 +151,19 @@ class ZoneAlarms:
         self.states[(bridge, report["zone"])] = report
         counters[f"zone.report.{report['state']}"] += 1
         if report["trip"] is not None:
-            self.trip(bridge, report)
+            self.trip(bridge, report, "trip")
+        if report["tamper"] is not None:
+            self.trip(bridge, report, "tamper")
 
-    def trip(self, bridge: str, r: dict[str, Any]) -> bool:
-        """Log a trip once and raise its alarm; False when the trip was logged before."""
-        store, trip = self.core.store, r["trip"]
+    def trip(self, bridge: str, r: dict[str, Any], what: str = "trip") -> bool:
+        """Log a trip (or tamper) once and raise its alarm; False when it was logged before."""
+        store, rec = self.core.store, r[what]
+        event = "zone.tripped" if what == "trip" else "zone.tamper"
         with store.transaction() as c:
             if c.execute(
-                "SELECT 1 FROM events WHERE type = 'zone.tripped' AND at >= ?"
+                "SELECT 1 FROM events WHERE type = ? AND at >= ?"
                 " AND json_extract(data, '$.trip_id') = ? LIMIT 1",
-                (min(trip["at"], self.core.clock.now()) - SLACK_S, trip["id"]),
+                (event, min(rec["at"], self.core.clock.now()) - SLACK_S, rec["id"]),
             ).fetchone():
                 self.core.counters["zone.trip_again"] += 1
                 return False
@@ -123,35 +174,47 @@ class ZoneAlarms:
                 "kind": r["kind"],
                 "bridge": bridge,
             }
-            store.append_event(
-                "zone.tripped",
-                data={**about, "actor": bridge, "trip_id": trip["id"], "occurred_at": trip["at"]},
-            )
-            subject = f"{bridge}/{r['zone']}"
-            if c.execute(
-                "SELECT 1 FROM alarms WHERE rule = 'zone' AND subject = ?"
-                " AND acknowledged_at IS NULL",
-                (subject,),
-            ).fetchone():
-                self.core.counters["zone.alarm_still_open"] += 1
+            armed = what == "tamper" or zone_arming.is_armed(store, bridge, r["zone"], r["kind"])
+            data = {**about, "actor": bridge, "trip_id": rec["id"], "occurred_at": rec["at"]}
+            store.append_event(event, data=data if armed else {**data, "armed": False})
+            if not armed:
+                self.core.counters["zone.disarmed_trip"] += 1
                 return True
-            where = f" ({r['location']})" if r["location"] else ""
-            alarm = store.raise_alarm(
-                "zone",
-                f"{r['name']}{where}: {r['kind']} alarm",
-                severity=self.core.config.alerts.zone_severity,
-                data={**about, "what": r["kind"], "trip_id": trip["id"]},
-                police_110=True,
-                uplink_extra={
-                    "zone": r["zone"],
-                    "zone_name": r["name"],
-                    "location": r["location"],
-                    "zone_kind": r["kind"],
-                    "occurred_at": trip["at"],
-                },
-            )
-            c.execute(
-                "UPDATE alarms SET rule = 'zone', subject = ? WHERE id = ?", (subject, alarm.id)
-            )
-        self.core.counters["zone.alarm"] += 1
+            self._raise(c, bridge, r, what, about, rec)
         return True
+
+    def _raise(
+        self,
+        c: Any,
+        bridge: str,
+        r: dict[str, Any],
+        what: str,
+        about: dict[str, Any],
+        rec: dict[str, Any],
+    ) -> None:
+        kind = "zone" if what == "trip" else "zone_tamper"
+        subject = f"{bridge}/{r['zone']}"
+        if c.execute(
+            "SELECT 1 FROM alarms WHERE rule = ? AND subject = ? AND acknowledged_at IS NULL",
+            (kind, subject),
+        ).fetchone():
+            self.core.counters["zone.alarm_still_open"] += 1
+            return
+        where = f" ({r['location']})" if r["location"] else ""
+        words = f"{r['kind']} alarm" if what == "trip" else "loop cut or shorted (tamper)"
+        alarm = self.core.store.raise_alarm(
+            kind,
+            f"{r['name']}{where}: {words}",
+            severity=self.core.config.alerts.zone_severity if what == "trip" else "high",
+            data={**about, "what": r["kind"], "trip_id": rec["id"]},
+            police_110=what == "trip" and r["kind"] in POLICE_110,
+            uplink_extra={
+                "zone": r["zone"],
+                "zone_name": r["name"],
+                "location": r["location"],
+                "zone_kind": r["kind"],
+                "occurred_at": rec["at"],
+            },
+        )
+        c.execute("UPDATE alarms SET rule = ?, subject = ? WHERE id = ?", (kind, subject, alarm.id))
+        self.core.counters[f"zone.{kind}"] += 1

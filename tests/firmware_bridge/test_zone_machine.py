@@ -78,3 +78,23 @@ def test_two_zones_with_one_name_are_refused() -> None:
     with pytest.raises(ValueError, match="two zones"):
         check_zones([NC, ZoneWiring("north", board="b1", input=4)], BOARDS, DOORS)
     check_zones([NC, NO], BOARDS, DOORS)  # a good wiring passes
+
+
+def test_the_fault_bit_makes_the_zone_tamper_and_its_end_normal_again() -> None:
+    """End-of-line supervision: the board's own bit for a cut or shorted loop, debounced."""
+    w = ZoneWiring("north", board="b1", input=5, fault_input=6, debounce_s=0.3)
+    z = ZoneMachine(w)
+    assert z.reading(True, 0.0, 100.0, fault=False) and z.state == "normal"
+    assert not z.reading(True, 1.0, 101.0, fault=True)
+    assert z.reading(True, 1.5, 101.5, fault=True) and z.state == "tamper"
+    assert z.tamper is not None and z.tamper["at"] == 101.5 and z.trip is None
+    assert z.report(102.0)["tamper"] == z.tamper
+    assert not z.reading(True, 2.0, 102.0, fault=False)
+    assert z.reading(True, 2.5, 102.5, fault=False) and z.state == "normal"
+
+
+def test_a_fault_input_is_checked_like_the_zones_input() -> None:
+    with pytest.raises(ValueError, match="input 2 of b1 is wired twice"):
+        check_zones([ZoneWiring("z", board="b1", input=5, fault_input=2)], BOARDS, DOORS)
+    with pytest.raises(ValueError, match="on input 8"):
+        check_zones([ZoneWiring("z", board="b1", input=5, fault_input=8)], BOARDS, DOORS)

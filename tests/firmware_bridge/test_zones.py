@@ -13,14 +13,16 @@ from typing import Any
 import pytest
 
 from compound.adapters.broker import Mosquitto
-from compound.adapters.mqtt import Bus, BusConfig, Message
+from compound.adapters.mqtt import ApiError, Bus, BusConfig, Message
 from compound.app.wiring import build_core
 from compound.config import BoardWiring, BridgeConfig, Config, DoorWiring, ZoneWiring
 from compound.domain.clock import SystemClock
+from compound.domain.model import InvalidInput
 from compound.domain.uplink_records import envelope
 from compound.protocol.topics import Topics
 from compound.services.core import Core
 from compound.services.zones import ZoneAlarms
+from compound.store import zone_arming
 from compound.store.db import Store
 from devkit.simulators import VirtualRelayBoard
 from firmware_bridge.bridge import Bridge
@@ -29,6 +31,7 @@ from tests.firmware_bridge.conftest import issue_door_keys, wait_for
 pytestmark = pytest.mark.integration
 
 FENCE = 5  # the board's input the north fence's beam is wired to (normally closed)
+FAULT = 6  # the board's end-of-line supervision bit for that loop (cut or shorted)
 
 
 @dataclass
@@ -83,6 +86,7 @@ def zrig(mosquitto: Mosquitto, live_store: Store, topics: Topics) -> Iterator[Zo
                 "between gates 2 and 3",
                 "b1",
                 FENCE,
+                fault_input=FAULT,
                 debounce_s=0.1,
             )
         ],
@@ -169,3 +173,52 @@ def test_the_board_going_silent_makes_the_zone_offline(zrig: ZoneRig) -> None:
     zrig.board.answering = True
     wait_for(lambda: zrig.zone_states()[-1]["state"] == "normal", what="zone back")
     assert zrig.trips() == []
+
+
+def test_a_disarmed_zone_logs_its_trips_raises_nothing_and_a_cut_loop_still_raises_tamper(
+    zrig: ZoneRig,
+) -> None:
+    console = Bus(BusConfig(port=zrig.core.bus.config.port), zrig.topics, "wall")
+    console.start(timeout=10)
+    try:
+        off = console.request(
+            "zone.disarm", {"zone": "north-fence", "by": "officer Li", "reason": "fence repair"}
+        )
+        assert off["armed"] is False
+        zrig.trip_and_restore(1)
+        (trip,) = zrig.trips()
+        assert trip["armed"] is False
+        assert zrig.open_zone_alarms() == []  # logged in the same transaction as an alarm would be
+        zrig.board.set_input(FAULT, True)  # someone cut the loop
+        tamper = wait_for(
+            lambda: [a for a in zrig.store.alarms(open_only=True) if a.kind == "zone_tamper"],
+            what="the tamper alarm",
+        )
+        assert "North fence" in tamper[0].message and "cut or shorted" in tamper[0].message
+        zrig.board.set_input(FAULT, False)
+        assert console.request("zone.arm", {"zone": "north-fence", "by": "officer Li"})["armed"]
+        zrig.trip_and_restore(2)
+        wait_for(zrig.open_zone_alarms, what="the armed zone's alarm")
+        listed = console.request("zone.list", {})["zones"]
+        assert [(z["zone"], z["armed"]) for z in listed] == [("north-fence", True)]
+        with pytest.raises(ApiError, match="unknown zone"):
+            console.request("zone.disarm", {"zone": "south-fence", "by": "officer Li"})
+    finally:
+        console.stop()
+    logged = [
+        (json.loads(r["data"])["actor"], json.loads(r["data"])["by"], r["type"])
+        for r in zrig.store.query(
+            "SELECT type, data FROM events WHERE type IN ('zone.armed', 'zone.disarmed')"
+            " ORDER BY seq"
+        )
+    ]
+    assert logged == [
+        ("wall", "officer Li", "zone.disarmed"),
+        ("wall", "officer Li", "zone.armed"),
+    ]
+
+
+def test_a_24_hour_zone_cannot_be_disarmed(zrig: ZoneRig) -> None:
+    with pytest.raises(InvalidInput, match="armed day and night"):
+        zone_arming.set_armed(zrig.store, "bridge", "gas-1", "gas", False, "officer", "", "")
+    assert zone_arming.is_armed(zrig.store, "bridge", "gas-1", "gas")

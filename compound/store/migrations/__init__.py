@@ -7,7 +7,7 @@ Each feature keeps its steps in its own module here, under its own range of numb
     40-59  community safety and uplink    60-79  devices and security
     80-99  doors and intercom         100-119 indexes for the compound's real size
     120-139 schedules and holidays     140-159 searching people, paging lists
-    160-179 ID numbers sealed at rest  180-199 the site plan
+    160-169 ID numbers sealed at rest  170-179 alarm zones armed    180-199 the site plan
     200-219 visitor passes issued from indoor stations
 
 A step runs inside the same transaction as the row that records it, so a box that loses power
@@ -31,6 +31,7 @@ from compound.store.migrations import (
     search,
     site_plan,
     station_passes,
+    zones,
 )
 from compound.store.migrations.script import Migration, run_script
 
@@ -50,6 +51,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
             *schedules.STEPS,
             *id_numbers.STEPS,
             *station_passes.STEPS,
+            *zones.STEPS,
             *site_plan.STEPS,
         ),
         key=lambda m: m.number,

@@ -1,0 +1,28 @@
+"""Alarm zones armed and disarmed by the officer (``compound/store/zone_arming.py``): a zone
+without a row is armed, so a zone newly wired reports from the start."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from compound.store.migrations.script import Migration, run_script
+
+
+def _zone_arming(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE zone_arming (
+            bridge TEXT NOT NULL,
+            zone TEXT NOT NULL,
+            armed INTEGER NOT NULL CHECK (armed IN (0, 1)),
+            by TEXT NOT NULL,
+            actor TEXT NOT NULL DEFAULT '',
+            at REAL NOT NULL,
+            PRIMARY KEY (bridge, zone)
+        );
+        """,
+    )
+
+
+STEPS = (Migration(170, "alarm zones: armed or disarmed, by whom", _zone_arming),)
