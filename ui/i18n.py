@@ -183,6 +183,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alarm.failed_attempts": ("多次验证失败", "Failed attempts"),
     "alarm.unknown_face": ("陌生人反复出现", "Stranger seen repeatedly"),
     "alarm.zone": ("区域报警", "Zone alarm"),
+    "alarm.zone_tamper": ("区域防拆报警", "Zone wiring tampered"),
     "alarm.emergency": ("紧急呼叫", "Emergency call"),
     "alarm.emergency_unanswered": (
         "紧急呼叫无人接听, 已转110",
