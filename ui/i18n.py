@@ -36,6 +36,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "door.pass_bad": ("访客码无效: {reason}", "Visitor pass refused: {reason}"),
     "door.not_a_pass": ("不是本小区的访客码", "not a pass of this compound"),
     "door.blink": ("请看摄像头并眨眨眼", "Look at the camera and blink"),
+    # the face service's random liveness challenge: shown in both languages whatever the screen's
+    "door.challenge_turn_left": ("请向左转头\nTurn your head to the left",) * 2,
+    "door.challenge_turn_right": ("请向右转头\nTurn your head to the right",) * 2,
+    "door.challenge_look_up": ("请抬头\nLook up",) * 2,
+    "door.challenge_blink_twice": ("请眨眼两次\nBlink twice",) * 2,
+    "door.not_live": ("未通过活体检测，请使用门卡、密码或呼叫", "Not live: use card, PIN or call"),
     "door.denied": ("无法通行: {reason}", "Access refused: {reason}"),
     "door.mode_dial": ("拨打房号", "Dial room"),
     "door.mode_pin": ("输入密码", "Enter PIN"),

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 # What the face service's status on ``face/<camera>/result`` makes the panel say.
-FACE_STATUS = {"not recognised": "door.unknown", "look at the camera and blink": "door.blink"}
+FACE_STATUS = {
+    "not recognised": "door.unknown",
+    "look at the camera and blink": "door.blink",
+    "not live": "door.not_live",
+}
+# The face service's random challenge (compound/domain/face/challenge.py KINDS).
+CHALLENGES = ("turn_left", "turn_right", "look_up", "blink_twice")
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,13 @@ def parse_face_box(body: Any) -> FaceBox | None:
 
 def face_status_key(body: Any) -> str | None:
     """The string key for what the face service's verdict makes the panel say, if anything."""
-    return FACE_STATUS.get(str(body.get("status"))) if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        return None
+    if body.get("status") == "challenge":
+        c = body.get("challenge")
+        kind = c.get("kind") if isinstance(c, dict) else None
+        return f"door.challenge_{kind}" if kind in CHALLENGES else "door.blink"
+    return FACE_STATUS.get(str(body.get("status")))
 
 
 def parse_notices(body: Any) -> list[dict[str, str]]:
