@@ -7,6 +7,8 @@ authenticated chunks; the key is never inside), 0600, named
 - ``compound.db``: a consistent copy of the live database (SQLite's online backup API, taken
   while the core writes; ``compound.store.backup``);
 - ``keys/*``: the key directory (master key, door command keys);
+- ``secrets/*.mqtt``: the broker passwords of the box's own services (the folder of
+  ``[broker] password_file``), which match the hashes in the database and the broker's files;
 - ``mosquitto/passwd`` and ``mosquitto/acl``: the broker files named in ``[security]``;
 - ``manifest.json``: the site, the time, and each file's size and sha256.
 
@@ -48,7 +50,9 @@ from compound.store.base import StoreError
 FORMAT = "compound-backup/1"
 DB = "compound.db"
 MANIFEST = "manifest.json"
-NAME_RE = re.compile(r"^(compound\.db|keys/[A-Za-z0-9._-]+|mosquitto/(passwd|acl))$")
+NAME_RE = re.compile(
+    r"^(compound\.db|keys/[A-Za-z0-9._-]+|secrets/[A-Za-z0-9._-]+\.mqtt|mosquitto/(passwd|acl))$"
+)
 
 
 @dataclass
@@ -64,17 +68,20 @@ def targets(ctx: Context) -> dict[str, Path]:
     """Where each kind of file of an archive lives on this box (from the config)."""
     db = Path(ctx.db_path)
     key_dir = Path(ctx.config.store.key_dir or db.parent / "keys")
+    password_file = ctx.config.broker.password_file
     return {
         DB: db,
         "keys/": key_dir,
+        "secrets/": Path(password_file).parent if password_file else Path(),
         "mosquitto/passwd": Path(ctx.config.security.password_file),
         "mosquitto/acl": Path(ctx.config.security.acl_file),
     }
 
 
 def target_of(name: str, where: dict[str, Path]) -> Path:
-    if name.startswith("keys/"):
-        return where["keys/"] / name.removeprefix("keys/")
+    for folder in ("keys/", "secrets/"):
+        if name.startswith(folder):
+            return where[folder] / name.removeprefix(folder)
     return where[name]
 
 
@@ -117,6 +124,10 @@ def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
             for k in sorted(key_dir.iterdir()):
                 if k.is_file() and NAME_RE.match(f"keys/{k.name}"):
                     files[f"keys/{k.name}"] = k
+        if ctx.config.broker.password_file:
+            for s in sorted(where["secrets/"].glob("*.mqtt")):
+                if s.is_file() and NAME_RE.match(f"secrets/{s.name}"):
+                    files[f"secrets/{s.name}"] = s
         for name in ("mosquitto/passwd", "mosquitto/acl"):
             if where[name].is_file():
                 files[name] = where[name]

@@ -19,6 +19,8 @@ def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         f"""
 [site]
 id = "t1"
+[broker]
+password_file = "{root / "secrets/core.mqtt"}"
 [store]
 path = "{root / "lib/compound.db"}"
 key_dir = "{root / "lib/keys"}"
@@ -31,6 +33,8 @@ broker_pid_file = ""
     monkeypatch.setenv("COMPOUND_CONFIG", str(cfg))
     monkeypatch.delenv("COMPOUND_DB", raising=False)
     assert main(["init", "--site", "t1"]) == 0
+    (root / "secrets").mkdir()
+    (root / "secrets/core.mqtt").write_text("core-password\n")
     (root / "mosquitto/passwd").write_text("core:$7$hash\n")
     (root / "mosquitto/acl").write_text("user core\ntopic readwrite compound/#\n")
     return root

@@ -80,6 +80,9 @@ def test_a_new_box_restores_with_the_kept_key(
     rc, units, err = run(capsys, "unit", "list")
     assert "5-1-0501" in [u["address"] for u in units]
     assert (new / "mosquitto/passwd").read_text() == "core:$7$hash\n"
+    # The service's broker password matches the restored hashes: the core can log in.
+    assert (new / "secrets/core.mqtt").read_text() == "core-password\n"
+    assert ((new / "secrets/core.mqtt").stat().st_mode & 0o777) == 0o600
     rc, log, err = run(capsys, "log", "verify")
     assert rc == 0 and log["ok"], err
 
