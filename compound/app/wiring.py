@@ -15,6 +15,7 @@ from compound.config import Config
 from compound.domain.clock import Clock
 from compound.services.community_api import CommunityApi
 from compound.services.core import Core
+from compound.services.device_roster import DeviceRoster
 from compound.services.door_feed import DoorFeedBus
 from compound.services.extension import Extension
 from compound.services.ha_lock import HaLock
@@ -41,6 +42,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         ListsApi(core),
         SchedulesApi(core),
         SitePlanApi(core),
+        DeviceRoster(core),
         HaLock(core),
         ZoneAlarms(core),
         StationPasses(core),
