@@ -118,4 +118,11 @@ MORE_STRINGS: dict[str, tuple[str, str]] = {
         "Choose a door, then tap where it stands",
     ),
     "plan.tap_to_place": ("点按平面图放置: {door}", "Tap the plan to place: {door}"),
+    # PINs the console proposes
+    "manager.suggest_pin": ("生成随机密码", "Propose a PIN"),
+    "manager.pin_taken": ("此密码不能使用。", "That PIN cannot be used."),
+    "manager.pin_suggested": (
+        "建议密码: {pin}（已填入），请告知住户后点“设置密码”",
+        "Proposed PIN: {pin} (filled in); tell the resident, then tap Set PIN",
+    ),
 }

@@ -9,6 +9,7 @@ from compound.domain.model import InvalidInput, Person, UnitAddress, mask_id_num
 from compound.domain.paging import flag, page_of
 from compound.domain.search import initials, terms
 from compound.services.extension import Offers
+from compound.services.pin_suggest import suggest_pin
 from compound.store.people_search import MAX_IDS, find_people, find_units, names_of
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ class PeopleApi:
                 "pin.set": lambda p: {
                     "id": s.set_pin(_int(p, "person"), str(p.get("pin", "")), _schedule(p))
                 },
+                "pin.suggest": lambda p: {"pin": suggest_pin(s)},
                 "pass.issue": self.pass_issue,
             }
         )

@@ -38,6 +38,7 @@ LABELS = {
     "l_hours": "manager.pass_hours",
     "l_issue_card": "manager.issue_card",
     "l_set_pin": "manager.set_pin",
+    "l_suggest_pin": "manager.suggest_pin",
     "l_issue_pass": "manager.issue_pass",
     "l_move_out": "manager.move_out",
     "l_consent": "manager.consent",
@@ -104,6 +105,7 @@ class ManagerScreen(BoxLayout):
         self.ids.pages.current = self.tab
         self._frame: bytes | None = None
         self._shown_token = ""
+        self._shown_pin = ""
         self.bind(tab=lambda *_: self._trigger())
         self._search = Clock.create_trigger(
             lambda dt: vm.people.search(self.ids.p_search.text), SEARCH_PAUSE_S
@@ -204,6 +206,10 @@ class ManagerScreen(BoxLayout):
             t("manager.row_error", row=r, message=m)
             for r, m in sorted(job.errors if job else [])[:20]
         )
+        if vm.suggested_pin != self._shown_pin:
+            self._shown_pin = vm.suggested_pin
+            if vm.suggested_pin:
+                self.ids.c_pin.text = vm.suggested_pin  # the manager reads it in the note
         if vm.pass_token and vm.pass_token != self._shown_token:
             self._shown_token = vm.pass_token
             self.ids.qr.texture = qr_texture(vm.pass_token)

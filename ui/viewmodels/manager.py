@@ -87,6 +87,7 @@ class ManagerVM(Observable):
         self.note_ok = True
         self.last_person_id: int | None = None
         self.pass_token = ""
+        self.suggested_pin = ""  # a free PIN the core proposed, for the PIN field
         self.pass_until = 0.0
         self.job: ImportJob | None = None
         self.consent = False
@@ -200,11 +201,31 @@ class ManagerVM(Observable):
     def set_pin(self, person: str, pin: str) -> None:
         pid = self._person(person)
         if pid is not None:
-            self.gw.request(
-                "pin.set",
-                {"person": pid, "pin": pin.strip()},
-                lambda r: self._tell(self.t("manager.pin_done")) if r.ok else self._fail(r),
-            )
+            self.gw.request("pin.set", {"person": pid, "pin": pin.strip()}, self._pin_set)
+
+    def _pin_set(self, r: Reply) -> None:
+        if r.ok:
+            self.suggested_pin = ""
+            self._tell(self.t("manager.pin_done"))
+        elif "already in use" in r.error:
+            # Say only that it cannot be used and offer a free one: trying others would find
+            # out residents' PINs one guess at a time.
+            self.suggest_pin(self.t("manager.pin_taken"))
+        else:
+            self._fail(r)
+
+    def suggest_pin(self, why: str = "") -> None:
+        """A random free PIN from the core, put in the PIN field by the screen."""
+
+        def got(r: Reply) -> None:
+            if not r.ok or not isinstance(r.result, dict):
+                self._fail(r)
+                return
+            self.suggested_pin = str(r.result.get("pin") or "")
+            said = self.t("manager.pin_suggested", pin=self.suggested_pin)
+            self._tell(f"{why} {said}".strip(), not why)
+
+        self.gw.request("pin.suggest", {}, got)
 
     def issue_pass(self, person: str, hours: str) -> None:
         pid = self._person(person)
