@@ -87,6 +87,7 @@ class Keeper:
         self.spec = json.dumps([asdict(line) for line in plan(cfg)])
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self._started = 0.0
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
@@ -94,13 +95,14 @@ class Keeper:
             stdin=subprocess.PIPE,
         )
         self.starts += 1
+        self._started = time.monotonic()
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
     def ensure(self) -> bool:
-        """Start it again if it died; False when it had to be."""
-        if self.alive():
+        """Start it again if it died (at most every 10 s); False when it was started again."""
+        if self.alive() or time.monotonic() - self._started < 10.0:
             return True
         self.start()
         return False

@@ -104,3 +104,17 @@ def test_the_plan_names_each_doors_locked_level(rig: Rig) -> None:
     assert lines[0].kind == "board" and lines[0].fire_input == FIRE
     assert lines[0].outputs == [Output(0, False, True, "d1"), Output(1, True, True, "d2")]
     assert Keeper(bridge_config(rig.board, rig.mcu)).spec.startswith("[")
+
+
+def test_a_keeper_that_died_is_started_again(rig: Rig) -> None:
+    keeper = Keeper(bridge_config(rig.board, rig.mcu))
+    keeper.start()
+    try:
+        assert keeper.proc is not None
+        keeper.proc.kill()
+        keeper.proc.wait(10)
+        keeper._started -= 10.0  # as if it had run for a while
+        assert keeper.ensure() is False and keeper.alive() and keeper.starts == 2
+        assert keeper.ensure() is True
+    finally:
+        keeper.done()
