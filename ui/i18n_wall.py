@@ -125,4 +125,11 @@ MORE_STRINGS: dict[str, tuple[str, str]] = {
         "建议密码: {pin}（已填入），请告知住户后点“设置密码”",
         "Proposed PIN: {pin} (filled in); tell the resident, then tap Set PIN",
     ),
+    # CSV import
+    "manager.csv_template": ("保存导入模板", "Save a template"),
+    "manager.csv_template_saved": ("模板已保存: {path}", "Template saved: {path}"),
+    "manager.csv_encoding": (
+        "无法读取此文件的编码，请另存为 UTF-8 或 GBK 的 CSV",
+        "Cannot read this file's encoding: save it as CSV in UTF-8 or GBK",
+    ),
 }

@@ -19,8 +19,9 @@ from kivy.uix.screenmanager import Screen
 
 from ui.gateway import Live
 from ui.qr import qr_texture
+from ui.screens.file_list import FileList
 from ui.screens.manager_siteplan import SitePlanTab
-from ui.viewmodels.manager import RENTAL_CLASSES, ROLES, TENANT_LAYERS, ManagerVM
+from ui.viewmodels.manager import CSV_FIELDS, RENTAL_CLASSES, ROLES, TENANT_LAYERS, ManagerVM
 from ui.viewmodels.site_map import SiteMap
 
 Builder.load_file(str(Path(__file__).with_name("manager.kv")))
@@ -46,6 +47,7 @@ LABELS = {
     "l_enrol": "manager.enrol",
     "l_csv": "manager.csv_path",
     "l_import": "manager.import",
+    "l_template": "manager.csv_template",
     "l_notice": "manager.notice_body",
     "l_until": "manager.notice_until",
     "l_post": "manager.post",
@@ -100,6 +102,11 @@ class ManagerScreen(BoxLayout):
         page = Screen(name="siteplan")
         page.add_widget(self.siteplan)
         self.ids.pages.add_widget(page)
+        # The CSV file is chosen by touch (a USB stick shows under /media); typing a path works.
+        self.csv_files = FileList(
+            Path.home(), (".csv",), on_choose=lambda p: setattr(self.ids.csv_path, "text", p)
+        )
+        self.ids.import_box.add_widget(self.csv_files, index=len(self.ids.import_box.children) - 1)
         self.bind(tab=lambda _w, value: setattr(self.ids.pages, "current", value))
         self.tab = tab or "register"
         self.ids.pages.current = self.tab
@@ -152,11 +159,34 @@ class ManagerScreen(BoxLayout):
 
     def import_csv(self, path: str) -> None:
         try:
-            text = Path(path.strip()).expanduser().read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            self.vm._tell(self.vm.t("error", message=f"{path}: {e}"), False)
+            data = Path(path.strip()).expanduser().read_bytes()
+        except OSError as e:
+            self.vm._tell(self.vm.t("error", message=f"{path}: {e.strerror or e}"), False)
             return
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Excel on a Chinese Windows saves CSV as GBK; GB 18030 reads that and more.
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                self.vm._tell(self.vm.t("manager.csv_encoding"), False)
+                return
         self.vm.import_csv(text)
+
+    def save_template(self) -> None:
+        """An empty import file with the column names and one example row, in the folder
+        shown, for the office to fill in."""
+        path = Path(self.csv_files.folder) / "compound-import-template.csv"
+        example = ["王小明", "3-2-1501", "owner", "", "", "", "13800000000", "", ""]
+        try:
+            with path.open("w", encoding="utf-8-sig", newline="") as f:
+                f.write(",".join(CSV_FIELDS) + "\n" + ",".join(example) + "\n")
+        except OSError as e:
+            self.vm._tell(self.vm.t("error", message=f"{path}: {e.strerror or e}"), False)
+            return
+        self.csv_files.open(self.csv_files.folder)
+        self.vm._tell(self.vm.t("manager.csv_template_saved", path=str(path)))
 
     def refresh(self) -> None:
         vm, t = self.vm, self.vm.t
