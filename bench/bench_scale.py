@@ -8,7 +8,11 @@ doors, as a reader sees it (publish the request, wait for the result):
 - checks: the periodic checks (elderly not seen, group rental, lease sweep) run in a loop in a
   second process on the same database, as cold work elsewhere would;
 - screens: the officer wall's and the manager console's API calls in a loop;
-- flood: one device sends 10,000 requests a second at its door for 10 s; the other doors' swipes.
+- flood: one device (a bridge of its own, a broker user like any door's) sends 10,000 requests a
+  second at its door for 10 s; the other doors' swipes. Mosquitto runs with credentials and the
+  ACL from `compound devices`, and the core with `[security] quarantine = "broker"`: once the
+  door sheds more than 5x its rate the core quarantines the bridge at the broker
+  (``services/quarantine.py``), which then drops its requests before the core has to parse them.
 
 Also the time of each periodic check and each screen API call (and its reply size), and the core's
 resident memory. Results in bench/results/scale.md; ratios are against idle in the same run.
@@ -34,7 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import pct, summary_ms, write  # noqa: E402
-from compound.adapters.broker import Mosquitto  # noqa: E402
+from compound.adapters.broker import Mosquitto, free_port  # noqa: E402
 from compound.adapters.mqtt import Bus, BusConfig  # noqa: E402
 from compound.protocol.messages import AccessRequest, encode, new_id  # noqa: E402
 from compound.protocol.topics import Topics  # noqa: E402
@@ -77,12 +81,57 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+USERS = {  # broker users of the bench: the readers, screens and flooder stand in for devices
+    "core": ["--role", "core"],
+    "bench-reader": ["--role", "core"],  # swipes at every door and reads every result
+    "bench-screens": ["--role", "core"],
+}
+
+
+def secure(py: str, root: Path, work: Path, db: Path, site: str, flood_door: str) -> dict:
+    """Credentials and ACL for every bench user and the flooding bridge, written by `compound
+    devices add`; the core's config with the broker's files and quarantines it may apply."""
+    work.chmod(0o755)  # Mosquitto drops to its own user and rereads the files as that user
+    port = free_port()
+    cfg = work / "c.toml"
+    cfg.write_text(
+        f'[site]\nid = "{site}"\n'
+        f'[broker]\nport = {port}\nusername = "core"\npassword_file = "{work / "core.pass"}"\n'
+        f'[store]\npath = "{db}"\nkey_dir = "{work / "keys"}"\n'
+        f'[security]\nacl_file = "{work / "acl"}"\npassword_file = "{work / "passwd"}"\n'
+        f'broker_pid_file = "{work / "mosquitto.pid"}"\nquarantine = "broker"\n'
+    )
+    passwords = {}
+    users = {**USERS, "bench-flooder": ["--role", "bridge", "--door", flood_door]}
+    for name, opts in users.items():
+        made = subprocess.run(
+            [py, "-m", "compound.app.cli", "--config", str(cfg), "devices", "add", name, *opts,
+             "--json", "--by", "bench"],
+            capture_output=True, text=True, check=True, cwd=root,
+        )  # fmt: skip
+        passwords[name] = json.loads(made.stdout)["password"]
+    (work / "core.pass").write_text(passwords["core"] + "\n")
+    broker = Mosquitto(
+        port=port,
+        workdir=work / "mosquitto",
+        extra_config=f"per_listener_settings false\nallow_anonymous false\n"
+        f"password_file {work / 'passwd'}\nacl_file {work / 'acl'}\n"
+        f"max_queued_messages 1000\nlistener {port} 127.0.0.1\n",
+    ).start()
+    (work / "mosquitto.pid").write_text(f"{broker.proc.pid}\n")  # type: ignore[union-attr]
+    return {"broker": broker, "config": cfg, "passwords": passwords}
+
+
+def user(port: int, name: str, passwords: dict[str, str]) -> BusConfig:
+    return BusConfig(port=port, username=name, password=passwords[name])
+
+
 class Reader:
     """A reader at the doors: swipes a card and waits for its result."""
 
-    def __init__(self, port: int, topics: Topics) -> None:
+    def __init__(self, bus_config: BusConfig, topics: Topics) -> None:
         self.topics = topics
-        self.bus = Bus(BusConfig(port=port), topics, "bench-reader")
+        self.bus = Bus(bus_config, topics, "bench-reader")
         self.results: queue.Queue[tuple[str, float]] = queue.Queue()
         self.bus.subscribe(
             topics.all("access/+/result"),
@@ -119,8 +168,10 @@ class Reader:
         return rtts, lost
 
 
-def screens_loop(port: int, topics: Topics, stop: threading.Event, out: dict[str, list]) -> None:
-    bus = Bus(BusConfig(port=port), topics, "bench-screens")
+def screens_loop(
+    bus_config: BusConfig, topics: Topics, stop: threading.Event, out: dict[str, list]
+) -> None:
+    bus = Bus(bus_config, topics, "bench-screens")
     bus.start(timeout=30)
     try:
         while not stop.is_set():
@@ -137,8 +188,8 @@ def screens_loop(port: int, topics: Topics, stop: threading.Event, out: dict[str
         bus.stop()
 
 
-def flood_loop(port: int, topics: Topics, door: str, stop: threading.Event) -> int:
-    bus = Bus(BusConfig(port=port), topics, "bench-flooder")
+def flood_loop(bus_config: BusConfig, topics: Topics, door: str, stop: threading.Event) -> int:
+    bus = Bus(bus_config, topics, "bench-flooder")
     bus.start(timeout=30)
     sent = 0
     try:
@@ -155,6 +206,22 @@ def flood_loop(port: int, topics: Topics, door: str, stop: threading.Event) -> i
     finally:
         bus.stop()
     return sent
+
+
+def quarantine_seen(db: Path, since: float) -> dict[str, Any]:
+    """When the core quarantined the flooder (from its log), seconds after the flood began."""
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute(
+            "SELECT at, data FROM events WHERE type = 'device.quarantined' AND at >= ?"
+            " ORDER BY seq LIMIT 1",
+            (since,),
+        ).fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        return {"after_s": None, "devices": []}
+    return {"after_s": round(row[0] - since, 2), "devices": json.loads(row[1])["devices"]}
 
 
 def main() -> int:
@@ -179,12 +246,9 @@ def main() -> int:
         row = conn.execute("SELECT value FROM settings WHERE key = 'site_id'").fetchone()
         conn.close()
         site = row[0] if row else "demo"
-        mosq = Mosquitto().start()
-        cfg = work / "c.toml"
-        cfg.write_text(
-            f'[site]\nid = "{site}"\n[broker]\nport = {mosq.port}\n'
-            f'[store]\npath = "{db}"\nkey_dir = "{work / "keys"}"\n'
-        )
+        flood_door = cards[0]["door"]
+        secured = secure(py, root, work, db, site, flood_door)
+        mosq, cfg, passwords = secured["broker"], secured["config"], secured["passwords"]
         core = subprocess.Popen(
             [py, "-m", "compound.app.cli", "--config", str(cfg), "core"],
             stdout=subprocess.DEVNULL, stderr=open(work / "core.log", "ab"),  # noqa: SIM115
@@ -196,7 +260,7 @@ def main() -> int:
             "counts": {k: v for k, v in sample.items() if isinstance(v, int)},
         }
         try:
-            reader = Reader(mosq.port, topics)
+            reader = Reader(user(mosq.port, "bench-reader", passwords), topics)
             # Wait for the core: the first swipe answered.
             deadline = time.monotonic() + 120
             while reader.swipe(cards[0]["door"], cards[0]["card"], timeout=2) is None:
@@ -212,7 +276,8 @@ def main() -> int:
             )  # fmt: skip
             stop = threading.Event()
             screens: dict[str, list] = {}
-            st = threading.Thread(target=screens_loop, args=(mosq.port, topics, stop, screens))
+            screens_bus = user(mosq.port, "bench-screens", passwords)
+            st = threading.Thread(target=screens_loop, args=(screens_bus, topics, stop, screens))
             st.start()
             time.sleep(2)  # both loops are running
             loaded, lost_loaded = reader.run(cards, args.swipes)
@@ -222,18 +287,20 @@ def main() -> int:
             ticks = [json.loads(line)["tick_s"] for line in checks.stdout or [] if line.strip()]
             checks.wait(10)
 
-            flood_door = cards[0]["door"]
             others = [c for c in cards if c["door"] != flood_door]
             fstop = threading.Event()
             sent: list[int] = []
+            flooder = user(mosq.port, "bench-flooder", passwords)
             ft = threading.Thread(
-                target=lambda: sent.append(flood_loop(mosq.port, topics, flood_door, fstop))
+                target=lambda: sent.append(flood_loop(flooder, topics, flood_door, fstop))
             )
+            flood_t0 = time.time()
             ft.start()
             time.sleep(1)
             flooded, lost_flood = reader.run(others, min(args.swipes, 300))
             fstop.set()
             ft.join(60)
+            figures["quarantine"] = quarantine_seen(db, flood_t0)
             figures["rss_end_mb"] = round(rss_mb(core.pid), 1)
         finally:
             core.terminate()
@@ -241,6 +308,7 @@ def main() -> int:
             mosq.cleanup()
 
     s_idle, s_loaded, s_flood = summary_ms(idle), summary_ms(loaded), summary_ms(flooded)
+    figures["load_average_end"] = round(os.getloadavg()[0], 2)  # other work on the machine
     figures.update(
         idle=s_idle, loaded=s_loaded, flood=s_flood,
         lost={"idle": lost_idle, "loaded": lost_loaded, "flood": lost_flood},
@@ -274,7 +342,10 @@ def main() -> int:
         f" {s_flood['p99_ms']} | {s_flood['max_ms']} | {lost_flood} |",
         "",
         f"Loaded p99 / idle p99: **{figures['loaded_over_idle_p99']}** (target <= 3).",
-        f"Flood: {figures['flood_sent']} requests sent at {flood_door}.",
+        f"Flood: {figures['flood_sent']} requests sent at {flood_door} by broker user"
+        f" bench-flooder; quarantined at the broker {figures['quarantine']['after_s']} s after the"
+        f" flood began (users {', '.join(figures['quarantine']['devices']) or 'none'}), after"
+        " which Mosquitto drops its requests.",
         "",
         f"Periodic checks (elderly, group rental, leases; one pass, {len(ticks)} passes):"
         f" p50 {figures['checks']['p50_ms']} ms, max {figures['checks']['max_ms']} ms"
@@ -286,6 +357,8 @@ def main() -> int:
             f"| {m} | {v['n']} | {v['p50_ms']} | {v['max_ms']} | {v['max_kb']} |"
             for m, v in figures["screens"].items()
         ],
+        "",
+        f"Load average of the machine at the end: {figures['load_average_end']}.",
         "",
         f"Core resident memory: {figures['rss_start_mb']} MB after start,"
         f" {figures['rss_end_mb']} MB at the end (target <= 300 MB).",
