@@ -256,4 +256,6 @@ class CityCluster:
             protocol=4,
             tls_ca=ca,
             fallbacks=tuple(("127.0.0.1", n.mqtt_port) for n in others),
+            replies=False,
+            retry_refused=True,
         )

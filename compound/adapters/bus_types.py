@@ -51,6 +51,32 @@ class BusConfig:
     keepalive: int = 15
     # other nodes of the same (clustered) broker, tried in turn when the current one is lost
     fallbacks: tuple[tuple[str, int], ...] = ()
+    # a client that never asks requests (the uplink) need not hold a reply subscription, which a
+    # clustered broker keeps as a replicated consumer per client
+    replies: bool = True
+    # subscribe again to what the broker refused after a connect (NATS refuses a QoS 1
+    # subscription while the JetStream cluster re-elects after losing a node, then delivers
+    # nothing on it: an ingest would sit connected and deaf)
+    retry_refused: bool = False
+
+
+def retry_refused(
+    rcs: Any, mid: int, by_mid: dict[Any, tuple[str, int]], client: Any, ok: Callable[[], bool]
+) -> None:
+    """A SUBACK refusing the subscription ``by_mid[mid]`` (filter, qos): subscribe again in
+    2 s while ``ok()``, and again after that if it is refused again."""
+    sub = by_mid.get(mid)
+    if sub is None or not any(getattr(rc, "is_failure", False) for rc in rcs):
+        return
+    log.warning("broker refused the subscription %s; asking again in 2 s", sub[0])
+
+    def again() -> None:
+        if ok():
+            by_mid[client.subscribe(sub[0], qos=sub[1])[1]] = sub
+
+    timer = threading.Timer(2.0, again)
+    timer.daemon = True
+    timer.start()
 
 
 def topic_matches(topic_filter: str, topic: str) -> bool:

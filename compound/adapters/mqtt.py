@@ -45,6 +45,7 @@ from compound.adapters.bus_types import (
     guarded,
     read_reply,
     request_body,
+    retry_refused,
     topic_matches,
     wire_payload,
 )
@@ -123,6 +124,7 @@ class Bus:
         self._client.on_disconnect = guarded(self._on_disconnect)
         self._client.on_connect_fail = guarded(self._next_node)
         self.nodes, self.node = [(config.host, config.port), *config.fallbacks], 0
+        self._by_mid: dict[int | None, tuple[str, int]] = {}
         self._client.on_message = guarded(self._on_message)
         self._client.on_subscribe = guarded(self._on_subscribe)
         self._sub_lock = threading.Lock()
@@ -310,11 +312,11 @@ class Bus:
             return
         self.connects += 1
         self._net_thread = threading.get_ident()
-        mids = [client.subscribe(self._reply_prefix + "+", qos=1)[1]]
         with self._lock:
-            handlers = list(self._handlers)
-        for topic_filter, _, qos in handlers:
-            mids.append(client.subscribe(topic_filter, qos=qos)[1])
+            subs = [(f, q) for f, _, q in self._handlers]
+        subs = [(self._reply_prefix + "+", 1)] * self.config.replies + subs
+        self._by_mid = {client.subscribe(f, qos=q)[1]: (f, q) for f, q in subs}
+        mids = list(self._by_mid)
         # "Connected" waits for every SUBACK: a broker may handle a SUBSCRIBE and a following
         # PUBLISH out of order (the embedded one does), and a request sent before the reply
         # subscription is active would never hear its answer. SUBACKs arrive on this same
@@ -326,6 +328,8 @@ class Bus:
     def _on_subscribe(
         self, client: mqtt.Client, userdata: Any, mid: int, rcs: Any, properties: Any = None
     ) -> None:
+        if self.config.retry_refused:
+            retry_refused(rcs, mid, self._by_mid, client, self._connected.is_set)
         with self._sub_lock:
             event = self._suback.pop(mid, None)
             if event is not None:

@@ -35,6 +35,8 @@ def cmd_ingest(ctx: Any) -> int:
         password=a.password or os.environ.get("COMPOUND_PLATFORM_PASSWORD"),
         protocol=a.mqtt_protocol,
         tls_ca=a.ca,
+        replies=False,
+        retry_refused=True,
     )
     if a.buckets < 1 or a.lease_s < 1:
         raise SystemExit("compound: --buckets and --lease-s must be at least 1")

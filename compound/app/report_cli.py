@@ -7,6 +7,7 @@ Reports work on the database directly, so they answer even when the core is not 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import threading
 from datetime import datetime
@@ -117,7 +118,9 @@ def cmd_uplink_run(ctx: Context) -> int:
         )
     store = ctx.store
     site = ctx.config.site.id
-    bus = Bus(uplink_bus_config(ctx), ctx.topics(), f"uplink-{site}")
+    # the uplink asks nothing of the city broker: no reply subscription there
+    cfg = dataclasses.replace(uplink_bus_config(ctx), replies=False, retry_refused=True)
+    bus = Bus(cfg, ctx.topics(), f"uplink-{site}")
     sender = uplink.UplinkSender(
         store,
         bus,

@@ -63,7 +63,7 @@ class _Site:
     next_seq: int | None = None
     pending: dict[int, dict[str, Any]] = field(default_factory=dict)
     ack_again: bool = False
-    asked_at: float = 0.0
+    asked_at: float | None = None
     asked_for: int | None = None
     backoff: Backoff | None = None
 
@@ -232,7 +232,8 @@ class Ingest:
             if st.backoff is None:
                 st.backoff = Backoff(self.resend_interval_s, self.resend_cap_s)
             wait = st.backoff.delay if st.asked_for == st.next_seq else self.resend_interval_s
-            if now - st.asked_at < wait or not self.bus.connected:
+            held = st.asked_at is not None and now - st.asked_at < wait
+            if held or not self.bus.connected:
                 if st.asked_for == st.next_seq:
                     self.stats.resend_requests_held += 1
                 continue

@@ -117,8 +117,12 @@ class UplinkSender:
         # the platform asked to send again from this seq (it saw a gap); network thread
         self._resend_from: int | None = None
         if require_platform_ack:
-            bus.subscribe(self.ack_topic, self._on_ack)
-            bus.subscribe(resend_topic(prefix, site), self._on_resend)
+            # QoS 0: the acknowledgement is cumulative and retained, a lost one is covered by
+            # the next one (or the confirm timeout); and a QoS 0 subscription costs a clustered
+            # broker no replicated consumer, which on NATS also had to move when a node died
+            # (boxes that moved to another node heard no acknowledgement for minutes)
+            bus.subscribe(self.ack_topic, self._on_ack, qos=0)
+            bus.subscribe(resend_topic(prefix, site), self._on_resend, qos=0)
 
     # -- the platform's acknowledgement ----------------------------------------------------
 

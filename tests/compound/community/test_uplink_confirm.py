@@ -48,7 +48,9 @@ class StandInBus:
         self.deliveries.append(Done(self.puback))
         return self.deliveries[-1]
 
-    def subscribe(self, topic_filter: str, handler: Callable[[Message], None]) -> None:
+    def subscribe(
+        self, topic_filter: str, handler: Callable[[Message], None], qos: int = 1
+    ) -> None:
         self.handlers[topic_filter] = handler
 
     def ack(self, upto: int, site: str = SITE) -> None:

@@ -34,10 +34,10 @@ def test_jitter_spreads_boxes_that_back_off_together() -> None:
     assert len(delays) > 40 and min(delays) >= 20.0 and max(delays) <= 40.0
 
 
-@pytest.mark.parametrize("bad", [(0.0, 1.0), (2.0, 1.0), (1.0, 2.0, 1.0)])
-def test_backoff_refuses_nonsense(bad: tuple[float, ...]) -> None:
+@pytest.mark.parametrize("base, cap, jitter", [(0.0, 1.0, 0.5), (2.0, 1.0, 0.5), (1.0, 2.0, 1.0)])
+def test_backoff_refuses_nonsense(base: float, cap: float, jitter: float) -> None:
     with pytest.raises(ValueError):
-        Backoff(*bad)
+        Backoff(base, cap, jitter)
 
 
 def test_a_burst_of_requests_is_answered_once_and_the_rest_once_after_the_wait() -> None:

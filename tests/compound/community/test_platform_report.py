@@ -1,0 +1,122 @@
+"""The city platform's district view and its resend pacing, on a throwaway PostgreSQL: what
+``compound platform report`` shows per site (last record and its lag, records and passages in
+the last hour, open alarms and those for 110) from records a real box wrote, and the ingest
+asking a site for the same missing record less and less often instead of every second."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from compound.adapters.mqtt import Bus
+from compound.adapters.platform_db import PlatformDb
+from compound.app.cli import main
+from compound.domain.clock import SystemClock
+from compound.domain.uplink_records import envelope
+from compound.protocol.topics import Topics
+from compound.services.platform_ingest import Ingest
+from compound.store.db import Store
+from devkit.memory_bus import MemoryBroker
+from devkit.postgres import TempPostgres
+from tests.compound.community.city_parts import passage
+
+pytestmark = [pytest.mark.integration]
+
+
+def envelopes(store: Store, site: str) -> list[dict[str, Any]]:
+    rows = store.query("SELECT * FROM outbox ORDER BY seq")
+    return [envelope(site, r) for r in rows]
+
+
+def report(pg: TempPostgres, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, Any]]:
+    assert main(["platform", "report", "--db", pg.dsn, "--json"]) == 0
+    return {s["site"]: s for s in json.loads(capsys.readouterr().out)["sites"]}
+
+
+def test_the_district_view_from_a_real_boxs_records(
+    pg: TempPostgres, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(tmp_path / "r1.db", SystemClock(), tmp_path / "keys")
+    store.add_unit("1-1-101")
+    store.add_person("李四", "1-1-101", "tenant", id_number="110101199001011234")
+    for i in range(5):
+        passage(store, i)
+    first = store.raise_alarm("door_forced", "door 3 forced", door_id="b1")
+    store.raise_alarm("emergency", "button at gate 1", police_110=True)
+    store.raise_alarm("tamper", "reader 7 opened")
+    store.acknowledge_alarm(first.id, by="王警官")
+    old = {"site": "r2", "seq": 1, "id": "r2:1", "kind": "access.granted"}
+    db = PlatformDb(pg.dsn)
+    try:
+        db.commit_batch({"r1": (1, envelopes(store, "r1"))})
+        at = time.time() - 7200  # two hours ago, by the box's clock
+        db.commit_batch({"r2": (1, [{**old, "at": at, "record": {"type": "passage"}}])})
+        stored = " ".join(
+            str(r[0]) for r in db._conn.execute("SELECT record::text FROM uplink_records")
+        )
+    finally:
+        db.close()
+    store.close()
+    view = report(pg, capsys)
+    r1, r2 = view["r1"], view["r2"]
+    assert r1["records"] == 11  # house, person, 5 passages, 3 alarms, 1 acknowledgement
+    assert (r1["records_last_hour"], r1["passages_last_hour"]) == (11, 5)
+    assert (r1["open_alarms"], r1["open_110"]) == (2, 1), "the acknowledged one is closed"
+    assert 0 <= r1["last_record_age_s"] < 600 and r1["lag_s"] is not None
+    assert (r2["records_last_hour"], r2["open_alarms"]) == (0, 0)
+    assert 7100 < r2["last_record_age_s"] < 8000
+    assert "110101199001011234" not in stored and "王警官" not in stored and "李四" not in stored
+    assert main(["platform", "report", "--db", pg.dsn]) == 0
+    text = capsys.readouterr().out
+    assert "open alarms" in text and "r1" in text and "2.0 h ago" in text
+
+
+def test_report_without_a_database_says_what_to_give(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPOUND_PLATFORM_DB", raising=False)
+    with pytest.raises(SystemExit) as e:
+        main(["platform", "report"])
+    assert "--db" in str(e.value)
+
+
+def test_the_ingest_asks_for_the_same_missing_record_less_and_less_often(
+    pg: TempPostgres,
+) -> None:
+    broker = MemoryBroker()
+    box = broker.client(Topics("q1"), "uplink-q1")
+    asked: list[float] = []
+    now = [0.0]
+    box.subscribe("city/q1/resend", lambda m: asked.append(now[0]))
+    db = PlatformDb(pg.dsn)
+    bus = broker.client(Topics("city"), "ingest-q")
+    ingest = Ingest(db, cast(Bus, bus), resend_interval_s=1.0, monotonic=lambda: now[0])
+
+    def send(seq: int) -> None:
+        env = {"site": "q1", "seq": seq, "id": f"q1:{seq}", "kind": "k", "record": {"n": seq}}
+        box.publish("city/q1/outbox", env, qos=1)
+
+    try:
+        send(1)
+        send(3)  # 2 is missing
+        while now[0] < 60.0:
+            ingest.step(wait_s=0)
+            now[0] += 0.1
+        assert asked[0] == 0.0, "asked at once"
+        gaps = [b - a for a, b in zip(asked, asked[1:], strict=False)]
+        assert 4 <= len(asked) <= 8, asked  # a fixed 1 s interval would have asked 60 times
+        assert min(gaps) >= 1.0 - 1e-9 and gaps[-1] > 2 * gaps[0], gaps  # it backs off
+        assert max(gaps) <= 30.0 + 0.2, "bounded"
+        send(2)
+        ingest.step(wait_s=0)
+        assert db.site_seqs("q1") == [1, 2, 3]
+        n = len(asked)
+        send(5)  # a new gap at 4: asked at once, not after the long wait of the last one
+        ingest.step(wait_s=0)
+        assert len(asked) == n + 1
+    finally:
+        db.close()
