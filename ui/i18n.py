@@ -77,6 +77,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "call.ringing": ("{unit} 振铃中…", "Ringing {unit}…"),
     "call.answered": ("{unit} 已接听", "{unit} answered"),
     "call.door_opened": ("门已打开，请进", "Door opened, please come in"),
+    "call.unlock_refused": ("小区封控中，门不能打开", "Lockdown: the door cannot be opened"),
     "call.rejected": ("对方拒绝了呼叫", "The call was declined"),
     "call.no_answer": ("无人接听", "No answer"),
     "call.busy": ("对方忙", "Busy"),

@@ -177,6 +177,13 @@ class DoorCalls:
         if not isinstance(body, dict):
             return
         state = body.get("state")
+        if state == "unlock_refused":
+            # The resident pressed unlock during a lockdown: nothing opened, the call goes on
+            # (the live call's line says so until its next state).
+            self.deadline = self.clock.now() + CALL_SILENT_S
+            self.state = "unlock_refused"
+            self._changed()
+            return
         if state not in CALL_STATES:
             return
         self.deadline = self.clock.now() + CALL_SILENT_S
