@@ -1,0 +1,121 @@
+"""The core's side of the quarantine, on a real store with fakes for the bus and the decision
+worker: who is quarantined for which flood, that nobody is for a door within its rate, and how
+the broker is asked (the request file the privileged step watches)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compound.adapters.mqtt import Message
+from compound.app import devices
+from compound.app.wiring import quarantine_applier
+from compound.config import Config, CoreConfig, SecurityConfig, StoreConfig
+from compound.domain.clock import ManualClock
+from compound.protocol.acl import Device
+from compound.protocol.topics import Topics
+from compound.services.quarantine import QuarantineWatch, request_file
+from compound.store.db import Store
+from compound.store.quarantine import quarantined
+
+T = Topics("s1")
+
+
+@dataclass
+class FakeDecisions:
+    shed: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class FakeBus:
+    subscribed: list[tuple[str, Any]] = field(default_factory=list)
+
+    def subscribe(self, topic: str, handler: Any, qos: int = 1) -> None:
+        self.subscribed.append((topic, handler))
+
+
+@dataclass
+class FakeCore:
+    store: Store
+    config: Config
+    clock: ManualClock
+    topics: Topics = T
+    bus: FakeBus = field(default_factory=FakeBus)
+    decisions: FakeDecisions = field(default_factory=FakeDecisions)
+
+
+def setup(store: Store, clock: ManualClock, tmp_path: Path, mode: str = "request") -> FakeCore:
+    for d in (
+        Device("core", "core"),
+        Device("panel1", "panel", doors=("d1",)),
+        Device("bridge1", "bridge", doors=("d1", "d2")),
+        Device("face1", "face"),
+    ):
+        devices.add(store, d, "test")
+    config = Config(
+        store=StoreConfig(path=str(tmp_path / "compound.db")),
+        core=CoreConfig(door_rate_per_s=20.0),
+        security=SecurityConfig(quarantine=mode),
+    )
+    return FakeCore(store, config, clock)
+
+
+def test_a_card_flood_quarantines_the_doors_panel_and_bridge_and_asks_the_broker(
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
+    core = setup(store, clock, tmp_path)
+    applied = []
+    watch = QuarantineWatch(core, lambda: applied.append(1))  # type: ignore[arg-type]
+    core.decisions.shed = {"d1": 10, "d2": 30}
+    watch.check(1.0)  # the first look: 10 and 30 shed, within 100 a second
+    core.decisions.shed = {"d1": 5000, "d2": 60}
+    watch.check(1.0)
+    assert quarantined(store) == {("bridge1", "d1"), ("panel1", "d1")}
+    assert applied == [1]
+    alarm = store.alarms(open_only=True)[0]
+    assert alarm.kind == "quarantine" and "bridge1, panel1" in alarm.message
+    event = store.events(types=["device.quarantined"])[-1]
+    assert event.door_id == "d1" and event.data["devices"] == ["bridge1", "panel1"]
+    core.decisions.shed = {"d1": 9000, "d2": 60}
+    watch.check(1.0)  # still flooding: already quarantined, nothing new, no second request
+    assert applied == [1]
+
+
+def test_a_face_flood_quarantines_the_face_service_only(
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
+    core = setup(store, clock, tmp_path)
+    watch = QuarantineWatch(core, lambda: None)  # type: ignore[arg-type]
+    watch.start()
+    try:
+        (topic, count), *_ = core.bus.subscribed
+        assert topic == T.all("access/+/request/face")
+        for _ in range(600):
+            count(Message(T.face_access_request("d1"), b"{}"))
+        core.decisions.shed = {"d1": 590}
+        watch.check(1.0)
+    finally:
+        watch.stop()
+    assert quarantined(store) == {("face1", "d1")}
+
+
+def test_the_request_file_is_what_the_privileged_step_watches(
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
+    core = setup(store, clock, tmp_path)
+    ask = quarantine_applier(core)  # type: ignore[arg-type]
+    ask()
+    assert request_file(core.config) == tmp_path / "broker-acl.request"
+    assert request_file(core.config).exists()
+    unit = Path(__file__).resolve().parents[2] / "systemd" / "compound-quarantine.path"
+    assert "PathChanged=/var/lib/compound/broker-acl.request" in unit.read_text()
+    other = Store(tmp_path / "other.db", clock, tmp_path / "k2")
+    try:
+        off = setup(other, clock, tmp_path, "off")
+        watch = QuarantineWatch(off, lambda: None)  # type: ignore[arg-type]
+        watch.start()  # off: it watches nothing
+        assert off.bus.subscribed == []
+        watch.stop()
+    finally:
+        other.close()
