@@ -37,6 +37,8 @@ def background(seed: int = 7) -> np.ndarray:
 
 def noisy(frame: np.ndarray, rng: np.random.Generator, level: int = 3) -> np.ndarray:
     """Sensor noise of a few grey levels (the motion gate must not take it for motion)."""
+    if level <= 0:
+        return frame
     n = rng.integers(-level, level + 1, frame.shape, dtype=np.int16)
     return np.clip(frame.astype(np.int16) + n, 0, 255).astype(np.uint8)
 
@@ -53,15 +55,17 @@ def load(paths: Sequence[Path]) -> list[np.ndarray]:
     return [images.decode(p.read_bytes()) for p in paths]
 
 
-def slideshow(photos: Sequence[np.ndarray], hold: int = 3, seed: int = 1) -> list[np.ndarray]:
+def slideshow(
+    photos: Sequence[np.ndarray], hold: int = 3, seed: int = 1, level: int = 3
+) -> list[np.ndarray]:
     """Each photo for ``hold`` frames, hard cuts between them."""
     rng = np.random.default_rng(seed)
     bg = background()
-    return [noisy(place(p, bg), rng) for p in photos for _ in range(hold)]
+    return [noisy(place(p, bg), rng, level) for p in photos for _ in range(hold)]
 
 
 def crossfade(
-    photos: Sequence[np.ndarray], hold: int = 2, steps: int = 5, seed: int = 1
+    photos: Sequence[np.ndarray], hold: int = 2, steps: int = 5, seed: int = 1, level: int = 3
 ) -> list[np.ndarray]:
     """Each photo for ``hold`` frames, blended into the next over ``steps`` frames, with a
     small sway, as a head moves in a video."""
@@ -72,14 +76,14 @@ def crossfade(
     k = 0
     for i, cur in enumerate(placed):
         for _ in range(hold):
-            out.append(noisy(np.roll(cur, k % 3 - 1, axis=1).astype(np.uint8), rng))
+            out.append(noisy(np.roll(cur, k % 3 - 1, axis=1).astype(np.uint8), rng, level))
             k += 1
         if i + 1 < len(placed):
             nxt = placed[i + 1]
             for s in range(1, steps + 1):
                 a = s / (steps + 1)
                 mix = (1 - a) * cur + a * nxt
-                out.append(noisy(np.roll(mix, k % 3 - 1, axis=1).astype(np.uint8), rng))
+                out.append(noisy(np.roll(mix, k % 3 - 1, axis=1).astype(np.uint8), rng, level))
                 k += 1
     return out
 

@@ -51,6 +51,9 @@ class WatchRules:
     cut_similarity: float = 0.75  # aligned patches of consecutive frames less alike: a cut
     cooldown_s: float = 5.0
     challenge: bool = True
+    # While one face is followed, its next box comes from its landmarks (about 2 ms) and the
+    # detector (20-100 ms) runs on every n-th frame only, to find new faces and check.
+    redetect_every: int = 8
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,24 @@ class _Face:
     counted: set[str] = field(default_factory=set)
 
 
+def follow_box(box: Box, before: np.ndarray, after: np.ndarray, width: int, height: int) -> Box:
+    """The box moved and scaled as the landmarks moved (centre and eye distance), so that the
+    landmark model is given the face where it now is."""
+    c0, c1 = before.mean(axis=0), after.mean(axis=0)
+    s0 = float(np.linalg.norm(before[42:48].mean(0) - before[36:42].mean(0)))
+    s1 = float(np.linalg.norm(after[42:48].mean(0) - after[36:42].mean(0)))
+    k = s1 / s0 if s0 > 0 else 1.0
+    cx = (box.left + box.right) / 2 + float(c1[0] - c0[0])
+    cy = (box.top + box.bottom) / 2 + float(c1[1] - c0[1])
+    hw, hh = box.width * k / 2, box.height * k / 2
+    return Box(
+        max(0, int(cy - hh)),
+        min(width, int(cx + hw)),
+        min(height, int(cy + hh)),
+        max(0, int(cx - hw)),
+    )
+
+
 def face_quality(box: Box, landmarks: np.ndarray) -> float:
     """Larger and more frontal is better: the box width, less for a turned or tilted face."""
     yaw, _pitch = head_pose(landmarks)
@@ -135,6 +156,8 @@ class CameraWatch:
         self.counters: Counter[str] = Counter()
         self._faces: dict[str, _Face] = {}
         self._granted_at: dict[int, float] = {}
+        # the face followed by its landmarks: track, box, landmarks, frames since a detection
+        self._follow: tuple[str, Box, np.ndarray, int] | None = None
         self.set_gallery(gallery, door_people)
 
     def set_gallery(self, gallery: Gallery, door_people: dict[str, set[int]]) -> None:
@@ -149,19 +172,45 @@ class CameraWatch:
     def _new_face(self) -> _Face:
         return _Face(LivenessWindow(self.liveness_rules))
 
+    def _followed(self, rgb: np.ndarray, at: float) -> tuple[Box, np.ndarray] | None:
+        """The followed face's box and landmarks on this frame, found without the detector;
+        None when the detector must look (time to check, several faces, or the face is not
+        what it was a frame ago)."""
+        f = self._follow
+        if f is None or f[3] + 1 >= self.rules.redetect_every or len(self.tracker) != 1:
+            return None
+        tid, box, prev, _n = f
+        face = self._faces.get(tid)
+        if face is None or face.patch is None or not self.tracker.active(at):
+            return None
+        self.counters["landmarks"] += 1
+        lm = np.asarray(self.recognizer.landmarks(rgb, box), dtype=np.float64)
+        if similarity(face.patch, aligned_patch(rgb, lm)) < self.rules.cut_similarity:
+            return None
+        return follow_box(box, prev, lm, rgb.shape[1], rgb.shape[0]), lm
+
     def process(self, rgb: np.ndarray, at: float) -> WatchOutcome:
-        self.counters["detect"] += 1
-        boxes = sorted(self.recognizer.detect(rgb), key=lambda b: -b.area)
-        boxes = boxes[: self.rules.max_faces]
+        followed = self._followed(rgb, at)
+        if followed is not None:
+            self.counters["followed"] += 1
+            boxes = [followed[0]]
+        else:
+            self.counters["detect"] += 1
+            boxes = sorted(self.recognizer.detect(rgb), key=lambda b: -b.area)
+            boxes = boxes[: self.rules.max_faces]
         tracks = self.tracker.update(boxes, at)
         live_ids = self.tracker.ids()
         self._faces = {k: v for k, v in self._faces.items() if k in live_ids}
         if not boxes:
+            self._follow = None
             return WatchOutcome(at, [], "no face")
         box, track = boxes[0], tracks[0]
         others = [FaceSeen(b, None, None) for b in boxes[1:]]
-        self.counters["landmarks"] += 1
-        lm = np.asarray(self.recognizer.landmarks(rgb, box), dtype=np.float64)
+        if followed is not None:
+            lm = followed[1]
+        else:
+            self.counters["landmarks"] += 1
+            lm = np.asarray(self.recognizer.landmarks(rgb, box), dtype=np.float64)
         patch = aligned_patch(rgb, lm)
         face = self._faces.get(track.id)
         cut = None
@@ -196,6 +245,8 @@ class CameraWatch:
             face = self._faces[track.id] = self._new_face()
         face.patch = patch
         face.frames += 1
+        n = self._follow[3] + 1 if followed is not None and self._follow is not None else 0
+        self._follow = (track.id, box, lm, n)
         face.liveness.add(at, lm)
         if enc is not None and match is not None:
             face.encodings += 1

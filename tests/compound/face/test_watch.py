@@ -90,7 +90,8 @@ def test_a_continuous_face_is_encoded_once_and_opens_once(
     clip = face_clips.crossfade([photos[FRONT], photos[NARROW], photos[FRONT]])
     w = _watch(recognizer, gallery, False, lambda kinds: kinds[0])
     assert _play(w, clip) == ["gate"]
-    assert w.counters["detect"] == len(clip) and w.counters["encode"] == 1
+    assert w.counters["detect"] + w.counters["followed"] == len(clip)
+    assert w.counters["detect"] <= len(clip) // 3 and w.counters["encode"] == 1
     assert w.counters["cuts"] == 0
 
 
