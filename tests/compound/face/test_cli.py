@@ -96,3 +96,22 @@ def test_bad_files_get_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[st
     for target in (str(text), str(tmp_path / "missing.jpg")):
         rc, _, err = _run(capsys, "--db", db, "face", "identify", target)
         assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_face_run_names_unknown_cameras_and_refuses_one_camera_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`compound face run` serves the cameras of [[face.cameras]]; asking for one that is not
+    configured, or mixing the one-camera --source/--door with the list, is a clear refusal
+    that starts nothing."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        '[face]\n[[face.cameras]]\nid = "gate-cam"\nsource = "rtsp://127.0.0.1:1/x"\n'
+        'doors = ["gate"]\n[[face.cameras]]\nid = "b3-cam"\nsource = "replay:/nowhere"\n'
+        'doors = ["b3-e2"]\n'
+    )
+    db = str(tmp_path / "c.db")
+    rc, _, err = _run(capsys, "--config", str(cfg), "--db", db, "face", "run", "--camera", "x")
+    assert rc == 2 and "unknown camera 'x'; configured: gate-cam, b3-cam" in err
+    rc, _, err = _run(capsys, "--config", str(cfg), "--db", db, "face", "run", "--source", "0")
+    assert rc == 2 and "choose cameras with --camera" in err
