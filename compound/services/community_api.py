@@ -19,6 +19,7 @@ from compound.domain.paging import flag, page_of
 from compound.protocol.messages import MessageError, decode_object, get_segment
 from compound.services import alerts, notices, rental, reports
 from compound.services.alerts import AlertEngine, Firing
+from compound.services.entrants import RecentEntrants
 from compound.services.extension import Offers
 from compound.store.db import Store
 
@@ -40,6 +41,7 @@ class Community:
         self.cfg = cfg
         self.engine = AlertEngine(cfg)
         self._last_group_check = -1e18
+        self._entrants = RecentEntrants(store)
         self._tick_lock = threading.Lock()
 
     # -- event rules -----------------------------------------------------------------------
@@ -135,30 +137,11 @@ class Community:
         ]
 
     def unit_entrants(self) -> list[alerts.UnitEntrants]:
+        """Units with enough distinct entrants this week to be a group rental at all (a unit
+        fires with at least ``group_rental_min_extra`` more than registered): kept up to date
+        from the log's new events (``services/entrants.py``), not re-read each time."""
         since = self.store.clock.now() - self.cfg.group_rental_days * 86400
-        # The week's distinct entrants come from the index alone (events_type_at_person); only
-        # their units are then looked at, each by index (named: left to itself SQLite counted
-        # each unit's residents through the index of all living people, 71 s at 25,000).
-        rows = self.store.read(
-            "WITH entrants AS (SELECT DISTINCT person_id FROM events"
-            "   WHERE type = 'access.granted' AND at > ? AND person_id IS NOT NULL)"
-            " SELECT u.address, u.registered_occupants AS reg,"
-            " (SELECT COUNT(*) FROM households h2"
-            "   JOIN people p2 INDEXED BY people_household ON p2.household_id = h2.id"
-            "   WHERE h2.unit_id = u.id AND p2.moved_out_at IS NULL"
-            "   AND p2.role != 'visitor') AS residents,"
-            " COUNT(*) AS n"
-            " FROM entrants w JOIN people p ON p.id = w.person_id"
-            " JOIN households h ON h.id = p.household_id JOIN units u ON u.id = h.unit_id"
-            " GROUP BY u.id",
-            (since,),
-        )
-        return [
-            alerts.UnitEntrants(
-                r["address"], r["reg"] if r["reg"] is not None else r["residents"], r["n"]
-            )
-            for r in rows
-        ]
+        return self._entrants.units(since, self.cfg.group_rental_min_extra)
 
     def tick(self) -> dict[str, Any]:
         """One pass of the periodic checks; returns what it did."""
