@@ -15,7 +15,11 @@ are paced (``compound.domain.uplink_pacing``): the confirm timeout counts from t
 (the acknowledgement moving on), not from when the oldest record went out, and each resend the
 box starts, by a timeout or on request, makes the next wait longer (doubling, jittered, at most
 ``backoff_cap_s``) until the acknowledgement moves again; requests inside the wait are answered
-once when it is over. So a platform with a long backlog is not flooded with resends. With
+once when it is over. A timeout resends only one window first (a probe, like TCP's): if the
+acknowledgement then moves past it, the platform was slow, not losing, and the records sent
+before the timeout are on their way, so sending goes on after them instead of sending them all
+again; if it stops at the probe, everything after it is sent again. So a platform with a long
+backlog is not flooded with resends. With
 ``require_platform_ack=False`` (a platform that does not acknowledge) the PUBACK counts as the
 confirmation, as before.
 
@@ -57,6 +61,7 @@ class Stats:
     acks_refused: int = 0
     resend_requests: int = 0
     resend_requests_held: int = 0
+    resends_skipped: int = 0
 
 
 class UplinkSender:
@@ -114,6 +119,8 @@ class UplinkSender:
         # is heard, so that a slow pump does not count as the platform being slow)
         self._acked_at: float | None = None
         self._progress_at = 0.0
+        # after a timeout: (last seq of the probe, highest seq published before the timeout)
+        self._probe: tuple[int, int] | None = None
         # the platform asked to send again from this seq (it saw a gap); network thread
         self._resend_from: int | None = None
         if require_platform_ack:
@@ -187,11 +194,23 @@ class UplinkSender:
             self._cursor = max(self._cursor, upto)
         while self._unconfirmed and self._unconfirmed[0][0] <= upto:
             self._unconfirmed.popleft()
+        if self._probe is not None and upto >= self._probe[0]:
+            probe_end, resume = self._probe
+            self._probe = None
+            if upto > probe_end and self._cursor is not None and resume > self._cursor:
+                # past the probe: the platform is getting the first sending, just late
+                self.stats.resends_skipped += resume - self._cursor
+                self._cursor = resume
+                self._unconfirmed.append((resume, self._progress_at))
 
-    def _go_back(self, why: str) -> None:
-        """Send again from the oldest unconfirmed record, in order."""
+    def _go_back(self, why: str, *, probe: bool = False) -> None:
+        """Send again from the oldest unconfirmed record, in order (with ``probe``, one window
+        of it until the acknowledgement moves)."""
         last = self._cursor if self._cursor is not None else self._highest_published
         pending = max(0, last - self._confirmed_upto)
+        self._probe = (self._confirmed_upto + self.window, last) if probe else None
+        if probe:
+            pending = min(pending, self.window)
         if pending:
             log.info(
                 "uplink: %s; sending %d records again from #%d",
@@ -243,7 +262,7 @@ class UplinkSender:
                 waited = self._timeout.delay
                 self._timeout.bump()
                 self._gate.started(now)
-                self._go_back(f"no progress within {waited:.3g} s")
+                self._go_back(f"no progress within {waited:.3g} s", probe=True)
         elif self._cursor is None:
             row = self.store.one("SELECT MIN(seq) AS s FROM outbox WHERE confirmed_at IS NULL")
             self._cursor = (row["s"] - 1) if row and row["s"] is not None else self._last_seq()
@@ -251,6 +270,8 @@ class UplinkSender:
         room = self.window - len(self._inflight)
         if self.require_platform_ack:
             room = min(room, self.max_unconfirmed - (cursor - self._confirmed_upto))
+            if self._probe is not None:
+                room = min(room, self._probe[0] - cursor)
         if room <= 0:
             return 0
         rows = self.store.query(

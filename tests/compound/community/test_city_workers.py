@@ -34,13 +34,14 @@ pytestmark = [pytest.mark.integration]
 
 WORKER_SITES = ["w1", "w2", "w3", "w4", "w5", "w6"]
 FAILOVER_SITES = ["f1", "f2", "f3"]
+GAP_SITES = ["k1", "k2"]
 BUCKETS = 12
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[CityCluster]:
     need(nats_server(), "nats-server (Debian package nats-server)")
-    c = CityCluster(sites=WORKER_SITES + FAILOVER_SITES, nodes=3).start()
+    c = CityCluster(sites=WORKER_SITES + FAILOVER_SITES + GAP_SITES, nodes=3).start()
     yield c
     c.stop()
 
@@ -146,4 +147,29 @@ def test_boxes_carry_on_through_another_node_when_theirs_dies(
         if victim.proc is None:
             cluster.start_node(victim)
         cluster.wait_ready(30)
+    assert_exactly_once(pg, stores)
+
+
+def test_a_worker_dead_between_commit_and_acknowledgement_doubles_nothing(
+    cluster: CityCluster, pg: TempPostgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worst moment to die: the records are committed, the acknowledgement never went
+    out. The boxes send them again; the next worker finds them below next_seq, stores nothing
+    twice and acknowledges."""
+    stores = {s: box(tmp_path, s, 150) for s in GAP_SITES}
+    first = Platform(cluster, pg, 1, "ingest-k")
+    monkeypatch.setattr(first.ingest, "_publish_ack", lambda site, upto: None)
+    boxes = Boxes(cluster, stores, [0, 2])
+    second: Platform | None = None
+    try:
+        wait_for("a commit never acknowledged", lambda: first.ingest.stats.committed >= 100)
+        first.close()
+        assert all(status(s)["confirmed"] == 0 for s in stores.values()), "nothing was acked"
+        second = Platform(cluster, pg, 1, "ingest-k2")
+        assert boxes.drained(60), {s: status(st) for s, st in stores.items()}
+        assert second.ingest.stats.duplicates > 0, "the resent records were dropped"
+    finally:
+        boxes.close()
+        if second is not None:
+            second.close()
     assert_exactly_once(pg, stores)

@@ -87,3 +87,45 @@ def test_a_burst_of_resend_requests_is_answered_once(store: Store, clock: Manual
     clock.advance(60)
     s.pump()
     assert len(bus.sent) == len(seqs) + 2 * len(seqs[2:])
+
+
+def test_a_timeout_probes_one_window_and_goes_on_when_the_platform_was_only_slow(
+    store: Store, clock: ManualClock
+) -> None:
+    """Ten seconds without progress behind a long backlog: one window goes again, and when the
+    acknowledgement then passes it the rest is not sent a second time."""
+    seqs = fill(store, 100)
+    bus = StandInBus()
+    s = sender(store, bus)
+    for _ in range(20):
+        s.pump()
+    assert bus.seqs() == seqs
+    clock.advance(10.0)
+    s.pump()
+    s.pump()
+    assert bus.seqs() == seqs + seqs[:8], "one window, not a hundred records"
+    bus.ack(seqs[59])  # the first sending is getting through, late
+    s.pump()
+    bus.ack(seqs[-1])
+    for _ in range(5):
+        s.pump()
+    assert bus.seqs() == seqs + seqs[:8]
+    assert s.stats.resends_skipped > 0 and s.stats.timeouts == 1
+
+
+def test_a_probe_that_stops_the_acknowledgement_at_its_end_sends_the_rest_again(
+    store: Store, clock: ManualClock
+) -> None:
+    """The platform lost them (a worker died with them in memory): the probe fills the front,
+    the acknowledgement stops at its end, and everything after it goes again, in order."""
+    seqs = fill(store, 30)
+    bus = StandInBus()
+    s = sender(store, bus)
+    for _ in range(5):
+        s.pump()
+    clock.advance(10.0)
+    s.pump()
+    bus.ack(seqs[7])  # exactly the probe
+    for _ in range(5):
+        s.pump()
+    assert bus.seqs() == seqs + seqs, "the rest sent again after the probe"
