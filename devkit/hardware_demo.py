@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from compound.adapters import keys
 from compound.adapters.mqtt import Bus
-from compound.config import BoardWiring, BridgeConfig, DoorWiring, McuWiring
+from compound.config import BoardWiring, BridgeConfig, DoorWiring, McuWiring, ZoneWiring
 from devkit.simulators import VirtualIndoorStation, VirtualIntercomMCU, VirtualRelayBoard
 from firmware_bridge.bridge import Bridge
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from devkit.env import DemoEnv
 
 FIRE_INPUT = 15
+FENCE_INPUT = 12  # a perimeter beam along the north fence (normally open: quiet is off)
 
 
 def demo_wiring(env: DemoEnv, board: VirtualRelayBoard, mcu: VirtualIntercomMCU) -> BridgeConfig:
@@ -36,7 +37,13 @@ def demo_wiring(env: DemoEnv, board: VirtualRelayBoard, mcu: VirtualIntercomMCU)
         boards=[BoardWiring("board1", board.port, 9600, 1, 16, FIRE_INPUT)],
         doors=doors,
         mcus=[McuWiring("mcu-b3-e2", mcu.port, 115200, "b3-e2")],
-    )
+        zones=[
+            ZoneWiring(
+                "north-fence", "北围墙 North fence", "gate to building 2", "board1",
+                FENCE_INPUT, normally="open", debounce_s=0.1,
+            )
+        ],
+    )  # fmt: skip
 
 
 class HardwareDemo:
@@ -89,6 +96,7 @@ class HardwareDemo:
     def _script(self) -> None:
         say, b = self.env.say, self.board
         steps = [
+            ("the north fence's perimeter beam is broken", self._fence),
             ("card 10001 at b3-e2; the resident walks through", self._card_walk),
             ("exit button at b1-e1", self._exit),
             ("b2-e1 left open after the exit button", self._held),
@@ -108,6 +116,15 @@ class HardwareDemo:
         while self._wait(2.0):
             self.mcu.card(cards[n % len(cards)])
             n += 1
+
+    def _fence(self, b: VirtualRelayBoard) -> bool:
+        # Broken long enough to be read twice past the debounce while the face demo keeps the
+        # processors busy.
+        b.set_input(FENCE_INPUT, True)
+        if not self._wait(1.5):
+            return False
+        b.set_input(FENCE_INPUT, False)
+        return self._wait(0.3)
 
     def _card_walk(self, b: VirtualRelayBoard) -> bool:
         self.mcu.card(10001)

@@ -206,7 +206,9 @@ class ZoneAlarms:
             kind,
             f"{r['name']}{where}: {words}",
             severity=self.core.config.alerts.zone_severity if what == "trip" else "high",
-            data={**about, "what": r["kind"], "trip_id": rec["id"]},
+            # "kind" in an alarm's data is the alarm's kind (zone); the zone's own is "what".
+            data={**{k: v for k, v in about.items() if k != "kind"}, "what": r["kind"]}
+            | {"trip_id": rec["id"]},
             police_110=what == "trip" and r["kind"] in POLICE_110,
             uplink_extra={
                 "zone": r["zone"],

@@ -23,7 +23,7 @@ def test_demo_shows_every_door_story_and_keeps_the_log_intact() -> None:
     env.pop("COMPOUND_CONFIG", None)
     env.pop("COMPOUND_DB", None)
     r = subprocess.run(
-        [sys.executable, "-m", "compound.app.cli", "demo", "--headless", "--seconds", "28"],
+        [sys.executable, "-m", "compound.app.cli", "demo", "--headless", "--seconds", "30"],
         capture_output=True,
         text=True,
         timeout=180,
@@ -46,6 +46,8 @@ def test_demo_shows_every_door_story_and_keeps_the_log_intact() -> None:
     for door in ("gate", "b1-e1", "b2-e1", "b3-e2"):
         assert seen(rf"alarm\.raised .*door={door} kind=fire_release"), door
     assert seen(r"intercom\.call .*door=b3-e2 reason=door_opened"), "the dialled flat let them in"
+    assert seen(r"zone\.tripped .*kind=perimeter"), "the perimeter beam was broken"
+    assert seen(r"alarm\.raised .*kind=zone .*North fence"), "a zone alarm for the officer"
     if FACES.exists():
         assert seen(r"door\.unlocked .*door=gate reason=face access"), "a resident's face"
         assert seen(r"face gate-cam: not recognised"), "a stranger's face did not open it"
