@@ -6,6 +6,7 @@ name in the record that goes to the city platform (110-linked)."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from compound.domain.model import InvalidInput
 from compound.domain.uplink_records import envelope
 from compound.protocol.topics import Topics
 from compound.services.core import Core
+from compound.services.uplink import UplinkSender
+from compound.services.uplink_platform import PlatformConsumer, PlatformLink
 from compound.services.zones import ZoneAlarms
 from compound.store import zone_arming
 from compound.store.db import Store
@@ -222,3 +225,40 @@ def test_a_24_hour_zone_cannot_be_disarmed(zrig: ZoneRig) -> None:
     with pytest.raises(InvalidInput, match="armed day and night"):
         zone_arming.set_armed(zrig.store, "bridge", "gas-1", "gas", False, "officer", "", "")
     assert zone_arming.is_armed(zrig.store, "bridge", "gas-1", "gas")
+
+
+def test_the_zone_alarm_reaches_the_platform_with_the_zones_name(zrig: ZoneRig) -> None:
+    """Through the uplink to a second Mosquitto standing in for the city platform, whose
+    reference consumer releases the site's records in order: the 110 record names the zone."""
+    zrig.trip_and_restore(1)
+    wait_for(zrig.open_zone_alarms, what="the zone alarm")
+    first = zrig.store.one("SELECT MIN(seq) AS s FROM outbox")
+    assert first is not None
+    city = Mosquitto().start()
+    got: list[dict[str, Any]] = []
+    consumer = PlatformConsumer(start={"zsite": first["s"]}, on_record=got.append)
+    platform = Bus(BusConfig(port=city.port), Topics("city"), "platform")
+    link = PlatformLink(platform, consumer, prefix="city")
+    edge = Bus(BusConfig(port=city.port), Topics("zsite"), "uplink")
+    sender = UplinkSender(
+        zrig.store, edge, "zsite", prefix="city", require_platform_ack=True, confirm_timeout_s=1.0
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=sender.run, args=(stop,), kwargs={"idle_s": 0.02})
+    try:
+        platform.start(timeout=10)
+        link.start()
+        edge.start(timeout=10)
+        thread.start()
+        (up,) = wait_for(
+            lambda: [r["record"] for r in list(got) if r.get("record", {}).get("kind") == "zone"],
+            what="the zone record at the platform",
+        )
+    finally:
+        stop.set()
+        thread.join(10)
+        edge.stop()
+        platform.stop()
+        city.cleanup()
+    assert up["police_110"] is True and up["zone_name"] == "North fence"
+    assert up["location"] == "between gates 2 and 3" and up["zone_kind"] == "perimeter"
