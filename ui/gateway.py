@@ -60,8 +60,14 @@ LiveCallback = Callable[[Live], None]
 
 class Gateway(Protocol):
     def request(
-        self, method: str, params: dict[str, Any], callback: ReplyCallback | None = None
-    ) -> None: ...
+        self,
+        method: str,
+        params: dict[str, Any],
+        callback: ReplyCallback | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """``timeout``: how long to wait for this answer, when longer than the usual (a face
+        enrolment or a plan upload is decoded by the service while the manager waits)."""
 
     def subscribe(self, pattern: str, callback: LiveCallback) -> None:
         """``pattern`` is relative to the site root, e.g. ``door/+/state`` or ``events/#``."""
@@ -145,14 +151,20 @@ class MqttGateway:
         self.bus.stop()
 
     def request(
-        self, method: str, params: dict[str, Any], callback: ReplyCallback | None = None
+        self,
+        method: str,
+        params: dict[str, Any],
+        callback: ReplyCallback | None = None,
+        timeout: float | None = None,
     ) -> None:
+        wait = timeout or self.timeout
+
         def work() -> None:
             try:
                 if not self.bus.wait_connected(self.timeout):
                     reply = Reply(False, error="the core is not reachable now; try again")
                 else:
-                    reply = Reply(True, self.bus.request(method, params, timeout=self.timeout))
+                    reply = Reply(True, self.bus.request(method, params, timeout=wait))
             except ApiError as e:
                 reply = Reply(False, error=str(e))
             except BusError as e:
@@ -235,7 +247,11 @@ class LocalGateway:
         pass
 
     def request(
-        self, method: str, params: dict[str, Any], callback: ReplyCallback | None = None
+        self,
+        method: str,
+        params: dict[str, Any],
+        callback: ReplyCallback | None = None,
+        timeout: float | None = None,
     ) -> None:
         self.requests.append((method, params))
         fn = self.api.get(method)

@@ -132,4 +132,15 @@ MORE_STRINGS: dict[str, tuple[str, str]] = {
         "无法读取此文件的编码，请另存为 UTF-8 或 GBK 的 CSV",
         "Cannot read this file's encoding: save it as CSV in UTF-8 or GBK",
     ),
+    # face enrolment
+    "manager.no_picture": (
+        "摄像头没有画面，无法拍照：请检查录入摄像头",
+        "No picture from the camera to capture: check the enrolment camera",
+    ),
+    "manager.captured": (
+        "已拍摄 {n} 张（最多保留 5 张）",
+        "{n} photo(s) captured (5 kept at most)",
+    ),
+    "manager.camera_live": ("摄像头: 实时画面", "Camera: live picture"),
+    "manager.camera_none": ("摄像头: 无画面", "Camera: no picture"),
 }

@@ -142,6 +142,18 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
         driver.until(lambda: root.quality_ok, timeout=30, what="quality verdict OK")
         assert root.quality_text.startswith("Quality: ")
 
+        # Consent first: without it no photo is even taken, and nothing leaves the console.
+        driver.tap(root.ids.capture)
+        assert root.note_text == "Record the resident's consent first" and not root.note_ok
+        assert vm.captured == []
+        driver.tap(root.ids.enrol)
+        assert root.note_text == "Record the resident's consent first" and not root.note_ok
+        driver.pump(0.3)
+        assert FaceStore(site.store).count(pid) == 0
+        assert FaceStore(site.store).consent(pid) is None
+        driver.tap(root.ids.consent)
+        assert vm.consent and root.ids.consent.text.startswith("✓")
+
         # Four frames captured, the resident turning a little between them (one photo each).
         for n, photo in enumerate(enrol_photos, start=1):
             stand.hold_up([photo])
@@ -151,24 +163,15 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
             )
             driver.tap(root.ids.capture)
             assert len(vm.captured) == n
+            assert root.note_text.startswith(f"{n} photo(s) captured")
         assert len(set(vm.captured)) == 4 and root.ids.capture.text.endswith("(4)")
-
-        # Without consent nothing leaves the console and nothing is stored.
         driver.tap(root.ids.enrol)
-        assert root.note_text == "Record the resident's consent first" and not root.note_ok
-        driver.pump(0.3)
-        assert FaceStore(site.store).count(pid) == 0
-        assert FaceStore(site.store).consent(pid) is None
-
-        driver.tap(root.ids.consent)
-        assert vm.consent
-        driver.tap(root.ids.enrol)
-        driver.until(lambda: root.note_text.startswith("Face enrolled"), timeout=15, what="enrol")
+        driver.until(lambda: root.note_text.startswith("Face enrolled"), timeout=90, what="enrol")
         enrolled = FaceStore(site.store).count(pid)
         assert enrolled >= 3, root.note_text
         assert root.note_text == f"Face enrolled: {enrolled} of 4 photos accepted"
         assert FaceStore(site.store).consent(pid) is not None
-        assert vm.captured == [] and not root.ids.consent.active
+        assert vm.captured == [] and not vm.consent
         shot = driver.shot("manager_enrolled.png")
         not_blank(shot)
 
@@ -179,9 +182,10 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
         driver.until(lambda: _drain_for(results, pid), timeout=10, what="held-out photo recognised")
         assert _verdicts(results, 3, timeout=5) == [pid] * 3
         stand.hold_up(_photos(OTHER)[:3])
-        time.sleep(0.3)  # frames already in flight still show the resident
-        _drain(results)
-        assert _verdicts(results, 6, timeout=8) == [None] * 6
+        # Results for frames already in flight still name the resident (a loaded machine has
+        # many in flight): from the first verdict on the other man, six in a row name nobody.
+        driver.until(lambda: _drain_for(results, None), timeout=30, what="the other man seen")
+        assert _verdicts(results, 6, timeout=30) == [None] * 6
     finally:
         gw.stop()
         service.stop()
@@ -196,8 +200,9 @@ def _drain(q: queue.Queue[dict[str, Any]]) -> None:
             return
 
 
-def _drain_for(q: queue.Queue[dict[str, Any]], pid: int) -> bool:
-    """True once a result naming ``pid`` arrives (the gallery reloads every couple of seconds)."""
+def _drain_for(q: queue.Queue[dict[str, Any]], pid: int | None) -> bool:
+    """True once a result naming ``pid`` arrives (the gallery reloads every couple of seconds);
+    ``None``: a face the service names as nobody."""
     while True:
         try:
             r = q.get_nowait()

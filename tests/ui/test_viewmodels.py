@@ -423,10 +423,11 @@ def test_enrolment_needs_consent_first(clock: ManualClock) -> None:
     ]
     gw = LocalGateway({"face.enroll": lambda p: replies.pop(0)})
     vm = ManagerVM(gw, Strings("en"))
-    vm.capture(b"\xff\xd8jpeg")
+    vm.capture(b"\xff\xd8jpeg")  # consent first: not even captured
     vm.enrol("1")
-    assert gw.requests == [] and "consent" in vm.note
+    assert gw.requests == [] and "consent" in vm.note and vm.captured == []
     vm.set_consent(True)
+    vm.capture(b"\xff\xd8jpeg")
     vm.enrol("1")
     assert gw.requests[-1][0] == "face.enroll"
     assert vm.note == "No photo was usable, nothing enrolled: no face found" and not vm.note_ok

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from ui.gateway import Live
 from ui.qr import qr_texture
 from ui.screens.file_list import FileList
 from ui.screens.manager_siteplan import SitePlanTab
-from ui.viewmodels.manager import CSV_FIELDS, RENTAL_CLASSES, ROLES, TENANT_LAYERS, ManagerVM
+from ui.viewmodels.csv_import import CSV_FIELDS
+from ui.viewmodels.manager import RENTAL_CLASSES, ROLES, TENANT_LAYERS, ManagerVM
 from ui.viewmodels.site_map import SiteMap
 
 Builder.load_file(str(Path(__file__).with_name("manager.kv")))
@@ -55,6 +57,7 @@ LABELS = {
     "l_prev": "manager.previous",
     "l_next": "manager.next",
 }
+CAMERA_STALE_S = 3.0  # no preview frame for this long: the camera is shown as giving no picture
 SEARCH_PAUSE_S = 0.3  # the people search goes to the core once typing pauses this long
 
 
@@ -86,6 +89,8 @@ class ManagerScreen(BoxLayout):
     errors_title = StringProperty("")
     errors_text = StringProperty("")
     siteplan_tab_text = StringProperty("")
+    camera_text = StringProperty("")
+    camera_live = BooleanProperty(False)
     # One text property per translated label (Kivy collects properties at class creation).
     for _label in LABELS:
         locals()[_label] = StringProperty("")
@@ -111,6 +116,7 @@ class ManagerScreen(BoxLayout):
         self.tab = tab or "register"
         self.ids.pages.current = self.tab
         self._frame: bytes | None = None
+        self._frame_at = 0.0
         self._shown_token = ""
         self._shown_pin = ""
         self.bind(tab=lambda *_: self._trigger())
@@ -125,12 +131,15 @@ class ManagerScreen(BoxLayout):
 
     def _on_frame(self, live: Live) -> None:
         if live.payload[:2] == b"\xff\xd8":
-            self._frame = live.payload
+            self._frame, self._frame_at = live.payload, time.monotonic()
             if self.tab == "face":
                 self.ids.face_camera.show(live.payload, None)
 
     def _check_quality(self) -> None:
         # Live feedback about once a second while the enrolment page is open.
+        live = self._camera_live()
+        self.camera_live = live
+        self.camera_text = self.vm.t("manager.camera_live" if live else "manager.camera_none")
         if self.tab == "face" and self._frame is not None and self.vm.face_available is not False:
             self.vm.check_quality(self._frame)
 
@@ -140,8 +149,10 @@ class ManagerScreen(BoxLayout):
         self._search()
 
     def capture(self) -> None:
-        if self._frame is not None:
-            self.vm.capture(self._frame)
+        self.vm.capture(self._frame if self._camera_live() else None)
+
+    def _camera_live(self) -> bool:
+        return self._frame is not None and time.monotonic() - self._frame_at < CAMERA_STALE_S
 
     def register(self) -> None:
         ids = self.ids
@@ -222,7 +233,6 @@ class ManagerScreen(BoxLayout):
         self.quality_text = t("manager.quality", text=vm.quality) if vm.quality else ""
         self.quality_ok = vm.quality_ok
         self.consent = vm.consent
-        self.ids.consent.active = vm.consent
         self.captured_text = f" ({len(vm.captured)})" if vm.captured else ""
         job = vm.job
         self.progress = job.progress if job else 0.0

@@ -3,76 +3,21 @@
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
+from ui.viewmodels.csv_import import ImportJob, parse_csv
 from ui.viewmodels.people import PeopleFinder
 
 # The core's codes, and the words the police use for them (以房管人).
 RENTAL_CLASSES = {"focus": "重点户", "general": "一般户", "trusted": "放心户"}
 TENANT_LAYERS = {"focus": "重点层", "watch": "关注层", "stable": "稳定层"}
+SLOW_S = 60.0  # a face enrolment is decoded and encoded by the face service while the manager waits
 ROLES = {"owner": "业主", "family": "家庭成员", "tenant": "租户", "visitor": "访客"}
-CSV_FIELDS = (
-    "name",
-    "unit",
-    "role",
-    "lease_start",
-    "lease_end",
-    "id_number",
-    "phone",
-    "card",
-    "pin",
-)
-
-
-@dataclass
-class ImportJob:
-    rows: list[dict[str, str]]
-    done: int = 0
-    failed: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (CSV line, message)
-
-    @property
-    def total(self) -> int:
-        return len(self.rows)
-
-    @property
-    def finished(self) -> bool:
-        return self.done >= self.total
-
-    @property
-    def progress(self) -> float:
-        return 1.0 if not self.rows else self.done / self.total
-
-
-def parse_csv(text: str) -> tuple[list[dict[str, str]], list[tuple[int, str]]]:
-    """Rows to import, and the lines that cannot be read at all (with the CSV line number)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [f for f in ("name", "unit", "role") if f not in header]
-    if missing:
-        return [], [(1, f"the header needs the columns {', '.join(missing)}")]
-    unknown = [h for h in header if h not in CSV_FIELDS]
-    if unknown:
-        return [], [(1, f"unknown columns {', '.join(unknown)}; known: {', '.join(CSV_FIELDS)}")]
-    rows, errors = [], []
-    for i, raw in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if None in raw:
-            errors.append((i, "more fields than the header has"))
-            continue
-        if not any(row.values()):
-            continue
-        row["_line"] = str(i)
-        rows.append(row)
-    return rows, errors
 
 
 class ManagerVM(Observable):
@@ -207,9 +152,7 @@ class ManagerVM(Observable):
         if r.ok:
             self.suggested_pin = ""
             self._tell(self.t("manager.pin_done"))
-        elif "already in use" in r.error:
-            # Say only that it cannot be used and offer a free one: trying others would find
-            # out residents' PINs one guess at a time.
+        elif "already in use" in r.error:  # not whose: offer a free one instead of guesses
             self.suggest_pin(self.t("manager.pin_taken"))
         else:
             self._fail(r)
@@ -266,6 +209,8 @@ class ManagerVM(Observable):
 
     def set_consent(self, given: bool) -> None:
         self.consent = given
+        if not given:
+            self.captured = []  # photos taken under a consent withdrawn are not kept
         self.changed()
 
     def check_quality(self, jpeg: bytes) -> None:
@@ -289,9 +234,14 @@ class ManagerVM(Observable):
 
         self.gw.request("face.quality", {"image": base64.b64encode(jpeg).decode()}, done)
 
-    def capture(self, jpeg: bytes) -> None:
+    def capture(self, jpeg: bytes | None) -> None:
+        """One photo for enrolment: only once consent is recorded, only from a live picture."""
+        if not self.consent or jpeg is None:
+            key = "manager.consent_needed" if not self.consent else "manager.no_picture"
+            self._tell(self.t(key), False)
+            return
         self.captured = (self.captured + [jpeg])[-5:]
-        self.changed()
+        self._tell(self.t("manager.captured", n=len(self.captured)))
 
     def enrol(self, person: str, consent_by: str = "manager console") -> None:
         if not self.consent:
@@ -319,9 +269,8 @@ class ManagerVM(Observable):
             self.consent = False
             self._tell(self.t("manager.enrolled", accepted=accepted, total=len(shots)))
 
-        self.gw.request(
-            "face.enroll", {"person_id": pid, "images": images, "consent_by": consent_by}, done
-        )
+        params = {"person_id": pid, "images": images, "consent_by": consent_by}
+        self.gw.request("face.enroll", params, done, timeout=SLOW_S)
 
     # -- CSV import ------------------------------------------------------------------------
 

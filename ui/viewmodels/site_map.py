@@ -147,7 +147,8 @@ class SiteMap:
             if done is not None:
                 done(reply.ok)
 
-        self.gw.request("siteplan.upload", {"image": image_b64}, answered)
+        # The core decodes and re-encodes the plan while the manager waits: a slow answer.
+        self.gw.request("siteplan.upload", {"image": image_b64}, answered, timeout=60.0)
 
     def place(self, x: float, y: float) -> bool:
         """Put the selected door at this place of the plan (fractions from the top left)."""
