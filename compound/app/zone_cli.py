@@ -1,7 +1,8 @@
 """``compound zone list|arm|disarm``: the alarm zones the bridges report, through the core.
 
 Arming goes through the core like every door action, so the log names the broker user that
-asked beside the name given (``--by``); a 24-hour zone (panic, smoke, gas, water) cannot be
+asked beside the name given (``--by``); ``arm --schedule NAME`` arms a zone only within that
+schedule's hours (``compound schedule add``); a 24-hour zone (panic, smoke, gas, water) cannot be
 disarmed. Zones are wired in the bridge's config (``[[bridge.zones]]``, docs/serial-protocol.md).
 """
 
@@ -24,6 +25,8 @@ def cmd_zone_list(ctx: Context) -> int:
             trip = z.get("trip")
             last = time.strftime("%m-%d %H:%M", time.localtime(trip["at"])) if trip else "never"
             armed = "armed" if z["armed"] else "DISARMED"
+            if z.get("schedule"):
+                armed += f" ({z['schedule']})"
             lines.append(
                 f"{z['bridge']}/{z['zone']:<16} {z['kind']:<10} {z['state']:<8} {armed:<9}"
                 f" last trip {last}  {z['name']}"
@@ -41,8 +44,12 @@ def _arm(ctx: Context, armed: bool) -> int:
         params["bridge"] = a.bridge
     if getattr(a, "reason", None):
         params["reason"] = a.reason
+    if getattr(a, "schedule", None):
+        params["schedule"] = a.schedule
     r = ctx.api("zone.arm" if armed else "zone.disarm", params)
-    ctx.out(r, f"zone {r['bridge']}/{r['zone']} {'armed' if armed else 'disarmed'} by {r['by']}")
+    hours = f" within the hours of {r['schedule']}" if r.get("schedule") else ""
+    what = "armed" if armed else "disarmed"
+    ctx.out(r, f"zone {r['bridge']}/{r['zone']} {what}{hours} by {r['by']}")
     return 0
 
 
@@ -55,5 +62,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         sp.add_argument("zone", help="the zone's id ([[bridge.zones]] id)")
         sp.add_argument("--bridge", help="the bridge reporting it, if two have a zone so named")
         sp.add_argument("--by", help="who does it (logged beside the broker user)")
-        if not armed:
+        if armed:
+            sp.add_argument(
+                "--schedule", help="armed only within this schedule's hours (compound schedule)"
+            )
+        else:
             sp.add_argument("--reason", help="why (logged), e.g. maintenance of the fence")

@@ -17,9 +17,10 @@ zone's id, name, location, kind and the bridge), however often the retained stat
   ``armed: false`` and raises nothing.
 - A cut or shorted loop (the board's end-of-line supervision bit) raises ``zone_tamper`` (high),
   armed or not: a disarmed zone with a cut wire is still a wire someone cut.
-- Arming (``zone.arm`` / ``zone.disarm`` ``{"zone", "bridge"?, "by", "reason"?}``, from a
-  console only, logged with the broker user and the name given; ``compound zone``): a zone is
-  armed until disarmed; 24-hour kinds (panic, smoke, gas, water) cannot be disarmed.
+- Arming (``zone.arm`` ``{"zone", "bridge"?, "by", "schedule"?}`` / ``zone.disarm`` ``{"zone",
+  "bridge"?, "by", "reason"?}``, from a console only, logged with the broker user and the name
+  given; ``compound zone``): a zone is armed until disarmed, or armed within a schedule's hours
+  only; 24-hour kinds (panic, smoke, gas, water) cannot be disarmed.
 
 ``zone.list`` answers the last state of every zone heard of, with whether it is armed. Messages
 are read on a worker thread of their own (``ApiWorker``), as for Home Assistant's locks: a
@@ -110,9 +111,15 @@ class ZoneAlarms:
     # -- the API -----------------------------------------------------------------------------
 
     def api_list(self, params: dict[str, Any]) -> dict[str, Any]:
-        armed = zone_arming.armed_map(self.core.store)
+        """Every zone heard of; ``armed`` is whether a trip now raises an alarm."""
+        store, set_by = self.core.store, zone_arming.arming(self.core.store)
         zones = [
-            {**r, "bridge": b, "armed": r["kind"] in ALWAYS_ARMED_ZONES or armed.get((b, z), True)}
+            {
+                **r,
+                "bridge": b,
+                "armed": zone_arming.is_armed(store, b, z, r["kind"]),
+                "schedule": set_by.get((b, z), {}).get("schedule"),
+            }
             for (b, z), r in sorted(self.states.items())
         ]
         return {"zones": zones}
@@ -132,7 +139,11 @@ class ZoneAlarms:
         (key,) = known
         kind = self.states[key]["kind"]
         by, why = str(p.get("by", "")), str(p.get("reason", ""))[:200]
-        return zone_arming.set_armed(self.core.store, *key, kind, armed, by, actor, why)
+        schedule = p.get("schedule")
+        schedule = None if schedule in (None, "") else str(schedule)
+        return zone_arming.set_armed(
+            self.core.store, *key, kind, armed, by, actor, why, schedule=schedule
+        )
 
     # -- reports from the bridges ------------------------------------------------------------
 
@@ -174,7 +185,10 @@ class ZoneAlarms:
                 "kind": r["kind"],
                 "bridge": bridge,
             }
-            armed = what == "tamper" or zone_arming.is_armed(store, bridge, r["zone"], r["kind"])
+            # Armed when it happened (a trip heard late is judged by its own time).
+            armed = what == "tamper" or zone_arming.is_armed(
+                store, bridge, r["zone"], r["kind"], rec["at"]
+            )
             data = {**about, "actor": bridge, "trip_id": rec["id"], "occurred_at": rec["at"]}
             store.append_event(event, data=data if armed else {**data, "armed": False})
             if not armed:
