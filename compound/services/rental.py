@@ -26,6 +26,32 @@ from compound.store.db import Store
 
 # days between visits for each tenant layer: half a month, a quarter, half a year
 VISIT_INTERVAL_DAYS = {"focus": 15.0, "watch": 91.0, "stable": 182.0}
+# The same two tables as SQL: a tenant's layer (their own, or their household class's), then
+# the days between visits for it. Written from the constants, so the two cannot drift.
+_LAYER_SQL = (
+    "COALESCE(layer, CASE hclass "
+    + " ".join(f"WHEN '{c}' THEN '{lay}'" for c, lay in LAYER_FOR_CLASS.items())
+    + " ELSE 'watch' END)"
+)
+_INTERVAL_SQL = (
+    f"(CASE {_LAYER_SQL} "
+    + " ".join(f"WHEN '{lay}' THEN {d}" for lay, d in VISIT_INTERVAL_DAYS.items())
+    + " END)"
+)
+_DUE_SQL = (
+    "SELECT * FROM (SELECT p.id, p.name, p.household_id, p.created_at, u.address,"  # noqa: S608
+    " tp.layer, tp.registered_at, hc.class AS hclass,"
+    " (SELECT MAX(at) FROM visits v WHERE v.person_id = p.id"
+    "    OR v.household_id = p.household_id) AS last_visit"
+    " FROM people p JOIN households h ON h.id = p.household_id"
+    " JOIN units u ON u.id = h.unit_id"
+    " LEFT JOIN tenant_profiles tp ON tp.person_id = p.id"
+    " LEFT JOIN household_classes hc ON hc.household_id = p.household_id"
+    " WHERE p.role = 'tenant' AND p.moved_out_at IS NULL)"
+    " WHERE COALESCE(last_visit, registered_at, created_at) + "
+    + _INTERVAL_SQL
+    + " * 86400 - ? <= ?"
+)
 
 
 @dataclass(frozen=True)
@@ -216,16 +242,12 @@ def add_visit(store: Store, p: dict[str, Any]) -> dict[str, Any]:
 
 def visits_due(store: Store, now: float, within_days: float = 7.0) -> list[VisitDue]:
     """Tenants whose next visit is overdue or falls within ``within_days``; most overdue first."""
+    # Only the tenants due are returned: SQLite works out each one's due date (the same rules
+    # as below, written from the same tables), so the few thousand who are not never become
+    # Python rows on the core's API thread, where they held the GIL the decisions need.
     rows = store.read(
-        "SELECT p.id, p.name, p.household_id, p.created_at, u.address,"
-        " tp.layer, tp.registered_at, hc.class AS hclass,"
-        " (SELECT MAX(at) FROM visits v WHERE v.person_id = p.id"
-        "    OR v.household_id = p.household_id) AS last_visit"
-        " FROM people p JOIN households h ON h.id = p.household_id"
-        " JOIN units u ON u.id = h.unit_id"
-        " LEFT JOIN tenant_profiles tp ON tp.person_id = p.id"
-        " LEFT JOIN household_classes hc ON hc.household_id = p.household_id"
-        " WHERE p.role = 'tenant' AND p.moved_out_at IS NULL"
+        _DUE_SQL,
+        (now, within_days * 86400),
     )
     out = []
     for r in rows:

@@ -101,13 +101,16 @@ def hourly(store: Store, now: float, hours: int) -> list[dict[str, Any]]:
         raise InvalidInput("hours must be between 1 and 744")
     end = (int(now) // 3600 + 1) * 3600
     start = end - hours * 3600
-    counts = Counter(
-        (int(r["at"]) - start) // 3600
+    # Counted by SQLite, which lets go of the GIL while it works: 24 rows cross into Python,
+    # not a day's 50,000 passages (that held the GIL ~0.2 s and delayed the door decisions).
+    counts = {
+        int(r["h"]): int(r["n"])
         for r in store.read(
-            "SELECT at FROM events WHERE type = 'access.granted' AND at >= ? AND at < ?",
-            (start, end),
+            "SELECT CAST((at - ?) / 3600 AS INTEGER) AS h, COUNT(*) AS n FROM events"
+            " WHERE type = 'access.granted' AND at >= ? AND at < ? GROUP BY h",
+            (start, start, end),
         )
-    )
+    }
     return [
         {"hour": iso(start + i * 3600), "at": start + i * 3600, "entries": counts.get(i, 0)}
         for i in range(hours)
