@@ -224,3 +224,13 @@ def test_doors_all_or_nothing_and_bad_files_get_one_clear_line(
     binary.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
     rc, _, err = run(capsys, db, "import", "people", str(binary))
     assert rc == 2 and err.count("\n") == 1 and "UTF-8 or GBK" in err
+
+
+def test_a_huge_file_is_refused_before_it_is_read(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = tmp_path / "huge.csv"
+    with open(big, "wb") as f:
+        f.truncate(1024 * 1024 * 1024)  # 1 GB, sparse: nothing is written to disk
+    rc, _, err = run(capsys, db, "import", "people", str(big))
+    assert rc == 2 and "1024 MB" in err and "split it" in err and err.count("\n") == 1
