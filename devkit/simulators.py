@@ -250,6 +250,10 @@ class VirtualIntercomMCU(PtyPeer):
     def emergency(self) -> None:
         self.send_frame(mp.Frame(mp.EMERGENCY))
 
+    def zone(self, number: int, state: str) -> None:
+        """An alarm input wired to the MCU changed: "normal", "alarm" or "fault"."""
+        self.send_frame(mp.Frame(mp.ZONE, bytes([number, mp.ZONE_STATES.index(state)])))
+
     def contact(self, is_open: bool) -> None:
         """The door contact wired to the MCU changed."""
         self.send_frame(mp.Frame(mp.CONTACT, bytes([int(is_open)])))

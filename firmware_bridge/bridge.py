@@ -94,7 +94,7 @@ class Bridge:
         self.boards: dict[str, Board] = {}
         self.doors: dict[str, Door] = {}
         check_wiring(config)
-        check_zones(config.zones, config.boards, config.doors)
+        check_zones(config.zones, config.boards, config.doors, [m.name for m in config.mcus])
         self.zones = Zones(config.zones, bus, clock, self.counters)  # alarm zones (zones.py)
         self.relay_boards: dict[str, RelayBoard] = {}
         for bw in config.boards:
@@ -287,6 +287,8 @@ class Bridge:
 
     def mcu_alive(self, mcu: Mcu, alive: bool) -> None:
         """An MCU was heard again or fell silent."""
+        if not alive:
+            self.zones.board_down(mcu.wiring.name)  # its zones say nothing any more
         if mcu.board is not None:
             # Doors on this MCU follow it; offline publishes the availability too.
             self.mcu_link(mcu.board, alive, mcu.contact_open)
@@ -308,6 +310,9 @@ class Bridge:
             for door in board.doors:
                 door.machine.fire = any(self._fire.values())
                 self._apply(door, door.machine.link(True, contact))
+
+    def mcu_zone(self, mcu: Mcu, zone: int, state: str) -> None:
+        self.zones.mcu_zone(mcu.wiring.name, zone, state)  # a ZONE frame (zones.py)
 
     def mcu_contact(self, mcu: Mcu) -> None:
         """The contact of the door an MCU drives changed."""

@@ -27,6 +27,8 @@ class McuEvents(Protocol):
 
     def mcu_contact(self, mcu: Mcu) -> None: ...
 
+    def mcu_zone(self, mcu: Mcu, zone: int, state: str) -> None: ...
+
 
 class Mcu:
     """One entrance MCU: frames in, access requests and calls out; heartbeat watchdog.
@@ -145,6 +147,8 @@ class Mcu:
                 with self._ack_ready:
                     self._acks[frame.payload[0]] = bool(frame.payload[1])
                     self._ack_ready.notify_all()
+            elif frame.type == mp.ZONE:
+                self.events.mcu_zone(self, *mp.parse_zone(frame.payload))
             elif frame.type == mp.CONTACT:
                 if len(frame.payload) != 1 or frame.payload[0] > 1:
                     raise ValueError("contact needs 1 byte: 0 closed, 1 open")

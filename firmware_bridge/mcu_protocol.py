@@ -16,6 +16,9 @@ frame cut short; each of those is counted. ``docs/serial-protocol.md`` has the s
 | 0x03 | CALL      | MCU → bridge | ASCII room dialled, e.g. "1501"                      |
 | 0x04 | EMERGENCY | MCU → bridge | empty: the emergency button                          |
 | 0x05 | CONTACT   | MCU → bridge | 1 byte: 1 open, 0 closed                             |
+| 0x06 | ZONE      | MCU → bridge | 2 bytes: zone input 0..15, state 0 normal, 1 alarm,  |
+|      |           |              | 2 fault (loop cut or shorted); on every change       |
+|      |           |              | (debounced by the MCU) and once after power-up       |
 | 0x10 | RELAY     | bridge → MCU | 2 bytes: channel, 1 on / 0 off                       |
 | 0x11 | RELAY_ACK | MCU → bridge | 2 bytes: channel, state now                          |
 | 0x20 | HEARTBEAT | both         | 2-byte big-endian counter                            |
@@ -31,7 +34,7 @@ MAX_LEN = 64
 HEADER = 3  # SOF, LEN, TYPE
 TRAILER = 2  # CRC16
 
-CARD, KEYPAD, CALL, EMERGENCY, CONTACT = 0x01, 0x02, 0x03, 0x04, 0x05
+CARD, KEYPAD, CALL, EMERGENCY, CONTACT, ZONE = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
 RELAY, RELAY_ACK, HEARTBEAT = 0x10, 0x11, 0x20
 TYPES = {
     CARD: "card",
@@ -39,6 +42,7 @@ TYPES = {
     CALL: "call",
     EMERGENCY: "emergency",
     CONTACT: "contact",
+    ZONE: "zone",
     RELAY: "relay",
     RELAY_ACK: "relay_ack",
     HEARTBEAT: "heartbeat",
@@ -187,6 +191,17 @@ def parse_card(payload: bytes) -> int:
     if len(payload) != 6:
         raise WiegandError("card payload must be 6 bytes")
     return wiegand_decode(int.from_bytes(payload[1:], "big"), payload[0])
+
+
+MCU_ZONES = 16  # zone inputs an entrance MCU may report
+ZONE_STATES = ("normal", "alarm", "fault")
+
+
+def parse_zone(payload: bytes) -> tuple[int, str]:
+    """(zone input, state) of a ZONE frame, or ``ValueError``."""
+    if len(payload) != 2 or payload[0] >= MCU_ZONES or payload[1] >= len(ZONE_STATES):
+        raise ValueError(f"zone needs 2 bytes: input 0-{MCU_ZONES - 1}, state 0-2")
+    return payload[0], ZONE_STATES[payload[1]]
 
 
 def parse_digits(payload: bytes, max_len: int = 16) -> str:

@@ -11,6 +11,8 @@ decide what an alarm means; it says what the input does, as itself:
   alarm. Each change to alarm is a trip with an id of its own. End-of-line supervision, where
   the board reports it as a bit of its own (``fault_input``: the loop is cut or shorted), makes
   the zone's state ``tamper``, debounced the same way, with a ``tamper`` record like a trip.
+  A zone on an entrance MCU comes as ZONE frames (``mcu_protocol``: input, normal / alarm /
+  fault), debounced by the MCU and so taken at once; the MCU going silent makes it offline.
 - ``Zones``: the machines of one bridge, fed each board's readings on that board's thread (under
   the bridge's lock); it publishes each zone's state, retained, on
   ``zone/<bridge user>/<zone>/state``: ``{"zone", "name", "location", "kind", "state": "normal"
@@ -24,6 +26,7 @@ decide what an alarm means; it says what the input does, as itself:
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,13 +37,19 @@ from compound.config import BoardWiring, DoorWiring, ZoneWiring
 from compound.domain.clock import Clock
 from compound.protocol.messages import new_id
 from compound.protocol.topics import valid_segment
+from firmware_bridge.mcu_protocol import MCU_ZONES
 
 
 def check_zones(
-    zones: Sequence[ZoneWiring], boards: Sequence[BoardWiring], doors: Sequence[DoorWiring]
+    zones: Sequence[ZoneWiring],
+    boards: Sequence[BoardWiring],
+    doors: Sequence[DoorWiring],
+    mcus: Sequence[str] = (),
 ) -> None:
     """``ValueError`` naming the first mistake in the zones of the config."""
     by_name = {b.name: b for b in boards}
+    # An MCU's zones are its ZONE frames' inputs 0-15; it reports faults in the frame itself.
+    by_name |= {m: BoardWiring(m, inputs=MCU_ZONES) for m in mcus}
     used = {(d.board, ch) for d in doors for ch in (d.contact, d.exit, d.tamper) if ch >= 0}
     used |= {(b.name, b.fire_input) for b in boards if b.fire_input >= 0}
     seen: set[str] = set()
@@ -52,7 +61,12 @@ def check_zones(
         seen.add(z.id)
         board = by_name.get(z.board)
         if board is None:
-            raise ValueError(f"bridge.zones: zone {z.id} names unknown Modbus board {z.board!r}")
+            raise ValueError(f"bridge.zones: zone {z.id} names unknown board or MCU {z.board!r}")
+        if z.board in mcus and z.fault_input >= 0:
+            raise ValueError(
+                f"bridge.zones: zone {z.id} is on MCU {z.board}, which reports a cut or shorted "
+                "loop in its ZONE frame; set fault_input = -1"
+            )
         for ch in (z.input, z.fault_input) if z.fault_input >= 0 else (z.input,):
             if ch >= board.inputs:
                 raise ValueError(
@@ -72,12 +86,12 @@ class Debounced:
     level: bool | None = None  # None: nothing read since the board (re)appeared
     _since: float | None = None  # monotonic: when the input first read the other level
 
-    def read(self, bit: bool, mono: float) -> bool:
-        """True when the counted level changed."""
+    def read(self, bit: bool, mono: float, settled: bool = False) -> bool:
+        """True when the counted level changed (at once when ``settled``)."""
         if self.level == bit:
             self._since = None
             return False
-        if self.level is not None:
+        if self.level is not None and not settled:
             if self._since is None:
                 self._since = mono
             if mono - self._since < self.hold_s:
@@ -108,12 +122,15 @@ class ZoneMachine:
         self._fault.reset()
         return changed
 
-    def reading(self, bit: bool, mono: float, now: float, fault: bool = False) -> bool:
-        """One poll's input (and fault bit); True when the zone's state changed."""
+    def reading(
+        self, bit: bool, mono: float, now: float, fault: bool = False, settled: bool = False
+    ) -> bool:
+        """One poll's input (and fault bit); True when the zone's state changed. ``settled``:
+        the level was debounced at the source (an MCU's ZONE frame) and counts at once."""
         alarm = bit if self.wiring.normally == "open" else not bit
-        if self._alarm.read(alarm, mono) and alarm:
+        if self._alarm.read(alarm, mono, settled) and alarm:
             self.trip = {"id": new_id(), "at": now}
-        if self._fault.read(fault, mono) and fault:
+        if self._fault.read(fault, mono, settled) and fault:
             self.tamper = {"id": new_id(), "at": now}
         if self._alarm.level is None:
             return False
@@ -137,6 +154,9 @@ class ZoneMachine:
 
 
 class Zones:
+    """The zones of one bridge. Fed from the boards' threads and the MCUs' readers, read from
+    the bus thread: one lock of its own around the machines."""
+
     def __init__(
         self, zones: Sequence[ZoneWiring], bus: Bus, clock: Clock, counters: Counter[str]
     ) -> None:
@@ -144,33 +164,56 @@ class Zones:
         self.clock = clock
         self.counters = counters
         self.machines = [ZoneMachine(z) for z in zones]
+        self.lock = threading.RLock()
 
     def board_inputs(self, board: str, inputs: list[bool]) -> None:
+        """A Modbus board's discrete inputs, polled."""
         mono, now = self.clock.monotonic(), self.clock.now()
-        for m in self.machines:
-            if m.wiring.board != board:
-                continue
-            w = m.wiring
-            bit = w.input < len(inputs) and inputs[w.input]
-            fault = 0 <= w.fault_input < len(inputs) and inputs[w.fault_input]
-            if m.reading(bit, mono, now, fault):
-                self.counters[f"zone.{m.state}"] += 1
-                self._publish(m, now)
+        with self.lock:
+            for m in self.machines:
+                if m.wiring.board != board:
+                    continue
+                w = m.wiring
+                bit = w.input < len(inputs) and inputs[w.input]
+                fault = 0 <= w.fault_input < len(inputs) and inputs[w.fault_input]
+                if m.reading(bit, mono, now, fault):
+                    self._changed(m, now)
+
+    def mcu_zone(self, mcu: str, number: int, state: str) -> None:
+        """An MCU's ZONE frame: its input ``number`` is now normal, in alarm or faulty. The MCU
+        debounced it, so the state counts at once."""
+        mono, now = self.clock.monotonic(), self.clock.now()
+        with self.lock:
+            for m in self.machines:
+                if m.wiring.board == mcu and m.wiring.input == number:
+                    alarm = state == "alarm"
+                    bit = alarm if m.wiring.normally == "open" else not alarm
+                    if m.reading(bit, mono, now, state == "fault", settled=True):
+                        self._changed(m, now)
+                    return
+            self.counters["zone.mcu_unknown_input"] += 1
 
     def board_down(self, board: str) -> None:
         now = self.clock.now()
-        for m in self.machines:
-            if m.wiring.board == board and m.offline():
-                self._publish(m, now)
+        with self.lock:
+            for m in self.machines:
+                if m.wiring.board == board and m.offline():
+                    self._publish(m, now)
 
     def publish_all(self) -> None:
         """After every (re)connect: a broker that restarted empty learns each zone again."""
         now = self.clock.now()
-        for m in self.machines:
-            self._publish(m, now)
+        with self.lock:
+            for m in self.machines:
+                self._publish(m, now)
 
     def status(self) -> dict[str, str]:
-        return {m.wiring.id: m.state for m in self.machines}
+        with self.lock:
+            return {m.wiring.id: m.state for m in self.machines}
+
+    def _changed(self, m: ZoneMachine, now: float) -> None:
+        self.counters[f"zone.{m.state}"] += 1
+        self._publish(m, now)
 
     def _publish(self, m: ZoneMachine, now: float) -> None:
         topic = self.bus.topics.zone_state(self.bus.user, m.wiring.id)

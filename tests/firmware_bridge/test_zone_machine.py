@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from compound.config import BoardWiring, DoorWiring, ZoneWiring
+from firmware_bridge import mcu_protocol as mp
 from firmware_bridge.zones import ZoneMachine, check_zones
 
 NC = ZoneWiring("north", "North fence", board="b1", input=5, debounce_s=0.3)
@@ -63,7 +64,7 @@ DOORS = [DoorWiring("d1", "b1", 0, 0, 1, 2)]
     ("zone", "message"),
     [
         (ZoneWiring("a/b", board="b1"), "zone id"),
-        (ZoneWiring("z", board="b9"), "unknown Modbus board"),
+        (ZoneWiring("z", board="b9"), "unknown board or MCU"),
         (ZoneWiring("z", board="b1", input=9), "reads only 8"),
         (ZoneWiring("z", board="b1", input=1), "wired twice"),  # the door's exit button
         (ZoneWiring("z", board="b1", input=7), "wired twice"),  # the fire input
@@ -98,3 +99,32 @@ def test_a_fault_input_is_checked_like_the_zones_input() -> None:
         check_zones([ZoneWiring("z", board="b1", input=5, fault_input=2)], BOARDS, DOORS)
     with pytest.raises(ValueError, match="on input 8"):
         check_zones([ZoneWiring("z", board="b1", input=5, fault_input=8)], BOARDS, DOORS)
+
+
+def test_a_zone_frame_is_read_within_bounds() -> None:
+    assert mp.parse_zone(bytes([3, 1])) == (3, "alarm")
+    assert mp.parse_zone(bytes([15, 2])) == (15, "fault")
+    for bad in (b"", b"\x03", bytes([16, 0]), bytes([0, 3]), bytes([1, 1, 1])):
+        with pytest.raises(ValueError, match="zone needs 2 bytes"):
+            mp.parse_zone(bad)
+    frame = mp.Frame(mp.ZONE, bytes([2, 0]))
+    (back,) = mp.FrameReader().feed(mp.encode(frame))
+    assert back == frame and back.name == "zone"
+
+
+def test_an_mcus_zone_frame_counts_at_once_and_only_on_a_change() -> None:
+    """The MCU debounced it; a repeated frame (after its power-up) is no second trip."""
+    w = ZoneWiring("hall", board="m1", input=2, kind="intrusion")
+    z = ZoneMachine(w)
+    assert z.reading(True, 0.0, 100.0, settled=True) and z.state == "normal"  # closed loop
+    assert z.reading(False, 0.01, 100.01, settled=True) and z.state == "alarm"
+    first = z.trip
+    assert not z.reading(False, 0.02, 100.02, settled=True) and z.trip == first
+
+
+def test_an_mcu_zone_takes_no_fault_input_and_its_inputs_are_0_to_15() -> None:
+    check_zones([ZoneWiring("hall", board="m1", input=15)], BOARDS, DOORS, ["m1"])
+    with pytest.raises(ValueError, match="on input 16"):
+        check_zones([ZoneWiring("hall", board="m1", input=16)], BOARDS, DOORS, ["m1"])
+    with pytest.raises(ValueError, match="fault_input = -1"):
+        check_zones([ZoneWiring("hall", board="m1", fault_input=3)], BOARDS, DOORS, ["m1"])
