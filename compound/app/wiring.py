@@ -19,6 +19,7 @@ from compound.services.device_roster import DeviceRoster
 from compound.services.door_feed import DoorFeedBus
 from compound.services.extension import Extension
 from compound.services.ha_lock import HaLock
+from compound.services.import_api import ImportApi
 from compound.services.intercom import Intercom
 from compound.services.lists_api import ListsApi
 from compound.services.people_api import PeopleApi
@@ -36,6 +37,7 @@ def core_features(core: Core) -> Sequence[Extension]:
     return (
         DoorFeedBus(core.doors, core.bus),
         PeopleApi(core),
+        ImportApi(core),
         SecurityExtension(core),
         CommunityApi(core),
         Intercom(core),
