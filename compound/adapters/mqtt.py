@@ -96,6 +96,9 @@ class Bus:
         self._connected = threading.Event()
         self._replies = Replies()
         self._lock = threading.Lock()
+        # The connection in progress has taken its list of subscriptions (under _lock): a
+        # handler added after that must be subscribed by its caller, even before "connected".
+        self._subs_taken = False
         self.on_connect_hooks: list[Callable[[], None]] = []
         self.on_disconnect_hooks: list[Callable[[], None]] = []
         self.connects = 0
@@ -232,7 +235,10 @@ class Bus:
         with self._lock:
             self._handlers.append((topic_filter, handler, qos))
             self._routes = {}
-        if self._connected.is_set():
+            # Added after the connect callback took its list but before the broker confirmed
+            # it ("connected" still false): nobody else will subscribe it.
+            late = self._subs_taken
+        if late or self._connected.is_set():
             _, mid = self._client.subscribe(topic_filter, qos=qos)
             if mid is not None and threading.get_ident() != self._net_thread:
                 self._wait_suback(mid, 5.0)
@@ -314,6 +320,7 @@ class Bus:
         self._net_thread = threading.get_ident()
         with self._lock:
             subs = [(f, q) for f, _, q in self._handlers]
+            self._subs_taken = True
         subs = [(self._reply_prefix + "+", 1)] * self.config.replies + subs
         self._by_mid = {client.subscribe(f, qos=q)[1]: (f, q) for f, q in subs}
         mids = list(self._by_mid)
@@ -361,6 +368,8 @@ class Bus:
         self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, properties: Any = None
     ) -> None:
         self._next_node(client)
+        with self._lock:
+            self._subs_taken = False  # the next connection subscribes the whole list again
         was = self._connected.is_set()
         self._connected.clear()
         if was:

@@ -85,7 +85,9 @@ class OfficerScreen(BoxLayout):
         self._tick = Clock.schedule_interval(lambda dt: self._clock(), 1.0)
         self._minute = Clock.schedule_interval(lambda dt: self.every_minute(), 60.0)
         # The alarm queue follows the event stream; asked again every few seconds as well, so
-        # an alarm whose stream message was missed (a reconnect, a lost reply) still shows.
+        # an alarm whose stream message was missed (while reconnecting, a lost reply) still
+        # shows. (The flake that brought this in was a bus subscription made while connecting
+        # and never sent to the broker; fixed in compound.adapters.mqtt.Bus.subscribe.)
         self._alarm_poll = Clock.schedule_interval(lambda dt: vm.refresh_alarms(), ALARMS_EVERY_S)
         Clock.schedule_once(lambda dt: self._place_chart(), 0)
         self.refresh()
