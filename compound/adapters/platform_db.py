@@ -123,6 +123,14 @@ class PlatformDb:
             )
             self._conn.execute("DELETE FROM ingest_workers WHERE worker = %s", (worker,))
 
+    def next_seq(self, site: str) -> int | None:
+        """The site's committed ``next_seq``, or None for a site never committed."""
+        row = self._conn.execute(
+            "SELECT next_seq FROM uplink_sites WHERE site = %s", (site,)
+        ).fetchone()
+        self._conn.commit()
+        return None if row is None else int(row[0])
+
     def next_seqs(self) -> dict[str, int]:
         rows = self._conn.execute("SELECT site, next_seq FROM uplink_sites").fetchall()
         self._conn.commit()

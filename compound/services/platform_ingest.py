@@ -144,7 +144,12 @@ class Ingest:
         if self.leases is not None and not self.leases.owns(site):
             self.stats.not_mine += 1  # queued before its bucket went to another worker
             return
-        st = self._sites.setdefault(site, _Site())
+        st = self._sites.get(site)
+        if st is None:
+            # First sight here: where the database has it (another worker or an earlier life
+            # may have committed it), else at 1, the first record of a box. Never where its
+            # first record to arrive happens to be: that would acknowledge what never came.
+            st = self._sites[site] = _Site(next_seq=self.db.next_seq(site) or 1)
         if (st.next_seq is not None and seq < st.next_seq) or seq in st.pending:
             self.stats.duplicates += 1
             st.ack_again = True
@@ -155,8 +160,6 @@ class Ingest:
     def _commit(self) -> int:
         batches: dict[str, tuple[int, list[dict[str, Any]]]] = {}
         for site, st in self._sites.items():
-            if st.next_seq is None and st.pending:
-                st.next_seq = min(st.pending)  # a site never seen: it starts where it starts
             if st.next_seq is None:
                 continue
             run, n = [], st.next_seq
@@ -190,6 +193,15 @@ class Ingest:
             n_new = 0
         self._ask_for_gaps()
         return n_new
+
+    def _caught_up(self, site: str, st: _Site) -> bool:
+        nxt = self.db.next_seq(site)
+        if nxt is None or st.next_seq is None or nxt <= st.next_seq:
+            return False
+        st.next_seq, st.ack_again = nxt, True
+        for s in [s for s in st.pending if s < nxt]:
+            del st.pending[s]
+        return True
 
     def _renew_leases(self, leases: WorkerLeases) -> None:
         try:
@@ -238,7 +250,10 @@ class Ingest:
                     self.stats.resend_requests_held += 1
                 continue
             if st.asked_for == st.next_seq:
-                st.backoff.bump()  # asked for this N before: the next ask waits longer
+                # asked for this N before: maybe another worker committed it meanwhile
+                if self._caught_up(site, st):
+                    continue
+                st.backoff.bump()  # still missing: the next ask waits longer
             st.asked_at, st.asked_for = now, st.next_seq
             self.bus.publish(
                 resend_topic(self.prefix, site), resend_message(site, st.next_seq), qos=1

@@ -120,3 +120,37 @@ def test_the_ingest_asks_for_the_same_missing_record_less_and_less_often(
         assert len(asked) == n + 1
     finally:
         db.close()
+
+
+def test_a_new_sites_first_record_to_arrive_is_not_taken_as_its_start(
+    pg: TempPostgres,
+) -> None:
+    """A new site whose first records were dropped on the way (a worker that had not yet got
+    the site's bucket) must be asked for them, not acknowledged past them: the acknowledgement
+    would make the box drop records the platform never had."""
+    broker = MemoryBroker()
+    box = broker.client(Topics("n1"), "uplink-n1")
+    asked: list[bytes] = []
+    acks: list[bytes] = []
+    box.subscribe("city/n1/resend", lambda m: asked.append(m.payload))
+    box.subscribe("city/n1/ack", lambda m: acks.append(m.payload))
+    db = PlatformDb(pg.dsn)
+    ingest = Ingest(db, cast(Bus, broker.client(Topics("city"), "ingest-n")))
+
+    def send(seq: int) -> None:
+        env = {"site": "n1", "seq": seq, "id": f"n1:{seq}", "kind": "k", "record": {"n": seq}}
+        box.publish("city/n1/outbox", env, qos=1)
+
+    try:
+        for seq in range(51, 61):
+            send(seq)
+        ingest.step(wait_s=0)
+        assert db.site_seqs("n1") == [] and acks == []
+        assert json.loads(asked[0]) == {"site": "n1", "from": 1}
+        for seq in range(1, 61):
+            send(seq)
+        ingest.step(wait_s=0)
+        assert db.site_seqs("n1") == list(range(1, 61))
+        assert json.loads(acks[-1]) == {"site": "n1", "upto": 60}
+    finally:
+        db.close()
