@@ -53,7 +53,7 @@ def cmd_import(ctx: Context) -> int:
     by = a.by or os.environ.get("USER", "manager")
     try:
         if a.action == "people":
-            people = register_sheet.people(text)
+            people = register_sheet.people(text, _bar(ctx))
             say(f"{len(people)} rows read ({encoding}) and checked; checking against the store")
             r = register_import.import_people(ctx.store, people, by=by, dry_run=a.dry_run)
         else:
@@ -81,6 +81,22 @@ def cmd_import(ctx: Context) -> int:
             )
     ctx.out(data, text_out)
     return 0
+
+
+def _bar(ctx: Context) -> register_sheet.Progress | None:
+    """A bar on a terminal while the rows are checked (the longest step), nothing otherwise."""
+    if ctx.json or not sys.stderr.isatty():
+        return None
+
+    def draw(done: int, total: int) -> None:
+        filled = 30 * done // max(total, 1)
+        end = "\n" if done == total else ""
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} rows checked{end}"
+        )
+        sys.stderr.flush()
+
+    return draw
 
 
 def _progress(ctx: Context) -> Any:

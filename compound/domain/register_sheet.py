@@ -123,6 +123,8 @@ class DoorRow:
 
 
 T = TypeVar("T")
+Progress = Callable[[int, int], None]  # (rows checked, rows in the sheet), for a progress bar
+PROGRESS_EVERY = 500
 
 
 class _Row:
@@ -150,13 +152,13 @@ class _Row:
         self.errors.append(RowError(self.line, self.header.get(key, key), message))
 
 
-def people(text: str) -> list[PersonRow]:
+def people(text: str, progress: Progress | None = None) -> list[PersonRow]:
     """Every row of a people sheet, checked; ``SheetError`` with every problem otherwise."""
     rows: list[PersonRow] = []
     firsts: dict[tuple[str, str], int] = {}  # (column, value) -> the line it first appeared on
     names: dict[str, str] = {}  # name -> initials: a compound repeats names, pinyin is slow
     errors: list[RowError] = []
-    total, checked = _sheet(text, PEOPLE_COLUMNS, errors)
+    total, checked = _sheet(text, PEOPLE_COLUMNS, errors, progress)
     for line, r in checked:
         r.need("name", "every person needs a name")
         r.need("unit", "every person needs a unit (building-entrance-room, e.g. 3-2-1501)")
@@ -212,12 +214,12 @@ def people(text: str) -> list[PersonRow]:
     return rows
 
 
-def doors(text: str) -> list[DoorRow]:
+def doors(text: str, progress: Progress | None = None) -> list[DoorRow]:
     """Every row of a door sheet, checked; ``SheetError`` with every problem otherwise."""
     rows: list[DoorRow] = []
     errors: list[RowError] = []
     firsts: dict[str, int] = {}
-    total, checked = _sheet(text, DOOR_COLUMNS, errors)
+    total, checked = _sheet(text, DOOR_COLUMNS, errors, progress)
     for line, r in checked:
         r.need("id", "every door needs an id (letters, digits, '-', e.g. b3-e2)")
         r.need("serves", "every door serves something: a building (3), an entrance (3-2) or *")
@@ -254,18 +256,23 @@ _WHAT = {"id_number": "ID number", "card": "card number", "pin": "PIN"}
 
 
 def _sheet(
-    text: str, columns: tuple[Column, ...], errors: list[RowError]
+    text: str, columns: tuple[Column, ...], errors: list[RowError], progress: Progress | None
 ) -> tuple[int, Iterator[tuple[int, _Row]]]:
     """How many rows the sheet has, and each row to check (rows past ``MAX_ERRORS`` problems
     are counted, not checked: the report is already long enough to act on)."""
     written, rows = read_rows(text, columns)
-    return len(rows), _checked(rows, written, errors)
+    return len(rows), _checked(rows, written, errors, progress)
 
 
 def _checked(
-    rows: list[tuple[int, dict[str, str]]], written: dict[str, str], errors: list[RowError]
+    rows: list[tuple[int, dict[str, str]]],
+    written: dict[str, str],
+    errors: list[RowError],
+    progress: Progress | None,
 ) -> Iterator[tuple[int, _Row]]:
-    for line, values in rows:
+    for n, (line, values) in enumerate(rows, 1):
+        if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(rows)):
+            progress(n, len(rows))
         if len(errors) >= MAX_ERRORS:
             return
         r = _Row(line, values, written)

@@ -123,3 +123,10 @@ def test_door_sheets_are_checked_the_same_way() -> None:
         register_sheet.doors("id,serves,open_time\nb/1,3,5\nb2,,99\nb3,3;4,x\nb2,5,5\n")
     got = {(x.line, x.column) for x in e.value.errors}
     assert got == {(2, "id"), (3, "serves"), (3, "open_time"), (4, "open_time"), (5, "id")}
+
+
+def test_progress_is_reported_as_rows_are_checked() -> None:
+    rows = "".join(f"人{i},1-1-{100 + i},owner\n" for i in range(1, 1201))
+    seen: list[tuple[int, int]] = []
+    register_sheet.people("name,unit,role\n" + rows, lambda done, total: seen.append((done, total)))
+    assert seen == [(500, 1200), (1000, 1200), (1200, 1200)]
