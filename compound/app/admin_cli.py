@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from compound.adapters.mqtt import eprint
-from compound.app import schedule_cli
+from compound.app import pass_cli, schedule_cli
 from compound.app.context import Context, format_event, parsers, stop_on_signal
 from compound.app.door_open_cli import cmd_door_unlock
 from compound.domain.clock import iso
@@ -351,6 +351,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument("--phone")
     sp.add_argument("--hours", type=float, default=4.0)
     sp.add_argument("--start", help="YYYY-MM-DDTHH:MM (default now)")
+    pass_cli.register(g, add)  # list, revoke
 
     sp = add(sub, "events", cmd_events, "show the event log")
     sp.add_argument("--follow", action="store_true", help="keep printing new events")
