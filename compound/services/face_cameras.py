@@ -36,7 +36,7 @@ from compound.domain.face.model import TrackingRecognizer
 from compound.domain.face.motion import MotionGate, MotionRules
 from compound.domain.face.scheduler import Scheduler, SchedulerRules
 from compound.domain.face.strangers import Strangers
-from compound.domain.face.watch import CameraWatch, WatchOutcome, WatchRules
+from compound.domain.face.watch import BLINK_CLOSED, CameraWatch, WatchOutcome, WatchRules
 from compound.domain.model import InvalidInput
 from compound.ports import Bus
 from compound.protocol.messages import encode, new_id
@@ -248,7 +248,7 @@ class FaceCameras:
                     challenge=w.challenge == "always",
                 ),
                 match=MatchRules(c.threshold, c.margin),
-                liveness=LivenessRules(window_s=c.liveness_window_s),
+                liveness=LivenessRules(window_s=c.liveness_window_s, closed_ratio=BLINK_CLOSED),
                 check_liveness=c.liveness,
                 dealer=dealer,
                 strangers=strangers,

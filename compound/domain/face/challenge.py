@@ -50,9 +50,16 @@ class ChallengeRules:
     # eye distances, that a head reaches and a plane does not (test photos: a real pose change
     # 0.054 and more, a photo turned in perspective 0.028 at most).
     min_nonplanar: float = 0.04
-    closed_ratio: float = 0.75  # as in LivenessRules
+    # Eyes closed: below this fraction of the open level (deeper than LivenessRules' 0.75: the
+    # landmarks of a photo moved about jitter by that much).
+    closed_ratio: float = 0.65
     reopen_ratio: float = 0.85
-    attempts: int = 3  # challenges one track may try before it is refused
+    # No person reads a prompt and moves within this time; a face that moves at once (by more
+    # than a third of a turn or half a look up) is a clip that was moving anyway.
+    react_s: float = 0.4
+    # Challenges one face may try; after that it must leave and come back (a new track). One:
+    # a clip that moves about would otherwise get several draws at a matching move.
+    attempts: int = 1
 
 
 def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,11 +175,24 @@ class ChallengeCheck:
         yaw, pitch = head_pose(landmarks)
         dyaw, dpitch = yaw - self._yaw0, pitch - self._pitch0
         kind = self.challenge.kind
-        # The wrong move fails the attempt: a clip that moves about does not pass by chance.
-        if kind == "turn_left" and dyaw <= -r.turn or kind == "turn_right" and dyaw >= r.turn:
-            return self._fail("turned the other way")
-        if kind == "look_up" and abs(dyaw) >= r.turn:
-            return self._fail("turned instead of looking up")
+        if at - self.challenge.issued_at < r.react_s:
+            if abs(dyaw) >= r.turn / 3 or abs(dpitch) >= r.look_up / 2:
+                return self._fail("moved before the prompt could be read")
+            return self.state
+        # Any move other than the one asked, by half of what the asked one needs, fails the
+        # attempt at once: a clip that moves about does not pass by chance.
+        turn_ok = (kind == "turn_left" and dyaw > -r.turn / 2) or (
+            kind == "turn_right" and dyaw < r.turn / 2
+        )
+        if kind in ("turn_left", "turn_right"):
+            if not turn_ok:
+                return self._fail("turned the other way")
+            if abs(dpitch) >= r.look_up:
+                return self._fail("looked up or down instead of turning")
+        elif abs(dyaw) >= r.turn / 2:
+            return self._fail("turned instead")
+        elif kind == "blink_twice" and abs(dpitch) >= r.look_up / 2:
+            return self._fail("moved instead of blinking")
         if kind in ("turn_left", "turn_right") and abs(dyaw) >= r.turn:
             if planar_residual(self._base, landmarks) < r.min_nonplanar:
                 return self._fail("moved as a flat picture")
@@ -181,9 +201,9 @@ class ChallengeCheck:
             if planar_residual(self._base, landmarks) < r.min_nonplanar:
                 return self._fail("moved as a flat picture")
             self.state = "passed"
+        elif kind == "look_up" and dpitch >= r.look_up / 2:
+            return self._fail("looked down")
         elif kind == "blink_twice":
-            if abs(dyaw) >= r.turn:
-                return self._fail("turned instead of blinking")
             e = ear(landmarks)
             self._open = max(self._open, e)
             if not self._closed and e < self._open * r.closed_ratio:

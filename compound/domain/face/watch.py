@@ -39,6 +39,9 @@ from compound.domain.face.tracker import Tracker, TrackRules
 from compound.protocol.messages import AccessRequest, new_id
 
 BLINK = "look at the camera and blink"
+# Eyes closed for the blink check: below this fraction of the open level. Deeper than the
+# one-camera pipeline's 0.75, which the landmarks of a photo moved about reach by jitter alone.
+BLINK_CLOSED = 0.65
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ class CameraWatch:
         self.doors = list(doors)
         self.rules = rules or WatchRules()
         self.match = match or MatchRules()
-        self.liveness_rules = liveness or LivenessRules()
+        self.liveness_rules = liveness or LivenessRules(closed_ratio=BLINK_CLOSED)
         self.check_liveness = check_liveness
         self.dealer = dealer if self.rules.challenge else None
         self.strangers = strangers
@@ -280,7 +283,10 @@ class CameraWatch:
                 face.stranger = stranger = self.strangers.identify(face.encoding, at)
             return WatchOutcome(at, seen, "not recognised", track=track, stranger=stranger, cut=cut)
         challenge = None
-        if self.dealer is not None and not face.answered:
+        verdict = face.liveness.verdict() if self.check_liveness else Verdict(True, "not checked")
+        # The challenge comes once the face has blinked and moved: "look and blink", then the
+        # prompt, held still while it is read, then the answer.
+        if self.dealer is not None and not face.answered and verdict.live:
             if face.check is None or face.check.state == "failed":
                 if face.attempts >= self.dealer.rules.attempts:
                     if "refused" not in face.counted:
@@ -296,7 +302,6 @@ class CameraWatch:
                 challenge = face.check.challenge
         if face.frames < self.rules.agree_frames:
             return WatchOutcome(at, seen, "recognising", track=track, challenge=challenge, cut=cut)
-        verdict = face.liveness.verdict() if self.check_liveness else Verdict(True, "not checked")
         if challenge is not None:
             return WatchOutcome(
                 at, seen, "challenge", track=track, live=verdict, challenge=challenge, cut=cut

@@ -6,7 +6,8 @@ his held-out photos) after an empty stretch, the building camera a stranger, the
 empty entrance. The resident's face gives a face request for the gate camera's door and the
 core's signed unlock; the stranger gives none (the core logs the anonymous stranger id, the
 fence that the service did look at him); the empty entrance costs one detector call for its
-first frame and none after, while its frames keep coming. The gate camera's door has its own
+first frame and none after, while its frames keep coming; when it drops, it is reopened on its
+own while the others go on. The gate camera's door has its own
 IR terminal in this configuration (challenge "never"): a looped clip cannot answer a random
 challenge, which the slideshow tests show."""
 
@@ -140,6 +141,14 @@ def test_three_network_cameras_on_one_service(
         yard = service.feeds["yard-cam"]
         kept = yard.counters["kept"]
         assert _until(lambda: yard.counters["kept"] >= kept + 3 * FPS, 60)
+        # The yard camera drops and comes back: reopened on its own, the others unaffected.
+        gate_feed = service.feeds["gate-cam"]
+        cameras["yard-cam"].stop()
+        assert _until(lambda: yard.counters["camera.lost"] >= 1, 60)
+        during, dropped = gate_feed.counters["kept"], yard.counters["kept"]
+        cameras["yard-cam"].start()
+        assert _until(lambda: yard.counters["kept"] > dropped + FPS and yard.ok, 60)
+        assert gate_feed.counters["kept"] > during
     finally:
         service.stop()
         core.stop()

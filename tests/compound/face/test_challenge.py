@@ -63,10 +63,20 @@ def test_a_picture_turned_as_a_plane_is_refused() -> None:
 
 
 def test_two_blinks_pass_and_one_does_not() -> None:
+    """Counted after the prompt could be read: a blink at once is not an answer."""
     c = _check("blink_twice", _head(0, 0.3))
     seq = [0.3, 0.1, 0.3]
     assert [c.add(0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "waiting"
+    assert [c.add(0.5 + 0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "waiting"
     assert [c.add(1 + 0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "passed"
+
+
+def test_a_face_already_moving_when_asked_fails() -> None:
+    """Nobody reads a prompt and turns within 0.4 s: a clip that was turning anyway."""
+    c = _check("turn_left", _head(0))
+    assert c.add(0.2, _head(12)) == "failed" and c.reason == "moved before the prompt could be read"
+    blink = _check("blink_twice", _head(0))
+    assert blink.add(0.6, _head(12)) == "failed"  # half a turn when asked to blink
 
 
 def test_nothing_passes_after_the_window() -> None:
