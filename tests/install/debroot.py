@@ -58,6 +58,9 @@ def run(root: Path, script: str, timeout: float = 900) -> subprocess.CompletedPr
     """``script`` (sh) as root inside ``root``; stdout and stderr together in ``.stdout``."""
     outer = (
         'set -e; r="$1"; mount -t proc proc "$r/proc"; mount --rbind /dev "$r/dev"; '
+        # Pseudo-terminals of its own (the simulated serial lines): a new devpts instance.
+        'mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$r/dev/pts"; '
+        'mount --bind "$r/dev/pts/ptmx" "$r/dev/ptmx"; '
         "ip link set lo up; "
         'exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 '
         'DEBIAN_FRONTEND=noninteractive /bin/sh -c "$2"'
