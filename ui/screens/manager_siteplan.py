@@ -4,6 +4,7 @@ or take it off). The file is read and re-encoded off the UI thread."""
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -159,5 +160,6 @@ class SitePlanTab(BoxLayout):
         return local_name(tile.name, self.t.lang)
 
     def _short(self, door: str) -> str:
-        name = self._names.get(door, door)
-        return name if len(name) <= 12 else door
+        """A marker's label: "12-3" for building 12 entrance 3, as on the wall's map."""
+        m = re.match(r"^b(\d+)-e(\d+)$", door)
+        return f"{m[1]}-{m[2]}" if m else self._names.get(door, door)

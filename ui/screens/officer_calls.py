@@ -28,6 +28,7 @@ class CallPanel(BoxLayout):
     answer_text = StringProperty("")
     open_text = StringProperty("")
     hangup_text = StringProperty("")
+    no_picture = StringProperty("")
 
     def __init__(self, vm: OfficerVM, **kw: Any) -> None:
         super().__init__(vm=vm, **kw)
@@ -81,7 +82,7 @@ class CallPanel(BoxLayout):
             extra.insert(0, t(desk.problem))
         self.detail = "\n".join(extra + past)
         camera = self.ids.camera
-        camera.placeholder = t("officer.call_no_picture")
+        self.no_picture = t("officer.call_no_picture")
         if call.frame is not None:
             frame, call.frame = call.frame, None  # decode each frame once
             camera.show(frame, None)

@@ -68,6 +68,7 @@ class PlanView(StencilView):
             self._img = Rectangle()
         self._marks = InstructionGroup()
         self.scatter.canvas.add(self._marks)
+        self.scatter.bind(scale=self._draw_markers)
         self.bind(pos=lambda *_: self.fit(), size=lambda *_: self.fit())
 
     # -- the image -------------------------------------------------------------------------
@@ -140,30 +141,43 @@ class PlanView(StencilView):
             tex = self._label_cache[text] = lbl.texture
         return tex
 
-    def _draw_markers(self) -> None:
+    def _draw_markers(self, *_: Any) -> None:
+        """Markers and labels keep their size on the screen whatever the zoom (the plan grows,
+        they do not), so zooming in separates crowded doors; a label that would cover one
+        already drawn is left out (alarmed doors' labels first)."""
         g = self._marks
         g.clear()
         w, h = self.scatter.size
+        k = 1 / max(self.scatter.scale, 1e-6)
         # Urgent doors last, so they are drawn over their neighbours.
-        for m in sorted(self.markers, key=lambda m: m.state in URGENT):
-            r = RADIUS * (1.5 if m.state in URGENT else 1.0)
+        ordered = sorted(self.markers, key=lambda m: m.state in URGENT)
+        for m in ordered:
+            r = RADIUS * k * (1.5 if m.state in URGENT else 1.0)
             x, y = m.x * w, (1 - m.y) * h
             g.add(Color(0, 0, 0, 0.75))
-            g.add(Ellipse(pos=(x - r - 2, y - r - 2), size=(2 * r + 4, 2 * r + 4)))
+            g.add(Ellipse(pos=(x - r - 2 * k, y - r - 2 * k), size=(2 * r + 4 * k,) * 2))
             g.add(Color(*STATE_COLOURS.get(m.state, STATE_COLOURS["unknown"])))
             g.add(Ellipse(pos=(x - r, y - r), size=(2 * r, 2 * r)))
             if m.door == self.selected:
                 g.add(Color(1, 1, 1, 1))
-                g.add(Line(circle=(x, y, r + 5), width=2))
+                g.add(Line(circle=(x, y, r + 5 * k), width=2))
+        taken: list[tuple[float, float, float, float]] = []
+        for m in reversed(ordered):
             text = self.labels.get(m.door, "")
-            if text:
-                # Under the marker, centred: two entrances of a block stand side by side.
-                tex = self._label(text)
-                at = (x - tex.width / 2, y - r - 3 - tex.height)
-                g.add(Color(0, 0, 0, 0.6))
-                g.add(Rectangle(pos=at, size=tex.size))
-                g.add(Color(1, 1, 1, 1))
-                g.add(Rectangle(texture=tex, pos=at, size=tex.size))
+            if not text:
+                continue
+            tex = self._label(text)
+            tw, th = tex.width * k, tex.height * k
+            r = RADIUS * k * (1.5 if m.state in URGENT else 1.0)
+            x, y = m.x * w - tw / 2, (1 - m.y) * h - r - 3 * k - th
+            if any(x < bx + bw and bx < x + tw and y < by + bh and by < y + th
+                   for bx, by, bw, bh in taken):  # fmt: skip
+                continue
+            taken.append((x, y, tw, th))
+            g.add(Color(0, 0, 0, 0.6))
+            g.add(Rectangle(pos=(x, y), size=(tw, th)))
+            g.add(Color(1, 1, 1, 1))
+            g.add(Rectangle(texture=tex, pos=(x, y), size=(tw, th)))
 
     # -- touches ---------------------------------------------------------------------------
 

@@ -378,7 +378,9 @@ class OfficerVM(Observable):
         kind = self.t(f"alarm.{a.get('kind', '')}")
         label = "" if kind.startswith("alarm.") or self.t.lang != "zh" else f"{kind}  "
         message = str(a.get("message") or "")
-        if self.t.lang == "en" and a.get("door_id"):
+        if label and a.get("door_id"):
+            message = self.door_name(str(a["door_id"]))  # the kind says what, in Chinese
+        elif self.t.lang == "en" and a.get("door_id"):
             message = local_name(message, "en")  # a bilingual door name in it: its English
         return f"{at}  [{severity}]  {label}{message}"
 

@@ -1,0 +1,177 @@
+"""Pictures of the officer wall and the manager console on the compound of the real size.
+
+``python -m devkit.xian_screens DB OUTDIR`` takes a database filled by
+``compound sample --size xian`` (156 doors, ~24,700 people), copies it, runs the core on its
+own Mosquitto, gives it a site plan (blocks drawn for the 62 buildings, every door placed), a
+forced door and an emergency call from a panel ringing the wall, and saves what the wall and
+the console show (1920×1080 and 1280×800) as PNGs. Run under ``xvfb-run -a``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from compound.adapters import images
+from compound.adapters.broker import Mosquitto
+from compound.adapters.mqtt import Bus, BusConfig
+from compound.app.wiring import build_core
+from compound.config import Config
+from compound.domain.clock import SystemClock
+from compound.protocol.messages import DoorEvent, IntercomCall, encode, new_id
+from compound.protocol.topics import Topics
+from compound.store.db import Store
+
+COLS = 11  # buildings per row on the drawn plan
+W, H = 1600, 1000
+
+
+def plan_for(doors: list[str]) -> tuple[bytes, dict[str, tuple[float, float]]]:
+    """A plan drawing (blocks for buildings, roads, gates at the edges) and each door's place."""
+    rgb = np.full((H, W, 3), (232, 228, 214), dtype=np.uint8)
+    spots: dict[str, tuple[float, float]] = {}
+    buildings = sorted({int(d[1:].split("-")[0]) for d in doors if d.startswith("b")})
+    for i, b in enumerate(buildings):
+        r, c = divmod(i, COLS)
+        x0, y0 = 70 + c * 136, 70 + r * 145
+        rgb[y0 : y0 + 85, x0 : x0 + 105] = (190, 200, 215)
+        rgb[y0 : y0 + 85, x0 : x0 + 2] = rgb[y0 : y0 + 2, x0 : x0 + 105] = (90, 100, 120)
+        for e in (1, 2, 3):
+            spots[f"b{b}-e{e}"] = ((x0 + 18 + (e - 1) * 35) / W, (y0 + 95) / H)
+    rgb[H - 45 : H - 20, :] = (150, 150, 150)  # the ring road
+    rgb[:, 20:40] = (150, 150, 150)
+    edge = {
+        "gate-south": (0.5, 0.97),
+        "gate-north": (0.5, 0.02),
+        "gate-east": (0.985, 0.5),
+        "gate-west": (0.015, 0.5),
+    }
+    spots.update(edge)
+    for g in range(1, 9):
+        spots[f"garage-{g}"] = (0.08 + g * 0.1, 0.93)
+    return images.jpeg(rgb, width=W, quality=85), {d: spots[d] for d in doors if d in spots}
+
+
+class Shots:
+    def __init__(self, db: Path, out: Path) -> None:
+        self.out = out
+        self.work = Path(tempfile.mkdtemp(prefix="xian-shots-"))
+        shutil.copy(db, self.work / "c.db")
+        self.broker = Mosquitto().start()
+        self.store = Store(self.work / "c.db", SystemClock(), self.work / "keys")
+        self.topics = Topics(self.store.site_id)
+        self.cfg = BusConfig(port=self.broker.port)
+        self.core_bus = Bus(self.cfg, self.topics, "core")
+        self.core = build_core(self.store, self.core_bus, SystemClock(), Config())
+        self.core.start()
+        self.core_bus.start(timeout=30)
+        self.admin = Bus(self.cfg, self.topics, "demo-admin")
+        self.admin.start(timeout=30)
+
+    def stage(self) -> None:
+        doors = [d.id for d in self.store.doors()]
+        jpeg, spots = plan_for(doors)
+        self.admin.request("siteplan.upload", {"image": base64.b64encode(jpeg).decode()}, 60)
+        for door, (x, y) in spots.items():
+            self.admin.request("siteplan.place", {"door": door, "x": x, "y": y}, 30)
+        self.store.add_station("wall", "officer", ("desk", "officer"))
+
+    def incidents(self) -> None:
+        now = SystemClock().now()
+        self.admin.publish(
+            self.topics.door_event("b12-e2"), encode(DoorEvent("b12-e2", "forced_open", now))
+        )
+        self.admin.publish(
+            self.topics.intercom_call("b37-e1"),
+            encode(IntercomCall("emergency", new_id(), now)),
+        )
+
+    def close(self) -> None:
+        self.admin.stop()
+        self.core.stop()
+        self.core_bus.stop()
+        self.store.close()
+        self.broker.cleanup()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def pump(seconds: float, until: Callable[[], Any] | None = None) -> None:
+    from kivy.base import EventLoop
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        EventLoop.idle()
+        if until is not None and until():
+            return
+        time.sleep(0.02)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("db", type=Path, help="a database made by compound sample --size xian")
+    ap.add_argument("out", type=Path, help="folder for the PNGs")
+    a = ap.parse_args()
+    from ui import kivy_env
+
+    kivy_env.prepare(1920, 1080)
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    from ui.app import build_role, save_png, ui_dispatch
+    from ui.gateway import MqttGateway
+    from ui.i18n import Strings
+
+    EventLoop.ensure_window()
+    shots = Shots(a.db, a.out)
+    a.out.mkdir(parents=True, exist_ok=True)
+    try:
+        shots.stage()
+        gw = MqttGateway(shots.cfg, shots.topics, "ui-officer-shots", dispatch=ui_dispatch)
+        gw.start()
+        wall = build_role("officer", gw, Strings("zh"), SystemClock(), station="wall")
+        Window.size = (1920, 1080)
+        Window.add_widget(wall.root)
+        wall.vm.load()
+        pump(60, lambda: len(wall.vm.doors) >= 150 and wall.vm.site)
+        shots.incidents()
+        pump(30, lambda: wall.root.call_panel.shown and wall.vm.alarm_total >= 2)
+        pump(2)
+        save_png(wall.root, str(a.out / "officer_xian_call.png"))
+        wall.root.show_view("map")
+        pump(30, lambda: wall.root.views["map"].plan.has_image)
+        pump(2)
+        save_png(wall.root, str(a.out / "officer_xian_map.png"))
+        wall.vm.calls.hang_up()
+        wall.root.show_view("events")
+        wall.vm.events.set_category("passages")
+        pump(20, lambda: len(wall.vm.events.items) > 10 and not wall.root.call_panel.shown)
+        pump(2)
+        save_png(wall.root, str(a.out / "officer_xian_events.png"))
+        Window.remove_widget(wall.root)
+        wall.root.stop()
+        gw.stop()
+        mgw = MqttGateway(shots.cfg, shots.topics, "ui-manager-shots", dispatch=ui_dispatch)
+        mgw.start()
+        console = build_role("manager", mgw, Strings("zh"), SystemClock(), screen="siteplan")
+        Window.size = (1280, 800)
+        Window.add_widget(console.root)
+        console.vm.load()
+        console.root.site_map.selected = "b12-e2"
+        pump(30, lambda: console.root.siteplan.plan.has_image)
+        pump(2)
+        save_png(console.root, str(a.out / "manager_xian_siteplan.png"))
+        mgw.stop()
+    finally:
+        shots.close()
+
+
+if __name__ == "__main__":
+    main()
