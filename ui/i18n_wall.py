@@ -143,4 +143,7 @@ MORE_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "manager.camera_live": ("摄像头: 实时画面", "Camera: live picture"),
     "manager.camera_none": ("摄像头: 无画面", "Camera: no picture"),
+    # the on-screen keyboard
+    "manager.pinyin": ("拼音键盘", "Keyboard"),
+    "manager.space": ("空格", "space"),
 }

@@ -31,6 +31,7 @@ Builder.load_file(str(Path(__file__).with_name("manager.kv")))
 TABS = ("register", "credentials", "face", "import", "notices", "siteplan")
 LABELS = {
     "l_name": "manager.name",
+    "l_pinyin": "manager.pinyin",
     "l_unit": "manager.unit",
     "l_role": "manager.role",
     "l_id_number": "manager.id_number",
@@ -147,6 +148,15 @@ class ManagerScreen(BoxLayout):
         """Each key restarts the wait: one search when typing pauses, not one per key."""
         self._search.cancel()
         self._search()
+
+    def open_keyboard(self, field: Any) -> Any:
+        """The on-screen keyboard with pinyin input, typing into ``field``."""
+        from ui.screens.pinyin_keyboard import PinyinKeyboard
+
+        self.keyboard = PinyinKeyboard(field)
+        self.keyboard.space.text = self.vm.t("manager.space")
+        self.keyboard.open()
+        return self.keyboard
 
     def capture(self) -> None:
         self.vm.capture(self._frame if self._camera_live() else None)

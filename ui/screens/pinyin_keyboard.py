@@ -1,0 +1,130 @@
+"""An on-screen keyboard with pinyin input, docked at the bottom of the console, for typing
+Chinese names on the touchscreen: letter keys, the syllable typed so far, a row of candidate
+characters (paged), backspace, space, a 中/EN switch (letters go straight into the field in EN)
+and done. Keys are 56 px or more. The character table is built once, off the UI thread."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+
+from ui.viewmodels.pinyin_input import PAGE, Index, PinyinInput, build_index
+from ui.widgets import TouchButton
+
+ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_index: Index | None = None
+_building = threading.Lock()
+
+
+def _index_now() -> Index | None:
+    return _index
+
+
+def prepare_index() -> None:
+    """Build the table on a worker thread (once per process)."""
+
+    def work() -> None:
+        global _index
+        with _building:
+            if _index is None:
+                _index = build_index()
+
+    threading.Thread(target=work, name="ui-pinyin", daemon=True).start()
+
+
+class PinyinKeyboard(ModalView):
+    def __init__(self, target: Any, **kw: Any) -> None:
+        super().__init__(
+            size_hint=(1, None), height=380, pos_hint={"y": 0}, auto_dismiss=False, **kw
+        )
+        prepare_index()
+        self.target = target  # the TextInput typed into
+        self.input = PinyinInput(_index_now)
+        self.chinese = True
+        box = BoxLayout(orientation="vertical", spacing=6, padding=8)
+        bar = BoxLayout(size_hint_y=None, height=60, spacing=6)
+        self.typed = Label(size_hint_x=None, width=110, font_size="22sp", bold=True)
+        bar.add_widget(self.typed)
+        self.cands: list[TouchButton] = []
+        for i in range(PAGE):
+            b = TouchButton(font_size="26sp", accent="quiet")
+            b.bind(on_release=lambda _b, i=i: self.pick(i))
+            self.cands.append(b)
+            bar.add_widget(b)
+        self.more = TouchButton(text="▶", size_hint_x=None, width=64, accent="quiet")
+        self.more.bind(on_release=lambda *_: self._page(+1))
+        self.less = TouchButton(text="←", size_hint_x=None, width=64, accent="quiet")
+        self.less.bind(on_release=lambda *_: self._page(-1))
+        bar.add_widget(self.less)
+        bar.add_widget(self.more)
+        box.add_widget(bar)
+        self.keys: dict[str, TouchButton] = {}
+        for row in ROWS:
+            line = BoxLayout(spacing=6)
+            for ch in row:
+                b = TouchButton(text=ch, font_size="24sp", accent="quiet")
+                b.bind(on_release=lambda _b, ch=ch: self.letter(ch))
+                self.keys[ch] = b
+                line.add_widget(b)
+            box.add_widget(line)
+        last = BoxLayout(spacing=6)
+        self.mode = TouchButton(size_hint_x=0.15, accent="primary")
+        self.mode.bind(on_release=lambda *_: self.toggle())
+        self.space = TouchButton(size_hint_x=0.4, accent="quiet")
+        self.space.bind(on_release=lambda *_: self._insert(" "))
+        self.back = TouchButton(text="←", size_hint_x=0.15, accent="quiet")
+        self.back.bind(on_release=lambda *_: self.backspace())
+        self.done = TouchButton(text="✓", size_hint_x=0.3, accent="on")
+        self.done.bind(on_release=lambda *_: self.dismiss())
+        for b in (self.mode, self.space, self.back, self.done):
+            last.add_widget(b)
+        box.add_widget(last)
+        self.add_widget(box)
+        self._tick = Clock.schedule_interval(lambda _dt: self.refresh(), 0.5)
+        self.bind(on_dismiss=lambda *_: self._tick.cancel())
+        self.refresh()
+
+    def letter(self, ch: str) -> None:
+        if self.chinese:
+            self.input.key(ch)
+        else:
+            self._insert(ch)
+        self.refresh()
+
+    def pick(self, i: int) -> None:
+        self._insert(self.input.pick(i))
+        self.refresh()
+
+    def backspace(self) -> None:
+        if not self.input.backspace():
+            self.target.text = self.target.text[:-1]
+        self.refresh()
+
+    def toggle(self) -> None:
+        self.chinese = not self.chinese
+        self.input.letters = ""
+        self.refresh()
+
+    def _page(self, step: int) -> None:
+        if step > 0:
+            self.input.next_page()
+        else:
+            self.input.prev_page()
+        self.refresh()
+
+    def _insert(self, text: str) -> None:
+        if text:
+            self.target.text += text
+
+    def refresh(self) -> None:
+        self.mode.text = "中" if self.chinese else "EN"
+        self.typed.text = self.input.letters or ("…" if _index is None and self.chinese else "")
+        shown = self.input.candidates()
+        for i, b in enumerate(self.cands):
+            b.text = shown[i] if i < len(shown) else ""
+            b.disabled = i >= len(shown)
