@@ -70,6 +70,8 @@ def test_first_run_creates_what_the_services_need(
     assert r["credentials"] == {"core": "issued", "bridge": "issued"}
     private = ["lib/compound.db", "lib/keys/master.key", "lib/keys/door-d1.key"]
     private += ["lib/keys/door-d2.key", "etc/secrets/core.mqtt", "etc/secrets/bridge.mqtt"]
+    private += ["lib/backup.key"]  # [backup] key_file's default: beside the database
+    assert r["backup_key"] == str(box / "lib/backup.key")
     for p in private:
         assert mode(box / p) == 0o600, p
     passwd = (box / "mosquitto/passwd").read_text()
@@ -89,7 +91,8 @@ def test_a_second_run_keeps_what_works_and_mends_what_is_lost(
 ) -> None:
     setup(capsys)
     files = ["lib/keys/master.key", "lib/keys/door-d1.key", "etc/secrets/core.mqtt",
-             "etc/secrets/bridge.mqtt", "mosquitto/passwd", "mosquitto/acl"]  # fmt: skip
+             "etc/secrets/bridge.mqtt", "mosquitto/passwd", "mosquitto/acl",
+             "lib/backup.key"]  # fmt: skip
     before = {f: (box / f).read_bytes() for f in files}
     r = setup(capsys)
     assert r["credentials"] == {"core": "kept", "bridge": "kept"}
