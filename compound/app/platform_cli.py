@@ -43,7 +43,7 @@ def cmd_ingest(ctx: Any) -> int:
     db = PlatformDb(_dsn(a))
     client_id = a.client_id or f"ingest-{os.getpid()}"
     bus = Bus(cfg, Topics("city"), client_id)
-    leases = WorkerLeases(db, a.worker or client_id, buckets=a.buckets, lease_s=a.lease_s)
+    leases = WorkerLeases(db.dsn, a.worker or client_id, buckets=a.buckets, lease_s=a.lease_s)
     ingest = Ingest(db, bus, prefix=a.prefix, leases=leases)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -93,6 +93,7 @@ class Ingest:
         self.stats = IngestStats()
         self._on_commit = on_commit
         self.leases = leases
+        self._lease_thread: threading.Thread | None = None
         self._monotonic = monotonic  # paces resend requests; a test moves it
         self._queue: queue.Queue[bytes] = queue.Queue()
         self._sites: dict[str, _Site] = {s: _Site(next_seq=n) for s, n in db.next_seqs().items()}
@@ -111,8 +112,10 @@ class Ingest:
     def step(self, wait_s: float = 0.2) -> int:
         """Take what arrived (up to ``batch``), commit what is in order; returns records
         committed."""
-        if self.leases is not None and self.leases.due():
-            self._renew_leases(self.leases)
+        if self.leases is not None:
+            gained, lost = self.leases.changes()
+            if gained or lost:
+                self._lease_changes(self.leases.buckets, gained, lost)
         got: list[bytes] = []
         try:
             got.append(self._queue.get(timeout=wait_s))
@@ -203,18 +206,17 @@ class Ingest:
             del st.pending[s]
         return True
 
-    def _renew_leases(self, leases: WorkerLeases) -> None:
-        try:
-            gained, lost = leases.renew()
-            seqs = self.db.next_seqs() if gained else {}
-        except Exception as e:
-            log.warning("ingest: leases not renewed: %s", e)
-            if leases.lapsed():
-                self._reconnect()
-            return
-        n = leases.buckets
+    def _lease_changes(self, n: int, gained: frozenset[int], lost: frozenset[int]) -> None:
         for site in [s for s in self._sites if bucket_of(s, n) in lost]:
             del self._sites[site]
+        if not gained:
+            return
+        try:
+            seqs = self.db.next_seqs()
+        except Exception as e:
+            log.warning("ingest: next_seq of the buckets gained not read: %s", e)
+            self._reconnect()
+            return  # their sites are read one by one when their records come
         for site, nxt in seqs.items():
             if bucket_of(site, n) not in gained:
                 continue
@@ -267,13 +269,12 @@ class Ingest:
             except Exception:
                 log.exception("ingest step failed")
                 stop.wait(0.5)
-        if self.leases is not None:
-            try:
-                self.leases.leave()
-            except Exception as e:
-                log.warning("ingest: leases not given back (they run out by themselves): %s", e)
+        if self._lease_thread is not None:
+            self._lease_thread.join(10)  # it gives the buckets back
 
     def start(self, stop: threading.Event) -> threading.Thread:
+        if self.leases is not None:
+            self._lease_thread = self.leases.start(stop)
         t = threading.Thread(target=self.run, args=(stop,), name="platform-ingest", daemon=True)
         t.start()
         return t
