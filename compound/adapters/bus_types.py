@@ -194,6 +194,20 @@ def own_reply_topic(topics: Topics, user: str, reply_to: str) -> bool:
 # -- waiting for replies ---------------------------------------------------------------------
 
 
+class Delivery:
+    """One tracked publish: ``done()`` once the broker acknowledged it (``info`` is paho's
+    message info)."""
+
+    def __init__(self, info: Any) -> None:
+        self._info = info
+
+    def done(self) -> bool:
+        try:
+            return bool(self._info.is_published())
+        except (RuntimeError, ValueError):  # refused by the client (queue full, no connection)
+            return False
+
+
 @dataclass
 class Pending:
     event: threading.Event = field(default_factory=threading.Event)

@@ -39,6 +39,7 @@ from paho.mqtt.properties import Properties
 from compound.adapters.bus_types import (
     ApiWorker,
     BusConfig,
+    Delivery,
     Replies,
     api_handler,
     eprint,
@@ -69,19 +70,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class Delivery:
-    """One tracked publish: ``done()`` once the broker acknowledged it."""
-
-    def __init__(self, info: mqtt.MQTTMessageInfo) -> None:
-        self._info = info
-
-    def done(self) -> bool:
-        try:
-            return bool(self._info.is_published())
-        except (RuntimeError, ValueError):  # refused by the client (queue full, no connection)
-            return False
-
-
 class Bus:
     """One client connection with handlers, request/response and an availability topic."""
 
@@ -96,9 +84,7 @@ class Bus:
         self._connected = threading.Event()
         self._replies = Replies()
         self._lock = threading.Lock()
-        # The connection in progress has taken its list of subscriptions (under _lock): a
-        # handler added after that must be subscribed by its caller, even before "connected".
-        self._subs_taken = False
+        self._subs_taken = False  # the connect callback took its list (see subscribe)
         self.on_connect_hooks: list[Callable[[], None]] = []
         self.on_disconnect_hooks: list[Callable[[], None]] = []
         self.connects = 0
@@ -235,9 +221,7 @@ class Bus:
         with self._lock:
             self._handlers.append((topic_filter, handler, qos))
             self._routes = {}
-            # Added after the connect callback took its list but before the broker confirmed
-            # it ("connected" still false): nobody else will subscribe it.
-            late = self._subs_taken
+            late = self._subs_taken  # taken before "connected": nobody else sends this one
         if late or self._connected.is_set():
             _, mid = self._client.subscribe(topic_filter, qos=qos)
             if mid is not None and threading.get_ident() != self._net_thread:
@@ -368,8 +352,7 @@ class Bus:
         self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, properties: Any = None
     ) -> None:
         self._next_node(client)
-        with self._lock:
-            self._subs_taken = False  # the next connection subscribes the whole list again
+        self._subs_taken = False  # the next connection subscribes the whole list again
         was = self._connected.is_set()
         self._connected.clear()
         if was:
