@@ -37,6 +37,13 @@ CREATE TABLE IF NOT EXISTS uplink_records (
 CREATE INDEX IF NOT EXISTS uplink_records_at ON uplink_records (site, at);
 CREATE INDEX IF NOT EXISTS uplink_records_alarms ON uplink_records (site, id)
     WHERE record->>'type' IN ('alarm', 'alarm_ack');
+CREATE TABLE IF NOT EXISTS uplink_refused (
+    site text NOT NULL,
+    reason text NOT NULL,
+    count bigint NOT NULL,
+    last_at timestamptz NOT NULL,
+    PRIMARY KEY (site, reason)
+);
 CREATE TABLE IF NOT EXISTS ingest_workers (
     worker text PRIMARY KEY,
     seen_at timestamptz NOT NULL
@@ -122,6 +129,27 @@ class PlatformDb:
                 (worker,),
             )
             self._conn.execute("DELETE FROM ingest_workers WHERE worker = %s", (worker,))
+
+    def count_refused(self, counts: dict[tuple[str, str], int]) -> None:
+        """Add refused records, ``{(site, reason): n}`` (nothing of the records themselves)."""
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO uplink_refused (site, reason, count, last_at)"
+                " VALUES (%s, %s, %s, now()) ON CONFLICT (site, reason)"
+                " DO UPDATE SET count = uplink_refused.count + EXCLUDED.count, last_at = now()",
+                [(site, reason, n) for (site, reason), n in sorted(counts.items())],
+            )
+
+    def refused(self) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            "SELECT site, reason, count, EXTRACT(EPOCH FROM now() - last_at) FROM uplink_refused"
+            " ORDER BY site, reason"
+        ).fetchall()
+        self._conn.commit()
+        return [
+            {"site": str(r[0]), "reason": str(r[1]), "count": int(r[2]), "age_s": float(r[3])}
+            for r in rows
+        ]
 
     def next_seq(self, site: str) -> int | None:
         """The site's committed ``next_seq``, or None for a site never committed."""

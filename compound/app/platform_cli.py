@@ -93,11 +93,12 @@ def _age(seconds: float | None) -> str:
 def cmd_report(ctx: Any) -> int:
     db = PlatformDb(_dsn(ctx.args))
     try:
-        sites = db.district()
+        sites, refused = db.district(), db.refused()
     finally:
         db.close()
     if ctx.json:
-        print(json.dumps({"at": time.time(), "sites": sites}, ensure_ascii=False))
+        out = {"at": time.time(), "sites": sites, "refused": refused}
+        print(json.dumps(out, ensure_ascii=False))
         return 0
     print(
         f"{'site':<16} {'records':>9} {'last record':>12} {'lag':>8} {'per hour':>9}"
@@ -111,6 +112,11 @@ def cmd_report(ctx: Any) -> int:
         )
     if not sites:
         print("no site has sent anything yet")
+    for r in refused:
+        print(
+            f"REFUSED from {r['site']}: {r['count']} record(s), {r['reason']}"
+            f" (last {_age(r['age_s'])} ago); nothing of them was stored"
+        )
     return 0
 
 

@@ -11,8 +11,10 @@ the same N only after a wait that doubles each time (``resend_interval_s`` up to
 ``resend_cap_s``, jittered: the resent records may be behind a long backlog), back to the short
 wait once ``next_seq`` moves; whatever is lost in memory when a worker dies the box sends again
 because it was never acknowledged. A record without site, seq or id, or one carrying biometric
-data or an unmasked ID number (the box's own guard, checked again here), is refused and
-counted: nothing of it is written.
+data or an unmasked ID number (the box's own guard, checked again here), or naming another site
+than the topic it came on (the broker lets a site's credential publish only on its own topic, so
+the topic is who sent it), is refused: nothing of it is written, and it is counted per site and
+reason in ``uplink_refused`` for the district view.
 
 Several workers can run at once: given ``leases`` (``WorkerLeases``), a worker takes only the
 records of the sites in its leased buckets (the others are left on the network thread, by
@@ -43,6 +45,12 @@ from compound.services.ingest_leases import WorkerLeases
 log = logging.getLogger(__name__)
 
 MAX_PENDING = 20_000  # out-of-order records held per site; beyond that the box resends
+
+
+class _Refused(ValueError):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
 
 
 @dataclass
@@ -95,7 +103,8 @@ class Ingest:
         self.leases = leases
         self._lease_thread: threading.Thread | None = None
         self._monotonic = monotonic  # paces resend requests; a test moves it
-        self._queue: queue.Queue[bytes] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self._refused: dict[tuple[str, str], int] = {}
         self._sites: dict[str, _Site] = {s: _Site(next_seq=n) for s, n in db.next_seqs().items()}
         bus.subscribe(f"{prefix}/+/outbox", self._receive)
 
@@ -105,7 +114,7 @@ class Ingest:
             if site is None or not self.leases.owns(site):
                 self.stats.not_mine += 1
                 return
-        self._queue.put(msg.payload)
+        self._queue.put((msg.topic, msg.payload))
 
     # -- one step --------------------------------------------------------------------------
 
@@ -116,7 +125,7 @@ class Ingest:
             gained, lost = self.leases.changes()
             if gained or lost:
                 self._lease_changes(self.leases.buckets, gained, lost)
-        got: list[bytes] = []
+        got: list[tuple[str, bytes]] = []
         try:
             got.append(self._queue.get(timeout=wait_s))
         except queue.Empty:
@@ -127,22 +136,33 @@ class Ingest:
                 got.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
             except queue.Empty:
                 break
-        for payload in got:
-            self._admit(payload)
+        for topic, payload in got:
+            self._admit(topic, payload)
         return self._commit()
 
-    def _admit(self, payload: bytes) -> None:
+    def _admit(self, topic: str, payload: bytes) -> None:
         self.stats.received += 1
+        sender = site_of_topic(topic) or "?"
         try:
             env = json.loads(payload)
             site, seq, _ = str(env["site"]), int(env["seq"]), str(env["id"])
+            if site != sender:
+                raise _Refused("site does not match its topic", site)
             if "record" in env:
                 guard(env["record"])
             elif "withheld" not in env:
                 raise ValueError("neither record nor withheld")
-        except (ValueError, KeyError, TypeError, Withheld) as e:
+        except (ValueError, KeyError, TypeError, Withheld, _Refused) as e:
+            reason = (
+                e.reason
+                if isinstance(e, _Refused)
+                else "biometric data or an unmasked ID number"
+                if isinstance(e, Withheld)
+                else "malformed"
+            )
             self.stats.refused += 1
-            log.warning("ingest: refused a record: %s", e)
+            self._refused[(sender, reason)] = self._refused.get((sender, reason), 0) + 1
+            log.warning("ingest: refused a record from %s: %s", sender, e)
             return
         if self.leases is not None and not self.leases.owns(site):
             self.stats.not_mine += 1  # queued before its bucket went to another worker
@@ -161,6 +181,12 @@ class Ingest:
             st.pending[seq] = env
 
     def _commit(self) -> int:
+        if self._refused:
+            try:
+                self.db.count_refused(self._refused)
+                self._refused = {}
+            except Exception as e:
+                log.warning("ingest: refusals not counted yet: %s", e)
         batches: dict[str, tuple[int, list[dict[str, Any]]]] = {}
         for site, st in self._sites.items():
             if st.next_seq is None:

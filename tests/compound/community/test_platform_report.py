@@ -154,3 +154,43 @@ def test_a_new_sites_first_record_to_arrive_is_not_taken_as_its_start(
         assert json.loads(acks[-1]) == {"site": "n1", "upto": 60}
     finally:
         db.close()
+
+
+def test_refused_records_are_counted_and_shown_on_the_district_view(
+    pg: TempPostgres, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record naming another site than its topic (the topic is the credential the broker
+    checked), one carrying a face template and one that is not a record: nothing stored, each
+    counted against the site that sent it, and the district view says so."""
+    broker = MemoryBroker()
+    box = broker.client(Topics("m1"), "uplink-m1")
+    db = PlatformDb(pg.dsn)
+    ingest = Ingest(db, cast(Bus, broker.client(Topics("city"), "ingest-m")))
+    forged = {"site": "m2", "seq": 1, "id": "m2:1", "kind": "k", "record": {"n": 1}}
+    face = {"site": "m1", "seq": 1, "id": "m1:1", "kind": "k", "record": {"template": "QUJD"}}
+    try:
+        box.publish("city/m1/outbox", forged, qos=1)
+        box.publish("city/m1/outbox", face, qos=1)
+        box.publish("city/m1/outbox", b"{not json", qos=1)
+        ingest.step(wait_s=0)
+        assert ingest.stats.refused == 3
+        assert db.site_seqs("m1") == [] and db.site_seqs("m2") == []
+    finally:
+        db.close()
+    refused = {
+        r["reason"]: r["count"]
+        for r in json.loads(_report_json(pg, capsys))["refused"]
+        if r["site"] == "m1"
+    }
+    assert refused == {
+        "site does not match its topic": 1,
+        "biometric data or an unmasked ID number": 1,
+        "malformed": 1,
+    }
+    assert main(["platform", "report", "--db", pg.dsn]) == 0
+    assert "REFUSED from m1: 1 record(s), site does not match its topic" in capsys.readouterr().out
+
+
+def _report_json(pg: TempPostgres, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["platform", "report", "--db", pg.dsn, "--json"]) == 0
+    return capsys.readouterr().out
