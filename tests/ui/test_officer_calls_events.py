@@ -183,3 +183,25 @@ def test_export_writes_every_page_to_a_file_only_its_owner_reads(
     # A folder that does not exist: refused with a message, nothing written.
     assert not vm.events.export(tmp_path / "nope" / "x.csv")
     assert "nope" in vm.events.export_note
+
+
+def test_the_bell_rings_once_for_each_new_critical_alarm_and_each_call(
+    clock: ManualClock,
+) -> None:
+    queue: list[dict[str, Any]] = []
+
+    def page(p: dict[str, Any]) -> dict[str, Any]:
+        return {"items": list(queue), "total": len(queue), "counts": {}, "doors": {}}
+
+    vm, gw = wall(clock, {"alarm.page": page})
+    heard: list[int] = []
+    vm.bell.sound = lambda: heard.append(1)
+    queue.append({"id": 1, "kind": "forced_open", "severity": "high", "raised_at": 1})
+    vm.refresh_alarms()
+    assert vm.bell.rung == 0  # high, not critical: shown, not sounded
+    queue.insert(0, {"id": 2, "kind": "emergency", "severity": "critical", "raised_at": 2})
+    vm.refresh_alarms()
+    vm.refresh_alarms()  # the same queue asked again: no second ring
+    assert vm.bell.rung == 1 and heard == [1]
+    ring(gw, "c1", at=clock.now())
+    assert vm.bell.rung == 2 and len(heard) == 2

@@ -72,6 +72,8 @@ def test_officer_answers_an_emergency_from_a_panel_and_opens_that_door(
         driver.until(lambda: strip.ids.camera.has_frame, what="caller's picture")
         # The emergency alarm is on the queue at the same time, not covered by the strip.
         driver.until(lambda: built.vm.alarm_counts.get("emergency"), what="emergency alarm")
+        assert built.vm.bell.rung >= 1  # the call (and the critical alarm) sounded
+        assert built.root.alert_sound.sound is not None or built.root.alert_sound.failed
         not_blank(driver.shot("officer_call_ringing.png"))
         driver.tap(strip.ids.answer)
         driver.until(lambda: panel.calls.emergency_state == "answered", what="panel hears it")

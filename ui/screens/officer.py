@@ -14,6 +14,7 @@ from kivy.uix.boxlayout import BoxLayout
 from ui.screens.officer_alarms import AlarmQueue
 from ui.screens.officer_calls import CallPanel
 from ui.screens.officer_doors import DoorArea, DoorTileView
+from ui.screens.officer_sound import AlertSound
 from ui.viewmodels.officer import OfficerVM, describe_row
 from ui.viewmodels.officer_lists import LIST_ROWS
 from ui.widgets import HourChart, Panel
@@ -76,6 +77,8 @@ class OfficerScreen(BoxLayout):
         self.door_area = DoorArea(vm, self.ids.doors, self.ids.abnormal)
         self.alarm_queue = AlarmQueue(vm, self.ids.alarms)
         self.call_panel = CallPanel(vm)
+        self.alert_sound = AlertSound()
+        vm.bell.sound = self.alert_sound.play
         self.ids.call_slot.add_widget(self.call_panel)
         self.views: dict[str, Any] = {"overview": self.ids.overview}
         self.ids.doors.bind(width=lambda *_: self._relayout_doors())

@@ -10,7 +10,7 @@ from compound.domain.clock import Clock
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
-from ui.viewmodels.officer_alarms import Incident, ack_problem, incidents
+from ui.viewmodels.officer_alarms import Bell, Incident, ack_problem, incidents
 from ui.viewmodels.officer_calls import CallDesk
 from ui.viewmodels.officer_doors import (
     DOOR_STATES,
@@ -78,8 +78,10 @@ class OfficerVM(Observable):
         self.list_totals = self.paged.totals
         self.finder = PassageSearch(gateway, self.changed)
         self.ack_note = ""
-        # The wall answers the calls that ring its station group (the emergency button).
-        self.calls = CallDesk(gateway, station, ring_group, self.changed)
+        # The wall answers the calls that ring its station group (the emergency button); new
+        # critical alarms and ringing calls sound.
+        self.bell = Bell()
+        self.calls = CallDesk(gateway, station, ring_group, self.changed, self.bell.call)
         self.map = SiteMap(gateway, self.changed)  # asked for when the map is first shown
         self.events = EventViewer(
             gateway, strings, clock, self.changed, self.describe_event, self.want_names
@@ -164,6 +166,7 @@ class OfficerVM(Observable):
         self._alarm_shown = asked
         r = reply.result
         self.alarms = list(r.get("items") or [])  # the core's order: most severe, then newest
+        self.bell.check(self.alarms)
         self.alarm_total = int(r.get("total") or 0)
         self.alarm_counts = dict(r.get("counts") or {})
         self.door_alarms = {str(k): str(v) for k, v in (r.get("doors") or {}).items()}

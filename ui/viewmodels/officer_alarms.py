@@ -5,6 +5,7 @@ alarm for each), acknowledged together; emergencies come first, then the core's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,3 +72,35 @@ def ack_problem(by: str, note: str) -> str | None:
     if not note.strip():
         return "officer.ack_need_note"
     return None
+
+
+class Bell:
+    """The wall's sound: once for each new critical or emergency alarm in the queue, and for
+    each call that rings the wall. The screen gives the player (``sound``); a wall without
+    audio counts the rings all the same."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.sound: Callable[[], None] | None = None
+        self.rung = 0
+
+    def check(self, alarms: list[dict[str, Any]]) -> None:
+        urgent = {
+            int(a["id"])
+            for a in alarms
+            if a.get("id") is not None
+            and (a.get("severity") == "critical" or a.get("kind") in EMERGENCY_KINDS)
+        }
+        fresh = urgent - self.seen
+        self.seen |= urgent
+        if fresh:
+            self.ring()
+
+    def call(self, _call: Any) -> None:
+        """A call rings the wall."""
+        self.ring()
+
+    def ring(self) -> None:
+        self.rung += 1
+        if self.sound is not None:
+            self.sound()
