@@ -151,6 +151,13 @@ class PlatformDb:
             for r in rows
         ]
 
+    def record_id_at(self, site: str, seq: int) -> str | None:
+        row = self._conn.execute(
+            "SELECT id FROM uplink_records WHERE site = %s AND seq = %s", (site, seq)
+        ).fetchone()
+        self._conn.commit()
+        return None if row is None else str(row[0])
+
     def next_seq(self, site: str) -> int | None:
         """The site's committed ``next_seq``, or None for a site never committed."""
         row = self._conn.execute(

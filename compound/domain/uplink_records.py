@@ -65,7 +65,7 @@ def envelope(site: str, row: dict[str, Any]) -> dict[str, Any]:
         "site": site,
         "seq": row["seq"],
         # the same record always has the same id, so the platform can store it idempotently
-        "id": _record_id(site, row),
+        "id": record_id(site, row),
         "kind": row["kind"],
         "at": row["created_at"],
     }
@@ -79,7 +79,7 @@ def envelope(site: str, row: dict[str, Any]) -> dict[str, Any]:
     return {**base, "record": record}
 
 
-def _record_id(site: str, row: dict[str, Any]) -> str:
+def record_id(site: str, row: dict[str, Any]) -> str:
     # A log checkpoint names the event it signs, which may have a record of its own.
     if row["kind"] == "log_checkpoint":
         return f"{site}:checkpoint:{row['event_seq']}"
@@ -96,14 +96,31 @@ def ack_topic(prefix: str, site: str) -> str:
     return f"{prefix}/{site}/ack"
 
 
-def ack_message(site: str, upto: int) -> dict[str, Any]:
-    """The platform's acknowledgement: it holds every record of ``site`` up to ``upto``."""
-    return {"site": site, "upto": upto}
+def ack_message(site: str, upto: int, last_id: str | None = None) -> dict[str, Any]:
+    """The platform's acknowledgement: it holds every record of ``site`` up to ``upto``; with
+    ``last_id``, the id of record ``upto`` as it holds it, so that a box can tell an
+    acknowledgement of its own records from one of an earlier box under the same site id (a
+    replaced box starts its sequence again at 1 and would otherwise take the retained
+    acknowledgement of its predecessor for its own)."""
+    msg: dict[str, Any] = {"site": site, "upto": upto}
+    if last_id is not None:
+        msg["id"] = last_id
+    return msg
 
 
 def parse_ack(payload: bytes, site: str) -> int | None:
     """The ``upto`` of an acknowledgement for ``site``, or None for anything else."""
     return site_number(payload, site, "upto", least=0)
+
+
+def ack_last_id(payload: bytes) -> str | None:
+    """The ``id`` an acknowledgement names for its last record, or None (a platform that does
+    not say)."""
+    try:
+        v = decode_object(payload).get("id")
+    except MessageError:
+        return None
+    return v if isinstance(v, str) and 0 < len(v) <= 200 else None
 
 
 def site_number(payload: bytes, site: str, key: str, least: int) -> int | None:

@@ -71,6 +71,7 @@ class _Site:
     next_seq: int | None = None
     pending: dict[int, dict[str, Any]] = field(default_factory=dict)
     ack_again: bool = False
+    last_id: tuple[int, str] | None = None  # (seq, id) of the last record committed
     asked_at: float | None = None
     asked_for: int | None = None
     backoff: Backoff | None = None
@@ -215,7 +216,10 @@ class Ingest:
                 if st.next_seq != nxt and st.backoff is not None:
                     st.backoff.reset()
                 st.next_seq, st.ack_again = nxt, False
-                self._publish_ack(site, nxt - 1)
+                run = batches[site][1]
+                if run and int(run[-1]["seq"]) == nxt - 1:
+                    st.last_id = (nxt - 1, str(run[-1]["id"]))
+                self._publish_ack(site, nxt - 1, st)
             if self._on_commit is not None:
                 self._on_commit(committed)
         else:
@@ -258,10 +262,21 @@ class Ingest:
             log.warning("ingest: database not back yet: %s", e)
             time.sleep(0.5)
 
-    def _publish_ack(self, site: str, upto: int) -> None:
+    def _publish_ack(self, site: str, upto: int, st: _Site) -> None:
         if upto < 0 or not self.bus.connected:
             return
-        self.bus.publish(ack_topic(self.prefix, site), ack_message(site, upto), qos=1, retain=True)
+        # the id of record upto as stored, so that the box can tell it is its own record
+        if upto > 0 and (st.last_id is None or st.last_id[0] != upto):
+            try:
+                found = self.db.record_id_at(site, upto)
+            except Exception as e:
+                log.warning("ingest: id of %s #%d not read: %s", site, upto, e)
+                found = None
+            st.last_id = None if found is None else (upto, found)
+        last_id = st.last_id[1] if st.last_id is not None and st.last_id[0] == upto else None
+        self.bus.publish(
+            ack_topic(self.prefix, site), ack_message(site, upto, last_id), qos=1, retain=True
+        )
         self.stats.acks += 1
 
     def _ask_for_gaps(self) -> None:

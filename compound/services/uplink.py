@@ -37,12 +37,19 @@ import random
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
 
 from compound.adapters.mqtt import Bus, Delivery, Message
 from compound.domain.uplink_pacing import Backoff, ResendGate
-from compound.domain.uplink_records import ack_topic, envelope, parse_ack, topic
+from compound.domain.uplink_records import (
+    ack_last_id,
+    ack_topic,
+    envelope,
+    parse_ack,
+    record_id,
+    topic,
+)
 from compound.domain.uplink_resend import parse_resend, resend_topic
+from compound.services.uplink_status import status as status  # where callers look for it
 from compound.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -119,6 +126,10 @@ class UplinkSender:
         # is heard, so that a slow pump does not count as the platform being slow)
         self._acked_at: float | None = None
         self._progress_at = 0.0
+        # (upto, the id the platform holds for record upto) of the highest acknowledgement, when
+        # it names one; checked against this box's own record before anything is confirmed
+        self._acked_id: tuple[int, str] | None = None
+        self._verified = 0
         # after a timeout: (last seq of the probe, highest seq published before the timeout)
         self._probe: tuple[int, int] | None = None
         # the platform asked to send again from this seq (it saw a gap); network thread
@@ -149,6 +160,8 @@ class UplinkSender:
             self.stats.acks_received += 1
             if upto > self._acked:
                 self._acked_at = self.store.clock.now()
+                last_id = ack_last_id(msg.payload)
+                self._acked_id = None if last_id is None else (upto, last_id)
             self._acked = max(self._acked, upto)
 
     def _on_resend(self, msg: Message) -> None:
@@ -172,7 +185,15 @@ class UplinkSender:
 
     def _apply_acks(self) -> None:
         with self._ack_lock:
-            acked, acked_at = self._acked, self._acked_at
+            acked, acked_at, acked_id = self._acked, self._acked_at, self._acked_id
+        if acked_id is not None and acked_id[0] == acked and self._confirmed_upto < acked:
+            if acked != self._verified and not self._is_mine(*acked_id):
+                with self._ack_lock:
+                    self.stats.acks_refused += 1
+                    if self._acked == acked:
+                        self._acked, self._acked_id = self._confirmed_upto, None
+                return
+            self._verified = acked
         # Never confirm what was not sent: an acknowledgement beyond it (a platform that kept
         # the state of another box with this site id) would otherwise drop records unseen.
         upto = min(acked, self._highest_published)
@@ -202,6 +223,19 @@ class UplinkSender:
                 self.stats.resends_skipped += resume - self._cursor
                 self._cursor = resume
                 self._unconfirmed.append((resume, self._progress_at))
+
+    def _is_mine(self, seq: int, platform_id: str) -> bool:
+        """Whether the platform's record ``seq`` is this box's (the same id)."""
+        row = self.store.one("SELECT seq, event_seq, kind FROM outbox WHERE seq = ?", (seq,))
+        if row is not None and record_id(self.site, row) == platform_id:
+            return True
+        log.warning(
+            "uplink: the platform acknowledges #%d as %r, which is not this box's record;"
+            " not taken (a box that replaced another under the same site id?)",
+            seq,
+            platform_id,
+        )
+        return False
 
     def _go_back(self, why: str, *, probe: bool = False) -> None:
         """Send again from the oldest unconfirmed record, in order (with ``probe``, one window
@@ -352,41 +386,3 @@ class UplinkSender:
                 log.exception("uplink step failed")
                 n = 0
             stop.wait(busy_s if (n or self._inflight) else idle_s)
-
-
-def status(store: Store) -> dict[str, Any]:
-    """What waits (never taken by the broker), what the broker took but the platform has not
-    confirmed, and what is confirmed; the first keys are those of the PUBACK-only contract."""
-    row = store.query(
-        "SELECT COUNT(*) AS unsent, MIN(seq) AS oldest_seq, MIN(created_at) AS oldest_at,"
-        " COALESCE(SUM(LENGTH(payload)), 0) AS bytes FROM outbox WHERE sent_at IS NULL"
-    )[0]
-    last = store.query("SELECT MAX(seq) AS seq, MAX(sent_at) AS at FROM outbox WHERE sent_at > 0")[
-        0
-    ]
-    withheld = store.query("SELECT COUNT(*) AS n FROM outbox WHERE withheld IS NOT NULL")[0]
-    open_ = store.query(
-        "SELECT COUNT(*) AS n, MIN(seq) AS oldest_seq, MIN(created_at) AS oldest_at,"
-        " COUNT(sent_at) AS sent FROM outbox WHERE confirmed_at IS NULL"
-    )[0]
-    total = store.query("SELECT COUNT(*) AS n FROM outbox")[0]
-    confirmed = store.query(
-        "SELECT MAX(seq) AS seq, MAX(confirmed_at) AS at FROM outbox WHERE confirmed_at > 0"
-    )[0]
-    now = store.clock.now()
-    return {
-        "unsent": row["unsent"],
-        "unsent_bytes": row["bytes"],
-        "oldest_unsent_seq": row["oldest_seq"],
-        "oldest_unsent_age_s": (now - row["oldest_at"]) if row["oldest_at"] else 0.0,
-        "last_sent_seq": last["seq"],
-        "last_sent_at": last["at"],
-        "withheld": withheld["n"],
-        "waiting": row["unsent"],
-        "unconfirmed": open_["sent"],
-        "confirmed": total["n"] - open_["n"],
-        "oldest_unconfirmed_seq": open_["oldest_seq"],
-        "oldest_unconfirmed_age_s": (now - open_["oldest_at"]) if open_["oldest_at"] else 0.0,
-        "last_confirmed_seq": confirmed["seq"],
-        "last_confirmed_at": confirmed["at"],
-    }

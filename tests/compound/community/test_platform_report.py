@@ -151,7 +151,7 @@ def test_a_new_sites_first_record_to_arrive_is_not_taken_as_its_start(
             send(seq)
         ingest.step(wait_s=0)
         assert db.site_seqs("n1") == list(range(1, 61))
-        assert json.loads(acks[-1]) == {"site": "n1", "upto": 60}
+        assert json.loads(acks[-1]) == {"site": "n1", "upto": 60, "id": "n1:60"}
     finally:
         db.close()
 

@@ -9,9 +9,16 @@ import random
 
 from compound.adapters.mqtt import Message
 from compound.domain.clock import ManualClock
+from compound.domain.uplink_records import ack_message, ack_topic
 from compound.domain.uplink_resend import resend_message, resend_topic
 from compound.store.db import Store
-from tests.compound.community.test_uplink_confirm import SITE, StandInBus, fill, sender
+from tests.compound.community.test_uplink_confirm import (
+    SITE,
+    StandInBus,
+    confirmed,
+    fill,
+    sender,
+)
 
 
 def ask_resend(bus: StandInBus, n: int) -> None:
@@ -129,3 +136,31 @@ def test_a_probe_that_stops_the_acknowledgement_at_its_end_sends_the_rest_again(
     for _ in range(5):
         s.pump()
     assert bus.seqs() == seqs + seqs, "the rest sent again after the probe"
+
+
+def ack_naming(bus: StandInBus, upto: int, last_id: str) -> None:
+    topic = ack_topic("city", SITE)
+    payload = json.dumps(ack_message(SITE, upto, last_id)).encode()
+    bus.handlers[topic](Message(topic, payload))
+
+
+def test_an_acknowledgement_naming_another_boxs_record_is_not_taken(
+    store: Store, clock: ManualClock
+) -> None:
+    """A box that replaced another under the same site id starts again at 1; the retained
+    acknowledgement of its predecessor (upto 5000) names a record it does not have. Taking it
+    would mark its own new records confirmed although the platform dropped them as old."""
+    seqs = fill(store, 5)
+    bus = StandInBus()
+    s = sender(store, bus)
+    s.pump()
+    ack_naming(bus, 5000, f"{SITE}:5000")
+    s.pump()
+    assert confirmed(store) == [] and s.stats.acks_refused == 1
+    rows = store.query("SELECT seq, event_seq, kind FROM outbox ORDER BY seq")
+    ack_naming(bus, seqs[2], f"{SITE}:{rows[2]['event_seq']}")  # its own record: taken
+    s.pump()
+    assert confirmed(store) == seqs[:3]
+    ack_naming(bus, seqs[4], f"{SITE}:999999")  # the right seq, another record
+    s.pump()
+    assert confirmed(store) == seqs[:3] and s.stats.acks_refused == 2
