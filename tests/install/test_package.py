@@ -28,7 +28,8 @@ UNITS = "/lib/systemd/system"
 STARTED = ("compound-core.service", "compound-bridge.service", "compound-face.service")
 ALL_UNITS = (
     *STARTED, "compound-uplink.service", "compound-backup.service", "compound-backup.timer",
-    "compound-ui@door.service",
+    "compound-quarantine.path", "compound-quarantine.service",
+    "compound-ui@door.service",  # last: a template's instance, not a file in the package
 )  # fmt: skip
 
 
@@ -155,6 +156,7 @@ def test_install_sets_up_the_box(box: Box) -> None:
     assert not (wants / "compound-uplink.service").is_symlink(), "the uplink waits for [uplink]"
     timer = box.path("/etc/systemd/system/timers.target.wants/compound-backup.timer")
     assert timer.is_symlink()
+    assert (wants / "compound-quarantine.path").is_symlink(), "a flood quarantine is applied"
     groups = box.path("/etc/group").read_text()
     assert re.search(r"^mosquitto:x:\d+:.*compound", groups, re.M), "compound reads broker files"
 
