@@ -187,7 +187,9 @@ class ChallengeCheck:
         if kind in ("turn_left", "turn_right"):
             if not turn_ok:
                 return self._fail("turned the other way")
-            if abs(dpitch) >= r.look_up:
+            # a turn raises or lowers the nose a little with it; a nod as large as the turn is
+            # another move
+            if abs(dpitch) >= 1.5 * r.look_up:
                 return self._fail("looked up or down instead of turning")
         elif abs(dyaw) >= r.turn / 2:
             return self._fail("turned instead")
