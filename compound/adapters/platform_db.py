@@ -151,6 +151,20 @@ class PlatformDb:
             for r in rows
         ]
 
+    def other_ids(self, records: list[tuple[str, int, str]]) -> list[tuple[str, int]]:
+        """Of ``(site, seq, id)``, those whose stored record of that number has another id."""
+        if not records:
+            return []
+        sites, seqs, ids = zip(*records, strict=True)
+        rows = self._conn.execute(
+            "SELECT r.site, r.seq FROM uplink_records r"
+            " JOIN unnest(%s::text[], %s::bigint[], %s::text[]) AS d(site, seq, id)"
+            " ON r.site = d.site AND r.seq = d.seq WHERE r.id <> d.id",
+            (list(sites), list(seqs), list(ids)),
+        ).fetchall()
+        self._conn.commit()
+        return [(str(r[0]), int(r[1])) for r in rows]
+
     def record_id_at(self, site: str, seq: int) -> str | None:
         row = self._conn.execute(
             "SELECT id FROM uplink_records WHERE site = %s AND seq = %s", (site, seq)

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 MAX_PENDING = 20_000  # out-of-order records held per site; beyond that the box resends
 
 
+BACKWARDS = "sequence went backwards (another record already holds that number)"
+
+
 class _Refused(ValueError):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
@@ -106,6 +109,7 @@ class Ingest:
         self._monotonic = monotonic  # paces resend requests; a test moves it
         self._queue: queue.Queue[tuple[str, bytes]] = queue.Queue()
         self._refused: dict[tuple[str, str], int] = {}
+        self._dup_ids: list[tuple[str, int, str]] = []
         self._sites: dict[str, _Site] = {s: _Site(next_seq=n) for s, n in db.next_seqs().items()}
         bus.subscribe(f"{prefix}/+/outbox", self._receive)
 
@@ -146,7 +150,7 @@ class Ingest:
         sender = site_of_topic(topic) or "?"
         try:
             env = json.loads(payload)
-            site, seq, _ = str(env["site"]), int(env["seq"]), str(env["id"])
+            site, seq, id_ = str(env["site"]), int(env["seq"]), str(env["id"])
             if site != sender:
                 raise _Refused("site does not match its topic", site)
             if "record" in env:
@@ -161,8 +165,7 @@ class Ingest:
                 if isinstance(e, Withheld)
                 else "malformed"
             )
-            self.stats.refused += 1
-            self._refused[(sender, reason)] = self._refused.get((sender, reason), 0) + 1
+            self._refuse(sender, reason)
             log.warning("ingest: refused a record from %s: %s", sender, e)
             return
         if self.leases is not None and not self.leases.owns(site):
@@ -174,14 +177,41 @@ class Ingest:
             # may have committed it), else at 1, the first record of a box. Never where its
             # first record to arrive happens to be: that would acknowledge what never came.
             st = self._sites[site] = _Site(next_seq=self.db.next_seq(site) or 1)
+        if seq in st.pending and st.pending[seq]["id"] != id_:
+            self._refuse(site, BACKWARDS)
+            return
         if (st.next_seq is not None and seq < st.next_seq) or seq in st.pending:
             self.stats.duplicates += 1
             st.ack_again = True
+            if seq not in st.pending and len(self._dup_ids) < 5000:
+                self._dup_ids.append((site, seq, id_))  # checked against the stored id
             return
         if len(st.pending) < MAX_PENDING:
             st.pending[seq] = env
 
+    def _refuse(self, site: str, reason: str) -> None:
+        self.stats.refused += 1
+        self._refused[(site, reason)] = self._refused.get((site, reason), 0) + 1
+
+    def _check_duplicates(self) -> None:
+        """A "duplicate" whose id differs from the stored record of that number is a box that
+        started its sequence again (a replaced database): refused, not acknowledged again."""
+        dups, self._dup_ids = self._dup_ids, []
+        try:
+            wrong = self.db.other_ids(dups)
+        except Exception as e:
+            log.warning("ingest: ids of duplicates not checked: %s", e)
+            return
+        for site, seq in wrong:
+            self.stats.duplicates -= 1
+            self._refuse(site, BACKWARDS)
+            log.warning("ingest: %s #%d has another id than the record stored", site, seq)
+            if site in self._sites:
+                self._sites[site].ack_again = False
+
     def _commit(self) -> int:
+        if self._dup_ids:
+            self._check_duplicates()
         if self._refused:
             try:
                 self.db.count_refused(self._refused)

@@ -194,3 +194,40 @@ def test_refused_records_are_counted_and_shown_on_the_district_view(
 def _report_json(pg: TempPostgres, capsys: pytest.CaptureFixture[str]) -> str:
     assert main(["platform", "report", "--db", pg.dsn, "--json"]) == 0
     return capsys.readouterr().out
+
+
+def test_a_sequence_that_goes_backwards_is_refused_not_taken_for_a_duplicate(
+    pg: TempPostgres, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A replaced box starts again at 1 with new ids: its records are not the ones stored under
+    those numbers. Refused and shown, not dropped as duplicates and acknowledged."""
+    broker = MemoryBroker()
+    box = broker.client(Topics("g1"), "uplink-g1")
+    acks: list[bytes] = []
+    box.subscribe("city/g1/ack", lambda m: acks.append(m.payload))
+    db = PlatformDb(pg.dsn)
+    ingest = Ingest(db, cast(Bus, broker.client(Topics("city"), "ingest-g")))
+
+    def send(seq: int, id_: str) -> None:
+        env = {"site": "g1", "seq": seq, "id": id_, "kind": "k", "record": {"n": seq}}
+        box.publish("city/g1/outbox", env, qos=1)
+
+    try:
+        for seq in (1, 2, 3):
+            send(seq, f"g1:{seq}")
+        ingest.step(wait_s=0)
+        heard = len(acks)
+        send(2, "g1:2")  # a true duplicate: dropped, acknowledged again
+        ingest.step(wait_s=0)
+        assert ingest.stats.duplicates == 1 and len(acks) == heard + 1
+        send(1, "g1:77")  # the new box's first record
+        send(2, "g1:78")
+        ingest.step(wait_s=0)
+        assert ingest.stats.refused == 2 and ingest.stats.duplicates == 1
+        assert len(acks) == heard + 1, "not acknowledged"
+        assert db.site_seqs("g1") == [1, 2, 3]
+        assert db.record_id_at("g1", 1) == "g1:1"
+    finally:
+        db.close()
+    refused = json.loads(_report_json(pg, capsys))["refused"]
+    assert [(r["site"], r["count"]) for r in refused if "backwards" in r["reason"]] == [("g1", 2)]
