@@ -165,6 +165,23 @@ class PlatformDb:
         self._conn.commit()
         return [(str(r[0]), int(r[1])) for r in rows]
 
+    def register_site(self, site: str, next_seq: int = 1) -> int | None:
+        """Register a site starting at ``next_seq``; None if it was new, else the ``next_seq``
+        it already has (left as it is: moving it back would let a replaced box's records fall
+        on numbers already stored)."""
+        with self._conn.transaction():
+            row = self._conn.execute(
+                "INSERT INTO uplink_sites (site, next_seq) VALUES (%s, %s)"
+                " ON CONFLICT (site) DO NOTHING RETURNING site",
+                (site, next_seq),
+            ).fetchone()
+            if row is not None:
+                return None
+            have = self._conn.execute(
+                "SELECT next_seq FROM uplink_sites WHERE site = %s", (site,)
+            ).fetchone()
+        return int(have[0]) if have else None
+
     def record_id_at(self, site: str, seq: int) -> str | None:
         row = self._conn.execute(
             "SELECT id FROM uplink_records WHERE site = %s AND seq = %s", (site, seq)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -44,7 +45,7 @@ def cmd_ingest(ctx: Any) -> int:
     client_id = a.client_id or f"ingest-{os.getpid()}"
     bus = Bus(cfg, Topics("city"), client_id)
     leases = WorkerLeases(db.dsn, a.worker or client_id, buckets=a.buckets, lease_s=a.lease_s)
-    ingest = Ingest(db, bus, prefix=a.prefix, leases=leases)
+    ingest = Ingest(db, bus, prefix=a.prefix, leases=leases, registered_only=a.registered_only)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -77,6 +78,32 @@ def cmd_status(ctx: Any) -> int:
         print(
             f"{s['site']:<20} {s['records']:>9} {s['next_seq']:>9} {s['duplicates']:>7} {age:>12}"
         )
+    return 0
+
+
+SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def cmd_register(ctx: Any) -> int:
+    a = ctx.args
+    bad = [s for s in a.sites if not SITE_ID.fullmatch(s)]
+    if bad:
+        raise SystemExit(
+            f"compound: {bad[0]!r} is not a site id (letters, digits, '.', '_', '-';"
+            " at most 64; it is a topic level)"
+        )
+    if a.next_seq < 1:
+        raise SystemExit("compound: --next-seq must be at least 1")
+    db = PlatformDb(_dsn(a))
+    try:
+        for site in a.sites:
+            have = db.register_site(site, a.next_seq)
+            if have is None:
+                print(f"{site}: registered, next record #{a.next_seq}")
+            else:
+                print(f"{site}: already registered, next record #{have} (left as it is)")
+    finally:
+        db.close()
     return 0
 
 
@@ -159,7 +186,20 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     sp.add_argument("--timeout", type=float, default=30.0)
     sp.add_argument("--report-s", type=float, default=60.0)
+    sp.add_argument(
+        "--registered-only",
+        action="store_true",
+        help="refuse records of sites not registered (compound platform register)",
+    )
     add("status", cmd_status, "per site: records held, next_seq, duplicates, last commit")
+    sp = add("register", cmd_register, "register sites, so that --registered-only takes them")
+    sp.add_argument("sites", nargs="+", metavar="SITE")
+    sp.add_argument(
+        "--next-seq",
+        type=int,
+        default=1,
+        help="the first record expected (a box whose earlier records went elsewhere)",
+    )
     add(
         "report",
         cmd_report,

@@ -94,6 +94,7 @@ class Ingest:
         on_commit: Callable[[dict[str, int]], None] | None = None,
         leases: WorkerLeases | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        registered_only: bool = False,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -110,6 +111,9 @@ class Ingest:
         self._queue: queue.Queue[tuple[str, bytes]] = queue.Queue()
         self._refused: dict[tuple[str, str], int] = {}
         self._dup_ids: list[tuple[str, int, str]] = []
+        # with registered_only, a site not in uplink_sites is refused; when it was last looked up
+        self.registered_only = registered_only
+        self._unregistered: dict[str, float] = {}
         self._sites: dict[str, _Site] = {s: _Site(next_seq=n) for s, n in db.next_seqs().items()}
         bus.subscribe(f"{prefix}/+/outbox", self._receive)
 
@@ -176,7 +180,11 @@ class Ingest:
             # First sight here: where the database has it (another worker or an earlier life
             # may have committed it), else at 1, the first record of a box. Never where its
             # first record to arrive happens to be: that would acknowledge what never came.
-            st = self._sites[site] = _Site(next_seq=self.db.next_seq(site) or 1)
+            nxt = self._registered_next_seq(site)
+            if nxt is None and self.registered_only:
+                self._refuse(site, "site not registered")
+                return
+            st = self._sites[site] = _Site(next_seq=nxt or 1)
         if seq in st.pending and st.pending[seq]["id"] != id_:
             self._refuse(site, BACKWARDS)
             return
@@ -188,6 +196,19 @@ class Ingest:
             return
         if len(st.pending) < MAX_PENDING:
             st.pending[seq] = env
+
+    def _registered_next_seq(self, site: str) -> int | None:
+        """The site's next_seq in the database; an unregistered site is looked up again only
+        every 10 s (a flood from one must not cost a query a record)."""
+        now = time.monotonic()
+        if self.registered_only and now - self._unregistered.get(site, -1e9) < 10.0:
+            return None
+        nxt = self.db.next_seq(site)
+        if nxt is None:
+            if len(self._unregistered) > 10_000:
+                self._unregistered.clear()
+            self._unregistered[site] = now
+        return nxt
 
     def _refuse(self, site: str, reason: str) -> None:
         self.stats.refused += 1

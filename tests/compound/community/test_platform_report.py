@@ -231,3 +231,35 @@ def test_a_sequence_that_goes_backwards_is_refused_not_taken_for_a_duplicate(
         db.close()
     refused = json.loads(_report_json(pg, capsys))["refused"]
     assert [(r["site"], r["count"]) for r in refused if "backwards" in r["reason"]] == [("g1", 2)]
+
+
+def test_only_registered_sites_are_taken_when_the_platform_asks_for_it(
+    pg: TempPostgres, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``compound platform register`` and ``ingest --registered-only``: an unregistered site's
+    records are refused and counted; a registered one starts where it was registered (a box
+    whose earlier records went to another platform starts at its next one)."""
+    assert main(["platform", "register", "r8", "--next-seq", "40", "--db", pg.dsn]) == 0
+    assert "r8: registered, next record #40" in capsys.readouterr().out
+    assert main(["platform", "register", "r8", "--db", pg.dsn]) == 0
+    assert "already registered, next record #40 (left as it is)" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:
+        main(["platform", "register", "a/b", "--db", pg.dsn])
+    assert "not a site id" in str(e.value)
+    broker = MemoryBroker()
+    db = PlatformDb(pg.dsn)
+    ingest = Ingest(db, cast(Bus, broker.client(Topics("city"), "ingest-r")), registered_only=True)
+    for site, seq in (("r8", 40), ("r8", 41), ("u1", 1), ("u1", 2)):
+        box = broker.client(Topics(site), f"uplink-{site}")
+        env = {"site": site, "seq": seq, "id": f"{site}:{seq}", "kind": "k", "record": {}}
+        box.publish(f"city/{site}/outbox", env, qos=1)
+    try:
+        ingest.step(wait_s=0)
+        assert db.site_seqs("r8") == [40, 41] and db.site_seqs("u1") == []
+        assert ingest.stats.refused == 2
+    finally:
+        db.close()
+    refused = json.loads(_report_json(pg, capsys))["refused"]
+    assert ("u1", "site not registered", 2) in [
+        (r["site"], r["reason"], r["count"]) for r in refused
+    ]
