@@ -60,6 +60,10 @@ class ChallengeRules:
     # Challenges one face may try; after that it must leave and come back (a new track). One:
     # a clip that moves about would otherwise get several draws at a matching move.
     attempts: int = 1
+    # Asked to blink, a person holds still: the eyes' midpoint moving more than this (in eye
+    # distances) between two frames is a picture moved about, whose landmark jitter can look
+    # like a blink.
+    blink_still: float = 0.05
 
 
 def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +125,13 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum())
 
 
+def _eyes_shift(before: np.ndarray, after: np.ndarray) -> float:
+    """How far the eyes' midpoint moved, in eye distances."""
+    a, b = eye_centres(before), eye_centres(after)
+    gap = float(np.linalg.norm(b[1] - b[0])) or 1.0
+    return float(np.linalg.norm((b[0] + b[1]) / 2 - (a[0] + a[1]) / 2)) / gap
+
+
 @dataclass(frozen=True)
 class Challenge:
     id: str
@@ -159,6 +170,7 @@ class ChallengeCheck:
         self._open = ear(self._base)
         self._closed = False
         self._blinks = 0
+        self._last = self._base
         self.state = "waiting"
         self.reason = ""
 
@@ -206,6 +218,10 @@ class ChallengeCheck:
         elif kind == "look_up" and dpitch >= r.look_up / 2:
             return self._fail("looked down")
         elif kind == "blink_twice":
+            shift = _eyes_shift(self._last, landmarks)
+            self._last = np.asarray(landmarks, dtype=np.float64)
+            if shift > r.blink_still:
+                return self._fail("moved instead of blinking")
             e = ear(landmarks)
             self._open = max(self._open, e)
             if not self._closed and e < self._open * r.closed_ratio:

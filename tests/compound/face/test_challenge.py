@@ -101,3 +101,11 @@ def test_aligned_patches_follow_the_face() -> None:
     assert similarity(aligned_patch(img, lm), aligned_patch(moved, lm + [3, 0])) > 0.99
     other = rng.integers(0, 255, (200, 200, 3), dtype=np.uint8)
     assert similarity(aligned_patch(img, lm), aligned_patch(other, lm)) < 0.5
+
+
+def test_blinks_of_a_picture_moved_about_do_not_count() -> None:
+    """A photo moved in front of the camera: its landmarks jitter as if it blinked, but a
+    person asked to blink holds still."""
+    c = _check("blink_twice", _head(0, 0.3))
+    states = [c.add(0.5 + 0.1 * i, _head(0, e) + [8.0 * i, 0]) for i, e in enumerate([0.3, 0.1])]
+    assert states[-1] == "failed" and c.reason == "moved instead of blinking"
