@@ -23,6 +23,7 @@ import json
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,12 +62,14 @@ def encode(cp: Checkpoint) -> bytes:
 
 class HeadWriter:
     """Writes signed heads to one database's head file; shared by the threads of a process.
-    The file is opened for each write (no descriptor outlives a call, however the store is
-    closed)."""
+    The file stays open between writes (closed when the writer is collected, or on an error,
+    then opened again by the next write)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._fd: list[int] = []  # the open descriptor, if any (a list: the finaliser's view)
+        weakref.finalize(self, _close_all, self._fd)
         self._synced_at = 0.0  # monotonic time of the last fdatasync
         self._timer: threading.Timer | None = None
         self.writes = 0
@@ -77,8 +80,8 @@ class HeadWriter:
         second. Raises ``OSError``."""
         record = encode(cp)
         with self._lock:
-            fd = self._open()
             try:
+                fd = self._open()
                 os.pwrite(fd, record, (cp.seq % 2) * SLOT)
                 self.writes += 1
                 if time.monotonic() - self._synced_at >= SYNC_EVERY_S:
@@ -87,13 +90,17 @@ class HeadWriter:
                     self._timer = threading.Timer(SYNC_EVERY_S, self._sync_later)
                     self._timer.daemon = True
                     self._timer.start()
-            finally:
-                os.close(fd)
+            except OSError:
+                _close_all(self._fd)  # opened again next time (the file may have been moved)
+                raise
 
     def _open(self) -> int:
+        if self._fd:
+            return self._fd[0]
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         if os.fstat(fd).st_mode & 0o077:
             os.fchmod(fd, 0o600)
+        self._fd.append(fd)
         return fd
 
     def _sync(self, fd: int) -> None:
@@ -104,14 +111,19 @@ class HeadWriter:
     def _sync_later(self) -> None:
         with self._lock:
             self._timer = None
-            try:
-                fd = self._open()
+            if self._fd:
                 try:
-                    self._sync(fd)
-                finally:
-                    os.close(fd)
-            except OSError:
-                pass  # the next write flushes again, and reports a failure to write
+                    self._sync(self._fd[0])
+                except OSError:
+                    pass  # the next write flushes again, and reports a failure to write
+
+
+def _close_all(fds: list[int]) -> None:
+    while fds:
+        try:
+            os.close(fds.pop())
+        except OSError:
+            pass
 
 
 def read_heads(path: Path, key: bytes) -> tuple[list[Checkpoint], str]:
