@@ -15,7 +15,9 @@ authenticated chunks; the key is never inside), 0600, named
 ``create --prune`` then keeps the ``[backup] keep`` newest of the site's archives (the nightly
 ``compound-backup.timer``). ``verify`` decrypts (refusing an archive the key does not open, or
 one changed or cut short by even a byte), then checks every sum, the database's integrity and
-its event log's hash chain, in a scratch directory. ``restore`` does the same first and changes
+its event log's hash chain, in a scratch directory, reading the database without migrating it
+(the archive taken before an upgrade whose migration failed restores with the new version; an
+archive from a newer version than this one is refused). ``restore`` does the same first and changes
 nothing unless all of it passes; it refuses while a process (the core) has the database open,
 unless ``--force``, and a backup of another site's database. Each file is then written beside
 its target, fsync'd and renamed over it; the database it replaces is kept beside it as
@@ -30,7 +32,6 @@ import io
 import json
 import os
 import re
-import shutil
 import tarfile
 import tempfile
 import time
@@ -44,7 +45,7 @@ from compound.adapters.crypto import SealError, open_file, seal_file
 from compound.app import backup_files
 from compound.app.context import Context
 from compound.domain.model import InvalidInput
-from compound.store.backup import copy_database, integrity_check, site_of
+from compound.store.backup import copy_database, integrity_check, read_only_check, site_of
 from compound.store.base import StoreError
 
 FORMAT = "compound-backup/1"
@@ -62,6 +63,7 @@ class Checked:
     root: Path
     manifest: dict[str, Any]
     events: int
+    schema: int = 0  # the number of the database's newest migration
 
 
 def targets(ctx: Context) -> dict[str, Path]:
@@ -184,7 +186,6 @@ def _unpack(src: IO[bytes], dest: Path) -> str:
 def check(ctx: Context, archive: Path, work: Path) -> Checked:
     """Unpack ``archive`` into ``work`` and check all of it; ``InvalidInput`` saying what is
     wrong otherwise. Nothing outside ``work`` is touched."""
-    from compound.store.db import Store
 
     def bad(why: str) -> InvalidInput:
         return InvalidInput(f"backup {archive} refused: {why}")
@@ -236,25 +237,22 @@ def check(ctx: Context, archive: Path, work: Path) -> Checked:
     result = integrity_check(work / DB)
     if result != "ok":
         raise bad(f"the database fails its integrity check: {result}")
-    # The log chain, with the existing verify, on a scratch copy (opening a Store migrates it).
-    scratch = work / ".scratch"
-    scratch.mkdir()
-    shutil.copy(work / DB, scratch / DB)
-    if (work / "keys").is_dir():
-        shutil.copytree(work / "keys", scratch / "keys")
+    # The schema version and the log chain, read-only: opening a Store would migrate the
+    # archive's database with this version's migrations (and one that fails would refuse it).
     try:
-        store = Store(scratch / DB, ctx.clock, scratch / "keys")
-        try:
-            log = store.verify_log()
-        finally:
-            store.close()
+        copy = read_only_check(work / DB)
     except StoreError as e:
         raise bad(f"the database cannot be opened: {e}") from None
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    if copy.unknown:
+        raise bad(
+            f"its database is from a newer version of compound (migrations {copy.unknown[0]}"
+            f"{'...' if len(copy.unknown) > 1 else ''} unknown here); restore it with that "
+            "version or a newer one"
+        )
+    log = copy.log
     if not log.ok:
         raise bad(f"its event log is BROKEN at event {log.first_broken}: {log.problem}")
-    return Checked(work, manifest, log.events)
+    return Checked(work, manifest, log.events, copy.migrations)
 
 
 # -- restore -----------------------------------------------------------------------------
@@ -332,9 +330,9 @@ def cmd_verify(ctx: Context) -> int:
         m = c.manifest
         ctx.out(
             {"ok": True, "site": m["site"], "created_at": m["created_at"], "events": c.events,
-             "files": sorted(m["files"])},
+             "files": sorted(m["files"]), "schema": c.schema},
             f"backup intact: site {m['site']}, taken {m['created_at']}, {len(m['files'])} files, "
-            f"event log of {c.events} events verified",
+            f"event log of {c.events} events verified, schema {c.schema}",
         )  # fmt: skip
         return 0
 
@@ -350,9 +348,10 @@ def cmd_restore(ctx: Context) -> int:
             ctx.config.security.broker_pid_file
         )
         ctx.out(
-            {"restored": done, "events": c.events, "broker_reloaded": reloaded},
+            {"restored": done, "events": c.events, "schema": c.schema, "broker_reloaded": reloaded},
             f"restored {len(done)} files from the backup of {c.manifest['created_at']} "
-            f"(event log of {c.events} events verified); start the services again",
+            f"(event log of {c.events} events verified, schema {c.schema}); start the services "
+            "again (they bring the database up to this version's schema)",
         )
         return 0
 

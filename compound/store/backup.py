@@ -7,16 +7,21 @@ before it is handed back.
 
 ``Backups`` gives the ``Store`` a ``backup_to(path)`` method; the functions work on a path, so
 ``compound backup`` copies the database of a running core without opening a second ``Store``
-on it (which would migrate it and take its keys).
+on it (which would migrate it and take its keys). ``read_only_check`` likewise checks an
+archive's database as it is: restoring the archive taken before an upgrade whose migration
+failed must work with the new code, which would otherwise migrate the copy it checks.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
+from compound.store import migrations
 from compound.store.base import StoreError
+from compound.store.log import LogCheck, walk_chain
 
 
 def integrity_check(path: str | Path) -> str:
@@ -89,3 +94,29 @@ def site_of(path: str | Path) -> str | None:
     except sqlite3.Error:
         return None
     return str(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class CopyCheck:
+    """What a database file holds, read without changing it."""
+
+    migrations: int  # the number of its newest migration (0: none recorded)
+    unknown: tuple[int, ...]  # migrations it has that this version of compound does not know
+    log: LogCheck
+
+
+def read_only_check(path: str | Path) -> CopyCheck:
+    """The schema version and the event log's hash chain of the database at ``path``, opened
+    read-only (no migration, no key); ``StoreError`` if it is not a compound database."""
+    known = {m.number for m in migrations.MIGRATIONS}
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        try:
+            numbers = [r[0] for r in conn.execute("SELECT number FROM migrations")]
+            log = walk_chain(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot read {path} as a compound database: {e}") from None
+    unknown = tuple(sorted(n for n in numbers if n not in known))
+    return CopyCheck(max(numbers, default=0), unknown, log)

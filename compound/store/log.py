@@ -110,26 +110,31 @@ class EventLog(StoreBase):
 
     def verify_log(self) -> LogCheck:
         """Walk the chain from the first event; report the first row that does not fit."""
-        prev, expected, n = GENESIS, 1, 0
         with self._lock:
-            cur = self.conn.execute(
-                "SELECT seq, at, type, door_id, person_id, data, prev_hash, hash FROM events"
-                " ORDER BY seq"
-            )
-            for seq, at, type_, door_id, person_id, data, prev_hash, h in cur:
-                n += 1
-                if seq != expected:
-                    return LogCheck(False, n, seq, f"gap: expected event {expected}, found {seq}")
-                if prev_hash != prev:
-                    return LogCheck(False, n, seq, f"event {seq} does not link to event {seq - 1}")
-                try:
-                    want = event_hash(prev, seq, at, type_, door_id, person_id, data)
-                except (ValueError, TypeError):
-                    return LogCheck(False, n, seq, f"event {seq} has unreadable data")
-                if want != h:
-                    return LogCheck(False, n, seq, f"event {seq} was altered (hash mismatch)")
-                prev, expected = h, seq + 1
-        return LogCheck(True, n)
+            return walk_chain(self.conn)
+
+
+def walk_chain(conn: Any) -> LogCheck:
+    """The chain check on any connection to a compound database (a read-only one included:
+    ``compound backup verify`` checks an archive's database without migrating it)."""
+    prev, expected, n = GENESIS, 1, 0
+    cur = conn.execute(
+        "SELECT seq, at, type, door_id, person_id, data, prev_hash, hash FROM events ORDER BY seq"
+    )
+    for seq, at, type_, door_id, person_id, data, prev_hash, h in cur:
+        n += 1
+        if seq != expected:
+            return LogCheck(False, n, seq, f"gap: expected event {expected}, found {seq}")
+        if prev_hash != prev:
+            return LogCheck(False, n, seq, f"event {seq} does not link to event {seq - 1}")
+        try:
+            want = event_hash(prev, seq, at, type_, door_id, person_id, data)
+        except (ValueError, TypeError):
+            return LogCheck(False, n, seq, f"event {seq} has unreadable data")
+        if want != h:
+            return LogCheck(False, n, seq, f"event {seq} was altered (hash mismatch)")
+        prev, expected = h, seq + 1
+    return LogCheck(True, n)
 
 
 def _event(r: dict[str, Any]) -> Event:
