@@ -254,11 +254,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manager.quality": ("画面质量: {text}", "Quality: {text}"),
     "manager.csv_path": ("CSV 文件路径", "CSV file path"),
     "manager.import": ("导入", "Import"),
-    "manager.import_progress": (
-        "已处理 {done}/{total}，失败 {failed}",
-        "{done}/{total} done, {failed} failed",
+    "manager.import_sending": ("正在发送 {sent}/{parts}", "Sending {sent} of {parts}"),
+    "manager.import_done": ("已导入全部 {rows} 人", "All {rows} people imported"),
+    "manager.import_refused": (
+        "{count} 处问题（共 {rows} 行），未导入任何人",
+        "{count} problem(s) in {rows} rows; nothing was imported",
     ),
-    "manager.row_error": ("第 {row} 行: {message}", "Row {row}: {message}"),
+    "manager.import_failed": ("未导入任何人: {message}", "Nothing was imported: {message}"),
+    "manager.line_error": ("第 {line} 行: {message}", "Line {line}: {message}"),
+    "manager.cell_error": (
+        "第 {line} 行，{column} 列: {message}",
+        "Line {line}, column {column}: {message}",
+    ),
     "manager.notice_body": ("通知内容", "Notice text"),
     "manager.notice_until": ("有效至 (YYYY-MM-DD)", "Until (YYYY-MM-DD)"),
     "manager.post": ("发布", "Post"),

@@ -9,6 +9,11 @@ through ``compound import people`` on the box.
 The reply: ``{"ok": true, "rows", "units_created", "cards", "pins", "events", "dry_run"}``, or
 for a sheet with problems ``{"ok": false, "rows", "errors": [{"line", "column", "message"}]}``
 (nothing written). Parameters: ``csv`` (the sheet's text), ``dry_run``, ``by``.
+
+A sheet larger than one request is sent in parts (``sheet``, ``part``, ``last``;
+``compound.services.import_parts``): each part but the last is answered ``{"ok": true,
+"received": N}`` and nothing is checked or written until the last, which is answered for the
+whole sheet as above.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from compound.domain.model import InvalidInput
 from compound.domain.paging import flag
 from compound.ports import actor_of
 from compound.services.extension import Offers
+from compound.services.import_parts import SheetParts
 from compound.store import register_import
 
 if TYPE_CHECKING:
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
 class ImportApi:
     def __init__(self, core: Core) -> None:
         self.core = core
+        self.parts = SheetParts(core.clock.monotonic)
 
     def offers(self) -> Offers:
         return Offers(api={"people.import": self.people, "doors.import": self.doors})
@@ -43,7 +50,10 @@ class ImportApi:
 
     def people(self, p: dict[str, Any]) -> dict[str, Any]:
         try:
-            rows = register_sheet.people(_text(p))
+            text = self.parts.add(actor_of(p), p, _text(p, part="sheet" in p))
+            if text is None:  # a part of a sheet: kept, nothing checked or written yet
+                return {"ok": True, "received": self.parts.received(actor_of(p), p["sheet"])}
+            rows = register_sheet.people(text)
             r = register_import.import_people(
                 self.core.store, rows, by=_by(p), dry_run=flag(p, "dry_run")
             )
@@ -62,8 +72,10 @@ class ImportApi:
         return {"ok": True, **asdict(r)}
 
 
-def _text(p: dict[str, Any]) -> str:
+def _text(p: dict[str, Any], part: bool = False) -> str:
     text = p.get("csv")
+    if part and isinstance(text, str) and text and p.get("part") != 0:
+        return text  # a later part: any run of the sheet's lines
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("csv must be the sheet's text, its first line naming the columns")
     return text.lstrip("\ufeff")

@@ -3,10 +3,11 @@ all-or-nothing write as ``compound import``, problems in the reply, the sender l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
+from compound.domain.clock import ManualClock
 from compound.domain.model import InvalidInput
 from compound.ports import ACTOR
 from compound.services.import_api import ImportApi
@@ -18,6 +19,7 @@ HEADER = "姓名,房号,身份,卡号\n"
 @dataclass
 class FakeCore:
     store: Store
+    clock: ManualClock = field(default_factory=ManualClock)
 
 
 def test_a_sheet_goes_in_whole_or_not_at_all(store: Store) -> None:

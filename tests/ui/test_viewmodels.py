@@ -17,7 +17,7 @@ from ui.i18n import STRINGS, Strings
 from ui.viewmodels.door import RESULT_SHOW_S, DoorPanelVM
 from ui.viewmodels.door_call import CALL_ANSWER_S
 from ui.viewmodels.door_parse import parse_face_box
-from ui.viewmodels.manager import ManagerVM, parse_csv
+from ui.viewmodels.manager import ManagerVM
 from ui.viewmodels.officer import OfficerVM, hour_bins
 
 # The core's default attempt limits: five failures of one PIN lock it for 30 s.
@@ -377,41 +377,51 @@ def test_officer_counts_live_entries(clock: ManualClock) -> None:
     assert [m for m, _ in gw.requests].count("person.names") == 1
 
 
-def test_csv_parse_reports_bad_header_and_lines() -> None:
-    """An import file with a wrong header changes nothing and says which columns are needed."""
-    rows, errors = parse_csv("nom,unit\nx,1-1-101\n")
-    assert rows == [] and "name" in errors[0][1]
-    rows, errors = parse_csv("name,unit,role\n张三,1-1-101,owner\n李四,1-1-102,owner,extra\n\n")
-    assert [r["name"] for r in rows] == ["张三"] and errors == [
-        (3, "more fields than the header has")
-    ]
+def test_csv_import_sends_the_sheet_whole_and_shows_each_problem(clock: ManualClock) -> None:
+    """The console sends the sheet's text to the core's people.import, in parts when it is
+    larger than one request (the last one marked), and shows every problem the core names with
+    its line and column; a refused sheet is said to have imported nothing."""
+    got: list[dict[str, Any]] = []
 
-
-def test_csv_import_reports_each_failing_row(clock: ManualClock) -> None:
-    """Good rows are registered, bad ones listed with their line and the core's message."""
-    people: list[dict[str, Any]] = []
-
-    def person_add(p: dict[str, Any]) -> dict[str, Any]:
-        if p["role"] not in ("owner", "tenant", "family"):
-            raise InvalidInput(f"unknown role {p['role']!r}")
-        people.append(p)
-        return {"id": len(people)}
+    def people_import(p: dict[str, Any]) -> dict[str, Any]:
+        got.append(p)
+        if not p.get("last", "sheet" not in p):
+            return {"ok": True, "received": p["part"] + 1}
+        text = "".join(x["csv"] for x in got)
+        if "boss" in text:
+            return {
+                "ok": False,
+                "rows": text.count("\n") - 1,
+                "errors": [
+                    {"line": 3, "column": "role", "message": "unknown role 'boss'"},
+                    {"line": 9, "column": "", "message": "more fields than the header has"},
+                ],
+            }
+        return {"ok": True, "rows": text.count("\n") - 1}
 
     gw = LocalGateway(
         {
-            "person.add": person_add,
-            "person.list": lambda p: {"items": people[:18], "total": len(people), "page": 1},
+            "people.import": people_import,
+            "person.list": lambda p: {"items": [], "total": 0, "page": 1},
         }
     )
     vm = ManagerVM(gw, Strings("en"))
-    vm.import_csv(
-        "name,unit,role,card\n张三,1-1-101,owner,5001\n李四,1-1-102,boss,\n王五,1-1-103,tenant,\n"
-    )
-    assert vm.job is not None and vm.job.finished and vm.job.progress == 1.0
-    assert [p["name"] for p in people] == ["张三", "王五"]
-    assert vm.job.errors == [(3, "unknown role 'boss'")]
-    # The card travels with its person in one request, so the core can refuse the row whole.
-    assert people[0]["card"] == "5001" and people[0]["create_unit"] is True
+    big = "name,unit,role\n" + "".join(f"住户{i},1-1-{i},owner\n" for i in range(1000))
+    vm.import_csv(big.replace("住户1,1-1-1,owner", "住户1,1-1-1,boss"))
+    assert len(got) > 2 and all("sheet" in p for p in got)
+    assert [p["part"] for p in got] == list(range(len(got)))
+    assert [p["last"] for p in got] == [False] * (len(got) - 1) + [True]
+    assert len({p["sheet"] for p in got}) == 1
+    assert vm.job is not None and vm.job.finished and not vm.job.ok
+    assert vm.job.errors == [
+        (3, "role", "unknown role 'boss'"),
+        (9, "", "more fields than the header has"),
+    ]
+    assert vm.note == "2 problem(s) in 1000 rows; nothing was imported" and not vm.note_ok
+    got.clear()
+    vm.import_csv("name,unit,role\n张三,1-1-101,owner\n")
+    assert len(got) == 1 and "sheet" not in got[0] and got[0]["by"] == "manager console"
+    assert vm.job.ok and vm.note == "All 1 people imported" and vm.note_ok
 
 
 def test_enrolment_needs_consent_first(clock: ManualClock) -> None:

@@ -18,6 +18,8 @@ from kivy.properties import (
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
+from compound.domain import csv_rows
+from compound.domain.model import InvalidInput
 from ui.gateway import Live
 from ui.qr import qr_texture
 from ui.screens.file_list import FileList
@@ -185,14 +187,11 @@ class ManagerScreen(BoxLayout):
             self.vm._tell(self.vm.t("error", message=f"{path}: {e.strerror or e}"), False)
             return
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            # Excel on a Chinese Windows saves CSV as GBK; GB 18030 reads that and more.
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                self.vm._tell(self.vm.t("manager.csv_encoding"), False)
-                return
+            # As compound import reads it: UTF-8 with or without BOM, UTF-16, GBK (Excel).
+            text, _ = csv_rows.decode(data)
+        except InvalidInput:
+            self.vm._tell(self.vm.t("manager.csv_encoding"), False)
+            return
         self.vm.import_csv(text)
 
     def save_template(self) -> None:
@@ -247,14 +246,19 @@ class ManagerScreen(BoxLayout):
         job = vm.job
         self.progress = job.progress if job else 0.0
         self.progress_text = (
-            t("manager.import_progress", done=job.done, total=job.total, failed=job.failed)
-            if job
-            else ""
+            ""
+            if job is None
+            else vm.note
+            if job.finished
+            else t("manager.import_sending", sent=job.sent, parts=len(job.parts))
         )
         self.errors_title = t("manager.tab_import")
+        # Every problem the core found, as the CLI prints them: line, column, what to do.
         self.errors_text = "\n".join(
-            t("manager.row_error", row=r, message=m)
-            for r, m in sorted(job.errors if job else [])[:20]
+            t("manager.cell_error", line=line, column=column, message=m)
+            if column
+            else t("manager.line_error", line=line, message=m)
+            for line, column, m in (job.errors if job else [])
         )
         if vm.suggested_pin != self._shown_pin:
             self._shown_pin = vm.suggested_pin

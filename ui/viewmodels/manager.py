@@ -10,7 +10,7 @@ from typing import Any
 from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
-from ui.viewmodels.csv_import import ImportJob, parse_csv
+from ui.viewmodels.csv_import import ImportJob, split_sheet
 from ui.viewmodels.people import PeopleFinder
 
 # The core's codes, and the words the police use for them (以房管人).
@@ -275,62 +275,53 @@ class ManagerVM(Observable):
     # -- CSV import ------------------------------------------------------------------------
 
     def import_csv(self, text: str) -> None:
-        rows, errors = parse_csv(text)
-        self.job = ImportJob(rows, errors=list(errors))
-        self.job.failed = len(errors)
+        """Send the sheet to the core (in parts when it is larger than one request); the core
+        checks it whole and registers every row in one transaction, or none of them."""
+        self.job = ImportJob(split_sheet(text))
         self.changed()
-        self._import_next()
+        self._send_part()
 
-    def _import_next(self) -> None:
+    def _send_part(self) -> None:
         job = self.job
         if job is None:
             return
-        if job.finished:
+        n = job.sent
+        last = n == len(job.parts) - 1
+        params: dict[str, Any] = {"csv": job.parts[n], "by": "manager console"}
+        if len(job.parts) > 1:
+            params.update(sheet=job.sheet, part=n, last=last)
+
+        def answered(reply: Reply) -> None:
+            if self.job is not job:
+                return  # another import was started meanwhile
+            if not reply.ok:
+                job.finished, job.failure = True, reply.error
+                self._tell(self.t("manager.import_failed", message=job.failure), False)
+                return
+            job.sent += 1
+            r = reply.result if isinstance(reply.result, dict) else {}
+            if not last:
+                self.changed()
+                self._send_part()
+                return
+            job.finished = True
+            job.rows = int(r.get("rows") or 0)
+            if r.get("ok"):
+                job.ok, job.imported = True, job.rows
+                self._tell(self.t("manager.import_done", rows=job.rows))
+                self.refresh_people()
+                return
+            job.errors = [
+                (int(e.get("line") or 0), str(e.get("column") or ""), str(e.get("message")))
+                for e in r.get("errors") or []
+                if isinstance(e, dict)
+            ]
             self._tell(
-                self.t(
-                    "manager.import_progress", done=job.done, total=job.total, failed=job.failed
-                ),
-                job.failed == 0,
+                self.t("manager.import_refused", count=len(job.errors), rows=job.rows), False
             )
-            self.refresh_people()
-            return
-        row = job.rows[job.done]
-        line = int(row["_line"])
 
-        def row_failed(message: str) -> None:
-            job.errors.append((line, message))
-            job.failed += 1
-            step()
-
-        def step() -> None:
-            job.done += 1
-            self.changed()
-            self._import_next()
-
-        def added(reply: Reply) -> None:
-            if reply.ok:
-                step()
-            else:
-                row_failed(reply.error)
-
-        # One request per row: the core registers the unit, the person and their card and PIN
-        # in one transaction, so a refused row leaves nothing behind.
-        person = {
-            k: row[k]
-            for k in (
-                "name",
-                "unit",
-                "role",
-                "id_number",
-                "phone",
-                "lease_start",
-                "lease_end",
-                "card",
-                "pin",
-            )
-            if row.get(k)
-        }
-        self.gw.request("person.add", {**person, "create_unit": True}, added)
+        # A large sheet is checked and written by the core while the console waits.
+        self.gw.request("people.import", params, answered, timeout=SLOW_S)
 
     # -- notices ---------------------------------------------------------------------------
 
