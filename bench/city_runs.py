@@ -51,7 +51,11 @@ class Fleet:
         self.sites = sites
         self.stores = {s: Store(work / f"{s}.db", SystemClock(), work / f"keys-{s}") for s in sites}
         self.buses = {
-            s: Bus(cluster.bus_config(s, i % 3, failover=failover), Topics(s), f"uplink-{s}")
+            s: Bus(
+                cluster.bus_config(s, i % len(cluster.members), failover=failover),
+                Topics(s),
+                f"uplink-{s}",
+            )
             for i, s in enumerate(sites)
         }
         self.senders = {

@@ -140,10 +140,11 @@ class PlatformDb:
                 [(site, reason, n) for (site, reason), n in sorted(counts.items())],
             )
 
-    def refused(self) -> list[dict[str, Any]]:
+    def refused(self, site: str | None = None) -> list[dict[str, Any]]:
         rows = self._conn.execute(
             "SELECT site, reason, count, EXTRACT(EPOCH FROM now() - last_at) FROM uplink_refused"
-            " ORDER BY site, reason"
+            " WHERE %(site)s::text IS NULL OR site = %(site)s ORDER BY site, reason",
+            {"site": site},
         ).fetchall()
         self._conn.commit()
         return [
@@ -295,18 +296,20 @@ class PlatformDb:
         out["*ids"] = int(ids[0]) if ids else 0
         return out
 
-    def district(self, hour_s: float = 3600.0) -> list[dict[str, Any]]:
+    def district(self, hour_s: float = 3600.0, site: str | None = None) -> list[dict[str, Any]]:
         """The district view, per site: records held, the box time of the last record and its
         age, how late the platform committed it (lag), records and passages in the last hour
         (box time), open alarms (raised, no ``alarm_ack`` record for them yet) and of those the
-        ones marked for the police's 110 desk."""
+        ones marked for the police's 110 desk; duplicates dropped and the age of the last
+        commit. ``site``: that site only."""
         rows = self._conn.execute(
             """
             WITH open_alarms AS (
                 SELECT a.site, COUNT(*) AS n,
                        COUNT(*) FILTER (WHERE a.record->>'police_110' = 'true') AS n110
                 FROM uplink_records a
-                WHERE a.record->>'type' = 'alarm' AND NOT EXISTS (
+                WHERE a.record->>'type' = 'alarm'
+                  AND (%(site)s::text IS NULL OR a.site = %(site)s) AND NOT EXISTS (
                     SELECT 1 FROM uplink_records k
                     WHERE k.site = a.site AND k.record->>'type' = 'alarm_ack'
                       AND a.id = k.site || ':' || (k.record->>'alarm_event'))
@@ -321,15 +324,17 @@ class PlatformDb:
                    (SELECT COUNT(*) FROM uplink_records r WHERE r.site = s.site
                       AND r.at > EXTRACT(EPOCH FROM now()) - %(h)s
                       AND r.record->>'type' = 'passage'),
-                   COALESCE(o.n, 0), COALESCE(o.n110, 0)
+                   COALESCE(o.n, 0), COALESCE(o.n110, 0),
+                   s.duplicates, EXTRACT(EPOCH FROM now() - s.updated_at)
             FROM uplink_sites s
             LEFT JOIN LATERAL (
                 SELECT r.at, r.committed_at FROM uplink_records r
                 WHERE r.site = s.site ORDER BY r.seq DESC LIMIT 1) last ON true
             LEFT JOIN open_alarms o ON o.site = s.site
+            WHERE %(site)s::text IS NULL OR s.site = %(site)s
             ORDER BY s.site
             """,
-            {"h": hour_s},
+            {"h": hour_s, "site": site},
         ).fetchall()
         self._conn.commit()
         keys = (
@@ -343,14 +348,17 @@ class PlatformDb:
             "passages_last_hour",
             "open_alarms",
             "open_110",
+            "duplicates",
+            "last_commit_age_s",
         )
+        timed = ("last_record_at", "last_record_age_s", "lag_s", "last_commit_age_s")
         out = []
         for r in rows:
             d = dict(zip(keys, r, strict=True))
-            for k in ("last_record_at", "last_record_age_s", "lag_s"):
+            for k in timed:
                 d[k] = None if d[k] is None else round(float(d[k]), 3)
             for k in keys[1:]:
-                if k not in ("last_record_at", "last_record_age_s", "lag_s"):
+                if k not in timed:
                     d[k] = int(d[k])
             out.append(d)
         return out

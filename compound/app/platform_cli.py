@@ -1,21 +1,22 @@
-"""``compound platform ...``: the city platform's reference receiver (``ingest``) and what it
-holds (``status``), over PostgreSQL. Not a box command: it runs at the city, against the
-cluster's MQTT gateway, with the platform's own broker credential."""
+"""``compound platform ...``: the city platform's reference receiver (``ingest``), its district
+view (``status``, the same as ``report``) and that view as a read-only HTTP JSON API (``serve``),
+over PostgreSQL. Not a box command: it runs at the city, against the cluster's MQTT gateway,
+with the platform's own broker credential."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
 import signal
 import threading
-import time
 from typing import Any
 
+from compound.adapters.http_json import JsonApi
 from compound.adapters.mqtt import Bus, BusConfig, eprint
 from compound.adapters.platform_db import PlatformDb
 from compound.protocol.topics import Topics
+from compound.services import district_view
 from compound.services.ingest_leases import WorkerLeases
 from compound.services.platform_ingest import Ingest
 
@@ -63,30 +64,9 @@ def cmd_ingest(ctx: Any) -> int:
     return 0
 
 
-def cmd_status(ctx: Any) -> int:
-    db = PlatformDb(_dsn(ctx.args))
-    try:
-        sites = db.sites()
-    finally:
-        db.close()
-    if ctx.json:
-        print(json.dumps({"at": time.time(), "sites": sites}, ensure_ascii=False))
-        return 0
-    print(f"{'site':<20} {'records':>9} {'next_seq':>9} {'dups':>7} {'last commit':>12}")
-    for s in sites:
-        age = f"{s['last_commit_age_s']:.0f} s ago"
-        print(
-            f"{s['site']:<20} {s['records']:>9} {s['next_seq']:>9} {s['duplicates']:>7} {age:>12}"
-        )
-    return 0
-
-
-SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
-
 def cmd_register(ctx: Any) -> int:
     a = ctx.args
-    bad = [s for s in a.sites if not SITE_ID.fullmatch(s)]
+    bad = [s for s in a.sites if not district_view.SITE_ID.fullmatch(s)]
     if bad:
         raise SystemExit(
             f"compound: {bad[0]!r} is not a site id (letters, digits, '.', '_', '-';"
@@ -117,23 +97,25 @@ def _age(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def cmd_report(ctx: Any) -> int:
+def cmd_status(ctx: Any) -> int:
+    """The district view (``status``; ``report`` is the same command under its older name)."""
     db = PlatformDb(_dsn(ctx.args))
     try:
-        sites, refused = db.district(), db.refused()
+        view = district_view.district(db)
     finally:
         db.close()
     if ctx.json:
-        out = {"at": time.time(), "sites": sites, "refused": refused}
-        print(json.dumps(out, ensure_ascii=False))
+        print(json.dumps(view, ensure_ascii=False))
         return 0
+    sites, refused = view["sites"], view["refused"]
     print(
-        f"{'site':<16} {'records':>9} {'last record':>12} {'lag':>8} {'per hour':>9}"
-        f" {'passages/h':>11} {'open alarms':>12} {'110':>4}"
+        f"{'site':<16} {'records':>9} {'next':>8} {'dups':>6} {'last record':>12} {'lag':>8}"
+        f" {'per hour':>9} {'passages/h':>11} {'open alarms':>12} {'110':>4}"
     )
     for s in sites:
         print(
-            f"{s['site']:<16} {s['records']:>9} {_age(s['last_record_age_s']) + ' ago':>12}"
+            f"{s['site']:<16} {s['records']:>9} {s['next_seq']:>8} {s['duplicates']:>6}"
+            f" {_age(s['last_record_age_s']) + ' ago':>12}"
             f" {_age(s['lag_s']):>8} {s['records_last_hour']:>9} {s['passages_last_hour']:>11}"
             f" {s['open_alarms']:>12} {s['open_110']:>4}"
         )
@@ -144,6 +126,48 @@ def cmd_report(ctx: Any) -> int:
             f"REFUSED from {r['site']}: {r['count']} record(s), {r['reason']}"
             f" (last {_age(r['age_s'])} ago); nothing of them was stored"
         )
+    return 0
+
+
+def _listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise SystemExit(f"compound: --listen {value!r}: give HOST:PORT, e.g. 127.0.0.1:8080")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def cmd_serve(ctx: Any) -> int:
+    """The district view over HTTP, read-only JSON, from the same queries as ``status``."""
+    host, port = _listen(ctx.args.listen)
+    db = PlatformDb(_dsn(ctx.args))
+
+    def answer(path: str) -> tuple[int, dict[str, Any]]:
+        try:
+            return district_view.answer(db, path)
+        except Exception as e:  # the database went away: say so, reconnect for the next one
+            eprint(f"platform serve: database error: {e}")
+            try:
+                db.reconnect()
+            except Exception as again:
+                eprint(f"platform serve: database not back yet: {again}")
+            return 503, {"error": "the platform database is not answering"}
+
+    try:
+        api = JsonApi(host, port, answer)
+    except OSError as e:
+        db.close()
+        raise SystemExit(f"compound: cannot listen on {host}:{port}: {e}") from None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    api.start()
+    h, p = api.address
+    eprint(f"compound platform serve: http://{h}:{p}/district (read-only JSON)")
+    try:
+        stop.wait()
+    finally:
+        api.stop()
+        db.close()
     return 0
 
 
@@ -191,7 +215,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="refuse records of sites not registered (compound platform register)",
     )
-    add("status", cmd_status, "per site: records held, next_seq, duplicates, last commit")
     sp = add("register", cmd_register, "register sites, so that --registered-only takes them")
     sp.add_argument("sites", nargs="+", metavar="SITE")
     sp.add_argument(
@@ -200,9 +223,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         default=1,
         help="the first record expected (a box whose earlier records went elsewhere)",
     )
-    add(
-        "report",
-        cmd_report,
-        "the district view: per site the last record and its lag, records and passages in the"
-        " last hour, open alarms and those for 110",
+    view = (
+        "the district view: per site records held, next record, duplicates, the last record's"
+        " age and lag, records and passages in the last hour, open alarms and those for 110,"
+        " and records refused"
+    )
+    add("status", cmd_status, view)
+    add("report", cmd_status, view + " (the same as status)")
+    sp = add("serve", cmd_serve, "the district view as a read-only HTTP JSON API")
+    sp.add_argument(
+        "--listen",
+        default="127.0.0.1:8080",
+        metavar="HOST:PORT",
+        help="where to answer (default 127.0.0.1:8080; port 0: any free port)",
     )

@@ -33,6 +33,8 @@ BIOMETRIC_KEYS = (
     "portrait",
     "landmark",
 )
+# Keys of a phone number: no record carries one (PIPL); a masked one ("138****5678") may pass.
+PHONE_KEYS = ("phone", "mobile", "telephone", "tel", "phone_number")
 # No legitimate record has a value this long; an encoded picture or template would.
 MAX_VALUE_CHARS = 512
 
@@ -42,7 +44,7 @@ class Withheld(ValueError):
 
 
 def guard(payload: Any, path: str = "") -> None:
-    """Refuse a payload carrying biometric data, images or an unmasked ID number."""
+    """Refuse a payload carrying biometric data, images, an unmasked ID number or phone."""
     if isinstance(payload, dict):
         for k, v in payload.items():
             key = str(k).lower()
@@ -51,6 +53,8 @@ def guard(payload: Any, path: str = "") -> None:
                 raise Withheld(f"biometric or image field {where!r}")
             if key in ("id_number", "id_no") and v is not None and "*" not in str(v):
                 raise Withheld(f"unmasked ID number in {where!r}")
+            if key in PHONE_KEYS and v not in (None, "") and "*" not in str(v):
+                raise Withheld(f"unmasked phone number in {where!r}")
             guard(v, where)
     elif isinstance(payload, list):
         for i, v in enumerate(payload):

@@ -165,7 +165,7 @@ class Ingest:
             reason = (
                 e.reason
                 if isinstance(e, _Refused)
-                else "biometric data or an unmasked ID number"
+                else "biometric data, an unmasked ID number or phone"
                 if isinstance(e, Withheld)
                 else "malformed"
             )

@@ -184,7 +184,7 @@ def test_refused_records_are_counted_and_shown_on_the_district_view(
     }
     assert refused == {
         "site does not match its topic": 1,
-        "biometric data or an unmasked ID number": 1,
+        "biometric data, an unmasked ID number or phone": 1,
         "malformed": 1,
     }
     assert main(["platform", "report", "--db", pg.dsn]) == 0

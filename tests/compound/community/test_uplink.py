@@ -59,10 +59,13 @@ def test_guard_refuses_biometric_keys_images_and_unmasked_ids() -> None:
         {"list": [{"photo_url": "x"}]},
         {"id_number": SECRET_ID},
         {"blob": TEMPLATE},
+        {"person": {"phone": "13800138000"}},
+        {"mobile": "+86 138 0013 8000"},
     ):
         with pytest.raises(Withheld):
             guard(bad)
     guard({"type": "passage", "credential": "face", "id_number": "110***********1234"})
+    guard({"type": "person", "phone": "138****8000", "mobile": None})
 
 
 def test_withheld_record_becomes_a_tombstone_with_its_sequence() -> None:
