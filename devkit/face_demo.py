@@ -1,6 +1,14 @@
-"""The face part of ``compound demo``: residents enrolled from photos, a gate camera replaying
-a resident and then a stranger, so that the resident's face opens the gate and the stranger's
-does not.
+"""The face part of ``compound demo``: residents enrolled from photos, and a gate camera on
+the many-camera face service (``FaceCameras``: motion gate, tracker, one encoding per visit)
+replaying a resident and then a stranger.
+
+The demo's camera is a replay, and it is labelled so: it plays a clip made from a resident's
+held-out photos blended into each other (open eyes, nearly closed, open: a blink), then an
+empty entrance, a stranger's photos blended the same way, and the empty entrance again. Such
+a clip is what an attacker could make too; a real door asks a random challenge ("turn your
+head left", "blink twice"...) that no replay can answer, and with it this clip opens nothing
+(bench/results/face_attacks.md). So the demo's camera is configured as a door with its own
+IR/depth terminal would be: challenge "never", and the demo says so when it starts.
 
 The photos are dlib's test set in ``../shared/faces/johns`` beside the project (never copied
 into it). No installed package ships photos of real faces, so without that folder the demo
@@ -10,15 +18,17 @@ runs without faces and says so.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compound.adapters.camera import ReplaySource
 from compound.adapters.mqtt import Bus, Message
+from compound.camera_config import CameraWiring
 from compound.config import FaceConfig
 from devkit.env import FACES, DemoEnv
 
 if TYPE_CHECKING:
-    from compound.services.face import FaceService
+    from compound.services.face_cameras import FaceCameras
 
 # Demo residents (from data/demo_compound.json) who get a face, and the photos they get.
 RESIDENTS = {
@@ -27,16 +37,20 @@ RESIDENTS = {
     "刘洋": "John_Schneider",
     "赵敏": "John_Shimkus",
 }
+# The resident the gate camera replays, and two of his held-out photos: eyes open, and eyes
+# nearly closed (the same pair the face tests and benchmarks use).
+REPLAYED, OPEN, NARROW = "刘洋", 10, 8
 STRANGER = "John_Simm"
 ENROL_PHOTOS = 5
 CAMERA, DOOR = "gate-cam", "gate"
 FPS = 6.0
+LABEL = "demo replay (challenge off: a real door asks a random challenge a replay cannot answer)"
 
 
 class FaceDemo:
     def __init__(self, env: DemoEnv) -> None:
         self.env = env
-        self.service: FaceService | None = None
+        self.service: FaceCameras | None = None
         self.bus: Bus | None = None
         self.watch: Bus | None = None
         self._last_status = ""
@@ -47,8 +61,6 @@ class FaceDemo:
             say(f"face demo skipped: no test photos at {FACES} (no installed package ships any)")
             return
         from compound.adapters.recognizer import DlibRecognizer
-        from compound.domain.face.liveness import ear
-        from compound.services.face import FaceService
         from compound.services.face_enrol import Enroller
 
         store = self.env.store
@@ -64,35 +76,47 @@ class FaceDemo:
                 pid, [(p.name, p.read_bytes()) for p in photos], "demo manager", "demo manager"
             )
             say(f"face demo: {name} enrolled with {r['accepted']} photos ({john})")
-        # The gate camera plays, in a loop: a resident walking up and blinking (held-out photos,
-        # open eyes first, narrowest eyes in the middle), nobody, a stranger, nobody.
-        from compound.adapters import images
+        frames = self._clip_folder()
+        source = ReplaySource(frames, self.env.clock.now, loop=True, name=f"{CAMERA} {LABEL}")
+        from compound.services.face_cameras import CameraSpec, FaceCameras
 
-        resident = sorted((FACES / RESIDENTS["赵敏"]).glob("*.jpg"))[ENROL_PHOTOS:]
-        ears = {
-            p: ear(recognizer.analyse(images.decode(p.read_bytes()))[0].landmarks) for p in resident
-        }
-        clip = sorted(resident, key=lambda p: -ears[p])
-        low = min(resident, key=lambda p: ears[p])
-        clip.remove(low)
-        clip.insert(len(clip) // 2, low)
-        blank = self.env.workdir / "empty-street.jpg"
-        blank.write_bytes(_blank_jpeg())
-        nobody = [blank] * int(FPS * 3)
-        stranger = sorted((FACES / STRANGER).glob("*.jpg"))[:8]
-        sequence = [p for p in clip for _ in range(2)] + nobody
-        sequence += [p for p in stranger for _ in range(2)] + nobody
-        source = ReplaySource(sequence, self.env.clock.now, loop=True, name="demo gate camera")
-        cfg = FaceConfig(camera=CAMERA, door=DOOR, fps=FPS, preview_fps=2.0, cooldown_s=10.0)
+        wiring = CameraWiring(CAMERA, f"replay:{frames[0].parent}", [DOOR], FPS, "never")
+        cfg = FaceConfig(preview_fps=2.0, cooldown_s=10.0)
         self.bus = Bus(self.env.bus_config, self.env.topics, f"face-{CAMERA}")
-        service = FaceService(store, self.bus, self.env.clock, cfg, source, recognizer)
+        service = FaceCameras(
+            store, self.bus, self.env.clock, cfg, [CameraSpec(wiring, source)], recognizer
+        )
         self.watch = Bus(self.env.bus_config, self.env.topics, "demo-face-watch")
         self.watch.subscribe(self.env.topics.face_result(CAMERA), self._show)
         service.start()
         self.bus.start()
         self.watch.start()
         self.service = service
-        say(f"face demo: camera {CAMERA} at door {DOOR} replaying a resident and a stranger")
+        say(
+            f"face demo: camera {CAMERA} at door {DOOR} on the many-camera face service, "
+            f"{LABEL}: a resident's photos blended into a blink, then a stranger"
+        )
+
+    def _clip_folder(self) -> list[Path]:
+        """The replayed clip as JPEG files in the demo's folder (made once, at start)."""
+        from compound.adapters import images
+        from devkit import face_clips
+
+        fps = int(FPS)
+        res = face_clips.load(sorted((FACES / RESIDENTS[REPLAYED]).glob("*.jpg")))
+        stranger = face_clips.load(sorted((FACES / STRANGER).glob("*.jpg"))[:3])
+        resident = face_clips.crossfade([res[OPEN], res[NARROW], res[OPEN]], hold=2, steps=2)
+        resident += face_clips.crossfade([res[OPEN]], hold=2 * fps, seed=5)
+        clip = face_clips.empty(2 * fps) + resident + face_clips.empty(3 * fps)
+        clip += face_clips.crossfade(stranger, hold=fps) + face_clips.empty(3 * fps, seed=4)
+        folder = self.env.workdir / "gate-cam-replay"
+        folder.mkdir(exist_ok=True)
+        paths = []
+        for i, f in enumerate(clip):
+            p = folder / f"{i:04d}.jpg"
+            p.write_bytes(images.jpeg(f, width=640, quality=85))
+            paths.append(p)
+        return paths
 
     def _show(self, msg: Message) -> None:
         try:
@@ -106,14 +130,12 @@ class FaceDemo:
     def stop(self) -> None:
         if self.service is not None:
             self.service.stop()
+            k = self.service.totals()
+            self.env.say(
+                f"face demo: camera {CAMERA} ({LABEL}): {k['kept']} frames looked at, "
+                f"{k['motion']} with motion, {k['detect']} detector calls, {k['followed']} "
+                f"followed by landmarks, {k['encode']} encodings, {k['requests']} face requests"
+            )
         for b in (self.watch, self.bus):
             if b is not None:
                 b.stop()
-
-
-def _blank_jpeg() -> bytes:
-    import numpy as np
-
-    from compound.adapters.images import jpeg
-
-    return jpeg(np.full((240, 320, 3), 90, dtype=np.uint8), width=320)

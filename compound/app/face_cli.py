@@ -165,7 +165,7 @@ def cmd_run(ctx: Context) -> int:
     from compound.adapters.camera import open_source
     from compound.adapters.systemd import Notifier
     from compound.app.context import stop_on_signal
-    from compound.app.face_health import FrameHealth
+    from compound.app.face_health import FrameHealth, camera_reporter
     from compound.services.face import FaceService
     from compound.services.face_cameras import CameraSpec, FaceCameras
 
@@ -175,7 +175,7 @@ def cmd_run(ctx: Context) -> int:
     specs = [CameraSpec(c, open_source(c.source, ctx.clock.now)) for c in cams]
     recognizer = _recognizer(ctx, still=False)
     bus = ctx.bus(f"face-{cams[0].id}" if len(cams) == 1 else f"face-{cfg.camera}")
-    service = FaceService(ctx.store, bus, ctx.clock, cfg, None, recognizer)
+    service = FaceService(ctx.store, bus, ctx.clock, cfg, recognizer)
     cameras = FaceCameras(ctx.store, bus, ctx.clock, cfg, specs, recognizer, lock=service.lock)
     service.start()
     cameras.start()
@@ -185,14 +185,19 @@ def cmd_run(ctx: Context) -> int:
     notifier = Notifier()
     notifier.ready()
     stop = stop_on_signal()
-    # Alive only while the worker runs and every camera delivers frames (FrameHealth says which
-    # camera is gone); with no camera, while the process serves enrolment.
+    # Alive while the worker runs and a camera delivers frames; a camera gone while others
+    # deliver is reported by id (face/<camera>/state, STATUS=), not restarted for; with no
+    # camera, alive while the process serves enrolment.
+    say = lambda s: eprint(f"face: {s}")  # noqa: E731
     health = FrameHealth(
         lambda: {i: f.counters["kept"] + f.counters["skipped"] for i, f in cameras.feeds.items()},
         cameras.healthy,
         time.monotonic,
+        report=camera_reporter(bus, {c.id: c.doors for c in cams}, ctx.clock.now, say),
     )
-    notifier.watch(health.check if cams else lambda: None, stop, lambda s: eprint(f"face: {s}"))
+    notifier.watch(
+        health.check if cams else lambda: None, stop, say, health.status if cams else None
+    )
     cameras.stop()
     service.stop()
     bus.stop()

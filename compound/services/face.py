@@ -1,11 +1,11 @@
-"""The face service (``compound face run``): one camera at one door, in its own process.
+"""The face service's enrolment side: the manager console's ``face.enroll``,
+``face.quality`` and ``face.delete`` over the bus.
 
-It owns the camera: reads frames, runs the pipeline, sends access requests to the core on
-``access/<door>/request`` (the core decides; this service only says who it sees), publishes what
-it sees on ``face/<camera>/result`` and a small JPEG with face boxes on ``face/<camera>/frame``
-a few times a second for the door panel's preview and the indoor stations during a call. It
-also answers the manager console's enrolment methods (``face.enroll``, ``face.quality``,
-``face.delete``). A camera that fails is reported on the result topic and opened again.
+It has no camera. Every camera, the door panel's preview and every face access request are
+``FaceCameras`` (services/face_cameras.py: motion gate, tracker, challenge); the one-camera
+pipeline with blink-only liveness, which a slideshow of a resident's photos beat, opens no
+door anywhere any more. ``compound face run`` runs both in one process, sharing one lock
+around dlib (``lock``).
 """
 
 from __future__ import annotations
@@ -14,22 +14,15 @@ import base64
 import binascii
 import logging
 import threading
-import time
 from collections import Counter
 from typing import Any
 
-from compound.adapters import images
-from compound.adapters.camera import CameraError, Source
 from compound.adapters.mqtt import Bus
 from compound.config import FaceConfig
 from compound.domain.clock import Clock
-from compound.domain.face.gallery import Gallery, MatchRules
-from compound.domain.face.liveness import LivenessRules
+from compound.domain.face.gallery import Gallery
 from compound.domain.face.model import Recognizer
-from compound.domain.face.pipeline import Pipeline
-from compound.domain.face.strangers import Strangers
 from compound.domain.model import InvalidInput
-from compound.protocol.messages import encode
 from compound.services.face_enrol import Enroller
 from compound.store.db import Store
 from compound.store.faces import FaceStore
@@ -37,9 +30,6 @@ from compound.store.faces import FaceStore
 log = logging.getLogger(__name__)
 
 API_MAX_PAYLOAD = 8 * 1024 * 1024  # a few phone photos in base64
-RETRY_S = (1.0, 2.0, 5.0, 10.0)  # camera reopen back-off
-GALLERY_POLL_S = 2.0
-LEASE_CHECK_S = 3600.0
 
 
 def door_gallery(store: Store, faces: FaceStore, door_id: str) -> Gallery:
@@ -75,14 +65,12 @@ class FaceService:
         bus: Bus,
         clock: Clock,
         config: FaceConfig,
-        source: Source | None,
         recognizer: Recognizer,
     ) -> None:
         self.store = store
         self.bus = bus
         self.clock = clock
         self.config = config
-        self.source = source
         self.recognizer = recognizer
         self.faces = FaceStore(store)
         self._lock = threading.Lock()
@@ -90,11 +78,6 @@ class FaceService:
         self.lock = self._lock
         self.enroller = Enroller(store, recognizer, self.faces, lock=self._lock)
         self.counters: Counter[str] = Counter()
-        self.stop_event = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._signature: tuple[object, ...] = ()
-        self.pipeline: Pipeline | None = None
-        self.camera_ok = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -109,133 +92,9 @@ class FaceService:
             max_payload=API_MAX_PAYLOAD,
             counters=self.counters,
         )
-        if self.source is None:
-            return
-        c = self.config
-        if not c.door:
-            raise InvalidInput("the face service needs the door its camera watches (face.door)")
-        self.pipeline = Pipeline(
-            self.recognizer,
-            door_gallery(self.store, self.faces, c.door),
-            door_id=c.door,
-            camera_id=c.camera,
-            rules=MatchRules(c.threshold, c.margin),
-            agree_frames=c.agree_frames,
-            liveness=LivenessRules(window_s=c.liveness_window_s),
-            check_liveness=c.liveness,
-            cooldown_s=c.cooldown_s,
-            strangers=(
-                Strangers(c.threshold, c.stranger_memory_h * 3600)
-                if c.stranger_memory_h > 0
-                else None
-            ),
-        )
-        self._signature = self.faces.signature()
-        self._thread = threading.Thread(target=self._run, name="face-camera", daemon=True)
-        self._thread.start()
 
     def stop(self) -> None:
-        self.stop_event.set()
-        if self._thread is not None:
-            self._thread.join(10)
-        if self.source is not None:
-            self.source.close()
-
-    # -- camera loop -----------------------------------------------------------------------
-
-    def _report(self, status: str, detail: str = "") -> None:
-        body = {
-            "camera": self.config.camera,
-            "door": self.config.door,
-            "at": self.clock.now(),
-            "status": status,
-            "detail": detail,
-            "faces": [],
-        }
-        self.bus.publish(self.bus.topics.face_result(self.config.camera), body)
-
-    def _open_camera(self) -> bool:
-        assert self.source is not None  # noqa: S101 - only called with a source
-        attempt = 0
-        while not self.stop_event.is_set():
-            try:
-                self.source.open()
-                if not self.camera_ok:
-                    log.info("camera %s open", self.source.name)
-                self.camera_ok = True
-                return True
-            except CameraError as e:
-                self.camera_ok = False
-                self.counters["camera.failed"] += 1
-                log.warning("%s; retrying", e)
-                self._report("camera offline", str(e))
-                self.stop_event.wait(RETRY_S[min(attempt, len(RETRY_S) - 1)])
-                attempt += 1
-        return False
-
-    def _run(self) -> None:
-        assert self.source is not None and self.pipeline is not None  # noqa: S101
-        period = 1.0 / self.config.fps
-        preview_period = 1.0 / self.config.preview_fps if self.config.preview_fps else None
-        last_preview = last_poll = last_lease = 0.0
-        if not self._open_camera():
-            return
-        while not self.stop_event.is_set():
-            started = time.monotonic()
-            if started - last_poll > GALLERY_POLL_S:
-                last_poll = started
-                self._refresh_gallery()
-            if started - last_lease > LEASE_CHECK_S:
-                last_lease = started
-                self.faces.purge_ended_leases()
-            try:
-                frame = self.source.read()
-            except CameraError as e:
-                self.camera_ok = False
-                self.counters["camera.lost"] += 1
-                log.warning("%s", e)
-                self._report("camera offline", str(e))
-                if not self._open_camera():
-                    return
-                continue
-            if frame is None:  # a finite replay has ended
-                self._report("camera ended")
-                return
-            self.handle_frame(frame.rgb, frame.at)
-            if preview_period is not None and started - last_preview >= preview_period:
-                last_preview = started
-                self.publish_preview(frame.rgb)
-            self.stop_event.wait(max(0.0, period - (time.monotonic() - started)))
-
-    def handle_frame(self, rgb: Any, at: float) -> None:
-        assert self.pipeline is not None  # noqa: S101
-        with self._lock:
-            out = self.pipeline.process(rgb, at)
-        self._last_boxes = [f.box for f in out.faces]
-        self.counters["frames"] += 1
-        if out.request is not None:
-            self.counters["requests"] += 1
-            self.bus.publish(
-                self.bus.topics.face_access_request(out.request.door_id), encode(out.request)
-            )
-        if out.faces or out.request is not None:
-            self.bus.publish(
-                self.bus.topics.face_result(self.config.camera),
-                out.as_dict(self.config.camera, self.config.door),
-            )
-
-    def publish_preview(self, rgb: Any) -> None:
-        data = images.jpeg(rgb, getattr(self, "_last_boxes", []))
-        self.bus.publish(self.bus.topics.face_frame(self.config.camera), data, qos=0)
-
-    def _refresh_gallery(self) -> None:
-        sig = self.faces.signature()
-        if sig != self._signature and self.pipeline is not None:
-            self._signature = sig
-            g = door_gallery(self.store, self.faces, self.config.door)
-            with self._lock:
-                self.pipeline.set_gallery(g)
-            log.info("gallery reloaded: %d templates", len(g))
+        pass
 
     # -- API for the manager console -------------------------------------------------------
 

@@ -21,11 +21,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from compound.adapters import images
-from compound.adapters.camera import CameraError, Frame, Source
+from compound.adapters.camera import Frame
 from compound.camera_config import CameraWiring
 from compound.config import FaceConfig
 from compound.domain.clock import Clock
@@ -40,22 +39,14 @@ from compound.domain.face.watch import BLINK_CLOSED, CameraWatch, WatchOutcome, 
 from compound.domain.model import InvalidInput
 from compound.ports import Bus
 from compound.protocol.messages import encode, new_id
+from compound.services.camera_feed import CameraFeed, CameraSpec
 from compound.store.db import Store
 from compound.store.faces import FaceStore
 
 log = logging.getLogger(__name__)
 
-RETRY_S = (1.0, 2.0, 5.0, 10.0)  # camera reopen back-off
 GALLERY_POLL_S = 2.0
 LEASE_CHECK_S = 3600.0
-
-
-@dataclass(frozen=True)
-class CameraSpec:
-    """A camera as the service runs it: its wiring and its opened source object."""
-
-    wiring: CameraWiring
-    source: Source
 
 
 def cameras_of(config: FaceConfig) -> list[CameraWiring]:
@@ -73,120 +64,6 @@ def cameras_of(config: FaceConfig) -> list[CameraWiring]:
             challenge="always" if config.liveness else "never",
         )
     ]
-
-
-class CameraFeed:
-    """One camera's reader: open (and reopen), read, keep a frame per period, gate on motion."""
-
-    def __init__(
-        self,
-        spec: CameraSpec,
-        watch: CameraWatch,
-        gate: MotionGate,
-        clock: Clock,
-        offer: Callable[[CameraFeed], None],
-        report: Callable[[CameraFeed, str, str], None],
-        stop: threading.Event,
-        preview: Callable[[CameraFeed, Frame], None] | None = None,
-        preview_fps: float = 0.0,
-    ) -> None:
-        self.id = spec.wiring.id
-        self.wiring = spec.wiring
-        self.source = spec.source
-        self.watch = watch
-        self.gate = gate
-        self.clock = clock
-        self._offer = offer
-        self._report = report
-        self._stop = stop
-        self._preview = preview
-        self._preview_period = 1.0 / preview_fps if preview_fps else None
-        self.counters: Counter[str] = Counter()
-        self.face_waiting = False  # set by the worker: a face was seen on the last look
-        self.ok = False
-        self.boxes: list[Any] = []
-        self._latest: Frame | None = None
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"camera-{self.id}", daemon=True)
-        self._thread.start()
-
-    def join(self, timeout: float) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self.source.close()
-
-    def take(self) -> Frame | None:
-        with self._lock:
-            frame, self._latest = self._latest, None
-        return frame
-
-    def _open(self) -> bool:
-        attempt = 0
-        while not self._stop.is_set():
-            try:
-                self.source.open()
-                if not self.ok:
-                    log.info("camera %s open (%s)", self.id, self.source.name)
-                self.ok = True
-                return True
-            except CameraError as e:
-                self.ok = False
-                self.counters["camera.failed"] += 1
-                log.warning("%s; retrying", e)
-                self._report(self, "camera offline", str(e))
-                self._stop.wait(RETRY_S[min(attempt, len(RETRY_S) - 1)])
-                attempt += 1
-        return False
-
-    def _run(self) -> None:
-        period = 1.0 / self.wiring.fps
-        live = getattr(self.source, "live", True)
-        next_keep = 0.0
-        last_preview = 0.0
-        if not self._open():
-            return
-        while not self._stop.is_set():
-            now = self.clock.monotonic()
-            try:
-                if live and now < next_keep:
-                    # Drain the stream without converting the frame: only the newest matters.
-                    self.source.skip()
-                    self.counters["skipped"] += 1
-                    continue
-                if not live and now < next_keep:
-                    self._stop.wait(next_keep - now)
-                    continue
-                frame = self.source.read()
-            except CameraError as e:
-                self.ok = False
-                self.counters["camera.lost"] += 1
-                log.warning("%s", e)
-                self._report(self, "camera offline", str(e))
-                if not self._open():
-                    return
-                continue
-            if frame is None:  # a finite replay has ended
-                self._report(self, "camera ended", "")
-                return
-            next_keep = max(next_keep + period, now) if next_keep else now + period
-            self.counters["kept"] += 1
-            moving = self.gate.update(frame.rgb, frame.at)
-            if moving:
-                self.counters["motion"] += 1
-            if moving or self.face_waiting:
-                with self._lock:
-                    self._latest = frame
-                self._offer(self)
-                if (
-                    self._preview is not None
-                    and self._preview_period is not None
-                    and now - last_preview >= self._preview_period
-                ):
-                    last_preview = now
-                    self._preview(self, frame)
 
 
 class FaceCameras:
@@ -264,6 +141,7 @@ class FaceCameras:
                 self.stop_event,
                 self._publish_preview if publish_preview else None,
                 c.preview_fps,
+                self._follow,
             )
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -342,19 +220,47 @@ class FaceCameras:
                     self._cond.wait(0.5)
                     continue
             feed = self.feeds[camera]
-            frame = feed.take()
+            frame, check = feed.take()
             if frame is None:
                 continue
             try:
                 with self._lock:
+                    if frame.at <= feed.watch.last_at and not check:
+                        continue  # the reader has judged a newer frame meanwhile
+                    if check:
+                        feed.watch.check(frame.rgb, frame.at)
+                        continue
                     out = feed.watch.process(frame.rgb, frame.at)
             except Exception:  # a bad frame must not stop every camera's decisions
                 log.exception("camera %s: frame not processed", camera)
                 self.counters["errors"] += 1
                 continue
-            feed.face_waiting = bool(out.faces)
-            feed.boxes = [f.box for f in out.faces]
-            self._publish(feed, out)
+            self._seen(feed, out)
+
+    def _seen(self, feed: CameraFeed, out: WatchOutcome) -> None:
+        feed.face_waiting = bool(out.faces)
+        feed.boxes = [f.box for f in out.faces]
+        self._publish(feed, out)
+
+    def _follow(self, feed: CameraFeed, frame: Frame) -> bool:
+        """On the camera's reader thread: the followed face's landmarks on this frame (no
+        detector, no encoding). False when the worker must look instead."""
+        with self._lock:
+            watch = feed.watch
+            if not watch.following(frame.at) or frame.at <= watch.last_at:
+                return False
+            try:
+                out = watch.follow(frame.rgb, frame.at)
+            except Exception:  # a bad frame: the worker's full look decides instead
+                log.exception("camera %s: frame not followed", feed.id)
+                return False
+            due = out is not None and watch.check_due()
+        if out is None:
+            return False
+        self._seen(feed, out)
+        if due:
+            feed.hand_over(frame, True)
+        return True
 
     def _publish(self, feed: CameraFeed, out: WatchOutcome) -> None:
         t = self.bus.topics

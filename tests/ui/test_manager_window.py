@@ -32,6 +32,7 @@ class CameraStand:
     front of it can be changed (the resident steps away, someone else steps up)."""
 
     name = "camera stand"
+    live = False  # read when the service wants a frame
 
     def __init__(self, photos: list[Path]) -> None:
         self._lock = threading.Lock()
@@ -54,6 +55,9 @@ class CameraStand:
     def read(self) -> Frame | None:
         with self._lock:
             return self._replay.read()
+
+    def skip(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -94,7 +98,9 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
     without consent, record consent, capture four camera frames, enrol. The real face service
     must then name that resident from a photo it never saw, and must not name another man."""
     from compound.adapters.recognizer import DlibRecognizer
+    from compound.camera_config import CameraWiring
     from compound.services.face import FaceService
+    from compound.services.face_cameras import CameraSpec, FaceCameras
     from compound.store.faces import FaceStore
     from ui.app import build_role
     from ui.i18n import Strings
@@ -104,15 +110,14 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
     stand = CameraStand(enrol_photos[:1])
     face_store = Store(site.store.path, SystemClock(), site.tmp / "keys")
     face_bus = site.bus("face-enrol")
-    service = FaceService(
-        face_store,
-        face_bus,
-        SystemClock(),
-        FaceConfig(camera=CAMERA, door="gate", fps=10.0, preview_fps=8.0),
-        stand,
-        DlibRecognizer(),
-    )
+    recognizer, cfg = DlibRecognizer(), FaceConfig(preview_fps=8.0)
+    service = FaceService(face_store, face_bus, SystemClock(), cfg, recognizer)
+    wiring = CameraWiring(CAMERA, "camera stand", ["gate"], 10.0, "never")
+    specs = [CameraSpec(wiring, stand)]
+    clock = SystemClock()
+    cameras = FaceCameras(face_store, face_bus, clock, cfg, specs, recognizer, lock=service.lock)
     service.start()
+    cameras.start()
     results = _results(site)
     gw = gateway(site, "manager")
     try:
@@ -188,6 +193,7 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
         assert _verdicts(results, 6, timeout=30) == [None] * 6
     finally:
         gw.stop()
+        cameras.stop()
         service.stop()
         face_store.close()
 

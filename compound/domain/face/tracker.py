@@ -41,7 +41,7 @@ def iou(a: Box, b: Box) -> float:
     return inter / float(a.area + b.area - inter)
 
 
-def _shift(a: Box, b: Box) -> float:
+def shift(a: Box, b: Box) -> float:
     """Centre distance in face widths (of the larger face)."""
     dx = (a.left + a.right - b.left - b.right) / 2
     dy = (a.top + a.bottom - b.top - b.bottom) / 2
@@ -73,7 +73,7 @@ class Tracker:
         for tid, t in self._tracks.items():
             for i, b in enumerate(boxes):
                 o = iou(t.box, b)
-                s = _shift(t.box, b)
+                s = shift(t.box, b)
                 if o >= r.min_iou or s <= r.max_shift:
                     # overlap first; a face that moved fast ranks by how little it moved
                     pairs.append((o if o >= r.min_iou else -s, tid, i))

@@ -35,7 +35,7 @@ from compound.domain.face.liveness import LivenessRules, LivenessWindow, Verdict
 from compound.domain.face.model import Box, TrackingRecognizer
 from compound.domain.face.pipeline import FaceSeen
 from compound.domain.face.strangers import Strangers
-from compound.domain.face.tracker import Tracker, TrackRules
+from compound.domain.face.tracker import Tracker, TrackRules, iou, shift
 from compound.protocol.messages import AccessRequest, new_id
 
 BLINK = "look at the camera and blink"
@@ -161,6 +161,7 @@ class CameraWatch:
         self._granted_at: dict[int, float] = {}
         # the face followed by its landmarks: track, box, landmarks, frames since a detection
         self._follow: tuple[str, Box, np.ndarray, int] | None = None
+        self.last_at = float("-inf")  # the latest frame judged: an older one is never judged
         self.set_gallery(gallery, door_people)
 
     def set_gallery(self, gallery: Gallery, door_people: dict[str, set[int]]) -> None:
@@ -175,16 +176,60 @@ class CameraWatch:
     def _new_face(self) -> _Face:
         return _Face(LivenessWindow(self.liveness_rules))
 
-    def _followed(self, rgb: np.ndarray, at: float) -> tuple[Box, np.ndarray] | None:
+    def following(self, at: float) -> bool:
+        """Is one face followed by its landmarks, so that ``follow`` can take this frame?"""
+        return self._follow is not None and len(self.tracker) == 1 and self.tracker.active(at)
+
+    def check_due(self) -> bool:
+        """Has the followed face gone ``redetect_every`` frames without a detector check?"""
+        f = self._follow
+        return f is not None and f[3] + 1 >= self.rules.redetect_every
+
+    def follow(self, rgb: np.ndarray, at: float) -> WatchOutcome | None:
+        """The cheap step for a followed face (landmarks only, about 2 ms; no detector, no
+        encoding): liveness, challenge and requests advance on every frame of the camera.
+        None when the detector must look (no face followed, or the face is not what it was a
+        frame ago); the caller then hands the frame to ``process``."""
+        followed = self._followed(rgb, at, checked_elsewhere=True)
+        if followed is None:
+            self._follow = None
+            return None
+        self.counters["followed"] += 1
+        return self._after(rgb, at, [followed[0]], followed, may_encode=False)
+
+    def check(self, rgb: np.ndarray, at: float) -> None:
+        """The detector's look at a followed face (run by whoever has detector time): one face
+        where the followed one is keeps it followed; anything else (no face, another face,
+        several) ends the following, so the next frame is detected in full."""
+        self.counters["detect"] += 1
+        self.counters["checks"] += 1
+        boxes = self.recognizer.detect(rgb)
+        f = self._follow
+        if f is None:
+            return
+        tid, box, lm, _n = f
+        r = self.tracker.rules
+        ok = len(boxes) == 1 and (
+            iou(boxes[0], box) >= r.min_iou or shift(boxes[0], box) <= r.max_shift
+        )
+        self._follow = (tid, box, lm, 0) if ok else None
+
+    def _followed(
+        self, rgb: np.ndarray, at: float, checked_elsewhere: bool = False
+    ) -> tuple[Box, np.ndarray] | None:
         """The followed face's box and landmarks on this frame, found without the detector;
         None when the detector must look (time to check, several faces, or the face is not
         what it was a frame ago)."""
         f = self._follow
-        if f is None or f[3] + 1 >= self.rules.redetect_every or len(self.tracker) != 1:
+        if f is None or len(self.tracker) != 1:
+            return None
+        if not checked_elsewhere and f[3] + 1 >= self.rules.redetect_every:
             return None
         tid, box, prev, _n = f
         face = self._faces.get(tid)
         if face is None or face.patch is None or not self.tracker.active(at):
+            return None
+        if face.encodings == 0:  # not yet named: the worker's full look must come first
             return None
         self.counters["landmarks"] += 1
         lm = np.asarray(self.recognizer.landmarks(rgb, box), dtype=np.float64)
@@ -193,6 +238,7 @@ class CameraWatch:
         return follow_box(box, prev, lm, rgb.shape[1], rgb.shape[0]), lm
 
     def process(self, rgb: np.ndarray, at: float) -> WatchOutcome:
+        """One frame, detector included where needed (a new face, or a check is due)."""
         followed = self._followed(rgb, at)
         if followed is not None:
             self.counters["followed"] += 1
@@ -201,6 +247,17 @@ class CameraWatch:
             self.counters["detect"] += 1
             boxes = sorted(self.recognizer.detect(rgb), key=lambda b: -b.area)
             boxes = boxes[: self.rules.max_faces]
+        return self._after(rgb, at, boxes, followed, may_encode=True)
+
+    def _after(
+        self,
+        rgb: np.ndarray,
+        at: float,
+        boxes: list[Box],
+        followed: tuple[Box, np.ndarray] | None,
+        may_encode: bool,
+    ) -> WatchOutcome:
+        self.last_at = at
         tracks = self.tracker.update(boxes, at)
         live_ids = self.tracker.ids()
         self._faces = {k: v for k, v in self._faces.items() if k in live_ids}
@@ -222,7 +279,7 @@ class CameraWatch:
         elif face.patch is not None and similarity(face.patch, patch) < self.rules.cut_similarity:
             cut = "picture changed"
         quality = face_quality(box, lm)
-        encode = (
+        encode = may_encode and (
             face.encodings == 0
             or cut is not None
             or (

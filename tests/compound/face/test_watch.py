@@ -109,3 +109,32 @@ def test_the_challenge_is_answered_or_refused(
     right = _watch(recognizer, gallery, True, lambda kinds: "turn_right")
     assert _play(right, clip, loops=2) == []
     assert right.counters["refused"] >= 1  # each loop is a new face (a cut): one try each
+
+
+def test_a_followed_face_is_judged_on_every_frame_without_the_detector(
+    recognizer: CachingRecognizer, gallery: Gallery, photos: list[np.ndarray]
+) -> None:
+    """As the many-camera service drives it: one full look (detector and encoding) names the
+    face, then each frame is followed by its landmarks alone (the camera's reader does this at
+    the camera's rate), and a check by the detector is asked for every ``redetect_every``
+    frames. The blink on the frames in between is seen, and the door opens once."""
+    clip = face_clips.crossfade([photos[FRONT], photos[NARROW], photos[FRONT]])
+    w = _watch(recognizer, gallery, False, lambda kinds: kinds[0])
+    doors: list[str] = []
+    checks = 0
+    for i, frame in enumerate(clip):
+        at = i * 0.125
+        out = w.follow(frame, at) if w.following(at) else None
+        if out is None:
+            out = w.process(frame, at)
+        elif w.check_due():
+            checks += 1
+            w.check(frame, at)
+        doors += [r.door_id for r in out.requests]
+    assert doors == ["gate"]
+    assert w.counters["encode"] == 1 and w.counters["cuts"] == 0
+    assert w.counters["followed"] >= len(clip) - 2 - checks
+    assert checks >= (len(clip) - 2) // w.rules.redetect_every
+    # A frame with no face where the followed one was: the check ends the following.
+    w.check(photos[0][:1, :1].repeat(480, 0).repeat(640, 1), len(clip) * 0.125)
+    assert not w.following(len(clip) * 0.125)

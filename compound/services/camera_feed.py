@@ -1,0 +1,162 @@
+"""One camera's reader thread for the face service (``FaceCameras``).
+
+It drains the camera's stream at the stream's pace (a network camera that is not read fills a
+buffer with stale frames), keeps one frame per ``1/fps``, puts it through the motion gate, lets
+the service follow a tracked face's landmarks on it at once, and otherwise offers it to the
+detector worker when there is motion or a face was seen on the last look. A camera that fails
+is reported and opened again with back-off, on this thread only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from compound.adapters.camera import CameraError, Frame, Source
+from compound.camera_config import CameraWiring
+from compound.domain.clock import Clock
+from compound.domain.face.motion import MotionGate
+from compound.domain.face.watch import CameraWatch
+
+log = logging.getLogger(__name__)
+
+RETRY_S = (1.0, 2.0, 5.0, 10.0)  # camera reopen back-off
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """A camera as the service runs it: its wiring and its opened source object."""
+
+    wiring: CameraWiring
+    source: Source
+
+
+class CameraFeed:
+    """One camera's reader: open (and reopen), read, keep a frame per period, gate on motion."""
+
+    def __init__(
+        self,
+        spec: CameraSpec,
+        watch: CameraWatch,
+        gate: MotionGate,
+        clock: Clock,
+        offer: Callable[[CameraFeed], None],
+        report: Callable[[CameraFeed, str, str], None],
+        stop: threading.Event,
+        preview: Callable[[CameraFeed, Frame], None] | None = None,
+        preview_fps: float = 0.0,
+        follow: Callable[[CameraFeed, Frame], bool] | None = None,
+    ) -> None:
+        self.id = spec.wiring.id
+        self.wiring = spec.wiring
+        self.source = spec.source
+        self.watch = watch
+        self.gate = gate
+        self.clock = clock
+        self._offer = offer
+        self._report = report
+        self._stop = stop
+        self._preview = preview
+        self._follow = follow
+        self._preview_period = 1.0 / preview_fps if preview_fps else None
+        self.counters: Counter[str] = Counter()
+        self.face_waiting = False  # set by the worker: a face was seen on the last look
+        self.ok = False
+        self.boxes: list[Any] = []
+        self._latest: Frame | None = None
+        self.check = False  # the frame waiting is for a detector check of a followed face
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"camera-{self.id}", daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.source.close()
+
+    def take(self) -> tuple[Frame | None, bool]:
+        with self._lock:
+            frame, self._latest = self._latest, None
+            return frame, self.check
+
+    def hand_over(self, frame: Frame, check: bool) -> None:
+        """Offer the frame to the worker: for a full look, or for a check of a followed face."""
+        with self._lock:
+            self._latest = frame
+            self.check = check
+        self._offer(self)
+
+    def _open(self) -> bool:
+        attempt = 0
+        while not self._stop.is_set():
+            try:
+                self.source.open()
+                if not self.ok:
+                    log.info("camera %s open (%s)", self.id, self.source.name)
+                self.ok = True
+                return True
+            except CameraError as e:
+                self.ok = False
+                self.counters["camera.failed"] += 1
+                log.warning("%s; retrying", e)
+                self._report(self, "camera offline", str(e))
+                self._stop.wait(RETRY_S[min(attempt, len(RETRY_S) - 1)])
+                attempt += 1
+        return False
+
+    def _run(self) -> None:
+        period = 1.0 / self.wiring.fps
+        live = getattr(self.source, "live", True)
+        next_keep = 0.0
+        last_preview = 0.0
+        if not self._open():
+            return
+        while not self._stop.is_set():
+            now = self.clock.monotonic()
+            try:
+                if live and now < next_keep:
+                    # Drain the stream without converting the frame: only the newest matters.
+                    self.source.skip()
+                    self.counters["skipped"] += 1
+                    continue
+                if not live and now < next_keep:
+                    self._stop.wait(next_keep - now)
+                    continue
+                frame = self.source.read()
+            except CameraError as e:
+                self.ok = False
+                self.counters["camera.lost"] += 1
+                log.warning("%s", e)
+                self._report(self, "camera offline", str(e))
+                if not self._open():
+                    return
+                continue
+            if frame is None:  # a finite replay has ended
+                self._report(self, "camera ended", "")
+                return
+            next_keep = max(next_keep + period, now) if next_keep else now + period
+            self.counters["kept"] += 1
+            moving = self.gate.update(frame.rgb, frame.at)
+            if moving:
+                self.counters["motion"] += 1
+            # A followed face's landmarks run here, on every kept frame, so its blink and its
+            # answer to the challenge are seen at the camera's own rate; only a new face, a
+            # lost one and the periodic check wait for the worker's detector.
+            followed = self._follow is not None and self._follow(self, frame)
+            if followed or moving or self.face_waiting:
+                if not followed:
+                    self.hand_over(frame, False)
+                if (
+                    self._preview is not None
+                    and self._preview_period is not None
+                    and now - last_preview >= self._preview_period
+                ):
+                    last_preview = now
+                    self._preview(self, frame)
