@@ -1,8 +1,11 @@
 """Camera sources: the one module that imports OpenCV.
 
-``open_source`` understands ``/dev/video0`` or ``0`` (V4L2), ``rtsp://...``/``http://...``
-(IP cameras) and ``replay:PATH`` (a photo, or a folder of photos played in name order; for the
-demo and the tests). A source yields RGB frames with their capture time, or raises
+``open_source`` understands ``/dev/video0`` or ``0`` (V4L2), ``rtsp://...`` (IP cameras,
+through OpenCV), ``http://...`` (MJPEG over HTTP, read here: each frame is a JPEG of its own,
+so a frame that is skipped is not decoded at all, and one that is only glanced at for motion
+is decoded at a quarter of its size in grey, ``IMREAD_REDUCED_GRAYSCALE_4``, about a tenth of
+the full decode's cost) and ``replay:PATH`` (a photo, or a folder of photos played in name
+order; for the demo and the tests). A source yields RGB frames with their capture time, or raises
 ``CameraError`` when the camera is gone; the face service reports that and opens it again.
 """
 
@@ -11,10 +14,12 @@ from __future__ import annotations
 import os
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -127,6 +132,131 @@ class CaptureSource:
             self._cap = None
 
 
+def glance_jpeg(data: bytes) -> np.ndarray | None:
+    """A grey copy at a quarter of the JPEG's width and height, decoded at that size (the
+    decoder skips most of the work); None when the bytes are not a JPEG."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    return cv2.imdecode(buf, cv2.IMREAD_REDUCED_GRAYSCALE_4) if buf.size else None
+
+
+def decode_jpeg(data: bytes) -> np.ndarray | None:
+    """The full RGB frame of a JPEG; None when the bytes are not a JPEG."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR) if buf.size else None
+    return None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+class Glance:
+    """One camera frame as first seen: a small grey copy for the motion gate, and the full
+    decode only when someone asks for it."""
+
+    __slots__ = ("_data", "_frame", "at", "grey", "seq")
+
+    def __init__(self, data: bytes, grey: np.ndarray, at: float, seq: int) -> None:
+        self._data, self.grey, self.at, self.seq = data, grey, at, seq
+        self._frame: Frame | None = None
+
+    def full(self) -> Frame:
+        if self._frame is None:
+            rgb = decode_jpeg(self._data)
+            if rgb is None:
+                raise CameraError("a camera frame is not a JPEG")
+            self._frame = Frame(rgb, self.at, self.seq)
+        return self._frame
+
+
+class MjpegSource:
+    """MJPEG over HTTP (``multipart/x-mixed-replace``), as cheap IP cameras and NVRs serve it.
+
+    Read here rather than through OpenCV's FFmpeg reader, which decodes every frame in full:
+    ``skip`` reads a frame's bytes only, ``glance`` decodes it at a quarter size in grey for the
+    motion gate, and ``Glance.full`` decodes it in full when the gate or a followed face wants
+    it. Parts are cut by their Content-Length, or at the JPEG end marker when there is none.
+    """
+
+    live = True
+    MAX_FRAME = 8 * 1024 * 1024
+
+    def __init__(self, url: str, now: Callable[[], float], timeout: float = 5.0) -> None:
+        self.name = url
+        self._url = url
+        self._now = now
+        self._timeout = timeout
+        self._resp: Any = None
+        self._seq = 0
+
+    def open(self) -> None:
+        self.close()
+        try:
+            self._resp = urllib.request.urlopen(self._url, timeout=self._timeout)  # noqa: S310
+        except (OSError, ValueError) as e:
+            raise CameraError(f"camera {self.name} cannot be opened: {e}") from None
+
+    def _lost(self, why: str) -> CameraError:
+        self.close()
+        return CameraError(f"camera {self.name} stopped delivering frames ({why})")
+
+    def _part(self) -> bytes:
+        """The next frame's JPEG bytes."""
+        if self._resp is None:
+            raise CameraError(f"camera {self.name} is not open")
+        try:
+            length = None
+            for _ in range(64):  # boundary and part headers
+                line = self._resp.readline(1024)
+                if not line:
+                    raise self._lost("stream ended")
+                text = line.strip().lower()
+                if text.startswith(b"content-length:"):
+                    length = int(text.split(b":", 1)[1])
+                elif not text and length is not None:
+                    break
+                elif text.startswith(b"\xff\xd8"):  # no headers: the JPEG itself
+                    return self._until_eoi(line)
+            else:
+                raise self._lost("no frame in the stream")
+            if not 0 < length <= self.MAX_FRAME:
+                raise self._lost(f"frame of {length} bytes")
+            data = self._resp.read(length)
+        except (OSError, ValueError) as e:
+            raise self._lost(str(e)) from None
+        if len(data) < length:
+            raise self._lost("stream ended")
+        self._seq += 1
+        return bytes(data)
+
+    def _until_eoi(self, start: bytes) -> bytes:
+        buf = bytearray(start)
+        while b"\xff\xd9" not in buf[-4096:]:
+            chunk = self._resp.readline(65536)
+            if not chunk or len(buf) > self.MAX_FRAME:
+                raise self._lost("stream ended")
+            buf += chunk
+        self._seq += 1
+        return bytes(buf[: buf.rindex(b"\xff\xd9") + 2])
+
+    def glance(self) -> Glance:
+        data = self._part()
+        grey = glance_jpeg(data)
+        if grey is None:
+            raise self._lost("a frame is not a JPEG")
+        return Glance(data, grey, self._now(), self._seq)
+
+    def read(self) -> Frame | None:
+        return self.glance().full()
+
+    def skip(self) -> None:
+        self._part()
+
+    def close(self) -> None:
+        if self._resp is not None:
+            try:
+                self._resp.close()
+            except OSError:
+                pass
+            self._resp = None
+
+
 class ReplaySource:
     """Photos from disk played as a camera: one file, a list, or a folder in name order.
 
@@ -212,6 +342,8 @@ def open_source(spec: str, now: Callable[[], float], **kw: object) -> Source:
     """A source for a config or command-line value; ``replay:`` sources loop."""
     if spec.startswith("replay:"):
         return ReplaySource.from_path(spec[len("replay:") :], now, loop=True)
+    if spec.startswith(("http://", "https://")):
+        return MjpegSource(spec, now)
     return CaptureSource(spec, now)
 
 

@@ -129,7 +129,26 @@ class CameraFeed:
                 if not live and now < next_keep:
                     self._stop.wait(next_keep - now)
                     continue
-                frame = self.source.read()
+                glance = getattr(self.source, "glance", None)
+                if glance is None:
+                    frame = self.source.read()
+                    if frame is None:  # a finite replay has ended
+                        self._report(self, "camera ended", "")
+                        return
+                    small, at = frame.rgb, frame.at
+                else:
+                    # A JPEG camera: the gate looks at a copy decoded at a quarter size; the
+                    # full decode only when there is motion or a face to look at.
+                    g = glance()
+                    small, at, frame = g.grey, g.at, None
+                next_keep = max(next_keep + period, now) if next_keep else now + period
+                self.counters["kept"] += 1
+                moving = self.gate.update(small, at)
+                if moving:
+                    self.counters["motion"] += 1
+                if frame is None and (moving or self.face_waiting or self.watch.following(at)):
+                    frame = g.full()
+                    self.counters["decoded"] += 1
             except CameraError as e:
                 self.ok = False
                 self.counters["camera.lost"] += 1
@@ -138,14 +157,8 @@ class CameraFeed:
                 if not self._open():
                     return
                 continue
-            if frame is None:  # a finite replay has ended
-                self._report(self, "camera ended", "")
-                return
-            next_keep = max(next_keep + period, now) if next_keep else now + period
-            self.counters["kept"] += 1
-            moving = self.gate.update(frame.rgb, frame.at)
-            if moving:
-                self.counters["motion"] += 1
+            if frame is None:  # only glanced at: nothing moved, nobody is followed
+                continue
             # A followed face's landmarks run here, on every kept frame, so its blink and its
             # answer to the challenge are seen at the camera's own rate; only a new face, a
             # lost one and the periodic check wait for the worker's detector.

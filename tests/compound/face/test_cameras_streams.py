@@ -153,9 +153,49 @@ def test_three_network_cameras_on_one_service(
         service.stop()
         core.stop()
     assert yard.watch.counters["detect"] <= 1
+    # MJPEG: the idle yard's frames are glanced at a quarter size, hardly ever decoded in full.
+    assert yard.counters["decoded"] <= 3 and yard.counters["kept"] >= 4 * FPS
     assert service.feeds["gate-cam"].watch.counters["detect"] >= 3
     # one continuous face: encoded once per visit (a loop of the clip is a new visit)
     gate = service.feeds["gate-cam"].watch.counters
     assert gate["encode"] <= gate["detect"] // 3
     granted = store.events(types=["access.granted"], person_id=pid)
     assert granted and granted[0].door_id == "gate" and granted[0].data["kind"] == "face"
+
+
+def test_mjpeg_frames_are_glanced_small_and_decoded_in_full_on_demand(
+    tmp_path: Path, johns: dict[str, list[Path]]
+) -> None:
+    """The MJPEG reader's quarter-size grey copy is the same picture as the full frame (what
+    the motion gate sees), and a skipped frame costs no decoding."""
+    from compound.adapters.camera import MjpegSource
+    from compound.domain.face.motion import small_grey
+
+    if not camera_streams.ffmpeg_available():
+        pytest.skip("ffmpeg is not installed (./dev setup installs it)")
+    res = face_clips.load(johns[RESIDENT][:1])
+    clip = _clip(tmp_path, "m", face_clips.slideshow(res, hold=FPS))
+    cam = camera_streams.MjpegCamera(clip, FPS).start()
+    src = MjpegSource(cam.url, time.time)
+    try:
+        assert _until(lambda: _opens(src), 30)
+        src.skip()
+        g = src.glance()
+        assert g.grey.shape == (120, 160) and g.grey.ndim == 2
+        full = g.full()
+        assert full.rgb.shape == (480, 640, 3)
+        a, b = small_grey(g.grey, 80), small_grey(full.rgb, 80)
+        assert a.shape == b.shape and float(abs(a - b).mean()) < 6.0
+    finally:
+        src.close()
+        cam.stop()
+
+
+def _opens(src: Any) -> bool:
+    from compound.adapters.camera import CameraError
+
+    try:
+        src.open()
+        return True
+    except CameraError:
+        return False
