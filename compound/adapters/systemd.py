@@ -41,17 +41,27 @@ class Notifier:
     def stopping(self) -> None:
         self._send("STOPPING=1")
 
+    def status(self, text: str) -> None:
+        """The line ``systemctl status`` shows for the service."""
+        self._send(f"STATUS={text.replace(chr(10), ' ')}")
+
     def watch(
         self,
         health: Callable[[], str | None],
         stop: threading.Event,
         say: Callable[[str], None],
+        status: Callable[[], str] | None = None,
     ) -> None:
         """Until ``stop``: tell systemd the service is alive only while ``health()`` finds
-        nothing wrong, and say once what went wrong (and when it is right again)."""
+        nothing wrong, and say once what went wrong (and when it is right again); with
+        ``status``, also its line for ``systemctl status`` whenever that changes."""
         problem: str | None = None
+        shown = ""
         while not stop.wait(self.interval):
             now = health()
+            if status is not None and (line := status()) != shown:
+                self.status(line)
+                shown = line
             if now is None:
                 self.watchdog()
             if now != problem:

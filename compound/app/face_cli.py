@@ -193,6 +193,8 @@ def cmd_run(ctx: Context) -> int:
         lambda: {i: f.counters["kept"] + f.counters["skipped"] for i, f in cameras.feeds.items()},
         cameras.healthy,
         time.monotonic,
+        # Gone after a third of WatchdogSec without a frame (10 s under the unit's 30 s).
+        stale_s=notifier.interval,
         report=camera_reporter(bus, {c.id: c.doors for c in cams}, ctx.clock.now, say),
     )
     notifier.watch(

@@ -13,6 +13,7 @@ from compound.adapters.mqtt import Bus
 from compound.app import devices
 from compound.config import Config
 from compound.domain.clock import Clock
+from compound.services.camera_alarms import CameraAlarms
 from compound.services.community_api import CommunityApi
 from compound.services.core import Core
 from compound.services.device_roster import DeviceRoster
@@ -45,6 +46,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         SchedulesApi(core),
         SitePlanApi(core),
         DeviceRoster(core),
+        CameraAlarms(core),
         HaLock(core),
         ZoneAlarms(core),
         StationPasses(core),

@@ -30,7 +30,7 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 | bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
 |         | intercom/<door>/call, zone/<name>/+/state         |                                  |
 | relay   | door/<door>/state|event|ack                       | door/<door>/cmd                  |
-| face    | access/+/request/face, face/+/result|frame,       | api/+/<face methods>             |
+| face    | access/+/request/face, face/+/result|frame|state, | api/+/<face methods>             |
 |         | replies                                           |                                  |
 | station | intercom/station/<name>/reply,                    | intercom/unit/<unit>/ring, own   |
 |         | api/<name>/pass.station_issue|list|revoke         | replies                          |
@@ -220,6 +220,7 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("write", t.face_access_request("+")),
             Rule("write", t.face_result("+")),
             Rule("write", t.face_frame("+")),
+            Rule("write", t.face_state("+")),
             # It answers its own API methods; the reply topic is the asker's.
             Rule("write", t.reply("+", "#")),
             Rule("read", t.reply(d.name, "#")),

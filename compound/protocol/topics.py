@@ -26,6 +26,7 @@ user name, as in the demo, uses its client id as the user: ``api/<client id>/<me
 | intercom/<door>/call/<call id>/state   | core                  | no       | ringing, ..., failed (reason) |
 | face/<camera>/result                   | face service          | no       | who the camera sees           |
 | face/<camera>/frame                    | face service          | no       | JPEG preview for panels       |
+| face/<camera>/state                    | face service          | yes      | online, or gone (no frames)   |
 | device/<client>/availability           | every client          | yes      | online / offline (last will)  |
 | api/<user>/<method>                    | UIs, CLI, as <user>   | no       | request to the core           |
 | reply/<user>/<client>/<method>         | core, face service    | no       | response (MQTT v5 style)      |
@@ -106,6 +107,9 @@ class Topics:
 
     def face_frame(self, camera: str) -> str:
         return f"{self.root}/face/{camera}/frame"
+
+    def face_state(self, camera: str) -> str:
+        return f"{self.root}/face/{camera}/state"
 
     # Home Assistant's lock: an unlock asked by the broker user ``user`` (an ``ha`` device),
     # which the core carries out as a remote open attributed to that user
