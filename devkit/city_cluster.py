@@ -53,7 +53,7 @@ def site_permissions(site: str, prefix: str = "city") -> dict[str, list[str]]:
     """What a compound's box may do on the cluster: its own site's topics, nothing else
     (``compound/<site>/...`` carries the bus's own availability and reply topics)."""
     return {
-        "publish": [f"{prefix}.{site}.outbox", f"compound.{site}.>"],
+        "publish": [f"{prefix}.{site}.outbox", f"{prefix}.{site}.status", f"compound.{site}.>"],
         "subscribe": [
             f"{prefix}.{site}.ack",
             f"{prefix}.{site}.resend",
@@ -66,7 +66,13 @@ def site_permissions(site: str, prefix: str = "city") -> dict[str, list[str]]:
 def platform_permissions(prefix: str = "city") -> dict[str, list[str]]:
     return {
         "publish": [f"{prefix}.*.ack", f"{prefix}.*.resend", "compound.city.>"],
-        "subscribe": [f"{prefix}.*.outbox", "compound.city.>", MQTT_DELIVERY],
+        "subscribe": [
+            f"{prefix}.*.outbox",
+            f"{prefix}.*.status",
+            "compound.*.device.*.availability",
+            "compound.city.>",
+            MQTT_DELIVERY,
+        ],
     }
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import psycopg
 
+from compound.adapters.platform_district import LINKS_SCHEMA, DistrictTables
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS uplink_sites (
     site text PRIMARY KEY,
@@ -56,12 +58,13 @@ CREATE TABLE IF NOT EXISTS ingest_leases (
 """
 
 
-class PlatformDb:
+class PlatformDb(DistrictTables):
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self._conn = psycopg.connect(dsn)
         with self._conn.transaction():
             self._conn.execute(SCHEMA)
+            self._conn.execute(LINKS_SCHEMA)
 
     def close(self) -> None:
         self._conn.close()
@@ -139,18 +142,6 @@ class PlatformDb:
                 " DO UPDATE SET count = uplink_refused.count + EXCLUDED.count, last_at = now()",
                 [(site, reason, n) for (site, reason), n in sorted(counts.items())],
             )
-
-    def refused(self, site: str | None = None) -> list[dict[str, Any]]:
-        rows = self._conn.execute(
-            "SELECT site, reason, count, EXTRACT(EPOCH FROM now() - last_at) FROM uplink_refused"
-            " WHERE %(site)s::text IS NULL OR site = %(site)s ORDER BY site, reason",
-            {"site": site},
-        ).fetchall()
-        self._conn.commit()
-        return [
-            {"site": str(r[0]), "reason": str(r[1]), "count": int(r[2]), "age_s": float(r[3])}
-            for r in rows
-        ]
 
     def other_ids(self, records: list[tuple[str, int, str]]) -> list[tuple[str, int]]:
         """Of ``(site, seq, id)``, those whose stored record of that number has another id."""
@@ -260,7 +251,7 @@ class PlatformDb:
             )
             return int(cur.rowcount) if cur.rowcount >= 0 else len(rows)
 
-    # -- reading (tests, status) -----------------------------------------------------------
+    # -- reading (tests) -----------------------------------------------------------------
 
     def site_seqs(self, site: str) -> list[int]:
         rows = self._conn.execute(
@@ -268,97 +259,3 @@ class PlatformDb:
         ).fetchall()
         self._conn.commit()
         return [int(r[0]) for r in rows]
-
-    def sites(self) -> list[dict[str, Any]]:
-        """Per site: next_seq, records held, duplicates dropped, seconds since the last
-        commit."""
-        rows = self._conn.execute(
-            "SELECT s.site, s.next_seq, s.duplicates,"
-            " EXTRACT(EPOCH FROM now() - s.updated_at),"
-            " (SELECT COUNT(*) FROM uplink_records r WHERE r.site = s.site)"
-            " FROM uplink_sites s ORDER BY s.site"
-        ).fetchall()
-        self._conn.commit()
-        keys = ("site", "next_seq", "duplicates", "last_commit_age_s", "records")
-        return [
-            dict(zip(keys, (str(r[0]), int(r[1]), int(r[2]), float(r[3]), int(r[4])), strict=True))
-            for r in rows
-        ]
-
-    def counts(self) -> dict[str, int]:
-        """Records per site, and the whole table's count of distinct ids under ``"*ids"``."""
-        rows = self._conn.execute(
-            "SELECT site, COUNT(*) FROM uplink_records GROUP BY site"
-        ).fetchall()
-        ids = self._conn.execute("SELECT COUNT(DISTINCT id) FROM uplink_records").fetchone()
-        self._conn.commit()
-        out = {str(s): int(n) for s, n in rows}
-        out["*ids"] = int(ids[0]) if ids else 0
-        return out
-
-    def district(self, hour_s: float = 3600.0, site: str | None = None) -> list[dict[str, Any]]:
-        """The district view, per site: records held, the box time of the last record and its
-        age, how late the platform committed it (lag), records and passages in the last hour
-        (box time), open alarms (raised, no ``alarm_ack`` record for them yet) and of those the
-        ones marked for the police's 110 desk; duplicates dropped and the age of the last
-        commit. ``site``: that site only."""
-        rows = self._conn.execute(
-            """
-            WITH open_alarms AS (
-                SELECT a.site, COUNT(*) AS n,
-                       COUNT(*) FILTER (WHERE a.record->>'police_110' = 'true') AS n110
-                FROM uplink_records a
-                WHERE a.record->>'type' = 'alarm'
-                  AND (%(site)s::text IS NULL OR a.site = %(site)s) AND NOT EXISTS (
-                    SELECT 1 FROM uplink_records k
-                    WHERE k.site = a.site AND k.record->>'type' = 'alarm_ack'
-                      AND a.id = k.site || ':' || (k.record->>'alarm_event'))
-                GROUP BY a.site)
-            SELECT s.site, s.next_seq,
-                   (SELECT COUNT(*) FROM uplink_records r WHERE r.site = s.site),
-                   last.at,
-                   EXTRACT(EPOCH FROM now()) - last.at,
-                   EXTRACT(EPOCH FROM last.committed_at) - last.at,
-                   (SELECT COUNT(*) FROM uplink_records r WHERE r.site = s.site
-                      AND r.at > EXTRACT(EPOCH FROM now()) - %(h)s),
-                   (SELECT COUNT(*) FROM uplink_records r WHERE r.site = s.site
-                      AND r.at > EXTRACT(EPOCH FROM now()) - %(h)s
-                      AND r.record->>'type' = 'passage'),
-                   COALESCE(o.n, 0), COALESCE(o.n110, 0),
-                   s.duplicates, EXTRACT(EPOCH FROM now() - s.updated_at)
-            FROM uplink_sites s
-            LEFT JOIN LATERAL (
-                SELECT r.at, r.committed_at FROM uplink_records r
-                WHERE r.site = s.site ORDER BY r.seq DESC LIMIT 1) last ON true
-            LEFT JOIN open_alarms o ON o.site = s.site
-            WHERE %(site)s::text IS NULL OR s.site = %(site)s
-            ORDER BY s.site
-            """,
-            {"h": hour_s, "site": site},
-        ).fetchall()
-        self._conn.commit()
-        keys = (
-            "site",
-            "next_seq",
-            "records",
-            "last_record_at",
-            "last_record_age_s",
-            "lag_s",
-            "records_last_hour",
-            "passages_last_hour",
-            "open_alarms",
-            "open_110",
-            "duplicates",
-            "last_commit_age_s",
-        )
-        timed = ("last_record_at", "last_record_age_s", "lag_s", "last_commit_age_s")
-        out = []
-        for r in rows:
-            d = dict(zip(keys, r, strict=True))
-            for k in timed:
-                d[k] = None if d[k] is None else round(float(d[k]), 3)
-            for k in keys[1:]:
-                if k not in timed:
-                    d[k] = int(d[k])
-            out.append(d)
-        return out

@@ -19,6 +19,7 @@ from compound.protocol.topics import Topics
 from compound.services import district_view
 from compound.services.ingest_leases import WorkerLeases
 from compound.services.platform_ingest import Ingest
+from compound.services.platform_links import LinkWatch
 
 
 def _dsn(args: argparse.Namespace) -> str:
@@ -47,11 +48,13 @@ def cmd_ingest(ctx: Any) -> int:
     bus = Bus(cfg, Topics("city"), client_id)
     leases = WorkerLeases(db.dsn, a.worker or client_id, buckets=a.buckets, lease_s=a.lease_s)
     ingest = Ingest(db, bus, prefix=a.prefix, leases=leases, registered_only=a.registered_only)
+    links = LinkWatch(PlatformDb(db.dsn), bus, prefix=a.prefix)  # its own connection
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     bus.start(timeout=a.timeout, announce=eprint)
     thread = ingest.start(stop)
+    links_thread = links.start(stop)
     eprint(f"compound platform ingest: {a.host}:{a.port} -> PostgreSQL, prefix {a.prefix!r}")
     try:
         while not stop.wait(a.report_s):
@@ -59,8 +62,10 @@ def cmd_ingest(ctx: Any) -> int:
     finally:
         stop.set()
         thread.join(10)
+        links_thread.join(10)
         bus.stop()
         db.close()
+        links.db.close()
     return 0
 
 
@@ -109,12 +114,15 @@ def cmd_status(ctx: Any) -> int:
         return 0
     sites, refused = view["sites"], view["refused"]
     print(
-        f"{'site':<16} {'records':>9} {'next':>8} {'dups':>6} {'last record':>12} {'lag':>8}"
-        f" {'per hour':>9} {'passages/h':>11} {'open alarms':>12} {'110':>4}"
+        f"{'site':<16} {'link':>8} {'waiting':>8} {'records':>9} {'next':>8} {'dups':>6}"
+        f" {'last record':>12} {'lag':>8} {'per hour':>9} {'passages/h':>11}"
+        f" {'open alarms':>12} {'110':>4}"
     )
     for s in sites:
+        waiting = "-" if s["records_waiting"] is None else s["records_waiting"]
         print(
-            f"{s['site']:<16} {s['records']:>9} {s['next_seq']:>8} {s['duplicates']:>6}"
+            f"{s['site']:<16} {s['link'] or '?':>8} {waiting:>8} {s['records']:>9}"
+            f" {s['next_seq']:>8} {s['duplicates']:>6}"
             f" {_age(s['last_record_age_s']) + ' ago':>12}"
             f" {_age(s['lag_s']):>8} {s['records_last_hour']:>9} {s['passages_last_hour']:>11}"
             f" {s['open_alarms']:>12} {s['open_110']:>4}"
@@ -224,7 +232,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="the first record expected (a box whose earlier records went elsewhere)",
     )
     view = (
-        "the district view: per site records held, next record, duplicates, the last record's"
+        "the district view: per site the link (online / offline) and records waiting on the"
+        " box, as it last said; records held, next record, duplicates, the last record's"
         " age and lag, records and passages in the last hour, open alarms and those for 110,"
         " and records refused"
     )

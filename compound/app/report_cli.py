@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from compound.app.context import parsers
 from compound.domain.model import InvalidInput, parse_date
 from compound.services import reports, uplink
+from compound.services.uplink_status import publish_status
 
 if TYPE_CHECKING:
     from compound.app.context import Context
@@ -106,6 +107,9 @@ def uplink_bus_config(ctx: Context) -> Any:
     return connection_config(ctx.config.uplink, "uplink")
 
 
+STATUS_EVERY_S = 15.0  # how often the box tells the platform what it holds unconfirmed
+
+
 def cmd_uplink_run(ctx: Context) -> int:
     from compound.adapters.mqtt import Bus, eprint
     from compound.adapters.systemd import Notifier
@@ -144,9 +148,12 @@ def cmd_uplink_run(ctx: Context) -> int:
     thread.start()
     notifier = Notifier()
     notifier.ready()
-    next_prune = 0.0
-    while not stop.wait(notifier.interval):
+    next_prune = next_status = 0.0
+    while not stop.wait(min(notifier.interval, STATUS_EVERY_S)):
         notifier.watchdog()
+        if ctx.clock.monotonic() >= next_status:  # for the platform's district view
+            publish_status(bus, store, site, u.topic_prefix)
+            next_status = ctx.clock.monotonic() + STATUS_EVERY_S
         if ctx.clock.monotonic() >= next_prune:
             sender.prune(u.keep_sent_days * 86400)
             next_prune = ctx.clock.monotonic() + 3600

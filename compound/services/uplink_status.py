@@ -1,10 +1,13 @@
 """What the outbox holds for the city platform (``compound uplink status``): waiting, sent and
-not yet confirmed, confirmed."""
+not yet confirmed, confirmed; and the same counts told to the platform for its district view
+(``publish_status``, numbers only)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from compound.adapters.mqtt import Bus
+from compound.domain.uplink_link import status_message, status_topic
 from compound.store.db import Store
 
 
@@ -44,3 +47,13 @@ def status(store: Store) -> dict[str, Any]:
         "last_confirmed_seq": confirmed["seq"],
         "last_confirmed_at": confirmed["at"],
     }
+
+
+def publish_status(bus: Bus, store: Store, site: str, prefix: str = "city") -> bool:
+    """Tell the platform what this box holds that it has not confirmed (retained, so the
+    district view has it even while the box is away); False when not connected."""
+    if not bus.connected:
+        return False
+    msg = status_message(site, status(store), store.clock.now())
+    bus.publish(status_topic(prefix, site), msg, qos=1, retain=True)
+    return True

@@ -1,6 +1,8 @@
 """The district view as ``compound platform status`` and as the read-only HTTP API
 (``compound platform serve``), on records a real box's uplink sent through a real Mosquitto to
-the real ingest and PostgreSQL: the command and the API answer from the same queries, the API
+the real ingest and PostgreSQL, and its link state and records waiting as the box reported
+them (its status report and its last will): the command and the API answer from the same
+queries, the API
 answers only GET with JSON (404 and 400 as JSON, no body, bounded headers), and a record
 carrying a face template, an unmasked ID number or a phone is refused, counted and shown, and
 none of them reaches PostgreSQL or the API."""
@@ -26,7 +28,9 @@ from compound.app.cli import main
 from compound.domain.clock import SystemClock
 from compound.protocol.topics import Topics
 from compound.services.platform_ingest import Ingest
+from compound.services.platform_links import LinkWatch
 from compound.services.uplink import UplinkSender, status
+from compound.services.uplink_status import publish_status
 from compound.store.db import Store
 from devkit.postgres import TempPostgres
 from tests.compound.community.city_parts import passage
@@ -64,13 +68,20 @@ def district(pg: TempPostgres, mosquitto: Any, tmp_path: Path) -> Iterator[dict[
     cfg = BusConfig(port=mosquitto.port, protocol=4, replies=False)
     platform = Bus(cfg, Topics("city"), "ingest-d")
     ingest = Ingest(db, platform)
+    links = LinkWatch(PlatformDb(pg.dsn), platform)
     box = Bus(cfg, Topics(SITE), f"uplink-{SITE}")
     sender = UplinkSender(store, box, SITE, require_platform_ack=True, confirm_timeout_s=3.0)
-    stop = threading.Event()
+    stop, stop_sender = threading.Event(), threading.Event()
     platform.start(timeout=20)
     box.start(timeout=20)
-    threads = [ingest.start(stop), threading.Thread(target=sender.run, args=(stop,))]
+    threads = [ingest.start(stop), threading.Thread(target=sender.run, args=(stop_sender,))]
     threads[1].start()
+    threads.append(links.start(stop))
+
+    def link() -> tuple[Any, ...]:
+        row = db.district(site=SITE)
+        return (row[0]["link"], row[0]["records_waiting"]) if row else (None, None)
+
     try:
         wait_for(lambda: status(store)["unconfirmed"] == 0 and status(store)["waiting"] == 0,
                  "the box drained and confirmed")  # fmt: skip
@@ -84,6 +95,16 @@ def district(pg: TempPostgres, mosquitto: Any, tmp_path: Path) -> Iterator[dict[
             box.publish(f"city/{SITE}/outbox", env, qos=1)
         wait_for(lambda: ingest.stats.refused == 3, "three records refused")
         wait_for(lambda: db.refused(SITE), "the refusals counted in PostgreSQL")
+        assert publish_status(box, store, SITE)
+        wait_for(lambda: link() == ("online", 0), "the box online, nothing waiting")
+        for i in range(4):  # the link goes down with records still to send
+            passage(store, 100 + i)
+        stop_sender.set()
+        threads[1].join(10)
+        assert publish_status(box, store, SITE)
+        wait_for(lambda: link()[1] == 4, "the four records the box holds")
+        box.stop()  # the box drops off: its will, then the district view says offline
+        wait_for(lambda: link() == ("offline", 4), "the box offline, four records waiting")
         stored = " ".join(
             str(r[0]) for r in db._conn.execute("SELECT record::text FROM uplink_records")
         )
@@ -91,11 +112,13 @@ def district(pg: TempPostgres, mosquitto: Any, tmp_path: Path) -> Iterator[dict[
         yield {"stored": stored, "records": len(store.query("SELECT seq FROM outbox"))}
     finally:
         stop.set()
+        stop_sender.set()
         for t in threads:
             t.join(10)
         box.stop()
         platform.stop()
         db.close()
+        links.db.close()
         store.close()
 
 
@@ -135,7 +158,7 @@ def get(
         conn.close()
 
 
-AGES = ("last_record_age_s", "last_commit_age_s")
+AGES = ("last_record_age_s", "last_commit_age_s", "link_since_s", "box_report_age_s")
 
 
 def steady(row: dict[str, Any]) -> dict[str, Any]:
@@ -153,9 +176,11 @@ def test_status_and_the_api_show_the_same_district_and_nothing_sensitive(
         steady(s) for s in view["sites"]
     ], "report is status under its older name"
     row = next(s for s in view["sites"] if s["site"] == SITE)
-    assert row["records"] == row["next_seq"] - 1 == district["records"]
+    assert row["records"] == row["next_seq"] - 1 == district["records"] - 4
     assert (row["passages_last_hour"], row["open_alarms"], row["open_110"]) == (6, 1, 1)
     assert row["duplicates"] >= 0 and row["last_commit_age_s"] >= 0
+    assert (row["link"], row["records_waiting"]) == ("offline", 4), "what the box said last"
+    assert row["link_since_s"] >= 0 and row["box_report_age_s"] >= 0
     mine = [(r["reason"], r["count"]) for r in view["refused"] if r["site"] == SITE]
     assert mine == [(REFUSED, 3)], "template, ID number and phone each refused and counted"
 
