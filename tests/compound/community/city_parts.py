@@ -15,6 +15,7 @@ from compound.adapters.platform_db import PlatformDb
 from compound.domain.clock import SystemClock
 from compound.protocol.topics import Topics
 from compound.services.platform_ingest import Ingest
+from compound.services.platform_links import LinkWatch
 from compound.services.uplink import UplinkSender, status
 from compound.store.db import Store
 from devkit.city_cluster import PLATFORM_USER, CityCluster
@@ -97,17 +98,25 @@ class Boxes:
 
 
 class Platform:
-    def __init__(self, cluster: CityCluster, pg: TempPostgres, node: int, name: str) -> None:
+    def __init__(
+        self, cluster: CityCluster, pg: TempPostgres, node: int, name: str, *, links: bool = False
+    ) -> None:
         self.db = PlatformDb(pg.dsn)
         self.bus = Bus(cluster.bus_config(PLATFORM_USER, node), Topics("city"), name)
         self.ingest = Ingest(self.db, self.bus)
+        # the boxes' availability and status reports, as ``compound platform ingest`` runs it
+        self.links = LinkWatch(PlatformDb(pg.dsn), self.bus) if links else None
         self.bus.start(timeout=20)
         self.stop = threading.Event()
         self.thread = self.ingest.start(self.stop)
+        self.links_thread = self.links.start(self.stop) if self.links else None
 
     def close(self) -> None:
         self.stop.set()
         self.thread.join(10)
+        if self.links is not None and self.links_thread is not None:
+            self.links_thread.join(10)
+            self.links.db.close()
         self.bus.stop()
         self.db.close()
 

@@ -16,6 +16,7 @@ from compound.adapters.mqtt import Bus, Message
 from compound.adapters.platform_db import PlatformDb
 from compound.protocol.topics import Topics
 from compound.services.uplink import status
+from compound.services.uplink_status import publish_status
 from devkit.city_cluster import PLATFORM_USER, CityCluster, nats_server
 from devkit.postgres import TempPostgres
 from tests.compound.community.city_parts import (
@@ -71,13 +72,28 @@ def test_boxes_drain_through_the_cluster_into_postgres(
     cluster: CityCluster, pg: TempPostgres, tmp_path: Path
 ) -> None:
     stores = {s: box(tmp_path, s, 200) for s in ("a1", "a2", "a3")}
-    platform = Platform(cluster, pg, 1, "ingest-a")
+    platform = Platform(cluster, pg, 1, "ingest-a", links=True)
     boxes = Boxes(cluster, stores, [0, 1, 2])
     try:
         for i in range(100):  # more traffic while it drains
             for s in stores.values():
                 passage(s, 200 + i)
         assert boxes.drained(60), {s: status(st) for s, st in stores.items()}
+        # the district view's link state through the cluster: each box's own status topic
+        # and its uplink's availability, allowed by its credential and read by the platform
+        for s, st in stores.items():
+            assert publish_status(boxes.buses[s], st, s)
+        deadline = time.monotonic() + 60
+        links: dict[str, tuple[object, object]] = {}
+        view = PlatformDb(pg.dsn)  # its own connection: the ingest's is in its transactions
+        try:
+            while time.monotonic() < deadline and set(links.values()) != {("online", 0)}:
+                rows = [r for r in view.district() if r["site"] in stores]
+                links = {r["site"]: (r["link"], r["records_waiting"]) for r in rows}
+                time.sleep(0.2)
+        finally:
+            view.close()
+        assert links == dict.fromkeys(stores, ("online", 0))
     finally:
         boxes.close()
         platform.close()

@@ -65,6 +65,7 @@ def district(pg: TempPostgres, mosquitto: Any, tmp_path: Path) -> Iterator[dict[
     store.raise_alarm("emergency", "button at gate 1", police_110=True)
     store.acknowledge_alarm(first.id, by="王警官")
     db = PlatformDb(pg.dsn)
+    view = PlatformDb(pg.dsn)  # the test's reads: the ingest's connection is in its transactions
     cfg = BusConfig(port=mosquitto.port, protocol=4, replies=False)
     platform = Bus(cfg, Topics("city"), "ingest-d")
     ingest = Ingest(db, platform)
@@ -79,7 +80,7 @@ def district(pg: TempPostgres, mosquitto: Any, tmp_path: Path) -> Iterator[dict[
     threads.append(links.start(stop))
 
     def link() -> tuple[Any, ...]:
-        row = db.district(site=SITE)
+        row = view.district(site=SITE)
         return (row[0]["link"], row[0]["records_waiting"]) if row else (None, None)
 
     try:
@@ -94,7 +95,7 @@ def district(pg: TempPostgres, mosquitto: Any, tmp_path: Path) -> Iterator[dict[
             env = {"site": SITE, "seq": 1000 + i, "id": f"{SITE}:x{i}", "kind": "k", **extra}
             box.publish(f"city/{SITE}/outbox", env, qos=1)
         wait_for(lambda: ingest.stats.refused == 3, "three records refused")
-        wait_for(lambda: db.refused(SITE), "the refusals counted in PostgreSQL")
+        wait_for(lambda: view.refused(SITE), "the refusals counted in PostgreSQL")
         assert publish_status(box, store, SITE)
         wait_for(lambda: link() == ("online", 0), "the box online, nothing waiting")
         for i in range(4):  # the link goes down with records still to send
@@ -106,9 +107,9 @@ def district(pg: TempPostgres, mosquitto: Any, tmp_path: Path) -> Iterator[dict[
         box.stop()  # the box drops off: its will, then the district view says offline
         wait_for(lambda: link() == ("offline", 4), "the box offline, four records waiting")
         stored = " ".join(
-            str(r[0]) for r in db._conn.execute("SELECT record::text FROM uplink_records")
+            str(r[0]) for r in view._conn.execute("SELECT record::text FROM uplink_records")
         )
-        db._conn.commit()
+        view._conn.commit()
         yield {"stored": stored, "records": len(store.query("SELECT seq FROM outbox"))}
     finally:
         stop.set()
@@ -118,6 +119,7 @@ def district(pg: TempPostgres, mosquitto: Any, tmp_path: Path) -> Iterator[dict[
         box.stop()
         platform.stop()
         db.close()
+        view.close()
         links.db.close()
         store.close()
 
