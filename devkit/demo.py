@@ -23,6 +23,7 @@ from compound.config import BrokerConfig, Config
 from compound.domain.clock import SystemClock
 from compound.protocol.topics import Topics
 from compound.store.db import Store
+from devkit import demo_faces
 from devkit.env import DATA, DemoEnv, DemoPart, seed_compound
 from devkit.face_demo import FaceDemo
 from devkit.hardware_demo import HardwareDemo
@@ -71,6 +72,11 @@ def _printer(env: DemoEnv) -> Bus:
 def run_demo(ctx: Context) -> int:
     args = ctx.args
     cfg = ctx.config
+    # Before anything starts: a --faces folder that cannot be used is refused, and a face part
+    # that is off says why, once.
+    cast, why = demo_faces.choose(getattr(args, "faces", None))
+    if why:
+        eprint(why)
     clock = SystemClock()
     workdir = Path(tempfile.mkdtemp(prefix="compound-demo-"))
     broker: Mosquitto | EmbeddedBroker | None = None
@@ -85,6 +91,7 @@ def run_demo(ctx: Context) -> int:
         seed_compound(store, seed)
     topics = Topics(cfg.site.id)
     env = DemoEnv(cfg, bus_config(cfg), topics, store, clock, bool(args.headless), workdir, seed)
+    env.faces = cast.folder if cast is not None else None
     core_bus = Bus(env.bus_config, topics, "core")
     core = build_core(store, core_bus, clock, cfg)
     core.start()

@@ -41,6 +41,8 @@ class DemoEnv:
     seed: dict[str, Any]
     stop: threading.Event = field(default_factory=threading.Event)
     say: Callable[[str], None] = print
+    # The photos folder of the face part (devkit/demo_faces.py); None: the face part is off.
+    faces: Path | None = None
 
 
 # "module:factory" for each part; the factory takes the DemoEnv. The simulated door below stands

@@ -10,38 +10,28 @@ head left", "blink twice"...) that no replay can answer, and with it this clip o
 (bench/results/face_attacks.md). So the demo's camera is configured as a door with its own
 IR/depth terminal would be: challenge "never", and the demo says so when it starts.
 
-The photos are dlib's test set in ``../shared/faces/johns`` beside the project (never copied
-into it). No installed package ships photos of real faces, so without that folder the demo
-runs without faces and says so.
+The photos are a folder of ``<person>/<n>.jpg``: ``compound demo --faces DIR``,
+``$COMPOUND_DEMO_FACES``, or dlib's test set in ``../shared/faces/johns`` beside the project
+(never copied into it); ``devkit/demo_faces.py`` chooses it and says who is who. Without one
+the face part is off, and the demo said so once at start.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from compound.adapters.camera import ReplaySource
 from compound.adapters.mqtt import Bus, Message
 from compound.camera_config import CameraWiring
 from compound.config import FaceConfig
-from devkit.env import FACES, DemoEnv
+from devkit.demo_faces import Cast, blink_pair, cast_of
+from devkit.env import DemoEnv
 
 if TYPE_CHECKING:
     from compound.services.face_cameras import FaceCameras
 
-# Demo residents (from data/demo_compound.json) who get a face, and the photos they get.
-RESIDENTS = {
-    "张伟": "John_Salley",
-    "李娜": "John_Savage",
-    "刘洋": "John_Schneider",
-    "赵敏": "John_Shimkus",
-}
-# The resident the gate camera replays, and two of his held-out photos: eyes open, and eyes
-# nearly closed (the same pair the face tests and benchmarks use).
-REPLAYED, OPEN, NARROW = "刘洋", 10, 8
-STRANGER = "John_Simm"
-ENROL_PHOTOS = 5
 CAMERA, DOOR = "gate-cam", "gate"
 FPS = 6.0
 LABEL = "demo replay (challenge off: a real door asks a random challenge a replay cannot answer)"
@@ -57,9 +47,9 @@ class FaceDemo:
 
     def start(self) -> None:
         say = self.env.say
-        if not FACES.is_dir():
-            say(f"face demo skipped: no test photos at {FACES} (no installed package ships any)")
-            return
+        cast = cast_of(self.env.faces) if self.env.faces is not None else None
+        if not isinstance(cast, Cast):
+            return  # off: the demo said why at start
         from compound.adapters.recognizer import DlibRecognizer
         from compound.services.face_enrol import Enroller
 
@@ -67,16 +57,16 @@ class FaceDemo:
         recognizer = DlibRecognizer()
         people = {p.name: p.id for p in store.people()}
         enroller = Enroller(store, recognizer)
-        for name, john in RESIDENTS.items():
+        for name, john in cast.residents.items():
             pid = people.get(name)
             if pid is None:
                 continue
-            photos = sorted((FACES / john).glob("*.jpg"))[:ENROL_PHOTOS]
+            photos = cast.split(john)[0]
             r = enroller.enroll(
                 pid, [(p.name, p.read_bytes()) for p in photos], "demo manager", "demo manager"
             )
             say(f"face demo: {name} enrolled with {r['accepted']} photos ({john})")
-        frames = self._clip_folder()
+        frames = self._clip_folder(cast, recognizer)
         source = ReplaySource(frames, self.env.clock.now, loop=True, name=f"{CAMERA} {LABEL}")
         from compound.services.face_cameras import CameraSpec, FaceCameras
 
@@ -97,16 +87,23 @@ class FaceDemo:
             f"{LABEL}: a resident's photos blended into a blink, then a stranger"
         )
 
-    def _clip_folder(self) -> list[Path]:
+    def _clip_folder(self, cast: Cast, recognizer: Any) -> list[Path]:
         """The replayed clip as JPEG files in the demo's folder (made once, at start)."""
         from compound.adapters import images
+        from compound.domain.face.liveness import ear
         from devkit import face_clips
 
+        def eyes(p: Path) -> float | None:
+            faces = recognizer.analyse(images.decode(p.read_bytes()))
+            return ear(faces[0].landmarks) if faces else None
+
         fps = int(FPS)
-        res = face_clips.load(sorted((FACES / RESIDENTS[REPLAYED]).glob("*.jpg")))
-        stranger = face_clips.load(sorted((FACES / STRANGER).glob("*.jpg"))[:3])
-        resident = face_clips.crossfade([res[OPEN], res[NARROW], res[OPEN]], hold=2, steps=2)
-        resident += face_clips.crossfade([res[OPEN]], hold=2 * fps, seed=5)
+        # Two of the replayed resident's held-out photos: eyes open, and eyes nearly closed.
+        pair = blink_pair(cast.split(cast.residents[cast.walker])[1], eyes)
+        res_open, res_narrow = face_clips.load(pair)
+        stranger = face_clips.load(cast.photos(cast.stranger)[:3])
+        resident = face_clips.crossfade([res_open, res_narrow, res_open], hold=2, steps=2)
+        resident += face_clips.crossfade([res_open], hold=2 * fps, seed=5)
         clip = face_clips.empty(2 * fps) + resident + face_clips.empty(3 * fps)
         clip += face_clips.crossfade(stranger, hold=fps) + face_clips.empty(3 * fps, seed=4)
         folder = self.env.workdir / "gate-cam-replay"

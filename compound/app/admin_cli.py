@@ -272,6 +272,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp = add(sub, "demo", cmd_demo, "run the whole appliance with simulated hardware")
     sp.add_argument("--headless", action="store_true", help="no touchscreen windows")
     sp.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    sp.add_argument(
+        "--faces",
+        metavar="DIR",
+        help="photos for the face part, DIR/<person>/<n>.jpg (default: $COMPOUND_DEMO_FACES, "
+        "else ../shared/faces/johns beside the clone; without photos the face part is off)",
+    )
 
     add(sub, "core", cmd_core, "run the core service (decisions, log, API)")
 
