@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,57 +48,78 @@ def gone(pid: int) -> bool:
         return True
 
 
-def running_bridge(rig: Rig, tmp_path: Path) -> object:
+@contextmanager
+def running_bridge(rig: Rig, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`compound bridge` in place of the rig's, once it is online and drove d1 locked (the rig's
+    own bridge publishes "locked" as it stops, but never "online" again)."""
     rig.bridge.stop()
     rig.bridge_bus.stop()
-    return bridge_process(write_config(rig, tmp_path, rig.broker.port))
+    seen = len(rig.messages("door/d1/state"))
+    online = len(rig.messages("device/bridge/availability"))
+    with bridge_process(write_config(rig, tmp_path, rig.broker.port)) as proc:
+        # "online" comes from the new process only, once it is subscribed
+        wait_for(
+            lambda: any(
+                m.payload == b"online" for m in rig.messages("device/bridge/availability")[online:]
+            ),
+            timeout=60,
+            what="the bridge process online",
+        )
+        wait_for(
+            lambda: any(b'"locked"' in m.payload for m in rig.messages("door/d1/state")[seen:]),
+            timeout=60,
+            what="the bridge process drives d1 locked",
+        )
+        yield proc
 
 
 def test_a_killed_bridge_leaves_no_door_released(rig: Rig, tmp_path: Path) -> None:
-    seen = len(rig.messages("door/d1/state"))
-    with running_bridge(rig, tmp_path) as proc:  # type: ignore[attr-defined]
-        wait_for(
-            lambda: any(b'"locked"' in m.payload for m in rig.messages("door/d1/state")[seen:]),
-            timeout=30,
-            what="the bridge process drives d1 locked",
-        )
-        keeper = wait_for(lambda: keeper_of(proc.pid), what="the lock keeper running")
+    with running_bridge(rig, tmp_path) as proc:
+        keeper = wait_for(lambda: keeper_of(proc.pid), timeout=60, what="the lock keeper running")
         rig.core.send_command("d1", "unlock", "plumber", 60.0)
         rig.core.send_command("d2", "unlock", "plumber", 60.0)
-        wait_for(lambda: rig.board.coils[0] is True, what="strike d1 powered (released)")
-        wait_for(lambda: rig.board.coils[1] is False, what="maglock d2 unpowered (released)")
+        wait_for(
+            lambda: rig.board.coils[0] is True, timeout=60, what="strike d1 powered (released)"
+        )
+        wait_for(
+            lambda: rig.board.coils[1] is False, timeout=60, what="maglock d2 unpowered (released)"
+        )
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(15)
         # Nothing else is running that could lock them: no bridge, and the rig's was stopped.
-        wait_for(lambda: rig.board.coils[0] is False, what="strike d1 locked by the keeper")
-        wait_for(lambda: rig.board.coils[1] is True, what="maglock d2 locked by the keeper")
-        wait_for(lambda: gone(keeper), what="the keeper exits")
+        wait_for(
+            lambda: rig.board.coils[0] is False, timeout=60, what="strike d1 locked by the keeper"
+        )
+        wait_for(
+            lambda: rig.board.coils[1] is True, timeout=60, what="maglock d2 locked by the keeper"
+        )
+        wait_for(lambda: gone(keeper), timeout=60, what="the keeper exits")
 
 
 def test_with_the_fire_input_active_egress_doors_stay_released(rig: Rig, tmp_path: Path) -> None:
-    with running_bridge(rig, tmp_path) as proc:  # type: ignore[attr-defined]
-        keeper = wait_for(lambda: keeper_of(proc.pid), what="the lock keeper running")
+    with running_bridge(rig, tmp_path) as proc:
+        keeper = wait_for(lambda: keeper_of(proc.pid), timeout=60, what="the lock keeper running")
         rig.board.set_input(FIRE, True)
         wait_for(
             lambda: rig.board.coils[0] is True and rig.board.coils[1] is False,
-            timeout=30,
+            timeout=60,
             what="fire releases both egress doors",
         )
         history = len(rig.board.history)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(15)
-        wait_for(lambda: gone(keeper), what="the keeper read the fire input and exited")
+        wait_for(lambda: gone(keeper), timeout=60, what="the keeper read the fire input and exited")
         assert rig.board.coils[0] is True and rig.board.coils[1] is False
         assert rig.board.history[history:] == []
 
 
 def test_a_clean_stop_tells_the_keeper_to_go(rig: Rig, tmp_path: Path) -> None:
     """SIGTERM: the bridge locks, says done, and its keeper exits without a frame of its own."""
-    with running_bridge(rig, tmp_path) as proc:  # type: ignore[attr-defined]
-        keeper = wait_for(lambda: keeper_of(proc.pid), what="the lock keeper running")
+    with running_bridge(rig, tmp_path) as proc:
+        keeper = wait_for(lambda: keeper_of(proc.pid), timeout=60, what="the lock keeper running")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
-        wait_for(lambda: gone(keeper), what="the keeper exits")
+        wait_for(lambda: gone(keeper), timeout=60, what="the keeper exits")
     assert "lock keeper" not in (tmp_path / "bridge.log").read_text(errors="replace")
 
 

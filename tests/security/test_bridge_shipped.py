@@ -135,11 +135,18 @@ door = "d1"
 
 
 def started(box: Box) -> Any:
-    """`compound bridge` as bridge1, returned once it drove d1 locked."""
+    """`compound bridge` as bridge1, returned once it is online (subscribed) and drove d1
+    locked: a bridge stopped just before says "locked" as it stops, but never "online"."""
     mark = box.seen.mark()
     ctx = bridge_process(box.config)
     proc = ctx.__enter__()
-    wait_for(lambda: box.locked_since(mark), timeout=30, what="the bridge drives d1 locked")
+    online = box.secured.topics.availability("bridge1")
+
+    def up() -> bool:
+        return any(m.topic == online and m.payload == b"online" for m in box.seen.since(mark))
+
+    wait_for(up, timeout=60, what="the bridge process online")
+    wait_for(lambda: box.locked_since(mark), timeout=60, what="the bridge drives d1 locked")
     return ctx, proc
 
 
@@ -149,7 +156,7 @@ def test_a_captured_unlock_replayed_after_a_restart_opens_nothing(box: Box) -> N
     try:
         mark = box.seen.mark()
         box.core.send_command("d1", "unlock", "captured", 2.0)
-        wait_for(lambda: box.board.coils[0] is True, what="the genuine unlock opens d1")
+        wait_for(lambda: box.board.coils[0] is True, timeout=60, what="the genuine unlock opens d1")
         captured = next(m for m in box.seen.since(mark) if m.topic == t.door_cmd("d1"))
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
@@ -182,12 +189,18 @@ def test_a_bridge_killed_during_an_unlock_leaves_the_door_locked(box: Box) -> No
     try:
         box.core.send_command("d1", "unlock", "long", 30.0)
         box.core.send_command("d2", "unlock", "long", 30.0)
-        wait_for(lambda: box.board.coils[0] is True, what="strike d1 powered (open)")
-        wait_for(lambda: box.board.coils[1] is False, what="maglock d2 unpowered (open)")
+        wait_for(lambda: box.board.coils[0] is True, timeout=60, what="strike d1 powered (open)")
+        wait_for(
+            lambda: box.board.coils[1] is False, timeout=60, what="maglock d2 unpowered (open)"
+        )
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(15)
-        wait_for(lambda: box.board.coils[0] is False, what="d1 locked by the lock keeper")
-        wait_for(lambda: box.board.coils[1] is True, what="d2 locked by the lock keeper")
+        wait_for(
+            lambda: box.board.coils[0] is False, timeout=60, what="d1 locked by the lock keeper"
+        )
+        wait_for(
+            lambda: box.board.coils[1] is True, timeout=60, what="d2 locked by the lock keeper"
+        )
     finally:
         ctx.__exit__(None, None, None)
 
@@ -197,14 +210,18 @@ def test_door_events_while_the_core_is_down_reach_the_log(box: Box) -> None:
     try:
         box.stop_core()
         box.board.set_input(EXIT, True)  # someone leaves while the core is down
-        wait_for(lambda: box.board.coils[0] is True, what="the exit button opens d1 by itself")
+        wait_for(
+            lambda: box.board.coils[0] is True,
+            timeout=60,
+            what="the exit button opens d1 by itself",
+        )
         box.board.set_input(EXIT, False)
         box.start_core()
 
         def logged() -> bool:
             return bool(box.store.events(types=["door.exit_button"], door_id="d1"))
 
-        wait_for(logged, timeout=30, what="the exit press logged after the core returned")
+        wait_for(logged, timeout=60, what="the exit press logged after the core returned")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
