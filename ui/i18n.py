@@ -191,6 +191,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alarm.unknown_face": ("陌生人反复出现", "Stranger seen repeatedly"),
     "alarm.zone": ("区域报警", "Zone alarm"),
     "alarm.zone_tamper": ("区域防拆报警", "Zone wiring tampered"),
+    "alarm.camera_gone": ("人脸摄像机无画面", "Face camera gone"),
     "alarm.emergency": ("紧急呼叫", "Emergency call"),
     "alarm.emergency_unanswered": (
         "紧急呼叫无人接听, 已转110",
