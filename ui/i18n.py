@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ui.i18n_control import CONTROL_STRINGS
 from ui.i18n_wall import MORE_STRINGS
 
 LANGS = ("zh", "en")
@@ -273,6 +274,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manager.posted": ("通知已发布", "Notice posted"),
 }
 STRINGS.update(MORE_STRINGS)  # the wall's calls, event viewer and site map
+STRINGS.update(CONTROL_STRINGS)  # the wall's lockdown and remote opens
 
 
 class Strings:

@@ -36,10 +36,11 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |         | api/<name>/pass.station_issue|list|revoke         | replies                          |
 | ha      | ha/<name>/door/+/set (its lock's UNLOCK, which    | door states, availability,       |
 |         | the core carries out as a remote open by <name>)  | homeassistant/# (discovery)      |
-| wall    | api/<name>/<the wall's methods>,                  | own replies, events/#, door      |
-|         | intercom/station/<name>/reply (its answers)       | states, availability, its ring   |
-|         |                                                   | group's rings, call states,      |
-|         |                                                   | face/+/frame (the caller)        |
+| wall    | api/<name>/<the wall's methods> (lockdown.set and | own replies, events/#, door      |
+|         | door.unlock among them: the core decides),        | states, availability, its ring   |
+|         | intercom/station/<name>/reply (its answers)       | group's rings, call states,      |
+|         |                                                   | face/+/frame (the caller),       |
+|         |                                                   | site/lockdown                    |
 
 Every role except the station may also publish its own ``device/<name>/availability`` (the
 last will of our bus clients); the station is a third-party device that needs nothing but its
@@ -66,9 +67,11 @@ ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station", "ha",
 # look inside API parameters, but it can hold a panel to one door's topic, and the core takes
 # the calling door from that topic.
 PANEL_METHODS = ("door.list", "notice.list")
-# API methods the officer wall calls (ui/viewmodels/officer*.py): what it shows and the
-# acknowledgement of alarms. It answers calls as a station of its ring group (``unit``), on its
-# own reply topic, so it needs none of the call methods and cannot open a door nobody called.
+# API methods the officer wall calls (ui/viewmodels/officer*.py): what it shows, the
+# acknowledgement of alarms, and the officer's lockdown and remote opens (the core decides and
+# logs them; a remote open in lockdown is an override the wall may make: docs/security.md). It
+# answers calls as a station of its ring group (``unit``) on its own reply topic, so it needs
+# none of the call methods, and it never writes a door command itself.
 WALL_METHODS = (
     "status",
     "door.list",
@@ -83,6 +86,8 @@ WALL_METHODS = (
     "person.names",
     "person.list",
     "siteplan.get",
+    "lockdown.set",
+    "door.unlock",
 )
 # Call methods that name the door in their parameters: for the consoles only, never a panel.
 CONSOLE_CALL_METHODS = ("call.start", "call.hangup", "emergency.call")
@@ -249,6 +254,7 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.all("events/#")),
             Rule("read", t.door_state("+")),
             Rule("read", t.availability("+")),
+            Rule("read", t.site_lockdown),  # the lockdown switch shows the core's state
             # the caller's picture from the door camera
             Rule("read", t.face_frame("+")),
         ]

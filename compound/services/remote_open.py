@@ -7,10 +7,11 @@ During a lockdown a remote open is refused unless the asker overrides it explici
 the command carries a signed ``override`` flag, the only thing the bridge opens for in lockdown.
 Without it nothing is sent and the asker gets the refusal (an API error reply).
 
-Only a console (the officer's wall, the operator's and the property office's consoles) may
-override: a device registered with another role that was granted ``door.unlock`` as an extra
-method (a panel, say) is refused, whatever it says about itself, because the role is looked up
-by the broker user that asked. Home Assistant has no override at all (``ha_lock``). The officer's
+Only a console (the operator's and the property office's consoles) and the officer wall (the
+community police officer, who decides who passes during an incident) may override: a device
+registered with another role that was granted ``door.unlock`` as an extra method (a panel, say)
+is refused, whatever it says about itself, because the role is looked up by the broker user
+that asked. Home Assistant has no override at all (``ha_lock``). The officer's
 indoor station opening the door of an emergency it answered comes through here too
 (``services/intercom.py``, ``may_override=("station",)``): the intercom decided it may.
 """
@@ -42,7 +43,7 @@ def remote_unlock(
     by: str,
     actor: str,
     override: bool = False,
-    may_override: tuple[str, ...] = ("console",),
+    may_override: tuple[str, ...] = ("console", "wall"),
 ) -> DoorCommand:
     """Log and send a remote open, or raise ``InvalidInput`` with what the asker must know."""
     door = store.door(door_id)
@@ -54,7 +55,7 @@ def remote_unlock(
     lockdown = store.lockdown()
     if lockdown and override and (role := _role(store, actor)) not in (None, *may_override):
         counters["remote_unlock.refused_override_role"] += 1
-        raise InvalidInput(f"a {role} may not override a lockdown; only a console may")
+        raise InvalidInput(f"a {role} may not override a lockdown; a console or the wall may")
     if lockdown and not override:
         counters["remote_unlock.refused_lockdown"] += 1
         raise InvalidInput(LOCKDOWN_REFUSAL.format(door=door_id))

@@ -1,7 +1,8 @@
 """The officer wall's broker role on a real Mosquitto with the shipped config: it answers calls
 as a station of its group on its own reply topic only, hears its own group's rings only, asks
-only the wall's API methods, and can neither open a door by API nor speak for another station.
-Each refusal is judged with a fence: a later allowed message that does arrive."""
+only the wall's API methods (lockdown and remote opens among them: the core decides and logs
+those), and can neither write a door command nor speak for another station. Each refusal is
+judged with a fence: a later allowed message that does arrive."""
 
 from __future__ import annotations
 
@@ -21,15 +22,19 @@ pytestmark = [pytest.mark.integration]
 
 def test_wall_rules_name_no_wildcard_write_and_no_door_method(topics: Topics) -> None:
     """What the file grants, read without a broker: writes are literal topics under its own
-    name; no door command, no call API, no lockdown."""
+    name; no door command, no call API, no registration; lockdown and remote open through the
+    core's API only, and the wall reads the lockdown state."""
     rules = rules_for(Device("wall1", "wall", unit="officer"), topics)
     writes = {r.topic for r in rules if r.access != "read"}
     assert not [w for w in writes if "+" in w or "#" in w]
     assert topics.intercom_reply("wall1") in writes
-    for m in ("door.unlock", "call.start", "emergency.call", "site.lockdown", "person.add"):
+    for m in ("call.start", "emergency.call", "person.add", "person.move_out", "pass.issue"):
         assert topics.api("wall1", m) not in writes
+    assert topics.door_cmd("+") not in writes and topics.site_lockdown not in writes
+    assert {topics.api("wall1", "door.unlock"), topics.api("wall1", "lockdown.set")} <= writes
     assert {topics.api("wall1", m) for m in WALL_METHODS} <= writes
     reads = {r.topic for r in rules if r.access == "read"}
+    assert topics.site_lockdown in reads
     assert topics.intercom_ring("officer") in reads
     assert topics.intercom_ring("desk") not in reads
     with pytest.raises(Exception, match="station group"):
@@ -64,7 +69,7 @@ def test_wall_writes_its_reply_and_wall_methods_only(
     t = secured.topics
     mark = seen.mark()
     w.publish(t.intercom_reply("st1"), {"call_id": "x", "action": "unlock"})  # another station
-    w.publish(t.api("wall1", "door.unlock"), {"params": {"door": "d1"}, "reply_to": "r"})
+    w.publish(t.api("wall1", "person.add"), {"params": {"name": "x"}, "reply_to": "r"})
     w.publish(t.door_cmd("d1"), {"x": 1})
     w.publish(t.api("wall1", "alarm.page"), {"params": {}, "reply_to": "r"})
     w.publish(t.intercom_reply("wall1"), {"call_id": "x", "action": "answer"})  # the fence
@@ -72,7 +77,7 @@ def test_wall_writes_its_reply_and_wall_methods_only(
     got = [m.topic for m in seen.since(mark)]
     assert t.api("wall1", "alarm.page") in got
     assert t.intercom_reply("st1") not in got
-    assert t.api("wall1", "door.unlock") not in got
+    assert t.api("wall1", "person.add") not in got
     assert t.door_cmd("d1") not in got
 
 

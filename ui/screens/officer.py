@@ -8,14 +8,16 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from ui.screens.officer_alarms import AlarmQueue
 from ui.screens.officer_calls import CallPanel
+from ui.screens.officer_control import ConfirmPopup, ask_lockdown, ask_open
 from ui.screens.officer_doors import DoorArea, DoorTileView
 from ui.screens.officer_sound import AlertSound
 from ui.viewmodels.officer import OfficerVM, describe_row
+from ui.viewmodels.officer_control import WallControl
 from ui.viewmodels.officer_lists import LIST_ROWS
 from ui.widgets import HourChart, Panel
 
@@ -70,11 +72,19 @@ class OfficerScreen(BoxLayout):
     overview_text = StringProperty("")
     events_text = StringProperty("")
     map_text = StringProperty("")
+    lockdown_text = StringProperty("")
+    lockdown_on = BooleanProperty(False)
+    control_note = StringProperty("")
+    control_ok = BooleanProperty(True)
 
     def __init__(self, vm: OfficerVM, **kw: object) -> None:
         super().__init__(vm=vm, **kw)
         self.chart = HourChart()
         self.door_area = DoorArea(vm, self.ids.doors, self.ids.abnormal)
+        # Lockdown and remote opens: a tap on a door tile asks to open it.
+        self.control = WallControl(vm.gw, vm.t, lambda: self._trigger())
+        self.door_area.on_tap = self.ask_open
+        self.popup: ConfirmPopup | None = None
         self.alarm_queue = AlarmQueue(vm, self.ids.alarms)
         self.call_panel = CallPanel(vm)
         self.alert_sound = AlertSound()
@@ -105,6 +115,16 @@ class OfficerScreen(BoxLayout):
         box.add_widget(self.views[name])
         self.view = name
         self._trigger()
+
+    def ask_lockdown(self) -> ConfirmPopup:
+        self.popup = ask_lockdown(self.control)
+        return self.popup
+
+    def ask_open(self, door: str) -> ConfirmPopup:
+        vm = self.vm
+        state = vm.t(f"state.{vm.doors[door].shown_state}") if door in vm.doors else ""
+        self.popup = ask_open(self.control, door, vm.door_name(door), state)
+        return self.popup
 
     def _make_view(self, name: str) -> Any:
         if name == "events":
@@ -145,6 +165,16 @@ class OfficerScreen(BoxLayout):
         if self.view != "overview":
             self.views[self.view].refresh()
         self.banner_text = vm.banner
+        on = self.control.lockdown
+        self.lockdown_on = bool(on)
+        self.lockdown_text = t(
+            "control.lockdown_unknown"
+            if on is None
+            else "control.lockdown_button_on"
+            if on
+            else "control.lockdown_button_off"
+        )
+        self.control_note, self.control_ok = self.control.note, self.control.note_ok
         self.doors_title = t("officer.doors") + f" ({len(vm.doors)})"
         self.abnormal_title = t("officer.abnormal", n=len(vm.abnormal_doors()))
         self.alarms_title = f"{t('officer.alarms')} ({vm.alarm_total})" + vm.alarm_summary()

@@ -4,9 +4,11 @@ or the language change; a state change only recolours its tile."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.properties import ListProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
@@ -29,7 +31,9 @@ HEADER_W = 66
 SIDE_ROWS = 40  # abnormal doors listed by name; the count says how many in all
 
 
-class DoorTileView(BoxLayout):
+class DoorTileView(ButtonBehavior, BoxLayout):
+    """A door's tile; a tap asks to open it from afar (``DoorArea.on_tap``)."""
+
     door_id = StringProperty("")
     name = StringProperty("")  # the door's full name in the screen's language
     label = StringProperty("")  # its short name in its card ("Entrance 3")
@@ -61,6 +65,7 @@ class DoorArea:
         self.box = box
         self.side = side
         self.views: dict[str, DoorTileView] = {}  # door id → its tile, in display order
+        self.on_tap: Callable[[str], object] | None = None
         self._shape: tuple[Any, ...] = ()
 
     def refresh(self) -> None:
@@ -93,10 +98,15 @@ class DoorArea:
             grid.size = (cols * (TILE_W + GAP) - GAP, rows * (TILE_H + GAP) - GAP)
             for tile in g.tiles:
                 view = DoorTileView(door_id=tile.id, size=(TILE_W, TILE_H))
+                view.bind(on_release=self._tapped)
                 self.views[tile.id] = view
                 grid.add_widget(view)
             card.add_widget(grid)
             self.box.add_widget(card)
+
+    def _tapped(self, view: DoorTileView) -> None:
+        if self.on_tap is not None:
+            self.on_tap(view.door_id)
 
     def _paint(self, view: DoorTileView, tile: DoorTile) -> None:
         state = tile.shown_state
