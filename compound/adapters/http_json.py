@@ -41,6 +41,9 @@ class _Budget:
     def read(self, size: int = -1) -> bytes:
         return b""  # GET has no body, and none is read
 
+    def close(self) -> None:
+        self.raw.close()
+
 
 class JsonApi:
     def __init__(
@@ -68,6 +71,8 @@ class JsonApi:
 
             def _send(self, status: int, body: dict[str, Any], **headers: str) -> None:
                 data = json.dumps(body, ensure_ascii=False).encode()
+                if self.request_version == "HTTP/0.9":  # a request line cut short reads so
+                    self.request_version = "HTTP/1.0"
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))

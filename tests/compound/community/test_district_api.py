@@ -214,6 +214,8 @@ def test_status_and_the_api_show_the_same_district_and_nothing_sensitive(
     assert code == 405
     code, err = get(api, "/district", headers={"X-Filler": "x" * 20_000})
     assert code == 431 and "bytes" in err["error"]
+    code, err = get(api, "/sites/" + "a" * 10_000)
+    assert code == 431, "an overlong request line is cut off, not read on"
     code, err = get(api, "/district", headers={"Content-Length": "5"})
     assert code == 413
 
