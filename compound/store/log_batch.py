@@ -1,10 +1,12 @@
 """Many events appended to the log at once, for bulk registration (``register_import``).
 
 ``EventLog.append_event`` reads the head, builds the canonical content, hashes and inserts, one
-event at a time. Here the canonical text of each event's data is made by the caller (most of it
-before the transaction), the content hashed is put together from it in the same canonical form
-(sorted keys, no spaces), and the rows are inserted with two ``executemany``. The chain is the
-same chain: ``verify_log`` checks it with ``event_hash``.
+event at a time. Here everything of an event that does not depend on its place in the chain is
+made before the write transaction: the canonical text of its data and the hashed content around
+its sequence number (``log.event_hash``'s canonical form: sorted keys, no spaces). Inside the
+transaction, ``write`` reads the head, numbers and hashes each event after it and inserts the
+rows with two ``executemany``. The chain is the same chain: ``verify_log`` checks it with
+``event_hash``.
 """
 
 from __future__ import annotations
@@ -19,20 +21,21 @@ from compound.store.log import GENESIS
 
 
 class EventBatch:
-    """Events appended in order, chained like ``EventLog.append_event`` chains one, and written
-    with their outbox records in two statements. Use inside the store's write transaction
-    (nobody else appends meanwhile); hand ``events`` to the store's ``_after_commit``."""
+    """Events to append in order, chained like ``EventLog.append_event`` chains one. ``add``
+    needs no connection (call it before the transaction); ``write`` runs inside the store's
+    write transaction (nobody else appends meanwhile); hand ``events`` to ``_after_commit``."""
 
-    def __init__(self, c: sqlite3.Connection, at: float) -> None:
-        self.c, self.at = c, at
+    def __init__(self, at: float) -> None:
+        self.at = at
         self._at = canonical(at).decode()
-        last = c.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        self.seq: int = last[0] if last else 0
-        self.prev: str = last[1] if last else GENESIS
+        # type, person id, data, data's canonical text, outbox record, content before and
+        # after the sequence number
+        self._pending: list[tuple[str, int | None, dict[str, Any], str, str | None, str, str]]
+        self._pending = []
         self.events: list[Event] = []
-        self.rows: list[tuple[Any, ...]] = []
-        self.outbox: list[tuple[Any, ...]] = []
-        self.units_created: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._pending)
 
     def add(
         self,
@@ -42,29 +45,39 @@ class EventBatch:
         data_json: str,
         uplink_json: str | None = None,
     ) -> None:
-        """One event; ``data_json`` is ``canonical(data)``, given because most of it is made
-        before the transaction. The hashed content is ``log.event_hash``'s canonical form, put
-        together here (sorted keys: at, data, door_id, person_id, seq, type)."""
-        self.seq += 1
+        """One event; ``data_json`` is ``canonical(data)``. The hashed content is put together
+        here in ``log.event_hash``'s canonical form (sorted keys: at, data, door_id, person_id,
+        seq, type), split where the sequence number goes."""
         who = "null" if person_id is None else str(person_id)
-        content = (
-            f'{{"at":{self._at},"data":{data_json},"door_id":null,"person_id":{who},'
-            f'"seq":{self.seq},"type":"{type_}"}}'
-        )
-        h = hashlib.sha256((self.prev + content).encode()).hexdigest()
-        self.rows.append((self.seq, self.at, type_, None, person_id, data_json, self.prev, h))
-        if uplink_json is not None:
-            self.outbox.append((self.seq, type_, uplink_json, self.at))
-        self.events.append(Event(self.seq, self.at, type_, None, person_id, data, self.prev, h))
-        self.prev = h
+        before = f'{{"at":{self._at},"data":{data_json},"door_id":null,"person_id":{who},"seq":'
+        after = f',"type":"{type_}"}}'
+        self._pending.append((type_, person_id, data, data_json, uplink_json, before, after))
 
-    def write(self) -> None:
-        self.c.executemany(
+    def write(self, c: sqlite3.Connection) -> list[Event]:
+        """Number and chain the events after the log's head and insert them with their outbox
+        records. Inside the write transaction: the head cannot move meanwhile."""
+        last = c.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+        at, sha256 = self.at, hashlib.sha256
+        rows: list[tuple[Any, ...]] = []
+        outbox: list[tuple[Any, ...]] = []
+        events: list[Event] = []
+        for type_, person_id, data, data_json, uplink_json, before, after in self._pending:
+            seq += 1
+            h = sha256(f"{prev}{before}{seq}{after}".encode()).hexdigest()
+            rows.append((seq, at, type_, None, person_id, data_json, prev, h))
+            if uplink_json is not None:
+                outbox.append((seq, type_, uplink_json, at))
+            events.append(Event(seq, at, type_, None, person_id, data, prev, h))
+            prev = h
+        c.executemany(
             "INSERT INTO events (seq, at, type, door_id, person_id, data, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            self.rows,
+            rows,
         )
-        self.c.executemany(
+        c.executemany(
             "INSERT INTO outbox (event_seq, kind, payload, created_at) VALUES (?, ?, ?, ?)",
-            self.outbox,
+            outbox,
         )
+        self.events = events
+        return events

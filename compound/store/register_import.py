@@ -6,9 +6,10 @@ and written. Each person gets what registering them by hand gives (``People.add_
 ``Credentials.add_card``/``set_pin``, ``rental.register_tenant``): their unit (created if new),
 the open household of that unit (a rental one for tenants), the person row with the initials the
 search uses, their card and PIN, a tenant's profile, and the same hash-chained events with the
-same records for the city platform. Only the way it is written differs: in batches, with the
-events chained in one pass, so 25,000 rows hold the database's write lock for about a second
-instead of the minutes one-by-one registration takes (``bench/results/import.md``).
+same records for the city platform. Only the way it is written differs: every row, id, sealed ID
+number and event content is made before the write transaction, and inside it the rows go in
+with ``executemany`` and the events are chained in one pass, so the database's write lock (which
+a door decision needs to log) is held for the inserts only (``bench/results/import.md``).
 
 The store is checked twice: first on this thread's read connection, without the write lock (a
 sheet with problems never delays a door), then again inside the transaction, since someone may
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from compound.adapters import keys
@@ -28,6 +29,7 @@ from compound.domain.csv_rows import MAX_ERRORS, RowError, SheetError
 from compound.domain.model import InvalidInput, Role, mask_id_number
 from compound.domain.register_sheet import LAYER_FOR_CLASS, DoorRow, PersonRow
 from compound.protocol.messages import canonical
+from compound.store import import_stage
 from compound.store.db import Store
 from compound.store.log_batch import EventBatch
 
@@ -92,7 +94,14 @@ def check_people(store: Store, rows: Sequence[PersonRow]) -> list[RowError]:
 def import_people(
     store: Store, rows: Sequence[PersonRow], *, by: str, dry_run: bool = False
 ) -> Imported:
-    """Register every row or none; ``SheetError`` names each row that clashes with the store."""
+    """Register every row or none; ``SheetError`` names each row that clashes with the store.
+
+    Every row is made ready before the write transaction, from a snapshot of what it depends on
+    (the next free ids, the units and open households it joins, their rental classes): the
+    rows to insert, the ID numbers sealed to their rows' ids, the events' content. Inside, the
+    snapshot is read again; if nobody registered anyone meanwhile (the usual case) only the
+    events' places in the chain are left to compute before the inserts, so the write lock is
+    held for the inserts and little else. If something moved, the rows are made again there."""
     prepared = _prepare(store, rows)
     errors = _clashes(store.read, prepared)
     if errors:
@@ -102,11 +111,10 @@ def import_people(
     if dry_run:
         return Imported(len(rows), cards=cards, pins=pins, dry_run=True)
     now = store.clock.now()
-    # Sealed now for the ids the rows will most likely get; again inside if someone else
-    # registered a person in between (a seal is bound to its row's id).
-    first = int(store.read("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM people")[0]["n"])
-    seals = _seals(store, prepared, first)
-    with store.transaction() as c:
+    wanted = {p.unit for p in prepared}
+    seen = _snapshot(store.read, wanted)
+    plan = _plan(store, prepared, seen, now, by)
+    with import_stage.staged(store, plan.tables()) as stage, store.transaction() as c:
 
         def read(sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
             cur = c.execute(sql, params)
@@ -116,63 +124,146 @@ def import_people(
         errors = _clashes(read, prepared)
         if errors:
             raise SheetError(errors, len(rows))
-        pid = _next_id(c, "people")
-        if pid != first:
-            seals = _seals(store, prepared, pid)
-        log = EventBatch(c, now)
-        units = _units(c, log, {p.unit for p in prepared})
-        households = _households(c, now, [(units[p.unit], p.tenant) for p in prepared])
-        classes = dict(c.execute("SELECT household_id, class FROM household_classes").fetchall())
-        cid = _next_id(c, "credentials")
-        people, creds, tenants = [], [], []
-        for p, sealed in zip(prepared, seals, strict=True):
-            r = p.row
-            hh = households[(units[p.unit], p.tenant)]
-            people.append(_person_row(p, pid, hh, sealed, now))
-            log.add("person.added", pid, p.added, p.added_json, f"{pid}".join(p.uplink))
-            if p.tenant:
-                layer = r.layer or (LAYER_FOR_CLASS[classes[hh]] if hh in classes else "watch")
-                tenants.append((pid, layer, r.origin, now, by))
-                data: dict[str, Any] = {"unit": p.unit, "layer": layer, "by": by}
-                log.add("tenant.registered", pid, data, canonical(data).decode())
-            for kind, lookup, label in _credentials(p):
-                creds.append((cid, pid, kind, lookup, label, now))
-                data = {"kind": kind, "credential_id": cid}  # as Credentials issues it
-                log.add(
-                    "credential.issued", pid, data, f'{{"credential_id":{cid},"kind":"{kind}"}}'
-                )
-                cid += 1
-            pid += 1
-        c.executemany(
-            "INSERT INTO people (id, name, household_id, role, id_type, id_hash, id_masked,"
-            " id_sealed, phone, lease_start, lease_end, lives_alone, birth_year, created_at,"
-            " initials) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            people,
-        )
-        c.executemany(
-            "INSERT INTO credentials (id, person_id, kind, lookup, label, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            creds,
-        )
-        c.executemany(
-            "INSERT INTO tenant_profiles (person_id, layer, origin, registered_at, set_by)"
-            " VALUES (?, ?, ?, ?, ?)",
-            tenants,
-        )
-        created = len(log.units_created)
-        data = {"by": by, "rows": len(rows), "units_created": created}
-        data["credentials"] = len(creds)
-        log.add("people.imported", None, data, canonical(data).decode())
-        log.write()
-        store._after_commit.extend(log.events)  # the event hooks see them once committed
-    return Imported(len(rows), created, cards, pins, len(log.events))
+        now_seen = _snapshot(read, wanted)
+        if now_seen != seen:  # someone registered people or units meanwhile
+            plan, stage = _plan(store, prepared, now_seen, now, by), False
+        _write(c, plan, stage)
+        store._after_commit.extend(plan.log.events)  # the event hooks see them once committed
+    return Imported(len(rows), plan.units_created, cards, pins, len(plan.log.events))
 
 
-def _seals(store: Store, prepared: list[_Prepared], first: int) -> list[bytes | None]:
-    return [
-        store.ids.seal(first + i, p.row.id_number) if p.row.id_number else None
-        for i, p in enumerate(prepared)
-    ]
+@dataclass(frozen=True)
+class _Snapshot:
+    """What the rows written depend on, read once before the transaction and again inside."""
+
+    next_person: int
+    next_credential: int
+    next_unit: int
+    next_household: int
+    units: dict[str, int]  # the sheet's units that exist, by address
+    households: dict[tuple[int, bool], int]  # (unit, rental) -> its oldest open household
+    classes: dict[int, str]  # rental class by household
+
+
+def _snapshot(read: Any, wanted: set[str]) -> _Snapshot:
+    def next_id(table: str) -> int:
+        # Inside the write transaction nobody else inserts, so the ids after the highest are free.
+        return int(read(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {table}")[0]["n"])  # noqa: S608
+
+    households: dict[tuple[int, bool], int] = {}
+    for r in read(
+        "SELECT id, unit_id, rental FROM households WHERE closed_at IS NULL ORDER BY id DESC"
+    ):
+        households[(r["unit_id"], bool(r["rental"]))] = r["id"]  # descending: oldest kept
+    return _Snapshot(
+        next_id("people"),
+        next_id("credentials"),
+        next_id("units"),
+        next_id("households"),
+        {
+            r["address"]: r["id"]
+            for r in read("SELECT id, address FROM units")
+            if r["address"] in wanted
+        },
+        households,
+        {
+            r["household_id"]: r["class"]
+            for r in read("SELECT household_id, class FROM household_classes")
+        },
+    )
+
+
+@dataclass
+class _Plan:
+    """Every row the sheet writes, with its id; the events not yet placed in the chain."""
+
+    log: EventBatch
+    buildings: list[tuple[int]] = field(default_factory=list)
+    entrances: list[tuple[int, int]] = field(default_factory=list)
+    units: list[tuple[Any, ...]] = field(default_factory=list)
+    households: list[tuple[Any, ...]] = field(default_factory=list)
+    people: list[tuple[Any, ...]] = field(default_factory=list)
+    credentials: list[tuple[Any, ...]] = field(default_factory=list)
+    tenants: list[tuple[Any, ...]] = field(default_factory=list)
+
+    @property
+    def units_created(self) -> int:
+        return len(self.units)
+
+    def tables(self) -> dict[str, list[tuple[Any, ...]]]:
+        return {
+            "units": self.units,
+            "households": self.households,
+            "people": self.people,
+            "credentials": self.credentials,
+            "tenant_profiles": self.tenants,
+        }
+
+
+def _plan(store: Store, prepared: list[_Prepared], s: _Snapshot, now: float, by: str) -> _Plan:
+    """The rows and events registering each person by hand would give, in the same order, with
+    the ids the snapshot leaves free (units and households get what AUTOINCREMENT-less integer
+    keys would give them: one past the highest)."""
+    plan = _Plan(EventBatch(now))
+    log = plan.log
+    data: dict[str, Any]
+    units = dict(s.units)
+    for uid, address in enumerate(sorted({p.unit for p in prepared} - set(units)), s.next_unit):
+        building, entrance, room = address.split("-", 2)
+        plan.buildings.append((int(building),))
+        plan.entrances.append((int(building), int(entrance)))
+        plan.units.append((uid, address, int(building), int(entrance), room))
+        units[address] = uid
+        data = {"unit": address}
+        uplink = {"type": "house", "op": "added", "unit": address, "occupants": None}
+        log.add("unit.added", None, data, canonical(data).decode(), canonical(uplink).decode())
+    households = dict(s.households)
+    hid = s.next_household
+    for p in prepared:
+        key = (units[p.unit], p.tenant)
+        if key not in households:
+            households[key] = hid
+            plan.households.append((hid, key[0], int(key[1]), now))
+            hid += 1
+    pid, cid = s.next_person, s.next_credential
+    for p in prepared:
+        r = p.row
+        hh = households[(units[p.unit], p.tenant)]
+        sealed = store.ids.seal(pid, r.id_number) if r.id_number else None  # bound to its id
+        plan.people.append(_person_row(p, pid, hh, sealed, now))
+        log.add("person.added", pid, p.added, p.added_json, f"{pid}".join(p.uplink))
+        if p.tenant:
+            cls = s.classes.get(hh)
+            layer = r.layer or (LAYER_FOR_CLASS[cls] if cls is not None else "watch")
+            plan.tenants.append((pid, layer, r.origin, now, by))
+            data = {"unit": p.unit, "layer": layer, "by": by}
+            log.add("tenant.registered", pid, data, canonical(data).decode())
+        for kind, lookup, label in _credentials(p):
+            plan.credentials.append((cid, pid, kind, lookup, label, now))
+            data = {"kind": kind, "credential_id": cid}  # as Credentials issues it
+            log.add("credential.issued", pid, data, f'{{"credential_id":{cid},"kind":"{kind}"}}')
+            cid += 1
+        pid += 1
+    data = {"by": by, "rows": len(prepared), "units_created": plan.units_created}
+    data["credentials"] = len(plan.credentials)
+    log.add("people.imported", None, data, canonical(data).decode())
+    return plan
+
+
+def _write(c: sqlite3.Connection, plan: _Plan, staged: bool) -> None:
+    """The inserts, inside the write transaction: all that is left to do under the lock."""
+    c.executemany("INSERT OR IGNORE INTO buildings (number) VALUES (?)", plan.buildings)
+    c.executemany(
+        "INSERT OR IGNORE INTO entrances (building, number) VALUES (?, ?)", plan.entrances
+    )
+    if staged:
+        import_stage.copy(c)
+    else:
+        for table, rows in plan.tables().items():
+            columns = import_stage.COLUMNS[table]
+            marks = ", ".join("?" * (columns.count(",") + 1))
+            c.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    plan.log.write(c)
 
 
 def _around(obj: dict[str, Any], key: str) -> tuple[str, str]:
@@ -266,76 +357,15 @@ def _existing(read: Any, sql: str, values: list[str]) -> Iterable[tuple[Any, str
 # -- writing ---------------------------------------------------------------------------------
 
 
-def _units(c: sqlite3.Connection, log: EventBatch, wanted: set[str]) -> dict[str, int]:
-    ids = {a: i for i, a in c.execute("SELECT id, address FROM units").fetchall() if a in wanted}
-    for address in sorted(wanted - set(ids)):
-        building, entrance, room = address.split("-", 2)
-        c.execute("INSERT OR IGNORE INTO buildings (number) VALUES (?)", (int(building),))
-        c.execute(
-            "INSERT OR IGNORE INTO entrances (building, number) VALUES (?, ?)",
-            (int(building), int(entrance)),
-        )
-        ids[address] = int(
-            c.execute(
-                "INSERT INTO units (address, building, entrance, room) VALUES (?, ?, ?, ?)",
-                (address, int(building), int(entrance), room),
-            ).lastrowid
-            or 0
-        )
-        log.units_created.append(address)
-        data = {"unit": address}
-        uplink = {"type": "house", "op": "added", "unit": address, "occupants": None}
-        log.add("unit.added", None, data, canonical(data).decode(), canonical(uplink).decode())
-    return ids
-
-
-def _households(
-    c: sqlite3.Connection, now: float, wanted: list[tuple[int, bool]]
-) -> dict[tuple[int, bool], int]:
-    """The open household each (unit, rental) joins: the oldest open one, or a new one."""
-    found: dict[tuple[int, bool], int] = {}
-    for hid, unit_id, rental in c.execute(
-        "SELECT id, unit_id, rental FROM households WHERE closed_at IS NULL ORDER BY id DESC"
-    ):
-        found[(unit_id, bool(rental))] = hid  # descending: the oldest is kept
-    for key in dict.fromkeys(wanted):
-        if key not in found:
-            found[key] = int(
-                c.execute(
-                    "INSERT INTO households (unit_id, rental, created_at) VALUES (?, ?, ?)",
-                    (key[0], int(key[1]), now),
-                ).lastrowid
-                or 0
-            )
-    return found
-
-
-def _next_id(c: sqlite3.Connection, table: str) -> int:
-    # Inside the write transaction nobody else inserts, so the ids after the highest are free.
-    return int(c.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])  # noqa: S608
-
-
 def _person_row(
     p: _Prepared, pid: int, household: int, sealed: bytes | None, now: float
 ) -> tuple[Any, ...]:
     r = p.row
-    return (
-        pid,
-        r.name,
-        household,
-        str(r.role),
-        r.id_type,
-        p.id_hash,
-        p.masked,
-        sealed,  # sealed to its row's id
-        r.phone,
-        r.lease_start.isoformat() if r.lease_start else None,
-        r.lease_end.isoformat() if r.lease_end else None,
-        int(r.lives_alone),
-        r.birth_year,
-        now,
-        r.initials,
-    )
+    start = r.lease_start.isoformat() if r.lease_start else None
+    end = r.lease_end.isoformat() if r.lease_end else None
+    # in the column order of import_stage.COLUMNS; the ID number sealed to its row's id
+    who = (pid, r.name, household, str(r.role), r.id_type, p.id_hash, p.masked, sealed, r.phone)
+    return (*who, start, end, int(r.lives_alone), r.birth_year, now, r.initials)
 
 
 def _uplink(pid: int, r: PersonRow) -> dict[str, Any]:
