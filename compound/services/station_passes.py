@@ -12,7 +12,8 @@ as a QR code; the log records the station as the actor (``pass.station_issued``)
 ``pass.station_list`` lists the unit's passes, ``pass.station_revoke`` ``{"id"}`` revokes one of
 them (only one of its own unit), and the manager's console revokes any with ``pass.revoke``
 ``{"id", "by"}``. The uses are counted after each granted passage (an access hook); the last
-use revokes the pass. Limits: ``compound/store/station_passes.py``.
+use revokes the pass. Limits per unit: ``[station_passes]`` in the config file
+(``compound.config.StationPassesConfig``), enforced in ``compound/store/station_passes.py``.
 """
 
 from __future__ import annotations
@@ -79,9 +80,8 @@ class StationPasses:
             hours, uses = float(p.get("hours", 4)), int(p.get("uses", 1))
         except (TypeError, ValueError):
             raise InvalidInput("hours and uses must be numbers") from None
-        return station_passes.issue(
-            self.core.store, station, unit, str(p.get("visitor", "")), hours, uses
-        )
+        visitor, limits = str(p.get("visitor", "")), self.core.config.station_passes
+        return station_passes.issue(self.core.store, station, unit, visitor, hours, uses, limits)
 
     def api_list(self, p: dict[str, Any]) -> dict[str, Any]:
         _, unit = self.station_unit(p)

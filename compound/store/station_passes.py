@@ -5,33 +5,39 @@ the unit, a 128-bit token kept only as its keyed hash, a validity window, and so
 doors that serve that unit. What is added here: which station issued it, for whom, and how many
 times it may be used. The uses are counted after each granted passage (``count_use``); the last
 one revokes the pass, so the next showing is refused as revoked. Limits per unit keep a
-compromised station from flooding the register: at most ``PER_UNIT_PER_DAY`` passes a day, each
-for at most ``MAX_HOURS`` and ``MAX_USES``.
+compromised station from flooding the register: at most ``per_unit_per_day`` passes a day, each
+for at most ``max_hours`` and ``max_uses`` (``[station_passes]`` in the config file; 10, 48 h and 10
+unless set there).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from compound.config import StationPassesConfig
 from compound.domain import validation
 from compound.domain.model import InvalidInput, Role, UnitAddress
 from compound.store.db import Store
 
-MAX_HOURS = 48.0
-MAX_USES = 10
-PER_UNIT_PER_DAY = 10
+DEFAULT_LIMITS = StationPassesConfig()
 
 
 def issue(
-    store: Store, station: str, unit: str, visitor: str, hours: float, uses: int
+    store: Store,
+    station: str,
+    unit: str,
+    visitor: str,
+    hours: float,
+    uses: int,
+    limits: StationPassesConfig = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """A pass for ``visitor`` to ``unit``, issued by ``station``; the token is in the answer
     only (shown once, as the station's QR code)."""
     visitor = validation.person_name(visitor)
-    if not 0 < hours <= MAX_HOURS:
-        raise InvalidInput(f"a pass from the indoor station lasts up to {MAX_HOURS:g} hours")
-    if not 1 <= uses <= MAX_USES:
-        raise InvalidInput(f"a pass from the indoor station opens 1 to {MAX_USES} times")
+    if not 0 < hours <= limits.max_hours:
+        raise InvalidInput(f"a pass from the indoor station lasts up to {limits.max_hours:g} hours")
+    if not 1 <= uses <= limits.max_uses:
+        raise InvalidInput(f"a pass from the indoor station opens 1 to {limits.max_uses} times")
     addr = UnitAddress.parse(unit)
     now = store.clock.now()
     with store.transaction() as c:
@@ -39,7 +45,7 @@ def issue(
             "SELECT COUNT(*) FROM station_passes WHERE unit = ? AND issued_at > ?",
             (str(addr), now - 86_400),
         ).fetchone()
-        if today >= PER_UNIT_PER_DAY:
+        if today >= limits.per_unit_per_day:
             raise InvalidInput(
                 f"unit {addr} has issued {today} passes in the last 24 hours, the most allowed; "
                 "ask the property office"
