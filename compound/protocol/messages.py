@@ -107,11 +107,19 @@ def get_num(obj: dict[str, Any], key: str, *, optional: bool = False) -> Any:
     value = obj.get(key)
     if value is None and optional:
         return None
-    # bool is an int in Python; a JSON true is not a number here.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    # bool is an int in Python; a JSON true is not a number here. An integer past a float's
+    # range (310 to 4,300 digits: json reads it) makes isfinite raise OverflowError.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
         raise MessageError(f"field {key!r} must be a finite number")
     # Kept as sent (int or float): converting would change the canonical bytes a MAC covers.
     return value
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def get_int(obj: dict[str, Any], key: str, *, optional: bool = False) -> Any:

@@ -82,6 +82,10 @@ OVERSIZED: dict[str, Callable[[], bytes]] = {
     "number-4301-digits-in-at": lambda: long_number(4301, "at"),
     "number-15000-digits": lambda: long_number(15_000),
     "float-400-digits-huge-exponent": lambda: _command_with("at", b"9" * 400 + b"e99999"),
+    # found by atheris: read by json, too large for a float (isfinite raised OverflowError)
+    "int-400-digits-in-at": lambda: _command_with("at", b"9" * 400),
+    "int-400-digits-in-issued_at": lambda: _command_with("issued_at", b"-" + b"9" * 400),
+    "int-400-digits-in-duration": lambda: _command_with("duration_s", b"9" * 400),
     "nested-200k-brackets": lambda: deep_arrays(100_000),
     "nested-200k-open-only": lambda: b"[" * 200_000,
     "nested-objects-2000": lambda: deep_objects(2_000),
