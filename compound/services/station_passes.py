@@ -14,10 +14,17 @@ them (only one of its own unit), and the manager's console revokes any with ``pa
 ``{"id", "by"}``. The uses are counted after each granted passage (an access hook); the last
 use revokes the pass. Limits per unit: ``[station_passes]`` in the config file
 (``compound.config.StationPassesConfig``), enforced in ``compound/store/station_passes.py``.
+
+The visitor a pass registered is moved out (marked gone, the passage history kept) once the pass
+has ended, so the register does not fill with past visitors: at once when its last use is spent
+or it is revoked (the sweeper thread is woken; nothing of this runs on the door's decision
+path), and within ``SWEEP_S`` of its expiry.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from compound.adapters.mqtt import actor_of
@@ -31,11 +38,19 @@ if TYPE_CHECKING:
     from compound.services.core import Core
 
 NOT_A_STATION = "only an indoor station issues passes this way (the property office: pass.issue)"
+SWEEP_S = 300.0  # expired passes' visitors are moved out within this
+GONE_BY = "visitor pass ended"
+
+log = logging.getLogger(__name__)
 
 
 class StationPasses:
     def __init__(self, core: Core) -> None:
         self.core = core
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._since = 0.0  # passes issued before this have no visitor left on the register
 
     def offers(self) -> Offers:
         return Offers(
@@ -49,10 +64,38 @@ class StationPasses:
         )
 
     def start(self) -> None:
-        pass
+        self._thread = threading.Thread(target=self._run, name="pass-sweeper", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
-        pass
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("moving out the visitors of ended passes failed")
+            self._wake.wait(SWEEP_S)
+            self._wake.clear()
+
+    def sweep(self) -> int:
+        """Move out every visitor whose station pass has ended; how many were."""
+        store = self.core.store
+        ended, since = station_passes.ended_visitors(store, self.core.clock.now(), self._since)
+        gone = 0
+        for pid in ended:
+            try:
+                store.move_out(pid, by=GONE_BY)
+                gone += 1
+            except InvalidInput:
+                pass  # moved out meanwhile (by the office)
+        # A day's margin: a pass issued after the clock was set back is still looked at.
+        self._since = since - 86_400
+        return gone
 
     def station_unit(self, params: dict[str, Any]) -> tuple[str, str]:
         """(station, unit) of the broker user that asked; ``InvalidInput`` for anyone else."""
@@ -93,6 +136,7 @@ class StationPasses:
         if station_passes.unit_of(self.core.store, cid) != unit:
             raise InvalidInput(f"no pass {cid} of unit {unit}")
         self.core.store.revoke_credential(cid, f"station {station}")
+        self._wake.set()
         return {"id": cid, "revoked": True}
 
     def api_manager_revoke(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -106,12 +150,14 @@ class StationPasses:
             raise InvalidInput(f"no visitor pass {cid}")
         by = str(p.get("by") or "manager")
         self.core.store.revoke_credential(cid, f"{by} ({actor})" if actor else by)
+        self._wake.set()
         return {"id": cid, "revoked": True}
 
     def on_access(self, req: AccessRequest, decision: Decision, event: Event) -> None:
         if req.kind == "pass" and decision.granted and decision.credential_id is not None:
             if station_passes.count_use(self.core.store, decision.credential_id):
                 self.core.counters["station_pass.used_up"] += 1
+                self._wake.set()  # its visitor is moved out by the sweeper, off this path
 
 
 def _id(p: dict[str, Any]) -> int:

@@ -109,3 +109,23 @@ def count_use(store: Store, credential_id: int) -> bool:
         ).fetchone():
             store.revoke_credential(credential_id, "its uses are spent")
         return True
+
+
+def ended_visitors(store: Store, now: float, since: float = 0.0) -> tuple[list[int], float]:
+    """The visitors a station's pass registered who are still on the register although their
+    pass has ended (its uses spent, revoked, or expired), and the issue time the next look may
+    start from: that of the oldest pass whose visitor is still registered (every pass issued
+    before it is done with, so the look stays short however long the box runs)."""
+    rows = store.query(
+        "SELECT sp.issued_at, c.person_id, c.revoked_at, c.valid_until FROM station_passes sp"
+        " JOIN credentials c ON c.id = sp.credential_id JOIN people p ON p.id = c.person_id"
+        " WHERE sp.issued_at >= ? AND p.moved_out_at IS NULL AND p.role = 'visitor'"
+        " ORDER BY sp.issued_at",
+        (since,),
+    )
+    ended = [
+        int(r["person_id"])
+        for r in rows
+        if r["revoked_at"] is not None or (r["valid_until"] is not None and r["valid_until"] <= now)
+    ]
+    return ended, float(rows[0]["issued_at"]) if rows else now
