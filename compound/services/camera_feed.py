@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +25,7 @@ from compound.domain.face.watch import CameraWatch
 log = logging.getLogger(__name__)
 
 RETRY_S = (1.0, 2.0, 5.0, 10.0)  # camera reopen back-off
+CATCH_UP_S = 1.0  # frames kept for the worker's look at most this far back
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,12 @@ class CameraFeed:
         self.face_waiting = False  # set by the worker: a face was seen on the last look
         self.ok = False
         self.boxes: list[Any] = []
-        self._latest: Frame | None = None
-        self.check = False  # the frame waiting is for a detector check of a followed face
+        # Frames waiting for the worker's full look, oldest first: the worker looks at the
+        # oldest, and once it has found and named the face, the reader follows the rest in
+        # order, so the frames of the first second (often the blink) are not lost while the
+        # worker was busy with other cameras. Bounded: at most CATCH_UP_S of frames.
+        self._waiting: deque[Frame] = deque(maxlen=max(2, int(spec.wiring.fps * CATCH_UP_S)))
+        self._check: Frame | None = None  # a frame for the detector's check of a followed face
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -82,15 +87,33 @@ class CameraFeed:
         self.source.close()
 
     def take(self) -> tuple[Frame | None, bool]:
+        """The next frame for the worker (the oldest waiting first), and whether it is only
+        for a check of the followed face."""
         with self._lock:
-            frame, self._latest = self._latest, None
-            return frame, self.check
+            if self._waiting:
+                return self._waiting.popleft(), False
+            frame, self._check = self._check, None
+            return frame, frame is not None
+
+    def catch_up(self) -> list[Frame]:
+        """The frames still waiting, oldest first, for the reader to follow itself."""
+        with self._lock:
+            frames = list(self._waiting)
+            self._waiting.clear()
+        return frames
+
+    def drop_waiting(self) -> None:
+        """Nobody on the frame the worker looked at: older frames are not worth a look."""
+        with self._lock:
+            self._waiting.clear()
 
     def hand_over(self, frame: Frame, check: bool) -> None:
         """Offer the frame to the worker: for a full look, or for a check of a followed face."""
         with self._lock:
-            self._latest = frame
-            self.check = check
+            if check:
+                self._check = frame
+            else:
+                self._waiting.append(frame)
         self._offer(self)
 
     def _open(self) -> bool:
@@ -162,6 +185,9 @@ class CameraFeed:
             # A followed face's landmarks run here, on every kept frame, so its blink and its
             # answer to the challenge are seen at the camera's own rate; only a new face, a
             # lost one and the periodic check wait for the worker's detector.
+            if self._follow is not None and self.watch.following(frame.at):
+                for older in self.catch_up():
+                    self._follow(self, older)
             followed = self._follow is not None and self._follow(self, frame)
             if followed or moving or self.face_waiting:
                 if not followed:

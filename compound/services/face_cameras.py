@@ -231,6 +231,8 @@ class FaceCameras:
                         feed.watch.check(frame.rgb, frame.at)
                         continue
                     out = feed.watch.process(frame.rgb, frame.at)
+                    if not out.faces:
+                        feed.drop_waiting()
             except Exception:  # a bad frame must not stop every camera's decisions
                 log.exception("camera %s: frame not processed", camera)
                 self.counters["errors"] += 1
