@@ -44,6 +44,8 @@ CONTROL_STRINGS: dict[str, tuple[str, str]] = {
         "封控中，{door} 未开启，未发送任何指令",
         "Lockdown: {door} was not opened, nothing was sent",
     ),
+    "control.door_opened": ("门已打开: {door}", "Door opened: {door}"),
+    "control.door_refused": ("{door} 拒绝开门: {reason}", "{door} refused to open: {reason}"),
     "control.not_opened": ("{door} 未开启: {message}", "{door} not opened: {message}"),
     "control.failed": ("操作失败: {message}", "Not done: {message}"),
 }

@@ -40,7 +40,7 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |         | door.unlock among them: the core decides),        | states, availability, its ring   |
 |         | intercom/station/<name>/reply (its answers)       | group's rings, call states,      |
 |         |                                                   | face/+/frame (the caller),       |
-|         |                                                   | site/lockdown                    |
+|         |                                                   | site/lockdown, door acks         |
 
 Every role except the station may also publish its own ``device/<name>/availability`` (the
 last will of our bus clients); the station is a third-party device that needs nothing but its
@@ -255,6 +255,7 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.door_state("+")),
             Rule("read", t.availability("+")),
             Rule("read", t.site_lockdown),  # the lockdown switch shows the core's state
+            Rule("read", t.door_ack("+")),  # whether the door it opened did open
             # the caller's picture from the door camera
             Rule("read", t.face_frame("+")),
         ]

@@ -34,7 +34,7 @@ def test_wall_rules_name_no_wildcard_write_and_no_door_method(topics: Topics) ->
     assert {topics.api("wall1", "door.unlock"), topics.api("wall1", "lockdown.set")} <= writes
     assert {topics.api("wall1", m) for m in WALL_METHODS} <= writes
     reads = {r.topic for r in rules if r.access == "read"}
-    assert topics.site_lockdown in reads
+    assert topics.site_lockdown in reads and topics.door_ack("+") in reads
     assert topics.intercom_ring("officer") in reads
     assert topics.intercom_ring("desk") not in reads
     with pytest.raises(Exception, match="station group"):

@@ -44,3 +44,26 @@ def test_override_only_in_lockdown_and_refusals_translated() -> None:
     assert control.set_lockdown(False, "王") is None and control.lockdown is False
     assert control.open_door("gate", "大门", "王", "快递", override=True) is None
     assert "override" not in asked[-1], "no override is sent outside a lockdown"
+
+
+def test_the_doors_answer_is_shown_whichever_arrives_first() -> None:
+    """A door may answer its command before the core's reply reaches the wall (two threads, two
+    topics): the answer is kept and shown once the reply names the command."""
+    gw: LocalGateway
+
+    def unlock(p: dict[str, Any]) -> dict[str, Any]:
+        cid = f"c-{p['reason']}"
+        if p["reason"] == "early":  # the door answers before the core's reply is handled
+            gw.deliver("door/gate/ack", {"command_id": cid, "ok": True})
+        return {"command_id": cid, "expires_at": 0, "override": False}
+
+    gw = LocalGateway({"door.unlock": unlock})
+    control = WallControl(gw, Strings("en"), lambda: None)
+    control.open_door("gate", "Main gate", "Wang", "early")
+    assert control.note == "Door opened: Main gate"
+    control.open_door("gate", "Main gate", "Wang", "late")
+    assert control.note == "Open sent to Main gate"
+    gw.deliver("door/gate/ack", {"command_id": "c-other", "ok": True})  # another's command
+    assert control.note == "Open sent to Main gate"
+    gw.deliver("door/gate/ack", {"command_id": "c-late", "reason": "fire"})
+    assert control.note == "Main gate refused to open: fire" and not control.note_ok

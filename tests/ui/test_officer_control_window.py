@@ -47,6 +47,7 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
     register_wall(site)
     commands: queue.Queue[dict[str, Any]] = queue.Queue()
     watch = site.bus("test-watch")
+    bridge = site.bus("test-bridge")
     watch.subscribe(site.topics.door_cmd(DOOR), lambda m: commands.put(json.loads(m.payload)))
     gw = gateway(site, "officer")
     try:
@@ -93,6 +94,9 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
         cmd = commands.get(timeout=30)
         assert cmd["action"] == "unlock" and cmd["override"] is True
         driver.until(lambda: "Override open sent" in root.control_note, what="the wall is told")
+        # The door (here the test, in the bridge's place) answers the command: the wall says so.
+        bridge.publish(site.topics.door_ack(DOOR), {"command_id": cmd["id"], "ok": True})
+        driver.until(lambda: root.control_note.startswith("Door opened"), what="door's answer")
         (logged,) = remote_unlocks(site)
         assert logged == {
             **logged,
@@ -117,7 +121,8 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
         driver.tap(popup.ids.ok)
         cmd = commands.get(timeout=30)
         assert cmd["action"] == "unlock" and not cmd.get("override")
-        driver.until(lambda: root.control_note.startswith("Open sent"), what="told")
+        bridge.publish(site.topics.door_ack(DOOR), {"command_id": cmd["id"], "reason": "offline"})
+        driver.until(lambda: "refused to open: offline" in root.control_note, what="refusal")
         assert "override" not in remote_unlocks(site)[-1]
     finally:
         gw.stop()

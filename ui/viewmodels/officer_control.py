@@ -6,6 +6,8 @@ who may do what: docs/security.md, "The officer wall's lockdown and remote opens
 lockdown an open is an override: the officer must say so explicitly (a separate switch in the
 dialog) and give the reason, and the core logs it as an override; without it nothing is sent.
 The lockdown state shown is the core's retained ``site/lockdown``, not what the wall last asked.
+An open is "sent" when the core has sent the signed command, and "opened" (or the door's
+refusal) when the door answers it on ``door/<door>/ack``, as ``compound door unlock`` says.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
+
+ACKS_KEPT = 50  # door answers kept for a reply still on its way
 
 
 def open_problem(by: str, reason: str, lockdown: bool, override: bool) -> str | None:
@@ -37,7 +41,30 @@ class WallControl:
         self.note = ""  # the outcome of the last lockdown or open, shown under the door area
         self.note_ok = True
         self.sent: list[dict[str, Any]] = []  # what was asked, newest last (a wall's own record)
+        # The doors' answers by command id; a door may answer before the core's reply arrives.
+        self._acks: dict[str, dict[str, Any]] = {}
+        self._waiting: dict[str, str] = {}  # command id -> the door's name on the screen
         gateway.subscribe("site/lockdown", self._on_lockdown)
+        gateway.subscribe("door/+/ack", self._on_ack)
+
+    def _on_ack(self, msg: Live) -> None:
+        body = msg.json()
+        if not isinstance(body, dict) or not isinstance(body.get("command_id"), str):
+            return
+        cid = body["command_id"]
+        if cid in self._waiting:
+            self._answered(self._waiting.pop(cid), body)
+        else:
+            self._acks[cid] = body
+            while len(self._acks) > ACKS_KEPT:
+                del self._acks[next(iter(self._acks))]
+
+    def _answered(self, name: str, ack: dict[str, Any]) -> None:
+        if ack.get("ok") is True:
+            self._tell(self.t("control.door_opened", door=name), True)
+        else:
+            reason = str(ack.get("reason") or "?")
+            self._tell(self.t("control.door_refused", door=name, reason=reason), False)
 
     def _on_lockdown(self, msg: Live) -> None:
         body = msg.json()
@@ -86,9 +113,15 @@ class WallControl:
 
         def done(reply: Reply) -> None:
             if reply.ok:
-                over = bool((reply.result or {}).get("override"))
+                result = reply.result or {}
+                over = bool(result.get("override"))
                 key = "control.opened_override" if over else "control.opened"
                 self._tell(self.t(key, door=name), True)
+                cid = str(result.get("command_id") or "")
+                if cid in self._acks:
+                    self._answered(name, self._acks.pop(cid))
+                elif cid:
+                    self._waiting[cid] = name
             elif "lockdown" in reply.error:
                 # The core's refusal names a CLI flag; the wall says it in the officer's words.
                 self._tell(self.t("control.refused_lockdown", door=name), False)
