@@ -41,24 +41,18 @@ def staged(store: Store, rows: Mapping[str, Sequence[tuple[Any, ...]]]) -> Itera
     if str(store.path) == ":memory:":
         yield False
         return
-    folder = Path(tempfile.mkdtemp(prefix=".import-", dir=store.path.parent))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=".import-", dir=store.path.parent))
+    except OSError:  # the folder cannot take the scratch file: insert from Python instead
+        yield False
+        return
     try:
         path = folder / "stage.db"
-        conn = sqlite3.connect(path, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode = OFF")
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("BEGIN")
-            for table, columns in COLUMNS.items():
-                n = columns.count(",") + 1
-                conn.execute(f"CREATE TABLE {table} ({columns})")
-                conn.executemany(
-                    f"INSERT INTO {table} VALUES ({', '.join('?' * n)})",  # noqa: S608
-                    rows[table],
-                )
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+            _write(path, rows)
+        except (OSError, sqlite3.Error):  # a full disk: the transaction will say so clearly
+            yield False
+            return
         with store._lock:  # no other thread's transaction may open between attach and detach
             if store._depth:  # this thread is inside a transaction: nothing can be attached
                 yield False
@@ -70,6 +64,24 @@ def staged(store: Store, rows: Mapping[str, Sequence[tuple[Any, ...]]]) -> Itera
                 store.conn.execute(f"DETACH DATABASE {NAME}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write(path: Path, rows: Mapping[str, Sequence[tuple[Any, ...]]]) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: thrown away, never recovered
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        for table, columns in COLUMNS.items():
+            n = columns.count(",") + 1
+            conn.execute(f"CREATE TABLE {table} ({columns})")
+            conn.executemany(
+                f"INSERT INTO {table} VALUES ({', '.join('?' * n)})",  # noqa: S608
+                rows[table],
+            )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def copy(c: sqlite3.Connection) -> None:
