@@ -37,7 +37,7 @@ from tests.compound.community.city_parts import passage
 
 pytestmark = [pytest.mark.integration]
 
-SITE = "d1"
+SITE = "dv1"  # unique in the session's PostgreSQL (the cluster tests use d1)
 ID_NUMBER = "110101199001011234"
 PHONE = "13800138000"
 REFUSED = "biometric data, an unmasked ID number or phone"
