@@ -8,16 +8,22 @@ import json
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from compound.adapters.broker import Mosquitto, free_port
-from compound.adapters.mqtt import Bus, BusConfig
+from compound.adapters.mqtt import Bus, BusConfig, Message
 from compound.app import cli
+from compound.app.wiring import build_core
+from compound.config import Config
+from compound.domain.clock import SystemClock
 from compound.protocol.topics import Topics
+from compound.services.core import Core
+from compound.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "systemd" / "mosquitto" / "compound.conf"
@@ -131,3 +137,50 @@ def secured() -> Iterator[SecuredBroker]:
     yield sb
     broker.cleanup()
     shutil.rmtree(work, ignore_errors=True)
+
+
+class Seen:
+    """Every message one subscriber receives, in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, msg: Message) -> None:
+        with self.cond:
+            self.messages.append(msg)
+            self.cond.notify_all()
+
+    def mark(self) -> int:
+        with self.cond:
+            return len(self.messages)
+
+    def since(self, mark: int) -> list[Message]:
+        with self.cond:
+            return self.messages[mark:]
+
+    def wait_for(self, test: Callable[[Message], bool], timeout: float = 15.0) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: any(test(m) for m in self.messages), timeout)
+
+
+@pytest.fixture(scope="module")
+def site(secured: SecuredBroker) -> Iterator[tuple[Core, Seen]]:
+    """The core on its own broker user, and an observer that may read everything."""
+    work = Path(tempfile.mkdtemp(prefix="compound-site-"))
+    store = Store(work / "compound.db", SystemClock(), work / "keys")
+    store.add_unit("3-2-1501")
+    store.add_door("d1", "Building 3 entrance 2", ["3-2"])
+    core_bus = secured.bus("core")
+    core = build_core(store, core_bus, store.clock, Config())
+    core.start()
+    core_bus.start(timeout=10)
+    watch = secured.bus("watch")
+    seen = Seen()
+    watch.subscribe(secured.topics.all("#"), seen)
+    watch.start(timeout=10)
+    yield core, seen
+    watch.stop()
+    core.stop()
+    core_bus.stop()
+    store.close()

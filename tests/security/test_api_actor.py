@@ -13,72 +13,18 @@ on the same path, whose arrival shows the forbidden one could no longer come.
 
 from __future__ import annotations
 
-import tempfile
-import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from compound.adapters.mqtt import Bus, Message
-from compound.app.wiring import build_core
-from compound.config import Config
-from compound.domain.clock import SystemClock
 from compound.ports import ACTOR
 from compound.protocol.messages import new_id
 from compound.services.core import Core
-from compound.store.db import Store
-from tests.security.conftest import SecuredBroker
+from tests.security.conftest import SecuredBroker, Seen
 
 pytestmark = [pytest.mark.integration]
-
-
-class Seen:
-    """Every message one subscriber receives, in order."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, msg: Message) -> None:
-        with self.cond:
-            self.messages.append(msg)
-            self.cond.notify_all()
-
-    def mark(self) -> int:
-        with self.cond:
-            return len(self.messages)
-
-    def since(self, mark: int) -> list[Message]:
-        with self.cond:
-            return self.messages[mark:]
-
-    def wait_for(self, test: Callable[[Message], bool], timeout: float = 15.0) -> bool:
-        with self.cond:
-            return self.cond.wait_for(lambda: any(test(m) for m in self.messages), timeout)
-
-
-@pytest.fixture(scope="module")
-def site(secured: SecuredBroker) -> Iterator[tuple[Core, Seen]]:
-    """The core on its own broker user, and an observer that may read everything."""
-    work = Path(tempfile.mkdtemp(prefix="compound-actor-"))
-    store = Store(work / "compound.db", SystemClock(), work / "keys")
-    store.add_unit("3-2-1501")
-    store.add_door("d1", "Building 3 entrance 2", ["3-2"])
-    core_bus = secured.bus("core")
-    core = build_core(store, core_bus, store.clock, Config())
-    core.start()
-    core_bus.start(timeout=10)
-    watch = secured.bus("watch")
-    seen = Seen()
-    watch.subscribe(secured.topics.all("#"), seen)
-    watch.start(timeout=10)
-    yield core, seen
-    watch.stop()
-    core.stop()
-    core_bus.stop()
-    store.close()
 
 
 def ask(bus: Bus, user: str, method: str, reply_to: str, params: dict[str, Any], v5: bool) -> str:

@@ -6,44 +6,16 @@ lockdown the core refuses it (logged, nothing sent). Judged with fences, never a
 from __future__ import annotations
 
 import json
-import tempfile
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from compound.app.wiring import build_core
-from compound.config import Config
-from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorCommand
 from compound.services.core import Core
-from compound.store.db import Store
-from tests.security.conftest import SecuredBroker
-from tests.security.test_api_actor import Seen
+from tests.security.conftest import SecuredBroker, Seen
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture(scope="module")
-def site(secured: SecuredBroker) -> Iterator[tuple[Core, Seen]]:
-    work = Path(tempfile.mkdtemp(prefix="compound-ha-"))
-    store = Store(work / "compound.db", SystemClock(), work / "keys")
-    store.add_unit("3-2-1501")
-    store.add_door("d1", "Building 3 entrance 2", ["3-2"])
-    core_bus = secured.bus("core")
-    core = build_core(store, core_bus, store.clock, Config())
-    core.start()
-    core_bus.start(timeout=10)
-    watch = secured.bus("watch")
-    seen = Seen()
-    watch.subscribe(secured.topics.all("#"), seen)
-    watch.start(timeout=10)
-    yield core, seen
-    watch.stop()
-    core.stop()
-    core_bus.stop()
 
 
 def logged(core: Core, type_: str) -> list[dict[str, Any]]:
