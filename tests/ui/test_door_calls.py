@@ -4,40 +4,11 @@ their full time. Against the in-process gateway and a manual clock."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from compound.domain.clock import ManualClock
-from compound.protocol.messages import canonical
-from ui.gateway import LocalGateway
-from ui.i18n import STRINGS, Strings
-from ui.viewmodels.door import (
-    RESULT_SHOW_S,
-    DoorPanelVM,
-)
+from tests.ui.test_door_panel import DOOR, dial, panel, signals, state
+from ui.i18n import STRINGS
+from ui.viewmodels.door import RESULT_SHOW_S
 from ui.viewmodels.door_call import CALL_ANSWER_S, REFUSAL_CODES
-
-DOOR = "b3-e2"
-
-
-def panel(clock: ManualClock, lang: str = "en") -> tuple[LocalGateway, DoorPanelVM]:
-    gw = LocalGateway()
-    return gw, DoorPanelVM(gw, Strings(lang), clock, DOOR)
-
-
-def signals(gw: LocalGateway) -> list[dict[str, Any]]:
-    return [json.loads(canonical(p)) for t, p in gw.published if t == f"intercom/{DOOR}/call"]
-
-
-def dial(vm: DoorPanelVM, entry: str) -> str:
-    for k in entry:
-        vm.key(k)
-    vm.ok()
-    return str(vm.call_id)
-
-
-def state(gw: LocalGateway, call_id: str, **body: Any) -> None:
-    gw.deliver(f"intercom/{DOOR}/call/{call_id}/state", {"call_id": call_id, **body})
 
 
 def test_an_unanswered_call_is_followed_to_the_desk_and_to_its_end(clock: ManualClock) -> None:
