@@ -22,19 +22,15 @@ from kivy.uix.scatter import Scatter
 from kivy.uix.stencilview import StencilView
 
 from compound.domain.model import InvalidInput
+from ui.screens.officer_doors import STATE_COLOURS as TILE_COLOURS
 from ui.viewmodels.site_map import Marker
 
 log = logging.getLogger(__name__)
 
+# The door tiles' colours, lifted: markers are drawn over a photo or drawing of the site, not on
+# the wall's dark background, and a state must read as the same colour in both views.
 STATE_COLOURS = {
-    "locked": (0.20, 0.70, 0.40, 1),
-    "unlocked": (0.25, 0.55, 0.95, 1),
-    "open": (0.25, 0.55, 0.95, 1),
-    "held_open": (0.95, 0.65, 0.10, 1),
-    "forced": (0.95, 0.15, 0.15, 1),
-    "alarm": (0.90, 0.25, 0.70, 1),
-    "offline": (0.55, 0.55, 0.58, 1),
-    "unknown": (0.45, 0.47, 0.52, 1),
+    state: (*(min(1.0, c * 1.3) for c in rgba[:3]), 1.0) for state, rgba in TILE_COLOURS.items()
 }
 URGENT = ("forced", "alarm", "held_open")
 RADIUS = 9  # px of a marker on the plan at zoom 1; urgent ones are drawn larger
