@@ -1,0 +1,140 @@
+"""What a screen shows, read from the widgets as drawn: every label, button and hint in the
+window (pop-ups included), checked for the screen's language and for text that does not fit.
+
+Used by the screen walks in tests/ui/test_screen_walk*.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+MARKUP = re.compile(r"\[/?[a-z_]+(=[^\]]*)?\]")
+# Words a Chinese screen may show as they are: door and device ids, units, file formats,
+# sizes written as numbers, abbreviations read the same in Chinese.
+ZH_TOKENS = re.compile(
+    r"\b(?:[a-z]+\d*(?:-[a-z]*\d+)+|gate(?:-[a-z]+)?|garage-\d+|wall|desk|officer"
+    r"|CSV|PNG|JPEG|UTF-8|GBK|GB|QR|ID|PIN|MB|KB|ms|km|s|h|d|x|YYYY-MM-DD|HH:MM|p\d+)\b"
+)
+SLACK = 2  # pixels of rounding Kivy allows itself
+
+
+@dataclass(frozen=True)
+class Finding:
+    what: str  # "language" or "overflow"
+    text: str
+    widget: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.widget} {self.text[:90]!r} ({self.detail})"
+
+
+def shown(widget: Any) -> bool:
+    """Drawn and not hidden: every ancestor opaque, the widget of some size."""
+    w = widget
+    while w is not None:
+        if getattr(w, "opacity", 1) <= 0.01:
+            return False
+        parent = w.parent
+        if parent is w:
+            break
+        w = parent
+    return widget.width > 2 and widget.height > 2
+
+
+def widgets(window: Any) -> Iterator[Any]:
+    """Every widget in the window: the mounted screen and any pop-up over it."""
+    for child in list(window.children):
+        yield from child.walk(restrict=True)
+
+
+def plain(text: str, markup: bool) -> str:
+    return MARKUP.sub("", text) if markup else text
+
+
+def needed_size(label: Any) -> tuple[int, int]:
+    """The size the label's whole text needs (wrapped at its text width if it has one),
+    however Kivy would cut or shorten it."""
+    core = label._label
+    opts = dict(core.options)
+    width = label.text_size[0]
+    opts.update(text_size=(width, None), shorten=False, max_lines=0)
+    measure = type(core)(**opts)
+    measure.text = core.text if label.markup else label.text
+    w, h = measure.render()
+    if width is not None:
+        w = max(int(width), int(measure._internal_size[0]))
+    return int(w), int(h)
+
+
+def overflow(label: Any) -> str | None:
+    """Why the label's text does not fit it, or None."""
+    if not label.text.strip():
+        return None
+    w, h = needed_size(label)
+    tw, th = label.text_size
+    room_w = label.width if tw is None else min(tw, label.width + SLACK)
+    room_h = label.height if th is None else min(th, label.height + SLACK)
+    if tw is not None and tw > label.width + SLACK:
+        return f"text width {tw:.0f} > widget {label.width:.0f}"
+    if w > room_w + SLACK:
+        return f"needs {w} px wide, has {room_w:.0f}"
+    if h > room_h + SLACK:
+        return f"needs {h} px high, has {room_h:.0f}"
+    return None
+
+
+def language(text: str, lang: str, data: Iterable[str]) -> str | None:
+    """Why the text is not in ``lang``, or None. ``data`` are names from the compound's records
+    (a resident's Chinese name on an English screen is theirs, not an untranslated text)."""
+    rest = text
+    for d in sorted(data, key=len, reverse=True):
+        if d and d in rest:
+            rest = rest.replace(d, " ")
+    if lang == "en":
+        found = CJK.findall(rest)
+        return f"Chinese on an English screen: {''.join(found)[:20]}" if found else None
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_.'-]*", ZH_TOKENS.sub(" ", rest))]
+    words = [w for w in words if len(w) > 1]
+    return f"English on a Chinese screen: {' '.join(words)[:60]}" if words else None
+
+
+def check(
+    window: Any, lang: str, data: Iterable[str] = (), exempt: Iterable[str] = ()
+) -> list[Finding]:
+    """Every text shown in the window in the wrong language or not fitting its widget.
+    ``exempt`` are texts deliberately in both languages (the language switch, say)."""
+    from kivy.uix.label import Label
+    from kivy.uix.textinput import TextInput
+
+    data, skip = list(data), set(exempt)
+    out: list[Finding] = []
+    for w in widgets(window):
+        if not shown(w):
+            continue
+        name = type(w).__name__
+        if isinstance(w, Label):
+            text = plain(w.text, w.markup)
+            if text.strip() and text not in skip:
+                why = language(text, lang, data)
+                if why:
+                    out.append(Finding("language", text, name, why))
+                too_big = overflow(w)
+                if too_big:
+                    out.append(Finding("overflow", text, name, too_big))
+        elif isinstance(w, TextInput) and not w.text and w.hint_text:
+            hint = str(w.hint_text)
+            why = language(hint, lang, data)
+            if why and hint not in skip:
+                out.append(Finding("language", hint, name + ".hint", why))
+    return out
+
+
+def texts(window: Any) -> list[str]:
+    """Every label text shown (for a test that something was on screen at all)."""
+    from kivy.uix.label import Label
+
+    return [w.text for w in widgets(window) if isinstance(w, Label) and shown(w) and w.text]
