@@ -23,6 +23,7 @@ from compound.app import (
     devices,
     face_cli,
     import_cli,
+    officer_cli,
     platform_cli,
     report_cli,
     sample_cli,
@@ -54,6 +55,7 @@ COMMANDS: tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
     bridge_cli.register,
     platform_cli.register,
     zone_cli.register,
+    officer_cli.register,
 )
 
 

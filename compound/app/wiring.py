@@ -23,6 +23,7 @@ from compound.services.ha_lock import HaLock
 from compound.services.import_api import ImportApi
 from compound.services.intercom import Intercom
 from compound.services.lists_api import ListsApi
+from compound.services.officer_ack import OfficerAck
 from compound.services.people_api import PeopleApi
 from compound.services.quarantine import QuarantineWatch, request_file
 from compound.services.schedules_api import SchedulesApi
@@ -43,6 +44,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         CommunityApi(core),
         Intercom(core),
         ListsApi(core),
+        OfficerAck(core),
         SchedulesApi(core),
         SitePlanApi(core),
         DeviceRoster(core),

@@ -68,15 +68,16 @@ ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station", "ha",
 # the calling door from that topic.
 PANEL_METHODS = ("door.list", "notice.list")
 # API methods the officer wall calls (ui/viewmodels/officer*.py): what it shows, the
-# acknowledgement of alarms, and the officer's lockdown and remote opens (the core decides and
-# logs them; a remote open in lockdown is an override the wall may make: docs/security.md). It
-# answers calls as a station of its ring group (``unit``) on its own reply topic, so it needs
-# none of the call methods, and it never writes a door command itself.
+# acknowledgement of alarms by an identified duty officer (``alarm.ack_officer``: card or PIN,
+# never ``alarm.ack`` with a typed name), and the officer's lockdown and remote opens (the core
+# decides and logs them; a remote open in lockdown is an override the wall may make:
+# docs/security.md). It answers calls as a station of its ring group (``unit``) on its own reply
+# topic, so it needs none of the call methods, and it never writes a door command itself.
 WALL_METHODS = (
     "status",
     "door.list",
     "alarm.page",
-    "alarm.ack",
+    "alarm.ack_officer",
     "events.page",
     "stats.hourly",
     "elderly.unseen",

@@ -60,10 +60,16 @@ class Alarms(StoreBase):
             return Alarm(aid, at, kind, severity, door_id, message)
 
     def acknowledge_alarm(
-        self, alarm_id: int, by: str, note: str = "", actor: str | None = None
+        self,
+        alarm_id: int,
+        by: str,
+        note: str = "",
+        actor: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Alarm:
         """``by`` is the name the person gave; ``actor``, when the request came over the bus,
-        the broker user that sent it (logged beside it: the name typed proves nothing)."""
+        the broker user that sent it (logged beside it: the name typed proves nothing).
+        ``extra``: more for the log's event (the identified officer at the wall)."""
         by = by.strip()
         if not by:
             raise InvalidInput("say who acknowledges the alarm (--by NAME)")
@@ -81,7 +87,7 @@ class Alarms(StoreBase):
                 (now, by, note, alarm_id),
             )
             who = {"by": by} if actor is None else {"actor": actor, "by": by}
-            data = {"alarm_id": alarm_id, **who, "note": note}
+            data = {"alarm_id": alarm_id, **who, "note": note, **(extra or {})}
             # the platform's district view closes the alarm it holds (by its raising event);
             # who acknowledged stays on the box
             ack = {"type": "alarm_ack", "alarm_event": row[1], "at": now}

@@ -8,7 +8,7 @@ Each feature keeps its steps in its own module here, under its own range of numb
     80-99  doors and intercom         100-119 indexes for the compound's real size
     120-139 schedules and holidays     140-159 searching people, paging lists
     160-169 ID numbers sealed at rest  170-179 alarm zones armed    180-199 the site plan
-    200-219 visitor passes issued from indoor stations
+    200-219 visitor passes issued from indoor stations    240-249 duty officers at the wall
 
 A step runs inside the same transaction as the row that records it, so a box that loses power
 during an upgrade comes back either before or after the step, never half-way.
@@ -25,6 +25,7 @@ from compound.store.migrations import (
     foundation,
     id_numbers,
     intercom,
+    officers,
     quarantine,
     scale,
     schedules,
@@ -53,6 +54,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
             *station_passes.STEPS,
             *zones.STEPS,
             *site_plan.STEPS,
+            *officers.STEPS,
         ),
         key=lambda m: m.number,
     )
