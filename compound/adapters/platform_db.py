@@ -16,7 +16,11 @@ from typing import Any
 
 import psycopg
 
-from compound.adapters.platform_district import LINKS_SCHEMA, DistrictTables
+from compound.adapters.platform_district import (
+    LINKS_SCHEMA,
+    REFUSAL_ALARMS_SCHEMA,
+    DistrictTables,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS uplink_sites (
@@ -44,6 +48,9 @@ CREATE TABLE IF NOT EXISTS uplink_refused (
     reason text NOT NULL,
     count bigint NOT NULL,
     last_at timestamptz NOT NULL,
+    acknowledged bigint NOT NULL DEFAULT 0,
+    acknowledged_at timestamptz,
+    alarm_since timestamptz,
     PRIMARY KEY (site, reason)
 );
 CREATE TABLE IF NOT EXISTS ingest_workers (
@@ -65,6 +72,7 @@ class PlatformDb(DistrictTables):
         with self._conn.transaction():
             self._conn.execute(SCHEMA)
             self._conn.execute(LINKS_SCHEMA)
+            self._conn.execute(REFUSAL_ALARMS_SCHEMA)
 
     def close(self) -> None:
         self._conn.close()
@@ -134,12 +142,15 @@ class PlatformDb(DistrictTables):
             self._conn.execute("DELETE FROM ingest_workers WHERE worker = %s", (worker,))
 
     def count_refused(self, counts: dict[tuple[str, str], int]) -> None:
-        """Add refused records, ``{(site, reason): n}`` (nothing of the records themselves)."""
+        """Add refused records, ``{(site, reason): n}`` (nothing of the records themselves); a
+        row with everything acknowledged opens its alarm again now."""
         with self._conn.transaction(), self._conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO uplink_refused (site, reason, count, last_at)"
-                " VALUES (%s, %s, %s, now()) ON CONFLICT (site, reason)"
-                " DO UPDATE SET count = uplink_refused.count + EXCLUDED.count, last_at = now()",
+                "INSERT INTO uplink_refused (site, reason, count, last_at, alarm_since)"
+                " VALUES (%s, %s, %s, now(), now()) ON CONFLICT (site, reason)"
+                " DO UPDATE SET count = uplink_refused.count + EXCLUDED.count, last_at = now(),"
+                " alarm_since = CASE WHEN uplink_refused.count <= uplink_refused.acknowledged"
+                " THEN now() ELSE uplink_refused.alarm_since END",
                 [(site, reason, n) for (site, reason), n in sorted(counts.items())],
             )
 

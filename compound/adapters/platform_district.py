@@ -20,6 +20,21 @@ CREATE TABLE IF NOT EXISTS uplink_links (
 );
 """
 
+# Refusals are alarms on the district view until an operator acknowledges them: per (site,
+# reason) how many of the counted refusals were acknowledged, when, and since when the alarm
+# has been open. Added to a platform database made before the alarms existed; looked up first,
+# so that starting a reader takes no lock on the table when the columns are there.
+REFUSAL_ALARMS_SCHEMA = """
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_name = 'uplink_refused' AND column_name = 'acknowledged') THEN
+        ALTER TABLE uplink_refused ADD COLUMN IF NOT EXISTS acknowledged bigint NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS acknowledged_at timestamptz,
+            ADD COLUMN IF NOT EXISTS alarm_since timestamptz;
+    END IF;
+END $$;
+"""
+
 
 class DistrictTables:
     _conn: Any  # PlatformDb's psycopg connection
@@ -55,16 +70,47 @@ class DistrictTables:
             )
 
     def refused(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Per site and reason: records refused, how many of them an operator acknowledged,
+        the age of the last one and, while some are not acknowledged, of the first of those."""
         rows = self._conn.execute(
-            "SELECT site, reason, count, EXTRACT(EPOCH FROM now() - last_at) FROM uplink_refused"
+            "SELECT site, reason, count, acknowledged, EXTRACT(EPOCH FROM now() - last_at),"
+            " CASE WHEN count > acknowledged THEN EXTRACT(EPOCH FROM now() - alarm_since) END"
+            " FROM uplink_refused"
             " WHERE %(site)s::text IS NULL OR site = %(site)s ORDER BY site, reason",
             {"site": site},
         ).fetchall()
         self._conn.commit()
         return [
-            {"site": str(r[0]), "reason": str(r[1]), "count": int(r[2]), "age_s": float(r[3])}
+            {
+                "site": str(r[0]),
+                "reason": str(r[1]),
+                "count": int(r[2]),
+                "acknowledged": int(r[3]),
+                "age_s": round(float(r[4]), 3),
+                "since_s": None if r[5] is None else round(float(r[5]), 3),
+            }
             for r in rows
         ]
+
+    def acknowledge_refused(self, seen: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+        """Acknowledge refusals up to the counts an operator saw, ``(site, reason, count)``
+        (one refused after the operator looked stays an alarm); returns ``(site, reason,
+        records acknowledged now)`` for each row that moved."""
+        if not seen:
+            return []
+        sites, reasons, counts = zip(*seen, strict=True)
+        with self._conn.transaction():
+            rows = self._conn.execute(
+                "UPDATE uplink_refused u SET acknowledged = LEAST(u.count, s.n),"
+                " acknowledged_at = now()"
+                " FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS s(site, reason, n),"
+                " (SELECT site, reason, acknowledged FROM uplink_refused FOR UPDATE) AS o"
+                " WHERE u.site = s.site AND u.reason = s.reason AND o.site = u.site"
+                " AND o.reason = u.reason AND LEAST(u.count, s.n) > u.acknowledged"
+                " RETURNING u.site, u.reason, u.acknowledged - o.acknowledged",
+                (list(sites), list(reasons), list(counts)),
+            ).fetchall()
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
     def sites(self) -> list[dict[str, Any]]:
         """Per site: next_seq, records held, duplicates dropped, seconds since the last

@@ -15,6 +15,7 @@ from typing import Any
 from compound.adapters.http_json import JsonApi
 from compound.adapters.mqtt import Bus, BusConfig, eprint
 from compound.adapters.platform_db import PlatformDb
+from compound.domain.refusals import known_kinds
 from compound.protocol.topics import Topics
 from compound.services import district_view
 from compound.services.ingest_leases import WorkerLeases
@@ -129,11 +130,40 @@ def cmd_status(ctx: Any) -> int:
         )
     if not sites:
         print("no site has sent anything yet")
+    for a in view["alarms"]:
+        print(
+            f"ALARM refused from {a['site']}: {a['count']} record(s) not acknowledged,"
+            f" {a['kind']}: {a['reason']} (first {_age(a['since_s'])} ago, last"
+            f" {_age(a['last_s'])} ago); acknowledge: compound platform acknowledge"
+            f" {a['site']} --kind {a['kind']}"
+        )
     for r in refused:
         print(
             f"REFUSED from {r['site']}: {r['count']} record(s), {r['reason']}"
             f" (last {_age(r['age_s'])} ago); nothing of them was stored"
         )
+    return 0
+
+
+def cmd_acknowledge(ctx: Any) -> int:
+    """Acknowledge the open refusal alarms of one site (or ``--all-sites``), of some kinds or
+    all: the counts stay, the alarm closes until the next refusal."""
+    a = ctx.args
+    if (a.site is None) == (not a.all_sites):
+        raise SystemExit("compound: give one SITE, or --all-sites")
+    db = PlatformDb(_dsn(a))
+    try:
+        try:
+            alarms = district_view.to_acknowledge(db, a.site, a.kind)
+        except district_view.BadRequest as e:
+            raise SystemExit(f"compound: {e}") from None
+        done = db.acknowledge_refused([(x.site, x.reason, x.total) for x in alarms])
+    finally:
+        db.close()
+    if not done:
+        print("no refusal alarm open" + (f" for {a.site}" if a.site else ""))
+    for site, reason, n in done:
+        print(f"{site}: {n} refused record(s) acknowledged ({reason})")
     return 0
 
 
@@ -237,8 +267,21 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         " age and lag, records and passages in the last hour, open alarms and those for 110,"
         " and records refused"
     )
-    add("status", cmd_status, view)
+    add("status", cmd_status, view + "; refusals not acknowledged are alarms")
     add("report", cmd_status, view + " (the same as status)")
+    sp = add(
+        "acknowledge",
+        cmd_acknowledge,
+        "acknowledge refusal alarms (the counts stay; the next refusal opens the alarm again)",
+    )
+    sp.add_argument("site", nargs="?", metavar="SITE")
+    sp.add_argument("--all-sites", action="store_true", help="every site's open alarms")
+    sp.add_argument(
+        "--kind",
+        action="append",
+        metavar="KIND",
+        help="only this kind (repeatable): " + ", ".join(known_kinds()),
+    )
     sp = add("serve", cmd_serve, "the district view as a read-only HTTP JSON API")
     sp.add_argument(
         "--listen",

@@ -4,7 +4,9 @@ One set of queries serves both ``compound platform status`` and the read-only HT
 (``compound platform serve``), so the two can never disagree. Every value comes from
 ``uplink_sites``, ``uplink_records`` and ``uplink_refused``: records the ingest took, which
 passed the biometric guard (no template, no unmasked ID number, no phone), and counts of the
-ones it refused, never their content.
+ones it refused, never their content. Refusals not yet acknowledged by an operator are open
+alarms (``compound.domain.refusals``): listed under ``alarms``, counted per site
+(``refused_unacknowledged``) and in the totals, until ``compound platform acknowledge``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 import time
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
+
+from compound.domain.refusals import RefusalAlarm, kind_of, known_kinds, open_alarms
 
 SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -31,9 +35,21 @@ class BadRequest(ValueError):
     """What was asked for is not a valid question (a site id that cannot exist)."""
 
 
+def _with_alarms(sites: list[dict[str, Any]], refused: list[dict[str, Any]]) -> dict[str, Any]:
+    alarms = open_alarms(refused)
+    waiting: dict[str, int] = {}
+    for a in alarms:
+        waiting[a.site] = waiting.get(a.site, 0) + a.count
+    for s in sites:
+        s["refused_unacknowledged"] = waiting.get(s["site"], 0)
+    for r in refused:
+        r["kind"] = kind_of(r["reason"])
+    return {"sites": sites, "refused": refused, "alarms": [a.as_dict() for a in alarms]}
+
+
 def district(db: DistrictSource) -> dict[str, Any]:
-    """Every site, and every refusal counted."""
-    return {"at": round(time.time(), 3), "sites": db.district(), "refused": db.refused()}
+    """Every site, every refusal counted, and the refusals not acknowledged as alarms."""
+    return {"at": round(time.time(), 3), **_with_alarms(db.district(), db.refused())}
 
 
 def site(db: DistrictSource, site_id: str) -> dict[str, Any]:
@@ -44,11 +60,26 @@ def site(db: DistrictSource, site_id: str) -> dict[str, Any]:
     refused = db.refused(site=site_id)
     if not rows and not refused:
         raise NotFound(f"no site {site_id!r} on this platform")
+    view = _with_alarms(rows, refused)
     return {
         "at": round(time.time(), 3),
         "site": rows[0] if rows else None,
-        "refused": refused,
+        "refused": view["refused"],
+        "alarms": view["alarms"],
     }
+
+
+def to_acknowledge(
+    db: DistrictSource, site_id: str | None, kinds: list[str] | None
+) -> list[RefusalAlarm]:
+    """The open refusal alarms an acknowledgement covers: one site's or every site's, of the
+    given kinds or all. BadRequest for a site id or kind that cannot be."""
+    if site_id is not None and not SITE_ID.fullmatch(site_id):
+        raise BadRequest(f"{site_id[:80]!r} is not a site id")
+    unknown = sorted(set(kinds or ()) - set(known_kinds()))
+    if unknown:
+        raise BadRequest(f"no refusal kind {unknown[0]!r}; kinds: {', '.join(known_kinds())}")
+    return [a for a in open_alarms(db.refused(site=site_id)) if kinds is None or a.kind in kinds]
 
 
 def totals(view: dict[str, Any]) -> dict[str, int]:
@@ -62,10 +93,12 @@ def totals(view: dict[str, Any]) -> dict[str, int]:
         "open_alarms": sum(s["open_alarms"] for s in sites),
         "open_110": sum(s["open_110"] for s in sites),
         "refused": sum(r["count"] for r in view["refused"]),
+        "refusal_alarms": len(view["alarms"]),
+        "refused_unacknowledged": sum(a["count"] for a in view["alarms"]),
     }
 
 
-PATHS = ("/district", "/sites", "/sites/<site>", "/health")
+PATHS = ("/district", "/sites", "/sites/<site>", "/alarms", "/health")
 
 
 def answer(db: DistrictSource, path: str) -> tuple[int, dict[str, Any]]:
@@ -74,6 +107,7 @@ def answer(db: DistrictSource, path: str) -> tuple[int, dict[str, Any]]:
     ``/district``: every site, the refusals and the totals (``compound platform status
     --json`` plus ``totals``); ``/sites``: the sites only; ``/sites/<site>``: one site and its
     refusals (404 for a site the platform does not know, 400 for an id that cannot be one);
+    ``/alarms``: the open refusal alarms (refusals no operator acknowledged yet);
     ``/health``: the database answered."""
     parts = [unquote(p) for p in urlsplit(path).path.split("/") if p]
     try:
@@ -84,6 +118,9 @@ def answer(db: DistrictSource, path: str) -> tuple[int, dict[str, Any]]:
             return 200, {"at": round(time.time(), 3), "sites": db.district()}
         if len(parts) == 2 and parts[0] == "sites":
             return 200, site(db, parts[1])
+        if parts == ["alarms"]:
+            alarms = [a.as_dict() for a in open_alarms(db.refused())]
+            return 200, {"at": round(time.time(), 3), "alarms": alarms}
         if parts == ["health"]:
             db.district(site="")  # one round trip to the database
             return 200, {"ok": True}

@@ -37,6 +37,7 @@ from typing import Any
 from compound.adapters.mqtt import Bus, Message
 from compound.adapters.platform_db import PlatformDb
 from compound.domain.ingest_partition import bucket_of, site_of_topic
+from compound.domain.refusals import BACKWARDS, MALFORMED, SENSITIVE, UNREGISTERED, WRONG_SITE
 from compound.domain.uplink_pacing import Backoff
 from compound.domain.uplink_records import Withheld, ack_message, ack_topic, guard
 from compound.domain.uplink_resend import resend_message, resend_topic
@@ -46,8 +47,7 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 20_000  # out-of-order records held per site; beyond that the box resends
 
-
-BACKWARDS = "sequence went backwards (another record already holds that number)"
+__all__ = ["BACKWARDS", "Ingest", "IngestStats"]
 
 
 class _Refused(ValueError):
@@ -156,7 +156,7 @@ class Ingest:
             env = json.loads(payload)
             site, seq, id_ = str(env["site"]), int(env["seq"]), str(env["id"])
             if site != sender:
-                raise _Refused("site does not match its topic", site)
+                raise _Refused(WRONG_SITE, site)
             if "record" in env:
                 guard(env["record"])
             elif "withheld" not in env:
@@ -165,9 +165,9 @@ class Ingest:
             reason = (
                 e.reason
                 if isinstance(e, _Refused)
-                else "biometric data, an unmasked ID number or phone"
+                else SENSITIVE
                 if isinstance(e, Withheld)
-                else "malformed"
+                else MALFORMED
             )
             self._refuse(sender, reason)
             log.warning("ingest: refused a record from %s: %s", sender, e)
@@ -182,7 +182,7 @@ class Ingest:
             # first record to arrive happens to be: that would acknowledge what never came.
             nxt = self._registered_next_seq(site)
             if nxt is None and self.registered_only:
-                self._refuse(site, "site not registered")
+                self._refuse(site, UNREGISTERED)
                 return
             st = self._sites[site] = _Site(next_seq=nxt or 1)
         if seq in st.pending and st.pending[seq]["id"] != id_:
