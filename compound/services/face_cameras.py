@@ -40,7 +40,9 @@ from compound.domain.model import InvalidInput
 from compound.ports import Bus
 from compound.protocol.messages import encode, new_id
 from compound.services.camera_feed import CameraFeed, CameraSpec
+from compound.services.face_strangers import EXPIRE_EVERY_S, KeptStrangers
 from compound.store.db import Store
+from compound.store.face_strangers import StrangerStore
 from compound.store.faces import FaceStore
 
 log = logging.getLogger(__name__)
@@ -97,8 +99,11 @@ class FaceCameras:
         self._signature: tuple[object, ...] = ()
         self._worker: threading.Thread | None = None
         c = config
-        strangers = (
-            Strangers(c.threshold, c.stranger_memory_h * 3600) if c.stranger_memory_h > 0 else None
+        # Shared by the cameras (a stranger is one person at any door), kept sealed on disk.
+        self.strangers = (
+            KeptStrangers(Strangers(c.threshold, c.stranger_memory_h * 3600), StrangerStore(store))
+            if c.stranger_memory_h > 0
+            else None
         )
         dealer = ChallengeDealer(challenge or ChallengeRules(), choose, new_id)
         for spec in cameras:
@@ -128,7 +133,7 @@ class FaceCameras:
                 liveness=LivenessRules(window_s=c.liveness_window_s, closed_ratio=BLINK_CLOSED),
                 check_liveness=c.liveness,
                 dealer=dealer,
-                strangers=strangers,
+                strangers=self.strangers,
             )
             gate = MotionGate(MotionRules())
             self.feeds[w.id] = CameraFeed(
@@ -148,6 +153,9 @@ class FaceCameras:
 
     def start(self) -> None:
         self._signature = self.faces.signature()
+        if self.strangers is not None:
+            n = self.strangers.load(self.clock.now())
+            log.info("%d strangers remembered from before", n)
         for feed in self.feeds.values():
             feed.start()
         self._worker = threading.Thread(target=self._work, name="face-worker", daemon=True)
@@ -205,7 +213,7 @@ class FaceCameras:
             self._cond.notify()
 
     def _work(self) -> None:
-        last_poll = last_lease = 0.0
+        last_poll = last_lease = last_expire = 0.0
         while not self.stop_event.is_set():
             started = time.monotonic()
             if started - last_poll > GALLERY_POLL_S:
@@ -214,6 +222,9 @@ class FaceCameras:
             if started - last_lease > LEASE_CHECK_S:
                 last_lease = started
                 self.faces.purge_ended_leases()
+            if self.strangers is not None and started - last_expire > EXPIRE_EVERY_S:
+                last_expire = started
+                self.strangers.expire(self.clock.now())
             with self._cond:
                 camera = self.scheduler.next()
                 if camera is None:

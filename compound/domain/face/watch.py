@@ -34,7 +34,7 @@ from compound.domain.face.gallery import Gallery, MatchRules
 from compound.domain.face.liveness import LivenessRules, LivenessWindow, Verdict
 from compound.domain.face.model import Box, TrackingRecognizer
 from compound.domain.face.pipeline import FaceSeen
-from compound.domain.face.strangers import Strangers
+from compound.domain.face.strangers import StrangerMemory
 from compound.domain.face.tracker import Tracker, TrackRules, iou, shift
 from compound.protocol.messages import AccessRequest, new_id
 
@@ -142,7 +142,7 @@ class CameraWatch:
         liveness: LivenessRules | None = None,
         check_liveness: bool = True,
         dealer: ChallengeDealer | None = None,
-        strangers: Strangers | None = None,
+        strangers: StrangerMemory | None = None,
         tracks: TrackRules | None = None,
         new_id: Callable[[], str] = new_id,
     ) -> None:

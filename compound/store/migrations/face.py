@@ -48,4 +48,26 @@ def _face(conn: sqlite3.Connection) -> None:
     )
 
 
-STEPS = (Migration(20, "face consents and encrypted templates", _face),)
+def _strangers(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- Faces that matched no resident, kept so that a restart does not forget a repeat
+        -- visitor: the anonymous id, when last seen, and the descriptor sealed with the face
+        -- key (AES-GCM, the id bound in). Rows older than face.stranger_memory_h are deleted
+        -- (secure_delete overwrites them), not merely skipped.
+        CREATE TABLE face_strangers (
+            id TEXT PRIMARY KEY,
+            last_seen REAL NOT NULL,
+            nonce BLOB NOT NULL,
+            ciphertext BLOB NOT NULL
+        );
+        CREATE INDEX face_strangers_seen ON face_strangers(last_seen);
+        """,
+    )
+
+
+STEPS = (
+    Migration(20, "face consents and encrypted templates", _face),
+    Migration(21, "strangers' faces sealed", _strangers),
+)
