@@ -25,7 +25,7 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |         |                                                   | face/+/frame                     |
 | panel   | api/<name>/door.list|notice.list,                 | own replies, access/<door>/result|
 |         | intercom/<door>/call (dial, hang up, emergency),  | face/<camera>/frame|result,      |
-|         | access/<door>/request                             | notice, own door's call states,  |
+|         | access/<door>/request/panel                       | notice, own door's call states,  |
 |         |                                                   | availability                     |
 | bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
 |         | intercom/<door>/call, zone/<name>/+/state         |                                  |
@@ -186,8 +186,9 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
         rules = own + [Rule("write", t.api(d.name, m)) for m in (*PANEL_METHODS, *d.methods)]
         rules += [
             Rule("write", t.intercom_call(door)),
-            # PINs typed on the panel go to the core as access requests for its own door.
-            Rule("write", t.access_request(door)),
+            # PINs typed and passes shown at the panel go to the core on its own door's panel
+            # topic: not the reader's, so a panel cannot assert a card.
+            Rule("write", t.panel_access_request(door)),
             Rule("read", t.reply(d.name, "#")),
             Rule("read", t.access_result(door)),
             Rule("read", t.notice),

@@ -3,14 +3,14 @@ quarantined user keeps.
 
 A device that floods its door's request topic costs the core's network thread a parse per message
 even when the core sheds every one (``compound.services.intake``). The broker does not say who
-published a message, but its ACL fixes who can: the users with a write rule matching that door's
-request topic (the door's bridge and its panel for cards and PINs; the face service for faces,
-on a topic of their own). Quarantining
-them at that door takes exactly those rules out of their ACL blocks, so Mosquitto drops their
-requests for that door before any subscriber sees them. A bridge keeps its other doors, and
-door states, events and availability still flow (the door stays visible on the wall; exit
-buttons and fire release work in the bridge anyway). The core is never quarantined: it is not a
-door's device, and without it nothing opens at all.
+published a message, but its ACL fixes who can: the users with a write rule matching the flooded
+request topic (the door's bridge for its reader, its panel for the panel's topic, the face
+service for faces: ``compound.protocol.access_channels``). Quarantining them at that door takes
+exactly those rules out of their ACL blocks, so Mosquitto drops their requests for that door
+before any subscriber sees them. A bridge keeps its other doors, and door states, events and
+availability still flow (the door stays visible on the wall; exit buttons and fire release work
+in the bridge anyway). The core is never quarantined: it is not a door's device, and without it
+nothing opens at all.
 
 Pure: devices and topics in, names and rules out.
 """
@@ -64,7 +64,13 @@ def rules_with(quarantined: Iterable[tuple[str, str]]) -> Callable[[Device, Topi
         held = doors.get(device.name)
         if held and device.role not in NEVER:
             banned = [
-                t for d in held for t in (topics.access_request(d), topics.face_access_request(d))
+                t
+                for d in held
+                for t in (
+                    topics.access_request(d),
+                    topics.panel_access_request(d),
+                    topics.face_access_request(d),
+                )
             ]
             kept = [
                 r for r in kept if not (_writes(r) and any(matches(r.topic, t) for t in banned))

@@ -17,7 +17,8 @@ user name, as in the demo, uses its client id as the user: ``api/<client id>/<me
 | door/<door>/event/ack                  | core                  | no       | a door event is logged        |
 | door/<door>/state                      | door adapter          | yes      | locked, unlocked, open, ...   |
 | door/<door>/event                      | door adapter          | no       | contact, exit button, alarms  |
-| access/<door>/request                  | reader, door panel    | no       | a card, PIN or pass shown     |
+| access/<door>/request                  | the door's bridge     | no       | a card or PIN at its reader   |
+| access/<door>/request/panel            | the door's panel      | no       | a PIN or pass at the panel    |
 | access/<door>/request/face             | face service only     | no       | a face matched at that door   |
 | access/<door>/result                   | core                  | no       | grant or deny, with reason    |
 | intercom/<door>/call                   | that door's panel/MCU | no       | dial, hang up, emergency      |
@@ -78,6 +79,11 @@ class Topics:
     # access requests and results
     def access_request(self, door: str) -> str:
         return f"{self.root}/access/{door}/request"
+
+    def panel_access_request(self, door: str) -> str:
+        # The panel's own topic, apart from the reader's: a panel cannot assert a card, and a
+        # panel that floods is shed and quarantined without silencing its door's card reader.
+        return f"{self.root}/access/{door}/request/panel"
 
     def face_access_request(self, door: str) -> str:
         # A topic of its own, which only the face service's broker user may write: a face match

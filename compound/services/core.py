@@ -22,6 +22,7 @@ from compound.domain.access import Decision, Reason, decide, public_reason
 from compound.domain.clock import Clock
 from compound.domain.intake import IntakeRules
 from compound.domain.model import Event, InvalidInput, display_name
+from compound.protocol.access_channels import channel_of, from_key
 from compound.protocol.messages import (
     AccessRequest,
     AccessResult,
@@ -104,7 +105,7 @@ class Core:
         self.store.event_hooks.append(self._stream_event)
         self.decisions.start()
         self.bus.subscribe(self.topics.all("access/+/request"), self.on_access_request)
-        self.bus.subscribe(self.topics.all("access/+/request/face"), self.on_access_request)
+        self.bus.subscribe(self.topics.all("access/+/request/+"), self.on_access_request)
         self.bus.subscribe(self.topics.all("door/+/event"), self.doors.on_event)
         self.bus.subscribe(self.topics.all("door/+/state"), self.doors.on_state)
         self.extensions = list(self._features(self)) if self._features is not None else []
@@ -164,10 +165,15 @@ class Core:
     # -- access ----------------------------------------------------------------------------
 
     def on_access_request(self, msg: Message) -> None:
-        # Within the door's rate, or dropped before anything else is done with it: a flood then
-        # costs this thread a lookup per message (the door is the topic's: the ACL fixes it).
-        levels = self.topics.split(msg.topic)
-        if len(levels) >= 3 and not self.decisions.admit(levels[1]):
+        # The broker's ACL fixes who may write each topic, so the topic says who is speaking
+        # (``compound.protocol.access_channels``): the door's reader, its panel or the face
+        # service, each with a rate and a queue of its own. Within that rate, or dropped before
+        # anything else is done with it: a flood then costs this thread a lookup per message.
+        channel = channel_of(self.topics.split(msg.topic))
+        if channel is None:
+            self.counters["access.wrong_topic"] += 1
+            return
+        if not self.decisions.admit(channel.key):
             self.counters["access.shed.rate"] += 1
             return
         try:
@@ -176,15 +182,11 @@ class Core:
             self.counters["access.malformed"] += 1
             log.warning("malformed access request on %s: %s", msg.topic, e)
             return
-        # The broker's ACL fixes who may write each topic, so the topic says who is speaking: a
-        # face match only from the face service's own topic, a card, PIN or pass only from the
-        # door's readers and panel.
-        from_face = msg.topic == self.topics.face_access_request(req.door_id)
-        if not from_face and msg.topic != self.topics.access_request(req.door_id):
+        if req.door_id != channel.door:
             self.counters["access.wrong_topic"] += 1
             log.warning("access request for %s arrived on %s", req.door_id, msg.topic)
             return
-        if from_face != (req.kind == "face"):
+        if not channel.allows(req.kind):
             self.counters["access.kind_not_allowed"] += 1
             log.warning(
                 "refused a %s request for %s on %s: not a credential that sender can assert",
@@ -201,17 +203,19 @@ class Core:
             self.counters["access.replayed"] += 1
             log.warning("replayed access request %s at %s", req.id, req.door_id)
             return
-        shed = self.decisions.put(req)  # decided on the decision thread, each door in turn
+        shed = self.decisions.put(channel.key, req)  # decided on the decision thread, in turn
         if shed is not None:
             self.counters[f"access.shed.{shed}"] += 1
 
-    def _flood_alarm(self, door: str, shed: int) -> None:
+    def _flood_alarm(self, key: str, shed: int) -> None:
+        ch = from_key(key)  # the intake's key: which door, and which of its senders floods
         self.store.raise_alarm(
             "flood",
-            f"{door}: a device sends more access requests than any door can ({shed} dropped)",
+            f"{ch.door}: its {ch.sender} sends more access requests than any door can"
+            f" ({shed} dropped)",
             severity="high",
-            door_id=door,
-            data={"shed": shed},
+            door_id=ch.door,
+            data={"shed": shed, "sender": ch.sender},
         )
 
     def handle_access(self, req: AccessRequest) -> Decision:

@@ -3,8 +3,10 @@
 The bus's network thread only decodes a request, checks who may send it and queues it here
 (``compound.domain.intake``: per-door buckets and queues); it is never held by a decision's
 database write, so API requests, door events and other doors' requests keep flowing. One worker
-thread decides, taking each waiting door in turn. A door that floods is shed at its own queue,
-counted, and reported once in a while as a ``flood`` alarm for the officer.
+thread decides, taking each waiting door in turn. The queues are per door and sender (the
+door's reader, its panel, the face service: ``compound.protocol.access_channels``), so a sender
+that floods is shed at its own queue, counted, and reported once in a while as a ``flood`` alarm
+for the officer, while the same door's other senders are still heard.
 """
 
 from __future__ import annotations
@@ -53,23 +55,24 @@ class DecisionWorker:
         if self._thread is not None:
             self._thread.join(10)
 
-    def admit(self, door: str) -> bool:
-        """Whether a request from ``door`` is within its rate (asked before it is decoded)."""
+    def admit(self, key: str) -> bool:
+        """Whether a request on ``key`` (a door's channel: ``compound.protocol.access_channels``)
+        is within its rate (asked before it is decoded)."""
         now = self._monotonic()
         with self._cond:
-            if self._intake.admit(door, now):
+            if self._intake.admit(key, now):
                 return True
-            self._flooding(door, now)
+            self._flooding(key, now)
             return False
 
-    def put(self, req: AccessRequest) -> str | None:
-        """Queue an admitted request for a decision; or say why it was shed."""
+    def put(self, key: str, req: AccessRequest) -> str | None:
+        """Queue an admitted request on ``key`` for a decision; or say why it was shed."""
         with self._cond:
-            why = self._intake.put(req.door_id, req)
+            why = self._intake.put(key, req)
             if why is None:
                 self._cond.notify()
             else:
-                self._flooding(req.door_id, self._monotonic())
+                self._flooding(key, self._monotonic())
             return why
 
     def _flooding(self, door: str, now: float) -> None:

@@ -5,10 +5,11 @@ them still crosses the broker and is parsed on the core's one network thread, so
 second the other doors' requests queue behind the junk. Once a door sheds more than
 ``FLOOD_FACTOR`` times its allowed rate (``[core] door_rate_per_s``; 100 a second by default,
 where a real door sends about one), this extension finds the broker users whose ACL lets them
-write the topic the flood came on (``compound.protocol.quarantine``: the door's panel and bridge
-for cards and PINs, the face service for faces), records them as quarantined at that door
-(``compound.store.quarantine``: a ``device.quarantined`` event and a ``quarantine`` alarm naming
-them) and asks for the broker's ACL to be rewritten without their request rules for that door.
+write the topic the flood came on (``compound.protocol.quarantine``: the door's bridge for its
+reader, its panel for the panel's PINs and passes, the face service for faces), records them
+as quarantined at that door (``compound.store.quarantine``: a ``device.quarantined`` event and a
+``quarantine`` alarm naming them) and asks for the broker's ACL to be rewritten without their
+request rules for that door.
 
 How the ACL gets rewritten is ``[security] quarantine``: ``request`` (the installed box, where
 the core may not write the broker's files) writes ``broker-acl.request`` beside the database,
@@ -27,8 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compound.adapters.mqtt import Message
 from compound.config import Config
+from compound.protocol.access_channels import FACE, PANEL, READER, from_key
 from compound.protocol.quarantine import writers
 from compound.services.extension import Offers
 from compound.store import quarantine as records
@@ -56,11 +57,7 @@ class QuarantineWatch:
         self._per_s = 0.0 if off else FLOOD_FACTOR * core.config.core.door_rate_per_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last: dict[str, int] = {}
-        # Face requests per door, counted apart: the shed count is per door, and a flood on the
-        # face topic comes from the face service, not from the door's panel or bridge.
-        self._faces: dict[str, int] = {}
-        self._last_faces: dict[str, int] = {}
+        self._last: dict[str, int] = {}  # shed so far, per door and sender (the intake's keys)
         self.quarantined: list[tuple[str, list[str]]] = []  # (door, users), for tests and logs
         self.checks = threading.Condition()  # notified after every check (tests wait on it)
         self.checked = 0
@@ -72,7 +69,6 @@ class QuarantineWatch:
         if self._per_s <= 0:
             return
         self._stop.clear()
-        self.core.bus.subscribe(self.core.topics.all("access/+/request/face"), self._count_face)
         self._thread = threading.Thread(target=self._run, name="quarantine", daemon=True)
         self._thread.start()
 
@@ -80,11 +76,6 @@ class QuarantineWatch:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10)
-
-    def _count_face(self, msg: Message) -> None:
-        levels = self.core.topics.split(msg.topic)
-        if len(levels) == 4:
-            self._faces[levels[1]] = self._faces.get(levels[1], 0) + 1
 
     def _run(self) -> None:
         while not self._stop.wait(CHECK_EVERY_S):
@@ -97,19 +88,22 @@ class QuarantineWatch:
                 self.checks.notify_all()
 
     def check(self, interval_s: float) -> None:
-        """Quarantine the writers of every door that shed more than the limit since the last
-        check (``interval_s`` ago)."""
+        """Quarantine the writers of every door's channel (its reader, its panel, the face
+        service) that shed more than the limit since the last check (``interval_s`` ago): only
+        the flooding channel's writers, so a flooding panel does not silence its card reader."""
         limit = self._per_s * interval_s
-        faces = dict(self._faces)
-        for door, total in self.core.decisions.shed.items():
-            recent = total - self._last.get(door, 0)
-            self._last[door] = total
-            face = faces.get(door, 0) - self._last_faces.get(door, 0)
-            self._last_faces[door] = faces.get(door, 0)
+        t = self.core.topics
+        topic_of = {
+            READER: t.access_request,
+            PANEL: t.panel_access_request,
+            FACE: t.face_access_request,
+        }
+        for key, total in self.core.decisions.shed.items():
+            recent = total - self._last.get(key, 0)
+            self._last[key] = total
             if recent > limit:
-                t = self.core.topics
-                topic = t.face_access_request(door) if face > limit else t.access_request(door)
-                self._quarantine(door, topic, total, recent / interval_s)
+                ch = from_key(key)
+                self._quarantine(ch.door, topic_of[ch.sender](ch.door), total, recent / interval_s)
 
     def _quarantine(self, door: str, topic: str, total: int, rate: float) -> None:
         store = self.core.store

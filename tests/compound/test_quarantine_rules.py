@@ -24,8 +24,9 @@ def test_topic_matching_follows_mqtt() -> None:
     assert not matches("a/+", "a") and matches("a/#", "a/b")
 
 
-def test_the_writers_of_a_doors_requests_are_its_panel_and_bridge_never_the_core() -> None:
-    assert writers(DEVICES, T.access_request("d1"), T) == ["bridge1", "panel1"]
+def test_each_request_channel_of_a_door_has_its_own_writers_never_the_core() -> None:
+    assert writers(DEVICES, T.access_request("d1"), T) == ["bridge1"]  # the reader's
+    assert writers(DEVICES, T.panel_access_request("d1"), T) == ["panel1"]
     assert writers(DEVICES, T.access_request("d2"), T) == ["bridge1"]
     assert writers(DEVICES, T.access_request("d3"), T) == []  # a relay sends no requests
     assert writers(DEVICES, T.face_access_request("d1"), T) == ["face1"]
@@ -47,4 +48,9 @@ def test_a_quarantined_user_loses_only_that_doors_requests() -> None:
     block = text.split("user bridge1\n")[1].split("\n\n")[0]
     assert f"topic write {T.access_request('d2')}" in block
     assert f"topic write {T.access_request('d1')}" not in block
+    panel = Device("panel1", "panel", doors=("d1",))
+    held = rules_with({("panel1", "d1")})
+    assert set(rules_for(panel, T)) - set(held(panel, T)) == {
+        Rule("write", T.panel_access_request("d1"))
+    }
     assert render_acl(DEVICES, T) == render_acl(DEVICES, T, rules_with(()))

@@ -54,7 +54,10 @@ PUBLISH = [
     ("panel1", "api/panel1/call.start", False),
     ("panel1", "api/panel1/call.hangup", False),
     ("panel1", "api/panel1/emergency.call", False),
-    ("panel1", "access/d1/request", True),  # a PIN typed on the panel, for its own door
+    ("panel1", "access/d1/request/panel", True),  # a PIN or pass at the panel, its own door
+    ("panel1", "access/d1/request", False),  # the reader's: a panel cannot assert a card
+    ("panel1", "access/d2/request/panel", False),
+    ("bridge1", "access/d1/request/panel", False),
     ("panel1", "intercom/d1/call", True),
     ("panel1", "device/panel1/availability", True),
     ("panel1", "door/d1/cmd", False),  # a door panel cannot command a relay

@@ -44,6 +44,7 @@ def site(secured: SecuredBroker) -> Iterator[tuple[Core, Seen, Bus, dict[str, in
         "elsewhere": store.add_person("李娜", "1-1-0101", "owner"),
     }
     store.add_card(people["elsewhere"], "20002")
+    store.set_pin(people["elsewhere"], "482913")
     core_bus = secured.bus("core")
     core = build_core(store, core_bus, store.clock, Config())
     core.start()
@@ -67,7 +68,7 @@ def site(secured: SecuredBroker) -> Iterator[tuple[Core, Seen, Bus, dict[str, in
 def ask(panel: Bus, heard: Seen, kind: str, value: str) -> dict[str, object]:
     """A request on the panel's own door topic, and the result the panel reads for it."""
     req = AccessRequest(new_id(), "d1", kind, value, time.time(), "panel")
-    panel.publish(panel.topics.access_request("d1"), encode(req), qos=1)
+    panel.publish(panel.topics.panel_access_request("d1"), encode(req), qos=1)
     assert heard.wait_for(lambda m: req.id.encode() in m.payload), f"no result for {kind}"
     return next(json.loads(m.payload) for m in heard.since(0) if req.id.encode() in m.payload)
 
@@ -80,9 +81,9 @@ def test_a_panel_cannot_open_its_door_with_a_face_claim(
     refused = core.counters["access.kind_not_allowed"]
     commands = core.counters["command.unlock"]
     face = AccessRequest(new_id(), "d1", "face", str(people["served"]), time.time(), "panel")
-    panel.publish(t.access_request("d1"), encode(face), qos=1)  # its own topic: the core refuses
+    panel.publish(t.panel_access_request("d1"), encode(face), qos=1)  # its own: the core refuses
     panel.publish(t.face_access_request("d1"), encode(face), qos=1)  # the broker drops it
-    fence = ask(panel, heard, "card", "99999")
+    fence = ask(panel, heard, "pin", "999999")
     assert fence["granted"] is False
     assert core.counters["access.kind_not_allowed"] == refused + 1
     assert core.counters["command.unlock"] == commands
@@ -90,12 +91,29 @@ def test_a_panel_cannot_open_its_door_with_a_face_claim(
     assert not [e for e in core.store.events(limit=100) if e.data.get("request_id") == face.id]
 
 
+def test_a_panel_cannot_assert_a_card_it_overheard(
+    secured: SecuredBroker, site: tuple[Core, Seen, Bus, dict[str, int]]
+) -> None:
+    """A card is read by the door's reader and comes from its bridge; a panel taken over that
+    learned a card number can neither send it on its own topic nor on the reader's."""
+    core, heard, panel, _ = site
+    t = secured.topics
+    refused = core.counters["access.kind_not_allowed"]
+    card = AccessRequest(new_id(), "d1", "card", "20002", time.time(), "panel")
+    panel.publish(t.panel_access_request("d1"), encode(card), qos=1)  # the core refuses
+    panel.publish(t.access_request("d1"), encode(card), qos=1)  # the reader's: the broker drops
+    assert ask(panel, heard, "pin", "999998")["granted"] is False  # the fence
+    assert core.counters["access.kind_not_allowed"] == refused + 1
+    assert not any(card.id.encode() in m.payload for m in heard.since(0))
+    assert not [e for e in core.store.events(limit=100) if e.data.get("request_id") == card.id]
+
+
 def test_what_a_panel_reads_names_no_person_and_hides_who_exists(
     site: tuple[Core, Seen, Bus, dict[str, int]],
 ) -> None:
     core, heard, panel, _ = site
-    unknown = ask(panel, heard, "card", "99998")
-    not_here = ask(panel, heard, "card", "20002")  # a real card, of a flat this door not serves
+    unknown = ask(panel, heard, "pin", "999997")
+    not_here = ask(panel, heard, "pin", "482913")  # a real PIN, of a flat this door not serves
     assert unknown["reason"] == not_here["reason"] == "unknown credential"
     for result in (unknown, not_here):
         assert result.get("person_id") is None
@@ -110,7 +128,7 @@ def test_a_panels_worst_payloads_leave_the_core_answering(
     core, heard, panel, _ = site
     t = secured.topics
     writable = [
-        t.access_request("d1"),
+        t.panel_access_request("d1"),
         t.intercom_call("d1"),
         t.api("panel1", "door.list"),
         t.api("panel1", "notice.list"),
@@ -118,7 +136,7 @@ def test_a_panels_worst_payloads_leave_the_core_answering(
     for topic in writable:
         for payload in HOSTILE.values():
             panel.publish(topic, payload, qos=1)
-    assert ask(panel, heard, "card", "99997")["granted"] is False
+    assert ask(panel, heard, "pin", "999996")["granted"] is False
     assert [d["id"] for d in panel.request("door.list", timeout=15)] == ["d1"]
     assert core.health() is None
     assert core.bus.network_alive

@@ -55,7 +55,7 @@ def site(secured: SecuredBroker) -> Iterator[tuple[Core, Seen, dict[str, Bus]]]:
 def show(secured: SecuredBroker, seen: Seen, bus: Bus, door: str, token: str) -> AccessResult:
     """A visitor shows the pass's QR code at ``door``; the core's answer to that request."""
     req = AccessRequest(new_id(), door, "pass", token, time.time(), "qr")
-    bus.publish(secured.topics.access_request(door), encode(req))
+    bus.publish(secured.topics.panel_access_request(door), encode(req))
     assert seen.wait_for(lambda m: req.id.encode() in m.payload), f"no answer at {door}"
     (msg,) = [m for m in seen.since(0) if req.id.encode() in m.payload]
     return AccessResult.decode(msg.payload)

@@ -65,7 +65,7 @@ def test_pass_held_to_the_camera_is_sent_once_and_the_answer_shown(clock: Manual
     gw.deliver("face/gate-cam/frame", frame)
     gw.deliver("face/gate-cam/frame", frame)  # same instant: not scanned again
     assert len(scans) == 1
-    sent = [AccessRequest.decode(p) for t, p in gw.published if t == "access/gate/request"]
+    sent = [AccessRequest.decode(p) for t, p in gw.published if t == "access/gate/request/panel"]
     assert [(r.kind, r.value, r.door_id) for r in sent] == [("pass", "vp-token-1", "gate")]
     assert vm.status_line == "Checking the visitor pass…"
     req = sent[0]
@@ -77,10 +77,10 @@ def test_pass_held_to_the_camera_is_sent_once_and_the_answer_shown(clock: Manual
     clock.advance(QR_SCAN_S)
     gw.deliver("face/gate-cam/frame", frame)  # still held up: scanned, not sent again
     assert len(scans) == 2
-    assert len([t for t, _ in gw.published if t == "access/gate/request"]) == 1
+    assert len([t for t, _ in gw.published if t == "access/gate/request/panel"]) == 1
     clock.advance(QR_REPEAT_S)
     gw.deliver("face/gate-cam/frame", frame)
-    sent = [AccessRequest.decode(p) for t, p in gw.published if t == "access/gate/request"]
+    sent = [AccessRequest.decode(p) for t, p in gw.published if t == "access/gate/request/panel"]
     assert len(sent) == 2
     gw.deliver(
         "access/gate/result",
@@ -94,5 +94,5 @@ def test_a_qr_code_that_is_no_pass_is_refused_at_the_panel(clock: ManualClock) -
     gw = LocalGateway()
     vm = DoorPanelVM(gw, Strings("en"), clock, "gate", "gate-cam", qr_scan=sync_scan)
     gw.deliver("face/gate-cam/frame", qr_jpeg("https://example.org/" + "x" * 150))
-    assert not [t for t, _ in gw.published if t == "access/gate/request"]
+    assert not [t for t, _ in gw.published if t == "access/gate/request/panel"]
     assert vm.status_line.startswith("Visitor pass refused")

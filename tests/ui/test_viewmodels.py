@@ -82,7 +82,7 @@ def test_pin_granted_welcomes_by_display_name(clock: ManualClock) -> None:
     vm.ok()
     assert vm.status_line == "欢迎回家, 张*"
     topic, payload = gw.published[0]
-    assert topic == "access/b3-e2/request"
+    assert topic == "access/b3-e2/request/panel"
     assert json.loads(payload)["kind"] == "pin"
 
 

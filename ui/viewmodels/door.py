@@ -224,7 +224,7 @@ class DoorPanelVM(Observable):
         req = AccessRequest(new_id(), self.door, "pin", pin, self.clock.now(), source="panel")
         self._pending_pin = req.id
         self._say(lambda: self.t("working"))
-        self.gw.publish(f"access/{self.door}/request", encode(req))
+        self.gw.publish(f"access/{self.door}/request/panel", encode(req))
 
     def _on_result(self, live: Live) -> None:
         try:
@@ -327,7 +327,7 @@ class DoorPanelVM(Observable):
         req = AccessRequest(new_id(), self.door, "pass", text, now, source="panel-qr")
         self._pending_pass = req.id
         self._say(lambda: self.t("door.pass_checking"))
-        self.gw.publish(f"access/{self.door}/request", encode(req))
+        self.gw.publish(f"access/{self.door}/request/panel", encode(req))
 
     def _on_face(self, live: Live) -> None:
         body = live.json()
