@@ -223,6 +223,8 @@ class UplinkSender:
                 self.stats.resends_skipped += resume - self._cursor
                 self._cursor = resume
                 self._unconfirmed.append((resume, self._progress_at))
+            elif self._cursor is not None and resume > self._cursor:
+                self.stats.resends += resume - self._cursor  # the rest goes again
 
     def _is_mine(self, seq: int, platform_id: str) -> bool:
         """Whether the platform's record ``seq`` is this box's (the same id)."""
@@ -242,7 +244,10 @@ class UplinkSender:
         of it until the acknowledgement moves)."""
         last = self._cursor if self._cursor is not None else self._highest_published
         pending = max(0, last - self._confirmed_upto)
-        self._probe = (self._confirmed_upto + self.window, last) if probe else None
+        # A timeout during a probe: the cursor is the probe's end, but the first sending went
+        # further; keep that, or the acknowledgement passing the probe sends it all again.
+        resume = max(last, self._probe[1]) if probe and self._probe is not None else last
+        self._probe = (self._confirmed_upto + self.window, resume) if probe else None
         if probe:
             pending = min(pending, self.window)
         if pending:
