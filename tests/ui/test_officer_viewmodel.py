@@ -163,31 +163,57 @@ def test_one_fire_input_is_one_incident_and_emergencies_come_first(clock: Manual
     assert "severity." not in vm.incident_line(incs[0])
 
 
-def test_acknowledging_an_incident_sends_who_and_the_remark_for_each_alarm(
+def test_acknowledging_an_incident_sends_the_card_and_the_remark_once(
     clock: ManualClock,
 ) -> None:
+    """The officer identifies by card or PIN; the wall sends the whole incident in one request
+    and says who the core named. A refusal is translated and acknowledges nothing."""
     t0 = clock.now()
     queue = [alarm(5 - k, "fire_release", t0 - k, "high", f"b{k + 1}-e1") for k in range(4)]
-    acked: list[dict[str, Any]] = []
+    asked: list[dict[str, Any]] = []
 
     def ack(p: dict[str, Any]) -> dict[str, Any]:
-        acked.append(p)
-        queue[:] = [a for a in queue if a["id"] != p["id"]]
-        return {"id": p["id"]}
+        asked.append(p)
+        if p["value"] == "111111":
+            return {"refused": "locked", "retry_in": 30}
+        if p["value"] != "12345678":
+            return {"refused": "unknown", "tries_left": 4}
+        queue[:] = [a for a in queue if a["id"] not in p["ids"]]
+        return {"by": "李伟 (0412)", "acknowledged": p["ids"], "skipped": []}
 
     def page(p: dict[str, Any]) -> dict[str, Any]:
         return {"items": list(queue), "total": len(queue), "counts": {}, "doors": {}}
 
-    vm, gw = wall(clock, {"alarm.page": page, "alarm.ack": ack})
+    vm, gw = wall(clock, {"alarm.page": page, "alarm.ack_officer": ack})
     (inc,) = vm.incidents()
-    assert not vm.acknowledge(inc.ids, "  ", "checked")
-    assert vm.ack_note == "Enter your name or badge number" and not acked
-    assert vm.acknowledge(inc.ids, " Li Wei 0412 ", "fire drill, doors closed again")
-    assert acked == [
-        {"id": i, "by": "Li Wei 0412", "note": "fire drill, doors closed again"}
-        for i in (5, 4, 3, 2)
-    ]
-    assert vm.incidents() == [] and vm.ack_note == ""
+    results: list[bool] = []
+    assert not vm.acknowledge(inc.ids, "card", "12345678", "  ")
+    assert vm.acks.problem == "Write or pick a remark first" and not asked
+    assert not vm.acknowledge(inc.ids, "card", "", "fire drill")
+    assert vm.acks.problem == "Swipe your card" and not asked
+    assert not vm.acknowledge(inc.ids, "pin", "12ab", "fire drill")
+    assert vm.acks.problem == "A PIN is digits only" and not asked
+    assert vm.acknowledge(inc.ids, "pin", "999999", "fire drill", results.append)
+    assert results == [False] and len(vm.incidents()) == 1
+    assert vm.acks.problem == (
+        "Not recognised: this card or PIN is not a duty officer's. Nothing was acknowledged."
+        " (4 tries left)"
+    )
+    vm.t.toggle()
+    assert vm.acknowledge(inc.ids, "pin", "111111", "fire drill", results.append)
+    assert vm.acks.problem == "错误次数过多，请 30 秒后再试，或改用另一种方式"
+    vm.t.toggle()
+    assert vm.acknowledge(
+        inc.ids, "card", " 12345678 ", " fire drill, doors closed ", results.append
+    )
+    assert asked[-1] == {
+        "ids": [5, 4, 3, 2],
+        "kind": "card",
+        "value": "12345678",
+        "note": "fire drill, doors closed",
+    }
+    assert results == [False, False, True]
+    assert vm.incidents() == [] and vm.ack_note == "4 alarm(s) acknowledged by 李伟 (0412)"
 
 
 def test_the_chart_is_the_cores_histogram_and_live_entries_only_add_to_it(

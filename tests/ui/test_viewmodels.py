@@ -326,10 +326,10 @@ def test_officer_shows_forced_until_acknowledged(clock: ManualClock) -> None:
     ]
 
     def ack(p: dict[str, Any]) -> dict[str, Any]:
-        if p["id"] != 7:
+        if p["ids"] != [7]:
             raise InvalidInput("no such alarm")
         alarms.clear()
-        return {"id": 7}
+        return {"by": "Li Wei (0412)", "acknowledged": [7], "skipped": []}
 
     def alarm_page(p: dict[str, Any]) -> dict[str, Any]:
         doors = {a["door_id"]: a["kind"] for a in alarms}
@@ -342,14 +342,14 @@ def test_officer_shows_forced_until_acknowledged(clock: ManualClock) -> None:
         {
             "door.list": lambda p: [{"id": "gate", "name": "Main gate", "state": "locked"}],
             "alarm.page": alarm_page,
-            "alarm.ack": ack,
+            "alarm.ack_officer": ack,
         }
     )
     vm = OfficerVM(gw, Strings("en"), clock)
     vm.load()
     assert vm.doors["gate"].shown_state == "forced"
     assert vm.lists["elderly"] is None, "a missing community service shows as not available"
-    vm.acknowledge(7)
+    vm.acknowledge(7, "card", "12345678", "checked")
     assert vm.alarms == [] and vm.doors["gate"].shown_state == "locked"
     gw.deliver("door/gate/state", {"state": "offline"}, retained=True)
     assert vm.doors["gate"].shown_state == "offline"

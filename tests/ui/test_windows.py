@@ -7,6 +7,7 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
+from compound.store import officers
 from tests.ui.conftest import Driver, Site, gateway, not_blank
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -17,6 +18,7 @@ def test_officer_sees_forced_door_and_acknowledges_it_by_touch(site: Site, drive
     from ui.app import build_role
     from ui.i18n import Strings
 
+    officers.add_officer(site.store, "Li Wei", "0412", "12345678", None, by="station chief")
     gw = gateway(site, "officer")
     try:
         built = build_role("officer", gw, Strings("en"), SystemClock())
@@ -43,17 +45,17 @@ def test_officer_sees_forced_door_and_acknowledges_it_by_touch(site: Site, drive
         popup = built.root.alarm_queue.popup
         driver.until(lambda: popup is not None and popup.ids.ok.width >= 48, what="ack popup")
         driver.tap(popup.ids.ok)  # nothing typed: refused, the popup says what is missing
-        assert popup.problem == "Enter your name or badge number"
+        assert popup.problem == "Write or pick a remark first"
         assert site.store.alarms(open_only=True)
-        driver.type(popup.ids.by, "Li Wei 0412")
         driver.type(popup.ids.note, "checked on site, door closed")
+        driver.type(popup.ids.cred, "12345678")  # the duty officer's card
         driver.tap(popup.ids.ok)
         driver.until(lambda: not site.store.alarms(open_only=True), what="alarm acknowledged")
         driver.until(
             lambda: not any(hasattr(r, "alarm_id") for r in alarms.children), what="alarm row gone"
         )
         acked = site.store.alarms()[0]
-        assert acked.acknowledged_by == "Li Wei 0412"
+        assert acked.acknowledged_by == "Li Wei (0412)"
         assert acked.note == "checked on site, door closed"
         assert tile.state_text != "forced"
         not_blank(driver.shot("officer_acked.png"))

@@ -1,5 +1,5 @@
 """The wall's alarm queue: one row per incident, wrapped, emergencies on top in their own colour,
-and the small window that asks who acknowledges and what was done."""
+and the window in which a duty officer acknowledges (``officer_ack``)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-from kivy.uix.popup import Popup
 
+from ui.screens.officer_ack import AckPopup
 from ui.viewmodels.officer import OfficerVM
-from ui.viewmodels.officer_alarms import Incident, ack_problem
+from ui.viewmodels.officer_alarms import Incident
 
 MAX_INCIDENT_ROWS = 30
 
@@ -35,40 +35,6 @@ class AlarmRow(BoxLayout):
     def on_ack(self) -> None:
         if self.on_ack_cb is not None:
             self.on_ack_cb(self.alarm_ids)
-
-
-class AckPopup(Popup):
-    """Who acknowledges (name or badge number) and a remark; both are needed."""
-
-    by_hint = StringProperty("")
-    note_hint = StringProperty("")
-    ok_text = StringProperty("")
-    cancel_text = StringProperty("")
-    summary = StringProperty("")
-    problem = StringProperty("")
-
-    def __init__(self, vm: OfficerVM, ids: list[int], summary: str, **kw: Any) -> None:
-        t = vm.t
-        super().__init__(
-            title=t("officer.ack_title"),
-            by_hint=t("officer.ack_by"),
-            note_hint=t("officer.ack_remark"),
-            ok_text=t("officer.ack"),
-            cancel_text=t("officer.cancel"),
-            summary=summary,
-            **kw,
-        )
-        self.vm = vm
-        self.alarm_ids = ids
-
-    def confirm(self) -> None:
-        by, note = self.ids.by.text, self.ids.note.text
-        problem = ack_problem(by, note)
-        if problem is not None:
-            self.problem = self.vm.t(problem)
-            return
-        self.vm.acknowledge(self.alarm_ids, by, note)
-        self.dismiss()
 
 
 class AlarmQueue:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from compound.domain.clock import Clock
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
-from ui.viewmodels.officer_alarms import Bell, Incident, ack_problem, incidents
+from ui.viewmodels.officer_ack import AckDesk
+from ui.viewmodels.officer_alarms import Bell, Incident, incidents
 from ui.viewmodels.officer_calls import CallDesk
 from ui.viewmodels.officer_doors import (
     DOOR_STATES,
@@ -77,7 +79,7 @@ class OfficerVM(Observable):
         self.lists = self.paged.rows  # the rows of each list's page; None: not on this box
         self.list_totals = self.paged.totals
         self.finder = PassageSearch(gateway, self.changed)
-        self.ack_note = ""
+        self.acks = AckDesk(gateway, strings, self.changed)  # acknowledging by card or PIN
         # The wall answers the calls that ring its station group (the emergency button); new
         # critical alarms and ringing calls sound.
         self.bell = Bell()
@@ -237,33 +239,28 @@ class OfficerVM(Observable):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def acknowledge(self, alarm_ids: int | list[int], by: str = "officer", note: str = "") -> bool:
-        """Acknowledge an alarm, or every alarm of an incident, in the officer's name (or
-        badge number) with the remark given; False, with the reason shown, when one is
-        missing."""
+    def acknowledge(
+        self,
+        alarm_ids: int | list[int],
+        kind: str,
+        value: str,
+        note: str,
+        done: Callable[[bool], Any] | None = None,
+    ) -> bool:
+        """Acknowledge an alarm, or every alarm of an incident, as the duty officer the card
+        or PIN names, with the remark; the queue is asked again when the core has answered."""
         ids = [alarm_ids] if isinstance(alarm_ids, int) else list(alarm_ids)
-        problem = ack_problem(by, note or "-")
-        if problem is not None or not ids:
-            self.ack_note = self.t(problem or "officer.none")
-            self.changed()
-            return False
-        left = len(ids)
-        errors: list[str] = []
 
-        def done(reply: Reply) -> None:
-            nonlocal left
-            left -= 1
-            if not reply.ok:
-                errors.append(reply.error)
-            if left == 0:
-                self.ack_note = self.t("error", message=errors[0]) if errors else ""
-                self.refresh_alarms()
+        def answered(ok: bool) -> None:
+            self.refresh_alarms()
+            if done is not None:
+                done(ok)
 
-        for alarm_id in ids:
-            self.gw.request(
-                "alarm.ack", {"id": alarm_id, "by": by.strip(), "note": note.strip()}, done
-            )
-        return True
+        return self.acks.submit(ids, kind, value, note, answered)
+
+    @property
+    def ack_note(self) -> str:
+        return self.acks.note
 
     def incidents(self) -> list[Incident]:
         return incidents(self.alarms)
@@ -368,6 +365,8 @@ class OfficerVM(Observable):
             detail = self.kind_name(str(data.get("kind") or ""))
             if data.get("by"):
                 detail += f" · {data['by']}"
+            if type_ == "alarm.acknowledged" and data.get("note"):
+                detail += f" · {data['note']}"  # the remark the officer gave
         elif type_ == "intercom.call":
             outcome = self.t(f"officer.call_end.{data.get('reason', '')}")
             detail = "" if outcome.startswith("officer.") else outcome

@@ -65,15 +65,6 @@ def incidents(alarms: list[dict[str, Any]], window: float = GROUP_S) -> list[Inc
     return sorted(out, key=lambda inc: not inc.emergency)
 
 
-def ack_problem(by: str, note: str) -> str | None:
-    """What is missing from an acknowledgement (a string key), or None."""
-    if not by.strip():
-        return "officer.ack_need_by"
-    if not note.strip():
-        return "officer.ack_need_note"
-    return None
-
-
 class Bell:
     """The wall's sound: once for each new critical or emergency alarm in the queue, and for
     each call that rings the wall. The screen gives the player (``sound``); a wall without

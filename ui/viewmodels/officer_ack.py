@@ -1,0 +1,90 @@
+"""Acknowledging an incident at the wall as an identified duty officer: the officer swipes their
+card (the wall's USB reader types the number and Enter into the focused field) or types their
+PIN on the pad, and writes or picks a remark; the core (``alarm.ack_officer``) names the officer
+or refuses. A refusal is shown in the screen's language and nothing is acknowledged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ui.gateway import Gateway, Reply
+from ui.i18n import Strings
+
+KINDS = ("card", "pin")
+REMARKS = ("ack.remark.on_site", "ack.remark.false_alarm", "ack.remark.called")
+
+
+def ack_problem(kind: str, value: str, note: str) -> str | None:
+    """What is missing before asking the core (a string key), or None."""
+    if kind not in KINDS:
+        return "ack.need_credential"
+    if not note.strip():
+        return "ack.need_note"
+    if not value.strip():
+        return "ack.need_card" if kind == "card" else "ack.need_pin"
+    if not value.strip().isdigit():
+        return "ack.bad_card" if kind == "card" else "ack.bad_pin"
+    return None
+
+
+class AckDesk:
+    """What the acknowledgement window shows: the refusal or the result, and whether it is
+    waiting for the core."""
+
+    def __init__(self, gateway: Gateway, strings: Strings, changed: Callable[[], None]) -> None:
+        self.gw = gateway
+        self.t = strings
+        self.changed = changed
+        self.problem = ""  # why the last try did not acknowledge, in the screen's language
+        self.note = ""  # the last acknowledgement, for the wall's status line
+        self.busy = False
+
+    def submit(
+        self,
+        ids: list[int],
+        kind: str,
+        value: str,
+        note: str,
+        done: Callable[[bool], Any] | None = None,
+    ) -> bool:
+        """Ask the core to acknowledge ``ids`` as the officer this card or PIN names; ``done``
+        gets True when it did. False, with the reason in ``problem``, when something is
+        missing or a request is already on its way."""
+        problem = "ack.none" if not ids else ack_problem(kind, value, note)
+        if problem is not None or self.busy:
+            if problem is not None:
+                self.problem = self.t(problem)
+            self.changed()
+            return False
+        self.busy = True
+        self.problem = ""
+        self.changed()
+        params = {"ids": list(ids), "kind": kind, "value": value.strip(), "note": note.strip()}
+        self.gw.request("alarm.ack_officer", params, lambda r: self._answer(r, len(ids), done))
+        return True
+
+    def _answer(self, reply: Reply, asked: int, done: Callable[[bool], Any] | None) -> None:
+        self.busy = False
+        ok = False
+        r = reply.result if reply.ok and isinstance(reply.result, dict) else {}
+        if not reply.ok:
+            self.problem = (
+                self.t("unavailable") if reply.unavailable else self.t("error", message=reply.error)
+            )
+        elif r.get("refused") == "locked":
+            self.problem = self.t("ack.locked", s=int(r.get("retry_in") or 0))
+        elif r.get("refused"):
+            left = r.get("tries_left")
+            self.problem = self.t("ack.unknown") + (
+                self.t("ack.tries_left", n=left) if isinstance(left, int) else ""
+            )
+        else:
+            ok = True
+            acked = len(r.get("acknowledged") or [])
+            key = "ack.done" if acked == asked else "ack.done_partly"
+            self.note = self.t(key, by=str(r.get("by") or ""), n=acked, of=asked)
+            self.problem = ""
+        self.changed()
+        if done is not None:
+            done(ok)
