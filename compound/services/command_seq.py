@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 SETTING = "core.command_seq_reserved"
 AHEAD = 10_000
+RESERVE_WAIT_S = 0.05  # then the mark is tried again with the next command
 
 
 class CommandSeq:
@@ -49,7 +50,13 @@ class CommandSeq:
 
     def _reserve(self, mark: int) -> None:
         try:
-            self.store.set_setting(SETTING, str(mark))
+            # Not behind a long write (an import): the unlock it numbers goes out meanwhile.
+            with self.store.transaction(wait_s=RESERVE_WAIT_S) as c:
+                c.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (SETTING, str(mark)),
+                )
         except StoreError as e:
             # The command still goes out (it may be a lock); the mark is tried again with the
             # next one. Until it is written, a restart after a clock step back may start low.

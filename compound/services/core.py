@@ -16,6 +16,7 @@ from dataclasses import asdict
 from typing import Any
 
 from compound.adapters import keys
+from compound.adapters.bus_types import ApiWorker
 from compound.adapters.mqtt import Bus, Message, actor_of
 from compound.config import Config
 from compound.domain.access import Decision, Reason, decide, public_reason
@@ -33,6 +34,7 @@ from compound.protocol.messages import (
     new_id,
 )
 from compound.services.command_seq import CommandSeq
+from compound.services.decision_log import DecisionLog
 from compound.services.door_feed import DoorFeed
 from compound.services.extension import (
     AccessGate,
@@ -80,6 +82,7 @@ class Core:
         self.access_gates: list[AccessGate] = []
         self.result_hooks: list[ResultHook] = []
         self._event_hooks: list[EventHook] = []
+        self.decision_log = DecisionLog(store, self.access_hooks, self.counters)  # import-proof
         c = config.core
         self.decisions = DecisionWorker(
             self.handle_access,
@@ -103,10 +106,12 @@ class Core:
             }
         )
         self.store.event_hooks.append(self._stream_event)
+        self.decision_log.start()
         self.decisions.start()
         self.bus.subscribe(self.topics.all("access/+/request"), self.on_access_request)
         self.bus.subscribe(self.topics.all("access/+/request/+"), self.on_access_request)
-        self.bus.subscribe(self.topics.all("door/+/event"), self.doors.on_event)
+        door_events = ApiWorker("door-events", self.counters, 2000, "door_event.shed")
+        self.bus.subscribe(self.topics.all("door/+/event"), door_events.wrap(self.doors.on_event))
         self.bus.subscribe(self.topics.all("door/+/state"), self.doors.on_state)
         self.extensions = list(self._features(self)) if self._features is not None else []
         for ext in self.extensions:
@@ -141,6 +146,7 @@ class Core:
 
     def stop(self) -> None:
         self.decisions.stop()
+        self.decision_log.stop()
         for ext in reversed(self.extensions):
             try:
                 ext.stop()
@@ -219,6 +225,7 @@ class Core:
         )
 
     def handle_access(self, req: AccessRequest) -> Decision:
+        self.store.read_unlocked()  # this thread's facts never wait for a writer's lock
         now = self.clock.now()
         stale = abs(now - req.at) > self.config.core.request_max_age_s
         facts = self.store.facts(req.door_id, req.kind, req.value)
@@ -257,14 +264,7 @@ class Core:
             else None
         )
         try:
-            event = self.store.append_event(
-                "access.granted" if granted else "access.denied",
-                at=now,
-                door_id=req.door_id,
-                person_id=decision.person_id,
-                data=data,
-                uplink=uplink,
-            )
+            event = self.decision_log.append(req, decision, now, data, uplink)
         except StoreError as e:  # not logged, so not done: the door stays locked
             return self.log_outage.refuse(req, now, e)
         person = facts.person
@@ -284,11 +284,8 @@ class Core:
         if granted and facts.door is not None:
             self.send_command(req.door_id, "unlock", f"{req.kind} access", facts.door.open_time_s)
         self.counters["access.granted" if granted else "access.denied"] += 1
-        for hook in list(self.access_hooks):
-            try:
-                hook(req, decision, event)
-            except Exception:
-                log.exception("access hook failed")
+        if event is not None:  # a journaled decision's hooks run once it reaches the log
+            self.decision_log.run_hooks(req, decision, event)
         return decision
 
     # -- door commands ---------------------------------------------------------------------

@@ -45,7 +45,11 @@ from compound.store.schedules import Schedules
 from compound.store.stations import Stations
 
 # The log's names stay importable from here, where they were before the store was split.
-__all__ = ["GENESIS", "LogCheck", "Store", "StoreError", "event_hash"]
+__all__ = ["GENESIS", "LogCheck", "Store", "StoreBusy", "StoreError", "event_hash"]
+
+
+class StoreBusy(StoreError):
+    """The write lock was not had within the wait asked for (``transaction(wait_s=...)``)."""
 
 
 class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations, Backups):
@@ -54,6 +58,7 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
         self.clock = clock
         self._lock = threading.RLock()
         self._depth = 0
+        self._owner: int | None = None  # the thread whose transaction is open
         self.key_dir = Path(key_dir) if key_dir else self.path.parent / "keys"
         self.event_hooks: list[Callable[[Event], None]] = []
         self._after_commit: list[Event] = []
@@ -87,6 +92,7 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
         self.master_key = keys.load_or_create(self.key_dir / "master.key")
         self._readers = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
 
     def close(self) -> None:
         with self._lock:
@@ -98,9 +104,14 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
     # -- transactions ----------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One explicit write transaction; nested uses join the outer one."""
-        with self._lock:
+    def transaction(self, wait_s: float | None = None) -> Iterator[sqlite3.Connection]:
+        """One explicit write transaction; nested uses join the outer one. With ``wait_s``,
+        ``StoreBusy`` unless this store's lock and the database's write lock are had within
+        about that long, instead of waiting up to the busy timeout (the door decisions' log,
+        ``services/decision_log.py``, does not wait behind an import)."""
+        if not self._lock.acquire(timeout=-1 if wait_s is None else wait_s):
+            raise StoreBusy(f"database {self.path} is busy (a long write in this process)")
+        try:
             if self._depth:
                 self._depth += 1
                 try:
@@ -108,11 +119,8 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
                 finally:
                     self._depth -= 1
                 return
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as e:
-                raise StoreError(_explain(self.path, e)) from None
-            self._depth = 1
+            self._begin(wait_s)
+            self._depth, self._owner = 1, threading.get_ident()
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
@@ -123,13 +131,28 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
                     raise StoreError(_explain(self.path, e)) from e
                 raise
             finally:
-                self._depth = 0
+                self._depth, self._owner = 0, None
             done, self._after_commit = self._after_commit, []
+        finally:
+            self._lock.release()
         if done:
             self._after_events([e.seq for e in done])
         for event in done:
             for hook in list(self.event_hooks):
                 hook(event)
+
+    def _begin(self, wait_s: float | None) -> None:
+        if wait_s is not None:
+            self.conn.execute(f"PRAGMA busy_timeout = {max(0, int(wait_s * 1000))}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            if wait_s is not None and "locked" in str(e):
+                raise StoreBusy(f"database {self.path} is locked by another process") from None
+            raise StoreError(_explain(self.path, e)) from None
+        finally:
+            if wait_s is not None:
+                self.conn.execute("PRAGMA busy_timeout = 5000")
 
     def _rollback(self) -> None:
         """Roll back what is left of a failed transaction. After a failed COMMIT (a full disk)
@@ -145,6 +168,10 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
     def query(
         self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
     ) -> list[dict[str, Any]]:
+        if getattr(self._readers, "unlocked", False) and self._owner != threading.get_ident():
+            conn = self._reader()  # see read_unlocked
+            if conn is not None:
+                return self._rows(conn, sql, params)
         with self._lock:
             try:
                 return list(self.db.query(sql, params))
@@ -163,6 +190,17 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
         conn = self._reader()
         if conn is None:
             return self.query(sql, params)
+        return self._rows(conn, sql, params)
+
+    def read_unlocked(self) -> None:
+        """From now on, this thread's queries outside its own transactions go to its read
+        connection and never wait for the lock another thread's transaction holds: the door
+        decisions' thread reads its facts so while an import writes in this process."""
+        self._readers.unlocked = True
+
+    def _rows(
+        self, conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] | dict[str, Any]
+    ) -> list[dict[str, Any]]:
         try:
             cur = conn.execute(sql, params)
             names = [d[0] for d in cur.description or ()]
@@ -185,7 +223,7 @@ class Store(Checkpoints, People, Credentials, Doors, Schedules, Alarms, Stations
             conn.execute("PRAGMA query_only = ON")
             conn.execute("PRAGMA busy_timeout = 5000")
             self._readers.conn = conn
-            with self._lock:
+            with self._readers_lock:  # not the store's lock: a writer may hold that for long
                 self._reader_conns.append(conn)
         return conn
 
