@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ui.i18n_console import CONSOLE_STRINGS
 from ui.i18n_control import CONTROL_STRINGS
 from ui.i18n_wall import MORE_STRINGS
 
@@ -212,6 +213,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role.family": ("家庭成员", "family"),
     "role.tenant": ("租户", "tenant"),
     "role.visitor": ("访客", "visitor"),
+    "rental.focus": ("重点户", "focus"),
+    "rental.general": ("一般户", "general"),
+    "rental.trusted": ("放心户", "trusted"),
+    "layer.focus": ("重点层", "focus"),
+    "layer.watch": ("关注层", "watch"),
+    "layer.stable": ("稳定层", "stable"),
     "manager.id_number": ("证件号", "ID number"),
     "manager.phone": ("电话", "Phone"),
     "manager.lease_start": ("租期开始", "Lease start"),
@@ -275,6 +282,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 STRINGS.update(MORE_STRINGS)  # the wall's calls, event viewer and site map
 STRINGS.update(CONTROL_STRINGS)  # the wall's lockdown and remote opens
+STRINGS.update(CONSOLE_STRINGS)  # the console's schedules, stations and households
 
 
 class Strings:

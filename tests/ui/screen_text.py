@@ -6,7 +6,7 @@ Used by the screen walks in tests/ui/test_screen_walk*.py."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +16,11 @@ MARKUP = re.compile(r"\[/?[a-z_]+(=[^\]]*)?\]")
 # sizes written as numbers, abbreviations read the same in Chinese.
 ZH_TOKENS = re.compile(
     r"\b(?:[a-z]+\d*(?:-[a-z]*\d+)+|gate(?:-[a-z]+)?|garage-\d+|wall|desk|officer"
-    r"|CSV|PNG|JPEG|UTF-8|GBK|GB|QR|ID|PIN|MB|KB|ms|km|s|h|d|x|YYYY-MM-DD|HH:MM|p\d+)\b"
+    r"|CSV|PNG|JPEG|UTF-8|GBK|GB|QR|ID|PIN|MB|KB|kB|ms|km|s|h|d|x|YYYY-MM-DD|HH:MM|p\d+)\b"
 )
 SLACK = 2  # pixels of rounding Kivy allows itself
+# Texts shown in both languages on purpose: the switch names the other language.
+BOTH = ("English", "中文", "中/EN", "EN/中")
 
 
 @dataclass(frozen=True)
@@ -103,14 +105,20 @@ def language(text: str, lang: str, data: Iterable[str]) -> str | None:
 
 
 def check(
-    window: Any, lang: str, data: Iterable[str] = (), exempt: Iterable[str] = ()
+    window: Any,
+    lang: str,
+    data: Iterable[str] = (),
+    exempt: Iterable[str] = (),
+    as_typed: Iterable[Any] = (),
 ) -> list[Finding]:
     """Every text shown in the window in the wrong language or not fitting its widget.
-    ``exempt`` are texts deliberately in both languages (the language switch, say)."""
+    ``exempt`` are texts deliberately in both languages (the language switch, say);
+    ``as_typed`` are widgets showing what a person typed or keys to type with (the language
+    does not apply to them, the fit does)."""
     from kivy.uix.label import Label
     from kivy.uix.textinput import TextInput
 
-    data, skip = list(data), set(exempt)
+    data, skip, typed = list(data), set(exempt), {id(w) for w in as_typed}
     out: list[Finding] = []
     for w in widgets(window):
         if not shown(w):
@@ -119,7 +127,7 @@ def check(
         if isinstance(w, Label):
             text = plain(w.text, w.markup)
             if text.strip() and text not in skip:
-                why = language(text, lang, data)
+                why = None if id(w) in typed else language(text, lang, data)
                 if why:
                     out.append(Finding("language", text, name, why))
                 too_big = overflow(w)
@@ -138,3 +146,45 @@ def texts(window: Any) -> list[str]:
     from kivy.uix.label import Label
 
     return [w.text for w in widgets(window) if isinstance(w, Label) and shown(w) and w.text]
+
+
+class Walk:
+    """Opens each view of a screen in turn, in each language, and collects what is wrong."""
+
+    def __init__(self, driver: Any, strings: Any, data: list[str]) -> None:
+        self.driver, self.strings, self.data = driver, strings, data
+        self.found: list[str] = []
+        self.seen = 0
+        self.as_typed: list[Any] = []  # widgets whose language is the typist's
+
+    def look(self, name: str, settle: Callable[[], bool] | None = None) -> None:
+        self.driver.pump(0.3)
+        if settle is not None:
+            self.driver.until(settle, what=name)
+        self.driver.pump(0.2)  # textures of what the last refresh changed
+        shown = texts(self.driver.window)
+        assert shown, f"{name}: nothing on screen"
+        self.seen += len(shown)
+        lang = self.strings.lang
+        found = check(self.driver.window, lang, self.data, BOTH, self.as_typed)
+        self.found += [f"[{lang} {name}] {f}" for f in found]
+
+    def both(self, views: list[tuple[str, Callable[[], Any], Callable[[], Any]]]) -> None:
+        for _ in range(2):
+            for name, open_, close in views:
+                open_()
+                self.look(name)
+                close()
+            self.strings.toggle()
+            self.driver.pump(0.2)
+
+    def verdict(self) -> None:
+        assert not self.found, f"{len(self.found)} problem(s):\n" + "\n".join(self.found)
+
+
+def data_names(site: Any) -> list[str]:
+    """Names from the compound's records, shown as they were registered."""
+    people = [p["name"] for p in site.seed["people"]]
+    doors = [d["name"] for d in site.seed["doors"]]
+    site_names = [site.seed["site"].get("name", ""), site.seed["site"]["id"]]
+    return people + doors + site_names + ["张*", "李*", "王*"]

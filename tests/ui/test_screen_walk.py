@@ -6,6 +6,7 @@ the widget that draws it (tests/ui/screen_text.py reads them from the widgets)."
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,53 +14,9 @@ import pytest
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, IntercomCall, encode, new_id
 from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.screen_text import Finding, check, texts
+from tests.ui.screen_text import Walk, data_names
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
-
-# Texts shown in both languages on purpose: the switch names the other language.
-BOTH = ("English", "中文", "中/EN", "EN/中")
-
-
-def data_names(site: Site) -> list[str]:
-    """Names from the compound's records, shown as they were registered."""
-    people = [p["name"] for p in site.seed["people"]]
-    doors = [d["name"] for d in site.seed["doors"]]
-    site_names = [site.seed["site"].get("name", ""), site.seed["site"]["id"]]
-    return people + doors + site_names + ["张*", "李*", "王*"]
-
-
-class Walk:
-    """Opens each view of a screen in turn, in each language, and collects what is wrong."""
-
-    def __init__(self, driver: Driver, strings: Any, data: list[str]) -> None:
-        self.driver, self.strings, self.data = driver, strings, data
-        self.found: list[str] = []
-        self.seen = 0
-
-    def look(self, name: str, settle: Callable[[], bool] | None = None) -> None:
-        self.driver.pump(0.3)
-        if settle is not None:
-            self.driver.until(settle, what=name)
-        self.driver.pump(0.2)  # textures of what the last refresh changed
-        shown = texts(self.driver.window)
-        assert shown, f"{name}: nothing on screen"
-        self.seen += len(shown)
-        lang = self.strings.lang
-        found: list[Finding] = check(self.driver.window, lang, self.data, BOTH)
-        self.found += [f"[{lang} {name}] {f}" for f in found]
-
-    def both(self, views: list[tuple[str, Callable[[], Any], Callable[[], Any]]]) -> None:
-        for _ in range(2):
-            for name, open_, close in views:
-                open_()
-                self.look(name)
-                close()
-            self.strings.toggle()
-            self.driver.pump(0.2)
-
-    def verdict(self) -> None:
-        assert not self.found, f"{len(self.found)} problem(s):\n" + "\n".join(self.found)
 
 
 def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver) -> None:
@@ -99,6 +56,87 @@ def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver
                 ("remote open", *popup(lambda: root.ask_open("b2-e1"))),
                 ("event viewer", *view("events")),
                 ("site map", *view("map")),
+            ]
+        )
+        walk.verdict()
+    finally:
+        gw.stop()
+
+
+def test_console_every_tab_and_dialog_in_both_languages(
+    site: Site, driver: Driver, tmp_path: Path
+) -> None:
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    sheet = tmp_path / "residents.csv"  # a sheet the core refuses, with one of each problem
+    sheet.write_text(
+        "name,unit,role,id_number,lease_end,card\n"
+        "王小明,3-2-1501,boss,,,\n"
+        "李四,9-9-9999,owner,,,\n"
+        "张三,3-2-1501,tenant,12,2020-13-01,12ab\n"
+        ",3-2-1501,owner,,,\n",
+        encoding="utf-8",
+    )
+    gw = gateway(site, "manager")
+    strings = Strings("zh")
+    try:
+        built = build_role("manager", gw, strings, SystemClock())
+        root, vm = built.root, built.vm
+        driver.mount(root, (1280, 800))
+        vm.load()
+        driver.until(lambda: bool(vm.site) and vm.people.total > 0, what="console loaded")
+        root.csv_files.open(tmp_path)
+        root.import_csv(str(sheet))
+        driver.until(lambda: vm.job is not None and vm.job.finished, timeout=60, what="import")
+        assert not vm.job.ok and len(vm.job.errors) >= 4
+        files = [str(p) for p in tmp_path.iterdir()] + [p.name for p in tmp_path.iterdir()]
+        walk = Walk(driver, strings, [*data_names(site), *files, str(tmp_path), str(Path.home())])
+        walk.data += ["boss", "12ab", "2020-13-01"]  # the values the sheet got wrong
+
+        def tab(name: str, then: Callable[[], Any] = lambda: None) -> Any:
+            def go() -> None:
+                root.tab = name
+                then()
+
+            return (go, lambda: None)
+
+        def keyboard() -> tuple[Callable[[], Any], Callable[[], Any]]:
+            held: list[Any] = []
+
+            def go() -> None:
+                root.tab = "register"
+                kb = root.open_keyboard(root.ids.f_name)
+                for ch in "wxm":
+                    kb.letter(ch)
+                held.append(kb)
+                walk.as_typed[:] = [kb.typed, kb.mode, *kb.cands]
+
+            def close() -> None:
+                held.pop().dismiss()
+                walk.as_typed.clear()
+
+            return (go, close)
+
+        def spinner(widget: Any) -> tuple[Callable[[], Any], Callable[[], Any]]:
+            def go() -> None:
+                root.tab = "register"
+                widget.is_open = True
+
+            return (go, lambda: setattr(widget, "is_open", False))
+
+        walk.both(
+            [
+                ("register", *tab("register")),
+                ("role list", *spinner(root.ids.f_role)),
+                ("rental class list", *spinner(root.ids.f_class)),
+                ("tenant layer list", *spinner(root.ids.f_layer)),
+                ("pinyin keyboard", *keyboard()),
+                ("credentials, a PIN proposed", *tab("credentials", vm.suggest_pin)),
+                ("face, consent given", *tab("face", lambda: vm.set_consent(True))),
+                ("import problems", *tab("import")),
+                ("notices", *tab("notices")),
+                ("site plan", *tab("siteplan")),
             ]
         )
         walk.verdict()

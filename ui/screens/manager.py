@@ -21,6 +21,8 @@ from kivy.uix.screenmanager import Screen
 from compound.domain import csv_rows
 from compound.domain.model import InvalidInput
 from ui.gateway import Live
+from ui.i18n import LANGS, Strings
+from ui.i18n_core import column_name, core_text
 from ui.qr import qr_texture
 from ui.screens.file_list import FileList
 from ui.screens.manager_siteplan import SitePlanTab
@@ -171,12 +173,12 @@ class ManagerScreen(BoxLayout):
         form = {
             "name": ids.f_name.text,
             "unit": ids.f_unit.text,
-            "role": _code(ids.f_role.text),
+            "role": self._code(ids.f_role.text),
             "id_number": ids.f_id_number.text,
             "lease_start": ids.f_lease_start.text,
             "lease_end": ids.f_lease_end.text,
-            "rental_class": _code(ids.f_class.text),
-            "tenant_layer": _code(ids.f_layer.text),
+            "rental_class": self._code(ids.f_class.text),
+            "tenant_layer": self._code(ids.f_layer.text),
         }
         self.vm.register(form)
 
@@ -225,9 +227,15 @@ class ManagerScreen(BoxLayout):
         self.note_ok = vm.note_ok
         self.l_lease = f"{t('manager.lease_start')} / {t('manager.lease_end')}"
         self.l_class = f"{t('manager.rental_class')} / {t('manager.tenant_layer')}"
-        self.class_values = ["-"] + [f"{c} {w}" for c, w in RENTAL_CLASSES.items()]
-        self.layer_values = ["-"] + [f"{c} {w}" for c, w in TENANT_LAYERS.items()]
-        self.role_values = [f"{c} {w}" for c, w in ROLES.items()]
+        # Each choice in the screen's language only; the code is looked up when sending.
+        self.class_values = ["-"] + [t(f"rental.{c}") for c in RENTAL_CLASSES]
+        self.layer_values = ["-"] + [t(f"layer.{c}") for c in TENANT_LAYERS]
+        self.role_values = [t(f"role.{c}") for c in ROLES]
+        for field, key in ((self.ids.f_role, "role"), (self.ids.f_class, "rental")):
+            code = self._code(field.text)
+            field.text = t(f"{key}.{code}") if code else field.text
+        layer = self._code(self.ids.f_layer.text)
+        self.ids.f_layer.text = t(f"layer.{layer}") if layer else "-"
         people = vm.people
         self.people_title = f"{t('manager.people')} ({people.total})"
         self.people_text = (
@@ -255,9 +263,14 @@ class ManagerScreen(BoxLayout):
         self.errors_title = t("manager.tab_import")
         # Every problem the core found, as the CLI prints them: line, column, what to do.
         self.errors_text = "\n".join(
-            t("manager.cell_error", line=line, column=column, message=m)
+            t(
+                "manager.cell_error",
+                line=line,
+                column=column_name(column, t.lang),
+                message=core_text(m, t),
+            )
             if column
-            else t("manager.line_error", line=line, message=m)
+            else t("manager.line_error", line=line, message=core_text(m, t))
             for line, column, m in (job.errors if job else [])
         )
         if vm.suggested_pin != self._shown_pin:
@@ -268,10 +281,20 @@ class ManagerScreen(BoxLayout):
             self._shown_token = vm.pass_token
             self.ids.qr.texture = qr_texture(vm.pass_token)
 
+    def _code(self, choice: str) -> str:
+        """ "重点户" or "Focus household" → "focus"; "-" → ""; a choice shown before the
+        language switched is found in either language."""
+        choice = choice.strip()
+        if choice in ("", "-"):
+            return ""
+        kinds = (("role", ROLES), ("rental", RENTAL_CLASSES), ("layer", TENANT_LAYERS))
+        for lang in LANGS:
+            said = Strings(lang)
+            for key, codes in kinds:
+                for code in codes:
+                    if said(f"{key}.{code}") == choice:
+                        return code
+        return choice.split()[0]
+
     def stop(self) -> None:
         self._quality.cancel()
-
-
-def _code(choice: str) -> str:
-    """ "focus 重点户" → "focus"; "-" → ""."""
-    return "" if choice.strip() in ("", "-") else choice.split()[0]

@@ -9,6 +9,7 @@ from typing import Any
 
 from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
+from ui.i18n_core import core_text
 from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.csv_import import ImportJob, split_sheet
 from ui.viewmodels.people import PeopleFinder
@@ -28,7 +29,9 @@ class ManagerVM(Observable):
         self.site = ""
         self.availability = Availability(gateway, strings)
         self.availability.listeners.append(self.changed)
-        self.note = ""  # the outcome of the last action, shown at the bottom
+        # The outcome of the last action, shown at the bottom; kept as a function of the
+        # language so a switch re-says it.
+        self._note: Callable[[], str] = str
         self.note_ok = True
         self.last_person_id: int | None = None
         self.pass_token = ""
@@ -60,12 +63,21 @@ class ManagerVM(Observable):
     def banner(self) -> str:
         return self.availability.banner
 
-    def _tell(self, text: str, ok: bool = True) -> None:
-        self.note, self.note_ok = text, ok
+    @property
+    def note(self) -> str:
+        return self._note()
+
+    def _tell(self, text: str | Callable[[], str], ok: bool = True) -> None:
+        self._note = text if callable(text) else (lambda: text)
+        self.note_ok = ok
         self.changed()
 
+    def _refused(self, reply: Reply) -> str:
+        """The core's refusal in the screen's language."""
+        return self.t("unavailable") if reply.unavailable else core_text(reply.error, self.t)
+
     def _fail(self, reply: Reply) -> None:
-        self._tell(self.t("unavailable") if reply.unavailable else reply.error, False)
+        self._tell(lambda: self._refused(reply), False)
 
     # -- registration ----------------------------------------------------------------------
 
@@ -79,7 +91,7 @@ class ManagerVM(Observable):
             )
             return
         params = {k: v.strip() for k, v in form.items() if isinstance(v, str) and v.strip()}
-        self._tell(self.t("working"))
+        self._tell(lambda: self.t("working"))
 
         def person_added(reply: Reply) -> None:
             if not reply.ok:
@@ -87,7 +99,7 @@ class ManagerVM(Observable):
                 return
             pid = int(reply.result["id"])
             self.last_person_id = pid
-            self._tell(self.t("manager.registered", name=name, id=pid))
+            self._tell(lambda: self.t("manager.registered", name=name, id=pid))
             if params.get("rental_class"):
                 self.gw.request(
                     "household.set_class",
@@ -120,10 +132,8 @@ class ManagerVM(Observable):
     def _extra(self, reply: Reply) -> None:
         # Classification is an addition to a registration that already succeeded.
         if not reply.ok:
-            self._tell(
-                self.note + " · " + (self.t("unavailable") if reply.unavailable else reply.error),
-                False,
-            )
+            before = self._note
+            self._tell(lambda: before() + " · " + self._refused(reply), False)
 
     # -- credentials -----------------------------------------------------------------------
 
@@ -131,7 +141,7 @@ class ManagerVM(Observable):
         try:
             return int(text.strip())
         except ValueError:
-            self._tell(self.t("error", message=self.t("manager.person_id")), False)
+            self._tell(lambda: self.t("error", message=self.t("manager.person_id")), False)
             return None
 
     def issue_card(self, person: str, number: str) -> None:
@@ -140,7 +150,9 @@ class ManagerVM(Observable):
             self.gw.request(
                 "card.add",
                 {"person": pid, "number": number.strip()},
-                lambda r: self._tell(self.t("manager.card_done")) if r.ok else self._fail(r),
+                lambda r: (
+                    self._tell(lambda: self.t("manager.card_done")) if r.ok else self._fail(r)
+                ),
             )
 
     def set_pin(self, person: str, pin: str) -> None:
@@ -151,22 +163,28 @@ class ManagerVM(Observable):
     def _pin_set(self, r: Reply) -> None:
         if r.ok:
             self.suggested_pin = ""
-            self._tell(self.t("manager.pin_done"))
+            self._tell(lambda: self.t("manager.pin_done"))
         elif "already in use" in r.error:  # not whose: offer a free one instead of guesses
-            self.suggest_pin(self.t("manager.pin_taken"))
+            self.suggest_pin("manager.pin_taken")
         else:
             self._fail(r)
 
     def suggest_pin(self, why: str = "") -> None:
-        """A random free PIN from the core, put in the PIN field by the screen."""
+        """A random free PIN from the core, put in the PIN field by the screen; ``why`` is the
+        key of a text said before the proposal."""
 
         def got(r: Reply) -> None:
             if not r.ok or not isinstance(r.result, dict):
                 self._fail(r)
                 return
             self.suggested_pin = str(r.result.get("pin") or "")
-            said = self.t("manager.pin_suggested", pin=self.suggested_pin)
-            self._tell(f"{why} {said}".strip(), not why)
+            pin = self.suggested_pin
+            self._tell(
+                lambda: " ".join(
+                    [self.t(why)] * bool(why) + [self.t("manager.pin_suggested", pin=pin)]
+                ),
+                not why,
+            )
 
         self.gw.request("pin.suggest", {}, got)
 
@@ -177,7 +195,7 @@ class ManagerVM(Observable):
         try:
             h = float(hours or "4")
         except ValueError:
-            self._tell(self.t("error", message=self.t("manager.pass_hours")), False)
+            self._tell(lambda: self.t("error", message=self.t("manager.pass_hours")), False)
             return
 
         def done(reply: Reply) -> None:
@@ -187,7 +205,7 @@ class ManagerVM(Observable):
             self.pass_token = str(reply.result["token"])
             self.pass_until = float(reply.result.get("valid_until") or 0)
             until = time.strftime("%m-%d %H:%M", time.localtime(self.pass_until))
-            self._tell(self.t("manager.pass_done", until=until))
+            self._tell(lambda: self.t("manager.pass_done", until=until))
 
         self.gw.request("pass.issue", {"person": pid, "hours": h}, done)
 
@@ -200,7 +218,7 @@ class ManagerVM(Observable):
             if not reply.ok:
                 self._fail(reply)
                 return
-            self._tell(self.t("manager.moved_out"))
+            self._tell(lambda: self.t("manager.moved_out"))
             self.refresh_people()
 
         self.gw.request("person.move_out", {"id": pid, "by": "manager console"}, done)
@@ -238,19 +256,20 @@ class ManagerVM(Observable):
         """One photo for enrolment: only once consent is recorded, only from a live picture."""
         if not self.consent or jpeg is None:
             key = "manager.consent_needed" if not self.consent else "manager.no_picture"
-            self._tell(self.t(key), False)
+            self._tell(lambda: self.t(key), False)
             return
         self.captured = (self.captured + [jpeg])[-5:]
-        self._tell(self.t("manager.captured", n=len(self.captured)))
+        n = len(self.captured)
+        self._tell(lambda: self.t("manager.captured", n=n))
 
     def enrol(self, person: str, consent_by: str = "manager console") -> None:
         if not self.consent:
-            self._tell(self.t("manager.consent_needed"), False)
+            self._tell(lambda: self.t("manager.consent_needed"), False)
             return
         pid = self._person(person)
         if pid is None or not self.captured:
             if pid is not None:
-                self._tell(self.t("error", message=self.t("manager.capture")), False)
+                self._tell(lambda: self.t("error", message=self.t("manager.capture")), False)
             return
         images = [base64.b64encode(j).decode() for j in self.captured]
 
@@ -263,11 +282,13 @@ class ManagerVM(Observable):
             if accepted == 0:
                 # Nothing was stored: keep the photos' reasons in front of the manager.
                 reasons = {str(i.get("reason")) for i in shots if not i.get("accepted")}
-                self._tell(self.t("manager.not_enrolled", reason="; ".join(sorted(reasons))), False)
+                self._tell(
+                    lambda: self.t("manager.not_enrolled", reason="; ".join(sorted(reasons))), False
+                )
                 return
             self.captured = []
             self.consent = False
-            self._tell(self.t("manager.enrolled", accepted=accepted, total=len(shots)))
+            self._tell(lambda: self.t("manager.enrolled", accepted=accepted, total=len(shots)))
 
         params = {"person_id": pid, "images": images, "consent_by": consent_by}
         self.gw.request("face.enroll", params, done, timeout=SLOW_S)
@@ -296,7 +317,11 @@ class ManagerVM(Observable):
                 return  # another import was started meanwhile
             if not reply.ok:
                 job.finished, job.failure = True, reply.error
-                self._tell(self.t("manager.import_failed", message=job.failure), False)
+                failure = job.failure
+                self._tell(
+                    lambda: self.t("manager.import_failed", message=core_text(failure, self.t)),
+                    False,
+                )
                 return
             job.sent += 1
             r = reply.result if isinstance(reply.result, dict) else {}
@@ -308,7 +333,7 @@ class ManagerVM(Observable):
             job.rows = int(r.get("rows") or 0)
             if r.get("ok"):
                 job.ok, job.imported = True, job.rows
-                self._tell(self.t("manager.import_done", rows=job.rows))
+                self._tell(lambda: self.t("manager.import_done", rows=job.rows))
                 self.refresh_people()
                 return
             job.errors = [
@@ -328,10 +353,10 @@ class ManagerVM(Observable):
     def post_notice(self, text: str, until: str) -> None:
         """A notice for the door panels until the given day (YYYY-MM-DD)."""
         if not text.strip():
-            self._tell(self.t("error", message=self.t("manager.notice_body")), False)
+            self._tell(lambda: self.t("error", message=self.t("manager.notice_body")), False)
             return
         self.gw.request(
             "notice.post",
             {"text": text.strip(), "valid_until": until.strip(), "by": "manager console"},
-            lambda r: self._tell(self.t("manager.posted")) if r.ok else self._fail(r),
+            lambda r: self._tell(lambda: self.t("manager.posted")) if r.ok else self._fail(r),
         )
