@@ -17,6 +17,7 @@ from compound.app.door_open_cli import cmd_door_unlock
 from compound.domain.clock import iso
 from compound.domain.model import Event, InvalidInput
 from compound.protocol.topics import Topics
+from compound.store.log_verified import verify
 
 
 def cmd_init(ctx: Context) -> int:
@@ -213,13 +214,29 @@ def _event_json(e: Event) -> dict[str, Any]:
 
 
 def cmd_log_verify(ctx: Context) -> int:
-    r = ctx.store.verify_log()
-    ctx.out(
-        asdict(r),
+    v = verify(ctx.store, incremental=ctx.args.incremental)
+    r = v.check
+    text = (
         f"event log intact: {r.events} events"
         if r.ok
-        else f"event log BROKEN at event {r.first_broken}: {r.problem}",
+        else f"event log BROKEN at event {r.first_broken}: {r.problem}"
     )
+    extra: dict[str, Any] = {}
+    if ctx.args.incremental:
+        extra = {"read_from": v.read_from, "trusted_at": v.trusted_at, "note": v.note}
+        if v.trusted_at is not None:
+            read = (
+                f"read events {v.read_from} to {r.events}"
+                if r.events >= v.read_from
+                else "no event since"
+            )
+            text += (
+                f" ({read}; events up to {v.read_from - 1} as verified on {iso(v.trusted_at)}:"
+                " run without --incremental to read them again)"
+            )
+        if v.note:
+            text += f"; {v.note}, so every event was read"
+    ctx.out({**asdict(r), **extra}, text)
     return 0 if r.ok else 3
 
 
@@ -366,7 +383,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument("--limit", type=int, default=50)
 
     g = group("log", "the hash-chained event log")
-    add(g, "verify", cmd_log_verify, "check the hash chain; report the first broken link")
+    sp = add(g, "verify", cmd_log_verify, "check the hash chain; report the first broken link")
+    sp.add_argument(
+        "--incremental",
+        action="store_true",
+        help="read only the events after the last verification that found the log whole",
+    )
 
     sp = add(sub, "lockdown", cmd_lockdown, "lockdown: no credential opens a door")
     sp.add_argument("state", choices=["on", "off"])

@@ -68,7 +68,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         default="demo",
         help="demo: the 4-door demo; xian: 62 buildings, ~24,700 people, 156 doors",
     )
-    sp.add_argument("--days", type=int, default=0, help="days of passage history before now (0-90)")
+    sp.add_argument(
+        "--days", type=int, default=0, help="days of passage history before now (0-400)"
+    )
     sp.add_argument("--seed", type=int, default=1, help="same seed, same compound (default 1)")
     # A share of the xian buildings, for tests: a small compound of the same make-up.
     sp.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)

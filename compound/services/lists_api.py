@@ -8,10 +8,11 @@ the lock the door decisions take, and every reply is one page.
   doors}: alarms by severity (critical first), then newest first; ``counts`` is how many of
   each kind match ``open`` (before the ``kind`` filter), for the wall's summary; ``doors`` the
   kind of each door's latest alarm while that one is open, for its tile.
-- ``events.page`` {types, door, person, since, until, before, size} → {items, size,
+- ``events.page`` {types, door, person, unit, since, until, before, size} → {items, size,
   next_before}: events newest first, at most ``size`` (200), at or after ``since`` and before
   ``until`` (epoch seconds) when given; ``next_before`` asks for the page after (older). The log
-  has millions of rows, so no total is counted.
+  has millions of rows, so no total is counted. ``unit`` (3-2-1501) gives the events of everyone
+  ever registered to the unit.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from compound.domain.model import InvalidInput
+from compound.domain.model import InvalidInput, UnitAddress
 from compound.domain.paging import flag, page_of
 from compound.protocol.topics import valid_segment
 from compound.services.extension import Offers
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from compound.services.core import Core
 
 MAX_TYPES = 20
+# People a unit's history is merged from, at most (each gives one page at most).
+MAX_UNIT_PEOPLE = 200
 
 
 class ListsApi:
@@ -111,6 +114,7 @@ class ListsApi:
         if p.get("person") is not None:
             where.append("person_id = ?")
             args.append(_number(p["person"], "person"))
+        residents = self._unit_people(p) if p.get("unit") is not None else None
         types = p.get("types") or []
         if not isinstance(types, list) or len(types) > MAX_TYPES:
             raise InvalidInput(f"types must be a list of at most {MAX_TYPES} event types")
@@ -126,6 +130,7 @@ class ListsApi:
             where.append("at < ?")
             args.append(until)
         by_type = bool(types) and p.get("door") is None and p.get("person") is None
+        by_type = by_type and residents is None
         if not by_type:
             # By seq: the range of the log those times cover, found by halving (time grows
             # with seq), so a door's or a person's page never walks its whole history.
@@ -161,15 +166,42 @@ class ListsApi:
             if types:
                 where.append(f"+type IN ({','.join('?' * len(types))})")
                 args.extend(str(t) for t in types)
-            rows = read(
-                f"SELECT * FROM events WHERE {' AND '.join(where)}"  # noqa: S608
-                " ORDER BY seq DESC LIMIT ?",
-                (*args, size),
-            )
+            sql = f"SELECT * FROM events WHERE {' AND '.join(where)}"  # noqa: S608
+            if residents is None:
+                rows = read(sql + " ORDER BY seq DESC LIMIT ?", (*args, size))
+            else:
+                # A unit: each of its people's newest page from the person index, merged
+                # below; never a sort of everything the unit's people ever did.
+                rows = [
+                    r
+                    for pid in residents
+                    for r in read(
+                        sql + " AND person_id = ? ORDER BY seq DESC LIMIT ?", (*args, pid, size)
+                    )
+                ]
         rows = sorted(rows, key=lambda r: -int(r["seq"]))[:size]
         items = [_event(r).as_dict() for r in rows]
         more = len(items) == size
         return {"items": items, "size": size, "next_before": items[-1]["seq"] if more else None}
+
+    def _unit_people(self, p: dict[str, Any]) -> list[int]:
+        """Everyone ever registered to the unit ``p["unit"]`` (moved out too: the unit's
+        history is theirs as well)."""
+        if p.get("person") is not None:
+            raise InvalidInput("ask for a person's events or a unit's, not both")
+        unit = str(UnitAddress.parse(str(p["unit"])))
+        rows = self.core.store.read(
+            "SELECT p.id FROM units u JOIN households h ON h.unit_id = u.id"
+            " JOIN people p ON p.household_id = h.id WHERE u.address = ? ORDER BY p.id LIMIT ?",
+            (unit, MAX_UNIT_PEOPLE + 1),
+        )
+        if not rows and not self.core.store.read("SELECT 1 FROM units WHERE address = ?", (unit,)):
+            raise InvalidInput(f"unknown unit {unit}")
+        if len(rows) > MAX_UNIT_PEOPLE:
+            raise InvalidInput(
+                f"unit {unit} has had more than {MAX_UNIT_PEOPLE} people; ask for one of them"
+            )
+        return [int(r["id"]) for r in rows]
 
     def _first_seq_at(self, at: float) -> int:
         """The first event at or after ``at`` (one past the last event when none is)."""
