@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 
 from compound.domain.register_sheet import PEOPLE_COLUMNS
+from ui.i18n_console import CONSOLE_MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -364,6 +365,7 @@ MESSAGES: list[tuple[str, str, str]] = [
     ),
     (r"not allowed.*|.*not permitted.*", "此操作未获授权", "This screen may not do that"),
 ]
+MESSAGES += CONSOLE_MESSAGES  # schedules, holidays, stations, households
 _TABLE = [(re.compile(p + r"\Z", re.DOTALL), zh, en) for p, zh, en in MESSAGES]
 # Words the core puts inside a message, for the Chinese text.
 WORDS = {"ID number": "证件号", "card number": "卡号", "PIN": "密码"}
@@ -391,6 +393,22 @@ def translate(message: str, lang: str) -> str | None:
                     values["a"] = values.get("k", "")
             return (zh if lang == "zh" else en).format(**values)
     return None
+
+
+# Deny reasons with no text in ui.i18n yet.
+EXTRA_REASONS = {"system busy": ("系统繁忙，请再试一次", "the system is busy, try again")}
+
+
+def reason_text(reason: str, t: Callable[..., str]) -> str:
+    """A deny reason the core sends (``compound.domain.access.Reason``) in the screen's
+    language; one the screens do not know reads as "other reason"."""
+    key = f"reason.{reason}"
+    said = t(key)
+    if said != key:
+        return said
+    if reason in EXTRA_REASONS:
+        return EXTRA_REASONS[reason][0 if getattr(t, "lang", "zh") == "zh" else 1]
+    return t("reason.other")
 
 
 def column_name(column: str, lang: str) -> str:

@@ -170,6 +170,18 @@ class Walk:
         self.found += [f"[{lang} {name}] {f}" for f in found]
 
     def both(self, views: list[tuple[str, Callable[[], Any], Callable[[], Any]]]) -> None:
+        """Each view opened once and looked at in the language it starts in, then in the other
+        (a shown outcome must follow the switch), then closed."""
+        for name, open_, close in views:
+            open_()
+            for _ in range(2):
+                self.look(name)
+                self.strings.toggle()
+            close()
+
+    def each_language(self, views: list[tuple[str, Callable[[], Any], Callable[[], Any]]]) -> None:
+        """Each view opened and closed in one language, then all again in the other (a dialog
+        is built in the language of the moment; the switch is behind it while it is open)."""
         for _ in range(2):
             for name, open_, close in views:
                 open_()
@@ -188,3 +200,12 @@ def data_names(site: Any) -> list[str]:
     doors = [d["name"] for d in site.seed["doors"]]
     site_names = [site.seed["site"].get("name", ""), site.seed["site"]["id"]]
     return people + doors + site_names + ["张*", "李*", "王*"]
+
+
+def close_popups(window: Any) -> None:
+    """Dismiss what a screen left open over the window (an alarm pop-up outlives its wall)."""
+    from kivy.uix.modalview import ModalView
+
+    for child in list(window.children):
+        if isinstance(child, ModalView):
+            child.dismiss(animation=False)

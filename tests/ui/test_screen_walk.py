@@ -5,6 +5,7 @@ the widget that draws it (tests/ui/screen_text.py reads them from the widgets)."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, IntercomCall, encode, new_id
 from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.screen_text import Walk, data_names
+from tests.ui.screen_text import Walk, close_popups, data_names
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -48,7 +49,7 @@ def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver
         def view(name: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
             return (lambda: root.show_view(name), lambda: root.show_view("overview"))
 
-        walk.both(
+        walk.each_language(
             [
                 ("overview with a call ringing", lambda: None, lambda: None),
                 ("acknowledge", *popup(lambda: root.alarm_queue.ask(vm.incidents()[0]))),
@@ -60,6 +61,7 @@ def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver
         )
         walk.verdict()
     finally:
+        close_popups(driver.window)
         gw.stop()
 
 
@@ -125,7 +127,7 @@ def test_console_every_tab_and_dialog_in_both_languages(
 
             return (go, lambda: setattr(widget, "is_open", False))
 
-        walk.both(
+        walk.each_language(
             [
                 ("register", *tab("register")),
                 ("role list", *spinner(root.ids.f_role)),
@@ -141,4 +143,94 @@ def test_console_every_tab_and_dialog_in_both_languages(
         )
         walk.verdict()
     finally:
+        close_popups(driver.window)
+        gw.stop()
+
+
+def test_door_panel_every_state_in_both_languages(site: Site, driver: Driver) -> None:
+    """Idle with notices, PIN entry, a wrong PIN, the lockout, a refused dial, a room-only
+    dial, the emergency call and a refusal in lockdown."""
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    notice = ["本周六上午 9:00-12:00 停水检修，请提前储水。", "如有疑问请致电物业 029-8888 6666。"]
+    site.core_bus.request(
+        "notice.post",
+        {
+            "text": "".join(notice) * 3,
+            "valid_until": time.strftime("%Y-%m-%d", time.localtime(time.time() + 30 * 86400)),
+            "by": "物业",
+        },
+    )
+    gw = gateway(site, "door")
+    strings = Strings("zh")
+    try:
+        built = build_role("door", gw, strings, SystemClock(), door="b3-e2")
+        root, vm = built.root, built.vm
+        driver.mount(root, (1024, 600))
+        vm.load()
+        driver.until(lambda: vm.door_name != "b3-e2" and vm.notice_text, what="panel loaded")
+        walk = Walk(driver, strings, [*data_names(site), *notice])  # the office's own words
+        said: list[str] = []
+
+        def typed(mode: str, entry: str, until: Callable[[], bool], what: str) -> Any:
+            def go() -> None:
+                before = root.status_text
+                vm.set_mode(mode)
+                for k in entry:
+                    vm.key(k)
+                vm.ok()
+                driver.until(
+                    lambda: root.status_text != before and until(),
+                    what=f"{what}: {before!r} -> {root.status_text!r} {vm.entry!r} {vm.mode}",
+                )
+                said.append(root.status_text)
+
+            return (go, lambda: None)
+
+        def lockdown(on: bool) -> None:
+            site.core_bus.request("lockdown.set", {"on": on, "by": "test"})
+
+        def locked_pin() -> None:
+            vm.locked_until = 0.0
+            lockdown(True)
+
+        walk.both(
+            [
+                ("dialling, notices", lambda: vm.set_mode("dial"), lambda: None),
+                ("PIN entry", lambda: vm.set_mode("pin"), lambda: None),
+                ("wrong PIN", *typed("pin", "111111", lambda: "4" in root.status_text, "wrong")),
+                (
+                    "locked out",
+                    *typed(
+                        "pin",
+                        "111111",
+                        lambda: vm.pin_locked_for() > 0 or "3" in root.status_text,
+                        "3 tries left",
+                    ),
+                ),
+                (
+                    "no such room",
+                    *typed("dial", "9-9-9999", lambda: "9999" not in root.status_text, "refused"),
+                ),
+                ("room only", *typed("dial", "1501", lambda: True, "room dial")),
+            ]
+        )
+        locked_pin()
+        try:
+            walk.both(
+                [
+                    (
+                        "lockdown refusal",
+                        *typed("pin", "258369", lambda: vm.status_kind == "bad", "refused"),
+                    )
+                ]
+            )
+        finally:
+            lockdown(False)
+        walk.both([("emergency", vm.emergency, lambda: None)])  # last: its line stays 45 s
+        assert len(set(said)) >= 4, said  # each outcome said something of its own
+        walk.verdict()
+    finally:
+        close_popups(driver.window)
         gw.stop()

@@ -24,6 +24,7 @@ from compound.domain.clock import Clock
 from compound.protocol.messages import AccessRequest, AccessResult, MessageError, encode, new_id
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
+from ui.i18n_core import reason_text
 from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.door_call import DoorCalls
 from ui.viewmodels.door_parse import (
@@ -242,7 +243,9 @@ class DoorPanelVM(Observable):
                     "ok",
                 )
             else:
-                self._say(lambda: self.t("door.pass_bad", reason=res.reason), "bad")
+                self._say(
+                    lambda: self.t("door.pass_bad", reason=reason_text(res.reason, self.t)), "bad"
+                )
             return
         mine = res.request_id == self._pending_pin
         if mine:
@@ -271,7 +274,7 @@ class DoorPanelVM(Observable):
         elif res.reason == Reason.UNKNOWN_CREDENTIAL:
             self._say(lambda: self.t("door.unknown"), "bad")
         else:
-            self._say(lambda: self.t("door.denied", reason=res.reason), "bad")
+            self._say(lambda: self.t("door.denied", reason=reason_text(res.reason, self.t)), "bad")
 
     # -- intercom ------------------------------------------------------------------------
 
