@@ -143,34 +143,44 @@ class Community:
         since = self.store.clock.now() - self.cfg.group_rental_days * 86400
         return self._entrants.units(since, self.cfg.group_rental_min_extra)
 
+    def warm(self) -> None:
+        """Read the week of passages the group-rental check keeps up to date, once, so that
+        every check after it reads only the log since the one before (on its own thread at
+        start: at the Xi'an size this first read takes 0.2 s for each day of the week)."""
+        since = self.store.clock.now() - self.cfg.group_rental_days * 86400
+        self._entrants.units(since, self.cfg.group_rental_min_extra)
+
+    def check_elderly(self, now: float) -> list[Alarm]:
+        """Elderly people living alone not seen for ``elderly_unseen_h``: one index probe each."""
+        c = self.cfg
+        last = self._last_raised("elderly_unseen")
+        found = alerts.elderly_unseen(
+            self.watched(), now, c.elderly_unseen_h, c.elderly_severity, last
+        )
+        return [a for f in found if (a := self.raise_firing(f)) is not None]
+
+    def check_group_rental(self, now: float) -> list[Alarm]:
+        """Units with far more distinct entrants this week than registered occupants."""
+        c = self.cfg
+        found = alerts.group_rental(
+            self.unit_entrants(),
+            now,
+            c.group_rental_factor,
+            c.group_rental_min_extra,
+            c.group_rental_days * 86400,
+            c.group_rental_severity,
+            self._last_raised("group_rental"),
+        )
+        return [a for f in found if (a := self.raise_firing(f)) is not None]
+
     def tick(self) -> dict[str, Any]:
         """One pass of the periodic checks; returns what it did."""
         with self._tick_lock:
             now = self.store.clock.now()
-            c = self.cfg
-            raised: list[Alarm] = []
-            for f in alerts.elderly_unseen(
-                self.watched(),
-                now,
-                c.elderly_unseen_h,
-                c.elderly_severity,
-                self._last_raised("elderly_unseen"),
-            ):
-                if (a := self.raise_firing(f)) is not None:
-                    raised.append(a)
+            raised = self.check_elderly(now)
             if now - self._last_group_check >= GROUP_RENTAL_EVERY_S:
                 self._last_group_check = now
-                for f in alerts.group_rental(
-                    self.unit_entrants(),
-                    now,
-                    c.group_rental_factor,
-                    c.group_rental_min_extra,
-                    c.group_rental_days * 86400,
-                    c.group_rental_severity,
-                    self._last_raised("group_rental"),
-                ):
-                    if (a := self.raise_firing(f)) is not None:
-                        raised.append(a)
+                raised += self.check_group_rental(now)
             leases = rental.sweep_leases(self.store, now)
             return {"alarms": [a.id for a in raised], "leases_ended": leases}
 
@@ -237,7 +247,7 @@ class CommunityApi:
                 "strangers.repeat": self.strangers,
                 "notice.post": self.notice_post,
                 "notice.list": lambda p: notices.listing(
-                    s, clock.now(), bool(p.get("active", False))
+                    s, clock.now(), bool(p.get("active", False)), p.get("door") or None
                 ),
                 "stats.hourly": lambda p: reports.hourly(s, clock.now(), int(p.get("hours", 24))),
                 "passages.search": lambda p: reports.passages_of(s, p),
@@ -284,6 +294,10 @@ class CommunityApi:
         )
 
     def _run(self) -> None:
+        try:
+            self.community.warm()
+        except Exception:
+            log.exception("reading the week's entrants failed; the first check will")
         while not self._stop.wait(self.core.config.alerts.tick_s):
             try:
                 self.community.tick()

@@ -24,6 +24,7 @@ from compound.domain.register_sheet import (  # kept with the register's columns
 )
 from compound.store.db import Store
 
+SWEEP_BATCH = 200  # leases ended per write transaction
 # days between visits for each tenant layer: half a month, a quarter, half a year
 VISIT_INTERVAL_DAYS = {"focus": 15.0, "watch": 91.0, "stable": 182.0}
 # The same two tables as SQL: a tenant's layer (their own, or their household class's), then
@@ -318,16 +319,22 @@ def sweep_leases(store: Store, now: float) -> list[dict[str, Any]]:
         (today,),
     )
     done = []
-    for r in rows:
+    for i in range(0, len(rows), SWEEP_BATCH):
+        # A batch per transaction: one write to disk for many leases (the first sweep after
+        # a long pause may find hundreds), and still a short hold of the write lock.
         with store.transaction() as c:
-            n = c.execute(
-                "UPDATE credentials SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL",
-                (now, r["id"]),
-            ).rowcount
-            store.append_event(
-                "tenant.lease_ended",
-                person_id=r["id"],
-                data={"lease_end": r["lease_end"], "credentials_revoked": n},
-            )
-        done.append({"person": r["id"], "lease_end": r["lease_end"], "credentials_revoked": n})
+            for r in rows[i : i + SWEEP_BATCH]:
+                n = c.execute(
+                    "UPDATE credentials SET revoked_at = ? WHERE person_id = ?"
+                    " AND revoked_at IS NULL",
+                    (now, r["id"]),
+                ).rowcount
+                store.append_event(
+                    "tenant.lease_ended",
+                    person_id=r["id"],
+                    data={"lease_end": r["lease_end"], "credentials_revoked": n},
+                )
+                done.append(
+                    {"person": r["id"], "lease_end": r["lease_end"], "credentials_revoked": n}
+                )
     return done

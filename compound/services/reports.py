@@ -103,12 +103,15 @@ def hourly(store: Store, now: float, hours: int) -> list[dict[str, Any]]:
     start = end - hours * 3600
     # Counted by SQLite, which lets go of the GIL while it works: 24 rows cross into Python,
     # not a day's 50,000 passages (that held the GIL ~0.2 s and delayed the door decisions).
+    # One range count per hour on the (type, at) index: grouping by a computed hour sorted
+    # every passage of the day in a temporary B-tree, several times slower.
     counts = {
         int(r["h"]): int(r["n"])
         for r in store.read(
-            "SELECT CAST((at - ?) / 3600 AS INTEGER) AS h, COUNT(*) AS n FROM events"
-            " WHERE type = 'access.granted' AND at >= ? AND at < ? GROUP BY h",
-            (start, start, end),
+            "WITH RECURSIVE hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < ?)"
+            " SELECT h, (SELECT COUNT(*) FROM events WHERE type = 'access.granted'"
+            "   AND at >= ? + h * 3600 AND at < ? + (h + 1) * 3600) AS n FROM hours",
+            (hours - 1, start, start),
         )
     }
     return [

@@ -119,6 +119,12 @@ def find_people(
     # people_role give both in id order); the unit of the page's rows is read last.
     body = f" FROM {source} WHERE {' AND '.join(where)}"
     head = f"WITH {', '.join(ctes)} " if ctes else ""
+    if terms is not None:
+        # The people found are read once, as ids (a few thousand at most for a common
+        # surname): counting and paging them in two statements read every name twice.
+        found = store.read(f"{head}SELECT p.id{body} ORDER BY p.id DESC", (*args, *filters))
+        wanted = [r["id"] for r in found[page.offset : page.offset + page.size]]
+        return _by_id(store, wanted), len(found)
     total = store.read(f"{head}SELECT COUNT(*) AS n{body}", (*args, *filters))[0]["n"]
     if page.offset >= total:
         return [], total  # past the end: no need to read any row
@@ -131,6 +137,19 @@ def find_people(
         (*args, *filters, page.size, page.offset),
     )
     return [_person(r, store.ids) for r in rows], total
+
+
+def _by_id(store: Store, ids: list[int]) -> list[Person]:
+    """These people with their unit, newest registration first."""
+    if not ids:
+        return []
+    rows = store.read(
+        "SELECT p.*, u.address AS unit_address FROM people p"  # noqa: S608 - marks only
+        " JOIN households h ON h.id = p.household_id JOIN units u ON u.id = h.unit_id"
+        f" WHERE p.id IN ({','.join('?' * len(ids))}) ORDER BY p.id DESC",
+        tuple(ids),
+    )
+    return [_person(r, store.ids) for r in rows]
 
 
 def find_units(store: Store, start: str | None, page: Page) -> tuple[list[dict[str, Any]], int]:

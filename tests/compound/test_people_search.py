@@ -271,3 +271,18 @@ def test_passage_search_by_name_says_how_many_match_and_pages(
     assert [p["name"] for p in last["people"]] == ["张40", "张41", "张42", "张43", "张44"]
     assert search({"name": "nobody"})["total"] == 0
     assert search({"person": last["people"][0]["id"]})["total"] == 1
+
+
+def test_a_search_is_counted_and_paged_newest_first_from_one_read(
+    store: Store, clock: ManualClock, people: dict[str, int]
+) -> None:
+    """The people a search finds are read once and paged in order; none is skipped or shown
+    twice across pages, and one moved out is neither shown nor counted."""
+    ls = api(store, clock)["person.list"]
+    more = [store.add_person(f"王{n}", "3-2-1502", "family") for n in "一二三四五"]
+    store.move_out(more[0], by="test")
+    pages = [ls({"q": "王", "size": 2, "page": n}) for n in (1, 2, 3, 4)]
+    assert {p["total"] for p in pages} == {5}  # 王小明 and four of the five
+    shown = [p["id"] for page in pages for p in page["items"]]
+    assert shown == sorted({*more[1:], people["王小明"]}, reverse=True)
+    assert pages[3]["items"] == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from compound.domain.clock import ManualClock
 from compound.services import rental
 from compound.services.reports import hourly
@@ -87,3 +89,26 @@ def test_visits_due_are_those_python_picked(store: Store, clock: ManualClock) ->
             assert got == python_due(store, clock.now(), within), (step, within)
             seen |= got
     assert seen == {f"1-1-10{i}" for i in range(1, 6)}
+
+
+def test_ended_leases_are_swept_in_batches_each_logged(
+    store: Store, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many leases ended at once (a box off for a while) go in a few transactions, not one per
+    tenant; every one is revoked and logged, and a second sweep finds nothing."""
+    monkeypatch.setattr(rental, "SWEEP_BATCH", 2)
+    store.add_unit("1-1-101")
+    tenants = [
+        store.add_person(f"租户{n}", "1-1-101", "tenant", lease_end="2020-01-01")
+        for n in "一二三四五"
+    ]
+    for n, pid in enumerate(tenants):
+        store.add_card(pid, f"5000{n}")
+    done = rental.sweep_leases(store, clock.now())
+    assert sorted(d["person"] for d in done) == tenants
+    assert all(d["credentials_revoked"] == 1 for d in done)
+    live = store.read("SELECT COUNT(*) AS n FROM credentials WHERE revoked_at IS NULL")
+    assert live[0]["n"] == 0
+    assert len(store.events(types=["tenant.lease_ended"])) == 5
+    assert store.verify_log().ok
+    assert rental.sweep_leases(store, clock.now()) == []
