@@ -83,4 +83,12 @@ CONTROL_STRINGS: dict[str, tuple[str, str]] = {
         "{by} 已确认 {n}/{of} 条报警（其余已被确认）",
         "{n} of {of} alarm(s) acknowledged by {by} (the others already were)",
     ),
+    # the pop-up for an urgent alarm
+    "urgent.loading": ("正在载入现场画面…", "Loading the picture…"),
+    "urgent.none": ("无现场画面", "No picture"),
+    "urgent.taken": ("画面时间 {at}", "Picture taken at {at}"),
+    "urgent.live": ("来电实时画面", "Live picture of the caller"),
+    "urgent.close": ("关闭", "Close"),
+    "urgent.ack": ("确认报警", "Acknowledge"),
+    "urgent.more": ("另有 {n} 条紧急报警待查看", "{n} more urgent alarm(s) waiting"),
 }

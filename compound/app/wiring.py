@@ -13,6 +13,7 @@ from compound.adapters.mqtt import Bus
 from compound.app import devices
 from compound.config import Config
 from compound.domain.clock import Clock
+from compound.services.alarm_snapshots import AlarmSnapshots
 from compound.services.camera_alarms import CameraAlarms
 from compound.services.community_api import CommunityApi
 from compound.services.core import Core
@@ -45,6 +46,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         Intercom(core),
         ListsApi(core),
         OfficerAck(core),
+        AlarmSnapshots(core),
         SchedulesApi(core),
         SitePlanApi(core),
         DeviceRoster(core),

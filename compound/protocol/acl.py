@@ -78,6 +78,7 @@ WALL_METHODS = (
     "door.list",
     "alarm.page",
     "alarm.ack_officer",
+    "alarm.snapshot",
     "events.page",
     "stats.hourly",
     "elderly.unseen",

@@ -20,7 +20,8 @@ import pytest
 
 from compound.adapters import images
 from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway, not_blank
+from compound.services.alarm_snapshots import AlarmSnapshots
+from tests.ui.conftest import SHOTS, Driver, Site, gateway, not_blank
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -40,6 +41,7 @@ def wall(site: Site, driver: Driver, lang: str = "en") -> tuple[Any, Any]:
 def test_officer_answers_an_emergency_from_a_panel_and_opens_that_door(
     site: Site, driver: Driver
 ) -> None:
+    from ui.app import save_png
     from ui.i18n import Strings
     from ui.viewmodels.door import DoorPanelVM
 
@@ -61,22 +63,37 @@ def test_officer_answers_an_emergency_from_a_panel_and_opens_that_door(
         root = built.root
         strip = root.call_panel
         assert not strip.shown and strip.height == 0
+        # The door camera sees whoever stands there; the core keeps its latest frame.
+        rgb = np.zeros((240, 320, 3), dtype=np.uint8)
+        rgb[60:180, 100:220] = (200, 160, 120)
+        cam = site.bus("test-cam")
+        cam.publish(site.topics.face_frame("b3-e2"), images.jpeg(rgb))
+        snaps = next(e for e in site.core.extensions if isinstance(e, AlarmSnapshots))
+        driver.until(lambda: "b3-e2" in snaps.frames, what="the core has the camera's frame")
         panel.emergency()  # the resident presses the emergency button
         driver.until(lambda: strip.shown, what="the call rings on the wall")
         assert "Emergency call" in strip.headline and "Building 3 entrance 2" in strip.headline
         assert "Ringing" in strip.state_text
-        # The door camera's picture of whoever called.
-        rgb = np.zeros((240, 320, 3), dtype=np.uint8)
-        rgb[60:180, 100:220] = (200, 160, 120)
-        site.bus("test-cam").publish(site.topics.face_frame("b3-e2"), images.jpeg(rgb))
+        # The emergency pops up with the picture the core kept when the alarm was raised.
+        driver.until(lambda: root.urgent_view.popup is not None, what="the urgent pop-up")
+        pop = root.urgent_view.popup
+        driver.until(lambda: pop.ids.camera.has_frame, what="the picture in the pop-up")
+        assert pop.picture_note == "" and "Picture taken at" in pop.taken
+        assert "Emergency call" in pop.title and "Building 3 entrance 2" in pop.title
+        assert pop.can_answer
+        save_png(pop, str(SHOTS / "officer_urgent_popup.png"))
+        not_blank(SHOTS / "officer_urgent_popup.png")
+        # The strip shows the caller's live picture as it comes.
+        cam.publish(site.topics.face_frame("b3-e2"), images.jpeg(rgb))
         driver.until(lambda: strip.ids.camera.has_frame, what="caller's picture")
         # The emergency alarm is on the queue at the same time, not covered by the strip.
         driver.until(lambda: built.vm.alarm_counts.get("emergency"), what="emergency alarm")
         assert built.vm.bell.rung >= 1  # the call (and the critical alarm) sounded
         assert built.root.alert_sound.sound is not None or built.root.alert_sound.failed
         not_blank(driver.shot("officer_call_ringing.png"))
-        driver.tap(strip.ids.answer)
+        driver.tap(pop.answer_button)  # answered from the pop-up
         driver.until(lambda: panel.calls.emergency_state == "answered", what="panel hears it")
+        driver.until(lambda: root.urgent_view.popup is None, what="the pop-up closed")
         driver.until(lambda: "Talking" in strip.state_text, what="talk state on the wall")
         assert not strip.can_answer
         not_blank(driver.shot("officer_call_talking.png"))
@@ -88,6 +105,15 @@ def test_officer_answers_an_emergency_from_a_panel_and_opens_that_door(
         rec = site.store.query("SELECT * FROM call_records")
         assert len(rec) == 1 and rec[0]["answered_by"] == "wall" and rec[0]["door_opened"] == 1
         assert rec[0]["emergency"] == 1
+        # A critical alarm at a door whose camera sent nothing: the pop-up says so.
+        site.store.raise_alarm("zone", "gate fence cut", severity="critical", door_id="gate")
+        driver.until(lambda: root.urgent_view.popup is not None, what="the second pop-up")
+        pop = root.urgent_view.popup
+        driver.until(lambda: pop.picture_note == "No picture", what="no picture")
+        assert not pop.can_answer and pop.answer_button.parent is None
+        driver.tap(pop.ids.close)
+        driver.until(lambda: root.urgent_view.popup is None, what="closed")
+        assert site.store.alarms(open_only=True), "closing acknowledges nothing"
     finally:
         panel_gw.stop()
         gw.stop()

@@ -16,6 +16,7 @@ from ui.screens.officer_calls import CallPanel
 from ui.screens.officer_control import ConfirmPopup, ask_lockdown, ask_open
 from ui.screens.officer_doors import DoorArea, DoorTileView
 from ui.screens.officer_sound import AlertSound
+from ui.screens.officer_urgent import UrgentView
 from ui.viewmodels.officer import OfficerVM, describe_row
 from ui.viewmodels.officer_control import WallControl
 from ui.viewmodels.officer_lists import LIST_ROWS
@@ -86,6 +87,7 @@ class OfficerScreen(BoxLayout):
         self.door_area.on_tap = self.ask_open
         self.popup: ConfirmPopup | None = None
         self.alarm_queue = AlarmQueue(vm, self.ids.alarms)
+        self.urgent_view = UrgentView(vm, self.alarm_queue.ask)  # pop-up with the picture
         self.call_panel = CallPanel(vm)
         self.alert_sound = AlertSound()
         vm.bell.sound = self.alert_sound.play
@@ -162,6 +164,7 @@ class OfficerScreen(BoxLayout):
         self.events_text = t("officer.view_events")
         self.map_text = t("officer.view_map")
         self.call_panel.refresh()
+        self.urgent_view.refresh()
         if self.view != "overview":
             self.views[self.view].refresh()
         self.banner_text = vm.banner

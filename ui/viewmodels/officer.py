@@ -14,6 +14,7 @@ from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.officer_ack import AckDesk
 from ui.viewmodels.officer_alarms import Bell, Incident, incidents
 from ui.viewmodels.officer_calls import CallDesk
+from ui.viewmodels.officer_chart import HOURS, hour_bins
 from ui.viewmodels.officer_doors import (
     DOOR_STATES,
     DoorGroup,
@@ -25,26 +26,15 @@ from ui.viewmodels.officer_doors import (
 from ui.viewmodels.officer_events import EventViewer
 from ui.viewmodels.officer_lists import PagedLists, describe_row
 from ui.viewmodels.officer_search import PassageSearch
+from ui.viewmodels.officer_urgent import UrgentAlerts
 from ui.viewmodels.site_map import SiteMap
 
 __all__ = ["DOOR_STATES", "DoorTile", "OfficerVM", "describe_row", "hour_bins"]
 
 PASSAGE_TYPES = ("access.granted", "access.denied")
-HOURS = 24
 PASSAGES = 40  # live passages on the wall
 ALARM_PAGE = 60  # open alarms fetched, most severe first; shown as incidents
 NAMES_KEPT = 5000  # person names remembered for passage lines; older ones are asked again
-
-
-def hour_bins(times: list[float], now: float, hours: int = HOURS) -> list[int]:
-    """Counts per hour for the last ``hours`` hours; the last bin is the current hour."""
-    bins = [0] * hours
-    top = int(now // 3600)
-    for t in times:
-        i = hours - 1 - (top - int(t // 3600))
-        if 0 <= i < hours:
-            bins[i] += 1
-    return bins
 
 
 class OfficerVM(Observable):
@@ -83,6 +73,8 @@ class OfficerVM(Observable):
         # The wall answers the calls that ring its station group (the emergency button); new
         # critical alarms and ringing calls sound.
         self.bell = Bell()
+        self.urgent = UrgentAlerts(gateway, self.changed)  # the pop-up with the door's picture
+        self.bell.urgent = self.urgent.fresh
         self.calls = CallDesk(gateway, station, ring_group, self.changed, self.bell.call)
         self.map = SiteMap(gateway, self.changed)  # asked for when the map is first shown
         self.events = EventViewer(

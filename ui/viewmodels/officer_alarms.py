@@ -74,6 +74,8 @@ class Bell:
         self.seen: set[int] = set()
         self.sound: Callable[[], None] | None = None
         self.rung = 0
+        # told of the urgent alarms each queue brings and of the ids still open (the pop-up)
+        self.urgent: Callable[[list[dict[str, Any]], set[int]], None] | None = None
 
     def check(self, alarms: list[dict[str, Any]]) -> None:
         urgent = {
@@ -86,6 +88,9 @@ class Bell:
         self.seen |= urgent
         if fresh:
             self.ring()
+        if self.urgent is not None:
+            new = [a for a in alarms if a.get("id") is not None and int(a["id"]) in fresh]
+            self.urgent(new, {int(a["id"]) for a in alarms if a.get("id") is not None})
 
     def call(self, _call: Any) -> None:
         """A call rings the wall."""

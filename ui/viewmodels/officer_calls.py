@@ -33,7 +33,8 @@ class WallCall:
     state: str = "ringing"  # ringing, answered (by this wall), or one of OVER
     station: str = ""  # who answered, when the core says so
     asked: str = ""  # the reply sent and not yet confirmed by the core (answer, unlock, hangup)
-    frame: bytes | None = None  # the door camera's latest preview
+    frame: bytes | None = None  # the door camera's latest preview, until the strip shows it
+    picture: bytes | None = None  # the same, kept for the urgent alarm's pop-up
 
     @property
     def live(self) -> bool:
@@ -126,12 +127,12 @@ class CallDesk:
         door = live.levels[1]
         for call in self.calls.values():
             if call.door == door and call.live:
-                call.frame = live.payload
+                call.frame = call.picture = live.payload
         self.changed()
 
     def _forget(self, call: WallCall) -> None:
         self.calls.pop(call.call_id, None)
-        call.frame = None
+        call.frame = call.picture = None
         self.past.insert(0, call)
         del self.past[OUTCOME_KEPT:]
         self.gw.unsubscribe(f"intercom/{call.door}/call/{call.call_id}/state")
