@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ui.i18n_console import CONSOLE_STRINGS
 from ui.i18n_control import CONTROL_STRINGS
 from ui.i18n_wall import MORE_STRINGS
 
@@ -281,6 +282,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 STRINGS.update(MORE_STRINGS)  # the wall's calls, event viewer and site map
 STRINGS.update(CONTROL_STRINGS)  # the wall's lockdown and remote opens
+STRINGS.update(CONSOLE_STRINGS)  # the console's schedules, stations and households
 
 
 class Strings:

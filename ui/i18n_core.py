@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from compound.domain.register_sheet import PEOPLE_COLUMNS
 from ui.i18n_console import CONSOLE_MESSAGES
+from ui.i18n_console import CONSOLE_MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -365,6 +366,7 @@ MESSAGES: list[tuple[str, str, str]] = [
     ),
     (r"not allowed.*|.*not permitted.*", "此操作未获授权", "This screen may not do that"),
 ]
+MESSAGES += CONSOLE_MESSAGES  # schedules, holidays, stations, households
 MESSAGES += CONSOLE_MESSAGES  # schedules, holidays, stations, households
 _TABLE = [(re.compile(p + r"\Z", re.DOTALL), zh, en) for p, zh, en in MESSAGES]
 # Words the core puts inside a message, for the Chinese text.

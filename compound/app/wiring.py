@@ -21,6 +21,7 @@ from compound.services.device_roster import DeviceRoster
 from compound.services.door_feed import DoorFeedBus
 from compound.services.extension import Extension
 from compound.services.ha_lock import HaLock
+from compound.services.household_api import HouseholdApi
 from compound.services.import_api import ImportApi
 from compound.services.intercom import Intercom
 from compound.services.lists_api import ListsApi
@@ -48,6 +49,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         OfficerAck(core),
         AlarmSnapshots(core),
         SchedulesApi(core),
+        HouseholdApi(core),
         SitePlanApi(core),
         DeviceRoster(core),
         CameraAlarms(core),

@@ -1,7 +1,10 @@
-"""Notices from the property office to the door panels: text and a validity period.
+"""Notices from the property office to the door panels: text, a validity period, and the
+buildings it is for (none: the whole compound).
 
 The active ones are published retained on the notice topic, so a door panel that starts or
-reconnects shows them at once; the extension republishes when the active set changes.
+reconnects shows them at once; the extension republishes when the active set changes. Each
+carries its buildings; a panel shows those for a building its door serves (a gate serves them
+all), and ``notice.list`` with ``door`` gives only those.
 """
 
 from __future__ import annotations
@@ -54,17 +57,57 @@ def post(store: Store, p: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("that notice would already be over; check the end date")
     if end - start > MAX_DAYS * 86400:
         raise InvalidInput(f"a notice runs at most {MAX_DAYS} days")
+    buildings = _buildings(store, p.get("buildings"))
     with store.transaction() as c:
         nid = c.execute(
-            "INSERT INTO notices (text, valid_from, valid_until, posted_by, posted_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (text, start, end, by[:100], now),
+            "INSERT INTO notices (text, valid_from, valid_until, posted_by, posted_at, buildings)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (text, start, end, by[:100], now, ",".join(buildings)),
         ).lastrowid
-        store.append_event(
-            "notice.posted",
-            data={"notice": nid, "by": by[:100], "valid_from": start, "valid_until": end},
-        )
-    return {"id": nid, "valid_from": start, "valid_until": end}
+        data: dict[str, Any] = {
+            "notice": nid,
+            "by": by[:100],
+            "valid_from": start,
+            "valid_until": end,
+        }
+        if buildings:
+            data["buildings"] = buildings
+        store.append_event("notice.posted", data=data)
+    return {"id": nid, "valid_from": start, "valid_until": end, "buildings": buildings}
+
+
+def _buildings(store: Store, value: Any) -> list[str]:
+    """Building numbers from a list or "1,3" (empty: the whole compound); each must exist."""
+    if value in (None, "", []):
+        return []
+    items = value.replace("，", ",").split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or len(items) > 200:
+        raise InvalidInput("buildings must be a list of building numbers, such as 1,3")
+    wanted: set[int] = set()
+    for item in items:
+        text = str(item).strip()
+        if isinstance(item, bool) or not text.isdigit():
+            raise InvalidInput("buildings must be a list of building numbers, such as 1,3")
+        wanted.add(int(text))
+    known = {int(r["number"]) for r in store.read("SELECT number FROM buildings")}
+    for b in sorted(wanted - known):
+        raise InvalidInput(f"unknown building {b}")
+    return [str(b) for b in sorted(wanted)]
+
+
+def door_buildings(store: Store, door_id: str) -> set[str] | None:
+    """The buildings a door serves; None for every building (a gate serving ``*``)."""
+    door = next((d for d in store.doors() if d.id == door_id), None)
+    if door is None:
+        raise InvalidInput(f"unknown door {door_id!r}")
+    scopes = [str(s) for s in door.serves]
+    if "*" in scopes:
+        return None
+    return {s.split("-")[0] for s in scopes}
+
+
+def for_door(buildings: list[str], served: set[str] | None) -> bool:
+    return not buildings or served is None or bool(served & set(buildings))
 
 
 def withdraw(store: Store, notice_id: int, by: str) -> dict[str, Any]:
@@ -81,16 +124,24 @@ def withdraw(store: Store, notice_id: int, by: str) -> dict[str, Any]:
     return {"id": notice_id, "withdrawn": True}
 
 
-def listing(store: Store, now: float, active_only: bool = False) -> list[dict[str, Any]]:
+def listing(
+    store: Store, now: float, active_only: bool = False, door: str | None = None
+) -> list[dict[str, Any]]:
+    """The notices, newest first; with ``door`` only those for a building it serves."""
+    served = door_buildings(store, door) if door else None
     sql = "SELECT * FROM notices"
     args: tuple[Any, ...] = ()
     if active_only:
         sql += " WHERE withdrawn_at IS NULL AND valid_from <= ? AND valid_until > ?"
         args = (now, now)
     rows = store.read(sql + " ORDER BY valid_from DESC, id DESC LIMIT 500", args)
+    out = []
     for r in rows:
         r["active"] = r["withdrawn_at"] is None and r["valid_from"] <= now < r["valid_until"]
-    return rows
+        r["buildings"] = [b for b in str(r.get("buildings") or "").split(",") if b]
+        if for_door(r["buildings"], served):
+            out.append(r)
+    return out
 
 
 def panel_payload(store: Store, now: float) -> dict[str, Any]:
@@ -102,6 +153,7 @@ def panel_payload(store: Store, now: float) -> dict[str, Any]:
                 "text": r["text"],
                 "valid_from": r["valid_from"],
                 "valid_until": r["valid_until"],
+                "buildings": r["buildings"],
             }
             for r in listing(store, now, active_only=True)
         ]

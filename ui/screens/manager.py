@@ -25,6 +25,7 @@ from ui.i18n import LANGS, Strings
 from ui.i18n_core import column_name, core_text
 from ui.qr import qr_texture
 from ui.screens.file_list import FileList
+from ui.screens.manager_console import ConsoleTabs
 from ui.screens.manager_siteplan import SitePlanTab
 from ui.viewmodels.csv_import import CSV_FIELDS
 from ui.viewmodels.manager import RENTAL_CLASSES, ROLES, TENANT_LAYERS, ManagerVM
@@ -112,6 +113,8 @@ class ManagerScreen(BoxLayout):
         page = Screen(name="siteplan")
         page.add_widget(self.siteplan)
         self.ids.pages.add_widget(page)
+        # Door schedules and holidays, indoor stations, the household view.
+        self.console = ConsoleTabs(self)
         # The CSV file is chosen by touch (a USB stick shows under /media); typing a path works.
         self.csv_files = FileList(
             Path.home(), (".csv",), on_choose=lambda p: setattr(self.ids.csv_path, "text", p)

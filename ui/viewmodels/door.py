@@ -30,8 +30,10 @@ from ui.viewmodels.door_call import DoorCalls
 from ui.viewmodels.door_parse import (
     FaceBox,
     face_status_key,
+    notice_for,
     parse_face_box,
     parse_notices,
+    served_buildings,
     split_notice,
 )
 
@@ -85,6 +87,8 @@ class DoorPanelVM(Observable):
         self._last_pass = ("", float("-inf"))
         self._pending_pass: str | None = None
         self.notices: list[dict[str, str]] = []
+        self._posted: list[dict[str, str]] = []  # before the filter by building
+        self.served: set[str] | None = None  # the buildings the door serves; None: all
         self.notice_pages: list[str] = []
         self.notice_page = 0
         self.notice_page_at = clock.now()
@@ -357,7 +361,8 @@ class DoorPanelVM(Observable):
             for d in reply.result or []:
                 if d.get("id") == self.door:
                     self.door_name = str(d.get("name") or self.door)
-            self.changed()
+                    self.served = served_buildings(d.get("serves"))
+            self._set_notices(self._posted)
 
     def _on_notice_list(self, reply: Reply) -> None:
         if reply.ok:
@@ -367,6 +372,7 @@ class DoorPanelVM(Observable):
         self._set_notices(parse_notices(live.json()))
 
     def _set_notices(self, notices: list[dict[str, str]]) -> None:
+        self._posted, notices = notices, [n for n in notices if notice_for(n, self.served)]
         pages = [p for n in notices for p in split_notice(n["text"], NOTICE_PAGE_CHARS)]
         if pages != self.notice_pages:
             self.notice_page, self.notice_page_at = 0, self.clock.now()

@@ -83,7 +83,24 @@ def parse_notices(body: Any) -> list[dict[str, str]]:
     for n in body[:20]:
         if isinstance(n, dict) and n.get("text"):
             out.append({"text": str(n["text"])})
+            if isinstance(n.get("buildings"), list) and n["buildings"]:
+                out[-1]["buildings"] = ",".join(str(b) for b in n["buildings"])
     return out
+
+
+def served_buildings(serves: Any) -> set[str] | None:
+    """The buildings a door serves, from its ``serves`` in ``door.list`` ("3-2" is building
+    3); None for all of them (a gate serving "*", or nothing known)."""
+    scopes = [str(s) for s in serves] if isinstance(serves, list) else []
+    if not scopes or "*" in scopes:
+        return None
+    return {s.split("-")[0] for s in scopes}
+
+
+def notice_for(notice: dict[str, str], served: set[str] | None) -> bool:
+    """A notice for some buildings is shown at the doors of those buildings and at gates."""
+    wanted = {b for b in notice.get("buildings", "").split(",") if b}
+    return not wanted or served is None or bool(wanted & served)
 
 
 _SENTENCE_ENDS = "。！？；!?;"

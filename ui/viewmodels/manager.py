@@ -350,13 +350,22 @@ class ManagerVM(Observable):
 
     # -- notices ---------------------------------------------------------------------------
 
-    def post_notice(self, text: str, until: str) -> None:
-        """A notice for the door panels until the given day (YYYY-MM-DD)."""
+    def post_notice(self, text: str, until: str, buildings: str = "") -> None:
+        """A notice for the door panels until the given day (YYYY-MM-DD), for the buildings
+        given ("1,3") or the whole compound."""
         if not text.strip():
             self._tell(lambda: self.t("error", message=self.t("manager.notice_body")), False)
             return
+        params = {"text": text.strip(), "valid_until": until.strip(), "by": "manager console"}
+        if buildings.strip():
+            params["buildings"] = buildings.strip()
+        posted = "console.notice_for" if buildings.strip() else "manager.posted"
         self.gw.request(
             "notice.post",
-            {"text": text.strip(), "valid_until": until.strip(), "by": "manager console"},
-            lambda r: self._tell(lambda: self.t("manager.posted")) if r.ok else self._fail(r),
+            params,
+            lambda r: (
+                self._tell(lambda: self.t(posted, buildings=",".join(r.result["buildings"])))
+                if r.ok
+                else self._fail(r)
+            ),
         )

@@ -1,0 +1,194 @@
+"""Texts of the manager console's schedules, holidays, indoor stations, household view and
+building notices, in Chinese and English (merged into ``ui.i18n.STRINGS``), and the core's
+refusals for them (merged into ``ui.i18n_core.MESSAGES``: ``core_text`` says them)."""
+
+from __future__ import annotations
+
+V = r"(?P<v>'[^']*'|\"[^\"]*\"|\S+)"  # a value as the core quotes it, as in ui.i18n_core
+
+CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
+    "console.tab_schedules": ("门禁时段", "Schedules"),
+    "console.tab_stations": ("室内机", "Stations"),
+    "console.tab_household": ("住户", "Household"),
+    # schedules and holidays
+    "console.doors": ("门 ({n})", "Doors ({n})"),
+    "console.door_row": ("{name}  ·  {schedule}", "{name}  ·  {schedule}"),
+    "console.any_time": ("不限时段", "any time"),
+    "console.schedules": ("时段 ({n})", "Schedules ({n})"),
+    "console.schedule_row": ("{name}: {hours}；节假日{holidays}", "{name}: {hours}; {holidays}"),
+    "console.holidays_open": ("照常开放", "open on holidays"),
+    "console.holidays_closed": ("关闭", "closed on holidays"),
+    "console.never": ("从不", "never"),
+    "console.sched_name": ("时段名称", "Schedule name"),
+    "console.sched_days": ("星期 (mon-fri)", "Days (mon-fri)"),
+    "console.sched_from": ("开始 07:00", "From 07:00"),
+    "console.sched_to": ("结束 18:00", "To 18:00"),
+    "console.sched_open_holidays": ("节假日开放", "Open on holidays"),
+    "console.sched_add": ("添加时段", "Add schedule"),
+    "console.sched_added": ("时段“{name}”已添加", "Schedule “{name}” added"),
+    "console.sched_name_needed": ("请填写时段名称", "Give the schedule a name"),
+    "console.sched_remove": ("删除时段", "Remove schedule"),
+    "console.sched_removed": ("时段“{name}”已删除", "Schedule “{name}” removed"),
+    "console.assign": ("设为此门时段", "Give to door"),
+    "console.assign_none": ("此门不限时段", "Door: any time"),
+    "console.assigned": ("{door} 的访客时段: {schedule}", "{door} visitor hours: {schedule}"),
+    "console.pick_door": ("请先选择一扇门", "Choose a door first"),
+    "console.pick_schedule": ("请先选择一个时段", "Choose a schedule first"),
+    "console.holidays": ("{year} 年节假日 ({n})", "Holidays {year} ({n})"),
+    "console.holiday_row": ("{date} {weekday} {name}", "{date} {weekday} {name}"),
+    "console.workday_mark": ("调休上班", "worked weekend day"),
+    "console.holiday_date": ("日期 YYYY-MM-DD", "Date YYYY-MM-DD"),
+    "console.holiday_name": ("名称，如 国庆节", "Name, e.g. National Day"),
+    "console.holiday_workday": ("调休上班日", "Worked weekend day"),
+    "console.holiday_add": ("添加日期", "Add date"),
+    "console.holiday_added": ("{date} 已加入节假日表", "{date} added to the holiday list"),
+    "console.holiday_remove": ("删除", "Remove"),
+    "console.holiday_removed": ("{date} 已从节假日表删除", "{date} removed from the holiday list"),
+    "console.prev_year": ("上一年", "Previous year"),
+    "console.next_year": ("下一年", "Next year"),
+    "day.mon": ("周一", "Mon"),
+    "day.tue": ("周二", "Tue"),
+    "day.wed": ("周三", "Wed"),
+    "day.thu": ("周四", "Thu"),
+    "day.fri": ("周五", "Fri"),
+    "day.sat": ("周六", "Sat"),
+    "day.sun": ("周日", "Sun"),
+    # indoor stations
+    "console.stations": ("室内机 ({n})", "Indoor stations ({n})"),
+    "console.station_row": ("{station}  →  {unit}", "{station}  →  {unit}"),
+    "console.station_search": ("按房号或设备号查找", "Find by unit or station id"),
+    "console.station_id": ("室内机编号", "Station id"),
+    "console.station_unit": ("房号 3-2-1501", "Unit 3-2-1501"),
+    "console.station_add": ("登记室内机", "Register station"),
+    "console.station_added": ("室内机 {station} 已登记到 {unit}", "Station {station} rings {unit}"),
+    "console.station_login": (
+        "设备登录账号请在本机命令行创建: compound devices add --role station",
+        "Create its device login on the box: compound devices add --role station",
+    ),
+    "console.station_remove": ("删除室内机", "Remove station"),
+    "console.station_remove_ask": (
+        "删除 {unit} 的室内机 {station}？此后呼叫 {unit} 将不再响铃此设备。",
+        "Remove station {station} of {unit}? Calls to {unit} will no longer ring it.",
+    ),
+    "console.station_removed": (
+        "已删除 {unit} 的室内机 {station}",
+        "Station {station} of {unit} removed",
+    ),
+    "console.pick_station": ("请先选择一台室内机", "Choose a station first"),
+    "console.cancel": ("取消", "Cancel"),
+    "console.confirm_remove": ("确认删除", "Remove"),
+    # the household view
+    "console.household_search": (
+        "查找住户: 姓名、拼音首字母、房号、卡号",
+        "Find: name, initials, unit, card",
+    ),
+    "console.household_pick": ("点选一位住户查看其房屋", "Tap a person to open their household"),
+    "console.household_title": ("{unit} 住户 ({n} 人)", "{unit}: {n} people"),
+    "console.household_class": ("房屋分类: {cls}", "Household class: {cls}"),
+    "console.class_none": ("未分类", "not classed"),
+    "console.set_class": ("设定分类", "Set class"),
+    "console.class_set": ("{unit} 已设为 {cls}", "{unit} is now {cls}"),
+    "console.pick_class": ("请先选择分类", "Choose a class first"),
+    "console.pick_household": ("请先打开一户", "Open a household first"),
+    "console.member_row": ("{name}  {role}{layer}", "{name}  {role}{layer}"),
+    "console.lease": ("租期 {start} 至 {end}", "lease {start} to {end}"),
+    "console.no_credentials": ("无有效凭证", "no live credential"),
+    "console.visits": ("最近走访", "Recent visits"),
+    "console.no_visits": ("暂无走访记录", "No visits recorded"),
+    "console.visit_row": ("{at}  {by}  {notes}", "{at}  {by}  {notes}"),
+    "cred.card": ("门卡", "card"),
+    "cred.pin": ("密码", "PIN"),
+    "cred.face": ("人脸", "face"),
+    "cred.pass": ("访客码", "visitor pass"),
+    # notices for some buildings
+    "console.notice_buildings": ("楼号 (空=全部), 如 1,3", "Buildings (empty = all), e.g. 1,3"),
+    "console.notice_for": (
+        "通知已发布到 {buildings} 号楼",
+        "Notice posted to building {buildings}",
+    ),
+}
+
+# (pattern of the core's message, Chinese, English), as in ``ui.i18n_core.MESSAGES``.
+CONSOLE_MESSAGES: list[tuple[str, str, str]] = [
+    (
+        rf"malformed days {V}: write mon-fri, sat-sun or a list such as mon,wed,fri",
+        "星期“{v}”有误：写 mon-fri、sat-sun 或 mon,wed,fri",
+        "Days “{v}” are wrong: write mon-fri, sat-sun or mon,wed,fri",
+    ),
+    (
+        rf"malformed time {V}: write HH:MM, e.g. 07:30",
+        "时间“{v}”有误：写 HH:MM，如 07:30",
+        "Time “{v}” is wrong: write HH:MM, e.g. 07:30",
+    ),
+    (
+        r"a schedule needs --from before 24:00 and --to at another time",
+        "开始时间须早于 24:00，且结束时间与开始时间不同",
+        "The start must be before 24:00 and the end at another time",
+    ),
+    (
+        r"a schedule needs a name of 1 to 40 characters",
+        "时段名称须为 1 到 40 个字",
+        "A schedule name is 1 to 40 characters",
+    ),
+    (
+        r"'none' means no schedule; choose another name",
+        "“none”表示不设时段，请换一个名称",
+        "“none” means no schedule: choose another name",
+    ),
+    (rf"schedule {V} already exists", "时段“{v}”已存在", "Schedule “{v}” already exists"),
+    (rf"unknown schedule {V}", "没有时段“{v}”", "There is no schedule “{v}”"),
+    (
+        rf"schedule {V} is still used by .*",
+        "时段“{v}”仍有门或凭证在使用，请先为它们改用其他时段或不限时段",
+        "Schedule “{v}” is still in use by doors or credentials: give them another first",
+    ),
+    (rf"unknown door {V}.*", "没有门“{v}”", "There is no door “{v}”"),
+    (
+        r"malformed (?:holiday )?date (?P<v>'[^']*'|\S+): write YYYY-MM-DD.*",
+        "日期“{v}”有误：写 YYYY-MM-DD",
+        "Date “{v}” is wrong: write YYYY-MM-DD",
+    ),
+    (
+        r"a holiday name is at most (?P<n>\d+) characters",
+        "节假日名称最多 {n} 个字",
+        "A holiday name is at most {n} characters",
+    ),
+    (
+        r"(?P<v>\S+) is a \w+: only a Saturday or Sunday can be a worked weekend day.*",
+        "{v} 不是周末：只有周六或周日可以设为调休上班日",
+        "{v} is not a weekend day: only a Saturday or Sunday can be a worked weekend day",
+    ),
+    (
+        r"(?P<v>\S+) is not in the holiday list.*",
+        "{v} 不在节假日表中",
+        "{v} is not in the holiday list",
+    ),
+    (
+        r"station id: 1-64 letters, digits, '_', '\.', '-'",
+        "室内机编号须为 1 到 64 个字母、数字或 _ . -",
+        "A station id is 1 to 64 letters, digits, _ . or -",
+    ),
+    (
+        rf"a station rings for a unit .* not {V}",
+        "室内机须对应一个房号（楼-单元-房，如 3-2-1501），“{v}”不是",
+        "A station rings for a unit (building-entrance-room, e.g. 3-2-1501), not “{v}”",
+    ),
+    (rf"no station {V}.*", "没有室内机“{v}”", "There is no station “{v}”"),
+    (r"unknown household (?P<v>\S+)", "没有此住户 ({v})", "No such household ({v})"),
+    (r"unknown person (?P<v>\S+)", "没有此人 ({v})", "No such person ({v})"),
+    (
+        rf"unknown household class {V}.*",
+        "房屋分类“{v}”无效",
+        "Unknown household class “{v}”",
+    ),
+    (
+        rf"unknown building {V}.*",
+        "没有 {v} 号楼",
+        "There is no building {v}",
+    ),
+    (
+        r"buildings must be a list of building numbers.*",
+        "楼号须为数字，以逗号分隔",
+        "Buildings are numbers separated by commas",
+    ),
+]

@@ -1,0 +1,130 @@
+"""Small pieces the console's schedules, stations and household pages share: a field, a label
+that wraps in its box, a fixed number of rows to tap (one page of a list), a yes/no toggle and
+a confirmation dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+from kivy.uix.textinput import TextInput
+
+from ui.widgets import TouchButton
+
+ROW_H = 48
+
+
+def field(**kw: Any) -> TextInput:
+    kw.setdefault("font_size", "18sp")
+    return TextInput(multiline=False, size_hint_y=None, height=52, padding=(10, 12), **kw)
+
+
+def text_label(font_size: str = "17sp", **kw: Any) -> Label:
+    """A label whose text wraps inside its own box, left aligned, cut with … when too long."""
+    kw.setdefault("halign", "left")
+    lbl = Label(font_size=font_size, valign="middle", shorten=True, **kw)
+    lbl.shorten_from = "right"
+    lbl.bind(size=lambda w, s: setattr(w, "text_size", (s[0], s[1])))
+    return lbl
+
+
+def title_label(**kw: Any) -> Label:
+    lbl = text_label("19sp", size_hint_y=None, height=34, bold=True, color=(0.55, 0.75, 1, 1))
+    for k, v in kw.items():
+        setattr(lbl, k, v)
+    return lbl
+
+
+def button(on_release: Callable[[], None], accent: str = "primary", **kw: Any) -> TouchButton:
+    kw.setdefault("size_hint_y", None)
+    kw.setdefault("height", ROW_H + 4)
+    kw.setdefault("font_size", "18sp")
+    b = TouchButton(accent=accent, **kw)
+    b.shorten = True
+    b.bind(on_release=lambda *_: on_release())
+    return b
+
+
+class Toggle(TouchButton):
+    """A large yes/no control: green with a tick when on."""
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("size_hint_y", None)
+        kw.setdefault("height", ROW_H + 4)
+        kw.setdefault("font_size", "18sp")
+        super().__init__(accent="quiet", **kw)
+        self.on = False
+        self.words = ""
+        self.bind(on_release=lambda *_: self.set(not self.on))
+
+    def set(self, on: bool) -> None:
+        self.on = on
+        self.accent = "on" if on else "quiet"
+        self.say(self.words)
+
+    def say(self, words: str) -> None:
+        self.words = words
+        self.text = ("✓ " if self.on else "") + words
+
+
+class Rows(BoxLayout):
+    """``count`` rows to tap, filled from one page of a list; the chosen one shows green."""
+
+    def __init__(self, count: int, on_pick: Callable[[int], None], **kw: Any) -> None:
+        super().__init__(orientation="vertical", spacing=4, size_hint_y=None, **kw)
+        self.height = count * (ROW_H + 4)
+        self.buttons: list[TouchButton] = []
+        for i in range(count):
+            b = TouchButton(
+                accent="quiet", font_size="17sp", size_hint_y=None, height=ROW_H, halign="left"
+            )
+            b.shorten = True
+            b.bind(on_release=lambda _b, i=i: on_pick(i))
+            self.buttons.append(b)
+            self.add_widget(b)
+
+    def show(self, texts: Sequence[str], chosen: int | None = None) -> None:
+        for i, b in enumerate(self.buttons):
+            text = texts[i] if i < len(texts) else ""
+            b.text = text
+            b.disabled = not text
+            b.opacity = 1 if text else 0
+            b.accent = "on" if i == chosen else "quiet"
+
+
+class Confirm(ModalView):
+    """Asks before something that cannot be undone; the question names what it touches."""
+
+    def __init__(
+        self, question: str, yes: str, no: str, on_yes: Callable[[], None], **kw: Any
+    ) -> None:
+        super().__init__(size_hint=(None, None), size=(640, 300), auto_dismiss=False, **kw)
+        box = BoxLayout(orientation="vertical", padding=20, spacing=16)
+        self.question = text_label("20sp")
+        self.question.shorten = False
+        self.question.text = question
+        box.add_widget(self.question)
+        row = BoxLayout(spacing=12, size_hint_y=None, height=64)
+        self.no = button(self.dismiss, "quiet", text=no)
+        self.yes = button(lambda: self._yes(on_yes), "danger", text=yes)
+        row.add_widget(self.no)
+        row.add_widget(self.yes)
+        box.add_widget(row)
+        self.add_widget(box)
+
+    def _yes(self, then: Callable[[], None]) -> None:
+        self.dismiss()
+        then()
+
+
+def note_label() -> Label:
+    """The outcome of the page's last action, green or red, at the page's foot."""
+    return text_label("18sp", size_hint_y=None, height=36)
+
+
+def show_note(label: Label, vm: Any) -> None:
+    label.text = vm.note
+    label.color = (0.4, 0.9, 0.55, 1) if vm.note_ok else (1, 0.55, 0.4, 1)

@@ -1,0 +1,71 @@
+"""The console's schedules, stations and household tabs, mounted into the manager screen: a tab
+button each beside the others, a page each in its screen manager. Each page loads from the core
+when its tab is first opened, and again on every later opening (another console or the CLI may
+have changed things meanwhile)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.uix.screenmanager import Screen
+
+from ui.screens.manager_household import HouseholdPage
+from ui.screens.manager_schedules import SchedulesPage
+from ui.screens.manager_stations import StationsPage
+from ui.viewmodels.household import HouseholdVM
+from ui.viewmodels.schedules import SchedulesVM
+from ui.viewmodels.stations import StationsVM
+from ui.widgets import TouchButton
+
+CONSOLE_TABS = ("schedules", "stations", "household")
+
+
+class ConsoleTabs:
+    def __init__(self, screen: Any) -> None:
+        vm = screen.vm
+        self.screen = screen
+        self.t = vm.t
+        self.schedules = SchedulesVM(vm.gw, vm.t)
+        self.stations = StationsVM(vm.gw, vm.t)
+        self.household = HouseholdVM(vm.gw, vm.t)
+        self.pages: dict[str, Any] = {
+            "schedules": SchedulesPage(self.schedules),
+            "stations": StationsPage(self.stations),
+            "household": HouseholdPage(self.household),
+        }
+        self.buttons: dict[str, TouchButton] = {}
+        bar = screen.ids.tab_register.parent
+        for name, page in self.pages.items():
+            holder = Screen(name=name)
+            holder.add_widget(page)
+            screen.ids.pages.add_widget(holder)
+            b = TouchButton(accent="quiet")
+            b.bind(on_release=lambda _b, name=name: setattr(screen, "tab", name))
+            bar.add_widget(b)
+            self.buttons[name] = b
+        self._trigger = Clock.create_trigger(lambda dt: self.refresh(), 0)
+        for model in (self.schedules, self.stations, self.household):
+            model.listeners.append(self._trigger)
+        vm.t.listeners.append(self._trigger)
+        screen.bind(tab=lambda _w, tab: self.opened(tab))
+        self.refresh()
+
+    def opened(self, tab: str) -> None:
+        if tab == "schedules":
+            self.schedules.load()
+        elif tab == "stations":
+            self.stations.load()
+        elif tab == "household":
+            self.household.finder.refresh()
+            self.household.reload()
+        self._trigger()
+
+    def refresh(self) -> None:
+        tab = self.screen.tab
+        for name, b in self.buttons.items():
+            b.text = self.t(f"console.tab_{name}")
+            b.accent = "on" if tab == name else "quiet"
+        page = self.pages.get(tab)
+        if page is not None:
+            page.refresh()

@@ -1,0 +1,122 @@
+"""The console's household page: search and tap a person (left); their household (right): the
+unit and its class with the control to set it, the people living there with their role, layer,
+lease and credentials, and the latest visits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.spinner import Spinner
+
+from ui.i18n import LANGS, Strings
+from ui.screens.console_widgets import (
+    Rows,
+    button,
+    field,
+    note_label,
+    show_note,
+    text_label,
+    title_label,
+)
+from ui.viewmodels.household import CLASSES, RESULTS, HouseholdVM
+
+SEARCH_PAUSE_S = 0.3
+SAID = [Strings(lang) for lang in LANGS]
+
+
+class HouseholdPage(BoxLayout):
+    def __init__(self, vm: HouseholdVM, **kw: Any) -> None:
+        super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
+        self.vm = vm
+        self._shown: int | None = None  # the household whose class the picker was set from
+        body = BoxLayout(spacing=14)
+        self.add_widget(body)
+        self.note = note_label()
+        self.add_widget(self.note)
+        left = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.4)
+        self.search = field()
+        self._search = Clock.create_trigger(
+            lambda dt: vm.finder.search(self.search.text), SEARCH_PAUSE_S
+        )
+        self.search.bind(text=lambda *_: (self._search.cancel(), self._search()))
+        left.add_widget(self.search)
+        self.found = title_label()
+        left.add_widget(self.found)
+        self.results = Rows(RESULTS, self._pick)
+        left.add_widget(self.results)
+        turn = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.prev = button(vm.finder.previous_page, "quiet")
+        self.page = text_label(halign="center")
+        self.next = button(vm.finder.next_page, "quiet")
+        for w in (self.prev, self.page, self.next):
+            turn.add_widget(w)
+        left.add_widget(turn)
+        left.add_widget(BoxLayout())
+        body.add_widget(left)
+        right = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.6)
+        self.title = title_label()
+        right.add_widget(self.title)
+        cls = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.class_text = text_label("18sp")
+        self.class_pick = Spinner(font_size="18sp", text="-")
+        self.set_class = button(self._set_class)
+        for w in (self.class_text, self.class_pick, self.set_class):
+            cls.add_widget(w)
+        right.add_widget(cls)
+        scroll = ScrollView(do_scroll_x=False, bar_width=12)
+        self.members = Label(font_size="17sp", size_hint_y=None, halign="left", valign="top")
+        self.members.bind(
+            width=lambda w, v: setattr(w, "text_size", (v, None)),
+            texture_size=lambda w, v: setattr(w, "height", max(v[1], 10)),
+        )
+        scroll.add_widget(self.members)
+        right.add_widget(scroll)
+        self.visits = Label(font_size="16sp", size_hint_y=None, height=150, valign="top")
+        self.visits.halign = "left"
+        self.visits.bind(size=lambda w, s: setattr(w, "text_size", s))
+        right.add_widget(self.visits)
+        body.add_widget(right)
+
+    def _pick(self, i: int) -> None:
+        items = self.vm.finder.items
+        if i < len(items):
+            self.vm.open(int(items[i]["id"]))
+
+    def _set_class(self) -> None:
+        t = self.vm.t
+        chosen = next((c for c in CLASSES if t(f"rental.{c}") == self.class_pick.text), "")
+        self.vm.set_class(chosen)
+
+    def refresh(self) -> None:
+        vm, t = self.vm, self.vm.t
+        finder = vm.finder
+        self.search.hint_text = t("console.household_search")
+        self.found.text = f"{t('manager.people')} ({finder.total})"
+        h = vm.household
+        pid = {p["id"] for p in h["people"]} if h else set()
+        self.results.show(
+            [vm.result_text(p) for p in finder.items] or ([finder.note] if finder.note else []),
+            next((i for i, p in enumerate(finder.items) if p["id"] in pid), None),
+        )
+        self.page.text = t("manager.page", page=finder.page, pages=finder.pages)
+        self.prev.text, self.next.text = t("manager.previous"), t("manager.next")
+        self.title.text = vm.title
+        self.class_text.text = vm.class_text
+        # The choice stays through a language switch; a household opened shows its own class.
+        old = self.class_pick.text
+        code = next((c for c in CLASSES for s in SAID if s(f"rental.{c}") == old), "")
+        shown = h["household"] if h else None
+        if shown != self._shown:
+            self._shown = shown
+            code = str(h.get("class") or "") if h else ""
+        self.class_pick.values = [t(f"rental.{c}") for c in CLASSES]
+        self.class_pick.text = t(f"rental.{code}") if code else "-"
+        self.set_class.text = t("console.set_class")
+        self.set_class.disabled = h is None
+        self.members.text = vm.members_text
+        self.visits.text = vm.visits_text
+        show_note(self.note, vm)

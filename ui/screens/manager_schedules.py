@@ -1,0 +1,214 @@
+"""The console's schedules page: the doors with their visitor hours (left), the schedules with
+the form to add one and give it to the chosen door (middle), and the holiday list of one year
+with its worked weekend days (right)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+
+from ui.screens.console_widgets import (
+    Rows,
+    Toggle,
+    button,
+    field,
+    note_label,
+    show_note,
+    text_label,
+    title_label,
+)
+from ui.viewmodels.schedules import DOOR_PAGE, SchedulesVM
+
+SCHEDULE_ROWS = 4
+HOLIDAY_ROWS = 5
+
+
+class SchedulesPage(BoxLayout):
+    def __init__(self, vm: SchedulesVM, **kw: Any) -> None:
+        super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
+        self.vm = vm
+        body = BoxLayout(orientation="horizontal", spacing=14)
+        self.add_widget(body)
+        self.note = note_label()
+        self.add_widget(self.note)
+        self.sched_page = 1
+        self.holiday_page = 1
+        self.holiday = ""  # the date chosen for removal
+        # -- doors
+        left = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.33)
+        self.doors_title = title_label()
+        left.add_widget(self.doors_title)
+        self.door_rows = Rows(DOOR_PAGE, self._pick_door)
+        left.add_widget(self.door_rows)
+        turn = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.doors_prev = button(lambda: vm.turn_doors(-1), "quiet")
+        self.doors_page = text_label(halign="center")
+        self.doors_next = button(lambda: vm.turn_doors(1), "quiet")
+        for w in (self.doors_prev, self.doors_page, self.doors_next):
+            turn.add_widget(w)
+        left.add_widget(turn)
+        left.add_widget(BoxLayout())
+        body.add_widget(left)
+        # -- schedules
+        mid = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.37)
+        self.sched_title = title_label()
+        mid.add_widget(self.sched_title)
+        self.sched_rows = Rows(SCHEDULE_ROWS, self._pick_schedule)
+        mid.add_widget(self.sched_rows)
+        sturn = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.sched_prev = button(lambda: self._turn_sched(-1), "quiet")
+        self.sched_next = button(lambda: self._turn_sched(1), "quiet")
+        self.assign_none = button(lambda: vm.assign(""), "quiet")
+        for w in (self.sched_prev, self.sched_next, self.assign_none):
+            sturn.add_widget(w)
+        mid.add_widget(sturn)
+        acts = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.assign_button = button(lambda: vm.assign())
+        self.remove_sched = button(vm.remove_schedule, "danger")
+        acts.add_widget(self.assign_button)
+        acts.add_widget(self.remove_sched)
+        mid.add_widget(acts)
+        self.s_name = field()
+        mid.add_widget(self.s_name)
+        hours = BoxLayout(size_hint_y=None, height=52, spacing=6)
+        self.s_days, self.s_from, self.s_to = field(text="mon-fri"), field(), field()
+        for w in (self.s_days, self.s_from, self.s_to):
+            hours.add_widget(w)
+        mid.add_widget(hours)
+        add = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.s_holidays = Toggle()
+        self.add_sched = button(self._add_schedule)
+        add.add_widget(self.s_holidays)
+        add.add_widget(self.add_sched)
+        mid.add_widget(add)
+        mid.add_widget(BoxLayout())
+        body.add_widget(mid)
+        # -- holidays
+        right = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.30)
+        self.hol_title = title_label()
+        right.add_widget(self.hol_title)
+        years = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.year_prev = button(lambda: vm.turn_year(-1), "quiet")
+        self.year_next = button(lambda: vm.turn_year(1), "quiet")
+        years.add_widget(self.year_prev)
+        years.add_widget(self.year_next)
+        right.add_widget(years)
+        self.hol_rows = Rows(HOLIDAY_ROWS, self._pick_holiday)
+        right.add_widget(self.hol_rows)
+        hturn = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.hol_prev = button(lambda: self._turn_holidays(-1), "quiet")
+        self.hol_next = button(lambda: self._turn_holidays(1), "quiet")
+        self.hol_remove = button(self._remove_holiday, "danger")
+        for w in (self.hol_prev, self.hol_next, self.hol_remove):
+            hturn.add_widget(w)
+        right.add_widget(hturn)
+        self.h_date, self.h_name = field(font_size="16sp"), field(font_size="16sp")
+        day = BoxLayout(size_hint_y=None, height=52, spacing=6)
+        day.add_widget(self.h_date)
+        day.add_widget(self.h_name)
+        right.add_widget(day)
+        hadd = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.h_workday = Toggle()
+        self.add_holiday = button(
+            lambda: vm.add_holiday(self.h_date.text, self.h_name.text, self.h_workday.on)
+        )
+        hadd.add_widget(self.h_workday)
+        hadd.add_widget(self.add_holiday)
+        right.add_widget(hadd)
+        right.add_widget(BoxLayout())
+        body.add_widget(right)
+
+    # -- touches ---------------------------------------------------------------------------
+
+    def _pick_door(self, i: int) -> None:
+        doors = self.vm.page_doors
+        if i < len(doors):
+            self.vm.choose_door(doors[i]["id"])
+
+    def _page_of(self, rows: list[Any], page: int, size: int) -> list[Any]:
+        return rows[(page - 1) * size : page * size]
+
+    def _pick_schedule(self, i: int) -> None:
+        shown = self._page_of(self.vm.schedules, self.sched_page, SCHEDULE_ROWS)
+        if i < len(shown):
+            self.vm.choose_schedule(shown[i]["name"])
+
+    def _turn_sched(self, step: int) -> None:
+        pages = max(1, -(-len(self.vm.schedules) // SCHEDULE_ROWS))
+        self.sched_page = max(1, min(pages, self.sched_page + step))
+        self.refresh()
+
+    def _pick_holiday(self, i: int) -> None:
+        shown = self._page_of(self.vm.holidays, self.holiday_page, HOLIDAY_ROWS)
+        if i < len(shown):
+            self.holiday = shown[i]["date"]
+            self.refresh()
+
+    def _turn_holidays(self, step: int) -> None:
+        pages = max(1, -(-len(self.vm.holidays) // HOLIDAY_ROWS))
+        self.holiday_page = max(1, min(pages, self.holiday_page + step))
+        self.refresh()
+
+    def _remove_holiday(self) -> None:
+        if self.holiday:
+            self.vm.remove_holiday(self.holiday)
+            self.holiday = ""
+
+    def _add_schedule(self) -> None:
+        vm = self.vm
+        vm.add_schedule(
+            self.s_name.text, self.s_days.text, self.s_from.text, self.s_to.text, self.s_holidays.on
+        )
+
+    # -- texts -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        vm, t = self.vm, self.vm.t
+        self.doors_title.text = t("console.doors", n=len(vm.doors))
+        doors = vm.page_doors
+        self.door_rows.show(
+            [
+                t(
+                    "console.door_row",
+                    name=d["name"],
+                    schedule=d["schedule"] or t("console.any_time"),
+                )
+                for d in doors
+            ],
+            next((i for i, d in enumerate(doors) if d["id"] == vm.door), None),
+        )
+        self.doors_page.text = t("manager.page", page=vm.door_page, pages=vm.door_pages)
+        self.doors_prev.text, self.doors_next.text = t("manager.previous"), t("manager.next")
+        self.sched_title.text = t("console.schedules", n=len(vm.schedules))
+        shown = self._page_of(vm.schedules, self.sched_page, SCHEDULE_ROWS)
+        self.sched_rows.show(
+            [vm.schedule_text(s) for s in shown],
+            next((i for i, s in enumerate(shown) if s["name"] == vm.schedule), None),
+        )
+        self.sched_prev.text, self.sched_next.text = t("manager.previous"), t("manager.next")
+        self.assign_none.text = t("console.assign_none")
+        self.assign_button.text = t("console.assign")
+        self.remove_sched.text = t("console.sched_remove")
+        self.s_name.hint_text = t("console.sched_name")
+        self.s_days.hint_text = t("console.sched_days")
+        self.s_from.hint_text = t("console.sched_from")
+        self.s_to.hint_text = t("console.sched_to")
+        self.s_holidays.say(t("console.sched_open_holidays"))
+        self.add_sched.text = t("console.sched_add")
+        self.hol_title.text = t("console.holidays", year=vm.year, n=len(vm.holidays))
+        self.year_prev.text, self.year_next.text = t("console.prev_year"), t("console.next_year")
+        pages = max(1, -(-len(vm.holidays) // HOLIDAY_ROWS))
+        self.holiday_page = min(self.holiday_page, pages)
+        hols = self._page_of(vm.holidays, self.holiday_page, HOLIDAY_ROWS)
+        self.hol_rows.show(
+            [vm.holiday_text(h) for h in hols],
+            next((i for i, h in enumerate(hols) if h["date"] == self.holiday), None),
+        )
+        self.hol_prev.text, self.hol_next.text = t("manager.previous"), t("manager.next")
+        self.hol_remove.text = t("console.holiday_remove")
+        self.h_date.hint_text = t("console.holiday_date")
+        self.h_name.hint_text = t("console.holiday_name")
+        self.h_workday.say(t("console.holiday_workday"))
+        self.add_holiday.text = t("console.holiday_add")
+        show_note(self.note, vm)

@@ -1,0 +1,136 @@
+"""The console's household view: find a person (the core's paged search, as the people panel),
+tap them, and see their household from ``household.show``: the unit, its class, each person
+with their role, tenant layer, lease and live credentials (masked by the core), and the latest
+visits; then set the household's class (重点户 / 一般户 / 放心户). No id is ever typed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ui.gateway import Gateway
+from ui.i18n import Strings
+from ui.viewmodels.people import PeopleFinder
+from ui.viewmodels.schedules import BY, Noted
+
+CLASSES = ("focus", "general", "trusted")
+RESULTS = 7  # search results shown as buttons (what fits at 1280×800)
+
+
+class HouseholdVM(Noted):
+    def __init__(self, gateway: Gateway, strings: Strings) -> None:
+        super().__init__(gateway, strings)
+        self.finder = PeopleFinder(gateway, strings, size=RESULTS)
+        self.finder.listeners.append(self.changed)
+        self.household: dict[str, Any] | None = None
+        self._asked = 0
+
+    def open(self, person_id: int) -> None:
+        """The household of a person picked from the results."""
+        self._asked += 1
+        asked = self._asked
+
+        def got(result: Any) -> None:
+            if asked == self._asked and isinstance(result, dict):
+                self.household = result
+                self.changed()
+
+        self.gw.request("household.show", {"person": person_id}, self.then(got))
+
+    def reload(self) -> None:
+        h = self.household
+        if h is not None:
+            self._asked += 1
+            asked = self._asked
+
+            def got(result: Any) -> None:
+                if asked == self._asked and isinstance(result, dict):
+                    self.household = result
+                    self.changed()
+
+            self.gw.request("household.show", {"household": h["household"]}, self.then(got))
+
+    def set_class(self, cls: str) -> None:
+        h = self.household
+        if h is None:
+            self.tell("console.pick_household", False)
+            return
+        if cls not in CLASSES:
+            self.tell("console.pick_class", False)
+            return
+        unit = str(h["unit"])
+
+        def done(_result: Any) -> None:
+            self._note = lambda: self.t("console.class_set", unit=unit, cls=self.t(f"rental.{cls}"))
+            self.note_ok = True
+            self.reload()
+
+        params = {"household": h["household"], "class": cls, "by": BY}
+        self.gw.request("household.set_class", params, self.then(done))
+
+    # -- what the screen shows -------------------------------------------------------------
+
+    def result_text(self, p: dict[str, Any]) -> str:
+        return f"{p['name']}  {p['unit']}  {self.t('role.' + str(p['role']))}"
+
+    @property
+    def title(self) -> str:
+        h = self.household
+        if h is None:
+            return self.t("console.household_pick")
+        return self.t("console.household_title", unit=h["unit"], n=len(h["people"]))
+
+    @property
+    def class_text(self) -> str:
+        h = self.household
+        if h is None:
+            return ""
+        cls = self.t(f"rental.{h['class']}") if h.get("class") else self.t("console.class_none")
+        return self.t("console.household_class", cls=cls)
+
+    def member_lines(self, p: dict[str, Any]) -> list[str]:
+        t = self.t
+        layer = f" · {t('layer.' + p['layer'])}" if p.get("layer") else ""
+        lines = [t("console.member_row", name=p["name"], role=t(f"role.{p['role']}"), layer=layer)]
+        facts = [str(x) for x in (p.get("phone"), p.get("id_number")) if x]
+        if p.get("lease_end") or p.get("lease_start"):
+            facts.append(
+                t("console.lease", start=p.get("lease_start") or "-", end=p.get("lease_end") or "-")
+            )
+        creds = [self.credential_text(c) for c in p.get("credentials") or []]
+        facts.append(", ".join(creds) or t("console.no_credentials"))
+        lines.append("    " + "  ·  ".join(facts))
+        return lines
+
+    def credential_text(self, c: dict[str, Any]) -> str:
+        kind = str(c.get("kind"))
+        label = str(c.get("label") or "")
+        if kind == "card" and "…" in label:
+            return f"{self.t('cred.card')} …{label.split('…')[-1]}"  # last four digits only
+        return self.t(f"cred.{kind}") if kind in ("card", "pin", "face", "pass") else kind
+
+    @property
+    def members_text(self) -> str:
+        h = self.household
+        if h is None:
+            return ""
+        return "\n".join(line for p in h["people"] for line in self.member_lines(p))
+
+    @property
+    def visits_text(self) -> str:
+        h = self.household
+        if h is None:
+            return ""
+        rows = [
+            self.t(
+                "console.visit_row",
+                at=time.strftime("%Y-%m-%d", time.localtime(float(v["at"]))),
+                by=v.get("by") or "",
+                notes=(v.get("name") or "")
+                + (" " if v.get("name") else "")
+                + (v.get("notes") or ""),
+            )
+            for v in h.get("visits") or []
+        ]
+        return "\n".join([self.t("console.visits"), *(rows or [self.t("console.no_visits")])])

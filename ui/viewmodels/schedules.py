@@ -1,0 +1,266 @@
+"""The console's door schedules and holiday list.
+
+Doors come from ``door.list`` and the schedules from ``schedule.list``, which says which doors
+use each one, so every door is shown with its schedule's name (or "any time"). The doors are
+cut into pages here (a compound has about 150); the holiday list is asked for one year at a
+time (``holiday.list`` ``{"year"}``), with the worked weekend days (调休) marked. The core
+checks every value; its refusals are shown in the screen's language.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ui.gateway import Gateway, Reply
+from ui.i18n import Strings
+from ui.i18n_core import core_text
+from ui.viewmodels.base import Observable
+
+DOOR_PAGE = 8
+BY = "manager console"
+
+
+def natural(text: str) -> tuple[Any, ...]:
+    """``b2-e1`` before ``b10-e1``: digits compared as numbers."""
+    out: list[Any] = []
+    num = ""
+    for ch in text + "\0":
+        if ch.isdigit():
+            num += ch
+            continue
+        if num:
+            out.append((0, int(num), ""))
+            num = ""
+        if ch != "\0":
+            out.append((1, 0, ch))
+    return tuple(out)
+
+
+class Noted(Observable):
+    """A viewmodel with a note at the bottom of its page: the last action's outcome, kept as a
+    function of the language so a switch re-says it."""
+
+    def __init__(self, gateway: Gateway, strings: Strings) -> None:
+        super().__init__()
+        self.gw = gateway
+        self.t = strings
+        self._note: Callable[[], str] = str
+        self.note_ok = True
+
+    @property
+    def note(self) -> str:
+        return self._note()
+
+    def tell(self, key: str, ok: bool = True, **kw: Any) -> None:
+        self._note = lambda: self.t(key, **kw)
+        self.note_ok = ok
+        self.changed()
+
+    def refused(self, reply: Reply) -> None:
+        error, unavailable = reply.error, reply.unavailable
+        self._note = lambda: self.t("unavailable") if unavailable else core_text(error, self.t)
+        self.note_ok = False
+        self.changed()
+
+    def then(self, fn: Callable[[Any], None]) -> Callable[[Reply], None]:
+        """A reply handler: ``fn(result)`` when done, the refusal shown otherwise."""
+
+        def handle(reply: Reply) -> None:
+            if reply.ok:
+                fn(reply.result)
+            else:
+                self.refused(reply)
+
+        return handle
+
+
+class SchedulesVM(Noted):
+    def __init__(self, gateway: Gateway, strings: Strings, year: int | None = None) -> None:
+        super().__init__(gateway, strings)
+        self.doors: list[dict[str, Any]] = []  # {id, name, schedule}
+        self.schedules: list[dict[str, Any]] = []
+        self.holidays: list[dict[str, Any]] = []
+        self.year = year or time.localtime().tm_year
+        self.door_page = 1
+        self.door = ""  # the door chosen
+        self.schedule = ""  # the schedule chosen
+        self._raw_doors: list[dict[str, Any]] = []
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self.gw.request("door.list", {}, self.then(self._on_doors))
+        self.load_schedules()
+        self.load_holidays()
+
+    def load_schedules(self) -> None:
+        self.gw.request("schedule.list", {}, self.then(self._on_schedules))
+
+    def load_holidays(self) -> None:
+        self.gw.request("holiday.list", {"year": self.year}, self.then(self._on_holidays))
+
+    def _on_doors(self, result: Any) -> None:
+        self._raw_doors = sorted(
+            (d for d in result or [] if isinstance(d, dict)), key=lambda d: natural(str(d["id"]))
+        )
+        self._join()
+
+    def _on_schedules(self, result: Any) -> None:
+        self.schedules = [s for s in result or [] if isinstance(s, dict)]
+        if self.schedule not in {s["name"] for s in self.schedules}:
+            self.schedule = ""
+        self._join()
+
+    def _on_holidays(self, result: Any) -> None:
+        self.holidays = [h for h in result or [] if isinstance(h, dict)]
+        self.changed()
+
+    def _join(self) -> None:
+        used = {d: s["name"] for s in self.schedules for d in s.get("doors") or []}
+        self.doors = [
+            {"id": d["id"], "name": d.get("name") or d["id"], "schedule": used.get(d["id"])}
+            for d in self._raw_doors
+        ]
+        self.door_page = min(self.door_page, self.door_pages)
+        self.changed()
+
+    # -- pages -----------------------------------------------------------------------------
+
+    @property
+    def door_pages(self) -> int:
+        return max(1, -(-len(self.doors) // DOOR_PAGE))
+
+    @property
+    def page_doors(self) -> list[dict[str, Any]]:
+        start = (self.door_page - 1) * DOOR_PAGE
+        return self.doors[start : start + DOOR_PAGE]
+
+    def turn_doors(self, step: int) -> None:
+        self.door_page = max(1, min(self.door_pages, self.door_page + step))
+        self.changed()
+
+    def turn_year(self, step: int) -> None:
+        self.year += step
+        self.load_holidays()
+
+    def choose_door(self, door_id: str) -> None:
+        self.door = door_id
+        self.changed()
+
+    def choose_schedule(self, name: str) -> None:
+        self.schedule = name
+        self.changed()
+
+    # -- schedules -------------------------------------------------------------------------
+
+    def add_schedule(
+        self, name: str, days: str, start: str, end: str, open_on_holidays: bool = False
+    ) -> None:
+        """Add a schedule; with a door chosen it becomes that door's at once."""
+        name = name.strip()
+        if not name:
+            self.tell("console.sched_name_needed", False)
+            return
+        params = {
+            "name": name,
+            "days": days.strip() or "mon-sun",
+            "from": start.strip(),
+            "to": end.strip(),
+            "holidays": "open" if open_on_holidays else "closed",
+        }
+
+        def added(_result: Any) -> None:
+            self.schedule = name
+            if self.door:
+                self.assign(name)
+            else:
+                self.tell("console.sched_added", name=name)
+                self.load_schedules()
+
+        self.gw.request("schedule.add", params, self.then(added))
+
+    def assign(self, name: str | None = None) -> None:
+        """The chosen door's visitor hours: the chosen schedule, or any time with ``""``."""
+        name = self.schedule if name is None else name
+        if not self.door:
+            self.tell("console.pick_door", False)
+            return
+        door = self.door
+
+        def done(_result: Any) -> None:
+            self._note = lambda: self.t(
+                "console.assigned", door=door, schedule=name or self.t("console.any_time")
+            )
+            self.note_ok = True
+            self.load_schedules()
+
+        self.gw.request(
+            "door.set_schedule", {"door": door, "schedule": name or None}, self.then(done)
+        )
+
+    def remove_schedule(self) -> None:
+        name = self.schedule
+        if not name:
+            self.tell("console.pick_schedule", False)
+            return
+
+        def done(_result: Any) -> None:
+            self.schedule = ""
+            self.tell("console.sched_removed", name=name)
+            self.load_schedules()
+
+        self.gw.request("schedule.remove", {"name": name}, self.then(done))
+
+    def schedule_text(self, s: dict[str, Any]) -> str:
+        t = self.t
+        hours = "; ".join(
+            f"{self.days_text(h['days'])} {h['from']}-{h['to']}" for h in s.get("hours") or []
+        )
+        return t(
+            "console.schedule_row",
+            name=s["name"],
+            hours=hours or t("console.never"),
+            holidays=t(f"console.holidays_{s.get('holidays', 'closed')}"),
+        )
+
+    def days_text(self, days: str) -> str:
+        """``mon-fri`` as 周一-周五 on a Chinese screen."""
+        out = days
+        for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+            out = out.replace(d, self.t(f"day.{d}"))
+        return out
+
+    # -- holidays --------------------------------------------------------------------------
+
+    def add_holiday(self, day: str, name: str, workday: bool = False) -> None:
+        day = day.strip()
+
+        def done(result: Any) -> None:
+            shown = str(result.get("date") if isinstance(result, dict) else day)
+            self.tell("console.holiday_added", date=shown)
+            if shown[:4].isdigit():
+                self.year = int(shown[:4])  # show the year the date went into
+            self.load_holidays()
+
+        params = {"date": day, "name": name.strip(), "workday": bool(workday)}
+        self.gw.request("holiday.add", params, self.then(done))
+
+    def remove_holiday(self, day: str) -> None:
+        def done(_result: Any) -> None:
+            self.tell("console.holiday_removed", date=day)
+            self.load_holidays()
+
+        self.gw.request("holiday.remove", {"date": day}, self.then(done))
+
+    def holiday_text(self, h: dict[str, Any]) -> str:
+        name = str(h.get("name") or "")
+        if h.get("workday"):
+            name = f"{name} ({self.t('console.workday_mark')})".strip()
+        return self.t(
+            "console.holiday_row",
+            date=h["date"],
+            weekday=self.t(f"day.{h.get('weekday', 'mon')}"),
+            name=name,
+        )

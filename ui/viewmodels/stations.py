@@ -1,0 +1,97 @@
+"""The console's indoor stations: one page at a time from the core (``station.page``), found by
+unit or station id; register one (``station.add``: a replaced device keeps its id and moves to
+the new unit) and remove one after a confirmation that names its unit.
+
+A station's login on the bus is not made here: it is created on the box with
+``compound devices add --role station`` (a password is not something a touchscreen should show).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ui.gateway import Gateway
+from ui.i18n import Strings
+from ui.viewmodels.schedules import Noted
+
+PAGE_SIZE = 7  # rows that fit the page at 1280×800
+
+
+class StationsVM(Noted):
+    def __init__(self, gateway: Gateway, strings: Strings, size: int = PAGE_SIZE) -> None:
+        super().__init__(gateway, strings)
+        self.size = size
+        self.query = ""
+        self.page = 1
+        self.items: list[dict[str, Any]] = []
+        self.total = 0
+        self.chosen: dict[str, Any] | None = None  # the station a removal would take
+        self._asked = 0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    def search(self, text: str) -> None:
+        self.query, self.page = text.strip(), 1
+        self.load()
+
+    def turn(self, step: int) -> None:
+        page = max(1, min(self.pages, self.page + step))
+        if page != self.page:
+            self.page = page
+            self.load()
+
+    def load(self) -> None:
+        self._asked += 1
+        asked = self._asked
+        params: dict[str, Any] = {"page": self.page, "size": self.size}
+        if self.query:
+            params["q"] = self.query
+
+        def got(result: Any) -> None:
+            if asked != self._asked:
+                return  # a newer search is on its way
+            r = result if isinstance(result, dict) else {}
+            self.items = [i for i in r.get("items") or [] if isinstance(i, dict)]
+            self.total = int(r.get("total") or 0)
+            if self.chosen is not None and self.chosen not in self.items:
+                self.chosen = None
+            self.changed()
+
+        self.gw.request("station.page", params, self.then(got))
+
+    def choose(self, station: dict[str, Any]) -> None:
+        self.chosen = station
+        self.changed()
+
+    def add(self, station: str, unit: str) -> None:
+        def done(result: Any) -> None:
+            r = result if isinstance(result, dict) else {}
+            self.tell("console.station_added", station=r.get("station"), unit=r.get("unit"))
+            self.load()
+
+        self.gw.request(
+            "station.add", {"station": station.strip(), "unit": unit.strip()}, self.then(done)
+        )
+
+    def removal_question(self) -> str:
+        """What the confirmation asks, naming the station's unit; "" when none is chosen."""
+        c = self.chosen
+        if c is None:
+            return ""
+        return self.t("console.station_remove_ask", station=c["station"], unit=c["unit"])
+
+    def remove(self) -> None:
+        """Remove the chosen station (the screen asks first, with ``removal_question``)."""
+        c = self.chosen
+        if c is None:
+            self.tell("console.pick_station", False)
+            return
+
+        def done(_result: Any) -> None:
+            self.chosen = None
+            self.tell("console.station_removed", station=c["station"], unit=c["unit"])
+            self.load()
+
+        self.gw.request("station.remove", {"station": c["station"]}, self.then(done))
