@@ -62,8 +62,8 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
     "console.station_add": ("登记室内机", "Register station"),
     "console.station_added": ("室内机 {station} 已登记到 {unit}", "Station {station} rings {unit}"),
     "console.station_login": (
-        "设备登录账号请在本机命令行创建: compound devices add --role station",
-        "Create its device login on the box: compound devices add --role station",
+        "室内机的设备登录账号由管理员在本机的设备管理中创建",
+        "Its device login is made on the box by the administrator (compound devices add)",
     ),
     "console.station_remove": ("删除室内机", "Remove station"),
     "console.station_remove_ask": (

@@ -1,0 +1,80 @@
+"""The console's schedules, stations and household tabs, and the station removal dialog, in
+both languages at 1280×800: every text in the screen's language and fitting its widget (read
+from the drawn widgets, as the other screen walks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from compound.domain import schedules
+from compound.domain.clock import SystemClock
+from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.screen_text import Walk, close_popups, data_names
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+
+def test_console_tabs_in_both_languages(site: Site, driver: Driver) -> None:
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    store = site.store
+    windows, holiday_windows = schedules.hours("mon-fri", "07:00", "18:00", "open")
+    store.add_schedule("保洁", windows, holiday_windows)
+    store.set_door_schedule("b1-e1", "保洁")
+    store.add_holiday("2026-10-01", "国庆节")
+    store.add_holiday("2026-10-10", "", workday=True)
+    store.add_station("st-1501", "3-2-1501", ("desk", "officer"))
+    gw = gateway(site, "manager")
+    strings = Strings("zh")
+    try:
+        built = build_role("manager", gw, strings, SystemClock())
+        root = built.root
+        driver.mount(root, (1280, 800))
+        built.vm.load()
+        console = root.console
+        console.schedules.year = 2026
+        walk = Walk(driver, strings, [*data_names(site), "保洁", "国庆节", "st-1501", "3-2-1501"])
+
+        def tab(name: str, then: Callable[[], Any] = lambda: None) -> Any:
+            def go() -> None:
+                root.tab = name
+                driver.pump(0.3)
+                then()
+
+            return (go, lambda: None)
+
+        def opened() -> None:
+            hh = console.household
+            hh.finder.search("zw")
+            driver.until(lambda: bool(hh.finder.items), what="search results")
+            hh.open(int(hh.finder.items[0]["id"]))
+            driver.until(lambda: hh.household is not None, what="the household")
+
+        def confirm() -> tuple[Callable[[], Any], Callable[[], Any]]:
+            page = console.pages["stations"]
+
+            def go() -> None:
+                root.tab = "stations"
+                driver.until(lambda: bool(console.stations.items), what="stations")
+                console.stations.choose(console.stations.items[0])
+                page.ask_remove()
+
+            return (go, lambda: page.confirm.dismiss(animation=False))
+
+        walk.each_language(
+            [
+                ("schedules", *tab("schedules")),
+                ("stations", *tab("stations")),
+                ("household", *tab("household", opened)),
+                ("station removal", *confirm()),
+            ]
+        )
+        assert walk.seen > 80
+        walk.verdict()
+    finally:
+        close_popups(driver.window)
+        gw.stop()
