@@ -91,4 +91,13 @@ CONTROL_STRINGS: dict[str, tuple[str, str]] = {
     "urgent.close": ("关闭", "Close"),
     "urgent.ack": ("确认报警", "Acknowledge"),
     "urgent.more": ("另有 {n} 条紧急报警待查看", "{n} more urgent alarm(s) waiting"),
+    # how a call ended that the officer did not end, shown on the call strip for a moment
+    "officer.call_over": ("呼叫结束 · {how}", "Call over · {how}"),
+    "officer.call_over.ended": ("来电方已挂断", "the caller hung up"),
+    "officer.call_over.no_answer": ("无人接听，呼叫超时", "not answered in time"),
+    "officer.call_over.lost": ("门口机无响应，呼叫已结束", "no word from the door"),
+    "officer.call_over.forwarded": ("已转接其他值守点", "passed on to another desk"),
+    "officer.call_over.taken": ("已由其他分机接听", "answered at another station"),
+    "officer.call_end.lost": ("门口机无响应", "no word from the door"),
+    "officer.call_end.forwarded": ("已转接", "passed on"),
 }

@@ -166,3 +166,32 @@ def test_officer_filters_a_persons_trail_and_exports_it(
         assert {r["door"] for r in rows} == {"b3-e2"}
     finally:
         gw.stop()
+
+
+def test_the_wall_says_the_caller_hung_up(site: Site, driver: Driver) -> None:
+    """An emergency rings the wall from a door's call topic and the caller hangs up before
+    anyone answers: the strip says so, with no buttons to press, instead of ringing on or
+    vanishing without a word."""
+    from compound.protocol.messages import IntercomCall, encode, new_id
+
+    site.store.add_station("wall", "officer", ("desk", "officer"))
+    built, gw = wall(site, driver, lang="zh")
+    try:
+        strip = built.root.call_panel
+        door = site.bus("test-panel")
+        call_id = new_id()
+        now = SystemClock().now()
+        door.publish(
+            site.topics.intercom_call("b3-e2"), encode(IntercomCall("emergency", call_id, now))
+        )
+        driver.until(lambda: strip.shown and strip.can_answer, what="the call rings")
+        door.publish(
+            site.topics.intercom_call("b3-e2"), encode(IntercomCall("hangup", call_id, now + 1))
+        )
+        driver.until(lambda: "来电方已挂断" in strip.state_text, what="the caller hung up")
+        assert strip.shown and "紧急呼叫" in strip.headline and "3号楼2单元" in strip.headline
+        assert not strip.can_answer and strip.ids.open_door.disabled and strip.ids.hang_up.disabled
+        assert built.vm.calls.current is None
+        not_blank(driver.shot("officer_call_hung_up.png"))
+    finally:
+        gw.stop()

@@ -152,8 +152,9 @@ class OfficerScreen(BoxLayout):
 
     def _clock(self) -> None:
         self.time_text = time.strftime("%Y-%m-%d %H:%M:%S")
+        self.vm.calls.expire()  # a call the core said nothing more of ends here too
         if self.call_panel.shown:
-            self.call_panel.refresh()  # the seconds a call has been ringing
+            self.call_panel.refresh()  # the seconds a call has been ringing, an end shown
 
     def refresh(self) -> None:
         vm, t = self.vm, self.vm.t

@@ -22,6 +22,7 @@ class CallPanel(BoxLayout):
     shown = BooleanProperty(False)
     emergency = BooleanProperty(False)
     can_answer = BooleanProperty(False)
+    calling = BooleanProperty(False)  # a live call (False: showing how one ended)
     headline = StringProperty("")
     state_text = StringProperty("")
     detail = StringProperty("")
@@ -61,10 +62,20 @@ class CallPanel(BoxLayout):
             for c in desk.past[:3]
         ]
         if call is None:
-            self.shown = False
             self._frame_of = None
+            ended = desk.ended_shown()
+            self.shown = ended is not None
+            if ended is not None:  # how the call ended, for a few seconds, with no buttons
+                kind = t("officer.call_emergency" if ended.emergency else "officer.call_desk")
+                self.headline = f"{kind} · {vm.door_name(ended.door)}"
+                how = t(f"officer.call_over.{ended.state}")
+                if how.startswith("officer."):
+                    how = t(f"officer.call_end.{ended.state}")
+                self.state_text = t("officer.call_over", how=how)
+                self.emergency, self.can_answer, self.calling = ended.emergency, False, False
+                self.detail = "\n".join(past[1:])
             return
-        self.shown = True
+        self.shown = self.calling = True
         self.emergency = call.emergency
         kind = t("officer.call_emergency" if call.emergency else "officer.call_desk")
         self.headline = f"{kind} · {vm.door_name(call.door)}"

@@ -75,7 +75,7 @@ class OfficerVM(Observable):
         self.bell = Bell()
         self.urgent = UrgentAlerts(gateway, self.changed)  # the pop-up with the door's picture
         self.bell.urgent = self.urgent.fresh
-        self.calls = CallDesk(gateway, station, ring_group, self.changed, self.bell.call)
+        self.calls = CallDesk(gateway, station, ring_group, self.changed, self.bell.call, clock.now)
         self.map = SiteMap(gateway, self.changed)  # asked for when the map is first shown
         self.events = EventViewer(
             gateway, strings, clock, self.changed, self.describe_event, self.want_names

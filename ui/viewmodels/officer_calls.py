@@ -12,6 +12,7 @@ its own guess: "answered" only once the core says this station answered.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +20,21 @@ from typing import Any
 from ui.gateway import Gateway, Live
 
 # States in which the call is over for the wall: the caller hung up, another station took it,
-# nobody answered in time, the door was opened.
-OVER = ("ended", "door_opened", "rejected", "no_answer", "busy", "failed", "taken")
+# nobody answered in time, the door was opened; "lost": the core said nothing more of it.
+OVER = (
+    *("ended", "door_opened", "rejected", "no_answer", "busy", "failed", "taken"),
+    *("forwarded", "lost"),
+)
 OUTCOME_KEPT = 8  # past calls listed under the live one
+# A call the core says nothing more of ends on the wall after these: longer than the core's
+# longest ring (60 s, [intercom] ring_timeout_s) and talk (300 s) so the core always ends it
+# first when it is there; a lost end-of-call message or a core gone quiet cannot leave a call
+# ringing on the wall for ever.
+RING_LIMIT_S = 75.0
+TALK_LIMIT_S = 330.0
+# How long the strip shows how a call ended that the officer did not end (the caller hung up,
+# nobody answered, another station took it, the call was lost).
+END_SHOWN_S = 8.0
 
 
 @dataclass
@@ -33,6 +46,7 @@ class WallCall:
     state: str = "ringing"  # ringing, answered (by this wall), or one of OVER
     station: str = ""  # who answered, when the core says so
     asked: str = ""  # the reply sent and not yet confirmed by the core (answer, unlock, hangup)
+    heard: float = 0.0  # when the wall last heard of the call (ring or state), its clock
     frame: bytes | None = None  # the door camera's latest preview, until the strip shows it
     picture: bytes | None = None  # the same, kept for the urgent alarm's pop-up
 
@@ -51,8 +65,12 @@ class CallDesk:
         group: str,
         changed: Callable[[], None],
         ring: Callable[[WallCall], None] | None = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.gw = gateway
+        self.now = now
+        self.ended: WallCall | None = None  # how the last call ended, when the officer did not
+        self.ended_at = 0.0
         self.station = station
         self.group = group
         self.changed = changed
@@ -89,6 +107,7 @@ class CallDesk:
         if not call_id or not door or call_id in self.calls:
             return
         call = WallCall(call_id, door, body.get("emergency") is True, float(body.get("at") or 0))
+        call.heard = self.now()
         self.calls[call_id] = call
         self.gw.subscribe(f"intercom/{door}/call/{call_id}/state", self._on_state)
         self.gw.subscribe(f"face/{door}/frame", self._on_frame)
@@ -105,16 +124,19 @@ class CallDesk:
             return
         state = str(body.get("state") or "")
         station = str(body.get("station") or "")
+        call.heard = self.now()
         if state == "ringing" and str(body.get("unit") or "") != self.group:
-            state = "ended"  # passed on to another group: no longer this wall's to answer
+            state = "forwarded"  # passed on to another group: no longer this wall's to answer
         if state == "answered" and station and station != self.station:
             state, call.station = "taken", station  # another station of the group took it
         elif station:
             call.station = station
         if state in OVER:
+            # The officer is told how a call ended that they did not end themselves.
+            told = state != "door_opened" and call.asked not in ("hangup", "unlock")
             call.state = state
             call.asked = ""
-            self._forget(call)
+            self._forget(call, told)
         elif state in ("ringing", "answered"):
             call.state = state
             if state == "answered":
@@ -130,7 +152,36 @@ class CallDesk:
                 call.frame = call.picture = live.payload
         self.changed()
 
-    def _forget(self, call: WallCall) -> None:
+    def expire(self) -> bool:
+        """End, on the wall, the calls the core has said nothing of for too long (and tell the
+        core this station hangs up, in case only its messages were lost). True if one ended."""
+        now = self.now()
+        over = [
+            c
+            for c in self.calls.values()
+            if now - c.heard > (TALK_LIMIT_S if c.state == "answered" else RING_LIMIT_S)
+        ]
+        for call in over:
+            if self.gw.connected:
+                body = {"call_id": call.call_id, "action": "hangup"}
+                self.gw.publish(f"intercom/station/{self.station}/reply", body)
+            call.state, call.asked = "lost", ""
+            self._forget(call, True)
+        if over:
+            self.changed()
+        return bool(over)
+
+    def ended_shown(self) -> WallCall | None:
+        """The call whose end the strip still shows (none while another call is live)."""
+        if self.ended is None or self.current is not None:
+            return None
+        if self.now() - self.ended_at > END_SHOWN_S:
+            self.ended = None
+        return self.ended
+
+    def _forget(self, call: WallCall, told: bool) -> None:
+        if told:
+            self.ended, self.ended_at = call, self.now()
         self.calls.pop(call.call_id, None)
         call.frame = call.picture = None
         self.past.insert(0, call)
