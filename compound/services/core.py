@@ -325,7 +325,8 @@ class Core:
     ) -> DoorCommand:
         """A remote open; in lockdown only with ``override`` (``services/remote_open.py``)."""
         args = (door_id, reason, by, actor, override)
-        return remote_unlock(self.store, self.counters, self.send_command, *args)
+        log = self.decision_log.record  # a remote open is not held behind an import either
+        return remote_unlock(self.store, self.counters, self.send_command, *args, log=log)
 
     # -- event stream ----------------------------------------------------------------------
 

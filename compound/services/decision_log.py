@@ -106,7 +106,23 @@ class DecisionLog:
         """Log one decision durably: its event, or None when it went into the journal (then
         the access hooks run once it is merged). ``StoreError`` if neither could be written."""
         type_ = "access.granted" if decision.granted else "access.denied"
-        door, person = req.door_id, decision.person_id
+        waiting = (req, decision)
+        return self._log(type_, at, req.door_id, decision.person_id, data, uplink, waiting)
+
+    def record(self, type_: str, door: str, data: dict[str, Any]) -> Event | None:
+        """Another door decision's event (a remote open), logged the same way, without hooks."""
+        return self._log(type_, self.store.clock.now(), door, None, data, None, None)
+
+    def _log(
+        self,
+        type_: str,
+        at: float,
+        door: str,
+        person: int | None,
+        data: dict[str, Any],
+        uplink: dict[str, Any] | None,
+        waiting: tuple[AccessRequest, Decision] | None,
+    ) -> Event | None:
         with self._cond:
             behind = self._pending > 0
         journal = self.journal
@@ -120,7 +136,8 @@ class DecisionLog:
         entry = journal.add(type_, at, door, person, data, uplink)
         with self._cond:
             self._pending += 1
-            self._waiting[entry] = (req, decision)
+            if waiting is not None:
+                self._waiting[entry] = waiting
             self._cond.notify()
         self.counters["access.journaled"] += 1
         return None

@@ -244,6 +244,7 @@ def site(
     client.subscribe(topics.access_result("b3-e2"), put)
     client.subscribe(topics.door_cmd("b3-e2"), put)
     client.subscribe(topics.events("access.granted"), put)
+    client.subscribe(topics.events("door.remote_unlock"), put)
     client.start(timeout=30)
     yield store, core, client, seen
     client.stop()
@@ -296,6 +297,10 @@ def test_a_door_is_answered_and_opened_while_an_import_holds_the_log(
         assert result["granted"] is True
         cmd = next_on(seen, topics.door_cmd("b3-e2"))
         assert cmd["action"] == "unlock"
+        if where == "cli":  # a remote open too (in-process, the API thread is the import's)
+            params = {"door": "b3-e2", "reason": "a delivery", "by": "desk"}
+            opened = client.request("door.unlock", params, timeout=WAIT_S)
+            assert next_on(seen, topics.door_cmd("b3-e2"), id=opened["command_id"])
         assert not done.qsize(), "the import finished before the swipe: nothing was held"
     finally:
         held.release.set()
@@ -306,5 +311,8 @@ def test_a_door_is_answered_and_opened_while_an_import_holds_the_log(
     assert logged["data"]["request_id"] == req.id
     imported = store.events(types=["people.imported"])[-1]
     assert logged["seq"] > imported.seq  # merged once the import committed
-    assert core.counters["access.journaled"] == 1
+    assert core.counters["access.journaled"] == (2 if where == "cli" else 1)
+    if where == "cli":
+        remote = next_on(seen, topics.events("door.remote_unlock"))
+        assert remote["seq"] > logged["seq"] and remote["data"]["reason"] == "a delivery"
     assert store.verify_log().ok
