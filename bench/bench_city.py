@@ -31,28 +31,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import city_backlog
 from bench import city_runs as runs
+from bench.city_backlog import XIAN_PER_HOUR, raw_postgres
 from bench.common import RESULTS, write
-from compound.adapters.platform_db import PlatformDb
 from devkit.city_cluster import CityCluster
 from devkit.postgres import TempPostgres
-
-
-def raw_postgres(pg: TempPostgres, n: int, batch: int = 2000) -> float:
-    db = PlatformDb(pg.dsn)
-    recs = [
-        {"site": "raw", "seq": i + 1, "id": f"raw:{i + 1}", "kind": "k", "record": {"n": i}}
-        for i in range(n)
-    ]
-    t0 = time.monotonic()
-    for i in range(0, n, batch):
-        db.commit_batch({"raw": (1, recs[i : i + batch])})
-    dt = time.monotonic() - t0
-    db.close()
-    return n / dt
-
-
-XIAN_PER_HOUR = 4212  # passages and alarms an hour at the Xi'an compound's rate
 
 
 def main() -> None:
@@ -67,6 +51,7 @@ def main() -> None:
         "--only", choices=["workers", "nodes", "backlog"], help="measure only this again"
     )
     ap.add_argument("--backlog", type=int, default=1000, help="records a box, --only backlog")
+    ap.add_argument("--backlog-nodes", default="3,1", help="cluster sizes, --only backlog")
     ap.add_argument("--per-node-run", type=int, default=200, help="records a box, --only nodes")
     ap.add_argument("--rounds", type=int, default=2, help="rounds of 1, 3, 4 nodes")
     a = ap.parse_args()
@@ -77,7 +62,9 @@ def main() -> None:
         only_nodes(a)
         return
     if a.only == "backlog":
-        only_backlog(a)
+        previous = json.loads((RESULTS / "city.json").read_text())
+        out = city_backlog.run(a, {k: v for k, v in previous.items() if k != "meta"})
+        write("city", out, report(out, a))
         return
     tags = ["normal", "storm", "w1", "w2", "w3", "steady", "steady5x"]
     sites = [s for t in tags for s in runs.sites_of(t, a.boxes)]
@@ -200,62 +187,6 @@ def only_nodes(a: argparse.Namespace) -> None:
     write("city", out, report(out, a))
 
 
-def only_backlog(a: argparse.Namespace) -> None:
-    """The longest backlog this machine fills and drains in about ten minutes: every box holds
-    ``--backlog`` records (filled through the real event log first, not timed), then all drain
-    at once through the three-node cluster."""
-    previous = json.loads((RESULTS / "city.json").read_text())
-    out = {k: v for k, v in previous.items() if k != "meta"}
-    tag = f"backlog{a.backlog}"
-    pg = TempPostgres().start()
-    cluster = CityCluster(sites=runs.sites_of(tag, a.boxes), nodes=3).start(timeout=120)
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-city-") as tmp:
-            work = Path(tmp) / tag
-            work.mkdir()
-            t0 = time.monotonic()
-            res = runs.drain(cluster, pg, work, tag, a.boxes, a.backlog)
-            res["seconds_in_all"] = round(time.monotonic() - t0, 1)
-    finally:
-        cluster.stop()
-        pg.stop()
-    res["when"] = time.strftime("%Y-%m-%d %H:%M")
-    print(res, flush=True)
-    # one row per backlog length; a run of a length measured before replaces it
-    old = out.get("backlog") or []
-    kept = [r for r in ([old] if isinstance(old, dict) else old) if r["records"] != res["records"]]
-    out["backlog"] = sorted([*kept, res], key=lambda r: int(r["records"]))
-    write("city", out, report(out, a))
-
-
-def backlog_section(rows: list[dict[str, Any]]) -> list[str]:
-    md = [
-        "",
-        "## A long backlog drained at once through the three-node cluster",
-        "",
-        "Each measured in a run of its own (`--only backlog --backlog N`): 100 boxes each "
-        "holding N records, written through the real event log first (not timed), then "
-        "drained at once. A full hour of Xi'an traffic (4,212 records a box, 421,200 in all) "
-        "takes longer than ten minutes on this machine to write before the drain even starts; "
-        "the longest row is the longest backlog that fitted in about ten minutes in all.",
-        "",
-        "| when | boxes x records | minutes of Xi'an traffic | records | to PostgreSQL (s) "
-        "| records/s | all confirmed (s) | whole run (s) | lost | duplicated | box resends "
-        "| box timeouts | duplicates the ingest dropped |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        per = r["records"] // r["boxes"]
-        md.append(
-            f"| {r['when']} | {r['boxes']} x {per:,} | {per / XIAN_PER_HOUR * 60:.0f} "
-            f"| {r['records']:,} | {r['seconds_to_postgres']} | {r['records_per_s']:,} "
-            f"| {r['seconds_to_confirmed']} | {r.get('seconds_in_all', '-')} | {r['lost']} "
-            f"| {r['duplicated']} | {r['sender_resends']:,} | {r['sender_timeouts']:,} "
-            f"| {r['ingest_duplicates_dropped']:,} |"
-        )
-    return md
-
-
 def nodes_section(nd: dict[str, Any]) -> list[str]:
     med = nd["median_records_per_s"]
     md = [
@@ -339,7 +270,7 @@ def report(out: dict[str, Any], a: argparse.Namespace) -> str:
         md += nodes_section(out["nodes"])
     if out.get("backlog"):
         bl = out["backlog"]
-        md += backlog_section([bl] if isinstance(bl, dict) else bl)
+        md += city_backlog.section([bl] if isinstance(bl, dict) else bl)
         if out.get("backlog_note"):
             md += ["", out["backlog_note"]]
     md += [

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.city_watch import ClusterWatch, append, copy_box
 from bench.common import pct
 from compound.adapters.mqtt import Bus
 from compound.adapters.platform_db import PlatformDb
@@ -30,16 +31,6 @@ from devkit.postgres import TempPostgres
 
 def sites_of(tag: str, n: int) -> list[str]:
     return [f"{tag}-c{i:03d}" for i in range(n)]
-
-
-def append(store: Store, i: int) -> None:
-    """One passage through the event log (hash chain, event and outbox row together)."""
-    store.append_event(
-        "access.granted",
-        door_id="b1",
-        data={"kind": "card"},
-        uplink={"type": "passage", "door": "b1", "credential": "card", "n": i},
-    )
 
 
 class Fleet:
@@ -179,14 +170,21 @@ def drain(
     boxes: int,
     per_box: int,
     workers: int = 0,
+    *,
+    template: Path | None = None,
 ) -> dict[str, Any]:
     """Every box holds ``per_box`` records, then all drain at once. ``workers`` 0: the ingest
-    in this process; otherwise that many ``compound platform ingest`` processes."""
+    in this process; otherwise that many ``compound platform ingest`` processes. With
+    ``template`` (from ``fill``) the boxes are copies of those, not filled here."""
     sites = sites_of(tag, boxes)
+    if template is not None:
+        for i, s in enumerate(sites):
+            copy_box(template, i, work, s)
     fleet = Fleet(cluster, sites, work)
-    for st in fleet.stores.values():
-        for i in range(per_box):
-            append(st, i)
+    if template is None:
+        for st in fleet.stores.values():
+            for i in range(per_box):
+                append(st, i)
     procs: list[Any] = []
     ingest = None
     if workers:
@@ -194,9 +192,11 @@ def drain(
     else:
         ingest = InProcessIngest(cluster, pg)
     total = boxes * per_box
+    watch = ClusterWatch(cluster)
     try:
         t_connect = fleet.connect()
         t0 = time.monotonic()
+        watch.start()
         fleet.run()
         deadline = t0 + 900
         while time.monotonic() < deadline and committed(pg, sites) < total:
@@ -206,6 +206,7 @@ def drain(
             time.sleep(0.25)
         t_conf = time.monotonic() - t0
     finally:
+        watch.stop()
         fleet.close()
         if ingest is not None:
             ingest.close()
@@ -232,6 +233,8 @@ def drain(
         "resend_requests_held": fleet.stats("resend_requests_held"),
         "ingest_duplicates_dropped": ingest.ingest.stats.duplicates if ingest else None,
         "ingest_resend_requests": ingest.ingest.stats.resend_requests if ingest else None,
+        "ingest_received": ingest.ingest.stats.received if ingest else None,
+        **watch.figures(),
     }
 
 

@@ -1,0 +1,116 @@
+"""``bench/bench_city.py --only backlog``: a long backlog drained at once, in one run, through
+the three-node cluster and through a single node (each started for its drain), the boxes
+filled once through the real event log and copied for each drain, against the raw PostgreSQL
+commit rate measured in the same run. What the cluster delivered and redelivered to the
+ingest's MQTT subscription is read from JetStream while it drains (``ClusterWatch``)."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import city_runs as runs
+from bench.city_watch import fill
+from compound.adapters.platform_db import PlatformDb
+from devkit.city_cluster import CityCluster
+from devkit.postgres import TempPostgres
+
+XIAN_PER_HOUR = 4212  # passages and alarms an hour at the Xi'an compound's rate
+
+
+def raw_postgres(pg: TempPostgres, n: int, batch: int = 2000, site: str = "raw") -> float:
+    db = PlatformDb(pg.dsn)
+    recs = [
+        {"site": site, "seq": i + 1, "id": f"{site}:{i + 1}", "kind": "k", "record": {"n": i}}
+        for i in range(n)
+    ]
+    t0 = time.monotonic()
+    for i in range(0, n, batch):
+        db.commit_batch({site: (1, recs[i : i + batch])})
+    dt = time.monotonic() - t0
+    db.close()
+    return n / dt
+
+
+def run(a: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
+    """Adds this run's rows to ``out["backlog"]`` (a row of the same length and cluster size
+    measured before is replaced; rows from before the uplink's probe fix are kept as such)."""
+    per_box, boxes = a.backlog, a.boxes
+    nodes = [int(n) for n in a.backlog_nodes.split(",")]
+    pg = TempPostgres().start()
+    rows: list[dict[str, Any]] = []
+    when = time.strftime("%Y-%m-%d %H:%M")
+    try:
+        raw = round(raw_postgres(pg, 30_000, site=f"raw{per_box}"), 1)
+        with tempfile.TemporaryDirectory(prefix="bench-city-") as tmp:
+            template = Path(tmp) / "template"
+            template.mkdir()
+            t0 = time.monotonic()
+            fill(template, boxes, per_box)
+            t_fill = round(time.monotonic() - t0, 1)
+            print(f"filled {boxes} x {per_box} in {t_fill} s", flush=True)
+            for k in nodes:
+                tag = f"bl{per_box}n{k}"
+                cluster = CityCluster(sites=runs.sites_of(tag, boxes), nodes=k).start(timeout=120)
+                try:
+                    work = Path(tmp) / tag
+                    work.mkdir()
+                    t1 = time.monotonic()
+                    res = runs.drain(cluster, pg, work, tag, boxes, per_box, template=template)
+                    res["seconds_in_all"] = round(time.monotonic() - t1 + t_fill, 1)
+                finally:
+                    cluster.stop()
+                res.update(nodes=k, when=when, seconds_to_fill=t_fill, raw_postgres=raw)
+                res["uplink"] = "probe fix"
+                print(res, flush=True)
+                rows.append(res)
+    finally:
+        pg.stop()
+    old = out.get("backlog") or []
+    old = [old] if isinstance(old, dict) else old
+    for r in old:
+        r.setdefault("nodes", 3)
+        r.setdefault("uplink", "before the probe fix")
+    mine = {(r["records"], r["nodes"]) for r in rows}
+    kept = [r for r in old if (r["records"], r["nodes"]) not in mine or r["uplink"] != "probe fix"]
+    out["backlog"] = sorted([*kept, *rows], key=lambda r: (r["when"], -r["nodes"]))
+    return out
+
+
+def section(rows: list[dict[str, Any]]) -> list[str]:
+    md = [
+        "",
+        "## A long backlog drained at once",
+        "",
+        "Each length measured in a run of its own (`--only backlog --backlog N`): 100 boxes "
+        "each holding N records, written through the real event log first (not timed; boxes "
+        "filled six at a time, then copied for each drain), drained at once through the "
+        "three-node cluster and then through a single node, each started for its drain; the "
+        "raw PostgreSQL commit rate measured in the same run. 'Delivered by the cluster' is "
+        "what JetStream delivered to the ingest's MQTT subscription (every copy the boxes "
+        "published), 'redelivered' what it delivered again after its `ack_wait`.",
+        "",
+        "| when | uplink | nodes | boxes x records | minutes of Xi'an traffic | records "
+        "| to PostgreSQL (s) | records/s | raw PostgreSQL records/s | lost | duplicated "
+        "| box resends | box timeouts | duplicates the ingest dropped | delivered by the cluster "
+        "| redelivered | load (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        per = r["records"] // r["boxes"]
+        md.append(
+            f"| {r['when']} | {r['uplink']} | {r['nodes']} | {r['boxes']} x {per:,} "
+            f"| {per / XIAN_PER_HOUR * 60:.0f} | {r['records']:,} | {r['seconds_to_postgres']} "
+            f"| {r['records_per_s']:,} | {_n(r.get('raw_postgres'))} | {r['lost']} "
+            f"| {r['duplicated']} | {r['sender_resends']:,} | {r['sender_timeouts']:,} "
+            f"| {r['ingest_duplicates_dropped']:,} | {_n(r.get('cluster_delivered_to_ingest'))} "
+            f"| {_n(r.get('cluster_redelivered'))} | {r.get('load_avg_median', '-')} |"
+        )
+    return md
+
+
+def _n(v: Any) -> str:
+    return "-" if v is None else f"{v:,}"
