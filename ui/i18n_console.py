@@ -20,7 +20,7 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
     "console.holidays_closed": ("关闭", "closed on holidays"),
     "console.never": ("从不", "never"),
     "console.sched_name": ("时段名称", "Schedule name"),
-    "console.sched_days": ("星期 (mon-fri)", "Days (mon-fri)"),
+    "console.sched_days_needed": ("请至少选择一天", "Choose at least one day"),
     "console.sched_from": ("开始 07:00", "From 07:00"),
     "console.sched_to": ("结束 18:00", "To 18:00"),
     "console.sched_open_holidays": ("节假日开放", "Open on holidays"),

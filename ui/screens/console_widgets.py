@@ -49,14 +49,15 @@ def button(on_release: Callable[[], None], accent: str = "primary", **kw: Any) -
 
 
 class Toggle(TouchButton):
-    """A large yes/no control: green with a tick when on."""
+    """A large yes/no control: green (with a tick, unless ``tick`` is False) when on."""
 
-    def __init__(self, **kw: Any) -> None:
+    def __init__(self, tick: bool = True, **kw: Any) -> None:
         kw.setdefault("size_hint_y", None)
         kw.setdefault("height", ROW_H + 4)
         kw.setdefault("font_size", "18sp")
         super().__init__(accent="quiet", **kw)
         self.on = False
+        self.tick = tick
         self.words = ""
         self.bind(on_release=lambda *_: self.set(not self.on))
 
@@ -67,7 +68,7 @@ class Toggle(TouchButton):
 
     def say(self, words: str) -> None:
         self.words = words
-        self.text = ("✓ " if self.on else "") + words
+        self.text = ("✓ " if self.on and self.tick else "") + words
 
 
 class Rows(BoxLayout):

@@ -8,7 +8,9 @@ from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 
+from compound.domain.schedules import DAY_NAMES
 from ui.screens.console_widgets import (
+    ROW_H,
     Rows,
     Toggle,
     button,
@@ -69,17 +71,25 @@ class SchedulesPage(BoxLayout):
         acts.add_widget(self.assign_button)
         acts.add_widget(self.remove_sched)
         mid.add_widget(acts)
-        self.s_name = field()
-        mid.add_widget(self.s_name)
-        hours = BoxLayout(size_hint_y=None, height=52, spacing=6)
-        self.s_days, self.s_from, self.s_to = field(text="mon-fri"), field(), field()
-        for w in (self.s_days, self.s_from, self.s_to):
+        # The weekdays are tapped, not typed: one toggle each, Monday to Friday on at first.
+        week = BoxLayout(size_hint_y=None, height=ROW_H, spacing=4)
+        self.s_days: dict[str, Toggle] = {}
+        for day in DAY_NAMES:
+            toggle = Toggle(tick=False, height=ROW_H, font_size="16sp")
+            toggle.set(day not in ("sat", "sun"))
+            self.s_days[day] = toggle
+            week.add_widget(toggle)
+        mid.add_widget(week)
+        hours = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.s_from, self.s_to = field(), field()
+        self.s_holidays = Toggle()
+        for w in (self.s_from, self.s_to, self.s_holidays):
             hours.add_widget(w)
         mid.add_widget(hours)
         add = BoxLayout(size_hint_y=None, height=56, spacing=6)
-        self.s_holidays = Toggle()
+        self.s_name = field()
         self.add_sched = button(self._add_schedule)
-        add.add_widget(self.s_holidays)
+        add.add_widget(self.s_name)
         add.add_widget(self.add_sched)
         mid.add_widget(add)
         mid.add_widget(BoxLayout())
@@ -155,10 +165,18 @@ class SchedulesPage(BoxLayout):
             self.vm.remove_holiday(self.holiday)
             self.holiday = ""
 
+    def days_chosen(self) -> str:
+        """The weekdays toggled on, as the core reads them: ``mon,tue,wed``."""
+        return ",".join(day for day, toggle in self.s_days.items() if toggle.on)
+
     def _add_schedule(self) -> None:
         vm = self.vm
         vm.add_schedule(
-            self.s_name.text, self.s_days.text, self.s_from.text, self.s_to.text, self.s_holidays.on
+            self.s_name.text,
+            self.days_chosen(),
+            self.s_from.text,
+            self.s_to.text,
+            self.s_holidays.on,
         )
 
     # -- texts -----------------------------------------------------------------------------
@@ -191,7 +209,8 @@ class SchedulesPage(BoxLayout):
         self.assign_button.text = t("console.assign")
         self.remove_sched.text = t("console.sched_remove")
         self.s_name.hint_text = t("console.sched_name")
-        self.s_days.hint_text = t("console.sched_days")
+        for day, toggle in self.s_days.items():
+            toggle.say(t(f"day.{day}"))
         self.s_from.hint_text = t("console.sched_from")
         self.s_to.hint_text = t("console.sched_to")
         self.s_holidays.say(t("console.sched_open_holidays"))

@@ -163,9 +163,12 @@ class SchedulesVM(Noted):
         if not name:
             self.tell("console.sched_name_needed", False)
             return
+        if not days.strip():
+            self.tell("console.sched_days_needed", False)
+            return
         params = {
             "name": name,
-            "days": days.strip() or "mon-sun",
+            "days": days.strip(),
             "from": start.strip(),
             "to": end.strip(),
             "holidays": "open" if open_on_holidays else "closed",
