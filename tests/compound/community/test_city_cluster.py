@@ -15,6 +15,7 @@ import pytest
 from compound.adapters.mqtt import Bus, Message
 from compound.adapters.platform_db import PlatformDb
 from compound.protocol.topics import Topics
+from compound.services import district_view
 from compound.services.uplink import status
 from compound.services.uplink_status import publish_status
 from devkit.city_cluster import PLATFORM_USER, CityCluster, nats_server
@@ -191,6 +192,10 @@ def test_a_gap_asks_the_site_to_resend_from_n(cluster: CityCluster, pg: TempPost
     db = PlatformDb(pg.dsn)
     try:
         assert db.site_seqs("x2") == [1, 2, 3]
+        alarms = district_view.district(db)["alarms"]
+        assert [(a["kind"], a["count"]) for a in alarms if a["site"] == "x2"] == [
+            ("sensitive_data", 1)
+        ], "the refusal is an alarm on the district view"
     finally:
         db.close()
 
