@@ -109,6 +109,22 @@ def section(rows: list[dict[str, Any]]) -> list[str]:
             f"| {r['ingest_duplicates_dropped']:,} | {_n(r.get('cluster_delivered_to_ingest'))} "
             f"| {_n(r.get('cluster_redelivered'))} | {r.get('load_avg_median', '-')} |"
         )
+    md += [
+        "",
+        "Why the runs before the fix dropped so many duplicates (a diagnosis run, 2026-11-29 "
+        "20:29, 100 x 1,000 on three nodes, load 8 to 22 from other work, uplink before the "
+        "fix): JetStream redelivered nothing (`num_redelivered` 0 on the ingest's consumer all "
+        "through; its 1,024 `max_ack_pending` always full, up to 166,000 records waiting in the "
+        "stream behind it), yet it delivered about 292,000 messages for 100,000 records "
+        "(191,793 duplicates dropped; 348 records/s). The boxes published each record about "
+        "three times, and counted only 28,668 of those as resends. The cause was in the uplink: "
+        "a confirm timeout that fired while an earlier timeout's probe was still unanswered took "
+        "the probe's end for how far the first sending had gone, so when the acknowledgement "
+        "passed the probe the box sent every record after it again, up to 2,000 at a time. It "
+        "now keeps the first sending's end through any number of timeouts "
+        "(`tests/compound/community/test_uplink_pacing.py`), and the rest that goes again after "
+        "a probe that stopped the acknowledgement is counted as resends.",
+    ]
     return md
 
 
