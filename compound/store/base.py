@@ -61,6 +61,10 @@ class StoreBase(ABC):
     @abstractmethod
     def set_setting(self, key: str, value: str) -> None: ...
 
+    @abstractmethod
+    def _reader(self) -> sqlite3.Connection | None:
+        """This thread's read-only connection (None for a database in memory)."""
+
     # -- the other parts ------------------------------------------------------------------
 
     @abstractmethod

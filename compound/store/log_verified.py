@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from compound.protocol.messages import canonical
 from compound.store.checkpoint import Checkpoints
-from compound.store.log import LogCheck, walk_chain
+from compound.store.log import LogCheck
 
 MARK_SETTING = "log_verified"
 
@@ -89,37 +89,28 @@ def save_mark(store: Checkpoints, seq: int, hash_: str) -> Mark:
 def verify(store: Checkpoints, *, incremental: bool = False) -> Verification:
     """The chain and the signed heads; from the last mark when ``incremental`` and a mark
     signed with this box's key is there, else from event 1. A log found whole gets a new mark
-    at its head."""
+    at its head. Neither walk holds the lock the door decisions take (``verify_from``)."""
     mark, note = read_mark(store) if incremental else (None, "")
-    with store._lock:
-        if mark is None:
-            result = Verification(store.verify_log(), note=note)
-        else:
-            result = _since(store, mark)
-        if result.check.ok and result.check.events:
-            head = store.conn.execute(
-                "SELECT seq, hash FROM events WHERE seq = ?", (result.check.events,)
-            ).fetchone()
-            save_mark(store, int(head[0]), str(head[1]))
+    if mark is None:
+        result = Verification(store.verify_log(), note=note)
+    else:
+        result = _since(store, mark)
+    if result.check.ok and result.check.events:
+        head = store.one("SELECT hash FROM events WHERE seq = ?", (result.check.events,))
+        if head is not None:
+            save_mark(store, result.check.events, str(head["hash"]))
     return result
 
 
 def _since(store: Checkpoints, mark: Mark) -> Verification:
-    row = store.conn.execute("SELECT hash FROM events WHERE seq = ?", (mark.seq,)).fetchone()
-    if row is None or row[0] != mark.hash:
+    row = store.one("SELECT hash FROM events WHERE seq = ?", (mark.seq,))
+    if row is None or row["hash"] != mark.hash:
         problem = (
             f"event {mark.seq} {'is missing' if row is None else 'differs'} since the "
             f"verification of {_when(mark.at)}: the log was rewritten"
         )
         return Verification(LogCheck(False, mark.seq, mark.seq, problem), mark.seq + 1, mark.at)
-    walked = walk_chain(store.conn, after=mark.seq, prev=mark.hash)
-    head = mark.seq + walked.events  # counted as the full walk counts: up to a broken one
-    check = LogCheck(walked.ok, head, walked.first_broken, walked.problem)
-    if check.ok:
-        h = store.check_head(head)
-        if h.problem:
-            check = LogCheck(False, head, h.first_broken, h.problem)
-    return Verification(check, mark.seq + 1, mark.at)
+    return Verification(store.verify_from(mark.seq, mark.hash), mark.seq + 1, mark.at)
 
 
 def _when(at: float) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from compound.app.cli import main
 from compound.domain.clock import ManualClock
 from compound.store.db import Store
-from compound.store.log import event_hash
+from compound.store.log import LogCheck, event_hash
 from compound.store.log_verified import MARK_SETTING, read_mark, verify
 
 
@@ -201,5 +202,48 @@ def test_deleting_the_newest_events_is_found_by_an_incremental_verification(
     try:
         r = verify(store, incremental=True)
         assert not r.check.ok and r.read_from == 41 and "missing" in r.check.problem
+    finally:
+        store.close()
+
+
+def test_a_verification_holds_no_lock_and_events_logged_meanwhile_are_no_alarm(
+    tmp_path: Path,
+) -> None:
+    """The walk reads on its own connection: a door decision's event is logged (and signed into
+    the head file) while the walk is held half-way, and the newer signed head it finds is not
+    taken for a deletion."""
+    store = Store(tmp_path / "c.db", ManualClock(), tmp_path / "keys")
+    try:
+        fill(store, 300)
+        started, release = threading.Event(), threading.Event()
+        results: list[object] = []
+
+        def held() -> int:
+            started.set()
+            release.wait(30)
+            return 0
+
+        def run() -> None:
+            reader = store._reader()
+            assert reader is not None
+            reader.set_progress_handler(held, 1000)
+            try:
+                results.append(store.verify_log())
+            finally:
+                reader.set_progress_handler(None, 0)
+
+        t = threading.Thread(target=run)
+        t.start()
+        try:
+            assert started.wait(30)
+            ev = store.append_event("access.granted", door_id="b3-e2", person_id=1)
+            assert t.is_alive()  # the event was logged while the walk was held
+        finally:
+            release.set()
+            t.join(30)
+        r = results[0]
+        assert isinstance(r, LogCheck) and r.ok, r
+        assert r.events in range(300, ev.seq + 1)
+        assert store.verify_log() == LogCheck(True, ev.seq)
     finally:
         store.close()
