@@ -3,11 +3,13 @@ driven by touches, against the real core on a real Mosquitto (the demo compound)
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
 from compound.domain.clock import SystemClock
+from compound.services import notices
 from tests.ui.conftest import Driver, Site, gateway
 from ui.i18n import Strings
 
@@ -105,9 +107,22 @@ def test_schedule_holiday_household_and_station_by_touch(site: Site, driver: Dri
         driver.until(lambda: texts(spage.rows) == [], what="the station gone")
         assert site.store.query("SELECT * FROM intercom_stations WHERE station = 'st-1601'") == []
         assert spage.note.text == "已删除 3-2-1601 的室内机 st-1601"
+        # -- a notice for building 1 only: the doors of building 3 do not get it
+        driver.tap(root.ids.tab_notices)
+        driver.type(root.ids.n_text, "1号楼周三停水")
+        until = time.strftime("%Y-%m-%d", time.localtime(time.time() + 7 * 86400))
+        driver.type(root.ids.n_until, until)
+        driver.type(root.ids.n_buildings, "1")
+        driver.tap(root.ids.post)
+        driver.until(lambda: root.note_text == "通知已发布到 1 号楼", what="the notice posted")
+        now = time.time()
+        assert [n["text"] for n in notices.listing(site.store, now, True, "b1-e1")] == [
+            "1号楼周三停水"
+        ]
+        assert notices.listing(site.store, now, True, "b3-e2") == []
         # -- the same tabs in English
         root.vm.t.toggle()
-        driver.pump(0.2)
+        driver.tap(console.buttons["stations"])
         assert [b.text for b in console.buttons.values()] == ["Schedules", "Stations", "Household"]
         assert spage.note.text == "Station st-1601 of 3-2-1601 removed"
     finally:
