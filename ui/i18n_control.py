@@ -100,4 +100,6 @@ CONTROL_STRINGS: dict[str, tuple[str, str]] = {
     "officer.call_over.taken": ("已由其他分机接听", "answered at another station"),
     "officer.call_end.lost": ("门口机无响应", "no word from the door"),
     "officer.call_end.forwarded": ("已转接", "passed on"),
+    # the event viewer's building filter
+    "events.all_buildings": ("全部楼栋", "All buildings"),
 }

@@ -12,7 +12,8 @@ the lock the door decisions take, and every reply is one page.
   next_before}: events newest first, at most ``size`` (200), at or after ``since`` and before
   ``until`` (epoch seconds) when given; ``next_before`` asks for the page after (older). The log
   has millions of rows, so no total is counted. ``unit`` (3-2-1501) gives the events of everyone
-  ever registered to the unit.
+  ever registered to the unit; ``doors`` (a list) the events of any of those doors (a
+  building's entrances, the wall's building filter), each door's page read from its index.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 MAX_TYPES = 20
 # People a unit's history is merged from, at most (each gives one page at most).
 MAX_UNIT_PEOPLE = 200
+MAX_DOORS = 50  # doors in one events.page filter (a building's entrances)
 
 
 class ListsApi:
@@ -115,6 +117,7 @@ class ListsApi:
             where.append("person_id = ?")
             args.append(_number(p["person"], "person"))
         residents = self._unit_people(p) if p.get("unit") is not None else None
+        doors = _doors(p)  # a building's doors: each door's page from its index, merged
         types = p.get("types") or []
         if not isinstance(types, list) or len(types) > MAX_TYPES:
             raise InvalidInput(f"types must be a list of at most {MAX_TYPES} event types")
@@ -130,7 +133,7 @@ class ListsApi:
             where.append("at < ?")
             args.append(until)
         by_type = bool(types) and p.get("door") is None and p.get("person") is None
-        by_type = by_type and residents is None
+        by_type = by_type and residents is None and doors is None
         if not by_type:
             # By seq: the range of the log those times cover, found by halving (time grows
             # with seq), so a door's or a person's page never walks its whole history.
@@ -167,7 +170,15 @@ class ListsApi:
                 where.append(f"+type IN ({','.join('?' * len(types))})")
                 args.extend(str(t) for t in types)
             sql = f"SELECT * FROM events WHERE {' AND '.join(where)}"  # noqa: S608
-            if residents is None:
+            if doors is not None:
+                rows = [
+                    r
+                    for d in doors
+                    for r in read(
+                        sql + " AND door_id = ? ORDER BY seq DESC LIMIT ?", (*args, d, size)
+                    )
+                ]
+            elif residents is None:
                 rows = read(sql + " ORDER BY seq DESC LIMIT ?", (*args, size))
             else:
                 # A unit: each of its people's newest page from the person index, merged
@@ -223,3 +234,19 @@ def _number(value: Any, key: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"{key} must be a number") from None
+
+
+def _doors(p: dict[str, Any]) -> list[str] | None:
+    """``doors``: the events of any of these doors (a building's), not with ``door``."""
+    doors = p.get("doors")
+    if doors is None:
+        return None
+    if p.get("door") is not None:
+        raise InvalidInput("ask for one door's events or several doors', not both")
+    if (
+        not isinstance(doors, list)
+        or not 0 < len(doors) <= MAX_DOORS
+        or not all(isinstance(d, str) and valid_segment(d) for d in doors)
+    ):
+        raise InvalidInput(f"doors must be a list of 1 to {MAX_DOORS} door ids")
+    return list(dict.fromkeys(doors))

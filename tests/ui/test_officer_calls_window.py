@@ -164,6 +164,15 @@ def test_officer_filters_a_persons_trail_and_exports_it(
         rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
         assert len(rows) == 30 and {r["person"] for r in rows} == {"张伟"}
         assert {r["door"] for r in rows} == {"b3-e2"}
+        # Anyone, one building: its entrances' passages only, chosen by touch.
+        driver.tap(view.ids.clear_person)
+        choose(driver, view.ids.building, "Building 3")
+        driver.until(lambda: built.vm.events.building == "3", what="building 3 chosen")
+        driver.until(lambda: "张伟" in view.lines_text, what="building 3's passages")
+        assert "李娜" not in view.lines_text and "Building 3" in view.filter_text
+        choose(driver, view.ids.building, "Gates and garages")
+        driver.until(lambda: "李娜" in view.lines_text, what="the gates' passages")
+        assert "张伟" not in view.lines_text
     finally:
         gw.stop()
 
@@ -195,3 +204,13 @@ def test_the_wall_says_the_caller_hung_up(site: Site, driver: Driver) -> None:
         not_blank(driver.shot("officer_call_hung_up.png"))
     finally:
         gw.stop()
+
+
+def choose(driver: Driver, spinner: Any, text: str) -> None:
+    """Open a chooser by touch and touch one of its entries."""
+    driver.tap(spinner)
+    driver.until(lambda: spinner.is_open, what="the chooser open")
+    option = next(b for b in spinner._dropdown.container.children if b.text == text)
+    driver.pump(0.3)
+    driver.tap(option)
+    driver.until(lambda: spinner.text == text, what=f"{text} chosen")

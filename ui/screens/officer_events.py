@@ -27,6 +27,8 @@ class EventsView(BoxLayout):
     apply_text = StringProperty("")
     door_text = StringProperty("")
     door_values = ListProperty([])
+    building_text = StringProperty("")
+    building_values = ListProperty([])
     person_hint = StringProperty("")
     clear_text = StringProperty("")
     filter_text = StringProperty("")
@@ -50,6 +52,7 @@ class EventsView(BoxLayout):
             self.range_buttons[key] = b
             self.ids.ranges.add_widget(b)
         self._door_ids: dict[str, str] = {}
+        self._building_keys: dict[str, str] = {}  # the chooser's text -> the building's key
         self._doors_shown: tuple[str, ...] = ()
         self._picks_shown: tuple[Any, ...] = ()
         self.loaded = False
@@ -66,6 +69,15 @@ class EventsView(BoxLayout):
         door = self._door_ids.get(text)
         if text and (door or None) != self.vm.events.door:
             self.vm.events.set_door(door)
+
+    def building_chosen(self, text: str) -> None:
+        if not text or text not in self._building_keys:
+            return
+        key = self._building_keys[text] or None
+        if key != self.vm.events.building:
+            groups = {g.key: g for g in self.vm.door_groups()}
+            doors = [tile.id for tile in groups[key].tiles] if key in groups else []
+            self.vm.events.set_building(key, doors)
 
     def clear_person(self) -> None:
         self.ids.person_q.text = ""
@@ -98,6 +110,8 @@ class EventsView(BoxLayout):
         filters = [t(f"events.cat.{ev.category}")]
         if ev.door:
             filters.append(vm.door_name(ev.door))
+        elif ev.building:
+            filters.append(vm.group_title(ev.building))
         if ev.person is not None:
             filters.append(ev.person_label or f"#{ev.person}")
         self.filter_text = " · ".join(filters) + (f"  —  {ev.note}" if ev.note else "")
@@ -116,6 +130,14 @@ class EventsView(BoxLayout):
             self.door_values = [everything, *names]
         ev = self.vm.events
         self.door_text = self.vm.door_name(ev.door) if ev.door else everything
+        every_building = t("events.all_buildings")
+        keys = {every_building: ""} | {
+            self.vm.group_title(g.key): g.key for g in self.vm.door_groups()
+        }
+        if keys != self._building_keys:
+            self._building_keys = keys
+            self.building_values = list(keys)
+        self.building_text = self.vm.group_title(ev.building) if ev.building else every_building
 
     def _picks(self) -> None:
         people = self.vm.events.people

@@ -1,5 +1,5 @@
-"""The wall's event viewer: the core's log filtered by door, person, kind of event and time
-range, one page at a time (``events.page``, newest first, older pages by cursor), and the
+"""The wall's event viewer: the core's log filtered by door or building, person, kind of event
+and time range, one page at a time (``events.page``, newest first, older pages by cursor), and the
 whole filtered result exported to a CSV file only its owner can read (0600: it holds names and
 movements).
 
@@ -25,6 +25,7 @@ from ui.viewmodels.people import PeopleFinder
 
 PAGE = 25  # events on one page of the viewer
 EXPORT_PAGE = 200  # events asked per request while exporting (the core's largest page)
+MAX_DOORS = 50  # doors of one building asked for at once (the core's limit)
 EXPORT_MAX = 100_000  # rows in one export; a larger range is cut there and says so
 
 DOOR_TYPES = [
@@ -95,6 +96,8 @@ class EventViewer:
         self.describe = describe
         self.want_names = want_names
         self.door: str | None = None
+        self.building: str | None = None  # a building's key ("12", "site"): any of its doors
+        self.building_doors: list[str] = []
         self.person: int | None = None
         self.person_label = ""
         self.category = "all"
@@ -114,6 +117,16 @@ class EventViewer:
 
     def set_door(self, door: str | None) -> None:
         self.door = door or None
+        if self.door:
+            self.building, self.building_doors = None, []  # one door or one building
+        self.reload()
+
+    def set_building(self, key: str | None, doors: list[str]) -> None:
+        """Any door of one building (its entrances; "site": the gates and garages)."""
+        self.building = key if key and doors else None
+        self.building_doors = list(doors)[:MAX_DOORS] if self.building else []
+        if self.building:
+            self.door = None
         self.reload()
 
     def set_person(self, person_id: int | None, label: str = "") -> None:
@@ -169,6 +182,8 @@ class EventViewer:
             p["until"] = int(until)
         if self.door:
             p["door"] = self.door
+        elif self.building:
+            p["doors"] = self.building_doors
         if self.person is not None:
             p["person"] = self.person
         if before is not None:
