@@ -202,6 +202,7 @@ class Responder:
         return out + [self.placed[b]] * hold
 
     def run(self, watch: CameraWatch, seconds: float) -> float | None:
+        self.asked: list[tuple[str, bool]] = []  # each challenge: its kind, a photo answers it
         at = 0.0
         queue: list[np.ndarray] = [self.placed[self.front]] * 2
         queue += self._fade(self.front, self.narrow) + self._fade(self.narrow, self.front)
@@ -218,6 +219,7 @@ class Responder:
                 # a person reads the prompt before moving
                 queue += [self.placed[self.front]] * 5
                 target = self.answer[c.kind]
+                self.asked.append((c.kind, target is not None))
                 if target is None:
                     continue  # none of the resident's photos makes that move: it waits it out
                 if c.kind == "blink_twice":
@@ -266,13 +268,21 @@ def main() -> None:
                     is not None
                 )
             mine[name] = row["challenge"] - before
+    with open("/proc/loadavg") as f:
+        load_before = f.read().split()[:3]
     resp: dict[str, Any] = {}
+    kinds: dict[str, dict[str, int]] = {}
     for mode in ("challenge", "no challenge"):
         times, fails = [], 0
         for n in RESIDENTS:
             r = Responder(rec, photos[n])
             for _ in range(a.attempts):
                 got = r.run(make_watch(rec, gallery, mode == "challenge"), ATTEMPT_S)
+                for kind, can in r.asked:
+                    k = kinds.setdefault(f"{n} {kind}", {"asked": 0, "no photo": 0, "passed": 0})
+                    k["asked"] += 1
+                    k["no photo"] += not can
+                    k["passed"] += got is not None
                 if got is None:
                     fails += 1
                     key = f"responder rejected, {mode}"
@@ -293,6 +303,9 @@ def main() -> None:
         "fps": FPS,
         "attempt_s": ATTEMPT_S,
         "dlib_calls": rec.calls,
+        "responder_challenges": kinds,
+        "load_before": load_before,
+        "load_after": open("/proc/loadavg").read().split()[:3],
         "seconds": round(time.monotonic() - t0, 1),
     }
     write("face_attacks", figures, markdown(figures))
@@ -312,6 +325,11 @@ def markdown(f: dict[str, Any]) -> str:
         f"| {v['rejected']} | {v['frr']} | {v['unlock_s_p50']} s |"
         for k, v in f["responder"].items()
     )
+    ch = "; ".join(
+        f"{k} {v['passed']}/{v['asked']}"
+        + (f" (no photo makes it: {v['no photo']})" if v["no photo"] else "")
+        for k, v in sorted(f["responder_challenges"].items())
+    )
     by = "; ".join(
         f"{n}: " + ", ".join(f"{k} {v}" for k, v in d.items() if v)
         for n, d in f["by_resident_with_challenge"].items()
@@ -320,7 +338,9 @@ def markdown(f: dict[str, Any]) -> str:
 
 `bench/bench_face_attacks.py`, one run. Four enrolled residents; every attack is made from all
 11 test photos of the resident it impersonates; each attempt {f["attempt_s"]:.0f} s at
-{f["fps"]} fps from a random point of its loop. Unlocks (attempts that produced an access request):
+{f["fps"]} fps from a random point of its loop. Load average before the responder / after:
+{" ".join(f["load_before"])} / {" ".join(f["load_after"])} (the figures count frames, not CPU time,
+so the load does not change them). Unlocks (attempts that produced an access request):
 
 | attack | attempts | pipeline as it was (blink + motion) | tracking, no challenge \
 | tracking + challenge |
@@ -338,6 +358,9 @@ Times are in frames of the clip at {f["fps"]} fps (the decision, not the CPU: se
 face_cameras.md for processing time). Each frame is analysed by real dlib; the attacks' frames
 carry no sensor noise, so a replayed frame is analysed once. Per resident (in the JSON):
 {by}.
+
+The challenges the responder was dealt, per resident and kind (passed / asked):
+{ch}.
 
 The responder is the genuine side's stand-in and an attacker's tool at once: whatever passes
 here is what an attacker with a resident's photos and a screen passes. Only IR or depth

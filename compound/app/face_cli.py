@@ -27,6 +27,16 @@ def _recognizer(ctx: Context, still: bool) -> DlibRecognizer:
     return DlibRecognizer(DetectSettings(width, c.upsample))
 
 
+def _workers(ctx: Context) -> list[Any]:
+    """The cameras' detection and encoding processes (``face.workers``)."""
+    from compound.adapters.recognizer import DetectSettings
+    from compound.adapters.recognizer_pool import RecognizerProcess
+
+    c = ctx.config.face
+    settings = DetectSettings(c.detect_width, c.upsample)
+    return [RecognizerProcess(settings, f"face-dlib-{i}") for i in range(c.workers)]
+
+
 def _read(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
@@ -176,7 +186,10 @@ def cmd_run(ctx: Context) -> int:
     recognizer = _recognizer(ctx, still=False)
     bus = ctx.bus(f"face-{cams[0].id}" if len(cams) == 1 else f"face-{cfg.camera}")
     service = FaceService(ctx.store, bus, ctx.clock, cfg, recognizer)
-    cameras = FaceCameras(ctx.store, bus, ctx.clock, cfg, specs, recognizer, lock=service.lock)
+    workers = _workers(ctx) if specs else []
+    cameras = FaceCameras(
+        ctx.store, bus, ctx.clock, cfg, specs, recognizer, lock=service.lock, workers=workers
+    )
     service.start()
     cameras.start()
     bus.start(timeout=float("inf"), announce=eprint)

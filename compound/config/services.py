@@ -109,6 +109,10 @@ class FaceConfig:
     # frames wider than this are shrunk for detection; each upsample finds faces half as large
     detect_width: int = bounded(320, 160, 1920)
     upsample: int = bounded(1, 0, 2)
+    # child processes that detect and encode faces for the cameras (about one per core, so
+    # that people arriving at several doors at once are served side by side); 0: one worker
+    # in the face service's own process
+    workers: int = bounded(2, 0, 8)
     fps: float = bounded(8.0, 0.5, 30.0)
     preview_fps: float = bounded(3.0, 0.0, 15.0)
     liveness: bool = True

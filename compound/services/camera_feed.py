@@ -25,7 +25,9 @@ from compound.domain.face.watch import CameraWatch
 log = logging.getLogger(__name__)
 
 RETRY_S = (1.0, 2.0, 5.0, 10.0)  # camera reopen back-off
-CATCH_UP_S = 1.0  # frames kept for the worker's look at most this far back
+CATCH_UP_S = 2.0  # frames kept for the worker's look at most this far back (a blink in the
+# first second of a visit is still there when several people arrived at once and the workers
+# reach this camera late)
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,23 @@ class CameraFeed:
             frame, self._check = self._check, None
             return frame, frame is not None
 
+    def look_waiting(self) -> bool:
+        """Is a frame waiting for a full look (not only the check of a followed face)?"""
+        with self._lock:
+            return bool(self._waiting)
+
     def catch_up(self) -> list[Frame]:
         """The frames still waiting, oldest first, for the reader to follow itself."""
         with self._lock:
             frames = list(self._waiting)
             self._waiting.clear()
         return frames
+
+    def requeue(self, frames: list[Frame]) -> None:
+        """Frames taken for catching up that the reader could not follow: back to the front
+        of the worker's queue, in order."""
+        with self._lock:
+            self._waiting.extendleft(reversed(frames))
 
     def drop_waiting(self) -> None:
         """Nobody on the frame the worker looked at: older frames are not worth a look."""
@@ -185,10 +198,15 @@ class CameraFeed:
             # A followed face's landmarks run here, on every kept frame, so its blink and its
             # answer to the challenge are seen at the camera's own rate; only a new face, a
             # lost one and the periodic check wait for the worker's detector.
+            behind = False
             if self._follow is not None and self.watch.following(frame.at):
-                for older in self.catch_up():
-                    self._follow(self, older)
-            followed = self._follow is not None and self._follow(self, frame)
+                waiting = self.catch_up()
+                for i, older in enumerate(waiting):
+                    if not self._follow(self, older):  # a worker is here: it takes them, in order
+                        self.requeue(waiting[i:])
+                        behind = True
+                        break
+            followed = not behind and self._follow is not None and self._follow(self, frame)
             if followed or moving or self.face_waiting:
                 if not followed:
                     self.hand_over(frame, False)

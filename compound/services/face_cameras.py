@@ -6,11 +6,15 @@ Each camera has a reader thread (``CameraFeed``) that drains its stream at the s
 millisecond). Only a frame with motion, or one from a camera where a face was seen on the last
 look, is offered to the scheduler; an idle camera costs its decoding and nothing else.
 
-One worker thread runs the detector, landmarks and encoder for the camera the scheduler picks:
-dlib holds the interpreter while it works, so a second worker would only wait. The worker
-publishes what each camera sees on ``face/<camera>/result`` and the access requests on
-``access/<door>/request/face``; the core decides. A camera that fails is reported and opened
-again on its own thread, without touching the others.
+Workers run the detector, landmarks and encoder for the camera the scheduler picks, each on
+a recogniser of its own in a child process (``face.workers``, about one per core: dlib holds
+the interpreter while it works, so threads of one process would only wait for each other); two
+workers never serve one camera at once, and each camera's state has its own lock, so a reader
+following its face is held up only by work on its own camera. With no worker processes, one
+worker uses the service's own recogniser. The workers publish what each camera sees on
+``face/<camera>/result`` and the access requests on ``access/<door>/request/face``; the core
+decides. A camera that fails is reported and opened again on its own thread, without touching
+the others.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from compound.adapters import images
@@ -41,6 +45,7 @@ from compound.ports import Bus
 from compound.protocol.messages import encode, new_id
 from compound.services.camera_feed import CameraFeed, CameraSpec
 from compound.services.face_strangers import EXPIRE_EVERY_S, KeptStrangers
+from compound.services.face_workers import ThreadRecognizers
 from compound.store.db import Store
 from compound.store.face_strangers import StrangerStore
 from compound.store.faces import FaceStore
@@ -69,7 +74,7 @@ def cameras_of(config: FaceConfig) -> list[CameraWiring]:
 
 
 class FaceCameras:
-    """Every camera of the config on one worker; see the module note."""
+    """Every camera of the config on a few workers; see the module note."""
 
     def __init__(
         self,
@@ -84,20 +89,24 @@ class FaceCameras:
         choose: Callable[[Any], str] = secrets.choice,
         challenge: ChallengeRules | None = None,
         publish_preview: bool = True,
+        workers: Sequence[TrackingRecognizer] = (),
     ) -> None:
         self.store = store
         self.bus = bus
         self.clock = clock
         self.config = config
-        self.recognizer = recognizer
         self.faces = FaceStore(store)
-        self._lock = lock or threading.Lock()
+        self._lock = lock or threading.Lock()  # the in-process recogniser, shared with enrolment
+        self.recognizer = ThreadRecognizers(recognizer, self._lock)
+        # Each worker's own recogniser (a child process); none: one worker on the shared one.
+        self._own: list[TrackingRecognizer | None] = list(workers) or [None]
+        self._busy: set[str] = set()  # cameras a worker is serving now
         self.stop_event = threading.Event()
         self.counters: Counter[str] = Counter()
         self.scheduler = Scheduler(SchedulerRules(), clock.monotonic)
         self._cond = threading.Condition()
         self._signature: tuple[object, ...] = ()
-        self._worker: threading.Thread | None = None
+        self._workers: list[threading.Thread] = []
         c = config
         # Shared by the cameras (a stranger is one person at any door), kept sealed on disk.
         self.strangers = (
@@ -116,10 +125,11 @@ class FaceCameras:
                 raise InvalidInput(f"camera {spec.wiring.id} has no door (face.cameras doors)")
         gallery, people = self._galleries([s.wiring for s in cameras])
         self.feeds: dict[str, CameraFeed] = {}
+        self._state: dict[str, threading.Lock] = {}  # per camera: its watch's state
         for spec in cameras:
             w = spec.wiring
             watch = CameraWatch(
-                recognizer,
+                self.recognizer,
                 camera_id=w.id,
                 doors=w.doors,
                 gallery=gallery,
@@ -136,6 +146,7 @@ class FaceCameras:
                 strangers=self.strangers,
             )
             gate = MotionGate(MotionRules())
+            self._state[w.id] = threading.Lock()
             self.feeds[w.id] = CameraFeed(
                 spec,
                 watch,
@@ -156,23 +167,34 @@ class FaceCameras:
         if self.strangers is not None:
             n = self.strangers.load(self.clock.now())
             log.info("%d strangers remembered from before", n)
+        for own in self._own:
+            start = getattr(own, "start", None)
+            if start is not None:
+                start()  # the models load before the first face, not on it
         for feed in self.feeds.values():
             feed.start()
-        self._worker = threading.Thread(target=self._work, name="face-worker", daemon=True)
-        self._worker.start()
+        for i, own in enumerate(self._own):
+            t = threading.Thread(target=self._work, args=(i, own), name=f"face-worker-{i}")
+            t.daemon = True
+            t.start()
+            self._workers.append(t)
 
     def stop(self) -> None:
         self.stop_event.set()
         with self._cond:
             self._cond.notify_all()
-        if self._worker is not None:
-            self._worker.join(10)
+        for t in self._workers:
+            t.join(10)
         for feed in self.feeds.values():
             feed.join(10)
+        for own in self._own:
+            close = getattr(own, "close", None)
+            if close is not None:
+                close()
 
     def healthy(self) -> bool:
-        """The worker is alive (each camera's own state is on its result topic)."""
-        return self._worker is not None and self._worker.is_alive()
+        """The workers are alive (each camera's own state is on its result topic)."""
+        return bool(self._workers) and all(t.is_alive() for t in self._workers)
 
     def totals(self) -> Counter[str]:
         """Counters over all cameras: frames decoded, kept, with motion; detector calls..."""
@@ -200,8 +222,8 @@ class FaceCameras:
             return
         self._signature = sig
         gallery, people = self._galleries([f.wiring for f in self.feeds.values()])
-        with self._lock:
-            for feed in self.feeds.values():
+        for feed in self.feeds.values():
+            with self._state[feed.id]:
                 feed.watch.set_gallery(gallery, people)
         log.info("gallery reloaded: %d templates", len(gallery))
 
@@ -209,46 +231,59 @@ class FaceCameras:
 
     def _on_ready(self, feed: CameraFeed) -> None:
         with self._cond:
-            self.scheduler.ready(feed.id, feed.face_waiting)
+            self.scheduler.ready(feed.id, feed.face_waiting, feed.look_waiting())
             self._cond.notify()
 
-    def _work(self) -> None:
+    def _work(self, index: int, own: TrackingRecognizer | None) -> None:
+        self.recognizer.bind(own)
         last_poll = last_lease = last_expire = 0.0
         while not self.stop_event.is_set():
             started = time.monotonic()
-            if started - last_poll > GALLERY_POLL_S:
-                last_poll = started
-                self._refresh()
-            if started - last_lease > LEASE_CHECK_S:
-                last_lease = started
-                self.faces.purge_ended_leases()
-            if self.strangers is not None and started - last_expire > EXPIRE_EVERY_S:
-                last_expire = started
-                self.strangers.expire(self.clock.now())
+            if index == 0:  # the housekeeping is the first worker's
+                if started - last_poll > GALLERY_POLL_S:
+                    last_poll = started
+                    self._refresh()
+                if started - last_lease > LEASE_CHECK_S:
+                    last_lease = started
+                    self.faces.purge_ended_leases()
+                if self.strangers is not None and started - last_expire > EXPIRE_EVERY_S:
+                    last_expire = started
+                    self.strangers.expire(self.clock.now())
             with self._cond:
-                camera = self.scheduler.next()
+                camera = self.scheduler.next(skip=self._busy)
                 if camera is None:
                     self._cond.wait(0.5)
                     continue
-            feed = self.feeds[camera]
-            frame, check = feed.take()
-            if frame is None:
-                continue
+                self._busy.add(camera)
             try:
-                with self._lock:
-                    if frame.at <= feed.watch.last_at and not check:
-                        continue  # the reader has judged a newer frame meanwhile
-                    if check:
-                        feed.watch.check(frame.rgb, frame.at)
-                        continue
-                    out = feed.watch.process(frame.rgb, frame.at)
-                    if not out.faces:
-                        feed.drop_waiting()
-            except Exception:  # a bad frame must not stop every camera's decisions
-                log.exception("camera %s: frame not processed", camera)
-                self.counters["errors"] += 1
-                continue
-            self._seen(feed, out)
+                self._serve(self.feeds[camera])
+            finally:
+                with self._cond:
+                    self._busy.discard(camera)
+                    self._cond.notify_all()  # it may have been announced again meanwhile
+
+    def _serve(self, feed: CameraFeed) -> None:
+        frame, check = feed.take()
+        if frame is None:
+            return
+        try:
+            if check:
+                # The detector runs without holding the camera: its reader goes on following.
+                boxes = self.recognizer.detect(frame.rgb)
+                with self._state[feed.id]:
+                    feed.watch.checked(boxes)
+                return
+            with self._state[feed.id]:
+                if frame.at <= feed.watch.last_at:
+                    return  # the reader has judged a newer frame meanwhile
+                out = feed.watch.process(frame.rgb, frame.at)
+                if not out.faces:
+                    feed.drop_waiting()
+        except Exception:  # a bad frame must not stop every camera's decisions
+            log.exception("camera %s: frame not processed", feed.id)
+            self.counters["errors"] += 1
+            return
+        self._seen(feed, out)
 
     def _seen(self, feed: CameraFeed, out: WatchOutcome) -> None:
         feed.face_waiting = bool(out.faces)
@@ -257,9 +292,15 @@ class FaceCameras:
 
     def _follow(self, feed: CameraFeed, frame: Frame) -> bool:
         """On the camera's reader thread: the followed face's landmarks on this frame (no
-        detector, no encoding). False when the worker must look instead."""
-        with self._lock:
-            watch = feed.watch
+        detector, no encoding). False when the worker must look instead, or is at this camera
+        now: the reader never waits for a worker (it would miss its stream's next frames)."""
+        watch = feed.watch
+        if not watch.following(frame.at):
+            return False
+        state = self._state[feed.id]
+        if not state.acquire(blocking=False):
+            return False
+        try:
             if not watch.following(frame.at) or frame.at <= watch.last_at:
                 return False
             try:
@@ -268,6 +309,8 @@ class FaceCameras:
                 log.exception("camera %s: frame not followed", feed.id)
                 return False
             due = out is not None and watch.check_due()
+        finally:
+            state.release()
         if out is None:
             return False
         self._seen(feed, out)

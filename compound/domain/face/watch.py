@@ -201,9 +201,13 @@ class CameraWatch:
         """The detector's look at a followed face (run by whoever has detector time): one face
         where the followed one is keeps it followed; anything else (no face, another face,
         several) ends the following, so the next frame is detected in full."""
+        self.checked(self.recognizer.detect(rgb))
+
+    def checked(self, boxes: list[Box]) -> None:
+        """``check`` with the detector's boxes found elsewhere (by a worker that does not hold
+        this camera while the detector runs)."""
         self.counters["detect"] += 1
         self.counters["checks"] += 1
-        boxes = self.recognizer.detect(rgb)
         f = self._follow
         if f is None:
             return

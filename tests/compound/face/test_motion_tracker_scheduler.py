@@ -82,3 +82,30 @@ def test_scheduler_keeps_the_first_waiting_time() -> None:
     assert s.next() == "a"
     s.forget("b")
     assert s.next() is None
+
+
+def test_scheduler_skips_a_camera_another_worker_serves() -> None:
+    """Two workers never serve one camera at once: a camera being served keeps its place and
+    goes first once it is free."""
+    clock = ManualClock()
+    s = Scheduler(SchedulerRules(max_wait_s=5.0), clock.now)
+    s.ready("a", face=True)
+    clock.advance(0.1)
+    s.ready("b", face=True)
+    assert s.next(skip={"a"}) == "b"
+    assert s.next(skip={"a"}) is None and len(s) == 1
+    assert s.next() == "a"
+
+
+def test_scheduler_serves_a_full_look_before_a_check() -> None:
+    """A person not yet named waits for a full look; a followed face's check can wait, but
+    not past max_wait_s."""
+    clock = ManualClock()
+    s = Scheduler(SchedulerRules(max_wait_s=1.0), clock.now)
+    s.ready("followed", face=True, look=False)
+    clock.advance(0.1)
+    s.ready("arriving", face=False, look=True)
+    assert s.next() == "arriving"
+    s.ready("arriving", face=True, look=True)
+    clock.advance(1.0)  # the check has now waited 1.1 s
+    assert s.next() == "followed"
