@@ -234,8 +234,9 @@ def cmd_log_verify(ctx: Context) -> int:
                 f" ({read}; events up to {v.read_from - 1} as verified on {iso(v.trusted_at)}:"
                 " run without --incremental to read them again)"
             )
-        if v.note:
-            text += f"; {v.note}, so every event was read"
+    if v.note:
+        text += f"; {v.note}"
+        extra["note"] = v.note
     ctx.out({**asdict(r), **extra}, text)
     return 0 if r.ok else 3
 

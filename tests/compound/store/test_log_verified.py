@@ -13,6 +13,7 @@ import pytest
 
 from compound.app.cli import main
 from compound.domain.clock import ManualClock
+from compound.store.base import StoreError
 from compound.store.db import Store
 from compound.store.log import LogCheck, event_hash
 from compound.store.log_verified import MARK_SETTING, read_mark, verify
@@ -245,5 +246,23 @@ def test_a_verification_holds_no_lock_and_events_logged_meanwhile_are_no_alarm(
         assert isinstance(r, LogCheck) and r.ok, r
         assert r.events in range(300, ev.seq + 1)
         assert store.verify_log() == LogCheck(True, ev.seq)
+    finally:
+        store.close()
+
+
+def test_a_verification_a_mark_cannot_be_saved_for_still_reports_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "c.db", ManualClock(), tmp_path / "keys")
+    try:
+        fill(store, 30)
+
+        def refuse(key: str, value: str) -> None:
+            raise StoreError("attempt to write a readonly database")
+
+        monkeypatch.setattr(store, "set_setting", refuse)
+        r = verify(store)
+        assert r.check == LogCheck(True, 30) and "no mark saved" in r.note
+        assert read_mark(store) == (None, "")
     finally:
         store.close()
