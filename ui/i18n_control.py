@@ -102,4 +102,13 @@ CONTROL_STRINGS: dict[str, tuple[str, str]] = {
     "officer.call_end.forwarded": ("已转接", "passed on"),
     # the event viewer's building filter
     "events.all_buildings": ("全部楼栋", "All buildings"),
+    # the wall's map before a plan is uploaded
+    "map.generated": (
+        "按楼栋排布 · {buildings} 个区块，{total} 个门禁",
+        "Laid out by building · {buildings} blocks, {total} doors",
+    ),
+    "map.generated_hint": (
+        "尚未上传小区平面图，按楼栋自动排布；点按门禁查看状态",
+        "No site plan yet: doors laid out by building. Tap a door for its state",
+    ),
 }

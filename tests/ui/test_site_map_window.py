@@ -1,7 +1,8 @@
 """The site plan in real Kivy windows under Xvfb, against the real core on a real Mosquitto:
 the manager chooses a plan file by touch, uploads it and places a door by tapping the plan;
 the officer wall shows the plan with the door markers in their states, a forced door larger
-and red, and names a marker tapped. Without a plan the wall says so."""
+and red, and names a marker tapped. Without a plan the wall draws the buildings as blocks with
+their doors inside."""
 
 from __future__ import annotations
 
@@ -130,7 +131,22 @@ def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
         driver.tap(root.ids.view_map)
         view: Any = root.views["map"]
         driver.until(lambda: vm.map.available, what="the core answered")
-        assert view.empty.parent is not None and "No site plan" in view.empty.text
+        # No plan yet: every door on a generated block layout, one block per building.
+        driver.until(lambda: len(view.plan.markers) == want, what="generated layout")
+        buildings = {g.key for g in vm.door_groups()}
+        assert {b.key for b in view.plan.blocks} == buildings and len(buildings) >= 60
+        assert view.plan.parent is not None and view.empty.parent is None
+        assert "No site plan" in view.info_label.text and f"{want} doors" in view.title.text
+        b12 = next(b for b in view.plan.blocks if b.key == "12")
+        inside = [m for m in view.plan.markers if m.door in ("b12-e1", "b12-e2")]
+        assert len(inside) == 2 and all(
+            b12.x < m.x < b12.x + b12.w and b12.y < m.y < b12.y + b12.h for m in inside
+        )
+        x, y = view.plan.point_of(inside[0].x, inside[0].y)
+        tap_at(driver, x, y)
+        driver.until(lambda: "Building 12 entrance" in view.info_label.text, what="tapped")
+        not_blank(driver.shot("officer_map_generated.png"))
+        vm.map.selected = ""
         png, spots = block_plan(62)
         upload_plan(site, png, spots)
         # The wall hears siteplan.* events and asks again: the plan and 120+ markers appear.

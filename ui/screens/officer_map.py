@@ -1,7 +1,8 @@
 """The wall's site map: the compound's plan with every placed door as a marker coloured by its
 state (forced and alarmed doors larger, drawn on top), zoom buttons, what a tapped marker is,
-and how many doors are not on the plan. Without a plan it says so: the door tiles on the left
-are the wall's view then."""
+and how many doors are not on the plan. Without a plan the buildings are drawn as blocks on a
+grid with their doors inside (``ui.viewmodels.site_blocks``), until the property office
+uploads one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from kivy.uix.label import Label
 
 from ui.screens.site_map import PlanView
 from ui.viewmodels.officer import OfficerVM
+from ui.viewmodels.site_blocks import Block, block_layout
+from ui.viewmodels.site_map import Marker
 from ui.widgets import TouchButton
 
 
@@ -47,6 +50,8 @@ class MapView(BoxLayout):
         self.empty.bind(size=lambda w, s: setattr(w, "text_size", (s[0] * 0.8, None)))
         self._image_version = 0
         self.loaded = False
+        self._layout_key: tuple[Any, ...] = ()
+        self._layout: tuple[list[Block], dict[str, tuple[float, float]]] = ([], {})
 
     def tapped(self, door: str) -> None:
         self.vm.map.selected = door
@@ -63,21 +68,38 @@ class MapView(BoxLayout):
         if m.image_version != self._image_version and m.image is not None:
             self._image_version = m.image_version
             self.plan.set_image(m.image)
-        have_plan = m.plan is not None
-        if have_plan and self.empty.parent is not None:
+        # Without a plan (or before the core answered): the buildings as generated blocks.
+        generated = m.plan is None and m.available is not False and bool(vm.doors)
+        show_plan = m.plan is not None or generated
+        if show_plan and self.empty.parent is not None:
             self.remove_widget(self.empty)
             self.add_widget(self.plan)
-        elif not have_plan and self.plan.parent is not None:
+        elif not show_plan and self.plan.parent is not None:
             self.remove_widget(self.plan)
             self.add_widget(self.empty)
         self.empty.text = t("unavailable") if m.available is False else t("map.none")
         states = {d: tile.shown_state for d, tile in vm.doors.items()}
-        labels = {d: vm.map_label(d) for d in m.positions}
-        self.plan.set_markers(m.markers(states), labels, m.selected)
+        if generated:
+            groups = vm.door_groups()
+            key = tuple((g.key, tuple(tile.id for tile in g.tiles)) for g in groups)
+            if key != self._layout_key:
+                self._layout_key = key
+                self._layout = block_layout([(k, list(doors)) for k, doors in key])
+            blocks, spots = self._layout
+            self.plan.set_blocks(blocks, {g.key: vm.group_title(g.key) for g in groups})
+            self.title.text = t("map.generated", buildings=len(blocks), total=len(vm.doors))
+            markers = [Marker(d, x, y, states.get(d, "unknown")) for d, (x, y) in spots.items()]
+            labels = {d: vm.map_label(d) for d in spots}
+        else:
+            self.plan.set_blocks([], {})
+            markers = m.markers(states)
+            labels = {d: vm.map_label(d) for d in m.positions}
+        self.plan.set_markers(markers, labels, m.selected)
         tile = vm.doors.get(m.selected)
         if tile is not None:
             self.info = f"{vm.door_name(tile.id)}: {t('state.' + tile.shown_state)}"
         else:
-            urgent = [mk for mk in m.markers(states) if mk.state in ("forced", "alarm")]
-            self.info = t("map.urgent", n=len(urgent)) if urgent else t("map.hint")
+            urgent = [mk for mk in markers if mk.state in ("forced", "alarm")]
+            hint = t("map.generated_hint") if generated else t("map.hint")
+            self.info = t("map.urgent", n=len(urgent)) if urgent else hint
         self.info_label.text = self.info

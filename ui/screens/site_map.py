@@ -23,6 +23,7 @@ from kivy.uix.stencilview import StencilView
 
 from compound.domain.model import InvalidInput
 from ui.screens.officer_doors import STATE_COLOURS as TILE_COLOURS
+from ui.viewmodels.site_blocks import ASPECT, TITLE, Block
 from ui.viewmodels.site_map import Marker
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ class PlanView(StencilView):
         with self.scatter.canvas:
             self._img_colour = Color(1, 1, 1, 0)
             self._img = Rectangle()
+        self.blocks: list[Block] = []  # the generated layout while there is no plan image
+        self.block_titles: dict[str, str] = {}
+        self._blocks = InstructionGroup()
+        self.scatter.canvas.add(self._blocks)
         self._marks = InstructionGroup()
         self.scatter.canvas.add(self._marks)
         self.scatter.bind(scale=self._draw_markers)
@@ -90,6 +95,7 @@ class PlanView(StencilView):
         tex.flip_vertical()
         self.texture = tex
         self.plan_size = (w, h)
+        self.blocks = []  # a real plan replaces the generated layout
         self._img.texture = tex
         self._img_colour.a = 1
         self.fit()
@@ -97,6 +103,35 @@ class PlanView(StencilView):
     @property
     def has_image(self) -> bool:
         return self.texture is not None
+
+    # -- the generated layout --------------------------------------------------------------
+
+    def set_blocks(self, blocks: list[Block], titles: dict[str, str]) -> None:
+        """Draw buildings as blocks (no plan image yet); an empty list takes them away."""
+        if (blocks, titles) == (self.blocks, self.block_titles):
+            return
+        self.blocks, self.block_titles = blocks, titles
+        if blocks and self.texture is None:
+            self.plan_size = (int(1000 * ASPECT), 1000)
+            self.fit()
+        self._draw_blocks()
+
+    def _draw_blocks(self, *_: Any) -> None:
+        g = self._blocks
+        g.clear()
+        if not self.blocks or self.texture is not None:
+            return
+        w, h = self.scatter.size
+        g.add(Color(0.16, 0.18, 0.22, 1))  # the ground
+        g.add(Rectangle(pos=(0, 0), size=(w, h)))
+        for b in self.blocks:
+            x, y, bw, bh = b.x * w, (1 - b.y - b.h) * h, b.w * w, b.h * h
+            g.add(Color(0.27, 0.31, 0.38, 1) if b.key != "site" else Color(0.25, 0.33, 0.30, 1))
+            g.add(Rectangle(pos=(x, y), size=(bw, bh)))
+            tex = self._label(self.block_titles.get(b.key, b.key), 15)
+            tw, th = min(tex.width, bw - 4), min(tex.height, bh * TITLE)
+            g.add(Color(0.75, 0.85, 1, 1))
+            g.add(Rectangle(texture=tex, pos=(x + (bw - tw) / 2, y + bh - th - 2), size=(tw, th)))
 
     # -- zoom ------------------------------------------------------------------------------
 
@@ -109,6 +144,7 @@ class PlanView(StencilView):
         self.scatter.size = (w, h)
         self.scatter.pos = (self.x + (self.width - w) / 2, self.y + (self.height - h) / 2)
         self._img.pos, self._img.size = (0, 0), (w, h)
+        self._draw_blocks()
         self._draw_markers()
 
     def zoom(self, factor: float) -> None:
@@ -129,12 +165,12 @@ class PlanView(StencilView):
         self.markers, self.labels, self.selected = markers, labels, selected
         self._draw_markers()
 
-    def _label(self, text: str) -> Texture:
-        tex = self._label_cache.get(text)
+    def _label(self, text: str, size: int = 13) -> Texture:
+        tex = self._label_cache.get(f"{size}:{text}")
         if tex is None:
-            lbl = CoreLabel(text=text, font_size=13, bold=True)
+            lbl = CoreLabel(text=text, font_size=size, bold=True)
             lbl.refresh()
-            tex = self._label_cache[text] = lbl.texture
+            tex = self._label_cache[f"{size}:{text}"] = lbl.texture
         return tex
 
     def _draw_markers(self, *_: Any) -> None:
@@ -187,7 +223,7 @@ class PlanView(StencilView):
     def on_touch_up(self, touch: Any) -> bool:
         start = touch.ud.get(f"plan{id(self)}")
         handled = bool(super().on_touch_up(touch))
-        if start is None or not self.has_image:
+        if start is None or not (self.has_image or self.blocks):
             return handled
         if abs(touch.x - start[0]) > TAP_MOVE or abs(touch.y - start[1]) > TAP_MOVE:
             return True  # a drag: the scatter moved the plan
