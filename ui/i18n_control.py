@@ -111,4 +111,9 @@ CONTROL_STRINGS: dict[str, tuple[str, str]] = {
         "尚未上传小区平面图，按楼栋自动排布；点按门禁查看状态",
         "No site plan yet: doors laid out by building. Tap a door for its state",
     ),
+    # the manager's plan tab: placing a door by tapping or dragging
+    "plan.place_door": (
+        "点按平面图，或把中央的标记拖到门的位置: {door}",
+        "Tap the plan, or drag the marker from the centre, to place: {door}",
+    ),
 }

@@ -53,6 +53,27 @@ def tap_at(driver: Driver, x: float, y: float) -> None:
     driver.pump(0.05)
 
 
+def drag(driver: Driver, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """A finger pressed at ``start``, slid to ``end`` in steps and lifted."""
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(*start)
+    touch.touch_down()
+    driver.pump(0.05)
+    for k in range(1, 9):
+        touch.touch_move(
+            start[0] + (end[0] - start[0]) * k / 8, start[1] + (end[1] - start[1]) * k / 8
+        )
+        driver.pump(0.02)
+    touch.touch_up()
+    driver.pump(0.05)
+
+
+def moved_to(site: Site, door: str, x: float, y: float) -> bool:
+    row = site.store.one("SELECT x, y FROM door_positions WHERE door_id = ?", (door,))
+    return row is not None and abs(row["x"] - x) < 0.01 and abs(row["y"] - y) < 0.01
+
+
 def test_manager_uploads_a_plan_and_places_a_door_by_touch(
     site: Site, driver: Driver, tmp_path: Path
 ) -> None:
@@ -97,9 +118,23 @@ def test_manager_uploads_a_plan_and_places_a_door_by_touch(
         root.site_map.selected = ""
         tap_at(driver, x + 2, y - 2)
         assert root.site_map.selected == "b2-e1"
+        # Dragged by its marker to where it really stands; the plan itself does not move.
+        plan_pos = tuple(tab.plan.scatter.pos)
+        drag(driver, (x, y), tab.plan.point_of(0.6, 0.7))
+        driver.until(lambda: moved_to(site, "b2-e1", 0.6, 0.7), what="the door moved")
+        assert tuple(tab.plan.scatter.pos) == plan_pos
+        # A door not yet placed waits at the centre and is dragged where it stands.
+        tab.door.text = "Building 1 entrance 1"
+        driver.pump(0.1)
+        assert any(m.door == "b1-e1" for m in tab.plan.markers)
+        drag(driver, tab.plan.point_of(0.5, 0.5), tab.plan.point_of(0.2, 0.8))
+        driver.until(lambda: moved_to(site, "b1-e1", 0.2, 0.8), what="the door placed")
+        assert "2 of 4" in tab.status.text
+        root.site_map.selected = "b2-e1"
         driver.tap(tab.unplace_button)
         driver.until(
-            lambda: site.store.one("SELECT 1 FROM door_positions") is None, what="door removed"
+            lambda: site.store.one("SELECT 1 FROM door_positions WHERE door_id = 'b2-e1'") is None,
+            what="door removed",
         )
     finally:
         gw.stop()

@@ -1,6 +1,7 @@
 """The manager's site plan tab: choose the plan file (PNG or JPEG) and upload it, then pick a
-door and tap where it stands on the plan; a tap on a marker picks that door again (to move it
-or take it off). The file is read and re-encoded off the UI thread."""
+door and tap where it stands on the plan, or drag its marker there from the plan's centre; a
+marker already placed is dragged to move it, and a tap on it picks that door again (to take it
+off). The file is read and re-encoded off the UI thread."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ui.i18n import Strings
 from ui.screens.file_list import FileList
 from ui.screens.site_map import PlanView
 from ui.viewmodels.officer_doors import DoorTile, group_tiles, local_name
-from ui.viewmodels.site_map import SiteMap, encode_plan
+from ui.viewmodels.site_map import Marker, SiteMap, encode_plan
 from ui.widgets import TouchButton
 
 
@@ -52,7 +53,7 @@ class SitePlanTab(BoxLayout):
         right = BoxLayout(orientation="vertical", spacing=6)
         self.hint = _text_label(font_size="17sp", size_hint_y=None, height=30)
         right.add_widget(self.hint)
-        self.plan = PlanView(on_marker=self.marker_tapped, on_place=self.place)
+        self.plan = PlanView(on_marker=self.marker_tapped, on_place=self.place, on_move=self.moved)
         right.add_widget(self.plan)
         self.add_widget(right)
         self._names: dict[str, str] = {}
@@ -101,6 +102,13 @@ class SitePlanTab(BoxLayout):
         self.map.selected = door
         self.refresh()
 
+    def moved(self, door: str, x: float, y: float) -> None:
+        """A marker dragged: the door is placed where it was let go (the chosen door, not yet
+        on the plan, waits at the plan's centre to be dragged)."""
+        self.map.selected = door
+        self.problem = ""
+        self.map.place(x, y)
+
     def place(self, x: float, y: float) -> None:
         if not self.map.selected:
             self.problem = self.t("plan.pick_door")
@@ -145,14 +153,19 @@ class SitePlanTab(BoxLayout):
         if m.plan is None:
             self.hint.text = t("plan.none")
         elif m.selected:
-            self.hint.text = t("plan.tap_to_place", door=self._names.get(m.selected, m.selected))
+            self.hint.text = t("plan.place_door", door=self._names.get(m.selected, m.selected))
         else:
             self.hint.text = t("plan.pick_door")
         if m.image_version != self._image_version and m.image is not None:
             self._image_version = m.image_version
             self.plan.set_image(m.image)
         labels = {d: self._short(d) for d in m.positions}
-        self.plan.set_markers(m.markers({}), labels, m.selected)
+        markers = m.markers({})
+        if m.selected and m.selected not in m.positions and m.plan is not None:
+            # The chosen door, not yet placed: at the centre, to be dragged where it stands.
+            markers.append(Marker(m.selected, 0.5, 0.5, "unknown"))
+            labels[m.selected] = self._short(m.selected)
+        self.plan.set_markers(markers, labels, m.selected)
 
     def _door_name(self, tile: DoorTile) -> str:
         if tile.entrance is not None:

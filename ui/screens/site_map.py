@@ -4,7 +4,9 @@ The plan JPEG is decoded on a worker thread (Pillow through ``compound.adapters.
 uploaded into a texture on the UI thread. The plan sits in a ``Scatter``: a finger drags it,
 two fingers or the zoom buttons zoom it, and it never leaves its frame (a ``StencilView``).
 A tap (a touch that hardly moved) on a marker names that door; a tap elsewhere gives the place
-on the plan, as fractions from the top left, for the manager to put a door there.
+on the plan, as fractions from the top left, for the manager to put a door there. Where markers
+may be moved (the manager's tab, ``on_move``), a finger on a marker drags it instead of the plan,
+and lets it go at its new place.
 """
 
 from __future__ import annotations
@@ -45,11 +47,13 @@ class PlanView(StencilView):
         self,
         on_marker: Callable[[str], None] | None = None,
         on_place: Callable[[float, float], None] | None = None,
+        on_move: Callable[[str, float, float], None] | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
         self.on_marker = on_marker
         self.on_place = on_place
+        self.on_move = on_move  # a marker dragged to a new place (the manager's tab only)
         self.scatter = Scatter(
             do_rotation=False, scale_min=1.0, scale_max=6.0, size_hint=(None, None)
         )
@@ -217,10 +221,39 @@ class PlanView(StencilView):
         if not self.collide_point(*touch.pos):
             return False
         touch.ud[f"plan{id(self)}"] = touch.pos
+        door = self.marker_at(*touch.pos) if self.on_move is not None and self.has_image else None
+        if door is not None:
+            # A finger on a marker drags the marker, not the plan.
+            touch.grab(self)
+            touch.ud[f"drag{id(self)}"] = door
+            return True
         super().on_touch_down(touch)
         return True
 
+    def on_touch_move(self, touch: Any) -> bool:
+        door = touch.ud.get(f"drag{id(self)}")
+        if door is None or touch.grab_current is not self:
+            return bool(super().on_touch_move(touch))
+        x, y = self.place_at(touch.x, touch.y)
+        self.markers = [
+            Marker(m.door, x, y, m.state) if m.door == door else m for m in self.markers
+        ]
+        self._draw_markers()
+        return True
+
     def on_touch_up(self, touch: Any) -> bool:
+        door = touch.ud.get(f"drag{id(self)}")
+        if door is not None:
+            if touch.grab_current is not self:
+                return False
+            touch.ungrab(self)
+            start = touch.ud[f"plan{id(self)}"]
+            moved = abs(touch.x - start[0]) > TAP_MOVE or abs(touch.y - start[1]) > TAP_MOVE
+            if moved and self.on_move is not None:
+                self.on_move(door, *self.place_at(touch.x, touch.y))
+            elif self.on_marker is not None:
+                self.on_marker(door)
+            return True
         start = touch.ud.get(f"plan{id(self)}")
         handled = bool(super().on_touch_up(touch))
         if start is None or not (self.has_image or self.blocks):
@@ -230,8 +263,8 @@ class PlanView(StencilView):
         self.tap(touch.x, touch.y)
         return True
 
-    def tap(self, wx: float, wy: float) -> None:
-        """A tap at this point of the frame: a marker near it, else a place on the plan."""
+    def marker_at(self, wx: float, wy: float) -> str | None:
+        """The door whose marker is under this point of the window, if any."""
         s = self.scatter
         lx, ly = s.to_local(wx, wy)
         w, h = s.size
@@ -241,8 +274,21 @@ class PlanView(StencilView):
             d = ((m.x * w - lx) ** 2 + ((1 - m.y) * h - ly) ** 2) ** 0.5
             if d <= dist:
                 best, dist = m, d
-        if best is not None and self.on_marker is not None:
-            self.on_marker(best.door)
+        return None if best is None else best.door
+
+    def place_at(self, wx: float, wy: float) -> tuple[float, float]:
+        """The place of the plan under this point of the window (fractions, kept on it)."""
+        lx, ly = self.scatter.to_local(wx, wy)
+        w, h = self.scatter.size
+        return min(max(lx / w, 0.0), 1.0), min(max(1 - ly / h, 0.0), 1.0)
+
+    def tap(self, wx: float, wy: float) -> None:
+        """A tap at this point of the frame: a marker near it, else a place on the plan."""
+        door = self.marker_at(wx, wy)
+        lx, ly = self.scatter.to_local(wx, wy)
+        w, h = self.scatter.size
+        if door is not None and self.on_marker is not None:
+            self.on_marker(door)
         elif 0 <= lx <= w and 0 <= ly <= h and self.on_place is not None:
             self.on_place(lx / w, 1 - ly / h)
 
