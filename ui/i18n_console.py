@@ -44,6 +44,23 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
     "console.holiday_added": ("{date} 已加入节假日表", "{date} added to the holiday list"),
     "console.holiday_remove": ("删除", "Remove"),
     "console.holiday_removed": ("{date} 已从节假日表删除", "{date} removed from the holiday list"),
+    "console.holidays_file": ("导入", "Import"),
+    "console.holidays_import_ask": (
+        "导入节假日表：新增 {added} 天，更正 {updated} 天，不变 {unchanged} 天"
+        "（其中调休上班 {workdays} 天；{years} 年）。表中没有的日期保持不变。",
+        "Import the holiday list: {added} new, {updated} corrected, {unchanged} unchanged"
+        " ({workdays} worked weekend days; {years}). Dates not in the file stay as they are.",
+    ),
+    "console.holidays_import_do": ("导入", "Import"),
+    "console.holidays_imported": (
+        "已导入节假日表 ({n} 天有变化)",
+        "Holiday list imported ({n} changed)",
+    ),
+    "console.holidays_refused": ("节假日表未导入:", "Holiday list not imported:"),
+    "console.choose_file": (
+        "选择节假日表文件 (CSV: 日期,名称,调休)",
+        "Choose the holiday file (CSV: date,name,workday)",
+    ),
     "console.prev_year": ("上一年", "Previous year"),
     "console.next_year": ("下一年", "Next year"),
     "day.mon": ("周一", "Mon"),
@@ -147,6 +164,26 @@ CONSOLE_MESSAGES: list[tuple[str, str, str]] = [
         r"malformed (?:holiday )?date (?P<v>'[^']*'|\S+): write YYYY-MM-DD.*",
         "日期“{v}”有误：写 YYYY-MM-DD",
         "Date “{v}” is wrong: write YYYY-MM-DD",
+    ),
+    (
+        r"expected date,name\[,workday\]",
+        "每行应为: 日期,名称[,调休]",
+        "Each line is date,name[,workday]",
+    ),
+    (
+        rf"workday is 1 \(a weekend day that is worked\) or 0, not {V}",
+        "调休一栏应为 1（周末上班）或 0，不是“{v}”",
+        "workday is 1 (a worked weekend day) or 0, not “{v}”",
+    ),
+    (
+        r"(?P<v>\S+) is already given on line (?P<n>\d+)",
+        "{v} 已在第 {n} 行给出",
+        "{v} is already given on line {n}",
+    ),
+    (
+        r".*: no holidays in it \(columns date,name\[,workday\]\)",
+        "文件中没有节假日（列: 日期,名称[,调休]）",
+        "No holidays in the file (columns date,name[,workday])",
     ),
     (
         r"a holiday name is at most (?P<n>\d+) characters",

@@ -286,3 +286,42 @@ def test_a_door_panel_shows_the_notices_for_its_buildings() -> None:
     assert vm.notices == [] and vm.notice_pages == []
     gw.deliver("notice", {"notices": [{"id": 4, "text": "3号楼通知", "buildings": ["3"]}]})
     assert [n["text"] for n in vm.notices] == ["3号楼通知"]
+
+
+def test_holiday_file_is_checked_then_imported_and_its_mistakes_listed() -> None:
+    from compound.domain.schedules import read_holiday_csv
+    from ui.viewmodels.schedules import file_problems
+
+    imported: list[str] = []
+
+    def holiday_import(p: dict[str, Any]) -> dict[str, Any]:
+        rows = read_holiday_csv(p["csv"].encode(), "the holiday list")
+        if not p.get("dry_run"):
+            imported.extend(r.day.isoformat() for r in rows)
+        return {
+            "added": len(rows),
+            "updated": 0,
+            "unchanged": 0,
+            "workdays": sum(r.workday for r in rows),
+            "years": sorted({r.day.year for r in rows}),
+        }
+
+    gw = LocalGateway({"holiday.import": holiday_import, "holiday.list": lambda p: []})
+    vm = SchedulesVM(gw, Strings("zh"), year=2026)
+    asked: list[dict[str, Any]] = []
+    good = "date,name,workday\n2027-10-01,国庆节,0\n2027-10-09,,1\n"
+    vm.check_import(good, asked.append)
+    assert asked and imported == []  # a dry run first: nothing written until confirmed
+    question = vm.import_question(asked[0])
+    assert "新增 2 天" in question and "调休上班 1 天" in question and "2027" in question
+    vm.do_import(good)
+    assert imported == ["2027-10-01", "2027-10-09"] and vm.year == 2027
+    assert vm.note == "已导入节假日表 (2 天有变化)"
+    bad = "2027-13-01,x\n2027-10-01,国庆节,2\n2027-10-08,,1\n"
+    vm.check_import(bad, asked.append)
+    assert len(asked) == 1 and not vm.note_ok
+    assert vm.note.startswith("节假日表未导入: 第 1 行: 日期“2027-13-01”有误")
+    assert "第 2 行: 调休一栏应为 1（周末上班）或 0，不是“2”" in vm.note
+    assert "第 3 行: 2027-10-08 不是周末" in vm.note
+    assert file_problems("the holiday list: line 4: x; nothing imported") == [(4, "x")]
+    assert file_problems("something else") == []

@@ -5,6 +5,7 @@ from the drawn widgets, as the other screen walks)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from tests.ui.screen_text import Walk, close_popups, data_names
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 
-def test_console_tabs_in_both_languages(site: Site, driver: Driver) -> None:
+def test_console_tabs_in_both_languages(site: Site, driver: Driver, tmp_path: Path) -> None:
     from ui.app import build_role
     from ui.i18n import Strings
 
@@ -37,7 +38,13 @@ def test_console_tabs_in_both_languages(site: Site, driver: Driver) -> None:
         built.vm.load()
         console = root.console
         console.schedules.year = 2026
-        walk = Walk(driver, strings, [*data_names(site), "保洁", "国庆节", "st-1501", "3-2-1501"])
+        stick = tmp_path / "usb"  # the site's own files (database, keys) are beside it
+        stick.mkdir()
+        (stick / "holidays.csv").write_text("2027-01-01,元旦\n", encoding="utf-8")
+        spage = console.pages["schedules"]
+        spage.start = stick
+        data = [*data_names(site), "保洁", "国庆节", "st-1501", "3-2-1501", "holidays.csv"]
+        walk = Walk(driver, strings, [*data, str(stick), str(tmp_path)])
 
         def tab(name: str, then: Callable[[], Any] = lambda: None) -> Any:
             def go() -> None:
@@ -65,9 +72,27 @@ def test_console_tabs_in_both_languages(site: Site, driver: Driver) -> None:
 
             return (go, lambda: page.confirm.dismiss(animation=False))
 
+        def chooser() -> tuple[Callable[[], Any], Callable[[], Any]]:
+            def go() -> None:
+                root.tab = "schedules"
+                spage.choose_file()
+
+            return (go, lambda: spage.chooser.dismiss(animation=False))
+
+        def import_question() -> tuple[Callable[[], Any], Callable[[], Any]]:
+            summary = {"added": 30, "updated": 2, "unchanged": 1, "workdays": 6, "years": [2027]}
+
+            def go() -> None:
+                root.tab = "schedules"
+                spage._ask_import("", summary)
+
+            return (go, lambda: spage.confirm.dismiss(animation=False))
+
         walk.each_language(
             [
                 ("schedules", *tab("schedules")),
+                ("holiday file chooser", *chooser()),
+                ("holiday import question", *import_question()),
                 ("stations", *tab("stations")),
                 ("household", *tab("household", opened)),
                 ("station removal", *confirm()),

@@ -4,6 +4,7 @@ driven by touches, against the real core on a real Mosquitto (the demo compound)
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,9 @@ def texts(rows: Any) -> list[str]:
     return [b.text for b in rows.buttons if b.text]
 
 
-def test_schedule_holiday_household_and_station_by_touch(site: Site, driver: Driver) -> None:
+def test_schedule_holiday_household_and_station_by_touch(
+    site: Site, driver: Driver, tmp_path: Path
+) -> None:
     from ui.app import build_role
 
     gw = gateway(site, "manager")
@@ -72,8 +75,25 @@ def test_schedule_holiday_household_and_station_by_touch(site: Site, driver: Dri
         assert texts(page.hol_rows)[1] == "2026-10-10 周六 (调休上班)"
         assert "2026 年节假日 (2)" == page.hol_title.text
         driver.shot("manager_schedules.png")
-        workdays = site.store.query("SELECT day FROM holidays WHERE workday = 1")
-        assert [r["day"] for r in workdays] == ["2026-10-10"]
+        # -- the official list from a file (GBK, as Excel saves it): checked, asked, imported
+        sheet = tmp_path / "节假日2027.csv"
+        sheet.write_bytes("日期,名称,调休\n2027-01-01,元旦,0\n2027-02-07,,1\n".encode("gbk"))
+        page.start = tmp_path
+        driver.tap(page.hol_import)
+        driver.pump(0.3)
+        driver.tap(page.files.buttons[str(sheet)])
+        driver.until(lambda: page.confirm is not None, what="the question")
+        assert "新增 2 天" in page.confirm.question.text
+        assert site.store.query("SELECT * FROM holidays WHERE day LIKE '2027%'") == []
+        driver.pump(0.3)
+        driver.tap(page.confirm.yes)
+        driver.until(lambda: texts(page.hol_rows)[0] == "2027-01-01 周五 元旦", what="2027")
+        assert texts(page.hol_rows)[1] == "2027-02-07 周日 (调休上班)"
+        assert page.hol_title.text == "2027 年节假日 (2)"
+        driver.tap(page.year_prev)
+        driver.until(lambda: texts(page.hol_rows)[0].startswith("2026-10-01"), what="2026")
+        workdays = site.store.query("SELECT day FROM holidays WHERE workday = 1 ORDER BY day")
+        assert [r["day"] for r in workdays] == ["2026-10-10", "2027-02-07"]
         # -- a household opened from a search, and classed
         driver.tap(console.buttons["household"])
         hpage = console.pages["household"]

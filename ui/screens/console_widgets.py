@@ -100,7 +100,13 @@ class Confirm(ModalView):
     """Asks before something that cannot be undone; the question names what it touches."""
 
     def __init__(
-        self, question: str, yes: str, no: str, on_yes: Callable[[], None], **kw: Any
+        self,
+        question: str,
+        yes: str,
+        no: str,
+        on_yes: Callable[[], None],
+        accent: str = "danger",
+        **kw: Any,
     ) -> None:
         super().__init__(size_hint=(None, None), size=(640, 300), auto_dismiss=False, **kw)
         box = BoxLayout(orientation="vertical", padding=20, spacing=16)
@@ -110,7 +116,7 @@ class Confirm(ModalView):
         box.add_widget(self.question)
         row = BoxLayout(spacing=12, size_hint_y=None, height=64)
         self.no = button(self.dismiss, "quiet", text=no)
-        self.yes = button(lambda: self._yes(on_yes), "danger", text=yes)
+        self.yes = button(lambda: self._yes(on_yes), accent, text=yes)
         row.add_widget(self.no)
         row.add_widget(self.yes)
         box.add_widget(row)

@@ -4,13 +4,17 @@ with its worked weekend days (right)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
 
-from compound.domain.schedules import DAY_NAMES
+from compound.domain.model import InvalidInput
+from compound.domain.schedules import DAY_NAMES, decode_text
 from ui.screens.console_widgets import (
     ROW_H,
+    Confirm,
     Rows,
     Toggle,
     button,
@@ -20,6 +24,7 @@ from ui.screens.console_widgets import (
     text_label,
     title_label,
 )
+from ui.screens.file_list import FileList
 from ui.viewmodels.schedules import DOOR_PAGE, SchedulesVM
 
 SCHEDULE_ROWS = 4
@@ -27,9 +32,12 @@ HOLIDAY_ROWS = 5
 
 
 class SchedulesPage(BoxLayout):
-    def __init__(self, vm: SchedulesVM, **kw: Any) -> None:
+    def __init__(self, vm: SchedulesVM, start: Path | None = None, **kw: Any) -> None:
         super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
         self.vm = vm
+        self.start = start or Path.home()  # where the file chooser opens
+        self.chooser: ModalView | None = None
+        self.confirm: Confirm | None = None
         body = BoxLayout(orientation="horizontal", spacing=14)
         self.add_widget(body)
         self.note = note_label()
@@ -101,8 +109,9 @@ class SchedulesPage(BoxLayout):
         years = BoxLayout(size_hint_y=None, height=56, spacing=6)
         self.year_prev = button(lambda: vm.turn_year(-1), "quiet")
         self.year_next = button(lambda: vm.turn_year(1), "quiet")
-        years.add_widget(self.year_prev)
-        years.add_widget(self.year_next)
+        self.hol_import = button(self.choose_file, "quiet")
+        for w in (self.year_prev, self.year_next, self.hol_import):
+            years.add_widget(w)
         right.add_widget(years)
         self.hol_rows = Rows(HOLIDAY_ROWS, self._pick_holiday)
         right.add_widget(self.hol_rows)
@@ -128,6 +137,46 @@ class SchedulesPage(BoxLayout):
         right.add_widget(hadd)
         right.add_widget(BoxLayout())
         body.add_widget(right)
+
+    # -- the holiday list from a file -------------------------------------------------------
+
+    def choose_file(self) -> ModalView:
+        """A chooser for the official list (a USB stick shows under /media)."""
+        t = self.vm.t
+        view = ModalView(size_hint=(None, None), size=(760, 560), auto_dismiss=False)
+        box = BoxLayout(orientation="vertical", padding=12, spacing=8)
+        box.add_widget(title_label(text=t("console.choose_file")))
+        self.files = FileList(self.start, (".csv",), on_choose=lambda p: self.read_file(p, view))
+        box.add_widget(self.files)
+        box.add_widget(button(view.dismiss, "quiet", text=t("console.cancel")))
+        view.add_widget(box)
+        self.chooser = view
+        view.open()
+        return view
+
+    def read_file(self, path: str, view: ModalView | None = None) -> None:
+        if view is not None:
+            view.dismiss()
+        try:
+            text = decode_text(Path(path).read_bytes(), Path(path).name)
+        except (OSError, InvalidInput) as e:
+            message = str(e.strerror if isinstance(e, OSError) else e)
+            self.vm._note = lambda: self.vm.t("error", message=f"{Path(path).name}: {message}")
+            self.vm.note_ok = False
+            self.vm.changed()
+            return
+        self.vm.check_import(text, lambda summary: self._ask_import(text, summary))
+
+    def _ask_import(self, text: str, summary: dict[str, Any]) -> None:
+        t = self.vm.t
+        self.confirm = Confirm(
+            self.vm.import_question(summary),
+            t("console.holidays_import_do"),
+            t("console.cancel"),
+            lambda: self.vm.do_import(text),
+            accent="primary",
+        )
+        self.confirm.open()
 
     # -- touches ---------------------------------------------------------------------------
 
@@ -217,6 +266,7 @@ class SchedulesPage(BoxLayout):
         self.add_sched.text = t("console.sched_add")
         self.hol_title.text = t("console.holidays", year=vm.year, n=len(vm.holidays))
         self.year_prev.text, self.year_next.text = t("console.prev_year"), t("console.next_year")
+        self.hol_import.text = t("console.holidays_file")
         pages = max(1, -(-len(vm.holidays) // HOLIDAY_ROWS))
         self.holiday_page = min(self.holiday_page, pages)
         hols = self._page_of(vm.holidays, self.holiday_page, HOLIDAY_ROWS)

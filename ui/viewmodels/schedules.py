@@ -267,3 +267,67 @@ class SchedulesVM(Noted):
             weekday=self.t(f"day.{h.get('weekday', 'mon')}"),
             name=name,
         )
+
+    # -- the official holiday list, from a file --------------------------------------------
+
+    def check_import(self, text: str, then: Callable[[dict[str, Any]], None]) -> None:
+        """What importing the file would change (the core's dry run), for ``then`` to ask the
+        manager; a file the core refuses is reported line by line, and nothing is imported."""
+        params = {"csv": text, "dry_run": True}
+        self.gw.request("holiday.import", params, self._import_answer(then))
+
+    def do_import(self, text: str) -> None:
+        def done(result: dict[str, Any]) -> None:
+            n = int(result.get("added", 0)) + int(result.get("updated", 0))
+            self.tell("console.holidays_imported", n=n)
+            years = result.get("years") or []
+            if years and self.year not in years:
+                self.year = int(years[0])
+            self.load_holidays()
+
+        self.gw.request("holiday.import", {"csv": text}, self._import_answer(done))
+
+    def _import_answer(self, then: Callable[[dict[str, Any]], None]) -> Callable[[Reply], None]:
+        def handle(reply: Reply) -> None:
+            if reply.ok and isinstance(reply.result, dict):
+                then(reply.result)
+                return
+            problems = file_problems(reply.error)
+            if reply.ok or reply.unavailable or not problems:
+                self.refused(reply)
+                return
+            self._note = lambda: (
+                self.t("console.holidays_refused")
+                + " "
+                + "; ".join(
+                    self.t("manager.line_error", line=n, message=core_text(m, self.t))
+                    for n, m in problems
+                )
+            )
+            self.note_ok = False
+            self.changed()
+
+        return handle
+
+    def import_question(self, summary: dict[str, Any]) -> str:
+        return self.t(
+            "console.holidays_import_ask",
+            added=summary.get("added", 0),
+            updated=summary.get("updated", 0),
+            unchanged=summary.get("unchanged", 0),
+            workdays=summary.get("workdays", 0),
+            years=", ".join(str(y) for y in summary.get("years") or []),
+        )
+
+
+def file_problems(error: str) -> list[tuple[int, str]]:
+    """``the holiday list: line 3: ...; line 7: ...; nothing imported`` as (line, message)."""
+    head, sep, rest = error.partition(": line ")
+    if not sep or not rest.endswith("; nothing imported"):
+        return []
+    out = []
+    for part in ("line " + rest[: -len("; nothing imported")]).split("; line "):
+        number, _, message = part.removeprefix("line ").partition(": ")
+        if number.isdigit():
+            out.append((int(number), message))
+    return out
