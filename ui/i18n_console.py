@@ -82,6 +82,10 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
         "室内机的设备登录账号由管理员在本机的设备管理中创建",
         "Its device login is made on the box by the administrator (compound devices add)",
     ),
+    "console.no_such_unit": (
+        "没有房号 {unit}：请核对，或先登记该房屋",
+        "There is no unit {unit}: check it, or register the unit first",
+    ),
     "console.station_remove": ("删除室内机", "Remove station"),
     "console.station_remove_ask": (
         "删除 {unit} 的室内机 {station}？此后呼叫 {unit} 将不再响铃此设备。",

@@ -148,8 +148,15 @@ def test_stations_page_search_and_removal_names_the_unit() -> None:
         stations[p["station"]] = p["unit"]
         return {"station": p["station"], "unit": p["unit"]}
 
+    def units(p: dict[str, Any]) -> dict[str, Any]:
+        if not p["q"][:1].isdigit():
+            raise InvalidInput("q for units is the start of an address: 3, 3-2 or 3-2-15")
+        known = [{"address": a} for a in ("5-1-101", "5-1-1010") if a.startswith(p["q"])]
+        return {"items": known, "total": len(known)}
+
     gw = LocalGateway(
         {
+            "unit.list": units,
             "station.page": page,
             "station.add": add,
             "station.remove": lambda p: stations.pop(p["station"]) and {"removed": True},
@@ -171,6 +178,8 @@ def test_stations_page_search_and_removal_names_the_unit() -> None:
     assert "st-24" not in stations and vm.note == "已删除 3-2-1524 的室内机 st-24"
     vm.add("st-new", "lobby")
     assert vm.note.startswith("室内机须对应一个房号") and "st-new" not in stations
+    vm.add("st-new", "5-1-102")
+    assert vm.note == "没有房号 5-1-102：请核对，或先登记该房屋" and "st-new" not in stations
     vm.add("st-new", "5-1-101")
     assert vm.note == "室内机 st-new 已登记到 5-1-101" and "st-new" in stations
 

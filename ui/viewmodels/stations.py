@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui.gateway import Gateway
+from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.viewmodels.schedules import Noted
 
@@ -66,14 +66,29 @@ class StationsVM(Noted):
         self.changed()
 
     def add(self, station: str, unit: str) -> None:
+        """Register a station for a unit that exists: a mistyped room would otherwise take the
+        station silently, and calls to the real one would not ring it."""
+        station, unit = station.strip(), unit.strip()
+
+        def known(reply: Reply) -> None:
+            items = (
+                reply.result.get("items") if reply.ok and isinstance(reply.result, dict) else None
+            )
+            if items is not None and unit not in {str(u.get("address")) for u in items}:
+                self.tell("console.no_such_unit", False, unit=unit)
+                return
+            # Not an address (a desk group), or not checkable: the core decides.
+            self._add(station, unit)
+
+        self.gw.request("unit.list", {"q": unit, "size": 5}, known)
+
+    def _add(self, station: str, unit: str) -> None:
         def done(result: Any) -> None:
             r = result if isinstance(result, dict) else {}
             self.tell("console.station_added", station=r.get("station"), unit=r.get("unit"))
             self.load()
 
-        self.gw.request(
-            "station.add", {"station": station.strip(), "unit": unit.strip()}, self.then(done)
-        )
+        self.gw.request("station.add", {"station": station, "unit": unit}, self.then(done))
 
     def removal_question(self) -> str:
         """What the confirmation asks, naming the station's unit; "" when none is chosen."""
