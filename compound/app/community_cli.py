@@ -179,20 +179,28 @@ def cmd_notice_post(ctx: Context) -> int:
     a = ctx.args
     r = notices.post(
         ctx.store,
-        {"text": a.text, "valid_from": a.start, "valid_until": a.until, "by": _who(ctx)},
+        {
+            "text": a.text,
+            "valid_from": a.start,
+            "valid_until": a.until,
+            "by": _who(ctx),
+            "buildings": a.buildings,
+        },
     )
-    ctx.out(r, f"notice {r['id']} posted until {iso(r['valid_until'])}")
+    where = f" for building {','.join(r['buildings'])}" if r["buildings"] else ""
+    ctx.out(r, f"notice {r['id']} posted{where} until {iso(r['valid_until'])}")
     return 0
 
 
 def cmd_notice_list(ctx: Context) -> int:
-    rows = notices.listing(ctx.store, ctx.clock.now(), ctx.args.active)
+    rows = notices.listing(ctx.store, ctx.clock.now(), ctx.args.active, ctx.args.door)
     ctx.out(
         rows,
         lambda: (
             "\n".join(
                 f"{r['id']:>4} {'*' if r['active'] else ' '}"
-                f" {iso(r['valid_until'])[:16]} {r['text']}"
+                f" {iso(r['valid_until'])[:16]}"
+                f"{' [' + ','.join(r['buildings']) + ']' if r['buildings'] else ''} {r['text']}"
                 for r in rows
             )
             or "no notices"
@@ -273,9 +281,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument("text")
     sp.add_argument("--from", dest="start", help="YYYY-MM-DD[THH:MM] (default now)")
     sp.add_argument("--until", required=True, help="YYYY-MM-DD[THH:MM]")
+    sp.add_argument("--buildings", help="for these buildings only, e.g. 1,3 (default: all)")
     sp.add_argument("--by")
     sp = add(g, "list", cmd_notice_list, "list notices (* = showing now)")
     sp.add_argument("--active", action="store_true")
+    sp.add_argument("--door", help="only those shown at this door's panel")
     sp = add(g, "withdraw", cmd_notice_withdraw, "take a notice down")
     sp.add_argument("notice", type=int)
     sp.add_argument("--by")

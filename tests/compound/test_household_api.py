@@ -4,9 +4,14 @@ for one door."""
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+
 import pytest
 
-from compound.domain.clock import ManualClock
+from compound.app.cli import main
+from compound.domain.clock import ManualClock, SystemClock
 from compound.domain.model import InvalidInput
 from compound.services import notices, rental
 from compound.services.household_api import household_of, station_page
@@ -101,3 +106,25 @@ def test_notices_for_some_buildings_reach_only_their_doors(
         texts("nowhere")
     payload = notices.panel_payload(store, now)
     assert [n["buildings"] for n in payload["notices"]] == [["1", "2"], []]
+
+
+def test_notice_for_some_buildings_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "c.db"
+    s = Store(db, SystemClock(), tmp_path / "keys")
+    for unit in ("1-1-101", "3-1-101"):
+        s.add_unit(unit)
+    s.add_door("b3-e1", "B3", ["3-1"])
+    s.close()
+    until = time.strftime("%Y-%m-%d", time.localtime(time.time() + 7 * 86400))
+    base = ["--db", str(db), "notice"]
+    assert main([*base, "post", "停水", "--until", until, "--buildings", "1", "--by", "li"]) == 0
+    assert "posted for building 1 until" in capsys.readouterr().out
+    assert main([*base, "post", "全体", "--until", until, "--by", "li"]) == 0
+    assert main([*base, "post", "x", "--until", until, "--buildings", "7", "--by", "li"]) == 2
+    assert "unknown building 7" in capsys.readouterr().err
+    assert main([*base, "list", "--active"]) == 0
+    assert "[1] 停水" in capsys.readouterr().out
+    assert main([*base, "list", "--door", "b3-e1", "--json"]) == 0
+    assert [n["text"] for n in json.loads(capsys.readouterr().out)] == ["全体"]
