@@ -215,6 +215,11 @@ def household_core() -> LocalGateway:
         home["class"] = p["class"]
         return {"household": 7, "class": p["class"]}
 
+    def set_layer(p: dict[str, Any]) -> dict[str, Any]:
+        person = next(x for x in home["people"] if x["id"] == p["person"])  # type: ignore[attr-defined]
+        person["layer"] = p["layer"]
+        return {"person": p["person"], "layer": p["layer"]}
+
     return LocalGateway(
         {
             "person.list": lambda p: {
@@ -223,6 +228,7 @@ def household_core() -> LocalGateway:
             },
             "household.show": lambda p: home,
             "household.set_class": set_class,
+            "tenant.set_layer": set_layer,
         }
     )
 
@@ -247,8 +253,14 @@ def test_household_opened_from_a_search_and_classed() -> None:
         "household.set_class",
         {"household": 7, "class": "focus", "by": "manager console"},
     )
+    vm.set_layer(1, "focus")  # the owner is not a tenant
+    assert vm.note == "请先选择一位租户" and [p["name"] for p in vm.tenants] == ["刘租"]
+    vm.set_layer(2, "")
+    assert vm.note == "请先选择分层"
+    vm.set_layer(2, "stable")
+    assert vm.note == "刘租 已设为 稳定层" and "刘租  租户 · 稳定层" in vm.members_text
     vm.t.toggle()
-    assert vm.note == "3-2-1501 is now focus" and "card …4321" in vm.members_text
+    assert vm.note == "刘租 is now in the stable layer" and "card …4321" in vm.members_text
 
 
 def test_a_notice_for_some_buildings_says_so() -> None:

@@ -56,10 +56,11 @@ def test_console_tabs_in_both_languages(site: Site, driver: Driver, tmp_path: Pa
 
         def opened() -> None:
             hh = console.household
-            hh.finder.search("zw")
+            hh.finder.search("wf")  # 王芳, a tenant: the layer row shows too
             driver.until(lambda: bool(hh.finder.items), what="search results")
             hh.open(int(hh.finder.items[0]["id"]))
             driver.until(lambda: hh.household is not None, what="the household")
+            assert console.pages["household"].layer_row.opacity == 1
 
         def confirm() -> tuple[Callable[[], Any], Callable[[], Any]]:
             page = console.pages["stations"]

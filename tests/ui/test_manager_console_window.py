@@ -109,6 +109,16 @@ def test_schedule_holiday_household_and_station_by_touch(
         driver.shot("manager_household.png")
         classes = site.store.query("SELECT class FROM household_classes")
         assert [r["class"] for r in classes] == ["focus"]
+        assert hpage.layer_row.disabled and hpage.layer_row.opacity == 0  # no tenant there
+        driver.type(hpage.search, "wf")  # 王芳, a tenant in 3-2-1502
+        driver.until(lambda: texts(hpage.results)[:1] == ["王芳  3-2-1502  租户"], what="王芳")
+        driver.tap(hpage.results.buttons[0])
+        driver.until(lambda: hpage.tenant_pick.text == "王芳", what="the tenant")
+        hpage.layer_pick.text = "重点层"
+        driver.tap(hpage.set_layer)
+        driver.until(lambda: "王芳  租户 · 重点层" in hpage.members.text, what="the layer")
+        layers = site.store.query("SELECT layer FROM tenant_profiles")
+        assert [r["layer"] for r in layers] == ["focus"]
         # -- a station registered, then removed after a confirmation naming its unit
         driver.tap(console.buttons["stations"])
         spage = console.pages["stations"]

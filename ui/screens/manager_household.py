@@ -22,7 +22,7 @@ from ui.screens.console_widgets import (
     text_label,
     title_label,
 )
-from ui.viewmodels.household import CLASSES, RESULTS, HouseholdVM
+from ui.viewmodels.household import CLASSES, LAYERS, RESULTS, HouseholdVM
 
 SEARCH_PAUSE_S = 0.3
 SAID = [Strings(lang) for lang in LANGS]
@@ -67,6 +67,17 @@ class HouseholdPage(BoxLayout):
         for w in (self.class_text, self.class_pick, self.set_class):
             cls.add_widget(w)
         right.add_widget(cls)
+        # A tenant's layer; the row is shown when tenants live there.
+        lay = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.layer_text = text_label("18sp", size_hint_x=0.7)
+        self.tenant_pick = Spinner(font_size="18sp", text="-")
+        self.layer_pick = Spinner(font_size="18sp", text="-")
+        self.set_layer = button(self._set_layer)
+        for w in (self.layer_text, self.tenant_pick, self.layer_pick, self.set_layer):
+            lay.add_widget(w)
+        right.add_widget(lay)
+        self.layer_row = lay
+        self._tenant_ids: dict[str, int] = {}
         scroll = ScrollView(do_scroll_x=False, bar_width=12)
         self.members = Label(font_size="17sp", size_hint_y=None, halign="left", valign="top")
         self.members.bind(
@@ -75,10 +86,6 @@ class HouseholdPage(BoxLayout):
         )
         scroll.add_widget(self.members)
         right.add_widget(scroll)
-        self.visits = Label(font_size="16sp", size_hint_y=None, height=150, valign="top")
-        self.visits.halign = "left"
-        self.visits.bind(size=lambda w, s: setattr(w, "text_size", s))
-        right.add_widget(self.visits)
         body.add_widget(right)
 
     def _pick(self, i: int) -> None:
@@ -90,6 +97,35 @@ class HouseholdPage(BoxLayout):
         t = self.vm.t
         chosen = next((c for c in CLASSES if t(f"rental.{c}") == self.class_pick.text), "")
         self.vm.set_class(chosen)
+
+    def _set_layer(self) -> None:
+        chosen = next(
+            (c for c in LAYERS for s in SAID if s(f"layer.{c}") == self.layer_pick.text), ""
+        )
+        self.vm.set_layer(self._tenant_ids.get(self.tenant_pick.text), chosen)
+
+    def _tenants(self) -> None:
+        """The tenants by name (a second one of the same name numbered), and their layers."""
+        t, vm = self.vm.t, self.vm
+        names: dict[str, int] = {}
+        for p in vm.tenants:
+            name = str(p["name"])
+            n = 2
+            while name in names:
+                name, n = f"{p['name']} ({n})", n + 1
+            names[name] = int(p["id"])
+        self._tenant_ids = names
+        self.tenant_pick.values = list(names)
+        if self.tenant_pick.text not in names:
+            self.tenant_pick.text = next(iter(names), "-")
+        old = self.layer_pick.text
+        code = next((c for c in LAYERS for s in SAID if s(f"layer.{c}") == old), "")
+        self.layer_pick.values = [t(f"layer.{c}") for c in LAYERS]
+        self.layer_pick.text = t(f"layer.{code}") if code else "-"
+        self.set_layer.text = t("console.set_layer")
+        self.layer_text.text = t("manager.tenant_layer")
+        self.layer_row.disabled = not names
+        self.layer_row.opacity = 1 if names else 0
 
     def refresh(self) -> None:
         vm, t = self.vm, self.vm.t
@@ -117,6 +153,7 @@ class HouseholdPage(BoxLayout):
         self.class_pick.text = t(f"rental.{code}") if code else "-"
         self.set_class.text = t("console.set_class")
         self.set_class.disabled = h is None
-        self.members.text = vm.members_text
-        self.visits.text = vm.visits_text
+        self._tenants()
+        # The people, then the latest visits, in one scrolling list.
+        self.members.text = "\n\n".join(x for x in (vm.members_text, vm.visits_text) if x)
         show_note(self.note, vm)

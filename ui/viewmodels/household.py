@@ -15,6 +15,7 @@ from ui.viewmodels.people import PeopleFinder
 from ui.viewmodels.schedules import BY, Noted
 
 CLASSES = ("focus", "general", "trusted")
+LAYERS = ("focus", "watch", "stable")
 RESULTS = 7  # search results shown as buttons (what fits at 1280×800)
 
 
@@ -68,6 +69,32 @@ class HouseholdVM(Noted):
 
         params = {"household": h["household"], "class": cls, "by": BY}
         self.gw.request("household.set_class", params, self.then(done))
+
+    @property
+    def tenants(self) -> list[dict[str, Any]]:
+        h = self.household
+        return [p for p in (h["people"] if h else []) if p.get("role") == "tenant"]
+
+    def set_layer(self, person_id: int | None, layer: str) -> None:
+        """A tenant's layer (重点层 / 关注层 / 稳定层): how often they are visited."""
+        tenant = next((p for p in self.tenants if p["id"] == person_id), None)
+        if tenant is None:
+            self.tell("console.pick_tenant", False)
+            return
+        if layer not in LAYERS:
+            self.tell("console.pick_layer", False)
+            return
+        name = str(tenant["name"])
+
+        def done(_result: Any) -> None:
+            self._note = lambda: self.t(
+                "console.layer_set", name=name, layer=self.t(f"layer.{layer}")
+            )
+            self.note_ok = True
+            self.reload()
+
+        params = {"person": person_id, "layer": layer, "by": BY}
+        self.gw.request("tenant.set_layer", params, self.then(done))
 
     # -- what the screen shows -------------------------------------------------------------
 
