@@ -52,6 +52,7 @@ def main() -> None:
     )
     ap.add_argument("--backlog", type=int, default=1000, help="records a box, --only backlog")
     ap.add_argument("--backlog-nodes", default="3,1", help="cluster sizes, --only backlog")
+    ap.add_argument("--template", help="boxes filled before (or to fill), --only backlog")
     ap.add_argument("--per-node-run", type=int, default=200, help="records a box, --only nodes")
     ap.add_argument("--rounds", type=int, default=2, help="rounds of 1, 3, 4 nodes")
     a = ap.parse_args()
