@@ -12,6 +12,7 @@ from compound.adapters.mqtt import BusConfig
 from compound.config import Config
 from compound.domain.clock import Clock
 from compound.protocol.topics import Topics
+from compound.store import officers
 from compound.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,7 @@ def seed_compound(store: Store, seed: dict[str, Any]) -> None:
         store.add_unit(unit)
     for d in seed["doors"]:
         store.add_door(d["id"], d["name"], d["serves"], lock_type=d.get("lock", "strike"))
+    seed_officers(store, seed.get("officers", []))
     for p in seed["people"]:
         pid = store.add_person(
             p["name"],
@@ -77,3 +79,9 @@ def seed_compound(store: Store, seed: dict[str, Any]) -> None:
             store.add_card(pid, p["card"])
         if "pin" in p:
             store.set_pin(pid, p["pin"])
+
+
+def seed_officers(store: Store, rows: list[dict[str, Any]]) -> None:
+    """The sample's duty officers, who acknowledge alarms at the wall by card or PIN."""
+    for o in rows:
+        officers.add_officer(store, o["name"], o["badge"], o.get("card"), o.get("pin"), "sample")

@@ -28,7 +28,7 @@ from compound.domain.clock import ManualClock
 from compound.domain.model import InvalidInput, Person
 from compound.services import rental
 from compound.store.db import Store
-from devkit.env import DATA, seed_compound
+from devkit.env import DATA, seed_compound, seed_officers
 from devkit.sample_history import add_history
 from devkit.sample_people import Resident, Residents
 
@@ -246,6 +246,8 @@ def sample(
         else:
             today = datetime.fromtimestamp(now, store.tz).date()
             write_plan(store, xian_plan(seed, today, scale), say)
+            demo = json.loads((DATA / "demo_compound.json").read_text(encoding="utf-8"))
+            seed_officers(store, demo["officers"])  # the same duty officers as the demo's
     passages = add_history(store, days, seed, now, say=say)
     return {
         "size": size,

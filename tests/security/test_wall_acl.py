@@ -28,7 +28,16 @@ def test_wall_rules_name_no_wildcard_write_and_no_door_method(topics: Topics) ->
     writes = {r.topic for r in rules if r.access != "read"}
     assert not [w for w in writes if "+" in w or "#" in w]
     assert topics.intercom_reply("wall1") in writes
-    for m in ("call.start", "emergency.call", "person.add", "person.move_out", "pass.issue"):
+    # alarm.ack takes a typed name: the wall acknowledges by card or PIN (alarm.ack_officer)
+    assert topics.api("wall1", "alarm.ack_officer") in writes
+    for m in (
+        "call.start",
+        "emergency.call",
+        "person.add",
+        "person.move_out",
+        "pass.issue",
+        "alarm.ack",
+    ):
         assert topics.api("wall1", m) not in writes
     assert topics.door_cmd("+") not in writes and topics.site_lockdown not in writes
     assert {topics.api("wall1", "door.unlock"), topics.api("wall1", "lockdown.set")} <= writes
