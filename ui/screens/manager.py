@@ -128,6 +128,7 @@ class ManagerScreen(BoxLayout):
         self._shown_token = ""
         self._shown_pin = ""
         self.bind(tab=lambda *_: self._trigger())
+        self.bind(tab=lambda _w, value: self._card_focus() if value == "credentials" else None)
         self._search = Clock.create_trigger(
             lambda dt: vm.people.search(self.ids.p_search.text), SEARCH_PAUSE_S
         )
@@ -164,6 +165,26 @@ class ManagerScreen(BoxLayout):
         self.keyboard.space.text = self.vm.t("manager.space")
         self.keyboard.open()
         return self.keyboard
+
+    def card_read(self) -> None:
+        """The card field's number sent: Enter from a USB reader (a keyboard device typing
+        the number and Enter) or the button. The field keeps the keyboard focus for the next
+        card and is emptied once the card is issued; the reader's start and end marks
+        (magnetic-stripe ";" and "?") and spaces are dropped."""
+        field = self.ids.c_card
+        number = field.text.strip().strip(";?%").strip()
+        field.text = number
+        if number:
+            self.vm.issue_card(self.ids.c_person.text, number, done=lambda: self._card_issued())
+        self._card_focus()
+
+    def _card_issued(self) -> None:
+        self.ids.c_card.text = ""
+        self._card_focus()
+
+    def _card_focus(self) -> None:
+        # Next frame: a button's release or a tab change would take the focus back.
+        Clock.schedule_once(lambda dt: setattr(self.ids.c_card, "focus", True), 0)
 
     def capture(self) -> None:
         self.vm.capture(self._frame if self._camera_live() else None)

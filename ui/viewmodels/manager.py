@@ -144,16 +144,20 @@ class ManagerVM(Observable):
             self._tell(lambda: self.t("error", message=self.t("manager.person_id")), False)
             return None
 
-    def issue_card(self, person: str, number: str) -> None:
+    def issue_card(self, person: str, number: str, done: Callable[[], None] | None = None) -> None:
         pid = self._person(person)
-        if pid is not None:
-            self.gw.request(
-                "card.add",
-                {"person": pid, "number": number.strip()},
-                lambda r: (
-                    self._tell(lambda: self.t("manager.card_done")) if r.ok else self._fail(r)
-                ),
-            )
+        if pid is None:
+            return
+
+        def answered(r: Reply) -> None:
+            if not r.ok:
+                self._fail(r)
+                return
+            self._tell(lambda: self.t("manager.card_done"))
+            if done is not None:
+                done()
+
+        self.gw.request("card.add", {"person": pid, "number": number.strip()}, answered)
 
     def set_pin(self, person: str, pin: str) -> None:
         pid = self._person(person)

@@ -1,0 +1,76 @@
+"""A USB card reader at the console, in a real Kivy window under Xvfb against the real core on
+a real Mosquitto. Most readers are keyboard devices: they type the card number and Enter into
+whatever has the keyboard focus. The key events are sent through Kivy's window as the reader's
+keyboard would send them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from compound.domain.clock import SystemClock
+from tests.ui.conftest import Driver, Site, gateway
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+ENTER = 13
+
+
+def swipe(driver: Driver, text: str) -> None:
+    """What a keyboard-wedge reader sends: one key press per character, then Enter."""
+    window = driver.window
+    for ch in text:
+        window.dispatch("on_key_down", ord(ch), 0, ch, [])
+        window.dispatch("on_textinput", ch)
+        window.dispatch("on_key_up", ord(ch), 0)
+    window.dispatch("on_key_down", ENTER, 40, None, [])
+    window.dispatch("on_key_up", ENTER, 40)
+    driver.pump(0.1)
+
+
+def cards_of(site: Site, person: int) -> set[str]:
+    """The person's cards as the core keeps them (without the leading zeros readers differ in)."""
+    rows = site.store.read(
+        "SELECT lookup FROM credentials WHERE person_id = ? AND kind = 'card'"
+        " AND revoked_at IS NULL",
+        (person,),
+    )
+    return {str(r["lookup"]) for r in rows}
+
+
+def test_a_usb_reader_types_card_numbers_into_the_card_field(site: Site, driver: Driver) -> None:
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    person = int(site.store.read("SELECT id FROM people WHERE name = '李娜'")[0]["id"])
+    gw = gateway(site, "manager")
+    try:
+        built = build_role("manager", gw, Strings("zh"), SystemClock())
+        root, vm = built.root, built.vm
+        driver.mount(root, (1280, 800))
+        vm.load()
+        driver.until(lambda: bool(vm.site), what="console loaded")
+        driver.tap(root.ids.tab_credentials)
+        card: Any = root.ids.c_card
+        driver.until(lambda: card.focus, what="the card field has the focus on the tab")
+        driver.type(root.ids.c_person, str(person))
+        driver.tap(card)
+        swipe(driver, ";0012345678?")  # a reader that sends the stripe's start and end marks
+        driver.until(lambda: "12345678" in cards_of(site, person), what="card issued")
+        driver.until(lambda: card.text == "", what="the field emptied for the next card")
+        assert card.focus, "the focus stays for the next card"
+        assert vm.note == "已发卡"
+        swipe(driver, "0012345679")  # the next card, straight away, no touch in between
+        driver.until(lambda: "12345679" in cards_of(site, person), what="second card")
+        assert card.focus
+        swipe(driver, "12ab")  # a misread: the core's refusal in the screen's language
+        driver.until(lambda: "卡号" in vm.note and not vm.note_ok, what="refusal")
+        assert card.text == "12ab" and card.focus  # kept, to be read again or corrected
+        # The on-screen pinyin keyboard is for the name field only; it never opened here.
+        from ui.screens.pinyin_keyboard import PinyinKeyboard
+
+        assert not [w for w in driver.window.children if isinstance(w, PinyinKeyboard)]
+        assert root.ids.f_name.text == ""
+    finally:
+        gw.stop()
