@@ -40,6 +40,8 @@ def test_schedule_holiday_household_and_station_by_touch(
         root = built.root
         driver.mount(root, (1280, 800))
         built.vm.load()
+        # Until the bus connects, the offline banner holds the tabs 44 px lower.
+        driver.until(lambda: root.banner_text == "", what="the bus connected")
         console = root.console
         # -- a schedule for a door, chosen from the list
         driver.tap(console.buttons["schedules"])

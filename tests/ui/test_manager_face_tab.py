@@ -37,6 +37,9 @@ def test_without_a_camera_the_tab_says_so_and_capture_explains(site: Site, drive
         root, vm = built.root, built.vm
         driver.mount(root, (1280, 800))
         vm.load()
+        # The offline banner goes when the bus connects and moves the tabs down 44 px: a tap
+        # landing while it goes would be pressed on one place and released on another.
+        driver.until(lambda: root.banner_text == "", what="the bus connected")
         driver.tap(root.ids.tab_face)
         driver.until(lambda: root.camera_text == "摄像头: 无画面", what="camera state shown")
         driver.tap(root.ids.consent)
