@@ -44,19 +44,27 @@ class AlarmQueue:
         self.vm = vm
         self.box = box
         self.popup: AckPopup | None = None
+        self._shown: tuple[Any, ...] | None = None
 
     def refresh(self) -> None:
         box, vm = self.box, self.vm
-        box.clear_widgets()
         incs = vm.incidents()
+        # The rows are built again only when what they say changed: a wall refreshes on every
+        # passage, and building 30 rows holds the UI thread for several frames.
+        lines = [(vm.incident_line(i), i.severity, i.emergency, tuple(i.ids)) for i in incs]
+        shown = (vm.t.lang, tuple(lines[:MAX_INCIDENT_ROWS]))
+        if shown == self._shown:
+            return
+        self._shown = shown
+        box.clear_widgets()
         if not incs:
             box.add_widget(
                 Label(text=vm.t("officer.no_alarms"), font_size="18sp", size_hint_y=None, height=60)
             )
             return
-        for inc in incs[:MAX_INCIDENT_ROWS]:
+        for inc, (line, *_) in zip(incs[:MAX_INCIDENT_ROWS], lines, strict=False):
             row = AlarmRow(
-                text=vm.incident_line(inc),
+                text=line,
                 severity=inc.severity,
                 emergency=inc.emergency,
                 ack_text=vm.t("officer.ack"),

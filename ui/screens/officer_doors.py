@@ -67,6 +67,7 @@ class DoorArea:
         self.views: dict[str, DoorTileView] = {}  # door id → its tile, in display order
         self.on_tap: Callable[[str], object] | None = None
         self._shape: tuple[Any, ...] = ()
+        self._side_shown: tuple[Any, ...] | None = None
 
     def refresh(self) -> None:
         groups = self.vm.door_groups()
@@ -116,11 +117,19 @@ class DoorArea:
         view.colour = colour_of(state)
 
     def _side(self) -> None:
-        self.side.clear_widgets()
         rows = self.vm.abnormal_doors()
-        for tile in rows[:SIDE_ROWS]:
-            state = tile.shown_state
-            text = f"{self.vm.door_name(tile.id)}\n{self.vm.t(f'state.{state}')}"
+        lines = [
+            (f"{self.vm.door_name(t.id)}\n{self.vm.t(f'state.{t.shown_state}')}", t.shown_state)
+            for t in rows[:SIDE_ROWS]
+        ]
+        # Built again only when it changed: the wall refreshes on every passage, and 100 rows
+        # built anew hold the UI thread for several frames.
+        shown = (self.vm.t.lang, tuple(lines))
+        if shown == self._side_shown:
+            return
+        self._side_shown = shown
+        self.side.clear_widgets()
+        for text, state in lines:
             self.side.add_widget(AbnormalRow(text=text, colour=colour_of(state)))
         if not rows:
             self.side.add_widget(Label(text=self.vm.t("officer.none"), size_hint_y=None, height=40))
