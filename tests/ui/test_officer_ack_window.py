@@ -1,8 +1,9 @@
 """Acknowledging at the wall as an identified duty officer, in a real window (Xvfb) against the
 real core on a real Mosquitto: a forced door among 120 open alarms, a wrong PIN on the pad
 refused in the screen's language with nothing acknowledged, then the officer's card typed by the
-reader (a keyboard device: digits and Enter into the focused field) with a remark picked by
-touch; the log names the officer, and the wall's event viewer shows who and the remark."""
+reader (a keyboard device: digits and Enter into the focused field, here the remark, where its
+speed tells it from typing) with a remark picked by touch; the log names the officer, and the
+wall's event viewer shows who and the remark."""
 
 from __future__ import annotations
 
@@ -82,9 +83,11 @@ def test_officer_acknowledges_a_forced_door_among_many_by_card_and_remark(
         assert popup.ids.cred.text == "" and popup.parent is not None
         save_png(popup, str(SHOTS / "officer_ack_refused.png"))
         not_blank(SHOTS / "officer_ack_refused.png")
-        # The card: back to card mode, the reader types the number and Enter.
-        driver.tap(popup.ids.by_card)
+        # The card field has the focus again; but the officer taps into the remark and swipes
+        # the card there: the reader's burst is told from typing and taken as the card.
         driver.until(lambda: popup.ids.cred.focus, what="the card field focused again")
+        driver.tap(popup.ids.note)
+        driver.until(lambda: popup.ids.note.focus, what="the remark focused")
         reader_types(driver.window, "0012345678")
         driver.until(
             lambda: site.store.alarm(forced_id).acknowledged_at is not None, what="acknowledged"

@@ -346,3 +346,28 @@ def test_nothing_of_the_other_language_on_the_wall(clock: ManualClock) -> None:
     for key in STRINGS:
         if key.startswith(("reason.", "severity.", "alarm.", "state.")):
             assert not re.search(r"[A-Za-z]", vm.t(key)), key
+
+
+def test_a_card_swiped_into_the_remark_is_told_from_typing() -> None:
+    """The reader types a card number in milliseconds; a person types digits a tenth of a
+    second or more apart (a phone number in the remark stays the remark)."""
+    from ui.viewmodels.officer_ack import reader_burst, restamp
+
+    text = "到场查看0012345678"
+    typed = [0.0] * 4 + [10.0 + 0.004 * i for i in range(10)]
+    assert reader_burst(text, typed, 10.05) == ("到场查看", "0012345678")
+    slow_frame = typed[:8] + [t + 0.2 for t in typed[8:]]  # one frame held some keys back
+    assert reader_burst(text, slow_frame, 10.25) == ("到场查看", "0012345678")
+    by_hand = [0.0] * 4 + [10.0 + 0.15 * i for i in range(10)]
+    assert reader_burst(text, by_hand, 11.6) is None
+    assert reader_burst("门已关 110", [0.0] * 4 + [5.0, 5.001, 5.002], 5.003) is None  # 3 digits
+    assert reader_burst(text, typed[:-1], 10.05) is None  # stamps out of step: not trusted
+    # The cursor stood inside the remark: the reader's digits came in the middle.
+    was, stamps = "到场查看门已关", [1.0] * 7
+    now = 20.0
+    for ch in "90001":
+        cur = was[:4] + "".join(c for c in "90001"[: len(was) - 7]) + ch + was[-3:]
+        stamps = restamp(was, cur, stamps, now)
+        was, now = cur, now + 0.003
+    assert was == "到场查看90001门已关" and stamps[:4] == [1.0] * 4
+    assert reader_burst(was, stamps, now) == ("到场查看门已关", "90001")

@@ -3,13 +3,15 @@ usual ones) and who they are, by card or PIN.
 
 The wall's card reader is a keyboard device: it types the card number and Enter into whatever
 field has the keyboard focus. So the card field has the focus whenever the window is open and
-the officer is not typing the remark, and Enter in it sends the acknowledgement. The PIN pad
+the officer is not typing the remark, and Enter in it sends the acknowledgement; a card swiped
+while the remark has the focus is told from typing by its speed and taken as the card. The PIN pad
 switches to PIN and types into the same field, masked. A refusal leaves the window open with
 the reason, the field emptied and focused again for the next try.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.popup import Popup
 
 from ui.viewmodels.officer import OfficerVM
-from ui.viewmodels.officer_ack import REMARKS
+from ui.viewmodels.officer_ack import REMARKS, reader_burst, restamp
 
 Builder.load_file(str(Path(__file__).with_name("officer_ack.kv")))
 
@@ -64,6 +66,9 @@ class AckPopup(Popup):
             k.bind(on_release=lambda _k, key=key: self.press(key))
             self.ids.pad.add_widget(k)
         self.bind(on_open=lambda *_: self.focus_credential())
+        self._stamps: list[float] = []  # when each character of the remark came
+        self._note_was = ""
+        self.ids.note.bind(text=self._note_typed)
 
     def _hint(self) -> None:
         self.cred_hint = self.vm.t("ack.card_hint" if self.mode == "card" else "ack.pin_hint")
@@ -74,6 +79,22 @@ class AckPopup(Popup):
             self.ids.cred.text = ""
             self._hint()
         self.focus_credential()
+
+    def _note_typed(self, _field: Any, text: str) -> None:
+        self._stamps = restamp(self._note_was, text, self._stamps, time.monotonic())
+        self._note_was = text
+
+    def note_entered(self) -> None:
+        """Enter in the remark: a card swiped while the remark had the focus is the card."""
+        burst = reader_burst(self.ids.note.text, self._stamps, time.monotonic())
+        if burst is None:
+            self.focus_credential()
+            return
+        remark, card = burst
+        self.ids.note.text = remark
+        self.set_mode("card")
+        self.ids.cred.text = card
+        self.confirm()
 
     def pick_remark(self, text: str) -> None:
         self.ids.note.text = text

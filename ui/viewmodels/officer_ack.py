@@ -5,6 +5,7 @@ or refuses. A refusal is shown in the screen's language and nothing is acknowled
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,12 @@ from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 
 KINDS = ("card", "pin")
+# A USB card reader types a whole number in a few milliseconds; a person takes a tenth of a
+# second or more per key. Digits that came this fast on average at the end of the remark (one
+# slow screen frame may hold some back: READER_GAP_S) are a card.
+READER_KEY_S = 0.035
+READER_GAP_S = 0.3
+READER_MIN_DIGITS = 4
 REMARKS = ("ack.remark.on_site", "ack.remark.false_alarm", "ack.remark.called")
 
 
@@ -26,6 +33,39 @@ def ack_problem(kind: str, value: str, note: str) -> str | None:
     if not value.strip().isdigit():
         return "ack.bad_card" if kind == "card" else "ack.bad_pin"
     return None
+
+
+def reader_burst(text: str, stamps: list[float], now: float) -> tuple[str, str] | None:
+    """(remark, card number) when the digits typed last into ``text`` came as a card reader
+    types them (``stamps[i]``: when character i came; ``now``: when Enter came), else None: a
+    card swiped while the remark field had the focus is the card, wherever the cursor stood."""
+    if len(stamps) != len(text) or not text:
+        return None
+    runs = [m.span() for m in re.finditer(r"[0-9]+", text)]
+    if not runs:
+        return None
+    a, b = max(runs, key=lambda r: max(stamps[r[0] : r[1]]))
+    if b - a < READER_MIN_DIGITS:
+        return None
+    times = [*sorted(stamps[a:b]), now]
+    gaps = [y - x for x, y in zip(times, times[1:], strict=False)]
+    if min(gaps) < 0 or max(gaps) > READER_GAP_S or sum(gaps) / len(gaps) > READER_KEY_S:
+        return None
+    return (text[:a] + text[b:]).strip(), text[a:b]
+
+
+def restamp(was: str, text: str, stamps: list[float], now: float) -> list[float]:
+    """The times of ``text``'s characters after an edit of ``was``: what was kept keeps its
+    time, what came in is stamped ``now`` (one insertion or replacement per change)."""
+    if len(stamps) != len(was):
+        stamps = [0.0] * len(was)
+    p = 0
+    while p < min(len(was), len(text)) and was[p] == text[p]:
+        p += 1
+    q = 0
+    while q < min(len(was), len(text)) - p and was[-1 - q] == text[-1 - q]:
+        q += 1
+    return stamps[:p] + [now] * (len(text) - p - q) + stamps[len(was) - q :]
 
 
 class AckDesk:
