@@ -139,6 +139,9 @@ def test_console_every_tab_and_dialog_in_both_languages(
                 ("import problems", *tab("import")),
                 ("notices", *tab("notices")),
                 ("site plan", *tab("siteplan")),
+                ("door schedules and holidays", *tab("schedules")),
+                ("indoor stations", *tab("stations")),
+                ("household", *tab("household")),
             ]
         )
         walk.verdict()
