@@ -3,7 +3,8 @@
 ``xvfb-run -a python -m ui.xian_shots DB OUTDIR``: DB is a database filled by
 ``compound sample --size xian``; the compound is staged by ``devkit.xian_screens.Shots`` (its
 own core and Mosquitto, a site plan with every door, a forced door, an emergency call ringing
-the wall) and what the wall (1920×1080) and the console (1280×800) show is saved as PNGs.
+the wall) and what the wall (1920×1080), the console (1280×800: site plan, a search by pinyin
+initials) and a door panel (1024×600) show is saved as PNGs with a 256-colour palette.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from compound.adapters import images
 from compound.domain.clock import SystemClock
 from devkit.xian_screens import Shots
 
@@ -83,7 +85,28 @@ def main() -> None:
         pump(30, lambda: console.root.siteplan.plan.has_image)
         pump(2)
         save_png(console.root, str(a.out / "manager_xian_siteplan.png"))
+        console.root.tab = "register"
+        console.vm.people.search("wxm")  # pinyin initials: 王小明 and the others
+        pump(30, lambda: console.vm.people.total > 0 and console.vm.people.items)
+        pump(2)
+        save_png(console.root, str(a.out / "manager_xian_people.png"))
+        Window.remove_widget(console.root)
+        console.root.stop()
         mgw.stop()
+        dgw = MqttGateway(shots.cfg, shots.topics, "ui-door-shots", dispatch=ui_dispatch)
+        dgw.start()
+        panel = build_role("door", dgw, Strings("zh"), SystemClock(), door="b12-e1")
+        Window.size = (1024, 600)
+        Window.add_widget(panel.root)
+        panel.vm.load()
+        pump(30, lambda: panel.vm.door_name != "b12-e1")
+        pump(2)
+        save_png(panel.root, str(a.out / "door_xian.png"))
+        Window.remove_widget(panel.root)
+        panel.root.stop()
+        dgw.stop()
+        for png in sorted(a.out.glob("*_xian*.png")):
+            print(f"{png.name}: {images.small_png(str(png)) // 1024} KB")
     finally:
         shots.close()
 
