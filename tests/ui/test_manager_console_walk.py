@@ -41,7 +41,7 @@ def test_console_tabs_in_both_languages(site: Site, driver: Driver, tmp_path: Pa
         stick = tmp_path / "usb"  # the site's own files (database, keys) are beside it
         stick.mkdir()
         (stick / "holidays.csv").write_text("2027-01-01,元旦\n", encoding="utf-8")
-        spage = console.pages["schedules"]
+        spage = console.page("schedules")
         spage.start = stick
         data = [*data_names(site), "保洁", "国庆节", "st-1501", "3-2-1501", "holidays.csv"]
         walk = Walk(driver, strings, [*data, str(stick), str(tmp_path)])
@@ -60,10 +60,11 @@ def test_console_tabs_in_both_languages(site: Site, driver: Driver, tmp_path: Pa
             driver.until(lambda: bool(hh.finder.items), what="search results")
             hh.open(int(hh.finder.items[0]["id"]))
             driver.until(lambda: hh.household is not None, what="the household")
-            assert console.pages["household"].layer_row.opacity == 1
+            row = console.page("household").layer_row
+            driver.until(lambda: row.opacity == 1, what="the tenant's layer row")
 
         def confirm() -> tuple[Callable[[], Any], Callable[[], Any]]:
-            page = console.pages["stations"]
+            page = console.page("stations")
 
             def go() -> None:
                 root.tab = "stations"

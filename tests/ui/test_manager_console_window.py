@@ -45,7 +45,7 @@ def test_schedule_holiday_household_and_station_by_touch(
         console = root.console
         # -- a schedule for a door, chosen from the list
         driver.tap(console.buttons["schedules"])
-        page = console.pages["schedules"]
+        page = console.page("schedules")
         driver.until(lambda: len(texts(page.door_rows)) == 4, what="the doors")
         row = next(i for i, d in enumerate(page.vm.page_doors) if d["id"] == "b1-e1")
         assert "不限时段" in page.door_rows.buttons[row].text
@@ -98,7 +98,7 @@ def test_schedule_holiday_household_and_station_by_touch(
         assert [r["day"] for r in workdays] == ["2026-10-10", "2027-02-07"]
         # -- a household opened from a search, and classed
         driver.tap(console.buttons["household"])
-        hpage = console.pages["household"]
+        hpage = console.page("household")
         driver.type(hpage.search, "zw")  # 张伟 by initials
         driver.until(lambda: texts(hpage.results)[:1] == ["张伟  3-2-1501  业主"], what="results")
         driver.tap(hpage.results.buttons[0])
@@ -123,7 +123,7 @@ def test_schedule_holiday_household_and_station_by_touch(
         assert [r["layer"] for r in layers] == ["focus"]
         # -- a station registered, then removed after a confirmation naming its unit
         driver.tap(console.buttons["stations"])
-        spage = console.pages["stations"]
+        spage = console.page("stations")
         driver.type(spage.s_station, "st-1601")
         driver.type(spage.s_unit, "3-2-1601")
         driver.tap(spage.add)
