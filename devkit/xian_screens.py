@@ -61,6 +61,8 @@ class Shots:
         self.out = out
         self.work = Path(tempfile.mkdtemp(prefix="xian-shots-"))
         shutil.copy(db, self.work / "c.db")
+        if (db.parent / "keys").is_dir():  # the keys the ID numbers were sealed with
+            shutil.copytree(db.parent / "keys", self.work / "keys")
         self.broker = Mosquitto().start()
         self.store = Store(self.work / "c.db", SystemClock(), self.work / "keys")
         self.topics = Topics(self.store.site_id)
