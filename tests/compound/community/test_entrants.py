@@ -4,6 +4,8 @@ of the window, units too quiet to be a group rental left out)."""
 
 from __future__ import annotations
 
+import random
+
 from compound.domain.clock import ManualClock
 from compound.services.entrants import RecentEntrants
 from compound.store.db import Store
@@ -63,3 +65,27 @@ def test_entrants_follow_the_log_as_reading_the_week_again_would(
     assert {u.unit: u.registered for u in entrants.units(since, 1)}["1-1-102"] == 1
     enter(store.add_person("丙", "1-1-102", "family"))
     assert {u.unit: u.registered for u in entrants.units(since, 1)}["1-1-102"] == 2
+
+
+def test_counts_kept_as_entrants_come_and_go_match_the_week_read_again(
+    store: Store, clock: ManualClock
+) -> None:
+    """Entrants filed by the hour of their latest passage, counts per unit kept as they come
+    and go: after each of many steps (the window's edge inside an hour, people entering again,
+    new residents) the counts are what reading the whole week gives."""
+    rnd = random.Random(7)
+    store.add_door("b1-e1", "Building 1", ["1"])
+    units = [f"1-1-{101 + i}" for i in range(6)]
+    people: list[int] = []
+    for u in units:
+        store.add_unit(u)
+        people += [store.add_person(f"住户{u}{n}", u, "family") for n in range(4)]
+    entrants = RecentEntrants(store)
+    for step in range(40):
+        if step % 9 == 8:
+            people.append(store.add_person(f"新{step}", rnd.choice(units), "family"))
+        for pid in rnd.sample(people, 3):
+            store.append_event("access.granted", door_id="b1-e1", person_id=pid, data={})
+        clock.advance(rnd.uniform(0.3, 11) * 3600)
+        since = clock.now() - 2 * DAY
+        assert counts(entrants, since) == whole_week(store, since), step
