@@ -68,15 +68,24 @@ class DoorArea:
         self.on_tap: Callable[[str], object] | None = None
         self._shape: tuple[Any, ...] = ()
         self._side_shown: tuple[Any, ...] | None = None
+        self._painted: dict[str, tuple[str, ...]] = {}  # door id → what its tile shows
 
     def refresh(self) -> None:
         groups = self.vm.door_groups()
         shape = (self.vm.t.lang, tuple((g.key, tuple(t.id for t in g.tiles)) for g in groups))
         if shape != self._shape:
             self._shape = shape
+            self._painted = {}
             self._build(groups)
+        lang = self.vm.t.lang
         for door_id, view in self.views.items():
-            self._paint(view, self.vm.doors[door_id])
+            tile = self.vm.doors[door_id]
+            # Painted again only when the door changed: 156 tiles on every passage's refresh
+            # were most of the wall's work per frame.
+            key = (lang, tile.name, tile.state, tile.alarm, tile.shown_state)
+            if self._painted.get(door_id) != key:
+                self._painted[door_id] = key
+                self._paint(view, tile)
         self._side()
 
     def forget_layout(self) -> None:
