@@ -220,6 +220,11 @@ def household_core() -> LocalGateway:
         person["layer"] = p["layer"]
         return {"person": p["person"], "layer": p["layer"]}
 
+    def add_visit(p: dict[str, Any]) -> dict[str, Any]:
+        assert p["household"] == 7
+        home["visits"].insert(0, {"at": 1_790_000_000, "by": p["by"], "notes": p["notes"]})  # type: ignore[attr-defined]
+        return {"id": 2}
+
     return LocalGateway(
         {
             "person.list": lambda p: {
@@ -229,6 +234,7 @@ def household_core() -> LocalGateway:
             "household.show": lambda p: home,
             "household.set_class": set_class,
             "tenant.set_layer": set_layer,
+            "visit.add": add_visit,
         }
     )
 
@@ -260,7 +266,15 @@ def test_household_opened_from_a_search_and_classed() -> None:
     vm.set_layer(2, "stable")
     assert vm.note == "刘租 已设为 稳定层" and "刘租  租户 · 稳定层" in vm.members_text
     vm.t.toggle()
-    assert vm.note == "刘租 is now in the stable layer" and "card …4321" in vm.members_text
+    assert vm.note == "刘租 is now in the stable layer"
+    vm.t.toggle()
+    vm.record_visit("", "正常")
+    assert vm.note == "请填写走访人" and vm.visits_recorded == 0
+    vm.record_visit("网格员李", "出租屋消防检查正常")
+    assert vm.note == "已记录对 3-2-1501 的走访" and vm.visits_recorded == 1
+    assert "网格员李  出租屋消防检查正常" in vm.visits_text.splitlines()[1]
+    vm.t.toggle()
+    assert vm.note == "Visit to 3-2-1501 recorded" and "card …4321" in vm.members_text
 
 
 def test_a_notice_for_some_buildings_says_so() -> None:

@@ -121,6 +121,13 @@ def test_schedule_holiday_household_and_station_by_touch(
         driver.until(lambda: "王芳  租户 · 重点层" in hpage.members.text, what="the layer")
         layers = site.store.query("SELECT layer FROM tenant_profiles")
         assert [r["layer"] for r in layers] == ["focus"]
+        driver.type(hpage.visit_by, "网格员李")
+        driver.type(hpage.visit_notes, "消防检查正常")
+        driver.tap(hpage.record_visit)
+        driver.until(lambda: "网格员李  消防检查正常" in hpage.members.text, what="the visit")
+        assert hpage.visit_notes.text == "" and hpage.visit_by.text == "网格员李"
+        visits = site.store.query("SELECT by, notes FROM visits")
+        assert [(v["by"], v["notes"]) for v in visits] == [("网格员李", "消防检查正常")]
         # -- a station registered, then removed after a confirmation naming its unit
         driver.tap(console.buttons["stations"])
         spage = console.page("stations")

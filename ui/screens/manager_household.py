@@ -33,6 +33,7 @@ class HouseholdPage(BoxLayout):
         super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
         self.vm = vm
         self._shown: int | None = None  # the household whose class the picker was set from
+        self._recorded = 0
         body = BoxLayout(spacing=14)
         self.add_widget(body)
         self.note = note_label()
@@ -77,6 +78,14 @@ class HouseholdPage(BoxLayout):
             lay.add_widget(w)
         right.add_widget(lay)
         self.layer_row = lay
+        visit = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.visit_by, self.visit_notes = field(size_hint_x=0.6), field()
+        self.record_visit = button(
+            lambda: vm.record_visit(self.visit_by.text, self.visit_notes.text), size_hint_x=0.6
+        )
+        for w in (self.visit_by, self.visit_notes, self.record_visit):
+            visit.add_widget(w)
+        right.add_widget(visit)
         self._tenant_ids: dict[str, int] = {}
         scroll = ScrollView(do_scroll_x=False, bar_width=12)
         self.members = Label(font_size="17sp", size_hint_y=None, halign="left", valign="top")
@@ -153,6 +162,13 @@ class HouseholdPage(BoxLayout):
         self.class_pick.text = t(f"rental.{code}") if code else "-"
         self.set_class.text = t("console.set_class")
         self.set_class.disabled = h is None
+        self.visit_by.hint_text = t("console.visit_by")
+        self.visit_notes.hint_text = t("console.visit_notes")
+        self.record_visit.text = t("console.visit_record")
+        self.record_visit.disabled = h is None
+        if vm.visits_recorded != self._recorded:
+            self._recorded = vm.visits_recorded
+            self.visit_notes.text = ""  # saved: the form is cleared (the visitor stays)
         self._tenants()
         # The people, then the latest visits, in one scrolling list.
         self.members.text = "\n\n".join(x for x in (vm.members_text, vm.visits_text) if x)

@@ -25,6 +25,7 @@ class HouseholdVM(Noted):
         self.finder = PeopleFinder(gateway, strings, size=RESULTS)
         self.finder.listeners.append(self.changed)
         self.household: dict[str, Any] | None = None
+        self.visits_recorded = 0
         self._asked = 0
 
     def open(self, person_id: int) -> None:
@@ -95,6 +96,26 @@ class HouseholdVM(Noted):
 
         params = {"person": person_id, "layer": layer, "by": BY}
         self.gw.request("tenant.set_layer", params, self.then(done))
+
+    def record_visit(self, by: str, notes: str) -> None:
+        """A visit to the household (以房管人): who made it and what they found; it counts for
+        every tenant living there."""
+        h = self.household
+        if h is None:
+            self.tell("console.pick_household", False)
+            return
+        if not by.strip():
+            self.tell("console.visit_by_needed", False)
+            return
+        unit = str(h["unit"])
+
+        def done(_result: Any) -> None:
+            self.visits_recorded += 1  # the screen clears its form
+            self.tell("console.visit_recorded", unit=unit)
+            self.reload()
+
+        params = {"household": h["household"], "by": by.strip(), "notes": notes.strip()}
+        self.gw.request("visit.add", params, self.then(done))
 
     # -- what the screen shows -------------------------------------------------------------
 
