@@ -229,11 +229,14 @@ def drain(
         "duplicated": dup,
         "sender_resends": fleet.stats("resends"),
         "sender_timeouts": fleet.stats("timeouts"),
+        "sender_resends_after_probe": fleet.stats("resends_after_probe"),
+        "sender_reconnects": fleet.stats("reconnects"),
         "resend_requests_heard": fleet.stats("resend_requests"),
         "resend_requests_held": fleet.stats("resend_requests_held"),
         "ingest_duplicates_dropped": ingest.ingest.stats.duplicates if ingest else None,
         "ingest_resend_requests": ingest.ingest.stats.resend_requests if ingest else None,
         "ingest_received": ingest.ingest.stats.received if ingest else None,
+        "ingest_acks": ingest.ingest.stats.acks if ingest else None,
         **watch.figures(),
     }
 

@@ -69,6 +69,7 @@ class Stats:
     resend_requests: int = 0
     resend_requests_held: int = 0
     resends_skipped: int = 0
+    resends_after_probe: int = 0  # the rest, sent again after a probe stopped the acknowledgement
 
 
 class UplinkSender:
@@ -225,6 +226,7 @@ class UplinkSender:
                 self._unconfirmed.append((resume, self._progress_at))
             elif self._cursor is not None and resume > self._cursor:
                 self.stats.resends += resume - self._cursor  # the rest goes again
+                self.stats.resends_after_probe += resume - self._cursor
 
     def _is_mine(self, seq: int, platform_id: str) -> bool:
         """Whether the platform's record ``seq`` is this box's (the same id)."""

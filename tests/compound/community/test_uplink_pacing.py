@@ -137,6 +137,7 @@ def test_a_probe_that_stops_the_acknowledgement_at_its_end_sends_the_rest_again(
         s.pump()
     assert bus.seqs() == seqs + seqs, "the rest sent again after the probe"
     assert s.stats.resends == len(seqs), "the probe and the rest after it, counted"
+    assert s.stats.resends_after_probe == len(seqs) - 8
 
 
 def ack_naming(bus: StandInBus, upto: int, last_id: str) -> None:
