@@ -62,6 +62,7 @@ def test_schedule_holiday_household_and_station_by_touch(
         driver.until(lambda: door_schedule(site, "b1-e1") == "保洁", what="the door's schedule")
         driver.until(lambda: "保洁" in page.door_rows.buttons[row].text, what="the door row")
         assert page.door_rows.buttons[row].text.endswith("·  保洁")
+        assert page.s_name.text == "" and page.s_from.text == "7:00"  # the name cleared
         assert "保洁: 周一-周六 07:00-18:00" in texts(page.sched_rows)[0]
         # -- a holiday and a worked weekend day, in the year shown
         page.vm.year = 2026
@@ -69,8 +70,8 @@ def test_schedule_holiday_household_and_station_by_touch(
         driver.type(page.h_name, "国庆节")
         driver.tap(page.add_holiday)
         driver.until(lambda: texts(page.hol_rows)[:1] == ["2026-10-01 周四 国庆节"], what="holiday")
+        assert page.h_date.text == page.h_name.text == ""  # cleared after saving
         driver.type(page.h_date, "2026-10-10")
-        driver.type(page.h_name, "")
         driver.tap(page.h_workday)
         driver.tap(page.add_holiday)
         driver.until(lambda: len(texts(page.hol_rows)) == 2, what="the worked day")
@@ -134,6 +135,7 @@ def test_schedule_holiday_household_and_station_by_touch(
         driver.type(spage.s_station, "st-1601")
         driver.type(spage.s_unit, "3-2-1601")
         driver.tap(spage.add)
+        driver.until(lambda: spage.s_station.text == "", what="the form cleared")
         driver.type(spage.search, "3-2-16")
         driver.until(lambda: texts(spage.rows) == ["st-1601  →  3-2-1601"], what="the station")
         driver.tap(spage.rows.buttons[0])

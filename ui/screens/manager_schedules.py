@@ -25,6 +25,7 @@ from ui.screens.console_widgets import (
     title_label,
 )
 from ui.screens.file_list import FileList
+from ui.viewmodels.officer_doors import local_name
 from ui.viewmodels.schedules import DOOR_PAGE, SchedulesVM
 
 SCHEDULE_ROWS = 4
@@ -34,6 +35,7 @@ HOLIDAY_ROWS = 5
 class SchedulesPage(BoxLayout):
     def __init__(self, vm: SchedulesVM, start: Path | None = None, **kw: Any) -> None:
         super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
+        self._saved = vm.saved
         self.vm = vm
         self.start = start or Path.home()  # where the file chooser opens
         self.chooser: ModalView | None = None
@@ -238,7 +240,7 @@ class SchedulesPage(BoxLayout):
             [
                 t(
                     "console.door_row",
-                    name=d["name"],
+                    name=local_name(d["name"], t.lang),
                     schedule=d["schedule"] or t("console.any_time"),
                 )
                 for d in doors
@@ -280,4 +282,8 @@ class SchedulesPage(BoxLayout):
         self.h_name.hint_text = t("console.holiday_name")
         self.h_workday.say(t("console.holiday_workday"))
         self.add_holiday.text = t("console.holiday_add")
+        if vm.saved != self._saved:  # something was added: its form is cleared
+            self._saved = vm.saved
+            self.s_name.text = ""
+            self.h_date.text = self.h_name.text = ""
         show_note(self.note, vm)

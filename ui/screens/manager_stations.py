@@ -29,6 +29,7 @@ class StationsPage(BoxLayout):
         super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
         self.vm = vm
         self.confirm: Confirm | None = None
+        self._saved = 0
         body = BoxLayout(spacing=14)
         self.add_widget(body)
         self.note = note_label()
@@ -97,4 +98,7 @@ class StationsPage(BoxLayout):
         self.add.text = t("console.station_add")
         self.login.text = t("console.station_login")
         self.remove.text = t("console.station_remove")
+        if vm.saved != self._saved:  # saved: the form is cleared
+            self._saved = vm.saved
+            self.s_station.text = self.s_unit.text = ""
         show_note(self.note, vm)

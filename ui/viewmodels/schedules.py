@@ -87,6 +87,7 @@ class SchedulesVM(Noted):
         self.door = ""  # the door chosen
         self.schedule = ""  # the schedule chosen
         self._raw_doors: list[dict[str, Any]] = []
+        self.saved = 0  # schedules and dates added: a change tells the screen to clear its forms
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -175,6 +176,7 @@ class SchedulesVM(Noted):
         }
 
         def added(_result: Any) -> None:
+            self.saved += 1  # the screen clears its forms
             self.schedule = name
             if self.door:
                 self.assign(name)
@@ -242,6 +244,7 @@ class SchedulesVM(Noted):
 
         def done(result: Any) -> None:
             shown = str(result.get("date") if isinstance(result, dict) else day)
+            self.saved += 1
             self.tell("console.holiday_added", date=shown)
             if shown[:4].isdigit():
                 self.year = int(shown[:4])  # show the year the date went into

@@ -27,6 +27,7 @@ class StationsVM(Noted):
         self.total = 0
         self.chosen: dict[str, Any] | None = None  # the station a removal would take
         self._asked = 0
+        self.saved = 0
 
     @property
     def pages(self) -> int:
@@ -85,6 +86,7 @@ class StationsVM(Noted):
     def _add(self, station: str, unit: str) -> None:
         def done(result: Any) -> None:
             r = result if isinstance(result, dict) else {}
+            self.saved += 1  # the screen clears its form
             self.tell("console.station_added", station=r.get("station"), unit=r.get("unit"))
             self.load()
 
