@@ -12,6 +12,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from ui.viewmodels.door import DoorPanelVM
+from ui.viewmodels.door_parse import door_title
 from ui.widgets import TouchButton
 
 Builder.load_file(str(Path(__file__).with_name("door.kv")))
@@ -56,7 +57,7 @@ class DoorScreen(BoxLayout):
 
     def refresh(self) -> None:
         vm, t = self.vm, self.vm.t
-        self.title_text = vm.door_name
+        self.title_text = door_title(vm.door, vm.door_name, t)
         self.time_text = time.strftime("%H:%M")
         self.lang_text = t("lang.switch")
         self.banner_text = vm.banner

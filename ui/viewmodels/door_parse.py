@@ -3,8 +3,12 @@ verdict, and the notices."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from ui.i18n import Strings
+from ui.viewmodels.officer_doors import local_name
 
 # What the face service's status on ``face/<camera>/result`` makes the panel say.
 FACE_STATUS = {
@@ -124,3 +128,15 @@ def split_notice(text: str, limit: int) -> list[str]:
     if text:
         pages.append(text)
     return pages
+
+
+_ENTRANCE_DOOR = re.compile(r"b(\d+)-e(\d+)\Z")
+
+
+def door_title(door_id: str, name: str, t: Strings) -> str:
+    """The panel's title in the screen's language: "12号楼1单元" / "Building 12 entrance 1" for a
+    building entrance's door, else the part of the door's registered name in the language."""
+    m = _ENTRANCE_DOOR.match(door_id)
+    if m:
+        return t("officer.door_in", b=m[1], n=m[2])
+    return local_name(name, t.lang)
