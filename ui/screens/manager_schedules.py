@@ -35,6 +35,7 @@ HOLIDAY_ROWS = 5
 class SchedulesPage(BoxLayout):
     def __init__(self, vm: SchedulesVM, start: Path | None = None, **kw: Any) -> None:
         super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
+        self._saved = vm.saved
         self.vm = vm
         self.start = start or Path.home()  # where the file chooser opens
         self.chooser: ModalView | None = None
@@ -281,4 +282,8 @@ class SchedulesPage(BoxLayout):
         self.h_name.hint_text = t("console.holiday_name")
         self.h_workday.say(t("console.holiday_workday"))
         self.add_holiday.text = t("console.holiday_add")
+        if vm.saved != self._saved:  # something was added: its form is cleared
+            self._saved = vm.saved
+            self.s_name.text = ""
+            self.h_date.text = self.h_name.text = ""
         show_note(self.note, vm)
