@@ -15,13 +15,11 @@ are paced (``compound.domain.uplink_pacing``): the confirm timeout counts from t
 (the acknowledgement moving on), not from when the oldest record went out, and each resend the
 box starts, by a timeout or on request, makes the next wait longer (doubling, jittered, at most
 ``backoff_cap_s``) until the acknowledgement moves again; requests inside the wait are answered
-once when it is over. A timeout resends only one window first (a probe, like TCP's): if the
-acknowledgement then moves past it, the platform was slow, not losing, and the records sent
-before the timeout are on their way, so sending goes on after them instead of sending them all
-again; if it stops at the probe, everything after it is sent again. So a platform with a long
-backlog is not flooded with resends. With
-``require_platform_ack=False`` (a platform that does not acknowledge) the PUBACK counts as the
-confirmation, as before.
+once when it is over. A timeout resends one window first (a probe, like TCP's): if the
+acknowledgement moves past it, the platform was slow, not losing, and sending goes on after what
+was sent before; if it stays at the probe's end for a whole timeout, the rest is sent again. So
+a long platform backlog is not flooded with resends. With ``require_platform_ack=False`` (a
+platform that does not acknowledge) the PUBACK counts as the confirmation, as before.
 
 Unconfirmed rows are never pruned, so an outage lasts as long as the disk allows (see
 docs/scaling.md for rows and bytes per hour). A record that carries anything biometric, or an
@@ -74,10 +72,8 @@ class Stats:
 
 class UplinkSender:
     """Drains the outbox to the upstream bus in order, with a bounded in-flight window.
-
-    ``require_platform_ack`` defaults to False here so that a caller written for the PUBACK-only
-    contract keeps it; ``compound uplink run`` passes ``[uplink] require_platform_ack`` (true by
-    default)."""
+    ``require_platform_ack`` is False by default here (the PUBACK-only contract of older callers);
+    ``compound uplink run`` passes ``[uplink] require_platform_ack`` (true by default)."""
 
     def __init__(
         self,
@@ -218,15 +214,18 @@ class UplinkSender:
             self._unconfirmed.popleft()
         if self._probe is not None and upto >= self._probe[0]:
             probe_end, resume = self._probe
+            more = self._cursor is not None and resume > self._cursor
+            if upto == probe_end and more:
+                # Exactly the probe's end: the first sending went out in windows too, so its
+                # next window may be right behind. Lost only if it stays here a whole timeout.
+                self._unconfirmed.append((probe_end + 1, self._progress_at))
+                return
             self._probe = None
-            if upto > probe_end and self._cursor is not None and resume > self._cursor:
+            if more and self._cursor is not None:
                 # past the probe: the platform is getting the first sending, just late
                 self.stats.resends_skipped += resume - self._cursor
                 self._cursor = resume
                 self._unconfirmed.append((resume, self._progress_at))
-            elif self._cursor is not None and resume > self._cursor:
-                self.stats.resends += resume - self._cursor  # the rest goes again
-                self.stats.resends_after_probe += resume - self._cursor
 
     def _is_mine(self, seq: int, platform_id: str) -> bool:
         """Whether the platform's record ``seq`` is this box's (the same id)."""
@@ -242,8 +241,7 @@ class UplinkSender:
         return False
 
     def _go_back(self, why: str, *, probe: bool = False) -> None:
-        """Send again from the oldest unconfirmed record, in order (with ``probe``, one window
-        of it until the acknowledgement moves)."""
+        """Send again from the oldest unconfirmed, in order (``probe``: one window of it)."""
         last = self._cursor if self._cursor is not None else self._highest_published
         pending = max(0, last - self._confirmed_upto)
         # A timeout during a probe: the cursor is the probe's end, but the first sending went
@@ -303,7 +301,14 @@ class UplinkSender:
                 waited = self._timeout.delay
                 self._timeout.bump()
                 self._gate.started(now)
-                self._go_back(f"no progress within {waited:.3g} s", probe=True)
+                if self._probe is not None and self._confirmed_upto >= self._probe[0]:
+                    # the acknowledgement stopped at the probe's end: the rest was lost
+                    rest = max(0, self._probe[1] - self._confirmed_upto)
+                    self.stats.resends += rest
+                    self.stats.resends_after_probe += rest
+                    self._go_back(f"stopped at the probe's end for {waited:.3g} s")
+                else:
+                    self._go_back(f"no progress within {waited:.3g} s", probe=True)
         elif self._cursor is None:
             row = self.store.one("SELECT MIN(seq) AS s FROM outbox WHERE confirmed_at IS NULL")
             self._cursor = (row["s"] - 1) if row and row["s"] is not None else self._last_seq()
