@@ -86,7 +86,7 @@ def main() -> None:
         pump(2)
         save_png(console.root, str(a.out / "manager_xian_siteplan.png"))
         console.root.tab = "register"
-        console.vm.people.search("wxm")  # pinyin initials: 王小明 and the others
+        console.root.ids.p_search.text = "wxm"  # pinyin initials: 王小明 and the others
         pump(30, lambda: console.vm.people.total > 0 and console.vm.people.items)
         pump(2)
         save_png(console.root, str(a.out / "manager_xian_people.png"))
