@@ -33,6 +33,7 @@ def test_schedule_holiday_household_and_station_by_touch(
     site: Site, driver: Driver, tmp_path: Path
 ) -> None:
     from ui.app import build_role
+    from ui.screens import pinyin_keyboard
 
     gw = gateway(site, "manager")
     try:
@@ -50,7 +51,24 @@ def test_schedule_holiday_household_and_station_by_touch(
         row = next(i for i, d in enumerate(page.vm.page_doors) if d["id"] == "b1-e1")
         assert "不限时段" in page.door_rows.buttons[row].text
         driver.tap(page.door_rows.buttons[row])
-        driver.type(page.s_name, "保洁")
+        # The name in Chinese on the screen's pinyin keyboard, into the field last touched.
+        driver.tap(page.s_name)
+        driver.tap(page.foot.keyboard)
+        kb = root.keyboard
+        assert kb.target is page.s_name
+        driver.until(lambda: pinyin_keyboard._index is not None, timeout=60, what="pinyin table")
+        for syllable, char in (("bao", "保"), ("jie", "洁")):
+            for ch in syllable:
+                driver.tap(kb.keys[ch])
+            for _ in range(6):  # the candidate may be on a later page
+                shown = [b.text for b in kb.cands]
+                if char in shown:
+                    break
+                driver.tap(kb.more)
+            driver.tap(kb.cands[shown.index(char)])
+        driver.tap(kb.done)
+        driver.pump(0.3)
+        assert page.s_name.text == "保洁"
         driver.tap(page.s_days["sat"])  # Monday to Friday are on at first; Saturday too
         driver.type(page.s_from, "7:00")
         driver.type(page.s_to, "25:00")

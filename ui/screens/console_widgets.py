@@ -135,3 +135,29 @@ def note_label() -> Label:
 def show_note(label: Label, vm: Any) -> None:
     label.text = vm.note
     label.color = (0.4, 0.9, 0.55, 1) if vm.note_ok else (1, 0.55, 0.4, 1)
+
+
+class Foot(BoxLayout):
+    """A page's foot: the note, and the on-screen pinyin keyboard for the Chinese field last
+    touched (the console has no keyboard of its own; names and notes are Chinese)."""
+
+    def __init__(
+        self, note: Label, open_keyboard: Callable[[TextInput], Any] | None, first: TextInput
+    ) -> None:
+        super().__init__(size_hint_y=None, height=ROW_H + 4, spacing=8)
+        self.add_widget(note)
+        self.typing = first  # the field the keyboard types into
+        self.open_keyboard = open_keyboard
+        self.keyboard = button(self.open, "quiet", size_hint_x=None, width=150)
+        self.keyboard.opacity = 1 if open_keyboard else 0
+        self.keyboard.disabled = open_keyboard is None
+        self.add_widget(self.keyboard)
+
+    def follow(self, *fields: TextInput) -> None:
+        """The keyboard types into whichever of ``fields`` was last focused."""
+        for f in fields:
+            f.bind(focus=lambda w, on: setattr(self, "typing", w) if on else None)
+
+    def open(self) -> None:
+        if self.open_keyboard is not None:
+            self.open_keyboard(self.typing)

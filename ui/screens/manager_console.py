@@ -54,11 +54,11 @@ class ConsoleTabs:
         page = self.pages.get(name)
         if page is None:
             if name == "schedules":
-                page = SchedulesPage(self.schedules)
+                page = SchedulesPage(self.schedules, keyboard=self.screen.open_keyboard)
             elif name == "stations":
                 page = StationsPage(self.stations)
             else:
-                page = HouseholdPage(self.household)
+                page = HouseholdPage(self.household, keyboard=self.screen.open_keyboard)
             self.holders[name].add_widget(page)
             self.pages[name] = page
         return page

@@ -4,6 +4,7 @@ lease and credentials, and the latest visits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.clock import Clock
@@ -14,6 +15,7 @@ from kivy.uix.spinner import Spinner
 
 from ui.i18n import LANGS, Strings
 from ui.screens.console_widgets import (
+    Foot,
     Rows,
     button,
     field,
@@ -29,7 +31,9 @@ SAID = [Strings(lang) for lang in LANGS]
 
 
 class HouseholdPage(BoxLayout):
-    def __init__(self, vm: HouseholdVM, **kw: Any) -> None:
+    def __init__(
+        self, vm: HouseholdVM, keyboard: Callable[[Any], Any] | None = None, **kw: Any
+    ) -> None:
         super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
         self.vm = vm
         self._shown: int | None = None  # the household whose class the picker was set from
@@ -37,7 +41,6 @@ class HouseholdPage(BoxLayout):
         body = BoxLayout(spacing=14)
         self.add_widget(body)
         self.note = note_label()
-        self.add_widget(self.note)
         left = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.4)
         self.search = field()
         self._search = Clock.create_trigger(
@@ -96,6 +99,9 @@ class HouseholdPage(BoxLayout):
         scroll.add_widget(self.members)
         right.add_widget(scroll)
         body.add_widget(right)
+        self.foot = Foot(self.note, keyboard, self.visit_notes)
+        self.foot.follow(self.visit_by, self.visit_notes)
+        self.add_widget(self.foot)
 
     def _pick(self, i: int) -> None:
         items = self.vm.finder.items
@@ -173,3 +179,4 @@ class HouseholdPage(BoxLayout):
         # The people, then the latest visits, in one scrolling list.
         self.members.text = "\n\n".join(x for x in (vm.members_text, vm.visits_text) if x)
         show_note(self.note, vm)
+        self.foot.keyboard.text = t("manager.pinyin")

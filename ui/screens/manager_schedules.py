@@ -4,6 +4,7 @@ with its worked weekend days (right)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from compound.domain.schedules import DAY_NAMES, decode_text
 from ui.screens.console_widgets import (
     ROW_H,
     Confirm,
+    Foot,
     Rows,
     Toggle,
     button,
@@ -25,7 +27,7 @@ from ui.screens.console_widgets import (
     title_label,
 )
 from ui.screens.file_list import FileList
-from ui.viewmodels.officer_doors import local_name
+from ui.viewmodels.door_parse import door_title
 from ui.viewmodels.schedules import DOOR_PAGE, SchedulesVM
 
 SCHEDULE_ROWS = 4
@@ -33,7 +35,13 @@ HOLIDAY_ROWS = 5
 
 
 class SchedulesPage(BoxLayout):
-    def __init__(self, vm: SchedulesVM, start: Path | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        vm: SchedulesVM,
+        start: Path | None = None,
+        keyboard: Callable[[Any], Any] | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
         self._saved = vm.saved
         self.vm = vm
@@ -43,7 +51,6 @@ class SchedulesPage(BoxLayout):
         body = BoxLayout(orientation="horizontal", spacing=14)
         self.add_widget(body)
         self.note = note_label()
-        self.add_widget(self.note)
         self.sched_page = 1
         self.holiday_page = 1
         self.holiday = ""  # the date chosen for removal
@@ -139,6 +146,9 @@ class SchedulesPage(BoxLayout):
         right.add_widget(hadd)
         right.add_widget(BoxLayout())
         body.add_widget(right)
+        self.foot = Foot(self.note, keyboard, self.s_name)
+        self.foot.follow(self.s_name, self.h_name)
+        self.add_widget(self.foot)
 
     # -- the holiday list from a file -------------------------------------------------------
 
@@ -240,7 +250,7 @@ class SchedulesPage(BoxLayout):
             [
                 t(
                     "console.door_row",
-                    name=local_name(d["name"], t.lang),
+                    name=door_title(d["id"], d["name"], t),
                     schedule=d["schedule"] or t("console.any_time"),
                 )
                 for d in doors
@@ -286,4 +296,6 @@ class SchedulesPage(BoxLayout):
             self._saved = vm.saved
             self.s_name.text = ""
             self.h_date.text = self.h_name.text = ""
+            self.h_workday.set(False)
         show_note(self.note, vm)
+        self.foot.keyboard.text = t("manager.pinyin")
