@@ -61,6 +61,13 @@ def needed_size(label: Any) -> tuple[int, int]:
     """The size the label's whole text needs (wrapped at its text width if it has one),
     however Kivy would cut or shorten it."""
     core = label._label
+    if label.text_size[1] is None and not label.shorten and not label.max_lines:
+        # Nothing cut: the texture is the whole text (laying it out again costs the walk
+        # most of its time).
+        w, h = label.texture_size
+        if label.text_size[0] is not None:
+            w = max(int(label.text_size[0]), int(core._internal_size[0]))
+        return int(w), int(h)
     opts = dict(core.options)
     width = label.text_size[0]
     opts.update(text_size=(width, None), shorten=False, max_lines=0)
