@@ -237,3 +237,29 @@ def test_door_panel_every_state_in_both_languages(site: Site, driver: Driver) ->
     finally:
         close_popups(driver.window)
         gw.stop()
+
+
+def test_the_check_finds_a_wrong_language_and_a_text_that_does_not_fit(driver: Driver) -> None:
+    """The walk's own check, on planted labels: it is what makes the walks above able to fail."""
+    from kivy.uix.boxlayout import BoxLayout
+    from kivy.uix.label import Label
+
+    from tests.ui.screen_text import check
+
+    box = BoxLayout()
+    box.add_widget(Label(text="门禁 Door status", size_hint=(None, None), size=(300, 40)))
+    box.add_widget(Label(text="十二号楼一单元的门", size_hint=(None, None), size=(40, 40)))
+    box.add_widget(
+        Label(text="一\n二\n三\n四", size_hint=(None, None), size=(200, 30), text_size=(200, 30))
+    )
+    box.add_widget(Label(text="b3-e2 12 s CSV", size_hint=(None, None), size=(300, 40)))
+    driver.mount(box, (1024, 600))
+    found = check(driver.window, "zh")
+    assert [f.what for f in found] == ["language", "overflow", "overflow"], found
+    assert "Door status" in found[0].detail
+    en = check(driver.window, "en")
+    assert {f.text for f in en if f.what == "language"} == {
+        "门禁 Door status",
+        "十二号楼一单元的门",
+        "一\n二\n三\n四",
+    }
