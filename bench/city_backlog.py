@@ -124,19 +124,25 @@ def section(rows: list[dict[str, Any]]) -> list[str]:
         )
     md += [
         "",
-        "Why the runs before the fix dropped so many duplicates (a diagnosis run, 2026-11-29 "
-        "20:29, 100 x 1,000 on three nodes, load 8 to 22 from other work, uplink before the "
-        "fix): JetStream redelivered nothing (`num_redelivered` 0 on the ingest's consumer all "
+        "Why the runs before the fixes dropped so many duplicates (a diagnosis run, "
+        "2026-11-29 20:29, 100 x 1,000 on three nodes, load 8 to 22 from other work): "
+        "JetStream redelivered nothing (`num_redelivered` 0 on the ingest's consumer all "
         "through; its 1,024 `max_ack_pending` always full, up to 166,000 records waiting in the "
         "stream behind it), yet it delivered about 292,000 messages for 100,000 records "
         "(191,793 duplicates dropped; 348 records/s). The boxes published each record about "
-        "three times, and counted only 28,668 of those as resends. The cause was in the uplink: "
-        "a confirm timeout that fired while an earlier timeout's probe was still unanswered took "
-        "the probe's end for how far the first sending had gone, so when the acknowledgement "
-        "passed the probe the box sent every record after it again, up to 2,000 at a time. It "
-        "now keeps the first sending's end through any number of timeouts "
-        "(`tests/compound/community/test_uplink_pacing.py`), and the rest that goes again after "
-        "a probe that stopped the acknowledgement is counted as resends.",
+        "three times and counted only 28,668 of those as resends. Two faults in the uplink's "
+        "probe (the one window a confirm timeout resends first): (1) a timeout that fired while "
+        "an earlier probe was unanswered took the probe's end for how far the first sending had "
+        "gone, so when the acknowledgement passed the probe everything after it went again, up "
+        "to 2,000 records a box ('first probe fix only' rows: fixed, and the rest sent after a "
+        "probe counted); (2) an acknowledgement landing exactly on the probe's end was taken "
+        "for a loss and everything after it sent again, but the first sending went out a window "
+        "at a time, so the platform commits it a window at a time and lands on the probe's end "
+        "often, with the next window right behind (those rows: still 0.6 to 0.8 extra copies a "
+        "record). Now the box waits a whole timeout at the probe's end before it takes it for a "
+        "loss ('both probe fixes'; `tests/compound/community/test_uplink_pacing.py`). "
+        "'Redelivered' in the rows after the fixes: JetStream's own redeliveries, a few hundred "
+        "under a load of 15 to 20.",
     ]
     return md
 
