@@ -51,11 +51,20 @@ class MapView(BoxLayout):
         self._image_version = 0
         self.loaded = False
         self._layout_key: tuple[Any, ...] = ()
+        self._label_cache: tuple[tuple[Any, ...], dict[str, str]] = ((), {})
         self._layout: tuple[list[Block], dict[str, tuple[float, float]]] = ([], {})
 
     def tapped(self, door: str) -> None:
         self.vm.map.selected = door
         self.refresh()
+
+    def _labels(self, doors: Any) -> dict[str, str]:
+        """The markers' names, made again only when the doors or the language change (156 of
+        them on every passage's refresh were a third of the map's work per frame)."""
+        key = (self.vm.t.lang, len(self.vm.doors), tuple(doors))
+        if key != self._label_cache[0]:
+            self._label_cache = (key, {d: self.vm.map_label(d) for d in doors})
+        return self._label_cache[1]
 
     def refresh(self) -> None:
         vm, t, m = self.vm, self.vm.t, self.vm.map
@@ -89,11 +98,11 @@ class MapView(BoxLayout):
             self.plan.set_blocks(blocks, {g.key: vm.group_title(g.key) for g in groups})
             self.title.text = t("map.generated", buildings=len(blocks), total=len(vm.doors))
             markers = [Marker(d, x, y, states.get(d, "unknown")) for d, (x, y) in spots.items()]
-            labels = {d: vm.map_label(d) for d in spots}
+            labels = self._labels(spots)
         else:
             self.plan.set_blocks([], {})
             markers = m.markers(states)
-            labels = {d: vm.map_label(d) for d in m.positions}
+            labels = self._labels(m.positions)
         self.plan.set_markers(markers, labels, m.selected)
         tile = vm.doors.get(m.selected)
         if tile is not None:
