@@ -138,9 +138,11 @@ def section(rows: list[dict[str, Any]]) -> list[str]:
         "probe counted); (2) an acknowledgement landing exactly on the probe's end was taken "
         "for a loss and everything after it sent again, but the first sending went out a window "
         "at a time, so the platform commits it a window at a time and lands on the probe's end "
-        "often, with the next window right behind (those rows: still 0.6 to 0.8 extra copies a "
-        "record). Now the box waits a whole timeout at the probe's end before it takes it for a "
-        "loss ('both probe fixes'; `tests/compound/community/test_uplink_pacing.py`). "
+        "often, with the next window right behind (the 'first probe fix only' rows still carry 0.6 "
+        "to 0.8 extra copies a record, 134 to 200 resent per timeout where a probe is 32: found "
+        "by reading the code after that run, which did not count the two kinds apart). Now the "
+        "box waits a whole timeout at the probe's end before it takes it for a loss ('both "
+        "probe fixes' rows; `tests/compound/community/test_uplink_pacing.py`). "
         "'Redelivered' in the rows after the fixes: JetStream's own redeliveries, a few hundred "
         "under a load of 15 to 20.",
     ]
