@@ -84,9 +84,9 @@ def test_pass_held_to_the_camera_is_sent_once_and_the_answer_shown(clock: Manual
     assert len(sent) == 2
     gw.deliver(
         "access/gate/result",
-        encode(AccessResult(sent[1].id, "gate", False, "pass expired", sent[1].at)),
+        encode(AccessResult(sent[1].id, "gate", False, "expired", sent[1].at)),
     )
-    assert vm.status_line == "Visitor pass refused: pass expired"
+    assert vm.status_line == "Visitor pass refused: expired"
 
 
 def test_a_qr_code_that_is_no_pass_is_refused_at_the_panel(clock: ManualClock) -> None:

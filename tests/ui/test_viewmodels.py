@@ -156,7 +156,8 @@ def test_results_without_the_limiters_fields_still_read_plainly(clock: ManualClo
     for reason, shown in (
         ("unknown credential", "Wrong PIN"),
         ("too many failed attempts", "Access refused: too many failed attempts"),
-        ("outside schedule", "Access refused: outside schedule"),
+        ("outside schedule", "Access refused: outside the allowed hours"),
+        ("a reason no screen knows", "Access refused: other reason"),
     ):
         type_keys(vm, "111111")
         vm.ok()
