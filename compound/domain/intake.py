@@ -1,10 +1,11 @@
 """The door requests waiting for a decision: fair between doors, bounded, shed at the source.
 
-Every door (in effect every device: the broker lets a device write only its own door's request
-topic) gets a token bucket and a short queue of its own. A request beyond the bucket's rate, or
-one that finds its door's queue full, is shed: dropped and counted against that door alone. The
-decision worker takes one request from each waiting door in turn, so a door flooded with ten
-thousand requests a second delays the next swipe at another door by at most one decision.
+Every key gets a token bucket and a short queue of its own. The core keys requests by door and
+sender (``compound.protocol.access_channels``: the door's reader, its panel, the face service;
+the broker lets each write only its own topic), so in effect every device has its own. A request
+beyond the bucket's rate, or one that finds its queue full, is shed: dropped and counted against
+that key alone. The decision worker takes one request from each waiting key in turn, so a device
+flooding ten thousand requests a second delays the next swipe elsewhere by at most one decision.
 
 Pure: time comes in as a monotonic value, nothing here blocks or does I/O.
 """
