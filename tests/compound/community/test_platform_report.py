@@ -230,7 +230,8 @@ def test_a_sequence_that_goes_backwards_is_refused_not_taken_for_a_duplicate(
     finally:
         db.close()
     refused = json.loads(_report_json(pg, capsys))["refused"]
-    assert [(r["site"], r["count"]) for r in refused if "backwards" in r["reason"]] == [("g1", 2)]
+    backwards = [(r["site"], r["count"]) for r in refused if "backwards" in r["reason"]]
+    assert [b for b in backwards if b[0] == "g1"] == [("g1", 2)]  # other tests' sites share it
 
 
 def test_only_registered_sites_are_taken_when_the_platform_asks_for_it(
