@@ -36,6 +36,11 @@ class Page:
         return self.reply(rows[self.offset : self.offset + self.size], len(rows), **extra)
 
 
+def whole(params: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    """A whole-number parameter from ``low`` to ``high`` (``default`` when not given)."""
+    return _whole(params, key, default, low, high)
+
+
 def _whole(params: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
     value = params.get(key)
     if value is None or value == "":

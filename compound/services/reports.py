@@ -11,7 +11,7 @@ from typing import Any
 
 from compound.domain.clock import iso
 from compound.domain.model import InvalidInput, mask_id_number
-from compound.domain.paging import page_of
+from compound.domain.paging import page_of, whole
 from compound.services import rental
 from compound.store.db import Store
 
@@ -155,10 +155,19 @@ def daily(store: Store, day: date) -> dict[str, Any]:
     }
 
 
-def passages_of(store: Store, p: dict[str, Any], limit: int = 500) -> dict[str, Any]:
+PASSAGES = 60  # a person's passages in one reply, unless asked for more
+MAX_PASSAGES = 500
+
+
+def passages_of(store: Store, p: dict[str, Any]) -> dict[str, Any]:
     """A person's passage history, found by id, name or ID number (the number stays masked).
-    A name may match many people: ``total`` says how many, ``page`` (20 a page) which."""
+    A name may match many people: ``total`` says how many, ``page`` (20 a page) which. Each
+    person's newest ``passages`` (60, what the wall lists; at most 500), older than event
+    ``before`` when given; ``next_before`` asks for the ones before those (None: no more).
+    After 200 days a resident has some 400: all of them took 13 ms and 78 KB a person."""
     page, total = page_of({}, default_size=20), 0
+    limit = whole(p, "passages", PASSAGES, 1, MAX_PASSAGES)
+    before = whole(p, "before", 0, 0, 2**62)
     if p.get("person") not in (None, ""):
         try:
             ids = [int(p["person"])]
@@ -194,6 +203,7 @@ def passages_of(store: Store, p: dict[str, Any], limit: int = 500) -> dict[str, 
             types=["access.granted", "access.denied"],
             limit=limit,
             newest_first=True,
+            before=before or None,
         )
         people.append(
             {
@@ -214,6 +224,7 @@ def passages_of(store: Store, p: dict[str, Any], limit: int = 500) -> dict[str, 
                     }
                     for e in evs
                 ],
+                "next_before": evs[-1].seq if len(evs) == limit else None,
             }
         )
     return {"people": people, "total": max(total, len(people)), "page": page.page}

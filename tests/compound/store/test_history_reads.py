@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from compound.config import Config
+from compound.config import AlertsConfig, Config
 from compound.domain.clock import ManualClock
 from compound.domain.model import InvalidInput
-from compound.services.community_api import CommunityApi
+from compound.services.community_api import Community, CommunityApi
 from compound.services.extension import ApiMethod
 from compound.services.lists_api import ListsApi
 from compound.store.db import Store
@@ -120,6 +120,7 @@ def test_a_unit_that_is_not_there_or_a_unit_with_a_person_is_refused(
         "a person's passages search",
         "a unit's events",
         "a unit's passages in the last week",
+        "the alert rules' replay at start",
     ],
 )
 def test_history_queries_read_indexes_not_tables(
@@ -147,6 +148,8 @@ def test_history_queries_read_indexes_not_tables(
             "a unit's passages in the last week": lambda: page(
                 {"unit": "3-2-1501", "types": pas, **week}
             ),
+            # at every start of the core: a week of the log, read from its first event on
+            "the alert rules' replay at start": Community(store, AlertsConfig()).prime,
         }[history]
         found = plans(store, run)
         assert found, "the call ran no query"
@@ -154,3 +157,19 @@ def test_history_queries_read_indexes_not_tables(
         assert bad == []
     finally:
         store.close()
+
+
+def test_a_persons_passage_search_comes_a_page_at_a_time(store: Store, clock: ManualClock) -> None:
+    ids = household(store)
+    seqs = passages(store, clock, [ids["owner"]] * 70)
+    search = api(store, clock)["passages.search"]
+    first = search({"person": ids["owner"]})["people"][0]
+    assert [ps["seq"] for ps in first["passages"]] == seqs[::-1][:60]  # what the wall lists
+    rest = search({"person": ids["owner"], "before": first["next_before"]})["people"][0]
+    assert [ps["seq"] for ps in rest["passages"]] == seqs[::-1][60:]
+    assert rest["next_before"] is None
+    few = search({"person": ids["owner"], "passages": 5})["people"][0]
+    assert len(few["passages"]) == 5 and few["next_before"] == seqs[-5]
+    for bad in ({"passages": 501}, {"passages": 0}, {"before": -1}, {"passages": "x"}):
+        with pytest.raises(InvalidInput, match="whole number"):
+            search({"person": ids["owner"], **bad})
