@@ -87,7 +87,7 @@ def run_queries(call: Call, pairs: list[tuple[int, str]], now: float) -> dict[st
             if first.get("next_before") is not None:
                 older = {**page, "before": first["next_before"]}
                 timed(f"{who}: passages, next page", "events.page", older)
-        timed("person: passage search (up to 500)", "passages.search", {"person": person})
+        timed("person: passage search (newest 60)", "passages.search", {"person": person})
         week = {"unit": unit, "types": PASSAGES, "since": int(now - WEEK), "size": 25}
         timed("unit: passages, last 7 days", "events.page", week)
     return out
