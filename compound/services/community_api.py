@@ -13,6 +13,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from compound.adapters.bus_types import ApiWorker
 from compound.config import AlertsConfig
 from compound.domain.model import Alarm, Event, InvalidInput, parse_date
 from compound.domain.paging import flag, page_of
@@ -215,6 +216,9 @@ class CommunityApi:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._notice_key: tuple[Any, ...] | None = None
+        # A stranger's face is logged off the network thread: a long write (an import) would
+        # otherwise hold every message behind it, door requests included.
+        self._faces = ApiWorker("face-results", core.counters, 500, "face_result.shed")
 
     def offers(self) -> Offers:
         s = self.core.store
@@ -257,7 +261,8 @@ class CommunityApi:
 
     def start(self) -> None:
         self.community.prime()
-        self.core.bus.subscribe(self.core.topics.all("face/+/result"), self.on_face_result)
+        faces = self._faces.wrap(self.on_face_result)
+        self.core.bus.subscribe(self.core.topics.all("face/+/result"), faces)
         self.publish_notices(force=True)
         self._thread = threading.Thread(target=self._run, name="community-tick", daemon=True)
         self._thread.start()

@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 from typing import Any
 
+from compound.adapters.bus_types import ApiWorker
 from compound.adapters.mqtt import Bus, Message
 from compound.domain.clock import Clock
 from compound.protocol.messages import DoorEvent, MessageError, decode_object, get_str
@@ -140,13 +141,16 @@ class DoorFeedBus:
     def __init__(self, feed: DoorFeed, bus: Bus) -> None:
         self.feed = feed
         self.bus = bus
+        # Off the network thread: logging a refusal may wait for a long write (an import).
+        self._answers = ApiWorker("door-answers", feed.counters, 2000, "door_answer.shed")
 
     def offers(self) -> Offers:
         return Offers()
 
     def start(self) -> None:
         self.feed.acks = self.bus
-        self.bus.subscribe(self.feed.topics.all("door/+/ack"), self.feed.on_command_answer)
+        answers = self._answers.wrap(self.feed.on_command_answer)
+        self.bus.subscribe(self.feed.topics.all("door/+/ack"), answers)
 
     def stop(self) -> None:
         self.feed.acks = None
