@@ -216,9 +216,6 @@ class CommunityApi:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._notice_key: tuple[Any, ...] | None = None
-        # A stranger's face is logged off the network thread: a long write (an import) would
-        # otherwise hold every message behind it, door requests included.
-        self._faces = ApiWorker("face-results", core.counters, 500, "face_result.shed")
 
     def offers(self) -> Offers:
         s = self.core.store
@@ -261,8 +258,12 @@ class CommunityApi:
 
     def start(self) -> None:
         self.community.prime()
-        faces = self._faces.wrap(self.on_face_result)
-        self.core.bus.subscribe(self.core.topics.all("face/+/result"), faces)
+        # A stranger's face is logged off the network thread: a long write (an import) would
+        # otherwise hold every message behind it, door requests included.
+        faces = ApiWorker("face-results", self.core.counters, 500, "face_result.shed")
+        self.core.bus.subscribe(
+            self.core.topics.all("face/+/result"), faces.wrap(self.on_face_result)
+        )
         self.publish_notices(force=True)
         self._thread = threading.Thread(target=self._run, name="community-tick", daemon=True)
         self._thread.start()

@@ -141,16 +141,17 @@ class DoorFeedBus:
     def __init__(self, feed: DoorFeed, bus: Bus) -> None:
         self.feed = feed
         self.bus = bus
-        # Off the network thread: logging a refusal may wait for a long write (an import).
-        self._answers = ApiWorker("door-answers", feed.counters, 2000, "door_answer.shed")
 
     def offers(self) -> Offers:
         return Offers()
 
     def start(self) -> None:
         self.feed.acks = self.bus
-        answers = self._answers.wrap(self.feed.on_command_answer)
-        self.bus.subscribe(self.feed.topics.all("door/+/ack"), answers)
+        # Off the network thread: logging a refusal may wait for a long write (an import).
+        answers = ApiWorker("door-answers", self.feed.counters, 2000, "door_answer.shed")
+        self.bus.subscribe(
+            self.feed.topics.all("door/+/ack"), answers.wrap(self.feed.on_command_answer)
+        )
 
     def stop(self) -> None:
         self.feed.acks = None
