@@ -187,7 +187,7 @@ class SplitMeter:
         """(work, work without the swap) of each frame drawn in ``seconds``."""
         from kivy.base import EventLoop
 
-        self.work.clear(), self.swap.clear()
+        del self.work[:], self.swap[:]
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             EventLoop.idle()
