@@ -95,6 +95,9 @@ class UrgentView:
         self.vm = vm
         self.ask_ack = ask_ack
         self.popup: UrgentPopup | None = None
+        # A pop-up open across a language switch says everything again in the new language at
+        # once, not at the wall's next refresh.
+        vm.t.listeners.append(self.refresh)
 
     def ringing_call(self, door: str) -> WallCall | None:
         call = self.live_call(door)
@@ -108,7 +111,8 @@ class UrgentView:
     def refresh(self) -> None:
         item = self.vm.urgent.current
         if self.popup is not None and (item is None or self.popup.item is not item):
-            self.popup.dismiss()
+            # At once: a closing pop-up left fading over the next one would cover it.
+            self.popup.dismiss(animation=False)
             self.popup = None
         if item is None:
             return
