@@ -151,6 +151,12 @@ class Driver:
                 self.root.stop()
             self.window.remove_widget(self.root)
             self.root = None
+        # Nothing a test's screen opened over the window may be seen by the next test.
+        from kivy.uix.modalview import ModalView
+
+        for child in list(self.window.children):
+            if isinstance(child, ModalView):
+                child.dismiss(animation=False)
 
 
 @pytest.fixture

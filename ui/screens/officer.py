@@ -232,3 +232,10 @@ class OfficerScreen(BoxLayout):
         self._tick.cancel()
         self._minute.cancel()
         self._alarm_poll.cancel()
+        # A reply or an event still on its way must not draw a stopped wall again (nor open
+        # its pop-up over whatever the window shows next).
+        for listeners in (self.vm.listeners, self.vm.t.listeners):
+            if self._trigger in listeners:
+                listeners.remove(self._trigger)
+        self._trigger.cancel()
+        self.urgent_view.close()  # a pop-up lives on the window: it goes with its wall

@@ -95,6 +95,7 @@ class UrgentView:
         self.vm = vm
         self.ask_ack = ask_ack
         self.popup: UrgentPopup | None = None
+        self.closed = False
         # A pop-up open across a language switch says everything again in the new language at
         # once, not at the wall's next refresh.
         vm.t.listeners.append(self.refresh)
@@ -108,7 +109,18 @@ class UrgentView:
         calls = self.vm.calls.calls.values()
         return next((c for c in calls if door and c.door == door and c.live), None)
 
+    def close(self) -> None:
+        """The wall stops: its pop-up goes, and nothing brings it back."""
+        self.closed = True
+        if self.refresh in self.vm.t.listeners:
+            self.vm.t.listeners.remove(self.refresh)
+        if self.popup is not None:
+            self.popup.dismiss(animation=False)
+            self.popup = None
+
     def refresh(self) -> None:
+        if self.closed:
+            return
         item = self.vm.urgent.current
         if self.popup is not None and (item is None or self.popup.item is not item):
             # At once: a closing pop-up left fading over the next one would cover it.
