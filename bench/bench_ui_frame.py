@@ -52,7 +52,8 @@ SHIPPED_LP_THREADS = ""  # Mesa's default (one rasteriser thread per core): noth
 
 
 class FrameMeter:
-    """Per-frame work time and swap interval, by wrapping Kivy's clock sleep and the swap."""
+    """Per-frame work time, swap interval and time spent in the swap (where Mesa's software
+    rasteriser draws the frame), by wrapping Kivy's clock sleep and the swap."""
 
     def __init__(self) -> None:
         from kivy.clock import Clock
@@ -60,6 +61,7 @@ class FrameMeter:
 
         self.work: list[float] = []
         self.swaps: list[float] = []
+        self.in_swap: list[float] = []
         self._woke = 0.0
         idle, flip = Clock.idle, Window.flip
 
@@ -69,24 +71,37 @@ class FrameMeter:
             return r
 
         def timed_flip() -> None:
+            t0 = time.perf_counter()
             flip()
             now = time.perf_counter()
             self.work.append(now - self._woke)
             self.swaps.append(now)
+            self.in_swap.append(now - t0)
 
         Clock.idle = timed_idle
         Window.flip = timed_flip
 
-    def run(self, seconds: float) -> tuple[list[float], list[float]]:
+    def _frames(self, seconds: float) -> None:
         from kivy.base import EventLoop
 
         self.work.clear()
         self.swaps.clear()
+        self.in_swap.clear()
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             EventLoop.idle()
+
+    def run(self, seconds: float) -> tuple[list[float], list[float]]:
+        """(work, interval between swaps) of each frame drawn in ``seconds``."""
+        self._frames(seconds)
         intervals = [b - a for a, b in zip(self.swaps, self.swaps[1:], strict=False)]
         return list(self.work[1:]), intervals
+
+    def run_split(self, seconds: float) -> tuple[list[float], list[float]]:
+        """(work, work without the swap) of each frame drawn in ``seconds``."""
+        self._frames(seconds)
+        own = [w - s for w, s in zip(self.work, self.in_swap, strict=True)]
+        return list(self.work[1:]), own[1:]
 
 
 def preview_frames() -> list[bytes]:

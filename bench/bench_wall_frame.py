@@ -38,6 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_ui_frame import FrameMeter  # noqa: E402 - after the path is set; no Kivy yet
+
 PHASE_S = 10.0
 RATE = 10.0  # passages a second
 ALARMS = 131
@@ -154,47 +156,6 @@ def serve(db: Path, rate: float) -> int:
     return 0
 
 
-class SplitMeter:
-    """Each frame's UI-thread work, and the part of it spent in the buffer swap (where Mesa's
-    software rasteriser draws what the frame asked for): the rest is the wall's own Python,
-    layout and the drawing commands."""
-
-    def __init__(self) -> None:
-        from kivy.clock import Clock
-        from kivy.core.window import Window
-
-        self.work: list[float] = []
-        self.swap: list[float] = []
-        self._woke = 0.0
-        idle, flip = Clock.idle, Window.flip
-
-        def timed_idle() -> Any:
-            r = idle()
-            self._woke = time.perf_counter()
-            return r
-
-        def timed_flip() -> None:
-            t0 = time.perf_counter()
-            flip()
-            now = time.perf_counter()
-            self.work.append(now - self._woke)
-            self.swap.append(now - t0)
-
-        Clock.idle = timed_idle
-        Window.flip = timed_flip
-
-    def run(self, seconds: float) -> tuple[list[float], list[float]]:
-        """(work, work without the swap) of each frame drawn in ``seconds``."""
-        from kivy.base import EventLoop
-
-        del self.work[:], self.swap[:]
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            EventLoop.idle()
-        own = [w - s for w, s in zip(self.work, self.swap, strict=True)]
-        return list(self.work[1:]), own[1:]
-
-
 def pump(seconds: float, until: Any = None) -> None:
     from kivy.base import EventLoop
 
@@ -265,7 +226,7 @@ def main() -> int:
         Rectangle(pos=(0, 0), size=(8, 8))
     Window.add_widget(ticker)
     KClock.schedule_interval(lambda dt: setattr(colour, "r", 1.0 - colour.r), 0)
-    meter = SplitMeter()
+    meter = FrameMeter()
     own: dict[str, list[float]] = {}
     measured: dict[str, list[float]] = {}
     top = ""
@@ -278,8 +239,8 @@ def main() -> int:
         dispatch=ui_dispatch,
     )
     try:
-        meter.run(2.0)
-        measured["floor"], own["floor"] = meter.run(args.phase_s)
+        meter.run_split(2.0)
+        measured["floor"], own["floor"] = meter.run_split(args.phase_s)
         gw.start()
         wall = build_role("officer", gw, Strings("zh"), SystemClock(), station="wall")
         Window.remove_widget(ticker)
@@ -288,7 +249,7 @@ def main() -> int:
         wall.vm.load()
         pump(90, lambda: len(wall.vm.doors) >= 150 and wall.vm.alarm_total >= open_alarms)
         pump(3.0)
-        measured["overview_idle"], own["overview_idle"] = meter.run(args.phase_s)
+        measured["overview_idle"], own["overview_idle"] = meter.run_split(args.phase_s)
         ask("on")
         pump(2.0)
         heard_before, t0 = int(ask("count")), time.monotonic()
@@ -301,7 +262,7 @@ def main() -> int:
             prof = cProfile.Profile() if args.profile == view else None
             if prof is not None:
                 prof.enable()
-            measured[f"{view}_loaded"], own[f"{view}_loaded"] = meter.run(args.phase_s)
+            measured[f"{view}_loaded"], own[f"{view}_loaded"] = meter.run_split(args.phase_s)
             if prof is not None:
                 prof.disable()
                 out = io.StringIO()
