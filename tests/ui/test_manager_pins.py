@@ -70,7 +70,9 @@ def test_manager_is_offered_a_free_pin_by_touch(site: Site, driver: Driver) -> N
         driver.tap(root.ids.set_pin)
         driver.until(lambda: built.vm.suggested_pin, what="a proposal")
         proposal = built.vm.suggested_pin
-        assert root.ids.c_pin.text == proposal
+        # the screen draws the viewmodel's state on its next frame, not at once
+        driver.until(lambda: root.ids.c_pin.text == proposal, what="the proposal in the field")
+        driver.until(lambda: "此密码不能使用" in root.note_text, what="the refusal in the note")
         assert "此密码不能使用" in root.note_text and "张伟" not in root.note_text
         driver.tap(root.ids.set_pin)
         driver.until(lambda: built.vm.note == "密码已设置", what="PIN set")

@@ -249,9 +249,9 @@ def test_manager_imports_a_sheet_whole_or_not_at_all_by_touch(site: Site, driver
         driver.type(root.ids.csv_path, str(csv_path))
         driver.tap(root.ids.do_import)
         driver.until(lambda: vm.job is not None and vm.job.finished, timeout=60, what="import")
-        driver.pump(0.2)
+        refused = "3 problem(s) in 400 rows; nothing was imported"
+        driver.until(lambda: root.progress_text == refused, what="the refusal drawn")
         assert len(vm.job.parts) > 1
-        assert root.progress_text == "3 problem(s) in 400 rows; nothing was imported"
         errors = root.errors_text.splitlines()
         assert [e.split(":")[0] for e in errors] == [
             "Line 4, column role",
@@ -269,8 +269,8 @@ def test_manager_imports_a_sheet_whole_or_not_at_all_by_touch(site: Site, driver
         driver.type(root.ids.csv_path, str(fixed))
         driver.tap(root.ids.do_import)
         driver.until(lambda: vm.job is not None and vm.job.finished, timeout=60, what="import")
-        driver.pump(0.2)
-        assert vm.job.ok and root.progress_text == "All 400 people imported", root.progress_text
+        driver.until(lambda: root.progress_text == "All 400 people imported", what="success drawn")
+        assert vm.job.ok
         assert root.errors_text == "" and root.note_ok
         assert any(0 < v < 1 for v in seen) and seen == sorted(seen), seen
         assert root.ids.progress.value == 1.0
