@@ -58,7 +58,8 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
         control = root.control
         driver.until(lambda: DOOR in vm.doors and vm.site, what="wall loaded")
         driver.until(lambda: control.lockdown is False, what="the core's lockdown state")
-        assert root.lockdown_text == "Lockdown" and not root.lockdown_on
+        driver.until(lambda: root.lockdown_text == "Lockdown", what="the button drawn")
+        assert not root.lockdown_on
 
         # Start the lockdown: the dialog wants the officer's name before it sends anything.
         driver.tap(root.ids.lockdown)
