@@ -17,6 +17,7 @@ from compound.services.alarm_snapshots import AlarmSnapshots
 from compound.services.camera_alarms import CameraAlarms
 from compound.services.community_api import CommunityApi
 from compound.services.core import Core
+from compound.services.core_lists import CoreLists
 from compound.services.device_roster import DeviceRoster
 from compound.services.door_feed import DoorFeedBus
 from compound.services.extension import Extension
@@ -26,6 +27,7 @@ from compound.services.import_api import ImportApi
 from compound.services.intercom import Intercom
 from compound.services.lists_api import ListsApi
 from compound.services.officer_ack import OfficerAck
+from compound.services.officer_control import OfficerControl
 from compound.services.people_api import PeopleApi
 from compound.services.quarantine import QuarantineWatch, request_file
 from compound.services.schedules_api import SchedulesApi
@@ -38,15 +40,18 @@ from compound.store.db import Store
 
 def core_features(core: Core) -> Sequence[Extension]:
     """The core's features, in the order they start (and the reverse of the order they stop)."""
+    officer_ack = OfficerAck(core)  # its lookup and limit serve the wall's lockdown and opens too
     return (
         DoorFeedBus(core.doors, core.bus),
+        CoreLists(core),
         PeopleApi(core),
         ImportApi(core),
         SecurityExtension(core),
         CommunityApi(core),
         Intercom(core),
         ListsApi(core),
-        OfficerAck(core),
+        officer_ack,
+        OfficerControl(core, officer_ack),
         AlarmSnapshots(core),
         SchedulesApi(core),
         HouseholdApi(core),

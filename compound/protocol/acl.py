@@ -36,8 +36,8 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |         | api/<name>/pass.station_issue|list|revoke         | replies                          |
 | ha      | ha/<name>/door/+/set (its lock's UNLOCK, which    | door states, availability,       |
 |         | the core carries out as a remote open by <name>)  | homeassistant/# (discovery)      |
-| wall    | api/<name>/<the wall's methods> (lockdown.set and | own replies, events/#, door      |
-|         | door.unlock among them: the core decides),        | states, availability, its ring   |
+| wall    | api/<name>/<the wall's methods> (lockdown and     | own replies, events/#, door      |
+|         | remote opens by card or PIN: the core decides),   | states, availability, its ring   |
 |         | intercom/station/<name>/reply (its answers)       | group's rings, call states,      |
 |         |                                                   | face/+/frame (the caller),       |
 |         |                                                   | site/lockdown, door acks         |
@@ -60,19 +60,21 @@ from compound.protocol.topics import Topics, valid_segment
 
 ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station", "ha", "wall")
 
-# API methods a door panel calls (ui/viewmodels/door.py): the door list and active notices. The
+# API methods a door panel calls (ui/viewmodels/door.py): its own door and active notices. The
 # core and its extensions serve many more (people, alarms, door.unlock); a panel stands in a
 # public hallway and gets only these. Its calls (dial, hang up, emergency) go on its own door's
 # intercom/<door>/call, not through call.start/call.hangup/emergency.call: the broker cannot
 # look inside API parameters, but it can hold a panel to one door's topic, and the core takes
 # the calling door from that topic.
-PANEL_METHODS = ("door.list", "notice.list")
+PANEL_METHODS = ("door.list", "door.show", "notice.list")
 # API methods the officer wall calls (ui/viewmodels/officer*.py): what it shows, the
 # acknowledgement of alarms by an identified duty officer (``alarm.ack_officer``: card or PIN,
-# never ``alarm.ack`` with a typed name), and the officer's lockdown and remote opens (the core
-# decides and logs them; a remote open in lockdown is an override the wall may make:
-# docs/security.md). It answers calls as a station of its ring group (``unit``) on its own reply
-# topic, so it needs none of the call methods, and it never writes a door command itself.
+# never ``alarm.ack`` with a typed name), and the officer's lockdown and remote opens, by card or
+# PIN too (``lockdown.set_officer``, ``door.unlock_officer``, never the typed-name
+# ``lockdown.set`` and ``door.unlock``; the core decides and logs them; a remote open in lockdown
+# is an override the wall may make: docs/security.md). It answers calls as a station of its ring
+# group (``unit``) on its own reply topic, so it needs none of the call methods, and it never
+# writes a door command itself.
 WALL_METHODS = (
     "status",
     "door.list",
@@ -88,8 +90,8 @@ WALL_METHODS = (
     "person.names",
     "person.list",
     "siteplan.get",
-    "lockdown.set",
-    "door.unlock",
+    "lockdown.set_officer",
+    "door.unlock_officer",
 )
 # Call methods that name the door in their parameters: for the consoles only, never a panel.
 CONSOLE_CALL_METHODS = ("call.start", "call.hangup", "emergency.call")

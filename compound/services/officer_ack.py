@@ -48,13 +48,19 @@ def ack_params(p: dict[str, Any]) -> tuple[list[int], str, str, str]:
         raise InvalidInput(f"give the alarms to acknowledge as ids: [1 to {MAX_IDS} numbers]")
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
         raise InvalidInput("alarm ids are whole numbers")
-    kind, value = p.get("kind"), p.get("value")
-    if kind not in officers.KINDS or not isinstance(value, str) or len(value) > 64:
-        raise InvalidInput("identify by card or PIN: kind 'card' or 'pin' and its value")
+    kind, value = credential_params(p)
     note = p.get("note")
     if not isinstance(note, str) or not note.strip() or len(note) > NOTE_MAX:
         raise InvalidInput(f"say what was done (a remark of 1 to {NOTE_MAX} characters)")
-    return list(dict.fromkeys(ids)), str(kind), value, note.strip()
+    return list(dict.fromkeys(ids)), kind, value, note.strip()
+
+
+def credential_params(p: dict[str, Any]) -> tuple[str, str]:
+    """(kind, value) of the card or PIN an officer gave, or ``InvalidInput``."""
+    kind, value = p.get("kind"), p.get("value")
+    if kind not in officers.KINDS or not isinstance(value, str) or len(value) > 64:
+        raise InvalidInput("identify by card or PIN: kind 'card' or 'pin' and its value")
+    return str(kind), value
 
 
 class OfficerAck:
@@ -71,21 +77,34 @@ class OfficerAck:
     def stop(self) -> None:
         pass
 
-    def ack(self, p: dict[str, Any]) -> dict[str, Any]:
-        ids, kind, value, note = ack_params(p)
-        store, now = self.core.store, self.core.clock.now()
+    def identify(
+        self, p: dict[str, Any], kind: str, value: str, what: str = "officer_ack"
+    ) -> officers.Officer | dict[str, Any]:
+        """The duty officer this card or PIN names, or the refusal to answer with (unknown, or
+        locked out). Every officer action at the wall (acknowledging, lockdown, remote opens:
+        ``services/officer_control.py``) goes through here, so wrong tries at any of them count
+        against the same limit; ``what`` names the counters."""
+        now = self.core.clock.now()
         wall = actor_of(p) or "local"
         self.limiter.forget_idle(now)
         locked = self.limiter.check(wall, kind, value, now)
         if locked is not None:
-            self.core.counters["officer_ack.refused_locked"] += 1
+            self.core.counters[f"{what}.refused_locked"] += 1
             return {"refused": "locked", "retry_in": math.ceil(locked.until - now)}
-        officer = officers.identify(store, kind, value)
+        officer = officers.identify(self.core.store, kind, value)
         self.limiter.record(wall, kind, value, officer is not None, now)
         if officer is None:
-            self.core.counters["officer_ack.unknown"] += 1
+            self.core.counters[f"{what}.unknown"] += 1
             left = self.limiter.tries_left(wall, kind, value, now)
             return {"refused": "unknown", "tries_left": left}
+        return officer
+
+    def ack(self, p: dict[str, Any]) -> dict[str, Any]:
+        ids, kind, value, note = ack_params(p)
+        store = self.core.store
+        officer = self.identify(p, kind, value)
+        if isinstance(officer, dict):
+            return officer
         done: list[int] = []
         skipped: list[int] = []
         for alarm_id in ids:

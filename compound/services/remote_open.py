@@ -45,6 +45,7 @@ def remote_unlock(
     override: bool = False,
     may_override: tuple[str, ...] = ("console", "wall"),
     log: Callable[[str, str, dict[str, object]], object] | None = None,
+    extra: dict[str, object] | None = None,
 ) -> DoorCommand:
     """Log and send a remote open, or raise ``InvalidInput`` with what the asker must know."""
     door = store.door(door_id)
@@ -61,7 +62,8 @@ def remote_unlock(
         counters["remote_unlock.refused_lockdown"] += 1
         raise InvalidInput(LOCKDOWN_REFUSAL.format(door=door_id))
     # actor: the broker user that asked; by: the name it typed, which proves nothing.
-    data: dict[str, object] = {"actor": actor, "by": by, "reason": reason}
+    # extra: who the core identified the officer as (``services/officer_control.py``).
+    data: dict[str, object] = {"actor": actor, "by": by, "reason": reason, **(extra or {})}
     if lockdown:
         data["override"] = True  # an override outside a lockdown overrides nothing: not flagged
     if log is None:

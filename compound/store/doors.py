@@ -152,12 +152,15 @@ class Doors(StoreBase):
     def lockdown(self) -> bool:
         return self.setting("lockdown", "0") == "1"
 
-    def set_lockdown(self, on: bool, by: str, actor: str | None = None) -> Event:
-        """``actor``: the broker user that asked, when over the bus; ``by`` the name it gave."""
+    def set_lockdown(
+        self, on: bool, by: str, actor: str | None = None, extra: dict[str, Any] | None = None
+    ) -> Event:
+        """``actor``: the broker user that asked, when over the bus; ``by`` the name it gave
+        (or the duty officer the core identified, with ``extra``: their id, badge and how)."""
         who = {"by": by} if actor is None else {"actor": actor, "by": by}
         with self.transaction():
             self.set_setting("lockdown", "1" if on else "0")
-            return self.append_event("site.lockdown", data={"on": on, **who})
+            return self.append_event("site.lockdown", data={"on": on, **who, **(extra or {})})
 
     def facts(self, door_id: str, kind: str, value: str) -> Facts:
         cred, person = self.find_credential(kind, value)

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.integration]
 def test_wall_rules_name_no_wildcard_write_and_no_door_method(topics: Topics) -> None:
     """What the file grants, read without a broker: writes are literal topics under its own
     name; no door command, no call API, no registration; lockdown and remote open through the
-    core's API only, and the wall reads the lockdown state."""
+    core's API only, by an identified officer, and the wall reads the lockdown state."""
     rules = rules_for(Device("wall1", "wall", unit="officer"), topics)
     writes = {r.topic for r in rules if r.access != "read"}
     assert not [w for w in writes if "+" in w or "#" in w]
@@ -40,7 +40,10 @@ def test_wall_rules_name_no_wildcard_write_and_no_door_method(topics: Topics) ->
     ):
         assert topics.api("wall1", m) not in writes
     assert topics.door_cmd("+") not in writes and topics.site_lockdown not in writes
-    assert {topics.api("wall1", "door.unlock"), topics.api("wall1", "lockdown.set")} <= writes
+    # Lockdown and remote opens by card or PIN too: never under a typed name.
+    officer_control = {"door.unlock_officer", "lockdown.set_officer"}
+    assert {topics.api("wall1", m) for m in officer_control} <= writes
+    assert not {topics.api("wall1", m) for m in ("door.unlock", "lockdown.set")} & writes
     assert {topics.api("wall1", m) for m in WALL_METHODS} <= writes
     reads = {r.topic for r in rules if r.access == "read"}
     assert topics.site_lockdown in reads and topics.door_ack("+") in reads
