@@ -17,7 +17,12 @@ from compound.app.context import Context, parsers
 
 
 def cmd_zone_list(ctx: Context) -> int:
-    zones = ctx.api("zone.list", {})["zones"]
+    zones: list[dict[str, Any]] = []
+    while True:  # the core answers a page at a time: ask until every zone is in
+        reply = ctx.api("zone.list", {"page": len(zones) // 200 + 1, "size": 200})
+        zones += reply["zones"]
+        if not reply["zones"] or len(zones) >= int(reply.get("total", 0)):
+            break
 
     def text() -> str:
         lines = []

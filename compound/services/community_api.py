@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from compound.adapters.bus_types import ApiWorker
 from compound.config import AlertsConfig
 from compound.domain.model import Alarm, Event, InvalidInput, parse_date
-from compound.domain.paging import flag, page_of
+from compound.domain.paging import MAX_SIZE, flag, page_of, whole
 from compound.protocol.messages import MessageError, decode_object, get_segment
 from compound.services import alerts, notices, rental, reports
 from compound.services.alerts import AlertEngine, Firing
@@ -200,6 +200,12 @@ def _float(p: dict[str, Any], key: str) -> float:
         raise InvalidInput(f"{key} must be a number") from None
 
 
+def _slice(rows: list[Any], p: dict[str, Any]) -> list[Any]:
+    """One page of a list worked out whole (at most 200 items; a list, as callers read it)."""
+    page = page_of(p, default_size=MAX_SIZE)
+    return rows[page.offset : page.offset + page.size]
+
+
 def _days(p: dict[str, Any]) -> float:
     days = _float(p, "within_days") if p.get("within_days") is not None else 7.0
     if not 0 <= days <= 366:
@@ -247,8 +253,8 @@ class CommunityApi:
                 ),
                 "strangers.repeat": self.strangers,
                 "notice.post": self.notice_post,
-                "notice.list": lambda p: notices.listing(
-                    s, clock.now(), bool(p.get("active", False)), p.get("door") or None
+                "notice.list": lambda p: _slice(
+                    notices.listing(s, clock.now(), flag(p, "active"), p.get("door") or None), p
                 ),
                 "stats.hourly": lambda p: reports.hourly(s, clock.now(), int(p.get("hours", 24))),
                 "passages.search": lambda p: reports.passages_of(s, p),
@@ -329,29 +335,39 @@ class CommunityApi:
 
     # -- officer views ---------------------------------------------------------------------
 
-    def strangers(self, p: dict[str, Any]) -> list[dict[str, Any]]:
-        """Unknown faces seen on several days (or open unknown-face alarms)."""
-        s = self.core.store
-        days = float(p.get("days", self.core.config.alerts.unknown_face_days))
-        since = self.core.clock.now() - days * 86400
-        rows = s.query(
+    def strangers(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Unknown faces seen at least ``min`` times in ``days``, most seen first, one page:
+        {items, total, page, size}; each with its open unknown-face alarm, if any."""
+        s, page = self.core.store, page_of(p)
+        days = _float(p, "days") if p.get("days") is not None else None
+        days = self.core.config.alerts.unknown_face_days if days is None else days
+        if not 0 < days <= 366:
+            raise InvalidInput("days must be from 0 to 366")
+        args = (self.core.clock.now() - days * 86400, whole(p, "min", 2, 1, 1_000_000))
+        tracks = (
             "SELECT json_extract(data, '$.track') AS track, COUNT(*) AS sightings,"
             " MIN(at) AS first_seen, MAX(at) AS last_seen,"
             " COUNT(DISTINCT date(at, 'unixepoch')) AS days"
             " FROM events WHERE type = 'face.unknown' AND at > ? GROUP BY track"
-            " HAVING track IS NOT NULL AND sightings >= ? ORDER BY sightings DESC LIMIT 200",
-            (since, int(p.get("min", 2))),
+            " HAVING track IS NOT NULL AND sightings >= ?"
         )
+        total = s.read(f"SELECT COUNT(*) AS n FROM ({tracks})", args)[0]["n"]  # noqa: S608
+        rows = s.read(
+            tracks + " ORDER BY sightings DESC, track LIMIT ? OFFSET ?",
+            (*args, page.size, page.offset),
+        )
+        marks = ",".join("?" * len(rows))  # the page's tracks, as parameters
         open_ = {
             a["subject"]: a["id"]
-            for a in s.query(
-                "SELECT id, subject FROM alarms WHERE rule = 'unknown_face'"
-                " AND acknowledged_at IS NULL"
+            for a in s.read(
+                "SELECT id, subject FROM alarms WHERE rule = 'unknown_face'"  # noqa: S608
+                f" AND acknowledged_at IS NULL AND subject IN ({marks})",
+                tuple(r["track"] for r in rows),
             )
         }
         for r in rows:
             r["alarm"] = open_.get(r["track"])
-        return rows
+        return page.reply(rows, total)
 
     def report_daily(self, p: dict[str, Any]) -> dict[str, Any]:
         s = self.core.store

@@ -9,7 +9,8 @@ last four digits only, ID numbers and phones masked), and the latest visits.
 
 ``station.page`` ``{"q": "3-2", "page", "size"}``: one page of the indoor stations, in
 address order, those whose unit starts with ``q`` or whose id contains it (a compound has a
-station in most of its thousands of units; ``station.list`` gives them all at once).
+station in most of its thousands of units). ``station.list`` ``{"page", "size"}``: the
+stations by id, one page (a list, at most 200).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from compound.domain.model import InvalidInput
-from compound.domain.paging import page_of
+from compound.domain.paging import MAX_SIZE, page_of
 from compound.services import rental
 from compound.services.extension import Offers
 from compound.services.people_api import person_details
@@ -121,6 +122,15 @@ def station_page(store: Store, params: dict[str, Any]) -> dict[str, Any]:
     return page.reply(items, int(total))
 
 
+def station_list(store: Store, params: dict[str, Any]) -> list[dict[str, Any]]:
+    page = page_of(params, default_size=MAX_SIZE)
+    return store.read(
+        "SELECT station, ring_group, added_at FROM intercom_stations ORDER BY station"
+        " LIMIT ? OFFSET ?",
+        (page.size, page.offset),
+    )
+
+
 class HouseholdApi:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -131,6 +141,7 @@ class HouseholdApi:
             api={
                 "household.show": lambda p: household_of(s, p),
                 "station.page": lambda p: station_page(s, p),
+                "station.list": lambda p: station_list(s, p),
             }
         )
 

@@ -45,6 +45,7 @@ from compound.domain.intercom import (
     is_stale,
 )
 from compound.domain.model import InvalidInput
+from compound.domain.paging import MAX_SIZE, page_of, whole
 from compound.protocol.messages import (
     IntercomCall,
     MessageError,
@@ -105,7 +106,6 @@ class Intercom:
                 "emergency.call": lambda p: self.api_start({**p, "emergency": True}),
                 "call.list": self.api_list,
                 "station.add": self.api_station_add,
-                "station.list": lambda p: self.core.store.stations(),
             }
         )
 
@@ -224,12 +224,13 @@ class Intercom:
         return {"call_id": call_id, "state": "ended"}
 
     def api_list(self, p: dict[str, Any]) -> list[dict[str, Any]]:
-        limit = min(int(p.get("limit", 50)), 500)
-        return self.core.store.query(
+        """The latest calls, newest first: ``limit`` (at most 200) from ``page``."""
+        page = page_of({"page": p.get("page"), "size": whole(p, "limit", 50, 1, MAX_SIZE)})
+        return self.core.store.read(
             "SELECT id, door_id, ring_group, emergency, started_at, answered_at, ended_at, outcome,"
             " answered_by, forwarded_to, door_opened, snapshot IS NOT NULL AS has_snapshot"
-            " FROM call_records ORDER BY started_at DESC LIMIT ?",
-            (limit,),
+            " FROM call_records ORDER BY started_at DESC LIMIT ? OFFSET ?",
+            (page.size, page.offset),
         )
 
     def resolve(self, door_id: str, room: str | None, unit: str | None) -> str:

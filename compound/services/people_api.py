@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from compound.store.db import Store
 
 
+MAX_CREDENTIALS = 100
+
+
 def person_dict(p: Person, *, masked: bool = True) -> dict[str, Any]:
     return {
         "id": p.id,
@@ -35,9 +38,16 @@ def person_dict(p: Person, *, masked: bool = True) -> dict[str, Any]:
 
 
 def person_details(store: Store, pid: int) -> dict[str, Any]:
-    """One person (ID number masked) with every credential they hold or held."""
+    """One person (ID number masked) with the credentials they hold or held: every live one
+    and the newest others, at most ``MAX_CREDENTIALS`` (``credential_total`` counts them all;
+    a host who issues a visitor pass a day has hundreds after a year)."""
     d = person_dict(store.person(pid))
     names = {sid: sched.name for sid, sched in store.schedules().items()}
+    held = store.credentials(pid)
+    now = store.clock.now()
+    live = [c for c in held if c.revoked_at is None and (c.valid_until or now + 1) > now]
+    keep = {c.id for c in [*live, *reversed(held)][:MAX_CREDENTIALS]}
+    d["credential_total"] = len(held)
     d["credentials"] = [
         {
             "id": c.id,
@@ -48,7 +58,8 @@ def person_details(store: Store, pid: int) -> dict[str, Any]:
             "revoked_at": c.revoked_at,
             "schedule": names.get(c.schedule_id) if c.schedule_id else None,
         }
-        for c in store.credentials(pid)
+        for c in held
+        if c.id in keep
     ]
     return d
 

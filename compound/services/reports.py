@@ -157,6 +157,7 @@ def daily(store: Store, day: date) -> dict[str, Any]:
 
 PASSAGES = 60  # a person's passages in one reply, unless asked for more
 MAX_PASSAGES = 500
+MAX_REPLY_PASSAGES = 2000  # people on a page × passages each: one reply stays a few 100 kB
 
 
 def passages_of(store: Store, p: dict[str, Any]) -> dict[str, Any]:
@@ -184,6 +185,11 @@ def passages_of(store: Store, p: dict[str, Any]) -> dict[str, Any]:
         ]
     elif p.get("name"):
         page = page_of(p, default_size=20)
+        if page.size * limit > MAX_REPLY_PASSAGES:
+            raise InvalidInput(
+                f"ask for at most {MAX_REPLY_PASSAGES} passages in all"
+                " (people on a page times passages each)"
+            )
         like = ("%" + str(p["name"]).strip() + "%",)
         total = store.read("SELECT COUNT(*) AS n FROM people WHERE name LIKE ?", like)[0]["n"]
         ids = [

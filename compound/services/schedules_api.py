@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from compound.domain import schedules
 from compound.domain.model import InvalidInput
+from compound.domain.paging import MAX_SIZE, page_of
 from compound.services.extension import Offers
 
 if TYPE_CHECKING:
     from compound.services.core import Core
+
+MAX_USERS = 200  # doors and credentials named under one schedule in schedule.list
 
 
 def _str(params: dict[str, Any], key: str, default: str | None = None) -> str:
@@ -35,6 +38,23 @@ def _int(params: dict[str, Any], key: str) -> int:
         raise InvalidInput(f"{key} must be a number") from None
 
 
+def schedule_page(rows: list[dict[str, Any]], p: dict[str, Any]) -> list[dict[str, Any]]:
+    """One page of the schedules (a list), each naming at most ``MAX_USERS`` of the doors and
+    credentials that use it, with ``door_count`` and ``credential_count`` for all of them (a
+    tenants' schedule is on thousands of cards; a door's own is in ``door.list``)."""
+    page = page_of(p, default_size=MAX_SIZE)
+    return [
+        {
+            **r,
+            "doors": r["doors"][:MAX_USERS],
+            "credentials": r["credentials"][:MAX_USERS],
+            "door_count": len(r["doors"]),
+            "credential_count": len(r["credentials"]),
+        }
+        for r in rows[page.offset : page.offset + page.size]
+    ]
+
+
 class SchedulesApi:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -44,7 +64,7 @@ class SchedulesApi:
         return Offers(
             api={
                 "schedule.add": self.schedule_add,
-                "schedule.list": lambda p: s.schedule_list(),
+                "schedule.list": lambda p: schedule_page(s.schedule_list(), p),
                 "schedule.remove": lambda p: s.remove_schedule(_str(p, "name")),
                 "door.set_schedule": lambda p: s.set_door_schedule(
                     _str(p, "door"), p.get("schedule") and _str(p, "schedule")
@@ -78,7 +98,10 @@ class SchedulesApi:
         return schedules.describe(store.schedules()[sid])
 
     def holiday_list(self, p: dict[str, Any]) -> list[dict[str, Any]]:
-        return self.core.store.holiday_list(_int(p, "year") if p.get("year") else None)
+        """The dates of ``year`` (or of every year), one page of at most 200."""
+        page = page_of(p, default_size=MAX_SIZE)
+        rows = self.core.store.holiday_list(_int(p, "year") if p.get("year") else None)
+        return rows[page.offset : page.offset + page.size]
 
     def holiday_import(self, p: dict[str, Any]) -> dict[str, Any]:
         """``{"csv": "date,name,workday\\n...", "dry_run": false}``: the file's text."""

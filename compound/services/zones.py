@@ -36,6 +36,7 @@ from compound.adapters.bus_types import ApiWorker
 from compound.adapters.mqtt import Message, actor_of
 from compound.config import ALWAYS_ARMED_ZONES
 from compound.domain.model import InvalidInput
+from compound.domain.paging import MAX_SIZE, page_of
 from compound.protocol.messages import (
     MessageError,
     decode_object,
@@ -111,8 +112,10 @@ class ZoneAlarms:
     # -- the API -----------------------------------------------------------------------------
 
     def api_list(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Every zone heard of; ``armed`` is whether a trip now raises an alarm."""
+        """The zones heard of, one page ({page, size}: at most 200) with ``total``; ``armed`` is
+        whether a trip now raises an alarm."""
         store, set_by = self.core.store, zone_arming.arming(self.core.store)
+        page, heard = page_of(params, default_size=MAX_SIZE), sorted(self.states.items())
         zones = [
             {
                 **r,
@@ -120,9 +123,9 @@ class ZoneAlarms:
                 "armed": zone_arming.is_armed(store, b, z, r["kind"]),
                 "schedule": set_by.get((b, z), {}).get("schedule"),
             }
-            for (b, z), r in sorted(self.states.items())
+            for (b, z), r in heard[page.offset : page.offset + page.size]
         ]
-        return {"zones": zones}
+        return {"zones": zones, "total": len(heard), "page": page.page, "size": page.size}
 
     def api_arm(self, p: dict[str, Any], armed: bool) -> dict[str, Any]:
         actor = actor_of(p)

@@ -196,7 +196,7 @@ def test_api_calls_the_core_and_prints_its_reply(
     cfg, db = str(core_config), str(live_store.path)
     rc, out, err = run(capsys, "--config", cfg, "--db", db, "api", "door.list", "--json")
     assert rc == 0, err
-    assert sorted(d["id"] for d in json.loads(out)) == ["b1-e1", "b2-e1", "b3-e2", "gate"]
+    assert sorted(d["id"] for d in json.loads(out)["items"]) == ["b1-e1", "b2-e1", "b3-e2", "gate"]
     rc, out, _ = run(capsys, "--config", cfg, "api", "events.recent", "--params", '{"limit": 2}')
     assert rc == 0 and len(json.loads(out)) == 2  # indented JSON without --json
     rc, out, err = run(
