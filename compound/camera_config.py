@@ -1,4 +1,5 @@
-"""One camera of the face service in the config file (``[[face.cameras]]`` in ``[face]``).
+"""One camera of the face service in the config file (``[[face.cameras]]`` in ``[face]``), and
+one door's challenge rule (``[[face.doors]]``).
 
 Apart from ``config.py`` so that the face service's wiring stays in one short place; the bounds
 are in the fields' metadata, which ``config.load_section`` checks as for every other section.
@@ -7,6 +8,8 @@ are in the fields' metadata, which ``config.load_section`` checks as for every o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from compound.domain.face.challenge_policy import MODES
 
 
 def _bounds(
@@ -27,3 +30,20 @@ class CameraWiring:
     # a random challenge (turn, look up, blink twice) before a face opens: "always", or
     # "never" for a door with its own IR or depth face terminal
     challenge: str = _bounds("always", choices=("always", "never"))  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class FaceDoorWiring:
+    """When a face must answer the challenge at one door (``compound/domain/face/
+    challenge_policy.py``); it wins over the camera's ``challenge`` for this door. Checked
+    further (spans, roles, which keys go with which mode) when the face service starts."""
+
+    id: str = ""
+    # "always", "never" (the door has its own IR or depth terminal), "people", "hours",
+    # "people or hours", "people at hours"
+    challenge: str = _bounds("always", choices=MODES)  # type: ignore[assignment]
+    # who "people" means: roles (owner, family, tenant, visitor) and/or person ids
+    roles: list[str] = field(default_factory=list)
+    people: list[int] = field(default_factory=list)
+    # when "hours" means, in the site's local time: "22:00-06:00" runs past midnight
+    hours: list[str] = field(default_factory=list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compound.camera_config import CameraWiring
+from compound.camera_config import CameraWiring, FaceDoorWiring
 from compound.config.checks import bounded
 
 
@@ -123,6 +123,8 @@ class FaceConfig:
     stranger_memory_h: float = bounded(168.0, 0.0, 720.0)
     # [[face.cameras]], all served by one `compound face run`; empty: the one camera above
     cameras: list[CameraWiring] = field(default_factory=list)
+    # [[face.doors]]: a door's own challenge rule (by person, by hours, or never)
+    doors: list[FaceDoorWiring] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from compound.camera_config import CameraWiring
 from compound.config import FaceConfig
 from compound.domain.clock import Clock
 from compound.domain.face.challenge import ChallengeDealer, ChallengeRules
+from compound.domain.face.challenge_policy import DoorChallenge, camera_policy, door_challenge
 from compound.domain.face.gallery import Gallery, MatchRules
 from compound.domain.face.liveness import LivenessRules
 from compound.domain.face.model import TrackingRecognizer
@@ -40,7 +41,7 @@ from compound.domain.face.motion import MotionGate, MotionRules
 from compound.domain.face.scheduler import Scheduler, SchedulerRules
 from compound.domain.face.strangers import Strangers
 from compound.domain.face.watch import BLINK_CLOSED, CameraWatch, WatchOutcome, WatchRules
-from compound.domain.model import InvalidInput
+from compound.domain.model import InvalidInput, Role
 from compound.ports import Bus
 from compound.protocol.messages import encode, new_id
 from compound.services.camera_feed import CameraFeed, CameraSpec
@@ -71,6 +72,27 @@ def cameras_of(config: FaceConfig) -> list[CameraWiring]:
             challenge="always" if config.liveness else "never",
         )
     ]
+
+
+def door_rules(
+    config: FaceConfig, known: Callable[[str], bool], cameras: Sequence[CameraWiring] = ()
+) -> list[DoorChallenge]:
+    """The checked ``[[face.doors]]`` rules; ``InvalidInput`` names the entry and what to fix."""
+    watched = {d for w in [*cameras_of(config), *cameras] for d in w.doors}
+    out: dict[str, DoorChallenge] = {}
+    for d in config.doors:
+        rule = door_challenge(d.id, d.challenge, d.roles, d.people, d.hours)
+        if d.id in out:
+            raise InvalidInput(f"face door {d.id!r} has two [[face.doors]] entries; keep one")
+        if not known(d.id):
+            raise InvalidInput(f"face door {d.id!r}: unknown door; see `compound door list`")
+        if d.id not in watched:
+            raise InvalidInput(
+                f"face door {d.id!r}: no camera watches it; add it to the doors of a "
+                "[[face.cameras]] entry, or remove its [[face.doors]] entry"
+            )
+        out[d.id] = rule
+    return list(out.values())
 
 
 class FaceCameras:
@@ -123,11 +145,14 @@ class FaceCameras:
                     )
             if not spec.wiring.doors:
                 raise InvalidInput(f"camera {spec.wiring.id} has no door (face.cameras doors)")
-        gallery, people = self._galleries([s.wiring for s in cameras])
+        rules = door_rules(config, lambda d: store.door(d) is not None, [s.wiring for s in cameras])
+        tz = store.tz  # the site's local time, for rules by the hour
+        gallery, people, roles = self._galleries([s.wiring for s in cameras])
         self.feeds: dict[str, CameraFeed] = {}
         self._state: dict[str, threading.Lock] = {}  # per camera: its watch's state
         for spec in cameras:
             w = spec.wiring
+            policy = camera_policy(w.doors, w.challenge, rules)
             watch = CameraWatch(
                 self.recognizer,
                 camera_id=w.id,
@@ -137,13 +162,16 @@ class FaceCameras:
                 rules=WatchRules(
                     agree_frames=c.agree_frames,
                     cooldown_s=c.cooldown_s,
-                    challenge=w.challenge == "always",
+                    challenge=policy.asks_anyone(),
                 ),
                 match=MatchRules(c.threshold, c.margin),
                 liveness=LivenessRules(window_s=c.liveness_window_s, closed_ratio=BLINK_CLOSED),
                 check_liveness=c.liveness,
                 dealer=dealer,
                 strangers=self.strangers,
+                policy=policy,
+                tz=tz,
+                roles=roles,
             )
             gate = MotionGate(MotionRules())
             self._state[w.id] = threading.Lock()
@@ -206,25 +234,28 @@ class FaceCameras:
 
     # -- galleries -------------------------------------------------------------------------
 
-    def _galleries(self, cameras: list[CameraWiring]) -> tuple[Gallery, dict[str, set[int]]]:
+    def _galleries(
+        self, cameras: list[CameraWiring]
+    ) -> tuple[Gallery, dict[str, set[int]], dict[int, Role]]:
         doors = {d for w in cameras for d in w.doors}
         people = self.store.people()
+        roles = {p.id: p.role for p in people}
         served: dict[str, set[int]] = {}
         for d in doors:
             door = self.store.door(d)
             served[d] = {p.id for p in people if door is not None and door.serves_unit(p.unit)}
         union = set().union(*served.values()) if served else set()
-        return self.faces.gallery().subset(union), served
+        return self.faces.gallery().subset(union), served, roles
 
     def _refresh(self) -> None:
         sig = self.faces.signature()
         if sig == self._signature:
             return
         self._signature = sig
-        gallery, people = self._galleries([f.wiring for f in self.feeds.values()])
+        gallery, people, roles = self._galleries([f.wiring for f in self.feeds.values()])
         for feed in self.feeds.values():
             with self._state[feed.id]:
-                feed.watch.set_gallery(gallery, people)
+                feed.watch.set_gallery(gallery, people, roles)
         log.info("gallery reloaded: %d templates", len(gallery))
 
     # -- the worker ------------------------------------------------------------------------

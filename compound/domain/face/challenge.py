@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from compound.domain.face.liveness import LEFT_EYE, RIGHT_EYE, ear
+from compound.domain.face.model import Box
 
 NOSE_TIP = 30
 KINDS = ("turn_left", "turn_right", "look_up", "blink_twice")
@@ -251,3 +252,9 @@ class ChallengeDealer:
         kind = self._choose(self.rules.kinds)
         c = Challenge(self._new_id()[:12], kind, at, at + self.rules.window_s)
         return ChallengeCheck(c, baseline, self.rules)
+
+
+def face_quality(box: Box, landmarks: np.ndarray) -> float:
+    """Larger and more frontal is better: the box width, less for a turned or tilted face."""
+    yaw, _pitch = head_pose(landmarks)
+    return float(box.width) * max(0.0, 1.0 - 2.0 * abs(yaw))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from compound.domain.face.model import Box
 
 
@@ -100,3 +102,21 @@ class Tracker:
         t = Track(self._new_id(), old.box, at, at)
         self._tracks[t.id] = t
         return t
+
+
+def follow_box(box: Box, before: np.ndarray, after: np.ndarray, width: int, height: int) -> Box:
+    """The box moved and scaled as the landmarks moved (centre and eye distance), so that the
+    landmark model is given the face where it now is."""
+    c0, c1 = before.mean(axis=0), after.mean(axis=0)
+    s0 = float(np.linalg.norm(before[42:48].mean(0) - before[36:42].mean(0)))
+    s1 = float(np.linalg.norm(after[42:48].mean(0) - after[36:42].mean(0)))
+    k = s1 / s0 if s0 > 0 else 1.0
+    cx = (box.left + box.right) / 2 + float(c1[0] - c0[0])
+    cy = (box.top + box.bottom) / 2 + float(c1[1] - c0[1])
+    hw, hh = box.width * k / 2, box.height * k / 2
+    return Box(
+        max(0, int(cy - hh)),
+        min(width, int(cx + hw)),
+        min(height, int(cy + hh)),
+        max(0, int(cx - hw)),
+    )

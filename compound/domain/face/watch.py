@@ -9,15 +9,17 @@ For the largest face (the person at the door) on each frame the service looks at
   track; each encoding is searched 1:N once. A later encoding far from the first, or naming
   someone else, is also a cut;
 - once the track is named and seen on ``agree_frames`` frames, liveness (blink and motion) and,
-  where the camera asks for it, a random challenge answered within its window; then one
+  where the doors' ``ChallengePolicy`` asks it of this person now, a random challenge answered
+  within its window (a face once asked stays asked until it answers); then one
   ``AccessRequest`` per door of this camera that serves the person, and a cooldown.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 
 import numpy as np
@@ -27,15 +29,17 @@ from compound.domain.face.challenge import (
     ChallengeCheck,
     ChallengeDealer,
     aligned_patch,
-    head_pose,
+    face_quality,
     similarity,
 )
+from compound.domain.face.challenge_policy import ChallengePolicy
 from compound.domain.face.gallery import Gallery, MatchRules
 from compound.domain.face.liveness import LivenessRules, LivenessWindow, Verdict
 from compound.domain.face.model import Box, TrackingRecognizer
 from compound.domain.face.pipeline import FaceSeen
 from compound.domain.face.strangers import StrangerMemory
-from compound.domain.face.tracker import Tracker, TrackRules, iou, shift
+from compound.domain.face.tracker import Tracker, TrackRules, follow_box, iou, shift
+from compound.domain.model import Role
 from compound.protocol.messages import AccessRequest, new_id
 
 BLINK = "look at the camera and blink"
@@ -104,30 +108,6 @@ class _Face:
     counted: set[str] = field(default_factory=set)
 
 
-def follow_box(box: Box, before: np.ndarray, after: np.ndarray, width: int, height: int) -> Box:
-    """The box moved and scaled as the landmarks moved (centre and eye distance), so that the
-    landmark model is given the face where it now is."""
-    c0, c1 = before.mean(axis=0), after.mean(axis=0)
-    s0 = float(np.linalg.norm(before[42:48].mean(0) - before[36:42].mean(0)))
-    s1 = float(np.linalg.norm(after[42:48].mean(0) - after[36:42].mean(0)))
-    k = s1 / s0 if s0 > 0 else 1.0
-    cx = (box.left + box.right) / 2 + float(c1[0] - c0[0])
-    cy = (box.top + box.bottom) / 2 + float(c1[1] - c0[1])
-    hw, hh = box.width * k / 2, box.height * k / 2
-    return Box(
-        max(0, int(cy - hh)),
-        min(width, int(cx + hw)),
-        min(height, int(cy + hh)),
-        max(0, int(cx - hw)),
-    )
-
-
-def face_quality(box: Box, landmarks: np.ndarray) -> float:
-    """Larger and more frontal is better: the box width, less for a turned or tilted face."""
-    yaw, _pitch = head_pose(landmarks)
-    return float(box.width) * max(0.0, 1.0 - 2.0 * abs(yaw))
-
-
 class CameraWatch:
     def __init__(
         self,
@@ -145,6 +125,9 @@ class CameraWatch:
         strangers: StrangerMemory | None = None,
         tracks: TrackRules | None = None,
         new_id: Callable[[], str] = new_id,
+        policy: ChallengePolicy | None = None,
+        tz: tzinfo = UTC,
+        roles: Mapping[int, Role] | None = None,
     ) -> None:
         self.recognizer = recognizer
         self.camera_id = camera_id
@@ -154,6 +137,9 @@ class CameraWatch:
         self.liveness_rules = liveness or LivenessRules(closed_ratio=BLINK_CLOSED)
         self.check_liveness = check_liveness
         self.dealer = dealer if self.rules.challenge else None
+        # Who is asked, where and when (None: everyone, whenever the dealer is on).
+        self.policy, self.tz = policy, tz
+        self.roles: Mapping[int, Role] = roles or {}
         self.strangers = strangers
         self.tracker = Tracker(tracks, lambda: new_id()[:12])
         self.counters: Counter[str] = Counter()
@@ -164,7 +150,14 @@ class CameraWatch:
         self.last_at = float("-inf")  # the latest frame judged: an older one is never judged
         self.set_gallery(gallery, door_people)
 
-    def set_gallery(self, gallery: Gallery, door_people: dict[str, set[int]]) -> None:
+    def set_gallery(
+        self,
+        gallery: Gallery,
+        door_people: dict[str, set[int]],
+        roles: Mapping[int, Role] | None = None,
+    ) -> None:
+        if roles is not None:
+            self.roles = roles
         self.gallery = gallery
         self.door_people = {d: set(door_people.get(d, set())) for d in self.doors}
         # A track named under the old gallery is judged again under the new one.
@@ -324,6 +317,14 @@ class CameraWatch:
         seen = [FaceSeen(box, face.person, face.distance), *others]
         return self._judge(face, track.id, seen, lm, at, cut)
 
+    def _asks(self, person: int, at: float) -> bool:
+        """Must this named face answer the challenge at the doors it would open, now?"""
+        if self.policy is None:
+            return True
+        doors = [d for d in self.doors if person in self.door_people.get(d, set())]
+        role = self.roles.get(person)
+        return self.policy.required(doors or self.doors, person, role, at, self.tz)
+
     def _judge(
         self,
         face: _Face,
@@ -347,7 +348,12 @@ class CameraWatch:
         verdict = face.liveness.verdict() if self.check_liveness else Verdict(True, "not checked")
         # The challenge comes once the face has blinked and moved: "look and blink", then the
         # prompt, held still while it is read, then the answer.
-        if self.dealer is not None and not face.answered and verdict.live:
+        if (
+            self.dealer is not None
+            and not face.answered
+            and verdict.live
+            and (face.attempts > 0 or self._asks(face.person, at))
+        ):
             if face.check is None or face.check.state == "failed":
                 if face.attempts >= self.dealer.rules.attempts:
                     if "refused" not in face.counted:

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from compound.domain.face.challenge import ChallengeDealer, ChallengeRules
+from compound.domain.face.challenge_policy import ChallengePolicy, door_challenge
 from compound.domain.face.gallery import Gallery
 from compound.domain.face.watch import CameraWatch, WatchRules
+from compound.domain.model import Role
 from devkit import face_clips
 from tests.compound.face.conftest import ENROL_PHOTOS, CachingRecognizer
 
@@ -45,7 +48,12 @@ def gallery(recognizer: CachingRecognizer, photos: list[np.ndarray]) -> Gallery:
 
 
 def _watch(
-    recognizer: CachingRecognizer, gallery: Gallery, challenge: bool, choose: Callable[..., str]
+    recognizer: CachingRecognizer,
+    gallery: Gallery,
+    challenge: bool,
+    choose: Callable[..., str],
+    policy: ChallengePolicy | None = None,
+    role: Role = Role.OWNER,
 ) -> CameraWatch:
     ids = (f"id{i}" for i in itertools.count())
     dealer = ChallengeDealer(ChallengeRules(), choose, lambda: next(ids))
@@ -57,11 +65,14 @@ def _watch(
         door_people={"gate": {7}},
         rules=WatchRules(challenge=challenge),
         dealer=dealer,
+        policy=policy,
+        tz=UTC,
+        roles={7: role},
     )
 
 
-def _play(w: CameraWatch, frames: list[np.ndarray], loops: int = 1) -> list[str]:
-    at, doors = 0.0, []
+def _play(w: CameraWatch, frames: list[np.ndarray], loops: int = 1, at: float = 0.0) -> list[str]:
+    doors = []
     for _ in range(loops):
         for f in frames:
             doors += [r.door_id for r in w.process(f, at).requests]
@@ -138,3 +149,27 @@ def test_a_followed_face_is_judged_on_every_frame_without_the_detector(
     # A frame with no face where the followed one was: the check ends the following.
     w.check(photos[0][:1, :1].repeat(480, 0).repeat(640, 1), len(clip) * 0.125)
     assert not w.following(len(clip) * 0.125)
+
+
+def test_the_door_s_policy_decides_who_is_asked_and_when(
+    recognizer: CachingRecognizer, gallery: Gallery, photos: list[np.ndarray]
+) -> None:
+    """The clip that opens without the challenge (a blink, no turn), at a door whose rule asks
+    tenants only, or everyone at night: an owner by day walks in unasked; a tenant, or anyone
+    at night, is asked to turn right, cannot, and opens nothing."""
+    clip = face_clips.crossfade([photos[FRONT], photos[NARROW], photos[FRONT]])
+    tenants = ChallengePolicy((door_challenge("gate", "people", roles=["tenant"]),))
+    nights = ChallengePolicy((door_challenge("gate", "hours", hours=["22:00-06:00"]),))
+    noon = datetime(2026, 11, 30, 12, tzinfo=UTC).timestamp()
+    night = datetime(2026, 11, 30, 23, tzinfo=UTC).timestamp()
+
+    def visit(policy: ChallengePolicy, role: Role, at: float) -> tuple[list[str], int]:
+        w = _watch(recognizer, gallery, True, lambda kinds: "turn_right", policy, role)
+        return _play(w, clip, at=at), w.counters["challenges"]
+
+    assert visit(tenants, Role.OWNER, noon) == (["gate"], 0)
+    doors, asked = visit(tenants, Role.TENANT, noon)
+    assert doors == [] and asked == 1
+    assert visit(nights, Role.OWNER, noon) == (["gate"], 0)
+    doors, asked = visit(nights, Role.OWNER, night)
+    assert doors == [] and asked == 1
