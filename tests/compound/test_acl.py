@@ -28,6 +28,7 @@ def test_panel_writes_only_its_own_doors_call_topic_and_no_call_api(topics: Topi
     # Its requests only under its own name, which the core logs as the asker.
     assert {t for t in w if "/api/" in t} == {
         topics.api("p1", "door.list"),
+        topics.api("p1", "door.show"),
         topics.api("p1", "notice.list"),
     }
     assert not [t for t in w if t.endswith("#") or "+" in t]

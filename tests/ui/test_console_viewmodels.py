@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from compound.domain.model import InvalidInput
+from tests.ui.fake_doors import door_api
 from ui.gateway import LocalGateway
 from ui.i18n import Strings
 from ui.viewmodels.household import HouseholdVM
@@ -60,7 +61,7 @@ def schedule_core() -> LocalGateway:
     doors = [{"id": f"b{i}-e1", "name": f"Building {i}"} for i in (10, 2, 1, 3, 4, 5, 6, 7, 8, 9)]
     return LocalGateway(
         {
-            "door.list": lambda p: doors,
+            **door_api(doors, door_of),
             "schedule.add": add,
             "schedule.list": listing,
             "schedule.remove": remove,
@@ -79,7 +80,8 @@ def test_doors_show_their_schedule_and_page_in_natural_order() -> None:
     vm = SchedulesVM(gw, Strings("zh"), year=2026)
     vm.load()
     assert [d["id"] for d in vm.doors][:3] == ["b1-e1", "b2-e1", "b3-e1"]
-    assert vm.doors[-1]["id"] == "b10-e1" and vm.door_pages == 2
+    assert vm.door_total == 10 and vm.door_pages == 2  # the core's page of 8, and its total
+    assert ("door.list", {"page": 1, "size": DOOR_PAGE}) in gw.requests
     assert len(vm.page_doors) == DOOR_PAGE
     vm.turn_doors(1)
     assert [d["id"] for d in vm.page_doors] == ["b9-e1", "b10-e1"]
@@ -310,7 +312,7 @@ def test_a_door_panel_shows_the_notices_for_its_buildings() -> None:
     }
     panels = {}
     for door in ("b3-e2", "gate"):
-        gw = LocalGateway({"door.list": lambda p: doors, "notice.list": lambda p: posted})
+        gw = LocalGateway({**door_api(doors), "notice.list": lambda p: posted})
         vm = DoorPanelVM(gw, Strings("zh"), ManualClock(), door)
         vm.load()
         panels[door] = (gw, vm)

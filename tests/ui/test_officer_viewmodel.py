@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from compound.domain.clock import ManualClock
+from tests.ui.fake_doors import door_api
 from ui.gateway import LocalGateway
 from ui.i18n import STRINGS, Strings
 from ui.viewmodels.officer import OfficerVM
@@ -36,7 +37,7 @@ def xian_doors() -> list[dict[str, Any]]:
 def wall(
     clock: ManualClock, api: dict[str, Any] | None = None, lang: str = "en"
 ) -> tuple[OfficerVM, LocalGateway]:
-    gw = LocalGateway({"door.list": lambda p: xian_doors(), **(api or {})})
+    gw = LocalGateway({**door_api(xian_doors()), **(api or {})})
     vm = OfficerVM(gw, Strings(lang), clock)
     vm.load()
     return vm, gw

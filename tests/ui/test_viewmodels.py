@@ -12,6 +12,7 @@ from compound.domain.clock import ManualClock
 from compound.domain.model import InvalidInput
 from compound.domain.ratelimit import AttemptLimiter, Policy
 from compound.protocol.messages import AccessRequest, AccessResult, canonical, encode
+from tests.ui.fake_doors import door_api
 from ui.gateway import LocalGateway
 from ui.i18n import STRINGS, Strings
 from ui.viewmodels.door import RESULT_SHOW_S, DoorPanelVM
@@ -341,7 +342,7 @@ def test_officer_shows_forced_until_acknowledged(clock: ManualClock) -> None:
 
     gw = LocalGateway(
         {
-            "door.list": lambda p: [{"id": "gate", "name": "Main gate", "state": "locked"}],
+            **door_api([{"id": "gate", "name": "Main gate", "state": "locked"}]),
             "alarm.page": alarm_page,
             "alarm.ack_officer": ack,
         }

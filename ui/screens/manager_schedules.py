@@ -244,7 +244,7 @@ class SchedulesPage(BoxLayout):
 
     def refresh(self) -> None:
         vm, t = self.vm, self.vm.t
-        self.doors_title.text = t("console.doors", n=len(vm.doors))
+        self.doors_title.text = t("console.doors", n=vm.door_total)
         doors = vm.page_doors
         self.door_rows.show(
             [

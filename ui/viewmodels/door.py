@@ -103,7 +103,7 @@ class DoorPanelVM(Observable):
         gateway.subscribe("notice", self._on_notice)
 
     def load(self) -> None:
-        self.gw.request("door.list", {}, self._on_doors)
+        self.gw.request("door.show", {"door": self.door}, self._on_door)  # its own door only
         self.gw.request("notice.list", {"active": True}, self._on_notice_list)
 
     # -- display ---------------------------------------------------------------------------
@@ -356,12 +356,11 @@ class DoorPanelVM(Observable):
 
     # -- notices and doors -----------------------------------------------------------------
 
-    def _on_doors(self, reply: Reply) -> None:
-        if reply.ok:
-            for d in reply.result or []:
-                if d.get("id") == self.door:
-                    self.door_name = str(d.get("name") or self.door)
-                    self.served = served_buildings(d.get("serves"))
+    def _on_door(self, reply: Reply) -> None:
+        d = reply.result
+        if reply.ok and isinstance(d, dict) and d.get("id") == self.door:
+            self.door_name = str(d.get("name") or self.door)
+            self.served = served_buildings(d.get("serves"))
             self._set_notices(self._posted)
 
     def _on_notice_list(self, reply: Reply) -> None:

@@ -11,6 +11,7 @@ from compound.domain.clock import Clock
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Availability, Observable
+from ui.viewmodels.door_pages import DoorPages
 from ui.viewmodels.officer_ack import AckDesk
 from ui.viewmodels.officer_alarms import Bell, Incident, incidents
 from ui.viewmodels.officer_calls import CallDesk
@@ -54,6 +55,7 @@ class OfficerVM(Observable):
         self.availability = Availability(gateway, strings)
         self.availability.listeners.append(self.changed)
         self.doors: dict[str, DoorTile] = {}
+        self.door_pages = DoorPages(gateway, self._on_doors)  # door.list, page after page
         self.passages: deque[dict[str, Any]] = deque(maxlen=PASSAGES)
         self.alarms: list[dict[str, Any]] = []
         self.alarm_total = 0
@@ -91,7 +93,7 @@ class OfficerVM(Observable):
 
     def load(self) -> None:
         self.gw.request("status", {}, self._on_status)
-        self.gw.request("door.list", {}, self._on_doors)
+        self.door_pages.load()
         self.refresh_alarms()
         self.gw.request(
             "events.page", {"types": list(PASSAGE_TYPES), "size": PASSAGES}, self._on_recent
@@ -121,10 +123,8 @@ class OfficerVM(Observable):
             self.site = str(reply.result.get("site") or "")
             self.changed()
 
-    def _on_doors(self, reply: Reply) -> None:
-        if not reply.ok:
-            return
-        for d in reply.result:
+    def _on_doors(self, page: list[dict[str, Any]]) -> None:
+        for d in page:
             tile = self.doors.get(d["id"]) or DoorTile(
                 d["id"], d.get("name") or d["id"], alarm=self.door_alarms.get(d["id"], "")
             )

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+
+from compound.domain.ordering import natural_key
 
 DOOR_STATES = ("locked", "unlocked", "open", "held_open", "forced", "offline", "unknown")
 ABNORMAL = ("forced", "alarm", "held_open", "offline")  # most urgent first
@@ -21,15 +22,6 @@ FORCED_KINDS = ("forced_open", "forced")
 _DOOR_ID = re.compile(r"^b(\d+)-e(\d+)")
 _SCOPE = re.compile(r"^(\d+)")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
-
-
-def natural_key(text: str) -> tuple[Any, ...]:
-    """Sort key reading runs of digits as numbers: "b6" before "b50", "b9-e2" before "b10-e1"."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
-        for part in re.split(r"(\d+)", text)
-        if part
-    )
 
 
 def local_name(name: str, lang: str) -> str:

@@ -1,9 +1,9 @@
 """The console's door schedules and holiday list.
 
-Doors come from ``door.list`` and the schedules from ``schedule.list``, which says which doors
-use each one, so every door is shown with its schedule's name (or "any time"). The doors are
-cut into pages here (a compound has about 150); the holiday list is asked for one year at a
-time (``holiday.list`` ``{"year"}``), with the worked weekend days (调休) marked. The core
+Doors come from ``door.list`` a page at a time (a compound has about 150), each with its
+schedule's name (or none: "any time"), and the schedules from ``schedule.list``; the page of
+doors is asked again with the schedules after every change. The holiday list is asked for one
+year at a time (``holiday.list`` ``{"year"}``), with the worked weekend days (调休) marked. The core
 checks every value; its refusals are shown in the screen's language.
 """
 
@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from compound.domain.ordering import natural_key
 from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.i18n_core import core_text
@@ -22,20 +23,7 @@ DOOR_PAGE = 8
 BY = "manager console"
 
 
-def natural(text: str) -> tuple[Any, ...]:
-    """``b2-e1`` before ``b10-e1``: digits compared as numbers."""
-    out: list[Any] = []
-    num = ""
-    for ch in text + "\0":
-        if ch.isdigit():
-            num += ch
-            continue
-        if num:
-            out.append((0, int(num), ""))
-            num = ""
-        if ch != "\0":
-            out.append((1, 0, ch))
-    return tuple(out)
+natural = natural_key  # "b2-e1" before "b10-e1": the order the core pages doors in
 
 
 class Noted(Observable):
@@ -79,68 +67,77 @@ class Noted(Observable):
 class SchedulesVM(Noted):
     def __init__(self, gateway: Gateway, strings: Strings, year: int | None = None) -> None:
         super().__init__(gateway, strings)
-        self.doors: list[dict[str, Any]] = []  # {id, name, schedule}
+        self.doors: list[dict[str, Any]] = []  # the page of doors shown: {id, name, schedule}
+        self.door_total = 0  # doors in all, from the core
         self.schedules: list[dict[str, Any]] = []
         self.holidays: list[dict[str, Any]] = []
         self.year = year or time.localtime().tm_year
         self.door_page = 1
         self.door = ""  # the door chosen
         self.schedule = ""  # the schedule chosen
-        self._raw_doors: list[dict[str, Any]] = []
         self.saved = 0  # schedules and dates added: a change tells the screen to clear its forms
 
     # -- loading ---------------------------------------------------------------------------
 
     def load(self) -> None:
-        self.gw.request("door.list", {}, self.then(self._on_doors))
         self.load_schedules()
         self.load_holidays()
 
     def load_schedules(self) -> None:
         self.gw.request("schedule.list", {}, self.then(self._on_schedules))
+        self.load_doors()  # a door's schedule is in its record: the page shows a change
+
+    def load_doors(self) -> None:
+        page = self.door_page
+        self.gw.request(
+            "door.list",
+            {"page": page, "size": DOOR_PAGE},
+            self.then(lambda r: self._on_doors(r, page)),
+        )
 
     def load_holidays(self) -> None:
         self.gw.request("holiday.list", {"year": self.year}, self.then(self._on_holidays))
 
-    def _on_doors(self, result: Any) -> None:
-        self._raw_doors = sorted(
-            (d for d in result or [] if isinstance(d, dict)), key=lambda d: natural(str(d["id"]))
-        )
-        self._join()
+    def _on_doors(self, result: Any, page: int) -> None:
+        if page != self.door_page or not isinstance(result, dict):
+            return  # the manager turned the page meanwhile: that page's answer comes next
+        items = [d for d in result.get("items") or [] if isinstance(d, dict) and d.get("id")]
+        self.door_total = int(result.get("total") or 0)
+        if not items and self.door_total and page > 1:
+            self.door_page = self.door_pages  # doors removed under the page: the last one
+            self.load_doors()
+            return
+        self.doors = [
+            {"id": d["id"], "name": d.get("name") or d["id"], "schedule": d.get("schedule")}
+            for d in items
+        ]
+        self.changed()
 
     def _on_schedules(self, result: Any) -> None:
         self.schedules = [s for s in result or [] if isinstance(s, dict)]
         if self.schedule not in {s["name"] for s in self.schedules}:
             self.schedule = ""
-        self._join()
+        self.changed()
 
     def _on_holidays(self, result: Any) -> None:
         self.holidays = [h for h in result or [] if isinstance(h, dict)]
-        self.changed()
-
-    def _join(self) -> None:
-        used = {d: s["name"] for s in self.schedules for d in s.get("doors") or []}
-        self.doors = [
-            {"id": d["id"], "name": d.get("name") or d["id"], "schedule": used.get(d["id"])}
-            for d in self._raw_doors
-        ]
-        self.door_page = min(self.door_page, self.door_pages)
         self.changed()
 
     # -- pages -----------------------------------------------------------------------------
 
     @property
     def door_pages(self) -> int:
-        return max(1, -(-len(self.doors) // DOOR_PAGE))
+        return max(1, -(-self.door_total // DOOR_PAGE))
 
     @property
     def page_doors(self) -> list[dict[str, Any]]:
-        start = (self.door_page - 1) * DOOR_PAGE
-        return self.doors[start : start + DOOR_PAGE]
+        return self.doors  # the core's page
 
     def turn_doors(self, step: int) -> None:
-        self.door_page = max(1, min(self.door_pages, self.door_page + step))
-        self.changed()
+        page = max(1, min(self.door_pages, self.door_page + step))
+        if page != self.door_page:
+            self.door_page = page
+            self.load_doors()
 
     def turn_year(self, step: int) -> None:
         self.year += step

@@ -18,6 +18,7 @@ from typing import Any
 
 from compound.domain.model import InvalidInput
 from ui.gateway import Gateway, Reply
+from ui.viewmodels.door_pages import DoorPages
 
 MAX_FILE = 30 * 1024 * 1024  # a plan file larger than this is refused before it is read
 MAX_SENT = 680_000  # the core's limit for the image as sent (compound.services.site_plan_api)
@@ -70,6 +71,7 @@ class SiteMap:
         self.selected = ""  # the door the manager places next, or the wall's tapped marker
         self.busy = False
         self.doors: list[dict[str, Any]] = []  # the manager's door chooser: door.list
+        self.door_pages = DoorPages(gateway, self._on_doors)
         self._asked = 0
 
     # -- reading ---------------------------------------------------------------------------
@@ -113,12 +115,13 @@ class SiteMap:
         self.changed()
 
     def load_doors(self) -> None:
-        def answered(reply: Reply) -> None:
-            if reply.ok and isinstance(reply.result, list):
-                self.doors = [d for d in reply.result if isinstance(d, dict) and d.get("id")]
-                self.changed()
+        """Every door for the manager's chooser, a page at a time from the core."""
+        self.door_pages.load()
 
-        self.gw.request("door.list", {}, answered)
+    def _on_doors(self, page: list[dict[str, Any]]) -> None:
+        # The first page replaces what was shown; the pages after it add to it.
+        self.doors = page if self.door_pages.pages == 1 else [*self.doors, *page]
+        self.changed()
 
     def markers(self, states: dict[str, str]) -> list[Marker]:
         """The placed doors with their shown state (``states``: door → shown state)."""
