@@ -4,9 +4,12 @@ refusals for them (merged into ``ui.i18n_core.MESSAGES``: ``core_text`` says the
 
 from __future__ import annotations
 
+from ui.i18n_spans import SPAN_MESSAGES, SPAN_STRINGS
+
 V = r"(?P<v>'[^']*'|\"[^\"]*\"|\S+)"  # a value as the core quotes it, as in ui.i18n_core
 
 CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
+    **SPAN_STRINGS,  # the schedule editor's spans
     "console.tab_schedules": ("门禁时段", "Schedules"),
     "console.tab_stations": ("室内机", "Stations"),
     "console.tab_household": ("住户", "Household"),
@@ -140,9 +143,10 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
 
 # (pattern of the core's message, Chinese, English), as in ``ui.i18n_core.MESSAGES``.
 CONSOLE_MESSAGES: list[tuple[str, str, str]] = [
+    *SPAN_MESSAGES,  # a schedule's spans refused
     (
         rf"malformed days {V}: write mon-fri, sat-sun or a list such as mon,wed,fri",
-        "星期“{v}”有误：写 mon-fri、sat-sun 或 mon,wed,fri",
+        "星期“{v}”有误：请从周一到周日中选择",
         "Days “{v}” are wrong: write mon-fri, sat-sun or mon,wed,fri",
     ),
     (
@@ -162,7 +166,7 @@ CONSOLE_MESSAGES: list[tuple[str, str, str]] = [
     ),
     (
         r"'none' means no schedule; choose another name",
-        "“none”表示不设时段，请换一个名称",
+        "这个名称表示不设时段，请换一个名称",
         "“none” means no schedule: choose another name",
     ),
     (rf"schedule {V} already exists", "时段“{v}”已存在", "Schedule “{v}” already exists"),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from compound.app.context import Context, parsers
-from compound.domain import schedules
+from compound.domain import schedule_hours, schedules
 from compound.domain.model import InvalidInput
 
 MAX_HOLIDAY_FILE = 1024 * 1024  # the official list for a year is under 2 kB
@@ -22,11 +22,29 @@ MAX_HOLIDAY_FILE = 1024 * 1024  # the official list for a year is under 2 kB
 
 
 def cmd_schedule_add(ctx: Context) -> int:
+    """``--days mon-fri --hours 06:00-09:00,16:30-22:00 --days sat-sun --hours 08:00-20:00``
+    (a ``--hours`` for each ``--days``), or one span: ``--days mon-fri --from 07:00 --to 18:00``."""
     a = ctx.args
-    windows, holiday_windows = schedules.hours(a.days, a.start, a.end, a.holidays)
-    sid = ctx.store.add_schedule(a.name, windows, holiday_windows)
-    d = schedules.describe(ctx.store.schedules()[sid])
-    ctx.out(d, f"schedule {d['name']}: {schedules.describe_text(d)}")
+    days, spans = a.days or [], a.hours or []
+    if spans:
+        if a.start or a.end or len(days) != len(spans):
+            raise InvalidInput(
+                f"give one --hours for each --days ({len(days)} --days, {len(spans)} --hours),"
+                " and no --from or --to with them"
+            )
+        sets = [{"days": d, "spans": s.split(",")} for d, s in zip(days, spans, strict=True)]
+        params: dict[str, Any] = {"hours": sets}
+    else:
+        if len(days) != 1 or not a.start or not a.end:
+            raise InvalidInput(
+                "give --days with --from and --to, or a --hours for each --days"
+                " (e.g. --days mon-fri --hours 06:00-09:00,16:30-22:00)"
+            )
+        params = {"days": days[0], "from": a.start, "to": a.end}
+    d = ctx.store.add_schedule_hours(
+        a.name, schedule_hours.from_params({**params, "holidays": a.holidays})
+    )
+    ctx.out(d, f"schedule {d['name']}: {schedule_hours.describe_text(d)}")
     return 0
 
 
@@ -42,7 +60,8 @@ def cmd_schedule_list(ctx: Context) -> int:
             if d["credentials"]:
                 used.append(f"{len(d['credentials'])} credentials")
             lines.append(
-                f"{d['name']:<16} {schedules.describe_text(d)}  ({'; '.join(used) or 'unused'})"
+                f"{d['name']:<16} {schedule_hours.describe_text(d)}"
+                f"  ({'; '.join(used) or 'unused'})"
             )
         return "\n".join(lines) or "no schedules"
 
@@ -168,15 +187,25 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     add, group = parsers(sub, common)
 
     g = group("schedule", "hours when a door lets visitors in, or when a credential works")
-    sp = add(g, "add", cmd_schedule_add, "add a schedule: these days, from this time to that")
+    sp = add(g, "add", cmd_schedule_add, "add a schedule: up to 4 spans a day, per set of days")
     sp.add_argument("name", help="e.g. cleaners")
-    sp.add_argument("--days", required=True, help="mon-fri, sat-sun, or a list: mon,wed,fri")
-    sp.add_argument("--from", dest="start", required=True, help="HH:MM")
-    sp.add_argument("--to", dest="end", required=True, help="HH:MM (24:00 for midnight)")
+    sp.add_argument(
+        "--days",
+        action="append",
+        help="mon-fri, sat-sun, or a list: mon,wed,fri; repeat with a --hours for each",
+    )
+    sp.add_argument(
+        "--hours",
+        action="append",
+        help="the spans of the --days before it: 06:00-09:00,16:30-22:00 (22:00-06:00 runs"
+        " past midnight)",
+    )
+    sp.add_argument("--from", dest="start", help="HH:MM: one span, with --to")
+    sp.add_argument("--to", dest="end", help="HH:MM (24:00 for midnight)")
     sp.add_argument(
         "--holidays",
         default="closed",
-        help="closed (default) or open: the same hours on every public holiday",
+        help="closed (default), open (the week's hours) or the holiday spans: 09:00-12:00",
     )
     add(g, "list", cmd_schedule_list, "list schedules and what uses them")
     sp = add(g, "remove", cmd_schedule_remove, "remove a schedule no door or credential uses")

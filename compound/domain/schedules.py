@@ -3,7 +3,9 @@
 A schedule is written as days and hours (``--days mon-fri --from 07:00 --to 18:00``) and kept as
 ``TimeWindow``s; on a public holiday it is either closed or open during the same hours, whatever
 the weekday. Hours that run past midnight (22:00 to 06:00) become two windows: the evening on
-the given days and the early morning on the day after each.
+the given days and the early morning on the day after each. Several spans a day, and other
+hours for other days, are ``compound.domain.schedule_hours``: the form the CLI, the API and the
+console write; ``hours`` here is its one-span case.
 
 The holiday list is the official one (法定节假日) as a CSV file: ``date,name[,workday]``, UTF-8 or
 GBK, with an optional header line. ``workday=1`` marks a Saturday or Sunday that is worked
@@ -21,9 +23,8 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from compound.domain.model import InvalidInput, Schedule, TimeWindow, parse_hhmm
+from compound.domain.model import InvalidInput, TimeWindow, parse_hhmm
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS = frozenset(range(7))
@@ -88,26 +89,6 @@ def hours(
             spans.append((0, last))
     holiday_windows = [TimeWindow(ALL_DAYS, a, b) for a, b in spans] if holidays == "open" else []
     return windows, holiday_windows
-
-
-def describe(s: Schedule) -> dict[str, Any]:
-    """A schedule as the CLI and the console show it."""
-    return {
-        "id": s.id,
-        "name": s.name,
-        "hours": [
-            {"days": days_text(w.weekdays), "from": hhmm(w.start), "to": hhmm(w.end)}
-            for w in s.windows
-        ],
-        "holidays": "open" if s.holiday_windows else "closed",
-        "holiday_hours": [{"from": hhmm(w.start), "to": hhmm(w.end)} for w in s.holiday_windows],
-    }
-
-
-def describe_text(d: dict[str, Any]) -> str:
-    """One line: ``cleaners   mon-fri 07:00-18:00; closed on holidays``."""
-    hours_ = "; ".join(f"{h['days']} {h['from']}-{h['to']}" for h in d["hours"]) or "never"
-    return f"{hours_}; {d['holidays']} on holidays"
 
 
 def schedule_name(value: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from compound.domain import schedules
+from compound.domain import schedule_hours, schedules
 from compound.domain.model import InvalidInput
 from compound.domain.paging import MAX_SIZE, page_of
 from compound.services.extension import Offers
@@ -89,13 +89,11 @@ class SchedulesApi:
         pass
 
     def schedule_add(self, p: dict[str, Any]) -> dict[str, Any]:
-        """``{"name", "days": "mon-fri", "from": "07:00", "to": "18:00", "holidays": "closed"}``"""
-        windows, holiday_windows = schedules.hours(
-            _str(p, "days"), _str(p, "from"), _str(p, "to"), _str(p, "holidays", "closed")
-        )
-        store = self.core.store
-        sid = store.add_schedule(_str(p, "name"), windows, holiday_windows)
-        return schedules.describe(store.schedules()[sid])
+        """``{"name", "hours": [{"days": "mon-fri", "spans": ["06:00-09:00", "16:30-22:00"]},
+        ...], "holidays": "closed" | "open" | ["09:00-12:00"]}``, or one span:
+        ``{"name", "days": "mon-fri", "from": "07:00", "to": "18:00", "holidays": "closed"}``"""
+        name = _str(p, "name")
+        return self.core.store.add_schedule_hours(name, schedule_hours.from_params(p))
 
     def holiday_list(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         """The dates of ``year`` (or of every year), one page of at most 200."""

@@ -25,6 +25,7 @@ from compound.domain.model import (
     TimeWindow,
     parse_date,
 )
+from compound.domain.schedule_hours import WeeklyHours, describe, from_windows
 from compound.domain.schedules import check_workday, holiday_name, schedule_name
 from compound.store.base import StoreBase, StoreError, row_id
 
@@ -86,23 +87,39 @@ class Doors(StoreBase):
     # -- schedules and holidays -----------------------------------------------------------
 
     def add_schedule(
-        self, name: str, windows: list[TimeWindow], holiday_windows: list[TimeWindow] | None = None
+        self,
+        name: str,
+        windows: list[TimeWindow],
+        holiday_windows: list[TimeWindow] | None = None,
+        *,
+        hours: WeeklyHours | None = None,
     ) -> int:
+        """``windows`` decide; ``hours`` is the form they were written in (sets of days with
+        their spans), kept for the console and the CLI to show and derived when not given."""
+
         def enc(ws: list[TimeWindow]) -> str:
             return json.dumps([[sorted(w.weekdays), w.start, w.end] for w in ws])
 
         name = schedule_name(name)
+        written = hours or from_windows(windows, holiday_windows or [])
         with self.transaction() as c:
             if c.execute("SELECT 1 FROM schedules WHERE name = ?", (name,)).fetchone():
                 raise InvalidInput(f"schedule {name!r} already exists")
             sid = row_id(
                 c.execute(
-                    "INSERT INTO schedules (name, windows, holiday_windows) VALUES (?, ?, ?)",
-                    (name, enc(windows), enc(holiday_windows or [])),
+                    "INSERT INTO schedules (name, windows, holiday_windows, hours)"
+                    " VALUES (?, ?, ?, ?)",
+                    (name, enc(windows), enc(holiday_windows or []), written.dumps()),
                 ).lastrowid
             )
             self.append_event("schedule.added", data={"name": name})
             return sid
+
+    def add_schedule_hours(self, name: str, hours: WeeklyHours) -> dict[str, Any]:
+        """A schedule from its checked written form (``schedule_hours.weekly``); returns it as
+        the CLI and the console show it."""
+        sid = self.add_schedule(name, *hours.windows(), hours=hours)
+        return describe(self.schedules()[sid], hours)
 
     def schedule_id(self, name: str) -> int:
         row = self.one("SELECT id FROM schedules WHERE name = ?", (name,))
@@ -114,9 +131,10 @@ class Doors(StoreBase):
         def dec(text: str) -> tuple[TimeWindow, ...]:
             return tuple(TimeWindow(frozenset(d), s, e) for d, s, e in json.loads(text))
 
+        # Only what decides: the written form (``hours``) is for showing, not for deciding.
         return {
             r["id"]: Schedule(r["id"], r["name"], dec(r["windows"]), dec(r["holiday_windows"]))
-            for r in self.query("SELECT * FROM schedules")
+            for r in self.query("SELECT id, name, windows, holiday_windows FROM schedules")
         }
 
     def add_holiday(self, day: str, name: str = "", workday: bool = False) -> dict[str, Any]:

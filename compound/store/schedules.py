@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from compound.domain.model import InvalidInput, parse_date
-from compound.domain.schedules import DAY_NAMES, HolidayRow, describe
+from compound.domain.schedule_hours import WeeklyHours, describe
+from compound.domain.schedules import DAY_NAMES, HolidayRow
 from compound.store.base import StoreBase
 
 # How many credential ids a refusal quotes.
@@ -24,10 +25,14 @@ class Schedules(StoreBase):
 
     def schedule_list(self) -> list[dict[str, Any]]:
         """Every schedule with its hours and what uses it."""
+        written = {
+            r["id"]: WeeklyHours.loads(r["hours"])
+            for r in self.query("SELECT id, hours FROM schedules WHERE hours IS NOT NULL")
+        }
         out = []
         for s in sorted(self.schedules().values(), key=lambda s: s.name):
             doors, creds = self._users(s.id)
-            out.append({**describe(s), "doors": doors, "credentials": creds})
+            out.append({**describe(s, written.get(s.id)), "doors": doors, "credentials": creds})
         return out
 
     def remove_schedule(self, name: str) -> dict[str, Any]:

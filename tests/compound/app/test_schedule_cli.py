@@ -85,7 +85,7 @@ def test_a_card_schedule_refuses_out_of_hours_and_a_holiday_closes_it(
         "--to",
         "18:00",
     )
-    assert added["hours"] == [{"days": "mon-fri", "from": "07:00", "to": "18:00"}]
+    assert added["hours"] == [{"days": "mon-fri", "spans": [{"from": "07:00", "to": "18:00"}]}]
     assert added["holidays"] == "closed"
     main(["door", "add", "b3-e2", "--serves", "3-2"])
     pid = person(capsys)
@@ -110,7 +110,9 @@ def test_a_card_schedule_refuses_out_of_hours_and_a_holiday_closes_it(
 
     # Open on holidays: the same hours, whatever the weekday.
     night = ["--days", "sat-sun", "--from", "22:00", "--to", "06:00", "--holidays", "open"]
-    assert len(ok(capsys, "schedule", "add", "guards", *night)["holiday_hours"]) == 2
+    assert ok(capsys, "schedule", "add", "guards", *night)["holiday_hours"] == [
+        {"from": "22:00", "to": "06:00"}  # one span past midnight
+    ]
     main(["schedule", "add", "delivery", "--days", "mon,wed", "--from", "08:00", "--to", "20:00"])
     assert main(["credential", "set-schedule", "1", "guards"]) == 0
     assert card_reason(db, "20001", at(WEDNESDAY, 23)) is Reason.GRANTED  # holiday, open
