@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -16,6 +16,9 @@ from compound.domain.clock import Clock as CompoundClock
 from compound.domain.clock import SystemClock
 from ui.gateway import Gateway
 from ui.i18n import Strings
+
+if TYPE_CHECKING:
+    from ui.viewmodels.officer_alarms import UrgentRule
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,7 @@ def build_role(
     camera: str | None = None,
     station: str = "wall",
     ring_group: str = "officer",
+    urgent: UrgentRule | None = None,
 ) -> Built:
     """The root widget and viewmodel of one role; imports only that role's screen."""
     if role == "door":
@@ -90,6 +94,8 @@ def build_role(
         from ui.viewmodels.officer import OfficerVM
 
         ovm = OfficerVM(gateway, strings, clock, station, ring_group)
+        if urgent is not None:  # which alarms pop up and sound (the config's [wall])
+            ovm.bell.rule = urgent
         return Built(OfficerScreen(ovm), ovm, lambda: bool(ovm.doors) and bool(ovm.site))
     if role == "manager":
         from ui.screens.manager import ManagerScreen
@@ -114,6 +120,7 @@ class CompoundApp(App):
         camera: str | None = None,
         station: str = "wall",
         ring_group: str = "officer",
+        urgent: UrgentRule | None = None,
     ) -> None:
         super().__init__()
         self.role = role
@@ -123,6 +130,7 @@ class CompoundApp(App):
         self.screen = screen
         self.camera = camera
         self.station, self.ring_group = station, ring_group
+        self.urgent = urgent
         self.screenshot = screenshot
         self.clock = clock or SystemClock()
         self.settle_s = settle_s
@@ -144,6 +152,7 @@ class CompoundApp(App):
             self.camera,
             self.station,
             self.ring_group,
+            self.urgent,
         )
         return self.built.root
 

@@ -78,6 +78,7 @@ def cmd_ui(ctx: Context) -> int:
     from ui.app import CompoundApp, ui_dispatch
     from ui.gateway import MqttGateway
     from ui.i18n import Strings
+    from ui.viewmodels.officer_alarms import UrgentRule
 
     site = None
     try:
@@ -114,6 +115,10 @@ def cmd_ui(ctx: Context) -> int:
             # station's reply topic only), for the officer's station group.
             station=a.station or bcfg.username or "wall",
             ring_group=ctx.config.intercom.officer,
+            urgent=UrgentRule(
+                frozenset(ctx.config.wall.urgent_severities),
+                frozenset(ctx.config.wall.urgent_kinds),
+            ),
         )
         app.run()
     finally:

@@ -20,8 +20,8 @@ CONTROL_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "control.lockdown_do_on": ("启动封控", "Start lockdown"),
     "control.lockdown_do_off": ("解除封控", "Lift lockdown"),
-    "control.lockdown_on": ("已启动封控", "Lockdown started"),
-    "control.lockdown_off": ("已解除封控", "Lockdown lifted"),
+    "control.lockdown_on": ("{by} 已启动封控", "Lockdown started by {by}"),
+    "control.lockdown_off": ("{by} 已解除封控", "Lockdown lifted by {by}"),
     "control.open_title": ("远程开门", "Remote open"),
     "control.open_ask": ("开启 {door}（{state}）？", "Open {door} ({state})?"),
     "control.open_reason": ("开门原因", "Reason for opening"),
@@ -35,10 +35,18 @@ CONTROL_STRINGS: dict[str, tuple[str, str]] = {
     "control.override_switch_on": ("确认越权：已选", "Confirm override: yes"),
     "control.need_reason": ("请填写开门原因", "Enter the reason"),
     "control.need_override": ("封控中开门须先确认越权", "In lockdown, confirm the override first"),
-    "control.opened": ("已发送开门指令: {door}", "Open sent to {door}"),
+    "control.opened": ("已发送开门指令: {door}（{by}）", "Open sent to {door} ({by})"),
     "control.opened_override": (
-        "封控中越权开门指令已发送: {door}",
-        "Override open sent to {door} (lockdown)",
+        "封控中越权开门指令已发送: {door}（{by}）",
+        "Override open sent to {door} (lockdown, {by})",
+    ),
+    "control.unknown": (
+        "身份未通过核验：此卡或密码不属于值班民警，未做任何更改。",
+        "Not recognised: this card or PIN is not a duty officer's. Nothing was changed.",
+    ),
+    "control.identify": (
+        "请刷警员卡或输入个人密码以确认身份",
+        "Swipe your officer card or enter your PIN to confirm",
     ),
     "control.refused_lockdown": (
         "封控中，{door} 未开启，未发送任何指令",

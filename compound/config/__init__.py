@@ -6,8 +6,8 @@ that names the file, the section, the key and what is allowed.
 
 The sections live in ``box.py`` (site, broker, store, core, security, backup), ``hardware.py``
 (the bridge's boards, doors, entrance controllers and zones) and ``services.py`` (intercom,
-alerts, uplink, face, station passes); the checks in ``checks.py``. Everything is importable
-from ``compound.config`` as before.
+alerts, uplink, face, station passes), ``wall.py`` (the officer wall's urgent alarms); the checks
+in ``checks.py``. Everything is importable from ``compound.config`` as before.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from compound.config.services import (
     StationPassesConfig,
     UplinkConfig,
 )
+from compound.config.wall import WallConfig
 
 __all__ = [
     "ALWAYS_ARMED_ZONES",
@@ -69,6 +70,7 @@ __all__ = [
     "StationPassesConfig",
     "StoreConfig",
     "UplinkConfig",
+    "WallConfig",
     "ZoneWiring",
     "bounded",
     "from_env",
@@ -91,6 +93,7 @@ class Config:
     face: FaceConfig = field(default_factory=FaceConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
     station_passes: StationPassesConfig = field(default_factory=StationPassesConfig)
+    wall: WallConfig = field(default_factory=WallConfig)
     # where the config came from; not a key of the file
     source: str = field(default="(defaults)", metadata={"internal": True})
 

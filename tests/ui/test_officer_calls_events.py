@@ -185,7 +185,7 @@ def test_export_writes_every_page_to_a_file_only_its_owner_reads(
     assert "nope" in vm.events.export_note
 
 
-def test_the_bell_rings_once_for_each_new_critical_alarm_and_each_call(
+def test_the_bell_rings_once_for_each_new_urgent_alarm_and_each_call(
     clock: ManualClock,
 ) -> None:
     queue: list[dict[str, Any]] = []
@@ -196,9 +196,9 @@ def test_the_bell_rings_once_for_each_new_critical_alarm_and_each_call(
     vm, gw = wall(clock, {"alarm.page": page})
     heard: list[int] = []
     vm.bell.sound = lambda: heard.append(1)
-    queue.append({"id": 1, "kind": "forced_open", "severity": "high", "raised_at": 1})
+    queue.append({"id": 1, "kind": "held_open", "severity": "high", "raised_at": 1})
     vm.refresh_alarms()
-    assert vm.bell.rung == 0  # high, not critical: shown, not sounded
+    assert vm.bell.rung == 0  # high, not critical nor an intrusion: shown, not sounded
     queue.insert(0, {"id": 2, "kind": "emergency", "severity": "critical", "raised_at": 2})
     vm.refresh_alarms()
     vm.refresh_alarms()  # the same queue asked again: no second ring

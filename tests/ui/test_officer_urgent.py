@@ -1,14 +1,17 @@
 """The wall's pop-up for urgent alarms, without a display: only alarms raised while the wall
-runs pop up, critical ones and emergencies, with the core's picture or "no picture"; one at a
-time; closed, or gone when the alarm is acknowledged elsewhere."""
+runs pop up (critical ones, emergencies and intrusions, or what the wall's config says), with the
+core's picture or "no picture"; one at a time; closed, or gone when the alarm is acknowledged
+elsewhere."""
 
 from __future__ import annotations
 
 import base64
 from typing import Any
 
+from compound.config import WallConfig
 from compound.domain.clock import ManualClock
 from tests.ui.test_officer_viewmodel import alarm, wall
+from ui.viewmodels.officer_alarms import UrgentRule
 
 JPEG = b"\xff\xd8" + b"a picture"
 
@@ -33,7 +36,7 @@ def test_urgent_alarms_raised_while_the_wall_runs_pop_up_with_their_picture(
         alarm(3, "emergency", t0, "critical", "b2-e1"),
         alarm(4, "zone", t0, "critical", None),
     ]
-    queue.append(alarm(2, "forced_open", t0, "high", "b3-e1"))  # not urgent: no pop-up
+    queue.append(alarm(2, "held_open", t0, "medium", "b3-e1"))  # not urgent: no pop-up
     gw.deliver("events/alarm.raised", {"type": "alarm.raised"})
     assert [u.id for u in vm.urgent.waiting] == [3, 4]
     first = vm.urgent.current
@@ -61,3 +64,38 @@ def test_a_wall_without_the_snapshot_method_says_no_picture(clock: ManualClock) 
     vm.refresh_alarms()
     u = vm.urgent.current
     assert u is not None and u.picture == "none"
+
+
+def test_intrusions_pop_up_and_sound_and_the_set_is_the_walls_to_choose(
+    clock: ManualClock,
+) -> None:
+    """A door forced open or tampered with is high, not critical, yet it interrupts the officer
+    by default; a wall configured otherwise ([wall] in the config) follows its own list."""
+    t0 = clock.now()
+    queue: list[dict[str, Any]] = []
+
+    def page(p: dict[str, Any]) -> dict[str, Any]:
+        return {"items": list(queue), "total": len(queue), "counts": {}, "doors": {}}
+
+    vm, gw = wall(clock, {"alarm.page": page})
+    vm.refresh_alarms()  # primed on an empty queue
+    queue[:] = [
+        alarm(5, "forced_open", t0, "high", "b3-e1"),
+        alarm(6, "tamper", t0, "high", "b3-e2"),
+        alarm(7, "held_open", t0, "medium", "b3-e1"),
+        *(alarm(100 + k, "elderly_unseen", t0 - k, "low") for k in range(3)),
+    ]
+    vm.refresh_alarms()
+    assert [u.id for u in vm.urgent.waiting] == [5, 6] and vm.bell.rung == 1
+    # The config's defaults and the wall's are one list.
+    cfg = WallConfig()
+    assert UrgentRule() == UrgentRule(frozenset(cfg.urgent_severities), frozenset(cfg.urgent_kinds))
+    # A wall told to interrupt for emergencies and low alarms only: a forced door waits in the
+    # queue, an elderly resident not seen pops up and sounds.
+    queue[:] = []
+    quiet, _ = wall(clock, {"alarm.page": page})
+    quiet.bell.rule = UrgentRule(frozenset({"low"}), frozenset({"emergency"}))
+    quiet.refresh_alarms()
+    queue[:] = [alarm(8, "forced_open", t0, "high", "b3-e1"), alarm(9, "elderly_unseen", t0, "low")]
+    quiet.refresh_alarms()
+    assert [u.id for u in quiet.urgent.waiting] == [9] and quiet.bell.rung == 1

@@ -1,42 +1,77 @@
-"""The wall's lockdown switch and remote-open dialog: large, touch-sized confirmations that ask
-who the officer is (and, for an open, why); during a lockdown an open needs the override switch
-turned on first. What is sent and decided: ``ui/viewmodels/officer_control.py``."""
+"""The wall's lockdown switch and remote-open dialog: large, touch-sized confirmations in which
+the duty officer identifies by card or PIN, as when acknowledging an alarm (and, for an open,
+says why); during a lockdown an open needs the override switch turned on first.
+
+The wall's card reader is a keyboard device: it types the card number and Enter into whatever
+field has the focus, so the card field has it whenever the officer is not typing the reason, and
+a card swiped while the reason has it is told from typing by its speed and taken as the card
+(``ui/viewmodels/officer_ack.py``). The PIN pad switches to PIN and types into the same field,
+masked. A refusal (not a duty officer's card or PIN, too many wrong tries) stays in the dialog,
+the field emptied and focused again. What is sent and decided: ``ui/viewmodels/officer_control.py``.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kivy.clock import Clock
+from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.popup import Popup
 
-from ui.viewmodels.officer_control import WallControl
+from ui.screens.officer_ack import PAD  # also loads the pad's key style (AckKey)
+from ui.viewmodels.officer_ack import reader_burst, restamp
+from ui.viewmodels.officer_control import Done, WallControl
 
 Builder.load_file(str(Path(__file__).with_name("officer_control.kv")))
 
-# (by, reason, override) -> a problem key, or None when the request went out
-Confirm = Callable[[str, str, bool], "str | None"]
+# (kind, value, reason, override, done) -> a problem key, or None when the request went out
+Confirm = Callable[[str, str, str, bool, Done], "str | None"]
 
 
 class ConfirmPopup(Popup):
     question = StringProperty("")
     warning = StringProperty("")
-    by_hint = StringProperty("")
     reason_hint = StringProperty("")  # empty: no reason asked
     override_text = StringProperty("")  # empty: no override switch
     override = BooleanProperty(False)
+    identify_text = StringProperty("")
+    card_text = StringProperty("")
+    pin_text = StringProperty("")
+    cred_hint = StringProperty("")
+    mode = StringProperty("card")
     ok_text = StringProperty("")
     cancel_text = StringProperty("")
     problem = StringProperty("")
+    problem_bad = BooleanProperty(True)
     danger = BooleanProperty(False)
 
     def __init__(self, control: WallControl, on_confirm: Confirm, **kw: Any) -> None:
-        super().__init__(**kw)
+        t = control.t
+        super().__init__(
+            identify_text=t("control.identify"),
+            card_text=t("ack.by_card"),
+            pin_text=t("ack.by_pin"),
+            cancel_text=t("officer.cancel"),
+            **kw,
+        )
         self.control = control
         self.on_confirm = on_confirm
         self._off, self._on = "", ""
+        self._hint()
+        for key in PAD:
+            label = {"clear": t("ack.clear"), "back": "←"}.get(key, key)
+            k = Factory.AckKey(text=label)
+            k.bind(on_release=lambda _k, key=key: self.press(key))
+            self.ids.pad.add_widget(k)
+        self.bind(on_open=lambda *_: self.focus_credential())
+        self._stamps: list[float] = []  # when each character of the reason came
+        self._reason_was = ""
+        self.ids.reason.bind(text=self._reason_typed)
 
     def switch_texts(self, off: str, on: str) -> None:
         self._off, self._on = off, on
@@ -46,13 +81,70 @@ class ConfirmPopup(Popup):
     def _switched(self, *_: Any) -> None:
         self.override_text = self._on if self.override else self._off
         self.problem = ""
+        self.focus_credential()
+
+    def _hint(self) -> None:
+        self.cred_hint = self.control.t("ack.card_hint" if self.mode == "card" else "ack.pin_hint")
+
+    def set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            self.ids.cred.text = ""
+            self._hint()
+        self.focus_credential()
+
+    def press(self, key: str) -> None:
+        """A key of the PIN pad: the pad is for PINs, so it switches to PIN."""
+        self.set_mode("pin")
+        field = self.ids.cred
+        if key == "clear":
+            field.text = ""
+        elif key == "back":
+            field.text = field.text[:-1]
+        elif len(field.text) < 8:
+            field.text += key
+        self.focus_credential()
+
+    def _reason_typed(self, _field: Any, text: str) -> None:
+        self._stamps = restamp(self._reason_was, text, self._stamps, time.monotonic())
+        self._reason_was = text
+
+    def reason_entered(self) -> None:
+        """Enter in the reason: a card swiped while the reason had the focus is the card."""
+        burst = reader_burst(self.ids.reason.text, self._stamps, time.monotonic())
+        if burst is None:
+            self.focus_credential()
+            return
+        reason, card = burst
+        self.ids.reason.text = reason
+        self.set_mode("card")
+        self.ids.cred.text = card
+        self.confirm()
+
+    def focus_credential(self) -> None:
+        # Next frame: a button's release would otherwise take the focus back.
+        Clock.schedule_once(lambda dt: setattr(self.ids.cred, "focus", True), 0)
 
     def confirm(self) -> None:
-        problem = self.on_confirm(self.ids.by.text, self.ids.reason.text, self.override)
-        if problem is not None:
-            self.problem = self.control.t(problem)
+        problem = self.on_confirm(
+            self.mode, self.ids.cred.text, self.ids.reason.text, self.override, self._answered
+        )
+        if problem is None:
+            self.problem, self.problem_bad = self.control.t("ack.waiting"), False
             return
-        self.dismiss()
+        self.problem, self.problem_bad = self.control.t(problem), True
+        if problem == "control.need_reason":
+            Clock.schedule_once(lambda dt: setattr(self.ids.reason, "focus", True), 0)
+        else:
+            self.focus_credential()
+
+    def _answered(self, why: str | None) -> None:
+        if why is None:
+            self.dismiss()
+            return
+        self.problem, self.problem_bad = why, True
+        self.ids.cred.text = ""
+        self.focus_credential()
 
 
 def ask_lockdown(control: WallControl) -> ConfirmPopup:
@@ -61,12 +153,10 @@ def ask_lockdown(control: WallControl) -> ConfirmPopup:
     on = not control.lockdown
     popup = ConfirmPopup(
         control,
-        lambda by, _reason, _over: control.set_lockdown(on, by),
+        lambda kind, value, _reason, _over, done: control.set_lockdown(on, kind, value, done),
         title=t("control.lockdown_title_on" if on else "control.lockdown_title_off"),
         question=t("control.lockdown_ask_on" if on else "control.lockdown_ask_off"),
-        by_hint=t("officer.ack_by"),
         ok_text=t("control.lockdown_do_on" if on else "control.lockdown_do_off"),
-        cancel_text=t("officer.cancel"),
         danger=on,
     )
     popup.open()
@@ -79,14 +169,14 @@ def ask_open(control: WallControl, door: str, name: str, state: str) -> ConfirmP
     lockdown = bool(control.lockdown)
     popup = ConfirmPopup(
         control,
-        lambda by, reason, over: control.open_door(door, name, by, reason, over),
+        lambda kind, value, reason, over, done: control.open_door(
+            door, name, kind, value, reason, over, done
+        ),
         title=t("control.open_title"),
         question=t("control.open_ask", door=name, state=state),
         warning=t("control.override_warning") if lockdown else "",
-        by_hint=t("officer.ack_by"),
         reason_hint=t("control.open_reason"),
         ok_text=t("control.open_do_override" if lockdown else "control.open_do"),
-        cancel_text=t("officer.cancel"),
         danger=lockdown,
     )
     if lockdown:

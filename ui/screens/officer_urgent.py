@@ -1,8 +1,8 @@
-"""The pop-up for an urgent alarm (critical, or an emergency call): what and where, the door
-camera's picture at that moment or "no picture", and three finger-sized buttons: close,
-answer (an emergency call still ringing at that door), acknowledge (the identified officer's
-window, ``officer_ack``). One pop-up at a time; the next urgent alarm follows when it closes,
-and one acknowledged elsewhere closes by itself."""
+"""The pop-up for an urgent alarm (critical, an emergency call or an intrusion: the wall's
+``[wall]`` config): what and where, the door camera's picture at that moment or "no picture",
+and three finger-sized buttons: close, answer (an emergency call still ringing at that door),
+acknowledge (the identified officer's window, ``officer_ack``). One pop-up at a time; the next
+urgent alarm follows when it closes, and one acknowledged elsewhere closes by itself."""
 
 from __future__ import annotations
 

@@ -28,10 +28,29 @@ def ack_problem(kind: str, value: str, note: str) -> str | None:
         return "ack.need_credential"
     if not note.strip():
         return "ack.need_note"
+    return credential_problem(kind, value)
+
+
+def credential_problem(kind: str, value: str) -> str | None:
+    """What is wrong with the card or PIN before asking the core (a string key), or None; the
+    wall's lockdown and remote opens ask the same (``ui/viewmodels/officer_control.py``)."""
+    if kind not in KINDS:
+        return "ack.need_credential"
     if not value.strip():
         return "ack.need_card" if kind == "card" else "ack.need_pin"
     if not value.strip().isdigit():
         return "ack.bad_card" if kind == "card" else "ack.bad_pin"
+    return None
+
+
+def refusal_text(result: dict[str, Any], t: Strings, unknown_key: str) -> str | None:
+    """The core's refusal of an officer's card or PIN (``{"refused": ...}``) in the screen's
+    language, or None when it was not refused."""
+    if result.get("refused") == "locked":
+        return t("ack.locked", s=int(result.get("retry_in") or 0))
+    if result.get("refused"):
+        left = result.get("tries_left")
+        return t(unknown_key) + (t("ack.tries_left", n=left) if isinstance(left, int) else "")
     return None
 
 
@@ -112,13 +131,8 @@ class AckDesk:
             self.problem = (
                 self.t("unavailable") if reply.unavailable else self.t("error", message=reply.error)
             )
-        elif r.get("refused") == "locked":
-            self.problem = self.t("ack.locked", s=int(r.get("retry_in") or 0))
-        elif r.get("refused"):
-            left = r.get("tries_left")
-            self.problem = self.t("ack.unknown") + (
-                self.t("ack.tries_left", n=left) if isinstance(left, int) else ""
-            )
+        elif (refused := refusal_text(r, self.t, "ack.unknown")) is not None:
+            self.problem = refused
         else:
             ok = True
             acked = len(r.get("acknowledged") or [])

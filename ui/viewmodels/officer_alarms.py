@@ -13,6 +13,18 @@ EMERGENCY_KINDS = ("emergency", "emergency_unanswered")
 GROUP_S = 10.0  # alarms of one kind raised this close together are one incident
 
 
+@dataclass(frozen=True)
+class UrgentRule:
+    """Which alarms pop up over the wall and sound: by severity or by kind (the config's
+    ``[wall]`` section, ``compound/config/wall.py``, whose defaults these are)."""
+
+    severities: frozenset[str] = frozenset({"critical"})
+    kinds: frozenset[str] = frozenset({*EMERGENCY_KINDS, "forced_open", "tamper", "zone_tamper"})
+
+    def __call__(self, alarm: dict[str, Any]) -> bool:
+        return alarm.get("severity") in self.severities or alarm.get("kind") in self.kinds
+
+
 @dataclass
 class Incident:
     kind: str
@@ -66,11 +78,12 @@ def incidents(alarms: list[dict[str, Any]], window: float = GROUP_S) -> list[Inc
 
 
 class Bell:
-    """The wall's sound: once for each new critical or emergency alarm in the queue, and for
-    each call that rings the wall. The screen gives the player (``sound``); a wall without
-    audio counts the rings all the same."""
+    """The wall's sound: once for each new urgent alarm in the queue (``UrgentRule``: critical
+    ones, emergencies and intrusions by default), and for each call that rings the wall. The
+    screen gives the player (``sound``); a wall without audio counts the rings all the same."""
 
-    def __init__(self) -> None:
+    def __init__(self, rule: UrgentRule | None = None) -> None:
+        self.rule = rule or UrgentRule()
         self.seen: set[int] = set()
         self.sound: Callable[[], None] | None = None
         self.rung = 0
@@ -78,12 +91,7 @@ class Bell:
         self.urgent: Callable[[list[dict[str, Any]], set[int]], None] | None = None
 
     def check(self, alarms: list[dict[str, Any]]) -> None:
-        urgent = {
-            int(a["id"])
-            for a in alarms
-            if a.get("id") is not None
-            and (a.get("severity") == "critical" or a.get("kind") in EMERGENCY_KINDS)
-        }
+        urgent = {int(a["id"]) for a in alarms if a.get("id") is not None and self.rule(a)}
         fresh = urgent - self.seen
         self.seen |= urgent
         if fresh:

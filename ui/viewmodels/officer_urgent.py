@@ -1,5 +1,7 @@
-"""The wall's pop-up for urgent alarms (critical ones, and emergencies: the panel's emergency
-button raises a critical ``emergency`` alarm at once): what happened, where, and the door
+"""The wall's pop-up for urgent alarms (``officer_alarms.UrgentRule``, from the config's
+``[wall]``: by default critical ones, emergencies, as the panel's emergency button raises a
+critical ``emergency`` alarm at once, and intrusions: a door forced open or tampered with, a
+zone's loop cut): what happened, where, and the door
 camera's picture at that moment, which the core kept with the alarm (``alarm.snapshot``); "no
 picture" when it has none. The first alarm queue the wall loads only primes it: alarms already
 open when the wall starts are in the queue, not thrown at the officer one pop-up after another.
