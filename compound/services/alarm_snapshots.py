@@ -2,11 +2,13 @@
 
 The face service publishes each camera's preview JPEGs on ``face/<camera>/frame`` (a door
 panel's camera carries its door's id). This extension keeps the latest frame of each camera in
-memory and, when a critical alarm or an emergency is raised at a door, keeps that door's frame
-with it if the frame is fresh (at most ``FRESH_S`` old): the picture of who stood there when
+memory and, when an urgent alarm is raised at a door, keeps that door's frame with it if the
+frame is fresh (at most ``FRESH_S`` old): the picture of who stood there when
 it happened, not whoever stands there when the officer looks. ``alarm.snapshot`` ``{"id"}``
 answers ``{"jpeg": <base64>, "at": <when the frame came>}`` or ``{"none": "no_frame"}``
-(no camera at that door, the camera silent, or the alarm not urgent).
+(no camera at that door, the camera silent, or the alarm not urgent). Urgent: what pops up on
+the officer wall, the config's ``[wall]`` (``compound/config/wall.py``; by default critical
+alarms, emergency calls, a door forced open or tampered with).
 
 Pictures are kept in memory only and only for the last ``KEPT`` urgent alarms: they are of
 people at a door, and the call records already keep the intercom's own snapshot.
@@ -20,6 +22,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from compound.adapters.mqtt import Message
+from compound.config import WallConfig
 from compound.domain.model import Event, InvalidInput
 from compound.services.extension import Offers
 
@@ -29,11 +32,10 @@ if TYPE_CHECKING:
 FRESH_S = 10.0  # a frame older than this at the alarm is not the picture of it
 KEPT = 200  # urgent alarms whose picture is kept
 MAX_FRAME = 512 * 1024  # a preview JPEG; anything bigger is not kept
-URGENT_KINDS = ("emergency", "emergency_unanswered")
 
 
-def urgent(data: dict[str, Any]) -> bool:
-    return data.get("severity") == "critical" or data.get("kind") in URGENT_KINDS
+def urgent(data: dict[str, Any], wall: WallConfig) -> bool:
+    return data.get("severity") in wall.urgent_severities or data.get("kind") in wall.urgent_kinds
 
 
 class AlarmSnapshots:
@@ -60,7 +62,9 @@ class AlarmSnapshots:
             self.frames[parts[1]] = (msg.payload, self.core.clock.now())
 
     def on_event(self, ev: Event) -> None:
-        if ev.type != "alarm.raised" or not ev.door_id or not urgent(dict(ev.data)):
+        if ev.type != "alarm.raised" or not ev.door_id:
+            return
+        if not urgent(dict(ev.data), self.core.config.wall):
             return
         with self.lock:
             frame = self.frames.get(ev.door_id)

@@ -1,5 +1,6 @@
 """The door camera's picture kept with an urgent alarm: the frame that was fresh when the alarm
-was raised, for critical alarms and emergencies at a door only, and "no frame" otherwise."""
+was raised, for the alarms that pop up on the wall (critical ones, emergencies, intrusions, or
+the config's [wall] list) at a door only, and "no frame" otherwise."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from compound.adapters.mqtt import Message
+from compound.config import Config, WallConfig
 from compound.domain.clock import ManualClock
 from compound.domain.model import InvalidInput
 from compound.protocol.topics import Topics
@@ -20,8 +22,14 @@ from compound.store.db import Store
 JPEG = b"\xff\xd8" + b"picture" * 10
 
 
-def snapshots(store: Store, clock: ManualClock) -> AlarmSnapshots:
-    core = SimpleNamespace(store=store, clock=clock, counters=Counter(), topics=Topics("t1"))
+def snapshots(store: Store, clock: ManualClock, config: Config | None = None) -> AlarmSnapshots:
+    core = SimpleNamespace(
+        store=store,
+        clock=clock,
+        counters=Counter(),
+        topics=Topics("t1"),
+        config=config or Config(),
+    )
     snaps = AlarmSnapshots(core)  # type: ignore[arg-type]
     for hook in snaps.offers().event_hooks:
         store.event_hooks.append(hook)
@@ -51,7 +59,7 @@ def test_a_critical_alarm_keeps_the_frame_of_its_door(store: Store, clock: Manua
 @pytest.mark.parametrize(
     ("kind", "severity", "door", "stale"),
     [
-        ("forced_open", "high", "b2-e1", False),  # not urgent
+        ("held_open", "medium", "b2-e1", False),  # not urgent
         ("zone", "critical", None, False),  # no door, no camera
         ("emergency", "critical", "b2-e1", True),  # the camera went quiet
     ],
@@ -66,6 +74,25 @@ def test_no_frame_for_other_alarms_or_a_stale_picture(
         clock.advance(FRESH_S + 1)
     aid = raise_(store, kind, severity, door)
     assert snaps.api_snapshot({"id": aid}) == {"none": "no_frame"}
+
+
+def test_an_intrusion_keeps_its_picture_and_the_wall_config_decides(
+    store: Store, clock: ManualClock
+) -> None:
+    """A door forced open is high, not critical: it pops up on the wall, so its picture is kept;
+    a box configured to interrupt for emergencies only keeps none for it."""
+    store.add_door("b2-e1", "Building 2 entrance 1", ["2-1"])
+    snaps = snapshots(store, clock)
+    frame(snaps, "b2-e1")
+    for kind in ("forced_open", "tamper"):
+        r = snaps.api_snapshot({"id": raise_(store, kind, "high")})
+        assert base64.b64decode(r["jpeg"]) == JPEG
+    only = Config().replace(wall=WallConfig([], ["emergency"]))
+    quiet = snapshots(store, clock, only)
+    frame(quiet, "b2-e1")
+    aid = raise_(store, "forced_open", "high")
+    assert quiet.api_snapshot({"id": aid}) == {"none": "no_frame"}
+    assert "jpeg" in quiet.api_snapshot({"id": raise_(store, "emergency", "critical")})
 
 
 def test_only_jpeg_frames_are_kept_and_only_the_last_alarms(
