@@ -115,10 +115,13 @@ class CameraFeed:
         with self._lock:
             self._waiting.extendleft(reversed(frames))
 
-    def drop_waiting(self) -> None:
-        """Nobody on the frame the worker looked at: older frames are not worth a look."""
+    def drop_waiting(self, at: float | None = None) -> None:
+        """Nobody on the frame the worker looked at (taken at ``at``): the frames waiting are
+        not worth a look, and the motion gate may close once it holds no newer motion."""
         with self._lock:
             self._waiting.clear()
+        if at is not None:
+            self.gate.nobody(at)
 
     def hand_over(self, frame: Frame, check: bool) -> None:
         """Offer the frame to the worker: for a full look, or for a check of a followed face."""

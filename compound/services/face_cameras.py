@@ -309,7 +309,7 @@ class FaceCameras:
                     return  # the reader has judged a newer frame meanwhile
                 out = feed.watch.process(frame.rgb, frame.at)
                 if not out.faces:
-                    feed.drop_waiting()
+                    feed.drop_waiting(frame.at)
         except Exception:  # a bad frame must not stop every camera's decisions
             log.exception("camera %s: frame not processed", feed.id)
             self.counters["errors"] += 1

@@ -2,12 +2,19 @@
 detector runs at all. Pure: numpy only.
 
 Frigate's way, made smaller: a grey copy a few dozen pixels wide, compared with a running
-average of the scene; a pixel that differs by more than ``delta`` grey levels has changed, and
-when at least ``min_area`` of the pixels changed there is motion. The gate stays open
-``hold_s`` after the last motion, so a person who stops in front of the camera is still looked
-at (and while a face is tracked the service keeps looking whatever the gate says). The average
-learns the scene slowly, so a parked bicycle or a light switched on stops counting as motion
-after a few seconds.
+average of the scene and with the previous kept frame; a pixel that differs from both by more
+than ``delta`` grey levels has changed, and when at least ``min_area`` of the pixels changed
+there is motion. Against the average alone, a person who has just left leaves a ghost in it
+that counted as motion until the average had learned the empty scene again (0.5-0.8 s at 10
+fps); the previous frame shows the empty scene at once. A parked bicycle or a light switched on
+likewise stops counting as soon as it is still.
+
+The gate stays open ``hold_s`` after the last motion (a face the detector missed on one frame
+is looked for on the next few), and longer, up to ``wait_s``, while the detector has not yet
+looked at a frame taken since the last motion (``nobody`` says it has, and found no face): a
+person who walked in while the workers were busy with other cameras and then stood still is
+looked at when a worker comes, not forgotten because he stopped moving. A face once found is
+looked at whatever the gate says (the service follows it), so the gate only has to find it.
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ class MotionRules:
     delta: float = 25.0  # grey levels a pixel must change by; below it is sensor/codec noise
     min_area: float = 0.004  # fraction of the copy's pixels that must change
     alpha: float = 0.2  # how fast the average learns the scene (per kept frame)
-    hold_s: float = 1.5  # the gate stays open this long after the last motion
+    hold_s: float = 0.5  # the gate stays open this long after the last motion
+    wait_s: float = 2.0  # and this long while no detector has looked since the motion
 
 
 def small_grey(rgb: np.ndarray, width: int) -> np.ndarray:
@@ -43,7 +51,9 @@ class MotionGate:
     def __init__(self, rules: MotionRules | None = None) -> None:
         self.rules = rules or MotionRules()
         self._avg: np.ndarray | None = None
+        self._prev: np.ndarray | None = None
         self._last_motion = float("-inf")
+        self._nobody = float("-inf")  # the latest frame the detector found no face on
         self.last_area = 0.0  # fraction changed in the last frame, for the status and the bench
 
     def update(self, rgb: np.ndarray, at: float) -> bool:
@@ -52,12 +62,21 @@ class MotionGate:
         if self._avg is None or self._avg.shape != g.shape:
             # A scene never seen: look once (someone may already be standing there), without
             # holding the gate open: an idle camera costs one detector call when it starts.
-            self._avg = g
+            self._avg, self._prev = g, g
             self.last_area = 1.0
             return True
-        changed = np.abs(g - self._avg) > r.delta
+        prev = self._prev if self._prev is not None and self._prev.shape == g.shape else g
+        changed = (np.abs(g - self._avg) > r.delta) & (np.abs(g - prev) > r.delta)
+        self._prev = g
         self.last_area = float(changed.mean())
         self._avg += r.alpha * (g - self._avg)
         if self.last_area >= r.min_area:
             self._last_motion = at
-        return at - self._last_motion <= r.hold_s
+        since = at - self._last_motion
+        unseen = self._nobody < self._last_motion  # no detector has looked since the motion
+        return since <= r.hold_s or (unseen and since <= r.wait_s)
+
+    def nobody(self, at: float) -> None:
+        """The detector looked at the frame taken at ``at`` and found no face: motion until
+        then has been looked at (the gate then closes ``hold_s`` after the last motion)."""
+        self._nobody = max(self._nobody, at)

@@ -1,8 +1,10 @@
 """One camera's reader hands frames to the worker oldest first, within two seconds of frames,
 and gives the rest back to be followed in order once the worker has found the face: so the
 first seconds of a visit (often the blink) are not lost while the workers served other
-cameras; frames the reader could not follow go back to the front of the queue, in order.
-Unit test: a source that is never opened; the frames are plain arrays."""
+cameras; frames the reader could not follow go back to the front of the queue, in order. The
+reader's motion gate stops the detector half a second after a face has left, and keeps a
+person who stood still while the workers were busy. Unit tests: sources that are never opened
+or play prepared arrays on a manual clock; a worker that knows where the face is."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import numpy as np
 
 from compound.adapters.camera import Frame
 from compound.camera_config import CameraWiring
-from compound.domain.clock import SystemClock
+from compound.domain.clock import ManualClock, SystemClock
 from compound.domain.face.motion import MotionGate
 from compound.services.camera_feed import CameraFeed, CameraSpec
 
@@ -63,3 +65,110 @@ def test_oldest_first_within_two_seconds_then_the_rest_for_the_reader() -> None:
     feed.hand_over(frames[0], False)
     feed.drop_waiting()
     assert feed.take() == (None, False)
+
+
+class _Script:
+    """A camera playing prepared frames, one per 1/fps of a manual clock (reading a frame
+    moves the clock on), so the reader's loop runs as fast as the test can go."""
+
+    name, live = "script", False
+
+    def __init__(self, clock: ManualClock, frames: list[np.ndarray], fps: float) -> None:
+        self._clock, self._frames, self._period, self._i = clock, frames, 1.0 / fps, 0
+
+    def open(self) -> None: ...
+    def skip(self) -> None: ...
+    def close(self) -> None: ...
+
+    def read(self) -> Frame | None:
+        if self._i >= len(self._frames):
+            return None
+        f = Frame(self._frames[self._i], self._clock.now(), self._i)
+        self._i += 1
+        self._clock.advance(self._period)
+        return f
+
+
+class _NotFollowing:
+    def following(self, at: float) -> bool:
+        return False
+
+
+FPS = 10.0
+T0 = 1_790_000_000.0  # the manual clock's start
+
+
+def _entrance() -> tuple[list[np.ndarray], set[int]]:
+    """An empty entrance (frames 0-9), a person walking in (10-14), standing still at the
+    door (15-34), the entrance empty again (35-59); 240×320. And the frames on which the
+    detector would find his face (from 12, when he is far enough in)."""
+    rng = np.random.default_rng(3)
+    scene = rng.integers(40, 200, (240, 320, 3), dtype=np.uint8)
+    frames = [scene] * 10
+    for x in (0, 30, 60, 90, 120):
+        person = scene.copy()
+        person[40:220, x : x + 90] = 235
+        frames.append(person)
+    frames += [frames[-1]] * 20 + [scene] * 25
+    return frames, set(range(12, 35))
+
+
+def _run(busy_until: float) -> tuple[list[int], list[int]]:
+    """The reader over the entrance, with a worker that looks at every frame handed to it
+    (oldest first) once it is free at ``busy_until`` seconds: the frames it looked at, and
+    those it found the face on."""
+    frames, face = _entrance()
+    clock = ManualClock(t=T0)
+    looked: list[int] = []
+    found: list[int] = []
+
+    def worker(feed: CameraFeed) -> None:
+        if clock.now() - T0 < busy_until:
+            return  # serving other cameras: the frames wait
+        while True:
+            frame, _check = feed.take()
+            if frame is None:
+                return
+            looked.append(frame.seq)
+            if frame.seq in face:
+                found.append(frame.seq)
+                feed.face_waiting = True  # the service then follows it on every frame
+            else:
+                feed.face_waiting = False
+                feed.drop_waiting(frame.at)
+
+    spec = CameraSpec(CameraWiring("cam", "x", ["d"], FPS, "never"), _Script(clock, frames, FPS))
+    feed = CameraFeed(
+        spec,
+        _NotFollowing(),  # type: ignore[arg-type]
+        MotionGate(),
+        clock,
+        worker,
+        lambda f, s, d: None,
+        threading.Event(),
+    )
+    feed._run()  # the reader's loop, on this thread, to the end of the frames
+    return looked, found
+
+
+def test_the_detector_stops_half_a_second_after_the_face_has_left() -> None:
+    """A person leaves at frame 35 (3.5 s): the camera is looked at until half a second after
+    the last motion, then not at all, although the scene still differs from its average (the
+    ghost of the person the average had learned). Every frame of him at the door was looked
+    at, though he stood still for two seconds; the empty entrance before him cost one look."""
+    looked, found = _run(busy_until=0.0)
+    assert found == list(range(12, 35))
+    assert looked[:2] == [0, 10]  # the first frame (a scene never seen), then his arrival
+    after = [s for s in looked if s >= 35]
+    assert after and max(after) <= 35 + 0.5 * FPS  # stopped within 0.5 s of the last motion
+    assert len(after) <= 6
+
+
+def test_a_person_who_stood_still_while_the_workers_were_busy_is_still_found() -> None:
+    """The workers reach this camera only at 3 s, 1.6 s after he stopped moving; the oldest
+    frame waiting shows no face yet (he was still walking in). The motion nobody had looked at
+    keeps the gate open, so the frames after it are handed over and his face is found."""
+    looked, found = _run(busy_until=3.0)
+    assert looked[0] < 12  # the oldest frame kept waiting: his first steps in, no face yet
+    assert found and found[0] <= 31
+    assert max(looked) <= 35 + 0.5 * FPS

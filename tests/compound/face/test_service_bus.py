@@ -11,6 +11,7 @@ import inspect
 import json
 import queue
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from compound.adapters import images
 from compound.adapters.camera import ReplaySource
 from compound.adapters.mqtt import ApiError, Message
 from compound.app.wiring import build_core
-from compound.camera_config import CameraWiring
+from compound.camera_config import CameraWiring, FaceDoorWiring
 from compound.config import Config, FaceConfig
 from compound.domain.clock import SystemClock
 from compound.domain.face.liveness import ear
@@ -104,10 +105,15 @@ def _service(
     recognizer: CachingRecognizer,
     source: Any,
     client: str,
+    challenge: str = "never",
+    cfg: FaceConfig = FACE_CFG,
 ) -> FaceCameras:
     bus = make_bus(port, client, start=False)
-    wiring = CameraWiring("cam1", "replay:test", ["b3-e2"], FPS, "never")
-    svc = FaceCameras(store, bus, SystemClock(), FACE_CFG, [CameraSpec(wiring, source)], recognizer)
+    wiring = CameraWiring("cam1", "replay:test", ["b3-e2"], FPS, challenge)
+    spec = CameraSpec(wiring, source)
+    svc = FaceCameras(
+        store, bus, SystemClock(), cfg, [spec], recognizer, choose=lambda k: "turn_right"
+    )
     svc.start()
     bus.start()
     return svc
@@ -175,12 +181,35 @@ def test_resident_opens_the_door_and_a_stranger_does_not(
         slides.stop()
     assert watch.counters["requests"] == 0 and requests.empty()
 
-    # The resident's face as a continuous clip: the door opens.
+    # The resident's face as a continuous clip (a blink, no turn), on a camera that asks the
+    # challenge, at a door whose own rule asks only during the night hours, in the site's
+    # local time. In those hours he is asked (and cannot answer): fence, the challenge was
+    # dealt and no request came before it. Outside them he is not asked: the door opens.
     res = face_clips.load(johns[RESIDENT])
     frames_r = face_clips.empty(6) + face_clips.crossfade(
         [res[OPEN], res[NARROW], res[OPEN]], hold=2, steps=2
     )
     clip_r = _write(frames_r + face_clips.crossfade([res[OPEN]], hold=16, seed=5), tmp_path / "r")
+    hour = datetime.fromtimestamp(now(), live_store.tz).hour
+    night_now = f"{(hour - 1) % 24:02d}:00-{(hour + 2) % 24:02d}:00"  # now is in it
+    night_later = f"{(hour + 3) % 24:02d}:00-{(hour + 5) % 24:02d}:00"  # now is not
+    asked = _service(
+        live_store,
+        make_bus,
+        mosquitto.port,
+        recognizer,
+        ReplaySource(clip_r, now, loop=True),
+        "face-n",
+        challenge="always",
+        cfg=FaceConfig(
+            preview_fps=10.0, doors=[FaceDoorWiring("b3-e2", "hours", hours=[night_now])]
+        ),
+    )
+    try:
+        assert _until(lambda: asked.feeds["cam1"].watch.counters["challenges"] >= 1, 60)
+    finally:
+        asked.stop()
+    assert requests.empty() and cmds.empty()
     svc = _service(
         live_store,
         make_bus,
@@ -188,6 +217,10 @@ def test_resident_opens_the_door_and_a_stranger_does_not(
         recognizer,
         ReplaySource(clip_r, now, loop=True),
         "face-c",
+        challenge="always",
+        cfg=FaceConfig(
+            preview_fps=10.0, doors=[FaceDoorWiring("b3-e2", "hours", hours=[night_later])]
+        ),
     )
     try:
         cmd = _wait(cmds, 60)
