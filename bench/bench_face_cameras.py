@@ -380,6 +380,8 @@ def main() -> None:
                 "when": earlier["meta"]["when"],
                 "load_before": earlier["load_before"],
                 "load_after": earlier["load_after"],
+                "arrivals_when": earlier["meta"]["when"],
+                "arrivals_detector_per_arrival": per_arrival(earlier["arrivals"]),
             }
         else:
             r["old_idle"] = run_old(store, rec, "idle", a.seconds / 2)
@@ -402,6 +404,11 @@ def main() -> None:
     r["ratios"] = ratios(r)
     r["estimate"] = estimate(r)
     write("face_cameras", r, markdown(r, a.cameras, a.idle_cameras))
+
+
+def per_arrival(a: dict[str, Any]) -> float | None:
+    """Detector calls per arrival (finding, checking and, after he left, looking for faces)."""
+    return round(a["detector_calls"] / a["arrivals"], 1) if a.get("arrivals") else None
 
 
 def merge(done: dict[str, Any] | None, part: dict[str, Any]) -> dict[str, Any]:
@@ -467,6 +474,20 @@ def estimate(r: dict[str, Any], duty: float = 0.1, usable_cores: float = 1.6) ->
     return out
 
 
+def gate_note(r: dict[str, Any]) -> str:
+    """The detector calls per arrival of the arrivals run before this one (another motion
+    gate, the same trials), when this run took the other parts from it."""
+    ea = r.get("earlier") or {}
+    before = ea.get("arrivals_detector_per_arrival")
+    if before is None:
+        return ""
+    return (
+        f" Detector calls per arrival on the worker processes in the arrivals run of "
+        f"{ea['arrivals_when']}: {before} (each camera looks for faces until the motion gate "
+        "closes after he leaves)."
+    )
+
+
 def markdown(r: dict[str, Any], n: int, m: int) -> str:
     o, ni, om = r["old_idle"], r["new_idle"], r["old_motion"]
     nf, n1 = r["new_idle_full_decode"], r["new_motion_1"]
@@ -526,14 +547,16 @@ The same trials on one worker in the service's own process (as the service ran b
 {arow("CPU, nobody in view (cores, workers included)", "cpu_idle_before")}
 {arow("CPU during the trials (cores)", "cpu_during_trials")}
 {arow("encodings", "encodings")}
+| detector calls per arrival | {per_arrival(one)} | {per_arrival(pool)} |
 {arow("errors", "errors")}
 {arow("missed: the camera's last status", "missed_last_status")}
 
 Ratio {pool["workers"]} processes / one worker: p50
 **{ra["arrivals_p50_processes_over_one_worker"]}**, p99
 **{ra["arrivals_p99_processes_over_one_worker"]}**. Targets: p50 ≤ 1.0 s, p99 ≤ 2.0 s,
-nobody in view ≤ 0.30 of a core. The three visits are the same resident's clip (his are the
-only test photos with a blink the check accepts), at three doors, each with its own noise.
+nobody in view ≤ 0.30 of a core. The three visits are the same resident's clip (his are
+the only test photos with a blink the check accepts), at three doors, each with its own
+noise.{gate_note(r)}
 
 ## One camera, idle cameras, the old pipeline
 
