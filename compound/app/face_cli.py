@@ -177,9 +177,10 @@ def cmd_run(ctx: Context) -> int:
     from compound.app.context import stop_on_signal
     from compound.app.face_health import FrameHealth, camera_reporter
     from compound.services.face import FaceService
-    from compound.services.face_cameras import CameraSpec, FaceCameras
+    from compound.services.face_cameras import CameraSpec, FaceCameras, door_rules
 
     cfg, cams = _cameras(ctx)
+    door_rules(cfg, lambda d: ctx.store.door(d) is not None, cams)  # before dlib loads
     if not cams:
         eprint("compound: no camera (face.cameras, face.source or --source): enrolment only")
     specs = [CameraSpec(c, open_source(c.source, ctx.clock.now)) for c in cams]

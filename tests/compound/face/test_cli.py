@@ -115,3 +115,26 @@ def test_face_run_names_unknown_cameras_and_refuses_one_camera_flags(
     assert rc == 2 and "unknown camera 'x'; configured: gate-cam, b3-cam" in err
     rc, _, err = _run(capsys, "--config", str(cfg), "--db", db, "face", "run", "--source", "0")
     assert rc == 2 and "choose cameras with --camera" in err
+
+
+def test_face_run_refuses_a_door_rule_it_cannot_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A [[face.doors]] rule with a mistake stops `compound face run` before anything starts,
+    with one line saying what to write: hours that are not a span, a door no camera watches,
+    a mode that does not exist (the config's own check)."""
+    db = str(tmp_path / "c.db")
+    main(["--db", db, "init"])
+    main(["--db", db, "door", "add", "gate", "--name", "Gate", "--serves", "*"])
+    main(["--db", db, "door", "add", "b7", "--name", "B7", "--serves", "7"])
+    capsys.readouterr()
+    cams = '[[face.cameras]]\nid = "gate-cam"\nsource = "replay:/nowhere"\ndoors = ["gate"]\n'
+    for rule, says in (
+        ('id = "gate"\nchallenge = "hours"\nhours = ["10pm-6am"]', "malformed hours '10pm-6am'"),
+        ('id = "b7"\nchallenge = "never"', "face door 'b7': no camera watches it"),
+        ('id = "gate"\nchallenge = "night"', "face.doors[0].challenge is 'night'; allowed"),
+    ):
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f"{cams}[[face.doors]]\n{rule}\n")
+        rc, _, err = _run(capsys, "--config", str(cfg), "--db", db, "face", "run")
+        assert rc == 2 and says in err and err.count("\n") == 1, err
