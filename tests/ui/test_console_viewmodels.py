@@ -26,7 +26,7 @@ def schedule_core() -> LocalGateway:
             raise InvalidInput("malformed time '25:00': write HH:MM, e.g. 07:30")
         if p["name"] in scheds:
             raise InvalidInput(f"schedule {p['name']!r} already exists")
-        hours = [{"days": p["days"], "from": p["from"], "to": p["to"]}]
+        hours = [{"days": p["days"], "spans": [{"from": p["from"], "to": p["to"]}]}]
         scheds[p["name"]] = {"name": p["name"], "hours": hours, "holidays": p["holidays"]}
         return scheds[p["name"]]
 

@@ -51,6 +51,9 @@ def test_schedule_holiday_household_and_station_by_touch(
         row = next(i for i, d in enumerate(page.vm.page_doors) if d["id"] == "b1-e1")
         assert "不限时段" in page.door_rows.buttons[row].text
         driver.tap(page.door_rows.buttons[row])
+        # A new schedule: the editor takes the list's place.
+        driver.tap(page.new_sched)
+        assert page.editing
         # The name in Chinese on the screen's pinyin keyboard, into the field last touched.
         driver.tap(page.s_name)
         driver.tap(page.foot.keyboard)
@@ -80,7 +83,7 @@ def test_schedule_holiday_household_and_station_by_touch(
         driver.until(lambda: door_schedule(site, "b1-e1") == "保洁", what="the door's schedule")
         driver.until(lambda: "保洁" in page.door_rows.buttons[row].text, what="the door row")
         assert page.door_rows.buttons[row].text.endswith("·  保洁")
-        assert page.s_name.text == "" and page.s_from.text == "7:00"  # the name cleared
+        assert not page.editing and page.s_name.text == ""  # saved: the list again
         assert "保洁: 周一-周六 07:00-18:00" in texts(page.sched_rows)[0]
         # -- a holiday and a worked weekend day, in the year shown
         page.vm.year = 2026

@@ -1,6 +1,7 @@
 """The console's schedules page: the doors with their visitor hours (left), the schedules with
-the form to add one and give it to the chosen door (middle), and the holiday list of one year
-with its worked weekend days (right)."""
+the hours of the one chosen, to give it to the chosen door (middle), or in their place the editor
+writing a new one span by span (``schedule_editor``), and the holiday list of one year with its
+worked weekend days (right)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
 from compound.domain.model import InvalidInput
-from compound.domain.schedules import DAY_NAMES, decode_text
+from compound.domain.schedules import decode_text
 from ui.screens.console_widgets import (
-    ROW_H,
     Confirm,
     Foot,
     Rows,
@@ -27,7 +27,9 @@ from ui.screens.console_widgets import (
     title_label,
 )
 from ui.screens.file_list import FileList
+from ui.screens.schedule_editor import ScheduleEditor
 from ui.viewmodels.door_parse import door_title
+from ui.viewmodels.schedule_draft import schedule_lines
 from ui.viewmodels.schedules import DOOR_PAGE, SchedulesVM
 
 SCHEDULE_ROWS = 4
@@ -44,6 +46,7 @@ class SchedulesPage(BoxLayout):
     ) -> None:
         super().__init__(orientation="vertical", padding=12, spacing=6, **kw)
         self._saved = vm.saved
+        self._sched_saved = vm.sched_saved
         self.vm = vm
         self.start = start or Path.home()  # where the file chooser opens
         self.chooser: ModalView | None = None
@@ -69,8 +72,9 @@ class SchedulesPage(BoxLayout):
         left.add_widget(turn)
         left.add_widget(BoxLayout())
         body.add_widget(left)
-        # -- schedules
-        mid = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.37)
+        # -- schedules: the list, or the editor while a schedule is written
+        self.mid = BoxLayout(orientation="vertical", size_hint_x=0.37)
+        mid = self.sched_list = BoxLayout(orientation="vertical", spacing=6)
         self.sched_title = title_label()
         mid.add_widget(self.sched_title)
         self.sched_rows = Rows(SCHEDULE_ROWS, self._pick_schedule)
@@ -88,29 +92,17 @@ class SchedulesPage(BoxLayout):
         acts.add_widget(self.assign_button)
         acts.add_widget(self.remove_sched)
         mid.add_widget(acts)
-        # The weekdays are tapped, not typed: one toggle each, Monday to Friday on at first.
-        week = BoxLayout(size_hint_y=None, height=ROW_H, spacing=4)
-        self.s_days: dict[str, Toggle] = {}
-        for day in DAY_NAMES:
-            toggle = Toggle(tick=False, height=ROW_H, font_size="16sp")
-            toggle.set(day not in ("sat", "sun"))
-            self.s_days[day] = toggle
-            week.add_widget(toggle)
-        mid.add_widget(week)
-        hours = BoxLayout(size_hint_y=None, height=56, spacing=6)
-        self.s_from, self.s_to = field(), field()
-        self.s_holidays = Toggle()
-        for w in (self.s_from, self.s_to, self.s_holidays):
-            hours.add_widget(w)
-        mid.add_widget(hours)
-        add = BoxLayout(size_hint_y=None, height=56, spacing=6)
-        self.s_name = field()
-        self.add_sched = button(self._add_schedule)
-        add.add_widget(self.s_name)
-        add.add_widget(self.add_sched)
-        mid.add_widget(add)
-        mid.add_widget(BoxLayout())
-        body.add_widget(mid)
+        self.new_sched = button(self.open_editor)
+        mid.add_widget(self.new_sched)
+        self.sched_detail = text_label("16sp")  # the chosen one's hours, line by line
+        self.sched_detail.shorten, self.sched_detail.valign = False, "top"
+        mid.add_widget(self.sched_detail)
+        self.editor = ScheduleEditor(vm, self.close_editor)
+        ed = self.editor
+        self.s_name, self.s_days, self.s_from, self.s_to = ed.name, ed.days, ed.start, ed.end
+        self.s_holidays, self.add_span, self.add_sched = ed.holidays, ed.add_span, ed.save
+        self.mid.add_widget(mid)
+        body.add_widget(self.mid)
         # -- holidays
         right = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.30)
         self.hol_title = title_label()
@@ -226,19 +218,22 @@ class SchedulesPage(BoxLayout):
             self.vm.remove_holiday(self.holiday)
             self.holiday = ""
 
-    def days_chosen(self) -> str:
-        """The weekdays toggled on, as the core reads them: ``mon,tue,wed``."""
-        return ",".join(day for day, toggle in self.s_days.items() if toggle.on)
+    def open_editor(self) -> None:
+        """The editor in place of the list, with a fresh form."""
+        self.editor.reset()
+        self.mid.clear_widgets()
+        self.mid.add_widget(self.editor)
+        self.refresh()
 
-    def _add_schedule(self) -> None:
-        vm = self.vm
-        vm.add_schedule(
-            self.s_name.text,
-            self.days_chosen(),
-            self.s_from.text,
-            self.s_to.text,
-            self.s_holidays.on,
-        )
+    def close_editor(self) -> None:
+        self.vm.draft.clear()
+        self.mid.clear_widgets()
+        self.mid.add_widget(self.sched_list)
+        self.refresh()
+
+    @property
+    def editing(self) -> bool:
+        return self.editor.parent is not None
 
     # -- texts -----------------------------------------------------------------------------
 
@@ -269,13 +264,15 @@ class SchedulesPage(BoxLayout):
         self.assign_none.text = t("console.assign_none")
         self.assign_button.text = t("console.assign")
         self.remove_sched.text = t("console.sched_remove")
-        self.s_name.hint_text = t("console.sched_name")
-        for day, toggle in self.s_days.items():
-            toggle.say(t(f"day.{day}"))
-        self.s_from.hint_text = t("console.sched_from")
-        self.s_to.hint_text = t("console.sched_to")
-        self.s_holidays.say(t("console.sched_open_holidays"))
-        self.add_sched.text = t("console.sched_add")
+        self.new_sched.text = t("console.sched_new")
+        chosen = next((s for s in vm.schedules if s["name"] == vm.schedule), None)
+        self.sched_detail.text = "\n".join(schedule_lines(chosen, t)) if chosen else ""
+        self.editor.refresh()
+        if vm.sched_saved != self._sched_saved:  # the schedule written was saved
+            self._sched_saved = vm.sched_saved
+            if self.editing:
+                self.close_editor()
+                return
         self.hol_title.text = t("console.holidays", year=vm.year, n=len(vm.holidays))
         self.year_prev.text, self.year_next.text = t("console.prev_year"), t("console.next_year")
         self.hol_import.text = t("console.holidays_file")

@@ -13,11 +13,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from compound.domain.model import InvalidInput
 from compound.domain.ordering import natural_key
 from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.i18n_core import core_text
 from ui.viewmodels.base import Observable
+from ui.viewmodels.schedule_draft import Missing, SpanDraft, params, said, span_words
 
 DOOR_PAGE = 8
 BY = "manager console"
@@ -76,6 +78,8 @@ class SchedulesVM(Noted):
         self.door = ""  # the door chosen
         self.schedule = ""  # the schedule chosen
         self.saved = 0  # schedules and dates added: a change tells the screen to clear its forms
+        self.draft = SpanDraft()  # the spans of the schedule being written
+        self.sched_saved = 0  # schedules added: the screen closes its editor
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -171,10 +175,16 @@ class SchedulesVM(Noted):
             "to": end.strip(),
             "holidays": "open" if open_on_holidays else "closed",
         }
+        self._add(params)
+
+    def _add(self, params: dict[str, Any]) -> None:
+        name = str(params["name"])
 
         def added(_result: Any) -> None:
             self.saved += 1  # the screen clears its forms
+            self.sched_saved += 1
             self.schedule = name
+            self.draft.clear()
             if self.door:
                 self.assign(name)
             else:
@@ -182,6 +192,41 @@ class SchedulesVM(Noted):
                 self.load_schedules()
 
         self.gw.request("schedule.add", params, self.then(added))
+
+    # -- a schedule with several spans, written span by span -------------------------------
+
+    def add_span(self, days: list[str], holidays: bool, start: str, end: str) -> bool:
+        """One more span of the schedule being written; refused at once (and not added) when
+        a choice is missing or it breaks the core's rules."""
+        try:
+            span = self.draft.add(days, holidays, start, end)
+        except Missing as e:
+            self.tell(e.key, False)
+            return False
+        except InvalidInput as e:
+            message = str(e)
+            self._say(lambda: core_text(message, self.t), False)
+            return False
+        self._say(lambda: said("console.span_added", span, self.t), True)
+        return True
+
+    def remove_span(self, i: int) -> None:
+        span = self.draft.remove(i)
+        if span is not None:
+            self._say(lambda: said("console.span_removed", span, self.t), True)
+
+    def save_draft(self, name: str) -> None:
+        """Save the spans written as a schedule named ``name``."""
+        if not name.strip():
+            self.tell("console.sched_name_needed", False)
+        elif not self.draft.spans:
+            self.tell("console.spans_needed", False)
+        else:
+            self._add({"name": name.strip(), **params(self.draft.spans)})
+
+    def _say(self, text: Callable[[], str], ok: bool) -> None:
+        self._note, self.note_ok = text, ok
+        self.changed()
 
     def assign(self, name: str | None = None) -> None:
         """The chosen door's visitor hours: the chosen schedule, or any time with ``""``."""
@@ -216,9 +261,17 @@ class SchedulesVM(Noted):
         self.gw.request("schedule.remove", {"name": name}, self.then(done))
 
     def schedule_text(self, s: dict[str, Any]) -> str:
+        """One row: the hours themselves for one span, else how many (``schedule_lines`` says
+        them all for the schedule chosen)."""
         t = self.t
+        sets = s.get("hours") or []
+        n = sum(len(h.get("spans") or []) for h in sets) + len(s.get("holiday_hours") or [])
+        if len(sets) > 1 or n > (2 if s.get("holiday_hours") else 1):
+            return t("console.schedule_many", name=s["name"], n=n)
         hours = "; ".join(
-            f"{self.days_text(h['days'])} {h['from']}-{h['to']}" for h in s.get("hours") or []
+            f"{self.days_text(h['days'])} "
+            + ", ".join(span_words(p["from"], p["to"], t) for p in h.get("spans") or [])
+            for h in sets
         )
         return t(
             "console.schedule_row",

@@ -1,0 +1,132 @@
+"""A gate's schedule with several spans a day written by touch on the manager console, in a real
+Kivy window under Xvfb at 1280×800, against the real core on a real Mosquitto: spans added
+and removed with the finger, an overlap and an empty span refused at once in the screen's
+language, a span past midnight, holiday hours of their own, and every text of the editor and
+of the saved schedule in the screen's language and fitting its widget, in both languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from compound.domain.clock import SystemClock
+from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.screen_text import check, close_popups, data_names
+from ui.i18n import Strings
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+NAME = "大门时段"
+
+
+def words(page: Any) -> list[str]:
+    """The spans the editor shows, as drawn."""
+    return [w.text for w, remove in page.editor.rows if remove.opacity == 1]
+
+
+def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
+    site: Site, driver: Driver
+) -> None:
+    from ui.app import build_role
+
+    gw = gateway(site, "manager")
+    strings = Strings("zh")
+    try:
+        built = build_role("manager", gw, strings, SystemClock())
+        root = built.root
+        driver.mount(root, (1280, 800))
+        built.vm.load()
+        driver.until(lambda: root.banner_text == "", what="the bus connected")
+        console = root.console
+        driver.tap(console.buttons["schedules"])
+        page = console.page("schedules")
+        driver.until(lambda: bool(page.vm.page_doors), what="the doors")
+        door = page.vm.page_doors[0]["id"]
+        driver.tap(page.door_rows.buttons[0])
+        driver.tap(page.new_sched)
+        assert page.editing
+        ed = page.editor
+        driver.type(page.s_name, NAME)
+
+        def span(start: str, end: str) -> None:
+            driver.type(page.s_from, start)
+            driver.type(page.s_to, end)
+            driver.tap(page.add_span)
+
+        # Monday to Friday are on at first: two spans for them.
+        span("6:00", "9:00")
+        span("16:30", "22:00")
+        driver.until(lambda: len(words(page)) == 2, what="two spans")
+        assert words(page) == ["周一-周五  06:00-09:00", "周一-周五  16:30-22:00"]
+        # An overlap is refused at once, naming the day and both spans; nothing is added.
+        span("08:00", "10:00")
+        driver.until(lambda: "重叠" in page.note.text, what="the overlap refused")
+        assert page.note.text.startswith("周一的时间段 06:00-09:00 和 08:00-10:00 重叠")
+        assert len(words(page)) == 2 and page.s_from.text == "08:00"  # kept to correct
+        span("07:00", "07:00")
+        driver.until(lambda: "为空" in page.note.text, what="the empty span refused")
+        # The weekend: a night past midnight.
+        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+            driver.tap(page.s_days[day])
+        span("22:00", "2:00")
+        driver.until(lambda: len(words(page)) == 3, what="the night")
+        assert words(page)[2] == "周六-周日  22:00-次日02:00"
+        # Holidays only: no weekday, the holidays toggle on. Two spans: a page and a half.
+        for day in ("sat", "sun"):
+            driver.tap(page.s_days[day])
+        driver.tap(page.s_holidays)
+        span("9:00", "12:00")
+        span("14:00", "17:00")
+        driver.until(lambda: ed.page == 2, what="the second page of spans")
+        assert words(page) == ["节假日  14:00-17:00"] and ed.where.text == "第 2 / 2 页"
+        driver.tap(ed.rows[0][1])  # removed with the finger
+        driver.until(lambda: len(page.vm.draft.spans) == 4, what="the span removed")
+        assert ed.page == 1 and words(page)[3] == "节假日  09:00-12:00"
+        assert page.note.text == "已删除 节假日 14:00-17:00"
+
+        # Every text of the editor in the screen's language and fitting its widget.
+        data = [*data_names(site), NAME]
+        for lang in ("zh", "en"):
+            driver.pump(0.2)
+            found = check(driver.window, lang, data, ("English", "中文"), [page.s_name])
+            assert found == [], "\n".join(map(str, found))
+            strings.toggle()
+        driver.pump(0.2)
+        assert words(page)[2] == "周六-周日  22:00-次日02:00"  # back in Chinese
+        driver.shot("manager_schedule_editor.png")
+
+        driver.tap(page.add_sched)
+        driver.until(lambda: not page.editing, what="the schedule saved")
+        rows = site.store.query(
+            "SELECT s.name FROM doors d JOIN schedules s ON s.id = d.schedule_id WHERE d.id = ?",
+            (door,),
+        )
+        assert [r["name"] for r in rows] == [NAME]
+        saved = next(s for s in site.store.schedule_list() if s["name"] == NAME)
+        assert saved["hours"] == [
+            {
+                "days": "mon-fri",
+                "spans": [{"from": "06:00", "to": "09:00"}, {"from": "16:30", "to": "22:00"}],
+            },
+            {"days": "sat-sun", "spans": [{"from": "22:00", "to": "02:00"}]},
+        ]
+        assert saved["holiday_hours"] == [{"from": "09:00", "to": "12:00"}]
+        # The list says how many; the schedule chosen is said in full beside it.
+        driver.until(lambda: NAME in page.sched_detail.text or page.vm.schedule == NAME)
+        driver.until(lambda: "周六-周日" in page.sched_detail.text, what="the saved schedule")
+        assert page.sched_detail.text.split("\n") == [
+            "周一-周五: 06:00-09:00, 16:30-22:00",
+            "周六-周日: 22:00-次日02:00",
+            "节假日: 09:00-12:00",
+        ]
+        assert any(b.text == f"{NAME}: 4 个时间段" for b in page.sched_rows.buttons)
+        driver.shot("manager_schedule_spans.png")
+        for lang in ("zh", "en"):
+            driver.pump(0.2)
+            found = check(driver.window, lang, data, ("English", "中文"), [page.s_name])
+            assert found == [], "\n".join(map(str, found))
+            strings.toggle()
+    finally:
+        close_popups(driver.window)
+        gw.stop()
