@@ -198,6 +198,10 @@ def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
             what="forced marker",
         )
         assert "1 door(s) in alarm" in view.info_label.text
+        # The forced door pops up over the wall (an intrusion); closed, the map is the officer's.
+        driver.until(lambda: root.urgent_view.popup is not None, what="the urgent pop-up")
+        driver.tap(root.urgent_view.popup.ids.close)
+        driver.until(lambda: root.urgent_view.popup is None, what="the pop-up closed")
         x, y = view.plan.point_of(*spots["b9-e2"])
         tap_at(driver, x, y)
         driver.until(lambda: "Building 9 entrance 2: forced" in view.info_label.text)

@@ -35,6 +35,11 @@ def test_officer_sees_forced_door_and_acknowledges_it_by_touch(site: Site, drive
             lambda: any(hasattr(r, "alarm_id") for r in alarms.children),
             what="alarm row on the wall",
         )
+        # It pops up over the wall (an intrusion); closed, it stays in the queue.
+        urgent = built.root.urgent_view
+        driver.until(lambda: urgent.popup is not None, what="the urgent pop-up")
+        driver.tap(urgent.popup.ids.close)
+        driver.until(lambda: urgent.popup is None, what="the pop-up closed")
         tile = built.root.tile_views()["b2-e1"]
         assert "Building 2" in tile.name
         assert tile.state_text == "forced"

@@ -1,17 +1,12 @@
 """The window in which a duty officer acknowledges an incident: a remark (typed or one of the
-usual ones) and who they are, by card or PIN.
-
-The wall's card reader is a keyboard device: it types the card number and Enter into whatever
-field has the keyboard focus. So the card field has the focus whenever the window is open and
-the officer is not typing the remark, and Enter in it sends the acknowledgement; a card swiped
-while the remark has the focus is told from typing by its speed and taken as the card. The PIN pad
-switches to PIN and types into the same field, masked. A refusal leaves the window open with
-the reason, the field emptied and focused again for the next try.
+usual ones) and who they are, by card or PIN (``officer_credential``: the card reader's focus,
+a card swiped into the remark, the PIN pad). Enter in the card field sends the acknowledgement.
+A refusal leaves the window open with the reason, the field emptied and focused again for the
+next try.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +16,14 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.popup import Popup
 
+from ui.screens.officer_credential import OfficerCredential
 from ui.viewmodels.officer import OfficerVM
-from ui.viewmodels.officer_ack import REMARKS, reader_burst, restamp
+from ui.viewmodels.officer_ack import REMARKS
 
 Builder.load_file(str(Path(__file__).with_name("officer_ack.kv")))
 
-PAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")
 
-
-class AckPopup(Popup):
+class AckPopup(OfficerCredential, Popup):
     summary = StringProperty("")
     note_hint = StringProperty("")
     card_text = StringProperty("")
@@ -55,66 +49,15 @@ class AckPopup(Popup):
         )
         self.vm = vm
         self.alarm_ids = ids
-        self._hint()
         for key in REMARKS:
             b = Factory.TouchButton(text=t(key), accent="quiet", font_size="18sp")
             b.bind(on_release=lambda _b, key=key: self.pick_remark(t(key)))
             self.ids.presets.add_widget(b)
-        for key in PAD:
-            label = {"clear": t("ack.clear"), "back": "←"}.get(key, key)
-            k = Factory.AckKey(text=label)
-            k.bind(on_release=lambda _k, key=key: self.press(key))
-            self.ids.pad.add_widget(k)
-        self.bind(on_open=lambda *_: self.focus_credential())
-        self._stamps: list[float] = []  # when each character of the remark came
-        self._note_was = ""
-        self.ids.note.bind(text=self._note_typed)
-
-    def _hint(self) -> None:
-        self.cred_hint = self.vm.t("ack.card_hint" if self.mode == "card" else "ack.pin_hint")
-
-    def set_mode(self, mode: str) -> None:
-        if mode != self.mode:
-            self.mode = mode
-            self.ids.cred.text = ""
-            self._hint()
-        self.focus_credential()
-
-    def _note_typed(self, _field: Any, text: str) -> None:
-        self._stamps = restamp(self._note_was, text, self._stamps, time.monotonic())
-        self._note_was = text
-
-    def note_entered(self) -> None:
-        """Enter in the remark: a card swiped while the remark had the focus is the card."""
-        burst = reader_burst(self.ids.note.text, self._stamps, time.monotonic())
-        if burst is None:
-            self.focus_credential()
-            return
-        remark, card = burst
-        self.ids.note.text = remark
-        self.set_mode("card")
-        self.ids.cred.text = card
-        self.confirm()
+        self.setup_credential(t, self.ids.note)
 
     def pick_remark(self, text: str) -> None:
         self.ids.note.text = text
         self.focus_credential()
-
-    def press(self, key: str) -> None:
-        """A key of the PIN pad: the pad is for PINs, so it switches to PIN."""
-        self.set_mode("pin")
-        field = self.ids.cred
-        if key == "clear":
-            field.text = ""
-        elif key == "back":
-            field.text = field.text[:-1]
-        elif len(field.text) < 8:
-            field.text += key
-        self.focus_credential()
-
-    def focus_credential(self) -> None:
-        # Next frame: a button's release would otherwise take the focus back.
-        Clock.schedule_once(lambda dt: setattr(self.ids.cred, "focus", True), 0)
 
     def confirm(self) -> None:
         acks = self.vm.acks

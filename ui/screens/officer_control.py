@@ -1,30 +1,23 @@
 """The wall's lockdown switch and remote-open dialog: large, touch-sized confirmations in which
-the duty officer identifies by card or PIN, as when acknowledging an alarm (and, for an open,
-says why); during a lockdown an open needs the override switch turned on first.
-
-The wall's card reader is a keyboard device: it types the card number and Enter into whatever
-field has the focus, so the card field has it whenever the officer is not typing the reason, and
-a card swiped while the reason has it is told from typing by its speed and taken as the card
-(``ui/viewmodels/officer_ack.py``). The PIN pad switches to PIN and types into the same field,
-masked. A refusal (not a duty officer's card or PIN, too many wrong tries) stays in the dialog,
-the field emptied and focused again. What is sent and decided: ``ui/viewmodels/officer_control.py``.
+the duty officer identifies by card or PIN as when acknowledging an alarm (``officer_credential``:
+the card reader's focus, a card swiped into the reason, the PIN pad) and, for an open, says why;
+during a lockdown an open needs the override switch turned on first. A refusal (not a duty
+officer's card or PIN, too many wrong tries) stays in the dialog, the field emptied and focused
+again. What is sent and decided: ``ui/viewmodels/officer_control.py``.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.popup import Popup
 
-from ui.screens.officer_ack import PAD  # also loads the pad's key style (AckKey)
-from ui.viewmodels.officer_ack import reader_burst, restamp
+from ui.screens.officer_credential import OfficerCredential
 from ui.viewmodels.officer_control import Done, WallControl
 
 Builder.load_file(str(Path(__file__).with_name("officer_control.kv")))
@@ -33,7 +26,7 @@ Builder.load_file(str(Path(__file__).with_name("officer_control.kv")))
 Confirm = Callable[[str, str, str, bool, Done], "str | None"]
 
 
-class ConfirmPopup(Popup):
+class ConfirmPopup(OfficerCredential, Popup):
     question = StringProperty("")
     warning = StringProperty("")
     reason_hint = StringProperty("")  # empty: no reason asked
@@ -62,16 +55,7 @@ class ConfirmPopup(Popup):
         self.control = control
         self.on_confirm = on_confirm
         self._off, self._on = "", ""
-        self._hint()
-        for key in PAD:
-            label = {"clear": t("ack.clear"), "back": "←"}.get(key, key)
-            k = Factory.AckKey(text=label)
-            k.bind(on_release=lambda _k, key=key: self.press(key))
-            self.ids.pad.add_widget(k)
-        self.bind(on_open=lambda *_: self.focus_credential())
-        self._stamps: list[float] = []  # when each character of the reason came
-        self._reason_was = ""
-        self.ids.reason.bind(text=self._reason_typed)
+        self.setup_credential(t, self.ids.reason)
 
     def switch_texts(self, off: str, on: str) -> None:
         self._off, self._on = off, on
@@ -82,48 +66,6 @@ class ConfirmPopup(Popup):
         self.override_text = self._on if self.override else self._off
         self.problem = ""
         self.focus_credential()
-
-    def _hint(self) -> None:
-        self.cred_hint = self.control.t("ack.card_hint" if self.mode == "card" else "ack.pin_hint")
-
-    def set_mode(self, mode: str) -> None:
-        if mode != self.mode:
-            self.mode = mode
-            self.ids.cred.text = ""
-            self._hint()
-        self.focus_credential()
-
-    def press(self, key: str) -> None:
-        """A key of the PIN pad: the pad is for PINs, so it switches to PIN."""
-        self.set_mode("pin")
-        field = self.ids.cred
-        if key == "clear":
-            field.text = ""
-        elif key == "back":
-            field.text = field.text[:-1]
-        elif len(field.text) < 8:
-            field.text += key
-        self.focus_credential()
-
-    def _reason_typed(self, _field: Any, text: str) -> None:
-        self._stamps = restamp(self._reason_was, text, self._stamps, time.monotonic())
-        self._reason_was = text
-
-    def reason_entered(self) -> None:
-        """Enter in the reason: a card swiped while the reason had the focus is the card."""
-        burst = reader_burst(self.ids.reason.text, self._stamps, time.monotonic())
-        if burst is None:
-            self.focus_credential()
-            return
-        reason, card = burst
-        self.ids.reason.text = reason
-        self.set_mode("card")
-        self.ids.cred.text = card
-        self.confirm()
-
-    def focus_credential(self) -> None:
-        # Next frame: a button's release would otherwise take the focus back.
-        Clock.schedule_once(lambda dt: setattr(self.ids.cred, "focus", True), 0)
 
     def confirm(self) -> None:
         problem = self.on_confirm(
