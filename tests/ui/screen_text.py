@@ -96,13 +96,28 @@ def overflow(label: Any) -> str | None:
     return None
 
 
-def language(text: str, lang: str, data: Iterable[str]) -> str | None:
+class Names:
+    """Names from the compound's records, found in a text by their first character (a compound
+    of the real size has some 25,000 of them, too many to try one by one on every label)."""
+
+    def __init__(self, data: Iterable[str]) -> None:
+        self.by_first: dict[str, list[str]] = {}
+        for d in set(data):
+            if d:
+                self.by_first.setdefault(d[0], []).append(d)
+
+    def without(self, text: str) -> str:
+        """The text with every name in it blanked out, the longest first."""
+        found = [d for ch in set(text) for d in self.by_first.get(ch, ()) if d in text]
+        for d in sorted(found, key=len, reverse=True):
+            text = text.replace(d, " ")
+        return text
+
+
+def language(text: str, lang: str, data: Iterable[str] | Names) -> str | None:
     """Why the text is not in ``lang``, or None. ``data`` are names from the compound's records
     (a resident's Chinese name on an English screen is theirs, not an untranslated text)."""
-    rest = text
-    for d in sorted(data, key=len, reverse=True):
-        if d and d in rest:
-            rest = rest.replace(d, " ")
+    rest = (data if isinstance(data, Names) else Names(data)).without(text)
     if lang == "en":
         found = CJK.findall(rest)
         return f"Chinese on an English screen: {''.join(found)[:20]}" if found else None
@@ -114,7 +129,7 @@ def language(text: str, lang: str, data: Iterable[str]) -> str | None:
 def check(
     window: Any,
     lang: str,
-    data: Iterable[str] = (),
+    data: Iterable[str] | Names = (),
     exempt: Iterable[str] = (),
     as_typed: Iterable[Any] = (),
 ) -> list[Finding]:
@@ -125,7 +140,8 @@ def check(
     from kivy.uix.label import Label
     from kivy.uix.textinput import TextInput
 
-    data, skip, typed = list(data), set(exempt), {id(w) for w in as_typed}
+    names = data if isinstance(data, Names) else Names(data)
+    skip, typed = set(exempt), {id(w) for w in as_typed}
     out: list[Finding] = []
     for w in widgets(window):
         if not shown(w):
@@ -134,7 +150,7 @@ def check(
         if isinstance(w, Label):
             text = plain(w.text, w.markup)
             if text.strip() and text not in skip:
-                why = None if id(w) in typed else language(text, lang, data)
+                why = None if id(w) in typed else language(text, lang, names)
                 if why:
                     out.append(Finding("language", text, name, why))
                 too_big = overflow(w)
@@ -142,7 +158,7 @@ def check(
                     out.append(Finding("overflow", text, name, too_big))
         elif isinstance(w, TextInput) and not w.text and w.hint_text:
             hint = str(w.hint_text)
-            why = language(hint, lang, data)
+            why = language(hint, lang, names)
             if why and hint not in skip:
                 out.append(Finding("language", hint, name + ".hint", why))
     return out
@@ -163,6 +179,7 @@ class Walk:
         self.found: list[str] = []
         self.seen = 0
         self.as_typed: list[Any] = []  # widgets whose language is the typist's
+        self._names: tuple[int, Names] | None = None
 
     def look(self, name: str, settle: Callable[[], bool] | None = None) -> None:
         self.driver.pump(0.15)
@@ -173,7 +190,9 @@ class Walk:
         assert shown, f"{name}: nothing on screen"
         self.seen += len(shown)
         lang = self.strings.lang
-        found = check(self.driver.window, lang, self.data, BOTH, self.as_typed)
+        if self._names is None or self._names[0] != len(self.data):
+            self._names = (len(self.data), Names(self.data))  # the data grows between looks
+        found = check(self.driver.window, lang, self._names[1], BOTH, self.as_typed)
         self.found += [f"[{lang} {name}] {f}" for f in found]
 
     def both(self, views: list[tuple[str, Callable[[], Any], Callable[[], Any]]]) -> None:

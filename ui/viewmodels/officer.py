@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from typing import Any
 from compound.domain.clock import Clock
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
+from ui.i18n_alarms import rule_message_zh
 from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.door_pages import DoorPages
 from ui.viewmodels.officer_ack import AckDesk
@@ -296,7 +298,9 @@ class OfficerVM(Observable):
         """The tile's name in its group: "3单元" / "Entrance 3", a gate's name in the language."""
         if tile.entrance is not None:
             return self.t("officer.entrance", n=tile.entrance)
-        return self.door_name(tile.id)
+        # A tile holds one short line: a gate's remark ("(main)") stays in its full name.
+        name = self.door_name(tile.id)
+        return re.sub(r"\s*[(（][^()（）]*[)）]", "", name) or name
 
     def map_label(self, door_id: str) -> str:
         """A marker's short name: "12-3" for building 12 entrance 3, a gate's name."""
@@ -374,6 +378,8 @@ class OfficerVM(Observable):
         message = str(a.get("message") or "")
         if label and a.get("door_id"):
             message = self.door_name(str(a["door_id"]))  # the kind says what, in Chinese
+        elif self.t.lang == "zh":
+            message = rule_message_zh(message) or message  # a person's, a unit's, a camera's
         elif self.t.lang == "en" and a.get("door_id"):
             message = local_name(message, "en")  # a bilingual door name in it: its English
         return f"{at}  [{severity}]  {label}{message}"

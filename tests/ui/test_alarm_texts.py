@@ -1,0 +1,30 @@
+"""The alarms a rule raises for a person or a unit (no door to name) read in Chinese on a
+Chinese wall: the rules' own messages, made by the rules themselves, through
+``ui.i18n_alarms``."""
+
+from __future__ import annotations
+
+from compound.services import alerts
+from tests.ui.screen_text import language
+from ui.i18n_alarms import rule_message_zh
+
+NOW = 1_800_000_000.0
+
+
+def test_an_elderly_person_not_seen_and_a_group_rental_in_chinese() -> None:
+    watched = [alerts.Watched(7, "王秀英", "12-2-1102", NOW - 50 * 3600, None)]
+    (elderly,) = alerts.elderly_unseen(watched, NOW, 48, "medium", {})
+    (rental,) = alerts.group_rental(
+        [alerts.UnitEntrants("3-1-402", 2, 9)], NOW, 2.0, 3, 7 * 86400, "high", {}
+    )
+    said = [rule_message_zh(elderly.message), rule_message_zh(rental.message)]
+    assert said == [
+        "王秀英（12-2-1102）独居，已 50 小时未在任何门出现",
+        "3-1-402：7 天内有 9 人进出，登记住户 2 人",
+    ]
+    for text in said:
+        assert text is not None and language(text, "zh", ["王秀英"]) is None, text
+
+
+def test_a_message_the_table_does_not_know_is_left_as_it_came() -> None:
+    assert rule_message_zh("north fence: intrusion") is None

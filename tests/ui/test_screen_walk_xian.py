@@ -1,0 +1,246 @@
+"""The screen walk on the compound of the real size (``compound sample --size xian``: 156 doors,
+~24,700 people with long names and door names in two languages) with 131 open alarms of several
+kinds and an emergency call ringing: each role at its own screen size, every view in both
+languages, each text in the screen's language and fitting its widget (tests/ui/screen_text.py).
+
+The sample is built once for the module (about 25 s) and staged by
+``devkit.xian_screens.Shots`` (its own core on its own Mosquitto, the site plan with every door
+placed); the demo compound's walk (tests/ui/test_screen_walk.py) covers every dialog, this one
+the views whose lists, counts and names grow with the compound."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compound.adapters.mqtt import Bus
+from compound.domain.clock import SystemClock
+from compound.protocol.messages import DoorEvent, encode
+from compound.services import alerts
+from compound.services.alerts import Watched
+from compound.store.db import Store
+from devkit.sample import sample
+from devkit.xian_screens import Shots
+from tests.ui.conftest import Driver
+from tests.ui.screen_text import Walk, close_popups, texts
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+ELDERLY = 70  # elderly people living alone not seen for two days (the rule's alarms)
+# What the doors report (their own alarms, raised by the core from each door event).
+DOOR_ALARMS = {"forced_open": 50, "held_open": 8, "tamper": 1, "fire_release": 1}
+OPEN_ALARMS = ELDERLY + 1 + sum(DOOR_ALARMS.values())  # and a suspected group rental: 131
+
+
+class XianSite:
+    """The staged xian compound, as the walks ask for it."""
+
+    def __init__(self, shots: Shots, names: list[str]) -> None:
+        self.shots = shots
+        self.store, self.topics = shots.store, shots.topics
+        self.bus_config, self.core_bus = shots.cfg, shots.admin
+        self.names = names
+
+    def bus(self, client_id: str) -> Bus:
+        return self.shots.admin
+
+
+def _rule_alarms(store: Store) -> None:
+    """The alarms the core's rules raise after a day on this compound, in the rules' own
+    words: elderly people living alone not seen for two days, a suspected group rental."""
+    now = SystemClock().now()
+    old = store.read(
+        "SELECT p.id, p.name, u.address FROM people p JOIN households h ON h.id = p.household_id"
+        " JOIN units u ON u.id = h.unit_id WHERE p.lives_alone = 1 ORDER BY p.id LIMIT ?",
+        (ELDERLY,),
+    )
+    watched = [Watched(r["id"], r["name"], r["address"], now - 49 * 3600, None) for r in old]
+    firings = alerts.elderly_unseen(watched, now, 48, "medium", {})
+    firings += alerts.group_rental(
+        [alerts.UnitEntrants("12-2-1102", 2, 9)], now, 2.0, 3, 7 * 86400, "high", {}
+    )
+    assert len(firings) == ELDERLY + 1
+    with store.transaction():
+        for f in firings:
+            store.raise_alarm(
+                f.rule, f.message, severity=f.severity, person_id=f.person_id, data=f.data
+            )
+
+
+@pytest.fixture(scope="module")
+def xian_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("xian")
+    store = Store(work / "c.db", SystemClock(), work / "keys")
+    try:
+        store.set_setting("site_id", "xian")
+        sample(store, "xian")
+        _rule_alarms(store)
+    finally:
+        store.close()
+    return work / "c.db"
+
+
+@pytest.fixture(scope="module")
+def xian(xian_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[XianSite]:
+    shots = Shots(xian_db, tmp_path_factory.mktemp("xian-out"))
+    try:
+        shots.stage()
+        names = [str(r["name"]) for r in shots.store.read("SELECT name FROM people")]
+        names += [shots.store.setting("site_name") or "", "xian"]
+        site = XianSite(shots, names)
+        now = SystemClock().now()
+        doors = iter(sorted(d.id for d in shots.store.doors() if d.id.startswith("b"))[1:])
+        for kind, n in DOOR_ALARMS.items():
+            for _ in range(n):
+                door = next(doors)
+                shots.admin.publish(
+                    shots.topics.door_event(door), encode(DoorEvent(door, kind, now))
+                )
+        yield site
+    finally:
+        shots.close()
+
+
+def _gateway(site: XianSite, role: str) -> Any:
+    from ui.app import ui_dispatch
+    from ui.gateway import MqttGateway
+
+    gw = MqttGateway(site.bus_config, site.topics, f"ui-{role}-xian", dispatch=ui_dispatch)
+    gw.start()
+    return gw
+
+
+def test_wall_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Driver) -> None:
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    gw = _gateway(xian, "officer")
+    strings = Strings("zh")
+    try:
+        built = build_role("officer", gw, strings, SystemClock(), station="wall")
+        root, vm = built.root, built.vm
+        driver.mount(root, (1920, 1080))
+        vm.load()
+        driver.until(
+            lambda: len(vm.doors) >= 156 and vm.alarm_total >= OPEN_ALARMS,
+            timeout=120,
+            what=f"wall loaded: {len(vm.doors)} doors, {vm.alarm_total} alarms",
+        )
+        xian.shots.incidents()  # a forced door and an emergency call from a panel
+        driver.until(lambda: root.call_panel.shown, timeout=60, what="the call rings")
+        walk = Walk(driver, strings, xian.names)
+        # The rules' alarms are among what the walk reads (in the wall's words, not the log's).
+        driver.until(lambda: any("独居" in t for t in texts(driver.window)), what="elderly")
+        assert not [t for t in texts(driver.window) if "living alone" in t]
+
+        def popup(make: Callable[[], Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
+            held: list[Any] = []
+            return (lambda: held.append(make()), lambda: held.pop().dismiss())
+
+        def view(name: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
+            return (lambda: root.show_view(name), lambda: root.show_view("overview"))
+
+        walk.each_language(
+            [
+                ("overview, 131 alarms, a call ringing", lambda: None, lambda: None),
+                ("acknowledge", *popup(lambda: root.alarm_queue.ask(vm.incidents()[0]))),
+                ("remote open", *popup(lambda: root.ask_open("b12-e2"))),
+                ("event viewer", *view("events")),
+                ("site map", *view("map")),
+            ]
+        )
+        walk.verdict()
+    finally:
+        close_popups(driver.window)
+        gw.stop()
+
+
+def test_console_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Driver) -> None:
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    gw = _gateway(xian, "manager")
+    strings = Strings("zh")
+    try:
+        built = build_role("manager", gw, strings, SystemClock())
+        root, vm = built.root, built.vm
+        driver.mount(root, (1280, 800))
+        vm.load()
+        driver.until(lambda: bool(vm.site) and vm.people.total > 20000, what="console loaded")
+        walk = Walk(driver, strings, [*xian.names, str(Path.home())])  # the files' folder
+
+        def search(text: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
+            def go() -> None:
+                root.tab = "register"
+                root.ids.p_search.text = text
+                vm.people.search(text)
+                driver.until(
+                    lambda: (0 < vm.people.total < 20000) if text else vm.people.total > 20000,
+                    what=f"found by {text!r}",
+                )
+
+            return (go, lambda: None)
+
+        def tab(name: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
+            return (lambda: setattr(root, "tab", name), lambda: None)
+
+        walk.each_language(
+            [
+                ("people, all of them", *search("")),
+                ("people found by wxm", *search("wxm")),
+                ("people of building 12 entrance 2", *search("12-2")),
+                ("credentials", *tab("credentials")),
+                ("notices to buildings", *tab("notices")),
+                ("door schedules, 156 doors", *tab("schedules")),
+                ("site plan, every door placed", *tab("siteplan")),
+                ("household", *tab("household")),
+                ("indoor stations", *tab("stations")),
+            ]
+        )
+        walk.verdict()
+    finally:
+        close_popups(driver.window)
+        gw.stop()
+
+
+def test_door_panel_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Driver) -> None:
+    """A building door of the largest kind: its long name, the dial refusals of a compound
+    whose rooms repeat in every entrance."""
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    gw = _gateway(xian, "door")
+    strings = Strings("zh")
+    try:
+        built = build_role("door", gw, strings, SystemClock(), door="b55-e2")
+        root, vm = built.root, built.vm
+        driver.mount(root, (1024, 600))
+        vm.load()
+        driver.until(lambda: vm.door_name != "b55-e2", what="panel loaded")
+        walk = Walk(driver, strings, xian.names)
+
+        def dial(entry: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
+            def go() -> None:
+                before = root.status_text
+                vm.set_mode("dial")
+                for k in entry:
+                    vm.key(k)
+                vm.ok()
+                driver.until(lambda: root.status_text != before, what=f"dial {entry}")
+
+            return (go, lambda: None)
+
+        walk.both(
+            [
+                ("dialling", lambda: vm.set_mode("dial"), lambda: None),
+                ("a room of another entrance", *dial("12-1-101")),
+                ("no such room", *dial("9999")),
+            ]
+        )
+        walk.verdict()
+    finally:
+        close_popups(driver.window)
+        gw.stop()

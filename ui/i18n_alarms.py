@@ -1,0 +1,53 @@
+"""The alarm rules' own messages in Chinese for the wall (``OfficerVM.alarm_line``).
+
+A door's alarm is said on a Chinese wall by its kind and the door's name; an alarm a rule raises
+for a person, a unit or a camera has no door, and its message carries what the officer needs
+(who, which unit, for how long). The rules write it in English for the log
+(``compound.services.alerts``, ``camera_alarms``); here each is a pattern with its values and
+the Chinese the wall shows instead. A message not in the table is shown as it came."""
+
+from __future__ import annotations
+
+import re
+
+SPAN = r"(?P<span>\d+ (?:d|h|min|s))"
+_UNITS = {"d": "天", "h": "小时", "min": "分钟", "s": "秒"}
+
+RULE_MESSAGES: list[tuple[str, str]] = [
+    (
+        r"(?P<name>.+) \((?P<unit>\S+)\), living alone, not seen at any door for (?P<h>\d+) h",
+        "{name}（{unit}）独居，已 {h} 小时未在任何门出现",
+    ),
+    (
+        r"unit (?P<unit>\S+): (?P<n>\d+) different people entered within "
+        + SPAN
+        + r", (?P<r>\d+) registered \(suspected group rental\)",
+        "{unit}：{span}内有 {n} 人进出，登记住户 {r} 人",
+    ),
+    (
+        r"unknown face (?P<track>\S+) seen (?P<n>\d+) times within " + SPAN,
+        "陌生人 {track} 在{span}内出现 {n} 次",
+    ),
+    (
+        r"camera (?P<camera>\S+?)(?: \(.*?\))? delivers no frames .*",
+        "人脸摄像机 {camera} 无画面：此处无法刷脸，刷卡、密码和通行码仍可使用",
+    ),
+]
+_TABLE = [(re.compile(p + r"\Z", re.DOTALL), zh) for p, zh in RULE_MESSAGES]
+
+
+def _span(text: str) -> str:
+    n, unit = text.split()
+    return f"{n} {_UNITS.get(unit, unit)}"
+
+
+def rule_message_zh(message: str) -> str | None:
+    """A rule's alarm message in Chinese, or None when it is not one the table knows."""
+    for pattern, zh in _TABLE:
+        m = pattern.match(message.strip())
+        if m:
+            values = m.groupdict()
+            if values.get("span"):
+                values["span"] = _span(values["span"])
+            return zh.format(**values)
+    return None
