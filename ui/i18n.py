@@ -244,6 +244,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manager.move_out": ("迁出 (删除人脸)", "Move out (deletes face)"),
     "manager.moved_out": ("已迁出，人脸数据已删除", "Moved out; face data deleted"),
     "manager.card_done": ("已发卡", "Card issued"),
+    "manager.card_swiped": (
+        "读到卡号 {card}，已填入“凭证”页的卡号栏，姓名未改动",
+        "Card {card} read: it is in the card field on Credentials; the name is unchanged",
+    ),
     "manager.pin_done": ("密码已设置", "PIN set"),
     "manager.pass_done": ("通行码有效至 {until}", "Pass valid until {until}"),
     "manager.consent": ("本人已同意采集人脸 (知情同意)", "Resident consents to face capture"),

@@ -26,6 +26,7 @@ from devkit.sample import sample
 from devkit.xian_screens import Shots
 from tests.ui.conftest import Driver
 from tests.ui.screen_text import Walk, close_popups, texts
+from tests.ui.test_manager_card_reader import swipe
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -187,11 +188,30 @@ def test_console_on_the_xian_compound_in_both_languages(xian: XianSite, driver: 
         def tab(name: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
             return (lambda: setattr(root, "tab", name), lambda: None)
 
+        def card_swiped_while_typing() -> tuple[Callable[[], Any], Callable[[], Any]]:
+            held: list[Any] = []
+
+            def go() -> None:
+                root.tab = "register"
+                kb = root.open_keyboard(root.ids.f_name)
+                swipe(driver, "0012345678")
+                driver.until(lambda: root.ids.c_card.text == "0012345678", what="card read")
+                held.append(kb)
+                walk.as_typed[:] = [kb.typed, kb.mode, *kb.cands]
+
+            def close() -> None:
+                held.pop().dismiss()
+                walk.as_typed.clear()
+                root.ids.c_card.text = ""
+
+            return (go, close)
+
         walk.each_language(
             [
                 ("people, all of them", *search("")),
                 ("people found by wxm", *search("wxm")),
                 ("people of building 12 entrance 2", *search("12-2")),
+                ("a card swiped on the pinyin keyboard", *card_swiped_while_typing()),
                 ("credentials", *tab("credentials")),
                 ("notices to buildings", *tab("notices")),
                 ("door schedules, 156 doors", *tab("schedules")),

@@ -161,7 +161,7 @@ class ManagerScreen(BoxLayout):
         """The on-screen keyboard with pinyin input, typing into ``field``."""
         from ui.screens.pinyin_keyboard import PinyinKeyboard
 
-        self.keyboard = PinyinKeyboard(field)
+        self.keyboard = PinyinKeyboard(field, on_card=self.card_swiped)
         self.keyboard.space.text = self.vm.t("manager.space")
         self.keyboard.open()
         return self.keyboard
@@ -177,6 +177,12 @@ class ManagerScreen(BoxLayout):
         if number:
             self.vm.issue_card(self.ids.c_person.text, number, done=lambda: self._card_issued())
         self._card_focus()
+
+    def card_swiped(self, number: str) -> None:
+        """A card swiped on the reader while the on-screen keyboard is open (a name being
+        typed): the number waits in the card field for the credentials tab, never in the name."""
+        self.ids.c_card.text = number
+        self.vm._tell(lambda: self.vm.t("manager.card_swiped", card=number))
 
     def _card_issued(self) -> None:
         self.ids.c_card.text = ""

@@ -1,22 +1,33 @@
 """An on-screen keyboard with pinyin input, docked at the bottom of the console, for typing
 Chinese names on the touchscreen: letter keys, the syllable typed so far, a row of candidate
 characters (paged), backspace, space, a 中/EN switch (letters go straight into the field in EN)
-and done. Keys are 56 px or more. The character table is built once, off the UI thread."""
+and done. Keys are 56 px or more. The character table is built once, off the UI thread.
+
+While it is open it also reads the real keyboard, so that nothing typed there lands in the field
+behind it: letters go to the pinyin input, backspace takes one back, and a USB card reader's
+swipe (a burst of digits and Enter, ``ui.viewmodels.card_burst``) is handed to ``on_card``
+instead of reaching the name. Other digits are dropped: a name has none."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
+from ui.viewmodels.card_burst import CardBurst
 from ui.viewmodels.pinyin_input import PAGE, Index, PinyinInput, build_index
 from ui.widgets import TouchButton
 
 ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+ENTER_KEYS = (13, 271)  # Enter and the keypad's Enter
+BACKSPACE = 8
 _index: Index | None = None
 _building = threading.Lock()
 
@@ -38,12 +49,16 @@ def prepare_index() -> None:
 
 
 class PinyinKeyboard(ModalView):
-    def __init__(self, target: Any, **kw: Any) -> None:
+    def __init__(
+        self, target: Any, on_card: Callable[[str], None] | None = None, **kw: Any
+    ) -> None:
         super().__init__(
             size_hint=(1, None), height=380, pos_hint={"y": 0}, auto_dismiss=False, **kw
         )
         prepare_index()
         self.target = target  # the TextInput typed into
+        self.on_card = on_card  # a card swiped on the reader while the keyboard is open
+        self.burst = CardBurst()
         self.input = PinyinInput(_index_now)
         self.chinese = True
         box = BoxLayout(orientation="vertical", spacing=6, padding=8)
@@ -87,7 +102,36 @@ class PinyinKeyboard(ModalView):
         self.add_widget(box)
         self._tick = Clock.schedule_interval(lambda _dt: self.refresh(), 0.5)
         self.bind(on_dismiss=lambda *_: self._tick.cancel())
+        # Bound after the window's own keyboard, so these see each key first and keep it.
+        Window.bind(on_key_down=self._key_down, on_textinput=self._text_typed)
+        self.bind(on_dismiss=lambda *_: self._stop_reading())
         self.refresh()
+
+    def _stop_reading(self) -> None:
+        Window.unbind(on_key_down=self._key_down, on_textinput=self._text_typed)
+
+    def _text_typed(self, _window: Any, text: str) -> bool:
+        """Text from the real keyboard (or a reader): never into the field directly."""
+        now = time.monotonic()
+        for ch in text:
+            if self.burst.key(ch, now):
+                continue  # a reader's digits, or digits a name does not have
+            if ch.isascii() and ch.isalpha():
+                self.letter(ch.lower())
+            elif ch == " ":
+                self._insert(" ")
+        return True
+
+    def _key_down(self, _window: Any, key: int, *_rest: Any) -> bool:
+        if key in ENTER_KEYS:
+            card = self.burst.enter(time.monotonic())
+            if card and self.on_card is not None:
+                self.on_card(card)
+            return True
+        if key == BACKSPACE:
+            self.backspace()
+            return True
+        return key < 256 and chr(key).isprintable()  # its text arrives as text input
 
     def letter(self, ch: str) -> None:
         if self.chinese:
