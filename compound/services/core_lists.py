@@ -39,6 +39,7 @@ SEQ_MAX = 2**62
 class CoreLists:
     def __init__(self, core: Core) -> None:
         self.core = core
+        self._order: tuple[tuple[str, ...], list[str]] = ((), [])  # ids as read, and sorted
 
     def offers(self) -> Offers:
         return Offers(
@@ -77,19 +78,16 @@ class CoreLists:
         for s in read(sql, args):
             scopes.setdefault(s["door_id"], []).append(s["scope"])
         names = {int(r["id"]): str(r["name"]) for r in read("SELECT id, name FROM schedules")}
-        return [
-            self._door_dict(_door(rows[d], sorted(scopes.get(d, []))), names)
-            for d in ids
-            if d in rows
-        ]
+        return [self._door_dict(_door(rows[d], scopes.get(d, [])), names) for d in ids if d in rows]
 
     def door_list(self, p: dict[str, Any]) -> dict[str, Any]:
         page = page_of(p, default_size=MAX_SIZE)
         # Only the ids are read whole (a few thousand short strings at most), to put the doors
         # in the order people read them; the page's doors are then read by id.
-        ids = sorted(
-            (str(r["id"]) for r in self.core.store.read("SELECT id FROM doors")), key=natural_key
-        )
+        read = tuple(str(r["id"]) for r in self.core.store.read("SELECT id FROM doors"))
+        if read != self._order[0]:  # doors change seldom: sorted again only when they do
+            self._order = (read, sorted(read, key=natural_key))
+        ids = self._order[1]
         states = Counter(self._state(d) for d in ids)
         items = self._doors(ids[page.offset : page.offset + page.size])
         return page.reply(items, len(ids), states=dict(states))
