@@ -147,6 +147,7 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
         driver.until(lambda: popup.ids.cred.focus, what="the card field focused for the reader")
         reader_types(driver.window, "0012345678")
         driver.until(lambda: not site.store.lockdown() and not root.lockdown_on, what="lifted")
+        driver.until(lambda: popup.parent is None, what="the dialog closed")
         assert site.store.events(types=["site.lockdown"])[-1].data["credential"] == "card"
         driver.tap(root.tile_views()[DOOR])
         popup = root.popup
