@@ -342,15 +342,17 @@ def worker_rows(r: dict[str, Any]) -> list[str]:
 def summary(r: dict[str, Any]) -> str:
     p = r["pipeline_640x480"]
     s25, s100 = r["search"]
+    end = r.get("load_average_at_end")
+    at_end = f", at end {end[0]:.1f}" if end else ""
     m = r["memory_25k"]
     f = r["far_frr"]
     lines = [
         "# Face benchmark",
         "",
         f"Machine: {r['machine']}, 2 cores shared with other work (load average at start "
-        f"{r['load_average_at_start'][0]:.1f}, at end "
-        f"{r.get('load_average_at_end', [float('nan')])[0]:.1f}); dlib {r['dlib']}. "
-        "Run: `.venv/bin/python bench/bench_face.py`.",
+        f"{r['load_average_at_start'][0]:.1f}{at_end}); dlib {r['dlib']}. "
+        "Run: `.venv/bin/python -m bench.bench_face` (`--worker-only`: only the two worker "
+        "rows, the others kept from the last run).",
         "",
         "| measure | result | target |",
         "|---|---|---|",
