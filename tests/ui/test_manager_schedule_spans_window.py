@@ -41,9 +41,11 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
         console = root.console
         driver.tap(console.buttons["schedules"])
         page = console.page("schedules")
-        driver.until(lambda: bool(page.vm.page_doors), what="the doors")
+        first = page.door_rows.buttons[0]
+        driver.until(lambda: bool(page.vm.page_doors) and bool(first.text), what="the doors")
         door = page.vm.page_doors[0]["id"]
-        driver.tap(page.door_rows.buttons[0])
+        driver.tap(first)
+        driver.until(lambda: page.vm.door == door, what="the door chosen")
         driver.tap(page.new_sched)
         assert page.editing
         ed = page.editor
@@ -98,11 +100,17 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
 
         driver.tap(page.add_sched)
         driver.until(lambda: not page.editing, what="the schedule saved")
-        rows = site.store.query(
-            "SELECT s.name FROM doors d JOIN schedules s ON s.id = d.schedule_id WHERE d.id = ?",
-            (door,),
-        )
-        assert [r["name"] for r in rows] == [NAME]
+
+        def door_schedule() -> list[str]:
+            rows = site.store.query(
+                "SELECT s.name FROM doors d JOIN schedules s ON s.id = d.schedule_id"
+                " WHERE d.id = ?",
+                (door,),
+            )
+            return [r["name"] for r in rows]
+
+        # Then given to the door chosen (a second request, after the schedule is saved).
+        driver.until(lambda: door_schedule() == [NAME], what="the door's schedule")
         saved = next(s for s in site.store.schedule_list() if s["name"] == NAME)
         assert saved["hours"] == [
             {
@@ -113,7 +121,6 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
         ]
         assert saved["holiday_hours"] == [{"from": "09:00", "to": "12:00"}]
         # The list says how many; the schedule chosen is said in full beside it.
-        driver.until(lambda: NAME in page.sched_detail.text or page.vm.schedule == NAME)
         driver.until(lambda: "周六-周日" in page.sched_detail.text, what="the saved schedule")
         assert page.sched_detail.text.split("\n") == [
             "周一-周五: 06:00-09:00, 16:30-22:00",
