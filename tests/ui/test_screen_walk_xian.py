@@ -77,7 +77,7 @@ def xian_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = Store(work / "c.db", SystemClock(), work / "keys")
     try:
         store.set_setting("site_id", "xian")
-        sample(store, "xian")
+        sample(store, "xian", days=1)  # and a day of passages (~50,000)
         _rule_alarms(store)
     finally:
         store.close()
@@ -133,6 +133,10 @@ def test_wall_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Dri
         xian.shots.incidents()  # a forced door and an emergency call from a panel
         driver.until(lambda: root.call_panel.shown, timeout=60, what="the call rings")
         walk = Walk(driver, strings, xian.names)
+        someone = xian.store.read(
+            "SELECT p.name FROM events e JOIN people p ON p.id = e.person_id"
+            " WHERE e.type = 'access.granted' GROUP BY p.id ORDER BY COUNT(*) DESC LIMIT 1"
+        )[0]["name"]
         # The rules' alarms are among what the walk reads (in the wall's words, not the log's).
         driver.until(lambda: any("独居" in t for t in texts(driver.window)), what="elderly")
         assert not [t for t in texts(driver.window) if "living alone" in t]
@@ -144,12 +148,49 @@ def test_wall_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Dri
         def view(name: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
             return (lambda: root.show_view(name), lambda: root.show_view("overview"))
 
+        events = vm.events
+
+        def passages() -> tuple[Callable[[], Any], Callable[[], Any]]:
+            def go() -> None:
+                root.show_view("events")
+                events.set_category("passages")
+                driver.until(lambda: len(events.items) > 10, what="a page of passages")
+
+            def close() -> None:
+                events.set_category("all")
+                root.show_view("overview")
+
+            return (go, close)
+
+        def trail() -> tuple[Callable[[], Any], Callable[[], Any]]:
+            def go() -> None:
+                root.show_view("events")
+                events.people.search(someone)
+                driver.until(lambda: bool(events.people.items), what=f"found {someone}")
+                events.pick(0)
+                driver.until(lambda: bool(events.items), what="their passages")
+
+            def close() -> None:
+                events.set_person(None)
+                root.show_view("overview")
+
+            return (go, close)
+
+        def search() -> tuple[Callable[[], Any], Callable[[], Any]]:
+            def go() -> None:
+                vm.search(someone)
+                driver.until(lambda: bool(vm.search_lines()), what=f"{someone}'s passages")
+
+            return (go, lambda: None)
+
         walk.each_language(
             [
                 ("overview, 131 alarms, a call ringing", lambda: None, lambda: None),
                 ("acknowledge", *popup(lambda: root.alarm_queue.ask(vm.incidents()[0]))),
-                ("remote open", *popup(lambda: root.ask_open("b12-e2"))),
                 ("event viewer", *view("events")),
+                ("event viewer, a day of passages", *passages()),
+                ("event viewer, one person's trail", *trail()),
+                ("a person's passages on the overview", *search()),
                 ("site map", *view("map")),
             ]
         )
@@ -212,12 +253,9 @@ def test_console_on_the_xian_compound_in_both_languages(xian: XianSite, driver: 
                 ("people found by wxm", *search("wxm")),
                 ("people of building 12 entrance 2", *search("12-2")),
                 ("a card swiped on the pinyin keyboard", *card_swiped_while_typing()),
-                ("credentials", *tab("credentials")),
                 ("notices to buildings", *tab("notices")),
                 ("door schedules, 156 doors", *tab("schedules")),
                 ("site plan, every door placed", *tab("siteplan")),
-                ("household", *tab("household")),
-                ("indoor stations", *tab("stations")),
             ]
         )
         walk.verdict()
