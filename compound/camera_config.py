@@ -42,8 +42,10 @@ class FaceDoorWiring:
     # "always", "never" (the door has its own IR or depth terminal), "people", "hours",
     # "people or hours", "people at hours"
     challenge: str = _bounds("always", choices=MODES)  # type: ignore[assignment]
-    # who "people" means: roles (owner, family, tenant, visitor) and/or person ids
+    # who "people" means: roles (owner, family, tenant, visitor), tenant layers from the rental
+    # register (focus, watch, stable: 重点层 关注层 稳定层) and/or person ids
     roles: list[str] = field(default_factory=list)
     people: list[int] = field(default_factory=list)
     # when "hours" means, in the site's local time: "22:00-06:00" runs past midnight
     hours: list[str] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)

@@ -33,7 +33,12 @@ from compound.camera_config import CameraWiring
 from compound.config import FaceConfig
 from compound.domain.clock import Clock
 from compound.domain.face.challenge import ChallengeDealer, ChallengeRules
-from compound.domain.face.challenge_policy import DoorChallenge, camera_policy, door_challenge
+from compound.domain.face.challenge_policy import (
+    DoorChallenge,
+    Who,
+    camera_policy,
+    door_challenge,
+)
 from compound.domain.face.gallery import Gallery, MatchRules
 from compound.domain.face.liveness import LivenessRules
 from compound.domain.face.model import TrackingRecognizer
@@ -41,7 +46,7 @@ from compound.domain.face.motion import MotionGate, MotionRules
 from compound.domain.face.scheduler import Scheduler, SchedulerRules
 from compound.domain.face.strangers import Strangers
 from compound.domain.face.watch import BLINK_CLOSED, CameraWatch, WatchOutcome, WatchRules
-from compound.domain.model import InvalidInput, Role
+from compound.domain.model import InvalidInput
 from compound.ports import Bus
 from compound.protocol.messages import encode, new_id
 from compound.services.camera_feed import CameraFeed, CameraSpec
@@ -81,7 +86,7 @@ def door_rules(
     watched = {d for w in [*cameras_of(config), *cameras] for d in w.doors}
     out: dict[str, DoorChallenge] = {}
     for d in config.doors:
-        rule = door_challenge(d.id, d.challenge, d.roles, d.people, d.hours)
+        rule = door_challenge(d.id, d.challenge, d.roles, d.people, d.hours, d.layers)
         if d.id in out:
             raise InvalidInput(f"face door {d.id!r} has two [[face.doors]] entries; keep one")
         if not known(d.id):
@@ -236,10 +241,13 @@ class FaceCameras:
 
     def _galleries(
         self, cameras: list[CameraWiring]
-    ) -> tuple[Gallery, dict[str, set[int]], dict[int, Role]]:
+    ) -> tuple[Gallery, dict[str, set[int]], dict[int, Who]]:
         doors = {d for w in cameras for d in w.doors}
         people = self.store.people()
-        roles = {p.id: p.role for p in people}
+        # A tenant's layer (重点层...) from the rental register, for door rules by layer.
+        rows = self.store.read("SELECT person_id, layer FROM tenant_profiles")
+        layers = {int(r["person_id"]): str(r["layer"]) for r in rows}
+        roles = {p.id: Who(p.role, layers.get(p.id)) for p in people}
         served: dict[str, set[int]] = {}
         for d in doors:
             door = self.store.door(d)

@@ -5,8 +5,9 @@ Per door (``[[face.doors]]`` in the config), one of:
 - ``always``: every face answers the challenge (the default);
 - ``never``: no face does: a door whose own IR or depth face terminal tells a face from a
   picture of one, so that the challenge only slows residents down;
-- ``people``: only the listed people: by role (``tenant``, ``visitor``, ``family``, ``owner``)
-  and/or by person id;
+- ``people``: only the listed people: by role (``tenant``, ``visitor``, ``family``, ``owner``),
+  by tenant layer from the rental register (``focus``, ``watch``, ``stable``: 重点层 / 关注层 /
+  稳定层; set per tenant by the property office) and/or by person id;
 - ``hours``: everyone, but only during the listed spans of the site's local time
   (``22:00-06:00`` runs past midnight);
 - ``people or hours``: the listed people at any time, and everyone during the hours;
@@ -15,7 +16,8 @@ Per door (``[[face.doors]]`` in the config), one of:
 A door without a rule of its own follows its camera's ``challenge`` (``always`` or ``never``).
 The question is asked after the face is named (the rule may depend on who it is), and every
 doubt answers "challenge": a face not yet named, a person whose role is not known, a door with
-no rule, a camera at several doors of which one asks. Pure: plain values and the time passed in.
+no rule, a camera at several doors of which one asks; a tenant without a layer, where layers
+are listed. Pure: plain values and the time passed in.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from datetime import datetime, tzinfo
 from compound.domain.model import InvalidInput, Role, parse_hhmm
 
 MODES = ("always", "never", "people", "hours", "people or hours", "people at hours")
+LAYERS = {"focus": "focus", "watch": "watch", "stable": "stable"}
+LAYERS.update({"重点层": "focus", "关注层": "watch", "稳定层": "stable"})
 _SPAN_RE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
 
 
@@ -74,6 +78,14 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Who:
+    """What the rules may ask about a named person: the role, and a tenant's layer."""
+
+    role: Role
+    layer: str | None = None
+
+
+@dataclass(frozen=True)
 class DoorChallenge:
     """One door's rule; build it with ``door_challenge`` (which checks it)."""
 
@@ -82,15 +94,21 @@ class DoorChallenge:
     roles: frozenset[Role] = frozenset()
     people: frozenset[int] = frozenset()
     hours: tuple[Span, ...] = ()
+    layers: frozenset[str] = frozenset()
 
-    def required(self, person: int | None, role: Role | None, minute: int) -> bool:
+    def required(
+        self, person: int | None, role: Role | None, minute: int, layer: str | None = None
+    ) -> bool:
         """Must this person answer the challenge here at this minute of the local day?
-        ``person`` None (not named) always must; an unknown role counts as listed."""
+        ``person`` None (not named) always must; an unknown role counts as listed, and so does
+        a tenant without a layer where layers are listed."""
         if self.mode == "never":
             return False
         if self.mode == "always" or person is None or not 0 <= minute < 1440:
             return True
         listed = person in self.people or role is None or role in self.roles
+        if self.layers and role == Role.TENANT:
+            listed = listed or layer is None or layer in self.layers
         at_hours = any(s.covers(minute) for s in self.hours)
         if self.mode == "people":
             return listed
@@ -109,6 +127,7 @@ def door_challenge(
     roles: Iterable[str] = (),
     people: Iterable[int] = (),
     hours: Iterable[str] = (),
+    layers: Iterable[str] = (),
 ) -> DoorChallenge:
     """A door's rule from the config's words, or ``InvalidInput`` saying what to write."""
     where = f"face door {door!r}"
@@ -131,19 +150,27 @@ def door_challenge(
                 f"{where}: people are person ids (whole numbers, see `compound person show`), "
                 f"not {p!r}"
             )
+    layer_set: set[str] = set()
+    for x in layers:
+        if str(x).strip().lower() not in LAYERS and str(x).strip() not in LAYERS:
+            raise InvalidInput(
+                f"{where}: unknown tenant layer {x!r}; layers are focus, watch, stable "
+                "(重点层 关注层 稳定层)"
+            )
+        layer_set.add(LAYERS.get(str(x).strip().lower()) or LAYERS[str(x).strip()])
     spans = tuple(Span.parse(h) for h in hour_list)
     wants_people = mode in ("people", "people or hours", "people at hours")
     wants_hours = mode in ("hours", "people or hours", "people at hours")
-    if wants_people and not (role_set or people_list):
+    if wants_people and not (role_set or people_list or layer_set):
         raise InvalidInput(
-            f'{where}: challenge = "{mode}" needs roles (e.g. roles = ["tenant", "visitor"]) '
-            "or people (person ids)"
+            f'{where}: challenge = "{mode}" needs roles (e.g. roles = ["tenant", "visitor"]), '
+            'layers (e.g. layers = ["focus"]) or people (person ids)'
         )
     if wants_hours and not spans:
         raise InvalidInput(f'{where}: challenge = "{mode}" needs hours, e.g. ["22:00-06:00"]')
-    if not wants_people and (role_set or people_list):
+    if not wants_people and (role_set or people_list or layer_set):
         raise InvalidInput(
-            f'{where}: roles and people count only with challenge = "people", '
+            f'{where}: roles, layers and people count only with challenge = "people", '
             f'"people or hours" or "people at hours", not "{mode}"'
         )
     if not wants_hours and spans:
@@ -151,7 +178,9 @@ def door_challenge(
             f'{where}: hours count only with challenge = "hours", "people or hours" or '
             f'"people at hours", not "{mode}"'
         )
-    return DoorChallenge(door, mode, frozenset(role_set), frozenset(people_list), spans)
+    return DoorChallenge(
+        door, mode, frozenset(role_set), frozenset(people_list), spans, frozenset(layer_set)
+    )
 
 
 @dataclass(frozen=True)
@@ -170,7 +199,7 @@ class ChallengePolicy:
         self,
         doors: Iterable[str],
         person: int | None,
-        role: Role | None,
+        who: Who | None,
         now: float,
         tz: tzinfo,
     ) -> bool:
@@ -185,9 +214,10 @@ class ChallengePolicy:
         except (OverflowError, OSError, ValueError):
             return True
         minute = local.hour * 60 + local.minute
+        role, layer = (who.role, who.layer) if who is not None else (None, None)
         for door in wanted:
             rule = self.rule(door)
-            if rule is None or rule.required(person, role, minute):
+            if rule is None or rule.required(person, role, minute, layer):
                 return True
         return False
 

@@ -32,14 +32,13 @@ from compound.domain.face.challenge import (
     face_quality,
     similarity,
 )
-from compound.domain.face.challenge_policy import ChallengePolicy
+from compound.domain.face.challenge_policy import ChallengePolicy, Who
 from compound.domain.face.gallery import Gallery, MatchRules
 from compound.domain.face.liveness import LivenessRules, LivenessWindow, Verdict
 from compound.domain.face.model import Box, TrackingRecognizer
 from compound.domain.face.pipeline import FaceSeen
 from compound.domain.face.strangers import StrangerMemory
 from compound.domain.face.tracker import Tracker, TrackRules, follow_box, iou, shift
-from compound.domain.model import Role
 from compound.protocol.messages import AccessRequest, new_id
 
 BLINK = "look at the camera and blink"
@@ -127,7 +126,7 @@ class CameraWatch:
         new_id: Callable[[], str] = new_id,
         policy: ChallengePolicy | None = None,
         tz: tzinfo = UTC,
-        roles: Mapping[int, Role] | None = None,
+        roles: Mapping[int, Who] | None = None,
     ) -> None:
         self.recognizer = recognizer
         self.camera_id = camera_id
@@ -139,7 +138,7 @@ class CameraWatch:
         self.dealer = dealer if self.rules.challenge else None
         # Who is asked, where and when (None: everyone, whenever the dealer is on).
         self.policy, self.tz = policy, tz
-        self.roles: Mapping[int, Role] = roles or {}
+        self.roles: Mapping[int, Who] = roles or {}
         self.strangers = strangers
         self.tracker = Tracker(tracks, lambda: new_id()[:12])
         self.counters: Counter[str] = Counter()
@@ -154,7 +153,7 @@ class CameraWatch:
         self,
         gallery: Gallery,
         door_people: dict[str, set[int]],
-        roles: Mapping[int, Role] | None = None,
+        roles: Mapping[int, Who] | None = None,
     ) -> None:
         if roles is not None:
             self.roles = roles
@@ -322,8 +321,8 @@ class CameraWatch:
         if self.policy is None:
             return True
         doors = [d for d in self.doors if person in self.door_people.get(d, set())]
-        role = self.roles.get(person)
-        return self.policy.required(doors or self.doors, person, role, at, self.tz)
+        who = self.roles.get(person)
+        return self.policy.required(doors or self.doors, person, who, at, self.tz)
 
     def _judge(
         self,

@@ -6,21 +6,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from compound.camera_config import CameraWiring, FaceDoorWiring
 from compound.config import ConfigError, FaceConfig, load
+from compound.domain.clock import ManualClock
 from compound.domain.face.challenge_policy import (
     ChallengePolicy,
     DoorChallenge,
     Span,
+    Who,
     camera_policy,
     door_challenge,
 )
 from compound.domain.model import InvalidInput, Role
 from compound.services.face_cameras import door_rules
+from compound.store.db import Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -92,6 +96,23 @@ def test_people_by_role_or_id() -> None:
     assert rule.required(5, None, 600)
 
 
+def test_people_by_tenant_layer() -> None:
+    """Only the tenants the rental register puts in the focus layer (重点层); a tenant not yet
+    layered is asked (doubt); the layer of someone who is not a tenant does not count."""
+    rule = door_challenge("gate", "people", layers=["重点层", "watch"])
+    assert rule.layers == frozenset({"focus", "watch"})
+    assert rule.required(1, Role.TENANT, 600, "focus")
+    assert rule.required(1, Role.TENANT, 600, "watch")
+    assert not rule.required(1, Role.TENANT, 600, "stable")
+    assert rule.required(1, Role.TENANT, 600, None)
+    assert not rule.required(2, Role.OWNER, 600, None)
+    assert not rule.required(2, Role.OWNER, 600, "focus")
+    policy = ChallengePolicy((rule,))
+    assert policy.required(["gate"], 1, Who(Role.TENANT, "focus"), at(12), SHANGHAI)
+    assert not policy.required(["gate"], 1, Who(Role.TENANT, "stable"), at(12), SHANGHAI)
+    assert policy.required(["gate"], 1, None, at(12), SHANGHAI)  # nothing known: asked
+
+
 def test_hours_for_everyone_at_night_only() -> None:
     rule = door_challenge("gate", "hours", hours=["22:00-06:00"])
     assert rule.required(1, Role.OWNER, 23 * 60)
@@ -129,8 +150,10 @@ def test_several_spans() -> None:
         ({"mode": "people", "people": [0]}, "person ids"),
         ({"mode": "people", "people": [True]}, "person ids"),
         ({"mode": "always", "hours": ["22:00-06:00"]}, 'hours count only with challenge = "hours"'),
-        ({"mode": "never", "roles": ["tenant"]}, "roles and people count only"),
-        ({"mode": "hours", "hours": ["22:00-06:00"], "people": [4]}, "roles and people count"),
+        ({"mode": "never", "roles": ["tenant"]}, "roles, layers and people count only"),
+        ({"mode": "hours", "hours": ["22:00-06:00"], "people": [4]}, "roles, layers and people"),
+        ({"mode": "always", "layers": ["focus"]}, "roles, layers and people count only"),
+        ({"mode": "people", "layers": ["high"]}, "unknown tenant layer 'high'; layers are focus"),
         ({"mode": "hours", "hours": ["late"]}, "malformed hours 'late'"),
     ],
 )
@@ -144,11 +167,11 @@ def test_a_bad_rule_says_what_to_write(kw: dict[str, object], says: str) -> None
 def test_the_policy_asks_by_the_site_local_time() -> None:
     """22:00-06:00 is the night in Shanghai: 23:00 there is 15:00 UTC."""
     policy = ChallengePolicy((door_challenge("gate", "hours", hours=["22:00-06:00"]),))
-    assert policy.required(["gate"], 7, Role.OWNER, at(23), SHANGHAI)
-    assert policy.required(["gate"], 7, Role.OWNER, at(5, 59), SHANGHAI)
-    assert not policy.required(["gate"], 7, Role.OWNER, at(6), SHANGHAI)
-    assert not policy.required(["gate"], 7, Role.OWNER, at(15, tz=UTC), UTC)
-    assert policy.required(["gate"], 7, Role.OWNER, at(15, tz=UTC), SHANGHAI)
+    assert policy.required(["gate"], 7, Who(Role.OWNER), at(23), SHANGHAI)
+    assert policy.required(["gate"], 7, Who(Role.OWNER), at(5, 59), SHANGHAI)
+    assert not policy.required(["gate"], 7, Who(Role.OWNER), at(6), SHANGHAI)
+    assert not policy.required(["gate"], 7, Who(Role.OWNER), at(15, tz=UTC), UTC)
+    assert policy.required(["gate"], 7, Who(Role.OWNER), at(15, tz=UTC), SHANGHAI)
 
 
 def test_one_asking_door_asks_a_door_without_a_rule_asks() -> None:
@@ -158,13 +181,13 @@ def test_one_asking_door_asks_a_door_without_a_rule_asks() -> None:
         (door_challenge("gate", "never"), door_challenge("b3", "people", roles=["tenant"]))
     )
     noon = at(12)
-    assert not policy.required(["gate"], 7, Role.TENANT, noon, SHANGHAI)
-    assert policy.required(["gate", "b3"], 7, Role.TENANT, noon, SHANGHAI)
-    assert not policy.required(["gate", "b3"], 7, Role.OWNER, noon, SHANGHAI)
-    assert policy.required(["gate", "b9"], 7, Role.OWNER, noon, SHANGHAI)
-    assert policy.required([], 7, Role.OWNER, noon, SHANGHAI)
+    assert not policy.required(["gate"], 7, Who(Role.TENANT), noon, SHANGHAI)
+    assert policy.required(["gate", "b3"], 7, Who(Role.TENANT), noon, SHANGHAI)
+    assert not policy.required(["gate", "b3"], 7, Who(Role.OWNER), noon, SHANGHAI)
+    assert policy.required(["gate", "b9"], 7, Who(Role.OWNER), noon, SHANGHAI)
+    assert policy.required([], 7, Who(Role.OWNER), noon, SHANGHAI)
     assert policy.required(["gate"], None, None, noon, SHANGHAI)
-    assert policy.required(["gate"], 7, Role.OWNER, float("inf"), SHANGHAI)  # no local time
+    assert policy.required(["gate"], 7, Who(Role.OWNER), float("inf"), SHANGHAI)  # no local time
 
 
 def test_a_camera_s_doors_take_its_challenge_unless_they_have_their_own() -> None:
@@ -175,13 +198,13 @@ def test_a_camera_s_doors_take_its_challenge_unless_they_have_their_own() -> Non
     assert p.asks_anyone()
     quiet = camera_policy(["gate", "b3"], "never", [])
     assert not quiet.asks_anyone()
-    assert not quiet.required(["gate", "b3"], 7, Role.OWNER, at(12), SHANGHAI)
+    assert not quiet.required(["gate", "b3"], 7, Who(Role.OWNER), at(12), SHANGHAI)
     # A camera that never asks at a door that asks by the hour: the door's rule wins.
     night = camera_policy(
         ["gate"], "never", [door_challenge("gate", "hours", hours=["22:00-06:00"])]
     )
     assert night.asks_anyone()
-    assert night.required(["gate"], 7, Role.OWNER, at(23), SHANGHAI)
+    assert night.required(["gate"], 7, Who(Role.OWNER), at(23), SHANGHAI)
 
 
 def test_the_service_checks_face_doors_against_its_cameras_and_doors() -> None:
@@ -219,12 +242,13 @@ def test_face_doors_in_the_config_file(tmp_path: Path) -> None:
     path.write_text(
         '[[face.cameras]]\nid = "gate-cam"\nsource = "rtsp://10.0.0.21/s"\ndoors = ["gate"]\n'
         '[[face.doors]]\nid = "gate"\nchallenge = "people or hours"\n'
-        'roles = ["tenant", "visitor"]\npeople = [17]\nhours = ["22:00-06:00"]\n',
+        'roles = ["tenant", "visitor"]\npeople = [17]\nhours = ["22:00-06:00"]\n'
+        'layers = ["重点层"]\n',
         encoding="utf-8",
     )
     (door,) = load(path).face.doors
     assert door == FaceDoorWiring(
-        "gate", "people or hours", ["tenant", "visitor"], [17], ["22:00-06:00"]
+        "gate", "people or hours", ["tenant", "visitor"], [17], ["22:00-06:00"], ["重点层"]
     )
     path.write_text('[[face.doors]]\nid = "gate"\nchallenge = "sometimes"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"face.doors\[0\].challenge is 'sometimes'; allowed"):
@@ -232,3 +256,19 @@ def test_face_doors_in_the_config_file(tmp_path: Path) -> None:
     path.write_text('[[face.doors]]\nid = "gate"\nhours = "22:00-06:00"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="must be a list"):
         load(path)
+
+
+def test_the_service_knows_each_person_s_role_and_tenant_layer(store: Store) -> None:
+    """What a door rule may ask about a named face comes from the register: the role, and the
+    layer the property office gave a tenant (read again with the gallery)."""
+    from compound.services import rental
+    from compound.services.face_cameras import FaceCameras
+
+    store.add_unit("3-2-1501")
+    owner = store.add_person("Owner", "3-2-1501", "owner")
+    tenant = store.add_person("Tenant", "3-2-1501", "tenant")
+    rental.set_tenant_layer(store, tenant, "focus", "manager Li")
+    bus = SimpleNamespace(topics=None)
+    svc = FaceCameras(store, bus, ManualClock(), FaceConfig(), [], None)  # type: ignore[arg-type]
+    _gallery, _people, who = svc._galleries([])
+    assert who[owner] == Who(Role.OWNER) and who[tenant] == Who(Role.TENANT, "focus")

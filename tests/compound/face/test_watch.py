@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from compound.domain.face.challenge import ChallengeDealer, ChallengeRules
-from compound.domain.face.challenge_policy import ChallengePolicy, door_challenge
+from compound.domain.face.challenge_policy import ChallengePolicy, Who, door_challenge
 from compound.domain.face.gallery import Gallery
 from compound.domain.face.watch import CameraWatch, WatchRules
 from compound.domain.model import Role
@@ -67,7 +67,7 @@ def _watch(
         dealer=dealer,
         policy=policy,
         tz=UTC,
-        roles={7: role},
+        roles={7: Who(role)},
     )
 
 
