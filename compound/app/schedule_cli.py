@@ -21,10 +21,9 @@ MAX_HOLIDAY_FILE = 1024 * 1024  # the official list for a year is under 2 kB
 # -- schedules -------------------------------------------------------------------------------
 
 
-def cmd_schedule_add(ctx: Context) -> int:
+def _hours(a: argparse.Namespace) -> schedule_hours.WeeklyHours:
     """``--days mon-fri --hours 06:00-09:00,16:30-22:00 --days sat-sun --hours 08:00-20:00``
     (a ``--hours`` for each ``--days``), or one span: ``--days mon-fri --from 07:00 --to 18:00``."""
-    a = ctx.args
     days, spans = a.days or [], a.hours or []
     if spans:
         if a.start or a.end or len(days) != len(spans):
@@ -41,10 +40,18 @@ def cmd_schedule_add(ctx: Context) -> int:
                 " (e.g. --days mon-fri --hours 06:00-09:00,16:30-22:00)"
             )
         params = {"days": days[0], "from": a.start, "to": a.end}
-    d = ctx.store.add_schedule_hours(
-        a.name, schedule_hours.from_params({**params, "holidays": a.holidays})
-    )
+    return schedule_hours.from_params({**params, "holidays": a.holidays})
+
+
+def cmd_schedule_add(ctx: Context) -> int:
+    d = ctx.store.add_schedule_hours(ctx.args.name, _hours(ctx.args))
     ctx.out(d, f"schedule {d['name']}: {schedule_hours.describe_text(d)}")
+    return 0
+
+
+def cmd_schedule_set(ctx: Context) -> int:
+    d = ctx.store.set_schedule_hours(ctx.args.name, _hours(ctx.args))
+    ctx.out(d, f"schedule {d['name']} now: {schedule_hours.describe_text(d)}")
     return 0
 
 
@@ -187,26 +194,30 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     add, group = parsers(sub, common)
 
     g = group("schedule", "hours when a door lets visitors in, or when a credential works")
-    sp = add(g, "add", cmd_schedule_add, "add a schedule: up to 4 spans a day, per set of days")
-    sp.add_argument("name", help="e.g. cleaners")
-    sp.add_argument(
-        "--days",
-        action="append",
-        help="mon-fri, sat-sun, or a list: mon,wed,fri; repeat with a --hours for each",
-    )
-    sp.add_argument(
-        "--hours",
-        action="append",
-        help="the spans of the --days before it: 06:00-09:00,16:30-22:00 (22:00-06:00 runs"
-        " past midnight)",
-    )
-    sp.add_argument("--from", dest="start", help="HH:MM: one span, with --to")
-    sp.add_argument("--to", dest="end", help="HH:MM (24:00 for midnight)")
-    sp.add_argument(
-        "--holidays",
-        default="closed",
-        help="closed (default), open (the week's hours) or the holiday spans: 09:00-12:00",
-    )
+    for verb, run, what in (
+        ("add", cmd_schedule_add, "add a schedule: up to 4 spans a day, per set of days"),
+        ("set", cmd_schedule_set, "give a schedule new hours; what uses it keeps it"),
+    ):
+        sp = add(g, verb, run, what)
+        sp.add_argument("name", help="e.g. cleaners")
+        sp.add_argument(
+            "--days",
+            action="append",
+            help="mon-fri, sat-sun, or a list: mon,wed,fri; repeat with a --hours for each",
+        )
+        sp.add_argument(
+            "--hours",
+            action="append",
+            help="the spans of the --days before it: 06:00-09:00,16:30-22:00 (22:00-06:00 runs"
+            " past midnight)",
+        )
+        sp.add_argument("--from", dest="start", help="HH:MM: one span, with --to")
+        sp.add_argument("--to", dest="end", help="HH:MM (24:00 for midnight)")
+        sp.add_argument(
+            "--holidays",
+            default="closed",
+            help="closed (default), open (the week's hours) or the holiday spans: 09:00-12:00",
+        )
     add(g, "list", cmd_schedule_list, "list schedules and what uses them")
     sp = add(g, "remove", cmd_schedule_remove, "remove a schedule no door or credential uses")
     sp.add_argument("name")

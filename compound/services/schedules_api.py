@@ -2,7 +2,8 @@
 
 The same operations as ``compound schedule``, ``compound holiday`` and ``compound station``, with
 the same rules (they are the store's and the domain's): ``schedule.add/list/remove``,
-``door.set_schedule``, ``credential.set_schedule``, ``holiday.add/list/remove/import`` and
+``schedule.set_hours`` (new hours for a schedule in use), ``door.set_schedule``,
+``credential.set_schedule``, ``holiday.add/list/remove/import`` and
 ``station.remove`` (``station.add`` and ``station.list`` are the intercom's).
 """
 
@@ -66,6 +67,9 @@ class SchedulesApi:
                 "schedule.add": self.schedule_add,
                 "schedule.list": lambda p: schedule_page(s.schedule_list(), p),
                 "schedule.remove": lambda p: s.remove_schedule(_str(p, "name")),
+                "schedule.set_hours": lambda p: s.set_schedule_hours(
+                    _str(p, "name"), schedule_hours.from_params(p)
+                ),
                 "door.set_schedule": lambda p: s.set_door_schedule(
                     _str(p, "door"), p.get("schedule") and _str(p, "schedule")
                 ),

@@ -121,6 +121,23 @@ class Doors(StoreBase):
         sid = self.add_schedule(name, *hours.windows(), hours=hours)
         return describe(self.schedules()[sid], hours)
 
+    def set_schedule_hours(self, name: str, hours: WeeklyHours) -> dict[str, Any]:
+        """New hours for a schedule, in place: the doors and credentials that use it keep it
+        and follow the new hours from their next decision."""
+        week, holiday = hours.windows()
+
+        def enc(ws: list[TimeWindow]) -> str:
+            return json.dumps([[sorted(w.weekdays), w.start, w.end] for w in ws])
+
+        with self.transaction() as c:
+            sid = self.schedule_id(name)
+            c.execute(
+                "UPDATE schedules SET windows = ?, holiday_windows = ?, hours = ? WHERE id = ?",
+                (enc(week), enc(holiday), hours.dumps(), sid),
+            )
+            self.append_event("schedule.changed", data={"name": name, **hours.describe()})
+        return describe(self.schedules()[sid], hours)
+
     def schedule_id(self, name: str) -> int:
         row = self.one("SELECT id FROM schedules WHERE name = ?", (name,))
         if row is None:

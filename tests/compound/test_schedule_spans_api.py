@@ -128,8 +128,31 @@ def test_spans_saved_over_the_bus_decide_and_mistakes_are_refused(
     saturday = datetime(2026, 11, 21)
     assert visitor_at(live_store, "7001", saturday.replace(hour=7)) is Reason.OUTSIDE_SCHEDULE
     assert visitor_at(live_store, "7001", saturday.replace(hour=8)) is Reason.GRANTED
+    # New hours for the schedule in use: the door keeps it and follows them at once; a mistake
+    # leaves the hours as they were.
+    noon = {"days": "mon-fri", "spans": ["11:00-13:00", "22:00-01:00"]}
+    with pytest.raises(ApiError, match="on Monday, 11:00-13:00 and 12:00-14:00 overlap"):
+        ui.request(
+            "schedule.set_hours",
+            {"name": "正门", "hours": [{**noon, "spans": ["11:00-13:00", "12:00-14:00"]}]},
+        )
+    assert visitor_at(live_store, "7001", wednesday.replace(hour=12)) is Reason.OUTSIDE_SCHEDULE
+    changed = ui.request("schedule.set_hours", {"name": "正门", "hours": [noon]})
+    assert changed["hours"] == [
+        {
+            "days": "mon-fri",
+            "spans": [{"from": "11:00", "to": "13:00"}, {"from": "22:00", "to": "01:00"}],
+        }
+    ]
+    assert visitor_at(live_store, "7001", wednesday.replace(hour=12)) is Reason.GRANTED
+    assert visitor_at(live_store, "7001", wednesday.replace(hour=6)) is Reason.OUTSIDE_SCHEDULE
+    thursday = datetime(2026, 11, 19)
+    assert visitor_at(live_store, "7001", thursday.replace(hour=0, minute=30)) is Reason.GRANTED
+    assert visitor_at(live_store, "7001", saturday.replace(hour=12)) is Reason.OUTSIDE_SCHEDULE
+    with pytest.raises(ApiError, match="unknown schedule 'nope'"):
+        ui.request("schedule.set_hours", {"name": "nope", "hours": [noon]})
     live_store.add_holiday("2026-11-18", "test")
-    assert visitor_at(live_store, "7001", wednesday.replace(hour=7)) is Reason.OUTSIDE_SCHEDULE
+    assert visitor_at(live_store, "7001", wednesday.replace(hour=12)) is Reason.OUTSIDE_SCHEDULE
 
 
 def test_the_cli_takes_a_hours_for_each_days(
@@ -148,6 +171,10 @@ def test_the_cli_takes_a_hours_for_each_days(
     assert main(["schedule", "list"]) == 0
     line = capsys.readouterr().out
     assert "mon-fri 06:00-09:00, 16:30-22:00; sat-sun 08:00-20:00; holidays 09:00-12:00" in line
+    capsys.readouterr()
+    setting = ["schedule", "set", "gate", "--days", "mon-sun", "--hours", "07:00-19:00", "--json"]
+    assert main(setting) == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["hours"][0]["days"] == "mon-sun"
     for bad, message in (
         (["--days", "mon", "--hours", "06:00-09:00,08:00-10:00"], "on Monday"),
         (["--days", "mon", "--days", "tue", "--hours", "06:00-09:00"], "one --hours for each"),
