@@ -76,3 +76,35 @@ def test_a_card_swiped_while_typing_a_name_goes_to_the_card_field(
         assert root.ids.f_name.text == "王小"
     finally:
         gw.stop()
+
+
+def test_a_card_swiped_into_the_name_field_goes_to_the_card_field(
+    site: Site, driver: Driver
+) -> None:
+    """The name field has the focus (typed at the real keyboard, no on-screen keyboard): the
+    reader's digits do not go into the name either."""
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    gw = gateway(site, "manager")
+    try:
+        built = build_role("manager", gw, Strings("en"), SystemClock())
+        root, vm = built.root, built.vm
+        driver.mount(root, (1280, 800))
+        vm.load()
+        driver.until(lambda: bool(vm.site), what="console loaded")
+        name = root.ids.f_name
+        driver.tap(name)
+        typed_slowly(driver, "Li Na")
+        assert name.text == "Li Na" and name.focus
+        swipe(driver, "0012345679")
+        driver.until(lambda: root.ids.c_card.text == "0012345679", what="the card field")
+        assert name.text == "Li Na"
+        assert "0012345679" in vm.note and language(vm.note, "en", []) is None
+        name.focus = True  # Enter took the focus, as it does in any one-line field
+        driver.until(lambda: name.focus, what="the name field focused again")
+        typed_slowly(driver, "2")  # a person's digit: a name has none
+        typed_slowly(driver, "h")  # the fence: a later key that does arrive
+        driver.until(lambda: name.text == "Li Nah", what="the next letter")
+    finally:
+        gw.stop()

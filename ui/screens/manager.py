@@ -27,6 +27,7 @@ from ui.qr import qr_texture
 from ui.screens.file_list import FileList
 from ui.screens.manager_console import ConsoleTabs
 from ui.screens.manager_siteplan import SitePlanTab
+from ui.screens.name_field import NameField  # noqa: F401 - used in manager.kv
 from ui.viewmodels.csv_import import CSV_FIELDS
 from ui.viewmodels.manager import RENTAL_CLASSES, ROLES, TENANT_LAYERS, ManagerVM
 from ui.viewmodels.site_map import SiteMap
@@ -136,6 +137,7 @@ class ManagerScreen(BoxLayout):
         vm.t.listeners.append(self._trigger)
         vm.gw.subscribe(f"face/{camera}/frame", self._on_frame)
         self._quality = Clock.schedule_interval(lambda dt: self._check_quality(), 1.0)
+        self.ids.f_name.on_card = self.card_swiped
         self.refresh()
 
     def _on_frame(self, live: Live) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.core.window import Window
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
@@ -102,12 +101,16 @@ class PinyinKeyboard(ModalView):
         self.add_widget(box)
         self._tick = Clock.schedule_interval(lambda _dt: self.refresh(), 0.5)
         self.bind(on_dismiss=lambda *_: self._tick.cancel())
+        from kivy.core.window import Window
+
         # Bound after the window's own keyboard, so these see each key first and keep it.
         Window.bind(on_key_down=self._key_down, on_textinput=self._text_typed)
         self.bind(on_dismiss=lambda *_: self._stop_reading())
         self.refresh()
 
     def _stop_reading(self) -> None:
+        from kivy.core.window import Window
+
         Window.unbind(on_key_down=self._key_down, on_textinput=self._text_typed)
 
     def _text_typed(self, _window: Any, text: str) -> bool:
