@@ -129,6 +129,22 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
         ]
         assert any(b.text == f"{NAME}: 4 个时间段" for b in page.sched_rows.buttons)
         driver.shot("manager_schedule_spans.png")
+        # New hours for the schedule in use: its spans in the editor, one removed by touch.
+        driver.tap(page.edit_sched)
+        assert page.editing and page.s_name.disabled and page.s_name.text == NAME
+        assert ed.title.text == f"修改“{NAME}”的时间段" and len(words(page)) == 4
+        assert words(page)[1] == "周一-周五  16:30-22:00"
+        driver.tap(ed.rows[1][1])
+        driver.until(lambda: len(words(page)) == 3, what="the evening removed")
+        driver.tap(page.add_sched)
+        driver.until(lambda: not page.editing, what="the new hours saved")
+        driver.until(
+            lambda: page.sched_detail.text.startswith("周一-周五: 06:00-09:00\n"), what="shown"
+        )
+        assert door_schedule() == [NAME]  # the door keeps it
+        saved = next(s for s in site.store.schedule_list() if s["name"] == NAME)
+        assert saved["hours"][0] == {"days": "mon-fri", "spans": [{"from": "06:00", "to": "09:00"}]}
+        assert page.note.text == f"时段“{NAME}”的时间段已更新"
         for lang in ("zh", "en"):
             driver.pump(0.2)
             found = check(driver.window, lang, data, ("English", "中文"), [page.s_name])

@@ -24,10 +24,16 @@ def core() -> LocalGateway:
         saved.append(described)
         return described
 
+    def set_hours(p: dict[str, Any]) -> dict[str, Any]:
+        described = {"id": 1, "name": p["name"], **from_params(p).describe()}
+        saved[:] = [described if s["name"] == p["name"] else s for s in saved]
+        return described
+
     return LocalGateway(
         {
             **door_api([{"id": "gate", "name": "Gate"}], {}),
             "schedule.add": add,
+            "schedule.set_hours": set_hours,
             "schedule.list": lambda p: [{**s, "doors": [], "credentials": []} for s in saved],
         }
     )
@@ -72,3 +78,15 @@ def test_spans_group_by_days_and_refusals_follow_the_language() -> None:
     assert vm.schedule_text(vm.schedules[0]) == "大门: 3 个时间段"
     vm.save_draft("空")
     assert vm.note == "请至少加入一个时间段"
+    # New hours for the saved schedule: its spans back in the draft, saved over it.
+    assert vm.edit_chosen() and vm.editing == "大门" and len(vm.draft.spans) == 3
+    assert vm.draft.spans[2].holidays and not vm.draft.spans[2].days
+    vm.remove_span(2)
+    expected = {"name": "大门", **params(vm.draft.spans)}
+    assert expected["holidays"] == "closed"
+    vm.save_draft("")
+    assert [p for m, p in gw.requests if m == "schedule.set_hours"] == [expected]
+    assert vm.editing == "" and vm.draft.spans == []
+    assert vm.note == "时段“大门”的时间段已更新"
+    vm.schedule = ""
+    assert not vm.edit_chosen() and vm.note == "请先选择一个时段"

@@ -92,8 +92,12 @@ class SchedulesPage(BoxLayout):
         acts.add_widget(self.assign_button)
         acts.add_widget(self.remove_sched)
         mid.add_widget(acts)
+        write = BoxLayout(size_hint_y=None, height=56, spacing=6)
         self.new_sched = button(self.open_editor)
-        mid.add_widget(self.new_sched)
+        self.edit_sched = button(self.open_edit, "quiet")
+        write.add_widget(self.new_sched)
+        write.add_widget(self.edit_sched)
+        mid.add_widget(write)
         self.sched_detail = text_label("16sp")  # the chosen one's hours, line by line
         self.sched_detail.shorten, self.sched_detail.valign = False, "top"
         mid.add_widget(self.sched_detail)
@@ -225,8 +229,20 @@ class SchedulesPage(BoxLayout):
         self.mid.add_widget(self.editor)
         self.refresh()
 
+    def open_edit(self) -> None:
+        """The editor with the chosen schedule's spans, to change its hours in place."""
+        self.editor.reset()
+        if not self.vm.edit_chosen():
+            return
+        self.editor.name.text = self.vm.editing
+        self.editor.name.disabled = True  # the same schedule: what uses it keeps it
+        self.mid.clear_widgets()
+        self.mid.add_widget(self.editor)
+        self.refresh()
+
     def close_editor(self) -> None:
         self.vm.draft.clear()
+        self.vm.editing = ""
         self.mid.clear_widgets()
         self.mid.add_widget(self.sched_list)
         self.refresh()
@@ -265,6 +281,7 @@ class SchedulesPage(BoxLayout):
         self.assign_button.text = t("console.assign")
         self.remove_sched.text = t("console.sched_remove")
         self.new_sched.text = t("console.sched_new")
+        self.edit_sched.text = t("console.sched_edit")
         chosen = next((s for s in vm.schedules if s["name"] == vm.schedule), None)
         self.sched_detail.text = "\n".join(schedule_lines(chosen, t)) if chosen else ""
         self.editor.refresh()

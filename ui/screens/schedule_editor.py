@@ -117,7 +117,9 @@ class ScheduleEditor(BoxLayout):
     def reset(self) -> None:
         """A fresh form: no name, no spans, Monday to Friday."""
         self.vm.draft.clear()
+        self.vm.editing = ""
         self.name.text = self.start.text = self.end.text = ""
+        self.name.disabled = False
         for day, toggle in self.days.items():
             toggle.set(day not in ("sat", "sun"))
         self.holidays.set(False)
@@ -125,7 +127,10 @@ class ScheduleEditor(BoxLayout):
 
     def refresh(self) -> None:
         t = self.vm.t
-        self.title.text = t("console.sched_editor", n=MAX_SPANS)
+        if self.vm.editing:
+            self.title.text = t("console.sched_editing", name=self.vm.editing)
+        else:
+            self.title.text = t("console.sched_editor", n=MAX_SPANS)
         self.name.hint_text = t("console.sched_name")
         self.save.text = t("console.sched_save")
         self.cancel.text = t("console.cancel")

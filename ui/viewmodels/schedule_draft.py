@@ -56,6 +56,14 @@ class SpanDraft:
     def clear(self) -> None:
         self.spans.clear()
 
+    def load(self, schedule: dict[str, Any]) -> None:
+        """A saved schedule's spans (``schedule.list``'s form), to be changed."""
+        self.spans = [
+            DraftSpan(h["days"], False, p["from"], p["to"])
+            for h in schedule.get("hours") or []
+            for p in h.get("spans") or []
+        ] + [DraftSpan("", True, p["from"], p["to"]) for p in schedule.get("holiday_hours") or []]
+
 
 def params(spans: Sequence[DraftSpan]) -> dict[str, Any]:
     """``schedule.add``'s hours: the spans on the same days as one set, in the order added."""

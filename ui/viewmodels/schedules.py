@@ -79,7 +79,8 @@ class SchedulesVM(Noted):
         self.schedule = ""  # the schedule chosen
         self.saved = 0  # schedules and dates added: a change tells the screen to clear its forms
         self.draft = SpanDraft()  # the spans of the schedule being written
-        self.sched_saved = 0  # schedules added: the screen closes its editor
+        self.sched_saved = 0  # schedules added or changed: the screen closes its editor
+        self.editing = ""  # the schedule whose hours are being changed ("": a new one)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -177,27 +178,39 @@ class SchedulesVM(Noted):
         }
         self._add(params)
 
-    def _add(self, params: dict[str, Any]) -> None:
+    def _add(self, params: dict[str, Any], method: str = "schedule.add") -> None:
         name = str(params["name"])
 
         def added(_result: Any) -> None:
             self.saved += 1  # the screen clears its forms
             self.sched_saved += 1
-            self.schedule = name
+            self.schedule, self.editing = name, ""
             self.draft.clear()
-            if self.door:
+            if method != "schedule.add":  # new hours: whatever uses it keeps it
+                self.tell("console.sched_changed", name=name)
+                self.load_schedules()
+            elif self.door:
                 self.assign(name)
             else:
                 self.tell("console.sched_added", name=name)
                 self.load_schedules()
 
-        self.gw.request("schedule.add", params, self.then(added))
+        self.gw.request(method, params, self.then(added))
 
     # -- a schedule with several spans, written span by span -------------------------------
 
+    def edit_chosen(self) -> bool:
+        """The chosen schedule's spans in the draft, to be changed and saved over it."""
+        chosen = next((s for s in self.schedules if s["name"] == self.schedule), None)
+        if chosen is None:
+            self.tell("console.pick_schedule", False)
+            return False
+        self.draft.load(chosen)
+        self.editing = str(chosen["name"])
+        return True
+
     def add_span(self, days: list[str], holidays: bool, start: str, end: str) -> bool:
-        """One more span of the schedule being written; refused at once (and not added) when
-        a choice is missing or it breaks the core's rules."""
+        """One more span, or at once why not (a choice missing, a rule broken)."""
         try:
             span = self.draft.add(days, holidays, start, end)
         except Missing as e:
@@ -216,13 +229,14 @@ class SchedulesVM(Noted):
             self._say(lambda: said("console.span_removed", span, self.t), True)
 
     def save_draft(self, name: str) -> None:
-        """Save the spans written as a schedule named ``name``."""
-        if not name.strip():
+        """Save the spans written: a new schedule named ``name``, or the one being changed."""
+        if not (self.editing or name.strip()):
             self.tell("console.sched_name_needed", False)
         elif not self.draft.spans:
             self.tell("console.spans_needed", False)
         else:
-            self._add({"name": name.strip(), **params(self.draft.spans)})
+            method = "schedule.set_hours" if self.editing else "schedule.add"
+            self._add({"name": self.editing or name.strip(), **params(self.draft.spans)}, method)
 
     def _say(self, text: Callable[[], str], ok: bool) -> None:
         self._note, self.note_ok = text, ok
@@ -261,8 +275,7 @@ class SchedulesVM(Noted):
         self.gw.request("schedule.remove", {"name": name}, self.then(done))
 
     def schedule_text(self, s: dict[str, Any]) -> str:
-        """One row: the hours themselves for one span, else how many (``schedule_lines`` says
-        them all for the schedule chosen)."""
+        """One row: the hours for one span, else how many (see ``schedule_lines``)."""
         t = self.t
         sets = s.get("hours") or []
         n = sum(len(h.get("spans") or []) for h in sets) + len(s.get("holiday_hours") or [])
