@@ -145,7 +145,10 @@ def test_a_span_past_midnight_opens_the_next_mornings() -> None:
         ({"hours": [{"days": "mon", "spans": []}]}, "no hours given for mon"),
         ({"hours": []}, "a schedule needs at least one span of hours"),
         ({"hours": "mon-fri 06:00-09:00"}, "hours is a list"),
-        ({"hours": [{"days": "mon", "spans": ["06:00-09:00"]}], "holidays": 3}, "unknown holiday rule 3"),
+        (
+            {"hours": [{"days": "mon", "spans": ["06:00-09:00"]}], "holidays": 3},
+            "unknown holiday rule 3",
+        ),
         (
             {**GATE, "holidays": "open"},
             "holidays open means the week's hours, but the sets of days have different hours",
