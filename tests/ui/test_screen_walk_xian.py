@@ -3,7 +3,7 @@
 kinds and an emergency call ringing: each role at its own screen size, every view in both
 languages, each text in the screen's language and fitting its widget (tests/ui/screen_text.py).
 
-The sample is built once for the module (about 25 s) and staged by
+The sample, with a day of passages, is built once for the module (about 30 s) and staged by
 ``devkit.xian_screens.Shots`` (its own core on its own Mosquitto, the site plan with every door
 placed); the demo compound's walk (tests/ui/test_screen_walk.py) covers every dialog, this one
 the views whose lists, counts and names grow with the compound."""
@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from compound.adapters.mqtt import Bus
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
 from compound.services import alerts
@@ -41,12 +40,8 @@ class XianSite:
 
     def __init__(self, shots: Shots, names: list[str]) -> None:
         self.shots = shots
-        self.store, self.topics = shots.store, shots.topics
-        self.bus_config, self.core_bus = shots.cfg, shots.admin
-        self.names = names
-
-    def bus(self, client_id: str) -> Bus:
-        return self.shots.admin
+        self.store, self.topics, self.bus_config = shots.store, shots.topics, shots.cfg
+        self.names = names  # the residents' names and the site's: data, in any language
 
 
 def _rule_alarms(store: Store) -> None:
