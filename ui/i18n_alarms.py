@@ -1,10 +1,11 @@
 """The alarm rules' own messages in Chinese for the wall (``OfficerVM.alarm_line``).
 
 A door's alarm is said on a Chinese wall by its kind and the door's name; an alarm a rule raises
-for a person, a unit or a camera has no door, and its message carries what the officer needs
-(who, which unit, for how long). The rules write it in English for the log
-(``compound.services.alerts``, ``camera_alarms``); here each is a pattern with its values and
-the Chinese the wall shows instead. A message not in the table is shown as it came."""
+for a person, a unit, a camera or a zone has no door, and its message carries what the officer
+needs (who, which unit, for how long, which zone as it was configured). The rules write it in
+English for the log (``compound.services.alerts``, ``camera_alarms``, ``zones``); here each is
+a pattern with its values and the Chinese the wall shows instead. A message not in the table is
+shown as it came."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ import re
 
 SPAN = r"(?P<span>\d+ (?:d|h|min|s))"
 _UNITS = {"d": "天", "h": "小时", "min": "分钟", "s": "秒"}
+# A zone's kind (``compound.services.zones.KINDS``) as the wall names it.
+_ZONES = {
+    "perimeter": "周界",
+    "intrusion": "入侵",
+    "panic": "紧急按钮",
+    "smoke": "烟感",
+    "gas": "燃气",
+    "water": "水浸",
+}
 
 RULE_MESSAGES: list[tuple[str, str]] = [
     (
@@ -28,6 +38,11 @@ RULE_MESSAGES: list[tuple[str, str]] = [
         r"unknown face (?P<track>\S+) seen (?P<n>\d+) times within " + SPAN,
         "陌生人 {track} 在{span}内出现 {n} 次",
     ),
+    (
+        r"(?P<zone>.+): (?P<kind>perimeter|intrusion|panic|smoke|gas|water) alarm",
+        "{zone}：{kind}报警",
+    ),
+    (r"(?P<zone>.+): loop cut or shorted \(tamper\)", "{zone}：线路被剪断或短路（防拆）"),
     (
         r"camera (?P<camera>\S+?)(?: \(.*?\))? delivers no frames .*",
         "人脸摄像机 {camera} 无画面：此处无法刷脸，刷卡、密码和通行码仍可使用",
@@ -49,5 +64,7 @@ def rule_message_zh(message: str) -> str | None:
             values = m.groupdict()
             if values.get("span"):
                 values["span"] = _span(values["span"])
+            if values.get("kind"):
+                values["kind"] = _ZONES.get(values["kind"], values["kind"])
             return zh.format(**values)
     return None

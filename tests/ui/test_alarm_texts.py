@@ -28,3 +28,16 @@ def test_an_elderly_person_not_seen_and_a_group_rental_in_chinese() -> None:
 
 def test_a_message_the_table_does_not_know_is_left_as_it_came() -> None:
     assert rule_message_zh("north fence: intrusion") is None
+
+
+def test_a_zones_alarm_in_chinese() -> None:
+    """The zone's own name as configured, the kind of alarm in Chinese (zones.py's words)."""
+    from compound.services.zones import KINDS
+
+    for kind in KINDS:
+        said = rule_message_zh(f"北侧围墙 (西北角): {kind} alarm")
+        assert said is not None and said.startswith("北侧围墙 (西北角)："), kind
+        assert language(said, "zh", []) is None, said
+    assert rule_message_zh("车库入口: loop cut or shorted (tamper)") == (
+        "车库入口：线路被剪断或短路（防拆）"
+    )
