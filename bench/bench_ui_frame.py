@@ -53,7 +53,12 @@ SHIPPED_LP_THREADS = ""  # Mesa's default (one rasteriser thread per core): noth
 
 class FrameMeter:
     """Per-frame work time, swap interval and time spent in the swap (where Mesa's software
-    rasteriser draws the frame), by wrapping Kivy's clock sleep and the swap."""
+    rasteriser draws the frame), by wrapping Kivy's clock sleep and the swap.
+
+    Also the CPU each frame used: the UI thread's own (``thread_cpu``: the screen's code,
+    layout, issuing the drawing) and the whole process's (``frame_cpu``: that plus Mesa's
+    rasteriser threads). On a shared, loaded machine the wall-clock figures include waiting
+    for a core; the CPU figures do not, so they say what a frame costs whatever the load."""
 
     def __init__(self) -> None:
         from kivy.clock import Clock
@@ -62,21 +67,27 @@ class FrameMeter:
         self.work: list[float] = []
         self.swaps: list[float] = []
         self.in_swap: list[float] = []
-        self._woke = 0.0
+        self.thread_cpu: list[float] = []
+        self.frame_cpu: list[float] = []
+        self._woke = self._woke_thread = self._woke_process = 0.0
         idle, flip = Clock.idle, Window.flip
 
         def timed_idle() -> Any:
             r = idle()
             self._woke = time.perf_counter()
+            self._woke_thread, self._woke_process = time.thread_time(), time.process_time()
             return r
 
         def timed_flip() -> None:
             t0 = time.perf_counter()
+            thread = time.thread_time()
             flip()
             now = time.perf_counter()
             self.work.append(now - self._woke)
             self.swaps.append(now)
             self.in_swap.append(now - t0)
+            self.thread_cpu.append(thread - self._woke_thread)
+            self.frame_cpu.append(time.process_time() - self._woke_process)
 
         Clock.idle = timed_idle
         Window.flip = timed_flip
@@ -84,9 +95,8 @@ class FrameMeter:
     def _frames(self, seconds: float) -> None:
         from kivy.base import EventLoop
 
-        self.work.clear()
-        self.swaps.clear()
-        self.in_swap.clear()
+        for kept in (self.work, self.swaps, self.in_swap, self.thread_cpu, self.frame_cpu):
+            kept.clear()
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             EventLoop.idle()

@@ -57,8 +57,21 @@ def save_png(widget: Widget, path: str) -> None:
     """The widget as drawn, into a PNG (the window's own screenshot renames the file)."""
     from pathlib import Path
 
+    from kivy.graphics import Color, Rectangle
+
+    from ui.widgets import WINDOW_BG
+
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    widget.export_to_png(path)
+    # The wall draws no background of its own (the window is cleared with its colour, which
+    # costs nothing in software GL); an export has no window behind it, so it gets one.
+    paint = [Color(*WINDOW_BG), Rectangle(pos=widget.pos, size=widget.size)]
+    for i, ins in enumerate(paint):
+        widget.canvas.before.insert(i, ins)
+    try:
+        widget.export_to_png(path)
+    finally:
+        for ins in paint:
+            widget.canvas.before.remove(ins)
 
 
 @dataclass

@@ -1,10 +1,11 @@
 """Widgets the three screens share: finger-sized buttons, the offline banner, the camera view,
-the hourly chart and QR textures."""
+the hourly chart, a cheaply clipped scroll view and QR textures."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,12 +13,14 @@ from pathlib import Path
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Line, Rectangle
+from kivy.graphics.scissor_instructions import ScissorPop, ScissorPush
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from compound.domain.model import InvalidInput
@@ -26,6 +29,7 @@ from ui.viewmodels.door import FaceBox
 log = logging.getLogger(__name__)
 
 MIN_TOUCH = 56  # px; comfortably above the 48 px finger minimum
+WINDOW_BG = (0.09, 0.10, 0.13, 1)  # BG in common.kv: the wall clears the window with it
 
 Builder.load_file(str(Path(__file__).with_name("common.kv")))
 
@@ -146,41 +150,166 @@ class CameraView(Widget):
 
 
 class HourChart(Widget):
-    """Bars of entries per hour, oldest left, with the hour under every third bar."""
+    """Bars of entries per hour, oldest left, with the hour under every third bar.
+
+    The drawing instructions are made once and moved in place, and the numbers' textures are
+    kept by text: a live entry changes one bar's height and one number, and the wall gets
+    several a second (the chart made 32 new text textures on each of them before)."""
 
     values = ListProperty([0] * 24)
     labels = ListProperty([""] * 24)
+    PAD_B, PAD_T, FONT = 26, 22, 13
 
     def __init__(self, **kw: object) -> None:
         super().__init__(**kw)
+        self._textures: dict[str, Texture] = {}
+        self._bars: list[Rectangle] = []
+        self._numbers: list[Rectangle] = []
+        self._hours: list[Rectangle] = []
+        self._axis: Line | None = None
+        self._shown: tuple[object, ...] = ()
         self.bind(pos=self._redraw, size=self._redraw, values=self._redraw, labels=self._redraw)
 
-    def _redraw(self, *_: object) -> None:
+    def _texture(self, text: str) -> Texture:
+        tex = self._textures.get(text)
+        if tex is None:
+            if len(self._textures) > 400:  # hour labels and counts: a few hundred at most
+                self._textures.clear()
+            lbl = CoreLabel(text=text, font_size=self.FONT)
+            lbl.refresh()
+            tex = self._textures[text] = lbl.texture
+        return tex
+
+    def _build(self, n: int) -> None:
         self.canvas.clear()
-        values: Sequence[int] = self.values or [0]
-        top = max(max(values), 1)
-        n = len(values)
-        pad_b, pad_t = 26, 22
-        bw = self.width / max(n, 1)
-        hmax = max(self.height - pad_b - pad_t, 1)
         with self.canvas:
             Color(0.25, 0.28, 0.33, 1)
-            Line(points=[self.x, self.y + pad_b, self.right, self.y + pad_b], width=1)
-            for i, v in enumerate(values):
-                h = hmax * v / top
-                Color(0.3, 0.62, 0.95, 1)
-                Rectangle(pos=(self.x + i * bw + 3, self.y + pad_b), size=(bw - 6, h))
-                if v:
-                    self._text(str(v), self.x + i * bw + bw / 2, self.y + pad_b + h + 2, 13)
-                if i % 3 == 0 and i < len(self.labels):
-                    self._text(self.labels[i], self.x + i * bw + bw / 2, self.y + 2, 13)
+            self._axis = Line(points=[0, 0, 0, 0], width=1)
+            Color(0.3, 0.62, 0.95, 1)
+            self._bars = [Rectangle() for _ in range(n)]
+            Color(0.85, 0.88, 0.92, 1)
+            self._numbers = [Rectangle() for _ in range(n)]
+            self._hours = [Rectangle() for _ in range(n)]
 
-    def _text(self, text: str, cx: float, y: float, size: int) -> None:
-        lbl = CoreLabel(text=text, font_size=size)
-        lbl.refresh()
-        tex = lbl.texture
-        Color(0.85, 0.88, 0.92, 1)
-        Rectangle(texture=tex, pos=(cx - tex.width / 2, y), size=tex.size)
+    def _redraw(self, *_: object) -> None:
+        values: Sequence[int] = list(self.values) or [0]
+        labels = list(self.labels)
+        shown = (tuple(self.pos), tuple(self.size), tuple(values), tuple(labels))
+        if shown == self._shown:
+            return  # the same list again: nothing to move
+        self._shown = shown
+        n = len(values)
+        if len(self._bars) != n:
+            self._build(n)
+        top = max(max(values), 1)
+        bw = self.width / max(n, 1)
+        hmax = max(self.height - self.PAD_B - self.PAD_T, 1)
+        base = self.y + self.PAD_B
+        if self._axis is not None:
+            self._axis.points = [self.x, base, self.right, base]
+        for i, v in enumerate(values):
+            h = hmax * v / top
+            cx = self.x + i * bw + bw / 2
+            self._bars[i].pos, self._bars[i].size = (self.x + i * bw + 3, base), (bw - 6, h)
+            self._place(self._numbers[i], str(v) if v else "", cx, base + h + 2)
+            hour = labels[i] if i % 3 == 0 and i < len(labels) else ""
+            self._place(self._hours[i], hour, cx, self.y + 2)
+
+    def _place(self, rect: Rectangle, text: str, cx: float, y: float) -> None:
+        if not text:
+            rect.size = (0, 0)
+            return
+        tex = self._texture(text)
+        if rect.texture is not tex:
+            rect.texture = tex
+        rect.pos, rect.size = (cx - tex.width / 2, y), tex.size
+
+
+class ClipScrollView(ScrollView):
+    """A ScrollView that clips its content with the GPU's scissor rectangle instead of the
+    stencil buffer. Kivy's stencil clipping draws the view's whole area twice more each frame
+    (to mark it and to clear the mark); with Mesa's software rasteriser that is as costly as
+    drawing the content, and the wall has several long lists. A scissor costs nothing per pixel.
+    Only for views placed directly in window coordinates (no Scatter or rotation above).
+
+    It also leaves out of the drawing the children of its content that are scrolled out of
+    sight: Kivy issues every instruction of every widget on every frame, seen or not, and the
+    wall's 156 door tiles cost more in instructions than in pixels. They stay in the widget
+    tree (touch, layout and tests see them); only their canvas is detached while unseen."""
+
+    def on_kv_post(self, base_widget: object) -> None:
+        # Kivy's rules (the stencil's among them) are applied by now, also for a view made in
+        # a kv file, whose rules come after its __init__.
+        super().on_kv_post(base_widget)
+        if getattr(self, "_scissor", None) is not None:
+            return
+        for group in (self.canvas.before, self.canvas.after):
+            for ins in list(group.children):
+                if type(ins).__name__.startswith("Stencil"):
+                    group.remove(ins)
+        # The stencil rule also drew its mask rectangle first in canvas.before and .after.
+        for group in (self.canvas.before, self.canvas.after):
+            masks = [i for i in group.children if isinstance(i, Rectangle)][:1]
+            for ins in masks:
+                group.remove(ins)
+        self._scissor = ScissorPush(x=0, y=0, width=0, height=0)
+        self.canvas.before.insert(0, self._scissor)
+        self.canvas.after.insert(0, ScissorPop())
+        self.bind(pos=self._clip, size=self._clip, parent=self._clip)
+        self._clip()
+        # Before the next frame is drawn: scrolling, a new layout or new rows are culled anew.
+        self._cull_soon = Clock.create_trigger(self._cull, -1)
+        self._watched: Widget | None = None
+        self._bound: weakref.WeakSet[Widget] = weakref.WeakSet()
+        self.bind(scroll_x=self._cull_soon, scroll_y=self._cull_soon, size=self._cull_soon)
+        self.bind(_viewport=self._watch)
+        self._watch()
+
+    def _clip(self, *_: object) -> None:
+        x, y = self.to_window(*self.pos) if self.parent is not None else self.pos
+        s = self._scissor
+        s.x, s.y = int(x), int(y)
+        s.width, s.height = max(0, int(self.width)), max(0, int(self.height))
+
+    def _watch(self, *_: object) -> None:
+        vp = self._viewport
+        if vp is self._watched:
+            return
+        if self._watched is not None:
+            self._watched.funbind("children", self._watch_children)
+            self._watched.funbind("size", self._cull_soon)
+        self._watched = vp
+        if vp is not None:
+            vp.fbind("children", self._watch_children)
+            vp.fbind("size", self._cull_soon)
+            self._watch_children()
+
+    def _watch_children(self, *_: object) -> None:
+        vp = self._viewport
+        if vp is None:
+            return
+        for child in vp.children:
+            if child not in self._bound:
+                self._bound.add(child)
+                child.fbind("pos", self._cull_soon)
+                child.fbind("size", self._cull_soon)
+        self._cull_soon()
+
+    def _cull(self, *_: object) -> None:
+        vp = self._viewport
+        if vp is None:
+            return
+        tx, ty = self.g_translate.xy  # the content's offset: its coordinates are its own
+        left, bottom = self.x - tx, self.y - ty
+        right, top = left + self.width, bottom + self.height
+        drawn = vp.canvas.children
+        for child in vp.children:
+            seen = child.x < right and child.right > left and child.y < top and child.top > bottom
+            present = child.canvas in drawn
+            if seen and not present:
+                vp.canvas.add(child.canvas)
+            elif present and not seen:
+                vp.canvas.remove(child.canvas)
 
 
 def texture_from_rgb(width: int, height: int, rgb: bytes) -> Texture:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -20,7 +21,7 @@ from ui.screens.officer_urgent import UrgentView
 from ui.viewmodels.officer import OfficerVM, describe_row
 from ui.viewmodels.officer_control import WallControl
 from ui.viewmodels.officer_lists import LIST_ROWS
-from ui.widgets import HourChart, Panel
+from ui.widgets import WINDOW_BG, HourChart, Panel
 
 Builder.load_file(str(Path(__file__).with_name("officer.kv")))
 
@@ -80,6 +81,9 @@ class OfficerScreen(BoxLayout):
 
     def __init__(self, vm: OfficerVM, **kw: object) -> None:
         super().__init__(vm=vm, **kw)
+        # The background is the window's clear colour, not a full-screen rectangle: software
+        # GL fills a rectangle pixel by pixel on every frame, a clear is one fast fill.
+        Window.clearcolor = WINDOW_BG
         self.chart = HourChart()
         self.door_area = DoorArea(vm, self.ids.doors, self.ids.abnormal)
         # Lockdown and remote opens: a tap on a door tile asks to open it.
@@ -180,7 +184,7 @@ class OfficerScreen(BoxLayout):
         )
         self.control_note, self.control_ok = self.control.note, self.control.note_ok
         self.doors_title = t("officer.doors") + f" ({len(vm.doors)})"
-        self.abnormal_title = t("officer.abnormal", n=len(vm.abnormal_doors()))
+        self.abnormal_title = t("officer.abnormal", n=len(self.door_area.abnormal()))
         self.alarms_title = f"{t('officer.alarms')} ({vm.alarm_total})" + vm.alarm_summary()
         self.ack_note = vm.ack_note
         self.chart_title = t("officer.chart")

@@ -69,9 +69,31 @@ class DoorArea:
         self._shape: tuple[Any, ...] = ()
         self._side_shown: tuple[Any, ...] | None = None
         self._painted: dict[str, tuple[str, ...]] = {}  # door id → what its tile shows
+        self._sort_key: tuple[Any, ...] | None = None
+        self._done: tuple[Any, ...] = ()
+        self._sorted_cache: tuple[list[Any], list[DoorTile]] = ([], [])
+
+    def _sorted(self) -> tuple[list[Any], list[DoorTile]]:
+        """The groups and the abnormal doors, sorted again only when a door changed: sorting
+        156 doors by their natural names twice a refresh was a third of the wall's own work
+        while passages arrive (they change no door)."""
+        doors = self.vm.doors
+        key = tuple((t.id, t.name, t.state, t.alarm, tuple(t.serves)) for t in doors.values())
+        if key != self._sort_key:
+            self._sort_key = key
+            self._sorted_cache = (self.vm.door_groups(), self.vm.abnormal_doors())
+        return self._sorted_cache
+
+    def abnormal(self) -> list[DoorTile]:
+        """The doors that need the officer, most urgent first (as the side list shows them)."""
+        return self._sorted()[1]
 
     def refresh(self) -> None:
-        groups = self.vm.door_groups()
+        groups = self._sorted()[0]
+        done = (self.vm.t.lang, self._sort_key)
+        if done == self._done and self._shape:
+            return  # no door and not the language changed: every tile shows what it should
+        self._done = done
         shape = (self.vm.t.lang, tuple((g.key, tuple(t.id for t in g.tiles)) for g in groups))
         if shape != self._shape:
             self._shape = shape
@@ -126,7 +148,7 @@ class DoorArea:
         view.colour = colour_of(state)
 
     def _side(self) -> None:
-        rows = self.vm.abnormal_doors()
+        rows = self.abnormal()
         lines = [
             (f"{self.vm.door_name(t.id)}\n{self.vm.t(f'state.{t.shown_state}')}", t.shown_state)
             for t in rows[:SIDE_ROWS]
