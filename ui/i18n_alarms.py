@@ -13,6 +13,13 @@ import re
 
 SPAN = r"(?P<span>\d+ (?:d|h|min|s))"
 _UNITS = {"d": "天", "h": "小时", "min": "分钟", "s": "秒"}
+# The events a warning line counts (``compound.config.services``: access.denied by default).
+_EVENTS = {
+    "access.denied": "拒绝通行",
+    "access.granted": "通行",
+    "intercom.call": "呼叫",
+    "alarm.raised": "报警",
+}
 # A zone's kind (``compound.services.zones.KINDS``) as the wall names it.
 _ZONES = {
     "perimeter": "周界",
@@ -37,6 +44,10 @@ RULE_MESSAGES: list[tuple[str, str]] = [
     (
         r"unknown face (?P<track>\S+) seen (?P<n>\d+) times within " + SPAN,
         "陌生人 {track} 在{span}内出现 {n} 次",
+    ),
+    (
+        r"(?P<name>.+?): (?P<n>\d+) × (?P<type>[a-z_.]+)(?: at (?P<door>\S+))? within " + SPAN,
+        "{name}：{span}内{type} {n} 次{at}",
     ),
     (
         r"(?P<zone>.+): (?P<kind>perimeter|intrusion|panic|smoke|gas|water) alarm",
@@ -64,6 +75,10 @@ def rule_message_zh(message: str) -> str | None:
             values = m.groupdict()
             if values.get("span"):
                 values["span"] = _span(values["span"])
+            if values.get("type"):
+                values["type"] = _EVENTS.get(values["type"], "事件")
+            if "door" in values:
+                values["at"] = f"（{values['door']}）" if values["door"] else ""
             if values.get("kind"):
                 values["kind"] = _ZONES.get(values["kind"], values["kind"])
             return zh.format(**values)

@@ -41,3 +41,21 @@ def test_a_zones_alarm_in_chinese() -> None:
     assert rule_message_zh("车库入口: loop cut or shorted (tamper)") == (
         "车库入口：线路被剪断或短路（防拆）"
     )
+
+
+def test_a_warning_line_crossed_in_chinese() -> None:
+    """The rule's own message, made by the rule, for the whole site and for one door."""
+    from compound.config.services import CountRuleConfig
+    from compound.domain.model import Event
+
+    said = []
+    for cfg in (
+        CountRuleConfig(name="夜间拒绝", threshold=3, window_s=3600.0),
+        CountRuleConfig(name="refusals", threshold=3, window_s=600.0, per_door=True),
+    ):
+        rule = alerts.CountAbove(cfg)
+        fired = [
+            f for i in range(3) for f in rule.observe(Event(i, NOW + i, "access.denied", "b3-e2"))
+        ]
+        said.append(rule_message_zh(fired[0].message))
+    assert said == ["夜间拒绝：1 小时内拒绝通行 3 次", "refusals：10 分钟内拒绝通行 3 次（b3-e2）"]
