@@ -12,8 +12,14 @@ Frame time is the UI thread's work for one frame (from the end of Kivy's frame-r
 the end of the buffer swap), as in ``bench_ui_frame``, and the same without the swap; a square
 changes colour every frame so every loop turn draws. The longest frame is reported too.
 
+Each frame's CPU is reported too: the UI thread's, and the whole process's (with Mesa's
+rasteriser threads); unlike the wall-clock figures they do not grow with the machine's load.
+
 Phases: the empty window (the GL floor), the overview with no passages, then each view with
-10 passages a second (``--profile VIEW``: its busiest functions). Target: p99 ≤ 33 ms.
+10 passages a second (``--profile VIEW``: its busiest functions), and the overview drawn
+while the passages arrive with the screen's refresh detached (the drawing without the wall's
+own work). Target: p99 ≤ 33 ms. Settings to try without writing the results (``--scratch``):
+``LP_NUM_THREADS`` and ``COMPOUND_UI_MULTISAMPLES`` in the environment.
 ``python -m bench.bench_wall_frame [--db XIAN.db]`` (without ``--db`` the sample is built
 first, about 25 s); runs itself under xvfb-run when there is no display.
 """

@@ -16,6 +16,7 @@ from ui.screens.officer_alarms import AlarmQueue
 from ui.screens.officer_calls import CallPanel
 from ui.screens.officer_control import ConfirmPopup, ask_lockdown, ask_open
 from ui.screens.officer_doors import DoorArea, DoorTileView
+from ui.screens.officer_passages import PassageLines
 from ui.screens.officer_sound import AlertSound
 from ui.screens.officer_urgent import UrgentView
 from ui.viewmodels.officer import OfficerVM, describe_row
@@ -59,7 +60,6 @@ class OfficerScreen(BoxLayout):
     ack_note = StringProperty("")
     chart_title = StringProperty("")
     passages_title = StringProperty("")
-    passages_text = StringProperty("")
     elderly_title = StringProperty("")
     elderly_text = StringProperty("")
     visits_title = StringProperty("")
@@ -93,6 +93,11 @@ class OfficerScreen(BoxLayout):
         self.alarm_queue = AlarmQueue(vm, self.ids.alarms)
         self.urgent_view = UrgentView(vm, self.alarm_queue.ask)  # pop-up with the picture
         self.call_panel = CallPanel(vm)
+        # The live passages: a label per line, in place of the panel's one text label.
+        self.passage_lines = PassageLines(vm)
+        panel = self.ids.passages_panel
+        panel.remove_widget(panel.children[0])
+        panel.add_widget(self.passage_lines.view)
         self.alert_sound = AlertSound()
         vm.bell.sound = self.alert_sound.play
         self.ids.call_slot.add_widget(self.call_panel)
@@ -189,9 +194,7 @@ class OfficerScreen(BoxLayout):
         self.ack_note = vm.ack_note
         self.chart_title = t("officer.chart")
         self.passages_title = t("officer.passages")
-        self.passages_text = "\n".join(vm.passage_line(e) for e in reversed(vm.passages)) or t(
-            "officer.none"
-        )
+        self.passage_lines.refresh()
         for key in ("elderly", "visits", "strangers"):
             rows = vm.lists[key]
             counts = vm.paged.counts(key)

@@ -45,9 +45,18 @@ class AlarmQueue:
         self.box = box
         self.popup: AckPopup | None = None
         self._shown: tuple[Any, ...] | None = None
+        self._page: list[Any] | None = None
+        self._page_seen: tuple[Any, ...] = ()
 
     def refresh(self) -> None:
         box, vm = self.box, self.vm
+        # Nothing to do while the same alarm page is shown in the same language: the wall
+        # refreshes on every passage, and grouping and wording 60 alarms each time was a fifth
+        # of its own work per frame. (The page is a new list whenever the core answers.)
+        seen = (vm.t.lang, tuple(d.name for d in vm.doors.values()))  # names are in the lines
+        if vm.alarms is self._page and seen == self._page_seen:
+            return
+        self._page, self._page_seen = vm.alarms, seen
         incs = vm.incidents()
         # The rows are built again only when what they say changed: a wall refreshes on every
         # passage, and building 30 rows holds the UI thread for several frames.
