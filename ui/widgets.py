@@ -259,6 +259,8 @@ class ClipScrollView(ScrollView):
         self._clip()
         # Before the next frame is drawn: scrolling, a new layout or new rows are culled anew.
         self._cull_soon = Clock.create_trigger(self._cull, -1)
+        # Rows added one by one (forty at a time): their binding is looked at once, after.
+        self._watch_soon = Clock.create_trigger(self._watch_children, -1)
         self._watched: Widget | None = None
         self._bound: weakref.WeakSet[Widget] = weakref.WeakSet()
         self.bind(scroll_x=self._cull_soon, scroll_y=self._cull_soon, size=self._cull_soon)
@@ -276,11 +278,11 @@ class ClipScrollView(ScrollView):
         if vp is self._watched:
             return
         if self._watched is not None:
-            self._watched.funbind("children", self._watch_children)
+            self._watched.funbind("children", self._watch_soon)
             self._watched.funbind("size", self._cull_soon)
         self._watched = vp
         if vp is not None:
-            vp.fbind("children", self._watch_children)
+            vp.fbind("children", self._watch_soon)
             vp.fbind("size", self._cull_soon)
             self._watch_children()
 
@@ -299,7 +301,16 @@ class ClipScrollView(ScrollView):
         vp = self._viewport
         if vp is None:
             return
-        tx, ty = self.g_translate.xy  # the content's offset: its coordinates are its own
+        # The content's offset, as ScrollView.update_from_scroll will set it (that may run
+        # after this in the same frame): the content's coordinates are its own.
+        over = self.always_overscroll
+        tx = self.x
+        if vp.width > self.width or over:
+            tx = self.x - self.scroll_x * (vp.width - self.width)
+        if vp.height > self.height or over:
+            ty = self.y - self.scroll_y * (vp.height - self.height)
+        else:
+            ty = self.top - vp.height
         left, bottom = self.x - tx, self.y - ty
         right, top = left + self.width, bottom + self.height
         drawn = vp.canvas.children

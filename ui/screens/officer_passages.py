@@ -54,9 +54,23 @@ class PassageLines:
         self._shown = lines
         labels = [self._labels.get(text) or self._make(text) for text in lines]
         self._labels = {text: lbl for text, lbl in zip(lines, labels, strict=True)}
-        self.box.clear_widgets()
-        for lbl in labels:
-            self.box.add_widget(lbl)
+        self._arrange(labels)
+
+    def _arrange(self, labels: list[Label]) -> None:
+        """The labels top to bottom in this order, moving as few as possible: usually one new
+        line on top and the oldest gone at the bottom."""
+        box = self.box
+        wanted = {id(w) for w in labels}
+        for old in [w for w in box.children if id(w) not in wanted]:
+            box.remove_widget(old)
+        kept = {id(w) for w in box.children}
+        top_down = list(reversed(box.children))
+        if top_down != [w for w in labels if id(w) in kept]:
+            box.clear_widgets()  # the order changed (a language switch): all again
+            kept = set()
+        for pos, lbl in enumerate(labels):
+            if id(lbl) not in kept:
+                box.add_widget(lbl, index=len(box.children) - pos)  # BoxLayout: last is top
 
     def _make(self, text: str) -> Label:
         lbl = Label(text=text, font_size=FONT, halign="left", valign="top", size_hint_y=None)

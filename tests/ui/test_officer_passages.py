@@ -1,0 +1,95 @@
+"""The wall's live passage lines and its cheaply clipped scroll view, in a real window.
+
+The viewmodel is a small stand-in (a unit test of the screen part): the lines it gives are
+what the screen shows, newest on top; a new passage adds one label and keeps the others."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from tests.ui.conftest import Driver
+
+
+class Words:
+    lang = "en"
+
+    def __call__(self, key: str, **_: Any) -> str:
+        return {"officer.none": "none yet"}.get(key, key)
+
+
+class StandInVM:
+    def __init__(self) -> None:
+        self.t = Words()
+        self.passages: deque[dict[str, Any]] = deque(maxlen=5)
+        self.lines_made = 0
+
+    def person_name(self, pid: Any) -> str:
+        return f"#{pid}"
+
+    def passage_line(self, e: dict[str, Any]) -> str:
+        self.lines_made += 1
+        return f"passage {e['n']} {self.t.lang}"
+
+
+def shown(lines: Any) -> list[str]:
+    return [w.text for w in reversed(lines.box.children)]
+
+
+def test_new_passage_adds_one_label_on_top_and_keeps_the_rest(driver: Driver) -> None:
+    from kivy.uix.boxlayout import BoxLayout
+
+    from ui.screens.officer_passages import PassageLines
+
+    vm = StandInVM()
+    lines = PassageLines(vm)  # type: ignore[arg-type]
+    root = BoxLayout()
+    root.add_widget(lines.view)
+    driver.mount(root, (600, 200))
+    lines.refresh()
+    assert shown(lines) == ["none yet"]
+    for n in range(5):
+        vm.passages.append({"n": n})
+    lines.refresh()
+    assert shown(lines) == [f"passage {n} en" for n in (4, 3, 2, 1, 0)]
+    before = {w.text: w for w in lines.box.children}
+    made = vm.lines_made
+    vm.passages.append({"n": 5})  # the oldest (0) leaves the deque
+    lines.refresh()
+    assert shown(lines) == [f"passage {n} en" for n in (5, 4, 3, 2, 1)]
+    assert vm.lines_made == made + 1  # only the new passage was worded
+    for w in lines.box.children:
+        if w.text != "passage 5 en":
+            assert before[w.text] is w  # the same label, moved down, not made again
+    vm.t.lang = "zh"
+    lines.refresh()
+    assert shown(lines) == [f"passage {n} zh" for n in (5, 4, 3, 2, 1)]
+
+
+def test_rows_scrolled_out_of_sight_are_not_drawn_until_they_come_back(driver: Driver) -> None:
+    from kivy.uix.boxlayout import BoxLayout
+    from kivy.uix.label import Label
+
+    from ui.widgets import ClipScrollView
+
+    view = ClipScrollView(do_scroll_x=False)
+    box = BoxLayout(orientation="vertical", size_hint_y=None, height=40 * 30)
+    rows = [Label(text=f"row {i}", size_hint_y=None, height=40) for i in range(30)]
+    for row in rows:
+        box.add_widget(row)
+    view.add_widget(box)
+    root = BoxLayout()
+    root.add_widget(view)
+    driver.mount(root, (400, 200))
+    driver.pump(0.3)
+
+    def drawn() -> set[str]:
+        return {r.text for r in rows if r.canvas in box.canvas.children}
+
+    driver.until(lambda: "row 0" in drawn() and "row 29" not in drawn(), what="top rows drawn")
+    assert len(drawn()) <= 7  # 200 px of 40 px rows (one partly seen at each edge)
+    assert all(r.parent is box for r in rows)  # still in the tree: layout and touch see them
+    view.scroll_y = 0
+    driver.until(lambda: "row 29" in drawn() and "row 0" not in drawn(), what="bottom drawn")
+    box.clear_widgets()  # detached canvases leave with their widgets without complaint
+    assert not box.children
