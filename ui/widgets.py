@@ -313,10 +313,10 @@ class ClipScrollView(ScrollView):
             ty = self.top - vp.height
         left, bottom = self.x - tx, self.y - ty
         right, top = left + self.width, bottom + self.height
-        drawn = vp.canvas.children
+        drawn = {id(c) for c in vp.canvas.children}
         for child in vp.children:
             seen = child.x < right and child.right > left and child.y < top and child.top > bottom
-            present = child.canvas in drawn
+            present = id(child.canvas) in drawn
             if seen and not present:
                 vp.canvas.add(child.canvas)
             elif present and not seen:
