@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
@@ -225,22 +226,24 @@ class HourChart(Widget):
         rect.pos, rect.size = (cx - tex.width / 2, y), tex.size
 
 
-class ClipScrollView(ScrollView):
-    """A ScrollView that clips its content with the GPU's scissor rectangle instead of the
-    stencil buffer. Kivy's stencil clipping draws the view's whole area twice more each frame
-    (to mark it and to clear the mark); with Mesa's software rasteriser that is as costly as
-    drawing the content, and the wall has several long lists. A scissor costs nothing per pixel.
-    Only for views placed directly in window coordinates (no Scatter or rotation above).
+class ScissorClip:
+    """For a StencilView (a ScrollView, a map): clip with the GPU's scissor rectangle instead
+    of the stencil buffer. Kivy's stencil clipping draws the view's whole area twice more each
+    frame (to mark it and to clear the mark); with Mesa's software rasteriser that costs as
+    much as drawing what is in it. A scissor costs nothing per pixel. Only for views placed in
+    window coordinates (no Scatter or rotation above them; inside them is fine)."""
 
-    It also leaves out of the drawing the children of its content that are scrolled out of
-    sight: Kivy issues every instruction of every widget on every frame, seen or not, and the
-    wall's 156 door tiles cost more in instructions than in pixels. They stay in the widget
-    tree (touch, layout and tests see them); only their canvas is detached while unseen."""
+    canvas: Any
+    pos: Any
+    size: Any
+    width: float
+    height: float
+    parent: Any
 
     def on_kv_post(self, base_widget: object) -> None:
         # Kivy's rules (the stencil's among them) are applied by now, also for a view made in
         # a kv file, whose rules come after its __init__.
-        super().on_kv_post(base_widget)
+        super().on_kv_post(base_widget)  # type: ignore[misc]
         if getattr(self, "_scissor", None) is not None:
             return
         for group in (self.canvas.before, self.canvas.after):
@@ -255,8 +258,28 @@ class ClipScrollView(ScrollView):
         self._scissor = ScissorPush(x=0, y=0, width=0, height=0)
         self.canvas.before.insert(0, self._scissor)
         self.canvas.after.insert(0, ScissorPop())
-        self.bind(pos=self._clip, size=self._clip, parent=self._clip)
+        self.bind(pos=self._clip, size=self._clip, parent=self._clip)  # type: ignore[attr-defined]
         self._clip()
+
+    def _clip(self, *_: object) -> None:
+        x, y = self.to_window(*self.pos) if self.parent is not None else self.pos  # type: ignore[attr-defined]
+        s = self._scissor
+        s.x, s.y = int(x), int(y)
+        s.width, s.height = max(0, int(self.width)), max(0, int(self.height))
+
+
+class ClipScrollView(ScissorClip, ScrollView):
+    """A ScrollView clipped by scissor (``ScissorClip``) that also leaves out of the drawing
+    the children of its content that are scrolled out of sight: Kivy issues every instruction
+    of every widget on every frame, seen or not, and the wall's 156 door tiles cost more in
+    instructions than in pixels. They stay in the widget tree (touch, layout and tests see
+    them); only their canvas is detached while unseen."""
+
+    def on_kv_post(self, base_widget: object) -> None:
+        first = getattr(self, "_scissor", None) is None
+        super().on_kv_post(base_widget)
+        if not first:
+            return
         # Before the next frame is drawn: scrolling, a new layout or new rows are culled anew.
         self._cull_soon = Clock.create_trigger(self._cull, -1)
         # Rows added one by one (forty at a time): their binding is looked at once, after.
@@ -266,12 +289,6 @@ class ClipScrollView(ScrollView):
         self.bind(scroll_x=self._cull_soon, scroll_y=self._cull_soon, size=self._cull_soon)
         self.bind(_viewport=self._watch)
         self._watch()
-
-    def _clip(self, *_: object) -> None:
-        x, y = self.to_window(*self.pos) if self.parent is not None else self.pos
-        s = self._scissor
-        s.x, s.y = int(x), int(y)
-        s.width, s.height = max(0, int(self.width)), max(0, int(self.height))
 
     def _watch(self, *_: object) -> None:
         vp = self._viewport

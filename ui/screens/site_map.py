@@ -27,6 +27,7 @@ from compound.domain.model import InvalidInput
 from ui.screens.officer_doors import STATE_COLOURS as TILE_COLOURS
 from ui.viewmodels.site_blocks import ASPECT, TITLE, Block
 from ui.viewmodels.site_map import Marker
+from ui.widgets import ScissorClip
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ SEGMENTS = 20
 TAP_MOVE = 12  # px a touch may move and still be a tap
 
 
-class PlanView(StencilView):
+class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in software GL
     _decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ui-plan")
 
     def __init__(
