@@ -389,6 +389,8 @@ refresh detached: the drawing alone, without the wall's work.
   (worst p99 {worst} ms; without the swap {figures["worst_p99_without_swap_ms"]} ms)
 - machine load (1-minute average) at start / end: {load_before:.1f} / {load_after:.1f} on 2
   cores shared with other work
+- settings tried (multisampling, rasteriser threads) and what each part of the wall costs:
+  docs/notes/ui.md, "The wall's frame time"
 """
     if top:
         md += f"\nBusiest functions on the UI thread (own time), {args.profile} with passages:"
