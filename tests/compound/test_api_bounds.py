@@ -100,6 +100,7 @@ ONE_RECORD = {
     "report.daily": "one day: a row of 24 hours per building, counts per alarm kind",
     "schedule.add": "one schedule",
     "schedule.remove": "one schedule",
+    "schedule.set_hours": "one schedule",
     "security.status": "counts, and the doors locked out now",
     "siteplan.get": "the plan and one position per placed door (the map draws them all)",
     "siteplan.place": "one position",
