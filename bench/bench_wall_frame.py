@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -244,8 +245,24 @@ def main() -> int:
         dispatch=ui_dispatch,
     )
 
+    pauses: dict[str, list[float]] = {}  # phase → Python's full (generation 2) collections
+    started: list[float] = []
+
+    def gc_timer(phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started and current:
+            pauses.setdefault(current[0], []).append(time.perf_counter() - started[0])
+
+    current: list[str] = []
+    gc.callbacks.append(gc_timer)
+
     def measure(name: str) -> None:
+        current[:] = [name]
         work, own = meter.run_split(args.phase_s)
+        current.clear()
         series[name] = {
             "work": work,
             "own": own,
@@ -334,6 +351,7 @@ def main() -> int:
         "swap": {k: s["swap"] for k, s in stats.items()},
         "ui_thread_cpu_per_frame": {k: s["thread_cpu"] for k, s in stats.items()},
         "process_cpu_per_frame": {k: s["frame_cpu"] for k, s in stats.items()},
+        "full_gc_pauses_ms": {k: [round(v * 1000, 1) for v in pauses.get(k, [])] for k in series},
         "worst_p99_without_swap_ms": max(code[k]["p99_ms"] for k in loaded),
         "p50_ratio_overview_loaded_vs_floor": round(ov["work"]["p50_ms"] / floor_p50, 2),
         "p99_ratio_overview_loaded_vs_floor": round(ov["work"]["p99_ms"] / floor_p99, 2),
@@ -347,6 +365,10 @@ def main() -> int:
     ratio_floor50 = figures["p50_ratio_overview_loaded_vs_floor"]
     ratio_idle = figures["p99_ratio_overview_loaded_vs_idle"]
     verdict = "met" if figures["met"] else "NOT met"
+
+    all_gc = [v for k in series for v in pauses.get(k, [])]
+    n_gc = len(all_gc)
+    gc_note = f" (longest {max(all_gc) * 1000:.1f} ms)" if all_gc else ""
 
     def cell(s: dict[str, float]) -> str:
         return f"{s['p50_ms']:.1f} / {s['p99_ms']:.1f}"
@@ -389,6 +411,7 @@ refresh detached: the drawing alone, without the wall's work.
   (worst p99 {worst} ms; without the swap {figures["worst_p99_without_swap_ms"]} ms)
 - machine load (1-minute average) at start / end: {load_before:.1f} / {load_after:.1f} on 2
   cores shared with other work
+- Python's full garbage collections during the measured phases: {n_gc}{gc_note}
 - settings tried (multisampling, rasteriser threads) and what each part of the wall costs:
   docs/notes/ui.md, "The wall's frame time"
 """
