@@ -54,6 +54,7 @@ class EventsView(BoxLayout):
         self._door_ids: dict[str, str] = {}
         self._building_keys: dict[str, str] = {}  # the chooser's text -> the building's key
         self._doors_shown: tuple[str, ...] = ()
+        self._doors_seen: tuple[Any, ...] = ()
         self._picks_shown: tuple[Any, ...] = ()
         self.loaded = False
         self.export_dir = Path.home()  # where "Export CSV" writes (the wall's user's home)
@@ -119,6 +120,19 @@ class EventsView(BoxLayout):
         self.export_note = ev.export_note
 
     def _doors(self, t: Any) -> None:
+        # The choosers' lists are made again only when a door or the language changed: sorting
+        # and naming 156 doors on every passage's refresh was most of this view's own work.
+        doors = tuple((d.id, d.name, tuple(d.serves)) for d in self.vm.doors.values())
+        if (t.lang, doors) != self._doors_seen:
+            self._doors_seen = (t.lang, doors)
+            self._door_lists(t)
+        ev = self.vm.events
+        everything = t("events.all_doors")
+        self.door_text = self.vm.door_name(ev.door) if ev.door else everything
+        every_building = t("events.all_buildings")
+        self.building_text = self.vm.group_title(ev.building) if ev.building else every_building
+
+    def _door_lists(self, t: Any) -> None:
         tiles = [tile for g in self.vm.door_groups() for tile in g.tiles]
         names = tuple(self.vm.door_name(tile.id) for tile in tiles)
         everything = t("events.all_doors")
@@ -128,8 +142,6 @@ class EventsView(BoxLayout):
                 n: tile.id for n, tile in zip(names, tiles, strict=True)
             }
             self.door_values = [everything, *names]
-        ev = self.vm.events
-        self.door_text = self.vm.door_name(ev.door) if ev.door else everything
         every_building = t("events.all_buildings")
         keys = {every_building: ""} | {
             self.vm.group_title(g.key): g.key for g in self.vm.door_groups()
@@ -137,7 +149,6 @@ class EventsView(BoxLayout):
         if keys != self._building_keys:
             self._building_keys = keys
             self.building_values = list(keys)
-        self.building_text = self.vm.group_title(ev.building) if ev.building else every_building
 
     def _picks(self) -> None:
         people = self.vm.events.people
