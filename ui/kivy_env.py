@@ -53,3 +53,15 @@ def prepare(width: int, height: int, fullscreen: bool = False, maxfps: int = 60)
     from kivy.core.text import DEFAULT_FONT, LabelBase
 
     LabelBase.register(DEFAULT_FONT, str(font), str(font), str(font), str(font))
+
+
+def freeze_heap() -> None:
+    """Once a screen has loaded what it shows: collect what is garbage now, then move every
+    object left into Python's permanent generation, so later full collections walk only what
+    was made since. On the wall (156 door tiles, the alarm queue, Kivy itself) a full
+    collection held the UI thread for 120-210 ms, several frames, while passages arrived
+    (bench/bench_wall_frame.py counts them)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

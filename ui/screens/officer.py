@@ -12,6 +12,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from ui.kivy_env import freeze_heap
 from ui.screens.officer_alarms import AlarmQueue
 from ui.screens.officer_calls import CallPanel
 from ui.screens.officer_control import ConfirmPopup, ask_lockdown, ask_open
@@ -85,6 +86,7 @@ class OfficerScreen(BoxLayout):
         # GL fills a rectangle pixel by pixel on every frame, a clear is one fast fill.
         Window.clearcolor = WINDOW_BG
         self.chart = HourChart()
+        self._heap_frozen = False
         self.door_area = DoorArea(vm, self.ids.doors, self.ids.abnormal)
         # Lockdown and remote opens: a tap on a door tile asks to open it.
         self.control = WallControl(vm.gw, vm.t, lambda: self._trigger())
@@ -215,6 +217,9 @@ class OfficerScreen(BoxLayout):
         self.search_text = "\n".join(vm.search_lines())
         self._doors()
         self._alarms()
+        if not self._heap_frozen and self.door_area.views and vm.alarms:
+            self._heap_frozen = True  # the doors and the alarms are in: the bulk of the heap
+            Clock.schedule_once(lambda dt: freeze_heap(), 1.0)
         now = vm.clock.now()
         self.chart.labels = [
             time.strftime("%H", time.localtime(now - (23 - i) * 3600)) for i in range(24)
