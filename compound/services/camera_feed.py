@@ -28,6 +28,9 @@ RETRY_S = (1.0, 2.0, 5.0, 10.0)  # camera reopen back-off
 CATCH_UP_S = 2.0  # frames kept for the worker's look at most this far back (a blink in the
 # first second of a visit is still there when several people arrived at once and the workers
 # reach this camera late)
+AFTER_EMPTY_S = 1.0  # after a look that found nobody, at most this much of the newer frames
+# stay waiting: the face may come in on them (with its blink), but a camera whose workers
+# are behind does not keep them looking at frames older than this, one by one
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class CameraFeed:
         # order, so the frames of the first second (often the blink) are not lost while the
         # worker was busy with other cameras. Bounded: at most CATCH_UP_S of frames.
         self._waiting: deque[Frame] = deque(maxlen=max(2, int(spec.wiring.fps * CATCH_UP_S)))
+        self._after_empty = max(2, int(spec.wiring.fps * AFTER_EMPTY_S))
         self._check: Frame | None = None  # a frame for the detector's check of a followed face
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -115,13 +119,24 @@ class CameraFeed:
         with self._lock:
             self._waiting.extendleft(reversed(frames))
 
-    def drop_waiting(self, at: float | None = None) -> None:
-        """Nobody on the frame the worker looked at (taken at ``at``): the frames waiting are
-        not worth a look, and the motion gate may close once it holds no newer motion."""
+    def drop_waiting(self, at: float | None = None) -> bool:
+        """Nobody on the frame the worker looked at (taken at ``at``): it and the frames before
+        it are not worth a look, and the motion gate may close once it holds no newer motion.
+        The newer frames stay waiting, the newest ``AFTER_EMPTY_S`` of them at most: a person
+        walking in shows no face on the first frames and his face, often his blink, on the
+        next ones. ``at`` None: drop them all. True when frames are still waiting."""
         with self._lock:
-            self._waiting.clear()
+            if at is None:
+                self._waiting.clear()
+            else:
+                while self._waiting and self._waiting[0].at <= at:
+                    self._waiting.popleft()
+                while len(self._waiting) > self._after_empty:
+                    self._waiting.popleft()
+            left = bool(self._waiting)
         if at is not None:
             self.gate.nobody(at)
+        return left
 
     def hand_over(self, frame: Frame, check: bool) -> None:
         """Offer the frame to the worker: for a full look, or for a check of a followed face."""

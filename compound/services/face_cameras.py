@@ -305,6 +305,7 @@ class FaceCameras:
         frame, check = feed.take()
         if frame is None:
             return
+        more = False
         try:
             if check:
                 # The detector runs without holding the camera: its reader goes on following.
@@ -317,12 +318,17 @@ class FaceCameras:
                     return  # the reader has judged a newer frame meanwhile
                 out = feed.watch.process(frame.rgb, frame.at)
                 if not out.faces:
-                    feed.drop_waiting(frame.at)
+                    more = feed.drop_waiting(frame.at)  # the newer frames wait
         except Exception:  # a bad frame must not stop every camera's decisions
             log.exception("camera %s: frame not processed", feed.id)
             self.counters["errors"] += 1
             return
         self._seen(feed, out)
+        if more:
+            # Back in the queue behind the cameras already waiting (one frame a turn, so a
+            # camera with a backlog does not hold a worker), even if its reader hands over no
+            # more frames (the gate closed, a replay ended).
+            self._on_ready(feed)
 
     def _seen(self, feed: CameraFeed, out: WatchOutcome) -> None:
         feed.face_waiting = bool(out.faces)
