@@ -53,25 +53,48 @@ def background_qr_scan(jpeg: bytes, done: Callable[[str | None], None]) -> None:
     _qr_pool.submit(work)
 
 
-def save_png(widget: Widget, path: str) -> None:
-    """The widget as drawn, into a PNG (the window's own screenshot renames the file)."""
+def save_png(widget: Widget, path: str, popups: bool = False) -> None:
+    """The widget as drawn, into a PNG (the window's own screenshot renames the file); with
+    ``popups``, the pop-ups open over the window are drawn over it as on the screen.
+
+    Drawn upright into an offscreen buffer of the window's layout and flipped when saved:
+    the scroll views clip with scissor rectangles in window coordinates (``ScissorClip``), which
+    Kivy's own export, drawing upside down, would put in the mirrored place."""
     from pathlib import Path
 
-    from kivy.graphics import Color, Rectangle
+    from kivy.core.image import Image
+    from kivy.graphics import ClearBuffers, ClearColor, Fbo, Translate
+    from kivy.uix.modalview import ModalView
 
     from ui.widgets import WINDOW_BG
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
+    window = widget.get_root_window()
+    over = [w for w in reversed(window.children) if isinstance(w, ModalView)] if popups else []
+    drawn = [widget, *over]
     # The wall draws no background of its own (the window is cleared with its colour, which
     # costs nothing in software GL); an export has no window behind it, so it gets one.
-    paint = [Color(*WINDOW_BG), Rectangle(pos=widget.pos, size=widget.size)]
-    for i, ins in enumerate(paint):
-        widget.canvas.before.insert(i, ins)
+    fbo = Fbo(size=(int(widget.width), int(widget.height)), with_stencilbuffer=True)
+    with fbo:
+        ClearColor(*WINDOW_BG)
+        ClearBuffers()
+        Translate(-widget.x, -widget.y, 0)
+    places = []
+    for w in drawn:
+        parent = w.parent.canvas if w.parent is not None else window.canvas
+        at = parent.indexof(w.canvas)
+        if at > -1:
+            parent.remove(w.canvas)
+        places.append((parent, at))
+        fbo.add(w.canvas)
     try:
-        widget.export_to_png(path)
+        fbo.draw()
+        Image(fbo.texture).save(path, flipped=True)
     finally:
-        for ins in paint:
-            widget.canvas.before.remove(ins)
+        for w, (parent, at) in reversed(list(zip(drawn, places, strict=True))):
+            fbo.remove(w.canvas)
+            if at > -1:
+                parent.insert(at, w.canvas)
 
 
 @dataclass

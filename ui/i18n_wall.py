@@ -100,7 +100,7 @@ MORE_STRINGS: dict[str, tuple[str, str]] = {
         "点按门禁标记查看详情，拖动平移，按 + / − 缩放",
         "Tap a door for its state; drag to pan, + / − to zoom",
     ),
-    "map.urgent": ("{n} 个门禁报警，已放大标红", "{n} door(s) in alarm, drawn larger"),
+    "map.urgent": ("{n} 个门禁异常，已放大显示", "{n} door(s) need attention, drawn larger"),
     # the manager's site plan tab
     "manager.tab_siteplan": ("平面图", "Site plan"),
     "plan.upload": ("上传所选平面图", "Upload the chosen plan"),

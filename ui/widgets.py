@@ -150,6 +150,10 @@ class CameraView(Widget):
         self._line.rectangle = (x + b.x * w, y + (1 - b.y - b.h) * h, b.w * w, b.h * h)
 
 
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
 class HourChart(Widget):
     """Bars of entries per hour, oldest left, with the hour under every third bar.
 
@@ -208,11 +212,22 @@ class HourChart(Widget):
         base = self.y + self.PAD_B
         if self._axis is not None:
             self._axis.points = [self.x, base, self.right, base]
+        # A count wider than its bar would run into its neighbour's (four digits on a narrow
+        # chart): it is left out when it would touch one already placed, the bar still says it.
+        placed: list[tuple[float, float, float, float]] = []
         for i, v in enumerate(values):
             h = hmax * v / top
             cx = self.x + i * bw + bw / 2
             self._bars[i].pos, self._bars[i].size = (self.x + i * bw + 3, base), (bw - 6, h)
-            self._place(self._numbers[i], str(v) if v else "", cx, base + h + 2)
+            text = str(v) if v else ""
+            if text:
+                tw, th = self._texture(text).size
+                box = (cx - tw / 2 - 2, base + h + 2, tw + 4, th)
+                if any(_overlap(box, other) for other in placed):
+                    text = ""
+                else:
+                    placed.append(box)
+            self._place(self._numbers[i], text, cx, base + h + 2)
             hour = labels[i] if i % 3 == 0 and i < len(labels) else ""
             self._place(self._hours[i], hour, cx, self.y + 2)
 

@@ -197,7 +197,7 @@ def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
             lambda: any(m.door == "b9-e2" and m.state == "forced" for m in view.plan.markers),
             what="forced marker",
         )
-        assert "1 door(s) in alarm" in view.info_label.text
+        assert "1 door(s) need attention" in view.info_label.text
         # The forced door pops up over the wall (an intrusion); closed, the map is the officer's.
         driver.until(lambda: root.urgent_view.popup is not None, what="the urgent pop-up")
         driver.tap(root.urgent_view.popup.ids.close)

@@ -185,6 +185,9 @@ class ManagerScreen(BoxLayout):
         typed): the number waits in the card field for the credentials tab, never in the name."""
         self.ids.c_card.text = number
         self.vm._tell(lambda: self.vm.t("manager.card_swiped", card=number))
+        keyboard = getattr(self, "keyboard", None)
+        if keyboard is not None and keyboard.parent is not None:
+            keyboard.tell(self.vm.note)  # the note line is behind the open keyboard
 
     def _card_issued(self) -> None:
         self.ids.c_card.text = ""

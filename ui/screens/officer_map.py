@@ -12,7 +12,7 @@ from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from ui.screens.site_map import PlanView
+from ui.screens.site_map import URGENT, PlanView
 from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.site_blocks import Block, block_layout
 from ui.viewmodels.site_map import Marker
@@ -108,7 +108,7 @@ class MapView(BoxLayout):
         if tile is not None:
             self.info = f"{vm.door_name(tile.id)}: {t('state.' + tile.shown_state)}"
         else:
-            urgent = [mk for mk in markers if mk.state in ("forced", "alarm")]
+            urgent = [mk for mk in markers if mk.state in URGENT]  # the ones drawn larger
             hint = t("map.generated_hint") if generated else t("map.hint")
             self.info = t("map.urgent", n=len(urgent)) if urgent else hint
         self.info_label.text = self.info

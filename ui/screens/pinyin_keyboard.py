@@ -24,6 +24,9 @@ from ui.viewmodels.card_burst import CardBurst
 from ui.viewmodels.pinyin_input import PAGE, Index, PinyinInput, build_index
 from ui.widgets import TouchButton
 
+HEIGHT = 380  # the keyboard's own height, along the bottom of the screen
+TOLD_H = 34  # a line it tells
+
 ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 ENTER_KEYS = (13, 271)  # Enter and the keypad's Enter
 BACKSPACE = 8
@@ -52,7 +55,7 @@ class PinyinKeyboard(ModalView):
         self, target: Any, on_card: Callable[[str], None] | None = None, **kw: Any
     ) -> None:
         super().__init__(
-            size_hint=(1, None), height=380, pos_hint={"y": 0}, auto_dismiss=False, **kw
+            size_hint=(1, None), height=HEIGHT, pos_hint={"y": 0}, auto_dismiss=False, **kw
         )
         prepare_index()
         self.target = target  # the TextInput typed into
@@ -61,6 +64,12 @@ class PinyinKeyboard(ModalView):
         self.input = PinyinInput(_index_now)
         self.chinese = True
         box = BoxLayout(orientation="vertical", spacing=6, padding=8)
+        # What the screen tells while the keyboard is open (a card swiped): the screen's own
+        # note line is behind the keyboard. Put in only when there is something to tell.
+        self.box = box
+        self.told = Label(size_hint_y=None, height=TOLD_H, font_size="18sp", halign="left")
+        self.told.color = (0.4, 0.9, 0.55, 1)
+        self.told.bind(width=lambda w, width: setattr(w, "text_size", (width, None)))
         bar = BoxLayout(size_hint_y=None, height=60, spacing=6)
         self.typed = Label(size_hint_x=None, width=110, font_size="22sp", bold=True)
         bar.add_widget(self.typed)
@@ -107,6 +116,15 @@ class PinyinKeyboard(ModalView):
         Window.bind(on_key_down=self._key_down, on_textinput=self._text_typed)
         self.bind(on_dismiss=lambda *_: self._stop_reading())
         self.refresh()
+
+    def tell(self, text: str) -> None:
+        """A line above the candidates; the keys keep their size."""
+        self.told.text = text
+        if text and self.told.parent is None:
+            self.box.add_widget(self.told, index=len(self.box.children))  # on top
+        elif not text and self.told.parent is not None:
+            self.box.remove_widget(self.told)
+        self.height = HEIGHT + (TOLD_H + self.box.spacing if text else 0)
 
     def _stop_reading(self) -> None:
         from kivy.core.window import Window

@@ -215,7 +215,8 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
             tw, th = tex.width * k, tex.height * k
             r = RADIUS * k * (1.5 if m.state in URGENT else 1.0)
             x, y = m.x * w - tw / 2, (1 - m.y) * h - r - 3 * k - th
-            if any(x < bx + bw and bx < x + tw and y < by + bh and by < y + th
+            gap = 4 * k  # labels that merely touch read as one ("1-11-21-3")
+            if any(x < bx + bw + gap and bx < x + tw + gap and y < by + bh and by < y + th
                    for bx, by, bw, bh in taken):  # fmt: skip
                 continue
             taken.append((x, y, tw, th))
