@@ -376,10 +376,16 @@ def main() -> None:
             for key in ("old_idle", "old_motion", "new_idle_full_decode", "new_idle"):
                 r[key] = earlier[key]
             r["new_motion_1"] = earlier["new_motion_1"]
-            r["earlier"] = {
+            # The other parts' own run: that file's, or the one it took them from in turn.
+            parts = earlier.get("earlier") or {
                 "when": earlier["meta"]["when"],
                 "load_before": earlier["load_before"],
                 "load_after": earlier["load_after"],
+            }
+            r["earlier"] = {
+                "when": parts["when"],
+                "load_before": parts["load_before"],
+                "load_after": parts["load_after"],
                 "arrivals_when": earlier["meta"]["when"],
                 "arrivals_detector_per_arrival": per_arrival(earlier["arrivals"]),
             }
