@@ -356,7 +356,11 @@ The adaptive responder (plays the resident's own photos, blended, as the panel a
 
 Times are in frames of the clip at {f["fps"]} fps (the decision, not the CPU: see
 face_cameras.md for processing time). Each frame is analysed by real dlib; the attacks' frames
-carry no sensor noise, so a replayed frame is analysed once. Per resident (in the JSON):
+carry no sensor noise, so a replayed frame is analysed once. Every frame of an attempt goes
+to the camera's watch in order, without the service's readers and workers, so no frame is
+dropped or queued here (how the workers drop frames does not enter these figures); the
+challenge is drawn at random per attempt, so the responder's rate moves with the kinds it is
+dealt. Per resident (in the JSON):
 {by}.
 
 The challenges the responder was dealt, per resident and kind (passed / asked):
