@@ -119,6 +119,11 @@ class Driver:
         """A finger press and release in the middle of the widget, through the window."""
         from kivy.tests.common import UnitTestTouch
 
+        # A person taps what is on the screen: a widget just shown (a tab switched to) is laid
+        # out on a coming frame, so wait for its layout before judging its size.
+        end = time.monotonic() + 10
+        while (widget.width < 48 or widget.height < 48) and time.monotonic() < end:
+            self.pump(0.05)
         assert widget.width >= 48 and widget.height >= 48, f"{widget} too small for a finger"
         x, y = widget.to_window(widget.center_x, widget.center_y)
         touch = UnitTestTouch(x, y)
