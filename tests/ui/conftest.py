@@ -120,9 +120,14 @@ class Driver:
         from kivy.tests.common import UnitTestTouch
 
         # A person taps what is on the screen: a widget just shown (a tab switched to) is laid
-        # out on a coming frame, so wait for its layout before judging its size.
+        # out on a coming frame, so wait for its layout before judging its size; and a dialog
+        # just answered fades out over a few frames, taking every touch until it is gone, so
+        # wait (a little) for any dialog the widget is not in to leave the window.
         end = time.monotonic() + 10
         while (widget.width < 48 or widget.height < 48) and time.monotonic() < end:
+            self.pump(0.05)
+        end = time.monotonic() + 2
+        while self._covering(widget) and time.monotonic() < end:
             self.pump(0.05)
         assert widget.width >= 48 and widget.height >= 48, f"{widget} too small for a finger"
         x, y = widget.to_window(widget.center_x, widget.center_y)
@@ -131,6 +136,19 @@ class Driver:
         self.pump(0.05)
         touch.touch_up()
         self.pump(0.05)
+
+    def _covering(self, widget: Any) -> bool:
+        """Whether a dialog the widget is not part of is on the window (it takes the touch)."""
+        from kivy.uix.modalview import ModalView
+
+        inside = set()
+        w = widget
+        for _ in range(200):  # up the tree to the window
+            if w is None:
+                break
+            inside.add(id(w))
+            w = getattr(w, "parent", None)
+        return any(isinstance(c, ModalView) and id(c) not in inside for c in self.window.children)
 
     def type(self, field: Any, text: str) -> None:
         """Focus a text field with a tap and type into it, as a keyboard would (the field's
