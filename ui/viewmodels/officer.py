@@ -263,10 +263,11 @@ class OfficerVM(Observable):
         """One incident: the alarm's line, or for several alarms the kind, how many and where."""
         if len(inc.alarms) == 1:
             return self.alarm_line(inc.first)
-        at = time.strftime("%H:%M:%S", time.localtime(inc.raised_at))
+        at, since = (time.strftime("%H:%M:%S", time.localtime(x)) for x in inc.times)
         severity = self.t(f"severity.{inc.severity}")
         where = ", ".join(self.door_name(d) for d in inc.doors)
-        return f"{at}  [{severity}]  {self.kind_name(inc.kind)} ×{len(inc.alarms)}  {where}"
+        many = self.t("officer.incident_many", n=len(inc.alarms), since=since)
+        return f"{at}  [{severity}]  {self.kind_name(inc.kind)} {many}  {where}"
 
     def kind_name(self, kind: str) -> str:
         name = self.t(f"alarm.{kind}")

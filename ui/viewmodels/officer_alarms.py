@@ -45,6 +45,17 @@ class Incident:
         return min(float(a.get("raised_at") or 0) for a in self.alarms)
 
     @property
+    def latest_at(self) -> float:
+        """Its newest alarm: what the officer reads first (a door released a minute later is
+        news, the first one is "since when")."""
+        return max(float(a.get("raised_at") or 0) for a in self.alarms)
+
+    @property
+    def times(self) -> tuple[float, float]:
+        """(newest, first): the row's time and its "since"."""
+        return self.latest_at, self.raised_at
+
+    @property
     def doors(self) -> list[str]:
         return list(dict.fromkeys(str(a["door_id"]) for a in self.alarms if a.get("door_id")))
 
