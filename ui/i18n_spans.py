@@ -35,7 +35,12 @@ SPAN_STRINGS: dict[str, tuple[str, str]] = {
     "console.spans_needed": ("请至少加入一个时间段", "Add at least one span"),
     "console.span_added": ("已加入 {days} {span}", "Added {days} {span}"),
     "console.span_removed": ("已删除 {days} {span}", "Removed {days} {span}"),
-    "console.schedule_many": ("{name}: {n} 个时间段", "{name}: {n} spans"),
+    "console.schedule_row_spans": (
+        "{name}: {hours}；节假日 {spans}",
+        "{name}: {hours}; holidays {spans}",
+    ),
+    "console.span_replace": ("替换", "Replace"),
+    "console.span_changed": ("已将 {was} 改为 {days} {span}", "Changed {was} to {days} {span}"),
     "console.schedule_detail_set": ("{days}: {spans}", "{days}: {spans}"),
     "console.schedule_detail_holidays": ("节假日: {spans}", "Holidays: {spans}"),
     "console.schedule_detail_closed": ("节假日关闭", "Closed on holidays"),

@@ -120,14 +120,16 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
             {"days": "sat-sun", "spans": [{"from": "22:00", "to": "02:00"}]},
         ]
         assert saved["holiday_hours"] == [{"from": "09:00", "to": "12:00"}]
-        # The list says how many; the schedule chosen is said in full beside it.
+        # The list's row says the spans; the schedule chosen is said line by line beside it.
         driver.until(lambda: "周六-周日" in page.sched_detail.text, what="the saved schedule")
         assert page.sched_detail.text.split("\n") == [
             "周一-周五: 06:00-09:00, 16:30-22:00",
             "周六-周日: 22:00-次日02:00",
             "节假日: 09:00-12:00",
         ]
-        assert any(b.text == f"{NAME}: 4 个时间段" for b in page.sched_rows.buttons)
+        row = f"{NAME}: 周一-周五 06:00-09:00, 16:30-22:00; 周六-周日 22:00-次日02:00"
+        row += "；节假日 09:00-12:00"
+        assert any(b.text == row for b in page.sched_rows.buttons)
         driver.shot("manager_schedule_spans.png")
         # New hours for the schedule in use: its spans in the editor, one removed by touch.
         driver.tap(page.edit_sched)

@@ -75,7 +75,10 @@ def test_spans_group_by_days_and_refusals_follow_the_language() -> None:
         "周六-周日: 22:00-次日02:00",
         "节假日: 22:00-次日02:00",
     ]
-    assert vm.schedule_text(vm.schedules[0]) == "大门: 3 个时间段"
+    # The list's row says the spans themselves, not how many.
+    assert vm.schedule_text(vm.schedules[0]) == (
+        "大门: 周一-周五 06:00-09:00; 周六-周日 22:00-次日02:00；节假日 22:00-次日02:00"
+    )
     vm.save_draft("空")
     assert vm.note == "请至少加入一个时间段"
     # New hours for the saved schedule: its spans back in the draft, saved over it.

@@ -72,17 +72,21 @@ class Toggle(TouchButton):
 
 
 class Rows(BoxLayout):
-    """``count`` rows to tap, filled from one page of a list; the chosen one shows green."""
+    """``count`` rows to tap, filled from one page of a list; the chosen one shows green. A row
+    of ``lines`` lines wraps its text onto them (a schedule's spans)."""
 
-    def __init__(self, count: int, on_pick: Callable[[int], None], **kw: Any) -> None:
+    def __init__(
+        self, count: int, on_pick: Callable[[int], None], lines: int = 1, **kw: Any
+    ) -> None:
         super().__init__(orientation="vertical", spacing=4, size_hint_y=None, **kw)
-        self.height = count * (ROW_H + 4)
+        row_h = ROW_H + 24 * (lines - 1)
+        self.height = count * (row_h + 4)
         self.buttons: list[TouchButton] = []
         for i in range(count):
             b = TouchButton(
-                accent="quiet", font_size="17sp", size_hint_y=None, height=ROW_H, halign="left"
+                accent="quiet", font_size="17sp", size_hint_y=None, height=row_h, halign="left"
             )
-            b.shorten = True
+            b.shorten, b.max_lines = lines == 1, lines
             b.bind(on_release=lambda _b, i=i: on_pick(i))
             self.buttons.append(b)
             self.add_widget(b)
@@ -94,6 +98,27 @@ class Rows(BoxLayout):
             b.disabled = not text
             b.opacity = 1 if text else 0
             b.accent = "on" if i == chosen else "quiet"
+
+
+class PageTurn(BoxLayout):
+    """Under a list: previous, which page, next; ``turn`` is given -1 or 1."""
+
+    def __init__(self, turn: Callable[[int], None]) -> None:
+        super().__init__(size_hint_y=None, height=56, spacing=6)
+        self.prev = button(lambda: turn(-1), "quiet")
+        self.where = text_label(halign="center")
+        self.next = button(lambda: turn(1), "quiet")
+        for w in (self.prev, self.where, self.next):
+            self.add_widget(w)
+
+
+def list_column(column: BoxLayout, rows: Rows, turn: Callable[[int], None]) -> PageTurn:
+    """``rows`` and their page turn at the foot of ``column``'s widgets, the rest left free."""
+    column.add_widget(rows)
+    pages = PageTurn(turn)
+    column.add_widget(pages)
+    column.add_widget(BoxLayout())
+    return pages
 
 
 class Confirm(ModalView):

@@ -128,7 +128,7 @@ class ManagerScreen(BoxLayout):
         self._frame_at = 0.0
         self._shown_token = ""
         self._shown_pin = ""
-        self.bind(tab=lambda *_: self._trigger())
+        self.bind(tab=lambda *_: self._tab_changed())
         self.bind(tab=lambda _w, value: self._card_focus() if value == "credentials" else None)
         self._search = Clock.create_trigger(
             lambda dt: vm.people.search(self.ids.p_search.text), SEARCH_PAUSE_S
@@ -153,6 +153,12 @@ class ManagerScreen(BoxLayout):
         self.camera_text = self.vm.t("manager.camera_live" if live else "manager.camera_none")
         if self.tab == "face" and self._frame is not None and self.vm.face_available is not False:
             self.vm.check_quality(self._frame)
+
+    def _tab_changed(self) -> None:
+        # What the last action on the tab left said belongs there, not on the next tab.
+        self.vm.clear_note()
+        self.console.clear_notes()
+        self._trigger()
 
     def search_typed(self) -> None:
         """Each key restarts the wait: one search when typing pauses, not one per key."""

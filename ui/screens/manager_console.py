@@ -75,6 +75,11 @@ class ConsoleTabs:
             self.household.reload()
         self._trigger()
 
+    def clear_notes(self) -> None:
+        """The pages' notes on leaving a tab: each says what was done on its own page."""
+        for model in (self.schedules, self.stations, self.household):
+            model.clear_note()
+
     def refresh(self) -> None:
         tab = self.screen.tab
         for name, b in self.buttons.items():

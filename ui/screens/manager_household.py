@@ -19,6 +19,7 @@ from ui.screens.console_widgets import (
     Rows,
     button,
     field,
+    list_column,
     note_label,
     show_note,
     text_label,
@@ -51,15 +52,12 @@ class HouseholdPage(BoxLayout):
         self.found = title_label()
         left.add_widget(self.found)
         self.results = Rows(RESULTS, self._pick)
-        left.add_widget(self.results)
-        turn = BoxLayout(size_hint_y=None, height=56, spacing=6)
-        self.prev = button(vm.finder.previous_page, "quiet")
-        self.page = text_label(halign="center")
-        self.next = button(vm.finder.next_page, "quiet")
-        for w in (self.prev, self.page, self.next):
-            turn.add_widget(w)
-        left.add_widget(turn)
-        left.add_widget(BoxLayout())
+        turn = list_column(
+            left,
+            self.results,
+            lambda step: (vm.finder.next_page if step > 0 else vm.finder.previous_page)(),
+        )
+        self.prev, self.page, self.next = turn.prev, turn.where, turn.next
         body.add_widget(left)
         right = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.6)
         self.title = title_label()

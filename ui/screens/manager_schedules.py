@@ -21,6 +21,7 @@ from ui.screens.console_widgets import (
     Toggle,
     button,
     field,
+    list_column,
     note_label,
     show_note,
     text_label,
@@ -32,7 +33,7 @@ from ui.viewmodels.door_parse import door_title
 from ui.viewmodels.schedule_draft import schedule_lines
 from ui.viewmodels.schedules import DOOR_PAGE, SchedulesVM
 
-SCHEDULE_ROWS = 4
+SCHEDULE_ROWS = 3  # of two lines each: a schedule's spans are said in its row
 HOLIDAY_ROWS = 5
 
 
@@ -62,22 +63,15 @@ class SchedulesPage(BoxLayout):
         self.doors_title = title_label()
         left.add_widget(self.doors_title)
         self.door_rows = Rows(DOOR_PAGE, self._pick_door)
-        left.add_widget(self.door_rows)
-        turn = BoxLayout(size_hint_y=None, height=56, spacing=6)
-        self.doors_prev = button(lambda: vm.turn_doors(-1), "quiet")
-        self.doors_page = text_label(halign="center")
-        self.doors_next = button(lambda: vm.turn_doors(1), "quiet")
-        for w in (self.doors_prev, self.doors_page, self.doors_next):
-            turn.add_widget(w)
-        left.add_widget(turn)
-        left.add_widget(BoxLayout())
+        turn = list_column(left, self.door_rows, vm.turn_doors)
+        self.doors_prev, self.doors_page, self.doors_next = turn.prev, turn.where, turn.next
         body.add_widget(left)
         # -- schedules: the list, or the editor while a schedule is written
         self.mid = BoxLayout(orientation="vertical", size_hint_x=0.37)
         mid = self.sched_list = BoxLayout(orientation="vertical", spacing=6)
         self.sched_title = title_label()
         mid.add_widget(self.sched_title)
-        self.sched_rows = Rows(SCHEDULE_ROWS, self._pick_schedule)
+        self.sched_rows = Rows(SCHEDULE_ROWS, self._pick_schedule, lines=2)
         mid.add_widget(self.sched_rows)
         sturn = BoxLayout(size_hint_y=None, height=56, spacing=6)
         self.sched_prev = button(lambda: self._turn_sched(-1), "quiet")

@@ -14,6 +14,7 @@ from ui.screens.console_widgets import (
     Rows,
     button,
     field,
+    list_column,
     note_label,
     show_note,
     text_label,
@@ -42,15 +43,8 @@ class StationsPage(BoxLayout):
         self.title = title_label()
         left.add_widget(self.title)
         self.rows = Rows(vm.size, self._pick)
-        left.add_widget(self.rows)
-        turn = BoxLayout(size_hint_y=None, height=56, spacing=6)
-        self.prev = button(lambda: vm.turn(-1), "quiet")
-        self.page = text_label(halign="center")
-        self.next = button(lambda: vm.turn(1), "quiet")
-        for w in (self.prev, self.page, self.next):
-            turn.add_widget(w)
-        left.add_widget(turn)
-        left.add_widget(BoxLayout())
+        turn = list_column(left, self.rows, vm.turn)
+        self.prev, self.page, self.next = turn.prev, turn.where, turn.next
         body.add_widget(left)
         right = BoxLayout(orientation="vertical", spacing=8, size_hint_x=0.5)
         self.s_station, self.s_unit = field(), field()

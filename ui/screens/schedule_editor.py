@@ -34,6 +34,7 @@ class ScheduleEditor(BoxLayout):
         super().__init__(orientation="vertical", spacing=6, **kw)
         self.vm = vm
         self.page = 1
+        self.picked: int | None = None  # the span tapped, to be changed in place
         self.title = title_label()
         self.add_widget(self.title)
         top = BoxLayout(size_hint_y=None, height=ROW_H + 4, spacing=6)
@@ -63,7 +64,8 @@ class ScheduleEditor(BoxLayout):
         self.rows: list[tuple[Any, Any]] = []  # (the span's words, its remove button)
         for i in range(SPAN_ROWS):
             line = BoxLayout(size_hint_y=None, height=ROW_H + 4, spacing=6)
-            words = text_label("16sp")
+            # A span tapped is put back in the form above, to be changed and replaced.
+            words = button(partial(self._pick, i), "quiet", font_size="16sp", halign="left")
             remove = button(partial(self._remove, i), "danger", size_hint_x=None, width=110)
             line.add_widget(words)
             line.add_widget(remove)
@@ -89,14 +91,34 @@ class ScheduleEditor(BoxLayout):
         self._add_span()
 
     def _add_span(self) -> bool:
+        at = self.picked
         added = self.vm.add_span(
-            self.chosen_days(), self.holidays.on, self.start.text, self.end.text
+            self.chosen_days(), self.holidays.on, self.start.text, self.end.text, at
         )
         if added:  # the next span is typed afresh; the days stay for it
             self.start.text = self.end.text = ""
-            self.page = self.pages  # the span just added is in sight
+            self.picked = None
+            if at is None:
+                self.page = self.pages  # the span just added is in sight
             self.refresh()
         return added
+
+    def _pick(self, i: int) -> None:
+        """A span tapped: its days and times in the form, "Add" replacing it; tapped again,
+        the form is the next span's."""
+        at = (self.page - 1) * SPAN_ROWS + i
+        if at >= len(self.vm.draft.spans) or at == self.picked:
+            self.picked = None
+            self.refresh()
+            return
+        span = self.vm.draft.spans[at]
+        self.picked = at
+        days = set(span.days_list)
+        for day, toggle in self.days.items():
+            toggle.set(day in days)
+        self.holidays.set(span.holidays)
+        self.start.text, self.end.text = span.start, span.end
+        self.refresh()
 
     def _save(self) -> None:
         # A span typed and not yet added is part of what the manager sees: it is added first
@@ -106,6 +128,7 @@ class ScheduleEditor(BoxLayout):
         self.vm.save_draft(self.name.text)
 
     def _remove(self, i: int) -> None:
+        self.picked = None
         self.vm.remove_span((self.page - 1) * SPAN_ROWS + i)
         self.page = min(self.page, self.pages)
         self.refresh()
@@ -124,6 +147,7 @@ class ScheduleEditor(BoxLayout):
             toggle.set(day not in ("sat", "sun"))
         self.holidays.set(False)
         self.page = 1
+        self.picked = None
 
     def refresh(self) -> None:
         t = self.vm.t
@@ -139,7 +163,9 @@ class ScheduleEditor(BoxLayout):
         self.start.hint_text = t("console.span_from")
         self.end.hint_text = t("console.span_to")
         self.holidays.say(t("console.span_holidays"))
-        self.add_span.text = t("console.span_add")
+        self.add_span.text = t(
+            "console.span_replace" if self.picked is not None else "console.span_add"
+        )
         self.page = min(self.page, self.pages)
         texts = draft_rows(self.vm.draft.spans, t)
         shown = texts[(self.page - 1) * SPAN_ROWS : self.page * SPAN_ROWS]
@@ -149,6 +175,10 @@ class ScheduleEditor(BoxLayout):
                 text = t("console.span_none")
             words.text = text
             has = i < len(shown)
+            words.disabled = not has
+            words.accent = (
+                "on" if has and self.picked == (self.page - 1) * SPAN_ROWS + i else "quiet"
+            )
             remove.text = t("console.span_remove") if has else ""
             remove.disabled = not has
             remove.opacity = 1 if has else 0

@@ -67,6 +67,10 @@ class ManagerVM(Observable):
     def note(self) -> str:
         return self._note()
 
+    def clear_note(self) -> None:
+        """A note belongs to the tab where it was made: another tab starts without one."""
+        self._tell(str)
+
     def _tell(self, text: str | Callable[[], str], ok: bool = True) -> None:
         self._note = text if callable(text) else (lambda: text)
         self.note_ok = ok

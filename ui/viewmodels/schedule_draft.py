@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compound.domain.schedule_hours import from_params, parse_span
-from compound.domain.schedules import DAY_NAMES, days_text, hhmm
+from compound.domain.schedules import DAY_NAMES, days_text, hhmm, parse_days
 
 
 class Missing(Exception):
@@ -32,6 +32,11 @@ class DraftSpan:
     start: str  # "06:00"
     end: str  # "09:00"; not after ``start``: the next day's early morning
 
+    @property
+    def days_list(self) -> list[str]:
+        """``mon-fri`` as the days' names, Monday first (none for holidays only)."""
+        return [DAY_NAMES[d] for d in sorted(parse_days(self.days))] if self.days else []
+
 
 class SpanDraft:
     def __init__(self) -> None:
@@ -48,6 +53,19 @@ class SpanDraft:
         new = DraftSpan(chosen, holidays, hhmm(span.start), hhmm(span.end))
         from_params(params([*self.spans, new]))  # the whole draft, as the core will check it
         self.spans.append(new)
+        return new
+
+    def replace(
+        self, i: int, days: Sequence[str], holidays: bool, start: str, end: str
+    ) -> DraftSpan:
+        """The span at ``i`` changed in place, checked with the others; as it was when refused."""
+        old = self.spans.pop(i)
+        try:
+            new = self.add(days, holidays, start, end)
+        except Exception:
+            self.spans.insert(i, old)
+            raise
+        self.spans.insert(i, self.spans.pop())
         return new
 
     def remove(self, i: int) -> DraftSpan | None:
@@ -107,6 +125,12 @@ def said(key: str, s: DraftSpan, t: Callable[..., str]) -> str:
     return t(key, days=draft_days(s, t), span=span_words(s.start, s.end, t))
 
 
+def said2(key: str, old: DraftSpan, new: DraftSpan, t: Callable[..., str]) -> str:
+    """A text about a span changed: what it was and what it is now."""
+    was = f"{draft_days(old, t)} {span_words(old.start, old.end, t)}"
+    return t(key, was=was, days=draft_days(new, t), span=span_words(new.start, new.end, t))
+
+
 def draft_rows(spans: Sequence[DraftSpan], t: Callable[..., str]) -> list[str]:
     return [said("console.span_row", s, t) for s in spans]
 
@@ -129,3 +153,23 @@ def schedule_lines(s: dict[str, Any], t: Callable[..., str]) -> list[str]:
     else:
         lines.append(t("console.schedule_detail_closed"))
     return lines
+
+
+def schedule_row(s: dict[str, Any], t: Callable[..., str]) -> str:
+    """One row of the schedule list: its name and every span ("保洁: 周一-周五 07:00-09:00,
+    17:00-20:00；节假日关闭"), the sets of days one after the other."""
+    hours = "; ".join(
+        f"{day_words(h['days'], t)} "
+        + ", ".join(span_words(p["from"], p["to"], t) for p in h.get("spans") or [])
+        for h in s.get("hours") or []
+    )
+    holiday = s.get("holiday_hours") or []
+    if holiday:
+        spans = ", ".join(span_words(p["from"], p["to"], t) for p in holiday)
+        return t("console.schedule_row_spans", name=s["name"], hours=hours or "-", spans=spans)
+    return t(
+        "console.schedule_row",
+        name=s["name"],
+        hours=hours or t("console.never"),
+        holidays=t(f"console.holidays_{s.get('holidays', 'closed')}"),
+    )

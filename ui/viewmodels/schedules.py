@@ -19,7 +19,7 @@ from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.i18n_core import core_text
 from ui.viewmodels.base import Observable
-from ui.viewmodels.schedule_draft import Missing, SpanDraft, params, said, span_words
+from ui.viewmodels.schedule_draft import Missing, SpanDraft, params, said, said2, schedule_row
 
 DOOR_PAGE = 8
 BY = "manager console"
@@ -42,6 +42,10 @@ class Noted(Observable):
     @property
     def note(self) -> str:
         return self._note()
+
+    def clear_note(self) -> None:
+        self._note, self.note_ok = str, True
+        self.changed()
 
     def tell(self, key: str, ok: bool = True, **kw: Any) -> None:
         self._note = lambda: self.t(key, **kw)
@@ -209,9 +213,17 @@ class SchedulesVM(Noted):
         self.editing = str(chosen["name"])
         return True
 
-    def add_span(self, days: list[str], holidays: bool, start: str, end: str) -> bool:
-        """One more span, or at once why not (a choice missing, a rule broken)."""
+    def add_span(
+        self, days: list[str], holidays: bool, start: str, end: str, at: int | None = None
+    ) -> bool:
+        """One more span, or the one at ``at`` changed in place; or at once why not (a choice
+        missing, a rule broken: the span changed is then kept as it was)."""
         try:
+            if at is not None:
+                old = self.draft.spans[at]
+                span = self.draft.replace(at, days, holidays, start, end)
+                self._say(lambda: said2("console.span_changed", old, span, self.t), True)
+                return True
             span = self.draft.add(days, holidays, start, end)
         except Missing as e:
             self.tell(e.key, False)
@@ -275,30 +287,7 @@ class SchedulesVM(Noted):
         self.gw.request("schedule.remove", {"name": name}, self.then(done))
 
     def schedule_text(self, s: dict[str, Any]) -> str:
-        """One row: the hours for one span, else how many (see ``schedule_lines``)."""
-        t = self.t
-        sets = s.get("hours") or []
-        n = sum(len(h.get("spans") or []) for h in sets) + len(s.get("holiday_hours") or [])
-        if len(sets) > 1 or n > (2 if s.get("holiday_hours") else 1):
-            return t("console.schedule_many", name=s["name"], n=n)
-        hours = "; ".join(
-            f"{self.days_text(h['days'])} "
-            + ", ".join(span_words(p["from"], p["to"], t) for p in h.get("spans") or [])
-            for h in sets
-        )
-        return t(
-            "console.schedule_row",
-            name=s["name"],
-            hours=hours or t("console.never"),
-            holidays=t(f"console.holidays_{s.get('holidays', 'closed')}"),
-        )
-
-    def days_text(self, days: str) -> str:
-        """``mon-fri`` as 周一-周五 on a Chinese screen."""
-        out = days
-        for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
-            out = out.replace(d, self.t(f"day.{d}"))
-        return out
+        return schedule_row(s, self.t)
 
     # -- holidays --------------------------------------------------------------------------
 

@@ -1,0 +1,48 @@
+"""The console's note line says what the last action on this tab did, in a real Kivy window under
+Xvfb at 1280×800 against the real core on a real Mosquitto: a refusal on the registration tab
+is gone once the manager taps another tab, and a schedules page's note is gone when the manager
+comes back to it from another tab."""
+
+from __future__ import annotations
+
+import pytest
+
+from compound.domain.clock import SystemClock
+from tests.ui.conftest import Driver, Site, gateway
+from ui.i18n import Strings
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+
+def test_a_note_stays_on_the_tab_where_it_was_made(site: Site, driver: Driver) -> None:
+    from ui.app import build_role
+
+    gw = gateway(site, "manager")
+    try:
+        built = build_role("manager", gw, Strings("zh"), SystemClock())
+        root = built.root
+        driver.mount(root, (1280, 800))
+        built.vm.load()
+        driver.until(lambda: root.banner_text == "", what="the bus connected")
+        driver.tap(root.ids.register)  # nothing typed: refused, saying what is missing
+        driver.until(lambda: root.note_text.startswith("错误"), what="the refusal")
+        assert not root.note_ok
+        driver.tap(root.ids.tab_credentials)
+        driver.until(lambda: root.tab == "credentials", what="the credentials tab")
+        driver.until(lambda: root.ids.note.text == "", what="the note cleared")
+        assert root.note_ok  # the next note's colour is its own
+        # A console page's note: made on the schedules page, gone after a visit elsewhere.
+        console = root.console
+        driver.tap(console.buttons["schedules"])
+        page = console.page("schedules")
+        driver.until(lambda: page.assign_button.text == "设为此门时段", what="the schedules page")
+        driver.tap(page.assign_button)  # no door chosen
+        driver.until(lambda: page.note.text == "请先选择一扇门", what="the page's refusal")
+        driver.tap(console.buttons["stations"])
+        driver.until(lambda: root.tab == "stations", what="the stations tab")
+        driver.tap(console.buttons["schedules"])
+        driver.until(lambda: root.tab == "schedules", what="back on schedules")
+        driver.until(lambda: page.note.text == "", what="the page's note cleared")
+        assert root.ids.note.text == ""
+    finally:
+        gw.stop()
