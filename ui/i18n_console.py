@@ -117,6 +117,13 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
     "console.member_row": ("{name}  {role}{layer}", "{name}  {role}{layer}"),
     "console.lease": ("租期 {start} 至 {end}", "lease {start} to {end}"),
     "console.no_credentials": ("无有效凭证", "no live credential"),
+    # a credential's hours, set on the household page
+    "console.cred_hours": ("{cred} ({schedule})", "{cred} ({schedule})"),
+    "console.cred_pick": ("选择凭证", "Credential"),
+    "console.cred_schedule": ("凭证时段", "Credential hours"),
+    "console.cred_schedule_do": ("设定时段", "Set hours"),
+    "console.cred_schedule_set": ("{cred} 的时段: {schedule}", "{cred} now opens: {schedule}"),
+    "console.pick_credential": ("请先选择一个凭证", "Choose a credential first"),
     "console.visits": ("最近走访", "Recent visits"),
     "console.visit_by": ("走访人", "Visited by"),
     "console.visit_notes": ("走访情况", "What was found"),

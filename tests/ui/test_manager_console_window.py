@@ -169,6 +169,10 @@ def test_schedule_holiday_household_and_station_by_touch(
         driver.until(lambda: texts(spage.rows) == [], what="the station gone")
         assert site.store.query("SELECT * FROM intercom_stations WHERE station = 'st-1601'") == []
         assert spage.note.text == "已删除 3-2-1601 的室内机 st-1601"
+        root.vm.t.toggle()  # the note is said again in the other language
+        driver.until(lambda: spage.note.text == "Station st-1601 of 3-2-1601 removed", what="en")
+        root.vm.t.toggle()
+        driver.until(lambda: spage.note.text.startswith("已删除"), what="the note in Chinese")
         # -- a notice for building 1 only: the doors of building 3 do not get it
         driver.tap(root.ids.tab_notices)
         driver.type(root.ids.n_text, "1号楼周三停水")
@@ -186,6 +190,6 @@ def test_schedule_holiday_household_and_station_by_touch(
         root.vm.t.toggle()
         driver.tap(console.buttons["stations"])
         assert [b.text for b in console.buttons.values()] == ["Schedules", "Stations", "Household"]
-        assert spage.note.text == "Station st-1601 of 3-2-1601 removed"
+        assert spage.note.text == ""  # the note stayed with the action, on its visit to the tab
     finally:
         gw.stop()

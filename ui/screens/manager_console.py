@@ -73,6 +73,7 @@ class ConsoleTabs:
         elif tab == "household":
             self.household.finder.refresh()
             self.household.reload()
+            self.household.load_schedules()  # for a credential's hours
         self._trigger()
 
     def clear_notes(self) -> None:

@@ -87,6 +87,17 @@ class HouseholdPage(BoxLayout):
         for w in (self.visit_by, self.visit_notes, self.record_visit):
             visit.add_widget(w)
         right.add_widget(visit)
+        # A credential's hours: which credential, which schedule (or any time), set.
+        hours = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.cred_text = text_label("18sp", size_hint_x=0.6)
+        self.cred_pick = Spinner(font_size="17sp", text="-")
+        self.sched_pick = Spinner(font_size="17sp", text="-", size_hint_x=0.7)
+        self.set_hours = button(self._set_hours, size_hint_x=0.6)
+        for w in (self.cred_text, self.cred_pick, self.sched_pick, self.set_hours):
+            hours.add_widget(w)
+        right.add_widget(hours)
+        self.hours_row = hours
+        self._cred_ids: dict[str, int] = {}
         self._tenant_ids: dict[str, int] = {}
         scroll = ScrollView(do_scroll_x=False, bar_width=12)
         self.members = Label(font_size="17sp", size_hint_y=None, halign="left", valign="top")
@@ -116,6 +127,37 @@ class HouseholdPage(BoxLayout):
             (c for c in LAYERS for s in SAID if s(f"layer.{c}") == self.layer_pick.text), ""
         )
         self.vm.set_layer(self._tenant_ids.get(self.tenant_pick.text), chosen)
+
+    def _set_hours(self) -> None:
+        anytime = {said("console.any_time") for said in SAID}
+        chosen = self.sched_pick.text
+        schedule = "" if chosen in anytime else chosen
+        self.vm.set_credential_schedule(self._cred_ids.get(self.cred_pick.text), schedule)
+
+    def _credentials(self) -> None:
+        """The household's credentials by person and kind (a second alike numbered), and the
+        schedules to choose from; the choices stay through a refresh."""
+        vm, t = self.vm, self.vm.t
+        chosen = self._cred_ids.get(self.cred_pick.text)  # kept through a language switch
+        names: dict[str, int] = {}
+        for p, c in vm.credentials:
+            name, n = vm.credential_choice(p, c), 2
+            while name in names:
+                name, n = f"{vm.credential_choice(p, c)} ({n})", n + 1
+            names[name] = int(c["id"])
+        self._cred_ids = names
+        self.cred_pick.values = list(names)
+        if self.cred_pick.text not in names:
+            again = [name for name, cid in names.items() if cid == chosen]
+            self.cred_pick.text = next(iter(again or names), "-")
+        anytime = t("console.any_time")
+        self.sched_pick.values = [anytime, *vm.schedule_names]
+        if self.sched_pick.text not in self.sched_pick.values:
+            self.sched_pick.text = anytime
+        self.cred_text.text = t("console.cred_schedule")
+        self.set_hours.text = t("console.cred_schedule_do")
+        self.hours_row.disabled = not names
+        self.hours_row.opacity = 1 if names else 0
 
     def _tenants(self) -> None:
         """The tenants by name (a second one of the same name numbered), and their layers."""
@@ -174,6 +216,7 @@ class HouseholdPage(BoxLayout):
             self._recorded = vm.visits_recorded
             self.visit_notes.text = ""  # saved: the form is cleared (the visitor stays)
         self._tenants()
+        self._credentials()
         # The people, then the latest visits, in one scrolling list.
         self.members.text = "\n\n".join(x for x in (vm.members_text, vm.visits_text) if x)
         show_note(self.note, vm)

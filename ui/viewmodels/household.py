@@ -27,6 +27,7 @@ class HouseholdVM(Noted):
         self.household: dict[str, Any] | None = None
         self.visits_recorded = 0
         self._asked = 0
+        self.schedule_names: list[str] = []  # for a credential's hours (``schedule.list``)
 
     def open(self, person_id: int) -> None:
         """The household of a person picked from the results."""
@@ -117,6 +118,48 @@ class HouseholdVM(Noted):
         params = {"household": h["household"], "by": by.strip(), "notes": notes.strip()}
         self.gw.request("visit.add", params, self.then(done))
 
+    # -- a credential's hours (the core's ``credential.set_schedule``) ----------------------
+
+    def load_schedules(self) -> None:
+        self.gw.request("schedule.list", {}, self.then(self._on_schedules))
+
+    def _on_schedules(self, result: Any) -> None:
+        rows = result.get("items") if isinstance(result, dict) else result
+        self.schedule_names = [
+            str(s["name"]) for s in rows or [] if isinstance(s, dict) and s.get("name")
+        ]
+        self.changed()
+
+    @property
+    def credentials(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(person, credential) for every live credential in the household."""
+        h = self.household
+        people = h["people"] if h else []
+        return [(p, c) for p in people for c in p.get("credentials") or [] if c.get("id")]
+
+    def credential_choice(self, p: dict[str, Any], c: dict[str, Any]) -> str:
+        """ "张伟 · 门卡 …1234": a credential as the manager picks it."""
+        return f"{p['name']} · {self.credential_text(c)}"
+
+    def set_credential_schedule(self, credential_id: int | None, schedule: str) -> None:
+        """When this credential opens doors: the schedule named, or any time with ``""``."""
+        held = next(((p, c) for p, c in self.credentials if c["id"] == credential_id), None)
+        if held is None:
+            self.tell("console.pick_credential", False)
+            return
+
+        def done(_result: Any) -> None:
+            self._note = lambda: self.t(
+                "console.cred_schedule_set",
+                cred=self.credential_choice(*held),
+                schedule=schedule or self.t("console.any_time"),
+            )
+            self.note_ok = True
+            self.reload()
+
+        params = {"credential": credential_id, "schedule": schedule or None}
+        self.gw.request("credential.set_schedule", params, self.then(done))
+
     # -- what the screen shows -------------------------------------------------------------
 
     def result_text(self, p: dict[str, Any]) -> str:
@@ -146,7 +189,7 @@ class HouseholdVM(Noted):
             facts.append(
                 t("console.lease", start=p.get("lease_start") or "-", end=p.get("lease_end") or "-")
             )
-        creds = [self.credential_text(c) for c in p.get("credentials") or []]
+        creds = [self.credential_hours(c) for c in p.get("credentials") or []]
         facts.append(", ".join(creds) or t("console.no_credentials"))
         lines.append("    " + "  ·  ".join(facts))
         return lines
@@ -155,8 +198,19 @@ class HouseholdVM(Noted):
         kind = str(c.get("kind"))
         label = str(c.get("label") or "")
         if kind == "card" and "…" in label:
-            return f"{self.t('cred.card')} …{label.split('…')[-1]}"  # last four digits only
-        return self.t(f"cred.{kind}") if kind in ("card", "pin", "face", "pass") else kind
+            text = f"{self.t('cred.card')} …{label.split('…')[-1]}"  # last four digits only
+        else:
+            text = self.t(f"cred.{kind}") if kind in ("card", "pin", "face", "pass") else kind
+        return text
+
+    def credential_hours(self, c: dict[str, Any]) -> str:
+        """A credential and when it opens doors: "门卡 …1234 (保洁时段)"."""
+        text = self.credential_text(c)
+        return (
+            self.t("console.cred_hours", cred=text, schedule=c["schedule"])
+            if c.get("schedule")
+            else text
+        )
 
     @property
     def members_text(self) -> str:

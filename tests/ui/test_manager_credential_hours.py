@@ -1,0 +1,87 @@
+"""A credential's schedule set on the console, in a real Kivy window under Xvfb at 1280×800
+against the real core on a real Mosquitto: the manager opens a household from a search, picks
+a resident's card and a schedule from the lists by touch, and sets it; the core then holds it
+(``credential.set_schedule``, as ``compound schedule set`` on the command line), the household
+shows it beside the card, and "any time" takes it away again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from compound.domain import schedule_hours
+from compound.domain.clock import SystemClock
+from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.screen_text import check, close_popups, data_names
+from ui.i18n import Strings
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+HOURS = "保洁时段"
+
+
+def choose(driver: Driver, spinner: Any, text: str) -> None:
+    """Open a drop-down list by touch and tap one of its choices."""
+    driver.tap(spinner)
+    driver.until(lambda: spinner.is_open, what=f"the list of {spinner.text}")
+    options = spinner._dropdown.container.children
+    driver.until(lambda: any(o.text == text for o in options), what=text)
+    driver.tap(next(o for o in options if o.text == text))
+    driver.until(lambda: spinner.text == text, what=f"{text} chosen")
+
+
+def card_schedule(site: Site, card: str) -> list[Any]:
+    rows = site.store.query(
+        "SELECT s.name FROM credentials c LEFT JOIN schedules s ON s.id = c.schedule_id"
+        " WHERE c.kind = 'card' AND c.revoked_at IS NULL AND c.person_id ="
+        " (SELECT id FROM people WHERE name = ?)",
+        (card,),
+    )
+    return [r["name"] for r in rows]
+
+
+def test_a_residents_card_is_given_a_schedule_by_touch(site: Site, driver: Driver) -> None:
+    from ui.app import build_role
+
+    params = {"hours": [{"days": "mon-sat", "spans": ["07:00-18:00"]}], "holidays": "closed"}
+    site.store.add_schedule_hours(HOURS, schedule_hours.from_params(params))
+    gw = gateway(site, "manager")
+    strings = Strings("zh")
+    try:
+        built = build_role("manager", gw, strings, SystemClock())
+        root = built.root
+        driver.mount(root, (1280, 800))
+        built.vm.load()
+        driver.until(lambda: root.banner_text == "", what="the bus connected")
+        console = root.console
+        driver.tap(console.buttons["household"])
+        page = console.page("household")
+        driver.type(page.search, "ln")  # 李娜 by initials
+        first = page.results.buttons[0]
+        driver.until(lambda: first.text.startswith("李娜"), what="the result")
+        driver.tap(first)
+        driver.until(lambda: page.title.text.startswith("3-2-1501"), what="the household")
+        driver.until(lambda: page.hours_row.opacity == 1, what="the credentials' row")
+        choose(driver, page.cred_pick, "李娜 · 门卡 …0002")
+        choose(driver, page.sched_pick, HOURS)
+        driver.tap(page.set_hours)
+        driver.until(lambda: card_schedule(site, "李娜") == [HOURS], what="the core holds it")
+        driver.until(
+            lambda: page.note.text == f"李娜 · 门卡 …0002 的时段: {HOURS}", what="the note"
+        )
+        driver.until(lambda: f"门卡 …0002 ({HOURS})" in page.members.text, what="shown")
+        assert card_schedule(site, "张伟") == [None]  # the other card is untouched
+        data = [*data_names(site), HOURS]
+        for lang in ("zh", "en"):
+            driver.pump(0.2)
+            found = check(driver.window, lang, data, ("English", "中文"), [page.search])
+            assert found == [], "\n".join(map(str, found))
+            strings.toggle()
+        choose(driver, page.sched_pick, "不限时段")  # any time again
+        driver.tap(page.set_hours)
+        driver.until(lambda: card_schedule(site, "李娜") == [None], what="any time again")
+        driver.until(lambda: f"({HOURS})" not in page.members.text, what="no hours shown")
+    finally:
+        close_popups(driver.window)
+        gw.stop()
