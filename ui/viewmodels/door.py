@@ -50,6 +50,8 @@ QrScan = Callable[[bytes, Callable[[str | None], None]], None]
 
 
 class DoorPanelVM(Observable):
+    face_challenge = True  # False: the door never asks the challenge (``face_challenge_asked``)
+
     def __init__(
         self,
         gateway: Gateway,
@@ -82,8 +84,7 @@ class DoorPanelVM(Observable):
         self.locked_until = 0.0
         self._pending_pin: str | None = None
         self.qr_scan = qr_scan
-        self._qr_busy = False
-        self._qr_at = float("-inf")
+        self._qr_busy, self._qr_at = False, float("-inf")
         self._last_pass = ("", float("-inf"))
         self._pending_pass: str | None = None
         self.notices: list[dict[str, str]] = []
@@ -340,7 +341,7 @@ class DoorPanelVM(Observable):
         body = live.json()
         self.face = parse_face_box(body)
         self.face_at = self.clock.now()
-        key = face_status_key(body)
+        key = face_status_key(body, self.face_challenge)
         # The camera's verdict never covers an outcome the person in front of the panel is
         # reading (a welcome, "wrong PIN, 4 tries left", a lockout, "no answer"): it is shown
         # only over nothing or over an earlier camera verdict.

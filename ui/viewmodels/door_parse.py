@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from ui.i18n import Strings
 from ui.viewmodels.officer_doors import local_name
 
 # What the face service's status on ``face/<camera>/result`` makes the panel say.
+BLINK = "look at the camera and blink"  # the face service's liveness prompt (watch.BLINK)
 FACE_STATUS = {
     "not recognised": "door.unknown",
-    "look at the camera and blink": "door.blink",
+    BLINK: "door.blink",
     "not live": "door.not_live",
 }
 # The face service's random challenge (compound/domain/face/challenge.py KINDS).
@@ -64,10 +66,14 @@ def parse_face_box(body: Any) -> FaceBox | None:
     return FaceBox(left, top, max(0.0, right - left), max(0.0, bottom - top), known)
 
 
-def face_status_key(body: Any) -> str | None:
-    """The string key for what the face service's verdict makes the panel say, if anything."""
+def face_status_key(body: Any, challenge: bool = True) -> str | None:
+    """The string key for what the face service's verdict makes the panel say, if anything.
+    At a door that never asks the challenge (``challenge`` False: its own IR or depth terminal
+    tells a face from a picture), no prompt to act is shown: "look at the camera"."""
     if not isinstance(body, dict):
         return None
+    if not challenge and body.get("status") in ("challenge", BLINK):
+        return "door.look_camera"
     if body.get("status") == "challenge":
         c = body.get("challenge")
         kind = c.get("kind") if isinstance(c, dict) else None
@@ -140,3 +146,24 @@ def door_title(door_id: str, name: str, t: Strings) -> str:
     if m:
         return t("officer.door_in", b=m[1], n=m[2])
     return local_name(name, t.lang)
+
+
+def face_challenge_asked(face: Any, door: str) -> bool:
+    """Whether the face service may ask a face at ``door`` for the challenge, from the face
+    config (``[[face.doors]]``, each camera's ``challenge``; ``compound.config.FaceConfig``):
+    False only when every camera watching the door asks nobody at any of its doors (a camera
+    deals the challenge to its faces when one of its doors asks)."""
+    cameras = list(face.cameras) or (
+        [SimpleNamespace(doors=[face.door], challenge="always" if face.liveness else "never")]
+        if face.source and face.door
+        else []
+    )
+    rules = {d.id: d.challenge for d in face.doors}
+    watching = [c for c in cameras if door in c.doors]
+    if not watching:
+        return True  # no camera of this config: nothing to say, the panel keeps its prompts
+    return any(
+        rules.get(d, "never" if c.challenge == "never" else "always") != "never"
+        for c in watching
+        for d in c.doors
+    )
