@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.properties import ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -62,6 +63,24 @@ class EventsView(BoxLayout):
         self._search = Clock.create_trigger(
             lambda _dt: vm.events.people.search(self.ids.person_q.text), 0.3
         )
+        # A page is the whole lines the log's view has room for: no half line at its foot.
+        self._fit = Clock.create_trigger(lambda _dt: self.fit_page(), 0.1)
+        self.ids.lines.parent.bind(height=lambda *_: self._fit())
+
+    def line_height(self) -> float:
+        """One line of the log as drawn (its font and line spacing)."""
+        lines = self.ids.lines
+        probe = CoreLabel(text="0", font_size=lines.font_size, font_name=lines.font_name)
+        probe.refresh()
+        return float(probe.texture.height) * float(lines.line_height)
+
+    def fit_page(self) -> None:
+        view, ev = self.ids.lines.parent, self.vm.events
+        rows = int(view.height // self.line_height())
+        if not self.loaded:  # the first page is asked at that size
+            ev.page_size = max(1, rows)
+        elif view.height > 0:
+            ev.fit(rows)
 
     def person_typed(self, text: str) -> None:
         self._search()

@@ -23,7 +23,7 @@ from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.viewmodels.people import PeopleFinder
 
-PAGE = 25  # events on one page of the viewer
+PAGE = 25  # events on one page of the viewer until it says how many lines it has room for
 EXPORT_PAGE = 200  # events asked per request while exporting (the core's largest page)
 MAX_DOORS = 50  # doors of one building asked for at once (the core's limit)
 EXPORT_MAX = 100_000  # rows in one export; a larger range is cut there and says so
@@ -95,6 +95,7 @@ class EventViewer:
         # (door name, person name, detail) of an event, in the screen's language
         self.describe = describe
         self.want_names = want_names
+        self.page_size = PAGE  # the lines the view has room for (``fit``)
         self.door: str | None = None
         self.building: str | None = None  # a building's key ("12", "site"): any of its doors
         self.building_doors: list[str] = []
@@ -210,12 +211,19 @@ class EventViewer:
             self.cursors.pop()
             self._fetch()
 
+    def fit(self, rows: int) -> None:
+        """A page is as many events as the view shows whole lines: asked again when that
+        changes (a call ringing above the viewer takes some of its height)."""
+        rows = max(1, min(rows, EXPORT_PAGE))
+        if rows != self.page_size:
+            self.page_size = rows
+            self._fetch()
+
     def _fetch(self) -> None:
         self._asked += 1
         asked = self._asked
-        self.gw.request(
-            "events.page", self.params(self.cursors[-1], PAGE), lambda r: self._on_page(r, asked)
-        )
+        params = self.params(self.cursors[-1], self.page_size)
+        self.gw.request("events.page", params, lambda r: self._on_page(r, asked))
 
     def _on_page(self, reply: Reply, asked: int) -> None:
         if asked != self._asked:
