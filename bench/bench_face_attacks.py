@@ -37,10 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import write  # noqa: E402
+from bench.face_responder import Photos, Responder, blinking_replays  # noqa: E402
 from compound.adapters.recognizer import DlibRecognizer  # noqa: E402
-from compound.domain.face.challenge import ChallengeDealer, ChallengeRules, head_pose  # noqa: E402
+from compound.domain.face.challenge import ChallengeDealer, ChallengeRules  # noqa: E402
 from compound.domain.face.gallery import Gallery  # noqa: E402
-from compound.domain.face.liveness import ear  # noqa: E402
 from compound.domain.face.model import Box, FaceFound  # noqa: E402
 from compound.domain.face.pipeline import Pipeline  # noqa: E402
 from compound.domain.face.watch import CameraWatch, WatchRules  # noqa: E402
@@ -86,9 +86,9 @@ class Cached:
         return self._get(rgb, ("a", boxes and tuple(boxes)), lambda: self.real.analyse(rgb, boxes))  # type: ignore[no-any-return]
 
 
-def attacks(photos: list[np.ndarray]) -> dict[str, list[np.ndarray]]:
+def attacks(photos: list[np.ndarray], placed: Photos) -> dict[str, list[np.ndarray]]:
     """Loops that do not react to the panel (no sensor noise: frames repeat exactly, so each
-    is analysed once)."""
+    is analysed once); the last three blink (painted eyelids, as the responder's)."""
     bg = face_clips.background()
     still = [face_clips.place(photos[0], bg)] * 2
     moved = [
@@ -99,6 +99,7 @@ def attacks(photos: list[np.ndarray]) -> dict[str, list[np.ndarray]]:
         "slideshow": face_clips.slideshow(photos, hold=3, level=0),
         "looping video": face_clips.crossfade(photos, hold=2, steps=3, level=0),
         "photo moved about": moved,
+        **blinking_replays(placed),
     }
 
 
@@ -137,99 +138,6 @@ def make_old(rec: Cached, gallery: Gallery) -> Pipeline:
     return Pipeline(rec, gallery, door_id="gate", camera_id="gate-cam", cooldown_s=1000.0)
 
 
-class Responder:
-    """Plays a resident's photos as the challenge on the panel asks; see the module note."""
-
-    def __init__(self, rec: Cached, photos: list[np.ndarray]) -> None:
-        bg = face_clips.background()
-        self.placed = [face_clips.place(p, bg) for p in photos]
-        self._fades: dict[tuple[int, int, int, int], list[np.ndarray]] = {}
-        self.pose = []
-        for f in self.placed:
-            b = rec.detect(f)[0]
-            lm = rec.landmarks(f, b)
-            self.pose.append((*head_pose(lm), ear(lm)))
-        yaw, pitch, eye = zip(*self.pose, strict=True)
-        n = range(len(photos))
-
-        def answers(f: int) -> dict[str, int | None]:
-            """For a starting photo, the photo that makes each asked move and little else."""
-
-            def pick(ok: Callable[[int], bool], key: Callable[[int], float]) -> int | None:
-                c = [i for i in n if ok(i)]
-                return min(c, key=key) if c else None
-
-            level = lambda i: abs(pitch[i] - pitch[f]) < 0.1  # noqa: E731
-            straight = lambda i: abs(yaw[i] - yaw[f]) < 0.05  # noqa: E731
-            return {
-                "turn_left": pick(
-                    lambda i: level(i) and yaw[i] - yaw[f] >= 0.13, lambda i: -yaw[i]
-                ),
-                "turn_right": pick(
-                    lambda i: level(i) and yaw[f] - yaw[i] >= 0.13, lambda i: yaw[i]
-                ),
-                "look_up": pick(
-                    lambda i: straight(i) and pitch[f] - pitch[i] >= 0.09, lambda i: pitch[i]
-                ),
-                "blink_twice": pick(
-                    lambda i: (
-                        straight(i) and abs(pitch[i] - pitch[f]) < 0.035 and eye[i] < 0.6 * eye[f]
-                    ),
-                    lambda i: eye[i],
-                ),
-            }
-
-        # It starts from the open-eyed photo from which most challenges can be answered.
-        opened = [i for i in n if eye[i] >= 0.8 * max(eye)]
-        self.front = max(
-            opened, key=lambda f: (sum(v is not None for v in answers(f).values()), eye[f])
-        )
-        f = self.front
-        self.narrow = min(n, key=lambda i: eye[i] / eye[f] + abs(yaw[i] - yaw[f]))
-        self.answer = answers(f)
-
-    def _fade(self, a: int, b: int, steps: int = 3, hold: int = 2) -> list[np.ndarray]:
-        key = (a, b, steps, hold)
-        if key not in self._fades:
-            self._fades[key] = self._make_fade(a, b, steps, hold)
-        return list(self._fades[key])
-
-    def _make_fade(self, a: int, b: int, steps: int, hold: int) -> list[np.ndarray]:
-        out = []
-        for s in range(1, steps + 1):
-            k = s / (steps + 1)
-            out.append(((1 - k) * self.placed[a] + k * self.placed[b]).astype(np.uint8))
-        return out + [self.placed[b]] * hold
-
-    def run(self, watch: CameraWatch, seconds: float) -> float | None:
-        self.asked: list[tuple[str, bool]] = []  # each challenge: its kind, a photo answers it
-        at = 0.0
-        queue: list[np.ndarray] = [self.placed[self.front]] * 2
-        queue += self._fade(self.front, self.narrow) + self._fade(self.narrow, self.front)
-        answered: set[str] = set()
-        while at <= seconds:
-            frame = queue.pop(0) if queue else self.placed[self.front]
-            out = watch.process(frame, at)
-            at += 1 / FPS
-            if out.requests:
-                return at
-            c = out.challenge
-            if c is not None and c.id not in answered and not queue:
-                answered.add(c.id)
-                # a person reads the prompt before moving
-                queue += [self.placed[self.front]] * 5
-                target = self.answer[c.kind]
-                self.asked.append((c.kind, target is not None))
-                if target is None:
-                    continue  # none of the resident's photos makes that move: it waits it out
-                if c.kind == "blink_twice":
-                    for _ in range(2):
-                        queue += self._fade(self.front, target) + self._fade(target, self.front)
-                else:
-                    queue += self._fade(self.front, target, hold=3) + self._fade(target, self.front)
-        return None
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--attempts", type=int, default=15, help="per resident and attack")
@@ -245,12 +153,11 @@ def main() -> None:
     gallery = Gallery(np.array(pids), np.array(rows))
     rng = np.random.default_rng(15)
     table: dict[str, dict[str, Any]] = {}
-    for name in ("still photo", "slideshow", "looping video", "photo moved about"):
-        table[name] = {"attempts": 0, "old": 0, "tracking": 0, "challenge": 0}
     by_resident: dict[str, dict[str, int]] = {}
+    placed = {n: Photos(rec, photos[n]) for n in RESIDENTS}
     for n in RESIDENTS:
-        for name, frames in attacks(photos[n]).items():
-            row = table[name]
+        for name, frames in attacks(photos[n], placed[n]).items():
+            row = table.setdefault(name, {"attempts": 0, "old": 0, "tracking": 0, "challenge": 0})
             mine = by_resident.setdefault(n, {})
             before = row["challenge"]
             for _ in range(a.attempts):
@@ -272,10 +179,11 @@ def main() -> None:
         load_before = f.read().split()[:3]
     resp: dict[str, Any] = {}
     kinds: dict[str, dict[str, int]] = {}
+    per_kind: dict[str, dict[str, Any]] = {}
     for mode in ("challenge", "no challenge"):
         times, fails = [], 0
         for n in RESIDENTS:
-            r = Responder(rec, photos[n])
+            r = Responder(placed[n], seed=RESIDENTS.index(n) + (100 if mode == "challenge" else 0))
             for _ in range(a.attempts):
                 got = r.run(make_watch(rec, gallery, mode == "challenge"), ATTEMPT_S)
                 for kind, can in r.asked:
@@ -283,6 +191,11 @@ def main() -> None:
                     k["asked"] += 1
                     k["no photo"] += not can
                     k["passed"] += got is not None
+                    pk = per_kind.setdefault(kind, {"asked": 0, "passed": 0, "times": []})
+                    pk["asked"] += 1
+                    if got is not None:
+                        pk["passed"] += 1
+                        pk["times"].append(got)
                 if got is None:
                     fails += 1
                     key = f"responder rejected, {mode}"
@@ -296,7 +209,13 @@ def main() -> None:
             "frr": round(fails / total, 3),
             "unlock_s_p50": round(statistics.median(times), 2) if times else None,
         }
+    for pk in per_kind.values():
+        t = pk.pop("times")
+        pk["frr"] = round(1 - pk["passed"] / pk["asked"], 3) if pk["asked"] else None
+        pk["unlock_s_p50"] = round(statistics.median(t), 2) if t else None
     figures = {
+        "responder_per_kind": per_kind,
+        "blink_depth": {n: [round(d, 2) for d in placed[n].depth] for n in RESIDENTS},
         "by_resident_with_challenge": by_resident,
         "attacks": table,
         "responder": resp,

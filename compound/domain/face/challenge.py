@@ -51,6 +51,8 @@ class ChallengeRules:
     # eye distances, that a head reaches and a plane does not (test photos: a real pose change
     # 0.054 and more, a photo turned in perspective 0.028 at most).
     min_nonplanar: float = 0.04
+    # ... and below this it is a flat picture at once (a head past the need is bent more).
+    flat: float = 0.02
     # Eyes closed: below this fraction of the open level (deeper than LivenessRules' 0.75: the
     # landmarks of a photo moved about jitter by that much).
     closed_ratio: float = 0.65
@@ -65,6 +67,15 @@ class ChallengeRules:
     # distances) between two frames is a picture moved about, whose landmark jitter can look
     # like a blink.
     blink_still: float = 0.05
+    # Asked to blink twice, the second blink closes the eyes within this time of the first.
+    double_gap_s: float = 1.2
+    # ... any blink before the pair is at least this many times the pair's gap earlier, and the
+    # eyes then stay open as long (at least ``settle_s``): a steady rhythm of blinks is a clip.
+    rhythm: float = 1.5
+    settle_s: float = 0.4
+    # A head move is the asked one when it is this many times the other axis's (each measured
+    # in what its own challenge needs): a nod that turns a little is a look up.
+    dominance: float = 1.5
 
 
 def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,12 +83,19 @@ def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p[LEFT_EYE].mean(axis=0), p[RIGHT_EYE].mean(axis=0)
 
 
-def head_pose(landmarks: np.ndarray) -> tuple[float, float]:
-    """(yaw, pitch) as the nose tip's offset from the eyes' midpoint, in eye distances, along
-    and across the line of the eyes. Yaw grows when the person turns to their left (the nose
-    moves to the camera's right); pitch shrinks when they look up."""
+def eye_corners(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each eye's centre taken from its two corners only: a blink moves the lids, not the
+    corners, so a pose or a shift measured from these does not move when the eyes close."""
     p = np.asarray(landmarks, dtype=np.float64)
-    le, re = eye_centres(p)
+    return (p[36] + p[39]) / 2, (p[42] + p[45]) / 2
+
+
+def head_pose(landmarks: np.ndarray) -> tuple[float, float]:
+    """(yaw, pitch) as the nose tip's offset from the eyes' midpoint (from the eye corners),
+    in eye distances, along and across the line of the eyes. Yaw grows when the person turns
+    to their left (the nose moves to the camera's right); pitch shrinks when they look up."""
+    p = np.asarray(landmarks, dtype=np.float64)
+    le, re = eye_corners(p)
     axis = re - le
     gap = float(np.linalg.norm(axis))
     if gap <= 0:
@@ -127,8 +145,8 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _eyes_shift(before: np.ndarray, after: np.ndarray) -> float:
-    """How far the eyes' midpoint moved, in eye distances."""
-    a, b = eye_centres(before), eye_centres(after)
+    """How far the eyes' midpoint (from the corners) moved, in eye distances."""
+    a, b = eye_corners(before), eye_corners(after)
     gap = float(np.linalg.norm(b[1] - b[0])) or 1.0
     return float(np.linalg.norm((b[0] + b[1]) / 2 - (a[0] + a[1]) / 2)) / gap
 
@@ -159,7 +177,22 @@ class Challenge:
 
 
 class ChallengeCheck:
-    """One challenge for one track: landmarks in, "waiting", "passed" or "failed" out."""
+    """One challenge for one track: landmarks in, "waiting", "passed" or "failed" out.
+
+    Head moves are judged by the dominant axis: each move is measured in units of what its own
+    challenge needs (a turn in ``turn``, a nod in ``look_up``); the asked move passes once it
+    reaches 1 and is ``dominance`` times the other axis's; the other axis fails the attempt
+    once it reaches its own need without the asked one ``dominance`` times larger. A raise of
+    the head that turns it a little is a look up; a turn with a little nod is a turn; a move
+    that is as much the other one is another move. The asked move the wrong way (left for
+    right, down for up) fails at half its need.
+
+    Two blinks pass when they are a double blink: the second closes within ``double_gap_s`` of
+    the first, any blink before them is at least ``rhythm`` times that gap earlier, and the eyes
+    then stay open as long (``rhythm`` times the gap, ``settle_s`` at least). A clip that blinks
+    at a steady rhythm, however fast, never shows such a pair; a person asked to blink twice
+    blinks twice quickly and stops.
+    """
 
     def __init__(
         self, challenge: Challenge, baseline: np.ndarray, rules: ChallengeRules | None = None
@@ -170,7 +203,9 @@ class ChallengeCheck:
         self._yaw0, self._pitch0 = head_pose(self._base)
         self._open = ear(self._base)
         self._closed = False
-        self._blinks = 0
+        self._early = False  # the eyes closed before the prompt could be read
+        self._closures: list[float] = []  # when each counted blink closed the eyes
+        self._reopened: float | None = None  # when the latest counted blink ended
         self._last = self._base
         self.state = "waiting"
         self.reason = ""
@@ -179,60 +214,92 @@ class ChallengeCheck:
         self.state, self.reason = "failed", why
         return self.state
 
+    def _moves(self, landmarks: np.ndarray) -> tuple[float, float]:
+        """(asked, other): the asked move and the largest other one, in units of their needs
+        (positive: the asked way)."""
+        r = self.rules
+        yaw, pitch = head_pose(landmarks)
+        turn = (yaw - self._yaw0) / r.turn  # > 0: to the person's left
+        up = (self._pitch0 - pitch) / r.look_up  # > 0: up
+        kind = self.challenge.kind
+        if kind == "turn_left":
+            return turn, abs(up)
+        if kind == "turn_right":
+            return -turn, abs(up)
+        if kind == "look_up":
+            return up, abs(turn)
+        return 0.0, max(abs(turn), abs(up))
+
     def add(self, at: float, landmarks: np.ndarray) -> str:
         if self.state != "waiting":
             return self.state
         if at > self.challenge.expires_at:
             return self._fail("no answer in time")
         r = self.rules
-        yaw, pitch = head_pose(landmarks)
-        dyaw, dpitch = yaw - self._yaw0, pitch - self._pitch0
         kind = self.challenge.kind
+        asked, other = self._moves(landmarks)
         if at - self.challenge.issued_at < r.react_s:
-            if abs(dyaw) >= r.turn / 3 or abs(dpitch) >= r.look_up / 2:
+            yaw, pitch = head_pose(landmarks)
+            if abs(yaw - self._yaw0) >= r.turn / 3 or abs(pitch - self._pitch0) >= r.look_up / 2:
                 return self._fail("moved before the prompt could be read")
+            if kind == "blink_twice" and ear(landmarks) < self._open * r.closed_ratio:
+                self._closed = self._early = True
             return self.state
-        # Any move other than the one asked, by half of what the asked one needs, fails the
-        # attempt at once: a clip that moves about does not pass by chance.
-        turn_ok = (kind == "turn_left" and dyaw > -r.turn / 2) or (
-            kind == "turn_right" and dyaw < r.turn / 2
-        )
-        if kind in ("turn_left", "turn_right"):
-            if not turn_ok:
-                return self._fail("turned the other way")
-            # a turn raises or lowers the nose a little with it; a nod as large as the turn is
-            # another move
-            if abs(dpitch) >= 1.5 * r.look_up:
-                return self._fail("looked up or down instead of turning")
-        elif abs(dyaw) >= r.turn / 2:
-            return self._fail("turned instead")
-        elif kind == "blink_twice" and abs(dpitch) >= r.look_up / 2:
-            return self._fail("moved instead of blinking")
-        if kind in ("turn_left", "turn_right") and abs(dyaw) >= r.turn:
-            if planar_residual(self._base, landmarks) < r.min_nonplanar:
+        if kind == "blink_twice":
+            return self._blinks(at, landmarks, other)
+        # the asked move the wrong way (left for right, down for up) by half its need
+        if asked <= -0.5:
+            return self._fail("looked down" if kind == "look_up" else "turned the other way")
+        if other >= 1.0 and asked < r.dominance * other:
+            return self._fail(
+                "turned instead" if kind == "look_up" else "looked up or down instead of turning"
+            )
+        if asked >= 1.0 and asked >= r.dominance * other:
+            bent = planar_residual(self._base, landmarks)
+            if bent < r.flat:
                 return self._fail("moved as a flat picture")
-            self.state = "passed"
-        elif kind == "look_up" and -dpitch >= r.look_up:
-            if planar_residual(self._base, landmarks) < r.min_nonplanar:
-                return self._fail("moved as a flat picture")
-            self.state = "passed"
-        elif kind == "look_up" and dpitch >= r.look_up / 2:
-            return self._fail("looked down")
-        elif kind == "blink_twice":
-            shift = _eyes_shift(self._last, landmarks)
-            self._last = np.asarray(landmarks, dtype=np.float64)
-            if shift > r.blink_still:
-                return self._fail("moved instead of blinking")
-            e = ear(landmarks)
-            self._open = max(self._open, e)
-            if not self._closed and e < self._open * r.closed_ratio:
-                self._closed = True
-            elif self._closed and e >= self._open * r.reopen_ratio:
-                self._closed = False
-                self._blinks += 1
-                if self._blinks >= 2:
-                    self.state = "passed"
+            if bent >= r.min_nonplanar:
+                self.state = "passed"
+            # in between: a head just past the need is only a little out of its plane (a
+            # 20° turn 0.028); it passes once it is clearly bent, a picture never is
         return self.state
+
+    def _blinks(self, at: float, landmarks: np.ndarray, moved: float) -> str:
+        r = self.rules
+        # asked to blink, a person holds the head still
+        if moved >= 0.5:
+            return self._fail("moved instead of blinking")
+        shift = _eyes_shift(self._last, landmarks)
+        self._last = np.asarray(landmarks, dtype=np.float64)
+        if shift > r.blink_still:
+            return self._fail("moved instead of blinking")
+        e = ear(landmarks)
+        self._open = max(self._open, e)
+        if not self._closed and e < self._open * r.closed_ratio:
+            self._closed = True
+            self._closures.append(at)
+            self._reopened = None  # a pair passes only once its last blink has ended
+        elif self._closed and e >= self._open * r.reopen_ratio:
+            self._closed = False
+            if self._early:  # began before the prompt could be read: not an answer
+                self._early = False
+            else:
+                self._reopened = at
+        if not self._closed and self._reopened is not None and self._paired():
+            c = self._closures
+            if at - self._reopened >= max(r.settle_s, r.rhythm * (c[-1] - c[-2])):
+                self.state = "passed"
+        return self.state
+
+    def _paired(self) -> bool:
+        """Are the last two blinks a double blink, apart from any blink before them?"""
+        c, r = self._closures, self.rules
+        if len(c) < 2:
+            return False
+        gap = c[-1] - c[-2]
+        if gap > r.double_gap_s:
+            return False
+        return len(c) < 3 or c[-2] - c[-3] >= r.rhythm * gap
 
 
 class ChallengeDealer:

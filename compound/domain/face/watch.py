@@ -344,9 +344,10 @@ class CameraWatch:
                 face.stranger = stranger = self.strangers.identify(face.encoding, at)
             return WatchOutcome(at, seen, "not recognised", track=track, stranger=stranger, cut=cut)
         challenge = None
-        verdict = face.liveness.verdict() if self.check_liveness else Verdict(True, "not checked")
-        # The challenge comes once the face has blinked and moved: "look and blink", then the
-        # prompt, held still while it is read, then the answer.
+        # The challenge comes once the face has blinked and moved: "look and blink" (once asked,
+        # it stays live for its track), then the prompt, held still while read, then the answer.
+        ok = not self.check_liveness or face.attempts > 0
+        verdict = Verdict(True, "live") if ok else face.liveness.verdict()
         if (
             self.dealer is not None
             and not face.answered

@@ -63,12 +63,15 @@ def test_a_picture_turned_as_a_plane_is_refused() -> None:
 
 
 def test_two_blinks_pass_and_one_does_not() -> None:
-    """Counted after the prompt could be read: a blink at once is not an answer."""
+    """Counted after the prompt could be read: a blink at once is not an answer. The pair
+    passes once the eyes have stayed open after it (a clip blinking on would blink again)."""
     c = _check("blink_twice", _head(0, 0.3))
     seq = [0.3, 0.1, 0.3]
     assert [c.add(0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "waiting"
     assert [c.add(0.5 + 0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "waiting"
-    assert [c.add(1 + 0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "passed"
+    assert [c.add(1 + 0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "waiting"
+    assert c.add(1.5, _head(0, 0.3)) == "waiting"  # open 0.3 s after the pair
+    assert c.add(2.0, _head(0, 0.3)) == "passed"  # open 0.8 s: the pair's gap times 1.5
 
 
 def test_a_face_already_moving_when_asked_fails() -> None:
@@ -109,3 +112,82 @@ def test_blinks_of_a_picture_moved_about_do_not_count() -> None:
     c = _check("blink_twice", _head(0, 0.3))
     states = [c.add(0.5 + 0.1 * i, _head(0, e) + [8.0 * i, 0]) for i, e in enumerate([0.3, 0.1])]
     assert states[-1] == "failed" and c.reason == "moved instead of blinking"
+
+
+def _blinks(c: ChallengeCheck, closures: list[float], until: float) -> str:
+    """Feed frames every 0.125 s (8 fps) up to ``until``, eyes shut at each closure time."""
+    state, t = "waiting", 0.0
+    while t <= until and state == "waiting":
+        shut = any(abs(t - x) < 0.06 for x in closures)
+        state = c.add(t, _head(0, 0.1 if shut else 0.3))
+        t = round(t + 0.125, 3)
+    return state
+
+
+def test_a_double_blink_passes_and_a_steady_rhythm_does_not() -> None:
+    """A person asked to blink twice blinks twice quickly and stops; a clip blinking at a
+    steady pace (fast or slow) never does, whenever the prompt came."""
+    assert _blinks(_check("blink_twice", _head(0)), [0.75, 1.25], 5.0) == "passed"
+    # one blink of his own first, then the double blink: still a person
+    assert _blinks(_check("blink_twice", _head(0)), [0.75, 2.5, 3.0], 5.9) == "passed"
+    for period in (0.5, 0.75, 1.0, 1.5, 2.5):
+        for phase in (0.0, 0.25, 0.5):
+            closures = [phase + period * k for k in range(20)]
+            c = _check("blink_twice", _head(0))
+            assert _blinks(c, closures, 7.0) == "failed", (period, phase)
+            assert c.reason == "no answer in time"
+    # two blinks too far apart are not a double blink
+    assert _blinks(_check("blink_twice", _head(0)), [0.75, 2.5], 5.9) == "waiting"
+
+
+def _nod(yaw_deg: float, up_deg: float) -> np.ndarray:
+    """``_head`` turned by ``yaw_deg`` and raised by ``up_deg``: the nose, in front of the
+    face, rises against the eyes, as a real head's does."""
+    flat = _head(0)
+    x = flat[:, 0] - 50.0
+    depth = 10.0 * np.exp(-((x / 30.0) ** 2))
+    depth[27:36] += 10.0
+    y = flat[:, 1] - 60.0
+    b = np.radians(up_deg)
+    z = depth * np.cos(b) + y * np.sin(b)
+    out = flat.copy()
+    out[:, 1] = 60.0 + y * np.cos(b) - depth * np.sin(b)
+    a = np.radians(yaw_deg)
+    out[:, 0] = 50.0 + x * np.cos(a) + z * np.sin(a)
+    return out
+
+
+def test_a_look_up_that_turns_a_little_is_a_look_up() -> None:
+    """The dominant axis with a margin: a raise of the head that turns a little passes; a move
+    that is mostly a turn fails; a plane tipped in front of the camera is still refused, and
+    so is a raise that began before the prompt could be read."""
+    base = _nod(0, 0)
+    up = _nod(8, 35)
+    d_yaw = head_pose(up)[0] - head_pose(base)[0]
+    d_up = head_pose(base)[1] - head_pose(up)[1]
+    # it turned by two thirds of what a turn needs (the old rule failed it at a half)
+    assert 0.07 < d_yaw < 0.1 and d_up > 0.2
+    c = _check("look_up", base)
+    assert c.add(0.6, _nod(3, 6)) == "waiting"
+    assert c.add(0.9, up) == "passed"
+    turned = _check("look_up", base)
+    assert turned.add(0.6, _nod(20, 10)) == "failed" and turned.reason == "turned instead"
+    # a photo tipped back: its points shrink towards the eye line by one affine map
+    tip = np.array([[1.0, 0.0], [0.0, 0.6]])
+    tipped = (base - base[36:48].mean(axis=0)) @ tip.T + base[36:48].mean(axis=0)
+    assert head_pose(base)[1] - head_pose(tipped)[1] >= 0.08
+    flat = _check("look_up", base)
+    assert flat.add(0.9, tipped) == "failed" and flat.reason == "moved as a flat picture"
+    early = _check("look_up", base)
+    assert early.add(0.2, up) == "failed"
+    assert early.reason == "moved before the prompt could be read"
+
+
+def test_a_slow_turn_passes_once_the_head_is_clearly_out_of_its_plane() -> None:
+    """A head just past the need (20°) is only a little out of its plane: the judge waits for
+    the turn to go on rather than calling it a picture; a flat picture still fails at once."""
+    base = _head(0)
+    assert 0.02 < planar_residual(base, _head(20)) < ChallengeRules().min_nonplanar
+    c = _check("turn_left", base)
+    states = [c.add(0.5 + 0.125 * i, _head(a)) for i, a in enumerate((5, 10, 15, 20, 25, 30))]
+    assert states[3] == "waiting" and states[-1] == "passed"
