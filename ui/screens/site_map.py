@@ -25,6 +25,7 @@ from kivy.uix.stencilview import StencilView
 
 from compound.domain.model import InvalidInput
 from ui.screens.officer_doors import STATE_COLOURS as TILE_COLOURS
+from ui.viewmodels.map_labels import Box, Placed, Spot, place_labels
 from ui.viewmodels.site_blocks import ASPECT, TITLE, Block
 from ui.viewmodels.site_map import Marker
 from ui.widgets import ScissorClip
@@ -74,6 +75,9 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
             self._img = Rectangle()
         self.blocks: list[Block] = []  # the generated layout while there is no plan image
         self.block_titles: dict[str, str] = {}
+        self._title_boxes: list[Box] = []
+        self.placed: list[Placed] = []  # the door labels drawn, where (plan units)
+        self._placed_key: tuple[Any, ...] = ()
         self._blocks = InstructionGroup()
         self.scatter.canvas.add(self._blocks)
         self._marks = InstructionGroup()
@@ -128,11 +132,14 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
     def _draw_blocks(self, *_: Any) -> None:
         g = self._blocks
         g.clear()
+        self._title_boxes = []  # labels of doors keep clear of the blocks' names
         if not self.blocks or self.texture is not None:
             return
         w, h = self.scatter.size
-        g.add(Color(0.16, 0.18, 0.22, 1))  # the ground
-        g.add(Rectangle(pos=(0, 0), size=(w, h)))
+        # The ground's edge, not a filled ground: software GL blends each filled pixel on
+        # every frame, and the ground was half the wall's right side.
+        g.add(Color(0.27, 0.31, 0.39, 1))
+        g.add(Line(rectangle=(0, 0, w, h), width=1.2))
         for b in self.blocks:
             x, y, bw, bh = b.x * w, (1 - b.y - b.h) * h, b.w * w, b.h * h
             g.add(Color(0.27, 0.31, 0.38, 1) if b.key != "site" else Color(0.25, 0.33, 0.30, 1))
@@ -141,6 +148,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
             tw, th = min(tex.width, bw - 4), min(tex.height, bh * TITLE)
             g.add(Color(0.75, 0.85, 1, 1))
             g.add(Rectangle(texture=tex, pos=(x + (bw - tw) / 2, y + bh - th - 2), size=(tw, th)))
+            self._title_boxes.append((x + (bw - tw) / 2, y + bh - th - 2, tw, th))
 
     # -- zoom ------------------------------------------------------------------------------
 
@@ -184,8 +192,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
 
     def _draw_markers(self, *_: Any) -> None:
         """Markers and labels keep their size on the screen whatever the zoom (the plan grows,
-        they do not), so zooming in separates crowded doors; a label that would cover one
-        already drawn is left out (alarmed doors' labels first)."""
+        they do not), so zooming in separates crowded doors and names more of them in full."""
         g = self._marks
         g.clear()
         w, h = self.scatter.size
@@ -206,20 +213,26 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
             if m.door == self.selected:
                 g.add(Color(1, 1, 1, 1))
                 g.add(Line(circle=(x, y, r + 5 * k), width=2))
-        taken: list[tuple[float, float, float, float]] = []
-        for m in reversed(ordered):
-            text = self.labels.get(m.door, "")
-            if not text:
-                continue
+        spots = [
+            Spot(m.door, m.x * w, (1 - m.y) * h, RADIUS * k * (1.5 if m.state in URGENT else 1.0),
+                 self.labels.get(m.door, ""), m.state in URGENT)
+            for m in reversed(ordered)
+        ]  # fmt: skip
+
+        def size_of(text: str) -> tuple[float, float]:
             tex = self._label(text)
-            tw, th = tex.width * k, tex.height * k
-            r = RADIUS * k * (1.5 if m.state in URGENT else 1.0)
-            x, y = m.x * w - tw / 2, (1 - m.y) * h - r - 3 * k - th
-            gap = 4 * k  # labels that merely touch read as one ("1-11-21-3")
-            if any(x < bx + bw + gap and bx < x + tw + gap and y < by + bh and by < y + th
-                   for bx, by, bw, bh in taken):  # fmt: skip
-                continue
-            taken.append((x, y, tw, th))
+            return tex.width * k, tex.height * k
+
+        # No label covers another or any marker: crowded ones are shortened or left out, the
+        # door touched is named in full (``map_labels``).
+        # Placed again only when a label, a marker's place or size, the zoom or the door
+        # touched changed: a door opening or closing only recolours its marker.
+        key = (tuple(spots), k, self.selected, (w, h), tuple(self._title_boxes))
+        if key != self._placed_key:
+            self._placed_key = key
+            self.placed = place_labels(spots, size_of, k, self.selected, (w, h), key[4])
+        for p in self.placed:
+            (x, y, tw, th), tex = p.box, self._label(p.text)
             g.add(Color(0, 0, 0, 0.6))
             g.add(Rectangle(pos=(x, y), size=(tw, th)))
             g.add(Color(1, 1, 1, 1))
