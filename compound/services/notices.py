@@ -9,14 +9,17 @@ all), and ``notice.list`` with ``door`` gives only those.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from compound.domain.model import InvalidInput
+from compound.domain.paging import Page
 from compound.store.db import Store
 
 MAX_TEXT = 500
 MAX_DAYS = 366
+LISTED = 500  # notices in a list asked for without a page (the panels' and the command line's)
 
 
 def parse_time(value: Any, what: str, tz: Any) -> float:
@@ -97,17 +100,13 @@ def _buildings(store: Store, value: Any) -> list[str]:
 
 def door_buildings(store: Store, door_id: str) -> set[str] | None:
     """The buildings a door serves; None for every building (a gate serving ``*``)."""
-    door = next((d for d in store.doors() if d.id == door_id), None)
+    door = store.door(door_id) if isinstance(door_id, str) else None
     if door is None:
         raise InvalidInput(f"unknown door {door_id!r}")
     scopes = [str(s) for s in door.serves]
     if "*" in scopes:
         return None
     return {s.split("-")[0] for s in scopes}
-
-
-def for_door(buildings: list[str], served: set[str] | None) -> bool:
-    return not buildings or served is None or bool(served & set(buildings))
 
 
 def withdraw(store: Store, notice_id: int, by: str) -> dict[str, Any]:
@@ -125,23 +124,39 @@ def withdraw(store: Store, notice_id: int, by: str) -> dict[str, Any]:
 
 
 def listing(
-    store: Store, now: float, active_only: bool = False, door: str | None = None
+    store: Store,
+    now: float,
+    active_only: bool = False,
+    door: str | None = None,
+    page: Page | None = None,
 ) -> list[dict[str, Any]]:
-    """The notices, newest first; with ``door`` only those for a building it serves."""
+    """The notices, newest first; with ``door`` only those for a building it serves. One
+    ``page`` of them, picked and cut in SQLite; without a page the newest ``LISTED``."""
     served = door_buildings(store, door) if door else None
-    sql = "SELECT * FROM notices"
-    args: tuple[Any, ...] = ()
+    where: list[str] = []
+    args: list[Any] = []
     if active_only:
-        sql += " WHERE withdrawn_at IS NULL AND valid_from <= ? AND valid_until > ?"
-        args = (now, now)
-    rows = store.read(sql + " ORDER BY valid_from DESC, id DESC LIMIT 500", args)
-    out = []
+        where.append("withdrawn_at IS NULL AND valid_from <= ? AND valid_until > ?")
+        args += [now, now]
+    if served is not None:
+        # For the whole compound (no buildings named), or naming one the door serves: the
+        # column holds "1,3", so each served building is looked for between commas.
+        where.append(
+            "(COALESCE(buildings, '') = '' OR EXISTS (SELECT 1 FROM json_each(?)"
+            " WHERE instr(',' || buildings || ',', ',' || value || ',') > 0))"
+        )
+        args.append(json.dumps(sorted(served)))
+    cond = " WHERE " + " AND ".join(where) if where else ""
+    size, offset = (page.size, page.offset) if page is not None else (LISTED, 0)
+    rows = store.read(
+        f"SELECT * FROM notices{cond} ORDER BY valid_from DESC, id DESC"  # noqa: S608
+        " LIMIT ? OFFSET ?",
+        (*args, size, offset),
+    )
     for r in rows:
         r["active"] = r["withdrawn_at"] is None and r["valid_from"] <= now < r["valid_until"]
         r["buildings"] = [b for b in str(r.get("buildings") or "").split(",") if b]
-        if for_door(r["buildings"], served):
-            out.append(r)
-    return out
+    return rows
 
 
 def panel_payload(store: Store, now: float) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from compound.domain.register_sheet import (  # kept with the register's columns
     LAYERS,
 )
 from compound.store.db import Store
+from compound.store.pages import read_page
 
 SWEEP_BATCH = 200  # leases ended per write transaction
 # days between visits for each tenant layer: half a month, a quarter, half a year
@@ -39,6 +40,8 @@ _INTERVAL_SQL = (
     + " ".join(f"WHEN '{lay}' THEN {d}" for lay, d in VISIT_INTERVAL_DAYS.items())
     + " END)"
 )
+# When a tenant's next visit is due: their last visit (or registration) plus their interval.
+_DUE_AT_SQL = "COALESCE(last_visit, registered_at, created_at) + " + _INTERVAL_SQL + " * 86400"
 _DUE_SQL = (
     "SELECT * FROM (SELECT p.id, p.name, p.household_id, p.created_at, u.address,"  # noqa: S608
     " tp.layer, tp.registered_at, hc.class AS hclass,"
@@ -49,9 +52,7 @@ _DUE_SQL = (
     " LEFT JOIN tenant_profiles tp ON tp.person_id = p.id"
     " LEFT JOIN household_classes hc ON hc.household_id = p.household_id"
     " WHERE p.role = 'tenant' AND p.moved_out_at IS NULL)"
-    " WHERE COALESCE(last_visit, registered_at, created_at) + "
-    + _INTERVAL_SQL
-    + " * 86400 - ? <= ?"
+    " WHERE " + _DUE_AT_SQL + " - ? <= ?"
 )
 
 
@@ -250,27 +251,33 @@ def visits_due(store: Store, now: float, within_days: float = 7.0) -> list[Visit
         _DUE_SQL,
         (now, within_days * 86400),
     )
-    out = []
-    for r in rows:
-        layer = r["layer"] or LAYER_FOR_CLASS.get(r["hclass"] or "", "watch")
-        base = r["last_visit"] or r["registered_at"] or r["created_at"]
-        due_at = base + VISIT_INTERVAL_DAYS[layer] * 86400
-        if due_at - now > within_days * 86400:
-            continue
-        out.append(
-            VisitDue(
-                r["id"],
-                r["name"],
-                r["address"],
-                layer,
-                r["household_id"],
-                r["hclass"],
-                r["last_visit"],
-                due_at,
-                now > due_at,
-            )
-        )
+    out = [v for r in rows if (v := _visit_due(r, now)).due_at - now <= within_days * 86400]
     return sorted(out, key=lambda v: v.due_at)
+
+
+def visits_due_page(store: Store, now: float, within_days: float, page: Page) -> dict[str, Any]:
+    """One page of ``visits_due`` (most overdue first, then by person) with how many are due:
+    ordered and cut in SQLite, so only the page's tenants are read into Python."""
+    args = (now, within_days * 86400)
+    rows, total = read_page(store, _DUE_SQL, args, f"{_DUE_AT_SQL}, id", page)
+    return page.reply([_visit_due(r, now).as_dict(now) for r in rows], total)
+
+
+def _visit_due(r: dict[str, Any], now: float) -> VisitDue:
+    layer = r["layer"] or LAYER_FOR_CLASS.get(r["hclass"] or "", "watch")
+    base = r["last_visit"] or r["registered_at"] or r["created_at"]
+    due_at = base + VISIT_INTERVAL_DAYS[layer] * 86400
+    return VisitDue(
+        r["id"],
+        r["name"],
+        r["address"],
+        layer,
+        r["household_id"],
+        r["hclass"],
+        r["last_visit"],
+        due_at,
+        now > due_at,
+    )
 
 
 def tenant_register(

@@ -39,23 +39,6 @@ def _int(params: dict[str, Any], key: str) -> int:
         raise InvalidInput(f"{key} must be a number") from None
 
 
-def schedule_page(rows: list[dict[str, Any]], p: dict[str, Any]) -> list[dict[str, Any]]:
-    """One page of the schedules (a list), each naming at most ``MAX_USERS`` of the doors and
-    credentials that use it, with ``door_count`` and ``credential_count`` for all of them (a
-    tenants' schedule is on thousands of cards; a door's own is in ``door.list``)."""
-    page = page_of(p, default_size=MAX_SIZE)
-    return [
-        {
-            **r,
-            "doors": r["doors"][:MAX_USERS],
-            "credentials": r["credentials"][:MAX_USERS],
-            "door_count": len(r["doors"]),
-            "credential_count": len(r["credentials"]),
-        }
-        for r in rows[page.offset : page.offset + page.size]
-    ]
-
-
 class SchedulesApi:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -65,7 +48,12 @@ class SchedulesApi:
         return Offers(
             api={
                 "schedule.add": self.schedule_add,
-                "schedule.list": lambda p: schedule_page(s.schedule_list(), p),
+                # One page of schedules (a list), each naming at most MAX_USERS of the doors
+                # and credentials that use it, with door_count and credential_count for all
+                # of them (a tenants' schedule is on thousands of cards).
+                "schedule.list": lambda p: s.schedule_page(
+                    page_of(p, default_size=MAX_SIZE), MAX_USERS
+                ),
                 "schedule.remove": lambda p: s.remove_schedule(_str(p, "name")),
                 "schedule.set_hours": lambda p: s.set_schedule_hours(
                     _str(p, "name"), schedule_hours.from_params(p)
@@ -101,9 +89,8 @@ class SchedulesApi:
 
     def holiday_list(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         """The dates of ``year`` (or of every year), one page of at most 200."""
-        page = page_of(p, default_size=MAX_SIZE)
-        rows = self.core.store.holiday_list(_int(p, "year") if p.get("year") else None)
-        return rows[page.offset : page.offset + page.size]
+        year = _int(p, "year") if p.get("year") else None
+        return self.core.store.holiday_list(year, page_of(p, default_size=MAX_SIZE))
 
     def holiday_import(self, p: dict[str, Any]) -> dict[str, Any]:
         """``{"csv": "date,name,workday\\n...", "dry_run": false}``: the file's text."""

@@ -145,12 +145,9 @@ class Doors(StoreBase):
         return int(row["id"])
 
     def schedules(self) -> dict[int, Schedule]:
-        def dec(text: str) -> tuple[TimeWindow, ...]:
-            return tuple(TimeWindow(frozenset(d), s, e) for d, s, e in json.loads(text))
-
         # Only what decides: the written form (``hours``) is for showing, not for deciding.
         return {
-            r["id"]: Schedule(r["id"], r["name"], dec(r["windows"]), dec(r["holiday_windows"]))
+            r["id"]: schedule_of(r)
             for r in self.query("SELECT id, name, windows, holiday_windows FROM schedules")
         }
 
@@ -209,6 +206,15 @@ class Doors(StoreBase):
             holidays=self.holidays(),
             workdays=self.workdays(),
         )
+
+
+def schedule_of(r: dict[str, Any]) -> Schedule:
+    """A schedule as a decision reads it, from its row (``windows``, ``holiday_windows``)."""
+
+    def dec(text: str) -> tuple[TimeWindow, ...]:
+        return tuple(TimeWindow(frozenset(d), s, e) for d, s, e in json.loads(text))
+
+    return Schedule(r["id"], r["name"], dec(r["windows"]), dec(r["holiday_windows"]))
 
 
 def _door(r: dict[str, Any], scopes: list[str]) -> Door:

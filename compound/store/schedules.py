@@ -12,12 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from compound.domain.model import InvalidInput, parse_date
+from compound.domain.paging import Page
 from compound.domain.schedule_hours import WeeklyHours, describe
 from compound.domain.schedules import DAY_NAMES, HolidayRow
 from compound.store.base import StoreBase
+from compound.store.doors import schedule_of
 
 # How many credential ids a refusal quotes.
 _QUOTED = 5
+# The doors and the live credentials that use a schedule (its id; and now, for credentials).
+_DOORS_OF = "FROM doors WHERE schedule_id = ?"
+_CREDENTIALS_OF = (
+    "FROM credentials WHERE schedule_id = ? AND revoked_at IS NULL"
+    " AND (valid_until IS NULL OR valid_until > ?)"
+)
 
 
 class Schedules(StoreBase):
@@ -34,6 +42,39 @@ class Schedules(StoreBase):
             doors, creds = self._users(s.id)
             out.append({**describe(s, written.get(s.id)), "doors": doors, "credentials": creds})
         return out
+
+    def schedule_page(self, page: Page, users: int) -> list[dict[str, Any]]:
+        """One page of the schedules by name, each with its hours, the first ``users`` doors
+        and live credentials that use it and how many there are (``door_count``,
+        ``credential_count``): a tenants' schedule is on thousands of cards, which are
+        counted in their index (``credentials_schedule``), not read."""
+        rows = self.query(
+            "SELECT * FROM schedules ORDER BY name LIMIT ? OFFSET ?", (page.size, page.offset)
+        )
+        now, out = self.clock.now(), []
+        for r in rows:
+            doors, door_count = self._first_users(_DOORS_OF, (r["id"],), users)
+            creds, cred_count = self._first_users(_CREDENTIALS_OF, (r["id"], now), users)
+            written = WeeklyHours.loads(r["hours"]) if r["hours"] is not None else None
+            out.append(
+                {
+                    **describe(schedule_of(r), written),
+                    "doors": doors,
+                    "credentials": creds,
+                    "door_count": door_count,
+                    "credential_count": cred_count,
+                }
+            )
+        return out
+
+    def _first_users(self, rows: str, args: tuple[Any, ...], users: int) -> tuple[list[Any], int]:
+        """The first ``users`` ids of ``rows`` (a FROM ... WHERE) and how many there are."""
+        first = [
+            r["id"] for r in self.query(f"SELECT id {rows} ORDER BY id LIMIT ?", (*args, users))
+        ]
+        if len(first) < users:
+            return first, len(first)
+        return first, int(self.query(f"SELECT COUNT(*) AS n {rows}", args)[0]["n"])  # noqa: S608
 
     def remove_schedule(self, name: str) -> dict[str, Any]:
         with self.transaction() as c:
@@ -98,13 +139,21 @@ class Schedules(StoreBase):
 
     # -- the holiday list -----------------------------------------------------------------
 
-    def holiday_list(self, year: int | None = None) -> list[dict[str, Any]]:
-        if year is None:
-            rows = self.query("SELECT * FROM holidays ORDER BY day")
-        else:
-            rows = self.query(
-                "SELECT * FROM holidays WHERE day LIKE ? ORDER BY day", (f"{year:04d}-%",)
-            )
+    def holiday_list(
+        self, year: int | None = None, page: Page | None = None
+    ) -> list[dict[str, Any]]:
+        """The dates of ``year`` (or of every year) in order; one ``page`` of them, read
+        from the table a page at a time, or all."""
+        sql = "SELECT * FROM holidays"
+        args: list[Any] = []
+        if year is not None:  # days are ISO dates: a year is a range of the primary key
+            sql += " WHERE day >= ? AND day < ?"
+            args += [f"{year:04d}-", f"{year + 1:04d}-"]
+        sql += " ORDER BY day"
+        if page is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += [page.size, page.offset]
+        rows = self.query(sql, tuple(args))
         out = []
         for r in rows:
             day = parse_date(r["day"])

@@ -9,7 +9,7 @@ Each feature keeps its steps in its own module here, under its own range of numb
     120-139 schedules and holidays     140-159 searching people, paging lists
     160-169 ID numbers sealed at rest  170-179 alarm zones armed    180-199 the site plan
     200-219 visitor passes issued from indoor stations    240-249 duty officers at the wall
-    250-259 notices for some buildings
+    250-259 notices for some buildings    260-269 lists read a page at a time
 
 A step runs inside the same transaction as the row that records it, so a box that loses power
 during an upgrade comes back either before or after the step, never half-way.
@@ -26,6 +26,7 @@ from compound.store.migrations import (
     foundation,
     id_numbers,
     intercom,
+    list_reads,
     notices,
     officers,
     quarantine,
@@ -58,6 +59,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
             *site_plan.STEPS,
             *officers.STEPS,
             *notices.STEPS,
+            *list_reads.STEPS,
         ),
         key=lambda m: m.number,
     )

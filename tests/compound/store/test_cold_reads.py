@@ -20,6 +20,7 @@ import pytest
 from compound.config import AlertsConfig
 from compound.domain.access import Decision, Reason, decide
 from compound.domain.clock import ManualClock
+from compound.domain.paging import Page
 from compound.protocol.messages import AccessRequest, new_id
 from compound.services import rental, reports
 from compound.services.community_api import Community
@@ -186,6 +187,8 @@ def log_decisions(store: Store) -> None:
         "entrants this week",
         "leases ended",
         "visits due",
+        "elderly not seen, one page",
+        "visits due, one page",
         "entries per hour",
         "a decision logged, and one journaled then merged",
     ],
@@ -205,6 +208,10 @@ def test_hot_queries_read_indexes_not_tables(tmp_path: Path, hot: str, statistic
             "entrants this week": community.unit_entrants,
             "leases ended": lambda: rental.sweep_leases(store, store.clock.now()),
             "visits due": lambda: rental.visits_due(store, store.clock.now()),
+            "elderly not seen, one page": lambda: community.elderly_unseen_page(1, Page(2, 3)),
+            "visits due, one page": lambda: rental.visits_due_page(
+                store, store.clock.now(), 7.0, Page(2, 3)
+            ),
             "entries per hour": lambda: reports.hourly(store, store.clock.now(), 24),
             "a decision logged, and one journaled then merged": lambda: log_decisions(store),
         }[hot]
