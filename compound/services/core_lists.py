@@ -8,6 +8,13 @@ holds all of them (``compound.domain.paging``: at most 200 items a reply):
   ``schedule`` (a name, or None); ``states`` counts every door by state, for a summary.
   A screen that shows every door (the officer wall) asks page after page up to ``total``.
 - ``door.show`` {door} → one door in the same form (the door panel needs only its own).
+
+A door panel stands in a public hallway and may learn about its own door only: asked by a
+panel's broker user (the asker the API server takes from the request topic, which the broker
+lets each user write under its own name only), ``door.show`` answers for the door the panel was
+registered at and refuses any other as it refuses a door that does not exist (so a panel taken
+over cannot find out which doors there are), and ``door.list`` is a page of that one door. The
+consoles, the wall and the command line may ask about any door.
 - ``alarm.list`` {open, page, size} → alarms newest first, one page (a list; ``alarm.page``
   is the queue in severity order with counts).
 - ``events.recent`` {after, before, door, person, types, limit, newest_first} → events by
@@ -17,6 +24,7 @@ holds all of them (``compound.domain.paging``: at most 200 items a reply):
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -24,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from compound.domain.model import Door, InvalidInput
 from compound.domain.ordering import natural_key
 from compound.domain.paging import MAX_SIZE, flag, page_of, whole
+from compound.ports import actor_of
 from compound.protocol.topics import valid_segment
 from compound.services.extension import Offers
 from compound.store.alarms import _alarm
@@ -80,8 +89,25 @@ class CoreLists:
         names = {int(r["id"]): str(r["name"]) for r in read("SELECT id, name FROM schedules")}
         return [self._door_dict(_door(rows[d], scopes.get(d, [])), names) for d in ids if d in rows]
 
+    def _panel_door(self, p: dict[str, Any]) -> str | None:
+        """The door of the door panel that asked; None when the asker is no panel (a console,
+        the wall, the command line, or a user not registered, as on a development broker)."""
+        actor = actor_of(p)
+        if not actor:
+            return None
+        rows = self.core.store.read("SELECT role, doors FROM devices WHERE name = ?", (actor,))
+        if not rows or rows[0]["role"] != "panel":
+            return None
+        doors = json.loads(rows[0]["doors"] or "[]")
+        return str(doors[0]) if doors else ""  # a panel with no door learns of none
+
     def door_list(self, p: dict[str, Any]) -> dict[str, Any]:
         page = page_of(p, default_size=MAX_SIZE)
+        panel = self._panel_door(p)
+        if panel is not None:  # a panel's list holds its own door only
+            own = self._doors([panel]) if panel else []
+            states = Counter(d["state"] for d in own)
+            return page.reply(own if page.page == 1 else [], len(own), states=dict(states))
         # Only the ids are read whole (a few thousand short strings at most), to put the doors
         # in the order people read them; the page's doors are then read by id.
         read = tuple(str(r["id"]) for r in self.core.store.read("SELECT id FROM doors"))
@@ -96,8 +122,11 @@ class CoreLists:
         door = p.get("door")
         if not isinstance(door, str) or not valid_segment(door):
             raise InvalidInput("give the door's id")
-        found = self._doors([door])
+        panel = self._panel_door(p)
+        found = self._doors([door]) if panel is None or door == panel else []
         if not found:
+            if panel is not None and door != panel:
+                self.core.counters["api.panel_other_door"] += 1
             raise InvalidInput(f"unknown door {door!r}; see `compound door list`")
         return found[0]
 

@@ -1,0 +1,97 @@
+"""A door panel learns about its own door only, on a real Mosquitto with the shipped config and
+the core reading the devices the CLI registered (the same database, as on the box).
+
+The broker cannot look inside a request's parameters, but it holds each user to requests
+under its own name (``api/<user>/<method>``), and the core takes the asker from that topic.
+So the core knows a request comes from panel1, registered at door d1: ``door.show`` answers
+for d1 and refuses d2 exactly as it refuses a door that does not exist, and ``door.list`` is d1
+alone. A console and the officer wall still see every door.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from compound.adapters.mqtt import Bus
+from compound.app.wiring import build_core
+from compound.config import Config
+from compound.domain.clock import SystemClock
+from compound.ports import ACTOR, ApiError
+from compound.services.core import Core
+from compound.store.db import Store
+from tests.security.conftest import SecuredBroker
+
+pytestmark = [pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def core(secured: SecuredBroker) -> Iterator[Core]:
+    """The core on the database the devices were registered in, with a second door."""
+    store = Store(secured.db, SystemClock(), secured.dir / "keys")
+    store.add_unit("3-2-1501")
+    store.add_door("d1", "Building 3 entrance 2", ["3-2"])
+    store.add_door("d2", "Building 3 entrance 1", ["3-2"])
+    bus = secured.bus("core")
+    core = build_core(store, bus, store.clock, Config())
+    core.start()
+    bus.start(timeout=10)
+    yield core
+    core.stop()
+    bus.stop()
+    store.close()
+
+
+@pytest.fixture
+def ask(secured: SecuredBroker) -> Iterator[dict[str, Bus]]:
+    """Started buses by user name, stopped after the test."""
+    started: dict[str, Bus] = {}
+
+    class Buses(dict[str, Bus]):
+        def __missing__(self, name: str) -> Bus:
+            bus = secured.bus(name)
+            bus.start(timeout=30)  # a user just added is let in once the broker reloaded
+            started[name] = self[name] = bus
+            return bus
+
+    yield Buses()
+    for bus in started.values():
+        bus.stop()
+
+
+def test_a_panel_is_answered_for_its_own_door_and_refused_for_another(
+    core: Core, ask: dict[str, Bus]
+) -> None:
+    panel = ask["panel1"]  # registered at d1
+    own = panel.request("door.show", {"door": "d1"}, timeout=15)
+    assert (own["id"], own["name"]) == ("d1", "Building 3 entrance 2")
+    before = core.counters["api.panel_other_door"]
+    refusals = []
+    # Another door, that door with a forged asker (the server puts the topic's user there),
+    # and a door that does not exist: all three refused in the same words.
+    for params in ({"door": "d2"}, {"door": "d2", ACTOR: "console1"}, {"door": "d9"}):
+        with pytest.raises(ApiError) as refused:
+            panel.request("door.show", params, timeout=15)
+        refusals.append(str(refused.value).replace(params["door"], "?"))
+    assert refusals[0] == refusals[1] == refusals[2]
+    assert "Building 3 entrance 1" not in refusals[0]
+    assert core.counters["api.panel_other_door"] - before == 3
+    listed = panel.request("door.list", {}, timeout=15)
+    assert [d["id"] for d in listed["items"]] == ["d1"] and listed["total"] == 1
+    assert panel.request("door.list", {"page": 2}, timeout=15)["items"] == []
+
+
+def test_a_console_and_the_wall_may_ask_about_any_door(
+    secured: SecuredBroker, core: Core, ask: dict[str, Bus]
+) -> None:
+    other = ask["console1"].request("door.show", {"door": "d2"}, timeout=15)
+    assert other["name"] == "Building 3 entrance 1"
+    rc, out, err = secured.cli(
+        "devices", "add", "wall7", "--role", "wall", "--unit", "officer", "--json", "--by", "t"
+    )
+    assert rc == 0, err
+    secured.passwords["wall7"] = json.loads(out)["password"]
+    listed = ask["wall7"].request("door.list", {}, timeout=15)
+    assert [d["id"] for d in listed["items"]] == ["d1", "d2"] and listed["total"] == 2
