@@ -75,26 +75,8 @@ def fresh(tmp: Path, name: str, doors: str) -> Store:
     return store
 
 
-def timed_lock(store: Store) -> list[float]:
-    """Wrap the store's transaction to record how long each holds the write lock."""
-    held: list[float] = []
-    inner = store.transaction
-
-    from contextlib import contextmanager
-
-    @contextmanager
-    def transaction() -> Any:
-        t = time.perf_counter()
-        with inner() as c:
-            yield c
-        held.append(time.perf_counter() - t)
-
-    store.transaction = transaction  # type: ignore[method-assign]
-    return held
-
-
 def run_import(store: Store, path: Path) -> dict[str, Any]:
-    held = timed_lock(store)
+    held = import_doors.timed_lock(store)
     with DoorProbe(store.path) as probe:
         t0 = time.perf_counter()
         text, encoding = decode(path.read_bytes())

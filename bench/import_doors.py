@@ -113,7 +113,7 @@ def run(tmp: Path, people: str, doors: str, baseline_swipes: int = 300) -> dict[
                 raise RuntimeError((tmp / "core.log").read_text()[-2000:])
         idle = reader.run(cards, lambda i: i >= baseline_swipes)
         writer = Store(db, SystemClock(), tmp / "keys")
-        held = _timed_lock(writer)
+        held = timed_lock(writer)
         done = threading.Event()
         out: dict[str, Any] = {}
 
@@ -148,7 +148,7 @@ def run(tmp: Path, people: str, doors: str, baseline_swipes: int = 300) -> dict[
     }
 
 
-def _timed_lock(store: Store) -> list[float]:
+def timed_lock(store: Store) -> list[float]:
     """Record how long each of the store's transactions holds the write lock."""
     from contextlib import contextmanager
 
