@@ -73,6 +73,30 @@ def sender(store: Store, bus: StandInBus, **kw: Any) -> UplinkSender:
     return UplinkSender(store, cast(Bus, bus), SITE, "city", window=8, **kw)
 
 
+def sent(
+    store: Store, n: int, pumps: int = 1, **kw: Any
+) -> tuple[list[int], StandInBus, UplinkSender]:
+    """``n`` records in the outbox and a sender (``kw``) on a stand-in bus, pumped ``pumps``
+    times: the first pump sends, the next collects the broker's PUBACKs."""
+    seqs = fill(store, n)
+    bus = StandInBus()
+    s = sender(store, bus, **kw)
+    for _ in range(pumps):
+        s.pump()
+    return seqs, bus, s
+
+
+def confirmed_through(
+    store: Store, n: int, last: int
+) -> tuple[list[int], StandInBus, UplinkSender]:
+    """``n`` records sent and taken by the broker, and the platform's acknowledgement of
+    them up to ``seqs[last]`` heard."""
+    seqs, bus, s = sent(store, n, pumps=2)
+    bus.ack(seqs[last])
+    s.pump()
+    return seqs, bus, s
+
+
 def confirmed(store: Store) -> list[int]:
     rows = store.query("SELECT seq FROM outbox WHERE confirmed_at IS NOT NULL ORDER BY seq")
     return [r["seq"] for r in rows]
@@ -82,11 +106,7 @@ def test_puback_alone_does_not_confirm_and_the_platform_ack_does(store: Store) -
     """The outage that lost a record: the broker's PUBACK came back, the record never reached the
     platform. Only the platform's acknowledgement may close a record, and only up to where it
     says."""
-    seqs = fill(store, 5)
-    bus = StandInBus()
-    s = sender(store, bus)
-    s.pump()
-    s.pump()  # collects the PUBACKs
+    seqs, bus, s = sent(store, 5, pumps=2)
     st = status(store)
     assert (st["waiting"], st["unconfirmed"], st["confirmed"]) == (0, 5, 0)
     bus.ack(seqs[2])
@@ -103,10 +123,7 @@ def test_unconfirmed_records_are_sent_again_in_order_after_the_timeout(
     """A record the broker acknowledged and then lost in a crash leaves the platform's
     acknowledgement stuck below it; after confirm_timeout_s the box sends again from the oldest
     unconfirmed record, in order, and stops once the platform confirms."""
-    seqs = fill(store, 6)
-    bus = StandInBus()
-    s = sender(store, bus, confirm_timeout_s=10.0)
-    s.pump()
+    seqs, bus, s = sent(store, 6, confirm_timeout_s=10.0)
     bus.ack(seqs[1])  # the platform got the first two; the rest died with the broker
     clock.advance(9.9)
     s.pump()
@@ -125,13 +142,7 @@ def test_unconfirmed_records_are_sent_again_in_order_after_the_timeout(
 
 def test_a_reconnect_sends_again_from_the_oldest_unconfirmed(store: Store) -> None:
     """After a reconnect nothing the platform has not confirmed is trusted, PUBACK or not."""
-    seqs = fill(store, 4)
-    bus = StandInBus()
-    s = sender(store, bus)
-    s.pump()
-    s.pump()
-    bus.ack(seqs[0])
-    s.pump()
+    seqs, bus, s = confirmed_through(store, 4, 0)
     bus.connects += 1
     s.pump()
     assert bus.seqs() == seqs + seqs[1:]
@@ -140,13 +151,7 @@ def test_a_reconnect_sends_again_from_the_oldest_unconfirmed(store: Store) -> No
 
 def test_a_restarted_sender_resends_what_was_sent_but_not_confirmed(store: Store) -> None:
     """The box restarting is a reconnect too: sent_at in the database does not count."""
-    seqs = fill(store, 3)
-    bus = StandInBus()
-    s = sender(store, bus)
-    s.pump()
-    s.pump()
-    bus.ack(seqs[0])
-    s.pump()
+    seqs, _, _ = confirmed_through(store, 3, 0)
     bus2 = StandInBus()
     sender(store, bus2).pump()
     assert bus2.seqs() == seqs[1:]
@@ -154,11 +159,7 @@ def test_a_restarted_sender_resends_what_was_sent_but_not_confirmed(store: Store
 
 def test_unconfirmed_records_are_bounded(store: Store) -> None:
     """Flow control: no more than max_unconfirmed records out before the platform confirms."""
-    seqs = fill(store, 40)
-    bus = StandInBus()
-    s = sender(store, bus, max_unconfirmed=10)
-    for _ in range(5):
-        s.pump()
+    seqs, bus, s = sent(store, 40, pumps=5, max_unconfirmed=10)
     assert bus.seqs() == seqs[:10]
     bus.ack(seqs[4])
     s.pump()
@@ -168,10 +169,7 @@ def test_unconfirmed_records_are_bounded(store: Store) -> None:
 def test_bad_or_foreign_acknowledgements_confirm_nothing(store: Store) -> None:
     """The acknowledgement is input from the network: another site's, a malformed one, or one
     beyond what was ever sent must not close a record the platform never got."""
-    seqs = fill(store, 3)
-    bus = StandInBus()
-    s = sender(store, bus, max_unconfirmed=8)
-    s.pump()
+    seqs, bus, s = sent(store, 3, max_unconfirmed=8)
     h = bus.handlers[ack_topic("city", SITE)]
     for bad in (b"{not json", b"[1]", b'{"site":"site-a","upto":true}', b'{"site":"site-a"}'):
         h(Message("x", bad))
@@ -189,11 +187,7 @@ def test_bad_or_foreign_acknowledgements_confirm_nothing(store: Store) -> None:
 def test_without_platform_ack_the_puback_confirms(store: Store) -> None:
     """require_platform_ack = false, for a platform that does not acknowledge: the old
     contract, and the outbox still drains and prunes."""
-    seqs = fill(store, 3)
-    bus = StandInBus()
-    s = sender(store, bus, require_platform_ack=False)
-    s.pump()
-    s.pump()
+    seqs, bus, s = sent(store, 3, pumps=2, require_platform_ack=False)
     assert confirmed(store) == seqs and ack_topic("city", SITE) not in bus.handlers
     assert status(store)["unconfirmed"] == 0
 
@@ -201,13 +195,7 @@ def test_without_platform_ack_the_puback_confirms(store: Store) -> None:
 def test_prune_keeps_every_unconfirmed_record(store: Store, clock: ManualClock) -> None:
     """Retention may only drop what the platform holds: a sent, unconfirmed record stays however
     old it is."""
-    seqs = fill(store, 4)
-    bus = StandInBus()
-    s = sender(store, bus)
-    s.pump()
-    s.pump()
-    bus.ack(seqs[1])
-    s.pump()
+    seqs, _, s = confirmed_through(store, 4, 1)
     clock.advance(90 * 86400)
     assert s.prune(30 * 86400) == 2
     left = [r["seq"] for r in store.query("SELECT seq FROM outbox ORDER BY seq")]
