@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,20 @@ def fill(store: Store, n: int, start: int = 0) -> None:
         (1_790_000_000.0 + i, "access.granted", "b3-e2", i % 7 or None, {"i": i, "名": "张伟"})
         for i in range(start, start + n)
     )
+
+
+@contextmanager
+def logged(tmp_path: Path, n: int, name: str = "c.db", verified: bool = False) -> Iterator[Store]:
+    """A store in a file of its own holding ``n`` events, verified in full if ``verified``
+    (which leaves the mark of that verification at the last one); closed after."""
+    store = Store(tmp_path / name, ManualClock(), tmp_path / "keys")
+    try:
+        fill(store, n)
+        if verified:
+            assert verify(store).check.ok
+        yield store
+    finally:
+        store.close()
 
 
 def test_events_appended_at_once_chain_as_one_at_a_time(store: Store) -> None:
@@ -98,10 +114,8 @@ def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_incremental_verification_reads_only_what_came_after_the_last(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "c.db"
-    store = Store(db, ManualClock(), tmp_path / "keys")
-    try:
-        fill(store, 50)
+    with logged(tmp_path, 50) as store:
+        db = store.path
         rc, out = cli(db, capsys, "--incremental")  # no mark yet: every event is read
         assert rc == 0 and out["read_from"] == 1 and out["trusted_at"] is None
         fill(store, 30, start=50)
@@ -116,48 +130,31 @@ def test_an_incremental_verification_reads_only_what_came_after_the_last(
         rc, out = cli(db, capsys)
         assert rc == 3 and out["first_broken"] == 83
         assert read_mark(store)[0] is not None and read_mark(store)[0].seq == 80  # type: ignore[union-attr]
-    finally:
-        store.close()
 
 
 def test_what_an_incremental_verification_trusts_and_what_it_does_not(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "c.db"
-    store = Store(db, ManualClock(), tmp_path / "keys")
-    try:
-        fill(store, 40)
-        assert verify(store).check.ok  # the full verification leaves a mark at event 40
+    with logged(tmp_path, 40, verified=True) as store:  # its mark at event 40
         # The event the mark names rewritten: found without reading the others.
-        tamper(db, "UPDATE events SET hash = ? WHERE seq = 40", ("f" * 64,))
+        tamper(store.path, "UPDATE events SET hash = ? WHERE seq = 40", ("f" * 64,))
         r = verify(store, incremental=True)
         assert not r.check.ok and r.check.first_broken == 40 and "rewritten" in r.check.problem
-    finally:
-        store.close()
-    db2 = tmp_path / "d.db"
-    store = Store(db2, ManualClock(), tmp_path / "keys")
-    try:
-        fill(store, 40)
-        assert verify(store).check.ok
+    with logged(tmp_path, 40, "d.db", verified=True) as store:
         # An event before the mark changed since: the incremental one does not read it (it
         # says so), the full one finds it.
-        tamper(db2, "UPDATE events SET at = at + 1 WHERE seq = 3")
+        tamper(store.path, "UPDATE events SET at = at + 1 WHERE seq = 3")
         r = verify(store, incremental=True)
         assert r.check.ok and r.read_from == 41 and r.trusted_at is not None
         full = verify(store)
         assert not full.check.ok and full.check.first_broken == 3
-    finally:
-        store.close()
 
 
 def test_a_forged_or_damaged_mark_is_not_used(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "c.db"
-    store = Store(db, ManualClock(), tmp_path / "keys")
-    try:
-        fill(store, 40)
-        assert verify(store).check.ok
+    with logged(tmp_path, 40, verified=True) as store:
+        db = store.path
         tamper(db, "UPDATE events SET data = '{}' WHERE seq = 3")
         raw = store.setting(MARK_SETTING)
         assert raw is not None
@@ -179,21 +176,14 @@ def test_a_forged_or_damaged_mark_is_not_used(
         # ... while the mark a verification signed is used
         store.set_setting(MARK_SETTING, raw)
         assert verify(store, incremental=True).read_from == 41
-    finally:
-        store.close()
 
 
 def test_deleting_the_newest_events_is_found_by_an_incremental_verification(
     tmp_path: Path,
 ) -> None:
-    db = tmp_path / "c.db"
-    store = Store(db, ManualClock(), tmp_path / "keys")
-    try:
-        fill(store, 40)
-        assert verify(store).check.ok
+    with logged(tmp_path, 40, verified=True) as store:
+        db = store.path
         fill(store, 20, start=40)  # signed into the head file as it is committed
-    finally:
-        store.close()
     c = sqlite3.connect(db)
     c.execute("DROP TRIGGER IF EXISTS events_no_delete")
     c.execute("DELETE FROM events WHERE seq > 50")
@@ -213,9 +203,7 @@ def test_a_verification_holds_no_lock_and_events_logged_meanwhile_are_no_alarm(
     """The walk reads on its own connection: a door decision's event is logged (and signed into
     the head file) while the walk is held half-way, and the newer signed head it finds is not
     taken for a deletion."""
-    store = Store(tmp_path / "c.db", ManualClock(), tmp_path / "keys")
-    try:
-        fill(store, 300)
+    with logged(tmp_path, 300) as store:
         started, release = threading.Event(), threading.Event()
         results: list[object] = []
 
@@ -246,16 +234,12 @@ def test_a_verification_holds_no_lock_and_events_logged_meanwhile_are_no_alarm(
         assert isinstance(r, LogCheck) and r.ok, r
         assert r.events in range(300, ev.seq + 1)
         assert store.verify_log() == LogCheck(True, ev.seq)
-    finally:
-        store.close()
 
 
 def test_a_verification_a_mark_cannot_be_saved_for_still_reports_the_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = Store(tmp_path / "c.db", ManualClock(), tmp_path / "keys")
-    try:
-        fill(store, 30)
+    with logged(tmp_path, 30) as store:
 
         def refuse(key: str, value: str) -> None:
             raise StoreError("attempt to write a readonly database")
@@ -264,5 +248,3 @@ def test_a_verification_a_mark_cannot_be_saved_for_still_reports_the_log(
         r = verify(store)
         assert r.check == LogCheck(True, 30) and "no mark saved" in r.note
         assert read_mark(store) == (None, "")
-    finally:
-        store.close()
