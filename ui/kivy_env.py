@@ -55,6 +55,9 @@ def prepare(width: int, height: int, fullscreen: bool = False, maxfps: int = 60)
     LabelBase.register(DEFAULT_FONT, str(font), str(font), str(font), str(font))
 
 
+FULL_GC_EVERY = 100  # collections of the middle generation between full ones (Python: 10)
+
+
 def freeze_heap() -> None:
     """Once a screen has loaded what it shows: collect what is garbage now, then move every
     object left into Python's permanent generation, so later full collections walk only what
@@ -65,3 +68,9 @@ def freeze_heap() -> None:
 
     gc.collect()
     gc.freeze()
+    # Full collections are rare after this: one walks every object made since the freeze (the
+    # passages, their labels) and held the wall 25-110 ms, several frames, each time. Cyclic
+    # garbage in the young generations is still collected as before; only what lived long
+    # enough to reach the oldest waits ten times longer.
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, max(full, FULL_GC_EVERY))

@@ -52,6 +52,13 @@ class Panel(BoxLayout):
     text = StringProperty("")
 
 
+class TopLabel(Label):
+    """A label whose text starts at its top left corner and whose texture is only as tall as
+    its text (``text_size: self.width, None``; its rule in common.kv draws the texture at the
+    top). A label given its whole box as ``text_size`` gets a texture of the whole box, and
+    software GL blends every pixel of it on every frame, text or empty."""
+
+
 class CameraView(Widget):
     """The latest JPEG preview frame with the face box over it.
 
