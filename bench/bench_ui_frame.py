@@ -31,7 +31,6 @@ no display.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -216,7 +215,7 @@ def main() -> int:
     from kivy.graphics import Color, Rectangle
     from kivy.uix.widget import Widget
 
-    from bench.common import row, summary_ms, write
+    from bench.common import report, row, summary_ms
     from compound.domain.clock import SystemClock
     from devkit.demo_site import DemoSite
     from ui.app import ui_dispatch
@@ -383,12 +382,7 @@ cores; {rate_u:.1f} results/s).
   2 cores shared with other work; the empty-window floor in the same run shows how much of a
   frame is this machine's GL rather than the panel
 """
-    if args.scratch:
-        print(json.dumps(figures, indent=1))
-        print(md)
-    else:
-        write("ui_frame", figures, md)
-        print(json.dumps(figures))
+    report("ui_frame", figures, md, args.scratch)
     return 0
 
 

@@ -51,3 +51,14 @@ def write(name: str, figures: dict[str, Any], markdown: str) -> None:
         f"Python {meta['python']}, {meta['machine']}._\n"
     )
     print(markdown)
+
+
+def report(name: str, figures: dict[str, Any], markdown: str, scratch: bool) -> None:
+    """A bench's ending: with ``scratch`` the figures and the table are only printed; otherwise
+    written to bench/results/<name>.md and .json (and the figures printed as one line)."""
+    if scratch:
+        print(json.dumps(figures, indent=1))
+        print(markdown)
+    else:
+        write(name, figures, markdown)
+        print(json.dumps(figures))
