@@ -20,9 +20,9 @@ from ui.screens.officer_doors import DoorArea, DoorTileView
 from ui.screens.officer_passages import PassageLines
 from ui.screens.officer_sound import AlertSound
 from ui.screens.officer_urgent import UrgentView
+from ui.text_fit import LINE
 from ui.viewmodels.officer import OfficerVM, describe_row
 from ui.viewmodels.officer_control import WallControl
-from ui.viewmodels.officer_lists import LIST_ROWS
 from ui.widgets import WINDOW_BG, HourChart, Panel
 
 Builder.load_file(str(Path(__file__).with_name("officer.kv")))
@@ -116,7 +116,16 @@ class OfficerScreen(BoxLayout):
         # and never sent to the broker; fixed in compound.adapters.mqtt.Bus.subscribe.)
         self._alarm_poll = Clock.schedule_interval(lambda dt: vm.refresh_alarms(), ALARMS_EVERY_S)
         Clock.schedule_once(lambda dt: self._place_chart(), 0)
+        # A community list's page is the rows its block shows whole (``fit_lines``' measure).
+        self._fit_lists = Clock.create_trigger(lambda dt: self.fit_lists(), 0.1)
+        for key in ("elderly", "visits", "strangers"):
+            self.ids[f"{key}_panel"].children[0].bind(height=lambda *_: self._fit_lists())
         self.refresh()
+
+    def fit_lists(self) -> None:
+        for key in ("elderly", "visits", "strangers"):
+            text = self.ids[f"{key}_panel"].children[0]
+            self.vm.paged.fit(key, int(text.height // (text.font_size * LINE)))
 
     def show_view(self, name: str) -> None:
         """Overview, event viewer or site map in the right part; the door area, the alarm
@@ -200,7 +209,7 @@ class OfficerScreen(BoxLayout):
         for key in ("elderly", "visits", "strangers"):
             rows = vm.lists[key]
             counts = vm.paged.counts(key)
-            more = vm.list_totals.get(key, 0) > LIST_ROWS
+            more = vm.list_totals.get(key, 0) > vm.paged.size[key]
             hint = f" · {t('officer.page_hint')}" if more else ""
             setattr(
                 self, f"{key}_title", t(f"officer.{key}") + (f"  {counts}" if counts else "") + hint

@@ -9,7 +9,7 @@ from typing import Any
 from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 
-LIST_ROWS = 8  # rows of each community list the wall shows at a time
+LIST_ROWS = 8  # rows of each community list a page holds until its block says how many fit
 LISTS = {"elderly": "elderly.unseen", "visits": "visit.due", "strangers": "strangers.repeat"}
 
 
@@ -23,6 +23,21 @@ class PagedLists:
         self.pages: dict[str, int] = dict.fromkeys(LISTS, 1)
         self._whole: dict[str, list[Any]] = {}  # lists the core sends whole (strangers)
         self._asked: dict[str, int] = dict.fromkeys(LISTS, 0)
+        self.size: dict[str, int] = dict.fromkeys(LISTS, LIST_ROWS)  # rows a page holds
+
+    def fit(self, key: str, rows: int) -> None:
+        """A page is the rows the list's block shows whole: none is cut off and so skipped
+        by the next page. Asked again when that changes."""
+        rows = max(1, min(rows, 50))
+        if rows == self.size[key]:
+            return
+        self.size[key], self.pages[key] = rows, 1
+        whole = self._whole.get(key)
+        if whole is not None:
+            self._cut(key, whole)
+            self.changed()
+        else:
+            self.fetch(key)
 
     def load(self) -> None:
         for key in LISTS:
@@ -33,14 +48,14 @@ class PagedLists:
         asked, page = self._asked[key], self.pages[key]
         self.gw.request(
             LISTS[key],
-            {"size": LIST_ROWS, "page": page},
+            {"size": self.size[key], "page": page},
             lambda r: self._on_page(key, page, asked, r),
         )
 
     def next_page(self, key: str) -> None:
         """The next page, back to the first after the last."""
         total = self.totals.get(key, 0)
-        pages = max(1, -(-total // LIST_ROWS))
+        pages = max(1, -(-total // self.size[key]))
         self.pages[key] = self.pages[key] % pages + 1
         whole = self._whole.get(key)
         if whole is not None:
@@ -55,7 +70,7 @@ class PagedLists:
         rows = self.rows.get(key) or []
         if not total:
             return ""
-        first = (self.pages[key] - 1) * LIST_ROWS + 1
+        first = (self.pages[key] - 1) * self.size[key] + 1
         last = first + len(rows) - 1
         return f"{last} / {total}" if first == 1 else f"{first}–{last} / {total}"
 
@@ -78,10 +93,11 @@ class PagedLists:
 
     def _cut(self, key: str, rows: list[Any]) -> None:
         self.totals[key] = len(rows)
-        if (self.pages[key] - 1) * LIST_ROWS >= len(rows):
+        size = self.size[key]
+        if (self.pages[key] - 1) * size >= len(rows):
             self.pages[key] = 1
-        start = (self.pages[key] - 1) * LIST_ROWS
-        self.rows[key] = rows[start : start + LIST_ROWS]
+        start = (self.pages[key] - 1) * size
+        self.rows[key] = rows[start : start + size]
 
 
 def describe_row(row: Any, t: Strings | None = None) -> str:

@@ -1,0 +1,63 @@
+"""The wall's community lists page by what their blocks show, in a real window (Xvfb) against
+the real core on a real Mosquitto: with some 40 elderly people living alone not seen for days, a
+page of "elderly not seen" is the rows its block shows whole, so a tap on the block brings the
+very next rows (none is cut off at the foot and skipped); a shorter block asks smaller pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from compound.domain.clock import SystemClock
+from tests.ui.conftest import Driver, Site, gateway
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+
+def shown(panel: Any) -> list[str]:
+    """The rows drawn in a list's block (its text label, cut to the lines that fit)."""
+    from ui.text_fit import fit_lines
+
+    label = panel.children[0]
+    return [x for x in fit_lines(label.text, label.height, label.font_size).split("\n") if x]
+
+
+def test_a_page_of_a_community_list_is_the_rows_its_block_shows(site: Site, driver: Driver) -> None:
+    from ui.app import build_role
+    from ui.i18n import Strings
+
+    now = SystemClock().now()
+    for k in range(40):
+        site.store.add_person(f"老人{k:02d}", "3-2-1502", "owner", lives_alone=True)
+    with site.store.transaction() as c:  # registered nine days ago, never let in since
+        c.execute("UPDATE people SET created_at = ? WHERE lives_alone = 1", (now - 9 * 86400,))
+        total = c.execute("SELECT COUNT(*) FROM people WHERE lives_alone = 1").fetchone()[0]
+    assert total > 40  # the demo's own and the forty
+    gw = gateway(site, "officer")
+    try:
+        built = build_role("officer", gw, Strings("zh"), SystemClock())
+        root, vm = built.root, built.vm
+        driver.mount(root, (1920, 1080))
+        vm.load()
+        panel = root.ids.elderly_panel
+        paged = vm.paged
+
+        def whole_page() -> bool:
+            rows = vm.lists["elderly"] or []
+            return len(rows) == paged.size["elderly"] and len(shown(panel)) == len(rows)
+
+        driver.until(lambda: paged.totals.get("elderly") == total and whole_page(), what="a page")
+        size = paged.size["elderly"]
+        first = shown(panel)
+        driver.tap(panel)  # the next page: the rows right after the last one shown
+        driver.until(lambda: paged.pages["elderly"] == 2 and whole_page(), what="page 2")
+        assert f"{size + 1}–{2 * size} / {total}" in root.elderly_title
+        assert not set(first) & set(shown(panel))
+        # A shorter wall: smaller blocks, smaller pages, still every row drawn.
+        driver.window.size = (1920, 860)
+        driver.until(lambda: paged.size["elderly"] < size and whole_page(), what="smaller")
+        assert paged.pages["elderly"] == 1
+    finally:
+        driver.window.size = (1920, 1080)
+        gw.stop()
