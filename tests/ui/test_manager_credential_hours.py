@@ -11,24 +11,15 @@ from typing import Any
 import pytest
 
 from compound.domain import schedule_hours
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import open_console
 from tests.ui.screen_text import check, close_popups, data_names
+from tests.ui.test_officer_calls_window import choose
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 HOURS = "保洁时段"
-
-
-def choose(driver: Driver, spinner: Any, text: str) -> None:
-    """Open a drop-down list by touch and tap one of its choices."""
-    driver.tap(spinner)
-    driver.until(lambda: spinner.is_open, what=f"the list of {spinner.text}")
-    options = spinner._dropdown.container.children
-    driver.until(lambda: any(o.text == text for o in options), what=text)
-    driver.tap(next(o for o in options if o.text == text))
-    driver.until(lambda: spinner.text == text, what=f"{text} chosen")
 
 
 def card_schedule(site: Site, card: str) -> list[Any]:
@@ -42,18 +33,12 @@ def card_schedule(site: Site, card: str) -> list[Any]:
 
 
 def test_a_residents_card_is_given_a_schedule_by_touch(site: Site, driver: Driver) -> None:
-    from ui.app import build_role
-
     params = {"hours": [{"days": "mon-sat", "spans": ["07:00-18:00"]}], "holidays": "closed"}
     site.store.add_schedule_hours(HOURS, schedule_hours.from_params(params))
-    gw = gateway(site, "manager")
     strings = Strings("zh")
+    built, gw = open_console(site, driver, strings)
+    root = built.root
     try:
-        built = build_role("manager", gw, strings, SystemClock())
-        root = built.root
-        driver.mount(root, (1280, 800))
-        built.vm.load()
-        driver.until(lambda: root.banner_text == "", what="the bus connected")
         console = root.console
         driver.tap(console.buttons["household"])
         page = console.page("household")

@@ -7,23 +7,18 @@ from __future__ import annotations
 
 import pytest
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import open_console
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 
 def test_a_note_stays_on_the_tab_where_it_was_made(site: Site, driver: Driver) -> None:
-    from ui.app import build_role
-
-    gw = gateway(site, "manager")
+    strings = Strings("zh")
+    built, gw = open_console(site, driver, strings)
+    root = built.root
     try:
-        built = build_role("manager", gw, Strings("zh"), SystemClock())
-        root = built.root
-        driver.mount(root, (1280, 800))
-        built.vm.load()
-        driver.until(lambda: root.banner_text == "", what="the bus connected")
         driver.tap(root.ids.register)  # nothing typed: refused, saying what is missing
         driver.until(lambda: root.note_text.startswith("错误"), what="the refusal")
         assert not root.note_ok

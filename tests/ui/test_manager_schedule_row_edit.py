@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import open_console
 from tests.ui.screen_text import check, close_popups, data_names
 from ui.i18n import Strings
 
@@ -25,16 +25,10 @@ def words(page: Any) -> list[str]:
 
 
 def test_a_span_is_changed_in_place_and_the_list_says_the_spans(site: Site, driver: Driver) -> None:
-    from ui.app import build_role
-
-    gw = gateway(site, "manager")
     strings = Strings("zh")
+    built, gw = open_console(site, driver, strings)
+    root = built.root
     try:
-        built = build_role("manager", gw, strings, SystemClock())
-        root = built.root
-        driver.mount(root, (1280, 800))
-        built.vm.load()
-        driver.until(lambda: root.banner_text == "", what="the bus connected")
         console = root.console
         driver.tap(console.buttons["schedules"])
         page = console.page("schedules")
