@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,23 @@ from compound.services.community_api import Community
 
 if TYPE_CHECKING:
     from compound.app.context import Context
+
+# What `tenant register` passes on as it was given (the arguments of the same names).
+TENANT_FIELDS = ("name", "unit", "id_type", "id_number", "origin", "phone", "lease_start",
+                 "lease_end", "layer")  # fmt: skip
+
+
+def _listed(
+    ctx: Context, rows: list[dict[str, Any]], line: Callable[[dict[str, Any]], str], empty: str
+) -> int:
+    """The rows as JSON with --json, else one ``line`` each (``empty`` when there are none)."""
+    ctx.out(rows, lambda: "\n".join(line(r) for r in rows) or empty)
+    return 0
+
+
+def _asked(ctx: Context, *names: str) -> dict[str, Any]:
+    """What a command asks of the services: the arguments ``names`` and who asks."""
+    return {**{n: getattr(ctx.args, n) for n in names}, "by": _who(ctx)}
 
 
 def _who(ctx: Context) -> str:
@@ -33,18 +51,15 @@ def cmd_alert_list(ctx: Context) -> int:
     if ctx.args.open:
         sql += " WHERE acknowledged_at IS NULL"
     rows = ctx.store.query(sql + " ORDER BY id DESC LIMIT ?", (ctx.args.limit,))
-    ctx.out(
+    return _listed(
+        ctx,
         rows,
-        lambda: (
-            "\n".join(
-                f"{a['id']:>5} {iso(a['raised_at'])} {a['severity']:<8} {a['message']}"
-                + ("" if a["acknowledged_at"] is None else f"  (ack {a['acknowledged_by']})")
-                for a in rows
-            )
-            or "no alerts"
+        lambda a: (
+            f"{a['id']:>5} {iso(a['raised_at'])} {a['severity']:<8} {a['message']}"
+            + ("" if a["acknowledged_at"] is None else f"  (ack {a['acknowledged_by']})")
         ),
+        "no alerts",
     )
-    return 0
 
 
 def cmd_alert_ack(ctx: Context) -> int:
@@ -65,19 +80,16 @@ def cmd_alert_check(ctx: Context) -> int:
 def cmd_visit_due(ctx: Context) -> int:
     now = ctx.clock.now()
     due = [v.as_dict(now) for v in rental.visits_due(ctx.store, now, ctx.args.within)]
-    ctx.out(
+    return _listed(
+        ctx,
         due,
-        lambda: (
-            "\n".join(
-                f"{v['person_id']:>6} {v['name']:<10} {v['unit']:<10} {v['layer']:<7}"
-                f" {'OVERDUE ' + str(v['days_overdue']) + ' d' if v['overdue'] else 'due'}"
-                f" {iso(v['due_at'])[:10]}"
-                for v in due
-            )
-            or "no visits due"
+        lambda v: (
+            f"{v['person_id']:>6} {v['name']:<10} {v['unit']:<10} {v['layer']:<7}"
+            f" {'OVERDUE ' + str(v['days_overdue']) + ' d' if v['overdue'] else 'due'}"
+            f" {iso(v['due_at'])[:10]}"
         ),
+        "no visits due",
     )
-    return 0
 
 
 def cmd_visit_add(ctx: Context) -> int:
@@ -91,55 +103,33 @@ def cmd_visit_add(ctx: Context) -> int:
 
 def cmd_elderly_unseen(ctx: Context) -> int:
     rows = Community(ctx.store, ctx.config.alerts).elderly_unseen(ctx.args.hours)
-    ctx.out(
+    return _listed(
+        ctx,
         rows,
-        lambda: (
-            "\n".join(
-                f"{r['person_id']:>6} {r['name']:<10} {r['unit']:<10}"
-                f" not seen {r['hours_unseen']} h"
-                for r in rows
-            )
-            or "everyone has been seen"
+        lambda r: (
+            f"{r['person_id']:>6} {r['name']:<10} {r['unit']:<10} not seen {r['hours_unseen']} h"
         ),
+        "everyone has been seen",
     )
-    return 0
 
 
 def cmd_tenant_register(ctx: Context) -> int:
-    a = ctx.args
-    r = rental.register_tenant(
-        ctx.store,
-        {
-            "name": a.name,
-            "unit": a.unit,
-            "id_type": a.id_type,
-            "id_number": a.id_number,
-            "origin": a.origin,
-            "phone": a.phone,
-            "lease_start": a.lease_start,
-            "lease_end": a.lease_end,
-            "layer": a.layer,
-            "by": _who(ctx),
-        },
-    )
+    r = rental.register_tenant(ctx.store, _asked(ctx, *TENANT_FIELDS))
     ctx.out(r, f"tenant {r['id']} registered ({r['layer']} layer)")
     return 0
 
 
 def cmd_tenant_list(ctx: Context) -> int:
     rows = rental.tenant_register(ctx.store, ctx.args.all)
-    ctx.out(
+    return _listed(
+        ctx,
         rows,
-        lambda: (
-            "\n".join(
-                f"{r['id']:>6} {r['name']:<10} {r['unit']:<10} {r['id_number'] or '':<20}"
-                f" {r['layer'] or '-':<7} lease to {r['lease_end'] or '-'}"
-                for r in rows
-            )
-            or "no tenants"
+        lambda r: (
+            f"{r['id']:>6} {r['name']:<10} {r['unit']:<10} {r['id_number'] or '':<20}"
+            f" {r['layer'] or '-':<7} lease to {r['lease_end'] or '-'}"
         ),
+        "no tenants",
     )
-    return 0
 
 
 def cmd_tenant_layer(ctx: Context) -> int:
@@ -149,18 +139,8 @@ def cmd_tenant_layer(ctx: Context) -> int:
 
 
 def cmd_tenant_guest(ctx: Context) -> int:
-    a = ctx.args
     r = rental.register_guest(
-        ctx.store,
-        {
-            "name": a.name,
-            "unit": a.unit,
-            "id_type": a.id_type,
-            "id_number": a.id_number,
-            "phone": a.phone,
-            "hours": a.hours,
-            "by": _who(ctx),
-        },
+        ctx.store, _asked(ctx, "name", "unit", "id_type", "id_number", "phone", "hours")
     )
     ctx.out(r, f"guest {r['id']} registered until {iso(r['valid_until'])}; token {r['token']}")
     return 0
@@ -194,19 +174,16 @@ def cmd_notice_post(ctx: Context) -> int:
 
 def cmd_notice_list(ctx: Context) -> int:
     rows = notices.listing(ctx.store, ctx.clock.now(), ctx.args.active, ctx.args.door)
-    ctx.out(
+    return _listed(
+        ctx,
         rows,
-        lambda: (
-            "\n".join(
-                f"{r['id']:>4} {'*' if r['active'] else ' '}"
-                f" {iso(r['valid_until'])[:16]}"
-                f"{' [' + ','.join(r['buildings']) + ']' if r['buildings'] else ''} {r['text']}"
-                for r in rows
-            )
-            or "no notices"
+        lambda r: (
+            f"{r['id']:>4} {'*' if r['active'] else ' '}"
+            f" {iso(r['valid_until'])[:16]}"
+            f"{' [' + ','.join(r['buildings']) + ']' if r['buildings'] else ''} {r['text']}"
         ),
+        "no notices",
     )
-    return 0
 
 
 def cmd_notice_withdraw(ctx: Context) -> int:
