@@ -21,7 +21,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.face_worker_path import bench_worker_memory, bench_worker_path  # noqa: E402
+from bench.face_worker_path import (  # noqa: E402
+    alternate,
+    bench_worker_memory,
+    bench_worker_path,
+)
 from compound.adapters import images  # noqa: E402
 from compound.adapters.recognizer import DetectSettings, DlibRecognizer, dlib, fr_api  # noqa: E402
 from compound.domain.clock import ManualClock  # noqa: E402
@@ -82,20 +86,13 @@ def bench_pipeline(frames: list[np.ndarray], gallery: Gallery) -> dict[str, obje
     for f in frames[:2]:
         raw_dlib(f, settings)
         pipe.process(f, 0.0)
-    raw_t, pipe_t, latency = [], [], []
-    t_clock = 0.0
-    for _round in range(3):
-        for f in frames:
-            t0 = time.perf_counter()
-            raw_dlib(f, settings)
-            raw_t.append(time.perf_counter() - t0)
-            t_clock += 1.0
-            t0 = time.perf_counter()
-            out = pipe.process(f, t_clock)
-            dt = time.perf_counter() - t0
-            pipe_t.append(dt)
-            if out.request is not None:
-                latency.append(dt)
+    raw_t, pipe_t, latency = alternate(
+        frames,
+        3,
+        lambda f: raw_dlib(f, settings),
+        lambda f, at: pipe.process(f, at).request is not None,
+        step=1.0,
+    )
     ratio = statistics.median(pipe_t) / statistics.median(raw_t)
     return {
         "frames": len(raw_t),

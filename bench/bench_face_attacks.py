@@ -5,18 +5,20 @@ Run alone, niced: nice -n 10 .venv/bin/python bench/bench_face_attacks.py [--att
 
 Four residents are enrolled from 5 of their 11 test photos. Attacks made from all 11 photos of
 each, none of which reacts to the door panel: one still photo held up, a slideshow of the
-different photos (3 frames each), a looping "video" (the photos blended into each other), and
-one photo moved about in front of the camera. Each attempt starts at a random point of its loop
+different photos (3 frames each), a looping "video" (the photos blended into each other), one
+photo moved about in front of the camera, and three that blink (eyelids painted on the photos,
+bench/face_responder.py): the looping video blinking on every photo, one photo blinking at a
+steady pace, one photo blinking in pairs. Each attempt starts at a random point of its loop
 and lasts 12 s at 8 frames a second; with the challenge, each attempt draws its own.
 Judged three ways in the same run: the one-camera pipeline as it was (blink and motion on every
 frame), the tracking pipeline without the challenge (continuity, blink, motion), and with it.
 
-The genuine side cannot be filmed here. The responder stands in for it: it watches the
-challenge the door panel shows and plays the resident's own photos, blended, in the order the
-challenge asks (a blink first, then the turn, the look up, or two more blinks). It is exactly
-what an attacker holding many photos of a resident could build: its success rate is the
-genuine side's best case here and, at the same time, the proof that a 2D camera does not stop
-such an attacker.
+The genuine side cannot be filmed here. The responder stands in for it (bench/face_responder.py):
+it watches the panel and plays the resident's own photos as asked (a painted blink when told to
+blink, then the turn or the look up blended from the photo that makes it, or a double blink).
+It is exactly what an attacker holding a resident's photos and an image editor could build: its
+success rate is the genuine side's best case here and, at the same time, the proof that a 2D
+camera does not stop such an attacker.
 """
 
 from __future__ import annotations
@@ -244,6 +246,10 @@ def markdown(f: dict[str, Any]) -> str:
         f"| {v['rejected']} | {v['frr']} | {v['unlock_s_p50']} s |"
         for k, v in f["responder"].items()
     )
+    kind_rows = "\n".join(
+        f"| {k} | {v['asked']} | {v['passed']} | {v['frr']} | {v['unlock_s_p50']} s |"
+        for k, v in sorted(f["responder_per_kind"].items())
+    )
     ch = "; ".join(
         f"{k} {v['passed']}/{v['asked']}"
         + (f" (no photo makes it: {v['no photo']})" if v["no photo"] else "")
@@ -267,32 +273,44 @@ so the load does not change them). Unlocks (attempts that produced an access req
 {rows}
 | **all** | {tot["attempts"]} | **{tot["old"]}** | **{tot["tracking"]}** | **{tot["challenge"]}** |
 
-The adaptive responder (plays the resident's own photos, blended, as the panel asks):
+The last three blink: eyelids painted over the eyes of the photos from their landmarks
+(bench/face_responder.py, devkit/face_blink.py), as anyone with the photos and an image editor
+can do. The video blinks on every photo (a blink every 1.1 s, moving between photos); one photo
+blinks at a steady pace (every 0.75 s); one photo blinks in pairs (a double blink, 0.5 s apart,
+every 3 s), made against the "blink twice" rule, which wants exactly such a pair.
+
+The adaptive responder (the resident's own photos as the panel asks, painted blinks included):
 
 | | attempts | rejected | rate | time to unlock, p50 |
 |---|---|---|---|---|
 {resp_rows}
 
-Times are in frames of the clip at {f["fps"]} fps (the decision, not the CPU: see
-face_cameras.md for processing time). Each frame is analysed by real dlib; the attacks' frames
-carry no sensor noise, so a replayed frame is analysed once. Every frame of an attempt goes
-to the camera's watch in order, without the service's readers and workers, so no frame is
-dropped or queued here (how the workers drop frames does not enter these figures); the
-challenge is drawn at random per attempt, so the responder's rate moves with the kinds it is
-dealt. Per resident (in the JSON):
+Per challenge kind, with the challenge (asked, passed, rejection rate, time to unlock p50):
+
+| challenge | asked | passed | rejected | time to unlock, p50 |
+|---|---|---|---|---|
+{kind_rows}
+
+Times are in frames of the clip at {f["fps"]} fps from the face's first frame (the decision, not
+the CPU: see face_cameras.md for processing time). Each frame is analysed by real dlib; the
+attacks' frames carry no sensor noise, so a replayed frame is analysed once. Every frame of an
+attempt goes to the camera's watch in order, without the service's readers and workers, so no
+frame is dropped or queued here (how the workers drop frames does not enter these figures);
+the challenge is drawn at random per attempt, so the responder's rate moves with the kinds it
+is dealt. Per resident (in the JSON):
 {by}.
 
 The challenges the responder was dealt, per resident and kind (passed / asked):
 {ch}.
 
 The responder is the genuine side's stand-in and an attacker's tool at once: whatever passes
-here is what an attacker with a resident's photos and a screen passes. Only IR or depth
-hardware tells them apart (docs/face.md). Its rejections come from the test photos, not from a
-person (see "responder rejected" per resident): where every attempt of a resident fails even
-without the challenge, his photos give no blink the blink check accepts (the eyes must close to
-65 % of their open level); where they fail only with it, the photos that narrow the eyes or
-raise the head also turn or tilt it, which the challenge takes for another move. A live
-person blinks and nods without turning; still photos of different moments do not.
+here is what an attacker with a resident's photos, an image editor and a screen passes. Only
+IR or depth hardware tells them apart (docs/face.md). Its rejections come from the test
+photos, not from a person: "no photo makes it" counts the challenges none of the resident's 11
+photos can answer as the judge asks (the move past its need, ahead of the other axis, and out
+of the face's plane as a head's move is): a live person can always nod or turn; photos of
+other moments only where one happens to show it. The depth of each photo's painted blink (eye
+aspect ratio shut / open, as dlib's landmarks see it) is in the JSON (`blink_depth`).
 """
 
 

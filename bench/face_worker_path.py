@@ -15,6 +15,7 @@ import os
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,35 @@ def _pss_mb(pid: int) -> float:
     return float("nan")
 
 
+def alternate(
+    frames: list[np.ndarray],
+    rounds: int,
+    raw: Callable[[np.ndarray], object],
+    path: Callable[[np.ndarray, float], bool],
+    step: float,
+) -> tuple[list[float], list[float], list[float]]:
+    """Each frame through raw dlib, then through the path under test (given the frame and a
+    clock ``step`` seconds on from the last), alternating frame by frame so both see the same
+    load: (raw times, path times, path times of the frames that produced a request)."""
+    raw_t: list[float] = []
+    path_t: list[float] = []
+    latency: list[float] = []
+    at = 0.0
+    for _ in range(rounds):
+        for f in frames:
+            t0 = time.perf_counter()
+            raw(f)
+            raw_t.append(time.perf_counter() - t0)
+            at += step
+            t0 = time.perf_counter()
+            asked = path(f, at)
+            dt = time.perf_counter() - t0
+            path_t.append(dt)
+            if asked:
+                latency.append(dt)
+    return raw_t, path_t, latency
+
+
 def bench_worker_path(
     frames: list[np.ndarray], gallery: Gallery, raw_dlib: Any, rounds: int = 3
 ) -> dict[str, Any]:
@@ -72,21 +102,13 @@ def bench_worker_path(
             raw_dlib(f, SETTINGS)
             at += 2.0
             watch.process(f, at)
-        raw_t: list[float] = []
-        path_t: list[float] = []
-        latency: list[float] = []
-        for _ in range(rounds):
-            for f in frames:
-                t0 = time.perf_counter()
-                raw_dlib(f, SETTINGS)
-                raw_t.append(time.perf_counter() - t0)
-                at += 2.0
-                t0 = time.perf_counter()
-                out = watch.process(f, at)
-                dt = time.perf_counter() - t0
-                path_t.append(dt)
-                if out.requests:
-                    latency.append(dt)
+        raw_t, path_t, latency = alternate(
+            frames,
+            rounds,
+            lambda f: raw_dlib(f, SETTINGS),
+            lambda f, t: bool(watch.process(f, at + t).requests),
+            step=2.0,
+        )
         return {
             "frames": len(raw_t),
             "raw_dlib_ms_p50": statistics.median(raw_t) * 1e3,

@@ -195,7 +195,11 @@ class ChallengeCheck:
     """
 
     def __init__(
-        self, challenge: Challenge, baseline: np.ndarray, rules: ChallengeRules | None = None
+        self,
+        challenge: Challenge,
+        baseline: np.ndarray,
+        rules: ChallengeRules | None = None,
+        history: Sequence[tuple[float, float]] = (),
     ) -> None:
         self.challenge = challenge
         self.rules = rules or ChallengeRules()
@@ -207,6 +211,8 @@ class ChallengeCheck:
         self._closures: list[float] = []  # when each counted blink closed the eyes
         self._reopened: float | None = None  # when the latest counted blink ended
         self._last = self._base
+        # blinks nobody asked for: before the prompt, and at once after it
+        self._unasked = _closures(history, self.rules)
         self.state = "waiting"
         self.reason = ""
 
@@ -243,6 +249,8 @@ class ChallengeCheck:
             if abs(yaw - self._yaw0) >= r.turn / 3 or abs(pitch - self._pitch0) >= r.look_up / 2:
                 return self._fail("moved before the prompt could be read")
             if kind == "blink_twice" and ear(landmarks) < self._open * r.closed_ratio:
+                if not self._closed:
+                    self._unasked.append(at)
                 self._closed = self._early = True
             return self.state
         if kind == "blink_twice":
@@ -286,6 +294,10 @@ class ChallengeCheck:
             else:
                 self._reopened = at
         if not self._closed and self._reopened is not None and self._paired():
+            u = self._unasked
+            if any(b - a <= r.double_gap_s for a, b in zip(u, u[1:], strict=False)):
+                # the face blinked in pairs before it was asked: a clip that does so anyway
+                return self._fail("blinked twice before it was asked")
             c = self._closures
             if at - self._reopened >= max(r.settle_s, r.rhythm * (c[-1] - c[-2])):
                 self.state = "passed"
@@ -315,10 +327,28 @@ class ChallengeDealer:
         self._choose = choose
         self._new_id = new_id
 
-    def deal(self, at: float, baseline: np.ndarray) -> ChallengeCheck:
+    def deal(
+        self, at: float, baseline: np.ndarray, history: Sequence[tuple[float, float]] = ()
+    ) -> ChallengeCheck:
+        """``history``: the face's (time, eye aspect ratio) before the prompt."""
         kind = self._choose(self.rules.kinds)
         c = Challenge(self._new_id()[:12], kind, at, at + self.rules.window_s)
-        return ChallengeCheck(c, baseline, self.rules)
+        return ChallengeCheck(c, baseline, self.rules, history)
+
+
+def _closures(history: Sequence[tuple[float, float]], r: ChallengeRules) -> list[float]:
+    """When the eyes closed in ``history`` ((time, eye aspect ratio) pairs), after being open."""
+    if not history:
+        return []
+    top = max(e for _t, e in history)
+    out, closed, was_open = [], False, False
+    for t, e in history:
+        if e >= top * r.reopen_ratio:
+            closed, was_open = False, True
+        elif e < top * r.closed_ratio and not closed and was_open:
+            closed = True
+            out.append(t)
+    return out
 
 
 def face_quality(box: Box, landmarks: np.ndarray) -> float:

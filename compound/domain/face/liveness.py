@@ -71,6 +71,10 @@ class LivenessWindow:
     def __len__(self) -> int:
         return len(self._samples)
 
+    def ears(self) -> list[tuple[float, float]]:
+        """(time, eye aspect ratio) of each frame in the window, oldest first."""
+        return [(at, e) for at, e, _pts in self._samples]
+
     def verdict(self) -> Verdict:
         r = self.rules
         if len(self._samples) < 3:

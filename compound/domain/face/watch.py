@@ -361,7 +361,7 @@ class CameraWatch:
                         self.counters["refused"] += 1
                     return WatchOutcome(at, seen, "not live", track=track, cut=cut)
                 face.attempts += 1
-                face.check = self.dealer.deal(at, lm)
+                face.check = self.dealer.deal(at, lm, face.liveness.ears())
                 self.counters["challenges"] += 1
             elif face.check.add(at, lm) == "passed":
                 face.answered = True

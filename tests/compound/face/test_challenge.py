@@ -191,3 +191,27 @@ def test_a_slow_turn_passes_once_the_head_is_clearly_out_of_its_plane() -> None:
     c = _check("turn_left", base)
     states = [c.add(0.5 + 0.125 * i, _head(a)) for i, a in enumerate((5, 10, 15, 20, 25, 30))]
     assert states[3] == "waiting" and states[-1] == "passed"
+
+
+def test_a_face_that_blinked_in_pairs_unasked_does_not_answer_blink_twice() -> None:
+    """A clip made to blink in pairs: its pair before the prompt (or one blink before it and
+    one at once after it) shows it does so anyway; a person who blinked once is asked fine."""
+    once = [(t / 8, 0.1 if t == 4 else 0.3) for t in range(12)]  # one blink before the prompt
+    pair = [(t / 8, 0.1 if t in (4, 8) else 0.3) for t in range(12)]  # a double blink
+    rules = ChallengeRules()
+
+    def asked(history: list[tuple[float, float]], closures: list[float]) -> ChallengeCheck:
+        c = ChallengeCheck(Challenge("c1", "blink_twice", 1.5, 7.5), _head(0), rules, history)
+        state, t = "waiting", 1.5
+        while t <= 7.0 and state == "waiting":
+            shut = any(abs(t - x) < 0.06 for x in closures)
+            state = c.add(t, _head(0, 0.1 if shut else 0.3))
+            t = round(t + 0.125, 3)
+        return c
+
+    assert asked(once, [2.25, 2.75]).state == "passed"
+    refused = asked(pair, [4.5, 5.0])
+    assert refused.state == "failed" and refused.reason == "blinked twice before it was asked"
+    # the pair's second blink falls just after the prompt: not an answer, and a pair unasked
+    late = asked(once[:-2], [1.625, 4.5, 5.0])
+    assert late.state == "failed" and late.reason == "blinked twice before it was asked"
