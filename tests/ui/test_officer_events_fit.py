@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import Driver, Site
+from tests.ui.test_officer_calls_window import wall
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -22,20 +23,14 @@ def filled(view: Any, lines: Any, line_h: float, items: int) -> bool:
 
 
 def test_a_page_of_events_is_the_lines_that_fit_the_view(site: Site, driver: Driver) -> None:
-    from ui.app import build_role
-    from ui.i18n import Strings
-
     now = SystemClock().now()
     with site.store.transaction():
         for k in range(120):
             door = ("b1-e1", "b2-e1", "b3-e2")[k % 3]
             site.store.append_event("door.opened", at=now - 30 * k, door_id=door)
-    gw = gateway(site, "officer")
+    built, gw = wall(site, driver, "zh")
+    root, vm = built.root, built.vm
     try:
-        built = build_role("officer", gw, Strings("zh"), SystemClock())
-        root, vm = built.root, built.vm
-        driver.mount(root, (1920, 1080))
-        vm.load()
         driver.until(lambda: bool(vm.doors), what="the doors")
         driver.tap(root.ids.view_events)
         driver.until(lambda: "events" in root.views, what="the event viewer")

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import Driver, Site
+from tests.ui.test_officer_calls_window import wall
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -17,9 +18,6 @@ pytestmark = [pytest.mark.ui, pytest.mark.integration]
 def test_a_grouped_alarm_row_shows_its_newest_time_how_many_and_since_when(
     site: Site, driver: Driver
 ) -> None:
-    from ui.app import build_role
-    from ui.i18n import Strings
-
     now = SystemClock().now()
     doors = ("b1-e1", "b2-e1", "b3-e2")
     with site.store.transaction():  # one fire input: the board released its doors in turn
@@ -28,13 +26,9 @@ def test_a_grouped_alarm_row_shows_its_newest_time_how_many_and_since_when(
                 "fire_release", f"{door}: fire", severity="high", door_id=door, at=now - 8 + 4 * k
             )
     first, newest = (time.strftime("%H:%M:%S", time.localtime(x)) for x in (now - 8, now))
-    gw = gateway(site, "officer")
-    strings = Strings("zh")
+    built, gw = wall(site, driver, "zh")
+    root, vm = built.root, built.vm
     try:
-        built = build_role("officer", gw, strings, SystemClock())
-        root, vm = built.root, built.vm
-        driver.mount(root, (1920, 1080))
-        vm.load()
         rows = root.ids.alarms.children
 
         def row() -> str:
@@ -43,7 +37,7 @@ def test_a_grouped_alarm_row_shows_its_newest_time_how_many_and_since_when(
         driver.until(lambda: bool(row()) and "1号楼" in row(), what="the fire incident row")
         assert row().startswith(f"{newest}  [高]  消防联动开门 ×3 (自 {first} 起)"), row()
         assert len(rows) == 1  # one incident, one row
-        strings.toggle()
+        vm.t.toggle()
         driver.until(lambda: "since" in row(), what="the row in English")
         assert row().startswith(f"{newest}  [high]  Fire release ×3 since {first}"), row()
     finally:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import Driver, Site
+from tests.ui.test_officer_calls_window import wall
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -24,9 +25,6 @@ def shown(panel: Any) -> list[str]:
 
 
 def test_a_page_of_a_community_list_is_the_rows_its_block_shows(site: Site, driver: Driver) -> None:
-    from ui.app import build_role
-    from ui.i18n import Strings
-
     now = SystemClock().now()
     for k in range(40):
         site.store.add_person(f"老人{k:02d}", "3-2-1502", "owner", lives_alone=True)
@@ -34,12 +32,9 @@ def test_a_page_of_a_community_list_is_the_rows_its_block_shows(site: Site, driv
         c.execute("UPDATE people SET created_at = ? WHERE lives_alone = 1", (now - 9 * 86400,))
         total = c.execute("SELECT COUNT(*) FROM people WHERE lives_alone = 1").fetchone()[0]
     assert total > 40  # the demo's own and the forty
-    gw = gateway(site, "officer")
+    built, gw = wall(site, driver, "zh")
+    root, vm = built.root, built.vm
     try:
-        built = build_role("officer", gw, Strings("zh"), SystemClock())
-        root, vm = built.root, built.vm
-        driver.mount(root, (1920, 1080))
-        vm.load()
         panel = root.ids.elderly_panel
         paged = vm.paged
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import Driver, Site
+from tests.ui.test_officer_calls_window import wall
 from tests.ui.test_officer_wall_window import add_doors
 from tests.ui.test_site_map_window import tap_at
 from ui.viewmodels.map_labels import overlaps
@@ -42,16 +42,10 @@ def collisions(plan: Any, callout: str = "") -> list[str]:
 def test_crowded_door_labels_never_overlap_and_show_in_full_on_touch_or_zoom(
     site: Site, driver: Driver
 ) -> None:
-    from ui.app import build_role
-    from ui.i18n import Strings
-
     add_doors(site)
-    gw = gateway(site, "officer")
+    built, gw = wall(site, driver, "en")
+    root, vm = built.root, built.vm
     try:
-        built = build_role("officer", gw, Strings("en"), SystemClock())
-        root, vm = built.root, built.vm
-        driver.mount(root, (1920, 1080))
-        vm.load()
         want = len(site.store.doors())
         driver.until(lambda: len(vm.doors) == want, what="every door")
         driver.tap(root.ids.view_map)

@@ -123,6 +123,8 @@ class OfficerScreen(BoxLayout):
         self.refresh()
 
     def fit_lists(self) -> None:
+        if self.get_root_window() is None:
+            return  # the wall stopped since its blocks changed size
         for key in ("elderly", "visits", "strangers"):
             text = self.ids[f"{key}_panel"].children[0]
             self.vm.paged.fit(key, int(text.height // (text.font_size * LINE)))

@@ -75,6 +75,8 @@ class EventsView(BoxLayout):
         return float(probe.texture.height) * float(lines.line_height)
 
     def fit_page(self) -> None:
+        if self.get_root_window() is None:
+            return  # taken off the screen (the wall stopped) since the height changed
         view, ev = self.ids.lines.parent, self.vm.events
         rows = int(view.height // self.line_height())
         if not self.loaded:  # the first page is asked at that size
