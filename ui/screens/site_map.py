@@ -160,7 +160,8 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         self.scatter.scale = 1.0
         self.scatter.size = (w, h)
         self.scatter.pos = (self.x + (self.width - w) / 2, self.y + (self.height - h) / 2)
-        self._img.pos, self._img.size = (0, 0), (w, h)
+        # No area without a picture: a transparent rectangle costs its pixels all the same.
+        self._img.pos, self._img.size = (0, 0), (w, h) if self.texture is not None else (0, 0)
         self._draw_blocks()
         self._draw_markers()
 
