@@ -7,6 +7,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from compound.store.db import Store
 from devkit.env import DATA, seed_compound
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+# The screens of the three roles: the door panel, the manager's console, the officer wall.
+PANEL_SIZE, CONSOLE_SIZE, WALL_SIZE = (1024, 600), (1280, 800), (1920, 1080)
 
 
 @pytest.fixture(scope="session")
@@ -67,14 +70,48 @@ class Site:
         self.store.close()
 
 
-def gateway(site: Site, role: str) -> Any:
-    """The UI's MQTT gateway on the site's broker, answers handed to the Kivy thread."""
+def gateway(site: Any, role: str, name: str = "test") -> Any:
+    """The UI's MQTT gateway on the site's broker (any site with ``bus_config`` and
+    ``topics``), answers handed to the Kivy thread."""
     from ui.app import ui_dispatch
     from ui.gateway import MqttGateway
 
-    gw = MqttGateway(site.bus_config, site.topics, f"ui-{role}-test", dispatch=ui_dispatch)
+    gw = MqttGateway(site.bus_config, site.topics, f"ui-{role}-{name}", dispatch=ui_dispatch)
     gw.start()
     return gw
+
+
+@contextmanager
+def on_screen(
+    driver: Driver, gw: Any, role: str, size: tuple[int, int], strings: Any, **build: Any
+) -> Iterator[Any]:
+    """``role``'s screen on ``gw`` in the language of ``strings``, mounted at ``size`` and
+    loading (``build``: the role's options, such as its door); the built role. After: the
+    pop-ups it left over the window are closed and ``gw`` is stopped."""
+    from tests.ui.screen_text import close_popups
+    from ui.app import build_role
+
+    try:
+        built = build_role(role, gw, strings, SystemClock(), **build)
+        driver.mount(built.root, size)
+        built.vm.load()
+        yield built
+    finally:
+        close_popups(driver.window)
+        gw.stop()
+
+
+@contextmanager
+def door_panel(driver: Driver, site: Site, lang: str) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """The door panel of b3-e2 on a gateway of its own, in ``lang``, once it has its door's
+    name from the core: the built role and its keypad's keys by label."""
+    from ui.i18n import Strings
+
+    with on_screen(
+        driver, gateway(site, "door"), "door", PANEL_SIZE, Strings(lang), door="b3-e2"
+    ) as built:
+        driver.until(lambda: built.vm.door_name != "b3-e2", what="door name")
+        yield built, {b.text: b for b in built.root.ids.keypad.children}
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway, not_blank
+from tests.ui.conftest import Driver, Site, door_panel, not_blank
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -18,20 +17,11 @@ def test_door_panel_refuses_a_room_that_does_not_exist_in_chinese(
     anything rings and the panel says so in Chinese, instead of ringing nobody for 45 s and
     going to the desk. A room typed alone (1502) reaches the core, which finds the unit and
     refuses it too: that flat has no indoor station."""
-    from ui.app import build_role
-    from ui.i18n import Strings
-
     rings: list[str] = []
     watch = site.bus("test-rings")
     watch.subscribe(site.topics.all("intercom/unit/+/ring"), lambda m: rings.append(m.topic))
-    gw = gateway(site, "door")
-    try:
-        built = build_role("door", gw, Strings("zh"), SystemClock(), door="b3-e2")
+    with door_panel(driver, site, "zh") as (built, keys):
         root = built.root
-        driver.mount(root, (1024, 600))
-        built.vm.load()
-        driver.until(lambda: built.vm.door_name != "b3-e2", what="door name")
-        keys = {b.text: b for b in root.ids.keypad.children}
         for k in "3-2-1701":
             driver.tap(keys[k])
         driver.tap(root.ids.ok)
@@ -46,5 +36,3 @@ def test_door_panel_refuses_a_room_that_does_not_exist_in_chinese(
         driver.until(lambda: root.status_text == want, what="no station, in Chinese")
         refused = site.core.counters["intercom.dial_refused"]
         assert refused == 2 and rings == []
-    finally:
-        gw.stop()

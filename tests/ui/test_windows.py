@@ -8,7 +8,7 @@ import pytest
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
 from compound.store import officers
-from tests.ui.conftest import Driver, Site, gateway, not_blank
+from tests.ui.conftest import Driver, Site, door_panel, gateway, not_blank
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -140,8 +140,6 @@ def test_door_panel_dials_a_room_by_touch_and_the_indoor_station_opens(
     and no other. The panel signalled only on its own door's call topic, never by the call API;
     a flat this door does not serve gets the core's refusal on screen."""
     from devkit.simulators import VirtualIndoorStation
-    from ui.app import build_role
-    from ui.i18n import Strings
 
     site.core_bus.request("station.add", {"station": "in-1501", "unit": "3-2-1501"})
     station = VirtualIndoorStation(site.bus("test-station"), "in-1501", "3-2-1501", 0.3)
@@ -155,14 +153,8 @@ def test_door_panel_dials_a_room_by_touch_and_the_indoor_station_opens(
     watch.subscribe(site.topics.all("intercom/+/call"), lambda m: signals.append(m.topic))
     api_calls: list[str] = []
     watch.subscribe(site.topics.all("api/#"), lambda m: api_calls.append(m.topic))
-    gw = gateway(site, "door")
-    try:
-        built = build_role("door", gw, Strings("en"), SystemClock(), door="b3-e2")
+    with door_panel(driver, site, "en") as (built, keys):
         root = built.root
-        driver.mount(root, (1024, 600))
-        built.vm.load()
-        driver.until(lambda: built.vm.door_name != "b3-e2", what="door name")
-        keys = {b.text: b for b in root.ids.keypad.children}
         for k in "3-2-1501":
             driver.tap(keys[k])
         assert root.entry_text == "3-2-1501"
@@ -183,5 +175,3 @@ def test_door_panel_dials_a_room_by_touch_and_the_indoor_station_opens(
         # The core's refusal, in the screen's language (its English reason is for the log).
         assert root.status_text == "Call failed: This door cannot call that room"
         assert len(station.rings) == 1
-    finally:
-        gw.stop()
