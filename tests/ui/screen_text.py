@@ -220,6 +220,31 @@ class Walk:
         assert not self.found, f"{len(self.found)} problem(s):\n" + "\n".join(self.found)
 
 
+# How a walk opens a view, and how it closes it again.
+Step = tuple[Callable[[], Any], Callable[[], Any]]
+
+
+def popup(make: Callable[[], Any]) -> Step:
+    """The dialog ``make`` opens, dismissed after."""
+    held: list[Any] = []
+    return (lambda: held.append(make()), lambda: held.pop().dismiss())
+
+
+def view(root: Any, name: str) -> Step:
+    """One of the wall's views, and back to the overview after."""
+    return (lambda: root.show_view(name), lambda: root.show_view("overview"))
+
+
+def tab(root: Any, name: str, then: Callable[[], Any] = lambda: None) -> Step:
+    """One of the console's tabs (and ``then`` done on it), left as it is."""
+
+    def go() -> None:
+        root.tab = name
+        then()
+
+    return (go, lambda: None)
+
+
 def data_names(site: Any) -> list[str]:
     """Names from the compound's records, shown as they were registered."""
     people = [p["name"] for p in site.seed["people"]]

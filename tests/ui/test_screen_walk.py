@@ -14,24 +14,20 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, IntercomCall, encode, new_id
-from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.screen_text import Walk, close_popups, data_names
+from tests.ui.conftest import CONSOLE_SIZE, PANEL_SIZE, WALL_SIZE, Driver, Site, gateway, on_screen
+from tests.ui.screen_text import Walk, data_names, popup, tab, view
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 
 def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
     site.store.add_station("wall", "officer", ("desk", "officer"))
-    gw = gateway(site, "officer")
     strings = Strings("zh")
-    try:
-        built = build_role("officer", gw, strings, SystemClock(), station="wall")
+    gw = gateway(site, "officer")
+    with on_screen(driver, gw, "officer", WALL_SIZE, strings, station="wall") as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1920, 1080))
-        vm.load()
         driver.until(lambda: "b3-e2" in vm.doors and vm.site, what="wall loaded")
         dev = site.bus("test-door")
         now = SystemClock().now()
@@ -41,34 +37,22 @@ def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver
         )
         driver.until(lambda: root.call_panel.shown and vm.alarm_total >= 2, what="alarm, call")
         walk = Walk(driver, strings, data_names(site))
-
-        def popup(make: Callable[[], Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
-            held: list[Any] = []
-            return (lambda: held.append(make()), lambda: held.pop().dismiss())
-
-        def view(name: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
-            return (lambda: root.show_view(name), lambda: root.show_view("overview"))
-
         walk.each_language(
             [
                 ("overview with a call ringing", lambda: None, lambda: None),
                 ("acknowledge", *popup(lambda: root.alarm_queue.ask(vm.incidents()[0]))),
                 ("lockdown", *popup(root.ask_lockdown)),
                 ("remote open", *popup(lambda: root.ask_open("b2-e1"))),
-                ("event viewer", *view("events")),
-                ("site map", *view("map")),
+                ("event viewer", *view(root, "events")),
+                ("site map", *view(root, "map")),
             ]
         )
         walk.verdict()
-    finally:
-        close_popups(driver.window)
-        gw.stop()
 
 
 def test_console_every_tab_and_dialog_in_both_languages(
     site: Site, driver: Driver, tmp_path: Path
 ) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
     sheet = tmp_path / "residents.csv"  # a sheet the core refuses, with one of each problem
@@ -80,13 +64,9 @@ def test_console_every_tab_and_dialog_in_both_languages(
         ",3-2-1501,owner,,,\n",
         encoding="utf-8",
     )
-    gw = gateway(site, "manager")
     strings = Strings("zh")
-    try:
-        built = build_role("manager", gw, strings, SystemClock())
+    with on_screen(driver, gateway(site, "manager"), "manager", CONSOLE_SIZE, strings) as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1280, 800))
-        vm.load()
         driver.until(lambda: bool(vm.site) and vm.people.total > 0, what="console loaded")
         root.csv_files.open(tmp_path)
         root.import_csv(str(sheet))
@@ -95,13 +75,6 @@ def test_console_every_tab_and_dialog_in_both_languages(
         files = [str(p) for p in tmp_path.iterdir()] + [p.name for p in tmp_path.iterdir()]
         walk = Walk(driver, strings, [*data_names(site), *files, str(tmp_path), str(Path.home())])
         walk.data += ["boss", "12ab", "2020-13-01"]  # the values the sheet got wrong
-
-        def tab(name: str, then: Callable[[], Any] = lambda: None) -> Any:
-            def go() -> None:
-                root.tab = name
-                then()
-
-            return (go, lambda: None)
 
         def keyboard() -> tuple[Callable[[], Any], Callable[[], Any]]:
             held: list[Any] = []
@@ -129,31 +102,27 @@ def test_console_every_tab_and_dialog_in_both_languages(
 
         walk.each_language(
             [
-                ("register", *tab("register")),
+                ("register", *tab(root, "register")),
                 ("role list", *spinner(root.ids.f_role)),
                 ("rental class list", *spinner(root.ids.f_class)),
                 ("tenant layer list", *spinner(root.ids.f_layer)),
                 ("pinyin keyboard", *keyboard()),
-                ("credentials, a PIN proposed", *tab("credentials", vm.suggest_pin)),
-                ("face, consent given", *tab("face", lambda: vm.set_consent(True))),
-                ("import problems", *tab("import")),
-                ("notices", *tab("notices")),
-                ("site plan", *tab("siteplan")),
-                ("door schedules and holidays", *tab("schedules")),
-                ("indoor stations", *tab("stations")),
-                ("household", *tab("household")),
+                ("credentials, a PIN proposed", *tab(root, "credentials", vm.suggest_pin)),
+                ("face, consent given", *tab(root, "face", lambda: vm.set_consent(True))),
+                ("import problems", *tab(root, "import")),
+                ("notices", *tab(root, "notices")),
+                ("site plan", *tab(root, "siteplan")),
+                ("door schedules and holidays", *tab(root, "schedules")),
+                ("indoor stations", *tab(root, "stations")),
+                ("household", *tab(root, "household")),
             ]
         )
         walk.verdict()
-    finally:
-        close_popups(driver.window)
-        gw.stop()
 
 
 def test_door_panel_every_state_in_both_languages(site: Site, driver: Driver) -> None:
     """Idle with notices, PIN entry, a wrong PIN, the lockout, a refused dial, a room-only
     dial, the emergency call and a refusal in lockdown."""
-    from ui.app import build_role
     from ui.i18n import Strings
 
     notice = ["本周六上午 9:00-12:00 停水检修，请提前储水。", "如有疑问请致电物业 029-8888 6666。"]
@@ -165,13 +134,10 @@ def test_door_panel_every_state_in_both_languages(site: Site, driver: Driver) ->
             "by": "物业",
         },
     )
-    gw = gateway(site, "door")
     strings = Strings("zh")
-    try:
-        built = build_role("door", gw, strings, SystemClock(), door="b3-e2")
+    gw = gateway(site, "door")
+    with on_screen(driver, gw, "door", PANEL_SIZE, strings, door="b3-e2") as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1024, 600))
-        vm.load()
         driver.until(lambda: vm.door_name != "b3-e2" and vm.notice_text, what="panel loaded")
         walk = Walk(driver, strings, [*data_names(site), *notice])  # the office's own words
         said: list[str] = []
@@ -234,9 +200,6 @@ def test_door_panel_every_state_in_both_languages(site: Site, driver: Driver) ->
         walk.both([("emergency", vm.emergency, lambda: None)])  # last: its line stays 45 s
         assert len(set(said)) >= 4, said  # each outcome said something of its own
         walk.verdict()
-    finally:
-        close_popups(driver.window)
-        gw.stop()
 
 
 def test_the_check_finds_a_wrong_language_and_a_text_that_does_not_fit(driver: Driver) -> None:

@@ -23,8 +23,8 @@ from compound.services.alerts import Watched
 from compound.store.db import Store
 from devkit.sample import sample
 from devkit.xian_screens import Shots
-from tests.ui.conftest import Driver
-from tests.ui.screen_text import Walk, close_popups, texts
+from tests.ui.conftest import CONSOLE_SIZE, PANEL_SIZE, WALL_SIZE, Driver, gateway, on_screen
+from tests.ui.screen_text import Walk, popup, tab, texts, view
 from tests.ui.test_manager_card_reader import swipe
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -106,26 +106,13 @@ def xian(xian_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Xi
         shots.close()
 
 
-def _gateway(site: XianSite, role: str) -> Any:
-    from ui.app import ui_dispatch
-    from ui.gateway import MqttGateway
-
-    gw = MqttGateway(site.bus_config, site.topics, f"ui-{role}-xian", dispatch=ui_dispatch)
-    gw.start()
-    return gw
-
-
 def test_wall_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Driver) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
-    gw = _gateway(xian, "officer")
+    gw = gateway(xian, "officer", "xian")
     strings = Strings("zh")
-    try:
-        built = build_role("officer", gw, strings, SystemClock(), station="wall")
+    with on_screen(driver, gw, "officer", WALL_SIZE, strings, station="wall") as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1920, 1080))
-        vm.load()
         driver.until(
             lambda: len(vm.doors) >= 156 and vm.alarm_total >= OPEN_ALARMS,
             timeout=120,
@@ -141,14 +128,6 @@ def test_wall_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Dri
         someone, someone_id = str(top["name"]), int(top["id"])
         # The rules' alarms are among what the walk reads (in the wall's words, not the log's).
         driver.until(lambda: any("登记住户" in t for t in texts(driver.window)), what="rental")
-
-        def popup(make: Callable[[], Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
-            held: list[Any] = []
-            return (lambda: held.append(make()), lambda: held.pop().dismiss())
-
-        def view(name: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
-            return (lambda: root.show_view(name), lambda: root.show_view("overview"))
-
         events = vm.events
 
         def passages() -> tuple[Callable[[], Any], Callable[[], Any]]:
@@ -204,30 +183,23 @@ def test_wall_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Dri
                 ("overview, 131 alarms, a call ringing", lambda: None, lambda: None),
                 ("acknowledge", *popup(lambda: root.alarm_queue.ask(vm.incidents()[0]))),
                 ("the alarm queue's last rows", *alarms_at_the_end()),
-                ("event viewer", *view("events")),
+                ("event viewer", *view(root, "events")),
                 ("event viewer, a day of passages", *passages()),
                 ("event viewer, one person's trail", *trail()),
                 ("a person's passages on the overview", *search()),
-                ("site map", *view("map")),
+                ("site map", *view(root, "map")),
             ]
         )
         walk.verdict()
-    finally:
-        close_popups(driver.window)
-        gw.stop()
 
 
 def test_console_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Driver) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
-    gw = _gateway(xian, "manager")
+    gw = gateway(xian, "manager", "xian")
     strings = Strings("zh")
-    try:
-        built = build_role("manager", gw, strings, SystemClock())
+    with on_screen(driver, gw, "manager", CONSOLE_SIZE, strings) as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1280, 800))
-        vm.load()
         driver.until(lambda: bool(vm.site) and vm.people.total > 20000, what="console loaded")
         walk = Walk(driver, strings, [*xian.names, str(Path.home())])  # the files' folder
 
@@ -242,9 +214,6 @@ def test_console_on_the_xian_compound_in_both_languages(xian: XianSite, driver: 
                 )
 
             return (go, lambda: None)
-
-        def tab(name: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
-            return (lambda: setattr(root, "tab", name), lambda: None)
 
         def card_swiped_while_typing() -> tuple[Callable[[], Any], Callable[[], Any]]:
             held: list[Any] = []
@@ -270,30 +239,23 @@ def test_console_on_the_xian_compound_in_both_languages(xian: XianSite, driver: 
                 ("people found by wxm", *search("wxm")),
                 ("people of building 12 entrance 2", *search("12-2")),
                 ("a card swiped on the pinyin keyboard", *card_swiped_while_typing()),
-                ("notices to buildings", *tab("notices")),
-                ("door schedules, 156 doors", *tab("schedules")),
-                ("site plan, every door placed", *tab("siteplan")),
+                ("notices to buildings", *tab(root, "notices")),
+                ("door schedules, 156 doors", *tab(root, "schedules")),
+                ("site plan, every door placed", *tab(root, "siteplan")),
             ]
         )
         walk.verdict()
-    finally:
-        close_popups(driver.window)
-        gw.stop()
 
 
 def test_door_panel_on_the_xian_compound_in_both_languages(xian: XianSite, driver: Driver) -> None:
     """A building door of the largest kind: its long name, the dial refusals of a compound
     whose rooms repeat in every entrance."""
-    from ui.app import build_role
     from ui.i18n import Strings
 
-    gw = _gateway(xian, "door")
+    gw = gateway(xian, "door", "xian")
     strings = Strings("zh")
-    try:
-        built = build_role("door", gw, strings, SystemClock(), door="b55-e2")
+    with on_screen(driver, gw, "door", PANEL_SIZE, strings, door="b55-e2") as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1024, 600))
-        vm.load()
         driver.until(lambda: vm.door_name != "b55-e2", what="panel loaded")
         walk = Walk(driver, strings, xian.names)
 
@@ -316,6 +278,3 @@ def test_door_panel_on_the_xian_compound_in_both_languages(xian: XianSite, drive
             ]
         )
         walk.verdict()
-    finally:
-        close_popups(driver.window)
-        gw.stop()
