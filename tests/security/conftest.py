@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,6 +138,30 @@ def secured() -> Iterator[SecuredBroker]:
     yield sb
     broker.cleanup()
     shutil.rmtree(work, ignore_errors=True)
+
+
+def devices_store(secured: SecuredBroker) -> Store:
+    """A store on the database where `compound devices add` registered the devices, as on the
+    box: the core reads from it who each broker user is (a panel's door, a station's unit)."""
+    return Store(secured.db, SystemClock(), secured.dir / "keys")
+
+
+@contextmanager
+def running_core(
+    secured: SecuredBroker, store: Store, config: Config | None = None, timeout: float = 10
+) -> Iterator[Core]:
+    """The core on ``store``, on its own broker user, started; after, stopped and the store
+    closed."""
+    bus = secured.bus("core")
+    core = build_core(store, bus, store.clock, config or Config())
+    core.start()
+    try:
+        bus.start(timeout=timeout)
+        yield core
+    finally:
+        core.stop()
+        bus.stop()
+        store.close()
 
 
 class Seen:

@@ -20,14 +20,11 @@ from collections.abc import Iterator
 import pytest
 
 from compound.adapters.mqtt import Bus, Message
-from compound.app.wiring import build_core
 from compound.config import Config, SecurityConfig, SiteConfig
-from compound.domain.clock import SystemClock
 from compound.protocol.messages import AccessRequest, encode, new_id
 from compound.services.core import Core
 from compound.services.quarantine import QuarantineWatch
-from compound.store.db import Store
-from tests.security.conftest import SITE, SecuredBroker
+from tests.security.conftest import SITE, SecuredBroker, devices_store, running_core
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +33,7 @@ WAIT = 60.0  # an upper bound on waiting for an event, not a deadline
 
 @pytest.fixture
 def core(secured: SecuredBroker) -> Iterator[Core]:
-    store = Store(secured.db, SystemClock(), secured.dir / "keys")
+    store = devices_store(secured)
     if store.door("d1") is None:
         store.add_unit("3-2-1501")
         store.add_door("d1", "Door 1", ["3-2"])
@@ -52,14 +49,8 @@ def core(secured: SecuredBroker) -> Iterator[Core]:
             quarantine="broker",
         ),
     )
-    bus = secured.bus("core")
-    c = build_core(store, bus, store.clock, config)
-    c.start()
-    bus.start(timeout=30)
-    yield c
-    c.stop()
-    bus.stop()
-    store.close()
+    with running_core(secured, store, config, timeout=30) as c:
+        yield c
 
 
 class Arrivals:

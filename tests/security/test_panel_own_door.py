@@ -16,13 +16,9 @@ from collections.abc import Iterator
 import pytest
 
 from compound.adapters.mqtt import Bus
-from compound.app.wiring import build_core
-from compound.config import Config
-from compound.domain.clock import SystemClock
 from compound.ports import ACTOR, ApiError
 from compound.services.core import Core
-from compound.store.db import Store
-from tests.security.conftest import SecuredBroker
+from tests.security.conftest import SecuredBroker, devices_store, running_core
 
 pytestmark = [pytest.mark.integration]
 
@@ -30,18 +26,12 @@ pytestmark = [pytest.mark.integration]
 @pytest.fixture(scope="module")
 def core(secured: SecuredBroker) -> Iterator[Core]:
     """The core on the database the devices were registered in, with a second door."""
-    store = Store(secured.db, SystemClock(), secured.dir / "keys")
+    store = devices_store(secured)
     store.add_unit("3-2-1501")
     store.add_door("d1", "Building 3 entrance 2", ["3-2"])
     store.add_door("d2", "Building 3 entrance 1", ["3-2"])
-    bus = secured.bus("core")
-    core = build_core(store, bus, store.clock, Config())
-    core.start()
-    bus.start(timeout=10)
-    yield core
-    core.stop()
-    bus.stop()
-    store.close()
+    with running_core(secured, store) as core:
+        yield core
 
 
 @pytest.fixture

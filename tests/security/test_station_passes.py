@@ -13,13 +13,9 @@ from collections.abc import Iterator
 import pytest
 
 from compound.adapters.mqtt import ApiError, Bus
-from compound.app.wiring import build_core
-from compound.config import Config
-from compound.domain.clock import SystemClock
 from compound.protocol.messages import AccessRequest, AccessResult, encode, new_id
 from compound.services.core import Core
-from compound.store.db import Store
-from tests.security.conftest import SecuredBroker
+from tests.security.conftest import SecuredBroker, devices_store, running_core
 from tests.security.test_api_actor import Seen
 
 pytestmark = [pytest.mark.integration]
@@ -29,27 +25,21 @@ pytestmark = [pytest.mark.integration]
 def site(secured: SecuredBroker) -> Iterator[tuple[Core, Seen, dict[str, Bus]]]:
     """The core on the database where `compound devices add` registered the station st1 for
     3-2-1501; a door d1 serving building 3 entrance 2, a door d3 serving building 4."""
-    store = Store(secured.db, SystemClock(), secured.dir / "keys")
+    store = devices_store(secured)
     store.add_unit("3-2-1501")
     store.add_unit("3-2-1502")
     store.add_unit("4-1-101")
     store.add_door("d1", "Building 3 entrance 2", ["3-2"])
     store.add_door("d3", "Building 4", ["4"])
-    core_bus = secured.bus("core")
-    core = build_core(store, core_bus, store.clock, Config())
-    core.start()
-    core_bus.start(timeout=10)
-    seen = Seen()
-    buses = {n: secured.bus(n) for n in ("watch", "st1", "console1", "panel1")}
-    buses["watch"].subscribe(secured.topics.all("access/+/result"), seen)
-    for b in buses.values():
-        b.start(timeout=10)
-    yield core, seen, buses
-    for b in buses.values():
-        b.stop()
-    core.stop()
-    core_bus.stop()
-    store.close()
+    with running_core(secured, store) as core:
+        seen = Seen()
+        buses = {n: secured.bus(n) for n in ("watch", "st1", "console1", "panel1")}
+        buses["watch"].subscribe(secured.topics.all("access/+/result"), seen)
+        for b in buses.values():
+            b.start(timeout=10)
+        yield core, seen, buses
+        for b in buses.values():
+            b.stop()
 
 
 def show(secured: SecuredBroker, seen: Seen, bus: Bus, door: str, token: str) -> AccessResult:
