@@ -69,10 +69,13 @@ def parse_face_box(body: Any) -> FaceBox | None:
 def face_status_key(body: Any, challenge: bool = True) -> str | None:
     """The string key for what the face service's verdict makes the panel say, if anything.
     At a door that never asks the challenge (``challenge`` False: its own IR or depth terminal
-    tells a face from a picture), no prompt to act is shown: "look at the camera"."""
+    tells a face from a picture), a challenge dealt by a camera it shares with another door is
+    not shown: "look at the camera". The blink prompt stays: the face service still waits for
+    a blink there when its camera checks liveness, and a person told only to look may not blink
+    within the liveness window."""
     if not isinstance(body, dict):
         return None
-    if not challenge and body.get("status") in ("challenge", BLINK):
+    if not challenge and body.get("status") == "challenge":
         return "door.look_camera"
     if body.get("status") == "challenge":
         c = body.get("challenge")
