@@ -136,6 +136,34 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
     "cred.pin": ("密码", "PIN"),
     "cred.face": ("人脸", "face"),
     "cred.pass": ("访客码", "visitor pass"),
+    # the credentials tab's person, picked from a search
+    "creds.search": (
+        "查找: 姓名、拼音首字母、房号、证件或手机尾号、卡号",
+        "Find: name, initials, unit, ID or phone tail, card",
+    ),
+    "creds.person": ("人员", "Person"),
+    "creds.none_chosen": ("请在右侧点选人员", "Pick a person on the right"),
+    "creds.chosen": ("{name} · {unit}", "{name} · {unit}"),
+    "creds.pick_first": ("请先查找并点选人员", "Find and tap a person first"),
+    "creds.credential": ("凭证", "Credential"),
+    "creds.none_held": ("无有效凭证", "none held"),
+    "creds.no_credential": ("请先选择要撤销的凭证", "Choose the credential to revoke first"),
+    "creds.revoke": ("撤销凭证", "Revoke"),
+    "creds.revoke_ask": (
+        "撤销 {name}（{unit}）的{cred}？",
+        "Revoke the {cred} of {name} ({unit})?",
+    ),
+    "creds.revoke_yes": ("确认撤销", "Revoke"),
+    "creds.revoked": ("已撤销 {name}（{unit}）的{cred}", "Revoked the {cred} of {name} ({unit})"),
+    "creds.move_out_ask": (
+        "将 {name}（{unit}）迁出？其门卡、密码、通行码和人脸数据都将删除。",
+        "Move {name} ({unit}) out? Their cards, PINs, passes and face data are deleted.",
+    ),
+    "creds.move_out_yes": ("确认迁出", "Move out"),
+    "creds.moved_out": (
+        "{name}（{unit}）已迁出，人脸数据已删除",
+        "{name} ({unit}) moved out; face data deleted",
+    ),
     # notices for some buildings
     "console.notice_buildings": ("楼号 (空=全部), 如 1,3", "Buildings (empty = all), e.g. 1,3"),
     "console.notice_for": (

@@ -261,6 +261,11 @@ REFUSALS: list[tuple[str, str, str]] = [
         "通行码请在物业管理台撤销",
         "Passes are revoked from the manager's console",
     ),
+    (
+        r"credentials are revoked from the manager's console",
+        "凭证请在物业管理台撤销",
+        "Credentials are revoked from the manager's console",
+    ),
     (rf"no visitor pass {N}", "没有编号为 {n} 的访客通行码", "There is no visitor pass {n}"),
     (r"say which pass: id", "请选择通行码", "Choose a pass"),
     (r"hours and uses must be numbers", "时长和次数须为数字", "Hours and uses must be numbers"),

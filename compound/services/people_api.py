@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from compound.adapters.mqtt import actor_of
 from compound.domain import validation
 from compound.domain.model import InvalidInput, Person, UnitAddress, mask_id_number, mask_phone
 from compound.domain.paging import flag, page_of
@@ -126,6 +127,7 @@ class PeopleApi:
                 },
                 "pin.suggest": lambda p: {"pin": suggest_pin(s)},
                 "pass.issue": self.pass_issue,
+                "credential.revoke": self.credential_revoke,
             }
         )
 
@@ -176,6 +178,17 @@ class PeopleApi:
 
     def person_show(self, pid: int) -> dict[str, Any]:
         return person_details(self.core.store, pid)
+
+    def credential_revoke(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A card, PIN or pass taken back from the console's credentials tab (a door panel or
+        station cannot: it would lock residents out)."""
+        actor = actor_of(p)
+        role = self.core.store.one("SELECT role FROM devices WHERE name = ?", (actor,))
+        if role is not None and role["role"] != "console":
+            raise InvalidInput("credentials are revoked from the manager's console")
+        cid = _int(p, "id")
+        self.core.store.revoke_credential(cid, str(p.get("by") or "manager"))
+        return {"id": cid, "revoked": True}
 
     def pass_issue(self, p: dict[str, Any]) -> dict[str, Any]:
         now = self.core.clock.now()

@@ -19,3 +19,20 @@ def open_console(site: Site, driver: Driver, strings: Strings) -> tuple[Any, Any
     built.vm.load()
     driver.until(lambda: built.root.banner_text == "", what="the bus connected")
     return built, gw
+
+
+def pick_person(driver: Driver, root: Any, query: str, name: str) -> None:
+    """On the credentials tab: search for ``query`` and tap the result naming ``name``, as a
+    manager picks the person a card, PIN, pass or move-out is for (no id is typed)."""
+    if root.tab != "credentials":
+        driver.tap(root.ids.tab_credentials)
+    creds = root.creds
+    driver.type(creds.search, query)
+    rows = creds.results.buttons
+    driver.until(lambda: any(b.text.startswith(name + " ") for b in rows), what=f"{name} found")
+    driver.tap(next(b for b in rows if b.text.startswith(name + " ")))
+    driver.until(
+        lambda: creds.pick.chosen is not None and creds.pick.chosen["name"] == name,
+        what=f"{name} picked",
+    )
+    driver.until(lambda: root.ids.c_chosen.text.startswith(name), what=f"{name} named")

@@ -11,6 +11,7 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.manager_console import pick_person
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -54,7 +55,7 @@ def test_a_usb_reader_types_card_numbers_into_the_card_field(site: Site, driver:
         driver.tap(root.ids.tab_credentials)
         card: Any = root.ids.c_card
         driver.until(lambda: card.focus, what="the card field has the focus on the tab")
-        driver.type(root.ids.c_person, str(person))
+        pick_person(driver, root, "李娜", "李娜")
         driver.tap(card)
         swipe(driver, ";0012345678?")  # a reader that sends the stripe's start and end marks
         driver.until(lambda: "12345678" in cards_of(site, person), what="card issued")

@@ -41,3 +41,42 @@ def test_a_note_stays_on_the_tab_where_it_was_made(site: Site, driver: Driver) -
         assert root.ids.note.text == ""
     finally:
         gw.stop()
+
+
+def test_an_answer_after_the_manager_changed_tab_waits_for_its_own_tab(
+    site: Site, driver: Driver
+) -> None:
+    """The import is started, the manager goes to the credentials tab before the core answers
+    (its write held back by the test holding the database), and the result is not said there:
+    the import tab is marked, and going back to it shows the result."""
+    strings = Strings("en")
+    built, gw = open_console(site, driver, strings)
+    root = built.root
+    sheet = site.tmp / "two.csv"
+    sheet.write_text(
+        "name,unit,role\n赵一,2-1-301,owner\n赵二,2-1-301,family\n", encoding="utf-8"
+    )
+    try:
+        driver.tap(root.ids.tab_import)
+        driver.type(root.ids.csv_path, str(sheet))
+        with site.store.transaction():  # the core cannot write the import until released
+            driver.tap(root.ids.do_import)
+            driver.until(lambda: built.vm.job is not None, what="the import sent")
+            driver.tap(root.ids.tab_credentials)
+            driver.until(lambda: root.tab == "credentials", what="the credentials tab")
+        tab = root.ids.tab_import
+        driver.until(lambda: tab.text == "Import ●", what="the import tab marked")
+        assert built.vm.job.finished and built.vm.job.ok  # the answer has come
+        assert root.ids.note.text == ""  # not said on the credentials tab
+        driver.tap(tab)
+        driver.until(lambda: root.tab == "import", what="back on the import tab")
+        driver.until(
+            lambda: root.ids.note.text == "All 2 people imported", what="the result shown"
+        )
+        assert root.progress_text == "All 2 people imported" and root.note_ok
+        assert tab.text == "Import"
+        driver.tap(root.ids.tab_credentials)  # read: leaving the tab forgets it
+        driver.until(lambda: root.tab == "credentials", what="the credentials tab again")
+        assert root.ids.note.text == "" and root.ids.tab_import.text == "Import"
+    finally:
+        gw.stop()

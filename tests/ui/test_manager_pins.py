@@ -13,6 +13,7 @@ from compound.domain.model import InvalidInput
 from compound.services.pin_suggest import in_use, suggest_pin
 from compound.store.db import Store
 from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.manager_console import pick_person
 from ui.gateway import LocalGateway
 from ui.i18n import Strings
 from ui.viewmodels.manager import ManagerVM
@@ -65,7 +66,7 @@ def test_manager_is_offered_a_free_pin_by_touch(site: Site, driver: Driver) -> N
         driver.mount(root, (1280, 800))
         built.vm.load()
         driver.tap(root.ids.tab_credentials)
-        driver.type(root.ids.c_person, str(li))
+        pick_person(driver, root, "李娜", "李娜")
         driver.type(root.ids.c_pin, "258369")  # 张伟's PIN in the demo compound
         driver.tap(root.ids.set_pin)
         driver.until(lambda: built.vm.suggested_pin, what="a proposal")

@@ -19,6 +19,7 @@ from compound.domain.clock import SystemClock
 from compound.store.db import Store
 from tests.conftest import FACES
 from tests.ui.conftest import Driver, Site, gateway, not_blank
+from tests.ui.manager_console import pick_person
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration, pytest.mark.slow]
 
@@ -135,7 +136,7 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
         pid = vm.last_person_id
         assert pid is not None and site.store.person(pid).name == "John Savage"
         driver.tap(root.ids.tab_credentials)
-        driver.type(root.ids.c_person, str(pid))
+        pick_person(driver, root, "John Savage", "John Savage")
         driver.type(root.ids.c_card, "30001")
         driver.tap(root.ids.issue_card)
         driver.until(lambda: root.note_text == "Card issued", what="card issued")

@@ -10,6 +10,7 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.manager_console import pick_person
 from tests.ui.screen_text import language
 from tests.ui.test_manager_card_reader import cards_of, swipe
 
@@ -69,7 +70,7 @@ def test_a_card_swiped_while_typing_a_name_goes_to_the_card_field(
         driver.tap(kb.done)
         driver.until(lambda: kb not in driver.window.children, what="keyboard closed")
         driver.tap(root.ids.tab_credentials)
-        driver.type(root.ids.c_person, str(person))
+        pick_person(driver, root, "李娜", "李娜")
         assert card.text == "0012345678"  # still waiting there
         driver.tap(root.ids.issue_card)
         driver.until(lambda: "12345678" in cards_of(site, person), what="card issued")

@@ -26,6 +26,7 @@ from ui.i18n_core import column_name, core_text
 from ui.qr import qr_texture
 from ui.screens.file_list import FileList
 from ui.screens.manager_console import ConsoleTabs
+from ui.screens.manager_credentials import CredentialsTab
 from ui.screens.manager_siteplan import SitePlanTab
 from ui.screens.name_field import NameField  # noqa: F401 - used in manager.kv
 from ui.viewmodels.csv_import import CSV_FIELDS
@@ -42,7 +43,9 @@ LABELS = {
     "l_role": "manager.role",
     "l_id_number": "manager.id_number",
     "l_register": "manager.register",
-    "l_person": "manager.person_id",
+    "l_person": "creds.person",
+    "l_credential": "creds.credential",
+    "l_revoke": "creds.revoke",
     "l_card": "manager.card",
     "l_pin": "manager.pin",
     "l_hours": "manager.pass_hours",
@@ -116,6 +119,9 @@ class ManagerScreen(BoxLayout):
         self.ids.pages.add_widget(page)
         # Door schedules and holidays, indoor stations, the household view.
         self.console = ConsoleTabs(self)
+        # The credentials tab's person, picked from a search.
+        self.creds = CredentialsTab(self)
+        vm.on_issued = self.creds.issued
         # The CSV file is chosen by touch (a USB stick shows under /media); typing a path works.
         self.csv_files = FileList(
             Path.home(), (".csv",), on_choose=lambda p: setattr(self.ids.csv_path, "text", p)
@@ -124,6 +130,7 @@ class ManagerScreen(BoxLayout):
         self.bind(tab=lambda _w, value: setattr(self.ids.pages, "current", value))
         self.tab = tab or "register"
         self.ids.pages.current = self.tab
+        vm.notes.tab = self.tab
         self._frame: bytes | None = None
         self._frame_at = 0.0
         self._shown_token = ""
@@ -155,8 +162,9 @@ class ManagerScreen(BoxLayout):
             self.vm.check_quality(self._frame)
 
     def _tab_changed(self) -> None:
-        # What the last action on the tab left said belongs there, not on the next tab.
-        self.vm.clear_note()
+        # What the last action on the tab left said belongs there, not on the next tab; an
+        # answer that came for the tab opened while it was away is shown now.
+        self.vm.notes.switch(self.tab)
         self.console.clear_notes()
         self._trigger()
 
@@ -182,8 +190,8 @@ class ManagerScreen(BoxLayout):
         field = self.ids.c_card
         number = field.text.strip().strip(";?%").strip()
         field.text = number
-        if number:
-            self.vm.issue_card(self.ids.c_person.text, number, done=lambda: self._card_issued())
+        if number and (person := self.creds.person):
+            self.vm.issue_card(person, number, done=lambda: self._card_issued())
         self._card_focus()
 
     def card_swiped(self, number: str) -> None:
@@ -195,8 +203,17 @@ class ManagerScreen(BoxLayout):
         if keyboard is not None and keyboard.parent is not None:
             keyboard.tell(self.vm.note)  # the note line is behind the open keyboard
 
+    def set_pin(self) -> None:
+        if person := self.creds.person:
+            self.vm.set_pin(person, self.ids.c_pin.text)
+
+    def issue_pass(self) -> None:
+        if person := self.creds.person:
+            self.vm.issue_pass(person, self.ids.c_hours.text)
+
     def _card_issued(self) -> None:
         self.ids.c_card.text = ""
+        self.creds.issued()
         self._card_focus()
 
     def _card_focus(self) -> None:
@@ -255,8 +272,10 @@ class ManagerScreen(BoxLayout):
         vm, t = self.vm, self.vm.t
         for attr, key in LABELS.items():
             setattr(self, attr, t(key))
+        # A tab with an answer waiting for the manager (an import finished meanwhile) is marked.
         self.tab_texts = [
-            t(f"manager.tab_{k}") for k in ("people", "creds", "face", "import", "notice")
+            t(f"manager.tab_{k}") + (" ●" if vm.notes.waiting(tab) else "")
+            for k, tab in zip(("people", "creds", "face", "import", "notice"), TABS, strict=False)
         ]
         self.siteplan_tab_text = t("manager.tab_siteplan")
         if self.tab == "siteplan":

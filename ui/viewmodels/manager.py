@@ -13,6 +13,7 @@ from ui.i18n_core import core_text
 from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.csv_import import ImportJob, split_sheet
 from ui.viewmodels.people import PeopleFinder
+from ui.viewmodels.tab_notes import TabNotes
 
 # The core's codes, and the words the police use for them (以房管人).
 RENTAL_CLASSES = {"focus": "重点户", "general": "一般户", "trusted": "放心户"}
@@ -29,13 +30,12 @@ class ManagerVM(Observable):
         self.site = ""
         self.availability = Availability(gateway, strings)
         self.availability.listeners.append(self.changed)
-        # The outcome of the last action, shown at the bottom; kept as a function of the
-        # language so a switch re-says it.
-        self._note: Callable[[], str] = str
-        self.note_ok = True
+        # The outcome of the last action on each tab, shown at the bottom of that tab only.
+        self.notes = TabNotes(self.changed)
         self.last_person_id: int | None = None
         self.pass_token = ""
         self.suggested_pin = ""  # a free PIN the core proposed, for the PIN field
+        self.on_issued: Callable[[], None] = lambda: None  # a PIN or pass issued
         self.pass_until = 0.0
         self.job: ImportJob | None = None
         self.consent = False
@@ -48,7 +48,7 @@ class ManagerVM(Observable):
         self.people.listeners.append(self.changed)
 
     def load(self) -> None:
-        self.gw.request("status", {}, self._on_status)
+        self.notes.ask(self.gw, "status", {}, self._on_status)
         self.refresh_people()
 
     def refresh_people(self) -> None:
@@ -65,16 +65,17 @@ class ManagerVM(Observable):
 
     @property
     def note(self) -> str:
-        return self._note()
+        return self.notes.text
+
+    @property
+    def note_ok(self) -> bool:
+        return self.notes.ok
 
     def clear_note(self) -> None:
-        """A note belongs to the tab where it was made: another tab starts without one."""
-        self._tell(str)
+        self.notes.clear()
 
     def _tell(self, text: str | Callable[[], str], ok: bool = True) -> None:
-        self._note = text if callable(text) else (lambda: text)
-        self.note_ok = ok
-        self.changed()
+        self.notes.tell(text if callable(text) else (lambda: text), ok)
 
     def _refused(self, reply: Reply) -> str:
         """The core's refusal in the screen's language."""
@@ -105,13 +106,15 @@ class ManagerVM(Observable):
             self.last_person_id = pid
             self._tell(lambda: self.t("manager.registered", name=name, id=pid))
             if params.get("rental_class"):
-                self.gw.request(
+                self.notes.ask(
+                    self.gw,
                     "household.set_class",
                     {"household": unit, "class": params["rental_class"], "by": "manager console"},
                     self._extra,
                 )
             if params.get("tenant_layer"):
-                self.gw.request(
+                self.notes.ask(
+                    self.gw,
                     "tenant.set_layer",
                     {"person": pid, "layer": params["tenant_layer"], "by": "manager console"},
                     self._extra,
@@ -129,14 +132,14 @@ class ManagerVM(Observable):
                 for k in ("name", "unit", "role", "id_number", "phone", "lease_start", "lease_end")
                 if k in params
             }
-            self.gw.request("person.add", person, person_added)
+            self.notes.ask(self.gw, "person.add", person, person_added)
 
-        self.gw.request("unit.add", {"unit": unit}, unit_added)
+        self.notes.ask(self.gw, "unit.add", {"unit": unit}, unit_added)
 
     def _extra(self, reply: Reply) -> None:
         # Classification is an addition to a registration that already succeeded.
         if not reply.ok:
-            before = self._note
+            before = self.notes.said()
             self._tell(lambda: before() + " · " + self._refused(reply), False)
 
     # -- credentials -----------------------------------------------------------------------
@@ -161,17 +164,18 @@ class ManagerVM(Observable):
             if done is not None:
                 done()
 
-        self.gw.request("card.add", {"person": pid, "number": number.strip()}, answered)
+        self.notes.ask(self.gw, "card.add", {"person": pid, "number": number.strip()}, answered)
 
     def set_pin(self, person: str, pin: str) -> None:
         pid = self._person(person)
         if pid is not None:
-            self.gw.request("pin.set", {"person": pid, "pin": pin.strip()}, self._pin_set)
+            self.notes.ask(self.gw, "pin.set", {"person": pid, "pin": pin.strip()}, self._pin_set)
 
     def _pin_set(self, r: Reply) -> None:
         if r.ok:
             self.suggested_pin = ""
             self._tell(lambda: self.t("manager.pin_done"))
+            self.on_issued()
         elif "already in use" in r.error:  # not whose: offer a free one instead of guesses
             self.suggest_pin("manager.pin_taken")
         else:
@@ -194,7 +198,7 @@ class ManagerVM(Observable):
                 not why,
             )
 
-        self.gw.request("pin.suggest", {}, got)
+        self.notes.ask(self.gw, "pin.suggest", {}, got)
 
     def issue_pass(self, person: str, hours: str) -> None:
         pid = self._person(person)
@@ -214,10 +218,12 @@ class ManagerVM(Observable):
             self.pass_until = float(reply.result.get("valid_until") or 0)
             until = time.strftime("%m-%d %H:%M", time.localtime(self.pass_until))
             self._tell(lambda: self.t("manager.pass_done", until=until))
+            self.on_issued()
 
-        self.gw.request("pass.issue", {"person": pid, "hours": h}, done)
+        self.notes.ask(self.gw, "pass.issue", {"person": pid, "hours": h}, done)
 
-    def move_out(self, person: str) -> None:
+    def move_out(self, person: str, said: str = "", then: Callable[[], None] | None = None) -> None:
+        """``said``: the note naming who was moved out; ``then`` once the core has done it."""
         pid = self._person(person)
         if pid is None:
             return
@@ -226,10 +232,12 @@ class ManagerVM(Observable):
             if not reply.ok:
                 self._fail(reply)
                 return
-            self._tell(lambda: self.t("manager.moved_out"))
+            self._tell(lambda: said or self.t("manager.moved_out"))
             self.refresh_people()
+            if then is not None:
+                then()
 
-        self.gw.request("person.move_out", {"id": pid, "by": "manager console"}, done)
+        self.notes.ask(self.gw, "person.move_out", {"id": pid, "by": "manager console"}, done)
 
     # -- face enrolment --------------------------------------------------------------------
 
@@ -258,7 +266,7 @@ class ManagerVM(Observable):
                 self.quality, self.quality_ok = reply.error, False
             self.changed()
 
-        self.gw.request("face.quality", {"image": base64.b64encode(jpeg).decode()}, done)
+        self.notes.ask(self.gw, "face.quality", {"image": base64.b64encode(jpeg).decode()}, done)
 
     def capture(self, jpeg: bytes | None) -> None:
         """One photo for enrolment: only once consent is recorded, only from a live picture."""
@@ -299,7 +307,7 @@ class ManagerVM(Observable):
             self._tell(lambda: self.t("manager.enrolled", accepted=accepted, total=len(shots)))
 
         params = {"person_id": pid, "images": images, "consent_by": consent_by}
-        self.gw.request("face.enroll", params, done, timeout=SLOW_S)
+        self.notes.ask(self.gw, "face.enroll", params, done, timeout=SLOW_S)
 
     # -- CSV import ------------------------------------------------------------------------
 
@@ -354,7 +362,7 @@ class ManagerVM(Observable):
             )
 
         # A large sheet is checked and written by the core while the console waits.
-        self.gw.request("people.import", params, answered, timeout=SLOW_S)
+        self.notes.ask(self.gw, "people.import", params, answered, timeout=SLOW_S)
 
     # -- notices ---------------------------------------------------------------------------
 
@@ -368,7 +376,8 @@ class ManagerVM(Observable):
         if buildings.strip():
             params["buildings"] = buildings.strip()
         posted = "console.notice_for" if buildings.strip() else "manager.posted"
-        self.gw.request(
+        self.notes.ask(
+            self.gw,
             "notice.post",
             params,
             lambda r: (
