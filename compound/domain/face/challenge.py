@@ -205,7 +205,10 @@ class ChallengeCheck:
         self.rules = rules or ChallengeRules()
         self._base = np.asarray(baseline, dtype=np.float64)
         self._yaw0, self._pitch0 = head_pose(self._base)
-        self._open = ear(self._base)
+        # the eyes' open level: a high percentile of the openings seen, not the largest (one
+        # frame's landmarks can read the eyes wider than they are, and no reopening reached it)
+        self._ears = [e for _t, e in history][-24:] + [ear(self._base)]
+        self._open = float(np.percentile(self._ears, 90))
         self._closed = False
         self._early = False  # the eyes closed before the prompt could be read
         self._closures: list[float] = []  # when each counted blink closed the eyes
@@ -282,7 +285,8 @@ class ChallengeCheck:
         if shift > r.blink_still:
             return self._fail("moved instead of blinking")
         e = ear(landmarks)
-        self._open = max(self._open, e)
+        self._ears = [*self._ears[-23:], e]
+        self._open = float(np.percentile(self._ears, 90))
         if not self._closed and e < self._open * r.closed_ratio:
             self._closed = True
             self._closures.append(at)

@@ -215,3 +215,16 @@ def test_a_face_that_blinked_in_pairs_unasked_does_not_answer_blink_twice() -> N
     # the pair's second blink falls just after the prompt: not an answer, and a pair unasked
     late = asked(once[:-2], [1.625, 4.5, 5.0])
     assert late.state == "failed" and late.reason == "blinked twice before it was asked"
+
+
+def test_one_frame_reading_the_eyes_wide_does_not_hide_the_blinks() -> None:
+    """The open level is a high percentile of the openings seen: one frame whose landmarks read
+    the eyes far wider than they are (0.45 against 0.3) does not leave every later reopening
+    short of "open again"."""
+    history = [(t / 8, 0.3) for t in range(8)]
+    c = ChallengeCheck(
+        Challenge("c1", "blink_twice", 1.0, 7.0), _head(0), ChallengeRules(), history
+    )
+    seq = [0.3] * 5 + [0.45, 0.3, 0.1, 0.3, 0.3, 0.1] + [0.3] * 12
+    states = [c.add(1.0 + 0.125 * i, _head(0, e)) for i, e in enumerate(seq)]
+    assert states[-1] == "passed"
