@@ -133,6 +133,10 @@ PUBLISH = [
     ("st1", "api/st1/pass.issue", False),
     ("st1", "api/st1/pass.revoke", False),
     ("panel1", "api/panel1/pass.station_issue", False),
+    # A card or PIN is taken back from the console only (a device could lock residents out).
+    ("console1", "api/console1/credential.revoke", True),
+    ("panel1", "api/panel1/credential.revoke", False),
+    ("st1", "api/st1/credential.revoke", False),
 ]
 
 # (client, topic filter it subscribes to, a topic the core publishes that the filter matches,

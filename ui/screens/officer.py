@@ -34,6 +34,7 @@ class PagedPanel(Panel):
     """A community list: a tap shows its next page."""
 
     key = StringProperty("")
+    rows_one_line = True  # a page is counted in rows: each is cut to one line (ui/one_line.py)
 
     def on_touch_down(self, touch: Any) -> bool:
         if self.collide_point(*touch.pos) and self.key:

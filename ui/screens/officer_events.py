@@ -12,6 +12,8 @@ from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.properties import ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
 
 from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.officer_events import CATEGORIES, RANGES
@@ -66,6 +68,8 @@ class EventsView(BoxLayout):
         # A page is the whole lines the log's view has room for: no half line at its foot.
         self._fit = Clock.create_trigger(lambda _dt: self.fit_page(), 0.1)
         self.ids.lines.parent.bind(height=lambda *_: self._fit())
+        self.ids.lines.bind(on_touch_down=lambda w, touch: self.line_touched(touch))
+        self.full_line: ModalView | None = None  # a line cut with "…", shown in full
 
     def line_height(self) -> float:
         """One line of the log as drawn (its font and line spacing)."""
@@ -83,6 +87,25 @@ class EventsView(BoxLayout):
             ev.page_size = max(1, rows)
         elif view.height > 0:
             ev.fit(rows)
+
+    def line_touched(self, touch: Any) -> bool:
+        """A line cut with "…" (a long refusal's reason) touched: its whole text over the log,
+        until the next touch."""
+        lines = self.ids.lines
+        if not lines.collide_point(*touch.pos):
+            return False
+        i = int((lines.top - touch.y) // self.line_height())
+        full, shown = self.lines_text.split("\n"), lines.text.split("\n")
+        if not 0 <= i < min(len(full), len(shown)) or full[i] == shown[i]:
+            return False
+        view = ModalView(size_hint=(0.6, None), height=220)
+        text = Label(text=full[i], font_size="20sp", halign="left", valign="middle")
+        text.bind(size=lambda w, size: setattr(w, "text_size", size))
+        view.add_widget(text)
+        view.bind(on_touch_down=lambda *_: view.dismiss())
+        view.open()
+        self.full_line = view
+        return True
 
     def person_typed(self, text: str) -> None:
         self._search()
