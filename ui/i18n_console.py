@@ -159,6 +159,8 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
         "将 {name}（{unit}）迁出？其门卡、密码、通行码和人脸数据都将删除。",
         "Move {name} ({unit}) out? Their cards, PINs, passes and face data are deleted.",
     ),
+    "creds.face_for": ("人脸录入: {name} · {unit}", "Face of {name} · {unit}"),
+    "creds.face_pick_first": ("请先在“凭证”页点选人员", "Pick the person on Credentials first"),
     "creds.move_out_yes": ("确认迁出", "Move out"),
     "creds.moved_out": (
         "{name}（{unit}）已迁出，人脸数据已删除",

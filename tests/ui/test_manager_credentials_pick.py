@@ -67,13 +67,30 @@ def test_credentials_are_issued_and_revoked_for_a_person_picked_by_touch(
         )
         driver.until(lambda: spinner.values == ["门卡 …0001"], what="only the live card left")
         assert live_cards(site, "张伟") == {"10001"}  # her housemate's card untouched
+        # The face tab enrols the person picked, named there too.
+        driver.tap(root.ids.tab_face)
+        driver.until(lambda: root.tab == "face", what="the face tab")
+        assert root.ids.e_chosen.text == "人脸录入: 李娜 · 3-2-1501"
     finally:
         gw.stop()
 
 
-def test_a_move_out_names_the_person_and_unit_before_it_is_done(
-    site: Site, driver: Driver
-) -> None:
+def test_the_face_tab_asks_for_a_person_picked_first(site: Site, driver: Driver) -> None:
+    built, gw = open_console(site, driver, Strings("zh"))
+    root = built.root
+    try:
+        driver.tap(root.ids.tab_face)
+        driver.until(lambda: root.tab == "face", what="the face tab")
+        assert root.ids.e_chosen.text == "请先在“凭证”页点选人员"
+        driver.tap(root.ids.consent)
+        driver.tap(root.ids.enrol)
+        driver.until(lambda: root.note_text == "请先在“凭证”页点选人员", what="asked to pick")
+        assert not root.note_ok
+    finally:
+        gw.stop()
+
+
+def test_a_move_out_names_the_person_and_unit_before_it_is_done(site: Site, driver: Driver) -> None:
     built, gw = open_console(site, driver, Strings("en"))
     root = built.root
     try:

@@ -143,7 +143,7 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
 
         # The enrolment page: live preview and the face service's quality verdict.
         driver.tap(root.ids.tab_face)
-        driver.type(root.ids.e_person, str(pid))
+        assert root.ids.e_chosen.text == "Face of John Savage · 1-1-202"  # picked for the card
         driver.until(lambda: root.ids.face_camera.has_frame, what="camera preview")
         driver.until(lambda: root.quality_ok, timeout=30, what="quality verdict OK")
         assert root.quality_text.startswith("Quality: ")

@@ -220,6 +220,14 @@ class ManagerScreen(BoxLayout):
         # Next frame: a button's release or a tab change would take the focus back.
         Clock.schedule_once(lambda dt: setattr(self.ids.c_card, "focus", True), 0)
 
+    def enrol(self) -> None:
+        """The face of the person picked on the credentials tab (consent asked first)."""
+        pid = self.creds.pick.person_id
+        if pid is None and self.vm.consent:
+            self.vm._tell(lambda: self.vm.t("creds.face_pick_first"), False)
+            return
+        self.vm.enrol("" if pid is None else str(pid))
+
     def capture(self) -> None:
         self.vm.capture(self._frame if self._camera_live() else None)
 

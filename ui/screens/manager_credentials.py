@@ -129,7 +129,10 @@ class CredentialsTab:
         self.page.text = t("manager.page", page=finder.page, pages=finder.pages)
         self.prev.text, self.next.text = t("manager.previous"), t("manager.next")
         ids.c_chosen.text = pick.chosen_text
-        ids.c_chosen.color = (1, 1, 1, 1) if chosen is not None else (1, 0.75, 0.45, 1)
+        ids.e_chosen.text = pick.question("creds.face_for") or t("creds.face_pick_first")
+        ids.e_chosen.color = ids.c_chosen.color = (
+            (1, 1, 1, 1) if chosen is not None else (1, 0.75, 0.45, 1)
+        )
         names: dict[str, int] = {}
         for c in pick.credentials:
             name, n = pick.credential_text(c), 2
