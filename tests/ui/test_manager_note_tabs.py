@@ -53,9 +53,7 @@ def test_an_answer_after_the_manager_changed_tab_waits_for_its_own_tab(
     built, gw = open_console(site, driver, strings)
     root = built.root
     sheet = site.tmp / "two.csv"
-    sheet.write_text(
-        "name,unit,role\n赵一,2-1-301,owner\n赵二,2-1-301,family\n", encoding="utf-8"
-    )
+    sheet.write_text("name,unit,role\n赵一,2-1-301,owner\n赵二,2-1-301,family\n", encoding="utf-8")
     try:
         driver.tap(root.ids.tab_import)
         driver.type(root.ids.csv_path, str(sheet))
@@ -70,13 +68,42 @@ def test_an_answer_after_the_manager_changed_tab_waits_for_its_own_tab(
         assert root.ids.note.text == ""  # not said on the credentials tab
         driver.tap(tab)
         driver.until(lambda: root.tab == "import", what="back on the import tab")
-        driver.until(
-            lambda: root.ids.note.text == "All 2 people imported", what="the result shown"
-        )
+        driver.until(lambda: root.ids.note.text == "All 2 people imported", what="the result shown")
         assert root.progress_text == "All 2 people imported" and root.note_ok
         assert tab.text == "Import"
         driver.tap(root.ids.tab_credentials)  # read: leaving the tab forgets it
         driver.until(lambda: root.tab == "credentials", what="the credentials tab again")
         assert root.ids.note.text == "" and root.ids.tab_import.text == "Import"
+    finally:
+        gw.stop()
+
+
+def test_a_console_page_keeps_an_answer_that_came_while_another_tab_was_shown(
+    site: Site, driver: Driver
+) -> None:
+    """A visit recorded on the household page, the manager on the registration tab before the
+    core answers: the page's note waits there and is read on coming back."""
+    built, gw = open_console(site, driver, Strings("en"))
+    root = built.root
+    console = root.console
+    try:
+        driver.tap(console.buttons["household"])
+        page = console.page("household")
+        driver.type(page.search, "ln")
+        rows = page.results.buttons
+        driver.until(lambda: rows[0].text.startswith("李娜"), what="李娜 found")
+        driver.tap(rows[0])
+        driver.until(lambda: console.household.household is not None, what="her household")
+        driver.type(page.visit_by, "Officer Wang")
+        with site.store.transaction():  # the core cannot write the visit until released
+            driver.tap(page.record_visit)
+            driver.tap(root.ids.tab_register)
+            driver.until(lambda: root.tab == "register", what="the registration tab")
+        said = "Visit to 3-2-1501 recorded"
+        driver.until(lambda: console.household.note == said, what="the answer")
+        assert root.ids.note.text == ""
+        driver.tap(console.buttons["household"])
+        driver.until(lambda: root.tab == "household", what="back on the household page")
+        driver.until(lambda: page.note.text == said, what="the note read there")
     finally:
         gw.stop()

@@ -164,8 +164,9 @@ class ManagerScreen(BoxLayout):
     def _tab_changed(self) -> None:
         # What the last action on the tab left said belongs there, not on the next tab; an
         # answer that came for the tab opened while it was away is shown now.
+        left = self.vm.notes.tab
         self.vm.notes.switch(self.tab)
-        self.console.clear_notes()
+        self.console.clear_notes(left)
         self._trigger()
 
     def search_typed(self) -> None:

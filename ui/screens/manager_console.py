@@ -76,9 +76,16 @@ class ConsoleTabs:
             self.household.load_schedules()  # for a credential's hours
         self._trigger()
 
-    def clear_notes(self) -> None:
-        """The pages' notes on leaving a tab: each says what was done on its own page."""
-        for model in (self.schedules, self.stations, self.household):
+    def clear_notes(self, left: str) -> None:
+        """The note of the page left: each says what was done on its own page. An answer that
+        comes for a page while another tab is shown waits there for the manager's return."""
+        models: dict[str, Any] = {
+            "schedules": self.schedules,
+            "stations": self.stations,
+            "household": self.household,
+        }
+        model = models.get(left)
+        if model is not None:
             model.clear_note()
 
     def refresh(self) -> None:
