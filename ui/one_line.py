@@ -10,6 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from kivy.core.text import Label as CoreLabel
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
 
 from ui.text_fit import fit_lines
 
@@ -57,3 +59,28 @@ def rows_text(
     if getattr(panel, "rows_one_line", False):
         return one_line_each(fitted, width, font_size, font_name)
     return fitted
+
+
+def show_full(text: str) -> ModalView:
+    """A row cut with "…", shown whole over the screen until the next touch."""
+    view = ModalView(size_hint=(0.6, None), height=220)
+    label = Label(text=text, font_size="20sp", halign="left", valign="middle")
+    label.bind(size=lambda w, size: setattr(w, "text_size", size))
+    view.add_widget(label)
+    view.bind(on_touch_down=lambda *_: view.dismiss())
+    view.open()
+    return view
+
+
+def cut_row_touched(label: Any, full_text: str, touch: Any) -> ModalView | None:
+    """The whole row under ``touch`` when ``label`` (one line a row, drawn from its top) shows
+    it cut; None for a row shown whole or no row."""
+    shown = label.text.split("\n")
+    if not label.text or not label.texture_size[1]:
+        return None
+    line_h = label.texture_size[1] / len(shown)
+    i = int((label.top - touch.y) // line_h)
+    full = full_text.split("\n")
+    if not 0 <= i < min(len(full), len(shown)) or full[i] == shown[i]:
+        return None
+    return show_full(full[i])

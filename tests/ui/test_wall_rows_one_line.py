@@ -1,7 +1,7 @@
 """The wall's lists are one line a row, in a real window (Xvfb) against the real core on a real
 Mosquitto: a row too long for its block (an officer's long remark in the event log, a long name
 in the elderly list) is cut with "…" instead of wrapping onto a second line, so a page of rows
-still fits its block whole; a cut event line touched is shown in full."""
+still fits its block whole; a cut row touched is shown in full."""
 
 from __future__ import annotations
 
@@ -30,11 +30,20 @@ def one_line(label: Any, rows: int) -> bool:
     return rows > 0 and label.texture_size[1] <= rows * line_h + 1
 
 
+def touch_at(driver: Driver, widget: Any, y: float) -> None:
+    """A finger on ``widget`` at height ``y`` (its parent's coordinates), near its left."""
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(*widget.to_window(widget.x + 200, y))
+    touch.touch_down()
+    driver.pump(0.05)
+    touch.touch_up()
+    driver.pump(0.05)
+
+
 def test_a_long_event_line_is_cut_to_one_line_and_shown_in_full_when_touched(
     site: Site, driver: Driver
 ) -> None:
-    from kivy.tests.common import UnitTestTouch
-
     now = SystemClock().now()
     with site.store.transaction():
         for k in range(60):
@@ -54,12 +63,7 @@ def test_a_long_event_line_is_cut_to_one_line_and_shown_in_full_when_touched(
         assert REMARK[:8] in lines.text.split("\n")[0]
         driver.until(lambda: one_line(lines, len(ev.items)), what="one line an event")
         # Touched, the cut line is shown whole.
-        line_h = view_w.line_height()
-        x, y = lines.to_window(lines.x + 200, lines.top - line_h / 2)
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
-        driver.pump(0.05)
-        touch.touch_up()
+        touch_at(driver, lines, lines.top - view_w.line_height() / 2)
         driver.until(lambda: view_w.full_line is not None, what="the line shown in full")
         assert view_w.full_line.children[0].text == full
         driver.tap(view_w.full_line.children[0])  # a touch closes it
@@ -99,5 +103,13 @@ def test_a_long_row_in_a_community_list_stays_one_line(site: Site, driver: Drive
         cut = [r for r in label.text.split("\n") if r.startswith("欧阳")]
         assert cut and cut[0].endswith("…") and LONG_NAME not in label.text
         assert one_line(label, len(rows()))
+        # The cut row touched: shown whole, the page stays.
+        page = vm.paged.pages["elderly"]
+        i = label.text.split("\n").index(cut[0])
+        line_h = label.texture_size[1] / len(label.text.split("\n"))
+        touch_at(driver, label, label.top - (i + 0.5) * line_h)
+        driver.until(lambda: panel.full_row is not None, what="the row shown whole")
+        assert LONG_NAME in panel.full_row.children[0].text
+        assert vm.paged.pages["elderly"] == page
     finally:
         gw.stop()

@@ -13,6 +13,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from ui.kivy_env import freeze_heap
+from ui.one_line import cut_row_touched
 from ui.screens.officer_alarms import AlarmQueue
 from ui.screens.officer_calls import CallPanel
 from ui.screens.officer_control import ConfirmPopup, ask_lockdown, ask_open
@@ -20,7 +21,7 @@ from ui.screens.officer_doors import DoorArea, DoorTileView
 from ui.screens.officer_passages import PassageLines
 from ui.screens.officer_sound import AlertSound
 from ui.screens.officer_urgent import UrgentView
-from ui.text_fit import LINE
+from ui.text_fit import LINE, fit_lines
 from ui.viewmodels.officer import OfficerVM, describe_row
 from ui.viewmodels.officer_control import WallControl
 from ui.widgets import WINDOW_BG, HourChart, Panel
@@ -31,12 +32,20 @@ ALARMS_EVERY_S = 10.0  # the alarm queue is asked again this often
 
 
 class PagedPanel(Panel):
-    """A community list: a tap shows its next page."""
+    """A community list: a tap shows its next page; a tap on a row cut with "…" shows it whole."""
 
     key = StringProperty("")
     rows_one_line = True  # a page is counted in rows: each is cut to one line (ui/one_line.py)
+    full_row: Any = None  # the pop-up of the last cut row touched
 
     def on_touch_down(self, touch: Any) -> bool:
+        rows = self.children[0]
+        if self.key and rows.collide_point(*touch.pos):
+            full = fit_lines(self.text, rows.height, rows.font_size)
+            shown = cut_row_touched(rows, full, touch)
+            if shown is not None:
+                self.full_row = shown
+                return True
         if self.collide_point(*touch.pos) and self.key:
             screen = self.parent
             while screen is not None and not isinstance(screen, OfficerScreen):

@@ -12,9 +12,9 @@ from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.properties import ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
+from ui.one_line import cut_row_touched
 from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.officer_events import CATEGORIES, RANGES
 from ui.widgets import TouchButton
@@ -89,23 +89,12 @@ class EventsView(BoxLayout):
             ev.fit(rows)
 
     def line_touched(self, touch: Any) -> bool:
-        """A line cut with "…" (a long refusal's reason) touched: its whole text over the log,
-        until the next touch."""
+        """A line cut with "…" (a long refusal's reason) touched: shown whole over the log."""
         lines = self.ids.lines
         if not lines.collide_point(*touch.pos):
             return False
-        i = int((lines.top - touch.y) // self.line_height())
-        full, shown = self.lines_text.split("\n"), lines.text.split("\n")
-        if not 0 <= i < min(len(full), len(shown)) or full[i] == shown[i]:
-            return False
-        view = ModalView(size_hint=(0.6, None), height=220)
-        text = Label(text=full[i], font_size="20sp", halign="left", valign="middle")
-        text.bind(size=lambda w, size: setattr(w, "text_size", size))
-        view.add_widget(text)
-        view.bind(on_touch_down=lambda *_: view.dismiss())
-        view.open()
-        self.full_line = view
-        return True
+        self.full_line = cut_row_touched(lines, self.lines_text, touch) or self.full_line
+        return self.full_line is not None and self.full_line.parent is not None
 
     def person_typed(self, text: str) -> None:
         self._search()
