@@ -70,7 +70,8 @@ class ChallengeRules:
     # Asked to blink twice, the second blink closes the eyes within this time of the first.
     double_gap_s: float = 1.2
     # ... any blink before the pair is at least this many times the pair's gap earlier, and the
-    # eyes then stay open as long (at least ``settle_s``): a steady rhythm of blinks is a clip.
+    # eyes open again until as long after the second closure (at least ``settle_s``): a
+    # steady rhythm of blinks is a clip.
     rhythm: float = 1.5
     settle_s: float = 0.4
     # A head move is the asked one when it is this many times the other axis's (each measured
@@ -189,7 +190,8 @@ class ChallengeCheck:
 
     Two blinks pass when they are a double blink: the second closes within ``double_gap_s`` of
     the first, any blink before them is at least ``rhythm`` times that gap earlier, and the eyes
-    then stay open as long (``rhythm`` times the gap, ``settle_s`` at least). A clip that blinks
+    are open again and stay so until ``rhythm`` times the gap (``settle_s`` at least) after the
+    second closure. A clip that blinks
     at a steady rhythm, however fast, never shows such a pair; a person asked to blink twice
     blinks twice quickly and stops.
     """
@@ -303,7 +305,9 @@ class ChallengeCheck:
                 # the face blinked in pairs before it was asked: a clip that does so anyway
                 return self._fail("blinked twice before it was asked")
             c = self._closures
-            if at - self._reopened >= max(r.settle_s, r.rhythm * (c[-1] - c[-2])):
+            # the pause is counted from the second closure: a steady clip's next blink would
+            # close the eyes one gap after it, inside the pause
+            if at - c[-1] >= max(r.settle_s, r.rhythm * (c[-1] - c[-2])):
                 self.state = "passed"
         return self.state
 

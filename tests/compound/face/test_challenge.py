@@ -70,8 +70,8 @@ def test_two_blinks_pass_and_one_does_not() -> None:
     assert [c.add(0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "waiting"
     assert [c.add(0.5 + 0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "waiting"
     assert [c.add(1 + 0.1 * i, _head(0, e)) for i, e in enumerate(seq)][-1] == "waiting"
-    assert c.add(1.5, _head(0, 0.3)) == "waiting"  # open 0.3 s after the pair
-    assert c.add(2.0, _head(0, 0.3)) == "passed"  # open 0.8 s: the pair's gap times 1.5
+    assert c.add(1.5, _head(0, 0.3)) == "waiting"  # 0.4 s after the second closure
+    assert c.add(2.0, _head(0, 0.3)) == "passed"  # 0.9 s: past the pair's gap times 1.5
 
 
 def test_a_face_already_moving_when_asked_fails() -> None:
