@@ -72,6 +72,7 @@ ONE_RECORD = {
     "call.hangup": "one call",
     "call.start": "one call",
     "card.add": "one id",
+    "credential.revoke": "one credential",
     "credential.set_schedule": "one credential",
     "door.set_schedule": "one door",
     "door.show": "one door",

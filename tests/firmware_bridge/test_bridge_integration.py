@@ -312,7 +312,9 @@ def test_door_driven_by_entrance_mcu(rig: Rig) -> None:
 
     try:
         wait_for(lambda: state() == "locked", what="MCU door online and locked")
-        assert mcu3.relays == {0: False}  # driven to the secure state on first contact
+        # Driven to the secure state on first contact: the command may still be on its way
+        # through the pty when the bridge already counts the door locked.
+        wait_for(lambda: mcu3.relays == {0: False}, what="relay driven off on first contact")
         mcu3.card(10001)
         wait_for(lambda: mcu3.relays[0] is True, what="relay on through the MCU")
         ack = wait_for(lambda: rig.messages("door/d3/ack"), what="ack")
