@@ -145,6 +145,9 @@ MORE_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "manager.camera_live": ("摄像头: 实时画面", "Camera: live picture"),
     "manager.camera_none": ("摄像头: 无画面", "Camera: no picture"),
+    # a row cut with "…" on the wall, shown whole: what it is, and its close button
+    "officer.full_title": ("{what}：完整内容", "{what}: full text"),
+    "officer.full_close": ("关闭", "Close"),
     # the on-screen keyboard
     "manager.pinyin": ("拼音键盘", "Keyboard"),
     "manager.space": ("空格", "space"),

@@ -10,6 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from kivy.core.text import Label as CoreLabel
+from kivy.properties import StringProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
@@ -61,20 +63,44 @@ def rows_text(
     return fitted
 
 
-def show_full(text: str) -> ModalView:
-    """A row cut with "…", shown whole over the screen until the next touch."""
-    view = ModalView(size_hint=(0.6, None), height=220)
+class FullText(BoxLayout):
+    """A pop-up's sheet: its title (what the row is), the row whole, and a close button. The
+    sheet's ``text`` is the row shown."""
+
+    text = StringProperty("")
+
+
+def show_full(text: str, title: str = "", close: str = "") -> ModalView:
+    """A row cut with "…", shown whole over the screen under ``title`` (what it is: "实时通行：
+    完整内容") until the close button or any other touch. ``close`` is the button's text in
+    the screen's language."""
+    from ui.widgets import TouchButton  # ui.widgets' rules (common.kv) import this module
+
+    view = ModalView(size_hint=(0.6, None), height=300)
+    sheet = FullText(orientation="vertical", padding=12, spacing=8, text=text)
+    head = Label(text=title, font_size="18sp", bold=True, size_hint_y=None, height=36)
+    head.shorten = True
+    head.bind(size=lambda w, size: setattr(w, "text_size", size))
+    sheet.add_widget(head)
     label = Label(text=text, font_size="20sp", halign="left", valign="middle")
     label.bind(size=lambda w, size: setattr(w, "text_size", size))
-    view.add_widget(label)
+    sheet.add_widget(label)
+    shut = TouchButton(text=close, accent="quiet", size_hint=(None, None), size=(200, 56))
+    shut.pos_hint = {"right": 1}
+    shut.bind(on_release=lambda *_: view.dismiss())
+    sheet.add_widget(shut)
+    view.add_widget(sheet)
+    view.close_button = shut
     view.bind(on_touch_down=lambda *_: view.dismiss())
     view.open()
     return view
 
 
-def cut_row_touched(label: Any, full_text: str, touch: Any) -> ModalView | None:
+def cut_row_touched(
+    label: Any, full_text: str, touch: Any, title: str = "", close: str = ""
+) -> ModalView | None:
     """The whole row under ``touch`` when ``label`` (one line a row, drawn from its top) shows
-    it cut; None for a row shown whole or no row."""
+    it cut; None for a row shown whole or no row. ``title`` and ``close`` as ``show_full``."""
     shown = label.text.split("\n")
     if not label.text or not label.texture_size[1]:
         return None
@@ -83,4 +109,4 @@ def cut_row_touched(label: Any, full_text: str, touch: Any) -> ModalView | None:
     full = full_text.split("\n")
     if not 0 <= i < min(len(full), len(shown)) or full[i] == shown[i]:
         return None
-    return show_full(full[i])
+    return show_full(full[i], title, close)

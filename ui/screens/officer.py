@@ -40,16 +40,18 @@ class PagedPanel(Panel):
 
     def on_touch_down(self, touch: Any) -> bool:
         rows = self.children[0]
-        if self.key and rows.collide_point(*touch.pos):
+        screen = self.parent
+        while screen is not None and not isinstance(screen, OfficerScreen):
+            screen = screen.parent
+        if self.key and rows.collide_point(*touch.pos) and screen is not None:
             full = fit_lines(self.text, rows.height, rows.font_size)
-            shown = cut_row_touched(rows, full, touch)
+            t = screen.vm.t
+            title, close = t("officer.full_title", what=self.title), t("officer.full_close")
+            shown = cut_row_touched(rows, full, touch, title, close)
             if shown is not None:
                 self.full_row = shown
                 return True
         if self.collide_point(*touch.pos) and self.key:
-            screen = self.parent
-            while screen is not None and not isinstance(screen, OfficerScreen):
-                screen = screen.parent
             if screen is not None:
                 if self.key == "search":
                     screen.vm.finder.next_page()
@@ -109,7 +111,7 @@ class OfficerScreen(BoxLayout):
         self.passage_lines = PassageLines(vm)
         panel = self.ids.passages_panel
         panel.remove_widget(panel.children[0])
-        panel.add_widget(self.passage_lines.view)
+        panel.add_widget(self.passage_lines.holder)
         self.alert_sound = AlertSound()
         vm.bell.sound = self.alert_sound.play
         self.ids.call_slot.add_widget(self.call_panel)

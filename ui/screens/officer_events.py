@@ -93,7 +93,10 @@ class EventsView(BoxLayout):
         lines = self.ids.lines
         if not lines.collide_point(*touch.pos):
             return False
-        self.full_line = cut_row_touched(lines, self.lines_text, touch) or self.full_line
+        t = self.vm.t
+        title = t("officer.full_title", what=t("officer.view_events"))
+        shown = cut_row_touched(lines, self.lines_text, touch, title, t("officer.full_close"))
+        self.full_line = shown or self.full_line
         return self.full_line is not None and self.full_line.parent is not None
 
     def person_typed(self, text: str) -> None:

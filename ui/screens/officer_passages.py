@@ -3,7 +3,10 @@
 The wall gets several passages a second. One label holding all forty lines was laid out and
 rendered again, word by word, on each of them (the largest part of the wall's own work per
 frame); here a passage's label is made once and only moves down as newer ones arrive, and
-the lines below the panel's edge are not drawn.
+the lines below the panel's edge are not drawn. Each passage is one line, cut with "…" when
+too long for the panel (its text fitted once, when its label is made), and the view is as tall
+as the whole lines that fit, so no half line shows at its foot; a cut line touched is shown
+whole.
 """
 
 from __future__ import annotations
@@ -12,11 +15,29 @@ from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+from kivy.uix.widget import Widget
 
+from ui.one_line import one_line_each, show_full
 from ui.viewmodels.officer import OfficerVM
 from ui.widgets import ClipScrollView
 
 FONT = "17sp"
+SPACING = 2
+MARGIN = 8  # px kept free at the right of a line (the scroll bar)
+
+
+class PassageLabel(Label):
+    """One passage's line, cut to the panel's width; ``full`` is the whole line."""
+
+    full = ""
+    on_cut: Any = None  # called with the whole line when a cut line is touched
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.collide_point(*touch.pos) and self.text != self.full and self.on_cut:
+            self.on_cut(self.full)
+            return True
+        return bool(super().on_touch_down(touch))
 
 
 class PassageLines:
@@ -25,10 +46,17 @@ class PassageLines:
     def __init__(self, vm: OfficerVM) -> None:
         self.vm = vm
         self.view = ClipScrollView(do_scroll_x=False, bar_width=6)
-        self.box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=2)
+        self.box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=SPACING)
         self.box.bind(minimum_height=self.box.setter("height"))
         self.view.add_widget(self.box)
         self.view.bind(width=lambda *_: self._rewrap())
+        # What the panel holds: the view, placed at its top, as tall as its whole lines.
+        self.holder = Widget()
+        self.holder.bind(pos=self._place, size=self._place)
+        probe = Label(text="通", font_size=FONT)
+        probe.texture_update()
+        self.line_h = max(1, int(probe.texture_size[1]))
+        self.full: ModalView | None = None  # the pop-up of the last cut line touched
         self._labels: dict[str, Label] = {}  # line text → its label
         self._lines: dict[int, tuple[Any, tuple[Any, ...], str]] = {}  # id(event) → line
         self._shown: list[str] = []
@@ -72,16 +100,37 @@ class PassageLines:
             if id(lbl) not in kept:
                 box.add_widget(lbl, index=len(box.children) - pos)  # BoxLayout: last is top
 
+    def _place(self, *_: object) -> None:
+        holder, step = self.holder, self.line_h + SPACING
+        if holder.parent is not None and self.view.parent is None:
+            holder.add_widget(self.view)
+        rows = max(1, int((holder.height + SPACING) // step))
+        self.view.size = (holder.width, min(holder.height, rows * step - SPACING))
+        self.view.pos = (holder.x, holder.top - self.view.height)
+
+    def _fit(self, lbl: PassageLabel) -> None:
+        width = max(self.view.width - MARGIN, 1)
+        lbl.text_size = (width, None)
+        lbl.text = one_line_each(lbl.full, width, lbl.font_size, lbl.font_name)
+
     def _make(self, text: str) -> Label:
-        lbl = Label(text=text, font_size=FONT, halign="left", valign="top", size_hint_y=None)
-        lbl.text_size = (max(self.view.width - 8, 1), None)
+        lbl = PassageLabel(font_size=FONT, halign="left", valign="top", size_hint_y=None)
+        lbl.full = text
+        lbl.on_cut = self._show_full
+        self._fit(lbl)
         lbl.bind(texture_size=lambda w, s: setattr(w, "height", s[1]))
         return lbl
 
+    def _show_full(self, text: str) -> None:
+        t = self.vm.t
+        title = t("officer.full_title", what=t("officer.passages"))
+        self.full = show_full(text, title, t("officer.full_close"))
+
     def _rewrap(self) -> None:
         for lbl in self._labels.values():
-            lbl.text_size = (max(self.view.width - 8, 1), None)
+            if isinstance(lbl, PassageLabel):
+                self._fit(lbl)
 
     def texts(self) -> list[str]:
-        """The lines shown, newest first."""
+        """The passages' whole lines, newest first (a long one is shown cut)."""
         return list(self._shown)
