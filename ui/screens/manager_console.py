@@ -30,6 +30,11 @@ class ConsoleTabs:
         self.schedules = SchedulesVM(vm.gw, vm.t)
         self.stations = StationsVM(vm.gw, vm.t)
         self.household = HouseholdVM(vm.gw, vm.t)
+        self.models: dict[str, Any] = {
+            "schedules": self.schedules,
+            "stations": self.stations,
+            "household": self.household,
+        }
         self.pages: dict[str, Any] = {}  # built when first opened
         self.holders: dict[str, Screen] = {}
         self.buttons: dict[str, TouchButton] = {}
@@ -79,19 +84,17 @@ class ConsoleTabs:
     def clear_notes(self, left: str) -> None:
         """The note of the page left: each says what was done on its own page. An answer that
         comes for a page while another tab is shown waits there for the manager's return."""
-        models: dict[str, Any] = {
-            "schedules": self.schedules,
-            "stations": self.stations,
-            "household": self.household,
-        }
-        model = models.get(left)
+        model = self.models.get(left)
         if model is not None:
             model.clear_note()
 
     def refresh(self) -> None:
         tab = self.screen.tab
         for name, b in self.buttons.items():
-            b.text = self.t(f"console.tab_{name}")
+            # A page's note while another tab is shown came after the manager left: marked,
+            # as the main tabs are (a page's note is cleared when the manager leaves it).
+            waiting = tab != name and self.models[name].note
+            b.text = self.t(f"console.tab_{name}") + (" ●" if waiting else "")
             b.accent = "on" if tab == name else "quiet"
         page = self.pages.get(tab)
         if page is not None:
