@@ -32,12 +32,7 @@ class PagedLists:
         if rows == self.size[key]:
             return
         self.size[key], self.pages[key] = rows, 1
-        whole = self._whole.get(key)
-        if whole is not None:
-            self._cut(key, whole)
-            self.changed()
-        else:
-            self.fetch(key)
+        self._show(key)
 
     def load(self) -> None:
         for key in LISTS:
@@ -57,6 +52,10 @@ class PagedLists:
         total = self.totals.get(key, 0)
         pages = max(1, -(-total // self.size[key]))
         self.pages[key] = self.pages[key] % pages + 1
+        self._show(key)
+
+    def _show(self, key: str) -> None:
+        """The page now chosen: cut from a list the core sent whole, else asked for."""
         whole = self._whole.get(key)
         if whole is not None:
             self._cut(key, whole)
