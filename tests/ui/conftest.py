@@ -81,21 +81,30 @@ def gateway(site: Any, role: str, name: str = "test") -> Any:
     return gw
 
 
+def open_screen(
+    driver: Driver, gw: Any, role: str, size: tuple[int, int], strings: Any, **build: Any
+) -> Any:
+    """``role``'s screen on ``gw`` in the language of ``strings``, mounted at ``size`` and
+    loading (``build``: the role's options, such as its door or station); the built role.
+    The caller stops ``gw``."""
+    from ui.app import build_role
+
+    built = build_role(role, gw, strings, SystemClock(), **build)
+    driver.mount(built.root, size)
+    built.vm.load()
+    return built
+
+
 @contextmanager
 def on_screen(
     driver: Driver, gw: Any, role: str, size: tuple[int, int], strings: Any, **build: Any
 ) -> Iterator[Any]:
-    """``role``'s screen on ``gw`` in the language of ``strings``, mounted at ``size`` and
-    loading (``build``: the role's options, such as its door); the built role. After: the
-    pop-ups it left over the window are closed and ``gw`` is stopped."""
+    """``open_screen`` for a ``with`` block. After: the pop-ups the screen left over the
+    window are closed and ``gw`` is stopped."""
     from tests.ui.screen_text import close_popups
-    from ui.app import build_role
 
     try:
-        built = build_role(role, gw, strings, SystemClock(), **build)
-        driver.mount(built.root, size)
-        built.vm.load()
-        yield built
+        yield open_screen(driver, gw, role, size, strings, **build)
     finally:
         close_popups(driver.window)
         gw.stop()

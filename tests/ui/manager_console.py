@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import CONSOLE_SIZE, Driver, Site, gateway, open_screen
 from ui.i18n import Strings
 
 
 def open_console(site: Site, driver: Driver, strings: Strings) -> tuple[Any, Any]:
     """(the built console, its gateway): the caller stops the gateway."""
-    from ui.app import build_role
-
     gw = gateway(site, "manager")
-    built = build_role("manager", gw, strings, SystemClock())
-    driver.mount(built.root, (1280, 800))
-    built.vm.load()
+    built = open_screen(driver, gw, "manager", CONSOLE_SIZE, strings)
     driver.until(lambda: built.root.banner_text == "", what="the bus connected")
     return built, gw
 

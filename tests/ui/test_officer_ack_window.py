@@ -14,7 +14,7 @@ import pytest
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
 from compound.store import officers
-from tests.ui.conftest import SHOTS, Driver, Site, gateway, not_blank
+from tests.ui.conftest import SHOTS, WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -32,7 +32,7 @@ def reader_types(window: Any, digits: str) -> None:
 def test_officer_acknowledges_a_forced_door_among_many_by_card_and_remark(
     site: Site, driver: Driver
 ) -> None:
-    from ui.app import build_role, save_png
+    from ui.app import save_png
     from ui.i18n import Strings
 
     officers.add_officer(site.store, "李伟", "0412", "0012345678", "482916", by="所长")
@@ -47,10 +47,8 @@ def test_officer_acknowledges_a_forced_door_among_many_by_card_and_remark(
             )
     gw = gateway(site, "officer")
     try:
-        built = build_role("officer", gw, Strings("zh"), SystemClock())
+        built = open_screen(driver, gw, "officer", WALL_SIZE, Strings("zh"))
         root, vm = built.root, built.vm
-        driver.mount(root, (1920, 1080))
-        vm.load()
         driver.until(lambda: vm.alarm_total == 120 and "b2-e1" in vm.doors, what="alarms")
         site.bus("test-door").publish(
             site.topics.door_event("b2-e1"),

@@ -21,19 +21,18 @@ import pytest
 from compound.adapters import images
 from compound.domain.clock import SystemClock
 from compound.services.alarm_snapshots import AlarmSnapshots
-from tests.ui.conftest import SHOTS, Driver, Site, gateway, not_blank
+from tests.ui.conftest import SHOTS, WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 
 def wall(site: Site, driver: Driver, lang: str = "en") -> tuple[Any, Any]:
-    from ui.app import build_role
+    """(the wall station's built screen, its gateway) once loaded: the caller stops the
+    gateway."""
     from ui.i18n import Strings
 
     gw = gateway(site, "officer")
-    built = build_role("officer", gw, Strings(lang), SystemClock(), station="wall")
-    driver.mount(built.root, (1920, 1080))
-    built.vm.load()
+    built = open_screen(driver, gw, "officer", WALL_SIZE, Strings(lang), station="wall")
     driver.until(lambda: "b3-e2" in built.vm.doors and built.vm.site, what="wall loaded")
     return built, gw
 

@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 
-from compound.domain.clock import SystemClock
 from compound.store import officers
-from tests.ui.conftest import SHOTS, Driver, Site, gateway, not_blank
+from tests.ui.conftest import SHOTS, WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
 from tests.ui.test_officer_ack_window import reader_types
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -53,7 +52,6 @@ def pin_on_pad(driver: Driver, popup: Any, pin: str) -> None:
 def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
     site: Site, driver: Driver
 ) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
     register_wall(site)
@@ -63,10 +61,8 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
     watch.subscribe(site.topics.door_cmd(DOOR), lambda m: commands.put(json.loads(m.payload)))
     gw = gateway(site, "officer")
     try:
-        built = build_role("officer", gw, Strings("en"), SystemClock(), station="wall")
+        built = open_screen(driver, gw, "officer", WALL_SIZE, Strings("en"), station="wall")
         root, vm = built.root, built.vm
-        driver.mount(root, (1920, 1080))
-        vm.load()
         control = root.control
         driver.until(lambda: DOOR in vm.doors and vm.site, what="wall loaded")
         driver.until(lambda: control.lockdown is False, what="the core's lockdown state")

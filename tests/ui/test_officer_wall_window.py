@@ -9,7 +9,7 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
-from tests.ui.conftest import Driver, Site, gateway, not_blank
+from tests.ui.conftest import WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -41,16 +41,13 @@ def test_many_doors_scroll_in_natural_order_and_leave_the_alarms_alone(
 ) -> None:
     from kivy.uix.scrollview import ScrollView
 
-    from ui.app import build_role
     from ui.i18n import Strings
 
     add_doors(site)
     gw = gateway(site, "officer")
     try:
-        built = build_role("officer", gw, Strings("en"), SystemClock())
+        built = open_screen(driver, gw, "officer", WALL_SIZE, Strings("en"))
         root = built.root
-        driver.mount(root, (1920, 1080))
-        built.vm.load()
         want = len(site.store.doors())
         assert want >= 120
         driver.until(lambda: len(root.tile_views()) == want, what="every door tiled")
