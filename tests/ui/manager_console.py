@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from tests.ui.conftest import CONSOLE_SIZE, Driver, Site, gateway, open_screen
+from tests.ui.conftest import CONSOLE_SIZE, Driver, Site, gateway, on_screen, open_screen
+from tests.ui.screen_text import check, data_names
 from ui.i18n import Strings
 
 
@@ -14,6 +17,36 @@ def open_console(site: Site, driver: Driver, strings: Strings) -> tuple[Any, Any
     built = open_screen(driver, gw, "manager", CONSOLE_SIZE, strings)
     driver.until(lambda: built.root.banner_text == "", what="the bus connected")
     return built, gw
+
+
+@contextmanager
+def on_console(site: Site, driver: Driver, strings: Strings) -> Iterator[Any]:
+    """The built console once connected, for a ``with`` block; after it, the pop-ups it left
+    are closed and its gateway is stopped."""
+    with on_screen(driver, gateway(site, "manager"), "manager", CONSOLE_SIZE, strings) as built:
+        driver.until(lambda: built.root.banner_text == "", what="the bus connected")
+        yield built
+
+
+def tap_page(driver: Driver, root: Any, name: str) -> Any:
+    """Tap the console's ``name`` tab: its page."""
+    console = root.console
+    driver.tap(console.buttons[name])
+    return console.page(name)
+
+
+def fits_in_both_languages(
+    driver: Driver, site: Site, strings: Strings, named: str, typed: list[Any]
+) -> None:
+    """Every text on the window in the screen's language and fitting its widget, in Chinese
+    and then in English (``strings`` starts in Chinese and is back in it after). ``named``:
+    a name the test gave, shown as typed; ``typed``: fields holding what the manager typed."""
+    data = [*data_names(site), named]
+    for lang in ("zh", "en"):
+        driver.pump(0.2)
+        found = check(driver.window, lang, data, ("English", "中文"), typed)
+        assert found == [], "\n".join(map(str, found))
+        strings.toggle()
 
 
 def pick_person(driver: Driver, root: Any, query: str, name: str) -> None:

@@ -12,8 +12,7 @@ import pytest
 
 from compound.domain import schedule_hours
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import open_console
-from tests.ui.screen_text import check, close_popups, data_names
+from tests.ui.manager_console import fits_in_both_languages, on_console, tap_page
 from tests.ui.test_officer_calls_window import choose
 from ui.i18n import Strings
 
@@ -36,12 +35,8 @@ def test_a_residents_card_is_given_a_schedule_by_touch(site: Site, driver: Drive
     params = {"hours": [{"days": "mon-sat", "spans": ["07:00-18:00"]}], "holidays": "closed"}
     site.store.add_schedule_hours(HOURS, schedule_hours.from_params(params))
     strings = Strings("zh")
-    built, gw = open_console(site, driver, strings)
-    root = built.root
-    try:
-        console = root.console
-        driver.tap(console.buttons["household"])
-        page = console.page("household")
+    with on_console(site, driver, strings) as built:
+        page = tap_page(driver, built.root, "household")
         driver.type(page.search, "ln")  # 李娜 by initials
         first = page.results.buttons[0]
         driver.until(lambda: first.text.startswith("李娜"), what="the result")
@@ -57,16 +52,8 @@ def test_a_residents_card_is_given_a_schedule_by_touch(site: Site, driver: Drive
         )
         driver.until(lambda: f"门卡 …0002 ({HOURS})" in page.members.text, what="shown")
         assert card_schedule(site, "张伟") == [None]  # the other card is untouched
-        data = [*data_names(site), HOURS]
-        for lang in ("zh", "en"):
-            driver.pump(0.2)
-            found = check(driver.window, lang, data, ("English", "中文"), [page.search])
-            assert found == [], "\n".join(map(str, found))
-            strings.toggle()
+        fits_in_both_languages(driver, site, strings, HOURS, [page.search])
         choose(driver, page.sched_pick, "不限时段")  # any time again
         driver.tap(page.set_hours)
         driver.until(lambda: card_schedule(site, "李娜") == [None], what="any time again")
         driver.until(lambda: f"({HOURS})" not in page.members.text, what="no hours shown")
-    finally:
-        close_popups(driver.window)
-        gw.stop()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import open_console, pick_person
+from tests.ui.manager_console import on_console, pick_person
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -36,9 +36,8 @@ def choose(driver: Driver, spinner: Any, text: str) -> None:
 def test_credentials_are_issued_and_revoked_for_a_person_picked_by_touch(
     site: Site, driver: Driver
 ) -> None:
-    built, gw = open_console(site, driver, Strings("zh"))
-    root = built.root
-    try:
+    with on_console(site, driver, Strings("zh")) as built:
+        root = built.root
         driver.tap(root.ids.tab_credentials)
         assert not hasattr(root.ids, "c_person")  # no id field to type into
         # Nobody picked: nothing is issued, the manager is told to pick someone.
@@ -71,14 +70,11 @@ def test_credentials_are_issued_and_revoked_for_a_person_picked_by_touch(
         driver.tap(root.ids.tab_face)
         driver.until(lambda: root.tab == "face", what="the face tab")
         assert root.ids.e_chosen.text == "人脸录入: 李娜 · 3-2-1501"
-    finally:
-        gw.stop()
 
 
 def test_the_face_tab_asks_for_a_person_picked_first(site: Site, driver: Driver) -> None:
-    built, gw = open_console(site, driver, Strings("zh"))
-    root = built.root
-    try:
+    with on_console(site, driver, Strings("zh")) as built:
+        root = built.root
         driver.tap(root.ids.tab_face)
         driver.until(lambda: root.tab == "face", what="the face tab")
         assert root.ids.e_chosen.text == "请先在“凭证”页点选人员"
@@ -86,14 +82,11 @@ def test_the_face_tab_asks_for_a_person_picked_first(site: Site, driver: Driver)
         driver.tap(root.ids.enrol)
         driver.until(lambda: root.note_text == "请先在“凭证”页点选人员", what="asked to pick")
         assert not root.note_ok
-    finally:
-        gw.stop()
 
 
 def test_a_move_out_names_the_person_and_unit_before_it_is_done(site: Site, driver: Driver) -> None:
-    built, gw = open_console(site, driver, Strings("en"))
-    root = built.root
-    try:
+    with on_console(site, driver, Strings("en")) as built:
+        root = built.root
         pick_person(driver, root, "4521", "王芳")  # by the end of her ID number
         driver.tap(root.ids.move_out)
         confirm = root.creds.confirm
@@ -113,5 +106,3 @@ def test_a_move_out_names_the_person_and_unit_before_it_is_done(site: Site, driv
         driver.until(lambda: root.creds.pick.chosen is None, what="nobody picked after")
         assert root.ids.c_chosen.text == "Pick a person on the right"
         assert live_cards(site, "张伟") == {"10001"}
-    finally:
-        gw.stop()

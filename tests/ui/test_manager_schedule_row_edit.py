@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import open_console
-from tests.ui.screen_text import check, close_popups, data_names
+from tests.ui.manager_console import fits_in_both_languages, on_console, tap_page
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -26,12 +25,8 @@ def words(page: Any) -> list[str]:
 
 def test_a_span_is_changed_in_place_and_the_list_says_the_spans(site: Site, driver: Driver) -> None:
     strings = Strings("zh")
-    built, gw = open_console(site, driver, strings)
-    root = built.root
-    try:
-        console = root.console
-        driver.tap(console.buttons["schedules"])
-        page = console.page("schedules")
+    with on_console(site, driver, strings) as built:
+        page = tap_page(driver, built.root, "schedules")
         driver.until(lambda: page.new_sched.text == "新建时段", what="the schedules page")
         driver.tap(page.new_sched)
         ed = page.editor
@@ -71,12 +66,4 @@ def test_a_span_is_changed_in_place_and_the_list_says_the_spans(site: Site, driv
         driver.until(
             lambda: any(b.text == row for b in page.sched_rows.buttons), what="the spans listed"
         )
-        data = [*data_names(site), NAME]
-        for lang in ("zh", "en"):
-            driver.pump(0.2)
-            found = check(driver.window, lang, data, ("English", "中文"), [page.s_name])
-            assert found == [], "\n".join(map(str, found))
-            strings.toggle()
-    finally:
-        close_popups(driver.window)
-        gw.stop()
+        fits_in_both_languages(driver, site, strings, NAME, [page.s_name])

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.screen_text import check, close_popups, data_names
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import fits_in_both_languages, on_console, tap_page
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -28,19 +27,9 @@ def words(page: Any) -> list[str]:
 def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
     site: Site, driver: Driver
 ) -> None:
-    from ui.app import build_role
-
-    gw = gateway(site, "manager")
     strings = Strings("zh")
-    try:
-        built = build_role("manager", gw, strings, SystemClock())
-        root = built.root
-        driver.mount(root, (1280, 800))
-        built.vm.load()
-        driver.until(lambda: root.banner_text == "", what="the bus connected")
-        console = root.console
-        driver.tap(console.buttons["schedules"])
-        page = console.page("schedules")
+    with on_console(site, driver, strings) as built:
+        page = tap_page(driver, built.root, "schedules")
         first = page.door_rows.buttons[0]
         driver.until(lambda: bool(page.vm.page_doors) and bool(first.text), what="the doors")
         door = page.vm.page_doors[0]["id"]
@@ -88,12 +77,7 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
         assert page.note.text == "已删除 节假日 14:00-17:00"
 
         # Every text of the editor in the screen's language and fitting its widget.
-        data = [*data_names(site), NAME]
-        for lang in ("zh", "en"):
-            driver.pump(0.2)
-            found = check(driver.window, lang, data, ("English", "中文"), [page.s_name])
-            assert found == [], "\n".join(map(str, found))
-            strings.toggle()
+        fits_in_both_languages(driver, site, strings, NAME, [page.s_name])
         driver.pump(0.2)
         assert words(page)[2] == "周六-周日  22:00-次日02:00"  # back in Chinese
         driver.shot("manager_schedule_editor.png")
@@ -147,11 +131,4 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
         saved = next(s for s in site.store.schedule_list() if s["name"] == NAME)
         assert saved["hours"][0] == {"days": "mon-fri", "spans": [{"from": "06:00", "to": "09:00"}]}
         assert page.note.text == f"时段“{NAME}”的时间段已更新"
-        for lang in ("zh", "en"):
-            driver.pump(0.2)
-            found = check(driver.window, lang, data, ("English", "中文"), [page.s_name])
-            assert found == [], "\n".join(map(str, found))
-            strings.toggle()
-    finally:
-        close_popups(driver.window)
-        gw.stop()
+        fits_in_both_languages(driver, site, strings, NAME, [page.s_name])
