@@ -28,6 +28,17 @@ def on_console(site: Site, driver: Driver, strings: Strings) -> Iterator[Any]:
         yield built
 
 
+def live_cards(site: Site, name: str) -> set[str]:
+    """The named person's cards not revoked, as the core keeps them (without the leading zeros
+    card readers differ in)."""
+    rows = site.store.read(
+        "SELECT c.lookup FROM credentials c JOIN people p ON p.id = c.person_id"
+        " WHERE p.name = ? AND c.kind = 'card' AND c.revoked_at IS NULL",
+        (name,),
+    )
+    return {str(r["lookup"]) for r in rows}
+
+
 def tap_page(driver: Driver, root: Any, name: str) -> Any:
     """Tap the console's ``name`` tab: its page."""
     console = root.console

@@ -11,7 +11,7 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.manager_console import pick_person
+from tests.ui.manager_console import live_cards, pick_person
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -30,21 +30,10 @@ def swipe(driver: Driver, text: str) -> None:
     driver.pump(0.1)
 
 
-def cards_of(site: Site, person: int) -> set[str]:
-    """The person's cards as the core keeps them (without the leading zeros readers differ in)."""
-    rows = site.store.read(
-        "SELECT lookup FROM credentials WHERE person_id = ? AND kind = 'card'"
-        " AND revoked_at IS NULL",
-        (person,),
-    )
-    return {str(r["lookup"]) for r in rows}
-
-
 def test_a_usb_reader_types_card_numbers_into_the_card_field(site: Site, driver: Driver) -> None:
     from ui.app import build_role
     from ui.i18n import Strings
 
-    person = int(site.store.read("SELECT id FROM people WHERE name = '李娜'")[0]["id"])
     gw = gateway(site, "manager")
     try:
         built = build_role("manager", gw, Strings("zh"), SystemClock())
@@ -58,12 +47,12 @@ def test_a_usb_reader_types_card_numbers_into_the_card_field(site: Site, driver:
         pick_person(driver, root, "李娜", "李娜")
         driver.tap(card)
         swipe(driver, ";0012345678?")  # a reader that sends the stripe's start and end marks
-        driver.until(lambda: "12345678" in cards_of(site, person), what="card issued")
+        driver.until(lambda: "12345678" in live_cards(site, "李娜"), what="card issued")
         driver.until(lambda: card.text == "", what="the field emptied for the next card")
         assert card.focus, "the focus stays for the next card"
         assert vm.note == "已发卡"
         swipe(driver, "0012345679")  # the next card, straight away, no touch in between
-        driver.until(lambda: "12345679" in cards_of(site, person), what="second card")
+        driver.until(lambda: "12345679" in live_cards(site, "李娜"), what="second card")
         assert card.focus
         swipe(driver, "12ab")  # a misread: the core's refusal in the screen's language
         driver.until(lambda: "卡号" in vm.note and not vm.note_ok, what="refusal")

@@ -9,19 +9,10 @@ from typing import Any
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import on_console, pick_person
+from tests.ui.manager_console import live_cards, on_console, pick_person
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
-
-
-def live_cards(site: Site, name: str) -> set[str]:
-    rows = site.store.read(
-        "SELECT c.lookup FROM credentials c JOIN people p ON p.id = c.person_id"
-        " WHERE p.name = ? AND c.kind = 'card' AND c.revoked_at IS NULL",
-        (name,),
-    )
-    return {str(r["lookup"]) for r in rows}
 
 
 def choose(driver: Driver, spinner: Any, text: str) -> None:

@@ -10,9 +10,9 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.manager_console import pick_person
+from tests.ui.manager_console import live_cards, pick_person
 from tests.ui.screen_text import language
-from tests.ui.test_manager_card_reader import cards_of, swipe
+from tests.ui.test_manager_card_reader import swipe
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -33,7 +33,6 @@ def test_a_card_swiped_while_typing_a_name_goes_to_the_card_field(
     from ui.i18n import Strings
     from ui.screens import pinyin_keyboard
 
-    person = int(site.store.read("SELECT id FROM people WHERE name = '李娜'")[0]["id"])
     gw = gateway(site, "manager")
     try:
         built = build_role("manager", gw, Strings("zh"), SystemClock())
@@ -73,7 +72,7 @@ def test_a_card_swiped_while_typing_a_name_goes_to_the_card_field(
         pick_person(driver, root, "李娜", "李娜")
         assert card.text == "0012345678"  # still waiting there
         driver.tap(root.ids.issue_card)
-        driver.until(lambda: "12345678" in cards_of(site, person), what="card issued")
+        driver.until(lambda: "12345678" in live_cards(site, "李娜"), what="card issued")
         assert root.ids.f_name.text == "王小"
     finally:
         gw.stop()
