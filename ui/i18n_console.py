@@ -166,6 +166,10 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
         "{name}（{unit}）已迁出，人脸数据已删除",
         "{name} ({unit}) moved out; face data deleted",
     ),
+    # moving out and revoking on the household page (asked with creds.*_ask)
+    "console.member_move_out": ("人员", "Person"),
+    "console.move_out": ("迁出", "Move out"),
+    "console.pick_member": ("请先选择要迁出的人员", "Choose who moves out first"),
     # notices for some buildings
     "console.notice_buildings": ("楼号 (空=全部), 如 1,3", "Buildings (empty = all), e.g. 1,3"),
     "console.notice_for": (

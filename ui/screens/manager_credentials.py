@@ -12,6 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from ui.gateway import Reply
 from ui.i18n_core import core_text
 from ui.screens.console_widgets import Confirm, Rows, field, list_column, title_label
+from ui.viewmodels.people import numbered
 from ui.viewmodels.person_pick import RESULTS, PersonPick
 
 SEARCH_PAUSE_S = 0.3
@@ -133,12 +134,7 @@ class CredentialsTab:
         ids.e_chosen.color = ids.c_chosen.color = (
             (1, 1, 1, 1) if chosen is not None else (1, 0.75, 0.45, 1)
         )
-        names: dict[str, int] = {}
-        for c in pick.credentials:
-            name, n = pick.credential_text(c), 2
-            while name in names:
-                name, n = f"{pick.credential_text(c)} ({n})", n + 1
-            names[name] = int(c["id"])
+        names = numbered((pick.credential_text(c), int(c["id"])) for c in pick.credentials)
         self._cred_ids = names
         ids.c_cred.values = list(names)
         if ids.c_cred.text not in names:

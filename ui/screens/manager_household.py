@@ -1,6 +1,7 @@
 """The console's household page: search and tap a person (left); their household (right): the
 unit and its class with the control to set it, the people living there with their role, layer,
-lease and credentials, and the latest visits."""
+lease and credentials, and the latest visits. A credential's revocation and a person's move-out
+each ask first, naming the person and the unit, as on the credentials tab."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from kivy.uix.spinner import Spinner
 
 from ui.i18n import LANGS, Strings
 from ui.screens.console_widgets import (
+    Confirm,
     Foot,
     Rows,
     button,
@@ -26,6 +28,7 @@ from ui.screens.console_widgets import (
     title_label,
 )
 from ui.viewmodels.household import CLASSES, LAYERS, RESULTS, HouseholdVM
+from ui.viewmodels.people import numbered
 
 SEARCH_PAUSE_S = 0.3
 SAID = [Strings(lang) for lang in LANGS]
@@ -93,12 +96,24 @@ class HouseholdPage(BoxLayout):
         self.cred_pick = Spinner(font_size="17sp", text="-")
         self.sched_pick = Spinner(font_size="17sp", text="-", size_hint_x=0.7)
         self.set_hours = button(self._set_hours, size_hint_x=0.6)
-        for w in (self.cred_text, self.cred_pick, self.sched_pick, self.set_hours):
+        self.revoke = button(self.ask_revoke, "danger", size_hint_x=0.6)
+        for w in (self.cred_text, self.cred_pick, self.sched_pick, self.set_hours, self.revoke):
             hours.add_widget(w)
         right.add_widget(hours)
         self.hours_row = hours
+        # Moving a person of the household out, asked first as on the credentials tab.
+        move = BoxLayout(size_hint_y=None, height=56, spacing=6)
+        self.member_text = text_label("18sp", size_hint_x=0.6)
+        self.member_pick = Spinner(font_size="17sp", text="-")
+        self.move_out = button(self.ask_move_out, "danger", size_hint_x=0.6)
+        for w in (self.member_text, self.member_pick, self.move_out):
+            move.add_widget(w)
+        right.add_widget(move)
+        self.move_row = move
+        self.confirm: Confirm | None = None
         self._cred_ids: dict[str, int] = {}
         self._tenant_ids: dict[str, int] = {}
+        self._member_ids: dict[str, int] = {}
         scroll = ScrollView(do_scroll_x=False, bar_width=12)
         self.members = Label(font_size="17sp", size_hint_y=None, halign="left", valign="top")
         self.members.bind(
@@ -134,17 +149,53 @@ class HouseholdPage(BoxLayout):
         schedule = "" if chosen in anytime else chosen
         self.vm.set_credential_schedule(self._cred_ids.get(self.cred_pick.text), schedule)
 
+    def ask_revoke(self) -> None:
+        """The credential chosen, revoked once the manager confirms (its holder and unit named:
+        the question is ``self.confirm``)."""
+        cid = self._cred_ids.get(self.cred_pick.text)
+        held = next(((p, c) for p, c in self.vm.credentials if c["id"] == cid), None)
+        if held is None:
+            self.vm.tell("creds.no_credential", False)
+            return
+        cred = self.vm.credential_text(held[1])
+        question = self.vm.question("creds.revoke_ask", held[0]["id"], cred=cred)
+        self._ask(question, "creds.revoke_yes", lambda: self.vm.revoke(cid))
+
+    def ask_move_out(self) -> None:
+        """The person chosen, moved out once the manager confirms (named with the unit)."""
+        pid = self._member_ids.get(self.member_pick.text)
+        question = self.vm.question("creds.move_out_ask", pid)
+        if not question:
+            self.vm.tell("console.pick_member", False)
+            return
+        self._ask(question, "creds.move_out_yes", lambda: self.vm.move_out(pid))
+
+    def _ask(self, question: str, yes: str, then: Callable[[], None]) -> None:
+        t = self.vm.t
+        self.confirm = Confirm(question, t(yes), t("console.cancel"), then)
+        self.confirm.open()
+
+    def _members(self) -> None:
+        """The household's people by name (a second of one name numbered), to move one out."""
+        h, t = self.vm.household, self.vm.t
+        people = h["people"] if h else []
+        names = numbered((str(p["name"]), int(p["id"])) for p in people)
+        self._member_ids = names
+        self.member_pick.values = list(names)
+        if self.member_pick.text not in names:
+            self.member_pick.text = "-"  # never a person chosen for the manager
+        self.member_text.text = t("console.member_move_out")
+        self.move_out.text = t("console.move_out")
+        self.revoke.text = t("creds.revoke")
+        self.move_row.disabled = not names
+        self.move_row.opacity = 1 if names else 0
+
     def _credentials(self) -> None:
         """The household's credentials by person and kind (a second alike numbered), and the
         schedules to choose from; the choices stay through a refresh."""
         vm, t = self.vm, self.vm.t
         chosen = self._cred_ids.get(self.cred_pick.text)  # kept through a language switch
-        names: dict[str, int] = {}
-        for p, c in vm.credentials:
-            name, n = vm.credential_choice(p, c), 2
-            while name in names:
-                name, n = f"{vm.credential_choice(p, c)} ({n})", n + 1
-            names[name] = int(c["id"])
+        names = numbered((vm.credential_choice(p, c), int(c["id"])) for p, c in vm.credentials)
         self._cred_ids = names
         self.cred_pick.values = list(names)
         if self.cred_pick.text not in names:
@@ -162,13 +213,7 @@ class HouseholdPage(BoxLayout):
     def _tenants(self) -> None:
         """The tenants by name (a second one of the same name numbered), and their layers."""
         t, vm = self.vm.t, self.vm
-        names: dict[str, int] = {}
-        for p in vm.tenants:
-            name = str(p["name"])
-            n = 2
-            while name in names:
-                name, n = f"{p['name']} ({n})", n + 1
-            names[name] = int(p["id"])
+        names = numbered((str(p["name"]), int(p["id"])) for p in vm.tenants)
         self._tenant_ids = names
         self.tenant_pick.values = list(names)
         if self.tenant_pick.text not in names:
@@ -217,6 +262,7 @@ class HouseholdPage(BoxLayout):
             self.visit_notes.text = ""  # saved: the form is cleared (the visitor stays)
         self._tenants()
         self._credentials()
+        self._members()
         # The people, then the latest visits, in one scrolling list.
         self.members.text = "\n\n".join(x for x in (vm.members_text, vm.visits_text) if x)
         show_note(self.note, vm)

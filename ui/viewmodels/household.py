@@ -11,7 +11,7 @@ from typing import Any
 
 from ui.gateway import Gateway
 from ui.i18n import Strings
-from ui.viewmodels.people import PeopleFinder
+from ui.viewmodels.people import PeopleFinder, person_row
 from ui.viewmodels.schedules import BY, Noted
 
 CLASSES = ("focus", "general", "trusted")
@@ -160,10 +160,58 @@ class HouseholdVM(Noted):
         params = {"credential": credential_id, "schedule": schedule or None}
         self.gw.request("credential.set_schedule", params, self.then(done))
 
+    # -- move-out and revocation: the screen asks first, naming the person and the unit ----
+
+    def member(self, person_id: int | None) -> dict[str, Any] | None:
+        h = self.household
+        return next((p for p in (h["people"] if h else []) if p["id"] == person_id), None)
+
+    def question(self, key: str, person_id: int | None, **kw: Any) -> str:
+        """A confirmation or note naming a person of the household and its unit ("" when the
+        person is not there)."""
+        p, h = self.member(person_id), self.household
+        return "" if p is None or h is None else self.t(key, name=p["name"], unit=h["unit"], **kw)
+
+    def move_out(self, person_id: int | None) -> None:
+        """Moves a person of the household out (the core revokes their credentials and deletes
+        their face data); the household is shown again without them."""
+        p, h = self.member(person_id), self.household
+        if p is None or h is None:
+            self.tell("console.pick_member", False)
+            return
+        name, unit = p["name"], h["unit"]
+
+        def done(_result: Any) -> None:
+            self._note = lambda: self.t("creds.moved_out", name=name, unit=unit)
+            self.note_ok = True
+            self.finder.refresh()
+            self.reload()
+
+        params = {"id": person_id, "by": BY}
+        self.gw.request("person.move_out", params, self.then(done))
+
+    def revoke(self, credential_id: int | None) -> None:
+        held = next(((p, c) for p, c in self.credentials if c["id"] == credential_id), None)
+        h = self.household
+        if held is None or h is None:
+            self.tell("creds.no_credential", False)
+            return
+        (p, c), unit = held, h["unit"]
+
+        def done(_result: Any) -> None:
+            self._note = lambda: self.t(
+                "creds.revoked", name=p["name"], unit=unit, cred=self.credential_text(c)
+            )
+            self.note_ok = True
+            self.reload()
+
+        params = {"id": credential_id, "by": BY}
+        self.gw.request("credential.revoke", params, self.then(done))
+
     # -- what the screen shows -------------------------------------------------------------
 
     def result_text(self, p: dict[str, Any]) -> str:
-        return f"{p['name']}  {p['unit']}  {self.t('role.' + str(p['role']))}"
+        return person_row(self.t, p)
 
     @property
     def title(self) -> str:

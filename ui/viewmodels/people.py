@@ -8,6 +8,7 @@ or the page does. Answers can come back out of order; only the latest request's 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ui.gateway import Gateway, Reply
@@ -78,3 +79,20 @@ class PeopleFinder(Observable):
             return
         self.note = "" if self.items else self.t("manager.no_match")
         self.changed()
+
+
+def person_row(t: Strings, p: dict[str, Any]) -> str:
+    """A search result as the manager taps it: "王小明  3-2-1501  业主"."""
+    return f"{p['name']}  {p['unit']}  {t('role.' + str(p['role']))}"
+
+
+def numbered(choices: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """A dropdown's texts → ids, a second text alike numbered ("张伟 (2)"): two people or two
+    cards of one name stay apart."""
+    names: dict[str, int] = {}
+    for text, id_ in choices:
+        name, n = text, 2
+        while name in names:
+            name, n = f"{text} ({n})", n + 1
+        names[name] = id_
+    return names

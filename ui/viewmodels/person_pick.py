@@ -12,7 +12,7 @@ from typing import Any
 from ui.gateway import Gateway, Reply
 from ui.i18n import Strings
 from ui.viewmodels.base import Observable
-from ui.viewmodels.people import PeopleFinder
+from ui.viewmodels.people import PeopleFinder, person_row
 
 RESULTS = 5  # result rows on the credentials tab, above the pass's QR code
 
@@ -78,7 +78,7 @@ class PersonPick(Observable):
     # -- what the screen shows -------------------------------------------------------------
 
     def result_text(self, p: dict[str, Any]) -> str:
-        return f"{p['name']}  {p['unit']}  {self.t('role.' + str(p['role']))}"
+        return person_row(self.t, p)
 
     @property
     def chosen_text(self) -> str:
