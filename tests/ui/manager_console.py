@@ -46,6 +46,18 @@ def tap_page(driver: Driver, root: Any, name: str) -> Any:
     return console.page(name)
 
 
+def open_household(driver: Driver, root: Any, query: str, name: str) -> Any:
+    """On the household page: search for ``query`` and tap the first result, ``name``'s; the
+    page once that person's household is loaded."""
+    page = tap_page(driver, root, "household")
+    driver.type(page.search, query)
+    rows = page.results.buttons
+    driver.until(lambda: rows[0].text.startswith(name), what=f"{name} found")
+    driver.tap(rows[0])
+    driver.until(lambda: root.console.household.household is not None, what=f"{name}'s household")
+    return page
+
+
 def fits_in_both_languages(
     driver: Driver, site: Site, strings: Strings, named: str, typed: list[Any]
 ) -> None:

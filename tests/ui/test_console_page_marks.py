@@ -8,25 +8,18 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import open_console
+from tests.ui.manager_console import on_console, open_household
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 
 def test_a_page_answer_that_came_while_away_marks_its_tab(site: Site, driver: Driver) -> None:
-    built, gw = open_console(site, driver, Strings("en"))
-    root = built.root
-    console = root.console
-    tab = console.buttons["household"]
-    try:
-        driver.tap(tab)
-        page = console.page("household")
-        driver.type(page.search, "ln")
-        rows = page.results.buttons
-        driver.until(lambda: rows[0].text.startswith("李娜"), what="李娜 found")
-        driver.tap(rows[0])
-        driver.until(lambda: console.household.household is not None, what="her household")
+    with on_console(site, driver, Strings("en")) as built:
+        root = built.root
+        console = root.console
+        tab = console.buttons["household"]
+        page = open_household(driver, root, "ln", "李娜")
         driver.type(page.visit_by, "Officer Wang")
         with site.store.transaction():  # the core cannot write the visit until released
             driver.tap(page.record_visit)
@@ -43,5 +36,3 @@ def test_a_page_answer_that_came_while_away_marks_its_tab(site: Site, driver: Dr
         driver.until(lambda: root.tab == "schedules", what="the schedules tab")
         driver.until(lambda: console.household.note == "", what="the note forgotten")
         assert tab.text == "Household"
-    finally:
-        gw.stop()

@@ -12,7 +12,7 @@ import pytest
 
 from compound.domain import schedule_hours
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import fits_in_both_languages, on_console, tap_page
+from tests.ui.manager_console import fits_in_both_languages, on_console, open_household
 from tests.ui.test_officer_calls_window import choose
 from ui.i18n import Strings
 
@@ -36,11 +36,7 @@ def test_a_residents_card_is_given_a_schedule_by_touch(site: Site, driver: Drive
     site.store.add_schedule_hours(HOURS, schedule_hours.from_params(params))
     strings = Strings("zh")
     with on_console(site, driver, strings) as built:
-        page = tap_page(driver, built.root, "household")
-        driver.type(page.search, "ln")  # 李娜 by initials
-        first = page.results.buttons[0]
-        driver.until(lambda: first.text.startswith("李娜"), what="the result")
-        driver.tap(first)
+        page = open_household(driver, built.root, "ln", "李娜")  # by initials
         driver.until(lambda: page.title.text.startswith("3-2-1501"), what="the household")
         driver.until(lambda: page.hours_row.opacity == 1, what="the credentials' row")
         choose(driver, page.cred_pick, "李娜 · 门卡 …0002")

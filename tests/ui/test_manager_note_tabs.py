@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import open_console
+from tests.ui.manager_console import on_console, open_household
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -16,9 +16,8 @@ pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 def test_a_note_stays_on_the_tab_where_it_was_made(site: Site, driver: Driver) -> None:
     strings = Strings("zh")
-    built, gw = open_console(site, driver, strings)
-    root = built.root
-    try:
+    with on_console(site, driver, strings) as built:
+        root = built.root
         driver.tap(root.ids.register)  # nothing typed: refused, saying what is missing
         driver.until(lambda: root.note_text.startswith("错误"), what="the refusal")
         assert not root.note_ok
@@ -39,8 +38,6 @@ def test_a_note_stays_on_the_tab_where_it_was_made(site: Site, driver: Driver) -
         driver.until(lambda: root.tab == "schedules", what="back on schedules")
         driver.until(lambda: page.note.text == "", what="the page's note cleared")
         assert root.ids.note.text == ""
-    finally:
-        gw.stop()
 
 
 def test_an_answer_after_the_manager_changed_tab_waits_for_its_own_tab(
@@ -50,11 +47,10 @@ def test_an_answer_after_the_manager_changed_tab_waits_for_its_own_tab(
     (its write held back by the test holding the database), and the result is not said there:
     the import tab is marked, and going back to it shows the result."""
     strings = Strings("en")
-    built, gw = open_console(site, driver, strings)
-    root = built.root
     sheet = site.tmp / "two.csv"
     sheet.write_text("name,unit,role\n赵一,2-1-301,owner\n赵二,2-1-301,family\n", encoding="utf-8")
-    try:
+    with on_console(site, driver, strings) as built:
+        root = built.root
         driver.tap(root.ids.tab_import)
         driver.type(root.ids.csv_path, str(sheet))
         with site.store.transaction():  # the core cannot write the import until released
@@ -74,8 +70,6 @@ def test_an_answer_after_the_manager_changed_tab_waits_for_its_own_tab(
         driver.tap(root.ids.tab_credentials)  # read: leaving the tab forgets it
         driver.until(lambda: root.tab == "credentials", what="the credentials tab again")
         assert root.ids.note.text == "" and root.ids.tab_import.text == "Import"
-    finally:
-        gw.stop()
 
 
 def test_a_console_page_keeps_an_answer_that_came_while_another_tab_was_shown(
@@ -83,17 +77,10 @@ def test_a_console_page_keeps_an_answer_that_came_while_another_tab_was_shown(
 ) -> None:
     """A visit recorded on the household page, the manager on the registration tab before the
     core answers: the page's note waits there and is read on coming back."""
-    built, gw = open_console(site, driver, Strings("en"))
-    root = built.root
-    console = root.console
-    try:
-        driver.tap(console.buttons["household"])
-        page = console.page("household")
-        driver.type(page.search, "ln")
-        rows = page.results.buttons
-        driver.until(lambda: rows[0].text.startswith("李娜"), what="李娜 found")
-        driver.tap(rows[0])
-        driver.until(lambda: console.household.household is not None, what="her household")
+    with on_console(site, driver, Strings("en")) as built:
+        root = built.root
+        console = root.console
+        page = open_household(driver, root, "ln", "李娜")
         driver.type(page.visit_by, "Officer Wang")
         with site.store.transaction():  # the core cannot write the visit until released
             driver.tap(page.record_visit)
@@ -105,5 +92,3 @@ def test_a_console_page_keeps_an_answer_that_came_while_another_tab_was_shown(
         driver.tap(console.buttons["household"])
         driver.until(lambda: root.tab == "household", what="back on the household page")
         driver.until(lambda: page.note.text == said, what="the note read there")
-    finally:
-        gw.stop()
