@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import open_console
+from tests.ui.manager_console import on_console, open_household
 from tests.ui.test_officer_calls_window import choose
 from ui.i18n import Strings
 
@@ -32,16 +32,8 @@ def moved_out(site: Site, name: str) -> bool:
 
 
 def test_household_page_asks_before_revoking_and_moving_out(site: Site, driver: Driver) -> None:
-    built, gw = open_console(site, driver, Strings("zh"))
-    root = built.root
-    console = root.console
-    try:
-        driver.tap(console.buttons["household"])
-        page = console.page("household")
-        driver.type(page.search, "ln")  # 李娜 by initials
-        first = page.results.buttons[0]
-        driver.until(lambda: first.text.startswith("李娜"), what="the result")
-        driver.tap(first)
+    with on_console(site, driver, Strings("zh")) as built:
+        page = open_household(driver, built.root, "ln", "李娜")  # by initials
         driver.until(lambda: page.title.text.startswith("3-2-1501"), what="the household")
         driver.until(lambda: page.hours_row.opacity == 1, what="the credentials' row")
         assert "card" in live_credentials(site, "李娜")
@@ -76,5 +68,3 @@ def test_household_page_asks_before_revoking_and_moving_out(site: Site, driver: 
         driver.until(lambda: "张伟" not in page.members.text, what="gone from the household")
         assert "李娜" in page.members.text and not moved_out(site, "李娜")
         assert page.member_pick.text == "-"  # nobody chosen for the next move-out
-    finally:
-        gw.stop()
