@@ -92,11 +92,12 @@ class HouseholdPage(BoxLayout):
         right.add_widget(visit)
         # A credential's hours: which credential, which schedule (or any time), set.
         hours = BoxLayout(size_hint_y=None, height=56, spacing=6)
-        self.cred_text = text_label("18sp", size_hint_x=0.6)
-        self.cred_pick = Spinner(font_size="17sp", text="-")
-        self.sched_pick = Spinner(font_size="17sp", text="-", size_hint_x=0.7)
-        self.set_hours = button(self._set_hours, size_hint_x=0.6)
-        self.revoke = button(self.ask_revoke, "danger", size_hint_x=0.6)
+        # Widths: "Credential hours" whole at 1280×800 beside the revoke button.
+        self.cred_text = text_label("18sp", size_hint_x=0.75)
+        self.cred_pick = Spinner(font_size="17sp", text="-", size_hint_x=0.9)
+        self.sched_pick = Spinner(font_size="17sp", text="-", size_hint_x=0.6)
+        self.set_hours = button(self._set_hours, size_hint_x=0.55)
+        self.revoke = button(self.ask_revoke, "danger", size_hint_x=0.5)
         for w in (self.cred_text, self.cred_pick, self.sched_pick, self.set_hours, self.revoke):
             hours.add_widget(w)
         right.add_widget(hours)
