@@ -156,7 +156,7 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
     "creds.revoke_yes": ("确认撤销", "Revoke"),
     "creds.revoked": ("已撤销 {name}（{unit}）的{cred}", "Revoked the {cred} of {name} ({unit})"),
     "creds.move_out_ask": (
-        "将 {name}（{unit}）迁出？其门卡、密码、通行码和人脸数据都将删除。",
+        "将{name}（{unit}）迁出？其门卡、密码、通行码和人脸数据都将删除。",
         "Move {name} ({unit}) out? Their cards, PINs, passes and face data are deleted.",
     ),
     "creds.face_for": ("人脸录入: {name} · {unit}", "Face of {name} · {unit}"),

@@ -54,7 +54,7 @@ def test_household_page_asks_before_revoking_and_moving_out(site: Site, driver: 
         driver.until(lambda: page.confirm is not confirm, what="the move-out question")
         confirm = page.confirm
         assert confirm is not None
-        assert confirm.question.text.startswith("将 张伟（3-2-1501）迁出？")
+        assert confirm.question.text.startswith("将张伟（3-2-1501）迁出？")
         driver.tap(confirm.no)
         driver.until(lambda: confirm.parent is None, what="the question gone")
         driver.tap(page.move_out)

@@ -106,3 +106,29 @@ def test_an_event_shown_whole_says_what_it_is_and_closes_with_its_button(
         driver.until(lambda: popup.parent is None, what="closed by its button")
     finally:
         gw.stop()
+
+
+def test_a_list_row_shown_whole_is_titled_with_its_list(site: Site, driver: Driver) -> None:
+    now = SystemClock().now()
+    site.store.add_person(LONG_NAME, "3-2-1502", "owner", lives_alone=True)
+    with site.store.transaction() as c:  # registered nine days ago, never let in since
+        c.execute("UPDATE people SET created_at = ? WHERE lives_alone = 1", (now - 9 * 86400,))
+    built, gw = wall(site, driver, "zh")
+    root = built.root
+    try:
+        panel = root.ids.elderly_panel
+        label = panel.children[0]
+        cut = lambda: [r for r in label.text.split("\n") if "欧阳" in r and r.endswith("…")]  # noqa: E731
+        driver.until(lambda: bool(cut()), what="the long name's row, cut")
+        rows = label.text.split("\n")
+        i, line_h = rows.index(cut()[0]), label.texture_size[1] / len(rows)
+        x, y = label.to_window(label.x + 100, label.top - (i + 0.5) * line_h)
+        finger(driver, x, y)
+        driver.until(lambda: panel.full_row is not None, what="the row shown whole")
+        popup = panel.full_row
+        assert LONG_NAME in popup.children[0].text
+        assert "独居老人未出现：完整内容" in [w.text for w in popup.children[0].children]
+        driver.tap(popup.close_button)
+        driver.until(lambda: popup.parent is None, what="closed by its button")
+    finally:
+        gw.stop()

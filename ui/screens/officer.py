@@ -46,7 +46,8 @@ class PagedPanel(Panel):
         if self.key and rows.collide_point(*touch.pos) and screen is not None:
             full = fit_lines(self.text, rows.height, rows.font_size)
             t = screen.vm.t
-            title, close = t("officer.full_title", what=self.title), t("officer.full_close")
+            what = t(f"officer.{self.key}")  # the list's name, without its count or page
+            title, close = t("officer.full_title", what=what), t("officer.full_close")
             shown = cut_row_touched(rows, full, touch, title, close)
             if shown is not None:
                 self.full_row = shown
