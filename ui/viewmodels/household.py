@@ -7,6 +7,7 @@ visits; then set the household's class (重点户 / 一般户 / 放心户). No i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ui.gateway import Gateway
@@ -54,6 +55,25 @@ class HouseholdVM(Noted):
 
             self.gw.request("household.show", {"household": h["household"]}, self.then(got))
 
+    def _change(
+        self,
+        method: str,
+        params: dict[str, Any],
+        said: Callable[[], str],
+        also: Callable[[], None] | None = None,
+    ) -> None:
+        """A change to the household asked of the core: once done, ``said`` is the page's note
+        (in the language shown), ``also`` is run and the household is shown again."""
+
+        def done(_result: Any) -> None:
+            self._note, self.note_ok = said, True
+            if also is not None:
+                also()
+            self.changed()  # said now; the household follows with the core's answer
+            self.reload()
+
+        self.gw.request(method, params, self.then(done))
+
     def set_class(self, cls: str) -> None:
         h = self.household
         if h is None:
@@ -64,13 +84,12 @@ class HouseholdVM(Noted):
             return
         unit = str(h["unit"])
 
-        def done(_result: Any) -> None:
-            self._note = lambda: self.t("console.class_set", unit=unit, cls=self.t(f"rental.{cls}"))
-            self.note_ok = True
-            self.reload()
-
         params = {"household": h["household"], "class": cls, "by": BY}
-        self.gw.request("household.set_class", params, self.then(done))
+        self._change(
+            "household.set_class",
+            params,
+            lambda: self.t("console.class_set", unit=unit, cls=self.t(f"rental.{cls}")),
+        )
 
     @property
     def tenants(self) -> list[dict[str, Any]]:
@@ -88,15 +107,12 @@ class HouseholdVM(Noted):
             return
         name = str(tenant["name"])
 
-        def done(_result: Any) -> None:
-            self._note = lambda: self.t(
-                "console.layer_set", name=name, layer=self.t(f"layer.{layer}")
-            )
-            self.note_ok = True
-            self.reload()
-
         params = {"person": person_id, "layer": layer, "by": BY}
-        self.gw.request("tenant.set_layer", params, self.then(done))
+        self._change(
+            "tenant.set_layer",
+            params,
+            lambda: self.t("console.layer_set", name=name, layer=self.t(f"layer.{layer}")),
+        )
 
     def record_visit(self, by: str, notes: str) -> None:
         """A visit to the household (以房管人): who made it and what they found; it counts for
@@ -110,13 +126,12 @@ class HouseholdVM(Noted):
             return
         unit = str(h["unit"])
 
-        def done(_result: Any) -> None:
+        def recorded() -> None:
             self.visits_recorded += 1  # the screen clears its form
-            self.tell("console.visit_recorded", unit=unit)
-            self.reload()
 
         params = {"household": h["household"], "by": by.strip(), "notes": notes.strip()}
-        self.gw.request("visit.add", params, self.then(done))
+        said = lambda: self.t("console.visit_recorded", unit=unit)  # noqa: E731
+        self._change("visit.add", params, said, recorded)
 
     # -- a credential's hours (the core's ``credential.set_schedule``) ----------------------
 
@@ -148,17 +163,16 @@ class HouseholdVM(Noted):
             self.tell("console.pick_credential", False)
             return
 
-        def done(_result: Any) -> None:
-            self._note = lambda: self.t(
+        params = {"credential": credential_id, "schedule": schedule or None}
+        self._change(
+            "credential.set_schedule",
+            params,
+            lambda: self.t(
                 "console.cred_schedule_set",
                 cred=self.credential_choice(*held),
                 schedule=schedule or self.t("console.any_time"),
-            )
-            self.note_ok = True
-            self.reload()
-
-        params = {"credential": credential_id, "schedule": schedule or None}
-        self.gw.request("credential.set_schedule", params, self.then(done))
+            ),
+        )
 
     # -- move-out and revocation: the screen asks first, naming the person and the unit ----
 
@@ -181,14 +195,9 @@ class HouseholdVM(Noted):
             return
         name, unit = p["name"], h["unit"]
 
-        def done(_result: Any) -> None:
-            self._note = lambda: self.t("creds.moved_out", name=name, unit=unit)
-            self.note_ok = True
-            self.finder.refresh()
-            self.reload()
-
         params = {"id": person_id, "by": BY}
-        self.gw.request("person.move_out", params, self.then(done))
+        said = lambda: self.t("creds.moved_out", name=name, unit=unit)  # noqa: E731
+        self._change("person.move_out", params, said, self.finder.refresh)
 
     def revoke(self, credential_id: int | None) -> None:
         held = next(((p, c) for p, c in self.credentials if c["id"] == credential_id), None)
@@ -198,15 +207,14 @@ class HouseholdVM(Noted):
             return
         (p, c), unit = held, h["unit"]
 
-        def done(_result: Any) -> None:
-            self._note = lambda: self.t(
-                "creds.revoked", name=p["name"], unit=unit, cred=self.credential_text(c)
-            )
-            self.note_ok = True
-            self.reload()
-
         params = {"id": credential_id, "by": BY}
-        self.gw.request("credential.revoke", params, self.then(done))
+        self._change(
+            "credential.revoke",
+            params,
+            lambda: self.t(
+                "creds.revoked", name=p["name"], unit=unit, cred=self.credential_text(c)
+            ),
+        )
 
     # -- what the screen shows -------------------------------------------------------------
 
