@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from compound.adapters.mqtt import actor_of
 from compound.domain import validation
 from compound.domain.model import InvalidInput, Person, UnitAddress, mask_id_number, mask_phone
 from compound.domain.paging import flag, page_of
 from compound.domain.search import initials, terms
+from compound.services.askers import consoles_only
 from compound.services.extension import Offers
 from compound.services.pin_suggest import suggest_pin
 from compound.store.people_search import MAX_IDS, find_people, find_units, names_of
@@ -182,12 +182,12 @@ class PeopleApi:
     def credential_revoke(self, p: dict[str, Any]) -> dict[str, Any]:
         """A card, PIN or pass taken back from the console's credentials tab (a door panel or
         station cannot: it would lock residents out)."""
-        actor = actor_of(p)
-        role = self.core.store.one("SELECT role FROM devices WHERE name = ?", (actor,))
-        if role is not None and role["role"] != "console":
-            raise InvalidInput("credentials are revoked from the manager's console")
+        actor = consoles_only(
+            self.core.store, p, "credentials are revoked from the manager's console"
+        )
         cid = _int(p, "id")
-        self.core.store.revoke_credential(cid, str(p.get("by") or "manager"))
+        by = str(p.get("by") or "manager")  # what the console typed; the actor is who it is
+        self.core.store.revoke_credential(cid, f"{by} ({actor})" if actor else by)
         return {"id": cid, "revoked": True}
 
     def pass_issue(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from compound.domain.model import InvalidInput
 from compound.protocol.messages import DoorCommand
+from compound.services.askers import device_role
 from compound.store.db import Store
 
 # The core's send_command: (door, action, reason, duration_s, override=...) -> the signed command.
@@ -55,7 +56,7 @@ def remote_unlock(
     if not reason:
         raise InvalidInput("say why the door is opened (--reason TEXT); it goes in the log")
     lockdown = store.lockdown()
-    if lockdown and override and (role := _role(store, actor)) not in (None, *may_override):
+    if lockdown and override and (role := device_role(store, actor)) not in (None, *may_override):
         counters["remote_unlock.refused_override_role"] += 1
         raise InvalidInput(f"a {role} may not override a lockdown; a console or the wall may")
     if lockdown and not override:
@@ -71,9 +72,3 @@ def remote_unlock(
     else:  # the core's decision log: not held behind an import (``services/decision_log.py``)
         log("door.remote_unlock", door_id, data)
     return send(door_id, "unlock", f"remote: {reason}", door.open_time_s, override=lockdown)
-
-
-def _role(store: Store, actor: str) -> str | None:
-    """The registered role of a broker user (None: not registered, as on a dev broker)."""
-    row = store.one("SELECT role FROM devices WHERE name = ?", (actor,))
-    return None if row is None else str(row["role"])

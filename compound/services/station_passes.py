@@ -31,6 +31,7 @@ from compound.adapters.mqtt import actor_of
 from compound.domain.access import Decision
 from compound.domain.model import Event, InvalidInput, UnitAddress
 from compound.protocol.messages import AccessRequest
+from compound.services.askers import consoles_only
 from compound.services.extension import Offers
 from compound.store import station_passes
 
@@ -140,10 +141,7 @@ class StationPasses:
         return {"id": cid, "revoked": True}
 
     def api_manager_revoke(self, p: dict[str, Any]) -> dict[str, Any]:
-        actor = actor_of(p)
-        role = self.core.store.one("SELECT role FROM devices WHERE name = ?", (actor,))
-        if role is not None and role["role"] != "console":
-            raise InvalidInput("passes are revoked from the manager's console")
+        actor = consoles_only(self.core.store, p, "passes are revoked from the manager's console")
         cid = _id(p)
         cred = self.core.store.one("SELECT kind FROM credentials WHERE id = ?", (cid,))
         if cred is None or cred["kind"] != "pass":

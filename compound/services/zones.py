@@ -33,7 +33,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from compound.adapters.bus_types import ApiWorker
-from compound.adapters.mqtt import Message, actor_of
+from compound.adapters.mqtt import Message
 from compound.config import ALWAYS_ARMED_ZONES
 from compound.domain.model import InvalidInput
 from compound.domain.paging import MAX_SIZE, page_of
@@ -44,6 +44,7 @@ from compound.protocol.messages import (
     get_segment,
     get_str,
 )
+from compound.services.askers import consoles_only
 from compound.services.extension import Offers
 from compound.store import zone_arming
 
@@ -128,10 +129,9 @@ class ZoneAlarms:
         return {"zones": zones, "total": len(heard), "page": page.page, "size": page.size}
 
     def api_arm(self, p: dict[str, Any], armed: bool) -> dict[str, Any]:
-        actor = actor_of(p)
-        role = self.core.store.one("SELECT role FROM devices WHERE name = ?", (actor,))
-        if role is not None and role["role"] != "console":
-            raise InvalidInput("zones are armed and disarmed from the officer's console")
+        actor = consoles_only(
+            self.core.store, p, "zones are armed and disarmed from the officer's console"
+        )
         zone, bridge = str(p.get("zone", "")), p.get("bridge")
         known = [k for k in self.states if k[1] == zone and bridge in (None, k[0])]
         if len(known) != 1:
