@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# Calls whose string arguments are refusals sent in an API reply (or a sheet's error list).
-CARRIERS = {"InvalidInput", "DialRefused", "RowError", "fail", "need"}
+# Calls whose string arguments are refusals sent in an API reply (or a sheet's error list;
+# ``consoles_only`` refuses with the message it is given).
+CARRIERS = {"InvalidInput", "DialRefused", "RowError", "fail", "need", "consoles_only"}
 # Never sent on the bus: the command line prints these to the person at the terminal; the
 # device definitions (protocol/acl.py) are checked when an installer adds a device there; the
 # face service's cameras and per-door challenge rules come from the box's configuration file
