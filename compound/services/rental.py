@@ -23,37 +23,29 @@ from compound.domain.register_sheet import (  # kept with the register's columns
     LAYERS,
 )
 from compound.store.db import Store
-from compound.store.pages import read_page
 
 SWEEP_BATCH = 200  # leases ended per write transaction
 # days between visits for each tenant layer: half a month, a quarter, half a year
 VISIT_INTERVAL_DAYS = {"focus": 15.0, "watch": 91.0, "stable": 182.0}
-# The same two tables as SQL: a tenant's layer (their own, or their household class's), then
-# the days between visits for it. Written from the constants, so the two cannot drift.
-_LAYER_SQL = (
-    "COALESCE(layer, CASE hclass "
-    + " ".join(f"WHEN '{c}' THEN '{lay}'" for c, lay in LAYER_FOR_CLASS.items())
-    + " ELSE 'watch' END)"
-)
-_INTERVAL_SQL = (
-    f"(CASE {_LAYER_SQL} "
-    + " ".join(f"WHEN '{lay}' THEN {d}" for lay, d in VISIT_INTERVAL_DAYS.items())
-    + " END)"
-)
-# When a tenant's next visit is due: their last visit (or registration) plus their interval.
-_DUE_AT_SQL = "COALESCE(last_visit, registered_at, created_at) + " + _INTERVAL_SQL + " * 86400"
-_DUE_SQL = (
-    "SELECT * FROM (SELECT p.id, p.name, p.household_id, p.created_at, u.address,"  # noqa: S608
-    " tp.layer, tp.registered_at, hc.class AS hclass,"
+# Each living tenant's next visit date is kept beside them by SQLite (the ``visit_due`` table,
+# migration 270, whose triggers recompute it whenever a visit, a layer, a class, a registration
+# or a move-out changes it), indexed by date: a page of the visits due is a range of that index,
+# and only the page's tenants are joined to their names, units and last visits.
+_PAGE_SQL = (
+    "SELECT d.due_at, p.id, p.name, p.household_id, u.address, tp.layer,"
+    " hc.class AS hclass,"
     " (SELECT MAX(at) FROM visits v WHERE v.person_id = p.id"
     "    OR v.household_id = p.household_id) AS last_visit"
-    " FROM people p JOIN households h ON h.id = p.household_id"
+    " FROM (SELECT person_id, due_at FROM visit_due WHERE due_at <= ?"
+    "       ORDER BY due_at, person_id LIMIT ? OFFSET ?) d"
+    " JOIN people p ON p.id = d.person_id"
+    " JOIN households h ON h.id = p.household_id"
     " JOIN units u ON u.id = h.unit_id"
     " LEFT JOIN tenant_profiles tp ON tp.person_id = p.id"
     " LEFT JOIN household_classes hc ON hc.household_id = p.household_id"
-    " WHERE p.role = 'tenant' AND p.moved_out_at IS NULL)"
-    " WHERE " + _DUE_AT_SQL + " - ? <= ?"
+    " ORDER BY d.due_at, d.person_id"
 )
+_COUNT_SQL = "SELECT COUNT(*) AS n FROM visit_due WHERE due_at <= ?"
 
 
 @dataclass(frozen=True)
@@ -243,30 +235,24 @@ def add_visit(store: Store, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def visits_due(store: Store, now: float, within_days: float = 7.0) -> list[VisitDue]:
-    """Tenants whose next visit is overdue or falls within ``within_days``; most overdue first."""
-    # Only the tenants due are returned: SQLite works out each one's due date (the same rules
-    # as below, written from the same tables), so the few thousand who are not never become
-    # Python rows on the core's API thread, where they held the GIL the decisions need.
-    rows = store.read(
-        _DUE_SQL,
-        (now, within_days * 86400),
-    )
-    out = [v for r in rows if (v := _visit_due(r, now)).due_at - now <= within_days * 86400]
-    return sorted(out, key=lambda v: v.due_at)
+    """Tenants whose next visit is overdue or falls within ``within_days``; most overdue first
+    (then by person). The whole list, for the command line; the screens read it a page at a
+    time (``visits_due_page``)."""
+    rows = store.read(_PAGE_SQL, (now + within_days * 86400, -1, 0))
+    return [_visit_due(r, now) for r in rows]
 
 
 def visits_due_page(store: Store, now: float, within_days: float, page: Page) -> dict[str, Any]:
-    """One page of ``visits_due`` (most overdue first, then by person) with how many are due:
-    ordered and cut in SQLite, so only the page's tenants are read into Python."""
-    args = (now, within_days * 86400)
-    rows, total = read_page(store, _DUE_SQL, args, f"{_DUE_AT_SQL}, id", page)
+    """One page of ``visits_due`` with how many are due: the page is a range of the due dates'
+    index, cut in SQLite, and the total a count of that range in the index alone."""
+    until = now + within_days * 86400
+    rows = store.read(_PAGE_SQL, (until, page.size, page.offset))
+    total = store.read(_COUNT_SQL, (until,))[0]["n"]
     return page.reply([_visit_due(r, now).as_dict(now) for r in rows], total)
 
 
 def _visit_due(r: dict[str, Any], now: float) -> VisitDue:
     layer = r["layer"] or LAYER_FOR_CLASS.get(r["hclass"] or "", "watch")
-    base = r["last_visit"] or r["registered_at"] or r["created_at"]
-    due_at = base + VISIT_INTERVAL_DAYS[layer] * 86400
     return VisitDue(
         r["id"],
         r["name"],
@@ -275,8 +261,8 @@ def _visit_due(r: dict[str, Any], now: float) -> VisitDue:
         r["household_id"],
         r["hclass"],
         r["last_visit"],
-        due_at,
-        now > due_at,
+        r["due_at"],
+        now > r["due_at"],
     )
 
 
