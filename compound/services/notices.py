@@ -135,9 +135,15 @@ def listing(
     served = door_buildings(store, door) if door else None
     where: list[str] = []
     args: list[Any] = []
+    table = "notices"
     if active_only:
         where.append("withdrawn_at IS NULL AND valid_from <= ? AND valid_until > ?")
         args += [now, now]
+        # The notices not yet over are few beside the years of ended ones. SQLite cannot know
+        # that (it guesses a quarter of the rows for any range) and would rather walk the
+        # newest-first index, which spares the sort but visits every ended notice: named here,
+        # the index by end time visits only those not over, and sorts that handful.
+        table = "notices INDEXED BY notices_current"
     if served is not None:
         # For the whole compound (no buildings named), or naming one the door serves: the
         # column holds "1,3", so each served building is looked for between commas.
@@ -149,7 +155,7 @@ def listing(
     cond = " WHERE " + " AND ".join(where) if where else ""
     size, offset = (page.size, page.offset) if page is not None else (LISTED, 0)
     rows = store.read(
-        f"SELECT * FROM notices{cond} ORDER BY valid_from DESC, id DESC"  # noqa: S608
+        f"SELECT * FROM {table}{cond} ORDER BY valid_from DESC, id DESC"  # noqa: S608
         " LIMIT ? OFFSET ?",
         (*args, size, offset),
     )

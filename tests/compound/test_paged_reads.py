@@ -240,6 +240,7 @@ def test_a_schedules_users_and_the_newest_notices_are_read_from_indexes(
     found = plans(store, lambda: store.schedule_page(Page(1, 50), USERS))
     assert any("credentials_schedule" in " ".join(plan) for _, plan in found)
     assert [full_scans(sql, plan) for sql, plan in found if full_scans(sql, plan)] == []
-    (listed,) = plans(store, lambda: notices.listing(store, clock.now(), True, None, Page(2, 3)))
+    # The whole list (the notices showing now have their own index: test_notice_index.py).
+    (listed,) = plans(store, lambda: notices.listing(store, clock.now(), False, None, Page(2, 3)))
     assert any("notices_newest" in step for step in listed[1])
     assert not any("TEMP B-TREE" in step for step in listed[1])
