@@ -206,6 +206,22 @@ class Driver:
         self.pump(0.05)
         field.focus = False
 
+    def choose(self, spinner: Any, text: str) -> None:
+        """Open a dropdown by touch and tap its entry ``text``; back once the dropdown shows
+        it chosen."""
+        self.tap(spinner)
+
+        def entries() -> list[Any]:
+            return list(spinner._dropdown.container.children)
+
+        self.until(
+            lambda: spinner.is_open and any(e.text == text for e in entries()),
+            what=f"the chooser open with {text}",
+        )
+        self.pump(0.3)  # the open dropdown is laid out over the next frames: tap where it ends up
+        self.tap(next(e for e in entries() if e.text == text))
+        self.until(lambda: spinner.text == text, what=f"{text} chosen")
+
     def shot(self, name: str) -> Path:
         from ui.app import save_png
 

@@ -11,7 +11,6 @@ import pytest
 
 from tests.ui.conftest import Driver, Site
 from tests.ui.manager_console import on_console, open_household
-from tests.ui.test_officer_calls_window import choose
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -38,7 +37,7 @@ def test_household_page_asks_before_revoking_and_moving_out(site: Site, driver: 
         driver.until(lambda: page.hours_row.opacity == 1, what="the credentials' row")
         assert "card" in live_credentials(site, "李娜")
         # Revoking her card: asked first, naming her and the unit.
-        choose(driver, page.cred_pick, "李娜 · 门卡 …0002")
+        driver.choose(page.cred_pick, "李娜 · 门卡 …0002")
         driver.tap(page.revoke)
         driver.until(lambda: page.confirm is not None, what="the question")
         confirm = page.confirm
@@ -49,7 +48,7 @@ def test_household_page_asks_before_revoking_and_moving_out(site: Site, driver: 
         driver.until(lambda: page.note.text == said, what="the note")
         # Moving 张伟 out: cancelled once (nothing done), then confirmed.
         driver.until(lambda: page.move_row.opacity == 1, what="the move-out row")
-        choose(driver, page.member_pick, "张伟")
+        driver.choose(page.member_pick, "张伟")
         driver.tap(page.move_out)
         driver.until(lambda: page.confirm is not confirm, what="the move-out question")
         confirm = page.confirm

@@ -13,7 +13,6 @@ import pytest
 from compound.domain import schedule_hours
 from tests.ui.conftest import Driver, Site
 from tests.ui.manager_console import fits_in_both_languages, on_console, open_household
-from tests.ui.test_officer_calls_window import choose
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -39,8 +38,8 @@ def test_a_residents_card_is_given_a_schedule_by_touch(site: Site, driver: Drive
         page = open_household(driver, built.root, "ln", "李娜")  # by initials
         driver.until(lambda: page.title.text.startswith("3-2-1501"), what="the household")
         driver.until(lambda: page.hours_row.opacity == 1, what="the credentials' row")
-        choose(driver, page.cred_pick, "李娜 · 门卡 …0002")
-        choose(driver, page.sched_pick, HOURS)
+        driver.choose(page.cred_pick, "李娜 · 门卡 …0002")
+        driver.choose(page.sched_pick, HOURS)
         driver.tap(page.set_hours)
         driver.until(lambda: card_schedule(site, "李娜") == [HOURS], what="the core holds it")
         driver.until(
@@ -49,7 +48,7 @@ def test_a_residents_card_is_given_a_schedule_by_touch(site: Site, driver: Drive
         driver.until(lambda: f"门卡 …0002 ({HOURS})" in page.members.text, what="shown")
         assert card_schedule(site, "张伟") == [None]  # the other card is untouched
         fits_in_both_languages(driver, site, strings, HOURS, [page.search])
-        choose(driver, page.sched_pick, "不限时段")  # any time again
+        driver.choose(page.sched_pick, "不限时段")  # any time again
         driver.tap(page.set_hours)
         driver.until(lambda: card_schedule(site, "李娜") == [None], what="any time again")
         driver.until(lambda: f"({HOURS})" not in page.members.text, what="no hours shown")

@@ -4,8 +4,6 @@ touch. A revocation and a move-out each ask first, naming the person and unit.""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.ui.conftest import Driver, Site
@@ -13,15 +11,6 @@ from tests.ui.manager_console import live_cards, on_console, pick_person
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
-
-
-def choose(driver: Driver, spinner: Any, text: str) -> None:
-    """Open a dropdown by touch and tap the choice."""
-    driver.tap(spinner)
-    options = spinner._dropdown.container.children
-    driver.until(lambda: any(o.text == text for o in options), what=f"the choice {text}")
-    driver.tap(next(o for o in options if o.text == text))
-    driver.until(lambda: spinner.text == text, what=f"{text} chosen")
 
 
 def test_credentials_are_issued_and_revoked_for_a_person_picked_by_touch(
@@ -45,7 +34,7 @@ def test_credentials_are_issued_and_revoked_for_a_person_picked_by_touch(
         spinner = root.ids.c_cred
         driver.until(lambda: len(spinner.values) == 2, what="her two cards offered")
         assert sorted(spinner.values) == ["门卡 …0001", "门卡 …0002"]
-        choose(driver, spinner, "门卡 …0002")
+        driver.choose(spinner, "门卡 …0002")
         driver.tap(root.ids.revoke)
         confirm = root.creds.confirm
         assert confirm is not None

@@ -21,27 +21,17 @@ import pytest
 from compound.adapters import images
 from compound.domain.clock import SystemClock
 from compound.services.alarm_snapshots import AlarmSnapshots
-from tests.ui.conftest import SHOTS, WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
+from tests.ui.conftest import SHOTS, Driver, Site, gateway, not_blank
+from tests.ui.officer_wall import on_wall
+from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
-
-
-def wall(site: Site, driver: Driver, lang: str = "en") -> tuple[Any, Any]:
-    """(the wall station's built screen, its gateway) once loaded: the caller stops the
-    gateway."""
-    from ui.i18n import Strings
-
-    gw = gateway(site, "officer")
-    built = open_screen(driver, gw, "officer", WALL_SIZE, Strings(lang), station="wall")
-    driver.until(lambda: "b3-e2" in built.vm.doors and built.vm.site, what="wall loaded")
-    return built, gw
 
 
 def test_officer_answers_an_emergency_from_a_panel_and_opens_that_door(
     site: Site, driver: Driver
 ) -> None:
     from ui.app import save_png
-    from ui.i18n import Strings
     from ui.viewmodels.door import DoorPanelVM
 
     site.store.add_station("wall", "officer", ("desk", "officer"))
@@ -54,68 +44,67 @@ def test_officer_answers_an_emergency_from_a_panel_and_opens_that_door(
 
     watch = site.bus("test-watch")
     watch.subscribe(site.topics.door_cmd("b3-e2"), on_cmd)
-    built, gw = wall(site, driver)
-    panel_gw = gateway(site, "door")
-    try:
-        panel = DoorPanelVM(panel_gw, Strings("zh"), SystemClock(), "b3-e2")
-        panel.load()
-        root = built.root
-        strip = root.call_panel
-        assert not strip.shown and strip.height == 0
-        # The door camera sees whoever stands there; the core keeps its latest frame.
-        rgb = np.zeros((240, 320, 3), dtype=np.uint8)
-        rgb[60:180, 100:220] = (200, 160, 120)
-        cam = site.bus("test-cam")
-        cam.publish(site.topics.face_frame("b3-e2"), images.jpeg(rgb))
-        snaps = next(e for e in site.core.extensions if isinstance(e, AlarmSnapshots))
-        driver.until(lambda: "b3-e2" in snaps.frames, what="the core has the camera's frame")
-        panel.emergency()  # the resident presses the emergency button
-        driver.until(lambda: strip.shown, what="the call rings on the wall")
-        assert "Emergency call" in strip.headline and "Building 3 entrance 2" in strip.headline
-        assert "Ringing" in strip.state_text
-        # The emergency pops up with the picture the core kept when the alarm was raised.
-        driver.until(lambda: root.urgent_view.popup is not None, what="the urgent pop-up")
-        pop = root.urgent_view.popup
-        driver.until(lambda: pop.ids.camera.has_frame, what="the picture in the pop-up")
-        assert pop.picture_note == "" and "Picture taken at" in pop.taken
-        assert "Emergency call" in pop.title and "Building 3 entrance 2" in pop.title
-        assert pop.can_answer
-        save_png(pop, str(SHOTS / "officer_urgent_popup.png"))
-        not_blank(SHOTS / "officer_urgent_popup.png")
-        # The strip shows the caller's live picture as it comes.
-        cam.publish(site.topics.face_frame("b3-e2"), images.jpeg(rgb))
-        driver.until(lambda: strip.ids.camera.has_frame, what="caller's picture")
-        # The emergency alarm is on the queue at the same time, not covered by the strip.
-        driver.until(lambda: built.vm.alarm_counts.get("emergency"), what="emergency alarm")
-        assert built.vm.bell.rung >= 1  # the call (and the critical alarm) sounded
-        assert built.root.alert_sound.sound is not None or built.root.alert_sound.failed
-        not_blank(driver.shot("officer_call_ringing.png"))
-        driver.tap(pop.answer_button)  # answered from the pop-up
-        driver.until(lambda: panel.calls.emergency_state == "answered", what="panel hears it")
-        driver.until(lambda: root.urgent_view.popup is None, what="the pop-up closed")
-        driver.until(lambda: "Talking" in strip.state_text, what="talk state on the wall")
-        assert not strip.can_answer
-        not_blank(driver.shot("officer_call_talking.png"))
-        driver.tap(strip.ids.open_door)
-        assert got_cmd.wait(30), "no command reached the calling door"
-        assert b"unlock" in commands[0]
-        driver.until(lambda: not strip.shown, what="the strip closes when the call ends")
-        driver.until(lambda: panel.calls.emergency_id is None, what="panel told the call ended")
-        rec = site.store.query("SELECT * FROM call_records")
-        assert len(rec) == 1 and rec[0]["answered_by"] == "wall" and rec[0]["door_opened"] == 1
-        assert rec[0]["emergency"] == 1
-        # A critical alarm at a door whose camera sent nothing: the pop-up says so.
-        site.store.raise_alarm("zone", "gate fence cut", severity="critical", door_id="gate")
-        driver.until(lambda: root.urgent_view.popup is not None, what="the second pop-up")
-        pop = root.urgent_view.popup
-        driver.until(lambda: pop.picture_note == "No picture", what="no picture")
-        assert not pop.can_answer and pop.answer_button.parent is None
-        driver.tap(pop.ids.close)
-        driver.until(lambda: root.urgent_view.popup is None, what="closed")
-        assert site.store.alarms(open_only=True), "closing acknowledges nothing"
-    finally:
-        panel_gw.stop()
-        gw.stop()
+    with on_wall(site, driver, Strings("en")) as built:
+        panel_gw = gateway(site, "door")
+        try:
+            panel = DoorPanelVM(panel_gw, Strings("zh"), SystemClock(), "b3-e2")
+            panel.load()
+            root = built.root
+            strip = root.call_panel
+            assert not strip.shown and strip.height == 0
+            # The door camera sees whoever stands there; the core keeps its latest frame.
+            rgb = np.zeros((240, 320, 3), dtype=np.uint8)
+            rgb[60:180, 100:220] = (200, 160, 120)
+            cam = site.bus("test-cam")
+            cam.publish(site.topics.face_frame("b3-e2"), images.jpeg(rgb))
+            snaps = next(e for e in site.core.extensions if isinstance(e, AlarmSnapshots))
+            driver.until(lambda: "b3-e2" in snaps.frames, what="the core has the camera's frame")
+            panel.emergency()  # the resident presses the emergency button
+            driver.until(lambda: strip.shown, what="the call rings on the wall")
+            assert "Emergency call" in strip.headline and "Building 3 entrance 2" in strip.headline
+            assert "Ringing" in strip.state_text
+            # The emergency pops up with the picture the core kept when the alarm was raised.
+            driver.until(lambda: root.urgent_view.popup is not None, what="the urgent pop-up")
+            pop = root.urgent_view.popup
+            driver.until(lambda: pop.ids.camera.has_frame, what="the picture in the pop-up")
+            assert pop.picture_note == "" and "Picture taken at" in pop.taken
+            assert "Emergency call" in pop.title and "Building 3 entrance 2" in pop.title
+            assert pop.can_answer
+            save_png(pop, str(SHOTS / "officer_urgent_popup.png"))
+            not_blank(SHOTS / "officer_urgent_popup.png")
+            # The strip shows the caller's live picture as it comes.
+            cam.publish(site.topics.face_frame("b3-e2"), images.jpeg(rgb))
+            driver.until(lambda: strip.ids.camera.has_frame, what="caller's picture")
+            # The emergency alarm is on the queue at the same time, not covered by the strip.
+            driver.until(lambda: built.vm.alarm_counts.get("emergency"), what="emergency alarm")
+            assert built.vm.bell.rung >= 1  # the call (and the critical alarm) sounded
+            assert built.root.alert_sound.sound is not None or built.root.alert_sound.failed
+            not_blank(driver.shot("officer_call_ringing.png"))
+            driver.tap(pop.answer_button)  # answered from the pop-up
+            driver.until(lambda: panel.calls.emergency_state == "answered", what="panel hears it")
+            driver.until(lambda: root.urgent_view.popup is None, what="the pop-up closed")
+            driver.until(lambda: "Talking" in strip.state_text, what="talk state on the wall")
+            assert not strip.can_answer
+            not_blank(driver.shot("officer_call_talking.png"))
+            driver.tap(strip.ids.open_door)
+            assert got_cmd.wait(30), "no command reached the calling door"
+            assert b"unlock" in commands[0]
+            driver.until(lambda: not strip.shown, what="the strip closes when the call ends")
+            driver.until(lambda: panel.calls.emergency_id is None, what="panel told the call ended")
+            rec = site.store.query("SELECT * FROM call_records")
+            assert len(rec) == 1 and rec[0]["answered_by"] == "wall" and rec[0]["door_opened"] == 1
+            assert rec[0]["emergency"] == 1
+            # A critical alarm at a door whose camera sent nothing: the pop-up says so.
+            site.store.raise_alarm("zone", "gate fence cut", severity="critical", door_id="gate")
+            driver.until(lambda: root.urgent_view.popup is not None, what="the second pop-up")
+            pop = root.urgent_view.popup
+            driver.until(lambda: pop.picture_note == "No picture", what="no picture")
+            assert not pop.can_answer and pop.answer_button.parent is None
+            driver.tap(pop.ids.close)
+            driver.until(lambda: root.urgent_view.popup is None, what="closed")
+            assert site.store.alarms(open_only=True), "closing acknowledges nothing"
+        finally:
+            panel_gw.stop()
 
 
 def test_officer_filters_a_persons_trail_and_exports_it(
@@ -133,8 +122,7 @@ def test_officer_filters_a_persons_trail_and_exports_it(
                 person_id=pid,
                 data={"kind": "card"},
             )
-    built, gw = wall(site, driver)
-    try:
+    with on_wall(site, driver, Strings("en")) as built:
         root = built.root
         driver.tap(root.ids.view_events)
         view = root.views["events"]
@@ -169,15 +157,13 @@ def test_officer_filters_a_persons_trail_and_exports_it(
         assert {r["door"] for r in rows} == {"b3-e2"}
         # Anyone, one building: its entrances' passages only, chosen by touch.
         driver.tap(view.ids.clear_person)
-        choose(driver, view.ids.building, "Building 3")
+        driver.choose(view.ids.building, "Building 3")
         driver.until(lambda: built.vm.events.building == "3", what="building 3 chosen")
         driver.until(lambda: "张伟" in view.lines_text, what="building 3's passages")
         assert "李娜" not in view.lines_text and "Building 3" in view.filter_text
-        choose(driver, view.ids.building, "Gates and garages")
+        driver.choose(view.ids.building, "Gates and garages")
         driver.until(lambda: "李娜" in view.lines_text, what="the gates' passages")
         assert "张伟" not in view.lines_text
-    finally:
-        gw.stop()
 
 
 def test_the_wall_says_the_caller_hung_up(site: Site, driver: Driver) -> None:
@@ -187,8 +173,7 @@ def test_the_wall_says_the_caller_hung_up(site: Site, driver: Driver) -> None:
     from compound.protocol.messages import IntercomCall, encode, new_id
 
     site.store.add_station("wall", "officer", ("desk", "officer"))
-    built, gw = wall(site, driver, lang="zh")
-    try:
+    with on_wall(site, driver, Strings("zh")) as built:
         strip = built.root.call_panel
         door = site.bus("test-panel")
         call_id = new_id()
@@ -205,15 +190,3 @@ def test_the_wall_says_the_caller_hung_up(site: Site, driver: Driver) -> None:
         assert not strip.can_answer and strip.ids.open_door.disabled and strip.ids.hang_up.disabled
         assert built.vm.calls.current is None
         not_blank(driver.shot("officer_call_hung_up.png"))
-    finally:
-        gw.stop()
-
-
-def choose(driver: Driver, spinner: Any, text: str) -> None:
-    """Open a chooser by touch and touch one of its entries."""
-    driver.tap(spinner)
-    driver.until(lambda: spinner.is_open, what="the chooser open")
-    option = next(b for b in spinner._dropdown.container.children if b.text == text)
-    driver.pump(0.3)
-    driver.tap(option)
-    driver.until(lambda: spinner.text == text, what=f"{text} chosen")

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from compound.store import officers
-from tests.ui.conftest import SHOTS, WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
+from tests.ui.conftest import SHOTS, Driver, Site, not_blank
+from tests.ui.officer_wall import on_wall
 from tests.ui.test_officer_ack_window import reader_types
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -59,12 +60,9 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
     watch = site.bus("test-watch")
     bridge = site.bus("test-bridge")
     watch.subscribe(site.topics.door_cmd(DOOR), lambda m: commands.put(json.loads(m.payload)))
-    gw = gateway(site, "officer")
-    try:
-        built = open_screen(driver, gw, "officer", WALL_SIZE, Strings("en"), station="wall")
-        root, vm = built.root, built.vm
+    with on_wall(site, driver, Strings("en")) as built:
+        root = built.root
         control = root.control
-        driver.until(lambda: DOOR in vm.doors and vm.site, what="wall loaded")
         driver.until(lambda: control.lockdown is False, what="the core's lockdown state")
         driver.until(lambda: root.lockdown_text == "Lockdown", what="the button drawn")
         assert not root.lockdown_on
@@ -156,5 +154,3 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
         bridge.publish(site.topics.door_ack(DOOR), {"command_id": cmd["id"], "reason": "offline"})
         driver.until(lambda: "refused to open: offline" in root.control_note, what="refusal")
         assert "override" not in remote_unlocks(site)[-1]
-    finally:
-        gw.stop()

@@ -11,7 +11,8 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site
-from tests.ui.test_officer_calls_window import wall
+from tests.ui.officer_wall import on_wall
+from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -28,32 +29,31 @@ def test_a_page_of_events_is_the_lines_that_fit_the_view(site: Site, driver: Dri
         for k in range(120):
             door = ("b1-e1", "b2-e1", "b3-e2")[k % 3]
             site.store.append_event("door.opened", at=now - 30 * k, door_id=door)
-    built, gw = wall(site, driver, "zh")
-    root, vm = built.root, built.vm
-    try:
-        driver.until(lambda: bool(vm.doors), what="the doors")
-        driver.tap(root.ids.view_events)
-        driver.until(lambda: "events" in root.views, what="the event viewer")
-        view_w = root.views["events"]
-        ev, lines = vm.events, view_w.ids.lines
-        scroll = lines.parent
-        line_h = view_w.line_height()
+    with on_wall(site, driver, Strings("zh")) as built:
+        root, vm = built.root, built.vm
+        try:
+            driver.until(lambda: bool(vm.doors), what="the doors")
+            driver.tap(root.ids.view_events)
+            driver.until(lambda: "events" in root.views, what="the event viewer")
+            view_w = root.views["events"]
+            ev, lines = vm.events, view_w.ids.lines
+            scroll = lines.parent
+            line_h = view_w.line_height()
 
-        def fits() -> bool:
-            rows = int(scroll.height // line_h)
-            return ev.page_size == rows and len(ev.items) == rows
+            def fits() -> bool:
+                rows = int(scroll.height // line_h)
+                return ev.page_size == rows and len(ev.items) == rows
 
-        driver.until(fits, what="a page of the lines that fit")
-        driver.until(lambda: filled(scroll, lines, line_h, len(ev.items)), what="lines drawn")
-        assert ev.page_size > 25  # the 1080-line wall has room for more than the old 25
-        first = ev.page_size
-        # The viewer shorter (a smaller window here; a ringing call does the same on the wall):
-        # the page is asked again, and still ends on a whole line.
-        driver.window.size = (1920, 900)
-        driver.until(lambda: ev.page_size < first and fits(), what="a smaller page")
-        driver.until(lambda: filled(scroll, lines, line_h, len(ev.items)), what="lines drawn")
-        driver.tap(view_w.ids.next)  # the next page follows on at the same size
-        driver.until(lambda: ev.page_no == 2 and fits(), what="the second page")
-    finally:
-        driver.window.size = (1920, 1080)
-        gw.stop()
+            driver.until(fits, what="a page of the lines that fit")
+            driver.until(lambda: filled(scroll, lines, line_h, len(ev.items)), what="lines drawn")
+            assert ev.page_size > 25  # the 1080-line wall has room for more than the old 25
+            first = ev.page_size
+            # The viewer shorter (a smaller window here; a ringing call does the same on the wall):
+            # the page is asked again, and still ends on a whole line.
+            driver.window.size = (1920, 900)
+            driver.until(lambda: ev.page_size < first and fits(), what="a smaller page")
+            driver.until(lambda: filled(scroll, lines, line_h, len(ev.items)), what="lines drawn")
+            driver.tap(view_w.ids.next)  # the next page follows on at the same size
+            driver.until(lambda: ev.page_no == 2 and fits(), what="the second page")
+        finally:
+            driver.window.size = (1920, 1080)

@@ -10,7 +10,8 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site
-from tests.ui.test_officer_calls_window import wall
+from tests.ui.officer_wall import on_wall
+from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -26,9 +27,8 @@ def test_a_grouped_alarm_row_shows_its_newest_time_how_many_and_since_when(
                 "fire_release", f"{door}: fire", severity="high", door_id=door, at=now - 8 + 4 * k
             )
     first, newest = (time.strftime("%H:%M:%S", time.localtime(x)) for x in (now - 8, now))
-    built, gw = wall(site, driver, "zh")
-    root, vm = built.root, built.vm
-    try:
+    with on_wall(site, driver, Strings("zh")) as built:
+        root, vm = built.root, built.vm
         rows = root.ids.alarms.children
 
         def row() -> str:
@@ -40,5 +40,3 @@ def test_a_grouped_alarm_row_shows_its_newest_time_how_many_and_since_when(
         vm.t.toggle()
         driver.until(lambda: "since" in row(), what="the row in English")
         assert row().startswith(f"{newest}  [high]  Fire release ×3 since {first}"), row()
-    finally:
-        gw.stop()

@@ -11,7 +11,8 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site
-from tests.ui.test_officer_calls_window import wall
+from tests.ui.officer_wall import on_wall
+from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -32,27 +33,28 @@ def test_a_page_of_a_community_list_is_the_rows_its_block_shows(site: Site, driv
         c.execute("UPDATE people SET created_at = ? WHERE lives_alone = 1", (now - 9 * 86400,))
         total = c.execute("SELECT COUNT(*) FROM people WHERE lives_alone = 1").fetchone()[0]
     assert total > 40  # the demo's own and the forty
-    built, gw = wall(site, driver, "zh")
-    root, vm = built.root, built.vm
-    try:
-        panel = root.ids.elderly_panel
-        paged = vm.paged
+    with on_wall(site, driver, Strings("zh")) as built:
+        root, vm = built.root, built.vm
+        try:
+            panel = root.ids.elderly_panel
+            paged = vm.paged
 
-        def whole_page() -> bool:
-            rows = vm.lists["elderly"] or []
-            return len(rows) == paged.size["elderly"] and len(shown(panel)) == len(rows)
+            def whole_page() -> bool:
+                rows = vm.lists["elderly"] or []
+                return len(rows) == paged.size["elderly"] and len(shown(panel)) == len(rows)
 
-        driver.until(lambda: paged.totals.get("elderly") == total and whole_page(), what="a page")
-        size = paged.size["elderly"]
-        first = shown(panel)
-        driver.tap(panel)  # the next page: the rows right after the last one shown
-        driver.until(lambda: paged.pages["elderly"] == 2 and whole_page(), what="page 2")
-        assert f"{size + 1}–{2 * size} / {total}" in root.elderly_title
-        assert not set(first) & set(shown(panel))
-        # A shorter wall: smaller blocks, smaller pages, still every row drawn.
-        driver.window.size = (1920, 860)
-        driver.until(lambda: paged.size["elderly"] < size and whole_page(), what="smaller")
-        assert paged.pages["elderly"] == 1
-    finally:
-        driver.window.size = (1920, 1080)
-        gw.stop()
+            driver.until(
+                lambda: paged.totals.get("elderly") == total and whole_page(), what="a page"
+            )
+            size = paged.size["elderly"]
+            first = shown(panel)
+            driver.tap(panel)  # the next page: the rows right after the last one shown
+            driver.until(lambda: paged.pages["elderly"] == 2 and whole_page(), what="page 2")
+            assert f"{size + 1}–{2 * size} / {total}" in root.elderly_title
+            assert not set(first) & set(shown(panel))
+            # A shorter wall: smaller blocks, smaller pages, still every row drawn.
+            driver.window.size = (1920, 860)
+            driver.until(lambda: paged.size["elderly"] < size and whole_page(), what="smaller")
+            assert paged.pages["elderly"] == 1
+        finally:
+            driver.window.size = (1920, 1080)

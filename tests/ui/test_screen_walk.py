@@ -14,7 +14,8 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, IntercomCall, encode, new_id
-from tests.ui.conftest import CONSOLE_SIZE, PANEL_SIZE, WALL_SIZE, Driver, Site, gateway, on_screen
+from tests.ui.conftest import CONSOLE_SIZE, PANEL_SIZE, Driver, Site, gateway, on_screen
+from tests.ui.officer_wall import on_wall
 from tests.ui.screen_text import Walk, data_names, popup, tab, view
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -25,10 +26,8 @@ def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver
 
     site.store.add_station("wall", "officer", ("desk", "officer"))
     strings = Strings("zh")
-    gw = gateway(site, "officer")
-    with on_screen(driver, gw, "officer", WALL_SIZE, strings, station="wall") as built:
+    with on_wall(site, driver, strings) as built:
         root, vm = built.root, built.vm
-        driver.until(lambda: "b3-e2" in vm.doors and vm.site, what="wall loaded")
         dev = site.bus("test-door")
         now = SystemClock().now()
         dev.publish(site.topics.door_event("b2-e1"), encode(DoorEvent("b2-e1", "forced_open", now)))

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.test_officer_calls_window import wall
+from tests.ui.officer_wall import on_wall
 from tests.ui.test_officer_wall_window import add_doors
 from tests.ui.test_site_map_window import tap_at
+from ui.i18n import Strings
 from ui.viewmodels.map_labels import overlaps
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -43,9 +44,8 @@ def test_crowded_door_labels_never_overlap_and_show_in_full_on_touch_or_zoom(
     site: Site, driver: Driver
 ) -> None:
     add_doors(site)
-    built, gw = wall(site, driver, "en")
-    root, vm = built.root, built.vm
-    try:
+    with on_wall(site, driver, Strings("en")) as built:
+        root, vm = built.root, built.vm
         want = len(site.store.doors())
         driver.until(lambda: len(vm.doors) == want, what="every door")
         driver.tap(root.ids.view_map)
@@ -75,8 +75,6 @@ def test_crowded_door_labels_never_overlap_and_show_in_full_on_touch_or_zoom(
             driver.tap(view.zoom_in)
         driver.until(lambda: sum(p.full for p in plan.placed) > full_before, what="more names")
         assert collisions(plan) == []
-    finally:
-        gw.stop()
 
 
 def test_a_label_is_shortened_to_its_letter_and_number_or_first_word() -> None:

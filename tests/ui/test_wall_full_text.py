@@ -11,7 +11,8 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site
-from tests.ui.test_officer_calls_window import wall
+from tests.ui.officer_wall import on_wall
+from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -41,10 +42,9 @@ def test_a_long_passage_is_one_line_shown_whole_when_touched(site: Site, driver:
             site.store.append_event(
                 "access.granted", at=at, door_id="b1-e1", person_id=person, data={"kind": "card"}
             )
-    built, gw = wall(site, driver, "zh")
-    root = built.root
-    lines = root.passage_lines
-    try:
+    with on_wall(site, driver, Strings("zh")) as built:
+        root = built.root
+        lines = root.passage_lines
         driver.until(lambda: any(LONG_NAME in t for t in lines.texts()), what="the long passage")
         top = lambda: lines.box.children[-1]  # noqa: E731  (BoxLayout: the last child is on top)
         driver.until(lambda: LONG_NAME in top().full, what="its line on top")
@@ -75,8 +75,6 @@ def test_a_long_passage_is_one_line_shown_whole_when_touched(site: Site, driver:
         assert close.text == "关闭" and close.width >= 48 and close.height >= 48
         driver.tap(close)
         driver.until(lambda: popup.parent is None, what="closed by its button")
-    finally:
-        gw.stop()
 
 
 def test_an_event_shown_whole_says_what_it_is_and_closes_with_its_button(
@@ -85,9 +83,8 @@ def test_an_event_shown_whole_says_what_it_is_and_closes_with_its_button(
     now = SystemClock().now()
     data = {"kind": "door.forced", "by": "Officer Wang", "note": REMARK}
     site.store.append_event("alarm.acknowledged", at=now, door_id="b1-e1", data=data)
-    built, gw = wall(site, driver, "en")
-    root = built.root
-    try:
+    with on_wall(site, driver, Strings("en")) as built:
+        root = built.root
         driver.tap(root.ids.view_events)
         driver.until(lambda: "events" in root.views, what="the event viewer")
         view_w = root.views["events"]
@@ -104,8 +101,6 @@ def test_an_event_shown_whole_says_what_it_is_and_closes_with_its_button(
         assert popup.close_button.text == "Close"
         driver.tap(popup.close_button)
         driver.until(lambda: popup.parent is None, what="closed by its button")
-    finally:
-        gw.stop()
 
 
 def test_a_list_row_shown_whole_is_titled_with_its_list(site: Site, driver: Driver) -> None:
@@ -113,9 +108,8 @@ def test_a_list_row_shown_whole_is_titled_with_its_list(site: Site, driver: Driv
     site.store.add_person(LONG_NAME, "3-2-1502", "owner", lives_alone=True)
     with site.store.transaction() as c:  # registered nine days ago, never let in since
         c.execute("UPDATE people SET created_at = ? WHERE lives_alone = 1", (now - 9 * 86400,))
-    built, gw = wall(site, driver, "zh")
-    root = built.root
-    try:
+    with on_wall(site, driver, Strings("zh")) as built:
+        root = built.root
         panel = root.ids.elderly_panel
         label = panel.children[0]
         cut = lambda: [r for r in label.text.split("\n") if "欧阳" in r and r.endswith("…")]  # noqa: E731
@@ -130,5 +124,3 @@ def test_a_list_row_shown_whole_is_titled_with_its_list(site: Site, driver: Driv
         assert "独居老人未出现：完整内容" in [w.text for w in popup.children[0].children]
         driver.tap(popup.close_button)
         driver.until(lambda: popup.parent is None, what="closed by its button")
-    finally:
-        gw.stop()

@@ -11,8 +11,9 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site
-from tests.ui.test_officer_calls_window import wall
+from tests.ui.officer_wall import on_wall
 from tests.ui.test_officer_lists_fit import shown
+from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -50,9 +51,8 @@ def test_a_long_event_line_is_cut_to_one_line_and_shown_in_full_when_touched(
             site.store.append_event("door.opened", at=now - 60 - 30 * k, door_id="b1-e1")
         data = {"kind": "door.forced", "by": "值班员 王强", "note": REMARK}
         site.store.append_event("alarm.acknowledged", at=now, door_id="b1-e1", data=data)
-    built, gw = wall(site, driver, "zh")
-    root, vm = built.root, built.vm
-    try:
+    with on_wall(site, driver, Strings("zh")) as built:
+        root, vm = built.root, built.vm
         driver.tap(root.ids.view_events)
         driver.until(lambda: "events" in root.views, what="the event viewer")
         view_w = root.views["events"]
@@ -68,8 +68,6 @@ def test_a_long_event_line_is_cut_to_one_line_and_shown_in_full_when_touched(
         assert view_w.full_line.children[0].text == full
         driver.tap(view_w.full_line.children[0])  # a touch closes it
         driver.until(lambda: view_w.full_line.parent is None, what="closed")
-    finally:
-        gw.stop()
 
 
 def test_a_long_row_in_a_community_list_stays_one_line(site: Site, driver: Driver) -> None:
@@ -79,9 +77,8 @@ def test_a_long_row_in_a_community_list_stays_one_line(site: Site, driver: Drive
         site.store.add_person(name, "3-2-1502", "owner", lives_alone=True)
     with site.store.transaction() as c:  # registered nine days ago, never let in since
         c.execute("UPDATE people SET created_at = ? WHERE lives_alone = 1", (now - 9 * 86400,))
-    built, gw = wall(site, driver, "zh")
-    root, vm = built.root, built.vm
-    try:
+    with on_wall(site, driver, Strings("zh")) as built:
+        root, vm = built.root, built.vm
         panel = root.ids.elderly_panel
         label = panel.children[0]
         rows = lambda: vm.lists["elderly"] or []  # noqa: E731
@@ -111,5 +108,3 @@ def test_a_long_row_in_a_community_list_stays_one_line(site: Site, driver: Drive
         driver.until(lambda: panel.full_row is not None, what="the row shown whole")
         assert LONG_NAME in panel.full_row.children[0].text
         assert vm.paged.pages["elderly"] == page
-    finally:
-        gw.stop()
