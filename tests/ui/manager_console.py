@@ -6,17 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tests.ui.conftest import CONSOLE_SIZE, Driver, Site, gateway, on_screen, open_screen
+from tests.ui.conftest import CONSOLE_SIZE, Driver, Site, gateway, on_screen
 from tests.ui.screen_text import check, data_names
 from ui.i18n import Strings
-
-
-def open_console(site: Site, driver: Driver, strings: Strings) -> tuple[Any, Any]:
-    """(the built console, its gateway): the caller stops the gateway."""
-    gw = gateway(site, "manager")
-    built = open_screen(driver, gw, "manager", CONSOLE_SIZE, strings)
-    driver.until(lambda: built.root.banner_text == "", what="the bus connected")
-    return built, gw
 
 
 @contextmanager
