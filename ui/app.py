@@ -115,7 +115,6 @@ def build_role(
     station: str = "wall",
     ring_group: str = "officer",
     urgent: UrgentRule | None = None,
-    face_challenge: bool = True,
 ) -> Built:
     """The root widget and viewmodel of one role; imports only that role's screen."""
     if role == "door":
@@ -123,7 +122,6 @@ def build_role(
         from ui.viewmodels.door import DoorPanelVM
 
         dvm = DoorPanelVM(gateway, strings, clock, door, camera, qr_scan=background_qr_scan)
-        dvm.face_challenge = face_challenge  # the door's face rule asks the challenge
         if screen == "pin":
             dvm.set_mode("pin")
         return Built(DoorScreen(dvm), dvm, lambda: dvm.door_name != door)
@@ -159,10 +157,8 @@ class CompoundApp(App):
         station: str = "wall",
         ring_group: str = "officer",
         urgent: UrgentRule | None = None,
-        face_challenge: bool = True,
     ) -> None:
         super().__init__()
-        self.face_challenge = face_challenge
         self.role = role
         self.gateway = gateway
         self.strings = strings
@@ -193,7 +189,6 @@ class CompoundApp(App):
             self.station,
             self.ring_group,
             self.urgent,
-            self.face_challenge,
         )
         return self.built.root
 

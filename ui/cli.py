@@ -78,7 +78,6 @@ def cmd_ui(ctx: Context) -> int:
     from ui.app import CompoundApp, ui_dispatch
     from ui.gateway import MqttGateway
     from ui.i18n import Strings
-    from ui.viewmodels.door_parse import face_challenge_asked
     from ui.viewmodels.officer_alarms import UrgentRule
 
     site = None
@@ -120,8 +119,6 @@ def cmd_ui(ctx: Context) -> int:
                 frozenset(ctx.config.wall.urgent_severities),
                 frozenset(ctx.config.wall.urgent_kinds),
             ),
-            # A door panel is told when its door never asks the face challenge ([[face.doors]]).
-            face_challenge=face_challenge_asked(ctx.config.face, door),
         )
         app.run()
     finally:

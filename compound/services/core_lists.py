@@ -7,7 +7,9 @@ holds all of them (``compound.domain.paging``: at most 200 items a reply):
   their ids (b6 before b50), each with its last reported ``state`` and its visitor
   ``schedule`` (a name, or None); ``states`` counts every door by state, for a summary.
   A screen that shows every door (the officer wall) asks page after page up to ``total``.
-- ``door.show`` {door} → one door in the same form (the door panel needs only its own).
+- ``door.show`` {door} → one door in the same form (the door panel needs only its own), with
+  ``face_challenge``: whether a face at it may be asked the random challenge, by the face
+  config the box runs (the panel shows no challenge prompt where none is asked).
 
 A door panel stands in a public hallway and may learn about its own door only: asked by a
 panel's broker user (the asker the API server takes from the request topic, which the broker
@@ -35,6 +37,7 @@ from compound.domain.paging import MAX_SIZE, flag, page_of, whole
 from compound.ports import actor_of
 from compound.protocol.topics import valid_segment
 from compound.services.extension import Offers
+from compound.services.face_doors import door_asks_challenge
 from compound.store.alarms import _alarm
 from compound.store.doors import _door
 
@@ -128,7 +131,7 @@ class CoreLists:
             if panel is not None and door != panel:
                 self.core.counters["api.panel_other_door"] += 1
             raise InvalidInput(f"unknown door {door!r}; see `compound door list`")
-        return found[0]
+        return {**found[0], "face_challenge": door_asks_challenge(self.core.config.face, door)}
 
     # -- alarms and events -----------------------------------------------------------------
 

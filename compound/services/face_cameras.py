@@ -50,6 +50,7 @@ from compound.domain.model import InvalidInput
 from compound.ports import Bus
 from compound.protocol.messages import encode, new_id
 from compound.services.camera_feed import CameraFeed, CameraSpec
+from compound.services.face_doors import cameras_of
 from compound.services.face_strangers import EXPIRE_EVERY_S, KeptStrangers
 from compound.services.face_workers import ThreadRecognizers
 from compound.store.db import Store
@@ -60,23 +61,6 @@ log = logging.getLogger(__name__)
 
 GALLERY_POLL_S = 2.0
 LEASE_CHECK_S = 3600.0
-
-
-def cameras_of(config: FaceConfig) -> list[CameraWiring]:
-    """The cameras of the config; the one-camera keys (source, camera, door) when none."""
-    if config.cameras:
-        return list(config.cameras)
-    if not config.source:
-        return []
-    return [
-        CameraWiring(
-            id=config.camera,
-            source=config.source,
-            doors=[config.door] if config.door else [],
-            fps=config.fps,
-            challenge="always" if config.liveness else "never",
-        )
-    ]
 
 
 def door_rules(

@@ -57,6 +57,7 @@ def test_a_panel_is_answered_for_its_own_door_and_refused_for_another(
     panel = ask["panel1"]  # registered at d1
     own = panel.request("door.show", {"door": "d1"}, timeout=15)
     assert (own["id"], own["name"]) == ("d1", "Building 3 entrance 2")
+    assert own["face_challenge"] is True  # no face rule in this config: faces may be asked
     before = core.counters["api.panel_other_door"]
     refusals = []
     # Another door, that door with a forged asker (the server puts the topic's user there),

@@ -42,9 +42,9 @@ def kivy_window() -> Any:
 
 
 class Site:
-    """The seeded demo compound with its core, on the given broker."""
+    """The seeded demo compound with its core (run with ``config``), on the given broker."""
 
-    def __init__(self, tmp: Path, port: int) -> None:
+    def __init__(self, tmp: Path, port: int, config: Config | None = None) -> None:
         self.tmp = tmp
         self.seed = json.loads((DATA / "demo_compound.json").read_text(encoding="utf-8"))
         self.topics = Topics(self.seed["site"]["id"])
@@ -52,7 +52,7 @@ class Site:
         self.store = Store(tmp / "c.db", SystemClock(), tmp / "keys")
         seed_compound(self.store, self.seed)
         self.core_bus = Bus(self.bus_config, self.topics, "core")
-        self.core = build_core(self.store, self.core_bus, SystemClock(), Config())
+        self.core = build_core(self.store, self.core_bus, SystemClock(), config or Config())
         self.core.start()
         self.core_bus.start()
         self.buses: list[Bus] = [self.core_bus]

@@ -31,9 +31,9 @@ from ui.viewmodels.door_parse import (
     FaceBox,
     face_status_key,
     notice_for,
+    parse_door,
     parse_face_box,
     parse_notices,
-    served_buildings,
     split_notice,
 )
 
@@ -50,7 +50,7 @@ QrScan = Callable[[bytes, Callable[[str | None], None]], None]
 
 
 class DoorPanelVM(Observable):
-    face_challenge = True  # False: the door never asks the challenge (``face_challenge_asked``)
+    face_challenge = True  # False: the core says no face is asked the challenge at this door
 
     def __init__(
         self,
@@ -358,10 +358,10 @@ class DoorPanelVM(Observable):
     # -- notices and doors -----------------------------------------------------------------
 
     def _on_door(self, reply: Reply) -> None:
-        d = reply.result
-        if reply.ok and isinstance(d, dict) and d.get("id") == self.door:
-            self.door_name = str(d.get("name") or self.door)
-            self.served = served_buildings(d.get("serves"))
+        told = parse_door(reply.result, self.door, self.face_challenge) if reply.ok else None
+        if told is not None:  # the core says the face rule: a panel never reads the box's config
+            self.door_name, self.served = told.name, told.served
+            self.face_challenge = told.face_challenge
             self._set_notices(self._posted)
 
     def _on_notice_list(self, reply: Reply) -> None:

@@ -1,11 +1,10 @@
 """What the door panel reads off the bus besides access results: the face service's box and
-verdict, and the notices."""
+verdict, the notices, and the core's answer about the panel's own door."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from ui.i18n import Strings
@@ -110,6 +109,28 @@ def served_buildings(serves: Any) -> set[str] | None:
     return {s.split("-")[0] for s in scopes}
 
 
+@dataclass(frozen=True)
+class DoorTold:
+    """What the core's ``door.show`` says about the panel's own door."""
+
+    name: str
+    served: set[str] | None  # the buildings it serves; None: all
+    face_challenge: bool  # whether a face may be asked the challenge there
+
+
+def parse_door(body: Any, door: str, challenge: bool = True) -> DoorTold | None:
+    """The core's answer about ``door``; None when it is not one (another door, an error).
+    A core that does not say whether faces are challenged there leaves ``challenge`` as is."""
+    if not isinstance(body, dict) or body.get("id") != door:
+        return None
+    said = body.get("face_challenge")
+    return DoorTold(
+        str(body.get("name") or door),
+        served_buildings(body.get("serves")),
+        said if isinstance(said, bool) else challenge,
+    )
+
+
 def notice_for(notice: dict[str, str], served: set[str] | None) -> bool:
     """A notice for some buildings is shown at the doors of those buildings and at gates."""
     wanted = {b for b in notice.get("buildings", "").split(",") if b}
@@ -149,24 +170,3 @@ def door_title(door_id: str, name: str, t: Strings) -> str:
     if m:
         return t("officer.door_in", b=m[1], n=m[2])
     return local_name(name, t.lang)
-
-
-def face_challenge_asked(face: Any, door: str) -> bool:
-    """Whether the face service may ask a face at ``door`` for the challenge, from the face
-    config (``[[face.doors]]``, each camera's ``challenge``; ``compound.config.FaceConfig``):
-    False only when every camera watching the door asks nobody at any of its doors (a camera
-    deals the challenge to its faces when one of its doors asks)."""
-    cameras = list(face.cameras) or (
-        [SimpleNamespace(doors=[face.door], challenge="always" if face.liveness else "never")]
-        if face.source and face.door
-        else []
-    )
-    rules = {d.id: d.challenge for d in face.doors}
-    watching = [c for c in cameras if door in c.doors]
-    if not watching:
-        return True  # no camera of this config: nothing to say, the panel keeps its prompts
-    return any(
-        rules.get(d, "never" if c.challenge == "never" else "always") != "never"
-        for c in watching
-        for d in c.doors
-    )
