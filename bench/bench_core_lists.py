@@ -39,11 +39,13 @@ from compound.config import AlertsConfig, Config  # noqa: E402
 from compound.domain.clock import SystemClock  # noqa: E402
 from compound.domain.model import TimeWindow  # noqa: E402
 from compound.domain.paging import MAX_SIZE, Page  # noqa: E402
+from compound.domain.register_sheet import LAYER_FOR_CLASS  # noqa: E402
 from compound.protocol.topics import Topics  # noqa: E402
-from compound.services import rental  # noqa: E402
+from compound.services import notices, rental  # noqa: E402
 from compound.services.community_api import Community  # noqa: E402
 from compound.services.core import Core  # noqa: E402
 from compound.store.db import Store  # noqa: E402
+from compound.store.pages import read_page  # noqa: E402
 from devkit.sample import sample  # noqa: E402
 
 CALLS = 20
@@ -53,6 +55,44 @@ PANEL_DOOR = "b12-e1"
 HOLIDAYS = [(1, 1), (2, 10), (2, 11), (2, 12), (2, 13), (2, 14), (2, 15), (2, 16), (4, 4),
             (4, 5), (4, 6), (5, 1), (5, 2), (5, 3), (5, 4), (5, 5), (6, 10), (9, 15), (9, 16),
             (9, 17), (10, 1), (10, 2), (10, 3), (10, 4), (10, 5), (10, 6), (10, 7)]  # fmt: skip
+
+
+# visit.due as it was read before each tenant's date was kept (migration 270): every living
+# tenant's date worked out in SQLite on each read, ordered by it, the page cut there.
+_LAYER_SQL = (
+    "COALESCE(layer, CASE hclass "
+    + " ".join(f"WHEN '{c}' THEN '{lay}'" for c, lay in LAYER_FOR_CLASS.items())
+    + " ELSE 'watch' END)"
+)
+_DUE_AT_SQL = (
+    "COALESCE(last_visit, registered_at, created_at) + (CASE " + _LAYER_SQL + " "
+    + " ".join(f"WHEN '{lay}' THEN {d}" for lay, d in rental.VISIT_INTERVAL_DAYS.items())
+    + " END) * 86400"
+)  # fmt: skip
+_OLD_DUE_SQL = (
+    "SELECT * FROM (SELECT p.id, p.name, p.household_id, p.created_at, u.address,"  # noqa: S608
+    " tp.layer, tp.registered_at, hc.class AS hclass,"
+    " (SELECT MAX(at) FROM visits v WHERE v.person_id = p.id"
+    "    OR v.household_id = p.household_id) AS last_visit"
+    " FROM people p JOIN households h ON h.id = p.household_id"
+    " JOIN units u ON u.id = h.unit_id"
+    " LEFT JOIN tenant_profiles tp ON tp.person_id = p.id"
+    " LEFT JOIN household_classes hc ON hc.household_id = p.household_id"
+    " WHERE p.role = 'tenant' AND p.moved_out_at IS NULL)"
+    " WHERE " + _DUE_AT_SQL + " - ? <= ?"
+)
+
+
+def old_visits_page(store: Store, within_days: float, page: Page) -> dict[str, Any]:
+    now = store.clock.now()
+    rows, total = read_page(
+        store, _OLD_DUE_SQL, (now, within_days * 86400), f"{_DUE_AT_SQL}, id", page
+    )
+    for r in rows:  # the date worked out again in Python for the reply, as it was
+        layer = r["layer"] or LAYER_FOR_CLASS.get(r["hclass"] or "", "watch")
+        base = r["last_visit"] or r["registered_at"] or r["created_at"]
+        r["due_at"] = base + rental.VISIT_INTERVAL_DAYS[layer] * 86400
+    return page.reply([rental._visit_due(r, now).as_dict(now) for r in rows], total)
 
 
 class QuietBus:
@@ -122,10 +162,6 @@ def before_after(
     community = Community(store, AlertsConfig())
     first = Page(1, WALL_ROWS)
 
-    def old_visits() -> dict[str, Any]:
-        now = store.clock.now()
-        return first.cut([v.as_dict(now) for v in rental.visits_due(store, now, 7.0)])
-
     def old_elderly() -> dict[str, Any]:
         now = store.clock.now()
         rows = [
@@ -149,6 +185,16 @@ def before_after(
                 out.append(r)
         return out[:MAX_SIZE]
 
+    def old_current_notices() -> list[dict[str, Any]]:
+        """The panel's question as SQLite planned it before notices_current (migration 261)."""
+        now = store.clock.now()
+        return store.read(
+            "SELECT * FROM notices INDEXED BY notices_newest WHERE withdrawn_at IS NULL"
+            " AND valid_from <= ? AND valid_until > ? ORDER BY valid_from DESC, id DESC"
+            " LIMIT ? OFFSET 0",
+            (now, now, MAX_SIZE),
+        )
+
     def old_schedules() -> list[dict[str, Any]]:
         return [
             {**r, "doors": r["doors"][:200], "credentials": r["credentials"][:200],
@@ -159,8 +205,13 @@ def before_after(
     return [
         (
             f"visit.due (wall, first {WALL_ROWS})",
-            old_visits,
+            lambda: old_visits_page(store, 7.0, first),
             lambda: api["visit.due"]({"size": WALL_ROWS}),
+        ),
+        (
+            "visit.due (a year ahead: every tenant; page 20 of 50)",
+            lambda: old_visits_page(store, 366.0, Page(20, 50)),
+            lambda: api["visit.due"]({"within_days": 366, "page": 20, "size": 50}),
         ),
         (
             f"elderly.unseen (wall, first {WALL_ROWS})",
@@ -171,6 +222,11 @@ def before_after(
             f"notice.list (door {PANEL_DOOR}'s, first {MAX_SIZE})",
             old_notices,
             lambda: api["notice.list"]({"door": PANEL_DOOR}),
+        ),
+        (
+            f"notice.list (panel: showing now, first {MAX_SIZE})",
+            old_current_notices,
+            lambda: api["notice.list"]({"active": True}),
         ),
         ("schedule.list (console)", old_schedules, lambda: api["schedule.list"]({})),
         (
@@ -241,7 +297,11 @@ def main() -> None:
             f" | {p_b / w_b:.3f} |"
         )
     sizes = {
+        "tenants": store.read(
+            "SELECT COUNT(*) AS n FROM people WHERE role = 'tenant' AND moved_out_at IS NULL"
+        )[0]["n"],
         "visits due": len(rental.visits_due(store, store.clock.now(), 7.0)),
+        "notices showing now": len(notices.listing(store, store.clock.now(), True)),
         "elderly not seen 48 h": len(Community(store, AlertsConfig()).elderly_unseen(48)),
         "notices": store.read("SELECT COUNT(*) AS n FROM notices")[0]["n"],
         "holidays": store.read("SELECT COUNT(*) AS n FROM holidays")[0]["n"],
@@ -274,8 +334,11 @@ def main() -> None:
             + ". Bytes are the reply's, the same before and after (the reply was already a"
             " page) except for notice.list: before, the newest 500 notices were read and those"
             " for the door kept, fewer than a page; now the door's own are picked in SQLite and"
-            " the page holds the newest 200 of them. visit.due still works out every tenant's"
-            " due date in SQLite (it orders by it), so it gains least.",
+            " the page holds the newest 200 of them. visit.due before: every tenant's due date"
+            " worked out in SQLite on each read to order them (the method before migration"
+            " 270); after: the dates kept by triggers, the page a range of their index."
+            " notice.list (panel) before: the same query walking the newest-first index, as"
+            " SQLite planned it before migration 261; after: the index by end time.",
             "",
             "| list | before ms | before bytes | after ms | after bytes | time ratio"
             " | bytes ratio |",
