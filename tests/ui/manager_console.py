@@ -12,10 +12,12 @@ from ui.i18n import Strings
 
 
 @contextmanager
-def on_console(site: Site, driver: Driver, strings: Strings) -> Iterator[Any]:
-    """The built console once connected, for a ``with`` block; after it, the pop-ups it left
-    are closed and its gateway is stopped."""
-    with on_screen(driver, gateway(site, "manager"), "manager", CONSOLE_SIZE, strings) as built:
+def on_console(site: Site, driver: Driver, strings: Strings, **build: Any) -> Iterator[Any]:
+    """The built console once connected, for a ``with`` block (``build``: the console's
+    options, such as its camera's door); after it, the pop-ups it left are closed and its
+    gateway is stopped."""
+    gw = gateway(site, "manager")
+    with on_screen(driver, gw, "manager", CONSOLE_SIZE, strings, **build) as built:
         driver.until(lambda: built.root.banner_text == "", what="the bus connected")
         yield built
 

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.manager_console import live_cards, pick_person
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import live_cards, on_console, pick_person
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -31,15 +30,10 @@ def swipe(driver: Driver, text: str) -> None:
 
 
 def test_a_usb_reader_types_card_numbers_into_the_card_field(site: Site, driver: Driver) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
-    gw = gateway(site, "manager")
-    try:
-        built = build_role("manager", gw, Strings("zh"), SystemClock())
+    with on_console(site, driver, Strings("zh")) as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1280, 800))
-        vm.load()
         driver.until(lambda: bool(vm.site), what="console loaded")
         driver.tap(root.ids.tab_credentials)
         card: Any = root.ids.c_card
@@ -62,5 +56,3 @@ def test_a_usb_reader_types_card_numbers_into_the_card_field(site: Site, driver:
 
         assert not [w for w in driver.window.children if isinstance(w, PinyinKeyboard)]
         assert root.ids.f_name.text == ""
-    finally:
-        gw.stop()

@@ -11,15 +11,14 @@ from typing import Any
 import pytest
 
 from compound.domain import schedules
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.screen_text import Walk, close_popups, data_names
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import on_console
+from tests.ui.screen_text import Walk, data_names
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 
 def test_console_tabs_in_both_languages(site: Site, driver: Driver, tmp_path: Path) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
     store = site.store
@@ -29,13 +28,9 @@ def test_console_tabs_in_both_languages(site: Site, driver: Driver, tmp_path: Pa
     store.add_holiday("2026-10-01", "国庆节")
     store.add_holiday("2026-10-10", "", workday=True)
     store.add_station("st-1501", "3-2-1501", ("desk", "officer"))
-    gw = gateway(site, "manager")
     strings = Strings("zh")
-    try:
-        built = build_role("manager", gw, strings, SystemClock())
+    with on_console(site, driver, strings) as built:
         root = built.root
-        driver.mount(root, (1280, 800))
-        built.vm.load()
         console = root.console
         console.schedules.year = 2026
         stick = tmp_path / "usb"  # the site's own files (database, keys) are beside it
@@ -102,6 +97,3 @@ def test_console_tabs_in_both_languages(site: Site, driver: Driver, tmp_path: Pa
         )
         assert walk.seen > 80
         walk.verdict()
-    finally:
-        close_popups(driver.window)
-        gw.stop()

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from compound.domain.clock import SystemClock
 from compound.services import notices
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import on_console
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -32,17 +32,10 @@ def texts(rows: Any) -> list[str]:
 def test_schedule_holiday_household_and_station_by_touch(
     site: Site, driver: Driver, tmp_path: Path
 ) -> None:
-    from ui.app import build_role
     from ui.screens import pinyin_keyboard
 
-    gw = gateway(site, "manager")
-    try:
-        built = build_role("manager", gw, Strings("zh"), SystemClock())
+    with on_console(site, driver, Strings("zh")) as built:
         root = built.root
-        driver.mount(root, (1280, 800))
-        built.vm.load()
-        # Until the bus connects, the offline banner holds the tabs 44 px lower.
-        driver.until(lambda: root.banner_text == "", what="the bus connected")
         console = root.console
         # -- a schedule for a door, chosen from the list
         driver.tap(console.buttons["schedules"])
@@ -191,5 +184,3 @@ def test_schedule_holiday_household_and_station_by_touch(
         driver.tap(console.buttons["stations"])
         assert [b.text for b in console.buttons.values()] == ["Schedules", "Stations", "Household"]
         assert spage.note.text == ""  # the note stayed with the action, on its visit to the tab
-    finally:
-        gw.stop()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import on_console
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -17,7 +17,6 @@ pytestmark = [pytest.mark.ui, pytest.mark.integration]
 def test_manager_picks_a_gbk_csv_by_touch_and_imports_it(
     site: Site, driver: Driver, tmp_path: Path
 ) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
     folder = tmp_path / "usb"
@@ -27,12 +26,8 @@ def test_manager_picks_a_gbk_csv_by_touch_and_imports_it(
     ]
     (folder / "residents.csv").write_bytes(("\n".join(rows) + "\n").encode("gbk"))
     (folder / "photo.jpg").write_bytes(b"\xff\xd8")
-    gw = gateway(site, "manager")
-    try:
-        built = build_role("manager", gw, Strings("zh"), SystemClock())
+    with on_console(site, driver, Strings("zh")) as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1280, 800))
-        vm.load()
         driver.until(lambda: bool(vm.site), what="console loaded")
         driver.tap(root.ids.tab_import)
         files = root.csv_files
@@ -56,5 +51,3 @@ def test_manager_picks_a_gbk_csv_by_touch_and_imports_it(
         driver.tap(root.ids.do_import)
         driver.until(lambda: vm.job is not None and vm.job.finished and vm.job.rows == 1)
         assert vm.job.ok and "王小明" in {p.name for p in site.store.people()}
-    finally:
-        gw.stop()

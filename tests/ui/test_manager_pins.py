@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from compound.domain.clock import ManualClock, SystemClock
+from compound.domain.clock import ManualClock
 from compound.domain.model import InvalidInput
 from compound.services.pin_suggest import in_use, suggest_pin
 from compound.store.db import Store
-from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.manager_console import pick_person
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import on_console, pick_person
 from ui.gateway import LocalGateway
 from ui.i18n import Strings
 from ui.viewmodels.manager import ManagerVM
@@ -55,16 +55,11 @@ def test_proposed_pins_are_valid_and_free(store: Store, clock: ManualClock) -> N
 @pytest.mark.ui
 @pytest.mark.integration
 def test_manager_is_offered_a_free_pin_by_touch(site: Site, driver: Driver) -> None:
-    from ui.app import build_role
 
     zhang = site.store.query("SELECT id FROM people WHERE name = '张伟'")[0]["id"]
     li = site.store.query("SELECT id FROM people WHERE name = '李娜'")[0]["id"]
-    gw = gateway(site, "manager")
-    try:
-        built = build_role("manager", gw, Strings("zh"), SystemClock())
+    with on_console(site, driver, Strings("zh")) as built:
         root = built.root
-        driver.mount(root, (1280, 800))
-        built.vm.load()
         driver.tap(root.ids.tab_credentials)
         pick_person(driver, root, "李娜", "李娜")
         driver.type(root.ids.c_pin, "258369")  # 张伟's PIN in the demo compound
@@ -82,5 +77,3 @@ def test_manager_is_offered_a_free_pin_by_touch(site: Site, driver: Driver) -> N
             "SELECT person_id FROM credentials WHERE kind = 'pin' AND revoked_at IS NULL"
         )
         assert sorted(r["person_id"] for r in rows) == sorted([zhang, li])
-    finally:
-        gw.stop()

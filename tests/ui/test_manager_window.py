@@ -19,7 +19,7 @@ from compound.domain.clock import SystemClock
 from compound.store.db import Store
 from tests.conftest import FACES
 from tests.ui.conftest import Driver, Site, gateway, not_blank
-from tests.ui.manager_console import pick_person
+from tests.ui.manager_console import on_console, pick_person
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration, pytest.mark.slow]
 
@@ -103,7 +103,6 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
     from compound.services.face import FaceService
     from compound.services.face_cameras import CameraSpec, FaceCameras
     from compound.store.faces import FaceStore
-    from ui.app import build_role
     from ui.i18n import Strings
 
     resident = _photos(RESIDENT)
@@ -120,80 +119,80 @@ def test_manager_enrols_a_face_by_touch_and_the_face_service_then_identifies_the
     service.start()
     cameras.start()
     results = _results(site)
-    gw = gateway(site, "manager")
     try:
-        built = build_role("manager", gw, Strings("en"), SystemClock(), door=CAMERA)
-        root, vm = built.root, built.vm
-        driver.mount(root, (1280, 800))
-        vm.load()
-        driver.until(lambda: bool(vm.site), what="console loaded")
+        with on_console(site, driver, Strings("en"), door=CAMERA) as built:
+            root, vm = built.root, built.vm
+            driver.until(lambda: bool(vm.site), what="console loaded")
 
-        # Register the resident and issue a card, by touch.
-        driver.type(root.ids.f_name, "John Savage")
-        driver.type(root.ids.f_unit, "1-1-202")
-        driver.tap(root.ids.register)
-        driver.until(lambda: vm.last_person_id is not None, what="registered")
-        pid = vm.last_person_id
-        assert pid is not None and site.store.person(pid).name == "John Savage"
-        driver.tap(root.ids.tab_credentials)
-        pick_person(driver, root, "John Savage", "John Savage")
-        driver.type(root.ids.c_card, "30001")
-        driver.tap(root.ids.issue_card)
-        driver.until(lambda: root.note_text == "Card issued", what="card issued")
+            # Register the resident and issue a card, by touch.
+            driver.type(root.ids.f_name, "John Savage")
+            driver.type(root.ids.f_unit, "1-1-202")
+            driver.tap(root.ids.register)
+            driver.until(lambda: vm.last_person_id is not None, what="registered")
+            pid = vm.last_person_id
+            assert pid is not None and site.store.person(pid).name == "John Savage"
+            driver.tap(root.ids.tab_credentials)
+            pick_person(driver, root, "John Savage", "John Savage")
+            driver.type(root.ids.c_card, "30001")
+            driver.tap(root.ids.issue_card)
+            driver.until(lambda: root.note_text == "Card issued", what="card issued")
 
-        # The enrolment page: live preview and the face service's quality verdict.
-        driver.tap(root.ids.tab_face)
-        assert root.ids.e_chosen.text == "Face of John Savage · 1-1-202"  # picked for the card
-        driver.until(lambda: root.ids.face_camera.has_frame, what="camera preview")
-        driver.until(lambda: root.quality_ok, timeout=30, what="quality verdict OK")
-        assert root.quality_text.startswith("Quality: ")
+            # The enrolment page: live preview and the face service's quality verdict.
+            driver.tap(root.ids.tab_face)
+            assert root.ids.e_chosen.text == "Face of John Savage · 1-1-202"  # picked for the card
+            driver.until(lambda: root.ids.face_camera.has_frame, what="camera preview")
+            driver.until(lambda: root.quality_ok, timeout=30, what="quality verdict OK")
+            assert root.quality_text.startswith("Quality: ")
 
-        # Consent first: without it no photo is even taken, and nothing leaves the console.
-        driver.tap(root.ids.capture)
-        assert root.note_text == "Record the resident's consent first" and not root.note_ok
-        assert vm.captured == []
-        driver.tap(root.ids.enrol)
-        assert root.note_text == "Record the resident's consent first" and not root.note_ok
-        driver.pump(0.3)
-        assert FaceStore(site.store).count(pid) == 0
-        assert FaceStore(site.store).consent(pid) is None
-        driver.tap(root.ids.consent)
-        assert vm.consent and root.ids.consent.text.startswith("✓")
-
-        # Four frames captured, the resident turning a little between them (one photo each).
-        for n, photo in enumerate(enrol_photos, start=1):
-            stand.hold_up([photo])
-            driver.until(
-                lambda: root._frame is not None and root._frame not in vm.captured,
-                what="a new camera frame",
-            )
+            # Consent first: without it no photo is even taken, and nothing leaves the console.
             driver.tap(root.ids.capture)
-            assert len(vm.captured) == n
-            assert root.note_text.startswith(f"{n} photo(s) captured")
-        assert len(set(vm.captured)) == 4 and root.ids.capture.text.endswith("(4)")
-        driver.tap(root.ids.enrol)
-        driver.until(lambda: root.note_text.startswith("Face enrolled"), timeout=90, what="enrol")
-        enrolled = FaceStore(site.store).count(pid)
-        assert enrolled >= 3, root.note_text
-        assert root.note_text == f"Face enrolled: {enrolled} of 4 photos accepted"
-        assert FaceStore(site.store).consent(pid) is not None
-        assert vm.captured == [] and not vm.consent
-        shot = driver.shot("manager_enrolled.png")
-        not_blank(shot)
+            assert root.note_text == "Record the resident's consent first" and not root.note_ok
+            assert vm.captured == []
+            driver.tap(root.ids.enrol)
+            assert root.note_text == "Record the resident's consent first" and not root.note_ok
+            driver.pump(0.3)
+            assert FaceStore(site.store).count(pid) == 0
+            assert FaceStore(site.store).consent(pid) is None
+            driver.tap(root.ids.consent)
+            assert vm.consent and root.ids.consent.text.startswith("✓")
 
-        # Identify: a photo of the resident the service never saw, then another man.
-        stand.hold_up([held_out])
-        time.sleep(0.3)  # frames already in flight still show the enrolment photos
-        _drain(results)
-        driver.until(lambda: _drain_for(results, pid), timeout=10, what="held-out photo recognised")
-        assert _verdicts(results, 3, timeout=5) == [pid] * 3
-        stand.hold_up(_photos(OTHER)[:3])
-        # Results for frames already in flight still name the resident (a loaded machine has
-        # many in flight): from the first verdict on the other man, six in a row name nobody.
-        driver.until(lambda: _drain_for(results, None), timeout=30, what="the other man seen")
-        assert _verdicts(results, 6, timeout=30) == [None] * 6
+            # Four frames captured, the resident turning a little between them (one photo each).
+            for n, photo in enumerate(enrol_photos, start=1):
+                stand.hold_up([photo])
+                driver.until(
+                    lambda: root._frame is not None and root._frame not in vm.captured,
+                    what="a new camera frame",
+                )
+                driver.tap(root.ids.capture)
+                assert len(vm.captured) == n
+                assert root.note_text.startswith(f"{n} photo(s) captured")
+            assert len(set(vm.captured)) == 4 and root.ids.capture.text.endswith("(4)")
+            driver.tap(root.ids.enrol)
+            driver.until(
+                lambda: root.note_text.startswith("Face enrolled"), timeout=90, what="enrol"
+            )
+            enrolled = FaceStore(site.store).count(pid)
+            assert enrolled >= 3, root.note_text
+            assert root.note_text == f"Face enrolled: {enrolled} of 4 photos accepted"
+            assert FaceStore(site.store).consent(pid) is not None
+            assert vm.captured == [] and not vm.consent
+            shot = driver.shot("manager_enrolled.png")
+            not_blank(shot)
+
+            # Identify: a photo of the resident the service never saw, then another man.
+            stand.hold_up([held_out])
+            time.sleep(0.3)  # frames already in flight still show the enrolment photos
+            _drain(results)
+            driver.until(
+                lambda: _drain_for(results, pid), timeout=10, what="held-out photo recognised"
+            )
+            assert _verdicts(results, 3, timeout=5) == [pid] * 3
+            stand.hold_up(_photos(OTHER)[:3])
+            # Results for frames already in flight still name the resident (a loaded machine has
+            # many in flight): from the first verdict on the other man, six in a row name nobody.
+            driver.until(lambda: _drain_for(results, None), timeout=30, what="the other man seen")
+            assert _verdicts(results, 6, timeout=30) == [None] * 6
     finally:
-        gw.stop()
         cameras.stop()
         service.stop()
         face_store.close()
@@ -224,7 +223,6 @@ def test_manager_imports_a_sheet_whole_or_not_at_all_by_touch(site: Site, driver
     so it goes to the real core in parts): with three bad rows nothing is registered and each is
     named by line and column on the screen, as the CLI names them; fixed, everyone is
     registered with their card, and the bar moves through the parts."""
-    from ui.app import build_role
     from ui.i18n import Strings
 
     good = [(f"住户{i}", f"1-1-{300 + i}", "owner") for i in range(400)]
@@ -239,12 +237,8 @@ def test_manager_imports_a_sheet_whole_or_not_at_all_by_touch(site: Site, driver
     fixed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert len(fixed.read_bytes()) > 16 * 1024
     before = {p.name for p in site.store.people()}
-    gw = gateway(site, "manager")
-    try:
-        built = build_role("manager", gw, Strings("en"), SystemClock(), door=CAMERA)
+    with on_console(site, driver, Strings("en"), door=CAMERA) as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1280, 800))
-        vm.load()
         driver.until(lambda: bool(vm.site), what="console loaded")
         driver.tap(root.ids.tab_import)
         driver.type(root.ids.csv_path, str(csv_path))
@@ -279,8 +273,6 @@ def test_manager_imports_a_sheet_whole_or_not_at_all_by_touch(site: Site, driver
         assert names - before == {n for n, _, _ in good}
         cred, holder = site.store.find_credential("card", "40399")
         assert cred is not None and holder is not None and holder.name == "住户399"
-    finally:
-        gw.stop()
 
 
 def test_manager_searches_people_on_the_core_as_they_type_and_pages_by_touch(

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway
-from tests.ui.manager_console import live_cards, pick_person
+from tests.ui.conftest import Driver, Site
+from tests.ui.manager_console import live_cards, on_console, pick_person
 from tests.ui.screen_text import language
 from tests.ui.test_manager_card_reader import swipe
 
@@ -29,16 +28,11 @@ def typed_slowly(driver: Driver, text: str) -> None:
 def test_a_card_swiped_while_typing_a_name_goes_to_the_card_field(
     site: Site, driver: Driver
 ) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
     from ui.screens import pinyin_keyboard
 
-    gw = gateway(site, "manager")
-    try:
-        built = build_role("manager", gw, Strings("zh"), SystemClock())
+    with on_console(site, driver, Strings("zh")) as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1280, 800))
-        vm.load()
         driver.until(lambda: bool(vm.site), what="console loaded")
         name = root.ids.f_name
         driver.tap(name)
@@ -74,8 +68,6 @@ def test_a_card_swiped_while_typing_a_name_goes_to_the_card_field(
         driver.tap(root.ids.issue_card)
         driver.until(lambda: "12345678" in live_cards(site, "李娜"), what="card issued")
         assert root.ids.f_name.text == "王小"
-    finally:
-        gw.stop()
 
 
 def test_a_card_swiped_into_the_name_field_goes_to_the_card_field(
@@ -83,15 +75,10 @@ def test_a_card_swiped_into_the_name_field_goes_to_the_card_field(
 ) -> None:
     """The name field has the focus (typed at the real keyboard, no on-screen keyboard): the
     reader's digits do not go into the name either."""
-    from ui.app import build_role
     from ui.i18n import Strings
 
-    gw = gateway(site, "manager")
-    try:
-        built = build_role("manager", gw, Strings("en"), SystemClock())
+    with on_console(site, driver, Strings("en")) as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1280, 800))
-        vm.load()
         driver.until(lambda: bool(vm.site), what="console loaded")
         name = root.ids.f_name
         driver.tap(name)
@@ -106,5 +93,3 @@ def test_a_card_swiped_into_the_name_field_goes_to_the_card_field(
         typed_slowly(driver, "2")  # a person's digit: a name has none
         typed_slowly(driver, "h")  # the fence: a later key that does arrive
         driver.until(lambda: name.text == "Li Nah", what="the next letter")
-    finally:
-        gw.stop()

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from compound.domain.clock import SystemClock
-from tests.ui.conftest import Driver, Site, gateway, not_blank
+from tests.ui.conftest import Driver, Site, not_blank
+from tests.ui.manager_console import on_console
 from ui.viewmodels.pinyin_input import Index, PinyinInput, build_index, toneless
 
 
@@ -49,16 +49,11 @@ def test_typing_paging_and_picking() -> None:
 @pytest.mark.ui
 @pytest.mark.integration
 def test_manager_types_a_chinese_name_on_the_screen_keyboard(site: Site, driver: Driver) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
     from ui.screens import pinyin_keyboard
 
-    gw = gateway(site, "manager")
-    try:
-        built = build_role("manager", gw, Strings("zh"), SystemClock())
+    with on_console(site, driver, Strings("zh")) as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1280, 800))
-        vm.load()
         driver.tap(root.ids.f_name_kbd)
         kb = root.keyboard
         driver.until(lambda: pinyin_keyboard._index is not None, timeout=60, what="table built")
@@ -89,5 +84,3 @@ def test_manager_types_a_chinese_name_on_the_screen_keyboard(site: Site, driver:
         driver.tap(root.ids.register)
         driver.until(lambda: vm.last_person_id is not None, what="registered")
         assert site.store.person(vm.last_person_id).name == "王小明"
-    finally:
-        gw.stop()

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
 from tests.ui.conftest import Driver, Site, gateway, not_blank
+from tests.ui.manager_console import on_console
 from tests.ui.test_officer_wall_window import add_doors
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -77,19 +78,14 @@ def moved_to(site: Site, door: str, x: float, y: float) -> bool:
 def test_manager_uploads_a_plan_and_places_a_door_by_touch(
     site: Site, driver: Driver, tmp_path: Path
 ) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
     png, _ = block_plan(8)
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "site-plan.png").write_bytes(png)
     (tmp_path / "notes.txt").write_text("not a plan")
-    gw = gateway(site, "manager")
-    try:
-        built = build_role("manager", gw, Strings("en"), SystemClock())
+    with on_console(site, driver, Strings("en")) as built:
         root = built.root
-        driver.mount(root, (1280, 800))
-        built.vm.load()
         driver.tap(root.ids.tab_siteplan)
         tab = root.siteplan
         tab.chooser.open(tmp_path)
@@ -136,8 +132,6 @@ def test_manager_uploads_a_plan_and_places_a_door_by_touch(
             lambda: site.store.one("SELECT 1 FROM door_positions WHERE door_id = 'b2-e1'") is None,
             what="door removed",
         )
-    finally:
-        gw.stop()
 
 
 def upload_plan(site: Site, png: bytes, spots: dict[str, tuple[float, float]]) -> None:
