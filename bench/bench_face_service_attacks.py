@@ -45,7 +45,7 @@ from bench.bench_face_attacks import (  # noqa: E402
     play,
 )
 from bench.bench_face_cameras import GlanceClipSource, clips  # noqa: E402
-from bench.common import write  # noqa: E402
+from bench.common import column_totals, table_rows, write  # noqa: E402
 from bench.face_responder import Photos, Responder  # noqa: E402
 from compound.adapters.camera import Frame  # noqa: E402
 from compound.adapters.recognizer import DlibRecognizer  # noqa: E402
@@ -394,14 +394,9 @@ def main() -> None:
 
 
 def markdown(f: dict[str, Any]) -> str:
-    rows = "\n".join(
-        f"| {k} | {v['attempts']} | {v['direct_no_challenge']} | {v['direct']} | {v['service']} |"
-        for k, v in f["attacks"].items()
-    )
-    tot = {
-        c: sum(v[c] for v in f["attacks"].values())
-        for c in ("attempts", "direct_no_challenge", "direct", "service")
-    }
+    columns = ("attempts", "direct_no_challenge", "direct", "service")
+    rows = table_rows(f["attacks"], columns)
+    tot = column_totals(f["attacks"], columns)
 
     def ratio(a: Any, b: Any) -> str:
         return f"{a / b:.2f}" if a is not None and b else "n/a"

@@ -1,4 +1,5 @@
-"""Small helpers shared by the benchmarks: percentiles and writing the results files."""
+"""Small helpers shared by the benchmarks: percentiles, markdown table rows and writing the
+results files."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import platform
 import statistics
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,18 @@ def summary_ms(seconds: list[float]) -> dict[str, float]:
 def row(label: str, s: dict[str, float]) -> str:
     """One markdown table row: label | n | p50 | p99."""
     return f"| {label} | {s['n']} | {s['p50_ms']} | {s['p99_ms']} |"
+
+
+def table_rows(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Markdown table rows: each row's name, then its values under ``columns``."""
+    return "\n".join(
+        f"| {name} | " + " | ".join(str(v[c]) for c in columns) + " |" for name, v in rows.items()
+    )
+
+
+def column_totals(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str]) -> dict[str, Any]:
+    """The sum of each of ``columns`` over the rows (a table's total row)."""
+    return {c: sum(v[c] for v in rows.values()) for c in columns}
 
 
 def write(name: str, figures: dict[str, Any], markdown: str) -> None:
