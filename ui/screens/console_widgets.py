@@ -147,6 +147,21 @@ class Confirm(ModalView):
         box.add_widget(row)
         self.add_widget(box)
 
+    @classmethod
+    def ask(
+        cls,
+        t: Callable[[str], str],
+        question: str,
+        yes: str,
+        on_yes: Callable[[], None],
+        accent: str = "danger",
+    ) -> Confirm:
+        """The question open over the window: ``yes`` (a text key) names the button that does
+        ``on_yes``; the other cancels."""
+        confirm = cls(question, t(yes), t("console.cancel"), on_yes, accent)
+        confirm.open()
+        return confirm
+
     def _yes(self, then: Callable[[], None]) -> None:
         self.dismiss()
         then()

@@ -77,11 +77,13 @@ class CredentialsTab:
             self.vm._tell(lambda: self.t("creds.no_credential"), False)
             return None
         cred = self.screen.ids.c_cred.text
-        return self._ask(
+        self.confirm = Confirm.ask(
+            self.t,
             self.pick.question("creds.revoke_ask", cred=cred),
             "creds.revoke_yes",
             lambda: self._revoke(cid, cred),
         )
+        return self.confirm
 
     def _revoke(self, cid: int, cred: str) -> None:
         said = self.pick.question("creds.revoked", cred=cred)  # named now: the pick may change
@@ -99,15 +101,12 @@ class CredentialsTab:
         if not person:
             return None
         said = self.pick.question("creds.moved_out")
-        return self._ask(
+        self.confirm = Confirm.ask(
+            self.t,
             self.pick.question("creds.move_out_ask"),
             "creds.move_out_yes",
             lambda: self.vm.move_out(person, said, self.pick.forget),
         )
-
-    def _ask(self, question: str, yes: str, then: Any) -> Confirm:
-        self.confirm = Confirm(question, self.t(yes), self.t("console.cancel"), then)
-        self.confirm.open()
         return self.confirm
 
     def _refusal(self, reply: Reply) -> str:

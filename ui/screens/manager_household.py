@@ -160,7 +160,9 @@ class HouseholdPage(BoxLayout):
             return
         cred = self.vm.credential_text(held[1])
         question = self.vm.question("creds.revoke_ask", held[0]["id"], cred=cred)
-        self._ask(question, "creds.revoke_yes", lambda: self.vm.revoke(cid))
+        self.confirm = Confirm.ask(
+            self.vm.t, question, "creds.revoke_yes", lambda: self.vm.revoke(cid)
+        )
 
     def ask_move_out(self) -> None:
         """The person chosen, moved out once the manager confirms (named with the unit)."""
@@ -169,12 +171,9 @@ class HouseholdPage(BoxLayout):
         if not question:
             self.vm.tell("console.pick_member", False)
             return
-        self._ask(question, "creds.move_out_yes", lambda: self.vm.move_out(pid))
-
-    def _ask(self, question: str, yes: str, then: Callable[[], None]) -> None:
-        t = self.vm.t
-        self.confirm = Confirm(question, t(yes), t("console.cancel"), then)
-        self.confirm.open()
+        self.confirm = Confirm.ask(
+            self.vm.t, question, "creds.move_out_yes", lambda: self.vm.move_out(pid)
+        )
 
     def _members(self) -> None:
         """The household's people by name (a second of one name numbered), to move one out."""

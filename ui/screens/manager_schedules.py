@@ -170,15 +170,13 @@ class SchedulesPage(BoxLayout):
         self.vm.check_import(text, lambda summary: self._ask_import(text, summary))
 
     def _ask_import(self, text: str, summary: dict[str, Any]) -> None:
-        t = self.vm.t
-        self.confirm = Confirm(
+        self.confirm = Confirm.ask(
+            self.vm.t,
             self.vm.import_question(summary),
-            t("console.holidays_import_do"),
-            t("console.cancel"),
+            "console.holidays_import_do",
             lambda: self.vm.do_import(text),
             accent="primary",
         )
-        self.confirm.open()
 
     # -- touches ---------------------------------------------------------------------------
 

@@ -70,11 +70,7 @@ class StationsPage(BoxLayout):
         if not question:
             self.vm.tell("console.pick_station", False)
             return None
-        t = self.vm.t
-        self.confirm = Confirm(
-            question, t("console.confirm_remove"), t("console.cancel"), self.vm.remove
-        )
-        self.confirm.open()
+        self.confirm = Confirm.ask(self.vm.t, question, "console.confirm_remove", self.vm.remove)
         return self.confirm
 
     def refresh(self) -> None:
