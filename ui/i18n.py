@@ -206,7 +206,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alarm.other": ("其他报警", "Other alarm"),
     "cred.card": ("门卡", "card"),
     "cred.pin": ("密码", "PIN"),
-    "cred.pass": ("访客码", "pass"),
+    "cred.pass": ("访客码", "visitor pass"),
     "cred.face": ("人脸", "face"),
     "role.owner": ("业主", "owner"),
     "role.family": ("家庭成员", "family"),

@@ -4,9 +4,8 @@ refusals for them (merged into ``ui.i18n_core.MESSAGES``: ``core_text`` says the
 
 from __future__ import annotations
 
+from ui.i18n_patterns import V
 from ui.i18n_spans import SPAN_MESSAGES, SPAN_STRINGS
-
-V = r"(?P<v>'[^']*'|\"[^\"]*\"|\S+)"  # a value as the core quotes it, as in ui.i18n_core
 
 CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
     **SPAN_STRINGS,  # the schedule editor's spans
@@ -132,10 +131,6 @@ CONSOLE_STRINGS: dict[str, tuple[str, str]] = {
     "console.visit_by_needed": ("请填写走访人", "Say who made the visit"),
     "console.no_visits": ("暂无走访记录", "No visits recorded"),
     "console.visit_row": ("{at}  {by}  {notes}", "{at}  {by}  {notes}"),
-    "cred.card": ("门卡", "card"),
-    "cred.pin": ("密码", "PIN"),
-    "cred.face": ("人脸", "face"),
-    "cred.pass": ("访客码", "visitor pass"),
     # the credentials tab's person, picked from a search
     "creds.search": (
         "查找: 姓名、拼音首字母、房号、证件或手机尾号、卡号",

@@ -6,10 +6,7 @@ English a person at a screen reads (no command-line flags; the Chinese names no 
 
 from __future__ import annotations
 
-V = r"(?P<v>'[^']*'|\"[^\"]*\"|\S+)"  # a value as the core quotes it, as in ui.i18n_core
-N = r"(?P<n>\d+)"
-M = r"(?P<m>\d+)"
-ANY = r"(?P<x>.+?)"  # a name the core puts first (a file, a picture, a parameter)
+from ui.i18n_patterns import ANY, M, N, V
 
 _AGAIN = ("请求有误，请重试", "The request was malformed: try again")
 _PHOTO = ("照片格式有误，请重新拍照", "The photo was malformed: take it again")

@@ -3,8 +3,7 @@ words with the values it carries, and the Chinese and English a person at a scre
 
 from __future__ import annotations
 
-V = r"(?P<v>'[^']*'|\"[^\"]*\"|\S+)"  # a value as the core quotes it (Python's repr)
-N = r"(?P<n>\d+)"
+from ui.i18n_patterns import N, V
 
 # (pattern of the core's message, Chinese, English); values by name, ``v`` shown unquoted.
 CORE_MESSAGES: list[tuple[str, str, str]] = [

@@ -6,7 +6,7 @@ A schedule is 时段 on these screens (the tab is 门禁时段); one of its span
 
 from __future__ import annotations
 
-V = r"(?P<v>'[^']*'|\"[^\"]*\"|\S+)"  # a value as the core quotes it, as in ui.i18n_core
+from ui.i18n_patterns import V
 
 SPAN_STRINGS: dict[str, tuple[str, str]] = {
     "console.sched_new": ("新建时段", "New schedule"),
