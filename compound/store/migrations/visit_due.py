@@ -5,9 +5,9 @@ The date is their last visit (to them, or to their household), else their regist
 the days between visits for their layer (their own, else their household class's): half a
 month, a quarter, half a year. SQLite keeps it: triggers on people, tenant profiles, household
 classes and visits recompute the tenants a change touches, whichever code writes it (the API,
-the CSV import, the sample, a test's own INSERT), finding them by their id or household (271
-wrote the triggers again so: the first ones read every living tenant to find them). A due date
-does not depend on the time of day, so nothing has to age the table.
+the CSV import, the sample, a test's own INSERT), finding them by their id or household (not
+by the role index: that would read every living tenant on each write). A due date does not
+depend on the time of day, so nothing has to age the table.
 
 The intervals and the class-to-layer table are written here as numbers, frozen with the
 triggers they make: a box keeps the triggers it was migrated with. Changing the rule
@@ -122,19 +122,4 @@ def _visit_due(conn: sqlite3.Connection) -> None:
     )
 
 
-def _triggers_again(conn: sqlite3.Connection) -> None:
-    # The triggers 270 first wrote read every living tenant (by the role index) to recompute
-    # the few a visit or a household's class touches, 2 ms a write on the Xi'an sample; 270
-    # now writes these, and a box that ran the first ones gets them here.
-    names = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'visit_due_%'"
-    ).fetchall()
-    for (name,) in names:
-        conn.execute(f"DROP TRIGGER {name}")
-    run_script(conn, TRIGGERS)
-
-
-STEPS = (
-    Migration(270, "each tenant's next visit date, kept by triggers", _visit_due),
-    Migration(271, "each tenant's next visit date: a change reads its own people", _triggers_again),
-)
+STEPS = (Migration(270, "each tenant's next visit date, kept by triggers", _visit_due),)

@@ -216,28 +216,6 @@ def test_a_change_recomputes_only_the_tenants_it_touches(store: Store) -> None:
                 plan = [r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", (1,) * n)]
                 bad = [s for s in plan if "people_role" in s or s.startswith("SCAN p")]
                 assert bad == [], (statistics, name, plan)
-    # The database holds these triggers (migration 271 wrote them over the first ones).
+    # The database holds these triggers.
     want = {f"{t} END" for t in visit_due.TRIGGERS.split(" END;\n") if t.strip()}
     assert trigger_sql(store) == want and len(want) == len(visit_due.RULES) + 1
-
-
-def test_migration_271_writes_the_triggers_over_the_first_ones(tmp_path: Path) -> None:
-    clock = ManualClock()
-    store = Store(tmp_path / "c.db", clock, tmp_path / "keys")
-    with store.transaction() as c:  # as a box that ran the first 270: other triggers
-        c.execute("DROP TRIGGER visit_due_visit_added")
-        c.execute(
-            "CREATE TRIGGER visit_due_visit_added AFTER INSERT ON visits"
-            " BEGIN DELETE FROM visit_due WHERE person_id = NEW.person_id; END"
-        )
-        c.execute("DELETE FROM migrations WHERE number = 271")
-    store.close()
-    store = Store(tmp_path / "c.db", clock, tmp_path / "keys")
-    try:
-        a = tenant(store, "租户甲", "1-1-101", "focus")
-        clock.advance(DAY)
-        rental.add_visit(store, {"person": a, "by": "officer"})
-        assert kept(store) == rule(store)
-        assert "MAX(v.at)" in next(s for s in trigger_sql(store) if "visit_due_visit_added" in s)
-    finally:
-        store.close()
