@@ -1,21 +1,27 @@
 """Replays against the face liveness checks, and an adaptive responder that answers them.
 
-Run alone, niced: nice -n 10 .venv/bin/python bench/bench_face_attacks.py [--attempts N]
+Run alone, niced, under the bench lock (about 12 minutes at the default 15 attempts):
+flock /work/helpers/bench.lock nice -n 10 .venv/bin/python -m bench.bench_face_attacks \
+    [--attempts N]
 (writes bench/results/face_attacks.json and face_attacks.md)
 
 Four residents are enrolled from 5 of their 11 test photos. Attacks made from all 11 photos of
 each, none of which reacts to the door panel: one still photo held up, a slideshow of the
 different photos (3 frames each), a looping "video" (the photos blended into each other), one
-photo moved about in front of the camera, and three that blink (eyelids painted on the photos,
+photo moved about in front of the camera, and four that blink (eyelids painted on the photos,
 bench/face_responder.py): the looping video blinking on every photo, one photo blinking at a
-steady pace, one photo blinking in pairs. Each attempt starts at a random point of its loop
+steady pace, one photo blinking in pairs, one photo blinking and then nodding up (the nod
+painted, devkit/face_nod.py). Each attempt starts at a random point of its loop
 and lasts 12 s at 8 frames a second; with the challenge, each attempt draws its own.
 Judged three ways in the same run: the one-camera pipeline as it was (blink and motion on every
 frame), the tracking pipeline without the challenge (continuity, blink, motion), and with it.
 
 The genuine side cannot be filmed here. The responder stands in for it (bench/face_responder.py):
 it watches the panel and plays the resident's own photos as asked (a painted blink when told to
-blink, then the turn or the look up blended from the photo that makes it, or a double blink).
+blink, then the turn or the look up blended from the photo that makes it, or a double blink;
+asked to look up where no photo makes it, a painted nod of its front photo). It is run with the
+challenge twice on the same draws, with and without the painted nod, once without the
+challenge, and then asked "look up" on every attempt, with and without the painted nod.
 It is exactly what an attacker holding a resident's photos and an image editor could build: its
 success rate is the genuine side's best case here and, at the same time, the proof that a 2D
 camera does not stop such an attacker.
@@ -25,11 +31,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import random
 import secrets
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,11 +131,19 @@ def looped(frames: list[np.ndarray], start: int) -> Iterator[np.ndarray]:
 
 
 def make_watch(
-    rec: Cached, gallery: Gallery, challenge: bool, kind: str | None = None
+    rec: Cached,
+    gallery: Gallery,
+    challenge: bool,
+    kind: str | None = None,
+    choose: Callable[[Sequence[str]], str] | None = None,
 ) -> CameraWatch:
-    """``kind``: always deal this challenge (the odds per kind), else draw it at random."""
+    """``kind``: always deal this challenge (the odds per kind), else draw it with ``choose``
+    (``secrets.choice`` unless given: the responder's runs with and without the painted nod
+    are dealt the same draws)."""
     ids = (f"c{i}" for i in itertools.count())
-    choose = secrets.choice if kind is None else (lambda _kinds: kind)
+    if kind is not None:
+        choose = lambda _kinds: kind  # noqa: E731
+    choose = choose or secrets.choice
     return CameraWatch(
         rec,
         camera_id="gate-cam",
@@ -208,18 +223,27 @@ def main() -> None:
     resp: dict[str, Any] = {}
     kinds: dict[str, dict[str, int]] = {}
     per_kind: dict[str, dict[str, Any]] = {}
-    for mode in ("challenge", "no challenge"):
+    per_kind_photos: dict[str, dict[str, Any]] = {}
+    for mode in ("challenge", "challenge, photos only", "no challenge"):
         times, fails = [], 0
+        asks = mode.startswith("challenge")
         for n in RESIDENTS:
-            r = Responder(placed[n], seed=RESIDENTS.index(n) + (100 if mode == "challenge" else 0))
+            seed = RESIDENTS.index(n) + (100 if asks else 0)
+            r = Responder(placed[n], seed=seed, painted_nod=mode == "challenge")
+            # the two runs with the challenge are dealt the same kinds in the same order
+            draw = random.Random(seed)
             for _ in range(a.attempts):
-                got = r.run(make_watch(rec, gallery, mode == "challenge"), ATTEMPT_S)
+                got = r.run(make_watch(rec, gallery, asks, choose=draw.choice), ATTEMPT_S)
                 for kind, can in r.asked:
-                    k = kinds.setdefault(f"{n} {kind}", {"asked": 0, "no photo": 0, "passed": 0})
-                    k["asked"] += 1
-                    k["no photo"] += not can
-                    k["passed"] += got is not None
-                    pk = per_kind.setdefault(kind, {"asked": 0, "passed": 0, "times": []})
+                    if mode == "challenge":
+                        k = kinds.setdefault(
+                            f"{n} {kind}", {"asked": 0, "no photo": 0, "passed": 0}
+                        )
+                        k["asked"] += 1
+                        k["no photo"] += not can
+                        k["passed"] += got is not None
+                    table_k = per_kind if mode == "challenge" else per_kind_photos
+                    pk = table_k.setdefault(kind, {"asked": 0, "passed": 0, "times": []})
                     pk["asked"] += 1
                     if got is not None:
                         pk["passed"] += 1
@@ -237,13 +261,44 @@ def main() -> None:
             "frr": round(fails / total, 3),
             "unlock_s_p50": round(statistics.median(times), 2) if times else None,
         }
-    for pk in per_kind.values():
+    # "look up" asked of every attempt: the painted nod against the photos alone, per resident
+    look: dict[str, Any] = {}
+    for mode in ("painted nod", "real photos only"):
+        times, fails, per = [], 0, {}
+        for n in RESIDENTS:
+            r = Responder(
+                placed[n], seed=RESIDENTS.index(n) + 200, painted_nod=mode == "painted nod"
+            )
+            passed = 0
+            for _ in range(a.attempts):
+                got = r.run(make_watch(rec, gallery, True, "look_up"), ATTEMPT_S)
+                if got is None:
+                    fails += 1
+                else:
+                    passed += 1
+                    times.append(got)
+            per[n] = {
+                "asked": a.attempts,
+                "passed": passed,
+                "no photo": placed[n].answers(placed[n].front)["look_up"] is None,
+            }
+        total = len(RESIDENTS) * a.attempts
+        look[mode] = {
+            "attempts": total,
+            "rejected": fails,
+            "frr": round(fails / total, 3),
+            "unlock_s_p50": round(statistics.median(times), 2) if times else None,
+            "per_resident": per,
+        }
+    for pk in [*per_kind.values(), *per_kind_photos.values()]:
         t = pk.pop("times")
         pk["frr"] = round(1 - pk["passed"] / pk["asked"], 3) if pk["asked"] else None
         pk["unlock_s_p50"] = round(statistics.median(t), 2) if t else None
     figures = {
         "odds": odds(rec, gallery, placed),
         "responder_per_kind": per_kind,
+        "responder_per_kind_photos_only": per_kind_photos,
+        "responder_look_up": look,
         "blink_depth": {n: [round(d, 2) for d in placed[n].depth] for n in RESIDENTS},
         "by_resident_with_challenge": by_resident,
         "attacks": table,
@@ -268,8 +323,13 @@ def markdown(f: dict[str, Any]) -> str:
         k: sum(v[k] for v in f["attacks"].values())
         for k in ("attempts", "old", "tracking", "challenge")
     }
+    label = {
+        "challenge": "with the challenge (painted nod where no photo looks up)",
+        "challenge, photos only": "with the challenge, real photos only",
+        "no challenge": "without the challenge",
+    }
     resp_rows = "\n".join(
-        f"| {'with' if k == 'challenge' else 'without'} the challenge | {v['attempts']} "
+        f"| {label.get(k, k)} | {v['attempts']} "
         f"| {v['rejected']} | {v['frr']} | {v['unlock_s_p50']} s |"
         for k, v in f["responder"].items()
     )
@@ -279,10 +339,23 @@ def markdown(f: dict[str, Any]) -> str:
         + ")"
         for k, v in f["odds"].items()
     )
-    kind_rows = "\n".join(
-        f"| {k} | {v['asked']} | {v['passed']} | {v['frr']} | {v['unlock_s_p50']} s |"
-        for k, v in sorted(f["responder_per_kind"].items())
+    photos_only = f.get("responder_per_kind_photos_only", {})
+
+    def kind_row(k: str, v: dict[str, Any]) -> str:
+        o = photos_only.get(k)
+        alone = f" | {o['passed']}/{o['asked']}, {o['frr']}, {o['unlock_s_p50']} s" if o else " | -"
+        return f"| {k} | {v['asked']} | {v['passed']} | {v['frr']} | {v['unlock_s_p50']} s{alone} |"
+
+    look_rows = "\n".join(
+        f"| {k} | {v['rejected']} | {v['frr']} | {v['unlock_s_p50']} s | "
+        + ", ".join(
+            f"{n}{'*' if d['no photo'] else ''} {d['passed']}/{d['asked']}"
+            for n, d in v["per_resident"].items()
+        )
+        + " |"
+        for k, v in f.get("responder_look_up", {}).items()
     )
+    kind_rows = "\n".join(kind_row(k, v) for k, v in sorted(f["responder_per_kind"].items()))
     ch = "; ".join(
         f"{k} {v['passed']}/{v['asked']}"
         + (f" (no photo makes it: {v['no photo']})" if v["no photo"] else "")
@@ -306,11 +379,14 @@ so the load does not change them). Unlocks (attempts that produced an access req
 {rows}
 | **all** | {tot["attempts"]} | **{tot["old"]}** | **{tot["tracking"]}** | **{tot["challenge"]}** |
 
-The last three blink: eyelids painted over the eyes of the photos from their landmarks
+The last four blink: eyelids painted over the eyes of the photos from their landmarks
 (bench/face_responder.py, devkit/face_blink.py), as anyone with the photos and an image editor
 can do. The video blinks on every photo (a blink every 1.1 s, moving between photos); one photo
 blinks at a steady pace (every 0.75 s); one photo blinks in pairs (a double blink, 0.5 s apart,
-every 3 s), made against the "blink twice" rule, which wants exactly such a pair.
+every 3 s), made against the "blink twice" rule, which wants exactly such a pair; one photo
+blinks and then nods up, painted as the responder's nod (devkit/face_nod.py: the photo warped
+as a head tilting back, 4° a frame to 24°, held, and back), 0.4 s after its eyes open again,
+every 2.9 s: made against "look up", which the panel asks at the moment the blink is seen.
 
 The same blinking loops played from every second frame of their loop against each challenge
 kind in turn (all four residents), so that one run's draws do not decide: {odds}.
@@ -321,19 +397,32 @@ The adaptive responder (the resident's own photos as the panel asks, painted bli
 |---|---|---|---|---|
 {resp_rows}
 
-Per challenge kind, with the challenge (asked, passed, rejection rate, time to unlock p50):
+Per challenge kind, with the challenge (asked, passed, rejection rate, time to unlock p50; the
+last column the same draws answered with the real photos only, no painted nod):
 
-| challenge | asked | passed | rejected | time to unlock, p50 |
-|---|---|---|---|---|
+| challenge | asked | passed | rejected | unlock p50 | real photos only: passed, rejected, p50 |
+|---|---|---|---|---|---|
 {kind_rows}
+
+"Look up" asked of every attempt ({f["responder_look_up"]["painted nod"]["attempts"]} attempts \
+each; the residents marked * have no photo that makes it: the first row nods painted for them):
+
+| look up | rejected | rate | time to unlock, p50 | passed per resident |
+|---|---|---|---|---|
+{look_rows}
+
+Both runs with the challenge are dealt the same kinds in the same order (a seeded draw per
+resident instead of `secrets.choice`, so that only the painted nod differs between them); the
+responder does not know the draw, it reads the prompt from the watch's outcome as the panel
+shows it.
 
 Times are in frames of the clip at {f["fps"]} fps from the face's first frame (the decision, not
 the CPU: see face_cameras.md for processing time). Each frame is analysed by real dlib; the
 attacks' frames carry no sensor noise, so a replayed frame is analysed once. Every frame of an
 attempt goes to the camera's watch in order, without the service's readers and workers, so no
 frame is dropped or queued here (how the workers drop frames does not enter these figures);
-the challenge is drawn at random per attempt, so the responder's rate moves with the kinds it
-is dealt. Per resident (in the JSON):
+the challenge is drawn at random per attempt (for the responder, a seeded draw: above), so the
+responder's rate moves with the kinds it is dealt. Per resident (in the JSON):
 {by}.
 
 The challenges the responder was dealt, per resident and kind (passed / asked):

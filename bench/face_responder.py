@@ -6,12 +6,17 @@ move: it blinks when the panel asks it to ("look at the camera and blink"), now 
 own, and answers the challenge after reading it (a turn or a look up: a blend into the photo
 that makes the move and little else; "blink twice": a double blink). Its blinks are painted on
 the photo (devkit/face_blink.py: the eyelids drawn over the eyes from the landmarks), since
-three of the four residents' photos hold no blink the check accepts.
+three of the four residents' photos hold no blink the check accepts. Asked to look up where
+none of the resident's photos shows a look-up the judge accepts, it nods: its front photo
+warped as a head tilting back (devkit/face_nod.py), 4° a frame up to 24°, held, and back,
+as a live person can always do (``painted_nod=False`` plays the photos only).
 
 It is exactly what an attacker holding a resident's photos and an image editor can build, so
 the replays here blink the same way but do not react to the panel: a looping video of the
-photos that blinks on every photo, one photo blinking at a steady pace, and one photo blinking
-in pairs (a double blink every 3 s, made against the "blink twice" rule).
+photos that blinks on every photo, one photo blinking at a steady pace, one photo blinking
+in pairs (a double blink every 3 s, made against the "blink twice" rule), and one photo that
+blinks and then nods up (painted) in a loop, which answers "look up" when the panel happens
+to ask it.
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ from compound.domain.face.challenge import (
 )
 from compound.domain.face.liveness import ear
 from compound.domain.face.watch import BLINK, CameraWatch
-from devkit import face_blink, face_clips
+from devkit import face_blink, face_clips, face_nod
 
 FPS = 8
+# The painted nod: frames 4° apart (a live nod up takes about half a second), up to 24°.
+NOD_TOP, NOD_STEPS = 24.0, 6
 
 
 class Photos:
@@ -67,6 +74,10 @@ class Photos:
         self.front = max(
             good,
             key=lambda f: (sum(v is not None for v in self.answers(f).values()), -self.depth[f]),
+        )
+        # the front photo tilting back, built once (the bench knows a frame by its array)
+        self.nod = face_nod.look_up(
+            self.placed[self.front], self.lm[self.front], NOD_TOP, NOD_STEPS
         )
 
     def answers(self, f: int) -> dict[str, int | None]:
@@ -110,8 +121,9 @@ class Photos:
 class Responder:
     """Plays a resident's photos as a live person at the door would; see the module note."""
 
-    def __init__(self, photos: Photos, seed: int) -> None:
+    def __init__(self, photos: Photos, seed: int, painted_nod: bool = True) -> None:
         self.p = photos
+        self.painted_nod = painted_nod
         self.rng = random.Random(seed)
         self._fades: dict[tuple[int, int, int], list[np.ndarray]] = {}
 
@@ -124,6 +136,11 @@ class Responder:
     def _blink(self) -> list[np.ndarray]:
         f = self.p.front
         return [*self.p.blinks[f], self.p.placed[f]]
+
+    def _nod(self) -> list[np.ndarray]:
+        """Up, held, and down again (the same arrays each time)."""
+        up = self.p.nod
+        return [*up, up[-1], up[-1], *reversed(up[:-1]), self.p.placed[self.p.front]]
 
     def run(self, watch: CameraWatch, seconds: float) -> float | None:
         self.asked: list[tuple[str, bool]] = []  # each challenge: its kind, whether it can
@@ -162,6 +179,8 @@ class Responder:
                 if target is not None:
                     f = self.p.front
                     queue += self._fade(f, target, hold=3) + self._fade(target, f)
+                elif c.kind == "look_up" and self.painted_nod:
+                    queue += self._nod()
         return None
 
 
@@ -175,8 +194,13 @@ def blinking_replays(p: Photos) -> dict[str, list[np.ndarray]]:
     open_ = p.placed[f]
     steady = [open_] * 3 + p.blinks[f]  # a blink every 0.75 s
     pairs = [open_] * 17 + p.blinks[f] + [open_] + p.blinks[f]  # a double blink every 3 s
+    # a blink, then a nod up 0.4 s after the eyes open (as soon as a prompt could be read),
+    # held, and down: every 2.9 s
+    nodding = [open_] * 2 + p.blinks[f] + [open_] * 3 + p.nod + [p.nod[-1]] * 2
+    nodding += [*reversed(p.nod[:-1]), open_, open_]
     return {
         "video with blinks": video,
         "photo blinking steadily": steady,
         "photo blinking in pairs": pairs,
+        "photo blinking and nodding": nodding,
     }
