@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
@@ -15,11 +16,20 @@ from kivy.uix.textinput import TextInput
 from ui.widgets import TouchButton
 
 ROW_H = 48
+SEARCH_PAUSE_S = 0.3  # a search goes to the core once typing pauses this long, not at every key
 
 
 def field(**kw: Any) -> TextInput:
     kw.setdefault("font_size", "18sp")
     return TextInput(multiline=False, size_hint_y=None, height=52, padding=(10, 12), **kw)
+
+
+def search_field(search: Callable[[str], None]) -> TextInput:
+    """A field whose text goes to ``search`` once typing pauses (``SEARCH_PAUSE_S``)."""
+    box = field()
+    pause = Clock.create_trigger(lambda _dt: search(box.text), SEARCH_PAUSE_S)
+    box.bind(text=lambda *_: (pause.cancel(), pause()))
+    return box
 
 
 def text_label(font_size: str = "17sp", **kw: Any) -> Label:

@@ -24,6 +24,7 @@ from ui.gateway import Live
 from ui.i18n import LANGS, Strings
 from ui.i18n_core import column_name, core_text
 from ui.qr import qr_texture
+from ui.screens.console_widgets import SEARCH_PAUSE_S
 from ui.screens.file_list import FileList
 from ui.screens.manager_console import ConsoleTabs
 from ui.screens.manager_credentials import CredentialsTab
@@ -68,7 +69,6 @@ LABELS = {
     "l_next": "manager.next",
 }
 CAMERA_STALE_S = 3.0  # no preview frame for this long: the camera is shown as giving no picture
-SEARCH_PAUSE_S = 0.3  # the people search goes to the core once typing pauses this long
 
 
 class ManagerScreen(BoxLayout):

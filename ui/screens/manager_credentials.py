@@ -11,11 +11,9 @@ from kivy.uix.boxlayout import BoxLayout
 
 from ui.gateway import Reply
 from ui.i18n_core import core_text
-from ui.screens.console_widgets import Confirm, Rows, field, list_column, title_label
+from ui.screens.console_widgets import Confirm, Rows, list_column, search_field, title_label
 from ui.viewmodels.people import numbered
 from ui.viewmodels.person_pick import RESULTS, PersonPick
-
-SEARCH_PAUSE_S = 0.3
 
 
 class CredentialsTab:
@@ -26,11 +24,7 @@ class CredentialsTab:
         self.confirm: Confirm | None = None
         self._cred_ids: dict[str, int] = {}
         box = BoxLayout(orientation="vertical", spacing=6, size_hint_y=None)
-        self.search = field()
-        self._search = Clock.create_trigger(
-            lambda dt: self.pick.finder.search(self.search.text), SEARCH_PAUSE_S
-        )
-        self.search.bind(text=lambda *_: (self._search.cancel(), self._search()))
+        self.search = search_field(lambda text: self.pick.finder.search(text))
         box.add_widget(self.search)
         self.found = title_label()
         box.add_widget(self.found)

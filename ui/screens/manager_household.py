@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
@@ -23,6 +22,7 @@ from ui.screens.console_widgets import (
     field,
     list_column,
     note_label,
+    search_field,
     show_note,
     text_label,
     title_label,
@@ -30,7 +30,6 @@ from ui.screens.console_widgets import (
 from ui.viewmodels.household import CLASSES, LAYERS, RESULTS, HouseholdVM
 from ui.viewmodels.people import numbered
 
-SEARCH_PAUSE_S = 0.3
 SAID = [Strings(lang) for lang in LANGS]
 
 
@@ -46,11 +45,7 @@ class HouseholdPage(BoxLayout):
         self.add_widget(body)
         self.note = note_label()
         left = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.4)
-        self.search = field()
-        self._search = Clock.create_trigger(
-            lambda dt: vm.finder.search(self.search.text), SEARCH_PAUSE_S
-        )
-        self.search.bind(text=lambda *_: (self._search.cancel(), self._search()))
+        self.search = search_field(lambda text: vm.finder.search(text))
         left.add_widget(self.search)
         self.found = title_label()
         left.add_widget(self.found)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 
 from ui.screens.console_widgets import (
@@ -16,13 +15,12 @@ from ui.screens.console_widgets import (
     field,
     list_column,
     note_label,
+    search_field,
     show_note,
     text_label,
     title_label,
 )
 from ui.viewmodels.stations import StationsVM
-
-SEARCH_PAUSE_S = 0.3
 
 
 class StationsPage(BoxLayout):
@@ -36,9 +34,7 @@ class StationsPage(BoxLayout):
         self.note = note_label()
         self.add_widget(self.note)
         left = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.5)
-        self.search = field()
-        self._search = Clock.create_trigger(lambda dt: vm.search(self.search.text), SEARCH_PAUSE_S)
-        self.search.bind(text=lambda *_: (self._search.cancel(), self._search()))
+        self.search = search_field(lambda text: vm.search(text))
         left.add_widget(self.search)
         self.title = title_label()
         left.add_widget(self.title)
