@@ -32,6 +32,15 @@ class HouseholdVM(Noted):
 
     def open(self, person_id: int) -> None:
         """The household of a person picked from the results."""
+        self._show({"person": person_id})
+
+    def reload(self) -> None:
+        h = self.household
+        if h is not None:
+            self._show({"household": h["household"]})
+
+    def _show(self, params: dict[str, Any]) -> None:
+        """The household the core shows for ``params``, once it answers the latest asked."""
         self._asked += 1
         asked = self._asked
 
@@ -40,20 +49,7 @@ class HouseholdVM(Noted):
                 self.household = result
                 self.changed()
 
-        self.gw.request("household.show", {"person": person_id}, self.then(got))
-
-    def reload(self) -> None:
-        h = self.household
-        if h is not None:
-            self._asked += 1
-            asked = self._asked
-
-            def got(result: Any) -> None:
-                if asked == self._asked and isinstance(result, dict):
-                    self.household = result
-                    self.changed()
-
-            self.gw.request("household.show", {"household": h["household"]}, self.then(got))
+        self.gw.request("household.show", params, self.then(got))
 
     def _change(
         self,
