@@ -20,6 +20,7 @@ from typing import Any
 
 from compound.adapters import images
 from compound.domain.clock import SystemClock
+from devkit import card_wedge
 from devkit.xian_screens import Shots
 
 
@@ -36,7 +37,6 @@ def pump(seconds: float, until: Callable[[], Any] | None = None) -> None:
 
 # Door alarms open before the wall starts: they wait in its queue and do not pop up.
 BACKLOG = {"held_open": 6, "tamper": 2, "forced_open": 3}
-ENTER = 13
 NOTICE = "12号楼本周六 9:00-12:00 停水检修，请提前储水。"
 
 
@@ -49,18 +49,6 @@ def tap(widget: Any) -> None:
     pump(0.05)
     touch.touch_up()
     pump(0.05)
-
-
-def swipe(number: str) -> None:
-    """What a keyboard-wedge card reader sends: a key press per digit, then Enter."""
-    from kivy.core.window import Window
-
-    for ch in number:
-        Window.dispatch("on_key_down", ord(ch), 0, ch, [])
-        Window.dispatch("on_textinput", ch)
-        Window.dispatch("on_key_up", ord(ch), 0)
-    Window.dispatch("on_key_down", ENTER, 40, None, [])
-    Window.dispatch("on_key_up", ENTER, 40)
 
 
 def main() -> None:
@@ -175,6 +163,8 @@ def main() -> None:
 def pinyin_with_a_card(console: Any, out: Path) -> None:
     """A new resident's name typed on the pinyin keyboard when a card is swiped on the reader:
     the number goes to the card field and the note says so; the name keeps its syllable."""
+    from kivy.core.window import Window
+
     from ui.app import save_png
     from ui.screens import pinyin_keyboard
 
@@ -191,7 +181,7 @@ def pinyin_with_a_card(console: Any, out: Path) -> None:
     tap(kb.cands[[b.text for b in kb.cands].index("王")])
     for ch in "xia":
         tap(kb.keys[ch])
-    swipe("0012345678")
+    card_wedge.swipe(Window, "0012345678")
     pump(10, lambda: root.ids.c_card.text == "0012345678")
     pump(1)
     save_png(root, str(out), popups=True)

@@ -20,6 +20,7 @@ from compound.config import Config
 from compound.domain.clock import SystemClock
 from compound.protocol.topics import Topics
 from compound.store.db import Store
+from devkit import card_wedge
 from devkit.env import DATA, seed_compound
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -205,6 +206,11 @@ class Driver:
         field.insert_text(text)
         self.pump(0.05)
         field.focus = False
+
+    def swipe(self, text: str) -> None:
+        """A card swiped on the USB reader (a keyboard wedge) into the focused widget."""
+        card_wedge.swipe(self.window, text)
+        self.pump(0.1)
 
     def choose(self, spinner: Any, text: str) -> None:
         """Open a dropdown by touch and tap its entry ``text``; back once the dropdown shows

@@ -14,20 +14,6 @@ from tests.ui.manager_console import live_cards, on_console, pick_person
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
-ENTER = 13
-
-
-def swipe(driver: Driver, text: str) -> None:
-    """What a keyboard-wedge reader sends: one key press per character, then Enter."""
-    window = driver.window
-    for ch in text:
-        window.dispatch("on_key_down", ord(ch), 0, ch, [])
-        window.dispatch("on_textinput", ch)
-        window.dispatch("on_key_up", ord(ch), 0)
-    window.dispatch("on_key_down", ENTER, 40, None, [])
-    window.dispatch("on_key_up", ENTER, 40)
-    driver.pump(0.1)
-
 
 def test_a_usb_reader_types_card_numbers_into_the_card_field(site: Site, driver: Driver) -> None:
     from ui.i18n import Strings
@@ -40,15 +26,15 @@ def test_a_usb_reader_types_card_numbers_into_the_card_field(site: Site, driver:
         driver.until(lambda: card.focus, what="the card field has the focus on the tab")
         pick_person(driver, root, "李娜", "李娜")
         driver.tap(card)
-        swipe(driver, ";0012345678?")  # a reader that sends the stripe's start and end marks
+        driver.swipe(";0012345678?")  # a reader that sends the stripe's start and end marks
         driver.until(lambda: "12345678" in live_cards(site, "李娜"), what="card issued")
         driver.until(lambda: card.text == "", what="the field emptied for the next card")
         assert card.focus, "the focus stays for the next card"
         assert vm.note == "已发卡"
-        swipe(driver, "0012345679")  # the next card, straight away, no touch in between
+        driver.swipe("0012345679")  # the next card, straight away, no touch in between
         driver.until(lambda: "12345679" in live_cards(site, "李娜"), what="second card")
         assert card.focus
-        swipe(driver, "12ab")  # a misread: the core's refusal in the screen's language
+        driver.swipe("12ab")  # a misread: the core's refusal in the screen's language
         driver.until(lambda: "卡号" in vm.note and not vm.note_ok, what="refusal")
         assert card.text == "12ab" and card.focus  # kept, to be read again or corrected
         # The on-screen pinyin keyboard is for the name field only; it never opened here.

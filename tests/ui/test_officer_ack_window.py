@@ -7,8 +7,6 @@ wall's event viewer shows who and the remark."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from compound.domain.clock import SystemClock
@@ -17,16 +15,6 @@ from compound.store import officers
 from tests.ui.conftest import SHOTS, WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
-
-
-def reader_types(window: Any, digits: str) -> None:
-    """What a USB card reader does: one key per digit, then Enter, to the focused widget."""
-    for ch in digits:
-        window.dispatch("on_key_down", ord(ch), 0, ch, [])
-        window.dispatch("on_textinput", ch)
-        window.dispatch("on_key_up", ord(ch), 0)
-    window.dispatch("on_key_down", 13, 40, None, [])
-    window.dispatch("on_key_up", 13, 40)
 
 
 def test_officer_acknowledges_a_forced_door_among_many_by_card_and_remark(
@@ -91,7 +79,7 @@ def test_officer_acknowledges_a_forced_door_among_many_by_card_and_remark(
         driver.until(lambda: popup.ids.cred.focus, what="the card field focused again")
         driver.tap(popup.ids.note)
         driver.until(lambda: popup.ids.note.focus, what="the remark focused")
-        reader_types(driver.window, "0012345678")
+        driver.swipe("0012345678")
         driver.until(
             lambda: site.store.alarm(forced_id).acknowledged_at is not None, what="acknowledged"
         )

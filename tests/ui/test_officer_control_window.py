@@ -21,7 +21,6 @@ import pytest
 from compound.store import officers
 from tests.ui.conftest import SHOTS, Driver, Site, not_blank
 from tests.ui.officer_wall import on_wall
-from tests.ui.test_officer_ack_window import reader_types
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -113,7 +112,7 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
         # told from typing, taken as the card, and sends the open.
         driver.tap(popup.ids.reason)
         driver.until(lambda: popup.ids.reason.focus, what="the reason focused")
-        reader_types(driver.window, "0012345678")
+        driver.swipe("0012345678")
         cmd = commands.get(timeout=30)
         assert cmd["action"] == "unlock" and cmd["override"] is True
         driver.until(lambda: "Override open sent" in root.control_note, what="the wall is told")
@@ -139,7 +138,7 @@ def test_officer_locks_down_and_opens_a_door_by_override_from_the_wall(
         popup = root.popup
         assert "work again" in popup.question and not popup.danger
         driver.until(lambda: popup.ids.cred.focus, what="the card field focused for the reader")
-        reader_types(driver.window, "0012345678")
+        driver.swipe("0012345678")
         driver.until(lambda: not site.store.lockdown() and not root.lockdown_on, what="lifted")
         driver.until(lambda: popup.parent is None, what="the dialog closed")
         assert site.store.events(types=["site.lockdown"])[-1].data["credential"] == "card"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from devkit import card_wedge
 from tests.ui.conftest import Driver, Site
 from tests.ui.manager_console import live_cards, on_console, pick_person
 from tests.ui.screen_text import language
-from tests.ui.test_manager_card_reader import swipe
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -19,9 +19,7 @@ pytestmark = [pytest.mark.ui, pytest.mark.integration]
 def typed_slowly(driver: Driver, text: str) -> None:
     """A person at the real keyboard: each key a moment after the last."""
     for ch in text:
-        driver.window.dispatch("on_key_down", ord(ch), 0, ch, [])
-        driver.window.dispatch("on_textinput", ch)
-        driver.window.dispatch("on_key_up", ord(ch), 0)
+        card_wedge.key(driver.window, ch)
         driver.pump(0.15)
 
 
@@ -46,7 +44,7 @@ def test_a_card_swiped_while_typing_a_name_goes_to_the_card_field(
         for ch in "xia":  # the next syllable half typed when the card comes
             driver.tap(kb.keys[ch])
 
-        swipe(driver, ";0012345678?")
+        driver.swipe(";0012345678?")
         card = root.ids.c_card
         driver.until(lambda: card.text == "0012345678", what="the number in the card field")
         assert name.text == "王" and kb.input.letters == "xia"  # the name and its syllable kept
@@ -84,7 +82,7 @@ def test_a_card_swiped_into_the_name_field_goes_to_the_card_field(
         driver.tap(name)
         typed_slowly(driver, "Li Na")
         assert name.text == "Li Na" and name.focus
-        swipe(driver, "0012345679")
+        driver.swipe("0012345679")
         driver.until(lambda: root.ids.c_card.text == "0012345679", what="the card field")
         assert name.text == "Li Na"
         assert "0012345679" in vm.note and language(vm.note, "en", []) is None

@@ -25,7 +25,6 @@ from devkit.sample import sample
 from devkit.xian_screens import Shots
 from tests.ui.conftest import CONSOLE_SIZE, PANEL_SIZE, WALL_SIZE, Driver, gateway, on_screen
 from tests.ui.screen_text import Walk, popup, tab, texts, view
-from tests.ui.test_manager_card_reader import swipe
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -221,7 +220,7 @@ def test_console_on_the_xian_compound_in_both_languages(xian: XianSite, driver: 
             def go() -> None:
                 root.tab = "register"
                 kb = root.open_keyboard(root.ids.f_name)
-                swipe(driver, "0012345678")
+                driver.swipe("0012345678")
                 driver.until(lambda: root.ids.c_card.text == "0012345678", what="card read")
                 held.append(kb)
                 walk.as_typed[:] = [kb.typed, kb.mode, *kb.cands]
