@@ -6,8 +6,7 @@ core's longest ring or talk, with a hang-up sent in case only the core's message
 from __future__ import annotations
 
 from compound.domain.clock import ManualClock
-from tests.ui.test_officer_calls_events import ring, state
-from tests.ui.test_officer_viewmodel import wall
+from tests.ui.officer_wall import ring, state, wall
 from ui.viewmodels.officer_calls import END_SHOWN_S, RING_LIMIT_S, TALK_LIMIT_S
 
 

@@ -11,19 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from compound.domain.clock import ManualClock
-from tests.ui.test_officer_viewmodel import wall
+from tests.ui.officer_wall import ring, state, wall
 from ui.viewmodels.officer_events import CATEGORIES, parse_when
-
-
-def ring(gw: Any, call_id: str, door: str = "b6-e1", emergency: bool = True, at: float = 0) -> None:
-    gw.deliver(
-        "intercom/unit/officer/ring",
-        {"call_id": call_id, "door": door, "unit": "officer", "emergency": emergency, "at": at},
-    )
-
-
-def state(gw: Any, call_id: str, st: str, door: str = "b6-e1", **kw: Any) -> None:
-    gw.deliver(f"intercom/{door}/call/{call_id}/state", {"call_id": call_id, "state": st, **kw})
 
 
 def test_an_emergency_rings_the_wall_and_is_answered_then_the_door_opened(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from compound.domain.clock import ManualClock
-from tests.ui.test_officer_viewmodel import wall
+from tests.ui.officer_wall import wall
 
 
 def test_a_building_asks_for_its_doors_and_a_door_replaces_it(clock: ManualClock) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from compound.config import WallConfig
 from compound.domain.clock import ManualClock
-from tests.ui.test_officer_viewmodel import alarm, wall
+from tests.ui.officer_wall import alarm, wall
 from ui.viewmodels.officer_alarms import UrgentRule
 
 JPEG = b"\xff\xd8" + b"a picture"

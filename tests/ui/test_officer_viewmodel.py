@@ -8,39 +8,9 @@ import time
 from typing import Any
 
 from compound.domain.clock import ManualClock
-from tests.ui.fake_doors import door_api
-from ui.gateway import LocalGateway
-from ui.i18n import STRINGS, Strings
-from ui.viewmodels.officer import OfficerVM
+from tests.ui.officer_wall import alarm, wall
+from ui.i18n import STRINGS
 from ui.viewmodels.officer_doors import DoorTile, local_name, natural_key
-
-
-def xian_doors() -> list[dict[str, Any]]:
-    """Doors as the core lists them: buildings 1-62 with entrances, gates and garages."""
-    doors = [
-        {
-            "id": f"b{b}-e{e}",
-            "name": f"Building {b} entrance {e} {b}号楼{e}单元",
-            "serves": [f"{b}-{e}"],
-        }
-        for b in range(62, 0, -1)
-        for e in (3, 1, 2)
-    ]
-    doors += [
-        {"id": "gate-south", "name": "South gate 南门 (main)", "serves": ["*"]},
-        {"id": "garage-10", "name": "Garage 10 地库10号口", "serves": ["*"]},
-        {"id": "garage-2", "name": "Garage 2 地库2号口", "serves": ["*"]},
-    ]
-    return doors
-
-
-def wall(
-    clock: ManualClock, api: dict[str, Any] | None = None, lang: str = "en"
-) -> tuple[OfficerVM, LocalGateway]:
-    gw = LocalGateway({**door_api(xian_doors()), **(api or {})})
-    vm = OfficerVM(gw, Strings(lang), clock)
-    vm.load()
-    return vm, gw
 
 
 def test_natural_sort_reads_numbers_as_numbers() -> None:
@@ -119,17 +89,6 @@ def test_a_tile_shows_only_its_own_state_and_latest_open_alarm(clock: ManualCloc
     doors["b3-e1"] = "forced_open"
     vm.refresh_alarms()
     assert vm.doors["b3-e1"].shown_state == "forced"
-
-
-def alarm(i: int, kind: str, at: float, severity: str = "high", door: str | None = None) -> dict:
-    return {
-        "id": i,
-        "kind": kind,
-        "severity": severity,
-        "raised_at": at,
-        "door_id": door,
-        "message": f"{door}: {kind}",
-    }
 
 
 def test_one_fire_input_is_one_incident_and_emergencies_come_first(clock: ManualClock) -> None:

@@ -15,7 +15,7 @@ from PIL import Image
 
 from compound.domain.clock import ManualClock
 from compound.domain.model import InvalidInput
-from tests.ui.test_officer_viewmodel import wall
+from tests.ui.officer_wall import wall
 from ui.gateway import LocalGateway
 from ui.viewmodels.site_map import MAX_SENT, SiteMap, encode_plan
 
