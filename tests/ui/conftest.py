@@ -164,8 +164,6 @@ class Driver:
 
     def tap(self, widget: Any) -> None:
         """A finger press and release in the middle of the widget, through the window."""
-        from kivy.tests.common import UnitTestTouch
-
         # A person taps what is on the screen: a widget just shown (a tab switched to) is laid
         # out on a coming frame, so wait for its layout before judging its size; and a dialog
         # just answered fades out over a few frames, taking every touch until it is gone, so
@@ -177,7 +175,12 @@ class Driver:
         while self._covering(widget) and time.monotonic() < end:
             self.pump(0.05)
         assert widget.width >= 48 and widget.height >= 48, f"{widget} too small for a finger"
-        x, y = widget.to_window(widget.center_x, widget.center_y)
+        self.tap_at(*widget.to_window(widget.center_x, widget.center_y))
+
+    def tap_at(self, x: float, y: float) -> None:
+        """A finger press and release at a point of the window."""
+        from kivy.tests.common import UnitTestTouch
+
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.pump(0.05)

@@ -80,3 +80,22 @@ def ring(gw: Any, call_id: str, door: str = "b6-e1", emergency: bool = True, at:
 def state(gw: Any, call_id: str, st: str, door: str = "b6-e1", **kw: Any) -> None:
     """The core's word on a call's state."""
     gw.deliver(f"intercom/{door}/call/{call_id}/state", {"call_id": call_id, "state": st, **kw})
+
+
+def add_doors(site: Site) -> None:
+    """Buildings 4 to 60 with two entrances each, and some garages: 120 more doors."""
+    for b in range(4, 61):
+        for e in (1, 2):
+            site.store.add_door(
+                f"b{b}-e{e}", f"Building {b} entrance {e} {b}号楼{e}单元", [f"{b}-{e}"]
+            )
+    for g in range(1, 7):
+        site.store.add_door(f"garage-{g}", f"Garage {g} 地库{g}号口", ["*"])
+
+
+def block_rows(panel: Any) -> list[str]:
+    """The rows drawn in a list's block (its text label, cut to the lines that fit)."""
+    from ui.text_fit import fit_lines
+
+    label = panel.children[0]
+    return [x for x in fit_lines(label.text, label.height, label.font_size).split("\n") if x]

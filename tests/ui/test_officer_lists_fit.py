@@ -5,24 +5,14 @@ very next rows (none is cut off at the foot and skipped); a shorter block asks s
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site
-from tests.ui.officer_wall import on_wall
+from tests.ui.officer_wall import block_rows, on_wall
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
-
-
-def shown(panel: Any) -> list[str]:
-    """The rows drawn in a list's block (its text label, cut to the lines that fit)."""
-    from ui.text_fit import fit_lines
-
-    label = panel.children[0]
-    return [x for x in fit_lines(label.text, label.height, label.font_size).split("\n") if x]
 
 
 def test_a_page_of_a_community_list_is_the_rows_its_block_shows(site: Site, driver: Driver) -> None:
@@ -41,17 +31,17 @@ def test_a_page_of_a_community_list_is_the_rows_its_block_shows(site: Site, driv
 
             def whole_page() -> bool:
                 rows = vm.lists["elderly"] or []
-                return len(rows) == paged.size["elderly"] and len(shown(panel)) == len(rows)
+                return len(rows) == paged.size["elderly"] and len(block_rows(panel)) == len(rows)
 
             driver.until(
                 lambda: paged.totals.get("elderly") == total and whole_page(), what="a page"
             )
             size = paged.size["elderly"]
-            first = shown(panel)
+            first = block_rows(panel)
             driver.tap(panel)  # the next page: the rows right after the last one shown
             driver.until(lambda: paged.pages["elderly"] == 2 and whole_page(), what="page 2")
             assert f"{size + 1}–{2 * size} / {total}" in root.elderly_title
-            assert not set(first) & set(shown(panel))
+            assert not set(first) & set(block_rows(panel))
             # A shorter wall: smaller blocks, smaller pages, still every row drawn.
             driver.window.size = (1920, 860)
             driver.until(lambda: paged.size["elderly"] < size and whole_page(), what="smaller")

@@ -10,6 +10,7 @@ import pytest
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
 from tests.ui.conftest import WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
+from tests.ui.officer_wall import add_doors
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -23,17 +24,6 @@ def overlap(a: Any, b: Any) -> bool:
     ax, ay, ar, at = rect(a)
     bx, by, br, bt = rect(b)
     return ax < br and bx < ar and ay < bt and by < at
-
-
-def add_doors(site: Site) -> None:
-    """Buildings 4 to 60 with two entrances each, and some garages: 120 more doors."""
-    for b in range(4, 61):
-        for e in (1, 2):
-            site.store.add_door(
-                f"b{b}-e{e}", f"Building {b} entrance {e} {b}号楼{e}单元", [f"{b}-{e}"]
-            )
-    for g in range(1, 7):
-        site.store.add_door(f"garage-{g}", f"Garage {g} 地库{g}号口", ["*"])
 
 
 def test_many_doors_scroll_in_natural_order_and_leave_the_alarms_alone(

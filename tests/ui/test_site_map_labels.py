@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.officer_wall import on_wall
-from tests.ui.test_officer_wall_window import add_doors
-from tests.ui.test_site_map_window import tap_at
+from tests.ui.officer_wall import add_doors, on_wall
 from ui.i18n import Strings
 from ui.viewmodels.map_labels import overlaps
 
@@ -62,7 +60,7 @@ def test_crowded_door_labels_never_overlap_and_show_in_full_on_touch_or_zoom(
         # The door touched: named in full, the others still clear of it.
         door = crowded[0]
         marker = next(m for m in plan.markers if m.door == door)
-        tap_at(driver, *plan.point_of(marker.x, marker.y))
+        driver.tap_at(*plan.point_of(marker.x, marker.y))
         driver.until(lambda: vm.map.selected == door, what="the door touched")
         full_name = vm.map_label(door)
         driver.until(

@@ -18,7 +18,7 @@ from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
 from tests.ui.conftest import Driver, Site, gateway, not_blank
 from tests.ui.manager_console import on_console
-from tests.ui.test_officer_wall_window import add_doors
+from tests.ui.officer_wall import add_doors
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -42,16 +42,6 @@ def block_plan(buildings: int = 62, w: int = 1600, h: int = 1000) -> tuple[bytes
     out = io.BytesIO()
     img.save(out, "PNG")
     return out.getvalue(), spots
-
-
-def tap_at(driver: Driver, x: float, y: float) -> None:
-    from kivy.tests.common import UnitTestTouch
-
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    driver.pump(0.05)
-    touch.touch_up()
-    driver.pump(0.05)
 
 
 def drag(driver: Driver, start: tuple[float, float], end: tuple[float, float]) -> None:
@@ -101,7 +91,7 @@ def test_manager_uploads_a_plan_and_places_a_door_by_touch(
         driver.pump(0.1)
         assert root.site_map.selected == "b2-e1"
         x, y = tab.plan.point_of(0.3, 0.4)
-        tap_at(driver, x, y)
+        driver.tap_at(x, y)
         driver.until(
             lambda: site.store.one("SELECT x, y FROM door_positions WHERE door_id = 'b2-e1'"),
             what="the position stored",
@@ -112,7 +102,7 @@ def test_manager_uploads_a_plan_and_places_a_door_by_touch(
         not_blank(driver.shot("manager_siteplan.png"))
         # A tap on the marker picks that door again; it can be taken off the plan.
         root.site_map.selected = ""
-        tap_at(driver, x + 2, y - 2)
+        driver.tap_at(x + 2, y - 2)
         assert root.site_map.selected == "b2-e1"
         # Dragged by its marker to where it really stands; the plan itself does not move.
         plan_pos = tuple(tab.plan.scatter.pos)
@@ -172,7 +162,7 @@ def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
             b12.x < m.x < b12.x + b12.w and b12.y < m.y < b12.y + b12.h for m in inside
         )
         x, y = view.plan.point_of(inside[0].x, inside[0].y)
-        tap_at(driver, x, y)
+        driver.tap_at(x, y)
         driver.until(lambda: "Building 12 entrance" in view.info_label.text, what="tapped")
         not_blank(driver.shot("officer_map_generated.png"))
         vm.map.selected = ""
@@ -197,7 +187,7 @@ def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
         driver.tap(root.urgent_view.popup.ids.close)
         driver.until(lambda: root.urgent_view.popup is None, what="the pop-up closed")
         x, y = view.plan.point_of(*spots["b9-e2"])
-        tap_at(driver, x, y)
+        driver.tap_at(x, y)
         driver.until(lambda: "Building 9 entrance 2: forced" in view.info_label.text)
         # The alarm queue is still there beside the map, uncovered.
         assert root.ids.alarm_scroll.parent is not None

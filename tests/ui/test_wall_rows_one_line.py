@@ -11,8 +11,7 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from tests.ui.conftest import Driver, Site
-from tests.ui.officer_wall import on_wall
-from tests.ui.test_officer_lists_fit import shown
+from tests.ui.officer_wall import block_rows, on_wall
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -84,9 +83,10 @@ def test_a_long_row_in_a_community_list_stays_one_line(site: Site, driver: Drive
         rows = lambda: vm.lists["elderly"] or []  # noqa: E731
 
         def long_row_shown() -> bool:
-            return any(r.get("name") == LONG_NAME for r in rows()) and len(shown(panel)) == len(
-                rows()
-            )
+            listed = rows()
+            return any(r.get("name") == LONG_NAME for r in listed) and len(
+                block_rows(panel)
+            ) == len(listed)
 
         # The list is newest first or by days unseen: page on until the long row is there.
         for _ in range(10):
