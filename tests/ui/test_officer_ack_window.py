@@ -12,7 +12,7 @@ import pytest
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
 from compound.store import officers
-from tests.ui.conftest import SHOTS, WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
+from tests.ui.conftest import SHOTS, WALL_SIZE, Driver, Site, gateway, not_blank, on_screen
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -33,9 +33,7 @@ def test_officer_acknowledges_a_forced_door_among_many_by_card_and_remark(
                 severity="low",
                 at=now - 60 * k,
             )
-    gw = gateway(site, "officer")
-    try:
-        built = open_screen(driver, gw, "officer", WALL_SIZE, Strings("zh"))
+    with on_screen(driver, gateway(site, "officer"), "officer", WALL_SIZE, Strings("zh")) as built:
         root, vm = built.root, built.vm
         driver.until(lambda: vm.alarm_total == 120 and "b2-e1" in vm.doors, what="alarms")
         site.bus("test-door").publish(
@@ -100,5 +98,3 @@ def test_officer_acknowledges_a_forced_door_among_many_by_card_and_remark(
         )
         assert "报警已确认" in view.lines_text
         not_blank(driver.shot("officer_ack_event_log.png"))
-    finally:
-        gw.stop()

@@ -9,7 +9,7 @@ import pytest
 
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
-from tests.ui.conftest import WALL_SIZE, Driver, Site, gateway, not_blank, open_screen
+from tests.ui.conftest import WALL_SIZE, Driver, Site, gateway, not_blank, on_screen
 from tests.ui.officer_wall import add_doors
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -34,9 +34,7 @@ def test_many_doors_scroll_in_natural_order_and_leave_the_alarms_alone(
     from ui.i18n import Strings
 
     add_doors(site)
-    gw = gateway(site, "officer")
-    try:
-        built = open_screen(driver, gw, "officer", WALL_SIZE, Strings("en"))
+    with on_screen(driver, gateway(site, "officer"), "officer", WALL_SIZE, Strings("en")) as built:
         root = built.root
         want = len(site.store.doors())
         assert want >= 120
@@ -85,5 +83,3 @@ def test_many_doors_scroll_in_natural_order_and_leave_the_alarms_alone(
         scroll.scroll_y = 1
         driver.pump(0.2)
         not_blank(driver.shot("officer_many_doors_zh.png"))
-    finally:
-        gw.stop()

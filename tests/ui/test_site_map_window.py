@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
-from tests.ui.conftest import Driver, Site, gateway, not_blank
+from tests.ui.conftest import WALL_SIZE, Driver, Site, gateway, not_blank, on_screen
 from tests.ui.manager_console import on_console
 from tests.ui.officer_wall import add_doors
 
@@ -135,16 +135,11 @@ def upload_plan(site: Site, png: bytes, spots: dict[str, tuple[float, float]]) -
 def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
     site: Site, driver: Driver
 ) -> None:
-    from ui.app import build_role
     from ui.i18n import Strings
 
     add_doors(site)
-    gw = gateway(site, "officer")
-    try:
-        built = build_role("officer", gw, Strings("en"), SystemClock())
+    with on_screen(driver, gateway(site, "officer"), "officer", WALL_SIZE, Strings("en")) as built:
         root, vm = built.root, built.vm
-        driver.mount(root, (1920, 1080))
-        vm.load()
         want = len(site.store.doors())
         driver.until(lambda: len(vm.doors) == want, what="every door")
         driver.tap(root.ids.view_map)
@@ -199,5 +194,3 @@ def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
         driver.tap(root.ids.lang)  # the header's buttons answer (a folded call strip once hid them)
         driver.until(lambda: "小区平面图" in view.title.text, what="zh")
         assert "被强行打开" in view.info_label.text
-    finally:
-        gw.stop()

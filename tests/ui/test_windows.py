@@ -8,22 +8,17 @@ import pytest
 from compound.domain.clock import SystemClock
 from compound.protocol.messages import DoorEvent, encode
 from compound.store import officers
-from tests.ui.conftest import Driver, Site, door_panel, gateway, not_blank
+from tests.ui.conftest import WALL_SIZE, Driver, Site, door_panel, gateway, not_blank, on_screen
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 
 def test_officer_sees_forced_door_and_acknowledges_it_by_touch(site: Site, driver: Driver) -> None:
     """The officer's core job: a forced door shows up on the wall and is acknowledged there."""
-    from ui.app import build_role
     from ui.i18n import Strings
 
     officers.add_officer(site.store, "Li Wei", "0412", "12345678", None, by="station chief")
-    gw = gateway(site, "officer")
-    try:
-        built = build_role("officer", gw, Strings("en"), SystemClock())
-        driver.mount(built.root, (1920, 1080))
-        built.vm.load()
+    with on_screen(driver, gateway(site, "officer"), "officer", WALL_SIZE, Strings("en")) as built:
         driver.until(lambda: "b2-e1" in built.vm.doors, what="doors loaded")
         dev = site.bus("test-door")
         dev.publish(
@@ -64,8 +59,6 @@ def test_officer_sees_forced_door_and_acknowledges_it_by_touch(site: Site, drive
         assert acked.note == "checked on site, door closed"
         assert tile.state_text != "forced"
         not_blank(driver.shot("officer_acked.png"))
-    finally:
-        gw.stop()
 
 
 def test_door_panel_pin_by_touch_welcomes_resident_and_locks_after_wrong_tries(
