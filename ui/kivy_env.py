@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from compound.domain.model import InvalidInput
 
@@ -53,6 +54,48 @@ def prepare(width: int, height: int, fullscreen: bool = False, maxfps: int = 60)
     from kivy.core.text import DEFAULT_FONT, LabelBase
 
     LabelBase.register(DEFAULT_FONT, str(font), str(font), str(font), str(font))
+    sharp_text(os.environ.get("COMPOUND_UI_TEXT_FILTER", TEXT_FILTER))
+
+
+# Every label's text texture is sampled from the nearest texel instead of Kivy's linear mix of
+# four: Kivy draws a label's texture at its own size at whole pixels (``int()`` in its rule and
+# in ``TopLabel``'s), so both give the same picture (the loaded wall saved both ways: not a pixel
+# differs), and Mesa's software rasteriser samples a nearest texture faster (a full-screen
+# texture 23-24 ms of CPU a frame against 27-33 ms; the wall shows some half a screen of text).
+# A label in a view moved by a fraction of a pixel (Kivy's own ScrollView; the wall's
+# ``ClipScrollView`` moves by whole pixels) is drawn up to half a pixel off, not blurred over two.
+# ``COMPOUND_UI_TEXT_FILTER=linear`` keeps Kivy's (to compare, bench/bench_wall_frame.py).
+TEXT_FILTER = "nearest"
+_text_filter = TEXT_FILTER
+
+
+def sharp_text(text_filter: str = TEXT_FILTER) -> None:
+    """Every Kivy ``Label`` (the buttons and every label of the three screens) gets
+    ``text_filter`` as its texture's filters whenever its texture is made or replaced. Only
+    widgets' labels: the site map's names are drawn scaled with the plan and keep Kivy's linear
+    filter. Installed once; a later call changes the filter from each label's next texture."""
+    global _text_filter
+    if text_filter not in ("nearest", "linear"):
+        raise InvalidInput(
+            f"COMPOUND_UI_TEXT_FILTER must be nearest or linear, not {text_filter!r}"
+        )
+    _text_filter = text_filter
+    from kivy.uix.label import Label
+
+    if getattr(Label.texture_update, "filtered", False):
+        return
+    kivy_update = Label.texture_update
+
+    def texture_update(self: Any, *largs: Any) -> None:
+        kivy_update(self, *largs)
+        texture = self.texture
+        if texture is not None:
+            texture.mag_filter = _text_filter
+            texture.min_filter = _text_filter
+
+    texture_update.__doc__ = kivy_update.__doc__
+    texture_update.filtered = True  # type: ignore[attr-defined]
+    Label.texture_update = texture_update
 
 
 FULL_GC_EVERY = 100  # collections of the middle generation between full ones (Python: 10)

@@ -312,6 +312,14 @@ class ClipScrollView(ScissorClip, ScrollView):
         self.bind(_viewport=self._watch)
         self._watch()
 
+    def update_from_scroll(self, *largs: object) -> None:
+        # Content moved by whole pixels: a label inside is drawn where its texture's pixels
+        # fall on the screen's (its texture is sampled nearest, ``kivy_env.sharp_text``), not
+        # a fraction of a pixel off (a view of 0.44 of the column's height, a scroll part way).
+        super().update_from_scroll(*largs)
+        x, y = self.g_translate.xy
+        self.g_translate.xy = (round(x), round(y))
+
     def _watch(self, *_: object) -> None:
         vp = self._viewport
         if vp is self._watched:
@@ -350,7 +358,7 @@ class ClipScrollView(ScissorClip, ScrollView):
             ty = self.y - self.scroll_y * (vp.height - self.height)
         else:
             ty = self.top - vp.height
-        left, bottom = self.x - tx, self.y - ty
+        left, bottom = self.x - round(tx), self.y - round(ty)
         right, top = left + self.width, bottom + self.height
         drawn = {id(c) for c in vp.canvas.children}
         for child in vp.children:
