@@ -131,6 +131,51 @@ def list_column(column: BoxLayout, rows: Rows, turn: Callable[[int], None]) -> P
     return pages
 
 
+class PeopleSearch:
+    """A search for people down ``column``: the field (the core asked once typing pauses), how
+    many were found, a page of ``size`` results to tap and their page turn. ``finder``: the
+    page's ``PeopleFinder``, looked up at each use."""
+
+    def __init__(
+        self,
+        column: BoxLayout,
+        finder: Callable[[], Any],
+        size: int,
+        picked: Callable[[int], None],
+    ) -> None:
+        self._finder = finder
+        self.search = search_field(lambda text: finder().search(text))
+        column.add_widget(self.search)
+        self.found = title_label()
+        column.add_widget(self.found)
+        self.results = Rows(size, picked)
+        turn = list_column(
+            column,
+            self.results,
+            lambda step: (finder().next_page if step > 0 else finder().previous_page)(),
+        )
+        self.prev, self.page, self.next = turn.prev, turn.where, turn.next
+
+    def show(
+        self,
+        t: Callable[..., str],
+        hint: str,
+        row: Callable[[dict[str, Any]], str],
+        chosen: Callable[[dict[str, Any]], bool],
+    ) -> None:
+        """The texts in the language shown: the field's ``hint`` (a text key), each result as
+        ``row`` says, the first ``chosen`` one green."""
+        finder = self._finder()
+        self.search.hint_text = t(hint)
+        self.found.text = f"{t('manager.people')} ({finder.total})"
+        self.results.show(
+            [row(p) for p in finder.items] or ([finder.note] if finder.note else []),
+            next((i for i, p in enumerate(finder.items) if chosen(p)), None),
+        )
+        self.page.text = t("manager.page", page=finder.page, pages=finder.pages)
+        self.prev.text, self.next.text = t("manager.previous"), t("manager.next")
+
+
 class Confirm(ModalView):
     """Asks before something that cannot be undone; the question names what it touches."""
 

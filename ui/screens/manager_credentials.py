@@ -11,7 +11,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from ui.gateway import Reply
 from ui.i18n_core import core_text
-from ui.screens.console_widgets import Confirm, Rows, list_column, search_field, title_label
+from ui.screens.console_widgets import Confirm, PeopleSearch
 from ui.viewmodels.people import numbered
 from ui.viewmodels.person_pick import RESULTS, PersonPick
 
@@ -24,20 +24,9 @@ class CredentialsTab:
         self.confirm: Confirm | None = None
         self._cred_ids: dict[str, int] = {}
         box = BoxLayout(orientation="vertical", spacing=6, size_hint_y=None)
-        self.search = search_field(lambda text: self.pick.finder.search(text))
-        box.add_widget(self.search)
-        self.found = title_label()
-        box.add_widget(self.found)
-        self.results = Rows(RESULTS, self._picked)
-        turn = list_column(
-            box,
-            self.results,
-            lambda step: (
-                self.pick.finder.next_page if step > 0 else self.pick.finder.previous_page
-            )(),
-        )
+        self.people = PeopleSearch(box, lambda: self.pick.finder, RESULTS, self._picked)
+        self.search, self.results = self.people.search, self.people.results
         box.remove_widget(box.children[0])  # the free space: the QR code takes it here
-        self.prev, self.page, self.next = turn.prev, turn.where, turn.next
         box.height = sum(w.height for w in box.children) + box.spacing * (len(box.children) - 1)
         right = screen.ids.c_right
         right.add_widget(box, index=len(right.children))
@@ -112,16 +101,8 @@ class CredentialsTab:
 
     def refresh(self) -> None:
         pick, t, ids = self.pick, self.t, self.screen.ids
-        finder = pick.finder
-        self.search.hint_text = t("creds.search")
-        self.found.text = f"{t('manager.people')} ({finder.total})"
         chosen = pick.person_id
-        self.results.show(
-            [pick.result_text(p) for p in finder.items] or ([finder.note] if finder.note else []),
-            next((i for i, p in enumerate(finder.items) if p["id"] == chosen), None),
-        )
-        self.page.text = t("manager.page", page=finder.page, pages=finder.pages)
-        self.prev.text, self.next.text = t("manager.previous"), t("manager.next")
+        self.people.show(t, "creds.search", pick.result_text, lambda p: p["id"] == chosen)
         ids.c_chosen.text = pick.chosen_text
         ids.e_chosen.text = pick.question("creds.face_for") or t("creds.face_pick_first")
         ids.e_chosen.color = ids.c_chosen.color = (

@@ -17,12 +17,10 @@ from ui.i18n import LANGS, Strings
 from ui.screens.console_widgets import (
     Confirm,
     Foot,
-    Rows,
+    PeopleSearch,
     button,
     field,
-    list_column,
     note_label,
-    search_field,
     show_note,
     text_label,
     title_label,
@@ -45,17 +43,8 @@ class HouseholdPage(BoxLayout):
         self.add_widget(body)
         self.note = note_label()
         left = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.4)
-        self.search = search_field(lambda text: vm.finder.search(text))
-        left.add_widget(self.search)
-        self.found = title_label()
-        left.add_widget(self.found)
-        self.results = Rows(RESULTS, self._pick)
-        turn = list_column(
-            left,
-            self.results,
-            lambda step: (vm.finder.next_page if step > 0 else vm.finder.previous_page)(),
-        )
-        self.prev, self.page, self.next = turn.prev, turn.where, turn.next
+        self.people = PeopleSearch(left, lambda: vm.finder, RESULTS, self._pick)
+        self.search, self.results = self.people.search, self.people.results
         body.add_widget(left)
         right = BoxLayout(orientation="vertical", spacing=6, size_hint_x=0.6)
         self.title = title_label()
@@ -224,17 +213,9 @@ class HouseholdPage(BoxLayout):
 
     def refresh(self) -> None:
         vm, t = self.vm, self.vm.t
-        finder = vm.finder
-        self.search.hint_text = t("console.household_search")
-        self.found.text = f"{t('manager.people')} ({finder.total})"
         h = vm.household
         pid = {p["id"] for p in h["people"]} if h else set()
-        self.results.show(
-            [vm.result_text(p) for p in finder.items] or ([finder.note] if finder.note else []),
-            next((i for i, p in enumerate(finder.items) if p["id"] in pid), None),
-        )
-        self.page.text = t("manager.page", page=finder.page, pages=finder.pages)
-        self.prev.text, self.next.text = t("manager.previous"), t("manager.next")
+        self.people.show(t, "console.household_search", vm.result_text, lambda p: p["id"] in pid)
         self.title.text = vm.title
         self.class_text.text = vm.class_text
         # The choice stays through a language switch; a household opened shows its own class.
