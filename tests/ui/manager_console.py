@@ -40,6 +40,11 @@ def tap_page(driver: Driver, root: Any, name: str) -> Any:
     return console.page(name)
 
 
+def spans_shown(page: Any) -> list[str]:
+    """The spans the schedules page's editor shows, as drawn."""
+    return [w.text for w, remove in page.editor.rows if remove.opacity == 1]
+
+
 def open_household(driver: Driver, root: Any, query: str, name: str) -> Any:
     """On the household page: search for ``query`` and tap the first result, ``name``'s; the
     page once that person's household is loaded."""

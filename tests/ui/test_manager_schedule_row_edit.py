@@ -6,21 +6,15 @@ fits its row in both languages."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import fits_in_both_languages, on_console, tap_page
+from tests.ui.manager_console import fits_in_both_languages, on_console, spans_shown, tap_page
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 NAME = "访客时段"
-
-
-def words(page: Any) -> list[str]:
-    return [w.text for w, remove in page.editor.rows if remove.opacity == 1]
 
 
 def test_a_span_is_changed_in_place_and_the_list_says_the_spans(site: Site, driver: Driver) -> None:
@@ -35,7 +29,7 @@ def test_a_span_is_changed_in_place_and_the_list_says_the_spans(site: Site, driv
             driver.type(page.s_from, start)
             driver.type(page.s_to, end)
             driver.tap(page.add_span)
-        driver.until(lambda: len(words(page)) == 2, what="two spans")
+        driver.until(lambda: len(spans_shown(page)) == 2, what="two spans")
         # The morning tapped: back in the form, "Add" now replaces it.
         driver.tap(ed.rows[0][0])
         driver.until(lambda: page.add_span.text == "替换", what="the span in the form")
@@ -45,12 +39,12 @@ def test_a_span_is_changed_in_place_and_the_list_says_the_spans(site: Site, driv
         driver.type(page.s_to, "18:00")
         driver.tap(page.add_span)
         driver.until(lambda: "重叠" in page.note.text, what="the overlap refused")
-        assert words(page) == ["周一-周五  07:00-09:00", "周一-周五  17:00-20:00"]
+        assert spans_shown(page) == ["周一-周五  07:00-09:00", "周一-周五  17:00-20:00"]
         driver.type(page.s_from, "7:30")
         driver.type(page.s_to, "9:00")
         driver.tap(page.add_span)
-        driver.until(lambda: words(page)[0] == "周一-周五  07:30-09:00", what="replaced")
-        assert words(page) == ["周一-周五  07:30-09:00", "周一-周五  17:00-20:00"]
+        driver.until(lambda: spans_shown(page)[0] == "周一-周五  07:30-09:00", what="replaced")
+        assert spans_shown(page) == ["周一-周五  07:30-09:00", "周一-周五  17:00-20:00"]
         assert page.note.text == "已将 周一-周五 07:00-09:00 改为 周一-周五 07:30-09:00"
         assert page.add_span.text == "加入"
         driver.tap(page.add_sched)

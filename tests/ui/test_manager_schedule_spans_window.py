@@ -6,22 +6,15 @@ of the saved schedule in the screen's language and fitting its widget, in both l
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.ui.conftest import Driver, Site
-from tests.ui.manager_console import fits_in_both_languages, on_console, tap_page
+from tests.ui.manager_console import fits_in_both_languages, on_console, spans_shown, tap_page
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
 NAME = "大门时段"
-
-
-def words(page: Any) -> list[str]:
-    """The spans the editor shows, as drawn."""
-    return [w.text for w, remove in page.editor.rows if remove.opacity == 1]
 
 
 def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
@@ -48,21 +41,21 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
         # Monday to Friday are on at first: two spans for them.
         span("6:00", "9:00")
         span("16:30", "22:00")
-        driver.until(lambda: len(words(page)) == 2, what="two spans")
-        assert words(page) == ["周一-周五  06:00-09:00", "周一-周五  16:30-22:00"]
+        driver.until(lambda: len(spans_shown(page)) == 2, what="two spans")
+        assert spans_shown(page) == ["周一-周五  06:00-09:00", "周一-周五  16:30-22:00"]
         # An overlap is refused at once, naming the day and both spans; nothing is added.
         span("08:00", "10:00")
         driver.until(lambda: "重叠" in page.note.text, what="the overlap refused")
         assert page.note.text.startswith("周一的时间段 06:00-09:00 和 08:00-10:00 重叠")
-        assert len(words(page)) == 2 and page.s_from.text == "08:00"  # kept to correct
+        assert len(spans_shown(page)) == 2 and page.s_from.text == "08:00"  # kept to correct
         span("07:00", "07:00")
         driver.until(lambda: "为空" in page.note.text, what="the empty span refused")
         # The weekend: a night past midnight.
         for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
             driver.tap(page.s_days[day])
         span("22:00", "2:00")
-        driver.until(lambda: len(words(page)) == 3, what="the night")
-        assert words(page)[2] == "周六-周日  22:00-次日02:00"
+        driver.until(lambda: len(spans_shown(page)) == 3, what="the night")
+        assert spans_shown(page)[2] == "周六-周日  22:00-次日02:00"
         # Holidays only: no weekday, the holidays toggle on. Two spans: a page and a half.
         for day in ("sat", "sun"):
             driver.tap(page.s_days[day])
@@ -70,16 +63,16 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
         span("9:00", "12:00")
         span("14:00", "17:00")
         driver.until(lambda: ed.page == 2, what="the second page of spans")
-        assert words(page) == ["节假日  14:00-17:00"] and ed.where.text == "第 2 / 2 页"
+        assert spans_shown(page) == ["节假日  14:00-17:00"] and ed.where.text == "第 2 / 2 页"
         driver.tap(ed.rows[0][1])  # removed with the finger
         driver.until(lambda: len(page.vm.draft.spans) == 4, what="the span removed")
-        assert ed.page == 1 and words(page)[3] == "节假日  09:00-12:00"
+        assert ed.page == 1 and spans_shown(page)[3] == "节假日  09:00-12:00"
         assert page.note.text == "已删除 节假日 14:00-17:00"
 
         # Every text of the editor in the screen's language and fitting its widget.
         fits_in_both_languages(driver, site, strings, NAME, [page.s_name])
         driver.pump(0.2)
-        assert words(page)[2] == "周六-周日  22:00-次日02:00"  # back in Chinese
+        assert spans_shown(page)[2] == "周六-周日  22:00-次日02:00"  # back in Chinese
         driver.shot("manager_schedule_editor.png")
 
         driver.tap(page.add_sched)
@@ -118,10 +111,10 @@ def test_spans_added_refused_and_removed_by_touch_then_saved_for_a_door(
         # New hours for the schedule in use: its spans in the editor, one removed by touch.
         driver.tap(page.edit_sched)
         assert page.editing and page.s_name.disabled and page.s_name.text == NAME
-        assert ed.title.text == f"修改“{NAME}”的时间段" and len(words(page)) == 4
-        assert words(page)[1] == "周一-周五  16:30-22:00"
+        assert ed.title.text == f"修改“{NAME}”的时间段" and len(spans_shown(page)) == 4
+        assert spans_shown(page)[1] == "周一-周五  16:30-22:00"
         driver.tap(ed.rows[1][1])
-        driver.until(lambda: len(words(page)) == 3, what="the evening removed")
+        driver.until(lambda: len(spans_shown(page)) == 3, what="the evening removed")
         driver.tap(page.add_sched)
         driver.until(lambda: not page.editing, what="the new hours saved")
         driver.until(
