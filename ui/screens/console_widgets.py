@@ -121,6 +121,11 @@ class PageTurn(BoxLayout):
         for w in (self.prev, self.where, self.next):
             self.add_widget(w)
 
+    def say(self, t: Callable[..., str], page: int, pages: int) -> None:
+        """Its texts in the language shown, on page ``page`` of ``pages``."""
+        self.where.text = t("manager.page", page=page, pages=pages)
+        self.prev.text, self.next.text = t("manager.previous"), t("manager.next")
+
 
 def list_column(column: BoxLayout, rows: Rows, turn: Callable[[int], None]) -> PageTurn:
     """``rows`` and their page turn at the foot of ``column``'s widgets, the rest left free."""
@@ -149,12 +154,11 @@ class PeopleSearch:
         self.found = title_label()
         column.add_widget(self.found)
         self.results = Rows(size, picked)
-        turn = list_column(
+        self.turn = list_column(
             column,
             self.results,
             lambda step: (finder().next_page if step > 0 else finder().previous_page)(),
         )
-        self.prev, self.page, self.next = turn.prev, turn.where, turn.next
 
     def show(
         self,
@@ -172,8 +176,7 @@ class PeopleSearch:
             [row(p) for p in finder.items] or ([finder.note] if finder.note else []),
             next((i for i, p in enumerate(finder.items) if chosen(p)), None),
         )
-        self.page.text = t("manager.page", page=finder.page, pages=finder.pages)
-        self.prev.text, self.next.text = t("manager.previous"), t("manager.next")
+        self.turn.say(t, finder.page, finder.pages)
 
 
 class Confirm(ModalView):

@@ -63,8 +63,7 @@ class SchedulesPage(BoxLayout):
         self.doors_title = title_label()
         left.add_widget(self.doors_title)
         self.door_rows = Rows(DOOR_PAGE, self._pick_door)
-        turn = list_column(left, self.door_rows, vm.turn_doors)
-        self.doors_prev, self.doors_page, self.doors_next = turn.prev, turn.where, turn.next
+        self.doors_turn = list_column(left, self.door_rows, vm.turn_doors)
         body.add_widget(left)
         # -- schedules: the list, or the editor while a schedule is written
         self.mid = BoxLayout(orientation="vertical", size_hint_x=0.37)
@@ -260,8 +259,7 @@ class SchedulesPage(BoxLayout):
             ],
             next((i for i, d in enumerate(doors) if d["id"] == vm.door), None),
         )
-        self.doors_page.text = t("manager.page", page=vm.door_page, pages=vm.door_pages)
-        self.doors_prev.text, self.doors_next.text = t("manager.previous"), t("manager.next")
+        self.doors_turn.say(t, vm.door_page, vm.door_pages)
         self.sched_title.text = t("console.schedules", n=len(vm.schedules))
         shown = self._page_of(vm.schedules, self.sched_page, SCHEDULE_ROWS)
         self.sched_rows.show(

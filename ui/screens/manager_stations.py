@@ -39,8 +39,7 @@ class StationsPage(BoxLayout):
         self.title = title_label()
         left.add_widget(self.title)
         self.rows = Rows(vm.size, self._pick)
-        turn = list_column(left, self.rows, vm.turn)
-        self.prev, self.page, self.next = turn.prev, turn.where, turn.next
+        self.turn = list_column(left, self.rows, vm.turn)
         body.add_widget(left)
         right = BoxLayout(orientation="vertical", spacing=8, size_hint_x=0.5)
         self.s_station, self.s_unit = field(), field()
@@ -77,8 +76,7 @@ class StationsPage(BoxLayout):
             [t("console.station_row", station=s["station"], unit=s["unit"]) for s in vm.items],
             vm.items.index(vm.chosen) if vm.chosen in vm.items else None,
         )
-        self.page.text = t("manager.page", page=vm.page, pages=vm.pages)
-        self.prev.text, self.next.text = t("manager.previous"), t("manager.next")
+        self.turn.say(t, vm.page, vm.pages)
         self.s_station.hint_text = t("console.station_id")
         self.s_unit.hint_text = t("console.station_unit")
         self.add.text = t("console.station_add")
