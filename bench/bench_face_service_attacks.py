@@ -143,7 +143,7 @@ class LiveResponder:
             self.inbox.append(body)
 
     def __call__(self, at: float) -> np.ndarray:
-        r, p = self.r, self.p
+        r = self.r
         with self.lock:
             got, self.inbox = self.inbox, []
         for body in got:
@@ -153,16 +153,8 @@ class LiveResponder:
             c = body.get("challenge")
             if c and c["id"] not in self.answered:
                 self.answered.add(c["id"])
-                self.queue += [self.front] * r.rng.randint(4, 7)
+                self.queue += r.answer(c["kind"])  # the same answer as the direct path's
                 self.blink_at = float("inf")
-                if c["kind"] == "blink_twice":
-                    r.asked.append((c["kind"], True))
-                    self.queue += r._blink() + r._blink()
-                    continue
-                target = p.answers(p.front)[c["kind"]]
-                r.asked.append((c["kind"], target is not None))
-                if target is not None:
-                    self.queue += r._fade(p.front, target, hold=3) + r._fade(target, p.front)
         if not self.queue and at >= self.blink_at:
             self.queue += r._blink()
             self.blink_at = at + r.rng.uniform(2.0, 5.0)

@@ -124,6 +124,7 @@ class Responder:
     def __init__(self, photos: Photos, seed: int, painted_nod: bool = True) -> None:
         self.p = photos
         self.painted_nod = painted_nod
+        self.asked: list[tuple[str, bool]] = []  # each challenge: its kind, whether a photo can
         self.rng = random.Random(seed)
         self._fades: dict[tuple[int, int, int], list[np.ndarray]] = {}
 
@@ -143,7 +144,7 @@ class Responder:
         return [*up, up[-1], up[-1], *reversed(up[:-1]), self.p.placed[self.p.front]]
 
     def run(self, watch: CameraWatch, seconds: float) -> float | None:
-        self.asked: list[tuple[str, bool]] = []  # each challenge: its kind, whether it can
+        self.asked = []
         front = self.p.placed[self.p.front]
         at = 0.0
         queue: list[np.ndarray] = []
@@ -167,21 +168,25 @@ class Responder:
             c = out.challenge
             if c is not None and c.id not in answered:
                 answered.add(c.id)
-                # a person reads the prompt (0.5-0.9 s) before moving
-                queue += [front] * self.rng.randint(4, 7)
+                queue += self.answer(c.kind)
                 blink_at = float("inf")  # no blink of his own while answering
-                if c.kind == "blink_twice":
-                    self.asked.append((c.kind, True))
-                    queue += self._blink() + self._blink()
-                    continue
-                target = self.p.answers(self.p.front)[c.kind]
-                self.asked.append((c.kind, target is not None))
-                if target is not None:
-                    f = self.p.front
-                    queue += self._fade(f, target, hold=3) + self._fade(target, f)
-                elif c.kind == "look_up" and self.painted_nod:
-                    queue += self._nod()
         return None
+
+    def answer(self, kind: str) -> list[np.ndarray]:
+        """The frames that answer a prompt of ``kind`` (noted in ``asked``): a person reads it
+        (0.5-0.9 s) before moving, then makes the move and comes back."""
+        f = self.p.front
+        frames = [self.p.placed[f]] * self.rng.randint(4, 7)
+        if kind == "blink_twice":
+            self.asked.append((kind, True))
+            return frames + self._blink() + self._blink()
+        target = self.p.answers(f)[kind]
+        self.asked.append((kind, target is not None))
+        if target is not None:
+            return frames + self._fade(f, target, hold=3) + self._fade(target, f)
+        if kind == "look_up" and self.painted_nod:
+            return frames + self._nod()
+        return frames
 
 
 def blinking_replays(p: Photos) -> dict[str, list[np.ndarray]]:
