@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import statistics
 import sys
 import threading
@@ -53,6 +54,7 @@ from compound.adapters.recognizer_pool import RecognizerProcess  # noqa: E402
 from compound.camera_config import CameraWiring  # noqa: E402
 from compound.config import FaceConfig  # noqa: E402
 from compound.domain.clock import SystemClock  # noqa: E402
+from compound.domain.face.challenge import ChallengeRules  # noqa: E402
 from compound.domain.face.gallery import Gallery  # noqa: E402
 from compound.domain.face.watch import BLINK  # noqa: E402
 from compound.protocol.topics import Topics  # noqa: E402
@@ -165,7 +167,7 @@ class Rig:
     """The face service on the attack cameras (one door with the challenge, one without) and
     the busy cameras; the access requests and the camera outcomes heard on the bus."""
 
-    def __init__(self, store: Store, rec: DlibRecognizer) -> None:
+    def __init__(self, store: Store, rec: DlibRecognizer, kind: str | None = None) -> None:
         self.topics = Topics("bench")
         self.broker = MemoryBroker()
         self.requests: list[tuple[str, float]] = []
@@ -199,6 +201,7 @@ class Rig:
             rec,
             publish_preview=False,
             workers=self.workers,
+            choose=(lambda _kinds: kind) if kind else secrets.choice,
         )
         self.last_unlock = 0.0
 
@@ -294,6 +297,11 @@ def main() -> None:
     ap.add_argument("--attempts", type=int, default=2, help="per resident and attack kind")
     ap.add_argument("--responder", type=int, default=4, help="per resident, with the challenge")
     ap.add_argument("--open", type=int, default=2, help="per resident, without the challenge")
+    ap.add_argument(
+        "--kind",
+        choices=ChallengeRules().kinds,
+        help="deal only this challenge on both paths (written to face_service_attacks_KIND)",
+    )
     a = ap.parse_args()
     t0 = time.monotonic()
     load_start = _loadavg()
@@ -323,7 +331,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rec = DlibRecognizer()
         store = site(Path(tmp), rec)
-        rig = Rig(store, rec)
+        rig = Rig(store, rec, a.kind)
         rig.start()
         try:
             load_before = _loadavg()
@@ -331,7 +339,9 @@ def main() -> None:
                 row = table[k]
                 row["attempts"] += 1
                 row["direct"] += (
-                    play(make_watch(cached, gallery, True), looped(frames, start), ATTEMPT_S)
+                    play(
+                        make_watch(cached, gallery, True, a.kind), looped(frames, start), ATTEMPT_S
+                    )
                     is not None
                 )
                 row["direct_no_challenge"] += (
@@ -354,7 +364,7 @@ def main() -> None:
                     direct, live = Responder(placed[n], seed), Responder(placed[n], seed)
                     for _ in range(count):
                         got = direct.run(
-                            make_watch(cached, gallery, mode == "challenge"), ATTEMPT_S
+                            make_watch(cached, gallery, mode == "challenge", a.kind), ATTEMPT_S
                         )
                         resp[mode]["direct"].append(got)
                         lr = LiveResponder(live)
@@ -388,7 +398,9 @@ def main() -> None:
         "load_after": load_after,
         "seconds": round(time.monotonic() - t0, 1),
     }
-    write("face_service_attacks", figures, markdown(figures))
+    figures["kind"] = f"always {a.kind}" if a.kind else "drawn at random"
+    name = "face_service_attacks" + (f"_{a.kind}" if a.kind else "")
+    write(name, figures, markdown(figures))
 
 
 def markdown(f: dict[str, Any]) -> str:
@@ -422,7 +434,8 @@ frame straight to the camera's watch, in order, as bench_face_attacks.py does) a
 workers' queue that drops stale frames, {f["workers"]} worker processes running dlib, the
 reader following the tracked face's landmarks, the access request heard on the bus), with
 {f["busy_cameras"]} other cameras busy (a resident walking in at each every 7 s). Each attempt
-{f["attempt_s"]:.0f} s from the same random frame of its loop on both paths. Four residents;
+{f["attempt_s"]:.0f} s from the same random frame of its loop on both paths; the challenge
+{f.get("kind", "drawn at random")}. Four residents;
 the attack subset is the five loops that got in without the challenge (slideshow, looping
 video) or with it (the blinking ones, the nodding photo's nod painted), {f["per_kind"]}
 attempts per resident and kind. Load
