@@ -2,7 +2,8 @@
 the wall is made nearest-filtered (Mesa's software rasteriser samples it faster than Kivy's
 linear filter, and at whole pixels the picture is the same), also when a new text replaces it,
 and a clipped scroll view moves its content by whole pixels, so no label is drawn a fraction
-of a pixel off (where nearest would shift it and linear would blur it)."""
+of a pixel off (where nearest would shift it and linear would blur it). A live passage's
+texture is as wide as its text, drawn at the same pixels as before."""
 
 from __future__ import annotations
 
@@ -92,3 +93,50 @@ def test_a_clipped_scroll_view_moves_its_labels_by_whole_pixels(driver: Driver) 
     middle = seen[len(seen) // 2]
     x, y = middle.to_window(*middle.center)
     assert middle.collide_point(*view.to_local(x, y))
+
+
+def test_a_passage_line_is_textured_as_wide_as_its_text_at_the_same_pixels(
+    driver: Driver, tmp_path: Any
+) -> None:
+    """Its texture was as wide as the panel (text_size) and centred, mostly empty, drawn on
+    every frame for each of thirty lines; now only its text, drawn where the text was."""
+    import numpy as np
+    from kivy.uix.floatlayout import FloatLayout
+    from kivy.uix.label import Label
+    from PIL import Image
+
+    from tests.ui.test_officer_passages import StandInVM
+    from ui.app import save_png
+    from ui.screens.officer_passages import MARGIN, PassageLines
+
+    lines = PassageLines(StandInVM())  # type: ignore[arg-type]
+    root = FloatLayout()
+    lines.view.size_hint = (None, None)
+    lines.view.size, lines.view.pos = (1000, 200), (100, 50)
+    root.add_widget(lines.view)
+    driver.mount(root, (1200, 300))
+    text = "05:49:17  拒绝  —  3号楼3单元  门卡 (未登记的凭证)"
+    lines.vm.passage_line = lambda e: text
+    lines.vm.passages.append({"n": 1})
+    lines.refresh()
+    line = lines.box.children[0]
+    driver.until(lambda: line.texture is not None and line.text == text, what="line drawn")
+    driver.pump(0.2)
+    assert line.texture.width < (line.width - MARGIN) / 2  # the text's width, not the panel's
+    save_png(root, str(tmp_path / "now.png"))
+    # The same line as a label given the panel's width drew (texture centred in the line).
+    wide = Label(text=text, font_size=line.font_size, halign="left", valign="top")
+    wide.text_size = (line.width - MARGIN, None)
+    wide.size_hint = (None, None)
+    wide.size = line.size
+    wide.pos = line.to_window(*line.pos)
+    lines.view.opacity = 0
+    root.add_widget(wide)
+    driver.until(lambda: wide.texture is not None, what="wide label drawn")
+    driver.pump(0.2)
+    assert wide.texture.width == line.width - MARGIN
+    save_png(root, str(tmp_path / "wide.png"))
+    now = np.asarray(Image.open(tmp_path / "now.png").convert("RGB"), dtype=int)
+    was = np.asarray(Image.open(tmp_path / "wide.png").convert("RGB"), dtype=int)
+    assert (was.max(axis=2) > 100).sum() > 500  # the text is there
+    assert (np.abs(now - was).max(axis=2) > 0).sum() == 0
