@@ -58,8 +58,16 @@ class ChallengeRules:
     closed_ratio: float = 0.65
     reopen_ratio: float = 0.85
     # No person reads a prompt and moves within this time; a face that moves at once (by more
-    # than a third of a turn or half a look up) is a clip that was moving anyway.
-    react_s: float = 0.4
+    # than a third of a turn or half a look up) is a clip that was moving anyway. 0.6 s, not
+    # less: a looping video holds each picture for about a quarter of a second and then fades
+    # into the next, and from a prompt shown just before a fade that happens to be the asked
+    # turn, a window of 0.4 s saw only the hold and the fade's first step (a person needs the
+    # prompt to reach the panel, to read it and to start moving: more than 0.6 s).
+    react_s: float = 0.6
+    # ... as judged from the frames seen: a frame after ``react_s`` that follows the one before
+    # it by more than this (a busy service drops frames) is still judged as in the window,
+    # since the move it shows may have begun inside it.
+    max_gap_s: float = 0.4
     # Challenges one face may try; after that it must leave and come back (a new track). One:
     # a clip that moves about would otherwise get several draws at a matching move.
     attempts: int = 1
@@ -186,7 +194,9 @@ class ChallengeCheck:
     once it reaches its own need without the asked one ``dominance`` times larger. A raise of
     the head that turns it a little is a look up; a turn with a little nod is a turn; a move
     that is as much the other one is another move. The asked move the wrong way (left for
-    right, down for up) fails at half its need.
+    right, down for up) fails at half its need. The asked move passes only once it was seen
+    being made: some frame judged after ``react_s`` must show the face short of it (a frame
+    that shows it done first, after a gap in the frames judged, is not an answer seen).
 
     Two blinks pass when they are a double blink: the second closes within ``double_gap_s`` of
     the first, any blink before them is at least ``rhythm`` times that gap earlier, and the eyes
@@ -216,6 +226,12 @@ class ChallengeCheck:
         self._closures: list[float] = []  # when each counted blink closed the eyes
         self._reopened: float | None = None  # when the latest counted blink ended
         self._last = self._base
+        # a frame judged after the prompt could be read that had not reached the asked move:
+        # a move passes only once it was seen being made, not when the first frame after a
+        # gap in the frames judged (a busy service drops some) already shows it done
+        self._short_seen = False
+        self._prev_at = challenge.issued_at  # the frame judged last
+        self._read = False  # a frame seen after react_s, close after the one before it
         # blinks nobody asked for: before the prompt, and at once after it
         self._unasked = _closures(history, self.rules)
         self.state = "waiting"
@@ -249,7 +265,10 @@ class ChallengeCheck:
         r = self.rules
         kind = self.challenge.kind
         asked, other = self._moves(landmarks)
-        if at - self.challenge.issued_at < r.react_s:
+        gap, self._prev_at = at - self._prev_at, at
+        if at - self.challenge.issued_at >= r.react_s and gap <= r.max_gap_s:
+            self._read = True
+        if not self._read:
             yaw, pitch = head_pose(landmarks)
             if abs(yaw - self._yaw0) >= r.turn / 3 or abs(pitch - self._pitch0) >= r.look_up / 2:
                 return self._fail("moved before the prompt could be read")
@@ -257,6 +276,14 @@ class ChallengeCheck:
                 if not self._closed:
                     self._unasked.append(at)
                 self._closed = self._early = True
+            elif (
+                kind == "blink_twice"
+                and self._closed
+                and ear(landmarks) >= self._open * r.reopen_ratio
+            ):
+                # a blink before the prompt could be read ended (unasked, never counted): the
+                # next closure is a blink of its own
+                self._closed = self._early = False
             return self.state
         if kind == "blink_twice":
             return self._blinks(at, landmarks, other)
@@ -267,7 +294,9 @@ class ChallengeCheck:
             return self._fail(
                 "turned instead" if kind == "look_up" else "looked up or down instead of turning"
             )
-        if asked >= 1.0 and asked >= r.dominance * other:
+        if asked < 1.0:
+            self._short_seen = True
+        elif asked >= r.dominance * other and self._short_seen:
             bent = planar_residual(self._base, landmarks)
             if bent < r.flat:
                 return self._fail("moved as a flat picture")
