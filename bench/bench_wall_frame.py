@@ -18,7 +18,9 @@ rasteriser threads); unlike the wall-clock figures they do not grow with the mac
 Phases: the empty window (the GL floor), the overview with no passages, then each view with
 10 passages a second (``--profile VIEW``: its busiest functions), and the overview drawn
 while the passages arrive with the screen's refresh detached (the drawing without the wall's
-own work). Target: p99 ≤ 33 ms. Settings to try without writing the results (``--scratch``):
+own work), and the overview with passages in turns with its text sampled by Kivy's linear
+filter instead of the nearest one (``ui.kivy_env.sharp_text``). Target: p99 ≤ 33 ms.
+Settings to try without writing the results (``--scratch``):
 ``LP_NUM_THREADS`` and ``COMPOUND_UI_MULTISAMPLES`` in the environment.
 ``python -m bench.bench_wall_frame [--db XIAN.db]`` (without ``--db`` the sample is built
 first, about 25 s); runs itself under xvfb-run when there is no display.
@@ -50,6 +52,7 @@ from bench.bench_ui_frame import FrameMeter  # noqa: E402 - after the path is se
 PHASE_S = 10.0
 RATE = 10.0  # passages a second
 ALARMS = 131
+TEXT_TURNS = 4  # the overview with passages measured in turns with the text's filter linear
 TARGET_MS = 33.0
 
 
@@ -271,17 +274,28 @@ def main() -> int:
     current: list[str] = []
     gc.callbacks.append(gc_timer)
 
-    def measure(name: str) -> None:
+    def measure(name: str, seconds: float | None = None) -> None:
+        """``seconds`` (a phase's) of frames, added to those of ``name`` measured before."""
         current[:] = [name]
-        work, own = meter.run_split(args.phase_s)
+        work, own = meter.run_split(args.phase_s if seconds is None else seconds)
         current.clear()
-        series[name] = {
-            "work": work,
-            "own": own,
-            "swap": [w - o for w, o in zip(work, own, strict=True)],
-            "thread_cpu": list(meter.thread_cpu[1:]),
-            "frame_cpu": list(meter.frame_cpu[1:]),
-        }
+        kept = series.setdefault(name, {"work": [], "own": [], "swap": [], "thread_cpu": []})
+        kept["work"] += work
+        kept["own"] += own
+        kept["swap"] += [w - o for w, o in zip(work, own, strict=True)]
+        kept["thread_cpu"] += list(meter.thread_cpu[1:])
+        kept.setdefault("frame_cpu", []).extend(meter.frame_cpu[1:])
+
+    shipped_filter = os.environ.get("COMPOUND_UI_TEXT_FILTER") or kivy_env.TEXT_FILTER
+
+    def text_filter(name: str) -> None:
+        """Every label's texture of the wall, and those made from now on, filtered ``name``."""
+        from kivy.uix.label import Label
+
+        kivy_env.sharp_text(name)
+        for w in wall.root.walk(restrict=True):
+            if isinstance(w, Label) and w.texture is not None:
+                w.texture.mag_filter = w.texture.min_filter = name
 
     try:
         meter.run_split(2.0)
@@ -305,11 +319,29 @@ def main() -> int:
                     wall.vm.events.set_category("passages")
                 pump(3.0)
             prof = cProfile.Profile() if args.profile == view else None
+            if view == "overview":
+                # The text as shipped and with Kivy's linear filter, in turns (a quarter of a
+                # phase each), so both meet the same load: what the nearest filter saves.
+                for turn in range(TEXT_TURNS):
+                    turns = (shipped_filter, "linear")
+                    for text in turns if turn % 2 == 0 else turns[::-1]:
+                        text_filter(text)
+                        pump(0.5)
+                        shipped = text == shipped_filter
+                        if prof is not None and shipped:
+                            prof.enable()
+                        name = f"{view}_loaded" if shipped else f"{view}_loaded_text_linear"
+                        measure(name, args.phase_s / TEXT_TURNS)
+                        if prof is not None and shipped:
+                            prof.disable()
+                text_filter(shipped_filter)
+            else:
+                if prof is not None:
+                    prof.enable()
+                measure(f"{view}_loaded")
+                if prof is not None:
+                    prof.disable()
             if prof is not None:
-                prof.enable()
-            measure(f"{view}_loaded")
-            if prof is not None:
-                prof.disable()
                 out = io.StringIO()
                 pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(30)
                 top = out.getvalue()
@@ -354,6 +386,7 @@ def main() -> int:
         "passages_per_s_decided": round(rate, 1),
         "maxfps": ROLE_MAXFPS["officer"],
         "wall_nice": ui_nice,
+        "text_filter": shipped_filter,
         "multisamples": os.environ.get("COMPOUND_UI_MULTISAMPLES", "0"),
         "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS", "default"),
         "compound_side": "Mosquitto and the core in a process of their own",
@@ -386,6 +419,23 @@ def main() -> int:
     def cell(s: dict[str, float]) -> str:
         return f"{s['p50_ms']:.1f} / {s['p99_ms']:.1f}"
 
+    text_note = ""
+    if "overview_loaded_text_linear" in stats:
+        lin = stats["overview_loaded_text_linear"]
+        figures["text_filter_vs_linear"] = {
+            "process_cpu_p50_ms": [ov["frame_cpu"]["p50_ms"], lin["frame_cpu"]["p50_ms"]],
+            "total_p50_ms": [ov["work"]["p50_ms"], lin["work"]["p50_ms"]],
+            "total_p99_ms": [ov["work"]["p99_ms"], lin["work"]["p99_ms"]],
+            "cpu_ratio": round(ov["frame_cpu"]["p50_ms"] / lin["frame_cpu"]["p50_ms"], 3),
+        }
+        text_note = (
+            f"- text sampled {shipped_filter} (as shipped) vs Kivy's linear filter, the overview"
+            f" with passages measured in {TEXT_TURNS} turns each: all CPU a frame p50"
+            f" **{ov['frame_cpu']['p50_ms']:.1f}** vs **{lin['frame_cpu']['p50_ms']:.1f}** ms"
+            f" ({figures['text_filter_vs_linear']['cpu_ratio']}); total p50 / p99"
+            f" {cell(ov['work'])} vs {cell(lin['work'])} ms\n"
+        )
+
     rows = "\n".join(
         f"| {name} | {s['work']['n']} | {cell(s['work'])} | {s['work']['max_ms']:.1f} "
         f"| {cell(s['own'])} | {cell(s['swap'])} | {cell(s['thread_cpu'])} "
@@ -413,7 +463,9 @@ in hardware); **UI CPU** = CPU the UI thread used in the frame; **all CPU** = CP
 process used in the frame (the UI thread and Mesa's rasteriser threads). The wall-clock
 columns include waiting for a core on this shared machine; the CPU columns do not.
 `overview_loaded_not_updated` draws the same overview while passages arrive with the screen's
-refresh detached: the drawing alone, without the wall's work.
+refresh detached: the drawing alone, without the wall's work. `overview_loaded_text_linear` is
+the overview with passages with its text sampled by Kivy's linear filter instead, measured in
+turns with `overview_loaded` (a quarter of a phase each).
 
 | phase | frames | total | max | own | swap | UI CPU | all CPU |
 |---|---|---|---|---|---|---|---|
@@ -423,8 +475,8 @@ refresh detached: the drawing alone, without the wall's work.
   p99 **{ratio_floor}**; / overview without passages: p99 **{ratio_idle}**
 - target p99 ≤ {TARGET_MS:g} ms in every phase with passages: **{verdict}**
   (worst p99 {worst} ms; without the swap {figures["worst_p99_without_swap_ms"]} ms)
-- machine load (1-minute average) at start / end: {load_before:.1f} / {load_after:.1f} on 2
-  cores shared with other work
+{text_note}- machine load (1-minute average) at start / end: {load_before:.1f} /
+  {load_after:.1f} on 2 cores shared with other work
 - Python's full garbage collections during the measured phases: {n_gc}{gc_note}
 - settings tried (multisampling, rasteriser threads) and what each part of the wall costs:
   docs/notes/ui.md, "The wall's frame time"
