@@ -125,7 +125,8 @@ class FaceCameras:
             if c.stranger_memory_h > 0
             else None
         )
-        dealer = ChallengeDealer(challenge or ChallengeRules(), choose, new_id)
+        asked = challenge or ChallengeRules()
+        dealer = ChallengeDealer(asked, choose, new_id)
         for spec in cameras:
             for d in spec.wiring.doors:
                 if store.door(d) is None:
@@ -142,6 +143,15 @@ class FaceCameras:
         for spec in cameras:
             w = spec.wiring
             policy = camera_policy(w.doors, w.challenge, rules)
+            if policy.asks_anyone() and w.fps * asked.max_gap_s < 1:
+                # The judge holds a frame that comes after a longer gap to "hold still": at a
+                # slower rate every answer would fail and the door would never open by face.
+                raise InvalidInput(
+                    f"camera {w.id}: fps {w.fps:g} is too slow for the face challenge its doors "
+                    f"ask (a frame at least every {asked.max_gap_s:g} s: fps "
+                    f"{1 / asked.max_gap_s:g} or more); raise its fps, or set challenge = "
+                    '"never" for a door with its own IR or depth face terminal'
+                )
             watch = CameraWatch(
                 self.recognizer,
                 camera_id=w.id,

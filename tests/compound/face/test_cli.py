@@ -138,3 +138,24 @@ def test_face_run_refuses_a_door_rule_it_cannot_use(
         cfg.write_text(f"{cams}[[face.doors]]\n{rule}\n")
         rc, _, err = _run(capsys, "--config", str(cfg), "--db", db, "face", "run")
         assert rc == 2 and says in err and err.count("\n") == 1, err
+
+
+def test_face_run_refuses_a_camera_too_slow_for_the_challenge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A camera looked at more slowly than the challenge's longest gap between frames could
+    never have a face answer it: `compound face run` says so and starts nothing, unless the
+    camera's doors do not ask the challenge."""
+    db = str(tmp_path / "c.db")
+    main(["--db", db, "init"])
+    main(["--db", db, "door", "add", "gate", "--name", "Gate", "--serves", "*"])
+    capsys.readouterr()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        '[[face.cameras]]\nid = "gate-cam"\nsource = "replay:/nowhere"\ndoors = ["gate"]\n'
+        "fps = 2.0\n"
+    )
+    rc, _, err = _run(capsys, "--config", str(cfg), "--db", db, "face", "run")
+    assert rc == 2 and err.count("\n") == 1, err
+    assert "camera gate-cam: fps 2 is too slow for the face challenge" in err
+    assert "fps 2.5 or more" in err
