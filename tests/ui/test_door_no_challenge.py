@@ -10,16 +10,14 @@ shows the prompts as they come."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from compound.adapters.broker import Mosquitto
-from compound.camera_config import CameraWiring, FaceDoorWiring
-from compound.config import Config
 from compound.domain.clock import ManualClock
 from compound.domain.face.challenge import PROMPTS
+from tests.compound.face.door_rules import DOOR, face_config
 from tests.ui.conftest import PANEL_SIZE, Driver, Site, gateway, on_screen
 from tests.ui.fake_doors import door_api
 from ui.gateway import LocalGateway
@@ -27,15 +25,6 @@ from ui.i18n import Strings
 from ui.viewmodels.door import DoorPanelVM
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
-
-DOOR = "b3-e2"
-
-
-def face_config(door_rule: str, shared_with: str | None = None) -> Config:
-    doors = [DOOR] + ([shared_with] if shared_with else [])
-    cam = CameraWiring(id="cam-b3", source="replay:/nowhere", doors=doors, challenge="always")
-    face = replace(Config().face, cameras=[cam], doors=[FaceDoorWiring(DOOR, door_rule)])
-    return replace(Config(), face=face)
 
 
 def challenge(kind: str) -> dict[str, object]:

@@ -12,15 +12,7 @@ from compound.config import Config
 from compound.services.core_lists import CoreLists
 from compound.services.face_doors import door_asks_challenge
 from compound.store.db import Store
-
-DOOR = "b3-e2"
-
-
-def face_config(door_rule: str, shared_with: str | None = None) -> Config:
-    doors = [DOOR] + ([shared_with] if shared_with else [])
-    cam = CameraWiring(id="cam-b3", source="replay:/nowhere", doors=doors, challenge="always")
-    face = replace(Config().face, cameras=[cam], doors=[FaceDoorWiring(DOOR, door_rule)])
-    return replace(Config(), face=face)
+from tests.compound.face.door_rules import DOOR, face_config
 
 
 def test_which_doors_ask_the_challenge() -> None:
