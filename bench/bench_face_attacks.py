@@ -182,6 +182,16 @@ def make_old(rec: Cached, gallery: Gallery) -> Pipeline:
     return Pipeline(rec, gallery, door_id="gate", camera_id="gate-cam", cooldown_s=1000.0)
 
 
+def rejections(total: int, fails: int, times: list[float]) -> dict[str, Any]:
+    """The responder's attempts, rejections, their rate and the median time to unlock."""
+    return {
+        "attempts": total,
+        "rejected": fails,
+        "frr": round(fails / total, 3),
+        "unlock_s_p50": round(statistics.median(times), 2) if times else None,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--attempts", type=int, default=15, help="per resident and attack")
@@ -255,13 +265,7 @@ def main() -> None:
                     by_resident[n][key] = by_resident[n].get(key, 0) + 1
                 else:
                     times.append(got)
-        total = len(RESIDENTS) * a.attempts
-        resp[mode] = {
-            "attempts": total,
-            "rejected": fails,
-            "frr": round(fails / total, 3),
-            "unlock_s_p50": round(statistics.median(times), 2) if times else None,
-        }
+        resp[mode] = rejections(len(RESIDENTS) * a.attempts, fails, times)
     # "look up" asked of every attempt: the painted nod against the photos alone, per resident
     look: dict[str, Any] = {}
     for mode in ("painted nod", "real photos only"):
@@ -283,12 +287,8 @@ def main() -> None:
                 "passed": passed,
                 "no photo": placed[n].answers(placed[n].front)["look_up"] is None,
             }
-        total = len(RESIDENTS) * a.attempts
         look[mode] = {
-            "attempts": total,
-            "rejected": fails,
-            "frr": round(fails / total, 3),
-            "unlock_s_p50": round(statistics.median(times), 2) if times else None,
+            **rejections(len(RESIDENTS) * a.attempts, fails, times),
             "per_resident": per,
         }
     for pk in [*per_kind.values(), *per_kind_photos.values()]:
