@@ -38,7 +38,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "door.pass_bad": ("访客码无效: {reason}", "Visitor pass refused: {reason}"),
     "door.not_a_pass": ("不是本小区的访客码", "not a pass of this compound"),
     "door.blink": ("请看摄像头并眨眨眼", "Look at the camera and blink"),
-    "door.look_camera": ("请看摄像头", "Look at the camera"),  # a door that never challenges
     # the face service's random liveness challenge: shown in both languages whatever the screen's
     "door.challenge_turn_left": ("请向左转头\nTurn your head to the left",) * 2,
     "door.challenge_turn_right": ("请向右转头\nTurn your head to the right",) * 2,

@@ -28,12 +28,14 @@ def cameras_of(config: FaceConfig) -> list[CameraWiring]:
 
 
 def door_asks_challenge(config: FaceConfig, door: str) -> bool:
-    """Whether a face at ``door`` may be asked the challenge: as the face service decides it for
-    each camera (it deals challenges when one of the camera's doors asks anyone, each door by
-    its ``[[face.doors]]`` rule, else by the camera's ``challenge``), True when any camera
-    watching the door does. False only where every such camera asks nobody (the door has its
-    own IR or depth terminal); True too when no camera watches it: nothing is known, and the
-    panel keeps the prompts as they come."""
+    """Whether a face at ``door`` may ever be asked the challenge: as the face service decides
+    it for each camera (it deals challenges when one of the camera's doors asks anyone, each
+    door by its ``[[face.doors]]`` rule, else by the camera's ``challenge``), True when any
+    camera watching the door does. True for a door that asks by ``people`` or by ``hours``,
+    which ask some faces at some hours only: whether this face is asked now, the face service
+    says itself on each attempt (status "challenge" on ``face/<camera>/result``), and the panel
+    follows that. False only where every such camera asks nobody (the door has its own IR or
+    depth terminal); True too when no camera watches it: nothing is known."""
     # Only each rule's mode counts here; the face service checks the rest when it starts.
     rules = [DoorChallenge(d.id, d.challenge) for d in config.doors]
     watching = [c for c in cameras_of(config) if door in c.doors]

@@ -50,7 +50,7 @@ QrScan = Callable[[bytes, Callable[[str | None], None]], None]
 
 
 class DoorPanelVM(Observable):
-    face_challenge = True  # False: the core says no face is asked the challenge at this door
+    face_challenge = True  # door.show: False where no face is ever asked (door_parse.DoorTold)
 
     def __init__(
         self,

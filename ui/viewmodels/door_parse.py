@@ -3,6 +3,7 @@ verdict, the notices, and the core's answer about the panel's own door."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,9 @@ FACE_STATUS = {
 }
 # The face service's random challenge (compound/domain/face/challenge.py KINDS).
 CHALLENGES = ("turn_left", "turn_right", "look_up", "blink_twice")
+_MISMATCH_TOLD: set[Any] = set()  # cameras whose challenge the core's word did not expect
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,18 +69,24 @@ def parse_face_box(body: Any) -> FaceBox | None:
     return FaceBox(left, top, max(0.0, right - left), max(0.0, bottom - top), known)
 
 
-def face_status_key(body: Any, challenge: bool = True) -> str | None:
+def face_status_key(body: Any, may_ask: bool = True) -> str | None:
     """The string key for what the face service's verdict makes the panel say, if anything.
-    At a door that never asks the challenge (``challenge`` False: its own IR or depth terminal
-    tells a face from a picture), a challenge dealt by a camera it shares with another door is
-    not shown: "look at the camera". The blink prompt stays: the face service still waits for
-    a blink there when its camera checks liveness, and a person told only to look may not blink
-    within the liveness window."""
+    A challenge is shown whenever the face service sends one, at any door: it deals one only
+    when the door's rule asks this person at this hour (``[[face.doors]]``: always, never,
+    people, hours), and it then sends no request for any door of the camera until the answer,
+    so a panel that hid the prompt would leave the person in front of it shut out.
+    ``may_ask`` is the core's word (``DoorTold.face_challenge``): a challenge where it says
+    none is ever asked means the two run different rules, said once in the log."""
     if not isinstance(body, dict):
         return None
-    if not challenge and body.get("status") == "challenge":
-        return "door.look_camera"
     if body.get("status") == "challenge":
+        if not may_ask and body.get("camera") not in _MISMATCH_TOLD:
+            _MISMATCH_TOLD.add(body.get("camera"))
+            log.warning(
+                "the face service asks the challenge at camera %s, whose door the core says "
+                "asks none: restart both after changing [[face.doors]]",
+                body.get("camera"),
+            )
         c = body.get("challenge")
         kind = c.get("kind") if isinstance(c, dict) else None
         return f"door.challenge_{kind}" if kind in CHALLENGES else "door.blink"
@@ -115,12 +125,16 @@ class DoorTold:
 
     name: str
     served: set[str] | None  # the buildings it serves; None: all
-    face_challenge: bool  # whether a face may be asked the challenge there
+    # Whether a face may be asked the challenge there: by some rule, of someone, at some hour
+    # (False: never, by any camera watching it). Whether it is asked now, of this face, the
+    # face service says itself on each attempt (``face_status_key``).
+    face_challenge: bool
 
 
 def parse_door(body: Any, door: str, challenge: bool = True) -> DoorTold | None:
     """The core's answer about ``door``; None when it is not one (another door, an error).
-    A core that does not say whether faces are challenged there leaves ``challenge`` as is."""
+    A core that does not say whether faces may be challenged there (an older one) leaves
+    ``challenge`` as is."""
     if not isinstance(body, dict) or body.get("id") != door:
         return None
     said = body.get("face_challenge")

@@ -18,7 +18,9 @@ from tests.compound.face.door_rules import DOOR, face_config
 def test_which_doors_ask_the_challenge() -> None:
     assert not door_asks_challenge(face_config("never").face, DOOR)
     assert door_asks_challenge(face_config("always").face, DOOR)
-    assert door_asks_challenge(face_config("hours").face, DOOR)  # asks some, at some hours
+    # Some faces at some hours: whether this one is asked now, the face service says itself.
+    assert door_asks_challenge(face_config("hours").face, DOOR)
+    assert door_asks_challenge(face_config("people").face, DOOR)
     # A camera that also watches a door that asks deals the challenge to every face it sees.
     assert door_asks_challenge(face_config("never", shared_with="b2-e1").face, DOOR)
     assert door_asks_challenge(Config().face, DOOR)  # no camera: nothing known, prompts kept
@@ -37,11 +39,17 @@ def test_door_show_says_whether_the_door_asks(store: Store) -> None:
     store.add_unit("3-2-101")
     store.add_door(DOOR, "Building 3 entrance 2", ["3-2"])
     store.add_door("b2-e1", "Building 2 entrance 1", ["2-1"])
-    for rule, here, there in [("never", False, True), ("always", True, True)]:
+    rules = [
+        ({"door_rule": "never"}, False),
+        ({"door_rule": "always"}, True),
+        ({"door_rule": "people", "roles": ["tenant"]}, True),  # may be asked: some people
+        ({"door_rule": "hours", "hours": ["22:00-06:00"]}, True),  # and some hours
+    ]
+    for rule, here in rules:
         core = SimpleNamespace(
-            store=store, config=face_config(rule), door_states={}, counters=Counter()
+            store=store, config=face_config(**rule), door_states={}, counters=Counter()
         )
         lists = CoreLists(core)  # type: ignore[arg-type]
         shown = lists.door_show({"door": DOOR})
         assert shown["id"] == DOOR and shown["face_challenge"] is here
-        assert lists.door_show({"door": "b2-e1"})["face_challenge"] is there  # no camera
+        assert lists.door_show({"door": "b2-e1"})["face_challenge"] is True  # no camera
