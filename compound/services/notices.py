@@ -9,13 +9,13 @@ all), and ``notice.list`` with ``door`` gives only those.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from compound.domain.model import InvalidInput
 from compound.domain.paging import Page
 from compound.store.db import Store
+from compound.store.migrations.notice_buildings import WHOLE_COMPOUND
 
 MAX_TEXT = 500
 MAX_DAYS = 366
@@ -139,19 +139,22 @@ def listing(
     if active_only:
         where.append("withdrawn_at IS NULL AND valid_from <= ? AND valid_until > ?")
         args += [now, now]
+    if served is not None:
+        # The door's own: those naming a building it serves, and those for the whole compound,
+        # each building a range of the index by building and end time (migration 280).
+        marks = [*sorted(served), WHOLE_COMPOUND]
+        mine = f"building IN ({', '.join('?' * len(marks))})"
+        args += marks
+        if active_only:
+            mine += " AND valid_until > ?"
+            args.append(now)
+        where.append(f"id IN (SELECT notice_id FROM notice_buildings WHERE {mine})")  # noqa: S608
+    elif active_only:
         # The notices not yet over are few beside the years of ended ones. SQLite cannot know
         # that (it guesses a quarter of the rows for any range) and would rather walk the
         # newest-first index, which spares the sort but visits every ended notice: named here,
         # the index by end time visits only those not over, and sorts that handful.
         table = "notices INDEXED BY notices_current"
-    if served is not None:
-        # For the whole compound (no buildings named), or naming one the door serves: the
-        # column holds "1,3", so each served building is looked for between commas.
-        where.append(
-            "(COALESCE(buildings, '') = '' OR EXISTS (SELECT 1 FROM json_each(?)"
-            " WHERE instr(',' || buildings || ',', ',' || value || ',') > 0))"
-        )
-        args.append(json.dumps(sorted(served)))
     cond = " WHERE " + " AND ".join(where) if where else ""
     size, offset = (page.size, page.offset) if page is not None else (LISTED, 0)
     rows = store.read(

@@ -10,7 +10,7 @@ Each feature keeps its steps in its own module here, under its own range of numb
     160-169 ID numbers sealed at rest  170-179 alarm zones armed    180-199 the site plan
     200-219 visitor passes issued from indoor stations    240-249 duty officers at the wall
     250-259 notices for some buildings    260-269 lists read a page at a time
-    270-279 each tenant's next visit date
+    270-279 each tenant's next visit date    280-289 notices searched by building
 
 A step runs inside the same transaction as the row that records it, so a box that loses power
 during an upgrade comes back either before or after the step, never half-way.
@@ -28,6 +28,7 @@ from compound.store.migrations import (
     id_numbers,
     intercom,
     list_reads,
+    notice_buildings,
     notices,
     officers,
     quarantine,
@@ -63,6 +64,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
             *notices.STEPS,
             *list_reads.STEPS,
             *visit_due.STEPS,
+            *notice_buildings.STEPS,
         ),
         key=lambda m: m.number,
     )
