@@ -14,15 +14,27 @@ is the method as served now (the page picked, ordered and cut in SQLite). For th
 is dated back (registered 100 days ago, no visit recorded, none of the elderly let in since),
 a year of notices is posted (1,000, each for the whole compound or one building), a tenants'
 schedule is put on every tenant's card, a visitors' schedule on every door, and five years of
-holidays listed.
+holidays listed. The notices are a year's: 1,000, one about every 7 hours, each for 30 days
+(about 100 showing now), four in five for one or two buildings, the rest for the whole compound.
 
-    flock /work/helpers/bench.lock nice -n 10 .venv/bin/python -m bench.bench_core_lists
+The third table is a building door's notices (``notice.list`` with ``door``): "before" re-runs
+the query they had before migration 280 (the notices showing now, or all of them, each one's
+``buildings`` text matched against the door's buildings), "after" is the method as served now
+(the door's buildings searched in ``notice_buildings``); the replies are checked equal.
+
+    flock /work/helpers/bench.lock nice -n 10 .venv/bin/python -m bench.bench_core_lists \
+        [--sample /path/to/xian.db]
+
+With ``--sample`` the compound is a copy of a database ``compound sample --size xian`` built
+(its keys directory beside it copied too) instead of being built in the run.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -46,9 +58,11 @@ from compound.services.community_api import Community  # noqa: E402
 from compound.services.core import Core  # noqa: E402
 from compound.store.db import Store  # noqa: E402
 from compound.store.pages import read_page  # noqa: E402
+from devkit.sample import counts as sample_counts  # noqa: E402
 from devkit.sample import sample  # noqa: E402
 
 CALLS = 20
+NOTICE_CALLS = 400  # a door's notices take a fraction of a millisecond: more calls, in turns
 WALL_ROWS = 8  # rows the officer wall asks for in its lists (ui/viewmodels/officer_lists.py)
 PANEL_DOOR = "b12-e1"
 # A year's public holidays, roughly (month, day): the same dates each year is enough here.
@@ -107,15 +121,78 @@ class QuietBus:
         return lambda *a, **k: None
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, int]:
-    """Median milliseconds of ``CALLS`` calls after a warm-up, and the reply's JSON bytes."""
+def timed(fn: Callable[[], Any], calls: int = CALLS) -> tuple[float, int]:
+    """Median milliseconds of ``calls`` calls after a warm-up, and the reply's JSON bytes."""
     reply = fn()
     times = []
-    for _ in range(CALLS):
+    for _ in range(calls):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times) * 1000, len(json.dumps(reply, ensure_ascii=False).encode())
+
+
+NOTICE_EVERY_S = 26_000  # 1,000 notices of 30 days: about 100 showing at any time
+
+
+def notice_buildings(i: int) -> str:
+    """The i-th notice's buildings: one in five for the whole compound, one in seven of the
+    rest for two buildings, the others for one (of the sample's 62)."""
+    if i % 5 == 0:
+        return ""
+    one = 1 + i % 62
+    return f"{one},{1 + (one + 30) % 62}" if i % 7 == 0 else str(one)
+
+
+def old_door_notices(store: Store, door: str, active: bool, page: Page) -> list[dict[str, Any]]:
+    """``notice.list`` with a door as it was before migration 280: the notices (showing now,
+    by their end-time index) whose ``buildings`` text names one of the door's, or is empty."""
+    now = store.clock.now()
+    served = notices.door_buildings(store, door)
+    where, args, table = [], [], "notices"
+    if active:
+        where.append("withdrawn_at IS NULL AND valid_from <= ? AND valid_until > ?")
+        args += [now, now]
+        table = "notices INDEXED BY notices_current"
+    if served is not None:
+        where.append(
+            "(COALESCE(buildings, '') = '' OR EXISTS (SELECT 1 FROM json_each(?)"
+            " WHERE instr(',' || buildings || ',', ',' || value || ',') > 0))"
+        )
+        args.append(json.dumps(sorted(served)))
+    rows = store.read(
+        f"SELECT * FROM {table} WHERE {' AND '.join(where)}"  # noqa: S608
+        " ORDER BY valid_from DESC, id DESC LIMIT ? OFFSET ?",
+        (*args, page.size, page.offset),
+    )
+    for r in rows:
+        r["active"] = r["withdrawn_at"] is None and r["valid_from"] <= now < r["valid_until"]
+        r["buildings"] = [b for b in str(r.get("buildings") or "").split(",") if b]
+    return rows
+
+
+def door_notices(
+    store: Store, api: dict[str, Callable[[dict[str, Any]], Any]]
+) -> list[tuple[str, Callable[[], Any], Callable[[], Any]]]:
+    """(label, the query before migration 280, the method now) for a building door's notices;
+    each pair's replies are checked equal first."""
+    first = Page(1, MAX_SIZE)
+    pairs: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
+        (
+            f"door {PANEL_DOOR}: showing now",
+            lambda: old_door_notices(store, PANEL_DOOR, True, first),
+            lambda: api["notice.list"]({"door": PANEL_DOOR, "active": True}),
+        ),
+        (
+            f"door {PANEL_DOOR}: all, first {MAX_SIZE}",
+            lambda: old_door_notices(store, PANEL_DOOR, False, first),
+            lambda: api["notice.list"]({"door": PANEL_DOOR}),
+        ),
+    ]
+    for label, before, after in pairs:
+        if before() != after():
+            raise SystemExit(f"{label}: the reply changed")
+    return pairs
 
 
 def lived_in(store: Store, at: float) -> None:
@@ -130,10 +207,10 @@ def lived_in(store: Store, at: float) -> None:
             [
                 (
                     f"通知 {i}: 本周六上午九点至十一点停水，请提前储水。物业电话 029-8888 {i:04d}",
-                    at - (1000 - i) * 31_000,
-                    at - (1000 - i) * 31_000 + 30 * 86400,
-                    at - (1000 - i) * 31_000,
-                    "" if i % 3 == 0 else str(1 + i % 60),
+                    at - (1000 - i) * NOTICE_EVERY_S,
+                    at - (1000 - i) * NOTICE_EVERY_S + 30 * 86400,
+                    at - (1000 - i) * NOTICE_EVERY_S,
+                    notice_buildings(i),
                 )
                 for i in range(1000)
             ],
@@ -275,12 +352,29 @@ def write_costs(store: Store) -> dict[str, dict[str, float]]:
     return out
 
 
+def copied(built: Path, tmp: Path) -> Store:
+    """A copy of a built sample (the database, its log files and the keys beside it)."""
+    for f in built.parent.glob(built.name + "*"):
+        shutil.copy2(f, tmp / f.name.replace(built.name, "c.db", 1))
+    if (built.parent / "keys").is_dir():
+        shutil.copytree(built.parent / "keys", tmp / "keys")
+    return Store(tmp / "c.db", SystemClock(), tmp / "keys")
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sample", type=Path, help="copy this built xian sample instead")
+    args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-lists-"))
-    store = Store(tmp / "c.db", SystemClock(), tmp / "keys")
     t0 = time.perf_counter()
-    counts = sample(store, "xian")
-    built_s = time.perf_counter() - t0
+    if args.sample:
+        store = copied(args.sample, tmp)
+        counts: dict[str, Any] = sample_counts(store)
+        made = f"copied from {args.sample.name}"
+    else:
+        store = Store(tmp / "c.db", SystemClock(), tmp / "keys")
+        counts = sample(store, "xian")
+        made = f"built in {time.perf_counter() - t0:.0f} s"
     at = store.clock.now()
     with store.transaction() as c:  # an indoor station in every unit, as a real compound has
         c.execute(
@@ -319,9 +413,11 @@ def main() -> None:
     ]
     rows, figures = [], {}
     read_pairs = before_after(store, api)
-    for label, whole, page in pairs + read_pairs:
-        w_ms, w_b = timed(whole)
-        p_ms, p_b = timed(page)
+    by_building = door_notices(store, api)
+    for label, whole, page in pairs + read_pairs + by_building:
+        calls = NOTICE_CALLS if (label, whole, page) in by_building else CALLS
+        w_ms, w_b = timed(whole, calls)
+        p_ms, p_b = timed(page, calls)
         figures[label] = {
             "whole_ms": round(w_ms, 3),
             "whole_bytes": w_b,
@@ -340,6 +436,9 @@ def main() -> None:
         )[0]["n"],
         "visits due": len(rental.visits_due(store, store.clock.now(), 7.0)),
         "notices showing now": len(notices.listing(store, store.clock.now(), True)),
+        f"of them at {PANEL_DOOR}": len(
+            notices.listing(store, store.clock.now(), True, PANEL_DOOR)
+        ),
         "elderly not seen 48 h": len(Community(store, AlertsConfig()).elderly_unseen(48)),
         "notices": store.read("SELECT COUNT(*) AS n FROM notices")[0]["n"],
         "holidays": store.read("SELECT COUNT(*) AS n FROM holidays")[0]["n"],
@@ -357,7 +456,7 @@ def main() -> None:
             "# The core's lists: whole vs one page (xian sample)",
             "",
             f"Xi'an sample: {counts['doors']} doors, {counts['units']} units (a station in"
-            f" each), built in {built_s:.0f} s; 2,000 events appended. Median of {CALLS}"
+            f" each), {made}; 2,000 events appended. Median of {CALLS}"
             " in-process calls after a warm-up; bytes are the reply as JSON."
             " Ratio = page / whole, same run."
             f" Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.",
@@ -382,7 +481,24 @@ def main() -> None:
             "| list | before ms | before bytes | after ms | after bytes | time ratio"
             " | bytes ratio |",
             "|---|---|---|---|---|---|---|",
-            *rows[len(pairs) :],
+            *rows[len(pairs) : len(pairs) + len(read_pairs)],
+            "",
+            "## A building door's notices: text matched vs searched by building",
+            "",
+            f"The year of notices above ({sizes['notices']:,}, {sizes['notices showing now']}"
+            f" showing now, {sizes[f'of them at {PANEL_DOOR}']} of them at {PANEL_DOOR}, which"
+            " serves building 12). Before: the query before migration 280 (the notices showing"
+            " now read by their end-time index, each one's buildings text matched against the"
+            " door's; for the whole list, every notice newest first, matched); after: the door's"
+            " buildings and the whole compound searched in notice_buildings by building and end"
+            f" time. Same reply (checked); median of {NOTICE_CALLS} in-process calls after a"
+            " warm-up, each as the API serves it (the door looked up, the rows made into the"
+            " reply); ratio = after / before, same run.",
+            "",
+            "| notice.list | before ms | before bytes | after ms | after bytes | time ratio"
+            " | bytes ratio |",
+            "|---|---|---|---|---|---|---|",
+            *rows[len(pairs) + len(read_pairs) :],
             "",
             "## What keeping the due dates costs the writes that move them",
             "",
