@@ -50,20 +50,53 @@ def column_totals(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str])
     return {c: sum(v[c] for v in rows.values()) for c in columns}
 
 
-def write(name: str, figures: dict[str, Any], markdown: str) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    meta = {
+def _meta() -> dict[str, str]:
+    return {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, 2 shared cores",
     }
-    (RESULTS / f"{name}.json").write_text(
-        json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n"
-    )
-    (RESULTS / f"{name}.md").write_text(
+
+
+def _measured(markdown: str, meta: Mapping[str, str]) -> str:
+    return (
         markdown.strip() + f"\n\n_Measured {meta['when']}, "
         f"Python {meta['python']}, {meta['machine']}._\n"
     )
+
+
+def write(name: str, figures: dict[str, Any], markdown: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    meta = _meta()
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n"
+    )
+    (RESULTS / f"{name}.md").write_text(_measured(markdown, meta))
+    print(markdown)
+
+
+GENERATED_START = "<!-- written by the bench from here to the end mark; the rest is kept -->"
+GENERATED_END = "<!-- end of what the bench writes -->"
+
+
+def write_generated(name: str, figures: dict[str, Any], markdown: str) -> None:
+    """Like ``write``, but a results file that also holds text written by hand keeps it: only
+    what lies between ``GENERATED_START`` and ``GENERATED_END`` is replaced. A file without
+    the marks gets them at its top, with what it held kept below."""
+    RESULTS.mkdir(exist_ok=True)
+    meta = _meta()
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n"
+    )
+    path = RESULTS / f"{name}.md"
+    block = f"{GENERATED_START}\n{_measured(markdown, meta)}{GENERATED_END}"
+    old = path.read_text() if path.exists() else ""
+    start, end = old.find(GENERATED_START), old.find(GENERATED_END)
+    if 0 <= start < end:
+        new = old[:start] + block + old[end + len(GENERATED_END) :]
+    else:
+        new = block + "\n" + ("\n" + old if old.strip() else "")
+    path.write_text(new)
     print(markdown)
 
 
