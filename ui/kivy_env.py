@@ -62,8 +62,8 @@ def prepare(width: int, height: int, fullscreen: bool = False, maxfps: int = 60)
 # in ``TopLabel``'s), so both give the same picture (the loaded wall saved both ways: not a pixel
 # differs), and Mesa's software rasteriser samples a nearest texture faster (a full-screen
 # texture 23-24 ms of CPU a frame against 27-33 ms; the wall shows some half a screen of text).
-# A label in a view moved by a fraction of a pixel (Kivy's own ScrollView; the wall's
-# ``ClipScrollView`` moves by whole pixels) is drawn up to half a pixel off, not blurred over two.
+# A label in a view moved by a fraction of a pixel (Kivy's own ScrollView; the screens'
+# ``ui.pixel_scroll`` views move by whole pixels) is drawn up to half a pixel off, not blurred.
 # ``COMPOUND_UI_TEXT_FILTER=linear`` keeps Kivy's (to compare, bench/bench_wall_frame.py).
 TEXT_FILTER = "nearest"
 _text_filter = TEXT_FILTER

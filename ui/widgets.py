@@ -21,10 +21,10 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
-from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from compound.domain.model import InvalidInput
+from ui.pixel_scroll import PixelScrollView
 from ui.viewmodels.door import FaceBox
 
 log = logging.getLogger(__name__)
@@ -290,12 +290,13 @@ class ScissorClip:
         s.width, s.height = max(0, int(self.width)), max(0, int(self.height))
 
 
-class ClipScrollView(ScissorClip, ScrollView):
+class ClipScrollView(ScissorClip, PixelScrollView):
     """A ScrollView clipped by scissor (``ScissorClip``) that also leaves out of the drawing
     the children of its content that are scrolled out of sight: Kivy issues every instruction
     of every widget on every frame, seen or not, and the wall's 156 door tiles cost more in
     instructions than in pixels. They stay in the widget tree (touch, layout and tests see
-    them); only their canvas is detached while unseen."""
+    them); only their canvas is detached while unseen. Its content moves by whole pixels
+    (``PixelScrollView``)."""
 
     def on_kv_post(self, base_widget: object) -> None:
         first = getattr(self, "_scissor", None) is None
@@ -311,14 +312,6 @@ class ClipScrollView(ScissorClip, ScrollView):
         self.bind(scroll_x=self._cull_soon, scroll_y=self._cull_soon, size=self._cull_soon)
         self.bind(_viewport=self._watch)
         self._watch()
-
-    def update_from_scroll(self, *largs: object) -> None:
-        # Content moved by whole pixels: a label inside is drawn where its texture's pixels
-        # fall on the screen's (its texture is sampled nearest, ``kivy_env.sharp_text``), not
-        # a fraction of a pixel off (a view of 0.44 of the column's height, a scroll part way).
-        super().update_from_scroll(*largs)
-        x, y = self.g_translate.xy
-        self.g_translate.xy = (round(x), round(y))
 
     def _watch(self, *_: object) -> None:
         vp = self._viewport

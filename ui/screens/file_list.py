@@ -11,8 +11,8 @@ from typing import Any
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-from kivy.uix.scrollview import ScrollView
 
+from ui.pixel_scroll import PixelScrollView
 from ui.widgets import TouchButton
 
 MAX_ENTRIES = 300  # a folder with more shows the first ones and says so
@@ -36,7 +36,7 @@ class FileList(BoxLayout):
         self.where = Label(size_hint_y=None, height=30, font_size="15sp", halign="left")
         self.where.bind(size=lambda w, s: setattr(w, "text_size", s))
         self.add_widget(self.where)
-        self.scroll = ScrollView(do_scroll_x=False, bar_width=10)
+        self.scroll = PixelScrollView(do_scroll_x=False, bar_width=10)
         self.rows = BoxLayout(orientation="vertical", spacing=4, size_hint_y=None)
         self.rows.bind(minimum_height=self.rows.setter("height"))
         self.scroll.add_widget(self.rows)

@@ -23,6 +23,7 @@ from compound.domain.model import InvalidInput
 from ui.gateway import Live
 from ui.i18n import LANGS, Strings
 from ui.i18n_core import column_name, core_text
+from ui.pixel_scroll import PixelScrollView  # noqa: F401 - used in manager.kv
 from ui.qr import qr_texture
 from ui.screens.console_widgets import SEARCH_PAUSE_S
 from ui.screens.file_list import FileList

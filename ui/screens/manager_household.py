@@ -10,10 +10,10 @@ from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-from kivy.uix.scrollview import ScrollView
 from kivy.uix.spinner import Spinner
 
 from ui.i18n import LANGS, Strings
+from ui.pixel_scroll import PixelScrollView
 from ui.screens.console_widgets import (
     Confirm,
     Foot,
@@ -99,7 +99,7 @@ class HouseholdPage(BoxLayout):
         self._cred_ids: dict[str, int] = {}
         self._tenant_ids: dict[str, int] = {}
         self._member_ids: dict[str, int] = {}
-        scroll = ScrollView(do_scroll_x=False, bar_width=12)
+        scroll = PixelScrollView(do_scroll_x=False, bar_width=12)
         self.members = Label(font_size="17sp", size_hint_y=None, halign="left", valign="top")
         self.members.bind(
             width=lambda w, v: setattr(w, "text_size", (v, None)),
