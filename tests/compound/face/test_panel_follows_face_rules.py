@@ -8,9 +8,10 @@ view model through a gateway in memory.
 A rule by person or by hour asks some faces at some hours only; the core can only say that a
 face may be asked at the door. The panel shows the prompt when the face service asks, and only
 then: a tenant at a door that asks tenants, anyone at night at a door that asks at night; an
-owner there by day is told to look and blink and walks in. The clip is a resident's blink with
-no turn, and the challenge dealt is "turn right": a face asked cannot answer it and opens
-nothing."""
+owner there by day is told to look and blink and walks in; at a door that never asks, sharing
+its camera with one that does, a resident of both is asked (one request opens both). The
+clip is a resident's blink with no turn, and the challenge dealt is "turn right": a face asked
+cannot answer it and opens nothing."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ pytestmark = pytest.mark.integration
 RESIDENT = "John_Schneider"
 FRONT, NARROW = 10, 8  # nearly frontal with open eyes; eyes nearly closed (a blink)
 PERSON = 7
+OTHER = "b2-e1"  # a door the camera may watch too
 NOON = datetime(2026, 11, 30, 12, tzinfo=UTC).timestamp()
 NIGHT = datetime(2026, 11, 30, 23, tzinfo=UTC).timestamp()
 TURN_RIGHT, BLINK = "请向右转头", "请看摄像头并眨眨眼"
@@ -73,7 +75,11 @@ def visit(
     at: float,
 ) -> tuple[DoorPanelVM, list[str], list[str]]:
     """One visit of the resident (as ``role``, at ``at``) to DOOR under ``rule``: the panel, the
-    lines it showed as the face service spoke, and the doors the face service asked to open."""
+    lines it showed as the face service spoke, and the doors the face service asked to open.
+    Where the camera also watches another door (``shared_with``), the resident may open it
+    when ``rule["both"]``."""
+    rule = dict(rule)
+    both = rule.pop("both", False)
     config = face_config(**rule)
     cam = config.face.cameras[0]
     policy = camera_policy(cam.doors, cam.challenge, door_rules(config.face, lambda d: True))
@@ -83,7 +89,7 @@ def visit(
         camera_id=cam.id,
         doors=cam.doors,
         gallery=gallery,
-        door_people={DOOR: {PERSON}},
+        door_people={d: {PERSON} for d in (cam.doors if both else [DOOR])},
         rules=WatchRules(challenge=policy.asks_anyone()),  # as the face service builds it
         dealer=ChallengeDealer(ChallengeRules(), lambda kinds: "turn_right", lambda: next(ids)),
         policy=policy,
@@ -115,8 +121,21 @@ def visit(
         ({"door_rule": "people", "roles": ["tenant"]}, Role.TENANT, NOON, True, True),
         ({"door_rule": "hours", "hours": ["22:00-06:00"]}, Role.OWNER, NOON, False, True),
         ({"door_rule": "hours", "hours": ["22:00-06:00"]}, Role.OWNER, NIGHT, True, True),
+        # One camera at a door that never asks and at one that always does: one request opens
+        # both, so a resident of both is asked, also in front of the door that never asks.
+        ({"door_rule": "never", "shared_with": OTHER}, Role.OWNER, NOON, False, True),
+        ({"door_rule": "never", "shared_with": OTHER, "both": True}, Role.OWNER, NOON, True, True),
     ],
-    ids=["always", "never", "people-not-listed", "people-listed", "hours-out", "hours-in"],
+    ids=[
+        "always",
+        "never",
+        "people-not-listed",
+        "people-listed",
+        "hours-out",
+        "hours-in",
+        "never-shared-own-door",
+        "never-shared-both-doors",
+    ],
 )
 def test_the_panel_shows_the_challenge_exactly_when_the_face_service_asks_it(
     store: Store,
@@ -131,6 +150,7 @@ def test_the_panel_shows_the_challenge_exactly_when_the_face_service_asks_it(
 ) -> None:
     store.add_unit("3-2-1501")
     store.add_door(DOOR, "3号楼2单元", ["3-2"])
+    store.add_door(OTHER, "2号楼1单元", ["2-1"])
     panel, lines, opened = visit(store, recognizer, gallery, clip, rule, role, at)
     assert panel.door_name == "3号楼2单元"  # the core's answer came
     assert panel.face_challenge is may_ask  # "may be asked here", from the core
@@ -139,5 +159,5 @@ def test_the_panel_shows_the_challenge_exactly_when_the_face_service_asks_it(
     if asked:
         assert opened == []  # the face service waits for the answer, which never comes
     else:
-        assert opened == [DOOR]
+        assert opened == [DOOR]  # the door the resident may open (not the shared one)
         assert any(BLINK in line for line in lines), lines  # told to look and blink
