@@ -141,6 +141,18 @@ def test_a_notice_posted_now_has_its_rows_and_loses_them_with_it(
         c.execute("DELETE FROM notices WHERE id = 4")
     assert not store.read("SELECT 1 FROM notice_buildings WHERE notice_id = 4")
     check_same_as_before(store, clock.now())
+    with store.transaction() as c:  # nor edits one: if anything does, its rows follow
+        c.execute("UPDATE notices SET buildings = '12,2', valid_until = ? WHERE id = 1", (T0 + 9,))
+        c.execute("UPDATE notices SET buildings = '' WHERE id = 3")
+    assert store.read(
+        "SELECT notice_id, building, valid_until FROM notice_buildings WHERE notice_id IN (1, 3)"
+        " ORDER BY notice_id, building"
+    ) == [
+        {"notice_id": 1, "building": "12", "valid_until": T0 + 9},
+        {"notice_id": 1, "building": "2", "valid_until": T0 + 9},
+        {"notice_id": 3, "building": "*", "valid_until": T0 + 2 * DAY + 30 * DAY},
+    ]  # fmt: skip
+    check_same_as_before(store, T0 + DAY)
 
 
 @pytest.mark.parametrize("statistics", [False, True])
