@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from compound.adapters.bus_types import ApiWorker
 from compound.config import AlertsConfig
 from compound.domain.model import Alarm, Event, InvalidInput, parse_date
-from compound.domain.paging import MAX_SIZE, Page, flag, page_of, whole
+from compound.domain.paging import Page, flag, page_of, whole
 from compound.protocol.messages import MessageError, decode_object, get_segment
 from compound.services import alerts, notices, rental, reports
 from compound.services.alerts import AlertEngine, Firing
@@ -234,7 +234,7 @@ class CommunityApi:
         self.community = Community(core.store, core.config.alerts)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._notice_key: tuple[Any, ...] | None = None
+        self._notice_key: dict[str, Any] | None = None
 
     def offers(self) -> Offers:
         s = self.core.store
@@ -263,13 +263,7 @@ class CommunityApi:
                 ),
                 "strangers.repeat": self.strangers,
                 "notice.post": self.notice_post,
-                "notice.list": lambda p: notices.listing(
-                    s,
-                    clock.now(),
-                    flag(p, "active"),
-                    p.get("door") or None,
-                    page_of(p, default_size=MAX_SIZE),
-                ),
+                "notice.list": lambda p: notices.asked(s, clock.now(), p, self.core.counters),
                 "stats.hourly": lambda p: reports.hourly(s, clock.now(), int(p.get("hours", 24))),
                 "passages.search": lambda p: reports.passages_of(s, p),
                 "report.daily": self.report_daily,
@@ -341,10 +335,9 @@ class CommunityApi:
         return r
 
     def publish_notices(self, force: bool = False) -> None:
-        payload = notices.panel_payload(self.core.store, self.core.clock.now())
-        key = tuple(n["id"] for n in payload["notices"])
-        if force or key != self._notice_key:
-            self._notice_key = key
+        payload = notices.fence(self.core.store, self.core.clock.now())
+        if force or payload != self._notice_key:
+            self._notice_key = payload
             self.core.bus.publish(self.core.topics.notice, payload, qos=1, retain=True)
 
     # -- officer views ---------------------------------------------------------------------

@@ -26,7 +26,6 @@ consoles, the wall and the command line may ask about any door.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -34,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 from compound.domain.model import Door, InvalidInput
 from compound.domain.ordering import natural_key
 from compound.domain.paging import MAX_SIZE, flag, page_of, whole
-from compound.ports import actor_of
 from compound.protocol.topics import valid_segment
 from compound.services.extension import Offers
 from compound.services.face_doors import door_asks_challenge
+from compound.services.panel_asker import panel_door
 from compound.store.alarms import _alarm
 from compound.store.doors import _door
 
@@ -93,16 +92,8 @@ class CoreLists:
         return [self._door_dict(_door(rows[d], scopes.get(d, [])), names) for d in ids if d in rows]
 
     def _panel_door(self, p: dict[str, Any]) -> str | None:
-        """The door of the door panel that asked; None when the asker is no panel (a console,
-        the wall, the command line, or a user not registered, as on a development broker)."""
-        actor = actor_of(p)
-        if not actor:
-            return None
-        rows = self.core.store.read("SELECT role, doors FROM devices WHERE name = ?", (actor,))
-        if not rows or rows[0]["role"] != "panel":
-            return None
-        doors = json.loads(rows[0]["doors"] or "[]")
-        return str(doors[0]) if doors else ""  # a panel with no door learns of none
+        """The door of the door panel that asked; None when the asker is no panel."""
+        return panel_door(self.core.store, p)
 
     def door_list(self, p: dict[str, Any]) -> dict[str, Any]:
         page = page_of(p, default_size=MAX_SIZE)

@@ -1,19 +1,25 @@
 """Notices from the property office to the door panels: text, a validity period, and the
 buildings it is for (none: the whole compound).
 
-The active ones are published retained on the notice topic, so a door panel that starts or
-reconnects shows them at once; the extension republishes when the active set changes. Each
-carries its buildings; a panel shows those for a building its door serves (a gate serves them
-all), and ``notice.list`` with ``door`` gives only those.
+A door panel asks ``notice.list`` {door, active} for the notices showing now at its door (those
+for a building it serves and those for the whole compound, newest first, a page at a time), and
+is answered for its own door only, as ``door.show`` answers it (``asked``). The retained notice
+topic says only that the notices showing now changed (``fence``: who starts or reconnects gets
+it at once): each panel then asks again. It carried the notices themselves once, every
+building's to every panel, which made a panel's question for its own door no limit at all.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from compound.domain.model import InvalidInput
-from compound.domain.paging import Page
+from compound.domain.paging import MAX_SIZE, Page, flag, page_of
+from compound.services.panel_asker import panel_door
 from compound.store.db import Store
 from compound.store.migrations.notice_buildings import WHOLE_COMPOUND
 
@@ -168,17 +174,36 @@ def listing(
     return rows
 
 
-def panel_payload(store: Store, now: float) -> dict[str, Any]:
-    """What the door panels show: the active notices, newest first."""
-    return {
-        "notices": [
-            {
-                "id": r["id"],
-                "text": r["text"],
-                "valid_from": r["valid_from"],
-                "valid_until": r["valid_until"],
-                "buildings": r["buildings"],
-            }
-            for r in listing(store, now, active_only=True)
-        ]
-    }
+def asked(
+    store: Store, now: float, p: Mapping[str, Any], counters: Counter[str] | None = None
+) -> list[dict[str, Any]]:
+    """``notice.list`` {active, door, page, size} as the bus asks it: one page (a list).
+
+    A door panel is answered for the door it was registered at only: without ``door`` for that
+    door, any other refused in the words used for a door that does not exist (counted as
+    ``api.panel_other_door``, as ``door.show`` counts it), and only the notices showing now,
+    whatever ``active`` says. The consoles, the wall and the command line ask as they like."""
+    door = p.get("door") or None
+    active = flag(p, "active")
+    panel = panel_door(store, p)
+    if panel is not None:
+        door = panel if door is None else door
+        if door != panel or not panel:
+            if counters is not None:
+                counters["api.panel_other_door"] += 1
+            raise InvalidInput(f"unknown door {door!r}")
+        active = True
+    return listing(store, now, active, door, page_of(p, default_size=MAX_SIZE))
+
+
+def fence(store: Store, now: float) -> dict[str, Any]:
+    """The retained word to the door panels that the notices showing now changed: a digest of
+    which are showing, so that it changes whenever one starts, ends, is posted or withdrawn
+    (however many are showing; read from their index by end time, ids only)."""
+    rows = store.read(
+        "SELECT group_concat(id) AS ids FROM (SELECT id FROM notices INDEXED BY notices_current"
+        " WHERE withdrawn_at IS NULL AND valid_from <= ? AND valid_until > ? ORDER BY id)",
+        (now, now),
+    )
+    ids = str(rows[0]["ids"] or "") if rows else ""
+    return {"changed": hashlib.sha256(ids.encode()).hexdigest()[:16]}

@@ -104,8 +104,7 @@ def test_notices_for_some_buildings_reach_only_their_doors(
     assert texts("gate") == ["1号楼停水", "全体"]
     with pytest.raises(InvalidInput, match="unknown door"):
         texts("nowhere")
-    payload = notices.panel_payload(store, now)
-    assert [n["buildings"] for n in payload["notices"]] == [["1", "2"], []]
+    assert [n["buildings"] for n in notices.listing(store, now, True)] == [["1", "2"], []]
 
 
 def test_notice_for_some_buildings_from_the_command_line(

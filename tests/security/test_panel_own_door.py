@@ -17,6 +17,7 @@ import pytest
 
 from compound.adapters.mqtt import Bus
 from compound.ports import ACTOR, ApiError
+from compound.services import notices
 from compound.services.core import Core
 from tests.security.conftest import SecuredBroker, devices_store, running_core
 
@@ -86,3 +87,35 @@ def test_a_console_and_the_wall_may_ask_about_any_door(
     secured.passwords["wall7"] = json.loads(out)["password"]
     listed = ask["wall7"].request("door.list", {}, timeout=15)
     assert [d["id"] for d in listed["items"]] == ["d1", "d2"] and listed["total"] == 2
+
+
+def test_a_panel_reads_its_own_doors_notices_showing_now_and_no_others(
+    core: Core, ask: dict[str, Bus]
+) -> None:
+    """``notice.list`` holds a panel to its door as ``door.show`` does: without a door it is
+    answered for its own, another door is refused in the words of a door that does not exist,
+    and what has ended or been withdrawn is not read, whatever ``active`` says (the retained
+    topic says only that they changed: tests/compound/community/test_api_bus.py)."""
+    store, until = core.store, core.clock.now() + 86400
+    store.add_unit("1-1-0101")
+    for text, buildings in (("全体住户", ""), ("1号楼停水", "1"), ("3号楼电梯检修", "3")):
+        notices.post(store, {"text": text, "valid_until": until, "by": "o", "buildings": buildings})
+    gone = notices.post(store, {"text": "已撤下", "valid_until": until, "by": "o"})
+    notices.withdraw(store, gone["id"], "o")
+    panel = ask["panel1"]  # registered at d1, building 3
+    own = ["3号楼电梯检修", "全体住户"]
+    for params in ({}, {"door": "d1", "active": True}, {"active": False}, {"size": 200}):
+        assert [n["text"] for n in panel.request("notice.list", params, timeout=15)] == own
+    assert panel.request("notice.list", {"page": 2, "size": 1}, timeout=15)[0]["text"] == own[1]
+    before = core.counters["api.panel_other_door"]
+    refusals = []
+    for params in ({"door": "d2"}, {"door": "d2", ACTOR: "console1"}, {"door": "d9"}):
+        with pytest.raises(ApiError) as refused:
+            panel.request("notice.list", {**params, "active": True}, timeout=15)
+        refusals.append(str(refused.value).replace(params["door"], "?"))
+    assert refusals[0] == refusals[1] == refusals[2]
+    assert core.counters["api.panel_other_door"] - before == 3
+    everything = ask["console1"].request("notice.list", {}, timeout=15)
+    assert len(everything) == 4  # the console reads them all, the withdrawn one too
+    other = ask["console1"].request("notice.list", {"door": "d2", "active": True}, timeout=15)
+    assert [n["text"] for n in other] == own  # d2 serves building 3 too

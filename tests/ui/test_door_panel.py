@@ -11,12 +11,8 @@ from compound.domain.clock import ManualClock
 from compound.protocol.messages import canonical
 from ui.gateway import LocalGateway
 from ui.i18n import Strings
-from ui.viewmodels.door import (
-    IDLE_RESET_S,
-    NOTICE_PAGE_CHARS,
-    NOTICE_PAGE_S,
-    DoorPanelVM,
-)
+from ui.viewmodels.door import IDLE_RESET_S, DoorPanelVM
+from ui.viewmodels.door_notices import NOTICE_PAGE_CHARS, NOTICE_PAGE_S
 from ui.viewmodels.door_parse import split_notice
 
 DOOR = "b3-e2"
@@ -75,7 +71,9 @@ def test_no_idle_reset_while_a_call_is_live(clock: ManualClock) -> None:
 def test_notices_are_paged_with_a_count_and_none_is_dropped(clock: ManualClock) -> None:
     gw, vm = panel(clock, "zh")
     texts = [f"第{i}条通知" for i in range(1, 5)]
-    gw.deliver("notice", {"notices": [{"text": t} for t in texts]}, retained=True)
+    showing = [{"id": i, "text": t} for i, t in enumerate(texts)]
+    gw.api["notice.list"] = lambda p: list(showing)
+    gw.deliver("notice", {"changed": "a1"}, retained=True)  # the core's word: ask again
     assert vm.notice_text == texts[0] and vm.notice_count == "1/4"
     clock.advance(NOTICE_PAGE_S)
     vm.tick()
@@ -85,9 +83,11 @@ def test_notices_are_paged_with_a_count_and_none_is_dropped(clock: ManualClock) 
     assert vm.notice_text == texts[3] and vm.notice_count == "4/4"  # the 4th is there
     vm.next_notice()
     assert vm.notice_count == "1/4"
-    gw.deliver("notice", {"notices": [{"text": "周三停水"}]}, retained=True)
+    showing[:] = [{"id": 9, "text": "周三停水"}]
+    gw.deliver("notice", {"changed": "b2"}, retained=True)
     assert vm.notice_text == "周三停水" and vm.notice_count == ""
-    gw.deliver("notice", {"notices": []}, retained=True)
+    showing.clear()
+    gw.deliver("notice", {"changed": "c3"}, retained=True)
     assert vm.notice_text == "暂无通知"
 
 

@@ -7,7 +7,8 @@ seconds a lockout still runs, and the panel shows that (counting the seconds dow
 count or lock of its own.
 
 Calls (dial, hang up, the emergency button) are in ``ui.viewmodels.door_call``; what the face
-service and the notices say is read by ``ui.viewmodels.door_parse``.
+service says is read by ``ui.viewmodels.door_parse``; the notices, asked of the core for this
+door, are kept and paged by ``ui.viewmodels.door_notices``.
 
 Left alone for IDLE_RESET_S (no touch, no call), the panel goes back to Chinese and dialling,
 for the next person. Notices are shown one page at a time with a "1/3" count, turning by
@@ -27,20 +28,11 @@ from ui.i18n import Strings
 from ui.i18n_core import reason_text
 from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.door_call import DoorCalls
-from ui.viewmodels.door_parse import (
-    FaceBox,
-    face_status_key,
-    notice_for,
-    parse_door,
-    parse_face_box,
-    parse_notices,
-    split_notice,
-)
+from ui.viewmodels.door_notices import DoorNotices
+from ui.viewmodels.door_parse import FaceBox, face_status_key, parse_door, parse_face_box
 
 RESULT_SHOW_S = 6.0
 IDLE_RESET_S = 30.0  # untouched this long: back to Chinese and dialling
-NOTICE_PAGE_S = 8.0  # a notice page stays this long before the next one
-NOTICE_PAGE_CHARS = 90  # what the notices panel shows without cutting a line
 QR_SCAN_S = 0.5  # preview frames are looked at for a QR code at most this often
 QR_REPEAT_S = 10.0  # a pass held up to the camera is sent once, not on every frame
 PASS_MAX_LEN = 128  # what an access request carries
@@ -87,12 +79,7 @@ class DoorPanelVM(Observable):
         self._qr_busy, self._qr_at = False, float("-inf")
         self._last_pass = ("", float("-inf"))
         self._pending_pass: str | None = None
-        self.notices: list[dict[str, str]] = []
-        self._posted: list[dict[str, str]] = []  # before the filter by building
-        self.served: set[str] | None = None  # the buildings the door serves; None: all
-        self.notice_pages: list[str] = []
-        self.notice_page = 0
-        self.notice_page_at = clock.now()
+        self.notice_board = DoorNotices(gateway, clock, door, self.changed)
         self.touched_at = clock.now()
         strings.listeners.append(self._touch)  # a language switch is a touch
         self.frame: bytes | None = None
@@ -101,11 +88,11 @@ class DoorPanelVM(Observable):
         gateway.subscribe(f"access/{door}/result", self._on_result)
         gateway.subscribe(f"face/{self.camera}/frame", self._on_frame)
         gateway.subscribe(f"face/{self.camera}/result", self._on_face)
-        gateway.subscribe("notice", self._on_notice)
+        gateway.subscribe("notice", self.notice_board.on_live)  # "changed": asks again
 
     def load(self) -> None:
         self.gw.request("door.show", {"door": self.door}, self._on_door)  # its own door only
-        self.gw.request("notice.list", {"active": True}, self._on_notice_list)
+        self.notice_board.load()  # this door's notices showing now, a page at a time
 
     # -- display ---------------------------------------------------------------------------
 
@@ -159,9 +146,7 @@ class DoorPanelVM(Observable):
         the core never answered, notice pages and the idle reset."""
         self.calls.tick()
         now = self.clock.now()
-        if len(self.notice_pages) > 1 and now - self.notice_page_at >= NOTICE_PAGE_S:
-            self.notice_page = (self.notice_page + 1) % len(self.notice_pages)
-            self.notice_page_at = now
+        self.notice_board.tick(now)
         if now - self.touched_at >= IDLE_RESET_S and not self.calls.line:
             self.reset()
         self.changed()
@@ -360,41 +345,35 @@ class DoorPanelVM(Observable):
     def _on_door(self, reply: Reply) -> None:
         told = parse_door(reply.result, self.door, self.face_challenge) if reply.ok else None
         if told is not None:  # the core says the face rule: a panel never reads the box's config
-            self.door_name, self.served = told.name, told.served
+            self.door_name = told.name
             self.face_challenge = told.face_challenge
-            self._set_notices(self._posted)
+            self.notice_board.set_served(told.served)
 
-    def _on_notice_list(self, reply: Reply) -> None:
-        if reply.ok:
-            self._set_notices(parse_notices(reply.result))
+    @property
+    def served(self) -> set[str] | None:
+        """The buildings the door serves, as the core said; None: all (or not told yet)."""
+        return self.notice_board.served
 
-    def _on_notice(self, live: Live) -> None:
-        self._set_notices(parse_notices(live.json()))
+    @property
+    def notices(self) -> list[dict[str, str]]:
+        return self.notice_board.shown
 
-    def _set_notices(self, notices: list[dict[str, str]]) -> None:
-        self._posted, notices = notices, [n for n in notices if notice_for(n, self.served)]
-        pages = [p for n in notices for p in split_notice(n["text"], NOTICE_PAGE_CHARS)]
-        if pages != self.notice_pages:
-            self.notice_page, self.notice_page_at = 0, self.clock.now()
-        self.notices, self.notice_pages = notices, pages
-        self.changed()
+    @property
+    def notice_pages(self) -> list[str]:
+        return self.notice_board.pages
 
     def next_notice(self) -> None:
         """A touch on the notices turns the page."""
         self._touch()
-        if self.notice_pages:
-            self.notice_page = (self.notice_page + 1) % len(self.notice_pages)
-            self.notice_page_at = self.clock.now()
+        self.notice_board.next()
         self.changed()
 
     @property
     def notice_text(self) -> str:
-        if not self.notice_pages:
-            return self.t("door.no_notices")
-        return self.notice_pages[min(self.notice_page, len(self.notice_pages) - 1)]
+        text = self.notice_board.text
+        return self.t("door.no_notices") if text is None else text
 
     @property
     def notice_count(self) -> str:
         """The page indicator ("1/3"); empty with one page or none."""
-        n = len(self.notice_pages)
-        return f"{min(self.notice_page, n - 1) + 1}/{n}" if n > 1 else ""
+        return self.notice_board.count

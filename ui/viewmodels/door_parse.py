@@ -94,7 +94,8 @@ def face_status_key(body: Any, may_ask: bool = True) -> str | None:
 
 
 def parse_notices(body: Any) -> list[dict[str, str]]:
-    """Notices as [{text}], from the retained {notices: [...]} or a notice.list answer."""
+    """Notices as [{text, buildings}], from a notice.list answer or an older core's retained
+    {notices: [...]}; every one (the caller bounds how many it asks for: none is dropped)."""
     if isinstance(body, dict) and isinstance(body.get("notices"), list):
         body = body["notices"]
     if isinstance(body, dict):
@@ -102,7 +103,7 @@ def parse_notices(body: Any) -> list[dict[str, str]]:
     if not isinstance(body, list):
         return []
     out = []
-    for n in body[:20]:
+    for n in body:
         if isinstance(n, dict) and n.get("text"):
             out.append({"text": str(n["text"])})
             if isinstance(n.get("buildings"), list) and n["buildings"]:

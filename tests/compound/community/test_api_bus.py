@@ -1,5 +1,6 @@
 """The community extension inside a running core on a real Mosquitto: the UI's method names
-answer over the bus, notices reach the door panels retained, and alerts fire from live events."""
+answer over the bus, the door panels are told retained when the notices change and ask for
+their door's, and alerts fire from live events."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def test_api_methods_notices_and_live_alerts(
         ui.request("tenant.set_layer", {"person": r["id"], "layer": "bogus"})
     assert len(ui.request("stats.hourly", {"hours": 24})) == 24
 
-    # a door panel that connects after the notice was posted still gets it (retained)
+    # A door panel that connects after the notice was posted is told at once (retained) that
+    # the notices changed, and asks for its door's: the topic carries no notice itself.
     ui.request("notice.post", {"text": "停水通知", "valid_until": time.time() + 3600, "by": "li"})
     got: list[Message] = []
     seen = threading.Event()
@@ -66,9 +68,21 @@ def test_api_methods_notices_and_live_alerts(
     panel = make_bus(mosquitto.port, "panel-b3", start=False)
     panel.subscribe(topics.notice, on_notice)
     panel.start()
-    assert seen.wait(5)
-    assert [n["text"] for n in json.loads(got[-1].payload)["notices"]] == ["停水通知"]
-    assert got[-1].retain
+    assert seen.wait(30)
+    fence = json.loads(got[-1].payload)
+    assert got[-1].retain and set(fence) == {"changed"} and "停水" not in got[-1].payload.decode()
+    listed = panel.request("notice.list", {"door": "b3", "active": True})
+    assert [n["text"] for n in listed] == ["停水通知"]
+    # another notice changes the fence, and the door's list has both, newest first
+    seen.clear()
+    until = time.time() + 3600
+    ui.request(
+        "notice.post", {"text": "3号楼电梯检修", "valid_until": until, "buildings": "3", "by": "li"}
+    )
+    assert seen.wait(30)
+    assert json.loads(got[-1].payload)["changed"] != fence["changed"]
+    listed = panel.request("notice.list", {"door": "b3", "active": True})
+    assert [n["text"] for n in listed] == ["3号楼电梯检修", "停水通知"]
 
     # five refused cards at one door raise one alert, visible through alarm.list
     for _ in range(5):
