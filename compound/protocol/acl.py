@@ -61,8 +61,8 @@ from compound.protocol.topics import Topics, valid_segment
 ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station", "ha", "wall")
 
 # API methods a door panel calls (ui/viewmodels/door.py): its own door and active notices (the
-# core answers a panel's door.show and door.list for the door it was registered at only:
-# services/core_lists.py). The core and its extensions serve many more (people, alarms,
+# core answers a panel's door.show, door.list and notice.list for the door it was registered at
+# only: services/panel_asker.py). The core and its extensions serve many more (people, alarms,
 # door.unlock); a panel stands in a public hallway and gets only these. Its calls (dial, hang
 # up, emergency) go on its own door's intercom/<door>/call, not through
 # call.start/call.hangup/emergency.call: the broker cannot look inside API parameters, but it

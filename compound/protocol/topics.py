@@ -32,7 +32,7 @@ user name, as in the demo, uses its client id as the user: ``api/<client id>/<me
 | api/<user>/<method>                    | UIs, CLI, as <user>   | no       | request to the core           |
 | reply/<user>/<client>/<method>         | core, face service    | no       | response (MQTT v5 style)      |
 | events/<type>                          | core                  | no       | logged events, for the UIs    |
-| notice                                 | core                  | yes      | notices for the door panels   |
+| notice                                 | core                  | yes      | notices changed: panels ask   |
 | site/lockdown                          | core                  | yes      | lockdown on/off, for devices  |
 | zone/<bridge user>/<zone>/state        | that bridge           | yes      | alarm zone: normal, alarm,    |
 |                                        |                       |          | offline; its last trip        |
