@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from compound.domain.clock import ManualClock
+from compound.domain.model import InvalidInput
 from compound.domain.paging import MAX_SIZE, page_of
 from tests.ui.fake_doors import door_api
 from ui.gateway import LocalGateway
 from ui.i18n import Strings
 from ui.viewmodels.door import DoorPanelVM
-from ui.viewmodels.door_notices import MAX_PAGES
+from ui.viewmodels.door_notices import MAX_PAGES, RETRY_S
 
 DOOR = "b3-e2"
 DOORS = [{"id": DOOR, "name": "3号楼2单元", "serves": ["3-2"]}]
@@ -64,14 +65,29 @@ def test_a_change_on_the_topic_asks_again_and_an_earlier_answer_coming_late_is_d
     assert [n["text"] for n in vm.notices] == ["第4条通知"]
 
 
-def test_a_refused_or_lost_answer_keeps_what_is_shown(clock: ManualClock) -> None:
+def test_an_unanswered_question_keeps_what_is_shown_and_is_asked_again(
+    clock: ManualClock,
+) -> None:
+    def lost(p: dict[str, Any]) -> list[dict[str, Any]]:
+        raise InvalidInput("the core is not reachable now; try again")
+
     gw = LocalGateway({**door_api(DOORS), "notice.list": lambda p: [notice(1)]})
     vm = DoorPanelVM(gw, Strings("zh"), clock, DOOR)
     vm.load()
     assert [n["text"] for n in vm.notices] == ["第1条通知"]
-    del gw.api["notice.list"]  # the core does not answer it now
+    gw.api["notice.list"] = lost  # every panel asked at once: this one's question was shed
     gw.deliver("notice", {"changed": "77"}, retained=True)
     assert asked(gw)[-1]["door"] == DOOR and [n["text"] for n in vm.notices] == ["第1条通知"]
+    gw.api["notice.list"] = lambda p: [notice(2), notice(1)]
+    clock.advance(RETRY_S - 1)
+    vm.tick()
+    assert len(asked(gw)) == 2
+    clock.advance(1)
+    vm.tick()
+    assert len(asked(gw)) == 3 and [n["text"] for n in vm.notices] == ["第2条通知", "第1条通知"]
+    clock.advance(RETRY_S)
+    vm.tick()
+    assert len(asked(gw)) == 3  # answered: no more questions until the next change
 
 
 def test_an_older_core_that_ignores_the_door_and_the_page(clock: ManualClock) -> None:

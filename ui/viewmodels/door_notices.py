@@ -5,7 +5,9 @@ at this door (those for a building it serves and those for the whole compound), 
 at most ``MAX_SIZE`` a reply; a full reply means there may be more, and the next page is asked
 for, so none is dropped. The core answers a panel for its own door only. The retained
 ``notice`` topic only says that the notices changed (a fence): the panel asks again, and an
-answer to an earlier question that comes after a later one is dropped.
+answer to an earlier question that comes after a later one is dropped. A question that gets no
+answer (the core's queue was full as every panel asked at once, the core was restarting) is
+asked again after ``RETRY_S``; what is shown stays meanwhile.
 
 An older core is still understood: one that sends the notices themselves on the topic (they are
 taken as they come), and one that answers the list without looking at ``door``: each notice is
@@ -29,6 +31,7 @@ from ui.viewmodels.door_parse import notice_for, parse_notices, split_notice
 NOTICE_PAGE_S = 8.0  # a notice page stays this long before the next one
 NOTICE_PAGE_CHARS = 90  # what the notices panel shows without cutting a line
 MAX_PAGES = 5  # 1,000 notices showing at one door: past this a reply is a mistake
+RETRY_S = 30.0  # an unanswered question is asked again after this long
 
 
 def listed(result: Any) -> list[dict[str, Any]] | None:
@@ -56,10 +59,12 @@ class DoorNotices:
         self.page = 0
         self.page_at = clock.now()
         self._asked = 0  # the latest question; answers to earlier ones are dropped
+        self._retry_at: float | None = None  # when to ask again, the last question unanswered
 
     def load(self) -> None:
         """Ask the core for this door's notices showing now, from the first page."""
         self._asked += 1
+        self._retry_at = None
         self._ask(1, self._asked, [])
 
     def _ask(self, page: int, asked: int, got: list[dict[str, Any]]) -> None:
@@ -68,8 +73,11 @@ class DoorNotices:
 
     def _on_page(self, reply: Reply, page: int, asked: int, got: list[dict[str, Any]]) -> None:
         items = listed(reply.result) if reply.ok else None
-        if asked != self._asked or items is None:
-            return  # a later question is on its way, or no answer: what is shown stays
+        if asked != self._asked:
+            return  # a later question is on its way
+        if items is None:  # what is shown stays; asked again later unless the core has no list
+            self._retry_at = None if reply.unavailable else self.clock.now() + RETRY_S
+            return
         seen = {n.get("id") for n in got if n.get("id") is not None}
         new = [n for n in items if n.get("id") is None or n.get("id") not in seen]
         got = got + new
@@ -85,6 +93,7 @@ class DoorNotices:
         body = live.json()
         if isinstance(body, dict) and isinstance(body.get("notices"), list):
             self._asked += 1  # the topic's word is newer than any answer still coming
+            self._retry_at = None
             self.take(parse_notices(body))
         else:
             self.load()
@@ -103,6 +112,8 @@ class DoorNotices:
         self.changed()
 
     def tick(self, now: float) -> None:
+        if self._retry_at is not None and now >= self._retry_at:
+            self.load()
         if len(self.pages) > 1 and now - self.page_at >= NOTICE_PAGE_S:
             self.page = (self.page + 1) % len(self.pages)
             self.page_at = now
