@@ -28,6 +28,7 @@ MORE_STRINGS: dict[str, tuple[str, str]] = {
     "officer.call_end.taken": ("已由其他分机接听", "answered elsewhere"),
     # a grouped alarm row: how many alarms, since the first (the row's time is the newest)
     "officer.incident_many": ("×{n} (自 {since} 起)", "×{n} since {since}"),
+    "officer.incident_more": ("等另外 {n} 处", "and {n} more"),
     # the event viewer
     "officer.view_overview": ("总览", "Overview"),
     "officer.view_events": ("事件查询", "Events"),

@@ -24,6 +24,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from compound.domain.model import InvalidInput
+from ui.ink import InkLabel  # noqa: F401 - registered for the kv files
 from ui.pixel_scroll import PixelScrollView
 from ui.viewmodels.door import FaceBox
 

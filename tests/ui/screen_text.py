@@ -47,6 +47,22 @@ def shown(widget: Any) -> bool:
     return widget.width > 2 and widget.height > 2
 
 
+def shows(texture: Any, label: Any) -> bool:
+    """Whether a rectangle's ``texture`` is ``label``'s texture or its text's part of it (an
+    InkLabel or a TopLabel draws a region of its texture, ``ui.ink``)."""
+    from ui.ink import texture as text_part
+
+    whole = label.texture
+    if texture is None or whole is None:
+        return False
+    part = text_part(label, whole)
+
+    def seen(t: Any) -> tuple[Any, ...]:
+        return tuple(t.uvpos), tuple(t.uvsize), tuple(t.size)
+
+    return texture is whole or seen(texture) == seen(part)
+
+
 def widgets(window: Any) -> Iterator[Any]:
     """Every widget in the window: the mounted screen and any pop-up over it."""
     for child in list(window.children):

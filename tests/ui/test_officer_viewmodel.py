@@ -115,6 +115,9 @@ def test_one_fire_input_is_one_incident_and_emergencies_come_first(clock: Manual
     assert incs[2].ids == [7, 6, 5, 4]
     line = vm.incident_line(incs[2])
     assert "Fire release ×4" in line and "Building 12 entrance 1" in line
+    short = vm.incident_line(incs[2], most=1)  # a queue row names its first doors, counts the rest
+    assert short.startswith(line.split(", ")[0]) and short.endswith(" and 3 more"), short
+    assert vm.incident_line(incs[2], most=4) == line
     assert "[Critical]" in vm.incident_line(incs[0])
     assert vm.alarm_summary() == (" · Fire release 5, Emergency call 1, Forced open 1, Held open 1")
     vm.t.toggle()

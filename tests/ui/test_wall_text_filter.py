@@ -13,6 +13,7 @@ import pytest
 
 from tests.ui.conftest import Driver, Site
 from tests.ui.officer_wall import on_wall
+from tests.ui.screen_text import shows
 
 pytestmark = [pytest.mark.ui]
 
@@ -25,7 +26,7 @@ def drawn_at(label: Any) -> list[tuple[float, float]]:
         label.to_window(*i.pos)
         for group in (label.canvas.before, label.canvas, label.canvas.after)
         for i in group.children
-        if isinstance(i, Rectangle) and i.texture is label.texture
+        if isinstance(i, Rectangle) and shows(i.texture, label)
     ]
 
 

@@ -15,6 +15,7 @@ from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.officer_alarms import Incident
 
 MAX_INCIDENT_ROWS = 30
+ROW_DOORS = 6  # doors a row names; the rest are counted
 
 
 class AlarmRow(BoxLayout):
@@ -60,7 +61,12 @@ class AlarmQueue:
         incs = vm.incidents()
         # The rows are built again only when what they say changed: a wall refreshes on every
         # passage, and building 30 rows holds the UI thread for several frames.
-        lines = [(vm.incident_line(i), i.severity, i.emergency, tuple(i.ids)) for i in incs]
+        # A row names its first few doors (a fire input's incident can hold sixty: eight lines
+        # of names pushed the other incidents out of sight); the pop-up names them all.
+        lines = [
+            (vm.incident_line(i, most=ROW_DOORS), i.severity, i.emergency, tuple(i.ids))
+            for i in incs
+        ]
         shown = (vm.t.lang, tuple(lines[:MAX_INCIDENT_ROWS]))
         if shown == self._shown:
             return

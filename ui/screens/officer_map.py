@@ -10,8 +10,8 @@ from typing import Any
 
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 
+from ui.ink import InkLabel
 from ui.screens.site_map import URGENT, PlanView
 from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.site_blocks import Block, block_layout
@@ -27,7 +27,7 @@ class MapView(BoxLayout):
         super().__init__(vm=vm, orientation="vertical", spacing=8, **kw)
         self.plan: PlanView = PlanView(on_marker=self.tapped)
         bar = BoxLayout(size_hint_y=None, height=56, spacing=8)
-        self.title = Label(font_size="20sp", bold=True, color=(0.55, 0.75, 1, 1), halign="left")
+        self.title = InkLabel(font_size="20sp", bold=True, color=(0.55, 0.75, 1, 1), halign="left")
         self.title.bind(size=lambda w, s: setattr(w, "text_size", s))
         self.title.valign = "middle"
         bar.add_widget(self.title)
@@ -40,13 +40,13 @@ class MapView(BoxLayout):
         for b in (self.zoom_in, self.zoom_out, self.fit_button):
             bar.add_widget(b)
         self.add_widget(bar)
-        self.info_label = Label(
+        self.info_label = InkLabel(
             font_size="18sp", size_hint_y=None, height=30, halign="left", valign="middle"
         )
         self.info_label.bind(size=lambda w, s: setattr(w, "text_size", s))
         self.add_widget(self.info_label)
         self.add_widget(self.plan)
-        self.empty = Label(font_size="22sp", halign="center", valign="middle")
+        self.empty = InkLabel(font_size="22sp", halign="center", valign="middle")
         self.empty.bind(size=lambda w, s: setattr(w, "text_size", (s[0] * 0.8, None)))
         self._image_version = 0
         self.loaded = False

@@ -139,7 +139,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         # The ground's edge, not a filled ground: software GL blends each filled pixel on
         # every frame, and the ground was half the wall's right side.
         g.add(Color(0.27, 0.31, 0.39, 1))
-        g.add(Line(rectangle=(0, 0, w, h), width=1.2))
+        g.add(Line(rectangle=(0, 0, w, h), width=1))  # a GL line, not triangles (common.kv)
         for b in self.blocks:
             x, y, bw, bh = b.x * w, (1 - b.y - b.h) * h, b.w * w, b.h * h
             g.add(Color(0.27, 0.31, 0.38, 1) if b.key != "site" else Color(0.25, 0.33, 0.30, 1))

@@ -1,0 +1,62 @@
+"""Only the part of a label's texture that holds its text is drawn.
+
+A label given a width or a box to lay its text out in (``text_size``) gets a texture of that
+whole width or box, and Kivy's rule draws all of it. With Mesa's software rasteriser (the box
+has no GPU) every pixel of every texture is blended on every frame, text or empty: the wall's
+titles, tiles and rows were drawn as wide as their widgets, mostly empty. The label rule in
+``common.kv`` draws the part of the texture around the text instead (the text's own size, as
+Kivy's text layout measured it, placed as ``halign`` and ``valign`` placed it). Only empty,
+transparent pixels are left out: the screen looks the same, pixel for pixel. ``InkLabel`` is a
+Label drawn so; ``TopLabel`` (``ui.widgets``) is drawn so too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.uix.label import Label
+
+
+class InkLabel(Label):
+    """A Label that draws only its text's part of its texture (its rule is in common.kv)."""
+
+
+def _box(label: Any) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the text within the texture, y from the texture's bottom."""
+    tex = label.texture
+    if tex is None:
+        return 0, 0, 0, 0
+    tw, th = tex.size
+    core = getattr(label, "_label", None)
+    inner = getattr(core, "_internal_size", None)
+    if not inner or label.halign == "justify" or label.markup:
+        return 0, 0, tw, th  # justified or marked-up text: drawn whole, as Kivy does
+    iw, ih = min(int(inner[0]) + 1, tw), min(int(inner[1]) + 1, th)
+    halign = label.halign
+    x = 0 if halign in ("left", "auto") else tw - iw if halign == "right" else (tw - iw) // 2
+    valign = label.valign
+    # Kivy lays text out from the texture's top: "top" at the top, "bottom" at the bottom.
+    y = th - ih if valign == "top" else 0 if valign == "bottom" else (th - ih) // 2
+    return x, y, iw, ih
+
+
+def texture(label: Any, tex: Any) -> Any:
+    """The part of ``tex`` (the label's texture) that holds the text."""
+    if tex is None:
+        return None
+    x, y, w, h = _box(label)
+    if (w, h) == tuple(tex.size):
+        return tex
+    return tex.get_region(x, y, w, h)
+
+
+def size(label: Any, tex: Any, tex_size: Any) -> tuple[int, int]:
+    """The text's part's size (``tex`` and ``tex_size``: what the rule follows)."""
+    _x, _y, w, h = _box(label)
+    return w, h
+
+
+def pos(label: Any, tex: Any, x: float, y: float) -> tuple[int, int]:
+    """(x, y): where the whole texture would be drawn; where the text's part goes."""
+    bx, by, _w, _h = _box(label)
+    return int(x) + bx, int(y) + by
