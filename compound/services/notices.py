@@ -26,6 +26,8 @@ from compound.store.migrations.notice_buildings import WHOLE_COMPOUND
 MAX_TEXT = 500
 MAX_DAYS = 366
 LISTED = 500  # notices in a list asked for without a page (the panels' and the command line's)
+# What a door panel is given of each notice: what it shows and checks, not who posted it.
+PANEL_KEYS = ("id", "text", "valid_from", "valid_until", "buildings")
 
 
 def parse_time(value: Any, what: str, tz: Any) -> float:
@@ -181,8 +183,9 @@ def asked(
 
     A door panel is answered for the door it was registered at only: without ``door`` for that
     door, any other refused in the words used for a door that does not exist (counted as
-    ``api.panel_other_door``, as ``door.show`` counts it), and only the notices showing now,
-    whatever ``active`` says. The consoles, the wall and the command line ask as they like."""
+    ``api.panel_other_door``, as ``door.show`` counts it), only the notices showing now,
+    whatever ``active`` says, and of each only what it shows (``PANEL_KEYS``). The consoles,
+    the wall and the command line ask as they like."""
     door = p.get("door") or None
     active = flag(p, "active")
     panel = panel_door(store, p)
@@ -192,7 +195,8 @@ def asked(
             if counters is not None:
                 counters["api.panel_other_door"] += 1
             raise InvalidInput(f"unknown door {door!r}")
-        active = True
+        rows = listing(store, now, True, door, page_of(p, default_size=MAX_SIZE))
+        return [{k: r[k] for k in PANEL_KEYS} for r in rows]
     return listing(store, now, active, door, page_of(p, default_size=MAX_SIZE))
 
 

@@ -94,8 +94,9 @@ def test_a_panel_reads_its_own_doors_notices_showing_now_and_no_others(
 ) -> None:
     """``notice.list`` holds a panel to its door as ``door.show`` does: without a door it is
     answered for its own, another door is refused in the words of a door that does not exist,
-    and what has ended or been withdrawn is not read, whatever ``active`` says (the retained
-    topic says only that they changed: tests/compound/community/test_api_bus.py)."""
+    and what has ended or been withdrawn is not read, whatever ``active`` says; of each notice
+    it gets what it shows, not who posted it (the retained topic says only that they changed:
+    tests/compound/community/test_api_bus.py)."""
     store, until = core.store, core.clock.now() + 86400
     store.add_unit("1-1-0101")
     for text, buildings in (("全体住户", ""), ("1号楼停水", "1"), ("3号楼电梯检修", "3")):
@@ -105,7 +106,9 @@ def test_a_panel_reads_its_own_doors_notices_showing_now_and_no_others(
     panel = ask["panel1"]  # registered at d1, building 3
     own = ["3号楼电梯检修", "全体住户"]
     for params in ({}, {"door": "d1", "active": True}, {"active": False}, {"size": 200}):
-        assert [n["text"] for n in panel.request("notice.list", params, timeout=15)] == own
+        listed = panel.request("notice.list", params, timeout=15)
+        assert [n["text"] for n in listed] == own
+        assert all(set(n) == set(notices.PANEL_KEYS) for n in listed)  # not who posted it
     assert panel.request("notice.list", {"page": 2, "size": 1}, timeout=15)[0]["text"] == own[1]
     before = core.counters["api.panel_other_door"]
     refusals = []
