@@ -260,16 +260,15 @@ class OfficerVM(Observable):
         return incidents(self.alarms)
 
     def incident_line(self, inc: Incident, most: int | None = None) -> str:
-        """One incident: the alarm's line, or for several alarms the kind, how many and where
-        (``most``: at most that many doors named, then how many more)."""
+        """One incident: its alarm's line, or the kind, how many and where (``most`` named)."""
         if len(inc.alarms) == 1:
             return self.alarm_line(inc.first)
         at, since = (time.strftime("%H:%M:%S", time.localtime(x)) for x in inc.times)
         severity = self.t(f"severity.{inc.severity}")
-        named = inc.doors if most is None else inc.doors[:most]
+        doors, named = inc.doors, inc.doors if most is None else inc.doors[:most]
         where = ", ".join(self.door_name(d) for d in named)
-        if len(named) < len(inc.doors):
-            where += " " + self.t("officer.incident_more", n=len(inc.doors) - len(named))
+        if len(named) < len(doors):
+            where += " " + self.t("officer.incident_more", n=len(doors) - len(named))
         many = self.t("officer.incident_many", n=len(inc.alarms), since=since)
         return f"{at}  [{severity}]  {self.kind_name(inc.kind)} {many}  {where}"
 
