@@ -177,6 +177,17 @@ def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
             what="forced marker",
         )
         assert "1 door(s) need attention" in view.info_label.text
+        # Drawn in its state's colour (the markers are a few meshes by colour, ui/shapes.py).
+        from PIL import Image
+
+        from ui.screens.site_map import STATE_COLOURS
+
+        driver.pump(0.2)
+        picture = Image.open(driver.shot("officer_map_forced.png")).convert("RGB")
+        mx, my = view.plan.point_of(*spots["b9-e2"])
+        centre = picture.getpixel((int(mx), picture.height - 1 - int(my)))
+        red = tuple(round(c * 255) for c in STATE_COLOURS["forced"][:3])
+        assert max(abs(a - b) for a, b in zip(centre, red, strict=True)) <= 3, (centre, red)
         # The forced door pops up over the wall (an intrusion); closed, the map is the officer's.
         driver.until(lambda: root.urgent_view.popup is not None, what="the urgent pop-up")
         driver.tap(root.urgent_view.popup.ids.close)

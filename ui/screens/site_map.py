@@ -18,12 +18,13 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
-from kivy.graphics import Color, Ellipse, InstructionGroup, Line, Rectangle
+from kivy.graphics import Color, InstructionGroup, Line, Mesh, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.uix.scatter import Scatter
 from kivy.uix.stencilview import StencilView
 
 from compound.domain.model import InvalidInput
+from ui import shapes
 from ui.screens.officer_doors import STATE_COLOURS as TILE_COLOURS
 from ui.viewmodels.map_labels import Box, Placed, Spot, place_labels
 from ui.viewmodels.site_blocks import ASPECT, TITLE, Block
@@ -44,6 +45,11 @@ RADIUS = 9  # px of a marker on the plan at zoom 1; urgent ones are drawn larger
 # bench_wall_frame); at a marker's size 20 pieces look as round.
 SEGMENTS = 20
 TAP_MOVE = 12  # px a touch may move and still be a tap
+
+
+def mesh(shape: shapes.Mesh) -> Mesh:
+    vertices, indices = shape
+    return Mesh(vertices=vertices, indices=indices, mode="triangles")
 
 
 class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in software GL
@@ -198,22 +204,27 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         g.clear()
         w, h = self.scatter.size
         k = 1 / max(self.scatter.scale, 1e-6)
-        # Urgent doors last, so they are drawn over their neighbours.
+        # Urgent doors last, so they are drawn over their neighbours. Each layer (the other
+        # doors, then the urgent ones) is one mesh of dark halos and one mesh per state colour
+        # (``ui.shapes``: a handful of draws, not two per door).
         ordered = sorted(self.markers, key=lambda m: m.state in URGENT)
-        for m in ordered:
-            r = RADIUS * k * (1.5 if m.state in URGENT else 1.0)
-            x, y = m.x * w, (1 - m.y) * h
+        for urgent in (False, True):
+            layer = [m for m in ordered if (m.state in URGENT) == urgent]
+            r = RADIUS * k * (1.5 if urgent else 1.0)
+            spots_xy = [(m, m.x * w, (1 - m.y) * h) for m in layer]
             g.add(Color(0, 0, 0, 0.75))
-            g.add(
-                Ellipse(
-                    pos=(x - r - 2 * k, y - r - 2 * k), size=(2 * r + 4 * k,) * 2, segments=SEGMENTS
-                )
-            )
-            g.add(Color(*STATE_COLOURS.get(m.state, STATE_COLOURS["unknown"])))
-            g.add(Ellipse(pos=(x - r, y - r), size=(2 * r, 2 * r), segments=SEGMENTS))
-            if m.door == self.selected:
-                g.add(Color(1, 1, 1, 1))
-                g.add(Line(circle=(x, y, r + 5 * k), width=2))
+            g.add(mesh(shapes.discs([(x, y, r + 2 * k) for _m, x, y in spots_xy], SEGMENTS)))
+            by_colour: dict[tuple[float, ...], list[tuple[float, float, float]]] = {}
+            for m, x, y in spots_xy:
+                colour = STATE_COLOURS.get(m.state, STATE_COLOURS["unknown"])
+                by_colour.setdefault(tuple(colour), []).append((x, y, r))
+            for colour, circles in by_colour.items():
+                g.add(Color(*colour))
+                g.add(mesh(shapes.discs(circles, SEGMENTS)))
+            for m, x, y in spots_xy:
+                if m.door == self.selected:
+                    g.add(Color(1, 1, 1, 1))
+                    g.add(Line(circle=(x, y, r + 5 * k), width=2))
         spots = [
             Spot(m.door, m.x * w, (1 - m.y) * h, RADIUS * k * (1.5 if m.state in URGENT else 1.0),
                  self.labels.get(m.door, ""), m.state in URGENT)
@@ -232,11 +243,12 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         if key != self._placed_key:
             self._placed_key = key
             self.placed = place_labels(spots, size_of, k, self.selected, (w, h), key[4])
+        # The labels' dark grounds as one mesh (they never overlap), then each label's text.
+        g.add(Color(0, 0, 0, 0.6))
+        g.add(mesh(shapes.boxes([p.box for p in self.placed])))
+        g.add(Color(1, 1, 1, 1))
         for p in self.placed:
             (x, y, tw, th), tex = p.box, self._label(p.text)
-            g.add(Color(0, 0, 0, 0.6))
-            g.add(Rectangle(pos=(x, y), size=(tw, th)))
-            g.add(Color(1, 1, 1, 1))
             g.add(Rectangle(texture=tex, pos=(x, y), size=(tw, th)))
 
     # -- touches ---------------------------------------------------------------------------
