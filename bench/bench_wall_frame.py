@@ -54,6 +54,7 @@ RATE = 10.0  # passages a second
 ALARMS = 131
 TEXT_TURNS = 4  # the overview with passages measured in turns with the text's filter linear
 TARGET_MS = 33.0
+DRAWN_SPAN = 2.0  # a phase of the frames the wall draws on its own lasts this many phases
 
 
 def options() -> argparse.Namespace:
@@ -341,6 +342,11 @@ def main() -> int:
                 measure(f"{view}_loaded")
                 if prof is not None:
                     prof.disable()
+            # The frames the wall draws on its own (no square forcing one on every loop turn):
+            # a frame when a passage or the clock changed what it shows, as on the box.
+            Window.remove_widget(ticker)
+            measure(f"{view}_loaded_drawn", args.phase_s * DRAWN_SPAN)
+            Window.add_widget(ticker)
             if prof is not None:
                 out = io.StringIO()
                 pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(30)
@@ -363,6 +369,14 @@ def main() -> int:
         site.stdin.close()
         site.wait(60)
     load_after = os.getloadavg()[0]
+    if rate < 0.8 * args.rate:
+        # A database copied without its key directory decides nothing but the unknown cards.
+        print(
+            f"the core decided {rate:.1f} passages a second of {args.rate:g} sent: not the load"
+            " this bench is for (is the database's keys/ directory beside it?)",
+            file=sys.stderr,
+        )
+        return 1
     empty = [k for k, v in series.items() if len(v["work"]) < 2]
     if empty:
         print(
@@ -375,7 +389,9 @@ def main() -> int:
     work = {k: s["work"] for k, s in stats.items()}
     code = {k: s["own"] for k, s in stats.items()}
     loaded = [k for k in work if k.endswith("_loaded")]
+    drawn = [k for k in work if k.endswith("_loaded_drawn")]
     worst = max(work[k]["p99_ms"] for k in loaded)
+    worst_drawn = max(work[k]["p99_ms"] for k in drawn)
     floor_p50, floor_p99 = work["floor"]["p50_ms"], work["floor"]["p99_ms"]
     ov = stats["overview_loaded"]
     figures = {
@@ -405,12 +421,16 @@ def main() -> int:
             ov["work"]["p99_ms"] / work["overview_idle"]["p99_ms"], 2
         ),
         "target_p99_ms": TARGET_MS,
-        "met": worst <= TARGET_MS,
+        "worst_p99_every_turn_ms": worst,
+        "worst_p99_as_drawn_ms": worst_drawn,
+        "met_every_turn": worst <= TARGET_MS,
+        "met": worst_drawn <= TARGET_MS,
     }
     ratio_floor = figures["p99_ratio_overview_loaded_vs_floor"]
     ratio_floor50 = figures["p50_ratio_overview_loaded_vs_floor"]
     ratio_idle = figures["p99_ratio_overview_loaded_vs_idle"]
     verdict = "met" if figures["met"] else "NOT met"
+    verdict_turn = "met" if figures["met_every_turn"] else "NOT met"
 
     all_gc = [v for k in series for v in pauses.get(k, [])]
     n_gc = len(all_gc)
@@ -465,7 +485,12 @@ columns include waiting for a core on this shared machine; the CPU columns do no
 `overview_loaded_not_updated` draws the same overview while passages arrive with the screen's
 refresh detached: the drawing alone, without the wall's work. `overview_loaded_text_linear` is
 the overview with passages with its text sampled by Kivy's linear filter instead, measured in
-turns with `overview_loaded` (a quarter of a phase each).
+turns with `overview_loaded` (a quarter of a phase each). In every phase but the `_drawn` ones
+a square changes colour on every loop turn, so a frame is drawn on every turn (up to
+{ROLE_MAXFPS["officer"]} a second: the wall's drawing alone keeps both cores busy); a
+`_loaded_drawn` phase ({DRAWN_SPAN:g} phases long) counts the frames the wall draws on its
+own while the passages arrive, as on the box: one whenever a passage or the clock changed
+what it shows.
 
 | phase | frames | total | max | own | swap | UI CPU | all CPU |
 |---|---|---|---|---|---|---|---|
@@ -473,8 +498,10 @@ turns with `overview_loaded` (a quarter of a phase each).
 
 - overview with passages / empty window measured in the same run: p50 **{ratio_floor50}**,
   p99 **{ratio_floor}**; / overview without passages: p99 **{ratio_idle}**
-- target p99 ≤ {TARGET_MS:g} ms in every phase with passages: **{verdict}**
-  (worst p99 {worst} ms; without the swap {figures["worst_p99_without_swap_ms"]} ms)
+- target p99 ≤ {TARGET_MS:g} ms for the frames the wall draws while passages arrive
+  (`_loaded_drawn`): **{verdict}** (worst p99 {worst_drawn} ms)
+- the same with a frame forced on every loop turn (`_loaded`): **{verdict_turn}** (worst p99
+  {worst} ms; without the swap {figures["worst_p99_without_swap_ms"]} ms)
 {text_note}- machine load (1-minute average) at start / end: {load_before:.1f} /
   {load_after:.1f} on 2 cores shared with other work
 - Python's full garbage collections during the measured phases: {n_gc}{gc_note}

@@ -3,22 +3,57 @@
 A label given a width or a box to lay its text out in (``text_size``) gets a texture of that
 whole width or box, and Kivy's rule draws all of it. With Mesa's software rasteriser (the box
 has no GPU) every pixel of every texture is blended on every frame, text or empty: the wall's
-titles, tiles and rows were drawn as wide as their widgets, mostly empty. The label rule in
-``common.kv`` draws the part of the texture around the text instead (the text's own size, as
-Kivy's text layout measured it, placed as ``halign`` and ``valign`` placed it). Only empty,
-transparent pixels are left out: the screen looks the same, pixel for pixel. ``InkLabel`` is a
-Label drawn so; ``TopLabel`` (``ui.widgets``) is drawn so too.
+titles, tiles and rows were drawn as wide as their widgets, mostly empty. An ``InkLabel``
+draws the part of the texture around the text instead (the text's own size, as Kivy's text
+layout measured it, placed as ``halign`` and ``valign`` placed it). Only empty, transparent
+pixels are left out: the screen looks the same, pixel for pixel. A label without text draws
+nothing at all (Kivy's rule issues a draw for it all the same, and each draw costs software GL
+tens of microseconds). ``TopLabel`` (``ui.widgets``) is an InkLabel with its text at its top.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kivy.graphics import Color, Rectangle
 from kivy.uix.label import Label
 
 
 class InkLabel(Label):
-    """A Label that draws only its text's part of its texture (its rule is in common.kv)."""
+    """A Label that draws only its text's part of its texture, and nothing without text. (Its
+    rule in common.kv is empty: it replaces Kivy's, which draws the whole texture.)"""
+
+    at_top = False  # True: the texture's top left at the label's (TopLabel), else centred
+
+    def __init__(self, **kw: Any) -> None:
+        self._colour = Color(1, 1, 1, 1)
+        self._rect = Rectangle()
+        self._drawing = False
+        super().__init__(**kw)
+        for name in ("texture", "texture_size", "pos", "size"):
+            self.fbind(name, self._ink)
+        self._ink()
+
+    def _ink(self, *_: object) -> None:
+        tex = self.texture
+        if tex is None:
+            if self._drawing:
+                self.canvas.remove(self._colour)
+                self.canvas.remove(self._rect)
+                self._drawing = False
+            return
+        tw, th = tex.size
+        if self.at_top:
+            x, y = self.x, self.top - th
+        else:
+            x, y = self.center_x - tw / 2.0, self.center_y - th / 2.0
+        rect = self._rect
+        rect.texture = texture(self, tex)
+        rect.pos, rect.size = pos(self, tex, x, y), size(self, tex, (tw, th))
+        if not self._drawing:
+            self.canvas.add(self._colour)
+            self.canvas.add(rect)
+            self._drawing = True
 
 
 def _box(label: Any) -> tuple[int, int, int, int]:
