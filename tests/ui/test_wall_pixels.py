@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.ui.screen_text import shows
+from tests.ui.screen_text import overflow, shows
 from ui.text_fit import LINE
 
 
@@ -47,6 +47,11 @@ def test_a_panel_is_framed_and_its_text_texture_is_as_tall_as_its_text(driver: A
     driver.until(lambda: lines.texture is not None and lines.height > 200, what="list laid out")
     assert 1 < len(lines.text.split("\n")) < 60
     assert lines.texture_size[1] <= lines.height
+    # A title longer than the panel is wide wraps, and the title grows to hold it.
+    title = full.children[1]
+    full.title = "Passage search · 20 / 24 people, 54 passages · tap for the next page " * 2
+    driver.until(lambda: title.height > 40, what="the title on two lines or more")
+    assert overflow(title) is None and title.height >= title.texture_size[1]
 
 
 def test_an_alarm_row_has_a_background_only_as_an_emergency(driver: Any) -> None:

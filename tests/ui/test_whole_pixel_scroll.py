@@ -128,8 +128,20 @@ def test_the_consoles_lists_scroll_by_touch_on_whole_pixels(
 
         scroll_and_check(driver, files.scroll, file_rows, 300)
         files.scroll.scroll_y = 1  # back to the top, where the file is
-        driver.pump(0.2)
-        driver.tap(files.buttons[str(folder / "bad.csv")])
+        bad = str(folder / "bad.csv")
+        view = files.scroll
+        bottom = view.to_window(view.x, view.y)[1]
+
+        def at_rest_in_sight() -> bool:
+            button = files.buttons[bad]
+            y = button.to_window(button.x, button.y)[1]
+            return (
+                view.effect_y.velocity == 0 and bottom <= y <= bottom + view.height - button.height
+            )
+
+        driver.until(at_rest_in_sight, what="the file's row at rest in sight")
+        driver.tap(files.buttons[bad])
+        driver.until(lambda: files.selected == bad, what="the file chosen")
         driver.tap(root.ids.do_import)
         driver.until(lambda: vm.job is not None and vm.job.finished, timeout=60, what="import")
         errors, text = root.ids.import_errors, root.ids.import_errors_text
