@@ -144,6 +144,25 @@ def notice_buildings(i: int) -> str:
     return f"{one},{1 + (one + 30) % 62}" if i % 7 == 0 else str(one)
 
 
+def post_year_of_notices(c: Any, at: float) -> None:
+    """1,000 notices posted every NOTICE_EVERY_S up to ``at``, each showing 30 days, most for
+    one or two buildings (``notice_buildings``), through the connection ``c``."""
+    c.executemany(
+        "INSERT INTO notices (text, valid_from, valid_until, posted_by, posted_at,"
+        " buildings) VALUES (?, ?, ?, 'office', ?, ?)",
+        [
+            (
+                f"通知 {i}: 本周六上午九点至十一点停水，请提前储水。物业电话 029-8888 {i:04d}",
+                at - (1000 - i) * NOTICE_EVERY_S,
+                at - (1000 - i) * NOTICE_EVERY_S + 30 * 86400,
+                at - (1000 - i) * NOTICE_EVERY_S,
+                notice_buildings(i),
+            )
+            for i in range(1000)
+        ],
+    )
+
+
 def old_door_notices(store: Store, door: str, active: bool, page: Page) -> list[dict[str, Any]]:
     """``notice.list`` with a door as it was before migration 280: the notices (showing now,
     by their end-time index) whose ``buildings`` text names one of the door's, or is empty."""
@@ -201,20 +220,7 @@ def lived_in(store: Store, at: float) -> None:
     with store.transaction() as c:
         c.execute("UPDATE people SET created_at = created_at - ?", (back,))
         c.execute("UPDATE tenant_profiles SET registered_at = registered_at - ?", (back,))
-        c.executemany(
-            "INSERT INTO notices (text, valid_from, valid_until, posted_by, posted_at,"
-            " buildings) VALUES (?, ?, ?, 'office', ?, ?)",
-            [
-                (
-                    f"通知 {i}: 本周六上午九点至十一点停水，请提前储水。物业电话 029-8888 {i:04d}",
-                    at - (1000 - i) * NOTICE_EVERY_S,
-                    at - (1000 - i) * NOTICE_EVERY_S + 30 * 86400,
-                    at - (1000 - i) * NOTICE_EVERY_S,
-                    notice_buildings(i),
-                )
-                for i in range(1000)
-            ],
-        )
+        post_year_of_notices(c, at)
         c.executemany(
             "INSERT OR IGNORE INTO holidays (day, name) VALUES (?, '节日')",
             [(f"{y}-{m:02d}-{d:02d}",) for y in range(2023, 2028) for m, d in HOLIDAYS],

@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_core_lists import NOTICE_EVERY_S, notice_buildings  # noqa: E402
+from bench.bench_core_lists import post_year_of_notices  # noqa: E402
 from bench.common import report  # noqa: E402
 from compound.domain.clock import SystemClock  # noqa: E402
 from compound.ports import ACTOR  # noqa: E402
@@ -65,20 +65,7 @@ def compound(store: Store) -> list[str]:
             "INSERT INTO devices (name, role, doors, created_at) VALUES (?, 'panel', ?, ?)",
             [(f"panel-{d}", json.dumps([d]), at) for d in doors],
         )
-        c.executemany(
-            "INSERT INTO notices (text, valid_from, valid_until, posted_by, posted_at,"
-            " buildings) VALUES (?, ?, ?, 'office', ?, ?)",
-            [
-                (
-                    f"通知 {i}: 本周六上午九点至十一点停水，请提前储水。物业电话 029-8888 {i:04d}",
-                    at - (1000 - i) * NOTICE_EVERY_S,
-                    at - (1000 - i) * NOTICE_EVERY_S + 30 * 86400,
-                    at - (1000 - i) * NOTICE_EVERY_S,
-                    notice_buildings(i),
-                )
-                for i in range(1000)
-            ],
-        )
+        post_year_of_notices(c, at)
     return doors
 
 
