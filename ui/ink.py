@@ -43,13 +43,15 @@ class InkLabel(Label):
                 self._drawing = False
             return
         tw, th = tex.size
+        # Where Kivy would draw the whole texture, then moved to the text's part of it.
         if self.at_top:
-            x, y = self.x, self.top - th
+            x, y = int(self.x), int(self.top - th)
         else:
-            x, y = self.center_x - tw / 2.0, self.center_y - th / 2.0
+            x, y = int(self.center_x - tw / 2.0), int(self.center_y - th / 2.0)
+        bx, by, w, h = _box(self)
         rect = self._rect
-        rect.texture = texture(self, tex)
-        rect.pos, rect.size = pos(self, tex, x, y), size(self, tex, (tw, th))
+        rect.texture = tex if (w, h) == (tw, th) else tex.get_region(bx, by, w, h)
+        rect.pos, rect.size = (x + bx, y + by), (w, h)
         if not self._drawing:
             self.canvas.add(self._colour)
             self.canvas.add(rect)
@@ -83,15 +85,3 @@ def texture(label: Any, tex: Any) -> Any:
     if (w, h) == tuple(tex.size):
         return tex
     return tex.get_region(x, y, w, h)
-
-
-def size(label: Any, tex: Any, tex_size: Any) -> tuple[int, int]:
-    """The text's part's size (``tex`` and ``tex_size``: what the rule follows)."""
-    _x, _y, w, h = _box(label)
-    return w, h
-
-
-def pos(label: Any, tex: Any, x: float, y: float) -> tuple[int, int]:
-    """(x, y): where the whole texture would be drawn; where the text's part goes."""
-    bx, by, _w, _h = _box(label)
-    return int(x) + bx, int(y) + by
