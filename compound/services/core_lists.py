@@ -93,7 +93,7 @@ class CoreLists:
 
     def _panel_door(self, p: dict[str, Any]) -> str | None:
         """The door of the door panel that asked; None when the asker is no panel."""
-        return panel_door(self.core.store, p)
+        return panel_door(self.core.store, p, self.core.counters)
 
     def door_list(self, p: dict[str, Any]) -> dict[str, Any]:
         page = page_of(p, default_size=MAX_SIZE)

@@ -184,11 +184,12 @@ def asked(
     A door panel is answered for the door it was registered at only: without ``door`` for that
     door, any other refused in the words used for a door that does not exist (counted as
     ``api.panel_other_door``, as ``door.show`` counts it), only the notices showing now,
-    whatever ``active`` says, and of each only what it shows (``PANEL_KEYS``). The consoles,
-    the wall and the command line ask as they like."""
+    whatever ``active`` says, and of each only what it shows (``PANEL_KEYS``); a device whose
+    registration was revoked is refused (``panel_asker``). The consoles, the wall and the
+    command line ask as they like."""
     door = p.get("door") or None
     active = flag(p, "active")
-    panel = panel_door(store, p)
+    panel = panel_door(store, p, counters)
     if panel is not None:
         door = panel if door is None else door
         if door != panel or not panel:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from compound.adapters.mqtt import Bus
+from compound.app import devices
 from compound.ports import ACTOR, ApiError
 from compound.services import notices
 from compound.services.core import Core
@@ -122,3 +123,30 @@ def test_a_panel_reads_its_own_doors_notices_showing_now_and_no_others(
     assert len(everything) == 4  # the console reads them all, the withdrawn one too
     other = ask["console1"].request("notice.list", {"door": "d2", "active": True}, timeout=15)
     assert [n["text"] for n in other] == own  # d2 serves building 3 too
+
+
+def test_a_panel_whose_registration_was_revoked_is_refused_its_doors_notices(
+    secured: SecuredBroker, core: Core, ask: dict[str, Bus]
+) -> None:
+    """The revocation is in the database while the panel's session is still up (the broker
+    rereads its files a moment later, or failed to): the core answers that panel nothing, in
+    words that say why, and no longer its door's notices or state; a console still reads them."""
+    store, until = core.store, core.clock.now() + 86400
+    notices.post(store, {"text": "3号楼停电检修", "valid_until": until, "by": "o", "buildings": "3"})
+    rc, out, err = secured.cli(
+        "devices", "add", "panel9", "--role", "panel", "--door", "d1", "--camera", "c9",
+        "--json", "--by", "t",
+    )  # fmt: skip
+    assert rc == 0, err
+    secured.passwords["panel9"] = json.loads(out)["password"]
+    panel = ask["panel9"]
+    assert "3号楼停电检修" in [n["text"] for n in panel.request("notice.list", {}, timeout=15)]
+    devices.revoke(store, "panel9", "test")  # only the database: the session stays up
+    before = core.counters["api.revoked_asker"]
+    for method, params in (("notice.list", {"active": True}), ("door.show", {"door": "d1"})):
+        with pytest.raises(ApiError) as refused:
+            panel.request(method, params, timeout=15)
+        assert "revoked" in str(refused.value) and "panel9" in str(refused.value)
+    assert core.counters["api.revoked_asker"] - before == 2
+    listed = ask["console1"].request("notice.list", {"door": "d1", "active": True}, timeout=15)
+    assert "3号楼停电检修" in [n["text"] for n in listed]
