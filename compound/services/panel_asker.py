@@ -22,7 +22,6 @@ from compound.domain.model import InvalidInput
 from compound.ports import actor_of
 from compound.store.db import Store
 
-
 REVOKED = "the credential of {actor!r} was revoked; this device is answered nothing"
 
 

@@ -132,7 +132,8 @@ def test_a_panel_whose_registration_was_revoked_is_refused_its_doors_notices(
     rereads its files a moment later, or failed to): the core answers that panel nothing, in
     words that say why, and no longer its door's notices or state; a console still reads them."""
     store, until = core.store, core.clock.now() + 86400
-    notices.post(store, {"text": "3号楼停电检修", "valid_until": until, "by": "o", "buildings": "3"})
+    posted = {"text": "3号楼停电检修", "valid_until": until, "by": "o", "buildings": "3"}
+    notices.post(store, posted)
     rc, out, err = secured.cli(
         "devices", "add", "panel9", "--role", "panel", "--door", "d1", "--camera", "c9",
         "--json", "--by", "t",
