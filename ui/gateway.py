@@ -32,6 +32,7 @@ class Reply:
     ok: bool
     result: Any = None
     error: str = ""
+    lost: bool = False  # no answer came (timed out, or no bus): the core may be down
 
     @property
     def unavailable(self) -> bool:
@@ -162,13 +163,14 @@ class MqttGateway:
         def work() -> None:
             try:
                 if not self.bus.wait_connected(self.timeout):
-                    reply = Reply(False, error="the core is not reachable now; try again")
+                    unreachable = "the core is not reachable now; try again"
+                    reply = Reply(False, error=unreachable, lost=True)
                 else:
                     reply = Reply(True, self.bus.request(method, params, timeout=wait))
             except ApiError as e:
                 reply = Reply(False, error=str(e))
             except BusError as e:
-                reply = Reply(False, error=str(e))
+                reply = Reply(False, error=str(e), lost=True)
             if callback is not None:
                 self.dispatch(lambda: callback(reply))
 
@@ -215,7 +217,8 @@ class LocalGateway:
     """In-process stand-in: API methods are plain functions, publishes go to local subscribers.
 
     For viewmodel tests; it refuses exactly like the core does (``InvalidInput`` → error reply,
-    missing method → "unknown method").
+    missing method → "unknown method"); a method that raises ``BusError`` stands for a question
+    that got no answer (a lost reply).
     """
 
     def __init__(self, api: dict[str, Callable[[dict[str, Any]], Any]] | None = None) -> None:
@@ -262,6 +265,8 @@ class LocalGateway:
                 reply = Reply(True, fn(params))
             except InvalidInput as e:
                 reply = Reply(False, error=str(e))
+            except BusError as e:
+                reply = Reply(False, error=str(e), lost=True)
         if callback is not None:
             if self.hold_replies:
                 self.held.append(lambda: callback(reply))

@@ -20,7 +20,7 @@ DOOR = "b3-e2"
 
 def panel(clock: ManualClock, lang: str = "en") -> tuple[LocalGateway, DoorPanelVM]:
     gw = LocalGateway()
-    return gw, DoorPanelVM(gw, Strings(lang), clock, DOOR)
+    return gw, DoorPanelVM(gw, Strings(lang), clock, DOOR, notice_spread_s=0)  # asks at once
 
 
 def signals(gw: LocalGateway) -> list[dict[str, Any]]:

@@ -13,7 +13,9 @@ door, are kept and paged by ``ui.viewmodels.door_notices``.
 Left alone for IDLE_RESET_S (no touch, no call), the panel goes back to Chinese and dialling,
 for the next person. Notices are shown one page at a time with a "1/3" count, turning by
 themselves and at a touch, so none is cut off or dropped. Residents are not shown device names:
-when the box cannot decide (bus, core or a device offline) the banner says to use a card.
+when the box cannot decide (bus, core or a device offline, or the core not answering the
+panel's questions, as when the panel started while the core was down and no retained word says
+so) the banner says to use a card.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ui.i18n import Strings
 from ui.i18n_core import reason_text
 from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.door_call import DoorCalls
+from ui.viewmodels.door_notices import SPREAD_S as NOTICE_SPREAD_S
 from ui.viewmodels.door_notices import DoorNotices
 from ui.viewmodels.door_parse import FaceBox, face_status_key, parse_door, parse_face_box
 
@@ -52,7 +55,11 @@ class DoorPanelVM(Observable):
         door: str,
         camera: str | None = None,
         qr_scan: QrScan | None = None,
+        notice_spread_s: float = NOTICE_SPREAD_S,
+        rand: Callable[[], float] | None = None,
     ) -> None:
+        """``notice_spread_s`` and ``rand``: how this panel spreads its notice questions
+        (``ui.viewmodels.door_notices``)."""
         super().__init__()
         self.gw = gateway
         self.t = strings
@@ -79,7 +86,7 @@ class DoorPanelVM(Observable):
         self._qr_busy, self._qr_at = False, float("-inf")
         self._last_pass = ("", float("-inf"))
         self._pending_pass: str | None = None
-        self.notice_board = DoorNotices(gateway, clock, door, self.changed)
+        self.notice_board = DoorNotices(gateway, clock, door, self.changed, notice_spread_s, rand)
         self.touched_at = clock.now()
         strings.listeners.append(self._touch)  # a language switch is a touch
         self.frame: bytes | None = None
@@ -100,7 +107,8 @@ class DoorPanelVM(Observable):
     def banner(self) -> str:
         """What residents need to know, without device names: use a card while the box cannot
         decide here (the door's own reader and controller work without it)."""
-        return self.t("door.unavailable") if self.availability.banner else ""
+        down = self.availability.banner or self.notice_board.lost
+        return self.t("door.unavailable") if down else ""
 
     @property
     def status_line(self) -> str:
