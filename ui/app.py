@@ -115,13 +115,20 @@ def build_role(
     station: str = "wall",
     ring_group: str = "officer",
     urgent: UrgentRule | None = None,
+    notice_spread_s: float | None = None,
 ) -> Built:
-    """The root widget and viewmodel of one role; imports only that role's screen."""
+    """The root widget and viewmodel of one role; imports only that role's screen.
+    ``notice_spread_s``: the door panel's window for asking after the notices changed (None:
+    its default)."""
     if role == "door":
         from ui.screens.door import DoorScreen
         from ui.viewmodels.door import DoorPanelVM
+        from ui.viewmodels.door_notices import SPREAD_S
 
-        dvm = DoorPanelVM(gateway, strings, clock, door, camera, qr_scan=background_qr_scan)
+        spread = SPREAD_S if notice_spread_s is None else notice_spread_s
+        dvm = DoorPanelVM(
+            gateway, strings, clock, door, camera, background_qr_scan, notice_spread_s=spread
+        )
         if screen == "pin":
             dvm.set_mode("pin")
         return Built(DoorScreen(dvm), dvm, lambda: dvm.door_name != door)
@@ -157,9 +164,11 @@ class CompoundApp(App):
         station: str = "wall",
         ring_group: str = "officer",
         urgent: UrgentRule | None = None,
+        notice_spread_s: float | None = None,
     ) -> None:
         super().__init__()
         self.role = role
+        self.notice_spread_s = notice_spread_s
         self.gateway = gateway
         self.strings = strings
         self.door = door
@@ -189,6 +198,7 @@ class CompoundApp(App):
             self.station,
             self.ring_group,
             self.urgent,
+            self.notice_spread_s,
         )
         return self.built.root
 

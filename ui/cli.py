@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from compound.app.context import Context
 
 ROLES = ("door", "officer", "manager")
+MAX_NOTICE_SPREAD_S = 300.0  # past this a new notice waits too long at some panels
 SCREENS = {
     "door": ("main", "pin"),
     "officer": ("wall",),
@@ -46,6 +47,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="officer wall: its station id for answering calls (default: its broker user name,"
         " else 'wall'); register it with `compound station add ID officer`",
     )
+    sp.add_argument(
+        "--notice-spread",
+        type=float,
+        metavar="SECONDS",
+        help="door panel: after the notices changed, ask for them at a random point within"
+        " this many seconds, so that all panels do not ask the core at once (default 5;"
+        " 0: at once)",
+    )
     sp.add_argument("--lang", choices=("zh", "en"), default="zh")
     sp.add_argument("--fullscreen", action="store_true", help="kiosk mode")
     sp.add_argument("--broker-port", type=int, help="broker port (overrides the config)")
@@ -68,6 +77,9 @@ def cmd_ui(ctx: Context) -> int:
     if a.screenshot and not a.screenshot.lower().endswith(".png"):
         raise InvalidInput("--screenshot must name a .png file")
     door = a.door or ("enrol" if a.role == "manager" else "b3-e2")
+    spread = getattr(a, "notice_spread", None)
+    if spread is not None and not 0 <= spread <= MAX_NOTICE_SPREAD_S:
+        raise InvalidInput(f"--notice-spread must be 0 to {MAX_NOTICE_SPREAD_S:g} seconds")
 
     from ui import kivy_env
     from ui.kivy_env import ROLE_MAXFPS, ROLE_SIZES
@@ -119,6 +131,7 @@ def cmd_ui(ctx: Context) -> int:
                 frozenset(ctx.config.wall.urgent_severities),
                 frozenset(ctx.config.wall.urgent_kinds),
             ),
+            notice_spread_s=spread,
         )
         app.run()
     finally:
