@@ -15,11 +15,17 @@ from compound.adapters.mqtt import actor_of
 from compound.domain.model import InvalidInput
 from compound.store.db import Store
 
+REVOKED = "revoked"  # the role of a device whose registration was revoked: no role passes it
+
 
 def device_role(store: Store, actor: str) -> str | None:
-    """The registered role of a broker user (None: not registered, as on a dev broker)."""
-    row = store.one("SELECT role FROM devices WHERE name = ?", (actor,))
-    return None if row is None else str(row["role"])
+    """The registered role of a broker user (None: not registered, as on a dev broker);
+    ``REVOKED`` once its registration was revoked, which no check lets through (the broker cuts
+    the device off when it rereads its files, but its requests may still arrive until then)."""
+    row = store.one("SELECT role, revoked_at FROM devices WHERE name = ?", (actor,))
+    if row is None:
+        return None
+    return REVOKED if row["revoked_at"] is not None else str(row["role"])
 
 
 def consoles_only(store: Store, params: Mapping[str, Any], refusal: str) -> str:

@@ -35,3 +35,13 @@ def test_only_a_console_passes_and_is_named(store: Store) -> None:
         consoles_only(
             store, {ACTOR: "panel-d1", "by": "office"}, "revoked from the manager's console"
         )
+
+
+def test_a_revoked_console_passes_no_check(store: Store) -> None:
+    """Its session may outlive the revocation until the broker rereads its files."""
+    register(store, "office", "console")
+    with store.transaction() as c:
+        c.execute("UPDATE devices SET revoked_at = 1 WHERE name = 'office'")
+    assert device_role(store, "office") == "revoked"
+    with pytest.raises(InvalidInput, match="from the manager's console"):
+        consoles_only(store, {ACTOR: "office"}, "revoked from the manager's console")
