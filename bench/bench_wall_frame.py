@@ -345,7 +345,11 @@ def main() -> int:
             # The frames the wall draws on its own (no square forcing one on every loop turn):
             # a frame when a passage or the clock changed what it shows, as on the box.
             Window.remove_widget(ticker)
+            if prof is not None:
+                prof.enable()
             measure(f"{view}_loaded_drawn", args.phase_s * DRAWN_SPAN)
+            if prof is not None:
+                prof.disable()
             Window.add_widget(ticker)
             if prof is not None:
                 out = io.StringIO()
@@ -374,13 +378,13 @@ def main() -> int:
         print(
             f"the core decided {rate:.1f} passages a second of {args.rate:g} sent: not the load"
             " this bench is for (is the database's keys/ directory beside it?)",
-            file=sys.stderr,
+            file=sys.__stderr__,
         )
         return 1
     empty = [k for k, v in series.items() if len(v["work"]) < 2]
     if empty:
         print(
-            f"fewer than 2 frames in {', '.join(empty)}: the machine is too busy", file=sys.stderr
+            f"fewer than 2 frames in {', '.join(empty)}: the machine is too busy", file=sys.__stderr__
         )
         for k in empty:
             for key, v in series[k].items():

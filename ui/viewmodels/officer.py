@@ -30,6 +30,7 @@ from ui.viewmodels.officer_events import EventViewer
 from ui.viewmodels.officer_lists import PagedLists, describe_row
 from ui.viewmodels.officer_search import PassageSearch
 from ui.viewmodels.officer_urgent import UrgentAlerts
+from ui.viewmodels.person_names import PersonNames
 from ui.viewmodels.site_map import SiteMap
 
 __all__ = ["DOOR_STATES", "DoorTile", "OfficerVM", "describe_row", "hour_bins"]
@@ -37,7 +38,6 @@ __all__ = ["DOOR_STATES", "DoorTile", "OfficerVM", "describe_row", "hour_bins"]
 PASSAGE_TYPES = ("access.granted", "access.denied")
 PASSAGES = 40  # live passages on the wall
 ALARM_PAGE = 60  # open alarms fetched, most severe first; shown as incidents
-NAMES_KEPT = 5000  # person names remembered for passage lines; older ones are asked again
 
 
 class OfficerVM(Observable):
@@ -81,13 +81,10 @@ class OfficerVM(Observable):
         self.bell.urgent = self.urgent.fresh
         self.calls = CallDesk(gateway, station, ring_group, self.changed, self.bell.call, clock.now)
         self.map = SiteMap(gateway, self.changed)  # asked for when the map is first shown
+        self.names = PersonNames(gateway, self.changed)  # of the people in passage lines
         self.events = EventViewer(
-            gateway, strings, clock, self.changed, self.describe_event, self.want_names
+            gateway, strings, clock, self.changed, self.describe_event, self.names.want
         )
-        # Names of the people in passage lines, asked for by id as they appear: the wall
-        # never downloads the person list.
-        self._people: dict[int, str] = {}
-        self._asking: set[int] = set()
         gateway.subscribe("door/+/state", self._on_door_state)
         gateway.subscribe("events/#", self._on_event)
 
@@ -137,25 +134,6 @@ class OfficerVM(Observable):
             self.doors[d["id"]] = tile
         self.changed()
 
-    def want_names(self, ids: list[Any]) -> None:
-        """Ask the core for the names of the people in these passages it does not know yet."""
-        missing = sorted(
-            {int(i) for i in ids if i is not None} - self._people.keys() - self._asking
-        )[:200]
-        if not missing:
-            return
-        self._asking.update(missing)
-
-        def done(reply: Reply) -> None:
-            self._asking.difference_update(missing)
-            if reply.ok and isinstance(reply.result, dict):
-                self._people.update({int(k): str(v) for k, v in reply.result.items()})
-                for old in list(self._people)[: max(0, len(self._people) - NAMES_KEPT)]:
-                    del self._people[old]
-                self.changed()
-
-        self.gw.request("person.names", {"ids": missing}, done)
-
     def _on_alarms(self, reply: Reply, asked: int = 0) -> None:
         if not reply.ok or not isinstance(reply.result, dict) or asked < self._alarm_shown:
             return
@@ -176,7 +154,7 @@ class OfficerVM(Observable):
         events = list(reply.result.get("items") or [])
         for e in reversed(events):
             self.passages.append(e)
-        self.want_names([e.get("person_id") for e in events])
+        self.names.want([e.get("person_id") for e in events])
         self.changed()
 
     def _on_hourly(self, reply: Reply) -> None:
@@ -222,10 +200,12 @@ class OfficerVM(Observable):
         type_ = str(e.get("type") or "")
         if type_ in PASSAGE_TYPES:
             self.passages.append(e)
-            self.want_names([e.get("person_id")])
             if type_ == "access.granted":
                 self._count_entry(float(e.get("at") or self.clock.now()))
-            self.changed()
+            # A passage of someone whose name is not known yet is drawn when the name arrives:
+            # drawn at once it was drawn twice, its line changing from "#id" to the name.
+            if not self.names.want([e.get("person_id")]):
+                self.changed()
         elif type_.startswith("alarm."):
             self.refresh_alarms()
         elif type_.startswith("siteplan.") and self.map.available:
@@ -327,9 +307,7 @@ class OfficerVM(Observable):
     # -- formatting ------------------------------------------------------------------------
 
     def person_name(self, pid: Any) -> str:
-        if pid is None:
-            return "?"
-        return self._people.get(int(pid), f"#{pid}")
+        return self.names.name(pid)
 
     def passage_line(self, e: dict[str, Any], dated: bool = False) -> str:
         when = "%m-%d %H:%M" if dated else "%H:%M:%S"

@@ -86,7 +86,7 @@ class EventViewer:
         clock: Clock,
         changed: Callable[[], None],
         describe: Callable[[dict[str, Any]], tuple[str, str, str]],
-        want_names: Callable[[list[Any]], None],
+        want_names: Callable[[list[Any]], object],
     ) -> None:
         self.gw = gateway
         self.t = strings
