@@ -20,6 +20,7 @@ from kivy.uix.screenmanager import Screen
 
 from compound.domain import csv_rows
 from compound.domain.model import InvalidInput
+from ui.choices import Choices  # noqa: F401 - used in the kv file
 from ui.gateway import Live
 from ui.i18n import LANGS, Strings
 from ui.i18n_core import column_name, core_text

@@ -10,8 +10,8 @@ from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-from kivy.uix.spinner import Spinner
 
+from ui.choices import Choices
 from ui.i18n import LANGS, Strings
 from ui.pixel_scroll import PixelScrollView
 from ui.screens.console_widgets import (
@@ -51,7 +51,7 @@ class HouseholdPage(BoxLayout):
         right.add_widget(self.title)
         cls = BoxLayout(size_hint_y=None, height=56, spacing=6)
         self.class_text = text_label("18sp")
-        self.class_pick = Spinner(font_size="18sp", text="-")
+        self.class_pick = Choices(font_size="18sp", text="-")
         self.set_class = button(self._set_class)
         for w in (self.class_text, self.class_pick, self.set_class):
             cls.add_widget(w)
@@ -59,8 +59,8 @@ class HouseholdPage(BoxLayout):
         # A tenant's layer; the row is shown when tenants live there.
         lay = BoxLayout(size_hint_y=None, height=56, spacing=6)
         self.layer_text = text_label("18sp", size_hint_x=0.7)
-        self.tenant_pick = Spinner(font_size="18sp", text="-")
-        self.layer_pick = Spinner(font_size="18sp", text="-")
+        self.tenant_pick = Choices(font_size="18sp", text="-")
+        self.layer_pick = Choices(font_size="18sp", text="-")
         self.set_layer = button(self._set_layer)
         for w in (self.layer_text, self.tenant_pick, self.layer_pick, self.set_layer):
             lay.add_widget(w)
@@ -78,8 +78,8 @@ class HouseholdPage(BoxLayout):
         hours = BoxLayout(size_hint_y=None, height=56, spacing=6)
         # Widths: "Credential hours" whole at 1280×800 beside the revoke button.
         self.cred_text = text_label("18sp", size_hint_x=0.75)
-        self.cred_pick = Spinner(font_size="17sp", text="-", size_hint_x=0.9)
-        self.sched_pick = Spinner(font_size="17sp", text="-", size_hint_x=0.6)
+        self.cred_pick = Choices(font_size="17sp", text="-", size_hint_x=0.9)
+        self.sched_pick = Choices(font_size="17sp", text="-", size_hint_x=0.6)
         self.set_hours = button(self._set_hours, size_hint_x=0.55)
         self.revoke = button(self.ask_revoke, "danger", size_hint_x=0.5)
         for w in (self.cred_text, self.cred_pick, self.sched_pick, self.set_hours, self.revoke):
@@ -89,7 +89,7 @@ class HouseholdPage(BoxLayout):
         # Moving a person of the household out, asked first as on the credentials tab.
         move = BoxLayout(size_hint_y=None, height=56, spacing=6)
         self.member_text = text_label("18sp", size_hint_x=0.6)
-        self.member_pick = Spinner(font_size="17sp", text="-")
+        self.member_pick = Choices(font_size="17sp", text="-")
         self.move_out = button(self.ask_move_out, "danger", size_hint_x=0.6)
         for w in (self.member_text, self.member_pick, self.move_out):
             move.add_widget(w)

@@ -13,9 +13,9 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-from kivy.uix.spinner import Spinner
 
 from compound.domain.model import InvalidInput
+from ui.choices import Choices
 from ui.i18n import Strings
 from ui.screens.file_list import FileList
 from ui.screens.site_map import PlanView
@@ -43,7 +43,7 @@ class SitePlanTab(BoxLayout):
         left.add_widget(self.upload_button)
         self.status = _text_label(font_size="17sp", size_hint_y=None, height=60)
         left.add_widget(self.status)
-        self.door = Spinner(font_size="18sp", size_hint_y=None, height=56)
+        self.door = Choices(font_size="18sp", size_hint_y=None, height=56)
         self.door.bind(text=lambda _w, text: self.door_chosen(text))
         left.add_widget(self.door)
         self.unplace_button = TouchButton(size_hint_y=None, height=56, accent="quiet")

@@ -14,6 +14,7 @@ from kivy.properties import ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
+from ui.choices import Choices  # noqa: F401 - used in the kv file
 from ui.one_line import cut_row_touched
 from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.officer_events import CATEGORIES, RANGES
