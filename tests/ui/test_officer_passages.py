@@ -1,7 +1,8 @@
 """The wall's live passage lines and its cheaply clipped scroll view, in a real window.
 
 The viewmodel is a small stand-in (a unit test of the screen part): the lines it gives are
-what the screen shows, newest on top; a new passage adds one label and keeps the others."""
+what the screen shows, newest on top; a new passage takes the label of the line that left and
+keeps the others."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def shown(lines: Any) -> list[str]:
     return [w.text for w in reversed(lines.box.children)]
 
 
-def test_new_passage_adds_one_label_on_top_and_keeps_the_rest(driver: Driver) -> None:
+def test_new_passage_takes_the_label_of_the_line_gone_and_keeps_the_rest(driver: Driver) -> None:
     from kivy.uix.boxlayout import BoxLayout
 
     from ui.screens.officer_passages import PassageLines
@@ -61,9 +62,14 @@ def test_new_passage_adds_one_label_on_top_and_keeps_the_rest(driver: Driver) ->
     for w in lines.box.children:
         if w.text != "passage 5 en":
             assert before[w.text] is w  # the same label, moved down, not made again
+    # The label of the line gone (0) now holds the new one, on top: no label was made.
+    assert lines.box.children[-1] is before["passage 0 en"]
+    labels = set(lines.box.children)
+    assert len(labels) == 5
     vm.t.lang = "zh"
     lines.refresh()
     assert shown(lines) == [f"passage {n} zh" for n in (5, 4, 3, 2, 1)]
+    assert set(lines.box.children) == labels, "every line worded again in the same labels"
 
 
 def test_rows_scrolled_out_of_sight_are_not_drawn_until_they_come_back(driver: Driver) -> None:

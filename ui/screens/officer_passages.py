@@ -83,9 +83,24 @@ class PassageLines:
         if lines == self._shown:
             return
         self._shown = lines
-        labels = [self._labels.get(text) or self._make(text) for text in lines]
+        # The labels of the lines gone (usually the oldest, at the foot) are given the new
+        # lines: making a label (its kv rules, its bindings) cost more than its text.
+        staying = set(lines)
+        free = [lbl for text, lbl in self._labels.items() if text not in staying]
+        for lbl in free:
+            if lbl.parent is not None:
+                lbl.parent.remove_widget(lbl)
+        labels = [self._labels.get(text) or self._give(free, text) for text in lines]
         self._labels = {text: lbl for text, lbl in zip(lines, labels, strict=True)}
         self._arrange(labels)
+
+    def _give(self, free: list[Label], text: str) -> Label:
+        lbl = free.pop() if free else None
+        if not isinstance(lbl, PassageLabel):
+            return self._make(text)
+        lbl.full = text
+        self._fit(lbl)
+        return lbl
 
     def _arrange(self, labels: list[Label]) -> None:
         """The labels top to bottom in this order, moving as few as possible: usually one new
