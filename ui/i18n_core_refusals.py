@@ -20,6 +20,11 @@ REFUSALS: list[tuple[str, str, str]] = [
     ),
     (r"params must be an object", *_AGAIN),
     (
+        rf"the credential of {V} was revoked; this device is answered nothing",
+        "本设备的登记已被撤销，请联系物业",
+        "This device's registration was revoked: call the property office",
+    ),
+    (
         r"internal error in \S+; see the core log",
         "主机内部出错，请联系维护人员",
         "Something failed inside the box: call the maintenance staff",
