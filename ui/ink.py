@@ -43,11 +43,15 @@ class InkLabel(Label):
                 self._drawing = False
             return
         tw, th = tex.size
-        # Where Kivy would draw the whole texture, then moved to the text's part of it.
+        # Where Kivy would draw the whole texture, then moved to the text's part of it. From
+        # x, y, width and height: Kivy's top and centre are cached aliases, which a size
+        # callback may read before they follow a new height (a label shrunk in place then
+        # drew its text where its old top was, over the line above).
+        x0, y0, w0, h0 = self.x, self.y, self.width, self.height
         if self.at_top:
-            x, y = int(self.x), int(self.top - th)
+            x, y = int(x0), int(y0 + h0 - th)
         else:
-            x, y = int(self.center_x - tw / 2.0), int(self.center_y - th / 2.0)
+            x, y = int(x0 + w0 / 2.0 - tw / 2.0), int(y0 + h0 / 2.0 - th / 2.0)
         bx, by, w, h = _box(self)
         rect = self._rect
         rect.texture = tex if (w, h) == (tw, th) else tex.get_region(bx, by, w, h)
