@@ -29,6 +29,7 @@ from ui.widgets import WINDOW_BG, HourChart, Panel
 Builder.load_file(str(Path(__file__).with_name("officer.kv")))
 
 ALARMS_EVERY_S = 10.0  # the alarm queue is asked again this often
+CHART_LIVE_S = 5.0  # the chart takes live entries' counts at most this often
 
 
 class PagedPanel(Panel):
@@ -92,6 +93,7 @@ class OfficerScreen(BoxLayout):
     lockdown_on = BooleanProperty(False)
     control_note = StringProperty("")
     control_ok = BooleanProperty(True)
+    chart_live_s = CHART_LIVE_S
 
     def __init__(self, vm: OfficerVM, **kw: object) -> None:
         super().__init__(vm=vm, **kw)
@@ -99,6 +101,9 @@ class OfficerScreen(BoxLayout):
         # GL fills a rectangle pixel by pixel on every frame, a clear is one fast fill.
         Window.clearcolor = WINDOW_BG
         self.chart = HourChart()
+        self._chart_at = float("-inf")  # when the chart last took the counts (monotonic)
+        self._chart_counts: list[int] | None = None  # the view model's list it took them from
+        self._chart_later = Clock.create_trigger(self.update_chart, CHART_LIVE_S)
         self._heap_frozen = False
         self.door_area = DoorArea(vm, self.ids.doors, self.ids.abnormal)
         # Lockdown and remote opens: a tap on a door tile asks to open it.
@@ -244,11 +249,34 @@ class OfficerScreen(BoxLayout):
         if not self._heap_frozen and self.door_area.views and vm.alarms:
             self._heap_frozen = True  # the doors and the alarms are in: the bulk of the heap
             Clock.schedule_once(lambda dt: freeze_heap(), 1.0)
-        now = vm.clock.now()
-        self.chart.labels = [
-            time.strftime("%H", time.localtime(now - (23 - i) * 3600)) for i in range(24)
-        ]
-        self.chart.values = list(vm.hourly)
+        self.update_chart()
+
+    def update_chart(self, *_: object) -> None:
+        """The 24-hour chart: at once for a new hour or the first time, and a live entry's count
+        at most every ``chart_live_s`` (later by itself when sooner). Redrawing the bars and
+        their counts for every entry was a fifth of the wall's own work in a frame drawn for a
+        passage."""
+        now = self.vm.clock.now()
+        labels = [time.strftime("%H", time.localtime(now - (23 - i) * 3600)) for i in range(24)]
+        counts = self.vm.hourly
+        values = list(counts)
+        if values == list(self.chart.values) and labels == list(self.chart.labels):
+            return
+        wait = self.chart_live_s - (time.monotonic() - self._chart_at)
+        # The view model makes a new list when the core's histogram comes or the hour moves
+        # on, and adds a live entry to the list it has: only live entries wait for the pace.
+        if labels != list(self.chart.labels) or counts is not self._chart_counts or wait <= 0:
+            self._chart_later.cancel()
+            self._chart_at, self._chart_counts = time.monotonic(), counts
+            self.chart.labels, self.chart.values = labels, values
+        elif not self._chart_later.is_triggered:
+            self._chart_later.timeout = wait
+            self._chart_later()
+
+    @property
+    def chart_waiting(self) -> bool:
+        """Whether counts the chart does not show yet are to be drawn later by themselves."""
+        return bool(self._chart_later.is_triggered)
 
     def _doors(self) -> None:
         self.door_area.refresh()
@@ -268,6 +296,7 @@ class OfficerScreen(BoxLayout):
         self._tick.cancel()
         self._minute.cancel()
         self._alarm_poll.cancel()
+        self._chart_later.cancel()
         # A reply or an event still on its way must not draw a stopped wall again (nor open
         # its pop-up over whatever the window shows next).
         for listeners in (self.vm.listeners, self.vm.t.listeners):
