@@ -1,0 +1,43 @@
+"""A language switch on the wall words its door cards and tiles again in the same widgets: the
+156 tiles of a compound of the real size are not made again (that held the UI thread for
+0.6-1 s), and no card keeps a title in the other language."""
+
+from __future__ import annotations
+
+import pytest
+
+from compound.domain.clock import ManualClock
+from tests.ui.conftest import WALL_SIZE, Driver
+from tests.ui.fake_doors import door_api
+from tests.ui.officer_wall import xian_doors
+from ui.gateway import LocalGateway
+from ui.i18n import Strings
+
+pytestmark = [pytest.mark.ui]
+
+
+def test_a_language_switch_words_the_same_tiles_again(driver: Driver) -> None:
+    from ui.app import build_role
+
+    gw = LocalGateway(door_api(xian_doors()))
+    built = build_role("officer", gw, Strings("zh"), ManualClock(), station="wall")
+    root, vm = built.root, built.vm
+    driver.mount(root, WALL_SIZE)
+    vm.load()
+    try:
+        driver.until(lambda: len(root.tile_views()) == len(xian_doors()), what="every tile")
+        area = root.door_area
+        tiles = root.tile_views()
+        cards = dict(area.cards)
+        assert cards["3"].title == "3号楼" and tiles["b3-e2"].label == "2单元"
+        vm.t.toggle()
+        driver.until(lambda: cards["3"].title == "Building 3", what="the titles in English")
+        assert root.tile_views() == tiles
+        assert all(root.tile_views()[d] is tiles[d] for d in tiles), "the same tiles"
+        assert area.cards == cards
+        assert tiles["b3-e2"].label == "Entrance 2"
+        english = Strings("en")
+        assert all(c.title == vm.group_title(k) for k, c in cards.items())
+        assert cards["3"].title == english("officer.building", n="3")
+    finally:
+        root.stop()
