@@ -384,7 +384,8 @@ def main() -> int:
     empty = [k for k, v in series.items() if len(v["work"]) < 2]
     if empty:
         print(
-            f"fewer than 2 frames in {', '.join(empty)}: the machine is too busy", file=sys.__stderr__
+            f"fewer than 2 frames in {', '.join(empty)}: the machine is too busy",
+            file=sys.__stderr__,
         )
         for k in empty:
             for key, v in series[k].items():
