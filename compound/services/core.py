@@ -33,6 +33,7 @@ from compound.protocol.messages import (
     encode,
     new_id,
 )
+from compound.services.askers import refusing_revoked
 from compound.services.command_seq import CommandSeq
 from compound.services.decision_log import DecisionLog
 from compound.services.door_feed import DoorFeed
@@ -116,7 +117,8 @@ class Core:
             self._take(ext.offers())
         for ext in self.extensions:
             ext.start()
-        self.bus.serve(self.api, refusals=(InvalidInput,), counters=self.counters)
+        served = refusing_revoked(self.store, self.counters, self.api)
+        self.bus.serve(served, refusals=(InvalidInput,), counters=self.counters)
         # Retained lockdown state, again on every (re)connect: a broker may restart empty.
         self.bus.on_connect_hooks.append(self.publish_lockdown)
         if self.bus.connected:

@@ -151,3 +151,29 @@ def test_a_panel_whose_registration_was_revoked_is_refused_its_doors_notices(
     assert core.counters["api.revoked_asker"] - before == 2
     listed = ask["console1"].request("notice.list", {"door": "d1", "active": True}, timeout=15)
     assert "3号楼停电检修" in [n["text"] for n in listed]
+
+
+def test_a_console_whose_registration_was_revoked_opens_no_door_from_afar(
+    secured: SecuredBroker, core: Core, ask: dict[str, Bus]
+) -> None:
+    """Every method refuses a revoked device before it runs, not only the lists: a console
+    revoked while its session is up asks for a remote open and gets the refusal, and no open is
+    logged in its name; another console still opens the door."""
+    rc, out, err = secured.cli(
+        "devices", "add", "console8", "--role", "console", "--json", "--by", "t"
+    )
+    assert rc == 0, err
+    secured.passwords["console8"] = json.loads(out)["password"]
+    console = ask["console8"]
+    opened = {"door": "d2", "reason": "送药上门", "by": "值班员"}
+    assert console.request("door.unlock", opened, timeout=15)["command_id"]
+    unlocks = len(core.store.events(types=["door.remote_unlock"]))
+    devices.revoke(core.store, "console8", "test")  # only the database: the session stays up
+    before = core.counters["api.revoked_asker"]
+    with pytest.raises(ApiError) as refused:
+        console.request("door.unlock", opened, timeout=15)
+    assert "revoked" in str(refused.value) and "console8" in str(refused.value)
+    assert core.counters["api.revoked_asker"] - before == 1
+    assert len(core.store.events(types=["door.remote_unlock"])) == unlocks
+    assert ask["console1"].request("door.unlock", opened, timeout=15)["command_id"]
+    assert len(core.store.events(types=["door.remote_unlock"])) == unlocks + 1
