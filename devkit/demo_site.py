@@ -94,9 +94,10 @@ class DemoSite:
             core.request(
                 "notice.post",
                 {
-                    "text": "本周六 9:00-12:00 3 号楼停水检修 / Water off in building 3, Sat 9-12",
-                    "by": "物业 Property office",
+                    "text": "本周六 9:00-12:00 3 号楼停水检修，请提前储水。",
+                    "by": "物业",
                     "valid_until": until,
+                    "buildings": "3",  # the demo's door panel stands at building 3
                 },
                 timeout=5.0,
             )
