@@ -231,6 +231,11 @@ REFUSALS: list[tuple[str, str, str]] = [
     ),
     (r"no unit (?P<u>\S+) is registered", "房号 {u} 不存在", "There is no unit {u}"),
     (
+        r"no unit (?P<u>\S+) is registered; add it first .*",
+        "房号 {u} 尚未登记，请先登记该房屋",
+        "Unit {u} is not registered: register it first",
+    ),
+    (
         r"unit (?P<u>\S+) has no indoor station registered",
         "{u} 没有安装室内机",
         "Unit {u} has no indoor station",

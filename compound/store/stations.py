@@ -22,6 +22,14 @@ class Stations(StoreBase):
         station = validation.station_id(station)
         group = validation.ring_group(unit, desks)
         with self.transaction() as c:
+            # A station for a unit nobody registered would ring for no one (a typo in the room).
+            if (
+                group not in desks
+                and not c.execute("SELECT 1 FROM units WHERE address = ?", (group,)).fetchone()
+            ):
+                raise InvalidInput(
+                    f"no unit {group} is registered; add it first (`compound unit add {group}`)"
+                )
             old = c.execute(
                 "SELECT ring_group FROM intercom_stations WHERE station = ?", (station,)
             ).fetchone()

@@ -253,6 +253,13 @@ def test_holiday_import_is_all_or_nothing_with_line_numbers(
 
 
 def test_stations(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A station for a unit nobody registered would ring for no one: refused, nothing added.
+    assert "no unit 3-2-1501 is registered" in refused(
+        capsys, "station", "add", "in-1501", "--unit", "3-2-1501"
+    )
+    assert ok(capsys, "station", "list") == []
+    for unit in ("3-2-1501", "3-2-1502"):
+        ok(capsys, "unit", "add", unit)
     assert ok(capsys, "station", "add", "in-1501", "--unit", "3-2-1501") == {
         "station": "in-1501",
         "unit": "3-2-1501",
@@ -301,6 +308,7 @@ def test_the_console_api_applies_the_same_rules(db: Path) -> None:
         assert [h["date"] for h in api["holiday.list"]({"year": 2026})] == ["2026-10-01"]
         api["holiday.remove"]({"date": "2026-10-01"})
         assert api["holiday.list"]({}) == []
+        store.add_unit("3-2-1501")
         store.add_station("in-1", "3-2-1501", ("desk", "officer"))
         assert api["station.remove"]({"station": "in-1"})["removed"] is True
         with pytest.raises(InvalidInput, match="credential must be a number"):
