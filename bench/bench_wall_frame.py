@@ -308,6 +308,7 @@ def main() -> int:
         Window.add_widget(ticker)
         wall.vm.load()
         pump(90, lambda: len(wall.vm.doors) >= 150 and wall.vm.alarm_total >= open_alarms)
+        pump(30, lambda: len(wall.root.tile_views()) == len(wall.vm.doors))  # a few a frame
         pump(3.0)
         measure("overview_idle")
         ask("on")

@@ -82,6 +82,7 @@ def main() -> None:
         backlog = sum(BACKLOG.values())
         pump(60, lambda: len(wall.vm.doors) >= 150 and wall.vm.site)
         pump(30, lambda: wall.vm.alarm_total >= backlog)
+        pump(30, lambda: len(wall.root.tile_views()) == len(wall.vm.doors))  # a few a frame
         shots.camera("b12-e2")
         pump(1)
         shots.forced()

@@ -297,6 +297,7 @@ class OfficerScreen(BoxLayout):
         self._minute.cancel()
         self._alarm_poll.cancel()
         self._chart_later.cancel()
+        self.door_area.stop()
         # A reply or an event still on its way must not draw a stopped wall again (nor open
         # its pop-up over whatever the window shows next).
         for listeners in (self.vm.listeners, self.vm.t.listeners):

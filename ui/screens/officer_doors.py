@@ -1,12 +1,14 @@
 """The wall's door area: a card per building (gates and garages first) in a scrolling view,
-and the doors that need the officer in a side list. Widgets are rebuilt only when the doors
-or the language change; a state change only recolours its tile."""
+and the doors that need the officer in a side list. Widgets are made again only when the doors
+change, a few cards a frame; a language switch words them again and a state change only
+recolours its tile."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -29,6 +31,12 @@ STATE_COLOURS = {
 TILE_W, TILE_H, GAP = 90, 60, 4
 HEADER_W = 66
 SIDE_ROWS = 40  # abnormal doors listed by name; the count says how many in all
+# Tiles made in one frame when the cards are made (cards are whole: a card's tiles at once).
+# A tile with its kv rules costs some 3 ms of CPU here: the 189 doors of the compound made in
+# one go held the UI thread for 0.55-0.98 s. Twelve a frame: the longest frame 0.15-0.18 s,
+# every tile there after 1.7 s (each card added moves the cards above it in the scrolling
+# box, so smaller steps cost more in all: six a frame took 2.6-4.1 s).
+TILES_A_FRAME = 12
 
 
 class DoorTileView(ButtonBehavior, BoxLayout):
@@ -66,6 +74,7 @@ class DoorArea:
         self.side = side
         self.views: dict[str, DoorTileView] = {}  # door id → its tile, in display order
         self.cards: dict[Any, DoorCard] = {}  # group key → its card (a building's doors)
+        self._making: Any = None  # the clock event that makes the next cards
         self.on_tap: Callable[[str], object] | None = None
         self._shape: tuple[Any, ...] = ()
         self._side_shown: tuple[Any, ...] | None = None
@@ -89,6 +98,12 @@ class DoorArea:
         """The doors that need the officer, most urgent first (as the side list shows them)."""
         return self._sorted()[1]
 
+    def stop(self) -> None:
+        """No more cards made (the wall stopped)."""
+        if self._making is not None:
+            self._making.cancel()
+            self._making = None
+
     def refresh(self) -> None:
         groups = self._sorted()[0]
         done = (self.vm.t.lang, self._sort_key)
@@ -103,46 +118,70 @@ class DoorArea:
             self._shape = shape
             self._painted = {}
             self._build(groups)
+        self._paint_all()
+        self._side()
+
+    def _paint_all(self) -> None:
         for key, card in self.cards.items():
             card.title = self.vm.group_title(key)
         lang = self.vm.t.lang
         for door_id, view in self.views.items():
-            tile = self.vm.doors[door_id]
+            tile = self.vm.doors.get(door_id)
+            if tile is None:
+                continue  # gone since its card was made: the next refresh makes them again
             # Painted again only when the door changed: 156 tiles on every passage's refresh
             # were most of the wall's work per frame.
             key = (lang, tile.name, tile.state, tile.alarm, tile.shown_state)
             if self._painted.get(door_id) != key:
                 self._painted[door_id] = key
                 self._paint(view, tile)
-        self._side()
 
     def forget_layout(self) -> None:
         """The box changed width: lay the cards out again at the next refresh."""
         self._shape = ()
 
     def _build(self, groups: list[Any]) -> None:
+        """The cards made anew: the first few now, the rest a few a frame (``TILES_A_FRAME``),
+        each painted as it comes."""
+        self.stop()
         self.box.clear_widgets()
         self.views = {}
         self.cards = {}
         width = max(self.box.width, HEADER_W + 3 * (TILE_W + GAP))
         most = max(1, int((width - HEADER_W - 2 * GAP) // (TILE_W + GAP)))
-        for g in groups:
-            cols = min(len(g.tiles), most)
-            rows = -(-len(g.tiles) // cols)
-            card = DoorCard(
-                title=self.vm.group_title(g.key),
-                size=(HEADER_W + cols * (TILE_W + GAP) + GAP, rows * (TILE_H + GAP) + GAP),
-            )
-            grid = GridLayout(cols=cols, spacing=GAP, size_hint=(None, None))
-            grid.size = (cols * (TILE_W + GAP) - GAP, rows * (TILE_H + GAP) - GAP)
-            for tile in g.tiles:
-                view = DoorTileView(door_id=tile.id, size=(TILE_W, TILE_H))
-                view.bind(on_release=self._tapped)
-                self.views[tile.id] = view
-                grid.add_widget(view)
-            card.add_widget(grid)
-            self.box.add_widget(card)
-            self.cards[g.key] = card
+        left = list(groups)
+
+        def some(_dt: float = 0) -> None:
+            self._making = None
+            made = 0
+            while left and made < TILES_A_FRAME:
+                g = left.pop(0)
+                self._card(g, most)
+                made += len(g.tiles)
+            self._paint_all()
+            if left:  # the next ones after this frame is drawn
+                self._making = Clock.schedule_once(some, 0.01)
+
+        some()
+
+    def _card(self, g: Any, most: int) -> None:
+        """One building's card and its tiles, added after the others."""
+        cols = min(len(g.tiles), most)
+        rows = -(-len(g.tiles) // cols)
+        card = DoorCard(
+            title=self.vm.group_title(g.key),
+            size=(HEADER_W + cols * (TILE_W + GAP) + GAP, rows * (TILE_H + GAP) + GAP),
+        )
+        grid = GridLayout(cols=cols, spacing=GAP, size_hint=(None, None))
+        grid.size = (cols * (TILE_W + GAP) - GAP, rows * (TILE_H + GAP) - GAP)
+        for tile in g.tiles:
+            view = DoorTileView(door_id=tile.id, size=(TILE_W, TILE_H))
+            view.bind(on_release=self._tapped)
+            self.views[tile.id] = view
+            grid.add_widget(view)
+        card.add_widget(grid)
+        self.box.add_widget(card)
+        self.cards[g.key] = card
 
     def _tapped(self, view: DoorTileView) -> None:
         if self.on_tap is not None:
