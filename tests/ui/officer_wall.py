@@ -27,6 +27,24 @@ def on_wall(site: Site, driver: Driver, strings: Strings) -> Iterator[Any]:
         yield built
 
 
+@contextmanager
+def wall_window(
+    driver: Driver, api: dict[str, Any] | None = None, clock: ManualClock | None = None
+) -> Iterator[tuple[Any, OfficerVM, LocalGateway]]:
+    """The wall's screen (in Chinese) in a real window on an in-process gateway serving
+    ``xian_doors`` (and ``api``'s methods besides), mounted and not loaded yet, for a ``with``
+    block: (screen, view model, gateway); stopped after it."""
+    from ui.app import build_role
+
+    gw = LocalGateway({**door_api(xian_doors()), **(api or {})})
+    built = build_role("officer", gw, Strings("zh"), clock or ManualClock(), station="wall")
+    driver.mount(built.root, WALL_SIZE)
+    try:
+        yield built.root, built.vm, gw
+    finally:
+        built.root.stop()
+
+
 def xian_doors() -> list[dict[str, Any]]:
     """Doors as the core lists them: buildings 1-62 with entrances, gates and garages."""
     doors = [

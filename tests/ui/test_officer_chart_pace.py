@@ -9,11 +9,8 @@ from typing import Any
 import pytest
 
 from compound.domain.clock import ManualClock
-from tests.ui.conftest import WALL_SIZE, Driver
-from tests.ui.fake_doors import door_api
-from tests.ui.officer_wall import xian_doors
-from ui.gateway import LocalGateway
-from ui.i18n import Strings
+from tests.ui.conftest import Driver
+from tests.ui.officer_wall import wall_window
 
 pytestmark = [pytest.mark.ui]
 
@@ -25,20 +22,16 @@ def granted(clock: ManualClock, seq: int) -> dict[str, Any]:
 
 
 def test_live_entries_reach_the_chart_at_its_pace_and_a_new_hour_at_once(driver: Driver) -> None:
-    from ui.app import build_role
-
     clock = ManualClock(1_790_000_000.0)
-    gw = LocalGateway({**door_api(xian_doors()), "stats.hourly": lambda p: list(HISTOGRAM)})
-    built = build_role("officer", gw, Strings("zh"), clock, station="wall")
-    root, vm = built.root, built.vm
-    root.chart_live_s = 1000.0  # no live count is due within the test by the pace alone
-    driver.mount(root, WALL_SIZE)
-    vm.load()
-    chart = root.chart
-    driver.until(lambda: list(chart.values) == HISTOGRAM, what="the core's histogram drawn")
-    try:
+    histogram = {"stats.hourly": lambda p: list(HISTOGRAM)}
+    with wall_window(driver, histogram, clock) as (root, vm, gw):
+        root.chart_live_s = 1000.0  # no live count is due within the test by the pace alone
+        vm.load()
+        chart = root.chart
+        driver.until(lambda: list(chart.values) == HISTOGRAM, what="the core's histogram drawn")
         gw.deliver("events/access.granted", granted(clock, 1))
-        driver.until(lambda: len(root.passage_lines.texts()) == 1, what="the passage shown")
+        line = vm.passage_line(vm.passages[-1])
+        driver.until(lambda: root.passage_lines.texts() == [line], what="the passage shown")
         assert vm.hourly[-1] == 4 and list(chart.values) == HISTOGRAM
         assert root.chart_waiting, "the new count is to be drawn later by itself"
         root.chart_live_s = 0.0  # its time has come
@@ -52,5 +45,3 @@ def test_live_entries_reach_the_chart_at_its_pace_and_a_new_hour_at_once(driver:
         driver.until(lambda: len(root.passage_lines.texts()) == 2, what="the second passage")
         assert list(chart.labels) == labels[1:] + [labels[0]]
         assert list(chart.values) == list(vm.hourly) and vm.hourly[-1] == 1
-    finally:
-        root.stop()

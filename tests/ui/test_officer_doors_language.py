@@ -6,25 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from compound.domain.clock import ManualClock
-from tests.ui.conftest import WALL_SIZE, Driver
-from tests.ui.fake_doors import door_api
-from tests.ui.officer_wall import xian_doors
-from ui.gateway import LocalGateway
+from tests.ui.conftest import Driver
+from tests.ui.officer_wall import wall_window, xian_doors
 from ui.i18n import Strings
 
 pytestmark = [pytest.mark.ui]
 
 
 def test_a_language_switch_words_the_same_tiles_again(driver: Driver) -> None:
-    from ui.app import build_role
-
-    gw = LocalGateway(door_api(xian_doors()))
-    built = build_role("officer", gw, Strings("zh"), ManualClock(), station="wall")
-    root, vm = built.root, built.vm
-    driver.mount(root, WALL_SIZE)
-    vm.load()
-    try:
+    with wall_window(driver) as (root, vm, _gw):
+        vm.load()
         driver.until(lambda: len(root.tile_views()) == len(xian_doors()), what="every tile")
         area = root.door_area
         tiles = root.tile_views()
@@ -39,5 +30,3 @@ def test_a_language_switch_words_the_same_tiles_again(driver: Driver) -> None:
         english = Strings("en")
         assert all(c.title == vm.group_title(k) for k, c in cards.items())
         assert cards["3"].title == english("officer.building", n="3")
-    finally:
-        root.stop()

@@ -22,6 +22,13 @@ def passage(seq: int, who: int | None, clock: ManualClock) -> dict[str, Any]:
     }
 
 
+def names_held() -> tuple[ManualClock, LocalGateway]:
+    """A clock, and a gateway answering names ("名7" for 7) only when released."""
+    gw = LocalGateway({"person.names": lambda p: {str(i): f"名{i}" for i in p["ids"]}})
+    gw.hold_replies = True
+    return ManualClock(1_700_000_000), gw
+
+
 def wall(gw: LocalGateway, clock: ManualClock) -> tuple[OfficerVM, list[str]]:
     """The wall, and the last passage's line each time it asked to be drawn again."""
     vm = OfficerVM(gw, Strings("en"), clock)
@@ -31,9 +38,7 @@ def wall(gw: LocalGateway, clock: ManualClock) -> tuple[OfficerVM, list[str]]:
 
 
 def test_a_passage_is_drawn_once_with_the_name_once_the_core_answered() -> None:
-    clock = ManualClock(1_700_000_000)
-    gw = LocalGateway({"person.names": lambda p: {str(i): f"名{i}" for i in p["ids"]}})
-    gw.hold_replies = True
+    clock, gw = names_held()
     vm, drawn = wall(gw, clock)
     gw.deliver("events/access.granted", passage(1, 7, clock))
     assert drawn == [], "not drawn with '#7' while the name is on its way"
@@ -47,9 +52,7 @@ def test_a_passage_is_drawn_once_with_the_name_once_the_core_answered() -> None:
 
 
 def test_a_second_passage_while_the_name_is_asked_waits_for_the_same_answer() -> None:
-    clock = ManualClock(1_700_000_000)
-    gw = LocalGateway({"person.names": lambda p: {str(i): f"名{i}" for i in p["ids"]}})
-    gw.hold_replies = True
+    clock, gw = names_held()
     vm, drawn = wall(gw, clock)
     gw.deliver("events/access.granted", passage(1, 7, clock))
     gw.deliver("events/access.granted", passage(2, 7, clock))
