@@ -523,4 +523,11 @@ what it shows.
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception:
+        import traceback
+
+        # Kivy's log takes sys.stderr once a window is made: the failure must still be seen.
+        traceback.print_exc(file=sys.__stderr__)
+        sys.exit(1)
