@@ -39,3 +39,39 @@ def test_the_tiles_are_made_a_few_a_frame(driver: Driver) -> None:
             assert all(v.state_text and v.label for v in tiles.values()), "painted as it came"
         finally:
             every_frame.cancel()
+
+
+def test_a_card_added_does_not_move_the_tiles_made_before(driver: Driver) -> None:
+    """Cards come above the box's bottom, so each card added moves the ones made before it; their
+    tiles keep their place in the card (laying 189 tiles out again each step held the UI thread
+    for 0.15 s a step)."""
+    from kivy.clock import Clock
+
+    with wall_window(driver) as (root, vm, _gw):
+        first: Any = None
+        moves: list[tuple[float, float]] = []
+        cards_then: list[int] = []
+
+        def watch(_dt: Any) -> None:
+            nonlocal first
+            tiles = root.tile_views()
+            if first is None and tiles:
+                first = next(iter(tiles.values()))
+                first.bind(pos=lambda _w, pos: moves.append(tuple(pos)))
+                cards_then.append(len(root.door_area.cards))
+
+        every_frame = Clock.schedule_interval(watch, 0)
+        try:
+            vm.load()
+            want = len(xian_doors())
+            driver.until(lambda: len(root.tile_views()) == want, what="every tile")
+            driver.pump(0.2)  # the last cards laid out
+        finally:
+            every_frame.cancel()
+        assert len(root.door_area.cards) > cards_then[0] + 10, "many cards came after"
+        # At most its one placing in the grid (when it came with its card), never after.
+        assert len(moves) <= 1, moves
+        card = root.door_area.cards[vm.door_groups()[0].key]
+        _cx, cy = card.to_window(*card.pos)
+        _tx, ty = first.to_window(*first.pos)
+        assert cy < ty and ty + first.height < cy + card.height, "drawn inside its card"

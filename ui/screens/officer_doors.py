@@ -14,6 +14,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
+from kivy.uix.relativelayout import RelativeLayout
 
 from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.officer_doors import DoorTile
@@ -32,11 +33,12 @@ TILE_W, TILE_H, GAP = 90, 60, 4
 HEADER_W = 66
 SIDE_ROWS = 40  # abnormal doors listed by name; the count says how many in all
 # Tiles made in one frame when the cards are made (cards are whole: a card's tiles at once).
-# A tile with its kv rules costs some 3 ms of CPU here: the 189 doors of the compound made in
-# one go held the UI thread for 0.55-0.98 s. Twelve a frame: the longest frame 0.15-0.18 s,
-# every tile there after 1.7 s (each card added moves the cards above it in the scrolling
-# box, so smaller steps cost more in all: six a frame took 2.6-4.1 s).
-TILES_A_FRAME = 12
+# A tile with its kv rules costs some 2-3 ms of CPU here: the 189 doors of the compound made in
+# one go held the UI thread for 0.53-0.55 s. A card's tiles sit in the card's own coordinates,
+# so a card added does not lay out the tiles above it again (before, twelve a frame held it
+# 0.15-0.18 s a step). Six a frame: a step's own work 24-27 ms (median), every tile there after
+# 1.1-1.4 s.
+TILES_A_FRAME = 6
 
 
 class DoorTileView(ButtonBehavior, BoxLayout):
@@ -172,14 +174,19 @@ class DoorArea:
             title=self.vm.group_title(g.key),
             size=(HEADER_W + cols * (TILE_W + GAP) + GAP, rows * (TILE_H + GAP) + GAP),
         )
-        grid = GridLayout(cols=cols, spacing=GAP, size_hint=(None, None))
-        grid.size = (cols * (TILE_W + GAP) - GAP, rows * (TILE_H + GAP) - GAP)
+        size = (cols * (TILE_W + GAP) - GAP, rows * (TILE_H + GAP) - GAP)
+        grid = GridLayout(cols=cols, spacing=GAP, size_hint=(None, None), size=size)
         for tile in g.tiles:
             view = DoorTileView(door_id=tile.id, size=(TILE_W, TILE_H))
             view.bind(on_release=self._tapped)
             self.views[tile.id] = view
             grid.add_widget(view)
-        card.add_widget(grid)
+        # The tiles placed in the card's own coordinates: a card moves whenever one is added
+        # above it (the box grows upwards), and its tiles then stay where they are instead of
+        # each being laid out again with its labels.
+        holder = RelativeLayout(size_hint=(None, None), size=size)
+        holder.add_widget(grid)
+        card.add_widget(holder)
         self.box.add_widget(card)
         self.cards[g.key] = card
 
