@@ -75,3 +75,25 @@ def test_a_card_added_does_not_move_the_tiles_made_before(driver: Driver) -> Non
         _cx, cy = card.to_window(*card.pos)
         _tx, ty = first.to_window(*first.pos)
         assert cy < ty and ty + first.height < cy + card.height, "drawn inside its card"
+
+
+def test_the_heap_is_frozen_once_every_card_is_made(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python's heap is frozen once the wall has loaded (later collections walk only what came
+    after); cards made after the freeze would be walked by every collection again."""
+    import ui.screens.officer as officer_screen
+    import ui.screens.officer_doors as officer_doors
+    from tests.ui.officer_wall import alarm
+
+    monkeypatch.setattr(officer_doors, "TILES_A_FRAME", 1)  # a card a frame: well over 1 s
+    tiles_when_frozen: list[int] = []
+    monkeypatch.setattr(
+        officer_screen, "freeze_heap", lambda: tiles_when_frozen.append(len(root.tile_views()))
+    )
+    items = [alarm(i, "door.forced", 1000.0 + i, door=f"b{i}-e1") for i in range(1, 4)]
+    api = {"alarm.page": lambda _p: {"items": items, "total": len(items), "counts": {}}}
+    with wall_window(driver, api) as (root, vm, _gw):
+        vm.load()
+        driver.until(lambda: bool(tiles_when_frozen), timeout=60, what="the heap frozen")
+        assert tiles_when_frozen == [len(xian_doors())]

@@ -248,8 +248,16 @@ class OfficerScreen(BoxLayout):
         self._alarms()
         if not self._heap_frozen and self.door_area.views and vm.alarms:
             self._heap_frozen = True  # the doors and the alarms are in: the bulk of the heap
-            Clock.schedule_once(lambda dt: freeze_heap(), 1.0)
+            Clock.schedule_once(self._freeze_when_built, 1.0)
         self.update_chart()
+
+    def _freeze_when_built(self, _dt: float = 0) -> None:
+        """The heap frozen once every door card is made (they come a few a frame): cards made
+        after it would be walked again by every garbage collection."""
+        if self.door_area.making:
+            Clock.schedule_once(self._freeze_when_built, 0.5)
+            return
+        freeze_heap()
 
     def update_chart(self, *_: object) -> None:
         """The 24-hour chart: at once for a new hour or the first time, and a live entry's count

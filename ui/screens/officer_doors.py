@@ -100,6 +100,11 @@ class DoorArea:
         """The doors that need the officer, most urgent first (as the side list shows them)."""
         return self._sorted()[1]
 
+    @property
+    def making(self) -> bool:
+        """Whether cards are still being made (a few a frame)."""
+        return self._making is not None
+
     def stop(self) -> None:
         """No more cards made (the wall stopped)."""
         if self._making is not None:
