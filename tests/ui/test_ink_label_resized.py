@@ -8,31 +8,19 @@ showed two passages written over each other)."""
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 from tests.ui.conftest import Driver
+from tests.ui.passages_vm import PassagesVM
 
 
-class Words:
-    lang = "zh"
-
-    def __call__(self, key: str, **_: Any) -> str:
-        return {"officer.none": "无"}.get(key, key)
-
-
-class NamesVM:
+class NamesVM(PassagesVM):
     """Passages whose names are known only after their lines were first made."""
 
     def __init__(self) -> None:
-        self.t = Words()
-        self.passages: deque[dict[str, Any]] = deque(maxlen=40)
-        self.known: dict[int, str] = {}
+        super().__init__("zh", keep=40)
 
-    def person_name(self, pid: Any) -> str:
-        return self.known.get(pid, f"#{pid}")
-
-    def passage_line(self, e: dict[str, Any]) -> str:
+    def line(self, e: dict[str, Any]) -> str:
         return f"12:42:58  通过  {self.person_name(e['person_id'])}  正门  门卡  {e['n']}"
 
 

@@ -6,31 +6,10 @@ keeps the others."""
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 from tests.ui.conftest import Driver
-
-
-class Words:
-    lang = "en"
-
-    def __call__(self, key: str, **_: Any) -> str:
-        return {"officer.none": "none yet"}.get(key, key)
-
-
-class StandInVM:
-    def __init__(self) -> None:
-        self.t = Words()
-        self.passages: deque[dict[str, Any]] = deque(maxlen=5)
-        self.lines_made = 0
-
-    def person_name(self, pid: Any) -> str:
-        return f"#{pid}"
-
-    def passage_line(self, e: dict[str, Any]) -> str:
-        self.lines_made += 1
-        return f"passage {e['n']} {self.t.lang}"
+from tests.ui.passages_vm import PassagesVM
 
 
 def shown(lines: Any) -> list[str]:
@@ -42,7 +21,7 @@ def test_new_passage_takes_the_label_of_the_line_gone_and_keeps_the_rest(driver:
 
     from ui.screens.officer_passages import PassageLines
 
-    vm = StandInVM()
+    vm = PassagesVM()
     lines = PassageLines(vm)  # type: ignore[arg-type]
     root = BoxLayout()
     root.add_widget(lines.view)
