@@ -114,7 +114,13 @@ def load(path: str | Path | None) -> Config:
         raise ConfigError(f"cannot read config file {p}: {e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{p}: not valid TOML: {e}") from None
-    cfg = load_section(Config, raw, str(p))
+    try:
+        cfg = load_section(Config, raw, str(p))
+    except ConfigError as e:
+        # A section's own checks (run when it is made) know their section and key, not the file.
+        if str(p) in str(e):
+            raise
+        raise ConfigError(f"{p}: {e}") from None
     return dataclasses.replace(cfg, source=str(p))
 
 

@@ -41,5 +41,7 @@ def test_a_wall_may_choose_its_own(tmp_path: Path) -> None:
 def test_a_wrong_value_is_refused_with_where_and_why(tmp_path: Path, text: str, says: str) -> None:
     p = tmp_path / "c.toml"
     p.write_text(f"[wall]\n{text}\n")
-    with pytest.raises(ConfigError, match=says):
+    with pytest.raises(ConfigError, match=says) as refused:
         load(p)
+    assert str(refused.value).startswith(f"{p}: "), "the file is named"
+    assert str(refused.value).count(str(p)) == 1
