@@ -53,6 +53,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "door.clear": ("清除", "Clear"),
     "door.emergency": ("紧急呼叫", "Emergency"),
     "door.dial_hint": ("楼号-单元-房号, 如 3-2-1501", "Building-entrance-room, e.g. 3-2-1501"),
+    "door.dial_hint_room": ("请输入房号, 如 1501", "Dial the room, e.g. 1501"),
     "door.pin_hint": ("请输入开门密码", "Enter your door PIN"),
     "door.pin_wrong": ("密码错误，还可尝试 {left} 次", "Wrong PIN, {left} tries left"),
     "door.pin_wrong_plain": ("密码错误", "Wrong PIN"),

@@ -46,6 +46,7 @@ QrScan = Callable[[bytes, Callable[[str | None], None]], None]
 
 class DoorPanelVM(Observable):
     face_challenge = True  # door.show: False where no face is ever asked (door_parse.DoorTold)
+    one_entrance = False  # door.show: the door serves one entrance (the room alone is dialled)
 
     def __init__(
         self,
@@ -134,7 +135,7 @@ class DoorPanelVM(Observable):
             if left > 0:
                 return self.t("door.pin_locked", seconds=left)
             return self.t("door.pin_hint")
-        return self.t("door.dial_hint")
+        return self.t("door.dial_hint_room" if self.one_entrance else "door.dial_hint")
 
     def pin_locked_for(self) -> int:
         """Whole seconds left of the lockout the core last announced, counted down here."""
@@ -355,6 +356,7 @@ class DoorPanelVM(Observable):
         if told is not None:  # the core says the face rule: a panel never reads the box's config
             self.door_name = told.name
             self.face_challenge = told.face_challenge
+            self.one_entrance = told.one_entrance
             self.notice_board.set_served(told.served)
 
     @property

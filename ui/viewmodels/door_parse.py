@@ -126,6 +126,9 @@ class DoorTold:
 
     name: str
     served: set[str] | None  # the buildings it serves; None: all
+    # It serves one building entrance: a resident there dials only the room ("1501"), which
+    # the core completes with the entrance (``services/intercom_dial.py``).
+    one_entrance: bool
     # Whether a face may be asked the challenge there: by some rule, of someone, at some hour
     # (False: never, by any camera watching it). Whether it is asked now, of this face, the
     # face service says itself on each attempt (``face_status_key``).
@@ -139,9 +142,11 @@ def parse_door(body: Any, door: str, challenge: bool = True) -> DoorTold | None:
     if not isinstance(body, dict) or body.get("id") != door:
         return None
     said = body.get("face_challenge")
+    serves = body.get("serves")
     return DoorTold(
         str(body.get("name") or door),
-        served_buildings(body.get("serves")),
+        served_buildings(serves),
+        isinstance(serves, list) and len(serves) == 1 and str(serves[0]).count("-") == 1,
         said if isinstance(said, bool) else challenge,
     )
 
