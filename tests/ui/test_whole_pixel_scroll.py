@@ -144,9 +144,9 @@ def test_the_consoles_lists_scroll_by_touch_on_whole_pixels(
         driver.until(lambda: files.selected == bad, what="the file chosen")
         driver.tap(root.ids.do_import)
         driver.until(lambda: vm.job is not None and vm.job.finished, timeout=60, what="import")
-        errors, text = root.ids.import_errors, root.ids.import_errors_text
-        driver.until(lambda: text.texture is not None and text.height > 3 * errors.height)
-        scroll_and_check(driver, errors, lambda: [text], 250)
+        errors = root.ids.import_errors  # a row a problem
+        driver.until(lambda: errors.worded and errors.box.height > 3 * errors.height)
+        scroll_and_check(driver, errors, lambda: errors.rows, 250)
         # A Spinner's list of choices is a scrolling view too (the register form's role).
         driver.tap(root.ids.tab_register)
         spinners = [w for w in root.walk(restrict=True) if hasattr(w, "_dropdown")]
