@@ -78,3 +78,29 @@ def test_rows_scrolled_out_of_sight_are_not_drawn_until_they_come_back(driver: D
     driver.until(lambda: "row 29" in drawn() and "row 0" not in drawn(), what="bottom drawn")
     box.clear_widgets()  # detached canvases leave with their widgets without complaint
     assert not box.children
+
+
+def test_two_passages_that_read_the_same_are_two_lines(driver: Driver) -> None:
+    """The same card at the same door in the same second reads the same twice: each is a line
+    of its own (one label for both was added to the box twice, and the wall stopped)."""
+    from kivy.uix.boxlayout import BoxLayout
+
+    from ui.screens.officer_passages import PassageLines
+
+    vm = PassagesVM()
+    lines = PassageLines(vm)  # type: ignore[arg-type]
+    root = BoxLayout()
+    root.add_widget(lines.view)
+    driver.mount(root, (600, 200))
+    for n in (1, 2, 2):
+        vm.passages.append({"n": n})
+        lines.refresh()
+    assert shown(lines) == ["passage 2 en", "passage 2 en", "passage 1 en"]
+    assert len(set(lines.box.children)) == 3
+    for n in (2, 3, 2):  # repeats leave and come back
+        vm.passages.append({"n": n})
+        lines.refresh()
+        assert [w.text for w in reversed(lines.box.children)] == [
+            f"passage {e['n']} en" for e in reversed(vm.passages)
+        ]
+    assert len(set(lines.box.children)) == len(vm.passages) == 5

@@ -43,6 +43,16 @@ class PassageLabel(TopLabel):
         return bool(super().on_touch_down(touch))
 
 
+def _numbered(lines: list[str]) -> list[tuple[str, int]]:
+    """Each line with how many lines above it read the same."""
+    seen: dict[str, int] = {}
+    out = []
+    for line in lines:
+        seen[line] = seen.get(line, -1) + 1
+        out.append((line, seen[line]))
+    return out
+
+
 class PassageLines:
     """Keeps one label per shown line in a scroll view placed in the passages panel."""
 
@@ -60,7 +70,7 @@ class PassageLines:
         probe.texture_update()
         self.line_h = max(1, int(probe.texture_size[1]))
         self.full: ModalView | None = None  # the pop-up of the last cut line touched
-        self._labels: dict[str, Label] = {}  # line text → its label
+        self._labels: dict[tuple[str, int], Label] = {}  # (line, its repeat) → its label
         self._lines: dict[int, tuple[Any, tuple[Any, ...], str]] = {}  # id(event) → line
         self._shown: list[str] = []
 
@@ -83,15 +93,18 @@ class PassageLines:
         if lines == self._shown:
             return
         self._shown = lines
+        # Two passages can read the same (the same card at the same door in the same second):
+        # a line is known by its text and how many times the same text came above it.
+        keys = _numbered(lines)
         # The labels of the lines gone (usually the oldest, at the foot) are given the new
         # lines: making a label (its kv rules, its bindings) cost more than its text.
-        staying = set(lines)
-        free = [lbl for text, lbl in self._labels.items() if text not in staying]
+        staying = set(keys)
+        free = [lbl for key, lbl in self._labels.items() if key not in staying]
         for lbl in free:
             if lbl.parent is not None:
                 lbl.parent.remove_widget(lbl)
-        labels = [self._labels.get(text) or self._give(free, text) for text in lines]
-        self._labels = {text: lbl for text, lbl in zip(lines, labels, strict=True)}
+        labels = [self._labels.get(key) or self._give(free, key[0]) for key in keys]
+        self._labels = dict(zip(keys, labels, strict=True))
         self._arrange(labels)
 
     def _give(self, free: list[Label], text: str) -> Label:
