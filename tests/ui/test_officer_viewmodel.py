@@ -334,3 +334,17 @@ def test_a_card_swiped_into_the_remark_is_told_from_typing() -> None:
         was, now = cur, now + 0.003
     assert was == "到场查看90001门已关" and stamps[:4] == [1.0] * 4
     assert reader_burst(was, stamps, now) == ("到场查看门已关", "90001")
+
+
+def test_a_passage_said_twice_is_shown_and_counted_once(clock: ManualClock) -> None:
+    """The bus delivers at least once, and a passage can come live that the first page held."""
+    histogram = [{"entries": 0} for _ in range(24)]
+    first = {"seq": 7, "at": clock.now(), "type": "access.granted", "door_id": "gate-south"}
+    api = {"stats.hourly": lambda p: histogram, "events.page": lambda p: {"items": [first]}}
+    vm, gw = wall(clock, api)
+    gw.deliver("events/access.granted", first)
+    entry = {**first, "seq": 8}
+    gw.deliver("events/access.granted", entry)
+    gw.deliver("events/access.granted", entry)
+    assert [p["seq"] for p in vm.passages] == [7, 8]
+    assert vm.hourly[-1] == 1

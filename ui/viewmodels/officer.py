@@ -199,6 +199,9 @@ class OfficerVM(Observable):
             return
         type_ = str(e.get("type") or "")
         if type_ in PASSAGE_TYPES:
+            seq = e.get("seq")
+            if seq is not None and any(p.get("seq") == seq for p in self.passages):
+                return  # said again (the bus delivers at least once), or in the first page
             self.passages.append(e)
             if type_ == "access.granted":
                 self._count_entry(float(e.get("at") or self.clock.now()))
