@@ -106,11 +106,11 @@ def test_a_passage_line_is_textured_as_wide_as_its_text_at_the_same_pixels(
     from kivy.uix.label import Label
     from PIL import Image
 
-    from tests.ui.test_officer_passages import StandInVM
+    from tests.ui.passages_vm import PassagesVM
     from ui.app import save_png
     from ui.screens.officer_passages import MARGIN, PassageLines
 
-    lines = PassageLines(StandInVM())  # type: ignore[arg-type]
+    lines = PassageLines(PassagesVM())  # type: ignore[arg-type]
     root = FloatLayout()
     lines.view.size_hint = (None, None)
     lines.view.size, lines.view.pos = (1000, 200), (100, 50)
