@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, InstructionGroup, Line, Mesh, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.uix.scatter import Scatter
@@ -26,6 +25,7 @@ from kivy.uix.stencilview import StencilView
 from compound.domain.model import InvalidInput
 from ui import shapes
 from ui.screens.officer_doors import STATE_COLOURS as TILE_COLOURS
+from ui.screens.plan_texts import PlanTexts, Text
 from ui.viewmodels.map_labels import Box, Placed, Spot, place_labels
 from ui.viewmodels.site_blocks import ASPECT, TITLE, Block
 from ui.viewmodels.site_map import Marker
@@ -44,6 +44,7 @@ RADIUS = 9  # px of a marker on the plan at zoom 1; urgent ones are drawn larger
 # each cost the wall's map view a third of its CPU per frame in software GL (108 → 77 ms,
 # bench_wall_frame); at a marker's size 20 pieces look as round.
 SEGMENTS = 20
+TITLE_COLOUR = (0.75, 0.85, 1, 1)
 TAP_MOVE = 12  # px a touch may move and still be a tap
 
 
@@ -75,7 +76,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         self.markers: list[Marker] = []
         self.labels: dict[str, str] = {}
         self.selected = ""
-        self._label_cache: dict[str, Texture] = {}
+        self._titles: list[Text] = []  # the blocks' names, written with the door labels
         with self.scatter.canvas:
             self._img_colour = Color(1, 1, 1, 0)
             self._img = Rectangle()
@@ -88,7 +89,20 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         self.scatter.canvas.add(self._blocks)
         self._marks = InstructionGroup()
         self.scatter.canvas.add(self._marks)
-        self.scatter.bind(scale=self._draw_markers)
+        self._grounds = InstructionGroup()  # the labels' dark grounds
+        self.scatter.canvas.add(self._grounds)
+        self.texts = PlanTexts()
+        self.scatter.canvas.add(self.texts.group)
+        # Drawn at most once a frame, just before it (``Clock`` timeout -1): one layout pass
+        # moves and sizes the frame, fits the plan and sets the markers, and each of those
+        # drew the xian wall's 189 markers and placed their labels again, up to 29 times in
+        # one frame (the first showing held the UI thread 46-105 ms in one frame, 4-5 frames).
+        self._redraw = Clock.create_trigger(self._draw, -1)
+        # The labels' first placing waits for the frame after the markers' (9-15 ms of it).
+        self._place_later = Clock.create_trigger(lambda _dt: self._draw_labels(), 0)
+        self._blocks_stale = True  # the blocks and their names to draw again, not just markers
+        self.draws = 0  # how many times the markers were drawn (counted per frame in tests)
+        self.scatter.bind(scale=lambda *_: self._redraw())
         self.bind(pos=lambda *_: self.fit(), size=lambda *_: self.fit())
 
     # -- the image -------------------------------------------------------------------------
@@ -133,12 +147,20 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         if blocks and self.texture is None:
             self.plan_size = (int(1000 * ASPECT), 1000)
             self.fit()
-        self._draw_blocks()
+        self._blocks_stale = True
+        self._redraw()
 
-    def _draw_blocks(self, *_: Any) -> None:
+    def _draw(self, *_: Any) -> None:
+        if self._blocks_stale:
+            self._blocks_stale = False
+            self._draw_blocks()
+        self._draw_markers()
+
+    def _draw_blocks(self) -> None:
         g = self._blocks
         g.clear()
         self._title_boxes = []  # labels of doors keep clear of the blocks' names
+        self._titles = []
         if not self.blocks or self.texture is not None:
             return
         w, h = self.scatter.size
@@ -150,11 +172,12 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
             x, y, bw, bh = b.x * w, (1 - b.y - b.h) * h, b.w * w, b.h * h
             g.add(Color(0.27, 0.31, 0.38, 1) if b.key != "site" else Color(0.25, 0.33, 0.30, 1))
             g.add(Rectangle(pos=(x, y), size=(bw, bh)))
-            tex = self._label(self.block_titles.get(b.key, b.key), 15)
-            tw, th = min(tex.width, bw - 4), min(tex.height, bh * TITLE)
-            g.add(Color(0.75, 0.85, 1, 1))
-            g.add(Rectangle(texture=tex, pos=(x + (bw - tw) / 2, y + bh - th - 2), size=(tw, th)))
-            self._title_boxes.append((x + (bw - tw) / 2, y + bh - th - 2, tw, th))
+            title = self.block_titles.get(b.key, b.key)
+            tw, th = self.texts.size(title, 15)
+            tw, th = min(tw, bw - 4), min(th, bh * TITLE)
+            box = (x + (bw - tw) / 2, y + bh - th - 2, tw, th)
+            self._title_boxes.append(box)
+            self._titles.append((title, 15, box, TITLE_COLOUR))
 
     # -- zoom ------------------------------------------------------------------------------
 
@@ -168,8 +191,8 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         self.scatter.pos = (self.x + (self.width - w) / 2, self.y + (self.height - h) / 2)
         # No area without a picture: a transparent rectangle costs its pixels all the same.
         self._img.pos, self._img.size = (0, 0), (w, h) if self.texture is not None else (0, 0)
-        self._draw_blocks()
-        self._draw_markers()
+        self._blocks_stale = True
+        self._redraw()
 
     def zoom(self, factor: float) -> None:
         """Zoom about the centre of the frame."""
@@ -187,19 +210,18 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         if (markers, labels, selected) == (self.markers, self.labels, self.selected):
             return
         self.markers, self.labels, self.selected = markers, labels, selected
-        self._draw_markers()
+        self._redraw()
 
-    def _label(self, text: str, size: int = 13) -> Texture:
-        tex = self._label_cache.get(f"{size}:{text}")
-        if tex is None:
-            lbl = CoreLabel(text=text, font_size=size, bold=True)
-            lbl.refresh()
-            tex = self._label_cache[f"{size}:{text}"] = lbl.texture
-        return tex
+    @property
+    def drawn(self) -> bool:
+        """Whether everything is drawn: no redraw waiting and every label's text made."""
+        busy = self._redraw.is_triggered or self._place_later.is_triggered
+        return not busy and not self.texts.pending
 
-    def _draw_markers(self, *_: Any) -> None:
+    def _draw_markers(self) -> None:
         """Markers and labels keep their size on the screen whatever the zoom (the plan grows,
         they do not), so zooming in separates crowded doors and names more of them in full."""
+        self.draws += bool(self.markers)
         g = self._marks
         g.clear()
         w, h = self.scatter.size
@@ -225,6 +247,15 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
                 if m.door == self.selected:
                     g.add(Color(1, 1, 1, 1))
                     g.add(Line(circle=(x, y, r + 5 * k), width=2))
+        if self.placed:  # else the first labels: placed on the next frame
+            self._draw_labels()
+        else:
+            self._place_later()
+
+    def _draw_labels(self) -> None:
+        w, h = self.scatter.size
+        k = 1 / max(self.scatter.scale, 1e-6)
+        ordered = sorted(self.markers, key=lambda m: m.state in URGENT)
         spots = [
             Spot(m.door, m.x * w, (1 - m.y) * h, RADIUS * k * (1.5 if m.state in URGENT else 1.0),
                  self.labels.get(m.door, ""), m.state in URGENT)
@@ -232,8 +263,8 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         ]  # fmt: skip
 
         def size_of(text: str) -> tuple[float, float]:
-            tex = self._label(text)
-            return tex.width * k, tex.height * k
+            w, h = self.texts.size(text, 13)
+            return w * k, h * k
 
         # No label covers another or any marker: crowded ones are shortened or left out, the
         # door touched is named in full (``map_labels``).
@@ -243,13 +274,14 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         if key != self._placed_key:
             self._placed_key = key
             self.placed = place_labels(spots, size_of, k, self.selected, (w, h), key[4])
+        texts: list[Text] = [(p.text, 13, p.box, (1, 1, 1, 1)) for p in self.placed]
+        if [*texts, *self._titles] == self.texts.shown:
+            return
         # The labels' dark grounds as one mesh (they never overlap), then each label's text.
-        g.add(Color(0, 0, 0, 0.6))
-        g.add(mesh(shapes.boxes([p.box for p in self.placed])))
-        g.add(Color(1, 1, 1, 1))
-        for p in self.placed:
-            (x, y, tw, th), tex = p.box, self._label(p.text)
-            g.add(Rectangle(texture=tex, pos=(x, y), size=(tw, th)))
+        self._grounds.clear()
+        self._grounds.add(Color(0, 0, 0, 0.6))
+        self._grounds.add(mesh(shapes.boxes([p.box for p in self.placed])))
+        self.texts.show([*texts, *self._titles])
 
     # -- touches ---------------------------------------------------------------------------
 
@@ -274,7 +306,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         self.markers = [
             Marker(m.door, x, y, m.state) if m.door == door else m for m in self.markers
         ]
-        self._draw_markers()
+        self._redraw()
         return True
 
     def on_touch_up(self, touch: Any) -> bool:
