@@ -81,20 +81,29 @@ class DoorArea:
         self._shape: tuple[Any, ...] = ()
         self._side_shown: tuple[Any, ...] | None = None
         self._painted: dict[str, tuple[str, ...]] = {}  # door id → what its tile shows
-        self._sort_key: tuple[Any, ...] | None = None
-        self._done: tuple[Any, ...] = ()
-        self._sorted_cache: tuple[list[Any], list[DoorTile]] = ([], [])
+        self._layout_key: tuple[Any, ...] | None = None
+        self._urgent_key: tuple[Any, ...] | None = None
+        self._groups: list[Any] = []
+        self._abnormal: list[DoorTile] = []
+        self._lang = ""
+        self._marks: dict[str, tuple[str, str, str]] = {}  # door id → name, state, alarm shown
 
     def _sorted(self) -> tuple[list[Any], list[DoorTile]]:
-        """The groups and the abnormal doors, sorted again only when a door changed: sorting
-        156 doors by their natural names twice a refresh was a third of the wall's own work
-        while passages arrive (they change no door)."""
+        """The groups, sorted again only when a door came, went or was renamed, and the
+        abnormal doors, only when one of them changed. Each passage opens and shuts a door
+        (three states a passage from its board): sorting 156 doors by their natural names on
+        every change was two thirds of the wall's own work at 10 passages a second."""
         doors = self.vm.doors
-        key = tuple((t.id, t.name, t.state, t.alarm, tuple(t.serves)) for t in doors.values())
-        if key != self._sort_key:
-            self._sort_key = key
-            self._sorted_cache = (self.vm.door_groups(), self.vm.abnormal_doors())
-        return self._sorted_cache
+        layout = tuple((t.id, t.name, tuple(t.serves)) for t in doors.values())
+        if layout != self._layout_key:
+            self._layout_key = layout
+            self._groups = self.vm.door_groups()
+            self._urgent_key = None
+        urgent = tuple((t.id, t.name, t.shown_state) for t in doors.values() if t.abnormal)
+        if urgent != self._urgent_key:
+            self._urgent_key = urgent
+            self._abnormal = self.vm.abnormal_doors()
+        return self._groups, self._abnormal
 
     def abnormal(self) -> list[DoorTile]:
         """The doors that need the officer, most urgent first (as the side list shows them)."""
@@ -113,10 +122,10 @@ class DoorArea:
 
     def refresh(self) -> None:
         groups = self._sorted()[0]
-        done = (self.vm.t.lang, self._sort_key)
-        if done == self._done and self._shape:
+        lang = self.vm.t.lang
+        marks = {t.id: (t.name, t.state, t.alarm) for t in self.vm.doors.values()}
+        if lang == self._lang and marks == self._marks and self._shape:
             return  # no door and not the language changed: every tile shows what it should
-        self._done = done
         # The cards are made again only when the doors or their order changed, not for a
         # language switch: making 156 tiles held the UI thread for 0.6-1 s. Their titles
         # follow the language (only those that changed are drawn anew).
@@ -125,14 +134,23 @@ class DoorArea:
             self._shape = shape
             self._painted = {}
             self._build(groups)
-        self._paint_all()
+        elif lang != self._lang:
+            self._paint_all()
+        else:  # a door's state: only the doors that changed are looked at
+            self._paint_all([d for d, m in marks.items() if self._marks.get(d) != m])
+        self._lang, self._marks = lang, marks
         self._side()
 
-    def _paint_all(self) -> None:
-        for key, card in self.cards.items():
-            card.title = self.vm.group_title(key)
+    def _paint_all(self, doors: list[str] | None = None) -> None:
+        """Every card's title and every tile, or only the tiles of ``doors``."""
+        if doors is None:
+            for key, card in self.cards.items():
+                card.title = self.vm.group_title(key)
         lang = self.vm.t.lang
-        for door_id, view in self.views.items():
+        views = self.views
+        for door_id, view in (
+            views.items() if doors is None else ((d, views[d]) for d in doors if d in views)
+        ):
             tile = self.vm.doors.get(door_id)
             if tile is None:
                 continue  # gone since its card was made: the next refresh makes them again
@@ -207,15 +225,19 @@ class DoorArea:
         view.colour = colour_of(state)
 
     def _side(self) -> None:
-        rows = self.abnormal()
+        lang, urgent = self.vm.t.lang, self._urgent_key
+        if self._side_shown is not None and self._side_shown[:2] == (lang, urgent):
+            return  # the same doors in the same states: the rows are as they should be
+        rows = self._abnormal
         lines = [
             (f"{self.vm.door_name(t.id)}\n{self.vm.t(f'state.{t.shown_state}')}", t.shown_state)
             for t in rows[:SIDE_ROWS]
         ]
         # Built again only when it changed: the wall refreshes on every passage, and 100 rows
         # built anew hold the UI thread for several frames.
-        shown = (self.vm.t.lang, tuple(lines))
-        if shown == self._side_shown:
+        shown = (lang, urgent, tuple(lines))
+        if shown[2:] == (self._side_shown or ())[2:]:
+            self._side_shown = shown
             return
         self._side_shown = shown
         self.side.clear_widgets()

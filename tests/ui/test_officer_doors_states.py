@@ -1,0 +1,56 @@
+"""Doors open and shut all day (three states from a door's board for each passage): the wall
+repaints the tiles of the doors that changed and sorts its doors again only when a door came,
+went or was renamed, and its list of abnormal doors only when one of them changed. In a real
+window, on the doors of a compound of the real size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import Driver
+from tests.ui.officer_wall import wall_window, xian_doors
+
+pytestmark = [pytest.mark.ui]
+
+
+def test_a_door_opening_repaints_its_tile_and_sorts_nothing_again(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with wall_window(driver) as (root, vm, gw):
+        vm.load()
+        want = len(xian_doors())
+        driver.until(lambda: len(root.tile_views()) == want, what="every tile")
+        for d in vm.doors:
+            gw.deliver(f"door/{d}/state", {"state": "locked"})
+        tiles = root.tile_views()
+        driver.until(lambda: tiles["b7-e2"].state_text == "已锁", what="locked")
+        sorts: list[str] = []
+        for name in ("door_groups", "abnormal_doors"):
+            real = getattr(vm, name)
+
+            def counted(real: Any = real, name: str = name) -> Any:
+                sorts.append(name)
+                return real()
+
+            monkeypatch.setattr(vm, name, counted)
+        painted: list[str] = []
+        area = root.door_area
+        real_paint = area._paint
+        monkeypatch.setattr(
+            area, "_paint", lambda view, tile: (painted.append(tile.id), real_paint(view, tile))
+        )
+        for state in ("unlocked", "open", "locked", "unlocked"):
+            gw.deliver("door/b7-e2/state", {"state": state})
+            driver.until(lambda s=state: tiles["b7-e2"].state_text == vm.t(f"state.{s}"))
+        assert sorts == [], "no door came, went, was renamed or became abnormal"
+        assert set(painted) == {"b7-e2"}
+        assert not area.abnormal()
+        gw.deliver("door/b12-e1/state", {"state": "forced"})
+        driver.until(lambda: any(t.id == "b12-e1" for t in area.abnormal()), what="in the list")
+        assert sorts == ["abnormal_doors"], "a door turned abnormal: that list only"
+        assert set(painted) == {"b7-e2", "b12-e1"}
+        assert tiles["b12-e1"].state_text == vm.t("state.forced")
+        rows = [w.text for w in reversed(root.ids.abnormal.children)]
+        assert rows == ["12号楼1单元\n" + vm.t("state.forced")]
