@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import heapq
 import io
 import json
 import os
@@ -125,6 +126,41 @@ class Readers:
             i += 1
 
 
+class Boards:
+    """The doors' boards as their bridge reports them (retained door states): each granted
+    passage releases the lock, the door is opened a second later and is shut and locked again
+    five seconds after the release. Three state messages a granted passage reach the wall, as on
+    the box; without them every tile kept its state while the passages came."""
+
+    STEPS = ((0.0, "unlocked"), (1.0, "open"), (5.0, "locked"))
+
+    def __init__(self, shots: Any) -> None:
+        self.shots = shots
+        self.due: list[tuple[float, int, str, str]] = []  # (when, order, door, state)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.sent = 0
+        self._order = 0
+        threading.Thread(target=self._run, daemon=True, name="bench-boards").start()
+
+    def granted(self, door: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            for after, state in self.STEPS:
+                self._order += 1
+                heapq.heappush(self.due, (now + after, self._order, door, state))
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.05):
+            now, ready = time.monotonic(), []
+            with self.lock:
+                while self.due and self.due[0][0] <= now:
+                    ready.append(heapq.heappop(self.due))
+            for _at, _n, door, state in ready:
+                self.shots.door_state(door, state)
+                self.sent += 1
+
+
 def serve(db: Path, rate: float) -> int:
     """The compound side in a process of its own, as on the box (the core is not the wall's
     process): Mosquitto, the core, the staged plan, the forced doors and the card readers.
@@ -132,7 +168,7 @@ def serve(db: Path, rate: float) -> int:
     readers, ``count`` answers how many decisions were heard, end of input stops it all."""
     from bench.bench_ui_frame import unit_settings
     from compound.domain.clock import SystemClock
-    from compound.protocol.messages import DoorEvent, encode
+    from compound.protocol.messages import AccessResult, DoorEvent, encode
     from devkit.xian_screens import Shots
 
     # The core and Mosquitto at their units' niceness, whatever the bench was started with
@@ -147,17 +183,23 @@ def serve(db: Path, rate: float) -> int:
     decided = {"n": 0}
     try:
         shots.stage()
+        shots.boards_report()  # every door locked, as its board says when the bridge starts
         doors = sorted(d.id for d in shots.store.doors())
         watch = shots.admin
+        boards = Boards(shots)
 
-        def heard(_m: Any) -> None:
+        def heard(m: Any) -> None:
             decided["n"] += 1
+            result = AccessResult.decode(m.payload)
+            if result.granted:
+                boards.granted(result.door_id)
 
         watch.subscribe(shots.topics.all("access/+/result"), heard)
         now = SystemClock().now()
         for door in [d for d in doors if d.startswith("b")][:ALARMS]:
             event = DoorEvent(door, "forced_open", now)
             watch.publish(shots.topics.door_event(door), encode(event))
+            shots.door_state(door, "forced")
         deadline = time.monotonic() + 120
         while len(shots.store.alarms(open_only=True)) < ALARMS and time.monotonic() < deadline:
             time.sleep(0.5)
@@ -170,7 +212,10 @@ def serve(db: Path, rate: float) -> int:
                 readers.on.set()
             elif line.strip() == "count":
                 print(decided["n"], flush=True)
+            elif line.strip() == "states":
+                print(boards.sent, flush=True)
         readers.stop.set()
+        boards.stop.set()
     finally:
         shots.close()
     return 0
@@ -221,7 +266,7 @@ def main() -> int:
         assert site.stdin is not None and site.stdout is not None
         site.stdin.write(line + "\n")
         site.stdin.flush()
-        return site.stdout.readline().strip() if line == "count" else ""
+        return site.stdout.readline().strip() if line in ("count", "states") else ""
 
     from ui import kivy_env
     from ui.kivy_env import ROLE_MAXFPS
@@ -314,6 +359,7 @@ def main() -> int:
         ask("on")
         pump(2.0)
         heard_before, t0 = int(ask("count")), time.monotonic()
+        states_before = int(ask("states"))
         for view in ("overview", "map", "events"):
             if view != "overview":
                 wall.root.show_view(view)
@@ -366,6 +412,7 @@ def main() -> int:
                 wall.vm.listeners.append(trigger)
                 trigger()
         rate = (int(ask("count")) - heard_before) / (time.monotonic() - t0)
+        state_rate = (int(ask("states")) - states_before) / (time.monotonic() - t0)
         alarms_shown = wall.vm.alarm_total
         Window.remove_widget(wall.root)
         wall.root.stop()
@@ -406,6 +453,7 @@ def main() -> int:
         "alarms_on_the_wall": alarms_shown,
         "passages_per_s_sent": args.rate,
         "passages_per_s_decided": round(rate, 1),
+        "door_states_per_s": round(state_rate, 1),
         "maxfps": ROLE_MAXFPS["officer"],
         "wall_nice": ui_nice,
         "text_filter": shipped_filter,
@@ -479,7 +527,9 @@ bus (Mosquitto and the core in a process of their own, as on the box, niceness
 passages), a site plan with every door placed. {open_alarms} doors reported a forced opening:
 the wall's alarm panel held {alarms_shown} open alarms. Card readers sent {args.rate:g}
 passages a second (one in ten refused); the core decided {rate:.1f} a second during the
-loaded phases.
+loaded phases. Every door's board reported it locked (the forced ones: forced), and each
+granted passage's door reported unlocked, open a second later and locked five seconds after
+the release: {state_rate:.1f} door states a second reached the wall.
 
 Per frame, p50 / p99 in ms: **total** = the UI thread's frame from the end of Kivy's
 frame-rate sleep to the end of the buffer swap (max = the longest the UI thread was held);
