@@ -99,7 +99,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         # one frame (the first showing held the UI thread 46-105 ms in one frame, 4-5 frames).
         self._redraw = Clock.create_trigger(self._draw, -1)
         # The labels' first placing waits for the frame after the markers' (9-15 ms of it).
-        self._place_later = Clock.create_trigger(lambda _dt: self._draw_labels(), 0)
+        self._place_later = Clock.create_trigger(self._first_labels, 0)
         self._blocks_stale = True  # the blocks and their names to draw again, not just markers
         self.draws = 0  # how many times the markers were drawn (counted per frame in tests)
         self.scatter.bind(scale=lambda *_: self._redraw())
@@ -252,7 +252,12 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         else:
             self._place_later()
 
+    def _first_labels(self, *_: Any) -> None:
+        if not self._redraw.is_triggered:  # else the markers change first, and place them then
+            self._draw_labels()
+
     def _draw_labels(self) -> None:
+        self._place_later.cancel()
         w, h = self.scatter.size
         k = 1 / max(self.scatter.scale, 1e-6)
         ordered = sorted(self.markers, key=lambda m: m.state in URGENT)
