@@ -1,6 +1,10 @@
 """A file chooser for a finger: folders and the files of the wanted kinds as 56 px rows in a
 scrolling list ("↑ .." goes up a folder), the chosen file marked. Kivy's own chooser draws
-24 px rows, too small to hit on a touchscreen. USB sticks appear under /media."""
+24 px rows, too small to hit on a touchscreen. USB sticks appear under /media.
+
+A folder's rows are made ``ROWS_A_FRAME`` a frame (the first ones at once): a folder of 300
+sheets made 300 buttons in one frame. Rows scrolled out of sight are not drawn
+(``ClipScrollView``)."""
 
 from __future__ import annotations
 
@@ -8,15 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from ui.pixel_scroll import PixelScrollView
-from ui.widgets import TouchButton
+from ui.widgets import ClipScrollView, TouchButton
 
 MAX_ENTRIES = 300  # a folder with more shows the first ones and says so
 ROW = 56
+ROWS_A_FRAME = 20  # rows made in one frame (a button with its rules: 1-3 ms each)
 
 
 class FileList(BoxLayout):
@@ -36,13 +41,19 @@ class FileList(BoxLayout):
         self.where = Label(size_hint_y=None, height=30, font_size="15sp", halign="left")
         self.where.bind(size=lambda w, s: setattr(w, "text_size", s))
         self.add_widget(self.where)
-        self.scroll = PixelScrollView(do_scroll_x=False, bar_width=10)
+        self.scroll = ClipScrollView(do_scroll_x=False, bar_width=10)
         self.rows = BoxLayout(orientation="vertical", spacing=4, size_hint_y=None)
         self.rows.bind(minimum_height=self.rows.setter("height"))
         self.scroll.add_widget(self.rows)
         self.add_widget(self.scroll)
         self.buttons: dict[str, TouchButton] = {}  # path → its row
+        self._making: Any = None  # the next few rows' turn, while a folder's are being made
         self.open(start)
+
+    @property
+    def made(self) -> bool:
+        """Every row of the folder shown is made."""
+        return self._making is None
 
     def open(self, folder: str | Path) -> None:
         path = Path(folder).expanduser()
@@ -60,14 +71,26 @@ class FileList(BoxLayout):
         ]
         self.rows.clear_widgets()
         self.buttons = {}
+        if self._making is not None:  # the folder before's rows still coming
+            self._making.cancel()
+            self._making = None
+        left = [(("▶  " if p.is_dir() else "") + p.name, str(p), p.is_dir()) for p in shown]
+        left = left[:MAX_ENTRIES]
         if path.parent != path:
-            self._row("↑  ..", str(path.parent), folder=True)
-        for p in shown[:MAX_ENTRIES]:
-            self._row(("▶  " if p.is_dir() else "") + p.name, str(p), folder=p.is_dir())
-        if len(shown) > MAX_ENTRIES:
-            self.rows.add_widget(
-                Label(text=f"… +{len(shown) - MAX_ENTRIES}", size_hint_y=None, height=ROW)
-            )
+            left.insert(0, ("↑  ..", str(path.parent), True))
+        more = len(shown) - MAX_ENTRIES
+
+        def some(_dt: float = 0) -> None:
+            self._making = None
+            for text, where, is_dir in left[:ROWS_A_FRAME]:
+                self._row(text, where, folder=is_dir)
+            del left[:ROWS_A_FRAME]
+            if left:  # the next ones after this frame is drawn
+                self._making = Clock.schedule_once(some, 0.01)
+            elif more > 0:
+                self.rows.add_widget(Label(text=f"… +{more}", size_hint_y=None, height=ROW))
+
+        some()
         self.scroll.scroll_y = 1
 
     def _row(self, text: str, path: str, folder: bool) -> None:
