@@ -47,10 +47,12 @@ def test_a_door_opening_repaints_its_tile_and_sorts_nothing_again(
         assert sorts == [], "no door came, went, was renamed or became abnormal"
         assert set(painted) == {"b7-e2"}
         assert not area.abnormal()
+        assert root.abnormal_title == vm.t("officer.abnormal", n=0)
         gw.deliver("door/b12-e1/state", {"state": "forced"})
         driver.until(lambda: any(t.id == "b12-e1" for t in area.abnormal()), what="in the list")
         assert sorts == ["abnormal_doors"], "a door turned abnormal: that list only"
         assert set(painted) == {"b7-e2", "b12-e1"}
         assert tiles["b12-e1"].state_text == vm.t("state.forced")
+        driver.until(lambda: root.abnormal_title == vm.t("officer.abnormal", n=1), what="count")
         rows = [w.text for w in reversed(root.ids.abnormal.children)]
         assert rows == ["12号楼1单元\n" + vm.t("state.forced")]

@@ -220,7 +220,6 @@ class OfficerScreen(BoxLayout):
         )
         self.control_note, self.control_ok = self.control.note, self.control.note_ok
         self.doors_title = t("officer.doors") + f" ({len(vm.doors)})"
-        self.abnormal_title = t("officer.abnormal", n=len(self.door_area.abnormal()))
         self.alarms_title = f"{t('officer.alarms')} ({vm.alarm_total})" + vm.alarm_summary()
         self.ack_note = vm.ack_note
         self.chart_title = t("officer.chart")
@@ -245,6 +244,8 @@ class OfficerScreen(BoxLayout):
         self.search_title = t("officer.search") + (f" · {vm.search_note}" if vm.search_note else "")
         self.search_text = "\n".join(vm.search_lines())
         self._doors()
+        # After the door area's refresh, which sorted the abnormal doors if they changed.
+        self.abnormal_title = t("officer.abnormal", n=len(self.door_area.abnormal(fresh=False)))
         self._alarms()
         if not self._heap_frozen and self.door_area.views and vm.alarms:
             self._heap_frozen = True  # the doors and the alarms are in: the bulk of the heap

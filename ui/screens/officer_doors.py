@@ -105,9 +105,10 @@ class DoorArea:
             self._abnormal = self.vm.abnormal_doors()
         return self._groups, self._abnormal
 
-    def abnormal(self) -> list[DoorTile]:
-        """The doors that need the officer, most urgent first (as the side list shows them)."""
-        return self._sorted()[1]
+    def abnormal(self, fresh: bool = True) -> list[DoorTile]:
+        """The doors that need the officer, most urgent first (as the side list shows them);
+        not ``fresh``: as the last refresh found them."""
+        return self._sorted()[1] if fresh else self._abnormal
 
     @property
     def making(self) -> bool:
