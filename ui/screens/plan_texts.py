@@ -53,6 +53,11 @@ class PlanTexts:
         if self._to_make:
             self._later()
 
+    def hide(self) -> None:
+        """Nothing written until the next ``show``."""
+        self.shown, self._to_make = [], []
+        self.group.clear()
+
     @property
     def pending(self) -> int:
         """How many textures are still to be made for what is shown."""

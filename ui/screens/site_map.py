@@ -247,9 +247,13 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
                 if m.door == self.selected:
                     g.add(Color(1, 1, 1, 1))
                     g.add(Line(circle=(x, y, r + 5 * k), width=2))
-        if self.placed:  # else the first labels: placed on the next frame
+        # The labels' first placing, and a placing for a new size of the plan (the picture
+        # arrived, the frame changed), waits for the next frame; a zoom places them at once.
+        if self.placed and self._placed_key[3] == (w, h):
             self._draw_labels()
         else:
+            self._grounds.clear()  # none seen for a frame rather than in their old places
+            self.texts.hide()
             self._place_later()
 
     def _first_labels(self, *_: Any) -> None:
