@@ -17,7 +17,7 @@ from kivy.uix.label import Label
 from kivy.uix.relativelayout import RelativeLayout
 
 from ui.viewmodels.officer import OfficerVM
-from ui.viewmodels.officer_doors import DoorTile
+from ui.viewmodels.officer_doors import ABNORMAL, DoorTile
 
 STATE_COLOURS = {
     "locked": (0.16, 0.45, 0.30, 1),
@@ -99,7 +99,9 @@ class DoorArea:
             self._layout_key = layout
             self._groups = self.vm.door_groups()
             self._urgent_key = None
-        urgent = tuple((t.id, t.name, t.shown_state) for t in doors.values() if t.abnormal)
+        urgent = tuple(
+            (t.id, t.name, shown) for t in doors.values() if (shown := t.shown_state) in ABNORMAL
+        )
         if urgent != self._urgent_key:
             self._urgent_key = urgent
             self._abnormal = self.vm.abnormal_doors()
