@@ -101,6 +101,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         # The labels' first placing waits for the frame after the markers' (9-15 ms of it).
         self._place_later = Clock.create_trigger(self._first_labels, 0)
         self._blocks_stale = True  # the blocks and their names to draw again, not just markers
+        self._decoding = 0  # plan pictures being decoded
         self.draws = 0  # how many times the markers were drawn (counted per frame in tests)
         self.scatter.bind(scale=lambda *_: self._redraw())
         self.bind(pos=lambda *_: self.fit(), size=lambda *_: self.fit())
@@ -108,6 +109,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
     # -- the image -------------------------------------------------------------------------
 
     def set_image(self, jpeg: bytes) -> None:
+        self._decoding += 1  # no labels are placed on a plan whose picture is still coming
         self._decoder.submit(self._decode, jpeg)
 
     def _decode(self, jpeg: bytes) -> None:
@@ -117,12 +119,18 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
             rgb = images.decode(jpeg, what="site plan")
         except InvalidInput:
             log.warning("the site plan from the core could not be decoded")
+            Clock.schedule_once(lambda _dt: self._decoded(), 0)
             return
         h, w = rgb.shape[:2]
         data = rgb.tobytes()
         Clock.schedule_once(lambda _dt: self._upload(w, h, data), 0)
 
+    def _decoded(self) -> None:
+        self._decoding -= 1
+        self._redraw()
+
     def _upload(self, w: int, h: int, rgb: bytes) -> None:
+        self._decoding -= 1
         tex = Texture.create(size=(w, h), colorfmt="rgb")
         tex.blit_buffer(rgb, colorfmt="rgb", bufferfmt="ubyte")
         tex.flip_vertical()
@@ -215,7 +223,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
     @property
     def drawn(self) -> bool:
         """Whether everything is drawn: no redraw waiting and every label's text made."""
-        busy = self._redraw.is_triggered or self._place_later.is_triggered
+        busy = self._redraw.is_triggered or self._place_later.is_triggered or self._decoding
         return not busy and not self.texts.pending
 
     def _draw_markers(self) -> None:
@@ -257,7 +265,9 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
             self._place_later()
 
     def _first_labels(self, *_: Any) -> None:
-        if not self._redraw.is_triggered:  # else the markers change first, and place them then
+        if self._redraw.is_triggered:  # the markers change first, and place them then
+            return
+        if not (self._decoding and self.texture is None):
             self._draw_labels()
 
     def _draw_labels(self) -> None:
