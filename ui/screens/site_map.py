@@ -96,7 +96,8 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         # Drawn at most once a frame, just before it (``Clock`` timeout -1): one layout pass
         # moves and sizes the frame, fits the plan and sets the markers, and each of those
         # drew the xian wall's 189 markers and placed their labels again, up to 29 times in
-        # one frame (the first showing held the UI thread 46-105 ms in one frame, 4-5 frames).
+        # one frame. The first showing's longest frame of UI-thread CPU, medians of 5 runs:
+        # block layout 68.8 -> 27.5 ms, drawn plan 134.8 -> 28.1 ms (docs/notes/ui.md).
         self._redraw = Clock.create_trigger(self._draw, -1)
         # The labels' first placing waits for the frame after the markers' (9-15 ms of it).
         self._place_later = Clock.create_trigger(self._first_labels, 0)
