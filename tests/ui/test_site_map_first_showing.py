@@ -38,7 +38,6 @@ def site_plan(with_image: bool) -> dict[str, Any]:
 def test_the_first_showing_of_the_map_is_spread_over_frames(
     driver: Driver, with_image: bool
 ) -> None:
-    from kivy.clock import Clock
     from kivy.graphics import Rectangle
     from kivy.tests.common import UnitTestTouch
 
@@ -53,7 +52,7 @@ def test_the_first_showing_of_the_map_is_spread_over_frames(
         seen: list[tuple[int, int]] = []  # (markers drawn, label textures made) after a frame
         tapped: list[str] = []
 
-        def count(_dt: Any) -> None:  # once a frame, after the frame's other work
+        def count(*_: Any) -> None:  # once a frame drawn, after its drawing
             view = root.views.get("map")
             if view is None:
                 return
@@ -67,7 +66,7 @@ def test_the_first_showing_of_the_map_is_spread_over_frames(
                 touch.touch_up()
                 tapped.append(door.door)
 
-        every_frame = Clock.schedule_interval(count, 0)
+        driver.window.bind(on_flip=count)
         try:
             driver.tap(root.ids.view_map)
             view: Any = root.views["map"]
@@ -81,9 +80,9 @@ def test_the_first_showing_of_the_map_is_spread_over_frames(
                 ),
                 what="the map drawn in full",
             )
-            count(0)  # and after the last frame
+            count()  # and after the last frame
         finally:
-            every_frame.cancel()
+            driver.window.unbind(on_flip=count)
         steps = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(seen, seen[1:], strict=False)]
         assert max(d for d, _m in steps) <= 1, f"markers drawn more than once a frame: {steps}"
         assert max(m for _d, m in steps) <= A_FRAME, steps

@@ -93,12 +93,13 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         self.scatter.canvas.add(self._grounds)
         self.texts = PlanTexts()
         self.scatter.canvas.add(self.texts.group)
-        # Drawn at most once a frame, just before it (``Clock`` timeout -1): one layout pass
-        # moves and sizes the frame, fits the plan and sets the markers, and each of those
-        # drew the xian wall's 189 markers and placed their labels again, up to 29 times in
-        # one frame. The first showing's longest frame of UI-thread CPU, medians of 5 runs:
+        # Drawn at most once a frame, at the start of the next one (``Clock`` timeout 0: with
+        # -1, before this frame, each of the first showing's layout passes drew again): the
+        # layout moves and sizes the frame, fits the plan and sets the markers, and each of
+        # those drew the xian wall's 189 markers and placed their labels again, up to 29 times
+        # in one frame. The first showing's longest frame of UI-thread CPU, medians of 5 runs:
         # block layout 68.8 -> 27.5 ms, drawn plan 134.8 -> 28.1 ms (docs/notes/ui.md).
-        self._redraw = Clock.create_trigger(self._draw, -1)
+        self._redraw = Clock.create_trigger(self._draw, 0)
         # The labels' first placing waits for the frame after the markers' (9-15 ms of it).
         self._place_later = Clock.create_trigger(self._first_labels, 0)
         self._blocks_stale = True  # the blocks and their names to draw again, not just markers
