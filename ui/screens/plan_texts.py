@@ -20,9 +20,9 @@ from ui.viewmodels.map_labels import Box
 # Label textures made a frame. Made all at once, the xian wall's 250 door labels and block
 # names (and the GL upload of their textures in that frame's drawing) were the largest part
 # of the map's first showing; 40 a frame are 1-3 ms, all of them within 7 frames. With the
-# plan drawn once a frame, the first showing's longest frame went from 68.8 to 27.5 ms of
-# UI-thread CPU (block layout) and 134.8 to 28.1 ms (drawn plan), medians of five runs, the
-# whole map drawn after 0.32-0.34 s instead of 0.12-0.30 s (docs/notes/ui.md).
+# plan drawn once a frame, the first showing's longest frame went from 81.3 to 19.2 ms of
+# UI-thread CPU (block layout) and 111.9 to 22.0 ms (drawn plan), medians of five runs, the
+# whole map drawn after 0.36 s (11 frames) instead of 0.14-0.24 s (docs/notes/ui.md).
 A_FRAME = 40
 
 Text = tuple[str, int, Box, tuple[float, ...]]  # text, font size, box on the plan, colour

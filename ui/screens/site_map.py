@@ -98,7 +98,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         # layout moves and sizes the frame, fits the plan and sets the markers, and each of
         # those drew the xian wall's 189 markers and placed their labels again, up to 29 times
         # in one frame. The first showing's longest frame of UI-thread CPU, medians of 5 runs:
-        # block layout 68.8 -> 27.5 ms, drawn plan 134.8 -> 28.1 ms (docs/notes/ui.md).
+        # block layout 81.3 -> 19.2 ms, drawn plan 111.9 -> 22.0 ms (docs/notes/ui.md).
         self._redraw = Clock.create_trigger(self._draw, 0)
         # The labels' first placing waits for the frame after the markers' (9-15 ms of it).
         self._place_later = Clock.create_trigger(self._first_labels, 0)
