@@ -21,8 +21,14 @@ def test_a_language_switch_words_the_same_tiles_again(driver: Driver) -> None:
         tiles = root.tile_views()
         cards = dict(area.cards)
         assert cards["3"].title == "3号楼" and tiles["b3-e2"].label == "2单元"
+
+        def side() -> list[str]:
+            return [w.text for w in root.ids.abnormal.children]
+
+        assert side() == [Strings("zh")("officer.none")], "no door abnormal"
         vm.t.toggle()
         driver.until(lambda: cards["3"].title == "Building 3", what="the titles in English")
+        assert side() == [Strings("en")("officer.none")], "said in English"
         assert root.tile_views() == tiles
         assert all(root.tile_views()[d] is tiles[d] for d in tiles), "the same tiles"
         assert area.cards == cards

@@ -46,7 +46,7 @@ def test_a_door_opening_repaints_its_tile_and_sorts_nothing_again(
             driver.until(lambda s=state: tiles["b7-e2"].state_text == vm.t(f"state.{s}"))
         assert sorts == [], "no door came, went, was renamed or became abnormal"
         assert set(painted) == {"b7-e2"}
-        assert not area.abnormal(fresh=False)
+        assert not area.abnormal()
         assert root.abnormal_title == vm.t("officer.abnormal", n=0)
         gw.deliver("door/b12-e1/state", {"state": "forced"})
         # The count is set after the door area's refresh, which repaints and lists the door.
@@ -54,6 +54,6 @@ def test_a_door_opening_repaints_its_tile_and_sorts_nothing_again(
         assert sorts == ["abnormal_doors"], "a door turned abnormal: that list only"
         assert set(painted) == {"b7-e2", "b12-e1"}
         assert tiles["b12-e1"].state_text == vm.t("state.forced")
-        assert [t.id for t in area.abnormal(fresh=False)] == ["b12-e1"]
+        assert [t.id for t in area.abnormal()] == ["b12-e1"]
         rows = [w.text for w in reversed(root.ids.abnormal.children)]
         assert rows == ["12号楼1单元\n" + vm.t("state.forced")]

@@ -245,7 +245,7 @@ class OfficerScreen(BoxLayout):
         self.search_text = "\n".join(vm.search_lines())
         self._doors()
         # After the door area's refresh, which sorted the abnormal doors if they changed.
-        self.abnormal_title = t("officer.abnormal", n=len(self.door_area.abnormal(fresh=False)))
+        self.abnormal_title = t("officer.abnormal", n=len(self.door_area.abnormal()))
         self._alarms()
         if not self._heap_frozen and self.door_area.views and vm.alarms:
             self._heap_frozen = True  # the doors and the alarms are in: the bulk of the heap

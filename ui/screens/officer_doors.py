@@ -79,7 +79,8 @@ class DoorArea:
         self._making: Any = None  # the clock event that makes the next cards
         self.on_tap: Callable[[str], object] | None = None
         self._shape: tuple[Any, ...] = ()
-        self._side_shown: tuple[Any, ...] | None = None
+        self._side_key: tuple[Any, ...] | None = None  # (language, abnormal doors) listed
+        self._side_lines: tuple[str, list[tuple[str, str]]] | None = None  # (language, rows)
         self._painted: dict[str, tuple[str, ...]] = {}  # door id → what its tile shows
         self._layout_key: tuple[Any, ...] | None = None
         self._urgent_key: tuple[Any, ...] | None = None
@@ -107,10 +108,10 @@ class DoorArea:
             self._abnormal = self.vm.abnormal_doors()
         return self._groups, self._abnormal
 
-    def abnormal(self, fresh: bool = True) -> list[DoorTile]:
-        """The doors that need the officer, most urgent first (as the side list shows them);
-        not ``fresh``: as the last refresh found them."""
-        return self._sorted()[1] if fresh else self._abnormal
+    def abnormal(self) -> list[DoorTile]:
+        """The doors that need the officer, most urgent first, as the last refresh found them
+        (as the side list shows them)."""
+        return self._abnormal
 
     @property
     def making(self) -> bool:
@@ -228,21 +229,20 @@ class DoorArea:
         view.colour = colour_of(state)
 
     def _side(self) -> None:
-        lang, urgent = self.vm.t.lang, self._urgent_key
-        if self._side_shown is not None and self._side_shown[:2] == (lang, urgent):
+        key = (self.vm.t.lang, self._urgent_key)
+        if key == self._side_key:
             return  # the same doors in the same states: the rows are as they should be
+        self._side_key = key
         rows = self._abnormal
         lines = [
             (f"{self.vm.door_name(t.id)}\n{self.vm.t(f'state.{t.shown_state}')}", t.shown_state)
             for t in rows[:SIDE_ROWS]
         ]
-        # Built again only when it changed: the wall refreshes on every passage, and 100 rows
-        # built anew hold the UI thread for several frames.
-        shown = (lang, urgent, tuple(lines))
-        if shown[2:] == (self._side_shown or ())[2:]:
-            self._side_shown = shown
+        # Built again only when what they say changed (not for a door past the rows shown),
+        # or the language ("none"): 100 rows built anew hold the UI thread for several frames.
+        if (key[0], lines) == self._side_lines:
             return
-        self._side_shown = shown
+        self._side_lines = (key[0], lines)
         self.side.clear_widgets()
         for text, state in lines:
             self.side.add_widget(AbnormalRow(text=text, colour=colour_of(state)))
