@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.relativelayout import RelativeLayout
 
+from ui.paced import Paced
 from ui.widgets import ClipScrollView, TouchButton
 
 MAX_ENTRIES = 300  # a folder with more shows the first ones and says so
@@ -50,13 +50,13 @@ class FileList(BoxLayout):
         self.scroll.add_widget(self.rows)
         self.add_widget(self.scroll)
         self.buttons: dict[str, TouchButton] = {}  # path → its row
-        self._making: Any = None  # the next few rows' turn, while a folder's are being made
+        self._making = Paced()  # a folder's rows, a few a frame
         self.open(start)
 
     @property
     def made(self) -> bool:
         """Every row of the folder shown is made."""
-        return self._making is None
+        return not self._making.busy
 
     def open(self, folder: str | Path) -> None:
         path = Path(folder).expanduser()
@@ -74,9 +74,6 @@ class FileList(BoxLayout):
         ]
         self.rows.clear_widgets()
         self.buttons = {}
-        if self._making is not None:  # the folder before's rows still coming
-            self._making.cancel()
-            self._making = None
         left = [(("▶  " if p.is_dir() else "") + p.name, str(p), p.is_dir()) for p in shown]
         left = left[:MAX_ENTRIES]
         if path.parent != path:
@@ -85,17 +82,15 @@ class FileList(BoxLayout):
         count = len(left) + (1 if more > 0 else 0)
         self.rows.height = max(0, count * (ROW + GAP) - GAP)
 
-        def some(_dt: float = 0) -> None:
-            self._making = None
+        def some() -> bool:
             for text, where, is_dir in left[:ROWS_A_FRAME]:
                 self._row(text, where, folder=is_dir)
             del left[:ROWS_A_FRAME]
-            if left:  # the next ones after this frame is drawn
-                self._making = Clock.schedule_once(some, 0.01)
-            elif more > 0:
+            if not left and more > 0:
                 self._place(Label(text=f"… +{more}", size_hint_y=None, height=ROW))
+            return bool(left)
 
-        some()
+        self._making.run(some)  # a folder before's rows still coming are dropped
         self.scroll.scroll_y = 1
 
     def _row(self, text: str, path: str, folder: bool) -> None:

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 
 from ui.ink import InkLabel
+from ui.paced import Paced
 from ui.widgets import ClipScrollView
 
 LINES_A_FRAME = 12  # problems in one label, worded (or made) in one frame: ~1 ms of layout each
@@ -51,7 +51,7 @@ class ImportErrors(ClipScrollView):
         self.lines: list[str] = []
         self._texts: list[str] = []  # each row's lines
         self._next = 0  # the first row not yet worded
-        self._wording: Any = None
+        self._wording = Paced()
 
     @property
     def worded(self) -> bool:
@@ -70,13 +70,10 @@ class ImportErrors(ClipScrollView):
         for row in self.rows[len(self._texts) :]:
             self.box.remove_widget(row)
         del self.rows[len(self._texts) :]
-        if self._wording is not None:
-            self._wording.cancel()
-            self._wording = None
-        self._word()
+        self._wording.run(self._word)
 
-    def _word(self, _dt: float = 0) -> None:
-        self._wording = None
+    def _word(self) -> bool:
+        """One row worded (rows already saying it are passed); whether more are left."""
         texts = self._texts
         while self._next < len(texts):
             i = self._next
@@ -89,5 +86,4 @@ class ImportErrors(ClipScrollView):
             if self.rows[i].text != texts[i]:
                 self.rows[i].text = texts[i]
                 break  # one a frame
-        if self._next < len(texts):  # the next ones after this frame is drawn
-            self._wording = Clock.schedule_once(self._word, 0.01)
+        return self._next < len(texts)

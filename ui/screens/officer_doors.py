@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -16,6 +15,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.relativelayout import RelativeLayout
 
+from ui.paced import Paced
 from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.officer_doors import ABNORMAL, DoorTile
 
@@ -76,7 +76,7 @@ class DoorArea:
         self.side = side
         self.views: dict[str, DoorTileView] = {}  # door id → its tile, in display order
         self.cards: dict[Any, DoorCard] = {}  # group key → its card (a building's doors)
-        self._making: Any = None  # the clock event that makes the next cards
+        self._making = Paced()  # the cards, a few a frame
         self.on_tap: Callable[[str], object] | None = None
         self._shape: tuple[Any, ...] = ()
         self._side_key: tuple[Any, ...] | None = None  # (language, abnormal doors) listed
@@ -116,13 +116,11 @@ class DoorArea:
     @property
     def making(self) -> bool:
         """Whether cards are still being made (a few a frame)."""
-        return self._making is not None
+        return self._making.busy
 
     def stop(self) -> None:
         """No more cards made (the wall stopped)."""
-        if self._making is not None:
-            self._making.cancel()
-            self._making = None
+        self._making.stop()
 
     def refresh(self) -> None:
         groups = self._sorted()[0]
@@ -180,18 +178,16 @@ class DoorArea:
         most = max(1, int((width - HEADER_W - 2 * GAP) // (TILE_W + GAP)))
         left = list(groups)
 
-        def some(_dt: float = 0) -> None:
-            self._making = None
+        def some() -> bool:
             made = 0
             while left and made < TILES_A_FRAME:
                 g = left.pop(0)
                 self._card(g, most)
                 made += len(g.tiles)
             self._paint_all()
-            if left:  # the next ones after this frame is drawn
-                self._making = Clock.schedule_once(some, 0.01)
+            return bool(left)
 
-        some()
+        self._making.run(some)
 
     def _card(self, g: Any, most: int) -> None:
         """One building's card and its tiles, added after the others."""
