@@ -7,7 +7,6 @@ import argparse
 import json
 import os
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from compound.adapters.mqtt import eprint
@@ -149,39 +148,6 @@ def cmd_pin_set(ctx: Context) -> int:
         data["pin"] = pin  # shown once, to hand to the resident; only a keyed hash is kept
     ctx.out(data, f"PIN set for person {ctx.args.person}" + (f": {pin}" if generated else ""))
     return 0
-
-
-def cmd_pass_issue(ctx: Context) -> int:
-    a = ctx.args
-    s = ctx.store
-    if a.person is None:
-        if not (a.unit and a.name):
-            raise InvalidInput("give --person ID, or --unit and --name for a new visitor")
-        person = s.add_person(a.name, a.unit, "visitor", phone=a.phone)
-    else:
-        person = a.person
-    now = ctx.clock.now()
-    start = now if a.start is None else _parse_when(a.start)
-    cid, token = s.issue_pass(person, start, start + a.hours * 3600)
-    ctx.out(
-        {
-            "id": cid,
-            "person": person,
-            "token": token,
-            "valid_from": start,
-            "valid_until": start + a.hours * 3600,
-        },
-        f"pass {cid} for person {person}, valid until {iso(start + a.hours * 3600)}\n"
-        f"token (put in the QR code): {token}",
-    )
-    return 0
-
-
-def _parse_when(text: str) -> float:
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        raise InvalidInput(f"malformed time {text!r}: write YYYY-MM-DDTHH:MM") from None
 
 
 def cmd_events(ctx: Context) -> int:
@@ -368,7 +334,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sp.add_argument("--schedule", help="hours when it works (default: the old PIN's; none)")
 
     g = group("pass", "visitor passes (QR codes)")
-    sp = add(g, "issue", cmd_pass_issue, "issue a time-boxed visitor pass")
+    sp = add(g, "issue", pass_cli.cmd_pass_issue, "issue a time-boxed visitor pass")
     sp.add_argument("--person", type=int, help="an existing visitor")
     sp.add_argument("--unit", help="unit visited (new visitor)")
     sp.add_argument("--name", help="visitor's name (new visitor)")

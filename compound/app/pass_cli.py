@@ -1,16 +1,54 @@
-"""``compound pass list|revoke``: the property office's view of visitor passes, those it issued
-(``compound pass issue``) and those residents issued from their indoor stations
-(``pass.station_issue``). Like ``pass issue`` they write the database directly; the core reads a
-pass's state afresh for every decision, so a revoked pass is refused at once."""
+"""``compound pass issue|list|revoke``: the property office's visitor passes, and its view of
+those residents issued from their indoor stations (``pass.station_issue``). They write the
+database directly; the core reads a pass's state afresh for every decision, so a revoked pass is
+refused at once."""
 
 from __future__ import annotations
 
 import os
 import time
+from datetime import datetime
 from typing import Any
 
 from compound.app.context import AddCommand, Context
+from compound.domain import validation
+from compound.domain.clock import iso
 from compound.domain.model import InvalidInput
+
+# How far ahead the office may date a pass: a visit, not a standing arrangement.
+MAX_START_AHEAD_S = 366 * 86400
+
+
+def cmd_pass_issue(ctx: Context) -> int:
+    a = ctx.args
+    s = ctx.store
+    if a.person is None and not (a.unit and a.name):
+        raise InvalidInput("give --person ID, or --unit and --name for a new visitor")
+    now = ctx.clock.now()
+    start = now if a.start is None else _parse_when(a.start)
+    if start > now + MAX_START_AHEAD_S:
+        raise InvalidInput(f"a pass starts within a year from now, not {a.start}")
+    until = start + a.hours * 3600
+    validation.pass_validity(start, until)
+    # One transaction: a pass refused leaves no new visitor behind.
+    with s.transaction():
+        person = a.person
+        if person is None:
+            person = s.add_person(a.name, a.unit, "visitor", phone=a.phone)
+        cid, token = s.issue_pass(person, start, until)
+    ctx.out(
+        {"id": cid, "person": person, "token": token, "valid_from": start, "valid_until": until},
+        f"pass {cid} for person {person}, valid until {iso(until)}\n"
+        f"token (put in the QR code): {token}",
+    )
+    return 0
+
+
+def _parse_when(text: str) -> float:
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"malformed time {text!r}: write YYYY-MM-DDTHH:MM") from None
 
 
 def cmd_pass_list(ctx: Context) -> int:

@@ -10,6 +10,7 @@ stay in the store.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -89,6 +90,10 @@ def pin(value: str) -> str:
 
 
 def pass_validity(valid_from: float, valid_until: float) -> None:
+    # Not a number compares false with everything, and SQLite keeps it as NULL: a pass with no
+    # end at all. Refused with the rest.
+    if not (math.isfinite(valid_from) and math.isfinite(valid_until)):
+        raise InvalidInput("a pass needs a start and an end in hours (e.g. 4 or 0.5)")
     if valid_until <= valid_from:
         raise InvalidInput("a pass must end after it starts")
     if valid_until - valid_from > MAX_PASS_S:

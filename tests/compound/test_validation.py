@@ -40,6 +40,9 @@ def test_values_come_back_in_the_form_that_is_kept() -> None:
         (lambda: validation.pin("777777"), "too easy"),
         (lambda: validation.pass_validity(10.0, 10.0), "end after it starts"),
         (lambda: validation.pass_validity(0.0, 32 * 86400.0), "at most 31 days"),
+        # SQLite would keep it as NULL: a pass that never ends
+        (lambda: validation.pass_validity(0.0, float("nan")), "a start and an end"),
+        (lambda: validation.pass_validity(float("nan"), 3600.0), "a start and an end"),
         (lambda: validation.door_id("b3/e2"), "door id"),
         (lambda: validation.door_scopes([]), "at least one"),
         (lambda: validation.lock_type("padlock"), "unknown lock type"),

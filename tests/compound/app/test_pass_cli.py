@@ -4,6 +4,7 @@ live passes, its own and the stations', with the station and the uses spent, and
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,32 @@ def test_the_office_lists_and_revokes_passes(
     capsys.readouterr()
     assert main(["pass", "revoke", "999"]) == 2
     assert "no visitor pass 999" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--hours", "0"], "end after it starts"),
+        (["--hours", "800"], "at most 31 days"),
+        (["--start", "2026-02-30T10:00"], "malformed time"),
+        (["--start", "9999-12-31T23:00"], "within a year"),
+    ],
+)
+def test_a_refused_pass_registers_no_visitor(
+    db: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    """The visitor is registered for the pass: when the pass is refused, neither is written."""
+    before = _counts(db)
+    capsys.readouterr()
+    assert main(["pass", "issue", "--unit", "3-2-1501", "--name", "快递员", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert _counts(db) == before
+
+
+def _counts(db: Path) -> tuple[int, ...]:
+    with sqlite3.connect(db) as c:
+        return tuple(
+            c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608 - fixed names
+            for t in ("people", "credentials", "events")
+        )
