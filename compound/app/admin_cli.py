@@ -14,7 +14,7 @@ from compound.app import pass_cli, schedule_cli
 from compound.app.context import Context, format_event, parsers, stop_on_signal
 from compound.app.door_open_cli import cmd_door_unlock
 from compound.domain.clock import iso
-from compound.domain.model import Event, InvalidInput
+from compound.domain.model import Event
 from compound.protocol.topics import Topics
 from compound.store.log_verified import verify
 
