@@ -49,6 +49,7 @@ from compound.store.backup import copy_database, integrity_check, read_only_chec
 from compound.store.base import StoreError
 
 FORMAT = "compound-backup/1"
+MAX_KEEP = 1000  # as [backup] keep
 DB = "compound.db"
 MANIFEST = "manifest.json"
 NAME_RE = re.compile(
@@ -303,11 +304,14 @@ def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
 
 def cmd_create(ctx: Context) -> int:
     a = ctx.args
+    if a.keep is not None and not 1 <= a.keep <= MAX_KEEP:
+        # Checked first: with 0 or fewer, the prune would take the new archive as well.
+        raise InvalidInput(f"--keep is how many archives stay: 1 to {MAX_KEEP}, not {a.keep}")
     folder = Path(a.dir) if a.dir else backup_files.archive_dir(ctx)
     path, manifest = create(ctx, folder)
     files = manifest["files"]
     gone: list[Path] = []
-    if a.prune or a.keep:
+    if a.prune or a.keep is not None:
         gone = backup_files.prune(folder, manifest["site"], a.keep or ctx.config.backup.keep)
     ctx.out(
         {"archive": str(path), "site": manifest["site"], "files": files,

@@ -102,3 +102,17 @@ def test_prune_keeps_the_newest_archives_of_this_site(
     assert sorted(made["pruned"]) == [str(old[0]), str(old[1])]
     left = sorted(p.name for p in folder.iterdir())
     assert left == sorted([old[2].name, Path(made["archive"]).name, other_site.name, "notes.txt"])
+
+
+@pytest.mark.parametrize("keep", ["0", "-1"])
+def test_prune_keeping_no_archive_is_refused_before_any_is_made_or_deleted(
+    box: Path, capsys: pytest.CaptureFixture[str], keep: str
+) -> None:
+    """``--keep -1`` deleted every archive of the site, the one just made among them."""
+    folder = box / "backups"
+    folder.mkdir()
+    old = folder / "compound-t1-20260101T031500Z.tar.gz.sealed"
+    old.write_bytes(b"x")
+    rc, _, err = run(capsys, "backup", "create", str(folder), "--prune", "--keep", keep)
+    assert rc == 2 and "--keep" in err and "1 to 1000" in err
+    assert [p.name for p in folder.iterdir()] == [old.name]
