@@ -119,7 +119,8 @@ def api_handler(
     in ``params[ACTOR]``, over whatever the caller sent there, and the answer goes only to a
     reply topic under ``reply/<user>/``: a request that names any other (a door's command
     topic, the event stream, another console's replies) is not carried out, not answered, and
-    counted in ``counters`` as ``api.reply_refused``.
+    counted in ``counters`` as ``api.reply_refused``. A retained request (replayed by the broker
+    to every new subscriber) is not carried out either, counted as ``api.retained``.
 
     Exceptions of the ``refusals`` types become error replies with their message; anything else
     is logged and answered as an internal error. A request that cannot be read is logged and
@@ -141,6 +142,13 @@ def api_handler(
             log.warning("api request on %s: not api/<user>/<method>", msg.topic)
             return
         _, user, method = levels
+        if msg.retain:
+            # Requests are never sent retained, but the ACL cannot stop a user from leaving one
+            # under its own name; the broker would hand it to the server at every start and
+            # every reconnect (a door.unlock opening the door each time the box boots).
+            counted["api.retained"] += 1
+            log.warning("refused %s from %s: a retained request is not carried out", method, user)
+            return
         try:
             body = decode_object(msg.payload, max_payload)
         except MessageError as e:
