@@ -227,17 +227,29 @@ def cmd_add(ctx: Any) -> int:
         cameras=tuple(a.camera or ()),
         methods=tuple(a.method or ()),
     )
-    issued = add(ctx.store, device, a.by or os.environ.get("USER", "installer"))
+    # Where the password and keys go is made ready before the credential is issued: issued and
+    # then not written, a password is lost (only its hash is kept).
+    secret = Path(a.password_file) if a.password_file else None
+    made = secret is not None and not secret.exists()
+    fd = _writable(secret, "the password") if secret else None
+    try:
+        if a.key_dir:
+            _writable(Path(a.key_dir), "door keys", folder=True)
+        issued = add(ctx.store, device, a.by or os.environ.get("USER", "installer"))
+        if fd is not None:
+            os.ftruncate(fd, 0)
+            os.write(fd, (issued.password + "\n").encode())
+    except BaseException:
+        if secret and made:
+            secret.unlink(missing_ok=True)  # refused: no empty password file left behind
+        raise
+    finally:
+        if fd is not None:
+            os.close(fd)
     files = _sync(ctx)
     data: dict[str, Any] = {"name": device.name, "role": device.role, **files}
     if a.password_file:
-        path = Path(a.password_file)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, (issued.password + "\n").encode())
-        finally:
-            os.close(fd)
-        data["password_file_written"] = str(path)
+        data["password_file_written"] = a.password_file
     else:
         data["password"] = issued.password  # shown once; only its hash is kept
     if issued.door_keys:
@@ -254,6 +266,17 @@ def cmd_add(ctx: Any) -> int:
         text.append("broker not reloaded (not running here?): systemctl reload mosquitto")
     ctx.out(data, "\n".join(text))
     return 0
+
+
+def _writable(path: Path, what: str, folder: bool = False) -> int:
+    """The file at ``path`` opened for writing (or the folder made); refused in plain words."""
+    try:
+        if folder:
+            path.mkdir(parents=True, exist_ok=True)
+            return -1
+        return os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    except OSError as e:
+        raise InvalidInput(f"cannot write {what} to {path}: {e.strerror}") from None
 
 
 def cmd_list(ctx: Any) -> int:
