@@ -13,21 +13,24 @@ from compound.adapters.mqtt import eprint
 from compound.app import pass_cli, schedule_cli
 from compound.app.context import Context, format_event, parsers, stop_on_signal
 from compound.app.door_open_cli import cmd_door_unlock
+from compound.config.box import site_problem
 from compound.domain.clock import iso
-from compound.domain.model import Event
-from compound.protocol.topics import Topics
+from compound.domain.model import Event, InvalidInput
 from compound.store.log_verified import verify
 
 
 def cmd_init(ctx: Context) -> int:
     a = ctx.args
-    s = ctx.store
     site = a.site or ctx.config.site.id
-    Topics(site)  # validates the id
-    s.set_setting("site_id", site)
-    s.set_setting("site_name", a.name or ctx.config.site.name)
-    s.set_setting("timezone", a.timezone or ctx.config.site.timezone)
-    _ = s.tz  # validates the zone
+    zone = a.timezone or ctx.config.site.timezone
+    problem = site_problem(site, zone)
+    if problem:  # before anything is written: a stored bad zone broke every report after
+        raise InvalidInput(f"site {problem}")
+    s = ctx.store
+    with s.transaction():
+        s.set_setting("site_id", site)
+        s.set_setting("site_name", a.name or ctx.config.site.name)
+        s.set_setting("timezone", zone)
     ctx.out({"db": str(s.path), "site": site}, f"database ready at {s.path} (site {site})")
     return 0
 

@@ -26,9 +26,9 @@ from typing import Any
 
 from compound.app import backup_files, devices
 from compound.app.context import Context
+from compound.config.box import site_problem
 from compound.domain.model import InvalidInput
 from compound.protocol.acl import Device
-from compound.protocol.topics import Topics
 
 
 def _write_secret(path: Path, text: str) -> None:
@@ -70,15 +70,18 @@ def setup(ctx: Context) -> dict[str, Any]:
     backup_key = backup_files.key_path(ctx)
     backup_files.make_key(backup_key)
     site = a.site or store.setting("site_id") or cfg.site.id
-    Topics(site)  # validates the id
-    for key, value in (
-        ("site_id", site),
-        ("site_name", a.name or store.setting("site_name") or cfg.site.name),
-        ("timezone", a.timezone or store.setting("timezone") or cfg.site.timezone),
-    ):
-        if store.setting(key) != value:
-            store.set_setting(key, value)
-    _ = store.tz  # validates the zone
+    zone = a.timezone or store.setting("timezone") or cfg.site.timezone
+    problem = site_problem(site, zone)
+    if problem:  # before anything is written: a stored bad zone broke every report after
+        raise InvalidInput(f"site {problem}")
+    with store.transaction():
+        for key, value in (
+            ("site_id", site),
+            ("site_name", a.name or store.setting("site_name") or cfg.site.name),
+            ("timezone", zone),
+        ):
+            if store.setting(key) != value:
+                store.set_setting(key, value)
 
     if not cfg.broker.password_file:
         raise InvalidInput(

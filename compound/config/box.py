@@ -4,8 +4,10 @@ at the doors, the broker's security files, and backups."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from compound.config.checks import bounded
+from compound.config.checks import ConfigError, bounded
+from compound.protocol.topics import valid_segment
 
 
 @dataclass(frozen=True)
@@ -13,6 +15,24 @@ class SiteConfig:
     id: str = "demo"
     name: str = "Demo compound"
     timezone: str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        # Checked here, not when first used: a command that names the site on the bus or reads
+        # a day's bounds would otherwise fail half-way, after it has written.
+        problem = site_problem(self.id, self.timezone)
+        if problem:
+            raise ConfigError(f"[site] {problem}")
+
+
+def site_problem(site_id: str, timezone: str) -> str:
+    """What is wrong with a site id and time zone ("" when nothing is)."""
+    if not valid_segment(site_id):
+        return f"id {site_id!r} must be 1-64 letters, digits, '_', '.', '-' (e.g. xa-yanta-01)"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"timezone {timezone!r} is no IANA time zone (e.g. Asia/Shanghai)"
+    return ""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ def test_sample_config_loads() -> None:
         ("[broker]\nembedded = 1\n", "must be true or false"),
         ("[site\n", "not valid TOML"),
         ("site = 3\n", "must be a table"),
+        # checked at load, not first at use (a traceback, or a zone stored that broke reports)
+        ("[site]\nid = 'a/b'\n", "[site] id 'a/b' must be 1-64 letters"),
+        ("[site]\ntimezone = 'Mars/Base'\n", "[site] timezone 'Mars/Base' is no IANA time zone"),
     ],
 )
 def test_bad_config_is_refused_with_a_useful_message(

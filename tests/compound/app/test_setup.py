@@ -104,3 +104,27 @@ def test_a_second_run_keeps_what_works_and_mends_what_is_lost(
     assert (box / "etc/secrets/bridge.mqtt").read_bytes() != before["etc/secrets/bridge.mqtt"]
     assert (box / "etc/secrets/core.mqtt").read_bytes() == before["etc/secrets/core.mqtt"]
     assert (box / "mosquitto/passwd").read_text().count("bridge:") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--timezone", "Mars/Base"], "site timezone 'Mars/Base' is no IANA time zone"),
+        (["--site", "a/b"], "site id 'a/b' must be"),
+    ],
+)
+def test_a_bad_site_or_zone_is_refused_and_the_settings_stay(
+    box: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    """The zone was stored before it was checked: every report afterwards failed on it."""
+    setup(capsys)
+    for command in ("setup", "init"):
+        assert main([command, *argv]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+        store = Store(box / "lib/compound.db", SystemClock(), box / "lib/keys")
+        try:
+            assert store.site_id == "fenglin" and str(store.tz) == "Asia/Shanghai"
+        finally:
+            store.close()
+    assert main(["report", "daily"]) == 0
