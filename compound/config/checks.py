@@ -8,6 +8,7 @@ import dataclasses
 import types
 import typing
 from dataclasses import field
+from math import isfinite
 from typing import Any
 
 
@@ -52,7 +53,8 @@ def _check(value: Any, hint: Any, where: str) -> Any:
             raise ConfigError(f"{where} must be a whole number, not {value!r}")
         return value
     if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        # TOML has nan and inf; nan passes every bound (it compares false with all of them)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not isfinite(value):
             raise ConfigError(f"{where} must be a number, not {value!r}")
         return float(value)
     if hint is str:

@@ -29,6 +29,8 @@ def test_sample_config_loads() -> None:
         ("[broker]\nport = 70000\n", "largest allowed is 65535"),
         ("[broker]\nprotocol = 3\n", "allowed: 4, 5"),
         ("[core]\ncommand_ttl_s = 0.1\n", "smallest allowed is 0.5"),
+        ("[core]\ncommand_ttl_s = nan\n", "core.command_ttl_s must be a number, not nan"),
+        ("[alerts]\nunknown_face_gap_s = -inf\n", "must be a number, not -inf"),
         ("[broker]\nembedded = 1\n", "must be true or false"),
         ("[site\n", "not valid TOML"),
         ("site = 3\n", "must be a table"),
