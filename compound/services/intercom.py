@@ -30,6 +30,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from compound.adapters.bus_types import ApiWorker
 from compound.adapters.mqtt import Message
 from compound.domain.intercom import (
     ACTIONS,
@@ -84,6 +85,10 @@ class Intercom:
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Call signals and station replies are read in order off the network thread: they read
+        # and write the database, and there a long write (an import) held up every door's swipe.
+        # A panel flooding its call topic is shed here (``intercom.shed``), not at the doors.
+        self._signals = ApiWorker("intercom", core.counters, 256, "intercom.shed")
 
     @property
     def calls(self) -> dict[str, Call]:
@@ -92,8 +97,8 @@ class Intercom:
 
     def start(self) -> None:
         t, bus = self.core.topics, self.core.bus
-        bus.subscribe(t.all("intercom/+/call"), self.on_call)
-        bus.subscribe(t.all("intercom/station/+/reply"), self.on_reply)
+        bus.subscribe(t.all("intercom/+/call"), self._signals.wrap(self.on_call))
+        bus.subscribe(t.all("intercom/station/+/reply"), self._signals.wrap(self.on_reply))
         bus.subscribe(t.all("face/+/frame"), self.on_frame)
         self._thread = threading.Thread(target=self._timer, name="intercom", daemon=True)
         self._thread.start()
