@@ -9,6 +9,7 @@ over the bus, because only the core may command a door.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -69,7 +70,42 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in COMMANDS:
         register(sub, common)
+    _bounded_numbers(p)
     return p
+
+
+def _bounded_numbers(parser: argparse.ArgumentParser) -> None:
+    """Every number on the command line, checked by one rule: a whole number fits the database's
+    integers (a larger id or limit was an OverflowError from SQLite), and no number is nan or
+    inf (nan passes every bound, since it compares false with each)."""
+    for action in parser._actions:
+        if action.type is int:
+            action.type = _whole
+        elif action.type is float:
+            action.type = _number
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _bounded_numbers(child)
+
+
+def _whole(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not -(2**63) <= n < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is too large a number")
+    return n
+
+
+def _number(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 4 or 2.5)")
+    return x
 
 
 def main(argv: list[str] | None = None) -> int:

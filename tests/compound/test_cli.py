@@ -140,6 +140,34 @@ def test_bad_input_is_one_line_and_exit_2(
     assert after == before
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["unit", "add", "1-1-102", "--occupants", "99999999999999999999"], "too large a number"),
+        (["card", "add", "99999999999999999999999", "55555"], "too large a number"),
+        (["events", "--limit", "99999999999999999999999"], "too large a number"),
+        (["alert", "ack", "99999999999999999999999", "--by", "li"], "too large a number"),
+        (["pass", "issue", "--unit", "1-1-101", "--name", "V", "--hours", "nan"], "not a number"),
+        (["visit", "due", "--within", "inf"], "not a number"),
+        (["person", "show", "abc"], "'abc' is not a whole number"),
+    ],
+)
+def test_numbers_out_of_any_range_are_refused_before_the_command_runs(
+    db: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    """Numbers SQLite cannot hold were an OverflowError traceback; nan made a pass that never
+    ended. Each is now a usage error naming the argument."""
+    main(["unit", "add", "1-1-101"])
+    before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "argument" in err and "Traceback" not in err
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM events").fetchone()[0] == before
+
+
 def test_duplicate_id_number(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     main(["unit", "add", "1-1-101"])
     args = [
