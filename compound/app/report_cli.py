@@ -43,13 +43,19 @@ def _export(ctx: Context, rows: list[dict[str, Any]], what: str) -> int:
         path = Path(ctx.args.csv)
         if not path.parent.is_dir():
             raise InvalidInput(f"folder {path.parent} does not exist")
+        if path.is_dir():
+            raise InvalidInput(f"{path} is a folder; give the name of the CSV file to write")
         tmp = path.with_name(path.name + ".part")
         # 0600 from the start: an export carries names, units, masked IDs and phones.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # a .part left over from an earlier run keeps its old mode
-        with os.fdopen(fd, "w", encoding="utf-8-sig") as f:  # BOM: Excel reads 中文
-            f.write(reports.to_csv(rows))
-        tmp.replace(path)
+        try:
+            os.fchmod(fd, 0o600)  # a .part left over from an earlier run keeps its old mode
+            with os.fdopen(fd, "w", encoding="utf-8-sig") as f:  # BOM: Excel reads 中文
+                f.write(reports.to_csv(rows))
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # no half-written export left beside the target
+            raise
         ctx.out({"rows": len(rows), "csv": str(path)}, f"{len(rows)} {what} written to {path}")
     else:
         ctx.out(rows, lambda: reports.to_csv(rows).rstrip("\n") or f"no {what}")

@@ -113,3 +113,8 @@ def test_reports_and_bad_input(
     assert main(["--db", str(db), "notice", "post", "x", "--until", "yesterday"]) == 2
     assert main(["--db", str(db), "report", "passages", "--csv", str(tmp_path / "no/x.csv")]) == 2
     assert "no household lives in 9-9-999" in capsys.readouterr().err
+    # A folder named as the file: was a traceback, with the export left beside it as .part
+    (tmp_path / "exports").mkdir()
+    assert main(["--db", str(db), "report", "tenants", "--csv", str(tmp_path / "exports")]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert not (tmp_path / "exports.part").exists()
