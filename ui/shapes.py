@@ -16,24 +16,42 @@ Mesh = tuple[list[float], list[int]]  # vertices (x, y, u, v, ...) and triangle 
 MAX_VERTICES = 65535  # a Kivy mesh's indices are unsigned shorts
 
 
-def discs(circles: Iterable[tuple[float, float, float]], segments: int) -> Mesh:
-    """Filled circles (x, y, radius), each a fan of ``segments`` triangles around its centre:
-    the shape Kivy's ``Ellipse(segments=...)`` draws."""
-    ring = [
+def ring(segments: int) -> list[tuple[float, float]]:
+    """A unit circle's rim in ``segments`` points, for ``disc``."""
+    return [
         (math.cos(2 * math.pi * k / segments), math.sin(2 * math.pi * k / segments))
         for k in range(segments)
     ]
+
+
+def disc(x: float, y: float, r: float, rim: list[tuple[float, float]]) -> list[float]:
+    """One filled circle's vertices: its centre, then ``rim`` (``ring``) scaled and moved."""
+    vertices = [x, y, 0.0, 0.0]
+    for c, s in rim:
+        vertices += [x + r * c, y + r * s, 0.0, 0.0]
+    return vertices
+
+
+def fan(base: int, segments: int) -> list[int]:
+    """The triangles of a disc whose centre is vertex ``base`` and its rim the ones after."""
+    indices: list[int] = []
+    for k in range(segments):
+        indices += [base, base + 1 + k, base + 1 + (k + 1) % segments]
+    return indices
+
+
+def discs(circles: Iterable[tuple[float, float, float]], segments: int) -> Mesh:
+    """Filled circles (x, y, radius), each a fan of ``segments`` triangles around its centre:
+    the shape Kivy's ``Ellipse(segments=...)`` draws."""
+    rim = ring(segments)
     vertices: list[float] = []
     indices: list[int] = []
     for x, y, r in circles:
         base = len(vertices) // 4
         if base + segments + 1 > MAX_VERTICES:
             raise ValueError(f"more than {MAX_VERTICES} vertices in one mesh")
-        vertices += [x, y, 0.0, 0.0]
-        for c, s in ring:
-            vertices += [x + r * c, y + r * s, 0.0, 0.0]
-        for k in range(segments):
-            indices += [base, base + 1 + k, base + 1 + (k + 1) % segments]
+        vertices += disc(x, y, r, rim)
+        indices += fan(base, segments)
     return vertices, indices
 
 

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.ui, pytest.mark.integration]
 def collisions(plan: Any, callout: str = "") -> list[str]:
     """Labels over labels, or over a marker not their own (in the plan's units); the door
     touched (``callout``) may be named over its neighbours' markers when there is no room."""
-    from ui.screens.site_map import RADIUS, URGENT
+    from ui.screens.map_markers import RADIUS, URGENT
 
     w, h = plan.scatter.size
     k = 1 / plan.scatter.scale

@@ -180,7 +180,7 @@ def test_the_wall_map_shows_door_states_on_the_plan_at_full_size(
         # Drawn in its state's colour (the markers are a few meshes by colour, ui/shapes.py).
         from PIL import Image
 
-        from ui.screens.site_map import STATE_COLOURS
+        from ui.screens.map_markers import STATE_COLOURS
 
         driver.pump(0.2)
         picture = Image.open(driver.shot("officer_map_forced.png")).convert("RGB")

@@ -12,7 +12,8 @@ from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from ui.ink import InkLabel
-from ui.screens.site_map import URGENT, PlanView
+from ui.screens.map_markers import URGENT
+from ui.screens.site_map import PlanView
 from ui.viewmodels.officer import OfficerVM
 from ui.viewmodels.site_blocks import Block, block_layout
 from ui.viewmodels.site_map import Marker
@@ -53,6 +54,10 @@ class MapView(BoxLayout):
         self._layout_key: tuple[Any, ...] = ()
         self._label_cache: tuple[tuple[Any, ...], dict[str, str]] = ((), {})
         self._layout: tuple[list[Block], dict[str, tuple[float, float]]] = ([], {})
+        self._titles: dict[str, str] = {}
+        # The markers made for these states and places: a refresh for a passage or an alarm
+        # (ten a second) makes none, and the plan compares the same list (``_markers``).
+        self._marker_cache: tuple[Any, list[Marker]] = (None, [])
 
     def tapped(self, door: str) -> None:
         self.vm.map.selected = door
@@ -65,6 +70,40 @@ class MapView(BoxLayout):
         if key != self._label_cache[0]:
             self._label_cache = (key, {d: self.vm.map_label(d) for d in doors})
         return self._label_cache[1]
+
+    def _blocks(self) -> tuple[list[Block], dict[str, tuple[float, float]]]:
+        """The generated layout and the blocks' names, made again only when a door came, went
+        or was renamed, or the language changed: sorting the doors into buildings on every
+        refresh was most of the map's work for a passage."""
+        vm = self.vm
+        key = (vm.t.lang, tuple((t.id, t.name, tuple(t.serves)) for t in vm.doors.values()))
+        if key != self._layout_key:
+            self._layout_key = key
+            groups = vm.door_groups()
+            self._layout = block_layout([(g.key, [tile.id for tile in g.tiles]) for g in groups])
+            self._titles = {g.key: vm.group_title(g.key) for g in groups}
+        return self._layout
+
+    def _markers(
+        self, states: dict[str, str], places: dict[str, tuple[float, float]], generated: bool
+    ) -> list[Marker]:
+        """The markers of these states and places. A door's marker is made again only when its
+        state or place changed: the plan finds the ones that changed by identity."""
+        key = (generated, states, places)
+        if key == self._marker_cache[0]:
+            return self._marker_cache[1]
+        was = {m.door: m for m in self._marker_cache[1]}
+        # A plan's doors by id (``SiteMap.markers``); the generated layout's in its own order.
+        items = places.items() if generated else sorted(places.items())
+        markers = []
+        for d, (x, y) in items:
+            m = was.get(d)
+            state = states.get(d, "unknown")
+            if m is None or (m.x, m.y, m.state) != (x, y, state):
+                m = Marker(d, x, y, state)
+            markers.append(m)
+        self._marker_cache = ((generated, states, dict(places)), markers)
+        return markers
 
     def refresh(self) -> None:
         vm, t, m = self.vm, self.vm.t, self.vm.map
@@ -89,19 +128,14 @@ class MapView(BoxLayout):
         self.empty.text = t("unavailable") if m.available is False else t("map.none")
         states = {d: tile.shown_state for d, tile in vm.doors.items()}
         if generated:
-            groups = vm.door_groups()
-            key = tuple((g.key, tuple(tile.id for tile in g.tiles)) for g in groups)
-            if key != self._layout_key:
-                self._layout_key = key
-                self._layout = block_layout([(k, list(doors)) for k, doors in key])
-            blocks, spots = self._layout
-            self.plan.set_blocks(blocks, {g.key: vm.group_title(g.key) for g in groups})
+            blocks, spots = self._blocks()
+            self.plan.set_blocks(blocks, self._titles)
             self.title.text = t("map.generated", buildings=len(blocks), total=len(vm.doors))
-            markers = [Marker(d, x, y, states.get(d, "unknown")) for d, (x, y) in spots.items()]
+            markers = self._markers(states, spots, generated)
             labels = self._labels(spots)
         else:
             self.plan.set_blocks([], {})
-            markers = m.markers(states)
+            markers = self._markers(states, m.positions, generated)
             labels = self._labels(m.positions)
         self.plan.set_markers(markers, labels, m.selected)
         tile = vm.doors.get(m.selected)

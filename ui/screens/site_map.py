@@ -24,7 +24,7 @@ from kivy.uix.stencilview import StencilView
 
 from compound.domain.model import InvalidInput
 from ui import shapes
-from ui.screens.officer_doors import STATE_COLOURS as TILE_COLOURS
+from ui.screens.map_markers import RADIUS, URGENT, MarkerMeshes, radius
 from ui.screens.plan_texts import PlanTexts, Text
 from ui.viewmodels.map_labels import Box, Placed, Spot, place_labels
 from ui.viewmodels.site_blocks import ASPECT, TITLE, Block
@@ -33,17 +33,6 @@ from ui.widgets import ScissorClip
 
 log = logging.getLogger(__name__)
 
-# The door tiles' colours, lifted: markers are drawn over a photo or drawing of the site, not on
-# the wall's dark background, and a state must read as the same colour in both views.
-STATE_COLOURS = {
-    state: (*(min(1.0, c * 1.3) for c in rgba[:3]), 1.0) for state, rgba in TILE_COLOURS.items()
-}
-URGENT = ("forced", "alarm", "held_open")
-RADIUS = 9  # px of a marker on the plan at zoom 1; urgent ones are drawn larger
-# A marker's circle in 20 pieces: Kivy's default is 180, and 312 circles of 180 triangles
-# each cost the wall's map view a third of its CPU per frame in software GL (108 → 77 ms,
-# bench_wall_frame); at a marker's size 20 pieces look as round.
-SEGMENTS = 20
 TITLE_COLOUR = (0.75, 0.85, 1, 1)
 TAP_MOVE = 12  # px a touch may move and still be a tap
 
@@ -87,8 +76,9 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         self._placed_key: tuple[Any, ...] = ()
         self._blocks = InstructionGroup()
         self.scatter.canvas.add(self._blocks)
-        self._marks = InstructionGroup()
-        self.scatter.canvas.add(self._marks)
+        self.meshes = MarkerMeshes()  # a door's change redraws that door's marker alone
+        self.scatter.canvas.add(self.meshes.group)
+        self._labels_stale = True  # the labels' text or the door touched changed
         self._grounds = InstructionGroup()  # the labels' dark grounds
         self.scatter.canvas.add(self._grounds)
         self.texts = PlanTexts()
@@ -169,6 +159,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
     def _draw_blocks(self) -> None:
         g = self._blocks
         g.clear()
+        self._labels_stale = True  # the labels keep clear of the blocks' names
         self._title_boxes = []  # labels of doors keep clear of the blocks' names
         self._titles = []
         if not self.blocks or self.texture is not None:
@@ -219,6 +210,8 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
     def set_markers(self, markers: list[Marker], labels: dict[str, str], selected: str) -> None:
         if (markers, labels, selected) == (self.markers, self.labels, self.selected):
             return
+        if (labels, selected) != (self.labels, self.selected):
+            self._labels_stale = True
         self.markers, self.labels, self.selected = markers, labels, selected
         self._redraw()
 
@@ -232,35 +225,15 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         """Markers and labels keep their size on the screen whatever the zoom (the plan grows,
         they do not), so zooming in separates crowded doors and names more of them in full."""
         self.draws += bool(self.markers)
-        g = self._marks
-        g.clear()
         w, h = self.scatter.size
         k = 1 / max(self.scatter.scale, 1e-6)
-        # Urgent doors last, so they are drawn over their neighbours. Each layer (the other
-        # doors, then the urgent ones) is one mesh of dark halos and one mesh per state colour
-        # (``ui.shapes``: a handful of draws, not two per door).
-        ordered = sorted(self.markers, key=lambda m: m.state in URGENT)
-        for urgent in (False, True):
-            layer = [m for m in ordered if (m.state in URGENT) == urgent]
-            r = RADIUS * k * (1.5 if urgent else 1.0)
-            spots_xy = [(m, m.x * w, (1 - m.y) * h) for m in layer]
-            g.add(Color(0, 0, 0, 0.75))
-            g.add(mesh(shapes.discs([(x, y, r + 2 * k) for _m, x, y in spots_xy], SEGMENTS)))
-            by_colour: dict[tuple[float, ...], list[tuple[float, float, float]]] = {}
-            for m, x, y in spots_xy:
-                colour = STATE_COLOURS.get(m.state, STATE_COLOURS["unknown"])
-                by_colour.setdefault(tuple(colour), []).append((x, y, r))
-            for colour, circles in by_colour.items():
-                g.add(Color(*colour))
-                g.add(mesh(shapes.discs(circles, SEGMENTS)))
-            for m, x, y in spots_xy:
-                if m.door == self.selected:
-                    g.add(Color(1, 1, 1, 1))
-                    g.add(Line(circle=(x, y, r + 5 * k), width=2))
+        moved = self.meshes.draw(self.markers, (w, h), k, self.selected)
         # The labels' first placing, and a placing for a new size of the plan (the picture
         # arrived, the frame changed), waits for the next frame; a zoom places them at once.
+        # A door changing colour only (opened, shut) leaves them, and their grounds, as they are.
         if self.placed and self._placed_key[3] == (w, h):
-            self._draw_labels()
+            if moved or self._labels_stale:
+                self._draw_labels()
         else:
             self._grounds.clear()  # none seen for a frame rather than in their old places
             self.texts.hide()
@@ -274,12 +247,13 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
 
     def _draw_labels(self) -> None:
         self._place_later.cancel()
+        self._labels_stale = False
         w, h = self.scatter.size
         k = 1 / max(self.scatter.scale, 1e-6)
         ordered = sorted(self.markers, key=lambda m: m.state in URGENT)
         spots = [
-            Spot(m.door, m.x * w, (1 - m.y) * h, RADIUS * k * (1.5 if m.state in URGENT else 1.0),
-                 self.labels.get(m.door, ""), m.state in URGENT)
+            Spot(m.door, m.x * w, (1 - m.y) * h, radius(m, k), self.labels.get(m.door, ""),
+                 m.state in URGENT)
             for m in reversed(ordered)
         ]  # fmt: skip
 
@@ -345,7 +319,7 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
             return True
         start = touch.ud.get(f"plan{id(self)}")
         handled = bool(super().on_touch_up(touch))
-        if start is None or not (self.has_image or self.blocks):
+        if start is None or not (self.has_image or self.blocks or self.markers):
             return handled
         if abs(touch.x - start[0]) > TAP_MOVE or abs(touch.y - start[1]) > TAP_MOVE:
             return True  # a drag: the scatter moved the plan
@@ -372,13 +346,16 @@ class PlanView(ScissorClip, StencilView):  # clipped by scissor: cheap in softwa
         return min(max(lx / w, 0.0), 1.0), min(max(1 - ly / h, 0.0), 1.0)
 
     def tap(self, wx: float, wy: float) -> None:
-        """A tap at this point of the frame: a marker near it, else a place on the plan."""
+        """A tap at this point of the frame: a marker near it, else a place on the plan. The
+        markers answer as soon as they are drawn, on the empty square that waits for the
+        plan's picture as well; a place is only given on a plan that can be seen."""
         door = self.marker_at(wx, wy)
         lx, ly = self.scatter.to_local(wx, wy)
         w, h = self.scatter.size
+        seen = self.has_image or bool(self.blocks)
         if door is not None and self.on_marker is not None:
             self.on_marker(door)
-        elif 0 <= lx <= w and 0 <= ly <= h and self.on_place is not None:
+        elif seen and 0 <= lx <= w and 0 <= ly <= h and self.on_place is not None:
             self.on_place(lx / w, 1 - ly / h)
 
     def point_of(self, x: float, y: float) -> tuple[float, float]:
