@@ -309,10 +309,14 @@ class ClipScrollView(ScissorClip, PixelScrollView):
         if self._watched is not None:
             self._watched.funbind("children", self._watch_soon)
             self._watched.funbind("size", self._cull_soon)
+            if "shift" in self._watched.properties():
+                self._watched.funbind("shift", self._cull_soon)
         self._watched = vp
         if vp is not None:
             vp.fbind("children", self._watch_soon)
             vp.fbind("size", self._cull_soon)
+            if "shift" in vp.properties():  # a content that draws its children shifted
+                vp.fbind("shift", self._cull_soon)
             self._watch_children()
 
     def _watch_children(self, *_: object) -> None:
@@ -340,7 +344,9 @@ class ClipScrollView(ScissorClip, PixelScrollView):
             ty = self.y - self.scroll_y * (vp.height - self.height)
         else:
             ty = self.top - vp.height
-        left, bottom = self.x - round(tx), self.y - round(ty)
+        # A content that draws its children ``shift`` px up (the passages' LineStrip).
+        shift = getattr(vp, "shift", 0)
+        left, bottom = self.x - round(tx), self.y - round(ty) - shift
         right, top = left + self.width, bottom + self.height
         drawn = {id(c) for c in vp.canvas.children}
         for child in vp.children:

@@ -71,7 +71,7 @@ def test_wall_passages_named_before_the_first_frame_are_each_drawn_on_their_own_
     lines.refresh()  # lines with the people's numbers, not drawn yet
     vm.known = {i: f"名{i}" for i in range(10)}
     lines.refresh()  # the names came in the same frame: each label given its named line
-    rows = list(reversed(lines.box.children))
+    rows = lines.labels()
     driver.until(lambda: all(w.texture is not None and w.height < 50 for w in rows), what="lines")
     driver.pump(0.2)
     tops = [drawn_at(w)[1] + int(w.texture.size[1]) for w in rows]

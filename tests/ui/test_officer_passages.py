@@ -13,7 +13,10 @@ from tests.ui.passages_vm import PassagesVM
 
 
 def shown(lines: Any) -> list[str]:
-    return [w.text for w in reversed(lines.box.children)]
+    """The lines' texts top to bottom, as the window shows them."""
+    labels = sorted(lines.box.children, key=lambda w: -w.to_window(w.x, w.y)[1])
+    assert labels == lines.labels(), "the labels in the order the lines are kept"
+    return [w.text for w in labels]
 
 
 def test_new_passage_takes_the_label_of_the_line_gone_and_keeps_the_rest(driver: Driver) -> None:
@@ -33,16 +36,21 @@ def test_new_passage_takes_the_label_of_the_line_gone_and_keeps_the_rest(driver:
     lines.refresh()
     assert shown(lines) == [f"passage {n} en" for n in (4, 3, 2, 1, 0)]
     before = {w.text: w for w in lines.box.children}
+    at = {w.text: (w.y, w.to_window(w.x, w.y)[1]) for w in lines.box.children}
     made = vm.lines_made
     vm.passages.append({"n": 5})  # the oldest (0) leaves the deque
     lines.refresh()
+    step = lines.line_h + 2
+    for n in (4, 3, 2, 1):  # not moved in their strip; shown a line lower with it
+        w = before[f"passage {n} en"]
+        assert (w.y, w.to_window(w.x, w.y)[1]) == (at[w.text][0], at[w.text][1] - step)
     assert shown(lines) == [f"passage {n} en" for n in (5, 4, 3, 2, 1)]
     assert vm.lines_made == made + 1  # only the new passage was worded
     for w in lines.box.children:
         if w.text != "passage 5 en":
             assert before[w.text] is w  # the same label, moved down, not made again
     # The label of the line gone (0) now holds the new one, on top: no label was made.
-    assert lines.box.children[-1] is before["passage 0 en"]
+    assert lines.labels()[0] is before["passage 0 en"]
     labels = set(lines.box.children)
     assert len(labels) == 5
     vm.t.lang = "zh"
@@ -100,7 +108,5 @@ def test_two_passages_that_read_the_same_are_two_lines(driver: Driver) -> None:
     for n in (2, 3, 2):  # repeats leave and come back
         vm.passages.append({"n": n})
         lines.refresh()
-        assert [w.text for w in reversed(lines.box.children)] == [
-            f"passage {e['n']} en" for e in reversed(vm.passages)
-        ]
+        assert shown(lines) == [f"passage {e['n']} en" for e in reversed(vm.passages)]
     assert len(set(lines.box.children)) == len(vm.passages) == 5

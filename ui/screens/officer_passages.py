@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.uix.boxlayout import BoxLayout
+from kivy.graphics import PopMatrix, PushMatrix, Translate
+from kivy.properties import NumericProperty
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 from kivy.uix.widget import Widget
@@ -24,6 +25,9 @@ from ui.widgets import ClipScrollView, TopLabel
 
 FONT = "17sp"
 SPACING = 2
+# The strip's coordinates grow by a line a passage; they start again from nought after this
+# many lines (every few hours at 10 passages a second), long before GL's floats grow coarse.
+SLOTS_BEFORE_RESET = 100_000
 MARGIN = 8  # px kept free at the right of a line (the scroll bar)
 
 
@@ -53,16 +57,59 @@ def _numbered(lines: list[str]) -> list[tuple[str, int]]:
     return out
 
 
+class LineStrip(Widget):
+    """The content of the passages' scroll view: lines at fixed places in its own coordinates,
+    all drawn and touched ``shift`` px higher. A new passage on top moves the strip down by
+    one line (one translation) instead of moving every line below it."""
+
+    shift = NumericProperty(0)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        with self.canvas.before:
+            PushMatrix()
+            self._move = Translate(0, 0)
+        with self.canvas.after:
+            PopMatrix()
+        self.fbind("shift", lambda *_: setattr(self._move, "y", self.shift))
+
+    def to_local(self, x: float, y: float, relative: bool = False) -> tuple[float, float]:
+        return x, y - self.shift
+
+    def to_parent(self, x: float, y: float, relative: bool = False) -> tuple[float, float]:
+        return x, y + self.shift
+
+    def _apply_transform(self, m: Any, pos: Any = None) -> Any:
+        m.translate(0, self.shift, 0)
+        return super()._apply_transform(m, pos)
+
+    def _local(self, handler: Any, touch: Any) -> bool:
+        touch.push()
+        touch.apply_transform_2d(self.to_local)
+        try:
+            return bool(handler(touch))
+        finally:
+            touch.pop()
+
+    def on_touch_down(self, touch: Any) -> bool:
+        return self._local(super().on_touch_down, touch)
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return self._local(super().on_touch_move, touch)
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return self._local(super().on_touch_up, touch)
+
+
 class PassageLines:
     """Keeps one label per shown line in a scroll view placed in the passages panel."""
 
     def __init__(self, vm: OfficerVM) -> None:
         self.vm = vm
         self.view = ClipScrollView(do_scroll_x=False, bar_width=6)
-        self.box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=SPACING)
-        self.box.bind(minimum_height=self.box.setter("height"))
+        self.box = LineStrip(size_hint_y=None, height=0)
         self.view.add_widget(self.box)
-        self.view.bind(width=lambda *_: self._rewrap())
+        self.box.bind(width=lambda *_: self._rewrap())
         # What the panel holds: the view, placed at its top, as tall as its whole lines.
         self.holder = Widget()
         self.holder.bind(pos=self._place, size=self._place)
@@ -70,7 +117,10 @@ class PassageLines:
         probe.texture_update()
         self.line_h = max(1, int(probe.texture_size[1]))
         self.full: ModalView | None = None  # the pop-up of the last cut line touched
-        self._labels: dict[tuple[str, int], Label] = {}  # (line, its repeat) → its label
+        # (line, its repeat) → its label, newest first; each label sits at its slot × a line
+        # in the strip's coordinates, the newest at the highest slot.
+        self._labels: dict[tuple[str, int], Label] = {}
+        self._top = 0  # the newest line's slot
         self._lines: dict[int, tuple[Any, tuple[Any, ...], str]] = {}  # id(event) → line
         self._shown: list[str] = []
 
@@ -96,16 +146,42 @@ class PassageLines:
         # Two passages can read the same (the same card at the same door in the same second):
         # a line is known by its text and how many times the same text came above it.
         keys = _numbered(lines)
+        old = list(self._labels)
+        was = set(old)
         # The labels of the lines gone (usually the oldest, at the foot) are given the new
         # lines: making a label (its kv rules, its bindings) cost more than its text.
         staying = set(keys)
         free = [lbl for key, lbl in self._labels.items() if key not in staying]
-        for lbl in free:
-            if lbl.parent is not None:
-                lbl.parent.remove_widget(lbl)
         labels = [self._labels.get(key) or self._give(free, key[0]) for key in keys]
+        for lbl in free:
+            self.box.remove_widget(lbl)
+        for lbl in labels:
+            if lbl.parent is None:
+                self.box.add_widget(lbl)
         self._labels = dict(zip(keys, labels, strict=True))
-        self._arrange(labels)
+        fresh = next((i for i, key in enumerate(keys) if key in was), len(keys))
+        if keys[fresh:] == old[: len(keys) - fresh] and self._top < SLOTS_BEFORE_RESET:
+            # The usual case: new lines on top, the rest as they were (the oldest gone).
+            places = {id(lbl): self._top + fresh - i for i, lbl in enumerate(labels[:fresh])}
+            self._top += fresh
+        else:  # a line in the middle changed, or the language: every line placed again
+            places = {id(lbl): len(labels) - 1 - i for i, lbl in enumerate(labels)}
+            self._top = len(labels) - 1
+        self._place_lines(labels, places)
+
+    def _place_lines(self, labels: list[Label], places: dict[int, int]) -> None:
+        step = self.line_h + SPACING
+        for lbl in labels:
+            if id(lbl) in places:
+                lbl.y = places[id(lbl)] * step
+        strip = self.box
+        strip.height = len(labels) * step - SPACING
+        # The newest line's slot shown at the strip's top.
+        strip.shift = strip.height - self.line_h - self._top * step
+
+    def labels(self) -> list[Label]:
+        """The labels shown, top to bottom."""
+        return [self._labels[key] for key in _numbered(self._shown) if key in self._labels]
 
     def _give(self, free: list[Label], text: str) -> Label:
         lbl = free.pop() if free else None
@@ -114,22 +190,6 @@ class PassageLines:
         lbl.full = text
         self._fit(lbl)
         return lbl
-
-    def _arrange(self, labels: list[Label]) -> None:
-        """The labels top to bottom in this order, moving as few as possible: usually one new
-        line on top and the oldest gone at the bottom."""
-        box = self.box
-        wanted = {id(w) for w in labels}
-        for old in [w for w in box.children if id(w) not in wanted]:
-            box.remove_widget(old)
-        kept = {id(w) for w in box.children}
-        top_down = list(reversed(box.children))
-        if top_down != [w for w in labels if id(w) in kept]:
-            box.clear_widgets()  # the order changed (a language switch): all again
-            kept = set()
-        for pos, lbl in enumerate(labels):
-            if id(lbl) not in kept:
-                box.add_widget(lbl, index=len(box.children) - pos)  # BoxLayout: last is top
 
     def _place(self, *_: object) -> None:
         holder, step = self.holder, self.line_h + SPACING
@@ -148,7 +208,8 @@ class PassageLines:
     def _make(self, text: str) -> Label:
         # The text 4 px in from the left, as it was when its texture (MARGIN narrower than
         # the line) was centred in it.
-        lbl = PassageLabel(font_size=FONT, size_hint_y=None, padding=(MARGIN // 2, 0, 0, 0))
+        lbl = PassageLabel(font_size=FONT, size_hint=(None, None), padding=(MARGIN // 2, 0, 0, 0))
+        lbl.width = self.box.width
         lbl.full = text
         lbl.on_cut = self._show_full
         self._fit(lbl)
@@ -162,6 +223,7 @@ class PassageLines:
 
     def _rewrap(self) -> None:
         for lbl in self._labels.values():
+            lbl.width = self.box.width
             if isinstance(lbl, PassageLabel):
                 self._fit(lbl)
 
