@@ -91,6 +91,32 @@ def test_a_tile_shows_only_its_own_state_and_latest_open_alarm(clock: ManualCloc
     assert vm.doors["b3-e1"].shown_state == "forced"
 
 
+def test_the_doors_revisions_count_only_real_changes(clock: ManualClock) -> None:
+    """The screens look at every door only after a change: a state or alarm said again is
+    none, a new door or a renamed one changes the layout too."""
+    doors: dict[str, str] = {}
+
+    def page(p: dict[str, Any]) -> dict[str, Any]:
+        return {"items": [], "total": 0, "counts": {}, "doors": dict(doors)}
+
+    vm, gw = wall(clock, {"alarm.page": page})
+    gw.deliver("door/b3-e1/state", {"state": "locked"})
+    rev, layout = vm.door_rev, vm.door_layout_rev
+    gw.deliver("door/b3-e1/state", {"state": "locked"})  # said again
+    vm.refresh_alarms()  # no alarm on any door, as before
+    assert (vm.door_rev, vm.door_layout_rev) == (rev, layout)
+    gw.deliver("door/b3-e1/state", {"state": "open"})
+    assert (vm.door_rev, vm.door_layout_rev) == (rev + 1, layout)
+    doors["b3-e1"] = "held_open"
+    vm.refresh_alarms()
+    assert (vm.door_rev, vm.door_layout_rev) == (rev + 2, layout)
+    gw.deliver("door/new-door/state", {"state": "locked"})  # a door not listed yet
+    assert vm.door_layout_rev == layout + 1 and vm.door_rev > rev + 2
+    rev, layout = vm.door_rev, vm.door_layout_rev
+    vm.door_pages.load()  # the same doors listed again
+    assert (vm.door_rev, vm.door_layout_rev) == (rev, layout)
+
+
 def test_one_fire_input_is_one_incident_and_emergencies_come_first(clock: ManualClock) -> None:
     t0 = clock.now()
     queue = [  # the core's order: severity, then newest first

@@ -82,7 +82,8 @@ class DoorArea:
         self._side_key: tuple[Any, ...] | None = None  # (language, abnormal doors) listed
         self._side_lines: tuple[str, list[tuple[str, str]]] | None = None  # (language, rows)
         self._painted: dict[str, tuple[str, ...]] = {}  # door id → what its tile shows
-        self._layout_key: tuple[Any, ...] | None = None
+        self._layout_rev = -1  # the viewmodel's door_layout_rev the groups were sorted at
+        self._rev = -1  # its door_rev the tiles were painted at
         self._urgent_key: tuple[Any, ...] | None = None
         self._groups: list[Any] = []
         self._abnormal: list[DoorTile] = []
@@ -94,18 +95,17 @@ class DoorArea:
         abnormal doors, only when one of them changed. Each passage opens and shuts a door
         (three states a passage from its board): sorting 156 doors by their natural names on
         every change was two thirds of the wall's own work at 10 passages a second."""
-        doors = self.vm.doors
-        layout = tuple((t.id, t.name, tuple(t.serves)) for t in doors.values())
-        if layout != self._layout_key:
-            self._layout_key = layout
-            self._groups = self.vm.door_groups()
+        vm = self.vm
+        if vm.door_layout_rev != self._layout_rev:
+            self._layout_rev = vm.door_layout_rev
+            self._groups = vm.door_groups()
             self._urgent_key = None
         urgent = tuple(
-            (t.id, t.name, shown) for t in doors.values() if (shown := t.shown_state) in ABNORMAL
+            (t.id, t.name, shown) for t in vm.doors.values() if (shown := t.shown_state) in ABNORMAL
         )
         if urgent != self._urgent_key:
             self._urgent_key = urgent
-            self._abnormal = self.vm.abnormal_doors()
+            self._abnormal = vm.abnormal_doors()
         return self._groups, self._abnormal
 
     def abnormal(self) -> list[DoorTile]:
@@ -123,8 +123,11 @@ class DoorArea:
         self._making.stop()
 
     def refresh(self) -> None:
-        groups = self._sorted()[0]
         lang = self.vm.t.lang
+        if (lang, self.vm.door_rev) == (self._lang, self._rev) and self._shape:
+            return  # most refreshes are for a passage or an alarm: no door to look at
+        self._rev = self.vm.door_rev
+        groups = self._sorted()[0]
         marks = {t.id: (t.name, t.state, t.alarm) for t in self.vm.doors.values()}
         if lang == self._lang and marks == self._marks and self._shape:
             return  # no door and not the language changed: every tile shows what it should

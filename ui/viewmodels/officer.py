@@ -57,6 +57,9 @@ class OfficerVM(Observable):
         self.availability = Availability(gateway, strings)
         self.availability.listeners.append(self.changed)
         self.doors: dict[str, DoorTile] = {}
+        # Counted up when a door's tile changes (state, alarm) and when the doors themselves
+        # change (one came, or was renamed): the screens look at 156 doors only after a change.
+        self.door_rev = self.door_layout_rev = 0
         self.door_pages = DoorPages(gateway, self._on_doors)  # door.list, page after page
         self.passages: deque[dict[str, Any]] = deque(maxlen=PASSAGES)
         self.alarms: list[dict[str, Any]] = []
@@ -127,12 +130,20 @@ class OfficerVM(Observable):
             tile = self.doors.get(d["id"]) or DoorTile(
                 d["id"], d.get("name") or d["id"], alarm=self.door_alarms.get(d["id"], "")
             )
+            was = (d["id"] in self.doors, tile.name, tile.serves, tile.state)
             tile.name = d.get("name") or d["id"]
             tile.serves = [str(x) for x in d.get("serves") or []]
             if tile.state == "unknown":
                 tile.state = d.get("state") or "unknown"
             self.doors[d["id"]] = tile
+            if was != (True, tile.name, tile.serves, tile.state):
+                self._door_touched(layout=was[:3] != (True, tile.name, tile.serves))
         self.changed()
+
+    def _door_touched(self, layout: bool = False) -> None:
+        self.door_rev += 1
+        if layout:
+            self.door_layout_rev += 1
 
     def _on_alarms(self, reply: Reply, asked: int = 0) -> None:
         if not reply.ok or not isinstance(reply.result, dict) or asked < self._alarm_shown:
@@ -145,7 +156,10 @@ class OfficerVM(Observable):
         self.alarm_counts = dict(r.get("counts") or {})
         self.door_alarms = {str(k): str(v) for k, v in (r.get("doors") or {}).items()}
         for door, tile in self.doors.items():
-            tile.alarm = self.door_alarms.get(door, "")
+            alarm = self.door_alarms.get(door, "")
+            if tile.alarm != alarm:
+                tile.alarm = alarm
+                self._door_touched()
         self.changed()
 
     def _on_recent(self, reply: Reply) -> None:
@@ -189,8 +203,13 @@ class OfficerVM(Observable):
         state = body.get("state") if isinstance(body, dict) else None
         if not isinstance(state, str):
             return
-        tile = self.doors.setdefault(door, DoorTile(door, door))
-        tile.state = state
+        tile = self.doors.get(door)
+        if tile is None:
+            tile = self.doors[door] = DoorTile(door, door)
+            self._door_touched(layout=True)
+        if tile.state != state:
+            tile.state = state
+            self._door_touched()
         self.changed()
 
     def _on_event(self, live: Live) -> None:
