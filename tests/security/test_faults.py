@@ -18,7 +18,9 @@ def test_core_sigkill_mid_burst_keeps_every_committed_event(tmp_path: Path) -> N
     verifies, and every request whose result left the core is in the log."""
     k = soak.kill_core(tmp_path, kills=12, burst=120)
     assert k["integrity_check_ok"] and k["log_verify_ok"], k
-    assert k["results_published"] > 12 * 40, k  # the core really was mid-burst each time
+    # Each kill waited for a third of its burst answered (40 or more each time) and came
+    # before the whole burst was: the core really was mid-burst.
+    assert 12 * 40 <= k["results_published"] < k["requests_sent"], k
     assert k["confirmed_but_lost"] == 0, k
 
 
