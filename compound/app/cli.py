@@ -128,11 +128,19 @@ def main(argv: list[str] | None = None) -> int:
         eprint(f"compound: refused: {e}")
         return 2
     except KeyboardInterrupt:
+        # What was being written is rolled back; what was committed before stays.
+        eprint("compound: interrupted")
         return 130
     except BrokenPipeError:
         # `compound events | head` closes the pipe; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:
+        # A folder that cannot be made or written (read-only, a file in the way, full): the
+        # file and the system's reason, not a traceback.
+        where = f"{e.filename}: " if e.filename else ""
+        eprint(f"compound: {where}{e.strerror or e}")
+        return 1
     finally:
         if ctx is not None:
             ctx.close()

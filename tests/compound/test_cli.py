@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,42 @@ def test_events_follow_prints_new_events_as_they_are_logged(db: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
+
+
+def test_a_folder_that_cannot_be_made_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file where the database's folder should be: the path and the reason, no traceback."""
+    (tmp_path / "afile").write_text("")
+    capsys.readouterr()
+    assert main(["--db", str(tmp_path / "afile/lib/c.db"), "init"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"compound: {tmp_path / 'afile/lib'}: Not a directory"
+
+
+def test_ctrl_c_says_the_command_was_interrupted(db: Path) -> None:
+    """Interrupted (here while it waits for the PIN on its input), the command says so and
+    writes nothing; it used to end with 130 and not a word."""
+    env = {**os.environ, "COMPOUND_DB": str(db)}
+    argv = ["officer", "add", "--name", "O", "--badge", "7", "--pin", "-", "--by", "li"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "compound.app.cli", *argv],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        # Blocked reading its standard input (system call 0, read, on descriptor 0): by then the
+        # interpreter's Ctrl-C handler is in place.
+        syscall = Path(f"/proc/{proc.pid}/syscall")
+        while not syscall.read_text().startswith("0 0x0 "):
+            assert proc.poll() is None, "it ended before reading its input"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert err.strip() == "compound: interrupted"
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM officers").fetchone()[0] == 0
