@@ -115,6 +115,8 @@ def test_the_doors_revisions_count_only_real_changes(clock: ManualClock) -> None
     rev, layout = vm.door_rev, vm.door_layout_rev
     vm.door_pages.load()  # the same doors listed again
     assert (vm.door_rev, vm.door_layout_rev) == (rev, layout)
+    vm._on_doors([{"id": "b3-e1", "name": "Entrance renamed", "serves": ["3-1"]}])
+    assert (vm.door_rev, vm.door_layout_rev) == (rev + 1, layout + 1)
 
 
 def test_one_fire_input_is_one_incident_and_emergencies_come_first(clock: ManualClock) -> None:

@@ -54,7 +54,7 @@ class AlarmQueue:
         # Nothing to do while the same alarm page is shown in the same language: the wall
         # refreshes on every passage, and grouping and wording 60 alarms each time was a fifth
         # of its own work per frame. (The page is a new list whenever the core answers.)
-        seen = (vm.t.lang, tuple(d.name for d in vm.doors.values()))  # names are in the lines
+        seen = (vm.t.lang, vm.door_layout_rev)  # the doors' names are in the lines
         if vm.alarms is self._page and seen == self._page_seen:
             return
         self._page, self._page_seen = vm.alarms, seen

@@ -159,9 +159,8 @@ class EventsView(BoxLayout):
     def _doors(self, t: Any) -> None:
         # The choosers' lists are made again only when a door or the language changed: sorting
         # and naming 156 doors on every passage's refresh was most of this view's own work.
-        doors = tuple((d.id, d.name, tuple(d.serves)) for d in self.vm.doors.values())
-        if (t.lang, doors) != self._doors_seen:
-            self._doors_seen = (t.lang, doors)
+        if (t.lang, self.vm.door_layout_rev) != self._doors_seen:
+            self._doors_seen = (t.lang, self.vm.door_layout_rev)
             self._door_lists(t)
         ev = self.vm.events
         everything = t("events.all_doors")
