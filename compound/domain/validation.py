@@ -66,6 +66,20 @@ def phone(value: str) -> str:
     return value
 
 
+def birth_year(value: object) -> int:
+    # As a register sheet's column is checked (register_sheet): the elderly checks count on it.
+    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2099:
+        raise InvalidInput(f"a birth year is from 1900 to 2099 (e.g. 1948), not {value!r}")
+    return value
+
+
+def occupants(value: object) -> int:
+    # The group-rental alarm compares a unit's entrants with this number.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 99:
+        raise InvalidInput(f"registered occupants are 0 to 99 people, not {value!r}")
+    return value
+
+
 # -- credentials ---------------------------------------------------------------------------
 
 

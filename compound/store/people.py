@@ -24,6 +24,8 @@ from compound.store.id_numbers import IdNumbers
 class People(StoreBase):
     def add_unit(self, address: str | UnitAddress, occupants: int | None = None) -> dict[str, Any]:
         addr = address if isinstance(address, UnitAddress) else UnitAddress.parse(address)
+        if occupants is not None:
+            occupants = validation.occupants(occupants)
         with self.transaction() as c:
             c.execute("INSERT OR IGNORE INTO buildings (number) VALUES (?)", (addr.building,))
             c.execute(
@@ -76,6 +78,8 @@ class People(StoreBase):
             id_number = validation.id_number(id_number)
         if phone is not None:
             phone = validation.phone(phone)
+        if birth_year is not None:
+            birth_year = validation.birth_year(birth_year)
         now = self.clock.now()
         with self.transaction() as c:
             unit_id = self.unit_id(addr)

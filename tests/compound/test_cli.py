@@ -126,6 +126,13 @@ def test_visitor_pass(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (["card", "add", "1", "12ab"], "malformed card number"),
         (["door", "add", "x", "--serves", "3-2-1-1"], "malformed door scope"),
         (["alert", "ack", "5", "--by", "li"], "unknown alarm 5"),
+        # taken as given before: the elderly and group-rental checks count on them
+        (["unit", "add", "1-1-102", "--occupants", "-3"], "registered occupants are 0 to 99"),
+        (
+            ["person", "add", "--name", "A", "--unit", "1-1-101", "--role", "owner"]
+            + ["--birth-year", "3000"],
+            "a birth year is from 1900 to 2099",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

@@ -34,6 +34,9 @@ def test_values_come_back_in_the_form_that_is_kept() -> None:
         (lambda: validation.lease("2027-01-01", "2026-01-01"), "before lease start"),
         (lambda: validation.id_number("12-34"), "malformed ID number"),
         (lambda: validation.phone("call me"), "malformed phone"),
+        (lambda: validation.birth_year(1899), "from 1900 to 2099"),
+        (lambda: validation.birth_year("1948"), "from 1900 to 2099"),  # a number, from the API
+        (lambda: validation.occupants(-1), "0 to 99"),
         (lambda: validation.card_number("12ab"), "malformed card number"),
         (lambda: validation.pin("12345"), "6 to 8 digits"),
         (lambda: validation.pin("123456"), "too easy"),
