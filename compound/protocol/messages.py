@@ -63,7 +63,8 @@ def decode_object(payload: bytes | bytearray | str, limit: int = MAX_PAYLOAD) ->
     if not _depth_within(bytes(payload), MAX_DEPTH):
         raise MessageError(f"payload nested deeper than {MAX_DEPTH}")
     try:
-        obj = json.loads(payload)
+        # NaN and Infinity are not JSON, but Python reads them; int() refuses them (ValueError).
+        obj = json.loads(payload, parse_constant=int)
     # ValueError covers bad UTF-8, bad JSON and integers too long to convert.
     except (ValueError, RecursionError) as e:
         raise MessageError(f"not JSON: {e.__class__.__name__}") from None
