@@ -27,14 +27,15 @@ from compound.store import register_import
 def read_sheet(path: str) -> tuple[str, str]:
     """The text of a sheet file and its encoding; a clear ``InvalidInput`` for anything else."""
     p = Path(path)
+    limit = f"a register is at most {MAX_BYTES // (1024 * 1024)} MB: split it"
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:  # refused before a byte is read: a 1 GB file is a mistake
-            raise InvalidInput(
-                f"{path} is {size // (1024 * 1024)} MB; a register is at most "
-                f"{MAX_BYTES // (1024 * 1024)} MB: split it"
-            )
-        data = p.read_bytes()
+            raise InvalidInput(f"{path} is {size // (1024 * 1024)} MB; {limit}")
+        with p.open("rb") as f:  # a device or a pipe has no size: read no more than allowed
+            data = f.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise InvalidInput(f"{path} goes on past the limit; {limit}")
     except IsADirectoryError:
         raise InvalidInput(f"{path} is a folder; give the CSV file") from None
     except OSError as e:

@@ -135,9 +135,10 @@ def cmd_holiday_remove(ctx: Context) -> int:
 def cmd_holiday_import(ctx: Context) -> int:
     path = Path(ctx.args.file)
     try:
-        if path.stat().st_size > MAX_HOLIDAY_FILE:
+        with path.open("rb") as f:  # at most the limit: a device or a pipe has no size to check
+            data = f.read(MAX_HOLIDAY_FILE + 1)
+        if len(data) > MAX_HOLIDAY_FILE:
             raise InvalidInput(f"{path} is too large for a holiday list; nothing imported")
-        data = path.read_bytes()
     except OSError as e:
         raise InvalidInput(f"cannot read {path}: {e.strerror}") from None
     rows = schedules.read_holiday_csv(data, path.name)

@@ -6,6 +6,9 @@ holds)."""
 from __future__ import annotations
 
 import json
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -234,3 +237,31 @@ def test_a_huge_file_is_refused_before_it_is_read(
         f.truncate(1024 * 1024 * 1024)  # 1 GB, sparse: nothing is written to disk
     rc, _, err = run(capsys, db, "import", "people", str(big))
     assert rc == 2 and "1024 MB" in err and "split it" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["import", "people", "/dev/zero"], "a register is at most 32 MB"),
+        (["holiday", "import", "/dev/zero"], "too large for a holiday list"),
+    ],
+)
+def test_a_file_with_no_end_is_read_no_further_than_the_limit(
+    db: Path, argv: list[str], message: str
+) -> None:
+    """A device or a pipe has no size to check first; read whole, /dev/zero took all the memory
+    there was (here, the 1 GB the command is allowed: a MemoryError traceback)."""
+    limit = 1024**3
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    r = subprocess.run(
+        [sys.executable, "-m", "compound.app.cli", "--db", str(db), *argv],
+        capture_output=True,
+        text=True,
+        preexec_fn=cap,  # only sets a limit, before the interpreter starts
+        timeout=120,
+    )
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and r.stderr.count("\n") == 1
