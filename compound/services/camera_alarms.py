@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from compound.adapters.bus_types import ApiWorker
 from compound.adapters.mqtt import Message
 from compound.protocol.messages import MessageError, decode_object, get_num, get_segment, get_str
 from compound.services.extension import Offers
@@ -34,7 +35,10 @@ class CameraAlarms:
         return Offers()
 
     def start(self) -> None:
-        self.core.bus.subscribe(self.core.topics.all("face/+/state"), self.on_state)
+        # Off the network thread: raising the alarm writes to the database, and there a long
+        # write (an import) held up every message behind it, the doors' swipes included.
+        states = ApiWorker("camera-states", self.core.counters, 256, "camera_state.shed")
+        self.core.bus.subscribe(self.core.topics.all("face/+/state"), states.wrap(self.on_state))
 
     def stop(self) -> None:
         pass
