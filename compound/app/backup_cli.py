@@ -274,12 +274,12 @@ def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
             raise InvalidInput(f"this backup is of site {there!r}, this box is site {here!r}")
     names = sorted(checked.manifest["files"], key=lambda n: n == DB)  # the database last
     broker_files = ("mosquitto/passwd", "mosquitto/acl")
-    staged = {
-        n: backup_files.stage(
-            checked.root / n, target_of(n, where), 0o640 if n in broker_files else 0o600
-        )
-        for n in names
-    }
+    staged = backup_files.stage_all(
+        {
+            n: (checked.root / n, target_of(n, where), 0o640 if n in broker_files else 0o600)
+            for n in names
+        }
+    )
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     done = []
     for name in names:

@@ -97,11 +97,29 @@ def stage(src: Path, target: Path, mode: int) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o750 if mode == 0o640 else 0o700)
     staged = target.with_name(f".{target.name}.restore-{os.getpid()}")
     fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
-        shutil.copyfileobj(f, out)
-        out.flush()
-        os.fsync(out.fileno())
-    uid, gid = _owner_like(target)
-    if os.geteuid() == 0:
-        os.chown(staged, uid, gid)
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
+            shutil.copyfileobj(f, out)
+            out.flush()
+            os.fsync(out.fileno())
+        uid, gid = _owner_like(target)
+        if os.geteuid() == 0:
+            os.chown(staged, uid, gid)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def stage_all(files: dict[str, tuple[Path, Path, int]]) -> dict[str, Path]:
+    """``stage`` each ``name: (source, target, mode)``; if one cannot be, none stays staged (a
+    refused restore leaves no copy of a key or a password beside its target)."""
+    staged: dict[str, Path] = {}
+    try:
+        for name, (src, target, mode) in files.items():
+            staged[name] = stage(src, target, mode)
+    except BaseException:
+        for path in staged.values():
+            path.unlink(missing_ok=True)
+        raise
     return staged

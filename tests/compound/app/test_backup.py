@@ -204,3 +204,22 @@ def test_a_damaged_archive_is_refused_and_nothing_changes(
         assert len(err.splitlines()) == 1
     assert {p: sha(p) for p in files} == before
     assert sorted(box.rglob("*")) == listing
+
+
+def test_a_restore_that_cannot_put_a_file_in_place_leaves_nothing_staged(
+    box: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The broker's folder is a file: the restore stops before it replaces anything, and the
+    copies it had staged beside their targets (the keys among them) are gone with it."""
+    rc, made, err = run(capsys, "backup", "create", str(box / "backups"))
+    assert rc == 0, err
+    config = box / "compound.toml"
+    config.write_text(config.read_text().replace(str(box / "mosquitto/acl"), str(box / "f/acl")))
+    (box / "f").write_text("")
+    files = [box / "lib/compound.db", box / "lib/keys/master.key", box / "mosquitto/passwd"]
+    before = {p: sha(p) for p in files}
+    listing = sorted(box.rglob("*"))
+    rc, _, err = run(capsys, "backup", "restore", made["archive"])
+    assert rc == 1 and str(box / "f") in err and len(err.splitlines()) == 1, err
+    assert {p: sha(p) for p in files} == before
+    assert sorted(box.rglob("*")) == listing
