@@ -43,11 +43,16 @@ def cmd_api(ctx: Context) -> int:
     return 0
 
 
+def _not_json(word: str) -> Any:
+    raise InvalidInput(f"--params is not valid JSON ({word} is no JSON number); give a number")
+
+
 def parse_params(text: str | None) -> dict[str, Any]:
     if text is None or not text.strip():
         return {}
     try:
-        params = json.loads(text)
+        # NaN and Infinity are Python's, not JSON's: the core drops such a request unanswered
+        params = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as e:
         raise InvalidInput(
             f"--params is not valid JSON ({e.msg} at column {e.colno}); "
