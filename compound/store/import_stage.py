@@ -11,9 +11,11 @@ private folder (it holds names and phone numbers), and is deleted as soon as the
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,7 @@ COLUMNS = {
     "tenant_profiles": "person_id, layer, origin, registered_at, set_by",
 }
 NAME = "import_stage"
+STALE_S = 3600.0
 
 
 @contextmanager
@@ -41,6 +44,7 @@ def staged(store: Store, rows: Mapping[str, Sequence[tuple[Any, ...]]]) -> Itera
     if str(store.path) == ":memory:":
         yield False
         return
+    _remove_stale(store.path.parent)
     try:
         folder = Path(tempfile.mkdtemp(prefix=".import-", dir=store.path.parent))
     except OSError:  # the folder cannot take the scratch file: insert from Python instead
@@ -64,6 +68,16 @@ def staged(store: Store, rows: Mapping[str, Sequence[tuple[Any, ...]]]) -> Itera
                 store.conn.execute(f"DETACH DATABASE {NAME}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale(parent: Path) -> None:
+    """Scratch folders an import killed outright (SIGKILL, a power cut) left behind: they hold
+    names and phone numbers. One an hour old is no running import's (the largest take seconds)."""
+    cutoff = time.time() - STALE_S
+    for old in parent.glob(".import-*"):
+        with contextlib.suppress(OSError):
+            if old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _write(path: Path, rows: Mapping[str, Sequence[tuple[Any, ...]]]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from compound.domain import register_sheet
@@ -34,3 +36,17 @@ def test_inside_an_open_transaction_the_rows_are_inserted_directly(store: Store)
     assert store.verify_log().ok
     people = store.query("SELECT name, household_id FROM people ORDER BY id")
     assert [p["name"] for p in people] == ["王小明", "李丽"]
+
+
+def test_a_scratch_folder_a_killed_import_left_is_removed_by_the_next(store: Store) -> None:
+    """A SIGKILL between staging and the copy left the folder with names and phone numbers in
+    it for good; one that is not an hour old may be another import's, running, and stays."""
+    folder: Path = store.path.parent
+    stale, fresh = folder / ".import-killed", folder / ".import-running"
+    for f in (stale, fresh):
+        f.mkdir()
+        (f / "stage.db").write_bytes(b"x")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    register_import.import_people(store, register_sheet.people(SHEET), by="test")
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".import-")) == [fresh.name]
