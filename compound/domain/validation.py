@@ -27,6 +27,9 @@ def person_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("a person needs a name of 1 to 100 characters")
+    # A line break in a name split the lists and exports that give a person one line.
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InvalidInput(f"a name is one line of letters, not {name!r}")
     return name
 
 

@@ -30,6 +30,8 @@ def test_values_come_back_in_the_form_that_is_kept() -> None:
     ("check", "match"),
     [
         (lambda: validation.person_name("  "), "name of 1 to 100"),
+        (lambda: validation.person_name("王\n小明"), "one line of letters"),
+        (lambda: validation.person_name("王\x00"), "one line of letters"),
         (lambda: validation.role("landlord"), "unknown role"),
         (lambda: validation.lease("2027-01-01", "2026-01-01"), "before lease start"),
         (lambda: validation.id_number("12-34"), "malformed ID number"),
