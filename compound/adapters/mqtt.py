@@ -41,6 +41,7 @@ from compound.adapters.bus_types import (
     BusConfig,
     Delivery,
     Replies,
+    api_asker,
     api_handler,
     eprint,
     guarded,
@@ -280,7 +281,9 @@ class Bus:
         with their message; anything else is logged and answered as an internal error.
         ``max_payload`` raises the size limit for methods that take photos."""
         # The worker thread lives as long as the process (a restarted bus keeps its handlers).
-        worker = self._api_worker = self._api_worker or ApiWorker(self.client_id, counters)
+        worker = self._api_worker = self._api_worker or ApiWorker(
+            self.client_id, counters, sender=api_asker(self.topics)
+        )
         on_request = worker.wrap(
             api_handler(methods, refusals, max_payload, self.publish, self.topics, counters)
         )

@@ -85,10 +85,11 @@ class Intercom:
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        # Call signals and station replies are read in order off the network thread: they read
-        # and write the database, and there a long write (an import) held up every door's swipe.
-        # A panel flooding its call topic is shed here (``intercom.shed``), not at the doors.
-        self._signals = ApiWorker("intercom", core.counters, 256, "intercom.shed")
+        # Call signals and station replies are read off the network thread (they use the
+        # database, where a long write held up every door's swipe), each topic's in order and
+        # the topics in turn: a panel flooding its call topic is shed there (``intercom.shed``).
+        shed, topic = "intercom.shed", lambda msg: str(msg.topic)
+        self._signals = ApiWorker("intercom", core.counters, 256, shed, topic)
 
     @property
     def calls(self) -> dict[str, Call]:
