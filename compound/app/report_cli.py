@@ -10,7 +10,7 @@ import argparse
 import dataclasses
 import os
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,12 +30,19 @@ def _period(ctx: Context) -> tuple[float, float]:
     s = ctx.store
     a = ctx.args
     if a.date:
-        return reports.day_bounds(s, parse_date(a.date, "date"))
-    since = reports.day_bounds(s, parse_date(a.since, "since"))[0] if a.since else 0.0
-    until = reports.day_bounds(s, parse_date(a.until, "until"))[1] if a.until else 1e12
+        return reports.day_bounds(s, _day(a.date, "date"))
+    since = reports.day_bounds(s, _day(a.since, "since"))[0] if a.since else 0.0
+    until = reports.day_bounds(s, _day(a.until, "until"))[1] if a.until else 1e12
     if until <= since:
         raise InvalidInput("--until must not be before --since")
     return since, until
+
+
+def _day(text: str, what: str) -> date:
+    day = parse_date(text, what)
+    if day == date.max:  # a day's report ends at the next midnight, which no date can be
+        raise InvalidInput(f"--{what} {text}: give a day before {date.max}")
+    return day
 
 
 def _export(ctx: Context, rows: list[dict[str, Any]], what: str) -> int:
@@ -77,7 +84,7 @@ def cmd_report_tenants(ctx: Context) -> int:
 def cmd_report_daily(ctx: Context) -> int:
     s = ctx.store
     day = (
-        parse_date(ctx.args.date, "date")
+        _day(ctx.args.date, "date")
         if ctx.args.date
         else datetime.fromtimestamp(ctx.clock.now(), s.tz).date()
     )

@@ -113,6 +113,10 @@ def test_reports_and_bad_input(
     assert main(["--db", str(db), "notice", "post", "x", "--until", "yesterday"]) == 2
     assert main(["--db", str(db), "report", "passages", "--csv", str(tmp_path / "no/x.csv")]) == 2
     assert "no household lives in 9-9-999" in capsys.readouterr().err
+    # The last day a date can be: its report ends the day after (an OverflowError traceback)
+    assert main(["--db", str(db), "report", "daily", "--date", "9999-12-31"]) == 2
+    assert main(["--db", str(db), "report", "passages", "--until", "9999-12-31"]) == 2
+    assert "give a day before 9999-12-31" in capsys.readouterr().err
     # A folder named as the file: was a traceback, with the export left beside it as .part
     (tmp_path / "exports").mkdir()
     assert main(["--db", str(db), "report", "tenants", "--csv", str(tmp_path / "exports")]) == 2
