@@ -14,12 +14,15 @@ from dataclasses import asdict
 from typing import Any
 
 from compound.app.context import Context, parsers
+from compound.domain.model import InvalidInput
 from compound.store import officers
 
 
 def cmd_officer_add(ctx: Context) -> int:
     a = ctx.args
     pin = sys.stdin.readline().strip() if a.pin == "-" else a.pin
+    if a.pin == "-" and not pin:
+        raise InvalidInput("--pin -: no PIN came on standard input (6 to 8 digits, one line)")
     o = officers.add_officer(ctx.store, a.name, a.badge, a.card, pin, a.by)
     how = " and ".join(w for w, has in (("card", o.has_card), ("PIN", o.has_pin)) if has)
     ctx.out(asdict(o), f"duty officer {o.label} added; identifies at the wall by {how}")

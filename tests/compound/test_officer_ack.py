@@ -182,3 +182,8 @@ def test_officer_commands(
     )
     assert main(["officer", "remove", "0412", "--by", "所长"]) == 0
     assert main(["officer", "remove", "0412", "--by", "所长"]) == 2
+    # Nothing piped in: said so (it asked for --card or --pin, which had been given)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    capsys.readouterr()
+    assert main([*argv[:6], "--pin", "-", "--by", "所长"]) == 2
+    assert "no PIN came on standard input" in capsys.readouterr().err
