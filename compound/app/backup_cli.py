@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from compound.adapters.crypto import SealError, open_file, seal_file
+from compound.adapters.crypto import SealError, open_file
 from compound.app import backup_files
 from compound.app.context import Context
 from compound.domain.model import InvalidInput
@@ -118,7 +118,10 @@ def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
     where = targets(ctx)
     key = backup_files.make_key(backup_files.key_path(ctx))
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".compound-backup-", dir=out_dir) as tmp:
+    # The plain copies are made beside the database, on the box: never in the archive's folder
+    # (a USB stick perhaps), where a backup stopped half-way left them in the clear.
+    staging = backup_files.staging_folder(where[DB].parent)
+    with tempfile.TemporaryDirectory(prefix=backup_files.STAGING, dir=staging) as tmp:
         work = Path(tmp)
         files: dict[str, Path] = {DB: work / DB}
         copy_database(where[DB], files[DB])  # first: the database as of this moment
@@ -162,9 +165,7 @@ def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
                 ti.uname = ti.gname = ""
                 with open(p, "rb") as f:
                     tar.addfile(ti, f)
-        sealed = work / "archive.sealed"
-        seal_file(key, part, sealed)
-        os.replace(sealed, final)
+        backup_files.seal_as(key, part, final)
         _fsync_dir(out_dir)
     return final, manifest
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 from compound.adapters import keys
+from compound.adapters.crypto import seal_file
 from compound.app.context import Context
 from compound.domain.model import InvalidInput
 
@@ -61,6 +63,35 @@ def prune(folder: Path, site: str, keep: int) -> list[Path]:
     for p in gone:
         p.unlink(missing_ok=True)
     return gone
+
+
+# -- making --------------------------------------------------------------------------------
+
+STAGING = ".compound-backup-"  # a backup's plain copies, beside the database
+STALE_S = 86400.0  # no backup runs a day: a staging folder that old was left by a killed one
+
+
+def staging_folder(folder: Path) -> Path:
+    """``folder``, rid of the staging folders that backups killed outright left in it."""
+    for old in folder.glob(STAGING + "*"):
+        try:
+            if old.is_dir() and old.stat().st_mtime < time.time() - STALE_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    return folder
+
+
+def seal_as(key: bytes, plain: Path, final: Path) -> None:
+    """Seal ``plain`` into ``final``, written under a hidden name beside it and then renamed: a
+    run cut short leaves no half archive under an archive's name, and nothing unsealed."""
+    part = final.with_name(f".{final.name}.part")
+    try:
+        seal_file(key, plain, part)
+        os.replace(part, final)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 # -- restoring ---------------------------------------------------------------------------

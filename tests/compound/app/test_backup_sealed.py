@@ -4,8 +4,10 @@ and ``--prune`` keeps the newest archives of the site."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,34 @@ def test_prune_keeping_no_archive_is_refused_before_any_is_made_or_deleted(
     rc, _, err = run(capsys, "backup", "create", str(folder), "--prune", "--keep", keep)
     assert rc == 2 and "--keep" in err and "1 to 1000" in err
     assert [p.name for p in folder.iterdir()] == [old.name]
+
+
+def test_the_archive_folder_never_holds_a_plain_copy(
+    box: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy of the database and the unsealed archive (keys included) were made in the
+    archive's folder, a USB stick perhaps: a backup stopped there (SIGTERM, a power cut) left
+    them in it, in the clear. Looked at as the archive is sealed: the folder holds nothing yet,
+    and afterwards the sealed archive alone. A staging folder a killed backup left beside the
+    database a day ago is removed by the next."""
+    import compound.app.backup_cli as backup_cli
+    import compound.app.backup_files as backup_files
+    from compound.adapters.crypto import seal_file
+
+    folder = box / "usb"
+    killed = box / "lib/.compound-backup-killed"
+    killed.mkdir()
+    os.utime(killed, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    seen: list[list[str]] = []
+
+    def sealing(key: bytes, src: Path, dest: Path) -> None:
+        seen.append(sorted(str(p.relative_to(folder)) for p in folder.rglob("*")))
+        seal_file(key, src, dest)
+
+    for module in (backup_cli, backup_files):  # where sealing is called from, before and after
+        monkeypatch.setattr(module, "seal_file", sealing, raising=False)
+    rc, made, err = run(capsys, "backup", "create", str(folder))
+    assert rc == 0, err
+    assert seen == [[]]
+    assert [p.name for p in folder.rglob("*")] == [Path(made["archive"]).name]
+    assert not list((box / "lib").glob(".compound-backup-*")), "no staging folder stays"
