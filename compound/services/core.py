@@ -57,6 +57,10 @@ STUCK_S = 20.0  # door requests waiting this long with no decision: the core is 
 STATUS_DOORS = 50  # door states in a status reply (door.list pages through them all)
 
 
+def _topic(msg: Message) -> str:
+    return msg.topic
+
+
 class Core:
     def __init__(
         self,
@@ -109,7 +113,9 @@ class Core:
         self.decisions.start()
         self.bus.subscribe(self.topics.all("access/+/request"), self.on_access_request)
         self.bus.subscribe(self.topics.all("access/+/request/+"), self.on_access_request)
-        door_events = ApiWorker("door-events", self.counters, 2000, "door_event.shed")
+        # Each door's events wait apart, the doors in turn: a bridge flooding its own doors'
+        # events is shed there, and another door's forced-open alarm is still logged.
+        door_events = ApiWorker("door-events", self.counters, 2000, "door_event.shed", _topic)
         self.bus.subscribe(self.topics.all("door/+/event"), door_events.wrap(self.doors.on_event))
         self.bus.subscribe(self.topics.all("door/+/state"), self.doors.on_state)
         self.extensions = list(self._features(self)) if self._features is not None else []

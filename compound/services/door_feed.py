@@ -148,7 +148,9 @@ class DoorFeedBus:
     def start(self) -> None:
         self.feed.acks = self.bus
         # Off the network thread: logging a refusal may wait for a long write (an import).
-        answers = ApiWorker("door-answers", self.feed.counters, 2000, "door_answer.shed")
+        answers = ApiWorker(
+            "door-answers", self.feed.counters, 2000, "door_answer.shed", lambda m: m.topic
+        )  # each door's answers apart, the doors in turn: a bridge's flood is shed at its door
         self.bus.subscribe(
             self.feed.topics.all("door/+/ack"), answers.wrap(self.feed.on_command_answer)
         )
