@@ -227,8 +227,7 @@ def cmd_add(ctx: Any) -> int:
         cameras=tuple(a.camera or ()),
         methods=tuple(a.method or ()),
     )
-    # Where the password and keys go is made ready before the credential is issued: issued and
-    # then not written, a password is lost (only its hash is kept).
+    # Made ready before it is issued: a password issued and not written is lost (hash only).
     secret = Path(a.password_file) if a.password_file else None
     made = secret is not None and not secret.exists()
     fd = _writable(secret, "the password") if secret else None
@@ -246,7 +245,11 @@ def cmd_add(ctx: Any) -> int:
     finally:
         if fd is not None:
             os.close(fd)
-    files = _sync(ctx)
+    try:
+        files = _sync(ctx)
+    except OSError:  # the broker cannot learn of it: taken back, not left with a lost password
+        revoke(ctx.store, device.name, "compound devices add (broker files not written)")
+        raise
     data: dict[str, Any] = {"name": device.name, "role": device.role, **files}
     if a.password_file:
         data["password_file_written"] = a.password_file
@@ -269,8 +272,7 @@ def cmd_add(ctx: Any) -> int:
 
 
 def _writable(path: Path, what: str, folder: bool = False) -> int:
-    """The file at ``path`` opened for writing (or the folder made); refused in plain words."""
-    try:
+    try:  # the file opened for writing (or the folder made); refused in plain words
         if folder:
             path.mkdir(parents=True, exist_ok=True)
             return -1

@@ -54,3 +54,26 @@ def test_a_refused_device_leaves_no_empty_password_file(
     assert main([*argv, str(again)]) == 2
     assert "already has a credential" in capsys.readouterr().err
     assert not again.exists() and out.read_text() == first
+
+
+def test_broker_files_that_cannot_be_written_take_the_credential_back(
+    box: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issued, then the broker's files could not be rewritten (their folder is a file here; in
+    life, a user not in the broker's group): the device stayed active with a password nobody
+    was shown, and adding it again was refused."""
+    config = box / "compound.toml"
+    good = config.read_text()
+    config.write_text(good.replace(str(box / "mosquitto/acl"), str(box / "f/acl")))
+    (box / "f").write_text("")
+    argv = ["devices", "add", "p2", "--role", "panel", "--door", "gate"]
+    capsys.readouterr()
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert str(box / "f") in err and len(err.splitlines()) == 1
+    with sqlite3.connect(box / "lib/compound.db") as c:
+        active = c.execute("SELECT name FROM devices WHERE revoked_at IS NULL").fetchall()
+    assert ("p2",) not in active
+    config.write_text(good)
+    assert main(argv) == 0
+    assert "password (shown once)" in capsys.readouterr().out
