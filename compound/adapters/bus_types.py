@@ -193,6 +193,11 @@ def api_asker(topics: Topics) -> Callable[[Message], str]:
     return lambda msg: (topics.split(msg.topic) + ["", ""])[1]
 
 
+def topic_of(msg: Message) -> str:
+    """An ``ApiWorker`` sender: each topic apart (a door's events, a door's call signals)."""
+    return msg.topic
+
+
 def own_reply_topic(topics: Topics, user: str, reply_to: str) -> bool:
     """Whether ``reply_to`` is a topic under ``reply/<user>/``, the only place ``user`` may
     be answered (no wildcard: a publish on one would be refused anyway)."""

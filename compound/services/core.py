@@ -16,7 +16,7 @@ from dataclasses import asdict
 from typing import Any
 
 from compound.adapters import keys
-from compound.adapters.bus_types import ApiWorker
+from compound.adapters.bus_types import ApiWorker, topic_of
 from compound.adapters.mqtt import Bus, Message, actor_of
 from compound.config import Config
 from compound.domain.access import Decision, Reason, decide, public_reason
@@ -55,10 +55,6 @@ log = logging.getLogger(__name__)
 
 STUCK_S = 20.0  # door requests waiting this long with no decision: the core is not healthy
 STATUS_DOORS = 50  # door states in a status reply (door.list pages through them all)
-
-
-def _topic(msg: Message) -> str:
-    return msg.topic
 
 
 class Core:
@@ -115,7 +111,7 @@ class Core:
         self.bus.subscribe(self.topics.all("access/+/request/+"), self.on_access_request)
         # Each door's events wait apart, the doors in turn: a bridge flooding its own doors'
         # events is shed there, and another door's forced-open alarm is still logged.
-        door_events = ApiWorker("door-events", self.counters, 2000, "door_event.shed", _topic)
+        door_events = ApiWorker("door-events", self.counters, 2000, "door_event.shed", topic_of)
         self.bus.subscribe(self.topics.all("door/+/event"), door_events.wrap(self.doors.on_event))
         self.bus.subscribe(self.topics.all("door/+/state"), self.doors.on_state)
         self.extensions = list(self._features(self)) if self._features is not None else []

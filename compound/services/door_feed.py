@@ -17,7 +17,7 @@ import logging
 from collections import Counter
 from typing import Any
 
-from compound.adapters.bus_types import ApiWorker
+from compound.adapters.bus_types import ApiWorker, topic_of
 from compound.adapters.mqtt import Bus, Message
 from compound.domain.clock import Clock
 from compound.protocol.messages import DoorEvent, MessageError, decode_object, get_str
@@ -149,7 +149,7 @@ class DoorFeedBus:
         self.feed.acks = self.bus
         # Off the network thread: logging a refusal may wait for a long write (an import).
         answers = ApiWorker(
-            "door-answers", self.feed.counters, 2000, "door_answer.shed", lambda m: m.topic
+            "door-answers", self.feed.counters, 2000, "door_answer.shed", topic_of
         )  # each door's answers apart, the doors in turn: a bridge's flood is shed at its door
         self.bus.subscribe(
             self.feed.topics.all("door/+/ack"), answers.wrap(self.feed.on_command_answer)

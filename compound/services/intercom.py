@@ -30,7 +30,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from compound.adapters.bus_types import ApiWorker
+from compound.adapters.bus_types import ApiWorker, topic_of
 from compound.adapters.mqtt import Message
 from compound.domain.intercom import (
     ACTIONS,
@@ -88,8 +88,7 @@ class Intercom:
         # Call signals and station replies are read off the network thread (they use the
         # database, where a long write held up every door's swipe), each topic's in order and
         # the topics in turn: a panel flooding its call topic is shed there (``intercom.shed``).
-        shed, topic = "intercom.shed", lambda msg: str(msg.topic)
-        self._signals = ApiWorker("intercom", core.counters, 256, shed, topic)
+        self._signals = ApiWorker("intercom", core.counters, 256, "intercom.shed", topic_of)
 
     @property
     def calls(self) -> dict[str, Call]:

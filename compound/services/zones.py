@@ -88,12 +88,18 @@ def decode_report(payload: bytes, zone: str) -> dict[str, Any]:
     }
 
 
+def _bridge_of(msg: Message) -> str:
+    return msg.topic.rsplit("/", 2)[0]  # zone/<bridge>/<zone>/state without <zone>/state
+
+
 class ZoneAlarms:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.filter = core.topics.all("zone/+/+/state")
         self.states: dict[tuple[str, str], dict[str, Any]] = {}
-        self._worker = ApiWorker("zones", core.counters, size=256, shed="zone.shed")
+        # Each bridge's reports wait apart (zone/<bridge>/...), the bridges in turn: a report is
+        # sent again only when its zone changes, so one bridge's flood must not drop another's.
+        self._worker = ApiWorker("zones", core.counters, 256, "zone.shed", _bridge_of)
 
     def offers(self) -> Offers:
         return Offers(
