@@ -30,6 +30,7 @@ database write never holds up the bus's network thread.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from compound.adapters.bus_types import ApiWorker
@@ -57,6 +58,9 @@ KINDS = ("perimeter", "intrusion", *ALWAYS_ARMED_ZONES)
 POLICE_110 = ("perimeter", "intrusion", "panic")  # passed to the police's 110 desk
 STATES = ("normal", "alarm", "tamper", "offline")
 SLACK_S = 86_400.0  # a trip is looked for among the events logged since a day before it
+# Zones one bridge may name: its boards' inputs and its MCUs' 16 each, with room to spare. Each
+# zone heard is kept for good; a bridge naming ever new ones would grow the core without end.
+MAX_ZONES = 512
 
 
 def _record(o: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -97,6 +101,7 @@ class ZoneAlarms:
         self.core = core
         self.filter = core.topics.all("zone/+/+/state")
         self.states: dict[tuple[str, str], dict[str, Any]] = {}
+        self._zones: Counter[str] = Counter()  # zones heard per bridge
         # Each bridge's reports wait apart (zone/<bridge>/...), the bridges in turn: a report is
         # sent again only when its zone changes, so one bridge's flood must not drop another's.
         self._worker = ApiWorker("zones", core.counters, 256, "zone.shed", _bridge_of)
@@ -168,7 +173,14 @@ class ZoneAlarms:
             log.warning("zone report on %s refused: %s", msg.topic, e)
             return
         bridge = parts[1]
-        self.states[(bridge, report["zone"])] = report
+        key = (bridge, report["zone"])
+        if key not in self.states:
+            if self._zones[bridge] >= MAX_ZONES:
+                counters["zone.too_many"] += 1
+                log.warning("zone report on %s refused: %s names too many zones", msg.topic, bridge)
+                return
+            self._zones[bridge] += 1
+        self.states[key] = report
         counters[f"zone.report.{report['state']}"] += 1
         if report["trip"] is not None:
             self.trip(bridge, report, "trip")
