@@ -129,6 +129,14 @@ def door_id(value: str) -> str:
     return value
 
 
+def door_name(value: str) -> str:
+    # Shown on every door's tile at the wall and on its panel: a line that fits, or the id.
+    name = value.strip()
+    if len(name) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InvalidInput(f"a door's name is one line of at most 64 characters, not {name[:70]!r}")
+    return name
+
+
 def door_scopes(serves: list[str]) -> list[Scope]:
     if not serves:
         raise InvalidInput(

@@ -44,6 +44,7 @@ class Doors(StoreBase):
         schedule: str | None = None,
     ) -> Door:
         validation.door_id(door_id)
+        name = validation.door_name(name) or door_id
         scopes = validation.door_scopes(serves)
         lock = validation.lock_type(lock_type)
         validation.door_times(open_time_s, held_open_s)

@@ -49,6 +49,9 @@ def test_values_come_back_in_the_form_that_is_kept() -> None:
         (lambda: validation.pass_validity(0.0, float("nan")), "a start and an end"),
         (lambda: validation.pass_validity(float("nan"), 3600.0), "a start and an end"),
         (lambda: validation.door_id("b3/e2"), "door id"),
+        # the wall's tiles and the panels show it: 5,000 characters or two lines were stored
+        (lambda: validation.door_name("门" * 65), "one line of at most 64 characters"),
+        (lambda: validation.door_name("Gate\nB"), "one line of at most 64 characters"),
         (lambda: validation.door_scopes([]), "at least one"),
         (lambda: validation.lock_type("padlock"), "unknown lock type"),
         (lambda: validation.door_times(0.5, 60), "open time"),
