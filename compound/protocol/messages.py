@@ -224,6 +224,7 @@ class AccessRequest:
     at: float
     source: str = ""
     score: float | None = None  # face distance, for the log
+    channel: str | None = None  # set by the core from the topic (never read from the payload)
 
     @classmethod
     def decode(cls, payload: bytes | str) -> AccessRequest:

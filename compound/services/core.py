@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from compound.adapters import keys
@@ -211,6 +211,9 @@ class Core:
             self.counters["access.replayed"] += 1
             log.warning("replayed access request %s at %s", req.id, req.door_id)
             return
+        # The log names the sender the topic proves (reader, panel, face), beside the source
+        # the message claims for itself.
+        req = replace(req, channel=channel.sender)
         shed = self.decisions.put(channel.key, req)  # decided on the decision thread, in turn
         if shed is not None:
             self.counters[f"access.shed.{shed}"] += 1
@@ -246,6 +249,8 @@ class Core:
             "request_id": req.id,
             "source": req.source,
         }
+        if req.channel is not None:
+            data["channel"] = req.channel
         if decision.credential_id is not None:
             data["credential_id"] = decision.credential_id
         if req.score is not None:
