@@ -10,28 +10,23 @@ from dataclasses import asdict
 from typing import Any
 
 from compound.adapters.mqtt import eprint
-from compound.app import pass_cli, schedule_cli
+from compound.app import pass_cli, schedule_cli, setup_cli
 from compound.app.context import Context, format_event, parsers, stop_on_signal
 from compound.app.door_open_cli import cmd_door_unlock
-from compound.config.box import site_problem
 from compound.domain.clock import iso
-from compound.domain.model import Event, InvalidInput
+from compound.domain.model import Event
 from compound.store.log_verified import verify
 
 
 def cmd_init(ctx: Context) -> int:
-    a = ctx.args
-    site = a.site or ctx.config.site.id
-    zone = a.timezone or ctx.config.site.timezone
-    problem = site_problem(site, zone)
-    if problem:  # before anything is written: a stored bad zone broke every report after
-        raise InvalidInput(f"site {problem}")
     s = ctx.store
-    with s.transaction():
-        s.set_setting("site_id", site)
-        s.set_setting("site_name", a.name or ctx.config.site.name)
-        s.set_setting("timezone", zone)
-    ctx.out({"db": str(s.path), "site": site}, f"database ready at {s.path} (site {site})")
+    site, changed, kept = setup_cli.settle_site(ctx)
+    ctx.out(
+        {"db": str(s.path), "site": site, "changed": changed},
+        f"database ready at {s.path} (site {site})"
+        + "".join(f"\nchanged {c}" for c in changed)
+        + "".join(f"\nkept {k}" for k in kept),
+    )
     return 0
 
 

@@ -62,6 +62,37 @@ def ensure_credential(ctx: Context, device: Device, password_file: Path, by: str
     return "issued"
 
 
+_SITE_KEYS = (("site_id", "site", "site id"), ("site_name", "name", "name"),
+              ("timezone", "timezone", "time zone"))  # fmt: skip
+
+
+def settle_site(ctx: Context) -> tuple[str, list[str], list[str]]:
+    """Store the site's id, name and time zone: each as given on the command line, else as
+    stored, else the config's. A live site's identity changes only when asked for by name: its
+    events, uplink records and day bounds carry it. Returns the site id, what changed
+    (``"time zone A -> B"``) and what was kept though the config says otherwise."""
+    a, cfg, store = ctx.args, ctx.config, ctx.store
+    config = {"site_id": cfg.site.id, "site_name": cfg.site.name, "timezone": cfg.site.timezone}
+    stored = {key: store.setting(key) for key, _, _ in _SITE_KEYS}
+    given = {key: getattr(a, option, None) for key, option, _ in _SITE_KEYS}
+    value = {key: given[key] or stored[key] or config[key] for key, _, _ in _SITE_KEYS}
+    problem = site_problem(value["site_id"], value["timezone"])
+    if problem:  # before anything is written: a stored bad zone broke every report after
+        raise InvalidInput(f"site {problem}")
+    changed: list[str] = []
+    kept: list[str] = []
+    with store.transaction():
+        for key, option, label in _SITE_KEYS:
+            if stored[key] != value[key]:
+                store.set_setting(key, value[key])
+                if stored[key]:
+                    changed.append(f"{label} {stored[key]} -> {value[key]}")
+            elif not given[key] and config[key] != value[key]:
+                kept.append(f"{label} {value[key]} (the config says {config[key]}; "
+                            f"--{option} changes it)")  # fmt: skip
+    return value["site_id"], changed, kept
+
+
 def setup(ctx: Context) -> dict[str, Any]:
     a, cfg = ctx.args, ctx.config
     by = a.by or os.environ.get("USER", "installer")
@@ -69,19 +100,7 @@ def setup(ctx: Context) -> dict[str, Any]:
     _private(store.key_dir / "master.key")
     backup_key = backup_files.key_path(ctx)
     backup_files.make_key(backup_key)
-    site = a.site or store.setting("site_id") or cfg.site.id
-    zone = a.timezone or store.setting("timezone") or cfg.site.timezone
-    problem = site_problem(site, zone)
-    if problem:  # before anything is written: a stored bad zone broke every report after
-        raise InvalidInput(f"site {problem}")
-    with store.transaction():
-        for key, value in (
-            ("site_id", site),
-            ("site_name", a.name or store.setting("site_name") or cfg.site.name),
-            ("timezone", zone),
-        ):
-            if store.setting(key) != value:
-                store.set_setting(key, value)
+    site, changed, _ = settle_site(ctx)
 
     if not cfg.broker.password_file:
         raise InvalidInput(
@@ -101,6 +120,7 @@ def setup(ctx: Context) -> dict[str, Any]:
     return {
         "db": str(store.path),
         "site": site,
+        "changed": changed,
         "master_key": str(store.key_dir / "master.key"),
         "backup_key": str(backup_key),
         "credentials": done,
@@ -121,6 +141,7 @@ def cmd_setup(ctx: Context) -> int:
         f"backup key {r['backup_key']}: keep a copy off the box, backups open only with it\n"
         f"service credentials: {creds}; {r['devices']} device(s) in {r['password_file']} "
         f"and {r['acl_file']}"
+        + "".join(f"\nchanged {c}" for c in r["changed"])
         + ("" if r["broker_reloaded"] else "\nbroker not reloaded: systemctl reload mosquitto"),
     )
     return 0

@@ -128,3 +128,31 @@ def test_a_bad_site_or_zone_is_refused_and_the_settings_stay(
         finally:
             store.close()
     assert main(["report", "daily"]) == 0
+
+
+def test_init_again_keeps_the_live_site_and_says_what_an_option_changes(
+    box: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An installer re-running ``init`` reset the site's id, name and zone to the config's:
+    the box's events and uplink records then carried another site's identity."""
+    assert main(["init", "--site", "xa-01", "--name", "Yanta", "--timezone", "Asia/Urumqi"]) == 0
+    capsys.readouterr()
+    assert main(["init"]) == 0
+    out = capsys.readouterr().out
+    assert "changed" not in out and "site xa-01" in out
+    assert "kept site id xa-01 (the config says fenglin" in out
+
+    def site() -> tuple[str | None, ...]:
+        store = Store(box / "lib/compound.db", SystemClock(), box / "lib/keys")
+        try:
+            return tuple(store.setting(k) for k in ("site_id", "site_name", "timezone"))
+        finally:
+            store.close()
+
+    assert site() == ("xa-01", "Yanta", "Asia/Urumqi")
+    assert main(["init", "--timezone", "Asia/Shanghai"]) == 0
+    out = capsys.readouterr().out
+    assert "changed time zone Asia/Urumqi -> Asia/Shanghai" in out
+    assert site() == ("xa-01", "Yanta", "Asia/Shanghai")
+    assert main(["init", "--timezone", "Asia/Shanghai", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["changed"] == []
