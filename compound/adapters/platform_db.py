@@ -65,14 +65,48 @@ CREATE TABLE IF NOT EXISTS ingest_leases (
 """
 
 
+DatabaseError = psycopg.Error  # what a query can raise, for callers that import no psycopg
+
+
+class PlatformDbError(Exception):
+    """The platform database could not be reached, or refused us: one line, where and why."""
+
+
+def _where(dsn: str) -> str:
+    """The database a DSN names, as ``user@host:port/db`` (never its password)."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return "(the address given)"
+    host = info.get("host") or info.get("hostaddr") or "local socket"
+    user = info.get("user") or "?"
+    return f"{user}@{host}:{info.get('port') or 5432}/{info.get('dbname') or user}"
+
+
+def explain(dsn: str, e: psycopg.Error) -> PlatformDbError:
+    """psycopg's message is several lines ("connection to server at ... failed: FATAL:  ...",
+    a hint on the next): the reason alone, after the database it was about."""
+    lines = str(e).strip().splitlines()
+    reason = lines[0].rsplit(" failed: ", 1)[-1] if lines else type(e).__name__
+    reason = reason.removeprefix("FATAL:").strip()
+    return PlatformDbError(f"platform database {_where(dsn)}: {reason}")
+
+
 class PlatformDb(DistrictTables):
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
-        self._conn = psycopg.connect(dsn)
-        with self._conn.transaction():
-            self._conn.execute(SCHEMA)
-            self._conn.execute(LINKS_SCHEMA)
-            self._conn.execute(REFUSAL_ALARMS_SCHEMA)
+        try:
+            self._conn = psycopg.connect(dsn)
+        except psycopg.Error as e:
+            raise explain(dsn, e) from None
+        try:
+            with self._conn.transaction():
+                self._conn.execute(SCHEMA)
+                self._conn.execute(LINKS_SCHEMA)
+                self._conn.execute(REFUSAL_ALARMS_SCHEMA)
+        except psycopg.Error as e:  # a role that may not create the tables, a server going away
+            self._conn.close()
+            raise explain(dsn, e) from None
 
     def close(self) -> None:
         self._conn.close()

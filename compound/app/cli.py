@@ -17,6 +17,7 @@ from typing import Any
 
 from compound.adapters.keys import KeyError_
 from compound.adapters.mqtt import ApiError, BusError, eprint
+from compound.adapters.platform_db import PlatformDbError
 from compound.app import (
     admin_cli,
     backup_cli,
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         eprint(f"compound: config: {e}")
         return 2
-    except (StoreError, KeyError_, BusError) as e:
+    except (StoreError, KeyError_, BusError, PlatformDbError) as e:
         eprint(f"compound: {e}")
         return 1
     except ApiError as e:
