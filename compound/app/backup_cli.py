@@ -21,7 +21,7 @@ archive from a newer version than this one is refused). ``restore`` does the sam
 nothing unless all of it passes; it refuses while a process (the core) has the database open,
 unless ``--force``, and a backup of another site's database. Each file is then written beside
 its target, fsync'd and renamed over it; the database it replaces is kept beside it as
-``<db>.before-restore-<time>``.
+``<db>.before-restore-<time>``, and the keys it is sealed with as ``<keys>.before-restore-<time>``.
 """
 
 from __future__ import annotations
@@ -96,21 +96,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        _fsync_file(path)
-    except OSError:
-        pass  # some file systems cannot sync a directory
-
-
 # -- create ------------------------------------------------------------------------------
 
 
@@ -166,7 +151,7 @@ def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
                 with open(p, "rb") as f:
                     tar.addfile(ti, f)
         backup_files.seal_as(key, part, final)
-        _fsync_dir(out_dir)
+        backup_files.fsync_dir(out_dir)
     return final, manifest
 
 
@@ -260,7 +245,7 @@ def check(ctx: Context, archive: Path, work: Path) -> Checked:
 # -- restore -----------------------------------------------------------------------------
 
 
-def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
+def restore(ctx: Context, checked: Checked, force: bool) -> tuple[list[str], dict[str, str]]:
     where = targets(ctx)
     db = where[DB]
     if db.exists():
@@ -281,13 +266,23 @@ def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
             for n in names
         }
     )
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    stamp = backup_files.aside_stamp(db, where["keys/"])
+    kept: dict[str, str] = {}
+    try:  # the keys the replaced database is sealed with, before the archive's replace them
+        if any(n.startswith("keys/") for n in names):
+            if aside_keys := backup_files.keep_keys(where["keys/"], stamp):
+                kept["keys"] = str(aside_keys)
+    except BaseException:
+        for path in staged.values():
+            path.unlink(missing_ok=True)
+        raise
     done = []
     for name in names:
         target = target_of(name, where)
         if name == DB and target.exists():
-            aside = target.with_name(f"{target.name}.before-restore-{stamp}")
+            aside = target.with_name(f"{target.name}{backup_files.ASIDE}{stamp}")
             os.link(target, aside)  # the replaced database stays, under another name
+            kept["database"] = str(aside)
             # An old WAL must never be applied to the new file; the head file signs the
             # replaced database's newest event, so it stays with that database.
             for suffix in ("-wal", "-shm", ".head"):
@@ -295,9 +290,9 @@ def restore(ctx: Context, checked: Checked, force: bool) -> list[str]:
                 if old.exists():
                     os.replace(old, aside.with_name(aside.name + suffix))
         os.replace(staged[name], target)
-        _fsync_dir(target.parent)
+        backup_files.fsync_dir(target.parent)
         done.append(str(target))
-    return done
+    return done, kept
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -348,16 +343,19 @@ def cmd_restore(ctx: Context) -> int:
     def put_back(c: Checked) -> int:
         from compound.app.devices import reload_broker
 
-        done = restore(ctx, c, ctx.args.force)
+        done, kept = restore(ctx, c, ctx.args.force)
         reloaded = any("mosquitto/" in n for n in c.manifest["files"]) and reload_broker(
             ctx.config.security.broker_pid_file
         )
+        aside = [f"the replaced {k} kept as {v}" for k, v in sorted(kept.items())]
         ctx.out(
-            {"restored": done, "events": c.events, "schema": c.schema, "broker_reloaded": reloaded},
+            {"restored": done, "events": c.events, "schema": c.schema, "broker_reloaded": reloaded,
+             "kept": kept},
             f"restored {len(done)} files from the backup of {c.manifest['created_at']} "
-            f"(event log of {c.events} events verified, schema {c.schema}); start the services "
-            "again (they bring the database up to this version's schema)",
-        )
+            f"(event log of {c.events} events verified, schema {c.schema}); "
+            + "".join(f"{a}; " for a in aside)
+            + "start the services again (they bring the database up to this version's schema)",
+        )  # fmt: skip
         return 0
 
     return _checked(ctx, put_back)

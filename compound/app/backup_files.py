@@ -154,3 +154,53 @@ def stage_all(files: dict[str, tuple[Path, Path, int]]) -> dict[str, Path]:
             path.unlink(missing_ok=True)
         raise
     return staged
+
+
+ASIDE = ".before-restore-"  # what a restore replaces is kept as <name>.before-restore-<time>
+
+
+def aside_stamp(*targets: Path) -> str:
+    """The time stamp under which none of ``targets`` is kept aside yet: a second restore in
+    the same second found its database's name taken after the keys were already replaced."""
+    base = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    stamp, n = base, 1
+    while any(t.with_name(f"{t.name}{ASIDE}{stamp}").exists() for t in targets):
+        stamp, n = f"{base}-{n}", n + 1
+    return stamp
+
+
+def keep_keys(key_dir: Path, stamp: str) -> Path | None:
+    """A copy of the key directory as ``<key_dir>.before-restore-<stamp>`` (0700, each key
+    0600, owned like the originals): the database kept aside is sealed with these keys (ID
+    numbers, PINs, faces), and the restore overwrites them. None when there is no key."""
+    old = [p for p in sorted(key_dir.glob("[!.]*")) if p.is_file()] if key_dir.is_dir() else []
+    if not old:
+        return None
+    aside = key_dir.with_name(f"{key_dir.name}{ASIDE}{stamp}")
+    aside.mkdir(mode=0o700)
+    try:
+        os.chmod(aside, 0o700)  # whatever the umask
+        for key in old:
+            os.replace(stage(key, aside / key.name, 0o600), aside / key.name)
+            if os.geteuid() == 0:
+                os.chown(aside / key.name, *_owner_like(key))
+        if os.geteuid() == 0:
+            os.chown(aside, *_owner_like(key_dir))
+        fsync_dir(aside)
+        fsync_dir(aside.parent)
+    except BaseException:
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    return aside
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a folder's new and renamed names durable."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass  # some file systems cannot sync a directory

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -131,6 +133,53 @@ def test_restore_round_trip(box: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert not list(box.rglob(".*.restore-*")), "no staged file left behind"
 
 
+def test_restore_keeps_the_keys_of_the_database_it_replaces(
+    box: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The replaced database was kept, but the master and ID keys it was sealed with were
+    overwritten by the archive's: its ID numbers and PINs could no longer be read."""
+    rc, made, err = run(capsys, "backup", "create", str(box / "backups"))
+    assert rc == 0, err
+    # Since the backup, the box got keys of its own (a reinstall) and registered someone.
+    for p in [box / "lib/keys", *box.glob("lib/compound.db*")]:
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+    assert main(["init", "--site", "t1"]) == 0
+    store = open_store(box)
+    try:
+        store.add_unit("1-1-101")
+        who = store.add_person("李四", "1-1-101", "tenant", id_number="110101199001011234")
+    finally:
+        store.close()
+    keys = {p.name: p.read_bytes() for p in (box / "lib/keys").iterdir()}
+    assert {"master.key", "id.key"} <= set(keys)
+    old = os.umask(0o022)  # a shell's: what is kept must still be the service's alone
+    try:
+        rc, restored, err = run(capsys, "backup", "restore", made["archive"])
+    finally:
+        os.umask(old)
+    assert rc == 0, err
+    kept_db, kept_keys = Path(restored["kept"]["database"]), Path(restored["kept"]["keys"])
+    assert kept_db.parent == box / "lib" and kept_db.name.startswith("compound.db.before-restore-")
+    assert kept_keys.name == "keys" + kept_db.name.removeprefix("compound.db")
+    assert kept_keys.parent == box / "lib"
+    assert stat.S_IMODE(kept_keys.stat().st_mode) == 0o700
+    assert {p.name: p.read_bytes() for p in kept_keys.iterdir()} == keys
+    assert {stat.S_IMODE(p.stat().st_mode) for p in kept_keys.iterdir()} == {0o600}
+    assert (box / "lib/keys/master.key").read_bytes() != keys["master.key"], "restored"
+    aside = Store(kept_db, SystemClock(), kept_keys)
+    try:
+        assert aside.person(who).id_number == "110101199001011234"
+    finally:
+        aside.close()
+
+    capsys.readouterr()
+    assert main(["backup", "restore", made["archive"]]) == 0  # again, within the same second
+    out = capsys.readouterr().out
+    again = [w.rstrip(",;.") for w in out.split() if ".before-restore-" in w]
+    assert len(again) == 2 and str(kept_db) not in again and str(kept_keys) not in again, out
+    assert Path(again[0]).is_file() and Path(again[1]).is_dir()
+
+
 def test_restore_refuses_while_a_process_has_the_database_open(
     box: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -182,8 +231,10 @@ def swap_database(archive: Path) -> None:
 
 @pytest.mark.parametrize(
     ("damage", "said"),
-    [(corrupt_bytes, "it does not decrypt: chunk 0 is damaged"),
-     (swap_database, "compound.db does not match its sha256")],
+    [
+        (corrupt_bytes, "it does not decrypt: chunk 0 is damaged"),
+        (swap_database, "compound.db does not match its sha256"),
+    ],
 )
 def test_a_damaged_archive_is_refused_and_nothing_changes(
     box: Path, capsys: pytest.CaptureFixture[str], damage: Any, said: str
