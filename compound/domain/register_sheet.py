@@ -206,7 +206,7 @@ def people(text: str, progress: Progress | None = None) -> list[PersonRow]:
             pin=pin,
             lives_alone=r.get("lives_alone", yes_no, False),
             birth_year=r.get("birth_year", _birth_year, None),
-            origin=r.values.get("origin", "")[:200] or None,
+            origin=r.get("origin", validation.origin, None),
             layer=layer,
         )
         _keep(r, row, rows, errors)

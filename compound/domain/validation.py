@@ -33,6 +33,25 @@ def person_name(name: str) -> str:
     return name
 
 
+# Free text a manager types: long enough for any real one, bounded so that nothing is cut.
+MAX_ORIGIN = 200  # 户籍地: a province, city, county and street with room to spare
+MAX_VISIT_NOTES = 2000
+
+
+def origin(value: str) -> str | None:
+    text = value.strip()
+    if len(text) > MAX_ORIGIN:
+        raise InvalidInput(f"a tenant's origin is at most {MAX_ORIGIN} characters, not {len(text)}")
+    return text or None
+
+
+def visit_notes(value: str) -> str:
+    text = value.strip()
+    if len(text) > MAX_VISIT_NOTES:
+        raise InvalidInput(f"visit notes are at most {MAX_VISIT_NOTES} characters, not {len(text)}")
+    return text
+
+
 def role(value: str | Role) -> Role:
     try:
         return Role(value)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from compound.domain import validation
 from compound.domain.model import InvalidInput, UnitAddress, mask_id_number, mask_phone
 from compound.domain.paging import Page
 from compound.domain.register_sheet import (  # kept with the register's columns
@@ -146,7 +147,7 @@ def register_tenant(store: Store, p: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("a tenant registration needs the ID number (--id-number)")
     if not p.get("lease_end"):
         raise InvalidInput("a tenant registration needs the lease end (--lease-end YYYY-MM-DD)")
-    origin = str(p.get("origin") or "").strip()[:200] or None
+    origin = validation.origin(str(p.get("origin") or ""))
     layer = p.get("layer")
     if layer is not None and layer not in LAYERS:
         raise InvalidInput(f"unknown tenant layer {layer!r}: use focus, watch or stable")
@@ -207,7 +208,7 @@ def register_guest(store: Store, p: dict[str, Any]) -> dict[str, Any]:
 
 def add_visit(store: Store, p: dict[str, Any]) -> dict[str, Any]:
     who = _by(p.get("by"))
-    notes = str(p.get("notes") or "").strip()[:2000]
+    notes = validation.visit_notes(str(p.get("notes") or ""))
     person_id = p.get("person")
     hid: int | None = None
     if person_id is not None:

@@ -265,3 +265,18 @@ def test_a_file_with_no_end_is_read_no_further_than_the_limit(
     )
     assert r.returncode == 2, r.stderr
     assert message in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_an_over_long_origin_is_named_with_its_line_and_column(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sheet's origin (户籍地) was cut at 200 characters without a word."""
+    f = tmp_path / "p.csv"
+    rows = "name,unit,role,id_number,lease_end,origin\r\n"
+    rows += f"张三,1-1-101,tenant,110101199001011234,2099-01-01,{'河南' * 101}\r\n"
+    f.write_bytes(rows.encode())
+    before = counts(db)
+    rc, out, err = run(capsys, db, "import", "people", str(f))
+    assert rc == 2, out
+    assert "line 2, column origin: a tenant's origin is at most 200 characters, not 202" in err
+    assert counts(db) == before

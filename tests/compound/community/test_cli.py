@@ -122,3 +122,33 @@ def test_reports_and_bad_input(
     assert main(["--db", str(db), "report", "tenants", "--csv", str(tmp_path / "exports")]) == 2
     assert "is a folder" in capsys.readouterr().err
     assert not (tmp_path / "exports.part").exists()
+
+
+def test_over_long_visit_notes_and_origin_are_refused_not_cut(
+    capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    """Visit notes were cut at 2,000 characters and a tenant's origin at 200 without a word:
+    the manager believed the whole text was kept. Now the limit is said and nothing is written."""
+    rc, due = run(capsys, db, "visit", "due", "--json")
+    pid = str(due[0]["person_id"])  # type: ignore[index]
+
+    def refused(*argv: str) -> str:
+        assert main(["--db", str(db), *argv]) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        return err
+
+    err = refused("visit", "add", "--person", pid, "--by", "li", "--notes", "记" * 2001)
+    assert "visit notes are at most 2000 characters, not 2001" in err
+    assert run(capsys, db, "visit", "due", "--json")[1] == due, "no visit was recorded"
+    rc, _ = run(capsys, db, "visit", "add", "--person", pid, "--by", "li", "--notes", "记" * 2000)
+    assert rc == 0
+
+    tenant = ["tenant", "register", "--name", "王五", "--unit", "1-1-101", "--lease-end"]
+    tenant += ["2099-01-01", "--id-number", "110101199001011235", "--origin"]
+    err = refused(*tenant, "河南省" * 67 + "县.")
+    assert "a tenant's origin is at most 200 characters, not 203" in err
+    rc, listing = run(capsys, db, "tenant", "list", "--json")
+    assert [t["name"] for t in listing] == ["李四"]  # type: ignore[union-attr,index]
+    rc, _ = run(capsys, db, *tenant, "河南省" * 66 + "郑州")
+    assert rc == 0
