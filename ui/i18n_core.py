@@ -18,12 +18,13 @@ from collections.abc import Callable
 from compound.domain.register_sheet import PEOPLE_COLUMNS
 from ui.i18n_console import CONSOLE_MESSAGES
 from ui.i18n_core_refusals import REFUSALS
+from ui.i18n_core_register import REGISTER_CHECKS
 from ui.i18n_core_table import CORE_MESSAGES
 
 log = logging.getLogger(__name__)
 
 # The console's schedules, holidays, stations and households have their own part.
-MESSAGES = [*CORE_MESSAGES, *CONSOLE_MESSAGES, *REFUSALS]
+MESSAGES = [*CORE_MESSAGES, *CONSOLE_MESSAGES, *REFUSALS, *REGISTER_CHECKS]
 _TABLE = [(re.compile(p + r"\Z", re.DOTALL), zh, en) for p, zh, en in MESSAGES]
 # Words the core puts inside a message, for the Chinese text.
 WORDS = {"ID number": "证件号", "card number": "卡号", "PIN": "密码"}
