@@ -94,6 +94,14 @@ def test_a_door_state_repaints_its_marker_alone(
         placed = plan.placed
         all_meshes = [s.name for layer in meshes.layers for s in layer.meshes()]
         assert len(all_meshes) >= 2  # the halos and the locked doors' colour at least
+        # A refresh for anything but a door (a passage, an alarm) makes no marker, draws none.
+        refreshed: list[int] = []
+        real_refresh = view.refresh
+        monkeypatch.setattr(view, "refresh", lambda: (refreshed.append(1), real_refresh()))
+        markers = plan.markers
+        vm.changed()
+        driver.until(lambda: refreshed, what="the map refreshed")
+        assert plan.markers is markers and plan.draws == draws and not computed
 
         gw.deliver("door/b7-e2/state", {"state": "unlocked"})
         driver.until(lambda: shows(plan, "b7-e2", "unlocked"), what="b7-e2 drawn unlocked")

@@ -55,9 +55,11 @@ class MapView(BoxLayout):
         self._label_cache: tuple[tuple[Any, ...], dict[str, str]] = ((), {})
         self._layout: tuple[list[Block], dict[str, tuple[float, float]]] = ([], {})
         self._titles: dict[str, str] = {}
-        # The markers made for these states and places: a refresh for a passage or an alarm
-        # (ten a second) makes none, and the plan compares the same list (``_markers``).
+        # The doors' shown states at the view model's door_rev: a refresh for a passage or an
+        # alarm (ten a second) looks at no door, and makes no marker (``_markers``).
+        self._states: tuple[int, dict[str, str]] = (-1, {})
         self._marker_cache: tuple[Any, list[Marker]] = (None, [])
+        self._urgent = 0  # of the markers: the doors drawn larger
 
     def tapped(self, door: str) -> None:
         self.vm.map.selected = door
@@ -66,7 +68,7 @@ class MapView(BoxLayout):
     def _labels(self, doors: Any) -> dict[str, str]:
         """The markers' names, made again only when the doors or the language change (156 of
         them on every passage's refresh were a third of the map's work per frame)."""
-        key = (self.vm.t.lang, len(self.vm.doors), tuple(doors))
+        key = (self.vm.t.lang, self.vm.door_layout_rev, tuple(doors))
         if key != self._label_cache[0]:
             self._label_cache = (key, {d: self.vm.map_label(d) for d in doors})
         return self._label_cache[1]
@@ -76,7 +78,7 @@ class MapView(BoxLayout):
         or was renamed, or the language changed: sorting the doors into buildings on every
         refresh was most of the map's work for a passage."""
         vm = self.vm
-        key = (vm.t.lang, tuple((t.id, t.name, tuple(t.serves)) for t in vm.doors.values()))
+        key = (vm.t.lang, vm.door_layout_rev)
         if key != self._layout_key:
             self._layout_key = key
             groups = vm.door_groups()
@@ -103,7 +105,15 @@ class MapView(BoxLayout):
                 m = Marker(d, x, y, state)
             markers.append(m)
         self._marker_cache = ((generated, states, dict(places)), markers)
+        self._urgent = sum(1 for mk in markers if mk.state in URGENT)
         return markers
+
+    def _shown_states(self) -> dict[str, str]:
+        """Each door's shown state, looked at again only after a door changed."""
+        vm = self.vm
+        if vm.door_rev != self._states[0]:
+            self._states = (vm.door_rev, {d: t.shown_state for d, t in vm.doors.items()})
+        return self._states[1]
 
     def refresh(self) -> None:
         vm, t, m = self.vm, self.vm.t, self.vm.map
@@ -126,7 +136,7 @@ class MapView(BoxLayout):
             self.remove_widget(self.plan)
             self.add_widget(self.empty)
         self.empty.text = t("unavailable") if m.available is False else t("map.none")
-        states = {d: tile.shown_state for d, tile in vm.doors.items()}
+        states = self._shown_states()
         if generated:
             blocks, spots = self._blocks()
             self.plan.set_blocks(blocks, self._titles)
@@ -142,7 +152,6 @@ class MapView(BoxLayout):
         if tile is not None:
             self.info = f"{vm.door_name(tile.id)}: {t('state.' + tile.shown_state)}"
         else:
-            urgent = [mk for mk in markers if mk.state in URGENT]  # the ones drawn larger
             hint = t("map.generated_hint") if generated else t("map.hint")
-            self.info = t("map.urgent", n=len(urgent)) if urgent else hint
+            self.info = t("map.urgent", n=self._urgent) if self._urgent else hint
         self.info_label.text = self.info
