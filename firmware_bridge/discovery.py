@@ -16,15 +16,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from compound.protocol.topics import Topics, ha_discovery_topic
+from compound.protocol.topics import HA_DOOR_SENSORS, Topics, ha_door_discovery_topics
 
-# Sensor key, Home Assistant device class, condition on the door's state payload.
-SENSORS = (
-    ("contact", "door", "value_json.state in ['open','held_open','forced']"),
-    ("forced", "safety", "value_json.state == 'forced'"),
-    ("tamper", "tamper", "value_json.tamper"),
-    ("fire", "smoke", "value_json.fire"),
-)
+# Sensor key: Home Assistant device class, condition on the door's state payload. The keys are
+# HA_DOOR_SENSORS, from which the ACL names the discovery topics a bridge may write too.
+SENSOR_KINDS = {
+    "contact": ("door", "value_json.state in ['open','held_open','forced']"),
+    "forced": ("safety", "value_json.state == 'forced'"),
+    "tamper": ("tamper", "value_json.tamper"),
+    "fire": ("smoke", "value_json.fire"),
+}
 
 DOOR_ONLINE = "{{ 'offline' if value_json.state == 'offline' else 'online' }}"
 
@@ -63,8 +64,10 @@ def discovery_messages(
             **avail,
             "device": device,
         }
-        yield ha_discovery_topic("lock", site, door_id), lock
-        for key, cls, tmpl in SENSORS:
+        config_topics = ha_door_discovery_topics(site, door_id)
+        yield config_topics["lock"], lock
+        for key in HA_DOOR_SENSORS:
+            cls, tmpl = SENSOR_KINDS[key]
             sensor = {
                 "name": key,
                 "unique_id": f"{site}_{door_id}_{key}",
@@ -74,4 +77,4 @@ def discovery_messages(
                 **avail,
                 "device": device,
             }
-            yield ha_discovery_topic("binary_sensor", site, f"{door_id}_{key}"), sensor
+            yield config_topics[key], sensor

@@ -28,7 +28,10 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |         | access/<door>/request/panel                       | notice, own door's call states,  |
 |         |                                                   | availability                     |
 | bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
-|         | intercom/<door>/call, zone/<name>/+/state         |                                  |
+|         | intercom/<door>/call, zone/<name>/+/state,        |                                  |
+|         | its doors' HA discovery: homeassistant/lock/      |                                  |
+|         | <site>_<door>/config, homeassistant/binary_sensor/|                                  |
+|         | <site>_<door>_<sensor>/config (no wildcard)       |                                  |
 | relay   | door/<door>/state|event|ack                       | door/<door>/cmd                  |
 | face    | access/+/request/face, face/+/result|frame|state, | api/+/<face methods>             |
 |         | replies                                           |                                  |
@@ -56,7 +59,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from compound.domain.model import InvalidInput, UnitAddress
-from compound.protocol.topics import Topics, valid_segment
+from compound.protocol.topics import Topics, ha_door_discovery_topics, valid_segment
 
 ROLES = ("core", "console", "panel", "bridge", "relay", "face", "station", "ha", "wall")
 
@@ -224,6 +227,13 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
                     # The core's word that it logged a door event: the bridge forgets an event
                     # only then, so no one but the core may write it.
                     Rule("read", t.door_event(door) + "/ack"),
+                ]
+                # Its doors' Home Assistant discovery configs, each by name: HA takes a lock's
+                # command topic from its retained config, so a bridge that could write another
+                # door's config could point that lock anywhere.
+                rules += [
+                    Rule("write", topic)
+                    for topic in ha_door_discovery_topics(t.site, door).values()
                 ]
         return rules
     if d.role == "face":

@@ -166,3 +166,22 @@ class Topics:
 def ha_discovery_topic(component: str, site: str, object_id: str) -> str:
     """Home Assistant MQTT discovery config topic (retained)."""
     return f"homeassistant/{component}/{site}_{object_id}/config"
+
+
+# The binary sensors of a door in Home Assistant (``firmware_bridge.discovery`` says what each
+# reads). Here, not in the bridge, because the ACL lets a bridge write its own doors' discovery
+# topics and no others: both must name the same ones.
+HA_DOOR_SENSORS = ("contact", "forced", "tamper", "fire")
+
+
+def ha_door_discovery_topics(site: str, door: str) -> dict[str, str]:
+    """A door's discovery config topics: ``"lock"`` and each of ``HA_DOOR_SENSORS``. Home
+    Assistant takes a lock's command topic from its retained config, so only the door's own
+    bridge may write these (``compound.protocol.acl``)."""
+    return {
+        "lock": ha_discovery_topic("lock", site, door),
+        **{
+            key: ha_discovery_topic("binary_sensor", site, f"{door}_{key}")
+            for key in HA_DOOR_SENSORS
+        },
+    }

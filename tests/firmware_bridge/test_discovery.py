@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from compound.protocol.acl import Device, rules_for
+from compound.protocol.acl import Device, Rule, rules_for
 from compound.protocol.messages import DoorCommand
 from compound.protocol.topics import Topics
 from firmware_bridge.discovery import DOOR_ONLINE, discovery_messages
@@ -35,6 +35,26 @@ def test_the_lock_commands_the_core_and_an_offline_door_is_unavailable() -> None
     assert "compound/s1/ha/ha-home/door/+/set" in ha
     bridge = rules_for(Device("bridge", "bridge", doors=("d1",)), t)
     assert not any("/ha/" in r.topic for r in bridge)
+
+
+def test_a_bridge_may_write_exactly_its_own_doors_discovery_configs() -> None:
+    """Every config the bridge publishes is a literal write rule of its broker user, and it has
+    no other rule under homeassistant/: another door's config (which names that lock's command
+    topic) stays out of its reach. On the shipped broker: tests/security/
+    test_ha_discovery_acl.py."""
+    t = Topics("s1")
+
+    def ha_rules(device: Device) -> set[Rule]:
+        return {r for r in rules_for(device, t) if r.topic.startswith("homeassistant/")}
+
+    sent = discovery_messages(t, "bridge", ["d1", "d2"])
+    assert ha_rules(Device("bridge", "bridge", doors=("d1", "d2"))) == {
+        Rule("write", topic) for topic, _ in sent
+    }
+    assert ha_rules(Device("relay", "relay", doors=("d1",))) == set()
+    assert ha_rules(Device("panel", "panel", doors=("d1",))) == set()
+    assert ha_rules(Device("console", "console")) == set()
+    assert ha_rules(Device("ha", "ha")) == {Rule("read", "homeassistant/#")}
 
 
 @pytest.mark.integration

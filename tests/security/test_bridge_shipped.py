@@ -3,7 +3,8 @@ with only the per-door key files it was given: a captured unlock replayed after 
 nothing, a SIGKILL during an unlock leaves the door locked, and door events while the core is
 down reach the log. The board and the entrance MCU are byte-level simulators on ptys; what the
 doors did is read from the board's own coils. Judged with fences (the bridge's answer to the
-replay, the keeper's lock, the logged event), never a sleep."""
+replay, the keeper's lock, the logged event), never a sleep. Home Assistant, as its own broker
+user, gets every discovery config the bridge publishes for its doors."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from compound.domain.clock import SystemClock
 from compound.services.core import Core
 from compound.store.db import Store
 from devkit.simulators import VirtualIntercomMCU, VirtualRelayBoard
+from firmware_bridge.discovery import discovery_messages
 from tests.firmware_bridge.conftest import EXIT, FIRE, wait_for
 from tests.firmware_bridge.test_fail_safe import bridge_process
 from tests.security.conftest import SecuredBroker
@@ -222,6 +224,33 @@ def test_door_events_while_the_core_is_down_reach_the_log(box: Box) -> None:
             return bool(box.store.events(types=["door.exit_button"], door_id="d1"))
 
         wait_for(logged, timeout=60, what="the exit press logged after the core returned")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+        ctx.__exit__(None, None, None)
+
+
+def test_home_assistant_gets_every_discovery_config_of_the_bridges_doors(box: Box) -> None:
+    """The shipped ACL lets bridge1 write its own doors' retained discovery configs: the ha
+    device, connecting after the bridge came up, reads all of them as the bridge sent them
+    (a config the broker dropped would never come, and the wait would end in a failure)."""
+    t = box.secured.topics
+    want = {
+        topic: payload
+        for topic, payload in discovery_messages(t, "bridge1", ["d1", "d2"], ha_user="ha")
+    }
+    assert len(want) == 10  # a lock and four sensors for each of d1 and d2
+    ctx, proc = started(box)
+    try:
+        got: dict[str, Any] = {}
+        ha = box.secured.bus("ha1", client_id=f"ha1-{os.getpid()}")
+        ha.subscribe("homeassistant/#", lambda m: got.update({m.topic: json.loads(m.payload)}))
+        ha.start(timeout=10)
+        try:
+            wait_for(lambda: want.keys() <= got.keys(), timeout=60, what="every config in HA")
+        finally:
+            ha.stop()
+        assert {topic: got[topic] for topic in want} == want
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
