@@ -140,7 +140,10 @@ def rig(mosquitto: Mosquitto, live_store: Store, topics: Topics, tmp_path: Path)
     watcher.stop()
     bridge.stop()
     bridge_bus.stop()
-    core.stop()
-    core_bus.stop()
+    # The core running now: a test may have stopped the first and started another on the same
+    # store (tests/firmware_bridge/test_event_delivery.py), which must stop before the store
+    # closes, or its threads go on ticking on a closed database in the tests after this one.
+    r.core.stop()
+    r.core_bus.stop()
     board.stop()
     mcu.stop()

@@ -258,6 +258,7 @@ def test_the_zone_alarm_reaches_the_platform_with_the_zones_name(zrig: ZoneRig) 
         stop.set()
         thread.join(10)
         edge.stop()
+        link.stop()
         platform.stop()
         city.cleanup()
     assert up["police_110"] is True and up["zone_name"] == "North fence"
