@@ -222,16 +222,20 @@ def cmd_core(ctx: Context) -> int:
     bus = ctx.bus("core")
     core = build_core(store, bus, ctx.clock, ctx.config)
     core.start()
-    bus.start(timeout=float("inf"), announce=eprint)
-    eprint(
-        f"core running for site {ctx.config.site.id} on "
-        f"{ctx.config.broker.host}:{ctx.config.broker.port}"
-    )
-    notifier = Notifier()
-    notifier.ready()
-    notifier.watch(core.health, stop_on_signal(), lambda text: eprint(f"core {text}"))
-    core.stop()
-    bus.stop()
+    # Stopped however this ends (Ctrl-C while the broker is awaited, a failure): the caller
+    # closes the store next, and the core's threads must not be left ticking on it.
+    try:
+        bus.start(timeout=float("inf"), announce=eprint)
+        eprint(
+            f"core running for site {ctx.config.site.id} on "
+            f"{ctx.config.broker.host}:{ctx.config.broker.port}"
+        )
+        notifier = Notifier()
+        notifier.ready()
+        notifier.watch(core.health, stop_on_signal(), lambda text: eprint(f"core {text}"))
+    finally:
+        core.stop()
+        bus.stop()
     return 0
 
 

@@ -95,6 +95,19 @@ class Core:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start the core and its features; if any part fails to start, what had started is
+        stopped before the error goes on, so no thread of a core that never ran is left to
+        tick on a store its caller then closes."""
+        try:
+            self._start()
+        except BaseException:
+            try:
+                self.stop()
+            except Exception:  # the error that stopped the start is the one to report
+                log.exception("stopping a core that failed to start failed")
+            raise
+
+    def _start(self) -> None:
         self.api.update(
             {
                 "status": self.api_status,
