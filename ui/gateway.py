@@ -145,11 +145,19 @@ class MqttGateway:
                 log.error("%s", e)
                 self._tell_connection(False)
 
-        self._pool.submit(connect)
+        self._submit(connect)
 
     def stop(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.bus.stop()
+
+    def _submit(self, work: Callable[[], None]) -> None:
+        try:
+            self._pool.submit(work)
+        except RuntimeError:
+            # Stopped: a screen closing may still ask (a clock event in its last frame). Its
+            # answer would have nowhere to go; raising on the UI thread stopped the screen.
+            log.debug("gateway stopped: dropped a request")
 
     def request(
         self,
@@ -174,7 +182,7 @@ class MqttGateway:
             if callback is not None:
                 self.dispatch(lambda: callback(reply))
 
-        self._pool.submit(work)
+        self._submit(work)
 
     def subscribe(self, pattern: str, callback: LiveCallback) -> None:
         prefix = self.topics.root + "/"
@@ -207,7 +215,7 @@ class MqttGateway:
             if done is not None:
                 self.dispatch(lambda: done(sent))
 
-        self._pool.submit(work)
+        self._submit(work)
 
     def unsubscribe(self, pattern: str) -> None:
         self.bus.unsubscribe(self.topics.all(pattern))
