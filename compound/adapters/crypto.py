@@ -119,9 +119,7 @@ def open_file(key: bytes, src: Path, dest: Path) -> None:
                     out.write(aead.decrypt(_nonce(prefix, index, last), block, header))
                 except InvalidTag:
                     cut = " or the file is cut short" if last else ""
-                    raise SealError(
-                        f"it does not decrypt: chunk {index} is damaged{cut}"
-                    ) from None
+                    raise SealError(f"it does not decrypt: chunk {index} is damaged{cut}") from None
                 if last:
                     break
                 index, block = index + 1, following

@@ -139,6 +139,8 @@ class Bus:
         While the broker does not answer, ``announce`` is told every few seconds, so a person
         watching a terminal sees what the box is waiting for.
         """
+        if self._api_worker is not None:
+            self._api_worker.start()  # started again: the handlers kept are served again
         self._client.connect_async(
             self.config.host, self.config.port, keepalive=self.config.keepalive
         )
@@ -173,6 +175,8 @@ class Bus:
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()
+        if self._api_worker is not None:
+            self._api_worker.stop()  # before its owner closes the store the methods read
 
     @property
     def connected(self) -> bool:

@@ -30,6 +30,7 @@ RULE = "camera_gone"
 class CameraAlarms:
     def __init__(self, core: Core) -> None:
         self.core = core
+        self._states: ApiWorker | None = None
 
     def offers(self) -> Offers:
         return Offers()
@@ -37,11 +38,14 @@ class CameraAlarms:
     def start(self) -> None:
         # Off the network thread: raising the alarm writes to the database, and there a long
         # write (an import) held up every message behind it, the doors' swipes included.
-        states = ApiWorker("camera-states", self.core.counters, 256, "camera_state.shed")
+        states = self._states = ApiWorker(
+            "camera-states", self.core.counters, 256, "camera_state.shed"
+        )
         self.core.bus.subscribe(self.core.topics.all("face/+/state"), states.wrap(self.on_state))
 
     def stop(self) -> None:
-        pass
+        if self._states is not None:
+            self._states.stop()
 
     def on_state(self, msg: Message) -> None:
         parts = self.core.topics.split(msg.topic)

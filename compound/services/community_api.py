@@ -234,6 +234,7 @@ class CommunityApi:
         self.community = Community(core.store, core.config.alerts)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._faces: ApiWorker | None = None
         self._notice_key: dict[str, Any] | None = None
 
     def offers(self) -> Offers:
@@ -274,7 +275,7 @@ class CommunityApi:
         self.community.prime()
         # A stranger's face is logged off the network thread: a long write (an import) would
         # otherwise hold every message behind it, door requests included.
-        faces = ApiWorker("face-results", self.core.counters, 500, "face_result.shed")
+        faces = self._faces = ApiWorker("face-results", self.core.counters, 500, "face_result.shed")
         self.core.bus.subscribe(
             self.core.topics.all("face/+/result"), faces.wrap(self.on_face_result)
         )
@@ -286,6 +287,8 @@ class CommunityApi:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
+        if self._faces is not None:
+            self._faces.stop()
 
     def _on_event(self, ev: Event) -> None:
         try:

@@ -68,6 +68,7 @@ class Core:
     ) -> None:
         self.store = store
         self.bus = bus
+        self._door_events: ApiWorker | None = None  # made at start
         self.clock = clock
         self.config = config
         self.topics = bus.topics
@@ -95,9 +96,8 @@ class Core:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the core and its features; if any part fails to start, what had started is
-        stopped before the error goes on, so no thread of a core that never ran is left to
-        tick on a store its caller then closes."""
+        """Start the core and its features; a part failing to start stops what had started, so
+        no thread of a core that never ran is left ticking on a store its caller then closes."""
         try:
             self._start()
         except BaseException:
@@ -122,10 +122,10 @@ class Core:
         self.decisions.start()
         self.bus.subscribe(self.topics.all("access/+/request"), self.on_access_request)
         self.bus.subscribe(self.topics.all("access/+/request/+"), self.on_access_request)
-        # Each door's events wait apart, the doors in turn: a bridge flooding its own doors'
-        # events is shed there, and another door's forced-open alarm is still logged.
-        door_events = ApiWorker("door-events", self.counters, 2000, "door_event.shed", topic_of)
-        self.bus.subscribe(self.topics.all("door/+/event"), door_events.wrap(self.doors.on_event))
+        # Each door's events wait apart, the doors in turn: one bridge's flood is shed there.
+        events = ApiWorker("door-events", self.counters, 2000, "door_event.shed", topic_of)
+        self.bus.subscribe(self.topics.all("door/+/event"), events.wrap(self.doors.on_event))
+        self._door_events = events
         self.bus.subscribe(self.topics.all("door/+/state"), self.doors.on_state)
         self.extensions = list(self._features(self)) if self._features is not None else []
         for ext in self.extensions:
@@ -160,6 +160,8 @@ class Core:
         self.bus.publish(self.topics.site_lockdown, {"on": on, "at": self.clock.now()}, retain=True)
 
     def stop(self) -> None:
+        if self._door_events:  # the events dropped are sent again until logged
+            self._door_events.stop()
         self.decisions.stop()
         self.decision_log.stop()
         for ext in reversed(self.extensions):
@@ -173,8 +175,7 @@ class Core:
         self.store.checkpoint_at_shutdown()  # the log's head, signed, so a cut is seen
 
     def _take(self, offers: Offers) -> None:
-        clash = sorted(set(offers.api) & set(self.api))
-        if clash:
+        if clash := sorted(set(offers.api) & set(self.api)):
             raise ValueError(f"API methods offered twice: {', '.join(clash)}")
         self.api.update(offers.api)
         self.access_gates.extend(offers.access_gates)

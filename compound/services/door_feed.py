@@ -141,6 +141,7 @@ class DoorFeedBus:
     def __init__(self, feed: DoorFeed, bus: Bus) -> None:
         self.feed = feed
         self.bus = bus
+        self._answers: ApiWorker | None = None
 
     def offers(self) -> Offers:
         return Offers()
@@ -148,7 +149,7 @@ class DoorFeedBus:
     def start(self) -> None:
         self.feed.acks = self.bus
         # Off the network thread: logging a refusal may wait for a long write (an import).
-        answers = ApiWorker(
+        answers = self._answers = ApiWorker(
             "door-answers", self.feed.counters, 2000, "door_answer.shed", topic_of
         )  # each door's answers apart, the doors in turn: a bridge's flood is shed at its door
         self.bus.subscribe(
@@ -158,3 +159,5 @@ class DoorFeedBus:
     def stop(self) -> None:
         self.feed.acks = None
         self.bus.unsubscribe(self.feed.topics.all("door/+/ack"))
+        if self._answers is not None:
+            self._answers.stop()

@@ -45,6 +45,7 @@ class HaLock:
 
     def stop(self) -> None:
         self.core.bus.unsubscribe(self.filter)
+        self._worker.stop()
 
     def on_command(self, msg: Message) -> None:
         parts = self.topics.split(msg.topic)  # ["ha", user, "door", door, "set"]

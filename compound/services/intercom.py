@@ -118,6 +118,7 @@ class Intercom:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(2)
+        self._signals.stop()
 
     def _timer(self) -> None:
         while not self._stop.wait(0.5):

@@ -120,6 +120,7 @@ class ZoneAlarms:
 
     def stop(self) -> None:
         self.core.bus.unsubscribe(self.filter)
+        self._worker.stop()
 
     # -- the API -----------------------------------------------------------------------------
 
