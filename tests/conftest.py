@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The threads a core (and its extensions, and the platform's services) starts and joins in its
 # stop. One left running after its test ticks on in the tests after it, on a store that is
-# closed by then. The API workers ("api-*") are not here: they are not stopped by design.
+# closed by then. The bus's workers ("api-*") are not checked here: they stop with the core or
+# the bus that owns them, and a bus may outlive its test in a wider fixture.
 CORE_THREADS = re.compile(
     r"(community-tick|decisions|decision-merger|intercom|camera-.+|face-worker-.+"
     r"|ingest-leases|platform-.+|pass-sweeper|quarantine)"
