@@ -41,6 +41,7 @@ class HaLock:
         return Offers()
 
     def start(self) -> None:
+        self._worker.start()  # again after a stop
         self.core.bus.subscribe(self.filter, self._worker.wrap(self.on_command))
 
     def stop(self) -> None:

@@ -85,9 +85,8 @@ class Intercom:
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        # Call signals and station replies are read off the network thread (they use the
-        # database, where a long write held up every door's swipe), each topic's in order and
-        # the topics in turn: a panel flooding its call topic is shed there (``intercom.shed``).
+        # Call signals and station replies, off the network thread (a long write held up every
+        # swipe there), each topic in order, the topics in turn: a flood is shed (intercom.shed).
         self._signals = ApiWorker("intercom", core.counters, 256, "intercom.shed", topic_of)
 
     @property
@@ -97,6 +96,7 @@ class Intercom:
 
     def start(self) -> None:
         t, bus = self.core.topics, self.core.bus
+        self._signals.start()  # again after a stop
         bus.subscribe(t.all("intercom/+/call"), self._signals.wrap(self.on_call))
         bus.subscribe(t.all("intercom/station/+/reply"), self._signals.wrap(self.on_reply))
         bus.subscribe(t.all("face/+/frame"), self.on_frame)

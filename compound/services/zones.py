@@ -116,6 +116,7 @@ class ZoneAlarms:
         )
 
     def start(self) -> None:
+        self._worker.start()  # again after a stop
         self.core.bus.subscribe(self.filter, self._worker.wrap(self.on_state))
 
     def stop(self) -> None:
