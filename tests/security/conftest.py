@@ -140,6 +140,15 @@ def secured() -> Iterator[SecuredBroker]:
     shutil.rmtree(work, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def clients(secured: SecuredBroker) -> Iterator[dict[str, Bus]]:
+    """The module's clients by name, each stopped when the module ends."""
+    made: dict[str, Bus] = {}
+    yield made
+    for b in made.values():
+        b.stop()
+
+
 def devices_store(secured: SecuredBroker) -> Store:
     """A store on the database where `compound devices add` registered the devices, as on the
     box: the core reads from it who each broker user is (a panel's door, a station's unit)."""

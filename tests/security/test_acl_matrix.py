@@ -238,14 +238,6 @@ def observer(secured: SecuredBroker) -> Iterator[tuple[Bus, Seen]]:
     bus.stop()
 
 
-@pytest.fixture(scope="module")
-def clients(secured: SecuredBroker) -> Iterator[dict[str, Bus]]:
-    made: dict[str, Bus] = {}
-    yield made
-    for b in made.values():
-        b.stop()
-
-
 def client(secured: SecuredBroker, clients: dict[str, Bus], name: str) -> Bus:
     if name not in clients:
         bus = secured.bus(name)

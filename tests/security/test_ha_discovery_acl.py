@@ -55,14 +55,6 @@ def observer(secured: SecuredBroker) -> Iterator[Seen]:
     bus.stop()
 
 
-@pytest.fixture(scope="module")
-def clients(secured: SecuredBroker) -> Iterator[dict[str, Bus]]:
-    made: dict[str, Bus] = {}
-    yield made
-    for b in made.values():
-        b.stop()
-
-
 @pytest.mark.parametrize(("name", "topic", "allowed"), PUBLISH)
 def test_discovery_publish(
     secured: SecuredBroker,
