@@ -28,7 +28,9 @@ class IntakeRules:
 
 
 @dataclass
-class _Bucket:
+class TokenBucket:
+    """``burst`` at once, then ``rate`` a second (also ``compound.domain.door_event_limit``)."""
+
     tokens: float
     at: float
 
@@ -46,7 +48,7 @@ class DoorIntake(Generic[T]):
     """Per-door buckets and queues, taken from in turn."""
 
     rules: IntakeRules = field(default_factory=IntakeRules)
-    _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
     _queues: dict[str, deque[T]] = field(default_factory=dict)
     _turn: deque[str] = field(default_factory=deque)  # doors with something waiting, in turn
     _size: int = 0
@@ -60,7 +62,7 @@ class DoorIntake(Generic[T]):
         if bucket is None:
             if len(self._buckets) > 4 * r.total:
                 self._forget_idle(now)
-            bucket = self._buckets[door] = _Bucket(float(r.burst), now)
+            bucket = self._buckets[door] = TokenBucket(float(r.burst), now)
         if bucket.take(now, r.rate_per_s, r.burst):
             return True
         self.shed[door] = self.shed.get(door, 0) + 1
