@@ -18,10 +18,11 @@ rasteriser threads); unlike the wall-clock figures they do not grow with the mac
 Phases: the empty window (the GL floor), the overview with no passages, then each view with
 10 passages a second (``--profile VIEW``: its busiest functions), and the overview drawn
 while the passages arrive with the screen's refresh detached (the drawing without the wall's
-own work), and the overview with passages in turns with its text sampled by Kivy's linear
-filter instead of the nearest one (``ui.kivy_env.sharp_text``). Target: p99 ≤ 33 ms.
-Settings to try without writing the results (``--scratch``):
-``LP_NUM_THREADS`` and ``COMPOUND_UI_MULTISAMPLES`` in the environment.
+own work), and the overview with passages in turns with the window cleared as Kivy clears it
+(colour, depth and stencil) instead of the colour alone (``ui.kivy_env.window_clear``).
+Target: p99 ≤ 33 ms. Settings to try without writing the results (``--scratch``):
+``LP_NUM_THREADS``, ``COMPOUND_UI_MULTISAMPLES`` and ``COMPOUND_UI_TEXT_FILTER`` in the
+environment.
 ``python -m bench.bench_wall_frame [--db XIAN.db]`` (without ``--db`` the sample is built
 first, about 25 s); runs itself under xvfb-run when there is no display.
 """
@@ -53,7 +54,7 @@ from bench.bench_ui_frame import FrameMeter  # noqa: E402 - after the path is se
 PHASE_S = 10.0
 RATE = 10.0  # passages a second
 ALARMS = 131
-TEXT_TURNS = 4  # the overview with passages measured in turns with the text's filter linear
+CLEAR_TURNS = 4  # the overview with passages measured in turns with Kivy's clear
 TARGET_MS = 33.0
 DRAWN_SPAN = 2.0  # a phase of the frames the wall draws on its own lasts this many phases
 
@@ -332,16 +333,7 @@ def main() -> int:
         kept["thread_cpu"] += list(meter.thread_cpu[1:])
         kept.setdefault("frame_cpu", []).extend(meter.frame_cpu[1:])
 
-    shipped_filter = os.environ.get("COMPOUND_UI_TEXT_FILTER") or kivy_env.TEXT_FILTER
-
-    def text_filter(name: str) -> None:
-        """Every label's texture of the wall, and those made from now on, filtered ``name``."""
-        from kivy.uix.label import Label
-
-        kivy_env.sharp_text(name)
-        for w in wall.root.walk(restrict=True):
-            if isinstance(w, Label) and w.texture is not None:
-                w.texture.mag_filter = w.texture.min_filter = name
+    shipped_clear = os.environ.get("COMPOUND_UI_CLEAR") or kivy_env.WINDOW_CLEAR
 
     try:
         meter.run_split(2.0)
@@ -368,21 +360,21 @@ def main() -> int:
                 pump(3.0)
             prof = cProfile.Profile() if args.profile == view else None
             if view == "overview":
-                # The text as shipped and with Kivy's linear filter, in turns (a quarter of a
-                # phase each), so both meet the same load: what the nearest filter saves.
-                for turn in range(TEXT_TURNS):
-                    turns = (shipped_filter, "linear")
-                    for text in turns if turn % 2 == 0 else turns[::-1]:
-                        text_filter(text)
+                # The window cleared as shipped and as Kivy clears it, in turns (a quarter of
+                # a phase each), so both meet the same load: what the colour-only clear saves.
+                for turn in range(CLEAR_TURNS):
+                    turns = (shipped_clear, "all")
+                    for clear in turns if turn % 2 == 0 else turns[::-1]:
+                        kivy_env.window_clear(clear)
                         pump(0.5)
-                        shipped = text == shipped_filter
+                        shipped = clear == shipped_clear
                         if prof is not None and shipped:
                             prof.enable()
-                        name = f"{view}_loaded" if shipped else f"{view}_loaded_text_linear"
-                        measure(name, args.phase_s / TEXT_TURNS)
+                        name = f"{view}_loaded" if shipped else f"{view}_loaded_kivy_clear"
+                        measure(name, args.phase_s / CLEAR_TURNS)
                         if prof is not None and shipped:
                             prof.disable()
-                text_filter(shipped_filter)
+                kivy_env.window_clear(shipped_clear)
             else:
                 if prof is not None:
                     prof.enable()
@@ -456,7 +448,8 @@ def main() -> int:
         "door_states_per_s": round(state_rate, 1),
         "maxfps": ROLE_MAXFPS["officer"],
         "wall_nice": ui_nice,
-        "text_filter": shipped_filter,
+        "text_filter": os.environ.get("COMPOUND_UI_TEXT_FILTER") or kivy_env.TEXT_FILTER,
+        "window_clear": shipped_clear,
         "multisamples": os.environ.get("COMPOUND_UI_MULTISAMPLES", "0"),
         "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS", "default"),
         "compound_side": "Mosquitto and the core in a process of their own",
@@ -493,21 +486,24 @@ def main() -> int:
     def cell(s: dict[str, float]) -> str:
         return f"{s['p50_ms']:.1f} / {s['p99_ms']:.1f}"
 
-    text_note = ""
-    if "overview_loaded_text_linear" in stats:
-        lin = stats["overview_loaded_text_linear"]
-        figures["text_filter_vs_linear"] = {
-            "process_cpu_p50_ms": [ov["frame_cpu"]["p50_ms"], lin["frame_cpu"]["p50_ms"]],
-            "total_p50_ms": [ov["work"]["p50_ms"], lin["work"]["p50_ms"]],
-            "total_p99_ms": [ov["work"]["p99_ms"], lin["work"]["p99_ms"]],
-            "cpu_ratio": round(ov["frame_cpu"]["p50_ms"] / lin["frame_cpu"]["p50_ms"], 3),
+    clear_note = ""
+    if "overview_loaded_kivy_clear" in stats:
+        kc = stats["overview_loaded_kivy_clear"]
+        figures["window_clear_vs_kivy"] = {
+            "process_cpu_p50_ms": [ov["frame_cpu"]["p50_ms"], kc["frame_cpu"]["p50_ms"]],
+            "total_p50_ms": [ov["work"]["p50_ms"], kc["work"]["p50_ms"]],
+            "total_p99_ms": [ov["work"]["p99_ms"], kc["work"]["p99_ms"]],
+            "cpu_ratio": round(ov["frame_cpu"]["p50_ms"] / kc["frame_cpu"]["p50_ms"], 3),
+            "p99_ratio": round(ov["work"]["p99_ms"] / kc["work"]["p99_ms"], 3),
         }
-        text_note = (
-            f"- text sampled {shipped_filter} (as shipped) vs Kivy's linear filter, the overview"
-            f" with passages measured in {TEXT_TURNS} turns each: all CPU a frame p50"
-            f" **{ov['frame_cpu']['p50_ms']:.1f}** vs **{lin['frame_cpu']['p50_ms']:.1f}** ms"
-            f" ({figures['text_filter_vs_linear']['cpu_ratio']}); total p50 / p99"
-            f" {cell(ov['work'])} vs {cell(lin['work'])} ms\n"
+        clear_note = (
+            f"- window cleared {shipped_clear} (as shipped) vs Kivy's clear of colour, depth and"
+            f" stencil, the overview with passages measured in {CLEAR_TURNS} turns each: all CPU"
+            f" a frame p50 **{ov['frame_cpu']['p50_ms']:.1f}** vs"
+            f" **{kc['frame_cpu']['p50_ms']:.1f}** ms"
+            f" ({figures['window_clear_vs_kivy']['cpu_ratio']}); total p50 / p99"
+            f" {cell(ov['work'])} vs {cell(kc['work'])} ms"
+            f" (p99 {figures['window_clear_vs_kivy']['p99_ratio']})\n"
         )
 
     rows = "\n".join(
@@ -539,9 +535,10 @@ in hardware); **UI CPU** = CPU the UI thread used in the frame; **all CPU** = CP
 process used in the frame (the UI thread and Mesa's rasteriser threads). The wall-clock
 columns include waiting for a core on this shared machine; the CPU columns do not.
 `overview_loaded_not_updated` draws the same overview while passages arrive with the screen's
-refresh detached: the drawing alone, without the wall's work. `overview_loaded_text_linear` is
-the overview with passages with its text sampled by Kivy's linear filter instead, measured in
-turns with `overview_loaded` (a quarter of a phase each). In every phase but the `_drawn` ones
+refresh detached: the drawing alone, without the wall's work. `overview_loaded_kivy_clear` is
+the overview with passages with the window cleared as Kivy clears it (colour, depth and
+stencil; as shipped: {shipped_clear}), measured in turns with `overview_loaded` (a quarter of a
+phase each). In every phase but the `_drawn` ones
 a square changes colour on every loop turn, so a frame is drawn on every turn (up to
 {ROLE_MAXFPS["officer"]} a second: the wall's drawing alone keeps both cores busy); a
 `_loaded_drawn` phase ({DRAWN_SPAN:g} phases long) counts the frames the wall draws on its
@@ -558,7 +555,7 @@ what it shows.
   (`_loaded_drawn`): **{verdict}** (worst p99 {worst_drawn} ms)
 - the same with a frame forced on every loop turn (`_loaded`): **{verdict_turn}** (worst p99
   {worst} ms; without the swap {figures["worst_p99_without_swap_ms"]} ms)
-{text_note}- machine load (1-minute average) at start / end: {load_before:.1f} /
+{clear_note}- machine load (1-minute average) at start / end: {load_before:.1f} /
   {load_after:.1f} on 2 cores shared with other work
 - Python's full garbage collections during the measured phases: {n_gc}{gc_note}
 - settings tried (multisampling, rasteriser threads) and what each part of the wall costs:

@@ -55,6 +55,40 @@ def prepare(width: int, height: int, fullscreen: bool = False, maxfps: int = 60)
 
     LabelBase.register(DEFAULT_FONT, str(font), str(font), str(font), str(font))
     sharp_text(os.environ.get("COMPOUND_UI_TEXT_FILTER", TEXT_FILTER))
+    window_clear(os.environ.get("COMPOUND_UI_CLEAR", WINDOW_CLEAR))
+
+
+# What the window clears before each frame. Kivy clears the colour, depth and stencil buffers;
+# the screens use neither depth nor stencil (they clip with the scissor, ``ScissorClip``), and
+# Kivy's ``StencilPush`` clears the stencil itself before the first stencil of a frame. Mesa's
+# software rasteriser (the box has no GPU) clears each buffer it is told to, pixel by pixel:
+# the empty 1920x1080 window cost 8.3 ms of CPU a frame with Kivy's clear, 4.1 with the colour
+# alone (measured in bench/bench_wall_frame.py, which compares both in one run).
+# ``COMPOUND_UI_CLEAR=all`` keeps Kivy's.
+WINDOW_CLEAR = "colour"
+_KIVY_CLEAR: Any = None
+
+
+def window_clear(kind: str = WINDOW_CLEAR) -> None:
+    """Make the window clear only its colour before each frame (``colour``) or the colour,
+    depth and stencil as Kivy does (``all``). A later call switches between them. Imports
+    Kivy's window module, which opens the window: ``prepare`` calls it last, as every screen
+    opens its window next."""
+    global _KIVY_CLEAR
+    if kind not in ("colour", "all"):
+        raise InvalidInput(f"COMPOUND_UI_CLEAR must be colour or all, not {kind!r}")
+    from kivy.core.window import WindowBase
+
+    if _KIVY_CLEAR is None:
+        _KIVY_CLEAR = WindowBase.clear
+    WindowBase.clear = _KIVY_CLEAR if kind == "all" else _clear_colour
+
+
+def _clear_colour(window: Any) -> None:
+    from kivy.graphics import opengl as gl
+
+    gl.glClearColor(*window.clearcolor)
+    gl.glClear(gl.GL_COLOR_BUFFER_BIT)
 
 
 # Every label's text texture is sampled from the nearest texel instead of Kivy's linear mix of
