@@ -86,10 +86,31 @@ def _where(dsn: str) -> str:
 def explain(dsn: str, e: psycopg.Error) -> PlatformDbError:
     """psycopg's message is several lines ("connection to server at ... failed: FATAL:  ...",
     a hint on the next): the reason alone, after the database it was about."""
+    return PlatformDbError(f"platform database {_where(dsn)}: {_reason(e)}")
+
+
+def _reason(e: psycopg.Error) -> str:
     lines = str(e).strip().splitlines()
     reason = lines[0].rsplit(" failed: ", 1)[-1] if lines else type(e).__name__
-    reason = reason.removeprefix("FATAL:").strip()
-    return PlatformDbError(f"platform database {_where(dsn)}: {reason}")
+    return reason.removeprefix("FATAL:").strip() or type(e).__name__
+
+
+# What a query raises when the server fails the command after the connection was made: it
+# went away (restarted, the backend ended by an administrator, the network cut), or could not
+# carry on (a disk full, a timeout). Not a mistake in the command.
+SERVER_FAILED = (psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def failed_during(dsn: str, e: psycopg.Error, changing: bool) -> PlatformDbError:
+    """One line for a server that failed part way through a command: the database, what it
+    said, and what became of the command's work (a change whose commit was not answered may or
+    may not be made; each change of the platform's commands is safe to give again)."""
+    then = (
+        "the change was not confirmed; run the command again (what was made is not made twice)"
+        if changing
+        else "nothing was changed"
+    )
+    return PlatformDbError(f"platform database {_where(dsn)}: {_reason(e)}; {then}")
 
 
 class PlatformDb(DistrictTables):

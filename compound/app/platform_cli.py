@@ -10,11 +10,13 @@ import json
 import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from compound.adapters.http_json import JsonApi
 from compound.adapters.mqtt import Bus, BusConfig, eprint
-from compound.adapters.platform_db import PlatformDb
+from compound.adapters.platform_db import SERVER_FAILED, PlatformDb, failed_during
 from compound.domain.refusals import known_kinds
 from compound.protocol.topics import Topics
 from compound.services import district_view
@@ -28,6 +30,21 @@ def _dsn(args: argparse.Namespace) -> str:
     if not dsn:
         raise SystemExit("compound: give --db postgresql://... (or COMPOUND_PLATFORM_DB)")
     return str(dsn)
+
+
+@contextmanager
+def _platform_db(args: argparse.Namespace, changing: bool) -> Iterator[PlatformDb]:
+    """The platform database for one command's work, closed after it. A server that fails
+    part way (the connection cut mid-query) is one line saying where, what and what became of
+    the work, as one that cannot be reached is."""
+    dsn = _dsn(args)
+    db = PlatformDb(dsn)
+    try:
+        yield db
+    except SERVER_FAILED as e:
+        raise failed_during(dsn, e, changing) from None
+    finally:
+        db.close()
 
 
 def cmd_ingest(ctx: Any) -> int:
@@ -80,16 +97,13 @@ def cmd_register(ctx: Any) -> int:
         )
     if a.next_seq < 1:
         raise SystemExit("compound: --next-seq must be at least 1")
-    db = PlatformDb(_dsn(a))
-    try:
+    with _platform_db(a, changing=True) as db:
         for site in a.sites:
             have = db.register_site(site, a.next_seq)
             if have is None:
                 print(f"{site}: registered, next record #{a.next_seq}")
             else:
                 print(f"{site}: already registered, next record #{have} (left as it is)")
-    finally:
-        db.close()
     return 0
 
 
@@ -105,11 +119,8 @@ def _age(seconds: float | None) -> str:
 
 def cmd_status(ctx: Any) -> int:
     """The district view (``status``; ``report`` is the same command under its older name)."""
-    db = PlatformDb(_dsn(ctx.args))
-    try:
+    with _platform_db(ctx.args, changing=False) as db:
         view = district_view.district(db)
-    finally:
-        db.close()
     if ctx.json:
         print(json.dumps(view, ensure_ascii=False))
         return 0
@@ -151,15 +162,12 @@ def cmd_acknowledge(ctx: Any) -> int:
     a = ctx.args
     if (a.site is None) == (not a.all_sites):
         raise SystemExit("compound: give one SITE, or --all-sites")
-    db = PlatformDb(_dsn(a))
-    try:
+    with _platform_db(a, changing=True) as db:
         try:
             alarms = district_view.to_acknowledge(db, a.site, a.kind)
         except district_view.BadRequest as e:
             raise SystemExit(f"compound: {e}") from None
         done = db.acknowledge_refused([(x.site, x.reason, x.total) for x in alarms])
-    finally:
-        db.close()
     if not done:
         print("no refusal alarm open" + (f" for {a.site}" if a.site else ""))
     for site, reason, n in done:
