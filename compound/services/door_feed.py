@@ -6,6 +6,12 @@ bridge's journal) and sends it again until then. The core logs an id once: an ev
 the log is not logged again. Either way it acknowledges the id on ``door/<door>/event/ack``
 after the log transaction has committed, and only then does the bridge forget the event.
 
+Each door may send so many events a second (``compound.domain.door_event_limit``); beyond that
+an event is dropped, counted (``door_event.shed.rate``) and not acknowledged, so an honest
+adapter sends it again later and loses nothing, while a hostile one fills neither the log nor
+the officer's alarm queue. A flood raises one ``event_flood`` alarm per door per window; the
+first fire, forced or tamper event of a flood still gets through.
+
 The bridge answers every door command on ``door/<door>/ack``; a refusal (``ok: false``: expired,
 replayed, lockdown, door offline...) is logged as ``door.command_refused`` with its reason, so
 the operator who asked for the unlock sees on the event stream that the door did not open.
@@ -20,6 +26,7 @@ from typing import Any
 from compound.adapters.bus_types import ApiWorker, topic_of
 from compound.adapters.mqtt import Bus, Message
 from compound.domain.clock import Clock
+from compound.domain.door_event_limit import DoorEventLimiter, EventRules
 from compound.protocol.messages import DoorEvent, MessageError, decode_object, get_str
 from compound.protocol.topics import Topics
 from compound.services.extension import Offers
@@ -46,13 +53,21 @@ def event_ack_topic(topics: Topics, door: str) -> str:
 
 
 class DoorFeed:
-    def __init__(self, store: Store, clock: Clock, topics: Topics, counters: Counter[str]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        topics: Topics,
+        counters: Counter[str],
+        limits: EventRules | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.topics = topics
         self.counters = counters
         self.states: dict[str, dict[str, Any]] = {}
         self.acks: Bus | None = None  # set by DoorFeedBus while the core runs
+        self.limiter = DoorEventLimiter(limits)  # used on the door-events thread only
 
     def on_event(self, msg: Message) -> None:
         try:
@@ -64,6 +79,15 @@ class DoorFeed:
         if msg.topic != self.topics.door_event(ev.door_id) or self.store.door(ev.door_id) is None:
             self.counters["door_event.unknown_door"] += 1
             return
+        verdict = self.limiter.check(ev.door_id, ev.type, self.clock.monotonic())
+        if verdict.flood_started:
+            self._flood_alarm(ev.door_id)
+        if not verdict.admit:
+            # Not acknowledged: an honest adapter sends it again when the door has room.
+            self.counters["door_event.shed.rate"] += 1
+            return
+        if verdict.for_safety:
+            self.counters["door_event.passed_in_flood"] += 1
         with self.store.transaction():
             if ev.id is not None and self._logged(ev):
                 self.counters["door_event.redelivered"] += 1
@@ -90,6 +114,19 @@ class DoorFeed:
             )
         else:
             self.store.append_event(f"door.{ev.type}", door_id=ev.door_id, data=data)
+
+    def _flood_alarm(self, door: str) -> None:
+        rules = self.limiter.rules
+        self.store.raise_alarm(
+            "event_flood",
+            f"{door}: its bridge sends more door events than a door can"
+            f" (over {rules.burst} at once or {rules.rate_per_s:g} a second); the excess is"
+            " dropped",
+            severity="high",
+            door_id=door,
+            at=self.clock.now(),
+            data={"burst": rules.burst, "rate_per_s": rules.rate_per_s},
+        )
 
     def _logged(self, ev: DoorEvent) -> bool:
         """Is this event (by its id) already in the log? Looked up through the index on type
