@@ -10,7 +10,10 @@ Each door's events wait in a queue of their own and only the oldest of a door is
 the next goes out when that one is acknowledged. So the core receives a door's events in the
 order they happened, also after an outage, with one round trip per event (a few milliseconds;
 a door makes a handful of events a minute). An unacknowledged event is sent again every
-``RETRY_S`` and at once after the bridge reconnects to the broker.
+``RETRY_S`` and at once after the bridge reconnects to the broker. Every send of a door takes a
+token of that door's bucket (``ADAPTER_RULES``), under the core's limit on door events
+(``compound.domain.door_event_limit``): a journal emptied after a long outage goes out at a
+door's pace instead of all at once, so the core does not drop it as a flood.
 
 One thread does the journal writes (fsync'd), the publishing and the acknowledgements, so no
 disk write happens under the bridge's lock: a door state machine and the board threads never
@@ -27,6 +30,8 @@ from collections import Counter, deque
 from typing import Any
 
 from compound.adapters.mqtt import Bus, Message
+from compound.domain.door_event_limit import ADAPTER_RULES
+from compound.domain.intake import TokenBucket
 from compound.protocol.messages import DoorEvent, MessageError, decode_object, encode
 from firmware_bridge.event_journal import EventJournal
 
@@ -45,6 +50,7 @@ class EventDelivery:
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._owed: dict[str, deque[DoorEvent]] = {}  # per door, oldest first
         self._sent: dict[str, float] = {}  # door: monotonic time its oldest event last went out
+        self._pace: dict[str, TokenBucket] = {}  # per door, on the delivery thread only
         self._thread: threading.Thread | None = None
 
     # -- from any thread -------------------------------------------------------------------
@@ -150,6 +156,9 @@ class EventDelivery:
             sent = self._sent.get(door)
             if sent is not None and now - sent < RETRY_S:
                 continue
+            pace = self._pace.setdefault(door, TokenBucket(float(ADAPTER_RULES.burst), now))
+            if not pace.take(now, ADAPTER_RULES.rate_per_s, ADAPTER_RULES.burst):
+                continue  # tried again on the next tick (every 0.1 s at most)
             if sent is not None:
                 self.counters["events.resent"] += 1
             self._sent[door] = now
