@@ -21,6 +21,7 @@ from compound.services.core_lists import CoreLists
 from compound.services.device_roster import DeviceRoster
 from compound.services.door_feed import DoorFeedBus
 from compound.services.extension import Extension
+from compound.services.ha_discovery_cleanup import StaleDiscoveryCleanup
 from compound.services.ha_lock import HaLock
 from compound.services.household_api import HouseholdApi
 from compound.services.import_api import ImportApi
@@ -57,6 +58,7 @@ def core_features(core: Core) -> Sequence[Extension]:
         HouseholdApi(core),
         SitePlanApi(core),
         DeviceRoster(core),
+        StaleDiscoveryCleanup(core),
         CameraAlarms(core),
         HaLock(core),
         ZoneAlarms(core),

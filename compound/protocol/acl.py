@@ -20,6 +20,7 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 | role    | publishes                                         | subscribes                       |
 |---------|---------------------------------------------------|----------------------------------|
 | core    | everything under compound/<site>/, HA discovery   | everything under compound/<site>/|
+|         |                                                   | and HA discovery                 |
 | console | api/<name>/#                                      | events/#, own replies, door      |
 |         |                                                   | states and acks, call states,    |
 |         |                                                   | face/+/frame                     |
@@ -169,7 +170,9 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
     t = topics
     own = [Rule("write", t.availability(d.name))]
     if d.role == "core":
-        return [Rule("readwrite", t.all("#")), Rule("write", "homeassistant/#")]
+        # It reads the doors' discovery configs to clear those no bridge serves any more
+        # (``compound.services.ha_discovery_cleanup``).
+        return [Rule("readwrite", t.all("#")), Rule("readwrite", "homeassistant/#")]
     if d.role == "console":
         return own + [
             # Every API method, asked under its own name only.

@@ -185,3 +185,26 @@ def ha_door_discovery_topics(site: str, door: str) -> dict[str, str]:
             for key in HA_DOOR_SENSORS
         },
     }
+
+
+# The filters that take every door's discovery config (and other things' under the same
+# components, which ``ha_door_of_discovery_topic`` tells apart).
+HA_DOOR_DISCOVERY_FILTERS = ("homeassistant/lock/+/config", "homeassistant/binary_sensor/+/config")
+
+
+def ha_door_of_discovery_topic(site: str, topic: str) -> str | None:
+    """The door whose discovery config ``topic`` is (one of ``ha_door_discovery_topics``), or
+    None for any other topic (another site's, another kind of entity's)."""
+    parts = topic.split("/")
+    if len(parts) != 4 or not parts[2].startswith(f"{site}_"):
+        return None
+    object_id = parts[2][len(site) + 1 :]
+    if parts[1] == "binary_sensor":
+        door, _, key = object_id.rpartition("_")
+        if key not in HA_DOOR_SENSORS:
+            return None
+    else:
+        door = object_id
+    if not valid_segment(door) or topic not in ha_door_discovery_topics(site, door).values():
+        return None
+    return door
