@@ -77,44 +77,59 @@ def run_demo(ctx: Context) -> int:
     cast, why = demo_faces.choose(getattr(args, "faces", None))
     if why:
         eprint(why)
-    clock = SystemClock()
     workdir = Path(tempfile.mkdtemp(prefix="compound-demo-"))
+    # Whatever started is stopped, whatever fails after it: the broker (a process of its own),
+    # the database, the core and its bus. A bus that did not connect (the config's broker not
+    # there, Ctrl-C while it waited) left the core's threads running behind the error.
     broker: Mosquitto | EmbeddedBroker | None = None
-    if cfg.broker.embedded or ctx.args.config is None:
-        broker, cfg = _start_broker(cfg, workdir)
+    try:
+        if cfg.broker.embedded or ctx.args.config is None:
+            broker, cfg = _start_broker(cfg, workdir)
+        return _run(ctx, cfg, workdir, cast.folder if cast is not None else None)
+    finally:
+        if broker is not None:
+            broker.stop()
 
+
+def _run(ctx: Context, cfg: Config, workdir: Path, faces: Path | None) -> int:
+    args = ctx.args
+    clock = SystemClock()
     seed = json.loads((DATA / "demo_compound.json").read_text(encoding="utf-8"))
     cfg = replace(cfg, site=replace(cfg.site, id=seed["site"]["id"]))
     db = Path(args.db) if args.db else workdir / "demo.db"
     store = Store(db, clock, workdir / "keys")
-    if not store.doors():
-        seed_compound(store, seed)
-    topics = Topics(cfg.site.id)
-    env = DemoEnv(cfg, bus_config(cfg), topics, store, clock, bool(args.headless), workdir, seed)
-    env.faces = cast.folder if cast is not None else None
-    core_bus = Bus(env.bus_config, topics, "core")
-    core = build_core(store, core_bus, clock, cfg)
-    core.start()
-    core_bus.start()
-    printer = _printer(env)
-    parts: list[DemoPart] = []
     try:
-        for make in DEMO_PARTS:
-            part = make(env)
-            part.start()
-            parts.append(part)
-        eprint(f"demo running: database {db}; Ctrl-C to stop")
-        stop = stop_on_signal()
-        stop.wait(args.seconds)
+        if not store.doors():
+            seed_compound(store, seed)
+        topics = Topics(cfg.site.id)
+        env = DemoEnv(
+            cfg, bus_config(cfg), topics, store, clock, bool(args.headless), workdir, seed
+        )
+        env.faces = faces
+        core_bus = Bus(env.bus_config, topics, "core")
+        core = build_core(store, core_bus, clock, cfg)
+        printer: Bus | None = None
+        parts: list[DemoPart] = []
+        try:
+            core.start()
+            core_bus.start(announce=eprint)
+            printer = _printer(env)
+            for make in DEMO_PARTS:
+                part = make(env)
+                part.start()
+                parts.append(part)
+            eprint(f"demo running: database {db}; Ctrl-C to stop")
+            stop = stop_on_signal()
+            stop.wait(args.seconds)
+        finally:
+            env.stop.set()
+            for part in reversed(parts):
+                part.stop()
+            if printer is not None:
+                printer.stop()
+            core.stop()
+            core_bus.stop()
     finally:
-        env.stop.set()
-        for part in reversed(parts):
-            part.stop()
-        printer.stop()
-        core.stop()
-        core_bus.stop()
-        if broker is not None:
-            broker.stop()
         verdict = store.verify_log()
         eprint(
             f"demo stopped: {verdict.events} events, log "
