@@ -15,12 +15,12 @@ authenticated chunks; the key is never inside), 0600, named
 ``create --prune`` then keeps the ``[backup] keep`` newest of the site's archives (the nightly
 ``compound-backup.timer``). ``verify`` decrypts (refusing an archive the key does not open, or
 one changed or cut short by even a byte), then checks every sum, the database's integrity and
-its event log's hash chain, in a scratch directory, reading the database without migrating it
-(the archive taken before an upgrade whose migration failed restores with the new version; an
-archive from a newer version than this one is refused). ``restore`` does the same first and changes
-nothing unless all of it passes; it refuses while a process (the core) has the database open,
-unless ``--force``, and a backup of another site's database. Each file is then written beside
-its target, fsync'd and renamed over it; the database it replaces is kept beside it as
+its event log's hash chain, in a private folder beside the database, reading the database
+without migrating it (the archive taken before an upgrade whose migration failed restores with
+the new version; one from a newer version is refused). ``restore`` does the same first and
+changes nothing unless all of it passes; it refuses while a process (the core) has the database
+open, unless ``--force``, and a backup of another site's database. Each file is then written
+beside its target, fsync'd and renamed over it; the database it replaces is kept beside it as
 ``<db>.before-restore-<time>``, and the keys it is sealed with as ``<keys>.before-restore-<time>``.
 """
 
@@ -320,9 +320,14 @@ def cmd_create(ctx: Context) -> int:
 
 
 def _checked(ctx: Context, then: Callable[[Checked], int]) -> int:
+    """``then`` the archive, checked in a private folder beside the database (its disk, not RAM;
+    on a new box or a laptop the nearest folder above it that exists), removed afterwards."""
     archive = Path(ctx.args.file)
-    with tempfile.TemporaryDirectory(prefix="compound-restore-") as tmp:
-        return then(check(ctx, archive, Path(tmp)))
+    folder = targets(ctx)[DB].absolute().parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    with backup_files.unpacking_folder(folder) as work:
+        return then(check(ctx, archive, work))
 
 
 def cmd_verify(ctx: Context) -> int:

@@ -14,7 +14,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from compound.adapters import keys
@@ -95,6 +98,39 @@ def seal_as(key: bytes, plain: Path, final: Path) -> None:
 
 
 # -- restoring ---------------------------------------------------------------------------
+
+UNPACKING = ".compound-unpack-"  # + "<pid>-": where verify and restore open an archive
+
+
+def _gone(folder: Path) -> bool:
+    """Whether the process that made the unpacking folder ``folder`` has ended."""
+    pid = folder.name.removeprefix(UNPACKING).split("-", 1)[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        pass  # alive, another user's
+    return False
+
+
+@contextmanager
+def unpacking_folder(near: Path) -> Iterator[Path]:
+    """A new private folder (0700) in ``near`` to open an archive in, removed with everything
+    in it afterwards, on a refusal or Ctrl-C too.
+
+    Never the system's temporary folder: on Debian 13 that is a tmpfs, so a large compound's
+    database filled the memory, and the decrypted personal data passed through a folder every
+    user shares. An unpacking folder left by a killed run is removed by the next run at once
+    (its process is gone): it holds the database and the keys in the clear."""
+    for old in near.glob(UNPACKING + "*"):
+        if old.is_dir() and _gone(old):
+            shutil.rmtree(old, ignore_errors=True)
+    # mkdtemp makes it 0700 whatever the umask; its name says whose it is.
+    with tempfile.TemporaryDirectory(prefix=f"{UNPACKING}{os.getpid()}-", dir=near) as tmp:
+        yield Path(tmp)
 
 
 def holders(path: Path) -> list[str]:
