@@ -124,10 +124,14 @@ def unpacking_folder(near: Path) -> Iterator[Path]:
     Never the system's temporary folder: on Debian 13 that is a tmpfs, so a large compound's
     database filled the memory, and the decrypted personal data passed through a folder every
     user shares. An unpacking folder left by a killed run is removed by the next run at once
-    (its process is gone): it holds the database and the keys in the clear."""
+    (its process is gone, or its number was taken again a day later): it holds the database
+    and the keys in the clear."""
     for old in near.glob(UNPACKING + "*"):
-        if old.is_dir() and _gone(old):
-            shutil.rmtree(old, ignore_errors=True)
+        try:
+            if old.is_dir() and (_gone(old) or old.stat().st_mtime < time.time() - STALE_S):
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
     # mkdtemp makes it 0700 whatever the umask; its name says whose it is.
     with tempfile.TemporaryDirectory(prefix=f"{UNPACKING}{os.getpid()}-", dir=near) as tmp:
         yield Path(tmp)

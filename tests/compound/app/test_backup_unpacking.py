@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,10 @@ def test_an_unpacking_folder_a_killed_run_left_is_removed_by_the_next(
     (left / "keys/master.key").write_bytes(b"k" * 32)
     alive = box / f"lib/.compound-unpack-{os.getppid()}-abcd"  # a running process's: kept
     alive.mkdir()
+    # a running process's too, but two days old: its number was taken again since
+    reused = box / f"lib/.compound-unpack-{os.getppid()}-efgh"
+    reused.mkdir()
+    os.utime(reused, (time.time() - 2 * 86400,) * 2)
     assert main(["backup", "verify", str(archive)]) == 0
-    assert not left.exists()
+    assert not left.exists() and not reused.exists()
     assert alive.exists()
