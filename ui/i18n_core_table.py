@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from ui.i18n_patterns import N, V
 
+_ONE = r"save the whole sheet in one encoding"
+
 # (pattern of the core's message, Chinese, English); values by name, ``v`` shown unquoted.
 CORE_MESSAGES: list[tuple[str, str, str]] = [
     # people and their records
@@ -180,6 +182,30 @@ CORE_MESSAGES: list[tuple[str, str, str]] = [
         r"cannot read the file as text in UTF-8 or GBK.*",
         "无法读取此文件的编码，请另存为 UTF-8 或 GBK 的 CSV",
         "Cannot read this file's encoding: save it as CSV in UTF-8 or GBK",
+    ),
+    # a sheet mixing UTF-8 and GBK lines (compound.domain.sheet_encoding)
+    (
+        rf"line {N} is (?P<o>\S+) while the sheet is (?P<s>\S+): {_ONE}",
+        "第 {n} 行是 {o} 编码，而表格是 {s} 编码：请把整个表格保存为同一种编码",
+        "Line {n} is in {o} while the sheet is in {s}: save the whole sheet in one encoding",
+    ),
+    (
+        rf"{N} lines are (?P<o>\S+) while the sheet is (?P<s>\S+) \((?P<l>[\d, .]+)\): {_ONE}",
+        "有 {n} 行是 {o} 编码（第 {l} 行），而表格是 {s} 编码：请把整个表格保存为同一种编码",
+        "{n} lines are in {o} ({l}) while the sheet is in {s}: save the whole sheet in one"
+        " encoding",
+    ),
+    (
+        rf"line {N} is neither UTF-8 nor GBK: {_ONE}",
+        "第 {n} 行既不是 UTF-8 也不是 GBK 编码（可能一行里混有两种编码）："
+        "请把整个表格保存为同一种编码",
+        "Line {n} is neither UTF-8 nor GBK (two encodings in one row?): save the whole sheet in"
+        " one encoding",
+    ),
+    (
+        rf"{N} lines are neither UTF-8 nor GBK \((?P<l>[\d, .]+)\): {_ONE}",
+        "有 {n} 行既不是 UTF-8 也不是 GBK 编码（第 {l} 行）：请把整个表格保存为同一种编码",
+        "{n} lines are neither UTF-8 nor GBK ({l}): save the whole sheet in one encoding",
     ),
     (
         r"the file is empty: the first line names the columns",

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from compound.domain import sheet_encoding
 from compound.domain.model import InvalidInput
 
 MAX_BYTES = 32 * 1024 * 1024  # about 250,000 rows of people; a register is far smaller
@@ -60,7 +61,8 @@ class Column:
 
 def decode(data: bytes) -> tuple[str, str]:
     """The text of a saved sheet and the encoding it was in: UTF-8 with or without a BOM,
-    UTF-16 with a BOM, or GBK (what Chinese Excel writes as plain CSV)."""
+    UTF-16 with a BOM, or GBK (what Chinese Excel writes as plain CSV). A sheet with lines in
+    both UTF-8 and GBK is refused naming the lines (``sheet_encoding``)."""
     if len(data) > MAX_BYTES:
         raise InvalidInput(
             f"the file is {len(data) // (1024 * 1024)} MB; a register is at most "
@@ -76,6 +78,10 @@ def decode(data: bytes) -> tuple[str, str]:
         try:
             text = raw.decode(name)
         except UnicodeDecodeError:
+            if name == "utf-8" and not _CONTROL_BYTES.search(raw):
+                # Not all UTF-8, so GBK comes next: refused if it mixes the two line by line
+                # (read whole as GBK, the UTF-8 rows' names would import garbled).
+                sheet_encoding.refuse_mixed(raw)
             continue
         if "\x00" in text or _CONTROL.search(text):
             break  # decodes, but is not text: a spreadsheet file or a binary
@@ -87,6 +93,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+# The same in the bytes (ASCII in either encoding) and NUL: a binary, not a sheet in any.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def read_rows(
