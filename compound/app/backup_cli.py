@@ -22,16 +22,18 @@ changes nothing unless all of it passes; it refuses while a process (the core) h
 open, unless ``--force``, and a backup of another site's database. Each file is then written
 beside its target, fsync'd and renamed over it; the database it replaces is kept beside it as
 ``<db>.before-restore-<time>``, and the keys it is sealed with as ``<keys>.before-restore-<time>``.
+A SIGTERM ends each command as Ctrl-C does, its plain copies removed (exit 143); one that comes
+while restore puts the files in place is held until all of them are there.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
 import re
+import sys
 import tarfile
 import tempfile
 import time
@@ -39,7 +41,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from compound.adapters.crypto import SealError, open_file
 from compound.app import backup_files
@@ -88,14 +90,6 @@ def target_of(name: str, where: dict[str, Path]) -> Path:
     return where[name]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 # -- create ------------------------------------------------------------------------------
 
 
@@ -129,7 +123,7 @@ def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
             "site": site,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "files": {
-                name: {"sha256": _sha256(p), "size": p.stat().st_size,
+                name: {"sha256": backup_files.sha256(p), "size": p.stat().st_size,
                        "from": str(where[DB] if name == DB else p)}
                 for name, p in files.items()
             },
@@ -156,18 +150,6 @@ def create(ctx: Context, out_dir: Path) -> tuple[Path, dict[str, Any]]:
 
 
 # -- verify ------------------------------------------------------------------------------
-
-
-def _unpack(src: IO[bytes], dest: Path) -> str:
-    """Write ``src`` to a new 0600 file ``dest``; its sha256."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    h = hashlib.sha256()
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        while block := src.read(1 << 20):
-            h.update(block)
-            out.write(block)
-    return h.hexdigest()
 
 
 def check(ctx: Context, archive: Path, work: Path) -> Checked:
@@ -203,7 +185,7 @@ def check(ctx: Context, archive: Path, work: Path) -> Checked:
                     continue
                 if m.name in sums:
                     raise bad(f"{m.name!r} is in it twice")
-                sums[m.name] = _unpack(src, work / m.name)
+                sums[m.name] = backup_files.unpack(src, work / m.name)
     except (tarfile.TarError, EOFError, OSError, ValueError, zlib.error) as e:
         raise bad(f"it is damaged or not a backup archive ({e})") from None
     finally:
@@ -245,7 +227,11 @@ def check(ctx: Context, archive: Path, work: Path) -> Checked:
 # -- restore -----------------------------------------------------------------------------
 
 
-def restore(ctx: Context, checked: Checked, force: bool) -> tuple[list[str], dict[str, str]]:
+def restore(ctx: Context, checked: Checked, force: bool) -> tuple[list[str], dict[str, str], bool]:
+    """Put the archive's files in place; what was put, what was kept aside, whether the broker
+    was told to reread its files."""
+    from compound.app.devices import reload_broker
+
     where = targets(ctx)
     db = where[DB]
     if db.exists():
@@ -266,39 +252,52 @@ def restore(ctx: Context, checked: Checked, force: bool) -> tuple[list[str], dic
             for n in names
         }
     )
-    stamp = backup_files.aside_stamp(db, where["keys/"])
-    kept: dict[str, str] = {}
-    try:  # the keys the replaced database is sealed with, before the archive's replace them
-        if any(n.startswith("keys/") for n in names):
-            if aside_keys := backup_files.keep_keys(where["keys/"], stamp):
-                kept["keys"] = str(aside_keys)
+    try:  # from the first file kept aside to the broker's reload, never stopped half-way
+        with backup_files.uninterrupted():
+            stamp = backup_files.aside_stamp(db, where["keys/"])
+            kept: dict[str, str] = {}
+            # the keys the replaced database is sealed with, before the archive's replace them
+            if any(n.startswith("keys/") for n in names):
+                if aside_keys := backup_files.keep_keys(where["keys/"], stamp):
+                    kept["keys"] = str(aside_keys)
+            done = []
+            for n in names:
+                target = target_of(n, where)
+                aside = target.with_name(f"{target.name}{backup_files.ASIDE}{stamp}")
+                if backup_files.put(staged[n], target, aside if n == DB else None):
+                    kept["database"] = str(aside)
+                done.append(str(target))
+            reloaded = any(n in broker_files for n in names) and reload_broker(
+                ctx.config.security.broker_pid_file
+            )
+    except backup_files.Terminated:
+        raise backup_files.Terminated(_removed("once the restore was complete")) from None
     except BaseException:
         for path in staged.values():
             path.unlink(missing_ok=True)
         raise
-    done = []
-    for name in names:
-        target = target_of(name, where)
-        if name == DB and target.exists():
-            aside = target.with_name(f"{target.name}{backup_files.ASIDE}{stamp}")
-            os.link(target, aside)  # the replaced database stays, under another name
-            kept["database"] = str(aside)
-            # An old WAL must never be applied to the new file; the head file signs the
-            # replaced database's newest event, so it stays with that database.
-            for suffix in ("-wal", "-shm", ".head"):
-                old = target.with_name(target.name + suffix)
-                if old.exists():
-                    os.replace(old, aside.with_name(aside.name + suffix))
-        os.replace(staged[name], target)
-        backup_files.fsync_dir(target.parent)
-        done.append(str(target))
-    return done, kept
+    return done, kept, reloaded
 
 
 # -- commands ----------------------------------------------------------------------------
 
 
+def _terminable(run: Callable[[], int], stopped: str) -> int:
+    """``run``, unwound by a SIGTERM as by Ctrl-C (``backup_files.terminable``): one line saying
+    how far it got, and 143 (128 + SIGTERM), the status a shell gives a process it ended."""
+    try:
+        with backup_files.terminable():
+            return run()
+    except backup_files.Terminated as e:
+        print(f"compound: terminated {str(e) or stopped}", file=sys.stderr, flush=True)
+        return 143
+
+
 def cmd_create(ctx: Context) -> int:
+    return _terminable(lambda: _create(ctx), "before the backup was made; its copies are removed")
+
+
+def _create(ctx: Context) -> int:
     a = ctx.args
     if a.keep is not None and not 1 <= a.keep <= MAX_KEEP:
         # Checked first: with 0 or fewer, the prune would take the new archive as well.
@@ -330,6 +329,10 @@ def _checked(ctx: Context, then: Callable[[Checked], int]) -> int:
         return then(check(ctx, archive, work))
 
 
+def _removed(stopped: str) -> str:
+    return f"{stopped}; the archive's unpacked copy is removed"
+
+
 def cmd_verify(ctx: Context) -> int:
     def show(c: Checked) -> int:
         m = c.manifest
@@ -341,17 +344,12 @@ def cmd_verify(ctx: Context) -> int:
         )  # fmt: skip
         return 0
 
-    return _checked(ctx, show)
+    return _terminable(lambda: _checked(ctx, show), _removed("before the backup was verified"))
 
 
 def cmd_restore(ctx: Context) -> int:
     def put_back(c: Checked) -> int:
-        from compound.app.devices import reload_broker
-
-        done, kept = restore(ctx, c, ctx.args.force)
-        reloaded = any("mosquitto/" in n for n in c.manifest["files"]) and reload_broker(
-            ctx.config.security.broker_pid_file
-        )
+        done, kept, reloaded = restore(ctx, c, ctx.args.force)
         aside = [f"the replaced {k} kept as {v}" for k, v in sorted(kept.items())]
         ctx.out(
             {"restored": done, "events": c.events, "schema": c.schema, "broker_reloaded": reloaded,
@@ -363,7 +361,7 @@ def cmd_restore(ctx: Context) -> int:
         )  # fmt: skip
         return 0
 
-    return _checked(ctx, put_back)
+    return _terminable(lambda: _checked(ctx, put_back), _removed("before anything was restored"))
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

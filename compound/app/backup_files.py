@@ -11,14 +11,17 @@ new box restore the old one's backup.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from compound.adapters import keys
 from compound.adapters.crypto import seal_file
@@ -97,7 +100,74 @@ def seal_as(key: bytes, plain: Path, final: Path) -> None:
         raise
 
 
+# -- SIGTERM -----------------------------------------------------------------------------
+
+
+class Terminated(BaseException):
+    """SIGTERM (systemd stopping a unit, ``kill``) in a backup command: by default it ended the
+    process on the spot, leaving the database and the keys in the clear in the command's private
+    folder until a later run. Raised instead, it unwinds the command as Ctrl-C does, each
+    ``with`` and ``finally`` removing what it made. Not an ``Exception``: nothing that handles
+    an error takes it for one. Its text, if any, says how far the command got."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # Once: a second SIGTERM must not cut short the removal the first one started.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated
+
+
+@contextmanager
+def terminable() -> Iterator[None]:
+    """SIGTERM raised as ``Terminated`` in the block (the main thread's)."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """SIGTERM and Ctrl-C held until the block has run to its end, then delivered: the files a
+    restore puts in place one after another are all put there (stopped half-way, it left the
+    archive's keys beside the database they do not open). A block that fails drops them: its
+    error ends the command anyway."""
+    held: list[int] = []
+    caught = (signal.SIGTERM, signal.SIGINT)
+    previous = {s: signal.signal(s, lambda n, _f: held.append(n)) for s in caught}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    for n in dict.fromkeys(held):
+        signal.raise_signal(n)
+
+
 # -- restoring ---------------------------------------------------------------------------
+
+
+def sha256(path: Path) -> str:
+    """The sha256 of the file at ``path``, read a MiB at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def unpack(src: IO[bytes], dest: Path) -> str:
+    """Write ``src`` to a new 0600 file ``dest``; its sha256."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    h = hashlib.sha256()
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        while block := src.read(1 << 20):
+            h.update(block)
+            out.write(block)
+    return h.hexdigest()
+
 
 UNPACKING = ".compound-unpack-"  # + "<pid>-": where verify and restore open an archive
 
@@ -232,6 +302,25 @@ def keep_keys(key_dir: Path, stamp: str) -> Path | None:
         shutil.rmtree(aside, ignore_errors=True)
         raise
     return aside
+
+
+def put(staged: Path, target: Path, aside: Path | None = None) -> bool:
+    """Rename ``staged`` over ``target`` durably; whether the file it replaced is kept as
+    ``aside`` (given for the database: with its WAL and head file)."""
+    if aside is not None and target.exists():
+        os.link(target, aside)  # the replaced database stays, under another name
+        # An old WAL must never be applied to the new file; the head file signs the replaced
+        # database's newest event, so it stays with that database.
+        for suffix in ("-wal", "-shm", ".head"):
+            old = target.with_name(target.name + suffix)
+            if old.exists():
+                os.replace(old, aside.with_name(aside.name + suffix))
+        kept = True
+    else:
+        kept = False
+    os.replace(staged, target)
+    fsync_dir(target.parent)
+    return kept
 
 
 def fsync_dir(path: Path) -> None:
