@@ -131,10 +131,6 @@ MORE_STRINGS: dict[str, tuple[str, str]] = {
     # CSV import
     "manager.csv_template": ("保存导入模板", "Save a template"),
     "manager.csv_template_saved": ("模板已保存: {path}", "Template saved: {path}"),
-    "manager.csv_encoding": (
-        "无法读取此文件的编码，请另存为 UTF-8 或 GBK 的 CSV",
-        "Cannot read this file's encoding: save it as CSV in UTF-8 or GBK",
-    ),
     # face enrolment
     "manager.no_picture": (
         "摄像头没有画面，无法拍照：请检查录入摄像头",

@@ -1,6 +1,6 @@
 """The import tab, in a real window against the real core on a real Mosquitto, refuses a GBK
-sheet with a row pasted in UTF-8 and sends nothing: read whole as GBK, the row's name
-("柏璟", whose UTF-8 bytes are valid GBK) went in as "鏌忕挓" without a word."""
+sheet with a row pasted in UTF-8, naming the line, and sends nothing: read whole as GBK, the
+row's name ("柏璟", whose UTF-8 bytes are valid GBK) went in as "鏌忕挓" without a word."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ def test_a_sheet_mixing_utf8_and_gbk_rows_is_refused_and_nothing_is_imported(
         driver.tap(root.ids.tab_import)
         driver.type(root.ids.csv_path, str(mixed))
         driver.tap(root.ids.do_import)
-        driver.until(lambda: root.note_text == strings("manager.csv_encoding"), what="refusal")
+        # The refusal names the pasted line (the fifth: the header is the first), in Chinese.
+        said = "第 5 行是 UTF-8 编码，而表格是 GBK 编码：请把整个表格保存为同一种编码"
+        driver.until(lambda: root.note_text == said, what="refusal")
         assert not root.note_ok and vm.job is None  # nothing was sent to the core
         # The same rows in one encoding go in; after them, nothing of the refused sheet is there.
         driver.type(root.ids.csv_path, str(clean))

@@ -262,8 +262,10 @@ class ManagerScreen(BoxLayout):
         try:
             # As compound import reads it: UTF-8 with or without BOM, UTF-16, GBK (Excel).
             text, _ = csv_rows.decode(data)
-        except InvalidInput:
-            self.vm._tell(self.vm.t("manager.csv_encoding"), False)
+        except InvalidInput as e:
+            # The refusal in the screen's words: which line is in the other encoding, or that
+            # the file is too large or not text (the console's own sentence for any other).
+            self.vm._tell(core_text(str(e), self.vm.t), False)
             return
         self.vm.import_csv(text)
 
