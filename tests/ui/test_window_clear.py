@@ -85,6 +85,11 @@ def test_a_stencil_view_clips_right_in_every_frame_without_the_stencil_cleared(
         Rectangle(pos=(0, 0), size=(600, 600))  # far beyond the view: clipped to it
     old = kivy_window.clearcolor
     kivy_window.clearcolor = (0, 0, 0, 1)
+    # The window is shared by the UI tests: what an earlier test left in it is set aside, so
+    # the frame holds the view alone.
+    left = list(kivy_window.children)
+    for w in left:
+        kivy_window.remove_widget(w)
     kivy_window.add_widget(view)
     try:
         frame(kivy_window)
@@ -96,4 +101,6 @@ def test_a_stencil_view_clips_right_in_every_frame_without_the_stencil_cleared(
         assert pixel(150, 150)[:3] == (0, 0, 0)
     finally:
         kivy_window.remove_widget(view)
+        for w in reversed(left):
+            kivy_window.add_widget(w)
         kivy_window.clearcolor = old
