@@ -1,5 +1,6 @@
-"""A temporary box for the command tests: a config naming its database, key directory and
-broker files under one folder, and an initialised database."""
+"""For the command tests: the developer's own settings kept out, a database initialised and
+named on the command line, and a temporary box (a config naming its database, key directory
+and broker files under one folder, and an initialised database)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,23 @@ from pathlib import Path
 import pytest
 
 from compound.app.cli import main
+
+
+@pytest.fixture
+def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither a COMPOUND_DB nor a COMPOUND_CONFIG of the shell the tests run in reaches the
+    commands under test."""
+    monkeypatch.delenv("COMPOUND_DB", raising=False)
+    monkeypatch.delenv("COMPOUND_CONFIG", raising=False)
+
+
+@pytest.fixture
+def db(tmp_path: Path, no_env: None) -> Path:
+    """A database initialised for site t1, given to each command with ``--db`` (modules that
+    name theirs otherwise define their own ``db``)."""
+    path = tmp_path / "box.db"
+    assert main(["--db", str(path), "init", "--site", "t1"]) == 0
+    return path
 
 
 @pytest.fixture

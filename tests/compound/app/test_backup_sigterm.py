@@ -24,6 +24,7 @@ import pytest
 
 from compound.adapters.crypto import open_file
 from compound.app.cli import main
+from tests.compound.app.hooked import hooked_env
 
 HOLD = '''
 import importlib.util, os, sys
@@ -95,15 +96,7 @@ def archived(box: Path, archive: Path, tmp: Path) -> dict[str, str]:
 def held_then_terminated(
     tmp_path: Path, argv: list[str], hold_at: str, hold_arg: str = ""
 ) -> tuple[int, str, str]:
-    hook = tmp_path / "hook"
-    hook.mkdir(exist_ok=True)
-    (hook / "sitecustomize.py").write_text(HOLD)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
-        "HOLD_AT": hold_at,
-        "HOLD_ARG": hold_arg,
-    }
+    env = hooked_env(tmp_path, HOLD, HOLD_AT=hold_at, HOLD_ARG=hold_arg)
     proc = subprocess.Popen(
         [sys.executable, "-m", "compound.app.cli", "backup", *argv],
         stdin=subprocess.PIPE,

@@ -8,7 +8,6 @@ SIGINT sent, to a process that is certainly still importing."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -16,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.compound.app.hooked import hooked_env
 
 HOLD = '''
 import os, sys, time
@@ -51,15 +52,7 @@ def test_ctrl_c_while_the_command_is_still_importing(
     tmp_path: Path, command: list[str | None], held: str
 ) -> None:
     assert command[0] is not None, "the console script is installed beside the interpreter"
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(HOLD)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
-        "HOLD_IMPORT": held,
-        "COMPOUND_DB": str(tmp_path / "c.db"),
-    }
+    env = hooked_env(tmp_path, HOLD, HOLD_IMPORT=held, COMPOUND_DB=str(tmp_path / "c.db"))
     proc = subprocess.Popen(
         [*(c for c in command if c is not None), "log", "verify"],
         stderr=subprocess.PIPE,

@@ -23,17 +23,7 @@ from devkit.sample_sheet import doors_csv, people_csv, plan
 HEADER = "name,unit,role,id_number,phone,lease_start,lease_end,card,pin\r\n"
 
 
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("COMPOUND_DB", raising=False)
-    monkeypatch.delenv("COMPOUND_CONFIG", raising=False)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "box.db"
-    assert main(["--db", str(path), "init", "--site", "t1"]) == 0
-    return path
+pytestmark = pytest.mark.usefixtures("no_env")  # the developer's settings stay out
 
 
 def run(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> tuple[int, str, str]:

@@ -10,23 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from compound.app.cli import main
 from compound.domain.clock import SystemClock
 from compound.store.db import Store
 from devkit.sample_sheet import people_csv, plan
 
-
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("COMPOUND_DB", raising=False)
-    monkeypatch.delenv("COMPOUND_CONFIG", raising=False)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "box.db"
-    assert main(["--db", str(path), "init", "--site", "t1"]) == 0
-    return path
+pytestmark = pytest.mark.usefixtures("no_env")  # the developer's settings stay out
 
 
 def compound(db: Path, *argv: str) -> subprocess.CompletedProcess[str]:

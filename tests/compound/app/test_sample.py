@@ -26,10 +26,7 @@ from devkit.sample_people import id_check_digit
 SMALL = 0.02  # of the Xi'an size: three buildings, about 1,300 people
 
 
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("COMPOUND_DB", raising=False)
-    monkeypatch.delenv("COMPOUND_CONFIG", raising=False)
+pytestmark = pytest.mark.usefixtures("no_env")  # the developer's settings stay out
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -13,11 +13,7 @@ from compound.domain.clock import ManualClock
 from compound.store.db import Store
 from devkit.sample import MAX_DAYS, sample
 
-
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("COMPOUND_DB", raising=False)
-    monkeypatch.delenv("COMPOUND_CONFIG", raising=False)
+pytestmark = pytest.mark.usefixtures("no_env")  # the developer's settings stay out
 
 
 @pytest.mark.parametrize("days", ["401", "-1", "100000"])
