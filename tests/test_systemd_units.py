@@ -68,9 +68,11 @@ def verify(root: Path, names: list[str]) -> subprocess.CompletedProcess[str]:
 @needs_analyze
 def test_every_unit_verifies_as_installed(tmp_path: Path) -> None:
     root = install_root(tmp_path)
-    names = [f"{s}.service" for s in SERVICES] + [
-        f"compound-ui@{role}.service" for role in ("door", "officer", "manager")
-    ] + ["compound-backup.service", "compound-backup.timer"]
+    names = (
+        [f"{s}.service" for s in SERVICES]
+        + [f"compound-ui@{role}.service" for role in ("door", "officer", "manager")]
+        + ["compound-backup.service", "compound-backup.timer"]
+    )
     r = verify(root, names)
     assert r.returncode == 0 and not r.stderr.strip() and not r.stdout.strip(), r.stdout + r.stderr
 

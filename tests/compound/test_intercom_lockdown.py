@@ -87,9 +87,7 @@ def test_the_officer_opens_the_emergencys_door_in_lockdown_with_the_override(
 
 def register(core: Any, name: str, role: str) -> None:
     with core.store.transaction() as c:
-        c.execute(
-            "INSERT INTO devices (name, role, created_at) VALUES (?, ?, 0)", (name, role)
-        )
+        c.execute("INSERT INTO devices (name, role, created_at) VALUES (?, ?, 0)", (name, role))
 
 
 def test_only_a_console_may_override_a_lockdown_from_afar(setup: Any) -> None:  # noqa: F811

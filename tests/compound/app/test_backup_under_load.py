@@ -122,6 +122,7 @@ def test_a_backup_under_load_restores_everything_committed_before_it(
     capsys.readouterr()
     assert main(["log", "verify", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"]
+
     def hashes(db: Path) -> list[tuple[int, str]]:
         conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
         try:
