@@ -357,8 +357,11 @@ def test_an_upgrade_backs_up_then_migrates(box: Box, tmp_path: Path) -> None:
     taken = set(box.path("/var/backups/compound").iterdir()) - archives
     assert len(taken) == 1 and next(iter(taken)).name.endswith(".tar.gz.sealed")
     assert box.sql("SELECT count(*) FROM migrations WHERE number = 101") == "[(1,)]"
-    indexes = "SELECT count(*) FROM sqlite_master WHERE name IN ('people_household', "
-    assert box.sql(indexes + "'households_unit')") == "[(2,)]"
+    query = (
+        "SELECT count(*) FROM sqlite_master"
+        " WHERE name IN ('people_household', 'households_unit')"
+    )
+    assert box.sql(query) == "[(2,)]"
     assert f"Version: {version()}+1" in box.sh("dpkg -s compound")
     assert box.owner("/var/lib/compound/compound.db")[:2] == ("compound", "compound")
 
