@@ -358,8 +358,7 @@ def test_an_upgrade_backs_up_then_migrates(box: Box, tmp_path: Path) -> None:
     assert len(taken) == 1 and next(iter(taken)).name.endswith(".tar.gz.sealed")
     assert box.sql("SELECT count(*) FROM migrations WHERE number = 101") == "[(1,)]"
     query = (
-        "SELECT count(*) FROM sqlite_master"
-        " WHERE name IN ('people_household', 'households_unit')"
+        "SELECT count(*) FROM sqlite_master WHERE name IN ('people_household', 'households_unit')"
     )
     assert box.sql(query) == "[(2,)]"
     assert f"Version: {version()}+1" in box.sh("dpkg -s compound")
