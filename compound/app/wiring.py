@@ -35,6 +35,7 @@ from compound.services.schedules_api import SchedulesApi
 from compound.services.security import SecurityExtension
 from compound.services.site_plan_api import SitePlanApi
 from compound.services.station_passes import StationPasses
+from compound.services.zone_officer import ZoneOfficer
 from compound.services.zones import ZoneAlarms
 from compound.store.db import Store
 
@@ -42,6 +43,7 @@ from compound.store.db import Store
 def core_features(core: Core) -> Sequence[Extension]:
     """The core's features, in the order they start (and the reverse of the order they stop)."""
     officer_ack = OfficerAck(core)  # its lookup and limit serve the wall's lockdown and opens too
+    zones = ZoneAlarms(core)
     return (
         DoorFeedBus(core.doors, core.bus),
         CoreLists(core),
@@ -61,7 +63,8 @@ def core_features(core: Core) -> Sequence[Extension]:
         StaleDiscoveryCleanup(core),
         CameraAlarms(core),
         HaLock(core),
-        ZoneAlarms(core),
+        zones,
+        ZoneOfficer(core, officer_ack, zones),  # arming and disarming at the wall
         StationPasses(core),
         QuarantineWatch(core, quarantine_applier(core)),
     )

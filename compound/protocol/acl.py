@@ -44,7 +44,8 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |         | remote opens by card or PIN: the core decides),   | states, availability, its ring   |
 |         | intercom/station/<name>/reply (its answers)       | group's rings, call states,      |
 |         |                                                   | face/+/frame (the caller),       |
-|         |                                                   | site/lockdown, door acks         |
+|         |                                                   | site/lockdown, door acks, zone   |
+|         |                                                   | states                           |
 
 Every role except the station may also publish its own ``device/<name>/availability`` (the
 last will of our bus clients); the station is a third-party device that needs nothing but its
@@ -77,9 +78,10 @@ PANEL_METHODS = ("door.list", "door.show", "notice.list")
 # never ``alarm.ack`` with a typed name), and the officer's lockdown and remote opens, by card or
 # PIN too (``lockdown.set_officer``, ``door.unlock_officer``, never the typed-name
 # ``lockdown.set`` and ``door.unlock``; the core decides and logs them; a remote open in lockdown
-# is an override the wall may make: docs/security.md). It answers calls as a station of its ring
-# group (``unit``) on its own reply topic, so it needs none of the call methods, and it never
-# writes a door command itself.
+# is an override the wall may make: docs/security.md), and arming and disarming alarm zones the
+# same way (``zone.arm_officer``, ``zone.disarm_officer``, never ``zone.arm``/``zone.disarm``).
+# It answers calls as a station of its ring group (``unit``) on its own reply topic, so it needs
+# none of the call methods, and it never writes a door command itself.
 WALL_METHODS = (
     "status",
     "door.list",
@@ -97,6 +99,10 @@ WALL_METHODS = (
     "siteplan.get",
     "lockdown.set_officer",
     "door.unlock_officer",
+    # the alarm zones' panel: their states, and arming by card or PIN (never zone.arm/disarm)
+    "zone.list",
+    "zone.arm_officer",
+    "zone.disarm_officer",
 )
 # Call methods that name the door in their parameters: for the consoles only, never a panel.
 CONSOLE_CALL_METHODS = ("call.start", "call.hangup", "emergency.call")
@@ -275,6 +281,7 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
             Rule("read", t.availability("+")),
             Rule("read", t.site_lockdown),  # the lockdown switch shows the core's state
             Rule("read", t.door_ack("+")),  # whether the door it opened did open
+            Rule("read", t.zone_state("+", "+")),  # the zones' panel follows their states
             # the caller's picture from the door camera
             Rule("read", t.face_frame("+")),
         ]

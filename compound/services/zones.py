@@ -145,14 +145,7 @@ class ZoneAlarms:
         actor = consoles_only(
             self.core.store, p, "zones are armed and disarmed from the officer's console"
         )
-        zone, bridge = str(p.get("zone", "")), p.get("bridge")
-        known = [k for k in self.states if k[1] == zone and bridge in (None, k[0])]
-        if len(known) != 1:
-            heard = ", ".join(sorted(f"{b}/{z}" for b, z in self.states)) or "none yet"
-            raise InvalidInput(
-                f"unknown zone {zone!r} (say its bridge if two share it); heard: {heard}"
-            )
-        (key,) = known
+        key = self.find(str(p.get("zone", "")), p.get("bridge"))
         kind = self.states[key]["kind"]
         by, why = str(p.get("by", "")), str(p.get("reason", ""))[:200]
         schedule = p.get("schedule")
@@ -160,6 +153,17 @@ class ZoneAlarms:
         return zone_arming.set_armed(
             self.core.store, *key, kind, armed, by, actor, why, schedule=schedule
         )
+
+    def find(self, zone: str, bridge: object = None) -> tuple[str, str]:
+        """The (bridge, zone) heard of by that name (and bridge, when given), or
+        ``InvalidInput`` naming the zones heard."""
+        known = [k for k in self.states if k[1] == zone and bridge in (None, k[0])]
+        if len(known) != 1:
+            heard = ", ".join(sorted(f"{b}/{z}" for b, z in self.states)) or "none yet"
+            raise InvalidInput(
+                f"unknown zone {zone!r} (say its bridge if two share it); heard: {heard}"
+            )
+        return known[0]
 
     # -- reports from the bridges ------------------------------------------------------------
 

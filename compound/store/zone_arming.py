@@ -60,8 +60,10 @@ def set_armed(
     actor: str,
     why: str,
     schedule: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Arm (at all hours, or within ``schedule``'s hours) or disarm a zone, logged."""
+    """Arm (at all hours, or within ``schedule``'s hours) or disarm a zone, logged; ``extra``
+    goes in the log too (the duty officer the core identified at the wall: id, badge, how)."""
     by = by.strip()
     if not by:
         raise InvalidInput("say who arms or disarms the zone (--by NAME); it goes in the log")
@@ -82,6 +84,7 @@ def set_armed(
             (bridge, zone, int(armed), by, actor, now, sid),
         )
         data: dict[str, Any] = {"bridge": bridge, "zone": zone, "by": by, "actor": actor}
+        data.update(extra or {})
         if why:
             data["reason"] = why
         if sid is not None:
