@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ui.i18n_console import CONSOLE_STRINGS
 from ui.i18n_control import CONTROL_STRINGS
 from ui.i18n_wall import MORE_STRINGS
+from ui.i18n_zones import ZONE_STRINGS
 
 LANGS = ("zh", "en")
 
@@ -287,6 +288,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 STRINGS.update(MORE_STRINGS)  # the wall's calls, event viewer and site map
 STRINGS.update(CONTROL_STRINGS)  # the wall's lockdown and remote opens
 STRINGS.update(CONSOLE_STRINGS)  # the console's schedules, stations and households
+STRINGS.update(ZONE_STRINGS)  # the wall's alarm zones
 
 
 class Strings:
