@@ -194,6 +194,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alarm.zone": ("区域报警", "Zone alarm"),
     "alarm.zone_tamper": ("区域防拆报警", "Zone wiring tampered"),
     "alarm.camera_gone": ("人脸摄像机无画面", "Face camera gone"),
+    "alarm.camera_blind": ("人脸摄像机被遮挡", "Face camera covered or blinded"),
+    "alarm.camera_frozen": ("人脸摄像机画面冻结", "Face camera picture frozen"),
     "alarm.emergency": ("紧急呼叫", "Emergency call"),
     "alarm.emergency_unanswered": (
         "紧急呼叫无人接听, 已转110",

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 SPAN = r"(?P<span>\d+ (?:d|h|min|s))"
+# A face camera's alarm (``compound.services.camera_alarms``): its id, and its doors when known.
+CAMERA = r"camera (?P<camera>\S+?)(?: \(.*?\))?(?: at .+?)? "
 _UNITS = {"d": "天", "h": "小时", "min": "分钟", "s": "秒"}
 # The events a warning line counts (``compound.config.services``: access.denied by default).
 _EVENTS = {
@@ -54,11 +56,31 @@ RULE_MESSAGES: list[tuple[str, str]] = [
         "{zone}：{kind}报警",
     ),
     (r"(?P<zone>.+): loop cut or shorted \(tamper\)", "{zone}：线路被剪断或短路（防拆）"),
+    # A camera's alarm that says the camera came back (``camera_alarms.BACK``) first.
     (
-        r"camera (?P<camera>\S+?)(?: \(.*?\))? delivers no frames .*",
+        CAMERA + r"(?P<what>delivers no frames|sees nothing|shows a frozen picture) .*"
+        r"; back online after " + SPAN,
+        "人脸摄像机 {camera} {what}，{span}后已恢复",
+    ),
+    (
+        CAMERA + r"delivers no frames .*",
         "人脸摄像机 {camera} 无画面：此处无法刷脸，刷卡、密码和通行码仍可使用",
     ),
+    (
+        CAMERA + r"sees nothing .*",
+        "人脸摄像机 {camera} 被遮挡或画面全黑：此处无法刷脸，刷卡、密码和通行码仍可使用",
+    ),
+    (
+        CAMERA + r"shows a frozen picture .*",
+        "人脸摄像机 {camera} 画面冻结：此处无法刷脸，刷卡、密码和通行码仍可使用",
+    ),
 ]
+# What a camera's alarm said, on its "back online" line.
+_CAMERA = {
+    "delivers no frames": "曾无画面",
+    "sees nothing": "曾被遮挡或画面全黑",
+    "shows a frozen picture": "曾画面冻结",
+}
 _TABLE = [(re.compile(p + r"\Z", re.DOTALL), zh) for p, zh in RULE_MESSAGES]
 
 
@@ -79,6 +101,8 @@ def rule_message_zh(message: str) -> str | None:
                 values["type"] = _EVENTS.get(values["type"], "事件")
             if "door" in values:
                 values["at"] = f"（{values['door']}）" if values["door"] else ""
+            if values.get("what"):
+                values["what"] = _CAMERA[values["what"]]
             if values.get("kind"):
                 values["kind"] = _ZONES.get(values["kind"], values["kind"])
             return zh.format(**values)
