@@ -175,7 +175,8 @@ def cmd_run(ctx: Context) -> int:
     from compound.adapters.camera import open_source
     from compound.adapters.systemd import Notifier
     from compound.app.context import stop_on_signal
-    from compound.app.face_health import FrameHealth, camera_reporter
+    from compound.app.face_health import STALE_S, FrameHealth, camera_reporter
+    from compound.domain.face.tamper import TamperRules
     from compound.services.face import FaceService
     from compound.services.face_cameras import CameraSpec, FaceCameras, door_rules
 
@@ -188,15 +189,26 @@ def cmd_run(ctx: Context) -> int:
     bus = ctx.bus(f"face-{cams[0].id}" if len(cams) == 1 else f"face-{cfg.camera}")
     service = FaceService(ctx.store, bus, ctx.clock, cfg, recognizer)
     workers = _workers(ctx) if specs else []
+    notifier = Notifier()
+    # Blind and frozen keep their ratio to the watchdog's interval, as gone does (20 s and 30 s
+    # under the unit's WatchdogSec=30; a test's short watchdog makes them short).
+    tamper = TamperRules().scaled(notifier.interval / STALE_S)
     cameras = FaceCameras(
-        ctx.store, bus, ctx.clock, cfg, specs, recognizer, lock=service.lock, workers=workers
+        ctx.store,
+        bus,
+        ctx.clock,
+        cfg,
+        specs,
+        recognizer,
+        lock=service.lock,
+        workers=workers,
+        tamper=tamper,
     )
     service.start()
     cameras.start()
     bus.start(timeout=float("inf"), announce=eprint)
     for c in cams:
         eprint(f"face service: camera {c.id} ({c.source}) at {', '.join(c.doors)}")
-    notifier = Notifier()
     notifier.ready()
     stop = stop_on_signal()
     # Alive while the worker runs and a camera delivers frames; a camera gone while others
@@ -210,6 +222,7 @@ def cmd_run(ctx: Context) -> int:
         # Gone after a third of WatchdogSec without a frame (10 s under the unit's 30 s).
         stale_s=notifier.interval,
         report=camera_reporter(bus, {c.id: c.doors for c in cams}, ctx.clock.now, say),
+        looks=lambda: {i: f.tamper.verdict for i, f in cameras.feeds.items() if f.tamper},
     )
     notifier.watch(
         health.check if cams else lambda: None, stop, say, health.status if cams else None

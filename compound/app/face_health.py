@@ -14,17 +14,24 @@ on its own back-off.
 A frame counts when the camera's reader took it from the stream, kept or skipped: an idle
 camera (no motion, nothing for dlib to do) is a healthy one. A camera is given ``stale_s`` from
 the start to open.
+
+A camera that delivers frames but sees nothing (covered, sprayed: ``blind``; the same picture
+again and again: ``frozen``; ``compound/domain/face/tamper.py`` judges it on the reader) is
+reported by that state instead of ``online``, and ``online`` again when it recovers. It does not
+starve the watchdog: the service is doing its job, a restart would not clean a lens, and the
+other doors' faces must go on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from compound.domain.face.tamper import OK, Verdict
 from compound.ports import Bus
 
 STALE_S = 10.0  # a third of the units' WatchdogSec=30
 
-Report = Callable[[str, str, str], None]  # camera, "online" or "gone", detail
+Report = Callable[[str, str, str], None]  # camera, "online", "gone", "blind" or "frozen", detail
 
 
 class FrameHealth:
@@ -35,8 +42,10 @@ class FrameHealth:
         monotonic: Callable[[], float],
         stale_s: float = STALE_S,
         report: Report | None = None,
+        looks: Callable[[], dict[str, Verdict]] | None = None,
     ) -> None:
         self._frames = frames
+        self._looks = looks  # camera -> what its pictures show (ok, blind, frozen)
         self._worker_ok = worker_ok
         self._now = monotonic
         self.stale_s = stale_s
@@ -46,6 +55,7 @@ class FrameHealth:
         self._seen: dict[str, tuple[int, float]] = {c: (-1, start) for c in frames()}
         self._reported: dict[str, str] = {}  # camera -> the state last reported
         self.gone: dict[str, float] = {}  # camera -> seconds without a frame, as last checked
+        self.blind: dict[str, str] = {}  # camera -> "blind" or "frozen", as last checked
         self.worker_stopped = False
 
     def check(self) -> str | None:
@@ -53,7 +63,9 @@ class FrameHealth:
         ``None`` while it is fed, even with some cameras gone."""
         now = self._now()
         counts = self._frames()
+        looks = self._looks() if self._looks is not None else {}
         gone: dict[str, float] = {}
+        blind: dict[str, str] = {}
         for camera, count in sorted(counts.items()):
             last_count, since = self._seen.get(camera, (-1, now))
             if count != last_count:
@@ -65,8 +77,13 @@ class FrameHealth:
                 gone[camera] = silent
                 self._tell(camera, "gone", f"no frame for {silent:.0f} s")
             elif count > 0:
-                self._tell(camera, "online", "")
-        self.gone = gone
+                seen = looks.get(camera)
+                if seen is not None and seen.state != OK:
+                    blind[camera] = seen.state
+                    self._tell(camera, seen.state, seen.detail)
+                else:
+                    self._tell(camera, "online", "")
+        self.gone, self.blind = gone, blind
         self.worker_stopped = not self._worker_ok()
         problems = []
         if self.worker_stopped:
@@ -82,7 +99,11 @@ class FrameHealth:
             text = "recognition worker stopped"
         else:
             text = f"serving {total - len(self.gone)} of {total} cameras"
-        return f"{text}; gone: {_names(self.gone)}" if self.gone else text
+        if self.gone:
+            text += f"; gone: {_names(self.gone)}"
+        if self.blind:
+            text += "; not seeing: " + ", ".join(f"{c} ({s})" for c, s in self.blind.items())
+        return text
 
     def _tell(self, camera: str, state: str, detail: str) -> None:
         if self._reported.get(camera) == state:
@@ -113,6 +134,8 @@ def camera_reporter(
         bus.publish(bus.topics.face_state(camera), body, qos=1, retain=True)
         if state == "gone":
             say(f"camera {camera} gone ({detail}); the other cameras are served")
+        elif state != "online":
+            say(f"camera {camera} {state}: {detail}; faces are not recognised there")
         else:
             say(f"camera {camera} delivers frames")
 

@@ -19,7 +19,8 @@ from typing import Any
 from compound.adapters.camera import CameraError, Frame, Source
 from compound.camera_config import CameraWiring
 from compound.domain.clock import Clock
-from compound.domain.face.motion import MotionGate
+from compound.domain.face.motion import MotionGate, small_grey
+from compound.domain.face.tamper import TamperJudge
 from compound.domain.face.watch import CameraWatch
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class CameraFeed:
         preview: Callable[[CameraFeed, Frame], None] | None = None,
         preview_fps: float = 0.0,
         follow: Callable[[CameraFeed, Frame], bool] | None = None,
+        tamper: TamperJudge | None = None,
     ) -> None:
         self.id = spec.wiring.id
         self.wiring = spec.wiring
@@ -68,6 +70,7 @@ class CameraFeed:
         self._stop = stop
         self._preview = preview
         self._follow = follow
+        self.tamper = tamper  # is the picture still a picture (covered, painted, frozen)?
         self._preview_period = 1.0 / preview_fps if preview_fps else None
         self.counters: Counter[str] = Counter()
         self.face_waiting = False  # set by the worker: a face was seen on the last look
@@ -198,6 +201,9 @@ class CameraFeed:
                 next_keep = max(next_keep + period, now) if next_keep else now + period
                 self.counters["kept"] += 1
                 moving = self.gate.update(small, at)
+                if self.tamper is not None and self.tamper.due():
+                    # Twice a second, on the gate's kind of copy: tens of microseconds.
+                    self.tamper.see(small_grey(small, self.gate.rules.width))
                 if moving:
                     self.counters["motion"] += 1
                 if frame is None and (moving or self.face_waiting or self.watch.following(at)):

@@ -45,6 +45,7 @@ from compound.domain.face.model import TrackingRecognizer
 from compound.domain.face.motion import MotionGate, MotionRules
 from compound.domain.face.scheduler import Scheduler, SchedulerRules
 from compound.domain.face.strangers import Strangers
+from compound.domain.face.tamper import TamperJudge, TamperRules
 from compound.domain.face.watch import BLINK_CLOSED, CameraWatch, WatchOutcome, WatchRules
 from compound.domain.model import InvalidInput
 from compound.ports import Bus
@@ -101,6 +102,7 @@ class FaceCameras:
         challenge: ChallengeRules | None = None,
         publish_preview: bool = True,
         workers: Sequence[TrackingRecognizer] = (),
+        tamper: TamperRules | None = None,
     ) -> None:
         self.store = store
         self.bus = bus
@@ -185,6 +187,9 @@ class FaceCameras:
                 self._publish_preview if publish_preview else None,
                 c.preview_fps,
                 self._follow,
+                TamperJudge(
+                    tamper or TamperRules(), clock.monotonic, getattr(spec.source, "live", True)
+                ),
             )
 
     # -- lifecycle -------------------------------------------------------------------------
