@@ -21,6 +21,16 @@ restart of the core.
 
 A site with no bridge registered at all (the demo, a broker without an ACL) is left alone: the
 registry is not the door map there.
+
+The looking again is done off the bus's network thread, and once for a burst. Any device may
+write its own availability as often as it likes (a device reconnecting in a loop, a storm of last
+wills); reading the registry on the network thread for each of those messages held up every
+message behind it, the doors' swipes included. The messages only ask for a recheck, on a thread
+of its own, in a queue of one: a recheck still waiting will read the registry after every message
+that came before it, so further messages are dropped and counted
+(``ha_discovery.recheck_coalesced``). A door config that looks unserved is cleared by the recheck
+too, after the registry is read again: the registry known here may be a recheck behind a bridge
+that has just come back with a new door, whose configs follow its "online".
 """
 
 from __future__ import annotations
@@ -30,7 +40,9 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from compound.adapters.bus_types import ApiWorker
 from compound.adapters.mqtt import Message
+from compound.ports import Handler
 from compound.protocol.topics import HA_DOOR_DISCOVERY_FILTERS, ha_door_of_discovery_topic
 from compound.services.extension import Offers
 
@@ -43,24 +55,33 @@ log = logging.getLogger(__name__)
 class StaleDiscoveryCleanup:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self._lock = threading.Lock()  # the network thread, and start() on the caller's
+        self._lock = threading.Lock()  # the network thread, the recheck thread, start()
         self._configs: dict[str, str] = {}  # retained door configs on the broker: topic -> door
         self._served: frozenset[str] | None = None  # None: the registry is not the door map
+        self._rechecks: ApiWorker | None = None
+        self._ask: Handler = lambda msg: None  # asks for a recheck; set by start()
 
     def offers(self) -> Offers:
         return Offers()
 
     def start(self) -> None:
-        self._reload()
+        self.recheck()
+        # A queue of one: a recheck waiting already covers every message that came before it.
+        self._rechecks = ApiWorker(
+            "ha-discovery", self.core.counters, 1, "ha_discovery.recheck_coalesced"
+        )
+        self._ask = self._rechecks.wrap(self.on_availability)
         bus, topics = self.core.bus, self.core.topics
         for topic_filter in HA_DOOR_DISCOVERY_FILTERS:
             bus.subscribe(topic_filter, self.on_config)
-        bus.subscribe(topics.all("device/+/availability"), self.on_availability)
+        bus.subscribe(topics.all("device/+/availability"), self._ask)
 
     def stop(self) -> None:
-        pass  # the core's bus stops with it; the handlers hold nothing
+        if self._rechecks is not None:
+            self._rechecks.stop()  # before the core closes the store the recheck reads
 
     def on_config(self, msg: Message) -> None:
+        """On the network thread: note the config; one that looks unserved asks a recheck."""
         door = ha_door_of_discovery_topic(self.core.topics.site, msg.topic)
         if door is None:
             return
@@ -69,10 +90,17 @@ class StaleDiscoveryCleanup:
                 self._configs.pop(msg.topic, None)  # cleared (by us, or its bridge)
                 return
             self._configs[msg.topic] = door
-        self._sweep()
+            unserved = self._served is not None and door not in self._served
+        if unserved:
+            self._ask(msg)
 
     def on_availability(self, msg: Message) -> None:
-        """A device came, went or was revoked: the door map may have changed."""
+        """On the recheck thread: a device came, went or was revoked (or a config looked
+        unserved): the door map may have changed."""
+        self.recheck()
+
+    def recheck(self) -> None:
+        """Read the door map from the registry, and clear the configs of doors not on it."""
         self._reload()
         self._sweep()
 

@@ -14,12 +14,13 @@ it, so once the fence is in, every retained config has been seen.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from compound.adapters.mqtt import Bus
-from compound.protocol.messages import new_id
+from compound.protocol.messages import AccessRequest, encode, new_id
 from compound.protocol.topics import ha_door_discovery_topics
 from firmware_bridge.discovery import discovery_messages
 from tests.security.conftest import SITE, SecuredBroker, Seen, devices_store, running_core
@@ -126,3 +127,49 @@ def test_configs_left_while_the_core_was_down_are_cleared_when_it_starts(
         assert ha_view.wait_for(lambda _: not any(last(ha_view, t) for t in D2), WAIT_S)
         now = retained(secured)
         assert set(now) >= D1 and not set(now) & D2, sorted(now)
+
+
+def test_a_burst_of_availability_messages_is_one_recheck_and_swipes_are_still_decided(
+    secured: SecuredBroker, ha_view: Seen
+) -> None:
+    """A device flapping its availability as fast as it can (its own topic, which the broker
+    lets it write) gets the door map looked at again off the network thread, not once per
+    message: the stale door's configs are cleared, and a swipe sent behind the burst is
+    decided."""
+    reissue_bridge(secured, ["d1", "d2"])
+    bridge = secured.bus("bridge1")
+    bridge.start(timeout=10)
+    publish_discovery(bridge, secured, ["d1", "d2"])
+    assert ha_view.wait_for(lambda _: all(last(ha_view, t) for t in D1 | D2), WAIT_S)
+    store = devices_store(secured)
+    if store.door("d1") is None:
+        store.add_unit("3-2-1501")
+        store.add_door("d1", "Building 3 entrance 2", ["3-2"])
+        store.add_card(store.add_person("张伟", "3-2-1501", "owner"), "10001")
+    flapper, watch = secured.bus("panel1"), secured.bus("watch")
+    results = Seen()
+    watch.subscribe(secured.topics.access_result("d1"), results)
+    try:
+        with running_core(secured, store) as core:
+            # The registry changes and nothing tells the core yet (as when a bridge's new
+            # registration is written while it is away): d2 is no longer the bridge's.
+            with store.transaction() as c:
+                c.execute("UPDATE devices SET doors = ? WHERE name = 'bridge1'", ('["d1"]',))
+            flapper.start(timeout=10)
+            watch.start(timeout=10)
+            availability = secured.topics.availability("panel1")
+            for i in range(2000):
+                flapper.publish(availability, b"offline" if i % 2 else b"online", qos=0)
+            swipe = AccessRequest(new_id(), "d1", "card", "10001", time.time(), "reader")
+            bridge.publish(secured.topics.access_request("d1"), encode(swipe))
+            assert results.wait_for(
+                lambda m: json.loads(m.payload).get("request_id") == swipe.id, WAIT_S
+            ), "the swipe behind the burst was never decided"
+            assert ha_view.wait_for(lambda _: not any(last(ha_view, t) for t in D2), WAIT_S), (
+                "the burst never got the stale door's configs cleared"
+            )
+            assert all(last(ha_view, t) for t in D1)  # the door the bridge keeps keeps its own
+            assert core.counters["ha_discovery.stale_cleared"] >= len(D2)
+    finally:
+        for b in (flapper, watch, bridge):
+            b.stop()
