@@ -25,6 +25,7 @@ def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver
     from ui.i18n import Strings
 
     site.store.add_station("wall", "officer", ("desk", "officer"))
+    zones = zone_reports(site)
     strings = Strings("zh")
     with on_wall(site, driver, strings) as built:
         root, vm = built.root, built.vm
@@ -35,7 +36,8 @@ def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver
             site.topics.intercom_call("b3-e2"), encode(IntercomCall("emergency", new_id(), now))
         )
         driver.until(lambda: root.call_panel.shown and vm.alarm_total >= 2, what="alarm, call")
-        walk = Walk(driver, strings, data_names(site))
+        walk = Walk(driver, strings, data_names(site) + zones)  # zones are named by their bridge
+        disarm = ("bridge1", "east-beam")
         walk.each_language(
             [
                 ("overview with a call ringing", lambda: None, lambda: None),
@@ -44,9 +46,38 @@ def test_wall_every_view_and_dialog_in_both_languages(site: Site, driver: Driver
                 ("remote open", *popup(lambda: root.ask_open("b2-e1"))),
                 ("event viewer", *view(root, "events")),
                 ("site map", *view(root, "map")),
+                ("alarm zones", *zones_view(root, driver)),
+                ("disarm a zone", *popup(lambda: root.views["zones"].ask(disarm, False))),
             ]
         )
         walk.verdict()
+
+
+def zone_reports(site: Site) -> list[str]:
+    """Three zones of bridge1, one tripped, reported on their retained state topics; the names
+    the bridge gave them (data, shown as given)."""
+    bridge = site.bus("bridge1")
+    now = SystemClock().now()
+    for zone, name, kind, state in (
+        ("east-beam", "东侧红外对射", "intrusion", "normal"),
+        ("gate-panic", "南门紧急按钮", "panic", "normal"),
+        ("north-fence", "北围墙", "perimeter", "alarm"),
+    ):
+        body = {"zone": zone, "name": name, "kind": kind, "state": state, "at": now}
+        body |= {"location": "3号楼后", "trip": {"id": zone, "at": now}}
+        bridge.publish(site.topics.zone_state("bridge1", zone), body, retain=True)
+    return ["东侧红外对射", "南门紧急按钮", "北围墙", "3号楼后", "bridge1"]
+
+
+def zones_view(root: Any, driver: Driver) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The zones view once it has the three zones, and back to the overview after."""
+
+    def go() -> None:
+        root.show_view("zones")
+        board = root.views["zones"].board
+        driver.until(lambda: len(board.zones) == 3 and root.views["zones"].rows, what="zones")
+
+    return (go, lambda: root.show_view("overview"))
 
 
 def test_console_every_tab_and_dialog_in_both_languages(

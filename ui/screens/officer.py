@@ -85,10 +85,11 @@ class OfficerScreen(BoxLayout):
     search_go = StringProperty("")
     search_title = StringProperty("")
     search_text = StringProperty("")
-    view = StringProperty("overview")  # what the right part shows: overview, events, map
+    view = StringProperty("overview")  # what the right part shows: overview, events, map, zones
     overview_text = StringProperty("")
     events_text = StringProperty("")
     map_text = StringProperty("")
+    zones_text = StringProperty("")
     lockdown_text = StringProperty("")
     lockdown_on = BooleanProperty(False)
     control_note = StringProperty("")
@@ -148,13 +149,18 @@ class OfficerScreen(BoxLayout):
             self.vm.paged.fit(key, int(text.height // (text.font_size * LINE)))
 
     def show_view(self, name: str) -> None:
-        """Overview, event viewer or site map in the right part; the door area, the alarm
-        queue and a ringing call stay where they are."""
+        """Overview, event viewer, site map or alarm zones in the right part; the door area,
+        the alarm queue and a ringing call stay where they are."""
         if name not in self.views:
             self.views[name] = self._make_view(name)
         box = self.ids.views
         box.clear_widgets()
+        # A view that follows the bus (the zones) listens only while it is shown.
+        if name != self.view and hasattr(self.views.get(self.view), "showing"):
+            self.views[self.view].showing(False)
         box.add_widget(self.views[name])
+        if name != self.view and hasattr(self.views[name], "showing"):
+            self.views[name].showing(True)
         self.view = name
         self._trigger()
 
@@ -177,6 +183,10 @@ class OfficerScreen(BoxLayout):
             from ui.screens.officer_map import MapView
 
             return MapView(self.vm)
+        if name == "zones":
+            from ui.screens.officer_zones import ZonesView
+
+            return ZonesView(self.vm, self.control)
         raise ValueError(name)
 
     def _place_chart(self) -> None:
@@ -204,6 +214,7 @@ class OfficerScreen(BoxLayout):
         self.overview_text = t("officer.view_overview")
         self.events_text = t("officer.view_events")
         self.map_text = t("officer.view_map")
+        self.zones_text = t("officer.view_zones")
         self.call_panel.refresh()
         self.urgent_view.refresh()
         if self.view != "overview":
@@ -313,4 +324,6 @@ class OfficerScreen(BoxLayout):
             if self._trigger in listeners:
                 listeners.remove(self._trigger)
         self._trigger.cancel()
+        if hasattr(self.views.get(self.view), "showing"):
+            self.views[self.view].showing(False)  # the zones view's subscriptions
         self.urgent_view.close()  # a pop-up lives on the window: it goes with its wall
