@@ -252,6 +252,7 @@ def restore(ctx: Context, checked: Checked, force: bool) -> tuple[list[str], dic
             for n in names
         }
     )
+    complete = False  # a stop held through the block comes when it ends: after the restore
     try:  # from the first file kept aside to the broker's reload, never stopped half-way
         with backup_files.uninterrupted():
             stamp = backup_files.aside_stamp(db, where["keys/"])
@@ -270,9 +271,12 @@ def restore(ctx: Context, checked: Checked, force: bool) -> tuple[list[str], dic
             reloaded = any(n in broker_files for n in names) and reload_broker(
                 ctx.config.security.broker_pid_file
             )
-    except backup_files.Terminated:
-        raise backup_files.Terminated(_removed("once the restore was complete")) from None
-    except BaseException:
+            complete = True
+    except BaseException as e:
+        # A stop held through the swap comes when the restore is whole: its line says so
+        # (a Ctrl-C said "interrupted" alone, as if nothing had been put in place).
+        if complete and isinstance(e, backup_files.Terminated | KeyboardInterrupt):
+            raise type(e)(_removed("once the restore was complete")) from None
         for path in staged.values():
             path.unlink(missing_ok=True)
         raise

@@ -23,9 +23,11 @@ def main(argv: list[str] | None = None) -> int:
         from compound.app.commands import run
 
         return run(argv)
-    except KeyboardInterrupt:
-        # What was being written is rolled back; what was committed before stays.
-        print("compound: interrupted", file=sys.stderr, flush=True)
+    except KeyboardInterrupt as e:
+        # What was being written is rolled back; what was committed before stays. A command
+        # that got far enough to say how far gives it as the interruption's text.
+        how_far = f" {e}" if str(e) else ""
+        print(f"compound: interrupted{how_far}", file=sys.stderr, flush=True)
         return 130
 
 

@@ -94,7 +94,11 @@ def archived(box: Path, archive: Path, tmp: Path) -> dict[str, str]:
 
 
 def held_then_terminated(
-    tmp_path: Path, argv: list[str], hold_at: str, hold_arg: str = ""
+    tmp_path: Path,
+    argv: list[str],
+    hold_at: str,
+    hold_arg: str = "",
+    sig: signal.Signals = signal.SIGTERM,
 ) -> tuple[int, str, str]:
     env = hooked_env(tmp_path, HOLD, HOLD_AT=hold_at, HOLD_ARG=hold_arg)
     proc = subprocess.Popen(
@@ -109,7 +113,7 @@ def held_then_terminated(
         assert proc.stderr is not None
         line = proc.stderr.readline()
         assert line == f"holding {hold_at.split(':')[1]}\n", line + proc.stderr.read()
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         out, err = proc.communicate("go\n", timeout=120)
     finally:
         proc.kill()
@@ -177,8 +181,21 @@ def test_restore_terminated_while_it_checks_changes_nothing(
     )
 
 
-def test_restore_terminated_while_it_puts_the_files_in_place_finishes_first(
-    box: Path, archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("sig", "rc_said"),
+    [
+        (signal.SIGTERM, (143, "compound: terminated")),
+        # Ctrl-C: it was held as well, then said "interrupted" alone, as if nothing was restored.
+        (signal.SIGINT, (130, "compound: interrupted")),
+    ],
+)
+def test_restore_stopped_while_it_puts_the_files_in_place_finishes_first(
+    box: Path,
+    archive: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    sig: signal.Signals,
+    rc_said: tuple[int, str],
 ) -> None:
     """Held right after the first of the archive's keys was renamed over the box's, with the
     database still the old one: the restore runs to its end and then stops. (Stopping with the
@@ -193,13 +210,15 @@ def test_restore_terminated_while_it_puts_the_files_in_place_finishes_first(
         ["restore", str(archive)],
         "compound.app.backup_files:fsync_dir",
         hold_arg=f"{os.sep}lib{os.sep}keys",
+        sig=sig,
     )
     assert unpacking_left(box) == []
     assert state(box) == new
     assert [p.name for p in box.glob("lib/compound.db.before-restore-*")], "the old one, kept"
-    assert (rc, out) == (143, "")
+    status, stopped = rc_said
+    assert (rc, out) == (status, "")
     assert said(err) == (
-        "compound: terminated once the restore was complete; the archive's unpacked copy is removed"
+        f"{stopped} once the restore was complete; the archive's unpacked copy is removed"
     )
 
 
