@@ -114,6 +114,8 @@ ONE_RECORD = {
     "visit.add": "one visit",
     "zone.arm": "one zone",
     "zone.disarm": "one zone",
+    "zone.arm_officer": "one zone",
+    "zone.disarm_officer": "one zone",
 }
 
 
