@@ -77,7 +77,12 @@ class Verdict:
 def look(grey: np.ndarray, previous: np.ndarray | None) -> Look:
     """The statistics of one small grey picture (4,800 pixels: tens of microseconds)."""
     same = previous is not None and previous.shape == grey.shape and np.array_equal(grey, previous)
-    return Look(float(grey.mean()), float(grey.std()), float(np.percentile(grey, 99)), bool(same))
+    flat = grey.ravel()
+    k = (flat.size - 1) * 99 // 100
+    # np.partition, not np.percentile: the same order statistic (nearest rank, no
+    # interpolation) at about a twentieth of the cost.
+    bright = float(np.partition(flat, k)[k])
+    return Look(float(flat.mean()), float(flat.std()), bright, bool(same))
 
 
 class TamperJudge:
