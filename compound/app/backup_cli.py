@@ -252,7 +252,7 @@ def restore(ctx: Context, checked: Checked, force: bool) -> tuple[list[str], dic
             for n in names
         }
     )
-    complete = False  # a stop held through the block comes when it ends: after the restore
+    complete = False  # a stop held through the block comes when it ends, after the restore
     try:  # from the first file kept aside to the broker's reload, never stopped half-way
         with backup_files.uninterrupted():
             stamp = backup_files.aside_stamp(db, where["keys/"])
@@ -272,9 +272,7 @@ def restore(ctx: Context, checked: Checked, force: bool) -> tuple[list[str], dic
                 ctx.config.security.broker_pid_file
             )
             complete = True
-    except BaseException as e:
-        # A stop held through the swap comes when the restore is whole: its line says so
-        # (a Ctrl-C said "interrupted" alone, as if nothing had been put in place).
+    except BaseException as e:  # a held stop: the line says the restore is whole
         if complete and isinstance(e, backup_files.Terminated | KeyboardInterrupt):
             raise type(e)(_removed("once the restore was complete")) from None
         for path in staged.values():
