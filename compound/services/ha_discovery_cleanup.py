@@ -28,9 +28,13 @@ wills); reading the registry on the network thread for each of those messages he
 message behind it, the doors' swipes included. The messages only ask for a recheck, on a thread
 of its own, in a queue of one: a recheck still waiting will read the registry after every message
 that came before it, so further messages are dropped and counted
-(``ha_discovery.recheck_coalesced``). A door config that looks unserved is cleared by the recheck
-too, after the registry is read again: the registry known here may be a recheck behind a bridge
-that has just come back with a new door, whose configs follow its "online".
+(``ha_discovery.recheck_coalesced``). After each recheck the thread waits ``RECHECK_GAP_S``
+before the next, so a device flapping without pause gets the registry read once a second, not as
+often as one read can follow another (a recheck thread busy without pause still took the
+interpreter from the network thread, and the swipes waited). A door config that looks unserved
+is cleared by the recheck too, after the registry is read again: the registry known here may be
+a recheck behind a bridge that has just come back with a new door, whose configs follow its
+"online".
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RECHECK_GAP_S = 1.0  # between two rechecks: how late a change to the door map may be cleaned up
+
 
 class StaleDiscoveryCleanup:
     def __init__(self, core: Core) -> None:
@@ -60,6 +66,7 @@ class StaleDiscoveryCleanup:
         self._served: frozenset[str] | None = None  # None: the registry is not the door map
         self._rechecks: ApiWorker | None = None
         self._ask: Handler = lambda msg: None  # asks for a recheck; set by start()
+        self._stopping = threading.Event()  # ends the gap after a recheck at once
 
     def offers(self) -> Offers:
         return Offers()
@@ -77,6 +84,7 @@ class StaleDiscoveryCleanup:
         bus.subscribe(topics.all("device/+/availability"), self._ask)
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._rechecks is not None:
             self._rechecks.stop()  # before the core closes the store the recheck reads
 
@@ -98,6 +106,7 @@ class StaleDiscoveryCleanup:
         """On the recheck thread: a device came, went or was revoked (or a config looked
         unserved): the door map may have changed."""
         self.recheck()
+        self._stopping.wait(RECHECK_GAP_S)  # what comes meanwhile waits, as one recheck
 
     def recheck(self) -> None:
         """Read the door map from the registry, and clear the configs of doors not on it."""

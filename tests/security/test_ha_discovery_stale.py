@@ -94,8 +94,9 @@ def test_a_door_moved_off_its_bridge_loses_its_discovery_config(
     try:
         with running_core(secured, devices_store(secured)) as core:
             reissue_bridge(secured, ["d1"])  # d2 goes to a relay node: no bridge serves it
-            # Nothing serves either door between the revoke and the add: both are cleared.
-            assert ha_view.wait_for(lambda _: not any(last(ha_view, t) for t in D1 | D2), WAIT_S), (
+            # d1's may be cleared too, if a recheck reads the registry between the revoke and
+            # the add (nothing serves it then); the bridge publishes them again when it is back.
+            assert ha_view.wait_for(lambda _: not any(last(ha_view, t) for t in D2), WAIT_S), (
                 "a door no bridge serves kept its Home Assistant configs"
             )
             bridge = secured.bus("bridge1")  # its new password
