@@ -57,3 +57,70 @@ def test_a_door_opening_repaints_its_tile_and_sorts_nothing_again(
         assert [t.id for t in area.abnormal()] == ["b12-e1"]
         rows = [w.text for w in reversed(root.ids.abnormal.children)]
         assert rows == ["12号楼1单元\n" + vm.t("state.forced")]
+
+
+class Reads(dict):  # type: ignore[type-arg]
+    """The view model's doors, counting the times all of them are read."""
+
+    whole = 0
+
+    def values(self) -> Any:
+        Reads.whole += 1
+        return super().values()
+
+    def items(self) -> Any:
+        Reads.whole += 1
+        return super().items()
+
+
+def test_a_door_change_reads_that_door_only(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nearly every frame the wall draws follows a door change: the door area and its list of
+    abnormal doors look at the doors changed since their last refresh, not at all 156."""
+    with wall_window(driver) as (root, vm, gw):
+        vm.load()
+        want = len(xian_doors())
+        driver.until(lambda: len(root.tile_views()) == want, what="every tile")
+        tiles = root.tile_views()
+        area = root.door_area
+        monkeypatch.setattr(vm, "doors", Reads(vm.doors))
+        refreshes: list[int] = []
+        real_refresh = area.refresh
+
+        def counted() -> None:
+            before = Reads.whole
+            real_refresh()
+            refreshes.append(Reads.whole - before)
+
+        monkeypatch.setattr(area, "refresh", counted)
+        for state in ("unlocked", "open", "locked"):
+            gw.deliver("door/b7-e2/state", {"state": state})
+            driver.until(lambda s=state: tiles["b7-e2"].state_text == vm.t(f"state.{s}"))
+        assert refreshes and set(refreshes) == {0}, refreshes
+        refreshes.clear()
+        gw.deliver("door/b7-e2/state", {"state": "forced"})
+        driver.until(lambda: [t.id for t in area.abnormal()] == ["b7-e2"], what="listed")
+        # Once, to sort the abnormal doors again: a door became one of them.
+        assert sum(refreshes) == 1, refreshes
+
+
+def test_more_changes_than_kept_between_two_refreshes_show_every_door(driver: Driver) -> None:
+    """A wall that missed more door changes than it remembers (delivered between two of its
+    frames here) reads every door once, and shows each as it is."""
+    with wall_window(driver) as (root, vm, gw):
+        vm.load()
+        want = len(xian_doors())
+        driver.until(lambda: len(root.tile_views()) == want, what="every tile")
+        doors = list(vm.doors)
+        states = ("unlocked", "open", "locked", "held_open")
+        kept = vm.door_changes.KEPT
+        for i in range(kept + len(doors)):
+            gw.deliver(f"door/{doors[i % len(doors)]}/state", {"state": states[i % 4]})
+        assert vm.door_changes.since(vm.door_rev - kept - 1) is None, "older than remembered"
+        last = {doors[i % len(doors)]: states[i % 4] for i in range(kept + len(doors))}
+        tiles = root.tile_views()
+        driver.until(
+            lambda: all(tiles[d].state_text == vm.t(f"state.{s}") for d, s in last.items()),
+            what="every tile as its door's last state",
+        )

@@ -84,27 +84,47 @@ class DoorArea:
         self._painted: dict[str, tuple[str, ...]] = {}  # door id → what its tile shows
         self._layout_rev = -1  # the viewmodel's door_layout_rev the groups were sorted at
         self._rev = -1  # its door_rev the tiles were painted at
-        self._urgent_key: tuple[Any, ...] | None = None
+        self._urgent: dict[str, tuple[str, str]] = {}  # abnormal door → its name, shown state
+        self._urgent_rev = 0  # counted up when a door came into or left the abnormal ones
         self._groups: list[Any] = []
         self._abnormal: list[DoorTile] = []
         self._lang = ""
         self._marks: dict[str, tuple[str, str, str]] = {}  # door id → name, state, alarm shown
 
-    def _sorted(self) -> tuple[list[Any], list[DoorTile]]:
+    def _sorted(self, changed: set[str] | None) -> tuple[list[Any], list[DoorTile]]:
         """The groups, sorted again only when a door came, went or was renamed, and the
-        abnormal doors, only when one of them changed. Each passage opens and shuts a door
-        (three states a passage from its board): sorting 156 doors by their natural names on
-        every change was two thirds of the wall's own work at 10 passages a second."""
+        abnormal doors, only when one of them changed (``changed``: the doors changed since
+        the last refresh, None for all). Each passage opens and shuts a door (three states a
+        passage from its board): sorting 156 doors by their natural names on every change was
+        two thirds of the wall's own work at 10 passages a second."""
         vm = self.vm
+        moved = False
         if vm.door_layout_rev != self._layout_rev:
             self._layout_rev = vm.door_layout_rev
             self._groups = vm.door_groups()
-            self._urgent_key = None
-        urgent = tuple(
-            (t.id, t.name, shown) for t in vm.doors.values() if (shown := t.shown_state) in ABNORMAL
-        )
-        if urgent != self._urgent_key:
-            self._urgent_key = urgent
+            changed, moved = None, True
+        urgent = self._urgent
+        if changed is None:
+            now = {
+                t.id: (t.name, shown)
+                for t in vm.doors.values()
+                if (shown := t.shown_state) in ABNORMAL
+            }
+            moved = moved or now != urgent
+            self._urgent = now
+        else:  # only the doors that changed are looked at
+            for door in changed:
+                tile = vm.doors.get(door)
+                shown = tile.shown_state if tile is not None else ""
+                mark = (tile.name, shown) if tile is not None and shown in ABNORMAL else None
+                if urgent.get(door) != mark:
+                    moved = True
+                    if mark is None:
+                        del urgent[door]
+                    else:
+                        urgent[door] = mark
+        if moved:
+            self._urgent_rev += 1
             self._abnormal = vm.abnormal_doors()
         return self._groups, self._abnormal
 
@@ -126,10 +146,23 @@ class DoorArea:
         lang = self.vm.t.lang
         if (lang, self.vm.door_rev) == (self._lang, self._rev) and self._shape:
             return  # most refreshes are for a passage or an alarm: no door to look at
+        changed = self.vm.door_changes.since(self._rev) if self._lang == lang else None
         self._rev = self.vm.door_rev
-        groups = self._sorted()[0]
-        marks = {t.id: (t.name, t.state, t.alarm) for t in self.vm.doors.values()}
-        if lang == self._lang and marks == self._marks and self._shape:
+        groups = self._sorted(changed)[0]
+        marks = self._marks
+        if changed is None:
+            marks = {t.id: (t.name, t.state, t.alarm) for t in self.vm.doors.values()}
+            differ = [d for d, m in marks.items() if self._marks.get(d) != m]
+        else:  # only the doors changed since the last refresh: one or two of 156
+            differ = []
+            for door in changed:
+                tile = self.vm.doors.get(door)
+                if tile is not None and marks.get(door) != (
+                    m := (tile.name, tile.state, tile.alarm)
+                ):
+                    marks[door] = m
+                    differ.append(door)
+        if lang == self._lang and not differ and self._shape:
             return  # no door and not the language changed: every tile shows what it should
         # The cards are made again only when the doors or their order changed, not for a
         # language switch: making 156 tiles held the UI thread for 0.6-1 s. Their titles
@@ -142,7 +175,7 @@ class DoorArea:
         elif lang != self._lang:
             self._paint_all()
         else:  # a door's state: only the doors that changed are looked at
-            self._paint_all([d for d, m in marks.items() if self._marks.get(d) != m])
+            self._paint_all(differ)
         self._lang, self._marks = lang, marks
         self._side()
 
@@ -228,7 +261,7 @@ class DoorArea:
         view.colour = colour_of(state)
 
     def _side(self) -> None:
-        key = (self.vm.t.lang, self._urgent_key)
+        key = (self.vm.t.lang, self._urgent_rev)
         if key == self._side_key:
             return  # the same doors in the same states: the rows are as they should be
         self._side_key = key

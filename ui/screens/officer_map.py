@@ -111,9 +111,18 @@ class MapView(BoxLayout):
     def _shown_states(self) -> dict[str, str]:
         """Each door's shown state, looked at again only after a door changed."""
         vm = self.vm
-        if vm.door_rev != self._states[0]:
-            self._states = (vm.door_rev, {d: t.shown_state for d, t in vm.doors.items()})
-        return self._states[1]
+        rev, states = self._states
+        if vm.door_rev != rev:
+            changed = vm.door_changes.since(rev)
+            if changed is None:
+                states = {d: t.shown_state for d, t in vm.doors.items()}
+            else:  # the doors changed since: a new dict, as the markers' cache keeps the old
+                states = dict(states)
+                for door in changed:
+                    if (tile := vm.doors.get(door)) is not None:
+                        states[door] = tile.shown_state
+            self._states = (vm.door_rev, states)
+        return states
 
     def refresh(self) -> None:
         vm, t, m = self.vm, self.vm.t, self.vm.map

@@ -20,6 +20,7 @@ from ui.viewmodels.officer_calls import CallDesk
 from ui.viewmodels.officer_chart import HOURS, hour_bins
 from ui.viewmodels.officer_doors import (
     DOOR_STATES,
+    DoorChanges,
     DoorGroup,
     DoorTile,
     abnormal_tiles,
@@ -57,9 +58,9 @@ class OfficerVM(Observable):
         self.availability = Availability(gateway, strings)
         self.availability.listeners.append(self.changed)
         self.doors: dict[str, DoorTile] = {}
-        # Counted up when a door's tile changes (state, alarm) and when the doors themselves
-        # change (one came, or was renamed): the screens look at 156 doors only after a change.
+        # Up when a door's tile changes (state, alarm) / the doors do (one came, or renamed).
         self.door_rev = self.door_layout_rev = 0
+        self.door_changes = DoorChanges()  # which doors, so screens look at those only
         self.door_pages = DoorPages(gateway, self._on_doors)  # door.list, page after page
         self.passages: deque[dict[str, Any]] = deque(maxlen=PASSAGES)
         self.alarms: list[dict[str, Any]] = []
@@ -77,8 +78,7 @@ class OfficerVM(Observable):
         self.list_totals = self.paged.totals
         self.finder = PassageSearch(gateway, self.changed)
         self.acks = AckDesk(gateway, strings, self.changed)  # acknowledging by card or PIN
-        # The wall answers the calls that ring its station group (the emergency button); new
-        # critical alarms and ringing calls sound.
+        # Answers calls ringing its group (emergency button); critical alarms and calls sound.
         self.bell = Bell()
         self.urgent = UrgentAlerts(gateway, self.changed)  # the pop-up with the door's picture
         self.bell.urgent = self.urgent.fresh
@@ -137,11 +137,11 @@ class OfficerVM(Observable):
                 tile.state = d.get("state") or "unknown"
             self.doors[d["id"]] = tile
             if was != (True, tile.name, tile.serves, tile.state):
-                self._door_touched(layout=was[:3] != (True, tile.name, tile.serves))
+                self._door_touched(tile.id, layout=was[:3] != (True, tile.name, tile.serves))
         self.changed()
 
-    def _door_touched(self, layout: bool = False) -> None:
-        self.door_rev += 1
+    def _door_touched(self, door: str, layout: bool = False) -> None:
+        self.door_rev = self.door_changes.touch(door)
         if layout:
             self.door_layout_rev += 1
 
@@ -159,7 +159,7 @@ class OfficerVM(Observable):
             alarm = self.door_alarms.get(door, "")
             if tile.alarm != alarm:
                 tile.alarm = alarm
-                self._door_touched()
+                self._door_touched(door)
         self.changed()
 
     def _on_recent(self, reply: Reply) -> None:
@@ -206,10 +206,10 @@ class OfficerVM(Observable):
         tile = self.doors.get(door)
         if tile is None:
             tile = self.doors[door] = DoorTile(door, door)
-            self._door_touched(layout=True)
+            self._door_touched(door, layout=True)
         if tile.state != state:
             tile.state = state
-            self._door_touched()
+            self._door_touched(door)
         self.changed()
 
     def _on_event(self, live: Live) -> None:
