@@ -12,6 +12,7 @@ whose availability is cleared (``ui.viewmodels.base.Availability``).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from compound.adapters.mqtt import Message
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 class DeviceRoster:
     def __init__(self, core: Core) -> None:
         self.core = core
+        # Availability messages seen per device, counted on the network thread where they
+        # arrive (one dict increment); the quarantine watch reads it to catch a flooding device
+        # (``compound.services.quarantine``).
+        self.seen: Counter[str] = Counter()
 
     def offers(self) -> Offers:
         return Offers()
@@ -38,9 +43,12 @@ class DeviceRoster:
 
     def on_availability(self, msg: Message) -> None:
         parts = self.core.topics.split(msg.topic)
-        if len(parts) != 3 or not msg.payload:
-            return  # already cleared
+        if len(parts) != 3:
+            return
         name = parts[1]
+        self.seen[name] += 1
+        if not msg.payload:
+            return  # already cleared
         if not self.revoked(name):
             return
         self.core.counters["device.revoked_availability_cleared"] += 1
