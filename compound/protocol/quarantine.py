@@ -12,6 +12,19 @@ availability still flow (the door stays visible on the wall; exit buttons and fi
 in the bridge anyway). The core is never quarantined: it is not a door's device, and without it
 nothing opens at all.
 
+A device that floods its own ``device/<name>/availability`` (a device reconnecting in a loop, or
+one taken over: a real one says "online" and "offline" a handful of times a day) is quarantined
+for that topic: the "door" of its quarantine is ``AVAILABILITY``, and it loses its write rule for
+its availability only. Mosquitto (2.0.11, measured) takes the connection of a client whose
+last will is on a topic it may not write, and drops the will when it falls due, as any refused
+publish. So the device stays on the bus with its other rights (a bridge's readers at its doors,
+a panel's PINs: the flood is stopped, the doors keep working), but until it is released no
+"online" or "offline" of its own reaches the screens: they show what it last said before the
+quarantine took, and the officer's alarm says it is quarantined. That is what a device flooding
+its availability deserves: it is broken or not ours any more, so what it says about itself is
+worth nothing, while cutting it off entirely would take a working door's reader down with it
+(an operator who judges it taken over revokes it: ``compound devices revoke``).
+
 Pure: devices and topics in, names and rules out.
 """
 
@@ -23,6 +36,9 @@ from compound.protocol.acl import Device, Rule, rules_for
 from compound.protocol.topics import Topics
 
 NEVER = ("core",)  # roles that are never quarantined
+# The "door" of a quarantine for flooding one's own availability topic: not a valid door id
+# (``protocol.topics.valid_segment``), so no door's quarantine is taken for it.
+AVAILABILITY = "(availability)"
 
 
 def matches(pattern: str, topic: str) -> bool:
@@ -53,7 +69,8 @@ def writers(devices: Iterable[Device], topic: str, topics: Topics) -> list[str]:
 
 def rules_with(quarantined: Iterable[tuple[str, str]]) -> Callable[[Device, Topics], list[Rule]]:
     """``rules_for``, except that a user quarantined at a door loses the write rules that let
-    it send that door's requests (for ``render_acl``). A rule with a wildcard (the face
+    it send that door's requests, and one quarantined at ``AVAILABILITY`` its availability
+    rule (for ``render_acl``). A rule with a wildcard (the face
     service's ``access/+/request/face``) covers every door, so it goes whole."""
     doors: dict[str, set[str]] = {}
     for name, door in quarantined:
@@ -65,13 +82,15 @@ def rules_with(quarantined: Iterable[tuple[str, str]]) -> Callable[[Device, Topi
         if held and device.role not in NEVER:
             banned = [
                 t
-                for d in held
+                for d in held - {AVAILABILITY}
                 for t in (
                     topics.access_request(d),
                     topics.panel_access_request(d),
                     topics.face_access_request(d),
                 )
             ]
+            if AVAILABILITY in held:
+                banned.append(topics.availability(device.name))
             kept = [
                 r for r in kept if not (_writes(r) and any(matches(r.topic, t) for t in banned))
             ]

@@ -18,6 +18,13 @@ the quarantines from the database, and a quarantine can only take request rights
 core gains nothing by asking. ``broker`` rewrites the files and signals Mosquitto from the core
 itself, where it may (a test, the benchmark). ``off`` sheds floods at the door only. An operator
 gives the rights back with ``compound devices release NAME``.
+
+A device that floods its own availability topic costs the network thread the same way (and
+every message there asks the core's availability readers for work), but no door sheds it: the
+device roster counts each device's availability messages where they arrive
+(``DeviceRoster.seen``), and a device with more than ``AVAILABILITY_LIMIT`` since the last check
+is quarantined for its availability topic (``protocol.quarantine.AVAILABILITY``: its write rule
+for that topic goes; what that does to its last will and its reconnecting is said there).
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ from typing import TYPE_CHECKING
 
 from compound.config import Config
 from compound.protocol.access_channels import FACE, PANEL, READER, from_key
-from compound.protocol.quarantine import writers
+from compound.protocol.quarantine import AVAILABILITY, writers
+from compound.services.device_roster import DeviceRoster
 from compound.services.extension import Offers
 from compound.store import quarantine as records
 
@@ -42,6 +50,11 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_S = 0.5
 FLOOD_FACTOR = 5  # shed per second, in multiples of the rate a door is allowed
 REQUEST_FILE = "broker-acl.request"
+# Availability messages from one device in one check (0.5 s): 40 a second. A real device says
+# "online" when it connects and leaves "offline" as its will, a handful of times a day; one
+# reconnecting every second says 2 a second, and the core's own clearing of a revoked device's
+# availability adds one. Twenty times that is a flood, never a device having a bad day.
+AVAILABILITY_LIMIT = 20
 
 
 def request_file(config: Config) -> Path:
@@ -58,6 +71,7 @@ class QuarantineWatch:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last: dict[str, int] = {}  # shed so far, per door and sender (the intake's keys)
+        self._last_seen: dict[str, int] = {}  # availability messages so far, per device
         self.quarantined: list[tuple[str, list[str]]] = []  # (door, users), for tests and logs
         self.checks = threading.Condition()  # notified after every check (tests wait on it)
         self.checked = 0
@@ -103,26 +117,35 @@ class QuarantineWatch:
             self._last[key] = total
             if recent > limit:
                 ch = from_key(key)
-                self._quarantine(ch.door, topic_of[ch.sender](ch.door), total, recent / interval_s)
+                rate = recent / interval_s
+                what = f"{rate:.0f} access requests a second at {ch.door}"
+                self._quarantine(ch.door, topic_of[ch.sender](ch.door), total, what)
+        self._check_availability(interval_s)
 
-    def _quarantine(self, door: str, topic: str, total: int, rate: float) -> None:
+    def _check_availability(self, interval_s: float) -> None:
+        """Quarantine, for its availability topic, each device that published it more than
+        ``AVAILABILITY_LIMIT`` times since the last check."""
+        roster = next((e for e in self.core.extensions if isinstance(e, DeviceRoster)), None)
+        if roster is None:
+            return
+        for name, total in dict(roster.seen).items():  # a copy: the network thread adds
+            recent = total - self._last_seen.get(name, 0)
+            self._last_seen[name] = total
+            if recent > AVAILABILITY_LIMIT:
+                what = f"{recent / interval_s:.0f} availability messages a second from {name}"
+                self._quarantine(AVAILABILITY, self.core.topics.availability(name), total, what)
+
+    def _quarantine(self, door: str, topic: str, total: int, what: str) -> None:
         store = self.core.store
         names = writers(records.active_devices(store), topic, self.core.topics)
         if not names:
-            log.warning("%s floods (%.0f/s) but no device credential may write it", topic, rate)
+            log.warning("%s floods (%s) but no device credential may write it", topic, what)
             return
-        new = records.quarantine(
-            store, names, door, total, f"{rate:.0f} access requests a second at {door}"
-        )
+        new = records.quarantine(store, names, door, total, what)
         if not new:
             return
         self.quarantined.append((door, new))
-        log.warning(
-            "quarantined broker user(s) %s: %.0f access requests a second at %s",
-            ", ".join(new),
-            rate,
-            door,
-        )
+        log.warning("quarantined broker user(s) %s: %s", ", ".join(new), what)
         try:
             self._apply()
         except Exception:  # recorded and alarmed; the flood is still shed at the door

@@ -13,6 +13,7 @@ from typing import Any
 
 from compound.domain.model import InvalidInput
 from compound.protocol.acl import Device
+from compound.protocol.quarantine import AVAILABILITY
 from compound.store.db import Store
 
 
@@ -32,7 +33,8 @@ def active_devices(store: Store) -> list[Device]:
 
 
 def quarantined(store: Store) -> set[tuple[str, str]]:
-    """(broker user, door) in quarantine now: the user may not write that door's requests."""
+    """(broker user, door) in quarantine now: the user may not write that door's requests
+    (or its own availability, where the door is ``protocol.quarantine.AVAILABILITY``)."""
     rows = store.query("SELECT device, door_id FROM device_quarantines WHERE released_at IS NULL")
     return {(r["device"], r["door_id"]) for r in rows}
 
@@ -46,9 +48,9 @@ def quarantines(store: Store) -> list[dict[str, Any]]:
 
 def quarantine(store: Store, devices: list[str], door: str, shed: int, reason: str) -> list[str]:
     """Put ``devices`` in quarantine for flooding ``door``: none of them may write that door's
-    requests until released. Returns those newly put there (one already in quarantine for that
-    door stays as it is). Logged as ``device.quarantined`` with the users, and
-    one ``quarantine`` alarm for the officer."""
+    requests (at ``AVAILABILITY``: their own availability) until released. Returns those newly
+    put there (one already in quarantine for that door stays as it is). Logged as
+    ``device.quarantined`` with the users, and one ``quarantine`` alarm for the officer."""
     now = store.clock.now()
     new: list[str] = []
     with store.transaction() as c:
@@ -68,13 +70,25 @@ def quarantine(store: Store, devices: list[str], door: str, shed: int, reason: s
         if not new:
             return new
         data = {"devices": new, "door": door, "shed": shed, "reason": reason, "by": "core"}
-        store.append_event("device.quarantined", at=now, door_id=door, data=data)
+        users = ", ".join(new)
+        if door == AVAILABILITY:  # no door's: the device's own availability topic
+            at = None
+            message = (
+                f"broker user(s) {users} quarantined: {reason}; the broker refuses their"
+                " availability (online, offline) until `compound devices release`"
+            )
+        else:
+            at = door
+            message = (
+                f"{door}: broker user(s) {users} quarantined: {reason}; their access"
+                f" requests at {door} are refused by the broker until `compound devices release`"
+            )
+        store.append_event("device.quarantined", at=now, door_id=at, data=data)
         store.raise_alarm(
             "quarantine",
-            f"{door}: broker user(s) {', '.join(new)} quarantined: {reason}; their access"
-            f" requests at {door} are refused by the broker until `compound devices release`",
+            message,
             severity="high",
-            door_id=door,
+            door_id=at,
             data={"devices": new, "shed": shed},
         )
     return new

@@ -4,7 +4,7 @@ requests, and only from the users that could have sent them."""
 from __future__ import annotations
 
 from compound.protocol.acl import Device, Rule, render_acl, rules_for
-from compound.protocol.quarantine import matches, rules_with, writers
+from compound.protocol.quarantine import AVAILABILITY, matches, rules_with, writers
 from compound.protocol.topics import Topics
 
 T = Topics("s1")
@@ -54,3 +54,13 @@ def test_a_quarantined_user_loses_only_that_doors_requests() -> None:
         Rule("write", T.panel_access_request("d1"))
     }
     assert render_acl(DEVICES, T) == render_acl(DEVICES, T, rules_with(()))
+
+
+def test_a_user_quarantined_for_its_availability_loses_that_rule_only() -> None:
+    assert writers(DEVICES, T.availability("panel1"), T) == ["panel1"]  # never the core
+    bridge = Device("bridge1", "bridge", doors=("d1", "d2"))
+    held = rules_with({("bridge1", AVAILABILITY), ("bridge1", "d2")})
+    assert set(rules_for(bridge, T)) - set(held(bridge, T)) == {
+        Rule("write", T.availability("bridge1")),
+        Rule("write", T.access_request("d2")),
+    }

@@ -13,8 +13,10 @@ from compound.app.wiring import quarantine_applier
 from compound.config import Config, CoreConfig, SecurityConfig, StoreConfig
 from compound.domain.clock import ManualClock
 from compound.protocol.acl import Device
+from compound.protocol.quarantine import AVAILABILITY
 from compound.protocol.topics import Topics
-from compound.services.quarantine import QuarantineWatch, request_file
+from compound.services.device_roster import DeviceRoster
+from compound.services.quarantine import AVAILABILITY_LIMIT, QuarantineWatch, request_file
 from compound.store.db import Store
 from compound.store.quarantine import quarantined
 
@@ -42,6 +44,7 @@ class FakeCore:
     topics: Topics = T
     bus: FakeBus = field(default_factory=FakeBus)
     decisions: FakeDecisions = field(default_factory=FakeDecisions)
+    extensions: list[Any] = field(default_factory=list)
 
 
 def setup(store: Store, clock: ManualClock, tmp_path: Path, mode: str = "request") -> FakeCore:
@@ -102,6 +105,23 @@ def test_a_face_flood_quarantines_the_face_service_only(
     core.decisions.shed = {"d1/face": 590}
     watch.check(1.0)
     assert quarantined(store) == {("face1", "d1")}
+
+
+def test_a_device_flooding_its_availability_is_quarantined_for_it_alone(
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
+    core = setup(store, clock, tmp_path)
+    roster = DeviceRoster(core)  # type: ignore[arg-type]
+    core.extensions.append(roster)
+    watch = QuarantineWatch(core, lambda: None)  # type: ignore[arg-type]
+    roster.seen.update({"panel1": 3, "bridge1": 2, "core": 500})
+    watch.check(0.5)  # the first look: the core is never quarantined
+    roster.seen.update({"panel1": AVAILABILITY_LIMIT, "bridge1": 400})
+    watch.check(0.5)  # the panel at the limit, the bridge far over it
+    assert quarantined(store) == {("bridge1", AVAILABILITY)}
+    alarm = store.alarms(open_only=True)[0]
+    assert alarm.door_id is None
+    assert "800 availability messages a second from bridge1" in alarm.message
 
 
 def test_the_request_file_is_what_the_privileged_step_watches(
