@@ -206,7 +206,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alarm.count": ("预警", "Warning line crossed"),
     "alarm.flood": ("设备请求异常频繁", "Device flooding requests"),
     "alarm.event_flood": ("门事件异常频繁", "Door flooding events"),
-    "alarm.quarantine": ("设备已被隔离, 其开门请求被拒", "Device quarantined at the broker"),
+    "alarm.quarantine": ("设备已被隔离", "Device quarantined at the broker"),
     "alarm.other": ("其他报警", "Other alarm"),
     "cred.card": ("门卡", "card"),
     "cred.pin": ("密码", "PIN"),

@@ -56,6 +56,13 @@ RULE_MESSAGES: list[tuple[str, str]] = [
         "{zone}：{kind}报警",
     ),
     (r"(?P<zone>.+): loop cut or shorted \(tamper\)", "{zone}：线路被剪断或短路（防拆）"),
+    # A device quarantined for flooding its own availability (``compound.store.quarantine``):
+    # no door's alarm, so the message says what flooded.
+    (
+        r"broker user\(s\) (?P<users>.+?) quarantined: (?P<n>\d+) availability messages a"
+        r" second from \S+; .*",
+        "设备 {users} 每秒发送 {n} 条在线状态消息：服务器拒收其在线状态，直至解除隔离",
+    ),
     # A camera's alarm that says the camera came back (``camera_alarms.BACK``) first.
     (
         CAMERA + r"(?P<what>delivers no frames|sees nothing|shows a frozen picture) .*"

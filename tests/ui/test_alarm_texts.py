@@ -59,3 +59,13 @@ def test_a_warning_line_crossed_in_chinese() -> None:
         ]
         said.append(rule_message_zh(fired[0].message))
     assert said == ["夜间拒绝：1 小时内拒绝通行 3 次", "refusals：10 分钟内拒绝通行 3 次（b3-e2）"]
+
+
+def test_a_device_quarantined_for_flooding_its_availability_in_chinese() -> None:
+    message = (
+        "broker user(s) panel1 quarantined: 888 availability messages a second from panel1;"
+        " the broker refuses their availability (online, offline) until `compound devices release`"
+    )
+    assert rule_message_zh(message) == (
+        "设备 panel1 每秒发送 888 条在线状态消息：服务器拒收其在线状态，直至解除隔离"
+    )
