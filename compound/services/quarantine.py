@@ -82,6 +82,10 @@ class QuarantineWatch:
     def start(self) -> None:
         if self._per_s <= 0:
             return
+        # A check counts what came since the watch started (or started again), not before.
+        self._last = dict(self.core.decisions.shed)
+        roster = self._roster()
+        self._last_seen = dict(roster.seen) if roster is not None else {}
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="quarantine", daemon=True)
         self._thread.start()
@@ -125,7 +129,7 @@ class QuarantineWatch:
     def _check_availability(self, interval_s: float) -> None:
         """Quarantine, for its availability topic, each device that published it more than
         ``AVAILABILITY_LIMIT`` times since the last check."""
-        roster = next((e for e in self.core.extensions if isinstance(e, DeviceRoster)), None)
+        roster = self._roster()
         if roster is None:
             return
         for name, total in dict(roster.seen).items():  # a copy: the network thread adds
@@ -134,6 +138,9 @@ class QuarantineWatch:
             if recent > AVAILABILITY_LIMIT:
                 what = f"{recent / interval_s:.0f} availability messages a second from {name}"
                 self._quarantine(AVAILABILITY, self.core.topics.availability(name), total, what)
+
+    def _roster(self) -> DeviceRoster | None:
+        return next((e for e in self.core.extensions if isinstance(e, DeviceRoster)), None)
 
     def _quarantine(self, door: str, topic: str, total: int, what: str) -> None:
         store = self.core.store
