@@ -96,6 +96,16 @@ def _span(text: str) -> str:
     return f"{n} {_UNITS.get(unit, unit)}"
 
 
+_BACK = re.compile(r"; back online after " + SPAN + r"\Z")
+
+
+def back_note_zh(message: str) -> str:
+    """The "; back online after 4 min" a camera's alarm ends with once the camera came back, in
+    Chinese ("，4 分钟后已恢复"), or "". For an alarm the wall names by its kind and door."""
+    m = _BACK.search(message.strip())
+    return f"，{_span(m['span'])}后已恢复" if m else ""
+
+
 def rule_message_zh(message: str) -> str | None:
     """A rule's alarm message in Chinese, or None when it is not one the table knows."""
     for pattern, zh in _TABLE:

@@ -376,3 +376,22 @@ def test_a_passage_said_twice_is_shown_and_counted_once(clock: ManualClock) -> N
     gw.deliver("events/access.granted", entry)
     assert [p["seq"] for p in vm.passages] == [7, 8]
     assert vm.hourly[-1] == 1
+
+
+def test_a_door_cameras_alarm_says_on_a_chinese_wall_that_the_camera_came_back(
+    clock: ManualClock,
+) -> None:
+    """A Chinese wall names a door's alarm by its kind and door; the note the core adds when the
+    camera reports again (``camera_alarms.BACK``) must not be lost with the English message."""
+    blind = alarm(4, "camera_blind", clock.now(), "high", "b7-e2")
+    blind["message"] = (
+        "camera cam7 at b7-e2 sees nothing (dark or uniform picture for 20 s): faces are not"
+        " recognised there; cards, PINs and passes still work"
+    )
+    vm, _ = wall(clock, lang="zh")
+    before = vm.alarm_line(blind)
+    assert "恢复" not in before and before.endswith("7号楼2单元")
+    blind["message"] += "; back online after 4 min"
+    assert vm.alarm_line(blind) == before + "，4 分钟后已恢复"
+    vm.t.toggle()
+    assert vm.alarm_line(blind).endswith("; back online after 4 min")
