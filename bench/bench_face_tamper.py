@@ -45,8 +45,8 @@ def variant(path: str, every: bool | None) -> Callable[[bytes], None]:
         small = glance_jpeg(data) if path == "mjpeg" else decode_jpeg(data)
         assert small is not None  # noqa: S101 - the bench's own JPEGs
         gate.update(small, clock[0])
-        if judge is not None and judge.due():
-            judge.see(small_grey(small, gate.rules.width))
+        if judge is not None and gate.grey is not None and judge.due():
+            judge.see(gate.grey)  # as the camera's reader does: the gate's own grey copy
 
     return step
 

@@ -19,7 +19,7 @@ from typing import Any
 from compound.adapters.camera import CameraError, Frame, Source
 from compound.camera_config import CameraWiring
 from compound.domain.clock import Clock
-from compound.domain.face.motion import MotionGate, small_grey
+from compound.domain.face.motion import MotionGate
 from compound.domain.face.tamper import TamperJudge
 from compound.domain.face.watch import CameraWatch
 
@@ -201,9 +201,10 @@ class CameraFeed:
                 next_keep = max(next_keep + period, now) if next_keep else now + period
                 self.counters["kept"] += 1
                 moving = self.gate.update(small, at)
-                if self.tamper is not None and self.tamper.due():
-                    # Twice a second, on the gate's kind of copy: tens of microseconds.
-                    self.tamper.see(small_grey(small, self.gate.rules.width))
+                grey = self.gate.grey
+                if self.tamper is not None and grey is not None and self.tamper.due():
+                    # Twice a second, on the gate's own grey copy: tens of microseconds.
+                    self.tamper.see(grey)
                 if moving:
                     self.counters["motion"] += 1
                 if frame is None and (moving or self.face_waiting or self.watch.following(at)):

@@ -56,6 +56,12 @@ class MotionGate:
         self._nobody = float("-inf")  # the latest frame the detector found no face on
         self.last_area = 0.0  # fraction changed in the last frame, for the status and the bench
 
+    @property
+    def grey(self) -> np.ndarray | None:
+        """The grey copy of the frame last given to ``update`` (None before the first): the
+        camera's tamper check looks at the same copy instead of making its own."""
+        return self._prev
+
     def update(self, rgb: np.ndarray, at: float) -> bool:
         r = self.rules
         g = small_grey(rgb, r.width)

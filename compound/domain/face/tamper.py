@@ -6,7 +6,7 @@ doors. Commercial systems call this "video tampering" and "video loss"; here a c
 ``ok``, ``blind`` (a dark or uniform picture for longer than ``blind_s``) or ``frozen`` (the very
 same picture for longer than ``frozen_s``), and ``ok`` again after ``recover_s`` of good pictures.
 
-The judgement looks at the motion gate's kind of copy (``motion.small_grey``, about 80×60 grey
+The judgement looks at the motion gate's own grey copy (``MotionGate.grey``, about 80×60 grey
 pixels), and only every ``every_s``: the cost on the reader's path is a few tens of microseconds
 twice a second, never a pass over the full frame (``bench/bench_face_tamper.py``).
 
