@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -57,6 +57,7 @@ class Live:
 
 ReplyCallback = Callable[[Reply], None]
 LiveCallback = Callable[[Live], None]
+Subscription = tuple[str, LiveCallback]  # (pattern relative to the site root, callback)
 
 
 class Gateway(Protocol):
@@ -71,7 +72,17 @@ class Gateway(Protocol):
         enrolment or a plan upload is decoded by the service while the manager waits)."""
 
     def subscribe(self, pattern: str, callback: LiveCallback) -> None:
-        """``pattern`` is relative to the site root, e.g. ``door/+/state`` or ``events/#``."""
+        """``pattern`` is relative to the site root, e.g. ``door/+/state`` or ``events/#``.
+        Waits for the broker's confirmation: for start-up, before the window shows; once it
+        is up, use ``subscribe_then``."""
+
+    def subscribe_then(
+        self, subs: Sequence[Subscription], done: Callable[[], None] | None = None
+    ) -> None:
+        """Listen on every ``(pattern, callback)`` without waiting on the caller's thread;
+        ``done`` is told once the broker has confirmed them all (while disconnected: once they
+        are kept for the next connection, which counts as up only after confirming them). A
+        list read from ``done`` misses no change: a later change comes as a message."""
 
     def publish(self, relative_topic: str, payload: dict[str, Any] | bytes) -> None: ...
 
@@ -193,6 +204,35 @@ class MqttGateway:
 
         self.bus.subscribe(self.topics.all(pattern), handler)
 
+    def _subscribe_off_ui(
+        self,
+        subs: Sequence[Subscription],
+        done: Callable[[bool], None] | None,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Subscribe on the worker thread: each subscription waits for the broker's SUBACK (up
+        to 5 s when it does not answer), which must not freeze the screen. With ``then`` (a
+        signal to send once heard), only while connected: a signal is not queued while
+        disconnected, sent minutes later it would ring a flat long after the visitor left.
+        ``done`` is told through the dispatch whether it was done."""
+
+        def work() -> None:
+            ok = then is None or self.bus.wait_connected(self.timeout)
+            if ok:
+                for pattern, callback in subs:
+                    self.subscribe(pattern, callback)
+                if then is not None:
+                    then()
+            if done is not None:
+                self.dispatch(lambda: done(ok))
+
+        self._submit(work)
+
+    def subscribe_then(
+        self, subs: Sequence[Subscription], done: Callable[[], None] | None = None
+    ) -> None:
+        self._subscribe_off_ui(list(subs), None if done is None else lambda _ok: done())
+
     def publish(self, relative_topic: str, payload: dict[str, Any] | bytes) -> None:
         self.bus.publish(self.topics.all(relative_topic), payload, qos=1)
 
@@ -204,18 +244,9 @@ class MqttGateway:
         payload: dict[str, Any] | bytes,
         done: Callable[[bool], None] | None = None,
     ) -> None:
-        # On the worker thread: the subscription waits for the broker's SUBACK, which must not
-        # freeze the screen. A signal is not queued while disconnected: sent minutes later it
-        # would ring a flat long after the visitor left.
-        def work() -> None:
-            sent = self.bus.wait_connected(self.timeout)
-            if sent:
-                self.subscribe(pattern, callback)
-                self.publish(relative_topic, payload)
-            if done is not None:
-                self.dispatch(lambda: done(sent))
-
-        self._submit(work)
+        self._subscribe_off_ui(
+            [(pattern, callback)], done, then=lambda: self.publish(relative_topic, payload)
+        )
 
     def unsubscribe(self, pattern: str) -> None:
         self.bus.unsubscribe(self.topics.all(pattern))
@@ -238,6 +269,8 @@ class LocalGateway:
         self._connected = True
         self.held: list[Callable[[], None]] = []
         self.hold_replies = False  # keep replies back, to test what a screen shows meanwhile
+        self.unconfirmed: list[Callable[[], None]] = []
+        self.hold_subscriptions = False  # keep ``subscribe_then`` back until ``confirm``
 
     @property
     def connected(self) -> bool:
@@ -288,6 +321,28 @@ class LocalGateway:
 
     def subscribe(self, pattern: str, callback: LiveCallback) -> None:
         self._subs.append((pattern, callback))
+
+    def subscribe_then(
+        self, subs: Sequence[Subscription], done: Callable[[], None] | None = None
+    ) -> None:
+        def confirmed() -> None:
+            for pattern, callback in subs:
+                self.subscribe(pattern, callback)
+            if done is not None:
+                done()
+
+        # Held: subscribed only on ``confirm``, as the worker thread may subscribe after the
+        # caller has unsubscribed (a view hidden at once).
+        if self.hold_subscriptions:
+            self.unconfirmed.append(confirmed)
+        else:
+            confirmed()
+
+    def confirm(self) -> None:
+        """The subscriptions kept back are made and confirmed."""
+        unconfirmed, self.unconfirmed = self.unconfirmed, []
+        for fn in unconfirmed:
+            fn()
 
     def publish(self, relative_topic: str, payload: dict[str, Any] | bytes) -> None:
         self.published.append((relative_topic, payload))

@@ -1,7 +1,8 @@
 """How a call ends on the wall, without a display: the officer is told of an end they did not
 cause (the caller hung up, nobody answered, passed on, another station took it) for a few
 seconds, not of their own; and a call the core says nothing more of ends on the wall after the
-core's longest ring or talk, with a hang-up sent in case only the core's messages were lost."""
+core's longest ring or talk, with a hang-up sent in case only the core's messages were lost; a
+call that ended before the broker confirmed its subscriptions leaves none behind."""
 
 from __future__ import annotations
 
@@ -72,3 +73,19 @@ def test_an_answered_call_gets_the_longer_talk_limit(clock: ManualClock) -> None
     assert not vm.calls.expire() and vm.calls.current is not None
     clock.advance(TALK_LIMIT_S)
     assert vm.calls.expire() and vm.calls.current is None
+
+
+def test_a_call_that_ended_before_the_broker_confirmed_leaves_nothing_subscribed(
+    clock: ManualClock,
+) -> None:
+    vm, gw = wall(clock)
+    gw.hold_subscriptions = True  # the ring's subscriptions made on the worker thread later
+    ring(gw, "c1", at=clock.now())
+    assert vm.calls.current is not None, "the wall rings without waiting for the broker"
+    clock.advance(RING_LIMIT_S + 1)
+    assert vm.calls.expire()
+    ring(gw, "c2", door="b7-e1", at=clock.now())
+    gw.confirm()  # c1's subscriptions made after it ended, then c2's
+    assert not gw.subscribed("intercom/b6-e1/call/c1/state")
+    assert not gw.subscribed("face/b6-e1/frame")
+    assert gw.subscribed("intercom/b7-e1/call/c2/state") and gw.subscribed("face/b7-e1/frame")

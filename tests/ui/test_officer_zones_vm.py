@@ -122,3 +122,39 @@ def test_arming_needs_a_card_or_pin_and_refusals_are_translated() -> None:
     assert said[-1] == "防区 z001 为 24 小时防区，不能撤防"
     assert not board.note_ok and "Zone 001" in board.note
     assert board.zones[("bridge1", "z001")]["always"]
+
+
+def test_the_list_is_read_only_once_the_broker_confirmed_the_subscriptions() -> None:
+    gw = LocalGateway({"zone.list": listing([zone(0), zone(1)])})
+    gw.hold_subscriptions = True
+    board = ZoneBoard(gw, Strings("en"), lambda: None)
+    board.start()
+    assert len(gw.unconfirmed) == 1, "one subscription of every topic, not waited for"
+    assert gw.requests == [], "the list waits for the broker's confirmation"
+    gw.confirm()
+    assert gw.subscribed("zone/+/+/state") and gw.subscribed("events/zone.armed")
+    assert [m for m, _ in gw.requests] == ["zone.list"]
+    assert len(board.zones) == 2 and board.total == 2
+    gw.deliver("zone/bridge1/z001/state", zone(1, "alarm"))
+    assert board.zones[("bridge1", "z001")]["state"] == "alarm"
+    # Shown again while listening: the list is read again, nothing subscribed twice.
+    board.start()
+    assert [m for m, _ in gw.requests] == ["zone.list"] * 2 and gw.unconfirmed == []
+
+
+def test_hidden_before_the_broker_confirmed_it_reads_nothing_and_listens_to_nothing() -> None:
+    gw = LocalGateway({"zone.list": listing([zone(0)])})
+    gw.hold_subscriptions = True
+    board = ZoneBoard(gw, Strings("en"), lambda: None)
+    board.start()
+    board.stop()
+    gw.confirm()  # the subscriptions made after the view was hidden
+    assert gw.requests == [] and not gw.subscribed("zone/+/+/state")
+    assert not gw.subscribed("events/zone.armed") and not gw.subscribed("events/zone.disarmed")
+    # Hidden and shown again while the broker has not answered yet: one subscription, one read.
+    board.start()
+    board.stop()
+    board.start()
+    assert len(gw.unconfirmed) == 1
+    gw.confirm()
+    assert [m for m, _ in gw.requests] == ["zone.list"] and gw.subscribed("zone/+/+/state")

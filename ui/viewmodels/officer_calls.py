@@ -109,8 +109,10 @@ class CallDesk:
         call = WallCall(call_id, door, body.get("emergency") is True, float(body.get("at") or 0))
         call.heard = self.now()
         self.calls[call_id] = call
-        self.gw.subscribe(f"intercom/{door}/call/{call_id}/state", self._on_state)
-        self.gw.subscribe(f"face/{door}/frame", self._on_frame)
+        # Not waiting for the broker here, on the UI thread, while the wall rings.
+        subs = [(f"intercom/{door}/call/{call_id}/state", self._on_state)]
+        subs.append((f"face/{door}/frame", self._on_frame))
+        self.gw.subscribe_then(subs, lambda: self._confirmed(call))
         if self.ring_cb is not None:
             self.ring_cb(call)
         self.changed()
@@ -186,6 +188,13 @@ class CallDesk:
         call.frame = call.picture = None
         self.past.insert(0, call)
         del self.past[OUTCOME_KEPT:]
+        self._unsubscribe(call)
+
+    def _confirmed(self, call: WallCall) -> None:
+        if call.call_id not in self.calls:
+            self._unsubscribe(call)  # it ended before the broker confirmed: no longer wanted
+
+    def _unsubscribe(self, call: WallCall) -> None:
         self.gw.unsubscribe(f"intercom/{call.door}/call/{call.call_id}/state")
         if not any(c.door == call.door for c in self.calls.values()):
             self.gw.unsubscribe(f"face/{call.door}/frame")

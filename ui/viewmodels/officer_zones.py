@@ -3,8 +3,10 @@ and last trip, the troubled ones first, and arming or disarming one by an identi
 
 Made when the zones view is first shown, never for the overview: it then subscribes to the
 zones' retained states (``zone/+/+/state``, one message a zone whenever it changes) and to the
-core's ``zone.armed`` / ``zone.disarmed`` events, and reads ``zone.list`` a page (at most 200)
-at a time. A state message changes that one zone in place; the list is not asked again for it.
+core's ``zone.armed`` / ``zone.disarmed`` events without waiting on the UI thread, and once the
+broker has confirmed that, reads ``zone.list`` a page (at most 200) at a time: a zone changed
+after the read comes as a message. A state message changes that one zone in place; the list is
+not asked again for it.
 Whether a zone armed by a schedule is armed at this hour is the core's word from ``zone.list``,
 asked again when the view is shown again.
 
@@ -58,7 +60,8 @@ class ZoneBoard:
         self.note = ""  # the outcome of the last arming, in the screen's language
         self.note_ok = True
         self.busy = False
-        self.listening = False
+        self.listening = False  # the view is shown and wants the zones
+        self._subscribed = "no"  # to the zones' messages: "no", "asking" the broker, "yes"
         self._load = 0
         self._sorted: tuple[tuple[int, str], list[dict[str, Any]]] | None = None
         self._rev = 0  # counted up on every change of a zone: the sort is made again only then
@@ -66,20 +69,36 @@ class ZoneBoard:
     # -- loading and listening -------------------------------------------------------------
 
     def start(self) -> None:
-        """Follow the zones' states and arming, and read the list (the view is shown)."""
-        if not self.listening:
-            self.listening = True
-            self.gw.subscribe("zone/+/+/state", self._on_state)
-            for topic in EVENTS:
-                self.gw.subscribe(topic, self._on_arming)
-        self.load()
+        """Follow the zones' states and arming, and read the list once the broker has confirmed
+        that (the view is shown); on the UI thread, so it does not wait for the broker."""
+        self.listening = True
+        if self._subscribed == "yes":
+            self.load()
+        elif self._subscribed == "no":
+            self._subscribed = "asking"
+            subs = [("zone/+/+/state", self._on_state)]
+            subs += [(topic, self._on_arming) for topic in EVENTS]
+            self.gw.subscribe_then(subs, self._confirmed)
+        # "asking": the list is read once the broker has confirmed
+
+    def _confirmed(self) -> None:
+        self._subscribed = "yes"
+        if self.listening:
+            self.load()
+        else:
+            self._unsubscribe()  # hidden before the broker confirmed
 
     def stop(self) -> None:
-        if self.listening:
-            self.listening = False
-            self.gw.unsubscribe("zone/+/+/state")
-            for topic in EVENTS:
-                self.gw.unsubscribe(topic)
+        self.listening = False
+        if self._subscribed == "yes":
+            self._unsubscribe()
+        # "asking": unsubscribed once the broker has confirmed, as the subscription then exists
+
+    def _unsubscribe(self) -> None:
+        self._subscribed = "no"
+        self.gw.unsubscribe("zone/+/+/state")
+        for topic in EVENTS:
+            self.gw.unsubscribe(topic)
 
     def load(self) -> None:
         self._load += 1
