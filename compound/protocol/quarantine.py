@@ -25,6 +25,12 @@ its availability deserves: it is broken or not ours any more, so what it says ab
 worth nothing, while cutting it off entirely would take a working door's reader down with it
 (an operator who judges it taken over revokes it: ``compound devices revoke``).
 
+A bridge that floods one of its doors' own topics (the door's events, its state, its answers to
+commands: each of them parsed on the core's network thread, which every door's swipe shares) is
+quarantined for that topic alone: it loses its write rule for ``door/<door>/event`` (say), and
+keeps its readers, its other doors and that door's other topics. What a door's quarantined
+events cost and why that is the lesser harm is said in ``compound.services.quarantine``.
+
 Pure: devices and topics in, names and rules out.
 """
 
@@ -69,24 +75,29 @@ def writers(devices: Iterable[Device], topic: str, topics: Topics) -> list[str]:
 
 def rules_with(quarantined: Iterable[tuple[str, str]]) -> Callable[[Device, Topics], list[Rule]]:
     """``rules_for``, except that a user quarantined at a door loses the write rules that let
-    it send that door's requests, and one quarantined at ``AVAILABILITY`` its availability
-    rule (for ``render_acl``). A rule with a wildcard (the face
-    service's ``access/+/request/face``) covers every door, so it goes whole."""
-    doors: dict[str, set[str]] = {}
-    for name, door in quarantined:
-        doors.setdefault(name, set()).add(door)
+    it send that door's requests, one quarantined at ``AVAILABILITY`` its availability rule,
+    and one quarantined for a topic (``store.quarantine.quarantined``: it has a "/", which no
+    door id has) its rule for that topic (for ``render_acl``). A rule with a wildcard (the
+    face service's ``access/+/request/face``) covers every door, so it goes whole."""
+    held_by: dict[str, set[str]] = {}
+    for name, what in quarantined:
+        held_by.setdefault(name, set()).add(what)
 
     def rules(device: Device, topics: Topics) -> list[Rule]:
         kept = rules_for(device, topics)
-        held = doors.get(device.name)
+        held = held_by.get(device.name)
         if held and device.role not in NEVER:
             banned = [
                 t
                 for d in held - {AVAILABILITY}
                 for t in (
-                    topics.access_request(d),
-                    topics.panel_access_request(d),
-                    topics.face_access_request(d),
+                    (d,)
+                    if "/" in d
+                    else (
+                        topics.access_request(d),
+                        topics.panel_access_request(d),
+                        topics.face_access_request(d),
+                    )
                 )
             ]
             if AVAILABILITY in held:

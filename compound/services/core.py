@@ -16,7 +16,6 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from compound.adapters import keys
-from compound.adapters.bus_types import ApiWorker, topic_of
 from compound.adapters.mqtt import Bus, Message, actor_of
 from compound.config import Config
 from compound.domain.access import Decision, Reason, decide, public_reason
@@ -68,7 +67,6 @@ class Core:
     ) -> None:
         self.store = store
         self.bus = bus
-        self._door_events: ApiWorker | None = None  # made at start
         self.clock = clock
         self.config = config
         self.topics = bus.topics
@@ -122,11 +120,7 @@ class Core:
         self.decisions.start()
         self.bus.subscribe(self.topics.all("access/+/request"), self.on_access_request)
         self.bus.subscribe(self.topics.all("access/+/request/+"), self.on_access_request)
-        # Each door's events wait apart, the doors in turn: one bridge's flood is shed there.
-        events = ApiWorker("door-events", self.counters, 2000, "door_event.shed", topic_of)
-        self.bus.subscribe(self.topics.all("door/+/event"), events.wrap(self.doors.on_event))
-        self._door_events = events
-        self.bus.subscribe(self.topics.all("door/+/state"), self.doors.on_state)
+        self.doors.listen(self.bus)  # the doors' events and states
         self.extensions = list(self._features(self)) if self._features is not None else []
         for ext in self.extensions:
             self._take(ext.offers())
@@ -160,8 +154,7 @@ class Core:
         self.bus.publish(self.topics.site_lockdown, {"on": on, "at": self.clock.now()}, retain=True)
 
     def stop(self) -> None:
-        if self._door_events:  # the events dropped are sent again until logged
-            self._door_events.stop()
+        self.doors.stop()  # the events dropped are sent again until logged
         self.decisions.stop()
         self.decision_log.stop()
         for ext in reversed(self.extensions):

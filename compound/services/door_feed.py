@@ -30,6 +30,7 @@ from compound.domain.door_event_limit import DoorEventLimiter, EventRules
 from compound.protocol.messages import DoorEvent, MessageError, decode_object, get_str
 from compound.protocol.topics import Topics
 from compound.services.extension import Offers
+from compound.services.topic_counts import TopicCounts
 from compound.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,22 @@ class DoorFeed:
         self.states: dict[str, dict[str, Any]] = {}
         self.acks: Bus | None = None  # set by DoorFeedBus while the core runs
         self.limiter = DoorEventLimiter(limits)  # used on the door-events thread only
+        # What each door topic a bridge writes brought, counted on arrival (the quarantine's).
+        self.arrived = TopicCounts()
+        self._events: ApiWorker | None = None  # made by listen
+
+    def listen(self, bus: Bus) -> None:
+        """Take the doors' events and states from ``bus`` (the core's, while it runs)."""
+        # Each door's events wait apart, the doors in turn: one bridge's flood is shed there.
+        events = ApiWorker("door-events", self.counters, 2000, "door_event.shed", topic_of)
+        self._events = events
+        count = self.arrived.counting
+        bus.subscribe(self.topics.all("door/+/event"), count(events.wrap(self.on_event)))
+        bus.subscribe(self.topics.all("door/+/state"), count(self.on_state))
+
+    def stop(self) -> None:
+        if self._events is not None:
+            self._events.stop()
 
     def on_event(self, msg: Message) -> None:
         try:
@@ -190,7 +207,8 @@ class DoorFeedBus:
             "door-answers", self.feed.counters, 2000, "door_answer.shed", topic_of
         )  # each door's answers apart, the doors in turn: a bridge's flood is shed at its door
         self.bus.subscribe(
-            self.feed.topics.all("door/+/ack"), answers.wrap(self.feed.on_command_answer)
+            self.feed.topics.all("door/+/ack"),
+            self.feed.arrived.counting(answers.wrap(self.feed.on_command_answer)),
         )
 
     def stop(self) -> None:

@@ -25,6 +25,19 @@ device roster counts each device's availability messages where they arrive
 (``DeviceRoster.seen``), and a device with more than ``AVAILABILITY_LIMIT`` since the last check
 is quarantined for its availability topic (``protocol.quarantine.AVAILABILITY``: its write rule
 for that topic goes; what that does to its last will and its reconnecting is said there).
+
+A bridge that floods one of its doors' own topics (the door's events, its state or its answers
+to commands) costs the same: each message is parsed on the core's network thread before the
+door's queue sheds it (measured: a card at another bridge's door went from 4 to over 200 ms,
+and cards were lost). The door feed counts what each of those topics brings where it arrives
+(``DoorFeed.arrived``); a topic with more than ``DOOR_TOPIC_LIMIT`` since the last check gets
+its writer quarantined for that topic alone. The bridge keeps its card readers, its other
+doors and that door's other topics, so the door still opens by card and the wall still shows
+its state. What it costs: that door's events (a forced door, its fire input) no longer reach
+the log until the operator releases the bridge, and the bridge keeps them in its journal
+meanwhile (``firmware_bridge.event_delivery``), so none is lost. The officer has the flood
+alarm and the quarantine alarm at that door, and exit buttons and fire release work in the
+bridge itself. Letting the flood on would slow every door of the compound instead.
 """
 
 from __future__ import annotations
@@ -55,6 +68,13 @@ REQUEST_FILE = "broker-acl.request"
 # reconnecting every second says 2 a second, and the core's own clearing of a revoked device's
 # availability adds one. Twenty times that is a flood, never a device having a bad day.
 AVAILABILITY_LIMIT = 20
+# Messages on one door topic (its events, state or command answers) in one check (0.5 s): 200 a
+# second. An honest bridge keeps one event of a door on the wire at a time and paces a journal
+# emptied after an outage at 48 at once, then 4 a second (``door_event_limit.ADAPTER_RULES``);
+# a door's state changes a few times a second at most, and it answers each command once.
+DOOR_TOPIC_LIMIT = 100
+# What flooded, by the door topic's last level, for the record and the officer's alarm.
+DOOR_TOPICS = {"event": "door events", "state": "door states", "ack": "answers to door commands"}
 
 
 def request_file(config: Config) -> Path:
@@ -72,6 +92,7 @@ class QuarantineWatch:
         self._thread: threading.Thread | None = None
         self._last: dict[str, int] = {}  # shed so far, per door and sender (the intake's keys)
         self._last_seen: dict[str, int] = {}  # availability messages so far, per device
+        self._last_door: dict[str, int] = {}  # messages so far, per door topic a bridge writes
         self.quarantined: list[tuple[str, list[str]]] = []  # (door, users), for tests and logs
         self.checks = threading.Condition()  # notified after every check (tests wait on it)
         self.checked = 0
@@ -86,6 +107,7 @@ class QuarantineWatch:
         self._last = dict(self.core.decisions.shed)
         roster = self._roster()
         self._last_seen = dict(roster.seen) if roster is not None else {}
+        self._last_door = dict(self.core.doors.arrived.seen)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="quarantine", daemon=True)
         self._thread.start()
@@ -125,6 +147,22 @@ class QuarantineWatch:
                 what = f"{rate:.0f} access requests a second at {ch.door}"
                 self._quarantine(ch.door, topic_of[ch.sender](ch.door), total, what)
         self._check_availability(interval_s)
+        self._check_door_topics(interval_s)
+
+    def _check_door_topics(self, interval_s: float) -> None:
+        """Quarantine, for that topic alone, the writer of each door topic (events, state,
+        command answers) that brought more than ``DOOR_TOPIC_LIMIT`` since the last check."""
+        for topic, total in dict(self.core.doors.arrived.seen).items():
+            recent = total - self._last_door.get(topic, 0)
+            self._last_door[topic] = total
+            parts = self.core.topics.split(topic)
+            if recent <= DOOR_TOPIC_LIMIT or len(parts) != 3 or parts[0] != "door":
+                continue
+            if parts[2] not in DOOR_TOPICS:
+                continue
+            door = parts[1]
+            what = f"{recent / interval_s:.0f} {DOOR_TOPICS[parts[2]]} a second at {door}"
+            self._quarantine(door, topic, total, what, only_topic=True)
 
     def _check_availability(self, interval_s: float) -> None:
         """Quarantine, for its availability topic, each device that published it more than
@@ -142,13 +180,15 @@ class QuarantineWatch:
     def _roster(self) -> DeviceRoster | None:
         return next((e for e in self.core.extensions if isinstance(e, DeviceRoster)), None)
 
-    def _quarantine(self, door: str, topic: str, total: int, what: str) -> None:
+    def _quarantine(
+        self, door: str, topic: str, total: int, what: str, only_topic: bool = False
+    ) -> None:
         store = self.core.store
         names = writers(records.active_devices(store), topic, self.core.topics)
         if not names:
             log.warning("%s floods (%s) but no device credential may write it", topic, what)
             return
-        new = records.quarantine(store, names, door, total, what)
+        new = records.quarantine(store, names, door, total, what, topic if only_topic else None)
         if not new:
             return
         self.quarantined.append((door, new))

@@ -33,55 +33,75 @@ def active_devices(store: Store) -> list[Device]:
 
 
 def quarantined(store: Store) -> set[tuple[str, str]]:
-    """(broker user, door) in quarantine now: the user may not write that door's requests
-    (or its own availability, where the door is ``protocol.quarantine.AVAILABILITY``)."""
-    rows = store.query("SELECT device, door_id FROM device_quarantines WHERE released_at IS NULL")
-    return {(r["device"], r["door_id"]) for r in rows}
+    """(broker user, what it may not write) in quarantine now: a door's id for that door's
+    access requests, ``protocol.quarantine.AVAILABILITY`` for its own availability, or a
+    topic (it has a "/", which no door id has) for that topic alone."""
+    rows = store.query(
+        "SELECT device, door_id, topic FROM device_quarantines WHERE released_at IS NULL"
+    )
+    return {(r["device"], r["topic"] or r["door_id"]) for r in rows}
 
 
 def quarantines(store: Store) -> list[dict[str, Any]]:
     return store.query(
-        "SELECT device, door_id, shed, since, reason FROM device_quarantines"
+        "SELECT device, door_id, topic, shed, since, reason FROM device_quarantines"
         " WHERE released_at IS NULL ORDER BY since"
     )
 
 
-def quarantine(store: Store, devices: list[str], door: str, shed: int, reason: str) -> list[str]:
+def quarantine(
+    store: Store,
+    devices: list[str],
+    door: str,
+    shed: int,
+    reason: str,
+    topic: str | None = None,
+) -> list[str]:
     """Put ``devices`` in quarantine for flooding ``door``: none of them may write that door's
-    requests (at ``AVAILABILITY``: their own availability) until released. Returns those newly
-    put there (one already in quarantine for that door stays as it is). Logged as
-    ``device.quarantined`` with the users, and one ``quarantine`` alarm for the officer."""
+    requests (at ``AVAILABILITY``: their own availability; with ``topic``: that topic of the
+    door only) until released. Returns those newly put there (one already in quarantine for
+    the same stays as it is). Logged as ``device.quarantined`` with the users, and one
+    ``quarantine`` alarm for the officer."""
     now = store.clock.now()
     new: list[str] = []
     with store.transaction() as c:
         for name in devices:
             if c.execute(
                 "SELECT 1 FROM device_quarantines WHERE device = ? AND door_id = ?"
-                " AND released_at IS NULL",
-                (name, door),
+                " AND coalesce(topic, '') = ? AND released_at IS NULL",
+                (name, door, topic or ""),
             ).fetchone():
                 continue
             c.execute(
-                "INSERT INTO device_quarantines (device, door_id, shed, since, reason)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (name, door, shed, now, reason),
+                "INSERT INTO device_quarantines (device, door_id, topic, shed, since, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (name, door, topic, shed, now, reason),
             )
             new.append(name)
         if not new:
             return new
         data = {"devices": new, "door": door, "shed": shed, "reason": reason, "by": "core"}
+        if topic is not None:
+            data["topic"] = topic
         users = ", ".join(new)
+        until = "until `compound devices release`"
         if door == AVAILABILITY:  # no door's: the device's own availability topic
             at = None
             message = (
                 f"broker user(s) {users} quarantined: {reason}; the broker refuses their"
-                " availability (online, offline) until `compound devices release`"
+                f" availability (online, offline) {until}"
+            )
+        elif topic is not None:
+            at = door
+            message = (
+                f"{door}: broker user(s) {users} quarantined: {reason}; the broker refuses"
+                f" what they send on {topic} {until}"
             )
         else:
             at = door
             message = (
                 f"{door}: broker user(s) {users} quarantined: {reason}; their access"
-                f" requests at {door} are refused by the broker until `compound devices release`"
+                f" requests at {door} are refused by the broker {until}"
             )
         store.append_event("device.quarantined", at=now, door_id=at, data=data)
         store.raise_alarm(

@@ -64,3 +64,17 @@ def test_a_user_quarantined_for_its_availability_loses_that_rule_only() -> None:
         Rule("write", T.availability("bridge1")),
         Rule("write", T.access_request("d2")),
     }
+
+
+def test_a_topic_quarantine_takes_that_topics_rule_alone() -> None:
+    bridge = Device("bridge1", "bridge", doors=("d1", "d2"))
+    held = rules_with({("bridge1", T.door_event("d1")), ("bridge1", T.door_state("d2"))})
+    assert set(rules_for(bridge, T)) - set(held(bridge, T)) == {
+        Rule("write", T.door_event("d1")),
+        Rule("write", T.door_state("d2")),
+    }
+    # its readers, its other doors' events and the core's acknowledgements stay
+    kept = set(held(bridge, T))
+    assert Rule("write", T.access_request("d1")) in kept
+    assert Rule("write", T.door_event("d2")) in kept
+    assert Rule("read", T.door_event("d1") + "/ack") in kept

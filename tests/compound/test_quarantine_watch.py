@@ -16,7 +16,13 @@ from compound.protocol.acl import Device
 from compound.protocol.quarantine import AVAILABILITY
 from compound.protocol.topics import Topics
 from compound.services.device_roster import DeviceRoster
-from compound.services.quarantine import AVAILABILITY_LIMIT, QuarantineWatch, request_file
+from compound.services.quarantine import (
+    AVAILABILITY_LIMIT,
+    DOOR_TOPIC_LIMIT,
+    QuarantineWatch,
+    request_file,
+)
+from compound.services.topic_counts import TopicCounts
 from compound.store.db import Store
 from compound.store.quarantine import quarantined
 
@@ -37,6 +43,11 @@ class FakeBus:
 
 
 @dataclass
+class FakeDoors:
+    arrived: TopicCounts = field(default_factory=TopicCounts)
+
+
+@dataclass
 class FakeCore:
     store: Store
     config: Config
@@ -45,6 +56,7 @@ class FakeCore:
     bus: FakeBus = field(default_factory=FakeBus)
     decisions: FakeDecisions = field(default_factory=FakeDecisions)
     extensions: list[Any] = field(default_factory=list)
+    doors: FakeDoors = field(default_factory=FakeDoors)
 
 
 def setup(store: Store, clock: ManualClock, tmp_path: Path, mode: str = "request") -> FakeCore:
@@ -122,6 +134,43 @@ def test_a_device_flooding_its_availability_is_quarantined_for_it_alone(
     alarm = store.alarms(open_only=True)[0]
     assert alarm.door_id is None
     assert "800 availability messages a second from bridge1" in alarm.message
+
+
+def test_a_bridge_flooding_a_doors_events_is_quarantined_for_that_topic_alone(
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
+    core = setup(store, clock, tmp_path)
+    applied = []
+    watch = QuarantineWatch(core, lambda: applied.append(1))  # type: ignore[arg-type]
+    seen = core.doors.arrived.seen
+    seen.update({T.door_event("d1"): 5, T.door_state("d2"): 3})
+    watch.check(0.5)  # the first look
+    # d2's state at the limit (an honest journal burst is under it), d1's events far over it;
+    # a topic that is not a door's own is never a door topic's flood
+    seen.update(
+        {
+            T.door_event("d1"): 5 + 4000,
+            T.door_state("d2"): 3 + DOOR_TOPIC_LIMIT,
+            T.door_event("d1") + "/ack": 9000,
+        }
+    )
+    watch.check(0.5)
+    assert quarantined(store) == {("bridge1", T.door_event("d1"))}
+    assert applied == [1]
+    alarm = store.alarms(open_only=True)[0]
+    assert alarm.door_id == "d1"
+    assert "8000 door events a second at d1" in alarm.message
+    assert T.door_event("d1") in alarm.message
+    # the same bridge flooding its card reader at the same door is a second quarantine
+    core.decisions.shed = {"d1": 0}
+    watch.check(0.5)
+    core.decisions.shed = {"d1": 5000}
+    watch.check(0.5)
+    assert quarantined(store) == {("bridge1", T.door_event("d1")), ("bridge1", "d1")}
+    seen[T.door_state("d2")] += 4 * DOOR_TOPIC_LIMIT
+    watch.check(0.5)
+    assert ("bridge1", T.door_state("d2")) in quarantined(store)
+    assert "door states a second at d2" in store.alarms(open_only=True)[0].message
 
 
 def test_the_request_file_is_what_the_privileged_step_watches(

@@ -29,4 +29,24 @@ def _quarantines(conn: sqlite3.Connection) -> None:
     )
 
 
-STEPS = (Migration(61, "device quarantines", _quarantines),)
+def _topics(conn: sqlite3.Connection) -> None:
+    # A quarantine for flooding one topic of a door (its events, its state, its answers to
+    # commands) names that topic: the user loses its write rule for it alone. NULL is the
+    # older kind, named by its door: that door's access requests (or, at the pseudo-door
+    # ``protocol.quarantine.AVAILABILITY``, the user's own availability).
+    run_script(
+        conn,
+        """
+        ALTER TABLE device_quarantines ADD COLUMN topic TEXT;
+        DROP INDEX device_quarantines_open;
+        CREATE UNIQUE INDEX device_quarantines_open
+            ON device_quarantines(device, door_id, coalesce(topic, ''))
+            WHERE released_at IS NULL;
+        """,
+    )
+
+
+STEPS = (
+    Migration(61, "device quarantines", _quarantines),
+    Migration(62, "device quarantines for one topic", _topics),
+)
