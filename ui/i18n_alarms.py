@@ -97,13 +97,31 @@ def _span(text: str) -> str:
 
 
 _BACK = re.compile(r"; back online after " + SPAN + r"\Z")
+# A door's quarantine (``compound.store.quarantine``): who, and what they flooded the door with.
+_FLOODS = {
+    "access requests": "开门请求",
+    "door events": "门事件",
+    "door states": "门状态",
+    "answers to door commands": "门指令应答",
+}
+_QUARANTINE = re.compile(
+    r"\S+: broker user\(s\) (?P<users>.+?) quarantined: (?P<n>\d+) (?P<what>"
+    + "|".join(_FLOODS)
+    + r") a second at \S+; "
+)
 
 
-def back_note_zh(message: str) -> str:
-    """The "; back online after 4 min" a camera's alarm ends with once the camera came back, in
-    Chinese ("，4 分钟后已恢复"), or "". For an alarm the wall names by its kind and door."""
-    m = _BACK.search(message.strip())
-    return f"，{_span(m['span'])}后已恢复" if m else ""
+def door_note_zh(message: str) -> str:
+    """What a door's alarm adds to its kind and door, in Chinese, or "": the "; back online
+    after 4 min" of a camera that came back ("，4 分钟后已恢复"), or who a quarantine took and for
+    what flood. For an alarm the wall names by its kind and door."""
+    text = message.strip()
+    if m := _BACK.search(text):
+        return f"，{_span(m['span'])}后已恢复"
+    if m := _QUARANTINE.match(text):
+        what = _FLOODS[m["what"]]
+        return f"：设备 {m['users']} 每秒发送 {m['n']} 条{what}，服务器拒收，直至解除隔离"
+    return ""
 
 
 def rule_message_zh(message: str) -> str | None:

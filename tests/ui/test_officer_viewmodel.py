@@ -395,3 +395,24 @@ def test_a_door_cameras_alarm_says_on_a_chinese_wall_that_the_camera_came_back(
     assert vm.alarm_line(blind) == before + "，4 分钟后已恢复"
     vm.t.toggle()
     assert vm.alarm_line(blind).endswith("; back online after 4 min")
+
+
+def test_a_doors_quarantine_says_on_a_chinese_wall_who_flooded_it_and_with_what(
+    clock: ManualClock,
+) -> None:
+    """The core's message names the broker user and the flood (``compound.store.quarantine``);
+    a Chinese wall, naming the alarm by its kind and door, keeps both."""
+    held = alarm(5, "quarantine", clock.now(), "high", "b7-e2")
+    held["message"] = (
+        "b7-e2: broker user(s) bridge4 quarantined: 4238 door events a second at b7-e2; the"
+        " broker refuses what they send on compound/s1/door/b7-e2/event until"
+        " `compound devices release`"
+    )
+    vm, _ = wall(clock, lang="zh")
+    assert vm.alarm_line(held).endswith(
+        "7号楼2单元：设备 bridge4 每秒发送 4238 条门事件，服务器拒收，直至解除隔离"
+    )
+    held["message"] = held["message"].replace("door events", "access requests")
+    assert vm.alarm_line(held).endswith("每秒发送 4238 条开门请求，服务器拒收，直至解除隔离")
+    vm.t.toggle()
+    assert "4238 access requests a second" in vm.alarm_line(held)

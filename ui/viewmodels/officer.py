@@ -11,7 +11,7 @@ from typing import Any
 from compound.domain.clock import Clock
 from ui.gateway import Gateway, Live, Reply
 from ui.i18n import Strings
-from ui.i18n_alarms import back_note_zh, rule_message_zh
+from ui.i18n_alarms import door_note_zh, rule_message_zh
 from ui.viewmodels.base import Availability, Observable
 from ui.viewmodels.door_pages import DoorPages
 from ui.viewmodels.officer_ack import AckDesk
@@ -381,7 +381,7 @@ class OfficerVM(Observable):
         label = "" if kind.startswith("alarm.") or self.t.lang != "zh" else f"{kind}  "
         message = str(a.get("message") or "")
         if label and a.get("door_id"):
-            message = self.door_name(str(a["door_id"])) + back_note_zh(message)  # kind: what
+            message = self.door_name(str(a["door_id"])) + door_note_zh(message)  # kind: what
         elif self.t.lang == "zh":
             message = rule_message_zh(message) or message  # a person's, a unit's, a camera's
         elif self.t.lang == "en" and a.get("door_id"):
