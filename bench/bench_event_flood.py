@@ -208,7 +208,7 @@ def quarantine_turns(
     """Turns with the quarantine off (the bridge released, the watch stopped) and on (the
     watch started with the flood going; cards timed once the quarantine has taken)."""
     apply = quarantine_applier(core)
-    seen = core.doors.arrived.seen
+    seen = core.arrivals.seen
     lat: dict[str, list[float]] = {"q_off": [], "q_on": []}
     lost = {"q_off": 0, "q_on": 0}
     rate = {"q_off": 0.0, "q_on": 0.0}

@@ -63,6 +63,12 @@ RULE_MESSAGES: list[tuple[str, str]] = [
         r" second from \S+; .*",
         "设备 {users} 每秒发送 {n} 条在线状态消息：服务器拒收其在线状态，直至解除隔离",
     ),
+    # A station or a bridge quarantined for flooding a topic of its own (no door's).
+    (
+        r"broker user\(s\) (?P<users>.+?) quarantined: (?P<n>\d+) (?P<flood>station replies|zone"
+        r" reports) a second from \S+; .*",
+        "设备 {users} 每秒发送 {n} 条{flood}：服务器拒收，直至解除隔离",
+    ),
     # A camera's alarm that says the camera came back (``camera_alarms.BACK``) first.
     (
         CAMERA + r"(?P<what>delivers no frames|sees nothing|shows a frozen picture) .*"
@@ -103,6 +109,9 @@ _FLOODS = {
     "door events": "门事件",
     "door states": "门状态",
     "answers to door commands": "门指令应答",
+    "call signals": "呼叫信号",
+    "station replies": "室内机应答",
+    "zone reports": "防区状态",
 }
 _QUARANTINE = re.compile(
     r"\S+: broker user\(s\) (?P<users>.+?) quarantined: (?P<n>\d+) (?P<what>"
@@ -138,6 +147,8 @@ def rule_message_zh(message: str) -> str | None:
                 values["at"] = f"（{values['door']}）" if values["door"] else ""
             if values.get("what"):
                 values["what"] = _CAMERA[values["what"]]
+            if values.get("flood"):
+                values["flood"] = _FLOODS[values["flood"]]
             if values.get("kind"):
                 values["kind"] = _ZONES.get(values["kind"], values["kind"])
             return zh.format(**values)

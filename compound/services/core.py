@@ -48,6 +48,7 @@ from compound.services.extension import (
 from compound.services.intake import DecisionWorker
 from compound.services.log_outage import LogOutage
 from compound.services.remote_open import remote_unlock
+from compound.services.topic_counts import TopicCounts
 from compound.store.db import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,9 @@ class Core:
         self.topics = bus.topics
         self.counters: Counter[str] = Counter()
         self.api: dict[str, ApiMethod] = {}
-        self.doors = DoorFeed(store, clock, self.topics, self.counters)
+        # What each topic a device floods the core with brought (``services/quarantine.py``).
+        self.arrivals = TopicCounts()
+        self.doors = DoorFeed(store, clock, self.topics, self.counters, arrivals=self.arrivals)
         self.door_states = self.doors.states  # the last state each door reported
         self._seen_requests = SeenIds()
         self.log_outage = LogOutage(store, bus, self.counters)  # a full disk: "system busy"

@@ -61,6 +61,7 @@ class DoorFeed:
         topics: Topics,
         counters: Counter[str],
         limits: EventRules | None = None,
+        arrivals: TopicCounts | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -70,7 +71,7 @@ class DoorFeed:
         self.acks: Bus | None = None  # set by DoorFeedBus while the core runs
         self.limiter = DoorEventLimiter(limits)  # used on the door-events thread only
         # What each door topic a bridge writes brought, counted on arrival (the quarantine's).
-        self.arrived = TopicCounts()
+        self.arrived = arrivals if arrivals is not None else TopicCounts()
         self._events: ApiWorker | None = None  # made by listen
 
     def listen(self, bus: Bus) -> None:

@@ -97,8 +97,9 @@ class Intercom:
     def start(self) -> None:
         t, bus = self.core.topics, self.core.bus
         self._signals.start()  # again after a stop
-        bus.subscribe(t.all("intercom/+/call"), self._signals.wrap(self.on_call))
-        bus.subscribe(t.all("intercom/station/+/reply"), self._signals.wrap(self.on_reply))
+        count = self.core.arrivals.counting  # each topic, for the flood quarantine
+        bus.subscribe(t.all("intercom/+/call"), count(self._signals.wrap(self.on_call)))
+        bus.subscribe(t.all("intercom/station/+/reply"), count(self._signals.wrap(self.on_reply)))
         bus.subscribe(t.all("face/+/frame"), self.on_frame)
         self._thread = threading.Thread(target=self._timer, name="intercom", daemon=True)
         self._thread.start()

@@ -29,11 +29,12 @@ for that topic goes; what that does to its last will and its reconnecting is sai
 A bridge that floods one of its doors' own topics (the door's events, its state or its answers
 to commands) costs the same: each message is parsed on the core's network thread before the
 door's queue sheds it (measured: a card at another bridge's door went from 4 to over 200 ms,
-and cards were lost). The door feed counts what each of those topics brings where it arrives
-(``DoorFeed.arrived``); a topic with more than ``DOOR_TOPIC_LIMIT`` since the last check gets
-its writer quarantined for that topic alone. The bridge keeps its card readers, its other
-doors and that door's other topics, so the door still opens by card and the wall still shows
-its state. What it costs: that door's events (a forced door, its fire input) no longer reach
+and cards were lost). So do a door's call signals, a station's replies and a bridge's zone
+reports. The core counts what each of those brings where it arrives (``Core.arrivals``); one
+with more than its limit since the last check (``protocol.topic_floods``) gets its writers
+quarantined for that topic alone. A bridge flooding a door's events keeps its card readers, its
+other doors and that door's other topics, so the door still opens by card and the wall still
+shows its state. What it costs: that door's events (a forced door, its fire input) no longer reach
 the log until the operator releases the bridge, and the bridge keeps them in its journal
 meanwhile (``firmware_bridge.event_delivery``), so none is lost. The officer has the flood
 alarm and the quarantine alarm at that door, and exit buttons and fire release work in the
@@ -51,6 +52,7 @@ from typing import TYPE_CHECKING
 from compound.config import Config
 from compound.protocol.access_channels import FACE, PANEL, READER, from_key
 from compound.protocol.quarantine import AVAILABILITY, writers
+from compound.protocol.topic_floods import flood_of
 from compound.services.device_roster import DeviceRoster
 from compound.services.extension import Offers
 from compound.store import quarantine as records
@@ -68,13 +70,6 @@ REQUEST_FILE = "broker-acl.request"
 # reconnecting every second says 2 a second, and the core's own clearing of a revoked device's
 # availability adds one. Twenty times that is a flood, never a device having a bad day.
 AVAILABILITY_LIMIT = 20
-# Messages on one door topic (its events, state or command answers) in one check (0.5 s): 200 a
-# second. An honest bridge keeps one event of a door on the wire at a time and paces a journal
-# emptied after an outage at 48 at once, then 4 a second (``door_event_limit.ADAPTER_RULES``);
-# a door's state changes a few times a second at most, and it answers each command once.
-DOOR_TOPIC_LIMIT = 100
-# What flooded, by the door topic's last level, for the record and the officer's alarm.
-DOOR_TOPICS = {"event": "door events", "state": "door states", "ack": "answers to door commands"}
 
 
 def request_file(config: Config) -> Path:
@@ -92,7 +87,7 @@ class QuarantineWatch:
         self._thread: threading.Thread | None = None
         self._last: dict[str, int] = {}  # shed so far, per door and sender (the intake's keys)
         self._last_seen: dict[str, int] = {}  # availability messages so far, per device
-        self._last_door: dict[str, int] = {}  # messages so far, per door topic a bridge writes
+        self._last_topic: dict[str, int] = {}  # messages so far, per key of ``Core.arrivals``
         self.quarantined: list[tuple[str, list[str]]] = []  # (door, users), for tests and logs
         self.checks = threading.Condition()  # notified after every check (tests wait on it)
         self.checked = 0
@@ -107,7 +102,7 @@ class QuarantineWatch:
         self._last = dict(self.core.decisions.shed)
         roster = self._roster()
         self._last_seen = dict(roster.seen) if roster is not None else {}
-        self._last_door = dict(self.core.doors.arrived.seen)
+        self._last_topic = dict(self.core.arrivals.seen)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="quarantine", daemon=True)
         self._thread.start()
@@ -147,22 +142,19 @@ class QuarantineWatch:
                 what = f"{rate:.0f} access requests a second at {ch.door}"
                 self._quarantine(ch.door, topic_of[ch.sender](ch.door), total, what)
         self._check_availability(interval_s)
-        self._check_door_topics(interval_s)
+        self._check_topics(interval_s)
 
-    def _check_door_topics(self, interval_s: float) -> None:
-        """Quarantine, for that topic alone, the writer of each door topic (events, state,
-        command answers) that brought more than ``DOOR_TOPIC_LIMIT`` since the last check."""
-        for topic, total in dict(self.core.doors.arrived.seen).items():
-            recent = total - self._last_door.get(topic, 0)
-            self._last_door[topic] = total
-            parts = self.core.topics.split(topic)
-            if recent <= DOOR_TOPIC_LIMIT or len(parts) != 3 or parts[0] != "door":
-                continue
-            if parts[2] not in DOOR_TOPICS:
-                continue
-            door = parts[1]
-            what = f"{recent / interval_s:.0f} {DOOR_TOPICS[parts[2]]} a second at {door}"
-            self._quarantine(door, topic, total, what, only_topic=True)
+    def _check_topics(self, interval_s: float) -> None:
+        """Quarantine, for that topic alone, the writers of each topic counted on arrival (a
+        door's events, state, command answers and call signals, a station's replies, a
+        bridge's zone reports) that brought more than its limit since the last check."""
+        for topic, total in dict(self.core.arrivals.seen).items():  # a copy: the network
+            recent = total - self._last_topic.get(topic, 0)  # thread adds
+            self._last_topic[topic] = total
+            flood = flood_of(self.core.topics.split(topic))
+            if flood is not None and recent > flood.limit:
+                what = flood.reason(recent / interval_s)
+                self._quarantine(flood.door, topic, total, what, only_topic=True)
 
     def _check_availability(self, interval_s: float) -> None:
         """Quarantine, for its availability topic, each device that published it more than

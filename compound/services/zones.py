@@ -45,6 +45,7 @@ from compound.protocol.messages import (
     get_segment,
     get_str,
 )
+from compound.protocol.topic_floods import MAX_ZONES
 from compound.services.askers import consoles_only
 from compound.services.extension import Offers
 from compound.store import zone_arming
@@ -58,9 +59,9 @@ KINDS = ("perimeter", "intrusion", *ALWAYS_ARMED_ZONES)
 POLICE_110 = ("perimeter", "intrusion", "panic")  # passed to the police's 110 desk
 STATES = ("normal", "alarm", "tamper", "offline")
 SLACK_S = 86_400.0  # a trip is looked for among the events logged since a day before it
-# Zones one bridge may name: its boards' inputs and its MCUs' 16 each, with room to spare. Each
-# zone heard is kept for good; a bridge naming ever new ones would grow the core without end.
-MAX_ZONES = 512
+# Zones one bridge may name (``MAX_ZONES``, in ``protocol.topic_floods`` with the limit on a
+# bridge's reports): its boards' inputs and its MCUs' 16 each, with room to spare. Each zone
+# heard is kept for good; a bridge naming ever new ones would grow the core without end.
 
 
 def _record(o: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -96,6 +97,10 @@ def _bridge_of(msg: Message) -> str:
     return msg.topic.rsplit("/", 2)[0]  # zone/<bridge>/<zone>/state without <zone>/state
 
 
+def _bridge_key(msg: Message) -> str:
+    return _bridge_of(msg) + "/+/state"  # the bridge's pattern (``protocol.topic_floods``)
+
+
 class ZoneAlarms:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -117,7 +122,9 @@ class ZoneAlarms:
 
     def start(self) -> None:
         self._worker.start()  # again after a stop
-        self.core.bus.subscribe(self.filter, self._worker.wrap(self.on_state))
+        # Counted per bridge where they arrive, for the flood quarantine (a bridge names its zones).
+        count = self.core.arrivals.counting(self._worker.wrap(self.on_state), _bridge_key)
+        self.core.bus.subscribe(self.filter, count)
 
     def stop(self) -> None:
         self.core.bus.unsubscribe(self.filter)

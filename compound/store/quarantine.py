@@ -58,10 +58,10 @@ def quarantine(
     topic: str | None = None,
 ) -> list[str]:
     """Put ``devices`` in quarantine for flooding ``door``: none of them may write that door's
-    requests (at ``AVAILABILITY``: their own availability; with ``topic``: that topic of the
-    door only) until released. Returns those newly put there (one already in quarantine for
-    the same stays as it is). Logged as ``device.quarantined`` with the users, and one
-    ``quarantine`` alarm for the officer."""
+    requests (at ``AVAILABILITY``: their own availability; with ``topic``: that topic only,
+    ``door`` being where it is, or "" for a topic of no door's) until released. Returns those
+    newly put there (one already in quarantine for the same stays as it is). Logged as
+    ``device.quarantined`` with the users, and one ``quarantine`` alarm for the officer."""
     now = store.clock.now()
     new: list[str] = []
     with store.transaction() as c:
@@ -91,11 +91,11 @@ def quarantine(
                 f"broker user(s) {users} quarantined: {reason}; the broker refuses their"
                 f" availability (online, offline) {until}"
             )
-        elif topic is not None:
-            at = door
+        elif topic is not None:  # at a door, or ("") a station's or a bridge's own topic
+            at = door or None
             message = (
-                f"{door}: broker user(s) {users} quarantined: {reason}; the broker refuses"
-                f" what they send on {topic} {until}"
+                f"{door + ': ' if door else ''}broker user(s) {users} quarantined: {reason}; the"
+                f" broker refuses what they send on {topic} {until}"
             )
         else:
             at = door

@@ -14,14 +14,10 @@ from compound.config import Config, CoreConfig, SecurityConfig, StoreConfig
 from compound.domain.clock import ManualClock
 from compound.protocol.acl import Device
 from compound.protocol.quarantine import AVAILABILITY
+from compound.protocol.topic_floods import DOOR_TOPIC_LIMIT, ZONE_LIMIT
 from compound.protocol.topics import Topics
 from compound.services.device_roster import DeviceRoster
-from compound.services.quarantine import (
-    AVAILABILITY_LIMIT,
-    DOOR_TOPIC_LIMIT,
-    QuarantineWatch,
-    request_file,
-)
+from compound.services.quarantine import AVAILABILITY_LIMIT, QuarantineWatch, request_file
 from compound.services.topic_counts import TopicCounts
 from compound.store.db import Store
 from compound.store.quarantine import quarantined
@@ -43,11 +39,6 @@ class FakeBus:
 
 
 @dataclass
-class FakeDoors:
-    arrived: TopicCounts = field(default_factory=TopicCounts)
-
-
-@dataclass
 class FakeCore:
     store: Store
     config: Config
@@ -56,7 +47,7 @@ class FakeCore:
     bus: FakeBus = field(default_factory=FakeBus)
     decisions: FakeDecisions = field(default_factory=FakeDecisions)
     extensions: list[Any] = field(default_factory=list)
-    doors: FakeDoors = field(default_factory=FakeDoors)
+    arrivals: TopicCounts = field(default_factory=TopicCounts)
 
 
 def setup(store: Store, clock: ManualClock, tmp_path: Path, mode: str = "request") -> FakeCore:
@@ -65,6 +56,7 @@ def setup(store: Store, clock: ManualClock, tmp_path: Path, mode: str = "request
         Device("panel1", "panel", doors=("d1",)),
         Device("bridge1", "bridge", doors=("d1", "d2")),
         Device("face1", "face"),
+        Device("station1", "station", unit="3-2-1501"),
     ):
         devices.add(store, d, "test")
     config = Config(
@@ -142,7 +134,7 @@ def test_a_bridge_flooding_a_doors_events_is_quarantined_for_that_topic_alone(
     core = setup(store, clock, tmp_path)
     applied = []
     watch = QuarantineWatch(core, lambda: applied.append(1))  # type: ignore[arg-type]
-    seen = core.doors.arrived.seen
+    seen = core.arrivals.seen
     seen.update({T.door_event("d1"): 5, T.door_state("d2"): 3})
     watch.check(0.5)  # the first look
     # d2's state at the limit (an honest journal burst is under it), d1's events far over it;
@@ -171,6 +163,41 @@ def test_a_bridge_flooding_a_doors_events_is_quarantined_for_that_topic_alone(
     watch.check(0.5)
     assert ("bridge1", T.door_state("d2")) in quarantined(store)
     assert "door states a second at d2" in store.alarms(open_only=True)[0].message
+
+
+def test_call_signals_station_replies_and_zone_reports_floods_are_quarantined(
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
+    core = setup(store, clock, tmp_path)
+    watch = QuarantineWatch(core, lambda: None)  # type: ignore[arg-type]
+    seen = core.arrivals.seen
+    call, reply = T.intercom_call("d1"), T.all("intercom/station/station1/reply")
+    zones = T.zone_state("bridge1", "+")  # a bridge's zone reports, counted under its pattern
+    watch.check(0.5)
+    seen.update({call: DOOR_TOPIC_LIMIT, reply: 3, zones: ZONE_LIMIT})  # at the limits
+    watch.check(0.5)
+    assert quarantined(store) == set()
+    seen.update({call: 900, reply: 3 + 700, zones: 2 * ZONE_LIMIT + 1})
+    watch.check(0.5)
+    # the call topic is written by the door's panel and by its bridge's call button: the
+    # broker does not say which of them sent it, so both lose it (and nothing else)
+    assert quarantined(store) == {
+        ("panel1", call),
+        ("bridge1", call),
+        ("station1", reply),
+        ("bridge1", zones),
+    }
+    said = {a.message.split(";")[0] for a in store.alarms(open_only=True)}
+    assert (
+        "d1: broker user(s) bridge1, panel1 quarantined: 1600 call signals a second at d1" in said
+    )
+    assert (
+        "broker user(s) station1 quarantined: 1400 station replies a second from station1" in said
+    )
+    assert (
+        f"broker user(s) bridge1 quarantined: {2 * (ZONE_LIMIT + 1)} zone reports a second"
+        " from bridge1" in said
+    )
 
 
 def test_the_request_file_is_what_the_privileged_step_watches(

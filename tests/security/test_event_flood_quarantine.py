@@ -109,11 +109,11 @@ def test_a_bridge_flooding_a_doors_events_is_quarantined_for_that_topic(
         # The flood no longer reaches the core: its count of the topic stands still across a
         # flood, up to a card the bridge swipes after it, which is granted.
         assert card(secured, bridge, "d1", results) is True
-        before = core.doors.arrived.seen[topic]
+        before = core.arrivals.seen[topic]
         for _ in range(2000):
             bridge.publish(topic, encode(event("d1")), qos=0)
         assert card(secured, bridge, "d1", results) is True
-        assert core.doors.arrived.seen[topic] == before
+        assert core.arrivals.seen[topic] == before
         # The bridge's other door: its card and its events.
         assert card(secured, bridge, "d2", results) is True
         assert logged(secured, bridge, acks, "d2")
@@ -127,6 +127,55 @@ def test_a_bridge_flooding_a_doors_events_is_quarantined_for_that_topic(
         while refused(secured, bridge, arrivals):
             pass  # until Mosquitto has reread the files
         assert logged(secured, bridge, acks, "d1"), "after release: its events are logged again"
+    finally:
+        for b in (bridge, watch):
+            b.stop()
+
+
+def test_a_bridge_flooding_zone_reports_under_ever_new_names_is_quarantined_for_them(
+    secured: SecuredBroker, core: Core
+) -> None:
+    """A bridge may name its zones, so its reports are counted per bridge, not per topic: a
+    flood over new zone names is seen, and the broker refuses the bridge's zone reports (its
+    write rule for them goes whole) while its door states still flow."""
+    t = secured.topics
+    watch = secured.bus("watch")
+    arrivals = Arrivals()
+    watch.subscribe(t.zone_state("bridge1", "+"), arrivals)
+    watch.subscribe(t.door_state("d1"), arrivals)
+    watch.start(timeout=30)
+    bridge = secured.bus("bridge1")
+    bridge.start(timeout=30)
+    watch_ext = next(e for e in core.extensions if isinstance(e, QuarantineWatch))
+
+    def report(zone: str) -> bytes:
+        return json.dumps({"zone": zone, "state": "normal", "kind": "intrusion"}).encode()
+
+    def refused() -> bool:
+        marked = report(f"z-{new_id()}")
+        bridge.publish(t.zone_state("bridge1", "z-probe"), marked, qos=1)
+        fence = json.dumps({"state": "locked", "fence": new_id()}).encode()
+        bridge.publish(t.door_state("d1"), fence, qos=1)
+        return marked not in arrivals.until(fence)
+
+    try:
+        assert not refused(), "before: its zone reports get through"
+        n = 0
+        while not any(door == "" for door, _ in watch_ext.quarantined):
+            for _ in range(500):
+                n += 1
+                bridge.publish(t.zone_state("bridge1", f"z{n}"), report(f"z{n}"), qos=0)
+            assert n < 200_000, "no quarantine after 200,000 zone reports"
+        record = core.store.events(types=["device.quarantined"])[-1].data
+        assert record["devices"] == ["bridge1"]
+        assert record["topic"] == t.zone_state("bridge1", "+")
+        assert "zone reports a second from bridge1" in record["reason"]
+        while not refused():
+            pass  # until Mosquitto has reread the files
+        rc, out, err = secured.cli("devices", "release", "bridge1", "--by", "test")
+        assert rc == 0, err
+        while refused():
+            pass
     finally:
         for b in (bridge, watch):
             b.stop()

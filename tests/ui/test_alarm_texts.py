@@ -69,3 +69,13 @@ def test_a_device_quarantined_for_flooding_its_availability_in_chinese() -> None
     assert rule_message_zh(message) == (
         "设备 panel1 每秒发送 888 条在线状态消息：服务器拒收其在线状态，直至解除隔离"
     )
+
+
+def test_a_station_or_bridge_quarantined_for_a_topic_of_its_own_in_chinese() -> None:
+    tail = "; the broker refuses what they send on compound/s1/x until `compound devices release`"
+    assert rule_message_zh(
+        "broker user(s) station1 quarantined: 1400 station replies a second from station1" + tail
+    ) == ("设备 station1 每秒发送 1400 条室内机应答：服务器拒收，直至解除隔离")
+    assert rule_message_zh(
+        "broker user(s) bridge1 quarantined: 610 zone reports a second from bridge1" + tail
+    ) == ("设备 bridge1 每秒发送 610 条防区状态：服务器拒收，直至解除隔离")

@@ -414,5 +414,7 @@ def test_a_doors_quarantine_says_on_a_chinese_wall_who_flooded_it_and_with_what(
     )
     held["message"] = held["message"].replace("door events", "access requests")
     assert vm.alarm_line(held).endswith("每秒发送 4238 条开门请求，服务器拒收，直至解除隔离")
+    held["message"] = held["message"].replace("access requests", "call signals")
+    assert vm.alarm_line(held).endswith("每秒发送 4238 条呼叫信号，服务器拒收，直至解除隔离")
     vm.t.toggle()
-    assert "4238 access requests a second" in vm.alarm_line(held)
+    assert "4238 call signals a second" in vm.alarm_line(held)
