@@ -14,14 +14,13 @@ calling door, only for a station of that unit, only while the call is live. Busy
 go to the property desk; the emergency button calls the officer. Every call ends in a record with
 the latest door-camera frame at the time of the call.
 
-The call state machine itself (states, ring timeout, forwarding, what each reply does) is pure,
-in ``compound.domain.intercom``; this service keeps the bus subscriptions, the store writes and
-the timer thread, and carries out what the machine decides.
+The call state machine (states, ring timeout, forwarding, what each reply does) is pure, in
+``compound.domain.intercom``; this service keeps the bus subscriptions (flood-counted: see
+``services/quarantine.py``), the store writes and the timer thread, and does what it decides.
 
 Station registry: the ``intercom_stations`` table (``station.add`` / ``station.list`` here,
-``station.remove`` in ``schedules_api``, ``compound station`` on the command line; the rules in
-``compound.store.stations``), so that the property office adds a replaced indoor station without
-editing files on the box.
+``station.remove`` in ``schedules_api``, ``compound station`` on the command line; rules in
+``compound.store.stations``): the property office adds a replaced station without editing files.
 """
 
 from __future__ import annotations
@@ -97,10 +96,10 @@ class Intercom:
     def start(self) -> None:
         t, bus = self.core.topics, self.core.bus
         self._signals.start()  # again after a stop
-        count = self.core.arrivals.counting  # each topic, for the flood quarantine
-        bus.subscribe(t.all("intercom/+/call"), count(self._signals.wrap(self.on_call)))
-        bus.subscribe(t.all("intercom/station/+/reply"), count(self._signals.wrap(self.on_reply)))
-        bus.subscribe(t.all("face/+/frame"), self.on_frame)
+        count = self.core.arrivals.counting
+        for pattern, handler in (("+/call", self.on_call), ("station/+/reply", self.on_reply)):
+            bus.subscribe(t.all("intercom/" + pattern), count(self._signals.wrap(handler)))
+        bus.subscribe(t.all("face/+/frame"), self.on_frame)  # the face service's own
         self._thread = threading.Thread(target=self._timer, name="intercom", daemon=True)
         self._thread.start()
 
