@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from compound.config import BoardWiring, BridgeConfig, DoorWiring
+from compound.protocol.door_list import MAX_DOORS
+from compound.protocol.topics import valid_segment
 from firmware_bridge.door_state import DoorMachine
 from firmware_bridge.modbus_board import BoardDown, RelayBoard
 
@@ -64,9 +66,15 @@ def check_wiring(config: BridgeConfig) -> None:
     if len(set(names)) != len(names):
         raise ValueError("bridge: two boards or MCUs share a name")
     seen: set[tuple[str, int]] = set()
+    if len(config.doors) > MAX_DOORS:  # its list of doors must be readable by the core
+        raise ValueError(f"bridge.doors: at most {MAX_DOORS} doors, not {len(config.doors)}")
     for d in config.doors:
         if not d.id:
             raise ValueError("bridge.doors: a door without an id")
+        if not valid_segment(d.id):
+            raise ValueError(
+                f"bridge.doors: door id {d.id!r}: use 1-64 letters, digits, '_', '.', '-'"
+            )
         if d.board not in names:
             raise ValueError(f"bridge.doors: door {d.id} names unknown board or MCU {d.board!r}")
         if d.board in mcu_names and (d.exit >= 0 or d.tamper >= 0):

@@ -266,13 +266,14 @@ class Bridge:
         self.publisher.outputs(job.door, job.events)
 
     def publish_all(self) -> None:
-        """After every (re)connect: retained states, availability of boards, HA discovery."""
+        """After every (re)connect: states, boards' availability, door list, HA discovery."""
         with self.lock:
             for door in self.doors.values():
                 self.publisher.state(door, force=True)
             for board in self.boards.values():
                 self.publisher.availability(board.wiring.name, board.up)
             self.zones.publish_all()
+        self.publisher.door_list(self.doors)
         self.publisher.discovery(self.doors, self.config.ha_user)
 
     # -- what the boards and MCUs report ---------------------------------------------------

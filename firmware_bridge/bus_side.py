@@ -1,6 +1,6 @@
 """The bridge's side of the bus: door events (through ``event_delivery``, which keeps each until
 the core has logged it), retained door states, the answer to every command, board and MCU
-availability, and Home Assistant discovery."""
+availability, the doors it is wired for and Home Assistant discovery."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from compound.adapters.mqtt import Bus
 from compound.domain.clock import Clock
+from compound.protocol.door_list import encode_door_list
 from compound.protocol.messages import DoorEvent, new_id
 from firmware_bridge.boards import Door
 from firmware_bridge.discovery import discovery_messages
@@ -74,6 +75,13 @@ class Publisher:
         self.bus.publish(
             self.topics.availability(name), b"online" if up else b"offline", retain=True
         )
+
+    def door_list(self, door_ids: Iterable[str]) -> None:
+        """The doors it is wired for now, retained under its broker user, before its discovery
+        configs: the core clears the configs of a registered door not on it
+        (``compound.protocol.door_list``)."""
+        topic = self.topics.bridge_doors(self.bus.user)
+        self.bus.publish(topic, encode_door_list(door_ids), retain=True)
 
     def discovery(self, door_ids: Iterable[str], ha_user: str = "ha") -> None:
         msgs = discovery_messages(self.topics, self.bus.client_id, door_ids, ha_user)

@@ -30,6 +30,7 @@ A role names what a device is; its options (doors, unit, camera) name what it is
 |         |                                                   | availability                     |
 | bridge  | door/<door>/state|event|ack, access/<door>/request | door/<door>/cmd                  |
 |         | intercom/<door>/call, zone/<name>/+/state,        |                                  |
+|         | device/<name>/doors (the doors it is wired for),  |                                  |
 |         | its doors' HA discovery: homeassistant/lock/      |                                  |
 |         | <site>_<door>/config, homeassistant/binary_sensor/|                                  |
 |         | <site>_<door>_<sensor>/config (no wildcard)       |                                  |
@@ -222,6 +223,10 @@ def rules_for(d: Device, topics: Topics) -> list[Rule]:
         rules = [*own, Rule("read", t.site_lockdown)]
         if d.role == "bridge":
             rules.append(Rule("write", t.zone_state(d.name, "+")))  # its own alarm zones
+            # The doors it is wired for now, under its own name only: the core reads it no
+            # further than this registration (compound.protocol.door_list), so a bridge may
+            # hide its own doors from Home Assistant with it, never another bridge's.
+            rules.append(Rule("write", t.bridge_doors(d.name)))
         for door in d.doors:
             rules += [
                 Rule("read", t.door_cmd(door)),

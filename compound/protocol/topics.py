@@ -29,6 +29,7 @@ user name, as in the demo, uses its client id as the user: ``api/<client id>/<me
 | face/<camera>/frame                    | face service          | no       | JPEG preview for panels       |
 | face/<camera>/state                    | face service          | yes      | online, or gone (no frames)   |
 | device/<client>/availability           | every client          | yes      | online / offline (last will)  |
+| device/<bridge user>/doors             | that bridge           | yes      | door ids it is wired for now  |
 | api/<user>/<method>                    | UIs, CLI, as <user>   | no       | request to the core           |
 | reply/<user>/<client>/<method>         | core, face service    | no       | response (MQTT v5 style)      |
 | events/<type>                          | core                  | no       | logged events, for the UIs    |
@@ -130,6 +131,11 @@ class Topics:
     # everyone
     def availability(self, client: str) -> str:
         return f"{self.root}/device/{client}/availability"
+
+    def bridge_doors(self, bridge: str) -> str:
+        """Retained: the doors the bridge with broker user ``bridge`` is wired for now, which
+        the core reads only as far as its registration goes (``compound.protocol.door_list``)."""
+        return f"{self.root}/device/{bridge}/doors"
 
     def api(self, user: str, method: str) -> str:
         """A request to ``method`` from broker user ``user``: the ACL lets each user write

@@ -19,6 +19,15 @@ availability changes (a bridge restarting with its new registration says so; a r
 the device's availability), so a change is cleaned up as soon as it is applied, without a
 restart of the core.
 
+A door can also leave a bridge's wiring while its registration still lists it. The bridge says
+which doors it is wired for on its own retained ``device/<user>/doors``
+(``compound.protocol.door_list``), which the core takes only as far as the registration goes: a
+door counts as served by a bridge when it is in both, or in the registration alone while that
+bridge has published no list (older firmware). A list that arrives asks for a recheck like an
+availability message; it is kept as it came (the latest per bridge) and read on the recheck
+thread, where one that cannot be read is ignored, counted (``ha_discovery.door_list_malformed``)
+and logged.
+
 A site with no bridge registered at all (the demo, a broker without an ACL) is left alone: the
 registry is not the door map there.
 
@@ -47,6 +56,7 @@ from typing import TYPE_CHECKING
 from compound.adapters.bus_types import ApiWorker
 from compound.adapters.mqtt import Message
 from compound.ports import Handler
+from compound.protocol.door_list import decode_door_list, served_doors
 from compound.protocol.topics import HA_DOOR_DISCOVERY_FILTERS, ha_door_of_discovery_topic
 from compound.services.extension import Offers
 
@@ -64,6 +74,8 @@ class StaleDiscoveryCleanup:
         self._lock = threading.Lock()  # the network thread, the recheck thread, start()
         self._configs: dict[str, str] = {}  # retained door configs on the broker: topic -> door
         self._served: frozenset[str] | None = None  # None: the registry is not the door map
+        self._lists_in: dict[str, bytes] = {}  # door lists arrived, not read yet: bridge -> list
+        self._lists: dict[str, frozenset[str]] = {}  # on the recheck thread: bridge -> its doors
         self._rechecks: ApiWorker | None = None
         self._ask: Handler = lambda msg: None  # asks for a recheck; set by start()
         self._stopping = threading.Event()  # ends the gap after a recheck at once
@@ -79,6 +91,8 @@ class StaleDiscoveryCleanup:
         )
         self._ask = self._rechecks.wrap(self.on_availability)
         bus, topics = self.core.bus, self.core.topics
+        # Before the configs: a bridge's retained list is known when its configs come.
+        bus.subscribe(topics.bridge_doors("+"), self.on_door_list)
         for topic_filter in HA_DOOR_DISCOVERY_FILTERS:
             bus.subscribe(topic_filter, self.on_config)
         bus.subscribe(topics.all("device/+/availability"), self._ask)
@@ -102,9 +116,19 @@ class StaleDiscoveryCleanup:
         if unserved:
             self._ask(msg)
 
+    def on_door_list(self, msg: Message) -> None:
+        """On the network thread: keep a bridge's list as it came, and ask for a recheck."""
+        parts = self.core.topics.split(msg.topic)
+        if len(parts) != 3:
+            return
+        with self._lock:
+            self._lists_in[parts[1]] = msg.payload  # a later one replaces it: the latest counts
+        self._ask(msg)
+
     def on_availability(self, msg: Message) -> None:
         """On the recheck thread: a device came, went or was revoked (or a config looked
-        unserved): the door map may have changed."""
+        unserved, or a bridge said which doors it is wired for): the door map may have
+        changed."""
         self.recheck()
         self._stopping.wait(RECHECK_GAP_S)  # what comes meanwhile waits, as one recheck
 
@@ -114,12 +138,32 @@ class StaleDiscoveryCleanup:
         self._sweep()
 
     def _reload(self) -> None:
-        rows = self.core.store.read("SELECT doors, revoked_at FROM devices WHERE role = 'bridge'")
-        served = frozenset(
-            door for r in rows if r["revoked_at"] is None for door in json.loads(r["doors"])
+        rows = self.core.store.read(
+            "SELECT name, doors, revoked_at FROM devices WHERE role = 'bridge'"
         )
+        bridges = {r["name"] for r in rows}
+        with self._lock:
+            arrived, self._lists_in = self._lists_in, {}
+        for bridge, payload in arrived.items():
+            # Only a bridge's (on a broker without an ACL, any client may write the topic):
+            # lists under other names are not kept.
+            if bridge in bridges:
+                self._read_list(bridge, payload)
+        registered = {r["name"]: json.loads(r["doors"]) for r in rows if r["revoked_at"] is None}
+        served = served_doors(registered, self._lists)
         with self._lock:
             self._served = served if rows else None
+
+    def _read_list(self, bridge: str, payload: bytes) -> None:
+        """Take a bridge's list; one that cannot be read changes nothing."""
+        if not payload:  # cleared: the bridge's registration counts again
+            self._lists.pop(bridge, None)
+            return
+        try:
+            self._lists[bridge] = decode_door_list(payload)
+        except ValueError as e:
+            self.core.counters["ha_discovery.door_list_malformed"] += 1
+            log.warning("ignoring the door list of bridge %r: %s", bridge, e)
 
     def _sweep(self) -> None:
         with self._lock:

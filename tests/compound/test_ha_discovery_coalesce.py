@@ -58,7 +58,7 @@ class HeldStore:
         if self.held:
             self.inside.set()
             assert self.release.wait(WAIT_S), "the test never released the read"
-        return [{"doors": '["d1"]', "revoked_at": None}]
+        return [{"name": "bridge1", "doors": '["d1"]', "revoked_at": None}]
 
     def wait_reads(self, n: int) -> int:
         with self.cond:

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
+from compound.adapters.mqtt import Message
 from compound.protocol.acl import Device, Rule, rules_for
+from compound.protocol.door_list import decode_door_list
 from compound.protocol.messages import DoorCommand
 from compound.protocol.topics import Topics
 from firmware_bridge.discovery import DOOR_ONLINE, discovery_messages
@@ -71,3 +73,31 @@ def test_an_ha_unlock_opens_the_door_through_the_core(rig: Rig) -> None:
     assert any(c.channel == 0 and c.on for c in rig.board.history[since:])
     rows = rig.store.query("SELECT data FROM events WHERE type = 'door.remote_unlock'")
     assert json.loads(rows[-1]["data"])["actor"] == "ha-home"
+
+
+@pytest.mark.integration
+def test_the_bridge_says_which_doors_it_is_wired_for_retained_before_its_configs(
+    rig: Rig,
+) -> None:
+    """On start the bridge leaves, retained under its own name, the doors of its wiring (the
+    core clears the configs of a registered door not on it: compound.protocol.door_list); on
+    every (re)connect it says so again before its discovery configs."""
+    topic = rig.topics.bridge_doors("bridge")  # the rig's bus has no broker user: its client id
+    late: list[Message] = []
+    reader = rig.bus("late-reader")
+    reader.subscribe(topic, late.append)
+    (first,) = wait_for(lambda: list(late), what="the retained door list")
+    assert first.retain and decode_door_list(first.payload) == {"d1", "d2"}
+    got: list[Message] = []
+    reader.subscribe("homeassistant/lock/+/config", got.append)
+    reader.subscribe(topic, got.append)
+    mark = len(got)
+
+    def live() -> list[str]:
+        """Sent from now on, not the retained copies the subscriptions bring."""
+        return [m.topic for m in got[mark:] if not m.retain]
+
+    rig.bridge.publish_all()  # what a reconnect runs
+    wait_for(lambda: sum(t.startswith("homeassistant/") for t in live()) >= 2, what="configs")
+    after = live()
+    assert after[0] == topic and after.count(topic) == 1, after

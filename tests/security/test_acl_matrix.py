@@ -126,6 +126,14 @@ PUBLISH = [
     ("panel1", "zone/panel1/north-fence/state", False),
     ("console1", "zone/console1/north-fence/state", False),
     ("st1", "zone/st1/north-fence/state", False),
+    # The doors a bridge is wired for: its own list only (the core reads it no further than
+    # the bridge's registration), which no other bridge, panel or relay may write.
+    ("bridge1", "device/bridge1/doors", True),
+    ("bridge1", "device/bridge2/doors", False),
+    ("bridge1", "device/relay3/doors", False),
+    ("relay3", "device/relay3/doors", False),
+    ("panel1", "device/bridge1/doors", False),
+    ("console1", "device/bridge1/doors", False),
     # A station issues visitor passes as itself, through its own methods only.
     ("st1", "api/st1/pass.station_issue", True),
     ("st1", "api/st1/pass.station_revoke", True),
