@@ -24,6 +24,7 @@ from compound.app.devices import door_key_file
 from compound.app.wiring import build_core
 from compound.config import Config
 from compound.domain.clock import SystemClock
+from compound.protocol.door_list import encode_door_list
 from compound.services.core import Core
 from compound.store.db import Store
 from devkit.simulators import VirtualIntercomMCU, VirtualRelayBoard
@@ -233,7 +234,8 @@ def test_door_events_while_the_core_is_down_reach_the_log(box: Box) -> None:
 def test_home_assistant_gets_every_discovery_config_of_the_bridges_doors(box: Box) -> None:
     """The shipped ACL lets bridge1 write its own doors' retained discovery configs: the ha
     device, connecting after the bridge came up, reads all of them as the bridge sent them
-    (a config the broker dropped would never come, and the wait would end in a failure)."""
+    (a config the broker dropped would never come, and the wait would end in a failure). And
+    its list of the doors it is wired for, under its broker user, which the core reads."""
     t = box.secured.topics
     want = {
         topic: payload
@@ -251,6 +253,10 @@ def test_home_assistant_gets_every_discovery_config_of_the_bridges_doors(box: Bo
         finally:
             ha.stop()
         assert {topic: got[topic] for topic in want} == want
+        wired = encode_door_list(["d1", "d2"])
+        assert box.seen.wait_for(
+            lambda m: m.topic == t.bridge_doors("bridge1") and m.payload == wired, 60
+        ), "the bridge's list of its doors never reached the core"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
