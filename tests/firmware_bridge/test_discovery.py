@@ -8,10 +8,12 @@ import json
 import pytest
 
 from compound.adapters.mqtt import Message
+from compound.config import BoardWiring, BridgeConfig, DoorWiring
 from compound.protocol.acl import Device, Rule, rules_for
-from compound.protocol.door_list import decode_door_list
+from compound.protocol.door_list import MAX_DOORS, decode_door_list
 from compound.protocol.messages import DoorCommand
 from compound.protocol.topics import Topics
+from firmware_bridge.boards import check_wiring
 from firmware_bridge.discovery import DOOR_ONLINE, discovery_messages
 from tests.firmware_bridge.conftest import Rig, wait_for
 from tests.firmware_bridge.test_command_answers import answer
@@ -101,3 +103,19 @@ def test_the_bridge_says_which_doors_it_is_wired_for_retained_before_its_configs
     wait_for(lambda: sum(t.startswith("homeassistant/") for t in live()) >= 2, what="configs")
     after = live()
     assert after[0] == topic and after.count(topic) == 1, after
+
+
+def test_a_wiring_whose_door_list_could_not_be_read_is_refused() -> None:
+    """The core reads the bridge's list of doors no further than MAX_DOORS ids, each a topic
+    segment: a wiring beyond that is refused at start, with the reason, not at publishing."""
+    board = BoardWiring("b1", "/dev/null", 115200, 1, 8, -1)
+
+    def wiring(*ids: str) -> BridgeConfig:
+        doors = [DoorWiring(d, "b1", i, -1, -1, -1) for i, d in enumerate(ids)]
+        return BridgeConfig(boards=[board], doors=doors)
+
+    check_wiring(wiring("d1", "d-2.east_gate"))
+    with pytest.raises(ValueError, match="door id 'd1/#'"):
+        check_wiring(wiring("d1/#"))
+    with pytest.raises(ValueError, match=f"at most {MAX_DOORS} doors"):
+        check_wiring(wiring(*(f"d{i}" for i in range(MAX_DOORS + 1))))
