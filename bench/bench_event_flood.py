@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -208,7 +209,8 @@ def quarantine_turns(
     """Turns with the quarantine off (the bridge released, the watch stopped) and on (the
     watch started with the flood going; cards timed once the quarantine has taken)."""
     apply = quarantine_applier(core)
-    seen = core.arrivals.seen
+    seen: Counter[str] = Counter()  # the flooded topic's messages on the core's connection
+    core.bus.subscribe(topic, lambda m: seen.update((m.topic,)))  # after the core's handler
     lat: dict[str, list[float]] = {"q_off": [], "q_on": []}
     lost = {"q_off": 0, "q_on": 0}
     rate = {"q_off": 0.0, "q_on": 0.0}

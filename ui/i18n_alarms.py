@@ -66,7 +66,7 @@ RULE_MESSAGES: list[tuple[str, str]] = [
     # A station or a bridge quarantined for flooding a topic of its own (no door's).
     (
         r"broker user\(s\) (?P<users>.+?) quarantined: (?P<n>\d+) (?P<flood>station replies|zone"
-        r" reports) a second from \S+; .*",
+        r" reports|door lists) a second from \S+; .*",
         "设备 {users} 每秒发送 {n} 条{flood}：服务器拒收，直至解除隔离",
     ),
     # A camera's alarm that says the camera came back (``camera_alarms.BACK``) first.
@@ -112,6 +112,7 @@ _FLOODS = {
     "call signals": "呼叫信号",
     "station replies": "室内机应答",
     "zone reports": "防区状态",
+    "door lists": "门列表",
 }
 _QUARANTINE = re.compile(
     r"\S+: broker user\(s\) (?P<users>.+?) quarantined: (?P<n>\d+) (?P<what>"

@@ -14,6 +14,7 @@ Each limit is far above what an honest device sends:
   and it answers each command once;
 - a door's call signals (its panel's or its bridge's button): a handful per call;
 - an indoor station's replies: one per call it is rung for;
+- a bridge's list of its doors: once each time it connects;
 - a bridge's zone reports: one per change of a zone (what the broker kept, all of them at once
   when the core subscribes, is not counted: ``services.topic_counts``).
 
@@ -60,6 +61,8 @@ def flood_of(parts: list[str]) -> TopicFlood | None:
             return TopicFlood(DOOR_TOPIC_LIMIT, "call signals", door)
         case ["intercom", "station", station, "reply"]:
             return TopicFlood(DOOR_TOPIC_LIMIT, "station replies", source=station)
+        case ["device", bridge, "doors"]:
+            return TopicFlood(DOOR_TOPIC_LIMIT, "door lists", source=bridge)
         case ["zone", bridge, "+", "state"]:
             return TopicFlood(ZONE_LIMIT, "zone reports", source=bridge)
     return None

@@ -92,7 +92,8 @@ class StaleDiscoveryCleanup:
         self._ask = self._rechecks.wrap(self.on_availability)
         bus, topics = self.core.bus, self.core.topics
         # Before the configs: a bridge's retained list is known when its configs come.
-        bus.subscribe(topics.bridge_doors("+"), self.on_door_list)
+        # Counted where they arrive, for the flood quarantine (``services/quarantine.py``).
+        bus.subscribe(topics.bridge_doors("+"), self.core.arrivals.counting(self.on_door_list))
         for topic_filter in HA_DOOR_DISCOVERY_FILTERS:
             bus.subscribe(topic_filter, self.on_config)
         bus.subscribe(topics.all("device/+/availability"), self._ask)

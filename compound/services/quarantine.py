@@ -87,7 +87,6 @@ class QuarantineWatch:
         self._thread: threading.Thread | None = None
         self._last: dict[str, int] = {}  # shed so far, per door and sender (the intake's keys)
         self._last_seen: dict[str, int] = {}  # availability messages so far, per device
-        self._last_topic: dict[str, int] = {}  # messages so far, per key of ``Core.arrivals``
         self.quarantined: list[tuple[str, list[str]]] = []  # (door, users), for tests and logs
         self.checks = threading.Condition()  # notified after every check (tests wait on it)
         self.checked = 0
@@ -102,7 +101,7 @@ class QuarantineWatch:
         self._last = dict(self.core.decisions.shed)
         roster = self._roster()
         self._last_seen = dict(roster.seen) if roster is not None else {}
-        self._last_topic = dict(self.core.arrivals.seen)
+        self.core.arrivals.take()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="quarantine", daemon=True)
         self._thread.start()
@@ -148,13 +147,11 @@ class QuarantineWatch:
         """Quarantine, for that topic alone, the writers of each topic counted on arrival (a
         door's events, state, command answers and call signals, a station's replies, a
         bridge's zone reports) that brought more than its limit since the last check."""
-        for topic, total in dict(self.core.arrivals.seen).items():  # a copy: the network
-            recent = total - self._last_topic.get(topic, 0)  # thread adds
-            self._last_topic[topic] = total
+        for topic, recent in self.core.arrivals.take().items():
             flood = flood_of(self.core.topics.split(topic))
             if flood is not None and recent > flood.limit:
                 what = flood.reason(recent / interval_s)
-                self._quarantine(flood.door, topic, total, what, only_topic=True)
+                self._quarantine(flood.door, topic, recent, what, only_topic=True)
 
     def _check_availability(self, interval_s: float) -> None:
         """Quarantine, for its availability topic, each device that published it more than

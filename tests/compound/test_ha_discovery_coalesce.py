@@ -20,6 +20,7 @@ from compound.ports import Handler, Message
 from compound.protocol.topics import Topics, ha_door_discovery_topics
 from compound.services.core import Core
 from compound.services.ha_discovery_cleanup import StaleDiscoveryCleanup
+from compound.services.topic_counts import TopicCounts
 
 WAIT_S = 10.0
 TOPICS = Topics("xian")
@@ -70,6 +71,7 @@ class FakeCore:
     def __init__(self) -> None:
         self.bus, self.store, self.topics = FakeBus(), HeldStore(), TOPICS
         self.counters: Counter[str] = Counter()
+        self.arrivals = TopicCounts()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from compound.protocol.door_list import (
 from compound.protocol.topics import Topics, ha_door_discovery_topics
 from compound.services.core import Core
 from compound.services.ha_discovery_cleanup import StaleDiscoveryCleanup
+from compound.services.topic_counts import TopicCounts
 
 TOPICS = Topics("xian")
 
@@ -98,6 +99,7 @@ class FakeCore:
     def __init__(self, rows: list[dict[str, Any]]) -> None:
         self.bus, self.store, self.topics = FakeBus(), Registry(rows), TOPICS
         self.counters: Counter[str] = Counter()
+        self.arrivals = TopicCounts()
 
 
 def configs(door: str) -> set[str]:

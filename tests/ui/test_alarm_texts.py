@@ -79,3 +79,6 @@ def test_a_station_or_bridge_quarantined_for_a_topic_of_its_own_in_chinese() -> 
     assert rule_message_zh(
         "broker user(s) bridge1 quarantined: 610 zone reports a second from bridge1" + tail
     ) == ("设备 bridge1 每秒发送 610 条防区状态：服务器拒收，直至解除隔离")
+    assert rule_message_zh(
+        "broker user(s) bridge1 quarantined: 600 door lists a second from bridge1" + tail
+    ) == ("设备 bridge1 每秒发送 600 条门列表：服务器拒收，直至解除隔离")
