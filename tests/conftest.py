@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,12 @@ from compound.store.db import Store
 from devkit.env import FACES
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Run in the background, the suite starts with SIGINT ignored (a shell starts a background job
+# so), and every command a test starts would keep it ignored across exec: the tests that press
+# Ctrl-C at a command would never be heard. Handled here, a child starts with the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The threads a core (and its extensions, and the platform's services) starts and joins in its
 # stop. One left running after its test ticks on in the tests after it, on a store that is
