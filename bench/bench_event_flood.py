@@ -39,12 +39,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_ha_discovery import LOST_S, SWIPES, TURN_S, swipes, user  # noqa: E402
+from bench.bench_ha_discovery import (  # noqa: E402
+    LOST_S,
+    SWIPES,
+    TURN_S,
+    shipped_broker,
+    swipes,
+    user,
+)
 from bench.common import row, summary_ms, write  # noqa: E402
-from compound.adapters.broker import Mosquitto  # noqa: E402
 from compound.adapters.mqtt import Bus, BusConfig, Message  # noqa: E402
 from compound.app.devices import add as add_device  # noqa: E402
-from compound.app.devices import write_files  # noqa: E402
 from compound.app.wiring import build_core, quarantine_applier  # noqa: E402
 from compound.config import Config, CoreConfig, SecurityConfig  # noqa: E402
 from compound.domain.clock import SystemClock  # noqa: E402
@@ -103,22 +108,7 @@ def main() -> None:
         tmp = Path(d)
         tmp.chmod(0o755)  # Mosquitto drops to its own user and rereads the files as that user
         store, cards, doors, passwords = compound(tmp)
-        topics = Topics(SITE)
-        security = SecurityConfig(
-            acl_file=str(tmp / "acl"),
-            password_file=str(tmp / "passwd"),
-            broker_pid_file=str(tmp / "mosquitto.pid"),
-            quarantine="broker",
-        )
-        write_files(store, topics, tmp / "acl", tmp / "passwd")
-        mosq = Mosquitto(
-            workdir=tmp / "mosquitto",
-            extra_config=f"per_listener_settings false\nallow_anonymous false\n"
-            f"password_file {tmp / 'passwd'}\nacl_file {tmp / 'acl'}\n",
-        )
-        mosq.extra_config += f"max_queued_messages 1000\nlistener {mosq.port} 127.0.0.1\n"
-        mosq.start()
-        (tmp / "mosquitto.pid").write_text(f"{mosq.proc.pid}\n")  # type: ignore[union-attr]
+        mosq, security = shipped_broker(store, tmp)
         try:
             figures = run(store, mosq.port, cards, doors[0], passwords, security)
         finally:

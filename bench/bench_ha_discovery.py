@@ -136,21 +136,7 @@ def main() -> None:
         tmp.chmod(0o755)  # Mosquitto drops to its own user and rereads the files as that user
         store, cards, doors, passwords = compound(tmp)
         topics = Topics(SITE)
-        security = SecurityConfig(
-            acl_file=str(tmp / "acl"),
-            password_file=str(tmp / "passwd"),
-            broker_pid_file=str(tmp / "mosquitto.pid"),
-            quarantine="broker",
-        )
-        write_files(store, topics, tmp / "acl", tmp / "passwd")
-        mosq = Mosquitto(
-            workdir=tmp / "mosquitto",
-            extra_config=f"per_listener_settings false\nallow_anonymous false\n"
-            f"password_file {tmp / 'passwd'}\nacl_file {tmp / 'acl'}\n",
-        )
-        mosq.extra_config += f"max_queued_messages 1000\nlistener {mosq.port} 127.0.0.1\n"
-        mosq.start()
-        (tmp / "mosquitto.pid").write_text(f"{mosq.proc.pid}\n")  # type: ignore[union-attr]
+        mosq, security = shipped_broker(store, tmp)
         try:
             publisher = Bus(user(mosq.port, "reader", passwords), topics, "discovery")
             publisher.start(timeout=10)
@@ -163,6 +149,28 @@ def main() -> None:
             mosq.cleanup()
             store.close()
     report(figures, len(doors), len(cards))
+
+
+def shipped_broker(store: Store, tmp: Path) -> tuple[Mosquitto, SecurityConfig]:
+    """Mosquitto started with the shipped settings that matter here (no anonymous clients, the
+    ACL and passwords from ``compound devices``, 1,000 messages queued per client), and the
+    core's security settings that rewrite its files and signal it (``quarantine = "broker"``)."""
+    security = SecurityConfig(
+        acl_file=str(tmp / "acl"),
+        password_file=str(tmp / "passwd"),
+        broker_pid_file=str(tmp / "mosquitto.pid"),
+        quarantine="broker",
+    )
+    write_files(store, Topics(SITE), tmp / "acl", tmp / "passwd")
+    mosq = Mosquitto(
+        workdir=tmp / "mosquitto",
+        extra_config=f"per_listener_settings false\nallow_anonymous false\n"
+        f"password_file {tmp / 'passwd'}\nacl_file {tmp / 'acl'}\n",
+    )
+    mosq.extra_config += f"max_queued_messages 1000\nlistener {mosq.port} 127.0.0.1\n"
+    mosq.start()
+    (tmp / "mosquitto.pid").write_text(f"{mosq.proc.pid}\n")  # type: ignore[union-attr]
+    return mosq, security
 
 
 def user(port: int, name: str, passwords: dict[str, str]) -> BusConfig:
